@@ -1,0 +1,69 @@
+// "Does this identity policy allow these actions on every KMS key?" — the decision behind
+// AWS Security Hub controls KMS.1 and KMS.2.
+//
+// Sources: AWS Security Hub User Guide, "AWS Key Management Service controls" (KMS.1, KMS.2: blocked
+// actions kms:Decrypt and kms:ReEncryptFrom on all keys; conditions are not taken into account);
+// IAM User Guide, "IAM JSON policy elements: Action", "NotAction", "Resource", "NotResource",
+// "Policy evaluation logic" (an explicit Deny overrides an Allow).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sdk/iam/policy_document.h"
+
+namespace kmsguard::iam {
+
+// Which set of KMS keys counts as "reached".
+enum class KeyScope {
+  // Every KMS key: any region, any account, any key id (single- and multi-Region) of the
+  // principal's partition.
+  kEveryKey,
+  // Broad but not every key: every key of one account (any region) or of one region (any
+  // account). Used by the strict tier rule; a grant on every key also satisfies it.
+  kAccountOrRegionWide,
+};
+
+struct GrantQuery {
+  std::vector<std::string> actions = {"kms:Decrypt", "kms:ReEncryptFrom"};
+  KeyScope scope = KeyScope::kEveryKey;
+  // The principal's partition ("aws", "aws-cn", ...). Empty: any partition counts.
+  std::string partition;
+  // When true, a Deny with a Condition also cancels grants ("conditional_deny: honor").
+  bool honor_conditional_deny = false;
+};
+
+// One statement's part in a verdict.
+struct StatementRole {
+  int statement_index = 0;
+  std::string sid;
+  Effect effect = Effect::kAllow;
+  std::vector<std::string> action_patterns;    // patterns that matched (Action) or all (NotAction)
+  bool not_action = false;
+  std::vector<std::string> resource_patterns;  // Resource or NotResource patterns as written
+  bool not_resource = false;
+  std::vector<ConditionKey> conditions;
+  std::string why;  // e.g. "Resource \"arn:aws:kms:*\" matches every KMS key"
+};
+
+struct ActionVerdict {
+  std::string action;
+  bool granted = false;      // reaches the scope after Deny is applied
+  bool conditional = false;  // granted only through statements that carry a Condition
+  std::vector<StatementRole> grants;  // Allow statements covering the action and reaching keys
+  std::vector<StatementRole> denies;  // Deny statements covering the action
+  std::string why;
+};
+
+struct GrantVerdict {
+  bool granted = false;      // some action is granted on the scope
+  bool conditional = false;  // every granted action is granted only under conditions
+  std::vector<ActionVerdict> actions;  // one per queried action, in query order
+};
+
+// Decides the query for one identity policy document. Never fails: a resource policy
+// (document.is_resource_policy) yields granted=false with why explaining it was not evaluated;
+// callers should report that as an error, not a pass.
+GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& query);
+
+}  // namespace kmsguard::iam

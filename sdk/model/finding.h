@@ -1,0 +1,74 @@
+// The finding model: what the engine emits and every renderer consumes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sdk/core/diagnostic.h"
+
+namespace kmsguard::model {
+
+// Ascending, as OCSF severity_id: informational=1 ... critical=5.
+enum class Severity : std::uint8_t { kInformational, kLow, kMedium, kHigh, kCritical };
+
+// PASS: the rule applied and the bad state is absent. WARNING: the bad state exists only under
+// conditions the rule was told to warn about. FAIL: the bad state exists. ERROR: the rule could not
+// be evaluated (never reported as PASS).
+enum class Status : std::uint8_t { kPass, kWarning, kFail, kError };
+
+std::string_view SeverityName(Severity severity);  // "informational" ... "critical"
+bool ParseSeverity(std::string_view text, Severity* out);
+std::string_view StatusName(Status status);  // "PASS", "WARNING", "FAIL", "ERROR"
+
+struct ComplianceRef {
+  std::string standard;  // e.g. "AWS Foundational Security Best Practices"
+  std::string control;   // e.g. "KMS.2"
+};
+
+struct Remediation {
+  std::string summary;
+  std::string console;    // AWS console steps
+  std::string cli;        // AWS CLI commands
+  std::string terraform;  // Terraform change
+};
+
+// Why a verdict was reached: one statement of one policy document.
+struct Evidence {
+  std::string policy_name;     // inline policy name (or managed policy ARN)
+  int statement_index = -1;    // 0-based position in the Statement array
+  std::string sid;             // the statement's Sid, if any
+  std::string effect;          // "Allow" or "Deny"
+  std::vector<std::string> actions;            // blocked actions this statement grants (or denies)
+  std::vector<std::string> action_patterns;    // the Action/NotAction patterns that decided it
+  bool not_action = false;
+  std::vector<std::string> resource_patterns;  // the Resource/NotResource patterns
+  bool not_resource = false;
+  std::vector<std::string> condition_keys;     // "Operator:key" pairs set aside
+  std::string note;                            // one line of explanation
+};
+
+struct Finding {
+  std::string rule_id;
+  std::string rule_version;
+  std::string title;
+  Severity severity = Severity::kMedium;
+  Status status = Status::kPass;
+  std::string resource_id;  // ARN
+  std::string resource_type;
+  std::string resource_name;
+  std::string provider = "aws";
+  std::string partition;
+  std::string account;
+  std::string region = "global";
+  std::string sub_key;  // e.g. the inline policy name when a rule iterates policies
+  std::string message;
+  Remediation remediation;
+  std::vector<ComplianceRef> compliance;
+  std::vector<Evidence> evidence;
+  bool conditional = false;  // every grant found depends on a Condition
+  core::SourceLocation source;
+};
+
+}  // namespace kmsguard::model

@@ -1,0 +1,43 @@
+// The normalized resource model: every input adapter produces these, every rule reads them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sdk/core/diagnostic.h"
+
+namespace kmsguard::model {
+
+// Resource type names follow AWS CloudFormation / AWS Config spelling.
+inline constexpr char kIamUser[] = "AWS::IAM::User";
+inline constexpr char kIamGroup[] = "AWS::IAM::Group";
+inline constexpr char kIamRole[] = "AWS::IAM::Role";
+inline constexpr char kIamManagedPolicy[] = "AWS::IAM::Policy";
+
+// One resource of a snapshot.
+//
+// `document` holds the resource's normalized JSON. For IAM principals (user, group, role) the
+// shape is documented in docs/resource-model.md:
+//   {"name": str, "arn": str, "path": str,
+//    "inline_policies": [{"name": str, "document": <object | JSON text | URL-encoded JSON text>}],
+//    "attached_managed_policies": [{"name": str, "arn": str}],
+//    "group_memberships": [str],            // users only
+//    "members": [str],                      // groups only, when the snapshot shows them
+//    "trust_policy": <document>}            // roles only
+// Policy documents are kept as given and parsed by the engine, so a broken document becomes an
+// error result for its resource rather than a failure of the whole snapshot.
+struct Resource {
+  std::string id;        // ARN when known, else a stable id from the source
+  std::string type;      // e.g. "AWS::IAM::Role"
+  std::string provider = "aws";
+  std::string partition;  // "aws", "aws-cn", ...; empty when unknown
+  std::string account;    // 12-digit account id; empty when unknown
+  std::string region = "global";
+  std::string name;
+  nlohmann::json document;
+  core::SourceLocation source;  // where the adapter found it (file + JSON pointer)
+};
+
+}  // namespace kmsguard::model
