@@ -20,14 +20,16 @@ enum class KeyScope {
   // principal's partition.
   kEveryKey,
   // Broad but not every key: every key of one account (any region) or of one region (any
-  // account). Used by the strict tier rule; a grant on every key also satisfies it.
+  // account), including the account a policy variable names. A grant on every key does not
+  // count here (the every-key rule reports it), so the two tiers never report the same grant.
   kAccountOrRegionWide,
 };
 
 struct GrantQuery {
   std::vector<std::string> actions = {"kms:Decrypt", "kms:ReEncryptFrom"};
   KeyScope scope = KeyScope::kEveryKey;
-  // The principal's partition ("aws", "aws-cn", ...). Empty: any partition counts.
+  // The principal's partition ("aws", "aws-cn", ...): a principal reaches only keys of its own
+  // partition. Empty means "aws".
   std::string partition;
   // When true, a Deny with a Condition also cancels grants ("conditional_deny: honor").
   bool honor_conditional_deny = false;

@@ -1,0 +1,264 @@
+#include "sdk/iam/grant_analysis.h"
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "sdk/iam/action_glob.h"
+#include "sdk/iam/arn_pattern.h"
+#include "sdk/iam/key_space.h"
+
+namespace kmsguard::iam {
+namespace {
+
+// A statement with its resource patterns compiled once per document.
+struct CompiledStatement {
+  const Statement* statement;
+  std::vector<ArnPattern> patterns;
+};
+
+// Languages are small but not free to build; policies of a scan share a handful of them.
+const KeyLanguage& CachedLanguage(const std::string& partition, const std::optional<std::string>& region,
+                                  const std::optional<std::string>& account) {
+  thread_local absl::flat_hash_map<std::string, std::unique_ptr<KeyLanguage>> cache;
+  std::string key = absl::StrCat(partition, "|", region ? "r" + *region : "-", "|",
+                                 account ? "a" + *account : "-");
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    if (cache.size() > 1024) cache.clear();
+    it = cache.emplace(std::move(key),
+                       std::make_unique<KeyLanguage>(KeyLanguage::Build(partition, region, account)))
+             .first;
+  }
+  return *it->second;
+}
+
+// Coverage is a search; identical pattern sets recur across principals, so results are memoized.
+CoverageResult CachedCovers(const KeyLanguage& language, const std::vector<const ArnPattern*>& patterns) {
+  for (const ArnPattern* p : patterns) {
+    if (p->is_star) return {true, ""};
+  }
+  thread_local absl::flat_hash_map<std::string, CoverageResult> cache;
+  std::string key = language.description();
+  for (const ArnPattern* p : patterns) {
+    key += '\0';
+    key += p->text;
+    key += p->tokens.size() == p->text.size() ? 'l' : 'v';  // variables substituted or not
+  }
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  if (cache.size() > 8192) cache.clear();
+  CoverageResult result = Covers(language, patterns);
+  cache.emplace(std::move(key), result);
+  return result;
+}
+
+bool CoversAction(const Statement& st, std::string_view action) {
+  bool any = false;
+  for (const std::string& pattern : st.actions) {
+    if (ActionGlobMatches(pattern, action)) {
+      any = true;
+      break;
+    }
+  }
+  // An empty Action/NotAction grants nothing (IAM rejects such a statement anyway).
+  if (st.actions.empty()) return false;
+  return st.not_action ? !any : any;
+}
+
+StatementRole RoleOf(const CompiledStatement& cs, std::string_view action, std::string why) {
+  const Statement& st = *cs.statement;
+  StatementRole role;
+  role.statement_index = st.index;
+  role.sid = st.sid;
+  role.effect = st.effect;
+  role.not_action = st.not_action;
+  for (const std::string& pattern : st.actions) {
+    if (st.not_action || ActionGlobMatches(pattern, action)) role.action_patterns.push_back(pattern);
+  }
+  role.resource_patterns = st.resources;
+  role.not_resource = st.not_resource;
+  role.conditions = st.conditions;
+  role.why = std::move(why);
+  return role;
+}
+
+std::string Quoted(const std::vector<std::string>& items) {
+  return "[\"" + absl::StrJoin(items, "\", \"") + "\"]";
+}
+
+struct Reach {
+  bool reached = false;
+  std::vector<StatementRole> roles;  // the statements that make up the reach
+  std::string why;
+};
+
+// Does the union of `statements` reach an arbitrary key of `language`? A Resource statement
+// contributes its patterns to a union that must cover the language; a NotResource statement
+// reaches it unless its patterns cover the whole language ("IAM JSON policy elements:
+// NotResource": it applies to everything not listed).
+Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const KeyLanguage& language,
+              std::string_view action) {
+  Reach reach;
+  std::vector<const ArnPattern*> union_patterns;
+  std::vector<const CompiledStatement*> resource_statements;
+  for (const CompiledStatement* cs : statements) {
+    if (!cs->statement->has_resource_element) continue;  // grants nothing
+    if (cs->statement->not_resource) {
+      std::vector<const ArnPattern*> excluded;
+      for (const ArnPattern& p : cs->patterns) excluded.push_back(&p);
+      CoverageResult cov = CachedCovers(language, excluded);
+      if (!cov.covered && !cs->patterns.empty()) {
+        reach.reached = true;
+        reach.roles.push_back(RoleOf(
+            *cs, action,
+            absl::StrCat("NotResource ", Quoted(cs->statement->resources), " does not exclude ",
+                         language.description(), "; e.g. ", cov.counterexample, " is left in")));
+      }
+    } else {
+      resource_statements.push_back(cs);
+      for (const ArnPattern& p : cs->patterns) union_patterns.push_back(&p);
+    }
+  }
+  if (reach.reached) {
+    reach.why = reach.roles.front().why;
+    return reach;
+  }
+  CoverageResult cov = CachedCovers(language, union_patterns);
+  if (cov.covered && !union_patterns.empty()) {
+    reach.reached = true;
+    for (const CompiledStatement* cs : resource_statements) {
+      bool contributes = false;
+      for (const ArnPattern& p : cs->patterns) contributes |= Intersects(language, p);
+      if (!contributes) continue;
+      reach.roles.push_back(RoleOf(*cs, action,
+                                   absl::StrCat("Resource ", Quoted(cs->statement->resources),
+                                                " matches keys of ", language.description())));
+    }
+    reach.why = absl::StrCat(reach.roles.size() > 1 ? "together, the Resource patterns of "
+                                                     : "the Resource patterns of ",
+                             reach.roles.size(), reach.roles.size() > 1 ? " statements" : " statement",
+                             " cover ", language.description());
+    return reach;
+  }
+  reach.why = union_patterns.empty() && statements.empty()
+                  ? "no statement applies"
+                  : absl::StrCat("not ", language.description(), ": e.g. ", cov.counterexample,
+                                 " is not reached");
+  return reach;
+}
+
+// The account and region scopes that the Resource patterns of `statements` name.
+std::vector<const KeyLanguage*> NarrowScopes(const std::vector<const CompiledStatement*>& statements,
+                                             const std::string& partition) {
+  std::vector<const KeyLanguage*> scopes;
+  auto is_literal = [](const std::string& s) {
+    return !s.empty() && s.find_first_of("*?") == std::string::npos;
+  };
+  auto add = [&](const KeyLanguage* lang) {
+    for (const KeyLanguage* l : scopes) {
+      if (l == lang) return;
+    }
+    scopes.push_back(lang);
+  };
+  for (const CompiledStatement* cs : statements) {
+    if (cs->statement->not_resource) continue;
+    for (const ArnPattern& p : cs->patterns) {
+      const std::vector<std::string> segments = ArnPatternSegments(p);
+      if (segments.size() < 6) continue;
+      if (is_literal(segments[4])) add(&CachedLanguage(partition, std::nullopt, segments[4]));
+      if (is_literal(segments[3])) add(&CachedLanguage(partition, segments[3], std::nullopt));
+    }
+  }
+  return scopes;
+}
+
+bool HasCondition(const CompiledStatement* cs) { return !cs->statement->conditions.empty(); }
+
+}  // namespace
+
+GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& query) {
+  GrantVerdict verdict;
+  if (document.is_resource_policy) {
+    for (const std::string& action : query.actions) {
+      ActionVerdict av;
+      av.action = action;
+      av.why = "the document has a Principal element: it is a resource-based policy and is not "
+               "evaluated as an identity policy";
+      verdict.actions.push_back(std::move(av));
+    }
+    return verdict;
+  }
+  const std::string partition = query.partition.empty() ? "aws" : query.partition;
+  const bool variables = document.SupportsPolicyVariables();
+  std::vector<CompiledStatement> compiled;
+  compiled.reserve(document.statements.size());
+  for (const Statement& st : document.statements) {
+    CompiledStatement cs{&st, {}};
+    cs.patterns.reserve(st.resources.size());
+    for (const std::string& r : st.resources) cs.patterns.push_back(CompileArnPattern(r, variables));
+    compiled.push_back(std::move(cs));
+  }
+  const KeyLanguage& every_key = CachedLanguage(partition, std::nullopt, std::nullopt);
+
+  bool all_conditional = true;
+  for (const std::string& action : query.actions) {
+    ActionVerdict av;
+    av.action = action;
+    std::vector<const CompiledStatement*> allows, unconditional_allows, denies;
+    for (const CompiledStatement& cs : compiled) {
+      if (!CoversAction(*cs.statement, action)) continue;
+      if (cs.statement->effect == Effect::kAllow) {
+        allows.push_back(&cs);
+        if (!HasCondition(&cs)) unconditional_allows.push_back(&cs);
+      } else if (!HasCondition(&cs) || query.honor_conditional_deny) {
+        denies.push_back(&cs);
+      }
+    }
+    for (const CompiledStatement* cs : denies) av.denies.push_back(RoleOf(*cs, action, ""));
+
+    std::vector<const KeyLanguage*> scopes = {&every_key};
+    if (query.scope == KeyScope::kAccountOrRegionWide) {
+      // Grants on every key belong to the every-key tier.
+      if (Reach all = ReachOf(allows, every_key, action);
+          all.reached && !ReachOf(denies, every_key, action).reached) {
+        av.why = "granted on every KMS key (reported by the every-key rule, not this tier)";
+        verdict.actions.push_back(std::move(av));
+        continue;
+      }
+      scopes = NarrowScopes(allows, partition);
+    }
+    av.why = "no Allow statement covers " + action;
+    for (const KeyLanguage* scope : scopes) {
+      Reach allowed = ReachOf(allows, *scope, action);
+      if (!allowed.reached) {
+        if (!allows.empty()) av.why = action + ": " + allowed.why;
+        continue;
+      }
+      Reach denied = ReachOf(denies, *scope, action);
+      if (denied.reached) {
+        av.why = absl::StrCat(action, " is allowed but an explicit Deny cancels it: ", denied.why);
+        continue;
+      }
+      av.granted = true;
+      av.grants = std::move(allowed.roles);
+      av.conditional = !ReachOf(unconditional_allows, *scope, action).reached;
+      av.why = absl::StrCat(action, ": ", allowed.why,
+                            av.conditional ? " (only under the statements' Condition)" : "",
+                            denies.empty() ? "" : "; the Deny statements do not cover it");
+      break;
+    }
+    if (av.granted) {
+      verdict.granted = true;
+      all_conditional &= av.conditional;
+    }
+    verdict.actions.push_back(std::move(av));
+  }
+  verdict.conditional = verdict.granted && all_conditional;
+  return verdict;
+}
+
+}  // namespace kmsguard::iam

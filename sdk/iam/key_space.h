@@ -1,0 +1,67 @@
+// The set of KMS key ARNs as a language, and whether a set of ARN patterns covers it.
+//
+// Key ARNs have the grammar (AWS KMS Developer Guide, "Key identifiers (KeyId)"; AWS General
+// Reference, "Amazon Resource Names"):
+//   arn:PARTITION:kms:REGION:ACCOUNT:key/KEY_ID
+//   REGION  = [a-z]+(-[a-z]+)*-[0-9]+   (open: regions not launched yet are keys too)
+//   ACCOUNT = [0-9]{12}
+//   KEY_ID  = a lowercase UUID, or mrk- and 32 lowercase hex digits (multi-Region keys)
+// Alias ARNs (alias/...) name aliases, not keys, and are not in the language.
+//
+// "Pattern set P covers the language" is decided exactly, by exploring the product of the
+// language's automaton with the patterns' automata (a subset construction over the pattern
+// positions), so unions of patterns count and `*` spanning colons is honoured.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sdk/iam/arn_pattern.h"
+
+namespace kmsguard::iam {
+
+// A deterministic automaton for a set of key ARNs.
+class KeyLanguage {
+ public:
+  // Every key of `partition` (any region, account, key id). Pass a fixed region or account to get
+  // the keys of that region or account only (kVariableSymbol stands for a variable's value).
+  static KeyLanguage Build(std::string_view partition,
+                           std::optional<std::string> fixed_region = std::nullopt,
+                           std::optional<std::string> fixed_account = std::nullopt);
+
+  int start() const { return 0; }
+  // Next state on `c`, or -1 when `c` leaves the language.
+  int Next(int state, char c) const;
+  bool Accepting(int state) const { return accepting_[static_cast<std::size_t>(state)]; }
+  // Characters with at least one transition, in a fixed order.
+  const std::string& alphabet() const { return alphabet_; }
+  // A human-readable description, e.g. "every KMS key in partition aws".
+  const std::string& description() const { return description_; }
+
+ private:
+  int AddState();
+  void AddEdge(int from, char c, int to);
+  int AddChain(int from, std::string_view text);  // returns the state after the last char
+
+  std::vector<std::vector<int>> next_;  // [state][char 0..127]
+  std::vector<bool> accepting_;
+  std::string alphabet_;
+  std::string description_;
+};
+
+struct CoverageResult {
+  bool covered = false;
+  // When not covered: a key ARN of the language that no pattern matches (the "arbitrary key" left
+  // out), for explanations.
+  std::string counterexample;
+};
+
+// Decides whether every string of `language` is matched by at least one pattern.
+CoverageResult Covers(const KeyLanguage& language, const std::vector<const ArnPattern*>& patterns);
+
+// Decides whether at least one string of `language` is matched by `pattern`.
+bool Intersects(const KeyLanguage& language, const ArnPattern& pattern);
+
+}  // namespace kmsguard::iam

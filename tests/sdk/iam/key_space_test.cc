@@ -1,0 +1,123 @@
+#include "sdk/iam/key_space.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "sdk/iam/arn_pattern.h"
+
+namespace kmsguard::iam {
+namespace {
+
+// Key ARNs no pattern below names: fresh regions, accounts and both key id forms.
+const std::vector<std::string>& Canaries() {
+  static const std::vector<std::string> canaries = {
+      "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      "arn:aws:kms:xq-kmsguard-7:918273645012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+      "arn:aws:kms:zz-north-42:000000000001:key/mrk-0123456789abcdef0123456789abcdef",
+      "arn:aws:kms:ap-southeast-5:555566667777:key/ffffffff-ffff-ffff-ffff-ffffffffffff",
+  };
+  return canaries;
+}
+
+bool CoversEveryKey(const std::string& pattern, bool variables = true) {
+  const ArnPattern p = CompileArnPattern(pattern, variables);
+  return Covers(KeyLanguage::Build("aws"), {&p}).covered;
+}
+
+// Security Hub KMS.2 / the semantics issue: these name every key of the partition.
+TEST(KeySpaceTest, PatternsThatNameEveryKey) {
+  for (const std::string pattern :
+       {"*", "arn:aws:kms:*", "arn:aws:kms:*:*:key/*", "arn:*:kms:*:*:key/*", "arn:aws:*",
+        "arn:aws:kms:*:*:*", "arn:aws:kms:*:key/*", "arn:aws:kms:*:*:key/????????*", "arn:*",
+        "arn:aws:kms:*:*:key*"}) {
+    EXPECT_TRUE(CoversEveryKey(pattern)) << pattern;
+    // Cross-check with canaries: a pattern that covers the language matches each of them.
+    const ArnPattern p = CompileArnPattern(pattern, true);
+    for (const std::string& arn : Canaries()) EXPECT_TRUE(ArnPatternMatches(p, arn)) << pattern << " " << arn;
+  }
+}
+
+TEST(KeySpaceTest, PatternsThatFallShort) {
+  for (const std::string pattern :
+       {"arn:aws:kms:*:111122223333:key/*", "arn:aws:kms:us-east-1:*:key/*",
+        "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "arn:aws:kms:*:*:key/mrk-*", "arn:aws:kms:*:*:alias/*", "arn:aws:s3:::*",
+        "arn:aws:kms:*:*:key/0*", "arn:aws-cn:kms:*:*:key/*", "arn:aws:kms:*:*:key/?",
+        "arn:aws:kms:*:${aws:PrincipalAccount}:key/*", "arn:aws:kms:us-*:*:key/*",
+        "arn:aws:kms:*:*:key/%2A", "arn:aws:kms:*:*:KEY/*", "arn:aws:kms:*:?:key/*"}) {
+    const ArnPattern p = CompileArnPattern(pattern, true);
+    const CoverageResult result = Covers(KeyLanguage::Build("aws"), {&p});
+    EXPECT_FALSE(result.covered) << pattern;
+    // The counterexample is a real key ARN the pattern misses.
+    EXPECT_FALSE(result.counterexample.empty()) << pattern;
+    EXPECT_FALSE(ArnPatternMatches(p, result.counterexample)) << pattern << " " << result.counterexample;
+    EXPECT_EQ(result.counterexample.rfind("arn:aws:kms:", 0), 0u) << result.counterexample;
+  }
+}
+
+// The union counts: sixteen hex prefixes plus the multi-Region prefix cover every key id.
+TEST(KeySpaceTest, UnionOfPrefixesCoversEveryKey) {
+  std::vector<ArnPattern> compiled;
+  for (const char c : std::string("0123456789abcdef")) {
+    compiled.push_back(CompileArnPattern(std::string("arn:aws:kms:*:*:key/") + c + "*", true));
+  }
+  std::vector<const ArnPattern*> patterns;
+  for (const ArnPattern& p : compiled) patterns.push_back(&p);
+  EXPECT_FALSE(Covers(KeyLanguage::Build("aws"), patterns).covered) << "mrk- keys are left out";
+  const ArnPattern mrk = CompileArnPattern("arn:aws:kms:*:*:key/mrk-*", true);
+  patterns.push_back(&mrk);
+  EXPECT_TRUE(Covers(KeyLanguage::Build("aws"), patterns).covered);
+}
+
+TEST(KeySpaceTest, AccountAndRegionLanguages) {
+  const ArnPattern account = CompileArnPattern("arn:aws:kms:*:111122223333:key/*", true);
+  EXPECT_TRUE(Covers(KeyLanguage::Build("aws", std::nullopt, "111122223333"), {&account}).covered);
+  EXPECT_FALSE(Covers(KeyLanguage::Build("aws", std::nullopt, "444455556666"), {&account}).covered);
+  const ArnPattern region = CompileArnPattern("arn:aws:kms:us-east-1:*:key/*", true);
+  EXPECT_TRUE(Covers(KeyLanguage::Build("aws", "us-east-1"), {&region}).covered);
+  EXPECT_FALSE(Covers(KeyLanguage::Build("aws", "us-east-2"), {&region}).covered);
+  const ArnPattern variable = CompileArnPattern("arn:aws:kms:*:${aws:PrincipalAccount}:key/*", true);
+  EXPECT_TRUE(Covers(KeyLanguage::Build("aws", std::nullopt, std::string(1, kVariableSymbol)), {&variable})
+                  .covered);
+}
+
+TEST(KeySpaceTest, Intersects) {
+  const KeyLanguage lang = KeyLanguage::Build("aws");
+  EXPECT_TRUE(Intersects(lang, CompileArnPattern("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", true)));
+  EXPECT_TRUE(Intersects(lang, CompileArnPattern("arn:aws:kms:*:*:key/mrk-*", true)));
+  EXPECT_FALSE(Intersects(lang, CompileArnPattern("arn:aws:kms:*:*:alias/*", true)));
+  EXPECT_FALSE(Intersects(lang, CompileArnPattern("arn:aws:s3:::*", true)));
+  EXPECT_FALSE(Intersects(lang, CompileArnPattern("arn:aws:kms:*:*:key/not-a-key-id", true)));
+}
+
+// "IAM JSON policy elements: Resource": a `*` ending a segment may span colons; one inside a
+// segment may not; `?` is one character within a segment; matching is case-sensitive.
+TEST(ArnPatternTest, SegmentRules) {
+  const std::string key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  EXPECT_TRUE(ArnPatternMatches(CompileArnPattern("arn:aws:kms:*", true), key));
+  EXPECT_TRUE(ArnPatternMatches(CompileArnPattern("arn:aws:kms:us-*:key/*", true), key));
+  EXPECT_FALSE(ArnPatternMatches(CompileArnPattern("arn:aws:kms:u*1:key/*", true), key));
+  EXPECT_TRUE(ArnPatternMatches(CompileArnPattern("arn:aws:kms:us-east-?:111122223333:key/*", true), key));
+  EXPECT_FALSE(ArnPatternMatches(CompileArnPattern("arn:aws:kms:us-east-1?111122223333:key/*", true), key));
+  EXPECT_FALSE(ArnPatternMatches(CompileArnPattern("ARN:AWS:KMS:*", true), key));
+  EXPECT_TRUE(ArnPatternMatches(CompileArnPattern("arn:aws:kms:us-east-1:111122223333:key/1234abcd-*-1234567890ab", true), key));
+}
+
+TEST(ArnPatternTest, PolicyVariables) {
+  // Under 2012-10-17 a variable is one specific value, not a wildcard.
+  const ArnPattern v = CompileArnPattern("arn:aws:kms:*:${aws:PrincipalAccount}:key/*", true);
+  EXPECT_FALSE(ArnPatternMatches(v, "arn:aws:kms:us-east-1:111122223333:key/x"));
+  EXPECT_TRUE(ArnPatternMatches(v, std::string("arn:aws:kms:us-east-1:") + kVariableSymbol + ":key/x"));
+  // ${*} is a literal asterisk.
+  const ArnPattern star = CompileArnPattern("arn:aws:kms:*:*:key/${*}", true);
+  EXPECT_TRUE(ArnPatternMatches(star, "arn:aws:kms:r-1:1:key/*"));
+  EXPECT_FALSE(ArnPatternMatches(star, "arn:aws:kms:r-1:1:key/abc"));
+  // Under 2008-10-17 the text is literal.
+  const ArnPattern literal = CompileArnPattern("arn:aws:kms:*:*:key/${aws:username}", false);
+  EXPECT_TRUE(ArnPatternMatches(literal, "arn:aws:kms:r-1:1:key/${aws:username}"));
+}
+
+}  // namespace
+}  // namespace kmsguard::iam
