@@ -56,6 +56,20 @@ CoverageResult CachedCovers(const KeyLanguage& language, const std::vector<const
   return result;
 }
 
+bool CachedIntersects(const KeyLanguage& language, const ArnPattern& pattern) {
+  if (pattern.is_star) return true;
+  thread_local absl::flat_hash_map<std::string, bool> cache;
+  std::string key = language.description();
+  key += '\0';
+  key += pattern.text;
+  key += pattern.tokens.size() == pattern.text.size() ? 'l' : 'v';
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  if (cache.size() > 8192) cache.clear();
+  const bool result = Intersects(language, pattern);
+  cache.emplace(std::move(key), result);
+  return result;
+}
+
 bool CoversAction(const Statement& st, std::string_view action) {
   bool any = false;
   for (const std::string& pattern : st.actions) {
@@ -132,7 +146,7 @@ Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const Key
     reach.reached = true;
     for (const CompiledStatement* cs : resource_statements) {
       bool contributes = false;
-      for (const ArnPattern& p : cs->patterns) contributes |= Intersects(language, p);
+      for (const ArnPattern& p : cs->patterns) contributes |= CachedIntersects(language, p);
       if (!contributes) continue;
       reach.roles.push_back(RoleOf(*cs, action,
                                    absl::StrCat("Resource ", Quoted(cs->statement->resources),

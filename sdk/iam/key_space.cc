@@ -113,6 +113,11 @@ KeyLanguage KeyLanguage::Build(std::string_view partition, std::optional<std::st
   // Multi-Region: mrk- followed by 32 hex digits ('m' is not a hex digit, so no clash).
   hex_run(lang.AddChain(key_id, "mrk-"), 32, accept);
 
+  const std::string prefix = "arn:" + std::string(partition) + ":kms:" +
+                             fixed_region.value_or("xq-kmsguard-7") + ":" +
+                             fixed_account.value_or("918273645012") + ":key/";
+  lang.canaries_ = {prefix + "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                    prefix + "mrk-7a6b5c4d3e2f10987a6b5c4d3e2f1098"};
   lang.description_ = "every KMS key";
   if (fixed_account) {
     lang.description_ += *fixed_account == std::string(1, kVariableSymbol)
@@ -240,6 +245,29 @@ std::optional<std::string> Search(const KeyLanguage& language,
     }
     return out;
   };
+  // Characters the language treats alike and no pattern names literally lead to the same
+  // successors: exploring one representative of each such class is enough.
+  std::string representatives;
+  {
+    std::string literals;
+    for (const ArnPattern* p : patterns) {
+      for (const ArnToken& t : p->tokens) {
+        if (t.kind == ArnToken::Kind::kLiteral || t.kind == ArnToken::Kind::kVariable) literals += t.ch;
+      }
+    }
+    std::vector<std::vector<int>> signatures;
+    for (const char c : language.alphabet()) {
+      std::vector<int> signature;
+      signature.reserve(language.state_count() + 1);
+      for (int st = 0; st < language.state_count(); ++st) signature.push_back(language.Next(st, c));
+      signature.push_back(literals.find(c) == std::string::npos ? -1 : static_cast<unsigned char>(c));
+      bool seen_before = false;
+      for (const auto& other : signatures) seen_before |= other == signature;
+      if (seen_before) continue;
+      signatures.push_back(std::move(signature));
+      representatives += c;
+    }
+  }
   visit(language.start(), automaton.StartSet(), -1, 0);
   while (!queue.empty()) {
     const int id = queue.front();
@@ -249,7 +277,7 @@ std::optional<std::string> Search(const KeyLanguage& language,
       const bool matched = automaton.Accepts(nodes[static_cast<std::size_t>(id)].set);
       if ((goal == Goal::kFindUncovered) != matched) return path(id);
     }
-    for (const char c : language.alphabet()) {
+    for (const char c : representatives) {
       const int to = language.Next(state, c);
       if (to < 0) continue;
       auto set = automaton.Step(nodes[static_cast<std::size_t>(id)].set, c);
@@ -266,6 +294,16 @@ std::optional<std::string> Search(const KeyLanguage& language,
 CoverageResult Covers(const KeyLanguage& language, const std::vector<const ArnPattern*>& patterns) {
   for (const ArnPattern* p : patterns) {
     if (p->is_star) return {true, ""};
+  }
+  for (const std::string& canary : language.canaries()) {
+    bool matched = false;
+    for (const ArnPattern* p : patterns) {
+      if (ArnPatternMatches(*p, canary)) {
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) return {false, canary};
   }
   auto uncovered = Search(language, patterns, Goal::kFindUncovered);
   if (!uncovered) return {true, ""};

@@ -34,9 +34,14 @@ class KeyLanguage {
   int start() const { return 0; }
   // Next state on `c`, or -1 when `c` leaves the language.
   int Next(int state, char c) const;
+  int state_count() const { return static_cast<int>(next_.size()); }
   bool Accepting(int state) const { return accepting_[static_cast<std::size_t>(state)]; }
   // Characters with at least one transition, in a fixed order.
   const std::string& alphabet() const { return alphabet_; }
+  // A few keys of the language that no policy is likely to name (fresh region, account and key
+  // ids, both key id forms). A pattern set that misses one of them cannot cover the language, which
+  // settles most questions without the search.
+  const std::vector<std::string>& canaries() const { return canaries_; }
   // A human-readable description, e.g. "every KMS key in partition aws".
   const std::string& description() const { return description_; }
 
@@ -49,6 +54,7 @@ class KeyLanguage {
   std::vector<bool> accepting_;
   std::string alphabet_;
   std::string description_;
+  std::vector<std::string> canaries_;
 };
 
 struct CoverageResult {
