@@ -53,6 +53,26 @@ absl::Status ReadConditions(const json& value, const std::string& pointer,
   return absl::OkStatus();
 }
 
+// "IAM JSON policy elements: Principal": "*", or an object mapping a principal type to a string or
+// an array of strings.
+absl::Status ReadPrincipals(const json& value, const std::string& pointer,
+                            std::vector<PrincipalEntry>* out) {
+  if (value.is_string()) {
+    if (value != "*") return Invalid(pointer, "a Principal string must be \"*\", got " + value.dump());
+    out->push_back({"*", "*"});
+    return absl::OkStatus();
+  }
+  if (!value.is_object()) {
+    return Invalid(pointer, "expected \"*\" or an object of principal types, got " + TypeName(value));
+  }
+  for (const auto& [type, ids] : value.items()) {
+    std::vector<std::string> values;
+    if (auto s = ReadStringList(ids, pointer + "/" + type, &values); !s.ok()) return s;
+    for (std::string& v : values) out->push_back({type, std::move(v)});
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Statement> ReadStatement(const json& value, const std::string& pointer, int index) {
   if (!value.is_object()) {
     return Invalid(pointer, "a statement must be an object, got " + TypeName(value));
@@ -88,7 +108,12 @@ absl::StatusOr<Statement> ReadStatement(const json& value, const std::string& po
       st.has_resource_element = true;
       if (auto s = ReadStringList(element, at, &st.resources); !s.ok()) return s;
     } else if (key == "Principal" || key == "NotPrincipal") {
+      if (value.contains("Principal") && value.contains("NotPrincipal")) {
+        return Invalid(pointer, "a statement cannot have both Principal and NotPrincipal");
+      }
       st.has_principal = true;
+      st.not_principal = key == "NotPrincipal";
+      if (auto s = ReadPrincipals(element, at, &st.principals); !s.ok()) return s;
     } else if (key == "Condition") {
       if (auto s = ReadConditions(element, at, &st.conditions); !s.ok()) return s;
     } else {

@@ -23,6 +23,13 @@ struct ConditionKey {
   std::string key;
 };
 
+// One entry of a Principal element, e.g. {"AWS": "arn:aws:iam::111122223333:root"} gives
+// type "AWS" and value "arn:aws:iam::111122223333:root"; "Principal": "*" gives type "*", value "*".
+struct PrincipalEntry {
+  std::string type;  // "AWS", "Service", "Federated", "CanonicalUser" or "*"
+  std::string value;
+};
+
 // One statement with every element normalized to lists. Patterns are kept as written (after JSON
 // unescaping); variable substitution happens at match time, as it depends on `Version`.
 struct Statement {
@@ -35,6 +42,8 @@ struct Statement {
   bool has_resource_element = false;  // Resource or NotResource present
   std::vector<std::string> resources;
   bool has_principal = false;  // Principal or NotPrincipal present
+  bool not_principal = false;  // true when the statement used NotPrincipal
+  std::vector<PrincipalEntry> principals;
   std::vector<ConditionKey> conditions;
 };
 
