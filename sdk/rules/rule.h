@@ -60,6 +60,12 @@ struct Rule {
 class RuleSet {
  public:
   explicit RuleSet(std::vector<Rule> rules);
+  // The index points into rules_: a copy would point into the original, so copying is disabled
+  // (moving keeps the vector's buffer and is safe).
+  RuleSet(const RuleSet&) = delete;
+  RuleSet& operator=(const RuleSet&) = delete;
+  RuleSet(RuleSet&&) = default;
+  RuleSet& operator=(RuleSet&&) = default;
   const std::vector<Rule>& rules() const { return rules_; }
   // Rules that apply to `resource_type` (empty when none).
   const std::vector<const Rule*>& ForType(std::string_view resource_type) const;
@@ -74,7 +80,9 @@ struct LoadResult {
   core::Diagnostics diagnostics;  // every problem, with file:line:col
 };
 
-// Reads one rule file's text. Never throws; a broken file yields no rules and diagnostics.
+// Reads one rule file's text (one or more YAML documents, one rule each). Never throws. Text that
+// is not YAML yields no rules; otherwise each document with an error yields no rule, and the
+// diagnostics list every problem of the file with file:line:col (schema: docs/rule-authoring.md).
 LoadResult LoadRuleText(std::string_view yaml_text, std::string_view file_name);
 
 // The rules shipped in rules/*.yaml, compiled into the library at build time.

@@ -1,0 +1,39 @@
+// Implementations of the built-in operators declared in sdk/rules/builtins.h, looked up by name.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sdk/model/finding.h"
+#include "sdk/model/resource.h"
+#include "sdk/rules/builtins.h"
+#include "sdk/rules/rule.h"
+
+namespace kmsguard::engine {
+
+// What an operator found for one resource; the evaluator turns it into a Finding.
+struct Outcome {
+  model::Status status = model::Status::kPass;
+  bool conditional = false;  // every grant found depends on a Condition
+  std::vector<model::Evidence> evidence;
+  std::vector<std::string> failing_policies;  // names of the policies that grant
+  std::vector<std::string> actions;           // granted actions, first-seen order
+  std::vector<std::string> resources;         // resource patterns of the granting statements
+  std::vector<std::string> errors;            // what could not be evaluated, one line each
+  std::string pass_detail;                    // the message of a PASS
+};
+
+// An operator: reads `resource` under `rule`'s arguments (declared by `spec`). May throw only
+// through a third-party call; the evaluator catches and reports that as an ERROR.
+using BuiltinFn = Outcome (*)(const rules::Rule& rule, const rules::BuiltinSpec& spec,
+                              const model::Resource& resource);
+
+// The implementation of the operator called `name`, or nullptr.
+BuiltinFn FindImplementation(std::string_view name);
+
+// Operators (one per file).
+Outcome IamAllows(const rules::Rule& rule, const rules::BuiltinSpec& spec,
+                  const model::Resource& resource);
+
+}  // namespace kmsguard::engine

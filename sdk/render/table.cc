@@ -1,0 +1,139 @@
+// The terminal table: one row per failing policy (or per finding when there is none to name),
+// aligned columns, long cells cut, then the counts.
+#include <algorithm>
+#include <array>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "sdk/render/render.h"
+
+namespace kmsguard::render {
+
+namespace {
+
+constexpr std::size_t kColumns = 6;
+constexpr std::size_t kMaxCell = 48;  // principal names and ARNs can be long
+
+using Row = std::array<std::string, kColumns>;
+
+// One line per cell; cut to kMaxCell unless it is the last column, which nothing follows.
+std::string Cut(std::string text, bool last_column) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  if (!last_column && text.size() > kMaxCell) text = text.substr(0, kMaxCell - 3) + "...";
+  return text;
+}
+
+std::string Principal(const model::Finding& f) {
+  const std::size_t colons = f.resource_type.rfind("::");
+  const std::string kind = absl::AsciiStrToLower(
+      colons == std::string::npos ? f.resource_type : f.resource_type.substr(colons + 2));
+  return absl::StrCat(kind, "/", f.resource_name.empty() ? f.resource_id : f.resource_name);
+}
+
+// "kms:Decrypt, kms:ReEncryptFrom on "*" (stmt 0 "Sid") [conditional: Bool:aws:SecureTransport]"
+std::string Granted(const model::Evidence& e) {
+  std::string out = absl::StrCat(
+      absl::StrJoin(e.actions, ", "), " on ", e.not_resource ? "NotResource " : "",
+      e.resource_patterns.empty()
+          ? "(no Resource)"
+          : absl::StrCat("\"", absl::StrJoin(e.resource_patterns, "\", \""), "\""),
+      " (stmt ", e.statement_index, e.sid.empty() ? "" : absl::StrCat(" \"", e.sid, "\""),
+      e.not_action ? ", NotAction" : "", ")");
+  if (!e.condition_keys.empty()) {
+    absl::StrAppend(&out, " [conditional: ", absl::StrJoin(e.condition_keys, ", "), "]");
+  }
+  return out;
+}
+
+void AddRows(const model::Finding& f, std::vector<Row>* rows) {
+  const std::string status =
+      std::string(model::StatusName(f.status)) + (f.conditional ? " (conditional)" : "");
+  const Row base = {
+      std::string(model::SeverityName(f.severity)), status, f.rule_id, Principal(f), "-", ""};
+  bool any = false;
+  if (f.status == model::Status::kFail || f.status == model::Status::kWarning) {
+    for (const model::Evidence& e : f.evidence) {
+      if (e.effect != "Allow") continue;
+      Row row = base;
+      row[4] = e.policy_name;
+      row[5] = Granted(e);
+      rows->push_back(row);
+      any = true;
+    }
+  }
+  if (!any) {
+    Row row = base;
+    std::vector<std::string> broken;
+    for (const model::Evidence& e : f.evidence) {
+      if (e.statement_index < 0) broken.push_back(e.policy_name);
+    }
+    if (!broken.empty()) row[4] = absl::StrJoin(broken, ", ");
+    row[5] = f.message;
+    rows->push_back(row);
+  }
+}
+
+}  // namespace
+
+std::string RenderTable(const std::vector<model::Finding>& findings,
+                        const model::ScanSummary& summary, bool show_pass) {
+  std::vector<Row> rows = {{"SEVERITY", "STATUS", "RULE", "PRINCIPAL", "POLICY", "GRANTED"}};
+  // Worst first, then by principal, so the table reads from what needs action.
+  std::vector<const model::Finding*> order;
+  for (const model::Finding& f : findings) order.push_back(&f);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const model::Finding* a, const model::Finding* b) {
+                     const auto rank = [](model::Status s) {
+                       switch (s) {
+                         case model::Status::kFail:
+                           return 0;
+                         case model::Status::kError:
+                           return 1;
+                         case model::Status::kWarning:
+                           return 2;
+                         case model::Status::kPass:
+                           break;
+                       }
+                       return 3;
+                     };
+                     if (rank(a->status) != rank(b->status))
+                       return rank(a->status) < rank(b->status);
+                     if (a->severity != b->severity) return a->severity > b->severity;
+                     return a->resource_id < b->resource_id;
+                   });
+  std::array<int, 4> counts = {0, 0, 0, 0};
+  for (const model::Finding* f : order) {
+    ++counts[static_cast<int>(f->status)];
+    if (f->status != model::Status::kPass || show_pass) AddRows(*f, &rows);
+  }
+
+  std::array<std::size_t, kColumns> width{};
+  for (Row& row : rows) {
+    for (std::size_t c = 0; c < kColumns; ++c) {
+      row[c] = Cut(row[c], c + 1 == kColumns);
+      width[c] = std::max(width[c], row[c].size());
+    }
+  }
+  std::string out;
+  for (const Row& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < kColumns; ++c) {
+      line += row[c];
+      if (c + 1 < kColumns) line.append(width[c] - row[c].size() + 2, ' ');
+    }
+    absl::StrAppend(&out, absl::StripTrailingAsciiWhitespace(line), "\n");
+  }
+  if (rows.size() == 1) out += "(no findings to show)\n";
+  absl::StrAppend(&out, "\n", findings.size(), " findings: ", counts[2], " FAIL, ", counts[3],
+                  " ERROR, ", counts[1], " WARNING, ", counts[0], " PASS",
+                  show_pass || counts[0] == 0 ? "" : " (PASS not listed)", "\n");
+  absl::StrAppend(&out, "resources: ", summary.resources_received, " received, ",
+                  summary.resources_evaluated, " evaluated, ", summary.resource_errors,
+                  " could not be evaluated\n");
+  return out;
+}
+
+}  // namespace kmsguard::render

@@ -1,0 +1,76 @@
+#include "sdk/rules/builtins.h"
+
+#include "sdk/model/resource.h"
+
+namespace kmsguard::rules {
+
+const std::vector<BuiltinSpec>& Builtins() {
+  static const auto* const kBuiltins = new std::vector<BuiltinSpec>{
+      {.name = "iam.allows",
+       .doc = "True when an identity policy of the principal allows any of `actions` on the "
+              "KMS keys selected by `resources`; each inline policy is judged on its own.",
+       .resource_types = {model::kIamUser, model::kIamGroup, model::kIamRole},
+       .args =
+           {
+               {.name = "policies",
+                .kind = ArgKind::kEnum,
+                .required = true,
+                .allowed = {"inline_policies"},
+                .doc = "which policies of the principal to read"},
+               {.name = "actions",
+                .kind = ArgKind::kStringList,
+                .required = true,
+                .doc = "IAM actions to look for, e.g. [kms:Decrypt, kms:ReEncryptFrom]"},
+               {.name = "resources",
+                .kind = ArgKind::kEnum,
+                .required = true,
+                .allowed = {"every_kms_key", "account_or_region_wide_kms_keys"},
+                .doc = "which key scope counts as reached"},
+               {.name = "on_condition",
+                .kind = ArgKind::kEnum,
+                .required = false,
+                .allowed = {"fail", "warn"},
+                .default_value = "fail",
+                .doc = "status when every grant depends on a Condition"},
+               {.name = "conditional_deny",
+                .kind = ArgKind::kEnum,
+                .required = false,
+                .allowed = {"ignore", "honor"},
+                .default_value = "ignore",
+                .doc = "whether a Deny with a Condition cancels a grant"},
+           }},
+  };
+  return *kBuiltins;
+}
+
+const BuiltinSpec* FindBuiltin(std::string_view name) {
+  for (const BuiltinSpec& spec : Builtins()) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+bool ParseParamRef(const nlohmann::json& value, std::string* param_name) {
+  constexpr std::string_view kPrefix = "${params.";
+  if (!value.is_string()) return false;
+  const std::string& text = value.get_ref<const std::string&>();
+  if (text.size() <= kPrefix.size() + 1 || text.compare(0, kPrefix.size(), kPrefix) != 0 ||
+      text.back() != '}') {
+    return false;
+  }
+  *param_name = text.substr(kPrefix.size(), text.size() - kPrefix.size() - 1);
+  return true;
+}
+
+nlohmann::json ResolveArg(const Rule& rule, const ArgSpec& arg) {
+  const nlohmann::json& args = rule.violation.args;
+  if (!args.is_object() || !args.contains(arg.name)) {
+    if (arg.default_value.empty()) return nullptr;
+    return std::string(arg.default_value);
+  }
+  const nlohmann::json& value = args.at(arg.name);
+  if (std::string param; ParseParamRef(value, &param)) return rule.ParamValue(param);
+  return value;
+}
+
+}  // namespace kmsguard::rules

@@ -1,0 +1,51 @@
+// The built-in operators a rule's `violation` may call, declared in one table: the loader checks a
+// call against it (name, arguments, their types and values), the engine looks up the
+// implementation by the same name (sdk/engine/builtins.cc). Adding an operator means adding one
+// entry here and one implementation there.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sdk/rules/rule.h"
+
+namespace kmsguard::rules {
+
+enum class ArgKind {
+  kEnum,        // one string of `allowed`, or "${params.x}" naming a string parameter
+  kStringList,  // a list of strings, or "${params.x}" naming a list parameter
+};
+
+struct ArgSpec {
+  std::string_view name;
+  ArgKind kind = ArgKind::kEnum;
+  bool required = true;
+  std::vector<std::string_view> allowed = {};  // kEnum only
+  std::string_view default_value = {};         // kEnum, used when an optional argument is absent
+  std::string_view doc = {};
+};
+
+struct BuiltinSpec {
+  std::string_view name;
+  std::string_view doc;
+  std::vector<std::string_view> resource_types;  // the resource types the operator can read
+  std::vector<ArgSpec> args;
+};
+
+// Every built-in operator, in the order they are documented.
+const std::vector<BuiltinSpec>& Builtins();
+
+// The operator called `name`, or nullptr.
+const BuiltinSpec* FindBuiltin(std::string_view name);
+
+// If `value` is a parameter reference "${params.NAME}", sets `*param_name` and returns true.
+bool ParseParamRef(const nlohmann::json& value, std::string* param_name);
+
+// The value of argument `arg` of `rule.violation` with parameter references replaced by the
+// parameter's current value and the default applied when an optional argument is absent. Returns
+// null when the argument is absent and has no default (the loader rejects such rules).
+nlohmann::json ResolveArg(const Rule& rule, const ArgSpec& arg);
+
+}  // namespace kmsguard::rules

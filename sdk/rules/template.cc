@@ -1,0 +1,94 @@
+#include "sdk/rules/template.h"
+
+#include "absl/strings/ascii.h"
+
+namespace kmsguard::rules {
+
+namespace {
+
+// One `{{ ... }}` occurrence: `begin` is the offset of the opening braces, `end` one past the
+// closing ones (npos when unterminated).
+struct Placeholder {
+  std::size_t begin = 0;
+  std::size_t end = std::string_view::npos;
+  std::string_view name;
+};
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && absl::ascii_isspace(text.front())) text.remove_prefix(1);
+  while (!text.empty() && absl::ascii_isspace(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+bool IsNameChar(char c) { return absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-'; }
+
+// Scans placeholders left to right; both the checker and the renderer use it, so they can never
+// disagree about what a placeholder is.
+std::vector<Placeholder> Scan(std::string_view text) {
+  std::vector<Placeholder> out;
+  std::size_t pos = 0;
+  while ((pos = text.find("{{", pos)) != std::string_view::npos) {
+    Placeholder p;
+    p.begin = pos;
+    const std::size_t close = text.find("}}", pos + 2);
+    if (close == std::string_view::npos) {
+      out.push_back(p);
+      break;
+    }
+    p.end = close + 2;
+    p.name = Trim(text.substr(pos + 2, close - pos - 2));
+    out.push_back(p);
+    pos = p.end;
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& TemplateVariables() {
+  static const auto* const kVariables = new std::vector<std::string_view>{
+      "resource.name",      "resource.id",       "resource.type",   "resource.kind",
+      "resource.partition", "resource.account",  "resource.region", "policy.names",
+      "evidence.actions",   "evidence.resources"};
+  return *kVariables;
+}
+
+std::vector<TemplateError> CheckTemplate(std::string_view text,
+                                         const std::function<bool(std::string_view)>& is_known) {
+  std::vector<TemplateError> errors;
+  for (const Placeholder& p : Scan(text)) {
+    if (p.end == std::string_view::npos) {
+      errors.push_back({p.begin, 2, "unterminated template placeholder: \"{{\" without \"}}\""});
+      continue;
+    }
+    const std::size_t length = p.end - p.begin;
+    bool well_formed = !p.name.empty();
+    for (char c : p.name) well_formed = well_formed && IsNameChar(c);
+    if (!well_formed) {
+      errors.push_back({p.begin, length,
+                        "malformed template placeholder \"" +
+                            std::string(text.substr(p.begin, length)) +
+                            "\": only {{variable}} is allowed"});
+    } else if (!is_known(p.name)) {
+      errors.push_back(
+          {p.begin, length, "unknown template variable \"" + std::string(p.name) + "\""});
+    }
+  }
+  return errors;
+}
+
+std::string RenderTemplate(std::string_view text, const TemplateValues& values) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t copied = 0;
+  for (const Placeholder& p : Scan(text)) {
+    if (p.end == std::string_view::npos) break;
+    out.append(text.substr(copied, p.begin - copied));
+    if (auto it = values.find(p.name); it != values.end()) out += it->second;
+    copied = p.end;
+  }
+  out.append(text.substr(copied));
+  return out;
+}
+
+}  // namespace kmsguard::rules

@@ -1,0 +1,39 @@
+// Message and remediation templates: text with `{{variable}}` placeholders, nothing else (no
+// expressions, no loops), so a rule file can never run code. Checked at load time, rendered by the
+// engine for each finding.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kmsguard::rules {
+
+// Variables every template may use. `param.<name>` is also allowed for each declared parameter.
+//   resource.name, resource.id (ARN), resource.type (AWS::IAM::Role), resource.kind (role),
+//   resource.partition, resource.account, resource.region,
+//   policy.names (failing policy names, ", "-joined), evidence.actions, evidence.resources.
+const std::vector<std::string_view>& TemplateVariables();
+
+// A problem in a template: `offset`/`length` locate the offending text inside the template.
+struct TemplateError {
+  std::size_t offset = 0;
+  std::size_t length = 0;
+  std::string message;
+};
+
+// Returns every problem in `text`: an unterminated `{{`, an empty or malformed name, or a name for
+// which `is_known` is false.
+std::vector<TemplateError> CheckTemplate(std::string_view text,
+                                         const std::function<bool(std::string_view)>& is_known);
+
+using TemplateValues = std::map<std::string, std::string, std::less<>>;
+
+// Replaces each `{{name}}` (spaces inside the braces allowed) by its value. A name without a
+// value renders as an empty string; text that is not a placeholder is copied unchanged.
+std::string RenderTemplate(std::string_view text, const TemplateValues& values);
+
+}  // namespace kmsguard::rules

@@ -1,0 +1,317 @@
+#include "sdk/engine/evaluator.h"
+
+#include <memory>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sdk/engine/builtins.h"
+#include "sdk/rules/builtins.h"
+
+namespace kmsguard::engine {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::SizeIs;
+using Json = nlohmann::json;
+
+rules::Rule BuiltinRule() {
+  rules::LoadResult result = rules::LoadBuiltinRules();
+  EXPECT_THAT(result.diagnostics, IsEmpty());
+  EXPECT_THAT(result.rules, SizeIs(1));
+  return result.rules.empty() ? rules::Rule() : result.rules[0];
+}
+
+Evaluator MakeEvaluator(rules::Rule rule) {
+  std::vector<rules::Rule> rules;
+  rules.push_back(std::move(rule));
+  return Evaluator(std::make_shared<const rules::RuleSet>(std::move(rules)));
+}
+
+model::Resource Principal(std::string type, const std::string& name, Json inline_policies) {
+  model::Resource r;
+  const std::string kind = type == model::kIamUser    ? "user"
+                           : type == model::kIamGroup ? "group"
+                                                      : "role";
+  r.id = "arn:aws:iam::111122223333:" + kind + "/" + name;
+  r.type = std::move(type);
+  r.partition = "aws";
+  r.account = "111122223333";
+  r.name = name;
+  r.document = {{"name", name}, {"arn", r.id}, {"path", "/"}, {"inline_policies", inline_policies}};
+  return r;
+}
+
+Json Policy(const std::string& name, Json document) {
+  return {{"name", name}, {"document", std::move(document)}};
+}
+
+Json Doc(Json statements) {
+  return {{"Version", "2012-10-17"}, {"Statement", std::move(statements)}};
+}
+
+const Json kDecryptAll = Doc({{{"Sid", "Broad"},
+                               {"Effect", "Allow"},
+                               {"Action", {"kms:Decrypt", "kms:Encrypt"}},
+                               {"Resource", "*"}}});
+const Json kScoped = Doc({{{"Effect", "Allow"},
+                           {"Action", "kms:Decrypt"},
+                           {"Resource",
+                            "arn:aws:kms:us-east-1:111122223333:key/"
+                            "1234abcd-12ab-34cd-56ef-1234567890ab"}}});
+const Json kConditional =
+    Doc({{{"Effect", "Allow"},
+          {"Action", "kms:*"},
+          {"Resource", "*"},
+          {"Condition", {{"StringEquals", {{"kms:ViaService", "s3.us-east-1.amazonaws.com"}}}}}}});
+
+model::Finding EvaluateOne(const Evaluator& evaluator, const model::Resource& resource) {
+  std::vector<model::Finding> findings = evaluator.Evaluate(resource);
+  EXPECT_THAT(findings, SizeIs(1));
+  return findings.empty() ? model::Finding() : findings[0];
+}
+
+TEST(EvaluatorTest, BroadDecryptFails) {
+  const Evaluator evaluator = MakeEvaluator(BuiltinRule());
+  const model::Finding f = EvaluateOne(
+      evaluator, Principal(model::kIamRole, "app",
+                           {Policy("kms-all", kDecryptAll), Policy("scoped", kScoped)}));
+  EXPECT_EQ(f.status, model::Status::kFail);
+  EXPECT_FALSE(f.conditional);
+  EXPECT_EQ(f.rule_id, "aws-iam-inline-kms-decrypt-all-keys");
+  EXPECT_EQ(f.rule_version, "1.0.0");
+  EXPECT_EQ(f.severity, model::Severity::kMedium);
+  EXPECT_EQ(f.resource_id, "arn:aws:iam::111122223333:role/app");
+  EXPECT_EQ(f.account, "111122223333");
+  ASSERT_THAT(f.compliance, SizeIs(1));
+  EXPECT_EQ(f.compliance[0].control, "KMS.2");
+  ASSERT_THAT(f.evidence, SizeIs(1));
+  const model::Evidence& e = f.evidence[0];
+  EXPECT_EQ(e.policy_name, "kms-all");
+  EXPECT_EQ(e.statement_index, 0);
+  EXPECT_EQ(e.sid, "Broad");
+  EXPECT_EQ(e.effect, "Allow");
+  EXPECT_THAT(e.actions, ElementsAre("kms:Decrypt"));
+  EXPECT_THAT(e.action_patterns, ElementsAre("kms:Decrypt"));
+  EXPECT_THAT(e.resource_patterns, ElementsAre("*"));
+  EXPECT_EQ(f.message,
+            "role app has inline policies (kms-all) that allow kms:Decrypt on all KMS keys "
+            "(Resource \"*\").");
+  EXPECT_THAT(f.remediation.cli,
+              HasSubstr("aws iam get-role-policy --role-name 'app' \\\n  --policy-name"));
+  EXPECT_THAT(f.remediation.cli, HasSubstr("# Inline policies to fix: kms-all."));
+  EXPECT_THAT(f.remediation.terraform, HasSubstr("resource \"aws_iam_role_policy\""));
+  EXPECT_THAT(f.remediation.terraform, HasSubstr("arn:aws:kms:us-east-1:111122223333:key/"));
+  EXPECT_THAT(f.remediation.console, HasSubstr("inline policy of kms-all"));
+  EXPECT_THAT(f.remediation.summary, Not(HasSubstr("{{")));
+}
+
+TEST(EvaluatorTest, NotActionAndUserAndGroupPrincipals) {
+  const Evaluator evaluator = MakeEvaluator(BuiltinRule());
+  const Json not_action = Doc({{{"Effect", "Allow"}, {"NotAction", {"s3:*"}}, {"Resource", "*"}}});
+  for (const char* type : {model::kIamUser, model::kIamGroup}) {
+    const model::Finding f =
+        EvaluateOne(evaluator, Principal(type, "p", {Policy("everything-but-s3", not_action)}));
+    EXPECT_EQ(f.status, model::Status::kFail) << type;
+    ASSERT_THAT(f.evidence, SizeIs(1));
+    EXPECT_TRUE(f.evidence[0].not_action);
+    EXPECT_THAT(f.evidence[0].actions, ElementsAre("kms:Decrypt", "kms:ReEncryptFrom"));
+  }
+}
+
+TEST(EvaluatorTest, ScopedPoliciesAndNoPoliciesPass) {
+  const Evaluator evaluator = MakeEvaluator(BuiltinRule());
+  model::Finding f =
+      EvaluateOne(evaluator, Principal(model::kIamRole, "a", {Policy("s", kScoped)}));
+  EXPECT_EQ(f.status, model::Status::kPass);
+  EXPECT_THAT(f.evidence, IsEmpty());
+  EXPECT_EQ(f.message,
+            "role a has 1 inline policy, which does not allow kms:Decrypt, kms:ReEncryptFrom on "
+            "all KMS keys.");
+  EXPECT_TRUE(f.remediation.cli.empty());
+
+  f = EvaluateOne(evaluator, Principal(model::kIamUser, "b", Json::array()));
+  EXPECT_EQ(f.status, model::Status::kPass);
+  EXPECT_EQ(f.message, "user b has no inline policy.");
+}
+
+TEST(EvaluatorTest, BrokenDocumentAloneIsAnErrorNeverAPass) {
+  const Evaluator evaluator = MakeEvaluator(BuiltinRule());
+  const model::Finding f = EvaluateOne(
+      evaluator, Principal(model::kIamRole, "r", {Policy("broken", "{\"Statement\": [")}));
+  EXPECT_EQ(f.status, model::Status::kError);
+  EXPECT_THAT(f.message, HasSubstr("inline policy \"broken\" (/inline_policies/0/document) does "
+                                   "not parse"));
+  ASSERT_THAT(f.evidence, SizeIs(1));
+  EXPECT_EQ(f.evidence[0].policy_name, "broken");
+  EXPECT_THAT(f.evidence[0].note, HasSubstr("not evaluated"));
+}
+
+TEST(EvaluatorTest, FailWinsOverABrokenPolicyWhichStaysInMessageAndEvidence) {
+  const Evaluator evaluator = MakeEvaluator(BuiltinRule());
+  const model::Finding f = EvaluateOne(
+      evaluator, Principal(model::kIamRole, "r",
+                           {Policy("broken", Doc({{{"Effect", "allow"}, {"Action", "*"}}})),
+                            Policy("kms-all", kDecryptAll)}));
+  EXPECT_EQ(f.status, model::Status::kFail);
+  EXPECT_THAT(f.message, HasSubstr("(kms-all)"));
+  EXPECT_THAT(f.message, HasSubstr("Not evaluated: inline policy \"broken\""));
+  ASSERT_THAT(f.evidence, SizeIs(2));
+  EXPECT_EQ(f.evidence[0].policy_name, "broken");
+  EXPECT_EQ(f.evidence[0].statement_index, -1);
+  EXPECT_EQ(f.evidence[1].policy_name, "kms-all");
+}
+
+TEST(EvaluatorTest, PassingPolicyBesideABrokenOneIsAnError) {
+  const Evaluator evaluator = MakeEvaluator(BuiltinRule());
+  const model::Finding f = EvaluateOne(
+      evaluator,
+      Principal(model::kIamRole, "r", {Policy("scoped", kScoped), Policy("broken", 42)}));
+  EXPECT_EQ(f.status, model::Status::kError);
+  EXPECT_THAT(f.message, HasSubstr("\"broken\""));
+}
+
+TEST(EvaluatorTest, ResourcePolicyIsAnError) {
+  const Evaluator evaluator = MakeEvaluator(BuiltinRule());
+  const Json trust = Doc({{{"Effect", "Allow"},
+                           {"Principal", {{"AWS", "*"}}},
+                           {"Action", "kms:*"},
+                           {"Resource", "*"}}});
+  const model::Finding f =
+      EvaluateOne(evaluator, Principal(model::kIamRole, "r", {Policy("key-policy", trust)}));
+  EXPECT_EQ(f.status, model::Status::kError);
+  EXPECT_THAT(f.message,
+              HasSubstr("inline policy \"key-policy\" has a Principal element: a resource-based "
+                        "policy, not evaluated as an identity policy"));
+}
+
+TEST(EvaluatorTest, ConditionalGrantFailsByDefaultAndWarnsWhenAsked) {
+  rules::Rule rule = BuiltinRule();
+  const model::Resource principal =
+      Principal(model::kIamRole, "r", {Policy("via-s3", kConditional)});
+  model::Finding f = EvaluateOne(MakeEvaluator(rule), principal);
+  EXPECT_EQ(f.status, model::Status::kFail);
+  EXPECT_TRUE(f.conditional);
+  ASSERT_THAT(f.evidence, SizeIs(1));
+  EXPECT_THAT(f.evidence[0].condition_keys, ElementsAre("StringEquals:kms:ViaService"));
+
+  rule.param_values["on_condition"] = "warn";
+  f = EvaluateOne(MakeEvaluator(rule), principal);
+  EXPECT_EQ(f.status, model::Status::kWarning);
+  EXPECT_TRUE(f.conditional);
+  EXPECT_THAT(f.message, HasSubstr("Every such grant depends on a Condition."));
+
+  // One unconditional grant is enough for FAIL, whatever on_condition says.
+  f = EvaluateOne(MakeEvaluator(rule),
+                  Principal(model::kIamRole, "r",
+                            {Policy("via-s3", kConditional), Policy("kms-all", kDecryptAll)}));
+  EXPECT_EQ(f.status, model::Status::kFail);
+  EXPECT_FALSE(f.conditional);
+
+  // A broken policy could hide an unconditional grant: not a WARNING.
+  f = EvaluateOne(
+      MakeEvaluator(rule),
+      Principal(model::kIamRole, "r", {Policy("via-s3", kConditional), Policy("x", "")}));
+  EXPECT_EQ(f.status, model::Status::kError);
+}
+
+TEST(EvaluatorTest, ConditionalDenyCountsOnlyWhenHonored) {
+  rules::Rule rule = BuiltinRule();
+  const model::Resource principal = Principal(
+      model::kIamRole, "r",
+      {Policy("allow-deny", Doc({{{"Effect", "Allow"}, {"Action", "kms:*"}, {"Resource", "*"}},
+                                 {{"Sid", "NoDecryptOffVpc"},
+                                  {"Effect", "Deny"},
+                                  {"Action", "kms:*"},
+                                  {"Resource", "*"},
+                                  {"Condition", {{"Bool", {{"aws:ViaAWSService", "false"}}}}}}}))});
+  EXPECT_EQ(EvaluateOne(MakeEvaluator(rule), principal).status, model::Status::kFail);
+  rule.param_values["conditional_deny"] = "honor";
+  EXPECT_EQ(EvaluateOne(MakeEvaluator(rule), principal).status, model::Status::kPass);
+}
+
+TEST(EvaluatorTest, UnconditionalDenyInTheSamePolicyCancelsAndIsEvidenceWhenPartial) {
+  const Evaluator evaluator = MakeEvaluator(BuiltinRule());
+  const model::Finding f = EvaluateOne(
+      evaluator,
+      Principal(model::kIamRole, "r",
+                {Policy("p", Doc({{{"Effect", "Allow"}, {"Action", "kms:*"}, {"Resource", "*"}},
+                                  {{"Sid", "NoDecrypt"},
+                                   {"Effect", "Deny"},
+                                   {"Action", "kms:Decrypt"},
+                                   {"Resource", "*"}}}))}));
+  // kms:Decrypt is denied, kms:ReEncryptFrom is still granted.
+  EXPECT_EQ(f.status, model::Status::kFail);
+  EXPECT_THAT(f.message, HasSubstr("allow kms:ReEncryptFrom on all KMS keys"));
+  ASSERT_THAT(f.evidence, SizeIs(2));
+  EXPECT_EQ(f.evidence[0].effect, "Allow");
+  EXPECT_THAT(f.evidence[0].actions, ElementsAre("kms:ReEncryptFrom"));
+  EXPECT_EQ(f.evidence[1].effect, "Deny");
+  EXPECT_EQ(f.evidence[1].sid, "NoDecrypt");
+  EXPECT_THAT(f.evidence[1].actions, ElementsAre("kms:Decrypt"));
+}
+
+TEST(EvaluatorTest, UrlEncodedDocumentIsEvaluated) {
+  const Evaluator evaluator = MakeEvaluator(BuiltinRule());
+  const std::string encoded =
+      "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C"
+      "%22Action%22%3A%22kms%3ADecrypt%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D";
+  const model::Finding f =
+      EvaluateOne(evaluator, Principal(model::kIamUser, "u", {Policy("encoded", encoded)}));
+  EXPECT_EQ(f.status, model::Status::kFail);
+}
+
+TEST(EvaluatorTest, GarbledDocumentsAreErrorsNamingThePointer) {
+  const Evaluator evaluator = MakeEvaluator(BuiltinRule());
+  model::Resource r = Principal(model::kIamRole, "r", Json::array());
+  r.document["inline_policies"] = {{"name", "x"}};
+  EXPECT_EQ(EvaluateOne(evaluator, r).status, model::Status::kError);
+  EXPECT_THAT(EvaluateOne(evaluator, r).message, HasSubstr("/inline_policies: expected a list"));
+
+  r.document.erase("inline_policies");
+  EXPECT_THAT(EvaluateOne(evaluator, r).message, HasSubstr("/inline_policies: missing"));
+
+  r.document["inline_policies"] =
+      Json::array({{{"name", "no-doc"}}, "text", Policy("ok", kScoped)});
+  const model::Finding f = EvaluateOne(evaluator, r);
+  EXPECT_EQ(f.status, model::Status::kError);
+  EXPECT_THAT(f.message,
+              HasSubstr("inline policy \"no-doc\": /inline_policies/0/document: missing"));
+  EXPECT_THAT(f.message, HasSubstr("/inline_policies/1: expected an object"));
+
+  r.document = "not an object";
+  EXPECT_THAT(EvaluateOne(evaluator, r).message, HasSubstr("/: the resource document is string"));
+}
+
+TEST(EvaluatorTest, ParameterOverridesChangeTheQuery) {
+  rules::Rule rule = BuiltinRule();
+  rule.param_values["blocked_actions"] = {"kms:Encrypt"};
+  const model::Resource principal = Principal(
+      model::kIamRole, "r",
+      {Policy("p", Doc({{{"Effect", "Allow"}, {"Action", "kms:Decrypt"}, {"Resource", "*"}}}))});
+  EXPECT_EQ(EvaluateOne(MakeEvaluator(rule), principal).status, model::Status::kPass);
+  rule.param_values["on_condition"] = "sometimes";  // a bad override is an error, not a guess
+  const model::Finding f = EvaluateOne(MakeEvaluator(rule), principal);
+  EXPECT_EQ(f.status, model::Status::kError);
+  EXPECT_THAT(f.message, HasSubstr("argument \"on_condition\" of iam.allows is \"sometimes\""));
+}
+
+TEST(EvaluatorTest, OnlyRulesForTheResourceTypeRun) {
+  const Evaluator evaluator = MakeEvaluator(BuiltinRule());
+  model::Resource bucket = Principal(model::kIamRole, "b", Json::array());
+  bucket.type = "AWS::S3::Bucket";
+  EXPECT_THAT(evaluator.Evaluate(bucket), IsEmpty());
+}
+
+TEST(BuiltinTableTest, EveryDeclaredOperatorHasAnImplementation) {
+  for (const rules::BuiltinSpec& spec : rules::Builtins()) {
+    EXPECT_NE(FindImplementation(spec.name), nullptr) << spec.name;
+  }
+  EXPECT_EQ(FindImplementation("no.such"), nullptr);
+}
+
+}  // namespace
+}  // namespace kmsguard::engine

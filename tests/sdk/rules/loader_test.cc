@@ -1,0 +1,324 @@
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sdk/rules/builtins.h"
+#include "sdk/rules/rule.h"
+#include "sdk/rules/template.h"
+
+namespace kmsguard::rules {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+// A valid rule; tests change one line at a time so positions are easy to count.
+// Line numbers:   1                2          3             4               5
+constexpr char kValidRule[] = R"(api_version: kmsguard/v1
+kind: Rule
+id: test-rule
+version: 1.0.0
+title: Test rule
+description: A rule for tests.
+severity: medium
+resource_types: [AWS::IAM::Role, AWS::IAM::User]
+violation:
+  iam.allows:
+    policies: inline_policies
+    actions: [kms:Decrypt]
+    resources: every_kms_key
+message: "{{resource.name}} allows {{evidence.actions}}"
+)";
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  const std::size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+// "file:line:col: error: message [code]" of every diagnostic, for readable failures.
+std::vector<std::string> Positions(const LoadResult& result) {
+  std::vector<std::string> out;
+  for (const core::Diagnostic& d : result.diagnostics) {
+    out.push_back(d.location.file + ":" + std::to_string(d.location.line) + ":" +
+                  std::to_string(d.location.column) + " " + d.code);
+  }
+  return out;
+}
+
+TEST(LoadRuleTextTest, ValidRuleLoads) {
+  const LoadResult result = LoadRuleText(kValidRule, "t.yaml");
+  ASSERT_THAT(result.diagnostics, IsEmpty());
+  ASSERT_THAT(result.rules, SizeIs(1));
+  const Rule& rule = result.rules[0];
+  EXPECT_EQ(rule.id, "test-rule");
+  EXPECT_EQ(rule.severity, model::Severity::kMedium);
+  EXPECT_THAT(rule.resource_types, ElementsAre("AWS::IAM::Role", "AWS::IAM::User"));
+  EXPECT_EQ(rule.violation.builtin, "iam.allows");
+  EXPECT_EQ(rule.violation.args["actions"], nlohmann::json({"kms:Decrypt"}));
+  EXPECT_EQ(rule.violation.location.line, 10);
+  EXPECT_EQ(rule.violation.location.column, 3);
+  EXPECT_EQ(rule.message, "{{resource.name}} allows {{evidence.actions}}");
+  EXPECT_EQ(rule.location.line, 1);
+}
+
+TEST(LoadRuleTextTest, UnknownKeyNamesKeyListsAllowedAndPointsAtIt) {
+  const LoadResult result =
+      LoadRuleText(Replace(kValidRule, "kind: Rule\n", "kind: Rule\n  \ncolour: red\n"), "t.yaml");
+  EXPECT_THAT(result.rules, IsEmpty());
+  ASSERT_THAT(Positions(result), ElementsAre("t.yaml:4:1 rule_schema_error"));
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("unknown key \"colour\""));
+  EXPECT_THAT(result.diagnostics[0].message,
+              HasSubstr("allowed keys: api_version, kind, id, version, title, description, "
+                        "severity, provider, resource_types, compliance, references, params, "
+                        "violation, message, remediation"));
+  EXPECT_EQ(result.diagnostics[0].ToString(),
+            "t.yaml:4:1: error: " + result.diagnostics[0].message + " [rule_schema_error]");
+}
+
+TEST(LoadRuleTextTest, BadSeverityPointsAtValue) {
+  const LoadResult result =
+      LoadRuleText(Replace(kValidRule, "severity: medium", "severity: urgent"), "t.yaml");
+  ASSERT_THAT(Positions(result), ElementsAre("t.yaml:7:11 rule_schema_error"));
+  EXPECT_THAT(result.diagnostics[0].message,
+              HasSubstr("invalid severity \"urgent\"; allowed: informational, low, medium, "
+                        "high, critical"));
+}
+
+TEST(LoadRuleTextTest, UnknownTemplateVariablePointsInsideQuotedScalar) {
+  // `message: "` is 10 characters and `{{resource.name}} allows ` 25: the bad placeholder starts
+  // at column 10 + 25 + 1.
+  const LoadResult result =
+      LoadRuleText(Replace(kValidRule, "{{evidence.actions}}", "{{evidence.bogus}}"), "t.yaml");
+  ASSERT_THAT(Positions(result), ElementsAre("t.yaml:14:36 rule_template_error"));
+  EXPECT_THAT(result.diagnostics[0].message,
+              HasSubstr("unknown template variable \"evidence.bogus\""));
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("known: resource.name"));
+}
+
+TEST(LoadRuleTextTest, UnknownTemplateVariablePointsInsideBlockScalar) {
+  const std::string text = std::string(kValidRule) +
+                           "remediation:\n"
+                           "  cli: |\n"
+                           "    aws iam get-role-policy --role-name {{resource.name}}\n"
+                           "      --policy-name {{policy.name}} {{param.nope}}\n";
+  const LoadResult result = LoadRuleText(text, "t.yaml");
+  // Line 18 is "      --policy-name {{policy.name}} {{param.nope}}".
+  ASSERT_THAT(Positions(result),
+              ElementsAre("t.yaml:18:21 rule_template_error", "t.yaml:18:37 rule_template_error"));
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("\"policy.name\""));
+  EXPECT_THAT(result.diagnostics[1].message, HasSubstr("\"param.nope\""));
+}
+
+TEST(LoadRuleTextTest, DeclaredParamIsAKnownTemplateVariable) {
+  const std::string text = Replace(kValidRule, "message: \"{{resource.name}}",
+                                   "params:\n  x:\n    type: string\n"
+                                   "    default: y\nmessage: \"{{param.x}}");
+  const LoadResult result = LoadRuleText(text, "t.yaml");
+  EXPECT_THAT(Positions(result), IsEmpty());
+}
+
+TEST(LoadRuleTextTest, UnterminatedPlaceholderIsAnError) {
+  const LoadResult result =
+      LoadRuleText(Replace(kValidRule, "{{evidence.actions}}", "{{evidence.actions"), "t.yaml");
+  ASSERT_THAT(Positions(result), ElementsAre("t.yaml:14:36 rule_template_error"));
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("unterminated"));
+}
+
+TEST(LoadRuleTextTest, UnknownOperatorPointsAtItsName) {
+  const LoadResult result =
+      LoadRuleText(Replace(kValidRule, "iam.allows:", "iam.allow:"), "t.yaml");
+  ASSERT_THAT(Positions(result), ElementsAre("t.yaml:10:3 rule_link_error"));
+  EXPECT_THAT(result.diagnostics[0].message,
+              HasSubstr("unknown operator \"iam.allow\"; operators: iam.allows"));
+}
+
+TEST(LoadRuleTextTest, OperatorArgumentsAreCheckedAgainstTheTable) {
+  std::string text = Replace(kValidRule, "resources: every_kms_key", "resources: some_keys");
+  text = Replace(text, "    policies: inline_policies\n", "    policy: inline_policies\n");
+  const LoadResult result = LoadRuleText(text, "t.yaml");
+  ASSERT_THAT(Positions(result),
+              ElementsAre("t.yaml:11:5 rule_schema_error",     // unknown argument "policy"
+                          "t.yaml:10:3 rule_schema_error",     // missing "policies"
+                          "t.yaml:13:16 rule_schema_error"));  // bad enum value
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("unknown argument \"policy\""));
+  EXPECT_THAT(result.diagnostics[1].message, HasSubstr("missing required argument \"policies\""));
+  EXPECT_THAT(result.diagnostics[2].message,
+              HasSubstr("must be one of every_kms_key, account_or_region_wide_kms_keys"));
+}
+
+TEST(LoadRuleTextTest, NotYamlGivesParseErrorWithPosition) {
+  const LoadResult result = LoadRuleText("id: x\ntitle: [unclosed\nseverity: low\n", "bad.yaml");
+  EXPECT_THAT(result.rules, IsEmpty());
+  ASSERT_THAT(result.diagnostics, SizeIs(1));
+  EXPECT_EQ(result.diagnostics[0].code, "rule_parse_error");
+  EXPECT_EQ(result.diagnostics[0].location.file, "bad.yaml");
+  EXPECT_EQ(result.diagnostics[0].location.line, 3);
+  EXPECT_EQ(result.diagnostics[0].location.column, 9);
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("not valid YAML"));
+}
+
+TEST(LoadRuleTextTest, UnquotedTemplateIsAYamlErrorNotACrash) {
+  // `{{` starts a YAML flow mapping: authors must quote templates (docs/rule-authoring.md).
+  const LoadResult result =
+      LoadRuleText(Replace(kValidRule, "message: \"{{resource.name}} allows {{evidence.actions}}\"",
+                           "message: {{resource.name}} allows"),
+                   "t.yaml");
+  EXPECT_THAT(result.rules, IsEmpty());
+  ASSERT_THAT(result.diagnostics, SizeIs(1));
+  EXPECT_EQ(result.diagnostics[0].code, "rule_parse_error");
+  EXPECT_EQ(result.diagnostics[0].location.line, 14);
+}
+
+TEST(LoadRuleTextTest, ReportsEveryProblemOfAFile) {
+  std::string text = Replace(kValidRule, "severity: medium", "severity: urgent");
+  text = Replace(text, "iam.allows:", "iam.allow:");
+  text = Replace(text, "{{evidence.actions}}", "{{evidence.bogus}}");
+  text = Replace(text, "title: Test rule\n", "title: [not, a, string]\nauthor: me\n");
+  text = Replace(text, "version: 1.0.0\n", "");
+  const LoadResult result = LoadRuleText(text, "t.yaml");
+  EXPECT_THAT(result.rules, IsEmpty());
+  EXPECT_THAT(Positions(result),
+              ElementsAre("t.yaml:5:1 rule_schema_error",   // unknown key "author"
+                          "t.yaml:1:1 rule_schema_error",   // missing "version"
+                          "t.yaml:4:8 rule_schema_error",   // title is a list
+                          "t.yaml:7:11 rule_schema_error",  // severity
+                          "t.yaml:10:3 rule_link_error",    // operator
+                          "t.yaml:14:36 rule_template_error"));
+}
+
+TEST(LoadRuleTextTest, ParamsAreTypedAndChecked) {
+  const std::string text = Replace(kValidRule, "violation:\n", R"(params:
+  actions:
+    type: list
+    default: [kms:Decrypt]
+  mode:
+    type: string
+    default: loud
+    allowed: [fail, warn]
+  mode:
+    type: string
+    default: warn
+  count:
+    type: integer
+    default: 3
+  flag:
+    type: bool
+    default: maybe
+violation:
+)");
+  const LoadResult result = LoadRuleText(text, "t.yaml");
+  EXPECT_THAT(Positions(result),
+              ElementsAre("t.yaml:17:3 rule_schema_error",     // duplicate "mode"
+                          "t.yaml:15:14 rule_schema_error",    // "loud" not allowed
+                          "t.yaml:21:11 rule_schema_error",    // type integer
+                          "t.yaml:25:14 rule_schema_error"));  // bool default
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("duplicate key \"mode\" in params"));
+  EXPECT_THAT(result.diagnostics[1].message, HasSubstr("default \"loud\""));
+  EXPECT_THAT(result.diagnostics[2].message, HasSubstr("allowed: string, list, bool, number"));
+}
+
+TEST(LoadRuleTextTest, ParamReferencesMustNameAFittingParam) {
+  std::string text = Replace(kValidRule, "actions: [kms:Decrypt]", "actions: \"${params.nope}\"");
+  text = Replace(text, "violation:\n",
+                 "params:\n  mode:\n    type: string\n    default: loud\n"
+                 "violation:\n");
+  text = Replace(text, "    resources: every_kms_key\n",
+                 "    resources: every_kms_key\n    on_condition: \"${params.mode}\"\n");
+  const LoadResult result = LoadRuleText(text, "t.yaml");
+  EXPECT_THAT(Positions(result),
+              ElementsAre("t.yaml:16:14 rule_link_error", "t.yaml:18:19 rule_link_error"));
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("undeclared parameter \"nope\""));
+  EXPECT_THAT(result.diagnostics[1].message, HasSubstr("may be \"loud\""));
+}
+
+TEST(LoadRuleTextTest, ResourceTypesMustBeReadableByTheOperator) {
+  const LoadResult result =
+      LoadRuleText(Replace(kValidRule, "AWS::IAM::User]", "AWS::S3::Bucket]"), "t.yaml");
+  ASSERT_THAT(Positions(result), ElementsAre("t.yaml:10:3 rule_link_error"));
+  EXPECT_THAT(result.diagnostics[0].message,
+              HasSubstr("cannot read resource type \"AWS::S3::Bucket\""));
+}
+
+TEST(LoadRuleTextTest, SeveralRulesPerFileAndDuplicateIds) {
+  const std::string text = std::string(kValidRule) + "---\n" + kValidRule + "---\n" +
+                           Replace(kValidRule, "id: test-rule", "id: other-rule");
+  const LoadResult result = LoadRuleText(text, "t.yaml");
+  ASSERT_THAT(result.rules, SizeIs(2));
+  EXPECT_EQ(result.rules[1].id, "other-rule");
+  EXPECT_THAT(Positions(result), ElementsAre("t.yaml:16:1 rule_link_error"));
+}
+
+TEST(LoadRuleTextTest, EmptyFileHoldsNoRule) {
+  const LoadResult result = LoadRuleText("# nothing\n", "t.yaml");
+  ASSERT_THAT(result.diagnostics, SizeIs(1));
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("no rule"));
+}
+
+TEST(BuiltinRulesTest, LoadWithoutDiagnostics) {
+  const LoadResult result = LoadBuiltinRules();
+  for (const core::Diagnostic& d : result.diagnostics) ADD_FAILURE() << d.ToString();
+  ASSERT_THAT(result.rules, SizeIs(1));
+  const Rule& rule = result.rules[0];
+  EXPECT_EQ(rule.id, "aws-iam-inline-kms-decrypt-all-keys");
+  EXPECT_EQ(rule.version, "1.0.0");
+  EXPECT_EQ(rule.severity, model::Severity::kMedium);
+  EXPECT_THAT(rule.resource_types,
+              ElementsAre("AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role"));
+  ASSERT_THAT(rule.compliance, SizeIs(1));
+  EXPECT_EQ(rule.compliance[0].standard, "AWS Foundational Security Best Practices");
+  EXPECT_EQ(rule.compliance[0].control, "KMS.2");
+  EXPECT_EQ(rule.ParamValue("blocked_actions"),
+            nlohmann::json({"kms:Decrypt", "kms:ReEncryptFrom"}));
+  EXPECT_EQ(rule.ParamValue("on_condition"), "fail");
+  EXPECT_EQ(rule.ParamValue("conditional_deny"), "ignore");
+  EXPECT_EQ(rule.location.file, "rules/aws-iam-inline-kms-decrypt-all-keys.yaml");
+  EXPECT_FALSE(rule.remediation.console.empty());
+  EXPECT_THAT(rule.remediation.cli, HasSubstr("aws iam put-{{resource.kind}}-policy"));
+  EXPECT_THAT(rule.remediation.terraform, HasSubstr("aws_iam_{{resource.kind}}_policy"));
+}
+
+TEST(RuleSetTest, IndexesByResourceType) {
+  LoadResult result = LoadRuleText(kValidRule, "t.yaml");
+  ASSERT_THAT(result.rules, SizeIs(1));
+  const RuleSet set(std::move(result.rules));
+  ASSERT_THAT(set.ForType("AWS::IAM::Role"), SizeIs(1));
+  EXPECT_EQ(set.ForType("AWS::IAM::Role")[0]->id, "test-rule");
+  EXPECT_THAT(set.ForType("AWS::IAM::Group"), IsEmpty());
+}
+
+TEST(ResolveArgTest, ParamReferencesFollowOverridesAndDefaultsApply) {
+  LoadResult result = LoadBuiltinRules();
+  ASSERT_THAT(result.rules, SizeIs(1));
+  Rule& rule = result.rules[0];
+  const BuiltinSpec* spec = FindBuiltin("iam.allows");
+  ASSERT_NE(spec, nullptr);
+  const ArgSpec* on_condition = nullptr;
+  for (const ArgSpec& arg : spec->args) {
+    if (arg.name == "on_condition") on_condition = &arg;
+  }
+  ASSERT_NE(on_condition, nullptr);
+  EXPECT_EQ(ResolveArg(rule, *on_condition), "fail");
+  rule.param_values["on_condition"] = "warn";
+  EXPECT_EQ(ResolveArg(rule, *on_condition), "warn");
+  rule.violation.args.erase("on_condition");
+  EXPECT_EQ(ResolveArg(rule, *on_condition), "fail");  // the operator's own default
+}
+
+TEST(TemplateTest, RendersKnownValuesAndKeepsOtherText) {
+  EXPECT_EQ(RenderTemplate("a {{ x }} b {{y}} c {{missing}} } {", {{"x", "1"}, {"y", "2"}}),
+            "a 1 b 2 c  } {");
+  const auto errors =
+      CheckTemplate("{{x}} {{ bad name }} {{", [](std::string_view) { return true; });
+  ASSERT_THAT(errors, SizeIs(2));
+  EXPECT_EQ(errors[0].offset, 6u);
+  EXPECT_THAT(errors[0].message, HasSubstr("malformed"));
+  EXPECT_EQ(errors[1].offset, 21u);
+  EXPECT_THAT(errors[1].message, HasSubstr("unterminated"));
+}
+
+}  // namespace
+}  // namespace kmsguard::rules
