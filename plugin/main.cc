@@ -1,0 +1,37 @@
+// kmsguard: finds IAM principals whose identity policies allow decrypting with every KMS key
+// (AWS Security Hub KMS.1 / KMS.2). One source file per subcommand.
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "plugin/scan_command.h"
+#include "plugin/serve_command.h"
+#include "plugin/version.h"
+
+int main(int argc, char** argv) {
+  using kmsguard::plugin::kPluginVersion;
+  CLI::App app{
+      "kmsguard: finds IAM principals allowed to decrypt with every KMS key (AWS Security Hub "
+      "KMS.1/KMS.2)",
+      "kmsguard"};
+  app.set_version_flag("--version", kPluginVersion);
+  app.require_subcommand(1);
+  kmsguard::plugin::ServeFlags serve_flags;
+  kmsguard::plugin::ScanFlags scan_flags;
+  CLI::App* serve = kmsguard::plugin::AddServeCommand(app, &serve_flags);
+  CLI::App* scan = kmsguard::plugin::AddScanCommand(app, &scan_flags);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints help/version (exit 0) or the usage error; every usage error is status 2.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    if (serve->parsed()) return kmsguard::plugin::RunServe(serve_flags);
+    if (scan->parsed()) return kmsguard::plugin::RunScan(scan_flags);
+  } catch (const std::exception& e) {
+    // Nothing should get here; if something does, fail like any other plugin failure.
+    std::cerr << "kmsguard: internal error: " << e.what() << "\n";
+  }
+  return 2;
+}

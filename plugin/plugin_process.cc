@@ -1,0 +1,142 @@
+#include "plugin/plugin_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
+namespace kmsguard::plugin {
+
+namespace {
+
+constexpr char kSocketName[] = "plugin.sock";
+// sockaddr_un::sun_path holds 108 bytes with the NUL.
+constexpr std::size_t kMaxSocketPath = 107;
+
+std::string TempBase() {
+  const char* tmpdir = std::getenv("TMPDIR");
+  if (tmpdir != nullptr && tmpdir[0] == '/') {
+    // mkdtemp adds "/kmsguard-scan-XXXXXX", then the socket name follows.
+    const std::size_t needed = std::strlen(tmpdir) + 21 + 1 + sizeof(kSocketName);
+    if (needed <= kMaxSocketPath) return tmpdir;
+  }
+  return "/tmp";
+}
+
+// Only async-signal-safe calls: the host may have other threads when it forks.
+void WriteError(const char* what) {
+  const char* reason = std::strerror(errno);
+  const char prefix[] = "kmsguard scan: cannot start the plugin: ";
+  (void)!write(STDERR_FILENO, prefix, sizeof(prefix) - 1);
+  (void)!write(STDERR_FILENO, what, std::strlen(what));
+  (void)!write(STDERR_FILENO, ": ", 2);
+  (void)!write(STDERR_FILENO, reason, std::strlen(reason));
+  (void)!write(STDERR_FILENO, "\n", 1);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PluginProcess>> PluginProcess::Launch(
+    const std::string& executable, const std::vector<std::string>& rule_dirs) {
+  std::unique_ptr<PluginProcess> process(new PluginProcess());
+  std::string dir_template = TempBase() + "/kmsguard-scan-XXXXXX";
+  if (mkdtemp(dir_template.data()) == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("cannot create a directory like ", dir_template, ": ", std::strerror(errno)));
+  }
+  process->dir_ = dir_template;
+  process->address_ = absl::StrCat("unix:", process->dir_, "/", kSocketName);
+
+  // Everything the child needs is built before fork: after it, only async-signal-safe calls.
+  std::vector<std::string> args = {executable, "serve", "--quiet", "--listen", process->address_};
+  for (const auto& dir : rule_dirs) {
+    args.push_back("--rules");
+    args.push_back(dir);
+  }
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  const pid_t parent = getpid();
+
+  const pid_t pid = fork();
+  if (pid < 0) {
+    return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
+  }
+  if (pid == 0) {
+    // The plugin must not outlive a host that crashed or was killed.
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) _exit(127);
+    const int null_fd = open("/dev/null", O_RDONLY);
+    if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0) {
+      WriteError("/dev/null");
+      _exit(127);
+    }
+    if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+      WriteError("dup2");
+      _exit(127);
+    }
+    execv(argv[0], argv.data());
+    WriteError(argv[0]);
+    _exit(127);
+  }
+  process->pid_ = pid;
+  return process;
+}
+
+PluginProcess::~PluginProcess() {
+  if (pid_ > 0 && !ended_.has_value()) (void)Stop(std::chrono::seconds(2));
+  if (!dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+}
+
+void PluginProcess::Reaped(int wait_status) {
+  if (WIFEXITED(wait_status)) {
+    ended_ = absl::StrCat("exited with status ", WEXITSTATUS(wait_status));
+    clean_exit_ = WEXITSTATUS(wait_status) == 0;
+  } else if (WIFSIGNALED(wait_status)) {
+    ended_ = absl::StrCat("killed by signal ", WTERMSIG(wait_status), " (",
+                          strsignal(WTERMSIG(wait_status)), ")");
+  } else {
+    ended_ = "ended";
+  }
+}
+
+std::optional<std::string> PluginProcess::Exited() {
+  if (ended_.has_value() || pid_ <= 0) return ended_;
+  int wait_status = 0;
+  if (waitpid(pid_, &wait_status, WNOHANG) == pid_) Reaped(wait_status);
+  return ended_;
+}
+
+absl::Status PluginProcess::Stop(std::chrono::milliseconds grace) {
+  if (!Exited().has_value() && pid_ > 0) {
+    kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (!Exited().has_value() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (!ended_.has_value()) {
+      kill(pid_, SIGKILL);
+      int wait_status = 0;
+      while (waitpid(pid_, &wait_status, 0) < 0 && errno == EINTR) {
+      }
+      Reaped(wait_status);
+      *ended_ += absl::StrCat(" after not stopping within ", grace.count(), " ms of SIGTERM");
+    }
+  }
+  if (clean_exit_) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("plugin ", ended_.value_or("did not start")));
+}
+
+}  // namespace kmsguard::plugin

@@ -1,0 +1,217 @@
+#include "plugin/scan_command.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "plugin/diagnostic_printer.h"
+#include "plugin/plugin_process.h"
+#include "plugin/version.h"
+#include "sdk/adapters/authorization_details.h"
+#include "sdk/client/plugin_client.h"
+#include "sdk/render/render.h"
+
+namespace kmsguard::plugin {
+
+namespace {
+
+constexpr auto kStartTimeout = std::chrono::seconds(10);
+constexpr auto kStopGrace = std::chrono::seconds(5);
+constexpr int kBatchSize = 100;
+
+constexpr char kExitStatusHelp[] =
+    "Reads each FILE (the JSON of `aws iam get-account-authorization-details`), starts the\n"
+    "plugin (`kmsguard serve`) as a child process on a private Unix socket, streams the\n"
+    "principals to it and prints the findings to stdout. Problems go to stderr as\n"
+    "`file#/pointer: error: message [code]`.\n"
+    "\n"
+    "Exit status:\n"
+    "  0  the scan ran; no FAIL finding and no problem\n"
+    "  1  at least one FAIL finding (even if there were also problems: they are on stderr)\n"
+    "  2  no FAIL finding, but something was not scanned: a FILE could not be read or is not\n"
+    "     JSON, a snapshot entry or resource could not be read, a rule could not be evaluated\n"
+    "     (ERROR finding); or a usage error, or the plugin could not start or failed the scan";
+
+struct Inputs {
+  std::vector<model::Resource> resources;
+  int problems = 0;
+};
+
+void Report(const core::Diagnostic& diagnostic, std::string_view source_text = {}) {
+  PrintDiagnostic(std::cerr, diagnostic, source_text);
+}
+
+void Report(std::string code, std::string message, core::SourceLocation location) {
+  core::Diagnostic diagnostic;
+  diagnostic.code = std::move(code);
+  diagnostic.message = std::move(message);
+  diagnostic.location = std::move(location);
+  Report(diagnostic);
+}
+
+bool ReadWholeFile(const std::string& path, std::string* text, std::string* error) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    *error = std::strerror(errno);
+    return false;
+  }
+  char buffer[1 << 16];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0) text->append(buffer, n);
+  const bool failed = std::ferror(file) != 0;
+  if (failed) *error = std::strerror(errno);
+  std::fclose(file);
+  return !failed;
+}
+
+// Step 1: snapshots -> resources. A file that cannot be read or parsed costs only itself.
+Inputs ReadInputs(const std::vector<std::string>& files) {
+  Inputs inputs;
+  for (const auto& path : files) {
+    std::string text;
+    std::string error;
+    if (!ReadWholeFile(path, &text, &error)) {
+      core::SourceLocation location;
+      location.file = path;
+      Report("snapshot_read_error", absl::StrCat("cannot read the file: ", error), location);
+      ++inputs.problems;
+      continue;
+    }
+    adapters::AdapterResult read = adapters::ReadAuthorizationDetails(text, path);
+    for (const auto& diagnostic : read.diagnostics) {
+      Report(diagnostic, text);
+      if (diagnostic.severity == core::DiagnosticSeverity::kError) ++inputs.problems;
+    }
+    for (auto& resource : read.resources) inputs.resources.push_back(std::move(resource));
+  }
+  return inputs;
+}
+
+// Step 2: wait until the child serves, noticing at once if it dies instead.
+absl::Status WaitUntilServing(client::PluginClient& plugin_client, PluginProcess& process) {
+  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (true) {
+    if (std::optional<std::string> ended = process.Exited()) {
+      return absl::UnavailableError(
+          absl::StrCat("the plugin ", *ended, " before serving (its messages are above)"));
+    }
+    const absl::Status status = plugin_client.WaitForServing(std::chrono::milliseconds(250));
+    if (status.ok()) return status;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat("the plugin did not report SERVING within ",
+                                                      kStartTimeout.count(),
+                                                      " s: ", status.message()));
+    }
+  }
+}
+
+// Step 3: the scan itself. The client (and its connection) is gone when this returns: the plugin
+// drains open connections when told to stop, so one left open would hold it for its whole grace
+// period.
+absl::StatusOr<client::ScanResult> ScanWith(PluginProcess& process, const Inputs& inputs) {
+  client::PluginClient plugin_client(process.address());
+  if (absl::Status serving = WaitUntilServing(plugin_client, process); !serving.ok()) {
+    return serving;
+  }
+  client::ScanOptions options;
+  options.scan_id = absl::StrCat("kmsguard-scan-", getpid());
+  options.batch_size = kBatchSize;
+  absl::StatusOr<client::ScanResult> result = plugin_client.Scan(inputs.resources, options);
+  if (!result.ok()) {
+    return absl::Status(result.status().code(),
+                        absl::StrCat("the plugin failed the scan: ", result.status().ToString()));
+  }
+  return result;
+}
+
+// Step 4: per-resource problems to stderr; returns how many there were.
+int ReportScanProblems(const client::ScanResult& result, const Inputs& inputs) {
+  std::map<std::string_view, const core::SourceLocation*> where;
+  for (const auto& resource : inputs.resources) where.emplace(resource.id, &resource.source);
+  int problems = 0;
+  for (const auto& error : result.resource_errors) {
+    Report(error.code, error.message, error.source);
+    ++problems;
+  }
+  for (const auto& finding : result.findings) {
+    if (finding.status != model::Status::kError) continue;
+    core::SourceLocation location = finding.source;
+    if (location.file.empty()) {
+      if (auto it = where.find(finding.resource_id); it != where.end()) location = *it->second;
+    }
+    if (location.resource_id.empty()) location.resource_id = finding.resource_id;
+    Report("eval_error",
+           absl::StrCat("rule ", finding.rule_id, " could not be evaluated: ", finding.message),
+           location);
+    ++problems;
+  }
+  return problems;
+}
+
+}  // namespace
+
+CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
+  CLI::App* scan = app.add_subcommand("scan", "Scan IAM authorization-details snapshots");
+  scan->add_option("FILE", flags->files, "Output of `aws iam get-account-authorization-details`")
+      ->required();
+  scan->add_option("--format", flags->format, "Output format on stdout")
+      ->check(CLI::IsMember({"table", "ocsf"}))
+      ->capture_default_str();
+  scan->add_option("--rules", flags->rule_dirs,
+                   "Also load every *.yaml rule file in DIR (repeatable)")
+      ->type_name("DIR")
+      // Without its description: CLI11 would append ":DIR" to the type name in --help.
+      ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
+  scan->add_flag("--show-pass", flags->show_pass, "List PASS findings in the table too");
+  scan->footer(kExitStatusHelp);
+  return scan;
+}
+
+int RunScan(const ScanFlags& flags) {
+  const Inputs inputs = ReadInputs(flags.files);
+  if (inputs.resources.empty() && inputs.problems > 0) {
+    std::cerr << "kmsguard scan: nothing could be read; not scanning\n";
+    return 2;
+  }
+
+  // The plugin is this same binary, so host and plugin always speak the same protocol version.
+  absl::StatusOr<std::unique_ptr<PluginProcess>> launched =
+      PluginProcess::Launch("/proc/self/exe", flags.rule_dirs);
+  if (!launched.ok()) {
+    std::cerr << "kmsguard scan: cannot start the plugin: " << launched.status().message() << "\n";
+    return 2;
+  }
+  PluginProcess& process = **launched;
+  absl::StatusOr<client::ScanResult> result = ScanWith(process, inputs);
+  const absl::Status stopped = process.Stop(kStopGrace);
+  if (!result.ok()) {
+    std::cerr << "kmsguard scan: " << result.status().message() << "\n";
+    return 2;
+  }
+  if (!stopped.ok()) std::cerr << "kmsguard scan: warning: " << stopped.message() << "\n";
+
+  const int problems = inputs.problems + ReportScanProblems(*result, inputs);
+  if (flags.format == "ocsf") {
+    render::ProductInfo product;
+    product.name = kPluginName;
+    product.version = kPluginVersion;
+    std::cout << render::RenderOcsf(result->findings, product);
+  } else {
+    std::cout << render::RenderTable(result->findings, result->summary, flags.show_pass);
+  }
+  std::cout.flush();
+
+  bool any_fail = result->summary.fail > 0;
+  for (const auto& finding : result->findings) any_fail |= finding.status == model::Status::kFail;
+  if (any_fail) return 1;
+  return problems > 0 ? 2 : 0;
+}
+
+}  // namespace kmsguard::plugin

@@ -1,0 +1,26 @@
+// `kmsguard scan`: the reference host. Reads snapshots, runs the plugin as a child process, streams
+// the resources to it and renders what comes back.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace kmsguard::plugin {
+
+struct ScanFlags {
+  std::vector<std::string> files;
+  std::string format = "table";  // "table" or "ocsf"
+  std::vector<std::string> rule_dirs;
+  bool show_pass = false;
+};
+
+// Declares the subcommand and its flags on `app`; `flags` is filled in by parsing.
+CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags);
+
+// Runs the scan; the result goes to stdout, every problem to stderr. Returns the exit status
+// documented in the subcommand's --help: 1 if any FAIL; else 2 if anything could not be read or
+// evaluated, or the plugin failed; else 0.
+int RunScan(const ScanFlags& flags);
+
+}  // namespace kmsguard::plugin

@@ -1,0 +1,210 @@
+#include "plugin/scan_session.h"
+
+#include <exception>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "sdk/adapters/authorization_details.h"
+#include "sdk/client/convert.h"
+#include "sdk/client/protocol.h"
+
+namespace kmsguard::plugin {
+
+namespace {
+
+// Findings go out in batches of at most this many, or about this many bytes, whichever comes
+// first: large enough to amortize per-message cost, small enough to stay far from the limit.
+constexpr int kMaxFindingsPerBatch = 500;
+constexpr std::size_t kFindingBatchBytes = 1024 * 1024;
+
+void Count(const model::Finding& finding, model::ScanSummary* summary) {
+  switch (finding.status) {
+    case model::Status::kPass:
+      ++summary->pass;
+      break;
+    case model::Status::kWarning:
+      ++summary->warning;
+      break;
+    case model::Status::kFail:
+      ++summary->fail;
+      break;
+    case model::Status::kError:
+      ++summary->error;
+      break;
+  }
+  summary->rule_ids.insert(finding.rule_id);
+}
+
+}  // namespace
+
+// Collects findings into FindingBatch responses.
+class ScanSession::FindingBatcher {
+ public:
+  explicit FindingBatcher(std::vector<v1::EvaluateResponse>* out) : out_(out) {}
+
+  void Add(const model::Finding& finding) {
+    v1::Finding* message = current_.mutable_finding_batch()->add_findings();
+    client::ToProto(finding, message);
+    bytes_ += message->ByteSizeLong();
+    if (current_.finding_batch().findings_size() >= kMaxFindingsPerBatch ||
+        bytes_ >= kFindingBatchBytes) {
+      Flush();
+    }
+  }
+
+  void Flush() {
+    if (current_.finding_batch().findings_size() == 0) return;
+    out_->push_back(std::move(current_));
+    current_.Clear();
+    bytes_ = 0;
+  }
+
+ private:
+  std::vector<v1::EvaluateResponse>* out_;
+  v1::EvaluateResponse current_;
+  std::size_t bytes_ = 0;
+};
+
+ScanSession::ScanSession(std::shared_ptr<const engine::Evaluator> evaluator, int max_batch_size)
+    : evaluator_(std::move(evaluator)), max_batch_size_(max_batch_size) {}
+
+absl::Status ScanSession::Handle(const v1::EvaluateRequest& request,
+                                 std::vector<v1::EvaluateResponse>* out) {
+  switch (request.kind_case()) {
+    case v1::EvaluateRequest::kScanStart:
+      if (state_ != State::kAwaitingStart) {
+        return absl::InvalidArgumentError("ScanStart sent twice; one Evaluate call is one scan");
+      }
+      return Start(request.scan_start());
+    case v1::EvaluateRequest::kResourceBatch:
+      if (state_ != State::kScanning) {
+        return absl::InvalidArgumentError("ResourceBatch sent before ScanStart");
+      }
+      return AddBatch(request.resource_batch(), out);
+    case v1::EvaluateRequest::kScanEnd:
+      if (state_ != State::kScanning) {
+        return absl::InvalidArgumentError("ScanEnd sent before ScanStart");
+      }
+      End(out);
+      return absl::OkStatus();
+    case v1::EvaluateRequest::KIND_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError(
+      "EvaluateRequest has none of scan_start, resource_batch, scan_end set");
+}
+
+absl::Status ScanSession::Start(const v1::ScanStart& start) {
+  scan_id_ = start.scan_id();
+  if (start.rule_ids_size() > 0) {
+    const std::set<std::string> wanted(start.rule_ids().begin(), start.rule_ids().end());
+    std::vector<rules::Rule> selected;
+    std::set<std::string> found;
+    for (const auto& rule : evaluator_->rule_set().rules()) {
+      if (wanted.contains(rule.id)) {
+        selected.push_back(rule);
+        found.insert(rule.id);
+      }
+    }
+    std::vector<std::string> unknown;
+    for (const auto& id : wanted) {
+      if (!found.contains(id)) unknown.push_back(id);
+    }
+    if (!unknown.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ScanStart.rule_ids names rules that are not loaded: ", absl::StrJoin(unknown, ", ")));
+    }
+    // A scan-local rule set: the shared one stays untouched, and this one dies with the call.
+    evaluator_ = std::make_shared<const engine::Evaluator>(
+        std::make_shared<const rules::RuleSet>(std::move(selected)));
+  }
+  state_ = State::kScanning;
+  return absl::OkStatus();
+}
+
+absl::Status ScanSession::AddBatch(const v1::ResourceBatch& batch,
+                                   std::vector<v1::EvaluateResponse>* out) {
+  ++batches_;
+  if (batch.resources_size() > max_batch_size_) {
+    return absl::ResourceExhaustedError(absl::StrCat("ResourceBatch ", batches_, " holds ",
+                                                     batch.resources_size(),
+                                                     " resources; the limit is ", max_batch_size_));
+  }
+  FindingBatcher findings(out);
+  for (int i = 0; i < batch.resources_size(); ++i) {
+    EvaluateOne(batch.resources(i), i, &findings, out);
+  }
+  findings.Flush();
+  return absl::OkStatus();
+}
+
+void ScanSession::EvaluateOne(const v1::Resource& resource, int index, FindingBatcher* findings,
+                              std::vector<v1::EvaluateResponse>* out) {
+  ++summary_.resources_received;
+  if (resource.id().empty() || resource.type().empty()) {
+    AddResourceError(
+        resource,
+        absl::StrCat("resource ", index, " of ResourceBatch ", batches_, " (id \"", resource.id(),
+                     "\") has no ", resource.id().empty() ? "id" : "type"),
+        client::kResourceInvalid, out);
+    return;
+  }
+  absl::StatusOr<model::Resource> parsed = client::ResourceFromProto(resource);
+  if (!parsed.ok()) {
+    AddResourceError(resource, std::string(parsed.status().message()), client::kResourceParseError,
+                     out);
+    return;
+  }
+  model::Resource& normalized = *parsed;
+  // The engine promises not to throw, and the adapter works on JSON that parsed; still, nothing
+  // may escape into gRPC's callback thread, so both calls are fenced.
+  try {
+    normalized.document =
+        adapters::NormalizePrincipalDocument(normalized.type, normalized.document);
+  } catch (const std::exception& e) {
+    AddResourceError(resource, absl::StrCat("resource ", resource.id(), ": ", e.what()),
+                     client::kResourceAdaptError, out);
+    return;
+  }
+  std::vector<model::Finding> results;
+  try {
+    results = evaluator_->Evaluate(normalized);
+  } catch (const std::exception& e) {
+    AddResourceError(resource,
+                     absl::StrCat("resource ", resource.id(), ": evaluation failed: ", e.what()),
+                     client::kEvalError, out);
+    return;
+  }
+  ++summary_.resources_evaluated;
+  summary_.resource_types.insert(normalized.type);
+  if (!normalized.account.empty()) summary_.accounts.insert(normalized.account);
+  if (!normalized.region.empty()) summary_.regions.insert(normalized.region);
+  for (const auto& finding : results) {
+    Count(finding, &summary_);
+    findings->Add(finding);
+  }
+}
+
+void ScanSession::AddResourceError(const v1::Resource& resource, std::string message,
+                                   const char* code, std::vector<v1::EvaluateResponse>* out) {
+  ++summary_.resource_errors;
+  v1::ResourceError* error = out->emplace_back().mutable_resource_error();
+  error->set_resource_id(resource.id());
+  error->set_message(std::move(message));
+  error->set_code(code);
+  *error->mutable_source() = resource.source();
+  if (error->source().resource_id().empty()) {
+    error->mutable_source()->set_resource_id(resource.id());
+  }
+}
+
+void ScanSession::End(std::vector<v1::EvaluateResponse>* out) {
+  v1::ScanSummary* summary = out->emplace_back().mutable_scan_summary();
+  client::ToProto(summary_, summary);
+  summary->set_scan_id(scan_id_);
+  state_ = State::kEnded;
+}
+
+}  // namespace kmsguard::plugin

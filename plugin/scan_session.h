@@ -1,0 +1,52 @@
+// The state of one Evaluate call, without any gRPC machinery: it turns requests into responses
+// and checks that the host follows the protocol. The reactor in plugin_service.cc only moves
+// messages between this and the stream.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "kmsguard/plugin/v1/plugin.pb.h"
+#include "sdk/engine/evaluator.h"
+#include "sdk/model/scan_summary.h"
+
+namespace kmsguard::plugin {
+
+class ScanSession {
+ public:
+  // `evaluator` must not be null. `max_batch_size` bounds ResourceBatch.resources.
+  ScanSession(std::shared_ptr<const engine::Evaluator> evaluator, int max_batch_size);
+
+  // Handles one request and appends its responses to `out`. Problems with single resources become
+  // ResourceError responses. A non-OK status is a protocol violation that must end the call:
+  // InvalidArgument (a request out of order, an empty request, an unknown rule id) or
+  // ResourceExhausted (a batch over the limit). Never throws.
+  absl::Status Handle(const v1::EvaluateRequest& request, std::vector<v1::EvaluateResponse>* out);
+
+  // True once ScanEnd has been handled; the call is complete when its responses are written.
+  bool ended() const { return state_ == State::kEnded; }
+  bool started() const { return state_ != State::kAwaitingStart; }
+
+ private:
+  enum class State { kAwaitingStart, kScanning, kEnded };
+  class FindingBatcher;
+
+  absl::Status Start(const v1::ScanStart& start);
+  absl::Status AddBatch(const v1::ResourceBatch& batch, std::vector<v1::EvaluateResponse>* out);
+  void EvaluateOne(const v1::Resource& resource, int index, FindingBatcher* findings,
+                   std::vector<v1::EvaluateResponse>* out);
+  void AddResourceError(const v1::Resource& resource, std::string message, const char* code,
+                        std::vector<v1::EvaluateResponse>* out);
+  void End(std::vector<v1::EvaluateResponse>* out);
+
+  std::shared_ptr<const engine::Evaluator> evaluator_;
+  const int max_batch_size_;
+  State state_ = State::kAwaitingStart;
+  std::string scan_id_;
+  std::int64_t batches_ = 0;
+  model::ScanSummary summary_;
+};
+
+}  // namespace kmsguard::plugin

@@ -1,0 +1,190 @@
+#include "sdk/client/plugin_client.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "kmsguard/plugin/v1/plugin.grpc.pb.h"
+#include "sdk/client/convert.h"
+
+namespace kmsguard::client {
+
+namespace v1 = ::kmsguard::plugin::v1;
+namespace health = ::grpc::health::v1;
+
+namespace {
+
+// A batch is closed before it passes this many bytes, well under the message limit, so that one
+// message never holds more than a few MiB in flight.
+constexpr std::size_t kBatchByteBudget = 4 * 1024 * 1024;
+// Room for the EvaluateRequest and ResourceBatch framing around one resource.
+constexpr std::size_t kFramingBytes = 1024;
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+}  // namespace
+
+struct PluginClient::Impl {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::PolicyPlugin::Stub> plugin;
+  std::unique_ptr<health::Health::Stub> health;
+};
+
+PluginClient::PluginClient(std::string_view address) : impl_(std::make_unique<Impl>()) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kDefaultMaxMessageBytes);
+  args.SetMaxSendMessageSize(kDefaultMaxMessageBytes);
+  // A host usually connects while the plugin is still starting; gRPC's default reconnect backoff
+  // (1 s, growing) would add seconds to every scan.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
+  impl_->channel =
+      grpc::CreateCustomChannel(std::string(address), grpc::InsecureChannelCredentials(), args);
+  impl_->plugin = v1::PolicyPlugin::NewStub(impl_->channel);
+  impl_->health = health::Health::NewStub(impl_->channel);
+}
+
+PluginClient::~PluginClient() = default;
+
+absl::Status PluginClient::WaitForServing(std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  constexpr auto kAttempt = std::chrono::milliseconds(500);
+  constexpr auto kPause = std::chrono::milliseconds(25);
+  const auto deadline = Clock::now() + timeout;
+  std::string last = "no answer";
+  while (true) {
+    const auto now = Clock::now();
+    if (now >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat("plugin not serving after ", timeout.count(),
+                                                      " ms (last seen: ", last, ")"));
+    }
+    const auto attempt = std::min<Clock::duration>(deadline - now, kAttempt);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + attempt);
+    // Wait for the socket to appear and accept rather than failing at once.
+    context.set_wait_for_ready(true);
+    health::HealthCheckRequest request;
+    request.set_service(kPolicyPluginServiceName);
+    health::HealthCheckResponse response;
+    const grpc::Status status = impl_->health->Check(&context, request, &response);
+    if (status.ok()) {
+      if (response.status() == health::HealthCheckResponse::SERVING) return absl::OkStatus();
+      last = health::HealthCheckResponse::ServingStatus_Name(response.status());
+    } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      last = "no connection";
+    } else {
+      last = absl::StrCat("health check failed: ", status.error_message());
+    }
+    std::this_thread::sleep_for(kPause);
+  }
+}
+
+absl::StatusOr<PluginInfo> PluginClient::GetPluginInfo() {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  v1::GetPluginInfoResponse response;
+  const grpc::Status status =
+      impl_->plugin->GetPluginInfo(&context, v1::GetPluginInfoRequest(), &response);
+  if (!status.ok()) return FromGrpc(status);
+  return FromProto(response);
+}
+
+absl::StatusOr<ScanResult> PluginClient::Scan(const std::vector<model::Resource>& resources,
+                                              const ScanOptions& options) {
+  const int batch_size = std::clamp(options.batch_size, 1, kDefaultMaxBatchSize);
+  grpc::ClientContext context;
+  if (options.timeout.count() > 0) {
+    context.set_deadline(std::chrono::system_clock::now() + options.timeout);
+  }
+  std::unique_ptr<grpc::ClientReaderWriter<v1::EvaluateRequest, v1::EvaluateResponse>> stream =
+      impl_->plugin->Evaluate(&context);
+
+  // The plugin answers a batch before it reads the next one, so requests are written on their
+  // own thread while this one reads; writing everything first could fill both directions'
+  // flow-control windows and stall.
+  std::vector<ResourceError> unsent;  // owned by the writer until it is joined
+  std::thread writer([&] {
+    v1::EvaluateRequest request;
+    v1::ScanStart* start = request.mutable_scan_start();
+    start->set_scan_id(options.scan_id);
+    for (const auto& id : options.rule_ids) start->add_rule_ids(id);
+    if (!stream->Write(request)) return;
+
+    request.Clear();
+    std::size_t batch_bytes = 0;
+    auto flush = [&]() -> bool {
+      if (request.resource_batch().resources_size() == 0) return true;
+      const bool ok = stream->Write(request);
+      request.Clear();
+      batch_bytes = 0;
+      return ok;
+    };
+    for (const auto& resource : resources) {
+      v1::Resource message;
+      ToProto(resource, &message);
+      const std::size_t size = message.ByteSizeLong();
+      if (size + kFramingBytes > static_cast<std::size_t>(kDefaultMaxMessageBytes)) {
+        unsent.push_back({.resource_id = resource.id,
+                          .message = absl::StrCat("resource ", resource.id, " is ", size,
+                                                  " bytes serialized, over the plugin's limit of ",
+                                                  kDefaultMaxMessageBytes, " bytes; not sent"),
+                          .code = kResourceTooLarge,
+                          .source = resource.source});
+        continue;
+      }
+      if (request.resource_batch().resources_size() >= batch_size ||
+          batch_bytes + size > kBatchByteBudget) {
+        if (!flush()) return;
+      }
+      *request.mutable_resource_batch()->add_resources() = std::move(message);
+      batch_bytes += size;
+    }
+    if (!flush()) return;
+    request.mutable_scan_end();
+    if (!stream->Write(request)) return;
+    stream->WritesDone();
+  });
+
+  ScanResult result;
+  result.scan_id = options.scan_id;
+  bool have_summary = false;
+  v1::EvaluateResponse response;
+  while (stream->Read(&response)) {
+    switch (response.kind_case()) {
+      case v1::EvaluateResponse::kFindingBatch:
+        for (const auto& finding : response.finding_batch().findings()) {
+          result.findings.push_back(FromProto(finding));
+        }
+        break;
+      case v1::EvaluateResponse::kResourceError:
+        result.resource_errors.push_back(FromProto(response.resource_error()));
+        break;
+      case v1::EvaluateResponse::kScanSummary:
+        result.summary = FromProto(response.scan_summary());
+        have_summary = true;
+        break;
+      case v1::EvaluateResponse::KIND_NOT_SET:
+        break;  // a message kind from a newer protocol: nothing this client can use
+    }
+  }
+  writer.join();
+  const grpc::Status status = stream->Finish();
+  if (!status.ok()) return FromGrpc(status);
+  if (!have_summary) return absl::InternalError("plugin ended the scan without a summary");
+
+  result.summary.resources_received += static_cast<std::int64_t>(unsent.size());
+  result.summary.resource_errors += static_cast<std::int64_t>(unsent.size());
+  for (auto& error : unsent) result.resource_errors.push_back(std::move(error));
+  return result;
+}
+
+}  // namespace kmsguard::client

@@ -1,0 +1,61 @@
+// The host side of the plugin protocol: connect to a kmsguard plugin, wait until it serves, ask
+// what it is, and run scans. gRPC stays behind this header.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "sdk/client/protocol.h"
+#include "sdk/model/resource.h"
+
+namespace kmsguard::client {
+
+struct ScanOptions {
+  // Echoed back in ScanResult::scan_id; any string.
+  std::string scan_id;
+  // Evaluate only these rules (empty: all). An unknown id fails the scan (InvalidArgument).
+  std::vector<std::string> rule_ids;
+  // Most resources per ResourceBatch (clamped to 1..kDefaultMaxBatchSize); must not exceed the
+  // plugin's Limits.max_batch_size (see GetPluginInfo) or the scan fails with ResourceExhausted.
+  // A batch is also closed early so that it stays well under the message size limit.
+  int batch_size = 100;
+  // Deadline for the whole scan; zero means none.
+  std::chrono::milliseconds timeout{0};
+};
+
+class PluginClient {
+ public:
+  // `address` is a gRPC target: "unix:/path/to.sock" or "127.0.0.1:50051". Connects lazily; does
+  // not fail here when nothing listens yet.
+  explicit PluginClient(std::string_view address);
+  ~PluginClient();
+  PluginClient(const PluginClient&) = delete;
+  PluginClient& operator=(const PluginClient&) = delete;
+
+  // Polls grpc.health.v1 until the plugin reports SERVING for the PolicyPlugin service (it does
+  // once rules are loaded). DeadlineExceeded after `timeout`, with the last state seen.
+  absl::Status WaitForServing(std::chrono::milliseconds timeout);
+
+  // The plugin's name, version, protocol version, limits and loaded rules. Errors are the call's
+  // gRPC status (e.g. Unavailable).
+  absl::StatusOr<PluginInfo> GetPluginInfo();
+
+  // Streams `resources` to the plugin in batches and collects everything it answers. Resources
+  // the plugin could not read come back in ScanResult::resource_errors; a resource too large to
+  // send is reported there too (code kResourceTooLarge) and counted in the summary. A non-OK
+  // status means the scan as a whole failed (the call's gRPC status, e.g. FailedPrecondition when
+  // the plugin has no rules, or Internal when it ended without a summary).
+  absl::StatusOr<ScanResult> Scan(const std::vector<model::Resource>& resources,
+                                  const ScanOptions& options = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kmsguard::client

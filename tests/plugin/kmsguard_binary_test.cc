@@ -1,0 +1,272 @@
+// The kmsguard binary as users run it: `scan` (which launches `serve` as its plugin) and `serve`.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sdk/client/plugin_client.h"
+#include "tests/plugin/test_support.h"
+
+namespace kmsguard {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using testing::ProcessResult;
+using testing::Run;
+
+constexpr char kRuleId[] = "aws-iam-inline-kms-decrypt-all-keys";
+
+std::string BundledExample() {
+  return std::string(KMSGUARD_SOURCE_DIR) + "/docs/examples/account-authorization-details.json";
+}
+
+std::string Sample(const std::string& name) {
+  return std::string(KMSGUARD_SHARED_DIR) + "/samples/" + name;
+}
+
+ProcessResult Kmsguard(std::vector<std::string> args) {
+  args.insert(args.begin(), KMSGUARD_BINARY);
+  return Run(args);
+}
+
+std::string Describe(const ProcessResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\n--- stderr:\n" + r.err.substr(0, 4000);
+}
+
+// The OCSF findings of a scan: FAIL ones for `rule_id`, as resource names.
+std::vector<std::string> FailingNames(const nlohmann::json& findings, const std::string& rule_id) {
+  using Pointer = nlohmann::json::json_pointer;
+  std::vector<std::string> names;
+  if (!findings.is_array()) return names;
+  for (const auto& item : findings) {
+    if (!item.is_object() || item.value("status_code", "") != "FAIL") continue;
+    if (item.value(Pointer("/finding_info/analytic/uid"), "") != rule_id) continue;
+    names.push_back(item.value(Pointer("/resources/0/name"), ""));
+  }
+  return names;
+}
+
+nlohmann::json ParseOcsf(const ProcessResult& r) {
+  nlohmann::json parsed = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(parsed.is_discarded()) << "stdout is not JSON:\n" << r.out.substr(0, 2000);
+  return parsed;
+}
+
+// A snapshot with one role per inline policy document. A policy that is not JSON is kept as the
+// string it is, as the export would carry a broken document.
+std::string Snapshot(const std::vector<std::pair<std::string, std::string>>& roles) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [name, policy] : roles) {
+    nlohmann::json document = nlohmann::json::parse(policy, nullptr, /*allow_exceptions=*/false);
+    if (document.is_discarded()) document = policy;
+    list.push_back({{"RoleName", name},
+                    {"Path", "/"},
+                    {"Arn", "arn:aws:iam::111122223333:role/" + name},
+                    {"RolePolicyList", {{{"PolicyName", "p"}, {"PolicyDocument", document}}}},
+                    {"AttachedManagedPolicies", nlohmann::json::array()}});
+  }
+  return nlohmann::json{{"RoleDetailList", list}}.dump(2);
+}
+
+constexpr char kKmsStar[] =
+    R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:*","Resource":"*"}})";
+constexpr char kS3Only[] =
+    R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}})";
+
+TEST(KmsguardScanTest, BundledExampleExitsOneAndTheTableNamesTheFailingPrincipals) {
+  ASSERT_TRUE(std::filesystem::exists(BundledExample())) << BundledExample();
+  const ProcessResult ocsf = Kmsguard({"scan", BundledExample(), "--format", "ocsf"});
+  ASSERT_EQ(ocsf.exit_code, 1) << Describe(ocsf);
+  const std::vector<std::string> failing = FailingNames(ParseOcsf(ocsf), kRuleId);
+  ASSERT_THAT(failing, Not(IsEmpty()));
+
+  const ProcessResult table = Kmsguard({"scan", BundledExample()});
+  ASSERT_EQ(table.exit_code, 1) << Describe(table);
+  for (const auto& name : failing) EXPECT_THAT(table.out, HasSubstr(name));
+  EXPECT_THAT(table.out, HasSubstr("FAIL"));
+}
+
+TEST(KmsguardScanTest, OcsfOutputIsAJsonArrayOfComplianceFindings) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string file =
+      dir.Write("snapshot.json", Snapshot({{"star", kKmsStar}, {"s3-only", kS3Only}}));
+  const ProcessResult r = Kmsguard({"scan", file, "--format", "ocsf"});
+  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  const nlohmann::json findings = ParseOcsf(r);
+  ASSERT_TRUE(findings.is_array());
+  ASSERT_EQ(findings.size(), 2u) << "one finding per role, PASS included";
+  for (const auto& item : findings) EXPECT_EQ(item.value("class_uid", 0), 2003);
+  EXPECT_THAT(FailingNames(findings, kRuleId), ::testing::ElementsAre("star"));
+}
+
+TEST(KmsguardScanTest, NothingFailingExitsZero) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string file = dir.Write("snapshot.json", Snapshot({{"s3-only", kS3Only}}));
+  const ProcessResult r = Kmsguard({"scan", file});
+  EXPECT_EQ(r.exit_code, 0) << Describe(r);
+  const ProcessResult shown = Kmsguard({"scan", file, "--show-pass"});
+  EXPECT_EQ(shown.exit_code, 0) << Describe(shown);
+  EXPECT_THAT(shown.out, HasSubstr("s3-only"));
+}
+
+TEST(KmsguardScanTest, NonJsonFileExitsTwoNamingTheFileAndLine) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string file = dir.Write("broken.json", "{\n  \"RoleDetailList\": [\n    oops\n");
+  const ProcessResult r = Kmsguard({"scan", file});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr(file + ":3:"));
+  EXPECT_THAT(r.out, IsEmpty()) << "nothing was scanned, so nothing is rendered";
+}
+
+TEST(KmsguardScanTest, MissingFileExitsTwo) {
+  const std::string file = "/nonexistent/kmsguard/snapshot.json";
+  const ProcessResult r = Kmsguard({"scan", file});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr(file));
+  EXPECT_THAT(r.err, HasSubstr("No such file"));
+}
+
+TEST(KmsguardScanTest, AnUnreadableEntryExitsTwoUnlessSomethingFails) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  // A policy document that is not JSON: the rule cannot be evaluated (ERROR, never PASS).
+  const std::string error_only =
+      dir.Write("error.json", Snapshot({{"garbled", "{not a policy"}, {"s3-only", kS3Only}}));
+  const ProcessResult r = Kmsguard({"scan", error_only});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr("[eval_error]"));
+  EXPECT_THAT(r.err, HasSubstr("garbled"));
+
+  const std::string with_fail =
+      dir.Write("fail.json", Snapshot({{"garbled", "{not a policy"}, {"star", kKmsStar}}));
+  const ProcessResult f = Kmsguard({"scan", with_fail});
+  EXPECT_EQ(f.exit_code, 1) << Describe(f);
+  EXPECT_THAT(f.err, HasSubstr("[eval_error]"));
+}
+
+TEST(KmsguardScanTest, UsageErrorsExitTwoAndHelpDocumentsTheExitStatus) {
+  EXPECT_EQ(Kmsguard({"scan"}).exit_code, 2);
+  EXPECT_EQ(Kmsguard({"scan", BundledExample(), "--format", "xml"}).exit_code, 2);
+  EXPECT_EQ(Kmsguard({"frobnicate"}).exit_code, 2);
+  const ProcessResult help = Kmsguard({"scan", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("Exit status"));
+  EXPECT_THAT(help.out, HasSubstr("1  at least one FAIL"));
+}
+
+TEST(KmsguardScanTest, RulesDirectoryIsPassedToThePluginAndBrokenFilesAreReported) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string rules_dir = dir.path() + "/rules";
+  std::filesystem::create_directory(rules_dir);
+  const std::string broken = rules_dir + "/broken.yaml";
+  std::ofstream(broken) << "api_version: kmsguard/v1\nid: [oops\n";
+  const std::string file = dir.Write("snapshot.json", Snapshot({{"star", kKmsStar}}));
+  const ProcessResult r = Kmsguard({"scan", file, "--rules", rules_dir});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_THAT(r.err, ::testing::ContainsRegex(broken + ":[0-9]+:[0-9]+: error: "));
+}
+
+TEST(KmsguardServeTest, RefusesANonLoopbackAddress) {
+  const ProcessResult r = Kmsguard({"serve", "--listen", "0.0.0.0:50051"});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr("TLS"));
+}
+
+TEST(KmsguardServeTest, ServesUntilSigtermThenExitsCleanlyWithStdoutEmpty) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string socket = dir.File("plugin.sock");
+  testing::Process serve({KMSGUARD_BINARY, "serve", "--listen", "unix:" + socket}, dir, "serve");
+  ASSERT_GT(serve.pid(), 0);
+  {
+    // Closed before SIGTERM: the server drains open connections for up to its grace period.
+    client::PluginClient plugin_client("unix:" + socket);
+    ASSERT_TRUE(plugin_client.WaitForServing(std::chrono::seconds(10)).ok());
+    absl::StatusOr<client::PluginInfo> info = plugin_client.GetPluginInfo();
+    ASSERT_TRUE(info.ok()) << info.status();
+    EXPECT_THAT(info->rules, Not(IsEmpty()));
+  }
+
+  serve.Signal(SIGTERM);
+  const auto stopping = std::chrono::steady_clock::now();
+  const ProcessResult r = serve.Wait(std::chrono::seconds(15));
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, std::chrono::seconds(4))
+      << "shutdown should not wait out the grace period with no call in flight";
+  EXPECT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_THAT(r.out, IsEmpty());
+  EXPECT_THAT(r.err, HasSubstr("listening on unix:" + socket));
+  EXPECT_FALSE(std::filesystem::exists(socket));
+}
+
+// "us-east-1", "ap-northeast-2", ... (std::regex trips a GCC 12 warning under the sanitizers).
+bool IsRegionName(const std::string& text) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (std::size_t dash; (dash = text.find('-', start)) != std::string::npos; start = dash + 1) {
+    parts.push_back(text.substr(start, dash - start));
+  }
+  parts.push_back(text.substr(start));
+  const auto all = [](const std::string& part, int (*test)(int)) {
+    return !part.empty() && std::all_of(part.begin(), part.end(), [test](char c) {
+      return test(static_cast<unsigned char>(c)) != 0;
+    });
+  };
+  if (parts.size() < 3 || parts.front().size() != 2 || !all(parts.back(), std::isdigit)) {
+    return false;
+  }
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (!all(parts[i], std::islower)) return false;
+  }
+  return true;
+}
+
+// Reference results on public sample exports (../shared/samples; skipped when absent).
+class SharedSampleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::is_directory(std::string(KMSGUARD_SHARED_DIR) + "/samples")) {
+      GTEST_SKIP() << "shared reference samples not present at " << KMSGUARD_SHARED_DIR;
+    }
+  }
+};
+
+TEST_F(SharedSampleTest, CloudsplainingExampleFailsExactlyTheSixteenQuickSetupRoles) {
+  const std::string file = Sample("aws-gaad_cloudsplaining_example.json");
+  if (!std::filesystem::exists(file)) GTEST_SKIP() << file << " not present";
+  const ProcessResult r = Kmsguard({"scan", file, "--format", "ocsf"});
+  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  const std::vector<std::string> failing = FailingNames(ParseOcsf(r), kRuleId);
+  EXPECT_EQ(failing.size(), 16u);
+  const std::string prefix = "AWS-QuickSetup-EnableCRecording-1clff_";
+  std::set<std::string> distinct;
+  for (const auto& name : failing) {
+    EXPECT_TRUE(name.starts_with(prefix) && IsRegionName(name.substr(prefix.size()))) << name;
+    distinct.insert(name);
+  }
+  EXPECT_EQ(distinct.size(), failing.size()) << "one FAIL per role";
+}
+
+TEST_F(SharedSampleTest, CloudmapperDemoFailsOnlyBadRole) {
+  const std::string file = Sample("aws-gaad_cloudmapper_demo.json");
+  if (!std::filesystem::exists(file)) GTEST_SKIP() << file << " not present";
+  const ProcessResult r = Kmsguard({"scan", file, "--format", "ocsf"});
+  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_THAT(FailingNames(ParseOcsf(r), kRuleId), ::testing::ElementsAre("bad_role"));
+}
+
+}  // namespace
+}  // namespace kmsguard

@@ -1,0 +1,441 @@
+// The plugin server in-process, over real Unix and TCP sockets: PolicyPlugin, health, and the
+// protocol's error channels.
+#include "plugin/plugin_server.h"
+
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "kmsguard/plugin/v1/plugin.grpc.pb.h"
+#include "plugin/rule_loader.h"
+#include "sdk/client/plugin_client.h"
+#include "tests/plugin/test_support.h"
+
+namespace kmsguard::plugin {
+namespace {
+
+using ::testing::Contains;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::SizeIs;
+
+constexpr char kRuleId[] = "aws-iam-inline-kms-decrypt-all-keys";
+constexpr char kAccount[] = "111122223333";
+constexpr int kMaxBatch = 20;
+
+// A role as it appears in get-account-authorization-details (the plugin normalizes it).
+constexpr char kStarRole[] = R"json({
+  "RoleName": "star-role", "Path": "/", "Arn": "arn:aws:iam::111122223333:role/star-role",
+  "RolePolicyList": [{"PolicyName": "kms-all", "PolicyDocument":
+    {"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:*","Resource":"*"}}}],
+  "AttachedManagedPolicies": []})json";
+
+// A role already in the normalized shape (docs/resource-model.md).
+constexpr char kScopedRole[] = R"json({
+  "name": "scoped-role", "path": "/", "arn": "arn:aws:iam::111122223333:role/scoped-role",
+  "inline_policies": [{"name": "one-key", "document":
+    {"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:Decrypt",
+     "Resource":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}}}],
+  "attached_managed_policies": []})json";
+
+std::string RoleArn(const std::string& name) {
+  return "arn:aws:iam::" + std::string(kAccount) + ":role/" + name;
+}
+
+v1::Resource ProtoRole(const std::string& name, const std::string& document_json) {
+  v1::Resource resource;
+  resource.set_id(RoleArn(name));
+  resource.set_type("AWS::IAM::Role");
+  resource.set_partition("aws");
+  resource.set_account(kAccount);
+  resource.set_name(name);
+  resource.set_document_json(document_json);
+  return resource;
+}
+
+model::Resource ModelRole(const std::string& name, const char* document_json) {
+  model::Resource resource;
+  resource.id = RoleArn(name);
+  resource.type = "AWS::IAM::Role";
+  resource.partition = "aws";
+  resource.account = kAccount;
+  resource.name = name;
+  resource.document = nlohmann::json::parse(document_json);
+  return resource;
+}
+
+v1::EvaluateRequest Start(const std::vector<std::string>& rule_ids = {}) {
+  v1::EvaluateRequest request;
+  request.mutable_scan_start()->set_scan_id("test-scan");
+  for (const auto& id : rule_ids) request.mutable_scan_start()->add_rule_ids(id);
+  return request;
+}
+
+v1::EvaluateRequest Batch(const std::vector<v1::Resource>& resources) {
+  v1::EvaluateRequest request;
+  for (const auto& resource : resources)
+    *request.mutable_resource_batch()->add_resources() = resource;
+  return request;
+}
+
+v1::EvaluateRequest End() {
+  v1::EvaluateRequest request;
+  request.mutable_scan_end();
+  return request;
+}
+
+struct RawScan {
+  std::vector<v1::Finding> findings;
+  std::vector<v1::ResourceError> errors;
+  std::vector<v1::ScanSummary> summaries;
+  grpc::Status status;
+};
+
+// Drives Evaluate with the generated stub, so the test can send what PluginClient never would.
+// Small scans only: it writes everything before reading.
+RawScan RunRaw(const std::string& address, const std::vector<v1::EvaluateRequest>& requests,
+               bool close_stream = true) {
+  auto stub =
+      v1::PolicyPlugin::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto stream = stub->Evaluate(&context);
+  for (const auto& request : requests) {
+    if (!stream->Write(request)) break;
+  }
+  if (close_stream) stream->WritesDone();
+  RawScan scan;
+  v1::EvaluateResponse response;
+  while (stream->Read(&response)) {
+    if (response.has_finding_batch()) {
+      for (const auto& f : response.finding_batch().findings()) scan.findings.push_back(f);
+    } else if (response.has_resource_error()) {
+      scan.errors.push_back(response.resource_error());
+    } else if (response.has_scan_summary()) {
+      scan.summaries.push_back(response.scan_summary());
+    }
+  }
+  if (!close_stream) stream->WritesDone();
+  scan.status = stream->Finish();
+  return scan;
+}
+
+std::shared_ptr<const rules::RuleSet> BuiltinRules() {
+  std::ostringstream log;
+  absl::StatusOr<LoadedRules> loaded = LoadRules({}, log);
+  EXPECT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(log.str(), "") << "built-in rules should load without diagnostics";
+  return loaded.ok() ? loaded->rule_set : nullptr;
+}
+
+class PluginServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(dir_.ok());
+    ServerOptions options;
+    options.listen_address = "unix:" + dir_.File("plugin.sock");
+    options.max_batch_size = kMaxBatch;
+    absl::StatusOr<std::unique_ptr<PluginServer>> started = PluginServer::Start(options);
+    ASSERT_TRUE(started.ok()) << started.status();
+    server_ = *std::move(started);
+    server_->InstallRuleSet(BuiltinRules());
+    client_ = std::make_unique<client::PluginClient>(server_->address());
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<PluginServer> server_;
+  std::unique_ptr<client::PluginClient> client_;
+};
+
+TEST_F(PluginServerTest, GetPluginInfoDescribesPluginAndBuiltinRule) {
+  absl::StatusOr<client::PluginInfo> info = client_->GetPluginInfo();
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->name, "kmsguard");
+  EXPECT_EQ(info->version, KMSGUARD_VERSION);
+  EXPECT_EQ(info->protocol_version, client::kProtocolVersion);
+  EXPECT_EQ(info->max_batch_size, kMaxBatch);
+  EXPECT_EQ(info->max_message_bytes, client::kDefaultMaxMessageBytes);
+  EXPECT_THAT(info->resource_types, Contains("AWS::IAM::Role"));
+  const client::RuleInfo* rule = nullptr;
+  for (const auto& r : info->rules) {
+    if (r.id == kRuleId) rule = &r;
+  }
+  ASSERT_NE(rule, nullptr) << "built-in rule " << kRuleId << " not listed";
+  EXPECT_EQ(rule->severity, model::Severity::kMedium);
+  EXPECT_FALSE(rule->version.empty());
+  EXPECT_FALSE(rule->title.empty());
+  EXPECT_THAT(rule->compliance, Contains(Field(&model::ComplianceRef::control, "KMS.2")));
+}
+
+TEST_F(PluginServerTest, HealthReportsServing) {
+  EXPECT_TRUE(client_->WaitForServing(std::chrono::seconds(5)).ok());
+}
+
+TEST_F(PluginServerTest, EvaluateReportsFailPassAndAResourceErrorForBadJson) {
+  const RawScan scan = RunRaw(
+      server_->address(),
+      {Start(),
+       Batch({ProtoRole("star-role", kStarRole), ProtoRole("broken-role", "{\"RoleName\": nope"),
+              ProtoRole("scoped-role", kScopedRole)}),
+       End()});
+  ASSERT_TRUE(scan.status.ok()) << scan.status.error_message();
+
+  ASSERT_THAT(scan.findings, SizeIs(2));
+  for (const auto& finding : scan.findings) {
+    EXPECT_EQ(finding.rule_id(), kRuleId);
+    EXPECT_EQ(finding.severity(), v1::SEVERITY_MEDIUM);
+    if (finding.resource_id() == RoleArn("star-role")) {
+      EXPECT_EQ(finding.status(), v1::STATUS_FAIL);
+      EXPECT_EQ(finding.resource_name(), "star-role");
+      EXPECT_THAT(finding.evidence(), Not(IsEmpty()));
+    } else {
+      EXPECT_EQ(finding.resource_id(), RoleArn("scoped-role"));
+      EXPECT_EQ(finding.status(), v1::STATUS_PASS);
+    }
+  }
+
+  ASSERT_THAT(scan.errors, SizeIs(1));
+  EXPECT_EQ(scan.errors[0].resource_id(), RoleArn("broken-role"));
+  EXPECT_EQ(scan.errors[0].code(), "resource_parse_error");
+  EXPECT_THAT(scan.errors[0].message(), HasSubstr(RoleArn("broken-role")));
+  EXPECT_THAT(scan.errors[0].message(), HasSubstr("line 1, column"));
+
+  ASSERT_THAT(scan.summaries, SizeIs(1));
+  const v1::ScanSummary& summary = scan.summaries[0];
+  EXPECT_EQ(summary.scan_id(), "test-scan");
+  EXPECT_EQ(summary.resources_received(), 3);
+  EXPECT_EQ(summary.resources_evaluated(), 2);
+  EXPECT_EQ(summary.resource_errors(), 1);
+  EXPECT_EQ(summary.fail(), 1);
+  EXPECT_EQ(summary.pass(), 1);
+  EXPECT_EQ(summary.error(), 0);
+  EXPECT_THAT(summary.rule_ids(), ::testing::ElementsAre(kRuleId));
+  EXPECT_THAT(summary.accounts(), ::testing::ElementsAre(kAccount));
+}
+
+TEST_F(PluginServerTest, ClientScanConvertsFindingsBackToTheModel) {
+  client::ScanOptions options;
+  options.scan_id = "client-scan";
+  absl::StatusOr<client::ScanResult> result = client_->Scan(
+      {ModelRole("star-role", kStarRole), ModelRole("scoped-role", kScopedRole)}, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->scan_id, "client-scan");
+  EXPECT_THAT(result->resource_errors, IsEmpty());
+  EXPECT_EQ(result->summary.fail, 1);
+  EXPECT_EQ(result->summary.pass, 1);
+  EXPECT_EQ(result->summary.resources_evaluated, 2);
+
+  const model::Finding* fail = nullptr;
+  for (const auto& finding : result->findings) {
+    if (finding.status == model::Status::kFail) fail = &finding;
+  }
+  ASSERT_NE(fail, nullptr);
+  EXPECT_EQ(fail->rule_id, kRuleId);
+  EXPECT_EQ(fail->severity, model::Severity::kMedium);
+  EXPECT_EQ(fail->resource_id, RoleArn("star-role"));
+  EXPECT_EQ(fail->resource_type, "AWS::IAM::Role");
+  EXPECT_EQ(fail->account, kAccount);
+  EXPECT_THAT(fail->message, HasSubstr("star-role"));
+  EXPECT_FALSE(fail->remediation.summary.empty());
+  EXPECT_THAT(fail->compliance, Contains(Field(&model::ComplianceRef::control, "KMS.2")));
+  ASSERT_THAT(fail->evidence, Not(IsEmpty()));
+  EXPECT_EQ(fail->evidence[0].policy_name, "kms-all");
+  EXPECT_THAT(fail->evidence[0].actions, Contains("kms:Decrypt"));
+}
+
+TEST_F(PluginServerTest, LargeScanArrivesCompleteAcrossManyBatches) {
+  std::vector<model::Resource> resources;
+  for (int i = 0; i < 1200; ++i) {
+    resources.push_back(
+        ModelRole("role-" + std::to_string(i), i % 2 == 0 ? kStarRole : kScopedRole));
+  }
+  client::ScanOptions options;
+  options.batch_size = kMaxBatch;
+  absl::StatusOr<client::ScanResult> result = client_->Scan(resources, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(result->findings, SizeIs(1200));
+  EXPECT_EQ(result->summary.resources_received, 1200);
+  EXPECT_EQ(result->summary.fail, 600);
+  EXPECT_EQ(result->summary.pass, 600);
+}
+
+TEST_F(PluginServerTest, RuleFilterNamingALoadedRuleScans) {
+  client::ScanOptions options;
+  options.rule_ids = {kRuleId};
+  absl::StatusOr<client::ScanResult> result =
+      client_->Scan({ModelRole("star-role", kStarRole)}, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->summary.fail, 1);
+}
+
+TEST_F(PluginServerTest, InvalidResourcesBecomeResourceErrorsAndTheScanGoesOn) {
+  v1::Resource no_type = ProtoRole("no-type", kStarRole);
+  no_type.clear_type();
+  v1::Resource no_id = ProtoRole("no-id", kStarRole);
+  no_id.clear_id();
+  const std::string deep = std::string(5000, '[') + std::string(5000, ']');
+  const RawScan scan =
+      RunRaw(server_->address(),
+             {Start(),
+              Batch({no_type, no_id, ProtoRole("deep", deep), ProtoRole("empty", ""),
+                     ProtoRole("not-an-object", "[1, 2]"), ProtoRole("star-role", kStarRole)}),
+              End()});
+  ASSERT_TRUE(scan.status.ok()) << scan.status.error_message();
+  ASSERT_THAT(scan.errors, SizeIs(4));
+  EXPECT_EQ(scan.errors[0].code(), "resource_invalid");
+  EXPECT_THAT(scan.errors[0].message(), HasSubstr("no type"));
+  EXPECT_EQ(scan.errors[1].code(), "resource_invalid");
+  EXPECT_THAT(scan.errors[1].message(), HasSubstr("no id"));
+  EXPECT_EQ(scan.errors[2].code(), "resource_parse_error");
+  EXPECT_THAT(scan.errors[2].message(), HasSubstr("nests deeper"));
+  EXPECT_EQ(scan.errors[3].code(), "resource_parse_error");
+  EXPECT_THAT(scan.errors[3].message(), HasSubstr("empty"));
+  // A document that parses but is not a principal is the engine's to judge: an ERROR finding,
+  // never a PASS.
+  ASSERT_THAT(scan.findings, SizeIs(2));
+  EXPECT_EQ(scan.findings[0].resource_id(), RoleArn("not-an-object"));
+  EXPECT_EQ(scan.findings[0].status(), v1::STATUS_ERROR);
+  EXPECT_EQ(scan.findings[1].resource_id(), RoleArn("star-role"));
+  EXPECT_EQ(scan.findings[1].status(), v1::STATUS_FAIL);
+  ASSERT_THAT(scan.summaries, SizeIs(1));
+  EXPECT_EQ(scan.summaries[0].resources_received(), 6);
+  EXPECT_EQ(scan.summaries[0].resource_errors(), 4);
+}
+
+struct ViolationCase {
+  std::string name;
+  std::vector<v1::EvaluateRequest> requests;
+  grpc::StatusCode code;
+  std::string message;
+};
+
+class ProtocolViolationTest : public PluginServerTest,
+                              public ::testing::WithParamInterface<ViolationCase> {};
+
+// Protocol violations end the call with a status; nothing is evaluated.
+TEST_P(ProtocolViolationTest, EndsTheCallWithAStatus) {
+  const ViolationCase& c = GetParam();
+  const RawScan scan = RunRaw(server_->address(), c.requests);
+  EXPECT_EQ(scan.status.error_code(), c.code) << scan.status.error_message();
+  EXPECT_THAT(scan.status.error_message(), HasSubstr(c.message));
+  EXPECT_THAT(scan.summaries, IsEmpty());
+}
+
+std::vector<v1::Resource> Roles(int n) {
+  std::vector<v1::Resource> roles;
+  for (int i = 0; i < n; ++i) roles.push_back(ProtoRole("r" + std::to_string(i), kScopedRole));
+  return roles;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, ProtocolViolationTest,
+                         ::testing::Values(ViolationCase{"BatchBeforeScanStart",
+                                                         {Batch(Roles(1)), End()},
+                                                         grpc::StatusCode::INVALID_ARGUMENT,
+                                                         "ResourceBatch sent before ScanStart"},
+                                           ViolationCase{"ScanEndBeforeScanStart",
+                                                         {End()},
+                                                         grpc::StatusCode::INVALID_ARGUMENT,
+                                                         "ScanEnd sent before ScanStart"},
+                                           ViolationCase{"ScanStartTwice",
+                                                         {Start(), Start(), End()},
+                                                         grpc::StatusCode::INVALID_ARGUMENT,
+                                                         "ScanStart sent twice"},
+                                           ViolationCase{"EmptyRequest",
+                                                         {Start(), v1::EvaluateRequest(), End()},
+                                                         grpc::StatusCode::INVALID_ARGUMENT,
+                                                         "none of"},
+                                           ViolationCase{"ClosedBeforeScanEnd",
+                                                         {Start(), Batch(Roles(1))},
+                                                         grpc::StatusCode::INVALID_ARGUMENT,
+                                                         "closed before ScanEnd"},
+                                           ViolationCase{
+                                               "BatchOverTheLimit",
+                                               {Start(), Batch(Roles(kMaxBatch + 1)), End()},
+                                               grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                               "the limit is 20"},
+                                           ViolationCase{"UnknownRuleId",
+                                                         {Start({kRuleId, "no-such-rule"}), End()},
+                                                         grpc::StatusCode::INVALID_ARGUMENT,
+                                                         "no-such-rule"}),
+                         [](const ::testing::TestParamInfo<ViolationCase>& param_info) {
+                           return param_info.param.name;
+                         });
+
+TEST(PluginServerNoRulesTest, NotServingAndFailedPreconditionUntilRulesAreInstalled) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  ServerOptions options;
+  options.listen_address = "unix:" + dir.File("plugin.sock");
+  absl::StatusOr<std::unique_ptr<PluginServer>> server = PluginServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  client::PluginClient plugin_client((*server)->address());
+
+  const absl::Status waiting = plugin_client.WaitForServing(std::chrono::milliseconds(300));
+  EXPECT_EQ(waiting.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(std::string(waiting.message()), HasSubstr("NOT_SERVING"));
+  absl::StatusOr<client::PluginInfo> info = plugin_client.GetPluginInfo();
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_THAT(info->rules, IsEmpty());
+  absl::StatusOr<client::ScanResult> refused =
+      plugin_client.Scan({ModelRole("star-role", kStarRole)});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+
+  (*server)->InstallRuleSet(BuiltinRules());
+  EXPECT_TRUE(plugin_client.WaitForServing(std::chrono::seconds(5)).ok());
+  absl::StatusOr<client::ScanResult> scanned =
+      plugin_client.Scan({ModelRole("star-role", kStarRole)});
+  ASSERT_TRUE(scanned.ok()) << scanned.status();
+  EXPECT_EQ(scanned->summary.fail, 1);
+
+  (*server)->InstallRuleSet(std::make_shared<const rules::RuleSet>(std::vector<rules::Rule>()));
+  EXPECT_EQ(plugin_client.WaitForServing(std::chrono::milliseconds(300)).code(),
+            absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST(PluginServerTcpTest, ServesOnALoopbackPortChosenByTheSystem) {
+  ServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  absl::StatusOr<std::unique_ptr<PluginServer>> server = PluginServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_THAT((*server)->address(), ::testing::StartsWith("127.0.0.1:"));
+  EXPECT_NE((*server)->address(), "127.0.0.1:0");
+  (*server)->InstallRuleSet(BuiltinRules());
+  client::PluginClient plugin_client((*server)->address());
+  EXPECT_TRUE(plugin_client.WaitForServing(std::chrono::seconds(5)).ok());
+  absl::StatusOr<client::PluginInfo> info = plugin_client.GetPluginInfo();
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_THAT(info->rules, Not(IsEmpty()));
+}
+
+TEST(PluginServerAddressTest, RefusesANonLoopbackAddressMentioningTls) {
+  ServerOptions options;
+  options.listen_address = "0.0.0.0:0";
+  absl::StatusOr<std::unique_ptr<PluginServer>> server = PluginServer::Start(options);
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(server.status().message()), HasSubstr("TLS"));
+}
+
+TEST(PluginServerAddressTest, SocketFileIsRemovedAtShutdown) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string socket = dir.File("plugin.sock");
+  ServerOptions options;
+  options.listen_address = "unix:" + socket;
+  {
+    absl::StatusOr<std::unique_ptr<PluginServer>> server = PluginServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    EXPECT_TRUE(std::filesystem::exists(socket));
+  }
+  EXPECT_FALSE(std::filesystem::exists(socket));
+}
+
+}  // namespace
+}  // namespace kmsguard::plugin

@@ -1,0 +1,75 @@
+#include "plugin/rule_loader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+
+#include "tests/plugin/test_support.h"
+
+namespace kmsguard::plugin {
+namespace {
+
+using ::testing::ContainsRegex;
+using ::testing::HasSubstr;
+
+constexpr char kBuiltinRuleId[] = "aws-iam-inline-kms-decrypt-all-keys";
+
+std::string BuiltinRuleText() {
+  return testing::ReadFile(std::string(KMSGUARD_SOURCE_DIR) + "/rules/" + kBuiltinRuleId + ".yaml");
+}
+
+// The built-in rule's text under another id: a valid rule without knowing the schema here.
+std::string RuleWithId(const std::string& id) {
+  std::string text = BuiltinRuleText();
+  const std::string from = std::string("id: ") + kBuiltinRuleId;
+  const std::size_t at = text.find(from);
+  if (at != std::string::npos) text.replace(at, from.size(), "id: " + id);
+  return text;
+}
+
+std::vector<std::string> Ids(const rules::RuleSet& set) {
+  std::vector<std::string> ids;
+  for (const auto& rule : set.rules()) ids.push_back(rule.id);
+  return ids;
+}
+
+TEST(RuleLoaderTest, LoadsBuiltinRulesWithoutDirectories) {
+  std::ostringstream log;
+  absl::StatusOr<LoadedRules> loaded = LoadRules({}, log);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_THAT(Ids(*loaded->rule_set), ::testing::Contains(kBuiltinRuleId));
+  EXPECT_EQ(loaded->errors, 0) << log.str();
+}
+
+TEST(RuleLoaderTest, ABrokenFileIsReportedWithItsPositionAndTheOthersLoad) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  ASSERT_NE(BuiltinRuleText(), "");
+  dir.Write("a-good.yaml", RuleWithId("custom-copy"));
+  const std::string broken = dir.Write("b-broken.yaml", "api_version: kmsguard/v1\nid: [oops\n");
+  dir.Write("c-duplicate.yaml", BuiltinRuleText());
+  dir.Write("ignored.txt", "not a rule file");
+
+  std::ostringstream log;
+  absl::StatusOr<LoadedRules> loaded = LoadRules({dir.path()}, log);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_THAT(Ids(*loaded->rule_set),
+              ::testing::UnorderedElementsAre(kBuiltinRuleId, "custom-copy"));
+  EXPECT_EQ(loaded->files_read, 3);
+  EXPECT_EQ(loaded->files_with_errors, 2);
+  EXPECT_THAT(log.str(), ContainsRegex(broken + ":[0-9]+:[0-9]+: error: "));
+  EXPECT_THAT(log.str(), HasSubstr("[rule_link_error]"));
+  EXPECT_THAT(log.str(), HasSubstr("already defined"));
+}
+
+TEST(RuleLoaderTest, AMissingDirectoryIsAnError) {
+  std::ostringstream log;
+  absl::StatusOr<LoadedRules> loaded = LoadRules({"/nonexistent/kmsguard-rules"}, log);
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(loaded.status().message()), HasSubstr("/nonexistent/kmsguard-rules"));
+}
+
+}  // namespace
+}  // namespace kmsguard::plugin
