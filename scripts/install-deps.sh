@@ -3,7 +3,7 @@
 # Idempotent: packages already present are skipped, and apt is not touched when all are.
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config ccache
   libyaml-cpp-dev nlohmann-json3-dev libboost-dev libboost-system-dev libcli11-dev libre2-dev
   libssl-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -26,6 +26,10 @@ inline constexpr char kIamManagedPolicy[] = "AWS::IAM::Policy";
 //    "group_memberships": [str],            // users only
 //    "members": [str],                      // groups only, when the snapshot shows them
 //    "trust_policy": <document>}            // roles only
+// For managed policies (type AWS::IAM::Policy) the shape is:
+//   {"name": str, "arn": str, "path": str, "aws_managed": bool,
+//    "default_version_id": str, "document": <the default version's document>,
+//    "attachment_count": int, "permissions_boundary_usage_count": int}
 // Policy documents are kept as given and parsed by the engine, so a broken document becomes an
 // error result for its resource rather than a failure of the whole snapshot.
 struct Resource {
