@@ -1,6 +1,8 @@
 #include "sdk/iam/arn_pattern.h"
 
+#include <bitset>
 #include <cstddef>
+#include <utility>
 
 namespace kmsguard::iam {
 
@@ -40,7 +42,8 @@ ArnPattern CompileArnPattern(std::string_view text, bool substitute_variables) {
 namespace {
 
 // Adds position `i` and, through stars (which may match nothing), the positions after them.
-void AddWithClosure(const std::vector<ArnToken>& tokens, std::size_t i, std::vector<bool>& set) {
+template <typename Set>
+void AddWithClosure(const std::vector<ArnToken>& tokens, std::size_t i, Set& set) {
   while (i <= tokens.size() && !set[i]) {
     set[i] = true;
     if (i == tokens.size()) return;
@@ -50,14 +53,13 @@ void AddWithClosure(const std::vector<ArnToken>& tokens, std::size_t i, std::vec
   }
 }
 
-}  // namespace
-
-bool ArnPatternMatches(const ArnPattern& pattern, std::string_view arn) {
-  const auto& tokens = pattern.tokens;
-  std::vector<bool> current(tokens.size() + 1), next(tokens.size() + 1);
+// NFA simulation over the token positions; `Set` is a bitset for the common short patterns, so a
+// match does not allocate.
+template <typename Set>
+bool Simulate(const std::vector<ArnToken>& tokens, std::string_view arn, Set& current, Set& next) {
   AddWithClosure(tokens, 0, current);
   for (const char c : arn) {
-    std::fill(next.begin(), next.end(), false);
+    for (std::size_t i = 0; i <= tokens.size(); ++i) next[i] = false;
     bool any = false;
     for (std::size_t i = 0; i < tokens.size(); ++i) {
       if (!current[i]) continue;
@@ -79,9 +81,21 @@ bool ArnPatternMatches(const ArnPattern& pattern, std::string_view arn) {
       }
     }
     if (!any) return false;
-    current.swap(next);
+    std::swap(current, next);
   }
   return current[tokens.size()];
+}
+
+}  // namespace
+
+bool ArnPatternMatches(const ArnPattern& pattern, std::string_view arn) {
+  constexpr std::size_t kInline = 255;
+  if (pattern.tokens.size() < kInline) {
+    std::bitset<kInline + 1> current, next;
+    return Simulate(pattern.tokens, arn, current, next);
+  }
+  std::vector<bool> current(pattern.tokens.size() + 1), next(pattern.tokens.size() + 1);
+  return Simulate(pattern.tokens, arn, current, next);
 }
 
 std::vector<std::string> ArnPatternSegments(const ArnPattern& pattern) {
