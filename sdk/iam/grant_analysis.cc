@@ -40,7 +40,7 @@ const KeyLanguage& CachedLanguage(const std::string& partition, const std::optio
 // Coverage is a search; identical pattern sets recur across principals, so results are memoized.
 CoverageResult CachedCovers(const KeyLanguage& language, const std::vector<const ArnPattern*>& patterns) {
   for (const ArnPattern* p : patterns) {
-    if (p->is_star) return {true, ""};
+    if (p->is_star) return {true, false, ""};
   }
   thread_local absl::flat_hash_map<std::string, CoverageResult> cache;
   std::string key = language.description();
@@ -117,6 +117,7 @@ struct Reach {
 Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const KeyLanguage& language,
               std::string_view action) {
   Reach reach;
+  const bool is_deny = !statements.empty() && statements.front()->statement->effect == Effect::kDeny;
   std::vector<const ArnPattern*> union_patterns;
   std::vector<const CompiledStatement*> resource_statements;
   for (const CompiledStatement* cs : statements) {
@@ -125,12 +126,17 @@ Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const Key
       std::vector<const ArnPattern*> excluded;
       for (const ArnPattern& p : cs->patterns) excluded.push_back(&p);
       CoverageResult cov = CachedCovers(language, excluded);
-      if (!cov.covered && !cs->patterns.empty()) {
+      // Undecided (search budget spent): an Allow is assumed to reach, a Deny not to cancel.
+      if (!cov.covered && !cs->patterns.empty() && !(is_deny && cov.exhausted)) {
         reach.reached = true;
         reach.roles.push_back(RoleOf(
             *cs, action,
-            absl::StrCat("NotResource ", Quoted(cs->statement->resources), " does not exclude ",
-                         language.description(), "; e.g. ", cov.counterexample, " is left in")));
+            cov.exhausted
+                ? absl::StrCat("NotResource ", Quoted(cs->statement->resources),
+                               " is too complex to decide within the search budget; assumed not to "
+                               "exclude ", language.description())
+                : absl::StrCat("NotResource ", Quoted(cs->statement->resources), " does not exclude ",
+                               language.description(), "; e.g. ", cov.counterexample, " is left in")));
       }
     } else {
       resource_statements.push_back(cs);
@@ -142,7 +148,7 @@ Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const Key
     return reach;
   }
   CoverageResult cov = CachedCovers(language, union_patterns);
-  if (cov.covered && !union_patterns.empty()) {
+  if ((cov.covered || (cov.exhausted && !is_deny)) && !union_patterns.empty()) {
     reach.reached = true;
     for (const CompiledStatement* cs : resource_statements) {
       bool contributes = false;
@@ -156,12 +162,19 @@ Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const Key
                                                      : "the Resource patterns of ",
                              reach.roles.size(), reach.roles.size() > 1 ? " statements" : " statement",
                              " cover ", language.description());
+    if (cov.exhausted) {
+      reach.why = absl::StrCat("the Resource patterns are too complex to decide within the search "
+                               "budget; assumed to cover ", language.description());
+    }
     return reach;
   }
   reach.why = union_patterns.empty() && statements.empty()
                   ? "no statement applies"
-                  : absl::StrCat("not ", language.description(), ": e.g. ", cov.counterexample,
-                                 " is not reached");
+                  : cov.exhausted
+                        ? absl::StrCat("too complex to decide within the search budget; a Deny is "
+                                       "assumed not to reach ", language.description())
+                        : absl::StrCat("not ", language.description(), ": e.g. ", cov.counterexample,
+                                       " is not reached");
   return reach;
 }
 

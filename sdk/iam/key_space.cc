@@ -214,9 +214,15 @@ class PatternSetAutomaton {
 
 enum class Goal { kFindUncovered, kFindMatched };
 
-// Breadth-first search over (language state, pattern positions). Returns the shortest string
-// that reaches the goal, or nullopt when none exists.
-std::optional<std::string> Search(const KeyLanguage& language,
+struct SearchResult {
+  bool found = false;      // a string reaching the goal exists
+  bool exhausted = false;  // the budget ran out first
+  std::string witness;     // the shortest such string, when found
+};
+
+// Breadth-first search over (language state, pattern positions) for the shortest string that
+// reaches the goal, within kMaxSearchStates.
+SearchResult Search(const KeyLanguage& language,
                                   const std::vector<const ArnPattern*>& patterns, Goal goal) {
   const PatternSetAutomaton automaton(patterns);
   struct Node {
@@ -270,12 +276,13 @@ std::optional<std::string> Search(const KeyLanguage& language,
   }
   visit(language.start(), automaton.StartSet(), -1, 0);
   while (!queue.empty()) {
+    if (nodes.size() > static_cast<std::size_t>(kMaxSearchStates)) return {false, true, ""};
     const int id = queue.front();
     queue.pop_front();
     const int state = nodes[static_cast<std::size_t>(id)].state;
     if (language.Accepting(state)) {
       const bool matched = automaton.Accepts(nodes[static_cast<std::size_t>(id)].set);
-      if ((goal == Goal::kFindUncovered) != matched) return path(id);
+      if ((goal == Goal::kFindUncovered) != matched) return {true, false, path(id)};
     }
     for (const char c : representatives) {
       const int to = language.Next(state, c);
@@ -286,14 +293,14 @@ std::optional<std::string> Search(const KeyLanguage& language,
       visit(to, std::move(set), id, c);
     }
   }
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace
 
 CoverageResult Covers(const KeyLanguage& language, const std::vector<const ArnPattern*>& patterns) {
   for (const ArnPattern* p : patterns) {
-    if (p->is_star) return {true, ""};
+    if (p->is_star) return {true, false, ""};
   }
   for (const std::string& canary : language.canaries()) {
     bool matched = false;
@@ -303,16 +310,18 @@ CoverageResult Covers(const KeyLanguage& language, const std::vector<const ArnPa
         break;
       }
     }
-    if (!matched) return {false, canary};
+    if (!matched) return {false, false, canary};
   }
-  auto uncovered = Search(language, patterns, Goal::kFindUncovered);
-  if (!uncovered) return {true, ""};
-  return {false, *uncovered};
+  const SearchResult uncovered = Search(language, patterns, Goal::kFindUncovered);
+  if (uncovered.exhausted) return {false, true, ""};
+  if (!uncovered.found) return {true, false, ""};
+  return {false, false, uncovered.witness};
 }
 
 bool Intersects(const KeyLanguage& language, const ArnPattern& pattern) {
   if (pattern.is_star) return true;
-  return Search(language, {&pattern}, Goal::kFindMatched).has_value();
+  const SearchResult matched = Search(language, {&pattern}, Goal::kFindMatched);
+  return matched.found || matched.exhausted;
 }
 
 }  // namespace kmsguard::iam

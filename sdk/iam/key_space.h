@@ -57,8 +57,15 @@ class KeyLanguage {
   std::vector<std::string> canaries_;
 };
 
+// The search explores at most this many (language state, pattern positions) pairs. Pattern sets
+// with many stars in one segment can make the subset construction exponential; past the budget the
+// answer is "undecided" (exhausted) and callers decide conservatively.
+inline constexpr int kMaxSearchStates = 20000;
+
 struct CoverageResult {
   bool covered = false;
+  // True when the search ran out of budget before deciding; `covered` is then false.
+  bool exhausted = false;
   // When not covered: a key ARN of the language that no pattern matches (the "arbitrary key" left
   // out), for explanations.
   std::string counterexample;
@@ -67,7 +74,8 @@ struct CoverageResult {
 // Decides whether every string of `language` is matched by at least one pattern.
 CoverageResult Covers(const KeyLanguage& language, const std::vector<const ArnPattern*>& patterns);
 
-// Decides whether at least one string of `language` is matched by `pattern`.
+// Decides whether at least one string of `language` is matched by `pattern`. When the search runs
+// out of budget the answer is true (the pattern is assumed to reach the language).
 bool Intersects(const KeyLanguage& language, const ArnPattern& pattern);
 
 }  // namespace kmsguard::iam

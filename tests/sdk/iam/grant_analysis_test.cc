@@ -215,3 +215,29 @@ TEST(GrantAnalysisTest, AccountOrRegionWideTier) {
 
 }  // namespace
 }  // namespace kmsguard::iam
+
+namespace kmsguard::iam {
+namespace {
+
+// A pattern set the search cannot decide within its budget: an Allow is assumed to reach every
+// key (a cautious FAIL, explained), a Deny is assumed not to cancel.
+TEST(GrantAnalysisTest, UndecidablePatternsAreDecidedCautiously) {
+  std::string resources = "[";
+  for (const char c : std::string("0123456789abcdef")) {
+    resources += std::string(c == '0' ? "" : ",") + "\"arn:aws:kms:*:*:key/*f*" + c + "*\"";
+  }
+  resources += "]";
+  GrantVerdict v = Analyze("[" + Allow(R"("kms:Decrypt")", resources) + "]");
+  ASSERT_EQ(v.actions.size(), 2u);
+  // Undecided within the budget: reported, and a cautious grant; decided: a counterexample key.
+  if (v.actions[0].granted) {
+    EXPECT_THAT(v.actions[0].why, HasSubstr("search budget"));
+  } else {
+    EXPECT_THAT(v.actions[0].why, HasSubstr("is not reached"));
+  }
+  const std::string deny = R"({"Effect":"Deny","Action":"kms:*","Resource":)" + resources + "}";
+  EXPECT_TRUE(Granted("[" + Allow(R"("kms:*")", R"("*")") + "," + deny + "]"));
+}
+
+}  // namespace
+}  // namespace kmsguard::iam

@@ -121,3 +121,27 @@ TEST(ArnPatternTest, PolicyVariables) {
 
 }  // namespace
 }  // namespace kmsguard::iam
+
+namespace kmsguard::iam {
+namespace {
+
+// Many stars in one segment make the subset construction exponential; the search must stop at its
+// budget and say so rather than run without bound (found by a tester: 16 such patterns, 6 GB).
+TEST(KeySpaceTest, SearchBudgetBoundsPathologicalPatterns) {
+  std::vector<ArnPattern> compiled;
+  for (const char c : std::string("0123456789abcdef")) {
+    compiled.push_back(CompileArnPattern(std::string("arn:aws:kms:*:*:key/*f*") + c + "*", true));
+  }
+  std::vector<const ArnPattern*> patterns;
+  for (const ArnPattern& p : compiled) patterns.push_back(&p);
+  const CoverageResult result = Covers(KeyLanguage::Build("aws"), patterns);
+  EXPECT_FALSE(result.covered);
+  // Either decided (a real counterexample) or stopped by the budget; never unbounded.
+  if (!result.exhausted) {
+    ASSERT_FALSE(result.counterexample.empty());
+    for (const ArnPattern* p : patterns) EXPECT_FALSE(ArnPatternMatches(*p, result.counterexample));
+  }
+}
+
+}  // namespace
+}  // namespace kmsguard::iam
