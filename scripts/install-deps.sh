@@ -5,9 +5,10 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config ccache
   libyaml-cpp-dev nlohmann-json3-dev libboost-dev libboost-system-dev libcli11-dev libre2-dev
-  libssl-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  libssl-dev zlib1g-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-grpcio
+  chromium  # headless, for the HTML report test (tests/plugin/html_report_chromium_test.cc)
 )
 missing=()
 for p in "${packages[@]}"; do

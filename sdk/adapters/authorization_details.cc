@@ -6,6 +6,7 @@
 // its principal only) and reports entries it cannot use by JSON pointer while loading the rest.
 #include "sdk/adapters/authorization_details.h"
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -173,11 +174,78 @@ nlohmann::json NormalizeExportEntry(const PrincipalKind* kind, const nlohmann::j
   return out;
 }
 
+// A `Policies` entry -> the managed-policy shape of sdk/model/resource.h. The document is the
+// version flagged IsDefaultVersion, else the one whose VersionId is DefaultVersionId; when there is
+// none, "document" is left out and `*problem` says why (the engine then reports an ERROR).
+nlohmann::json NormalizeManagedPolicy(const nlohmann::json& entry, std::string* problem) {
+  nlohmann::json out = nlohmann::json::object();
+  const std::string arn = StringField(entry, "Arn");
+  std::string name = StringField(entry, "PolicyName");
+  if (name.empty() && !arn.empty()) name = arn.substr(arn.rfind('/') + 1);
+  out["name"] = name;
+  out["arn"] = arn;
+  out["path"] = StringField(entry, "Path");
+  Arn parsed;
+  out["aws_managed"] =
+      ParseArn(arn, &parsed) &&
+      arn.rfind(absl::StrCat("arn:", parsed.partition, ":iam::aws:policy/"), 0) == 0;
+  const auto count = [&entry](std::string_view key) -> std::int64_t {
+    const auto it = entry.find(key);
+    return it != entry.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+  };
+  out["attachment_count"] = count("AttachmentCount");
+  out["permissions_boundary_usage_count"] = count("PermissionsBoundaryUsageCount");
+
+  const std::string default_id = StringField(entry, "DefaultVersionId");
+  const auto versions = entry.find("PolicyVersionList");
+  const nlohmann::json* chosen = nullptr;
+  if (versions != entry.end() && versions->is_array()) {
+    for (const nlohmann::json& version : *versions) {
+      if (!version.is_object()) continue;
+      if (const auto flag = version.find("IsDefaultVersion");
+          flag != version.end() && flag->is_boolean() && flag->get<bool>()) {
+        chosen = &version;
+        break;
+      }
+    }
+    for (const nlohmann::json& version : *versions) {
+      if (chosen != nullptr || default_id.empty()) break;
+      if (version.is_object() && StringField(version, "VersionId") == default_id) chosen = &version;
+    }
+  }
+  out["default_version_id"] = chosen ? StringField(*chosen, "VersionId") : default_id;
+  if (chosen != nullptr && chosen->contains("Document") && !(*chosen)["Document"].is_null()) {
+    out["document"] = (*chosen)["Document"];
+  } else if (versions == entry.end() || versions->is_null()) {
+    *problem =
+        "has no \"PolicyVersionList\": the default version's document is not in the "
+        "snapshot";
+  } else if (!versions->is_array()) {
+    *problem = absl::StrCat("\"PolicyVersionList\" is ", versions->type_name(), ", not a list");
+  } else if (chosen == nullptr) {
+    *problem = absl::StrCat(
+        "no entry of \"PolicyVersionList\" is the default version (IsDefaultVersion true",
+        default_id.empty() ? "" : absl::StrCat(" or VersionId \"", default_id, "\""), ")");
+  } else {
+    *problem = absl::StrCat("the default version \"", StringField(*chosen, "VersionId"),
+                            "\" has no \"Document\"");
+  }
+  if (!problem->empty()) out["document_problem"] = *problem;
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json NormalizePrincipalDocument(std::string_view type, const nlohmann::json& document) {
   // Not an object: returned unchanged, so the engine reports "/: not an object" for it.
-  if (!document.is_object() || document.contains("inline_policies")) return document;
+  if (!document.is_object()) return document;
+  if (type == model::kIamManagedPolicy) {
+    // A `Policies` entry has PolicyVersionList; the normalized shape has none.
+    if (!document.contains("PolicyVersionList")) return document;
+    std::string problem;
+    return NormalizeManagedPolicy(document, &problem);
+  }
+  if (document.contains("inline_policies")) return document;
   return NormalizeExportEntry(KindFor(type), document);
 }
 
@@ -200,8 +268,8 @@ AdapterResult ReadAuthorizationDetails(std::string_view json_text, std::string_v
                         root.type_name()));
     return result;
   }
-  if (const auto policies = root.find("Policies");
-      policies != root.end() && !policies->is_null() && !policies->is_array()) {
+  const auto policies = root.find("Policies");
+  if (policies != root.end() && !policies->is_null() && !policies->is_array()) {
     Report(&result.diagnostics, core::DiagnosticSeverity::kWarning, source_name, "/Policies",
            absl::StrCat("expected a list, got ", policies->type_name(), "; ignored"));
   }
@@ -257,6 +325,48 @@ AdapterResult ReadAuthorizationDetails(std::string_view json_text, std::string_v
       }
       result.resources.push_back(std::move(resource));
     }
+  }
+
+  // Managed policies: one resource each, for the managed-policy rules (KMS.1).
+  for (std::size_t i = 0; policies != root.end() && policies->is_array() && i < policies->size();
+       ++i) {
+    const nlohmann::json& entry = (*policies)[i];
+    const std::string pointer = absl::StrCat("/Policies/", i);
+    if (!entry.is_object()) {
+      Report(&result.diagnostics, core::DiagnosticSeverity::kError, source_name, pointer,
+             absl::StrCat("expected an object, got ", entry.type_name(), "; entry skipped"));
+      continue;
+    }
+    const std::string arn_text = StringField(entry, "Arn");
+    if (arn_text.empty()) {
+      Report(&result.diagnostics, core::DiagnosticSeverity::kError, source_name, pointer,
+             "entry has no \"Arn\" string; entry skipped");
+      continue;
+    }
+    model::Resource resource;
+    resource.id = arn_text;
+    resource.type = model::kIamManagedPolicy;
+    std::string problem;
+    resource.document = NormalizeManagedPolicy(entry, &problem);
+    resource.name = resource.document["name"].get<std::string>();
+    if (Arn arn; ParseArn(arn_text, &arn)) {
+      resource.partition = arn.partition;
+      // AWS managed policies ("arn:aws:iam::aws:policy/...") belong to no account.
+      if (!resource.document["aws_managed"].get<bool>()) resource.account = arn.account;
+    } else {
+      Report(&result.diagnostics, core::DiagnosticSeverity::kWarning, source_name, pointer + "/Arn",
+             absl::StrCat("\"", arn_text, "\" is not an ARN; partition and account unknown"));
+    }
+    if (!problem.empty()) {
+      // Still emitted: the rule reports an ERROR for it rather than nothing.
+      Report(&result.diagnostics, core::DiagnosticSeverity::kError, source_name,
+             pointer + "/PolicyVersionList",
+             absl::StrCat("managed policy ", resource.name, " ", problem));
+    }
+    resource.source.file = std::string(source_name);
+    resource.source.json_pointer = pointer;
+    resource.source.resource_id = arn_text;
+    result.resources.push_back(std::move(resource));
   }
 
   if (members_known) {

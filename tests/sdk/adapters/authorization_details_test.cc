@@ -212,5 +212,47 @@ TEST(NormalizePrincipalDocumentTest, ExportShapeAndNormalizedShape) {
   EXPECT_EQ(NormalizePrincipalDocument(model::kIamUser, Json("text")), Json("text"));
 }
 
+// Each entry of Policies becomes an AWS::IAM::Policy resource (sdk/model/resource.h).
+TEST(ReadAuthorizationDetailsTest, ManagedPoliciesBecomeResources) {
+  const AdapterResult result = ReadAuthorizationDetails(R"({
+    "Policies": [
+      {"PolicyName": "Mine", "Arn": "arn:aws:iam::111122223333:policy/team/Mine",
+       "Path": "/team/", "DefaultVersionId": "v2", "AttachmentCount": 2,
+       "PermissionsBoundaryUsageCount": 1,
+       "PolicyVersionList": [
+         {"VersionId": "v2", "IsDefaultVersion": true, "Document": "%7B%22Statement%22%3A%5B%5D%7D"},
+         {"VersionId": "v1", "IsDefaultVersion": false, "Document": {"Statement": []}}]},
+      {"PolicyName": "ReadOnlyAccess", "Arn": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+       "DefaultVersionId": "v1", "PolicyVersionList": [
+         {"VersionId": "v1", "IsDefaultVersion": true, "Document": {"Statement": []}}]},
+      "not an object",
+      {"PolicyName": "NoArn"}
+    ]})",
+                                                        "gaad.json");
+  ASSERT_THAT(result.diagnostics, SizeIs(2));
+  EXPECT_EQ(result.diagnostics[0].location.json_pointer, "/Policies/2");
+  EXPECT_EQ(result.diagnostics[1].location.json_pointer, "/Policies/3");
+  EXPECT_THAT(result.diagnostics[1].message, HasSubstr("no \"Arn\""));
+  ASSERT_THAT(result.resources, SizeIs(2));
+
+  const model::Resource& mine = result.resources[0];
+  EXPECT_EQ(mine.id, "arn:aws:iam::111122223333:policy/team/Mine");
+  EXPECT_EQ(mine.type, model::kIamManagedPolicy);
+  EXPECT_EQ(mine.name, "Mine");
+  EXPECT_EQ(mine.partition, "aws");
+  EXPECT_EQ(mine.account, "111122223333");
+  EXPECT_EQ(mine.source.json_pointer, "/Policies/0");
+  EXPECT_EQ(mine.document, Json::parse(R"({
+    "name": "Mine", "arn": "arn:aws:iam::111122223333:policy/team/Mine", "path": "/team/",
+    "aws_managed": false, "default_version_id": "v2",
+    "document": "%7B%22Statement%22%3A%5B%5D%7D",
+    "attachment_count": 2, "permissions_boundary_usage_count": 1})"));
+
+  const model::Resource& aws = result.resources[1];
+  EXPECT_EQ(aws.document["aws_managed"], true);
+  EXPECT_EQ(aws.account, "");
+  EXPECT_EQ(aws.document["attachment_count"], 0) << "absent counts read as 0";
+}
+
 }  // namespace
 }  // namespace kmsguard::adapters

@@ -1,0 +1,118 @@
+// Helpers shared by the snapshot adapters (Config, Terraform, CloudFormation, format dispatch):
+// bounded JSON parsing with positions, diagnostics, ARNs and the normalized principal shape.
+// Internal to sdk/adapters; not a public API.
+#pragma once
+
+#include <cstddef>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sdk/core/diagnostic.h"
+#include "sdk/model/resource.h"
+
+namespace kmsguard::adapters::internal {
+
+inline constexpr char kSnapshotError[] = "snapshot_error";
+
+// Containers nested deeper than this are not read (the gRPC protocol refuses documents deeper
+// than the same figure, sdk/client/protocol.h kMaxDocumentDepth).
+inline constexpr int kMaxNestingDepth = 128;
+
+// U+FFFD: what invalid UTF-8 and over-deep containers are replaced by. A policy document that
+// holds it after a lossy read is made unreadable (MarkUnreadablePolicies) so that it is an ERROR.
+inline constexpr char kReplacementChar[] = "\xEF\xBF\xBD";
+
+// One byte-level pass over JSON text: where UTF-8 is invalid, and where nesting first exceeds
+// `limit` (std::string_view::npos when it does not). Strings and escapes are honoured.
+struct ByteRange {
+  std::size_t offset = 0;
+  std::size_t length = 0;
+};
+struct TextScan {
+  std::vector<ByteRange> invalid_utf8;  // each invalid sequence (maximal subpart, RFC 3629)
+  std::size_t too_deep = std::string_view::npos;  // offset of the first too-deep '[' or '{'
+};
+TextScan ScanJsonText(std::string_view text, int limit = kMaxNestingDepth);
+
+// Replaces each listed invalid UTF-8 sequence by U+FFFD.
+std::string ReplaceInvalidUtf8(std::string_view text, const std::vector<ByteRange>& ranges);
+
+// Line and column (1-based) of the 0-based byte `offset` of `text`.
+core::SourceLocation LocationOfOffset(std::string_view text, std::size_t offset,
+                                      std::string_view file);
+
+// Where a JSON text comes from: a file, or a JSON string member of a file (Config's
+// `configuration`, an event's `invokingEvent`), named by `pointer`.
+struct JsonOrigin {
+  std::string_view file;
+  std::string pointer;  // empty: the text is the file itself
+};
+
+// Parses JSON text for an adapter. Never throws. Syntax errors give one error diagnostic with
+// line:col (in the file, or within the embedded string) and return false. Invalid UTF-8 and
+// containers nested deeper than kMaxNestingDepth are reported (error, with position), replaced by
+// U+FFFD text, and `*lossy` is set; parsing then goes on, so the rest of the snapshot loads.
+bool ParseJsonText(std::string_view text, const JsonOrigin& origin, nlohmann::json* out,
+                   core::Diagnostics* diagnostics, bool* lossy);
+
+void AddDiagnostic(core::Diagnostics* out, core::DiagnosticSeverity severity,
+                   core::SourceLocation location, std::string message);
+core::SourceLocation PointerLocation(std::string_view file, std::string pointer,
+                                     std::string resource_id = "");
+// RFC 6901 escaping of one reference token ("~" -> "~0", "/" -> "~1").
+std::string PointerToken(std::string_view token);
+
+// The string at `key`, or "" when absent or not a string.
+std::string StringField(const nlohmann::json& object, std::string_view key);
+// The first of `keys` that holds a string, or "".
+std::string FirstStringField(const nlohmann::json& object,
+                             std::initializer_list<std::string_view> keys);
+
+struct Arn {
+  std::string partition;
+  std::string service;
+  std::string region;
+  std::string account;
+  std::string resource;  // e.g. "role/path/name"; keeps its colons
+};
+// arn:partition:service:region:account:resource; false when `text` is not shaped like one.
+bool ParseArn(std::string_view text, Arn* arn);
+
+// An empty normalized principal document (see sdk/model/resource.h) of `type`.
+nlohmann::json EmptyPrincipalDocument(std::string_view type, std::string name, std::string arn,
+                                      std::string path);
+
+// True when any string or key in `value` holds U+FFFD.
+bool ContainsReplacementChar(const nlohmann::json& value);
+
+// After a lossy read: every policy document (inline, trust, managed default version) that holds
+// U+FFFD is replaced by a text that does not parse, so the engine reports an ERROR for it instead
+// of judging a document whose content was lost; one error diagnostic per such policy.
+void MarkUnreadablePolicies(std::vector<model::Resource>* resources,
+                            core::Diagnostics* diagnostics);
+
+// Parses `text` (ParseJsonText), hands the document to `read`, and marks the policies a lossy
+// read damaged (MarkUnreadablePolicies). The text-taking entry point of each JSON adapter.
+template <typename Result, typename Read>
+Result ReadJsonText(std::string_view text, std::string_view source_name, Read read) {
+  Result result;
+  nlohmann::json root;
+  bool lossy = false;
+  if (!ParseJsonText(text, JsonOrigin{source_name, ""}, &root, &result.diagnostics, &lossy)) {
+    return result;
+  }
+  Result read_result = read(root, source_name);
+  result.resources = std::move(read_result.resources);
+  for (auto& d : read_result.diagnostics) result.diagnostics.push_back(std::move(d));
+  if (lossy) MarkUnreadablePolicies(&result.resources, &result.diagnostics);
+  return result;
+}
+
+// "the text does not parse as JSON": the reason of a nlohmann parse_error without its prefix.
+std::string ParseErrorReason(const std::exception& e);
+
+}  // namespace kmsguard::adapters::internal

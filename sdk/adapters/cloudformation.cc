@@ -1,0 +1,842 @@
+// CloudFormation templates -> normalized principals and managed policies.
+//
+// A template is evaluated before deployment, so parameters, pseudo parameters and attributes of
+// other resources are unknown. Intrinsic functions are resolved where their result is literal;
+// anything else becomes a `${...}` policy variable. Under Version 2012-10-17 the engine treats a
+// variable as one specific value and never as a wildcard (docs/iam-semantics.md, rule 6), and under
+// other versions the text is literal, which matches no key either: an unknown part of an ARN can
+// narrow a grant, never widen it. `Fn::Sub "arn:aws:kms:${AWS::Region}:${AWS::AccountId}:key/*"`
+// thus stays account-scoped, exactly as deployed. The one exception is AWS::Partition, which is
+// "aws": a principal reaches only keys of its own partition, so the verdict does not depend on
+// which partition the stack is deployed in.
+#include "sdk/adapters/cloudformation.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <map>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "sdk/adapters/adapter_support.h"
+
+namespace kmsguard::adapters {
+
+namespace {
+
+using internal::AddDiagnostic;
+using internal::PointerLocation;
+using internal::PointerToken;
+using internal::StringField;
+using Json = nlohmann::json;
+constexpr auto kError = core::DiagnosticSeverity::kError;
+constexpr auto kWarning = core::DiagnosticSeverity::kWarning;
+
+// --- YAML -> JSON -------------------------------------------------------------------------------
+
+// Positions are kept for the first levels only: enough for /Resources/ID/Properties/Policies/N/...
+constexpr int kPositionDepth = 6;
+// Aliases can make a small YAML text expand exponentially; conversion stops past this many nodes.
+constexpr std::size_t kMaxYamlNodes = 4'000'000;
+
+class YamlConverter {
+ public:
+  YamlConverter(std::string_view file, TemplatePositions* positions, core::Diagnostics* diagnostics)
+      : file_(file), positions_(positions), diagnostics_(diagnostics) {}
+
+  bool lossy() const { return lossy_; }
+  bool failed() const { return failed_; }
+
+  Json Convert(const YAML::Node& node, const std::string& pointer, int depth) {
+    if (failed_) return Json();
+    if (++nodes_ > kMaxYamlNodes) {
+      failed_ = true;
+      AddDiagnostic(diagnostics_, kError, At(node),
+                    absl::StrCat("the YAML expands to more than ", kMaxYamlNodes,
+                                 " nodes (aliases?); not read"));
+      return Json();
+    }
+    if (positions_ != nullptr && depth <= kPositionDepth) {
+      const YAML::Mark mark = node.Mark();
+      if (mark.line >= 0) positions_->emplace(pointer, std::pair{mark.line + 1, mark.column + 1});
+    }
+    if (depth > internal::kMaxNestingDepth && (node.IsMap() || node.IsSequence())) {
+      if (!too_deep_reported_) {
+        too_deep_reported_ = true;
+        AddDiagnostic(diagnostics_, kError, At(node),
+                      absl::StrCat("nesting deeper than ", internal::kMaxNestingDepth,
+                                   " levels; that part is not read, and a policy document that "
+                                   "held it is not evaluated"));
+      }
+      lossy_ = true;
+      return absl::StrCat(internal::kReplacementChar, "(nested deeper than 128 levels)");
+    }
+    Json value;
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        value = Json();
+        break;
+      case YAML::NodeType::Scalar:
+        value = Scalar(node);
+        break;
+      case YAML::NodeType::Sequence: {
+        value = Json::array();
+        std::size_t i = 0;
+        for (const YAML::Node& item : node) {
+          value.push_back(Convert(item, absl::StrCat(pointer, "/", i++), depth + 1));
+        }
+        break;
+      }
+      case YAML::NodeType::Map: {
+        value = Json::object();
+        for (const auto& entry : node) {
+          const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : std::string();
+          if (!entry.first.IsScalar()) {
+            AddDiagnostic(diagnostics_, kWarning, At(entry.first),
+                          "a mapping key that is not a scalar is ignored");
+            continue;
+          }
+          const std::string child = absl::StrCat(pointer, "/", PointerToken(key));
+          if (positions_ != nullptr && depth + 1 <= kPositionDepth) {
+            // The key's position: where an editor should put the caret for this entry.
+            const YAML::Mark mark = entry.first.Mark();
+            positions_->emplace(child, std::pair{mark.line + 1, mark.column + 1});
+          }
+          value[key] = Convert(entry.second, child, depth + 1);
+        }
+        break;
+      }
+    }
+    return WithTag(node, std::move(value));
+  }
+
+ private:
+  core::SourceLocation At(const YAML::Node& node) const {
+    core::SourceLocation loc;
+    loc.file = std::string(file_);
+    const YAML::Mark mark = node.Mark();
+    loc.line = mark.line + 1;
+    loc.column = mark.column + 1;
+    return loc;
+  }
+
+  // Short-form intrinsic tags become the long form CloudFormation defines for them.
+  static Json WithTag(const YAML::Node& node, Json value) {
+    const std::string& tag = node.Tag();
+    if (tag.size() < 2 || tag[0] != '!' || tag[1] == '!') return value;
+    const std::string name = tag.substr(1);
+    if (name == "Ref" || name == "Condition") return Json{{name, std::move(value)}};
+    if (name == "GetAtt" && value.is_string()) {
+      // "!GetAtt Resource.Attribute" (attribute names may hold dots: split at the first one).
+      const std::string text = value.get<std::string>();
+      const std::size_t dot = text.find('.');
+      Json parts = dot == std::string::npos
+                       ? Json::array({text})
+                       : Json::array({text.substr(0, dot), text.substr(dot + 1)});
+      return Json{{"Fn::GetAtt", std::move(parts)}};
+    }
+    return Json{{"Fn::" + name, std::move(value)}};
+  }
+
+  // Plain scalars are typed as the YAML 1.2 core schema does, except that integers with leading
+  // zeros (account ids) stay text; quoted scalars are text.
+  static Json Scalar(const YAML::Node& node) {
+    const std::string& text = node.Scalar();
+    const std::string& tag = node.Tag();
+    if (tag != "?") return text;  // quoted ("!"), or tagged
+    if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
+      return Json();
+    }
+    if (text == "true" || text == "True" || text == "TRUE") return true;
+    if (text == "false" || text == "False" || text == "FALSE") return false;
+    const char* begin = text.data();
+    const char* end = text.data() + text.size();
+    const std::size_t sign = text[0] == '-' || text[0] == '+' ? 1 : 0;
+    const bool digits =
+        text.size() > sign && text.find_first_not_of("0123456789", sign) == std::string::npos;
+    if (digits) {
+      if (text.size() > sign + 1 && text[sign] == '0') return text;  // leading zero
+      std::int64_t n = 0;
+      const auto [ptr, ec] = std::from_chars(begin + (text[0] == '+' ? 1 : 0), end, n);
+      if (ec == std::errc() && ptr == end) return n;
+      return text;
+    }
+    if (text.find_first_not_of("0123456789+-.eE", 0) == std::string::npos &&
+        text.find_first_of("0123456789") != std::string::npos) {
+      double d = 0;
+      const auto [ptr, ec] = std::from_chars(begin + (text[0] == '+' ? 1 : 0), end, d);
+      if (ec == std::errc() && ptr == end) return d;
+    }
+    return text;
+  }
+
+  std::string_view file_;
+  TemplatePositions* positions_;
+  core::Diagnostics* diagnostics_;
+  std::size_t nodes_ = 0;
+  bool lossy_ = false;
+  bool failed_ = false;
+  bool too_deep_reported_ = false;
+};
+
+// --- Intrinsic functions ------------------------------------------------------------------------
+
+std::string Variable(const std::string& name) { return absl::StrCat("${", name, "}"); }
+
+bool IsIntrinsic(const Json& value) {
+  if (!value.is_object() || value.size() != 1) return false;
+  const std::string& key = value.begin().key();
+  return key == "Ref" || key.rfind("Fn::", 0) == 0;
+}
+
+class Resolver {
+ public:
+  explicit Resolver(const Json& root) : root_(root) {}
+
+  // The value with every intrinsic function resolved or replaced by a `${...}` variable.
+  // AWS::NoValue removes the member or element that holds it.
+  Json Resolve(const Json& value) const {
+    if (IsIntrinsic(value)) return Intrinsic(value.begin().key(), value.begin().value());
+    if (value.is_object()) {
+      Json out = Json::object();
+      for (const auto& [key, member] : value.items()) {
+        Json resolved = Resolve(member);
+        if (!resolved.is_discarded()) out[key] = std::move(resolved);
+      }
+      return out;
+    }
+    if (value.is_array()) {
+      Json out = Json::array();
+      for (const Json& element : value) {
+        Json resolved = Resolve(element);
+        if (!resolved.is_discarded()) out.push_back(std::move(resolved));
+      }
+      return out;
+    }
+    return value;
+  }
+
+  // A resolved value as text, when it is a string without unknown parts.
+  static bool Literal(const Json& value, std::string* out) {
+    if (!value.is_string()) return false;
+    *out = value.get<std::string>();
+    return out->find("${") == std::string::npos;
+  }
+
+ private:
+  Json Intrinsic(const std::string& name, const Json& arg) const {
+    if (name == "Ref") {
+      if (!arg.is_string()) return Variable("Ref");
+      const std::string target = arg.get<std::string>();
+      if (target == "AWS::NoValue") return Json(Json::value_t::discarded);
+      if (target == "AWS::Partition") return "aws";
+      if (target == "AWS::NotificationARNs") return Json::array({Variable(target)});
+      return Variable(target);
+    }
+    if (name == "Fn::GetAtt") {
+      Json parts = arg.is_string() ? Json::array({arg}) : Resolve(arg);
+      std::vector<std::string> names;
+      if (parts.is_array()) {
+        for (const Json& p : parts) names.push_back(p.is_string() ? p.get<std::string>() : "?");
+      }
+      return Variable(names.empty() ? std::string("Fn::GetAtt") : absl::StrJoin(names, "."));
+    }
+    if (name == "Fn::Join") {
+      const Json args = Resolve(arg);
+      if (args.is_array() && args.size() == 2 && args[0].is_string() && args[1].is_array()) {
+        std::vector<std::string> parts;
+        for (const Json& p : args[1]) {
+          if (!p.is_string()) return Variable("Fn::Join");
+          parts.push_back(p.get<std::string>());
+        }
+        return absl::StrJoin(parts, args[0].get<std::string>());
+      }
+      return Variable("Fn::Join");
+    }
+    if (name == "Fn::Sub") return Sub(arg);
+    if (name == "Fn::Select") {
+      const Json args = Resolve(arg);
+      if (args.is_array() && args.size() == 2 && args[1].is_array()) {
+        std::size_t index = args[1].size();
+        if (args[0].is_number_integer() && args[0].get<std::int64_t>() >= 0) {
+          index = args[0].get<std::size_t>();
+        } else if (std::string text; Literal(args[0], &text)) {
+          std::from_chars(text.data(), text.data() + text.size(), index);
+        }
+        if (index < args[1].size()) return args[1][index];
+      }
+      return Variable("Fn::Select");
+    }
+    if (name == "Fn::Split") {
+      const Json args = Resolve(arg);
+      if (args.is_array() && args.size() == 2 && args[0].is_string() && args[1].is_string() &&
+          !args[0].get<std::string>().empty()) {
+        Json out = Json::array();
+        for (absl::string_view piece :
+             absl::StrSplit(args[1].get<std::string>(), args[0].get<std::string>())) {
+          out.push_back(std::string(piece));
+        }
+        return out;
+      }
+      return Json::array({Variable("Fn::Split")});
+    }
+    if (name == "Fn::FindInMap") {
+      const Json args = Resolve(arg);
+      std::string map, first, second;
+      if (args.is_array() && args.size() >= 3 && Literal(args[0], &map) &&
+          Literal(args[1], &first) && Literal(args[2], &second)) {
+        const Json* mappings = Member(root_, "Mappings");
+        if (const Json* v = Member(Member(Member(mappings, map), first), second))
+          return Resolve(*v);
+      }
+      return Variable("Fn::FindInMap");
+    }
+    if (name == "Fn::If") {
+      const Json args = arg.is_array() ? arg : Json();
+      if (args.size() == 3) {
+        Json yes = Resolve(args[1]);
+        Json no = Resolve(args[2]);
+        if (yes == no) return yes;
+        return Variable(
+            absl::StrCat("Fn::If:", args[0].is_string() ? args[0].get<std::string>() : "?"));
+      }
+      return Variable("Fn::If");
+    }
+    if (name == "Fn::ImportValue") {
+      std::string export_name;
+      return Literal(Resolve(arg), &export_name)
+                 ? Variable(absl::StrCat("Fn::ImportValue:", export_name))
+                 : Variable("Fn::ImportValue");
+    }
+    return Variable(name);  // Fn::Base64, Fn::GetAZs, Fn::Cidr, conditions, ...: not literal
+  }
+
+  // "${Name}" -> the value from the variable map when literal; "${!Literal}" -> "${Literal}";
+  // AWS::Partition -> "aws"; anything else stays a `${...}` variable.
+  Json Sub(const Json& arg) const {
+    std::string text;
+    Json variables = Json::object();
+    if (arg.is_string()) {
+      text = arg.get<std::string>();
+    } else if (arg.is_array() && arg.size() == 2 && arg[0].is_string()) {
+      text = arg[0].get<std::string>();
+      variables = Resolve(arg[1]);
+    } else {
+      return Variable("Fn::Sub");
+    }
+    std::string out;
+    for (std::size_t i = 0; i < text.size();) {
+      const std::size_t open = text.find("${", i);
+      if (open == std::string::npos) {
+        out.append(text, i, std::string::npos);
+        break;
+      }
+      out.append(text, i, open - i);
+      const std::size_t close = text.find('}', open + 2);
+      if (close == std::string::npos) {
+        out.append(text, open, std::string::npos);
+        break;
+      }
+      const std::string name = text.substr(open + 2, close - open - 2);
+      if (!name.empty() && name[0] == '!') {
+        out += "${" + name.substr(1) + "}";  // escaped: the literal text, an IAM policy variable
+      } else if (variables.is_object() && variables.contains(name) && variables[name].is_string()) {
+        out += variables[name].get<std::string>();
+      } else if (name == "AWS::Partition") {
+        out += "aws";
+      } else {
+        out += Variable(name);
+      }
+      i = close + 1;
+    }
+    return out;
+  }
+
+  static const Json* Member(const Json* object, const std::string& key) {
+    if (object == nullptr || !object->is_object()) return nullptr;
+    const auto it = object->find(key);
+    return it == object->end() ? nullptr : &*it;
+  }
+  static const Json* Member(const Json& object, const std::string& key) {
+    return Member(&object, key);
+  }
+
+  const Json& root_;
+};
+
+// --- The template -------------------------------------------------------------------------------
+
+struct PrincipalKind {
+  const char* model_type;
+  const char* resource;     // AWS::IAM::User
+  const char* name_key;     // UserName
+  const char* list_key;     // Users (AWS::IAM::Policy, ManagedPolicy)
+  const char* policy_type;  // AWS::IAM::UserPolicy
+  const char* kind;         // user
+};
+
+constexpr PrincipalKind kKinds[] = {
+    {model::kIamUser, "AWS::IAM::User", "UserName", "Users", "AWS::IAM::UserPolicy", "user"},
+    {model::kIamGroup, "AWS::IAM::Group", "GroupName", "Groups", "AWS::IAM::GroupPolicy", "group"},
+    {model::kIamRole, "AWS::IAM::Role", "RoleName", "Roles", "AWS::IAM::RolePolicy", "role"},
+};
+
+class TemplateReader {
+ public:
+  TemplateReader(const Json& root, std::string_view file, const TemplatePositions* positions)
+      : root_(root), file_(file), positions_(positions), resolver_(root) {}
+
+  AdapterResult Read() {
+    if (!root_.is_object()) {
+      AddDiagnostic(&result_.diagnostics, kError, PointerLocation(file_, ""),
+                    absl::StrCat("expected a template object, got ", root_.type_name()));
+      return std::move(result_);
+    }
+    const auto resources = root_.find("Resources");
+    if (resources == root_.end() || !resources->is_object()) {
+      AddDiagnostic(
+          &result_.diagnostics, kError, Location("/Resources"),
+          resources == root_.end()
+              ? std::string("not a CloudFormation template: no \"Resources\"")
+              : absl::StrCat("\"Resources\" should be an object, got ", resources->type_name()));
+      return std::move(result_);
+    }
+    if (root_.contains("Transform")) {
+      AddDiagnostic(&result_.diagnostics, kWarning, Location("/Transform"),
+                    "the template declares a Transform: resources a macro would add (e.g. "
+                    "AWS::Serverless::*) are not read");
+    }
+    // Valid entries, by logical id (nlohmann keeps keys sorted; template order means nothing).
+    for (const auto& [id, resource] : resources->items()) {
+      const std::string pointer = "/Resources/" + PointerToken(id);
+      if (!resource.is_object()) {
+        AddDiagnostic(
+            &result_.diagnostics, kError, Location(pointer, id),
+            absl::StrCat("expected a resource object, got ", resource.type_name(), "; skipped"));
+        continue;
+      }
+      const std::string type = StringField(resource, "Type");
+      if (type.empty()) {
+        AddDiagnostic(&result_.diagnostics, kError, Location(pointer, id),
+                      "resource without a \"Type\" string; skipped");
+        continue;
+      }
+      const auto properties = resource.find("Properties");
+      if (properties != resource.end() && !properties->is_object() && !properties->is_null()) {
+        AddDiagnostic(&result_.diagnostics, kError, Location(pointer + "/Properties", id),
+                      absl::StrCat("\"Properties\" should be an object, got ",
+                                   properties->type_name(), "; skipped"));
+        continue;
+      }
+      entries_.push_back({id, type, pointer,
+                          properties != resource.end() && properties->is_object()
+                              ? &*properties
+                              : &kEmptyObject()});
+    }
+    for (const Entry& e : entries_) {
+      for (const PrincipalKind& kind : kKinds) {
+        if (e.type == kind.resource) Principal(e, kind);
+      }
+    }
+    for (const Entry& e : entries_) {
+      if (e.type == "AWS::IAM::ManagedPolicy") ManagedPolicy(e);
+    }
+    for (const Entry& e : entries_) {
+      for (const PrincipalKind& kind : kKinds) {
+        if (e.type == kind.resource) PrincipalLinks(e, kind);
+      }
+    }
+    for (const Entry& e : entries_) {
+      if (e.type == "AWS::IAM::Policy") PolicyResource(e);
+      for (const PrincipalKind& kind : kKinds) {
+        if (e.type == kind.policy_type) SinglePolicy(e, kind);
+      }
+    }
+    for (auto& [key, index] : managed_index_) {
+      out_[index].document["attachment_count"] = attachment_counts_[key];
+      out_[index].document["permissions_boundary_usage_count"] = boundary_counts_[key];
+    }
+    for (model::Resource& r : out_) result_.resources.push_back(std::move(r));
+    return std::move(result_);
+  }
+
+ private:
+  struct Entry {
+    std::string id;
+    std::string type;
+    std::string pointer;
+    const Json* properties;
+  };
+
+  static const Json& kEmptyObject() {
+    static const Json* const kEmpty = new Json(Json::object());
+    return *kEmpty;
+  }
+
+  core::SourceLocation Location(const std::string& pointer, const std::string& logical_id = "") {
+    core::SourceLocation loc = PointerLocation(file_, pointer, logical_id);
+    if (positions_ != nullptr) {
+      if (auto it = positions_->find(pointer); it != positions_->end()) {
+        loc.line = it->second.first;
+        loc.column = it->second.second;
+      }
+    }
+    return loc;
+  }
+
+  static const Json& Property(const Entry& e, std::string_view key) {
+    static const Json* const kNull = new Json();
+    const auto it = e.properties->find(key);
+    return it == e.properties->end() ? *kNull : *it;
+  }
+
+  std::string ResolvedString(const Json& value) const {
+    const Json resolved = resolver_.Resolve(value);
+    return resolved.is_string() ? resolved.get<std::string>() : std::string();
+  }
+
+  Json PolicyEntry(const std::string& name, const Json* document, const std::string& pointer,
+                   const std::string& logical_id) {
+    Json entry = {{"name", name}, {"source", Location(pointer, logical_id).ToString()}};
+    if (document != nullptr && !document->is_null()) {
+      // A document given as JSON text is kept as text: the engine parses it.
+      entry["document"] = resolver_.Resolve(*document);
+    }
+    return entry;
+  }
+
+  void Principal(const Entry& e, const PrincipalKind& kind) {
+    std::string name = ResolvedString(Property(e, kind.name_key));
+    const bool named = !name.empty();
+    if (!named) name = e.id;  // CloudFormation generates the name from the stack and logical id
+    std::string path = ResolvedString(Property(e, "Path"));
+    model::Resource resource;
+    resource.id = "cloudformation:" + e.id;
+    resource.type = std::string(kind.model_type);
+    resource.name = name;
+    resource.document =
+        internal::EmptyPrincipalDocument(kind.model_type, name, "", path.empty() ? "/" : path);
+    if (!named) {
+      resource.document["notes"].push_back(absl::StrCat(
+          "no ", kind.name_key, ": CloudFormation generates the name; logical id ", e.id, " used"));
+    }
+    resource.source = Location(e.pointer, e.id);
+    const std::string key = "id:" + e.id;
+    index_.emplace(key, out_.size());
+    if (named) by_name_.emplace(absl::StrCat(kind.kind, ":", name), key);
+    out_.push_back(std::move(resource));
+  }
+
+  // Policies, ManagedPolicyArns, Groups, the trust policy: after every resource is known.
+  void PrincipalLinks(const Entry& e, const PrincipalKind& kind) {
+    model::Resource& principal = out_[index_.at("id:" + e.id)];
+    const Json& policies = Property(e, "Policies");
+    const std::string policies_pointer = e.pointer + "/Properties/Policies";
+    if (policies.is_array()) {
+      for (std::size_t i = 0; i < policies.size(); ++i) {
+        const std::string pointer = absl::StrCat(policies_pointer, "/", i);
+        // An intrinsic in place of a policy (!If [Cond, {...}, !Ref AWS::NoValue]) is resolved
+        // when literal; otherwise its `${...}` text stands as the document, an ERROR.
+        const Json p = IsIntrinsic(policies[i]) ? resolver_.Resolve(policies[i]) : policies[i];
+        if (p.is_discarded()) continue;
+        if (p.is_string()) {
+          principal.document["inline_policies"].push_back(
+              {{"name", absl::StrCat("Policies[", i, "]")},
+               {"document", p},
+               {"source", Location(pointer, e.id).ToString()}});
+          continue;
+        }
+        if (!p.is_object()) {
+          principal.document["inline_policies"].push_back(p);  // ERROR in the engine
+          continue;
+        }
+        const auto doc = p.find("PolicyDocument");
+        principal.document["inline_policies"].push_back(
+            PolicyEntry(ResolvedString(p.value("PolicyName", Json())),
+                        doc == p.end() ? nullptr : &*doc, pointer, e.id));
+      }
+    } else if (!policies.is_null()) {
+      AddDiagnostic(&result_.diagnostics, kError, Location(policies_pointer, e.id),
+                    absl::StrCat("\"Policies\" should be a list, got ", policies.type_name()));
+      principal.document["inline_policies"] = resolver_.Resolve(policies);
+    }
+    const Json arns = resolver_.Resolve(Property(e, "ManagedPolicyArns"));
+    const Json& raw_arns = Property(e, "ManagedPolicyArns");
+    if (arns.is_array()) {
+      for (std::size_t i = 0; i < arns.size(); ++i) {
+        const Json* raw = raw_arns.is_array() && i < raw_arns.size() ? &raw_arns[i] : nullptr;
+        AttachManaged(principal, raw, arns[i]);
+      }
+    }
+    if (kind.model_type == model::kIamUser) {
+      const Json& groups = Property(e, "Groups");
+      if (groups.is_array()) {
+        for (const Json& g : groups) {
+          std::string name = NameOfRef(g, model::kIamGroup);
+          if (name.empty()) name = ResolvedString(g);
+          if (!name.empty()) principal.document["group_memberships"].push_back(name);
+        }
+      }
+    }
+    if (const Json& boundary = Property(e, "PermissionsBoundary");
+        boundary.is_object() && boundary.contains("Ref") && boundary["Ref"].is_string()) {
+      if (auto it = managed_index_.find("id:" + boundary["Ref"].get<std::string>());
+          it != managed_index_.end()) {
+        ++boundary_counts_[it->first];
+      }
+    }
+    if (kind.model_type == model::kIamRole) {
+      if (const Json& trust = Property(e, "AssumeRolePolicyDocument"); !trust.is_null()) {
+        principal.document["trust_policy"] = resolver_.Resolve(trust);
+      }
+    }
+  }
+
+  // {"Ref": "LogicalId"} of a template principal of `type`: its name; "" otherwise.
+  std::string NameOfRef(const Json& value, std::string_view type) const {
+    if (!value.is_object() || value.size() != 1 || !value.contains("Ref") ||
+        !value["Ref"].is_string()) {
+      return "";
+    }
+    const auto it = index_.find("id:" + value["Ref"].get<std::string>());
+    if (it == index_.end() || out_[it->second].type != type) return "";
+    return out_[it->second].name;
+  }
+
+  void AttachManaged(model::Resource& principal, const Json* raw, const Json& resolved) {
+    // Ref of an AWS::IAM::ManagedPolicy is its ARN.
+    if (raw != nullptr && raw->is_object() && raw->contains("Ref") && (*raw)["Ref"].is_string()) {
+      if (auto it = managed_index_.find("id:" + (*raw)["Ref"].get<std::string>());
+          it != managed_index_.end()) {
+        ++attachment_counts_[it->first];
+        principal.document["attached_managed_policies"].push_back(
+            {{"name", out_[it->second].name}, {"arn", ""}});
+        return;
+      }
+    }
+    if (!resolved.is_string()) return;
+    const std::string arn = resolved.get<std::string>();
+    principal.document["attached_managed_policies"].push_back(
+        {{"name", arn.substr(arn.rfind('/') + 1)}, {"arn", arn}});
+  }
+
+  void ManagedPolicy(const Entry& e) {
+    std::string name = ResolvedString(Property(e, "ManagedPolicyName"));
+    if (name.empty()) name = e.id;
+    const std::string path = ResolvedString(Property(e, "Path"));
+    model::Resource resource;
+    resource.id = "cloudformation:" + e.id;
+    resource.type = model::kIamManagedPolicy;
+    resource.name = name;
+    resource.document = {{"name", name},
+                         {"arn", ""},
+                         {"path", path.empty() ? "/" : path},
+                         {"aws_managed", false},
+                         {"default_version_id", ""}};
+    if (const Json& doc = Property(e, "PolicyDocument"); !doc.is_null()) {
+      resource.document["document"] = resolver_.Resolve(doc);
+    } else {
+      resource.document["document_problem"] = "the template gives no PolicyDocument";
+      AddDiagnostic(&result_.diagnostics, kError, Location(e.pointer, e.id),
+                    "AWS::IAM::ManagedPolicy without a PolicyDocument: it cannot be evaluated");
+    }
+    resource.source = Location(e.pointer, e.id);
+    const std::string key = "id:" + e.id;
+    managed_index_.emplace(key, out_.size());
+    out_.push_back(std::move(resource));
+    for (const PrincipalKind& kind : kKinds) {
+      const Json& targets = Property(e, kind.list_key);
+      if (!targets.is_array()) continue;
+      for (std::size_t i = 0; i < targets.size(); ++i) {
+        model::Resource& principal = Target(
+            e, kind, targets[i], absl::StrCat(e.pointer, "/Properties/", kind.list_key, "/", i));
+        ++attachment_counts_[key];
+        principal.document["attached_managed_policies"].push_back({{"name", name}, {"arn", ""}});
+      }
+    }
+  }
+
+  // The principal a Users/Groups/Roles element or a RoleName/UserName/GroupName names.
+  model::Resource& Target(const Entry& e, const PrincipalKind& kind, const Json& value,
+                          const std::string& pointer) {
+    if (value.is_object() && value.size() == 1 && value.contains("Ref") &&
+        value["Ref"].is_string()) {
+      if (auto it = index_.find("id:" + value["Ref"].get<std::string>());
+          it != index_.end() && out_[it->second].type == kind.model_type) {
+        return out_[it->second];
+      }
+    }
+    const Json resolved = resolver_.Resolve(value);
+    std::string name;
+    if (Resolver::Literal(resolved, &name) && !name.empty()) {
+      if (auto it = by_name_.find(absl::StrCat(kind.kind, ":", name)); it != by_name_.end()) {
+        return out_[index_.at(it->second)];
+      }
+      const std::string key = absl::StrCat("name:", kind.kind, ":", name);
+      if (auto it = index_.find(key); it != index_.end()) return out_[it->second];
+      model::Resource resource;
+      resource.id = absl::StrCat("cloudformation:", kind.kind, "/", name);
+      resource.type = std::string(kind.model_type);
+      resource.name = name;
+      resource.document = internal::EmptyPrincipalDocument(kind.model_type, name, "", "/");
+      resource.document["notes"].push_back(
+          absl::StrCat("not defined in this template: named by ", e.id));
+      resource.source = Location(pointer, e.id);
+      index_.emplace(key, out_.size());
+      out_.push_back(std::move(resource));
+      return out_.back();
+    }
+    // A parameter, an import, an attribute: the same expression is the same principal.
+    const std::string text = resolved.is_string() ? resolved.get<std::string>() : resolved.dump();
+    const std::string key = absl::StrCat("unknown:", kind.kind, ":", text);
+    if (auto it = index_.find(key); it != index_.end()) return out_[it->second];
+    model::Resource resource;
+    resource.id = absl::StrCat("cloudformation:", e.id, "#", pointer);
+    resource.type = std::string(kind.model_type);
+    resource.name = absl::StrCat("<unknown: ", text, ">");
+    resource.document = internal::EmptyPrincipalDocument(kind.model_type, resource.name, "", "");
+    const std::string why = absl::StrCat(
+        "the ", kind.kind, " ", e.id, " attaches to is not known before deployment (", text, ")");
+    resource.document["notes"].push_back(why);
+    resource.source = Location(pointer, e.id);
+    AddDiagnostic(&result_.diagnostics, kWarning, Location(pointer, e.id),
+                  absl::StrCat(why, "; its policies are evaluated for the principal \"",
+                               resource.name, "\""));
+    index_.emplace(key, out_.size());
+    out_.push_back(std::move(resource));
+    return out_.back();
+  }
+
+  // AWS::IAM::Policy: one inline policy on every principal it lists.
+  void PolicyResource(const Entry& e) {
+    const std::string name = ResolvedString(Property(e, "PolicyName"));
+    const Json& doc = Property(e, "PolicyDocument");
+    bool any = false;
+    for (const PrincipalKind& kind : kKinds) {
+      const Json& targets = Property(e, kind.list_key);
+      if (targets.is_null()) continue;
+      const std::string list_pointer = absl::StrCat(e.pointer, "/Properties/", kind.list_key);
+      if (!targets.is_array()) {
+        AddDiagnostic(&result_.diagnostics, kError, Location(list_pointer, e.id),
+                      absl::StrCat("\"", kind.list_key, "\" should be a list, got ",
+                                   targets.type_name(), "; ignored"));
+        continue;
+      }
+      for (std::size_t i = 0; i < targets.size(); ++i) {
+        model::Resource& principal =
+            Target(e, kind, targets[i], absl::StrCat(list_pointer, "/", i));
+        principal.document["inline_policies"].push_back(
+            PolicyEntry(name, doc.is_null() ? nullptr : &doc, e.pointer, e.id));
+        any = true;
+      }
+    }
+    if (!any) {
+      AddDiagnostic(&result_.diagnostics, kWarning, Location(e.pointer, e.id),
+                    "AWS::IAM::Policy with no Users, Groups or Roles: attached to nothing, not "
+                    "evaluated");
+    }
+  }
+
+  // AWS::IAM::RolePolicy, UserPolicy, GroupPolicy.
+  void SinglePolicy(const Entry& e, const PrincipalKind& kind) {
+    const Json& target = Property(e, kind.name_key);
+    if (target.is_null()) {
+      AddDiagnostic(&result_.diagnostics, kError, Location(e.pointer, e.id),
+                    absl::StrCat(e.type, " without ", kind.name_key, "; skipped"));
+      return;
+    }
+    model::Resource& principal =
+        Target(e, kind, target, absl::StrCat(e.pointer, "/Properties/", kind.name_key));
+    const Json& doc = Property(e, "PolicyDocument");
+    principal.document["inline_policies"].push_back(
+        PolicyEntry(ResolvedString(Property(e, "PolicyName")), doc.is_null() ? nullptr : &doc,
+                    e.pointer, e.id));
+  }
+
+  const Json& root_;
+  std::string_view file_;
+  const TemplatePositions* positions_;
+  Resolver resolver_;
+  AdapterResult result_;
+  std::vector<Entry> entries_;
+  std::deque<model::Resource> out_;                   // a deque: references stay valid
+  std::map<std::string, std::size_t> index_;          // principal key -> out_ index
+  std::map<std::string, std::string> by_name_;        // "kind:name" -> principal key
+  std::map<std::string, std::size_t> managed_index_;  // "id:LogicalId" -> out_ index
+  std::map<std::string, int> attachment_counts_;
+  std::map<std::string, int> boundary_counts_;
+};
+
+}  // namespace
+
+bool CloudFormationYamlToJson(std::string_view text, std::string_view source_name,
+                              nlohmann::json* out, TemplatePositions* positions,
+                              core::Diagnostics* diagnostics, bool* lossy) {
+  // yaml-cpp does not check UTF-8; invalid text would reach the JSON document and the engine.
+  const internal::TextScan scan = internal::ScanJsonText(text, std::numeric_limits<int>::max());
+  if (!scan.invalid_utf8.empty()) {
+    AddDiagnostic(diagnostics, kError,
+                  internal::LocationOfOffset(text, scan.invalid_utf8.front().offset, source_name),
+                  "invalid UTF-8; the template is not read");
+    return false;
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    core::SourceLocation where;
+    where.file = std::string(source_name);
+    where.line = e.mark.line + 1;
+    where.column = e.mark.column + 1;
+    AddDiagnostic(diagnostics, kError, std::move(where), absl::StrCat("not valid YAML: ", e.msg));
+    return false;
+  }
+  YamlConverter converter(source_name, positions, diagnostics);
+  try {
+    *out = converter.Convert(root, "", 0);
+    if (lossy != nullptr) *lossy = converter.lossy();
+  } catch (const std::exception& e) {
+    AddDiagnostic(diagnostics, kError, PointerLocation(source_name, ""),
+                  absl::StrCat("the YAML could not be read: ", e.what()));
+    return false;
+  }
+  return !converter.failed();
+}
+
+AdapterResult ReadCloudFormationJson(const nlohmann::json& root, std::string_view source_name,
+                                     const TemplatePositions* positions) {
+  return TemplateReader(root, source_name, positions).Read();
+}
+
+AdapterResult ReadCloudFormationTemplate(std::string_view text, std::string_view source_name) {
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
+    return internal::ReadJsonText<AdapterResult>(
+        text, source_name, [](const nlohmann::json& root, std::string_view file) {
+          return ReadCloudFormationJson(root, file, nullptr);
+        });
+  }
+  AdapterResult result;
+  nlohmann::json root;
+  TemplatePositions positions;
+  bool lossy = false;
+  if (!CloudFormationYamlToJson(text, source_name, &root, &positions, &result.diagnostics,
+                                &lossy)) {
+    return result;
+  }
+  AdapterResult read = ReadCloudFormationJson(root, source_name, &positions);
+  result.resources = std::move(read.resources);
+  for (core::Diagnostic& d : read.diagnostics) result.diagnostics.push_back(std::move(d));
+  if (lossy) internal::MarkUnreadablePolicies(&result.resources, &result.diagnostics);
+  return result;
+}
+
+}  // namespace kmsguard::adapters

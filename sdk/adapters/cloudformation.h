@@ -1,0 +1,44 @@
+// Input adapter: AWS CloudFormation templates (JSON or YAML) -> normalized principals and managed
+// policies, evaluated before the stack is deployed.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "sdk/adapters/authorization_details.h"
+
+namespace kmsguard::adapters {
+
+// Reads a template given as JSON or YAML text (YAML short-form tags such as `!Sub`, `!Ref`,
+// `!GetAtt`, `!Join`, `!If` are read as their long forms). Principals: AWS::IAM::User, Group and
+// Role (`Policies`, `ManagedPolicyArns`, `AssumeRolePolicyDocument`); AWS::IAM::Policy and
+// AWS::IAM::RolePolicy / UserPolicy / GroupPolicy join, as inline policies, the principals they
+// name (a `Ref` to a template resource, or a literal name); AWS::IAM::ManagedPolicy gives a
+// managed policy resource. Intrinsic functions in policy documents are resolved where literal
+// (Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::FindInMap on literals); anything else becomes a
+// `${...}` policy variable, one specific unknown value, never a wildcard (docs/input-formats.md
+// states the rule). Resource ids are "cloudformation:LOGICAL_ID"; sources carry the logical id and,
+// for YAML, the line. Problems are diagnostics with positions; the rest still loads. Never throws.
+AdapterResult ReadCloudFormationTemplate(std::string_view text, std::string_view source_name);
+
+// Line and column (1-based) of YAML nodes by JSON pointer, for source locations.
+using TemplatePositions = std::map<std::string, std::pair<int, int>, std::less<>>;
+
+// Same, on a template already parsed as JSON; `positions` may be null.
+AdapterResult ReadCloudFormationJson(const nlohmann::json& root, std::string_view source_name,
+                                     const TemplatePositions* positions = nullptr);
+
+// Converts YAML template text to JSON (short-form tags to long forms, plain scalars typed as
+// YAML 1.2 core schema does, except that numbers with leading zeros stay text), recording node
+// positions. Returns false (with a diagnostic naming line and column) when the text is not YAML
+// or not UTF-8. Containers nested deeper than 128 levels are replaced by U+FFFD text, reported,
+// and `*lossy` (optional) is set.
+bool CloudFormationYamlToJson(std::string_view text, std::string_view source_name,
+                              nlohmann::json* out, TemplatePositions* positions,
+                              core::Diagnostics* diagnostics, bool* lossy = nullptr);
+
+}  // namespace kmsguard::adapters

@@ -1,0 +1,334 @@
+// Format detection and dispatch. Detection streams the JSON (nlohmann SAX) and stops at the first
+// key that decides, so a large authorization-details export is not parsed twice into memory.
+#include "sdk/adapters/snapshot.h"
+
+#include <set>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "sdk/adapters/adapter_support.h"
+#include "sdk/adapters/cloudformation.h"
+#include "sdk/adapters/config.h"
+#include "sdk/adapters/gzip.h"
+#include "sdk/adapters/terraform.h"
+
+namespace kmsguard::adapters {
+
+namespace {
+
+using internal::AddDiagnostic;
+using internal::PointerLocation;
+using Json = nlohmann::json;
+constexpr auto kError = core::DiagnosticSeverity::kError;
+
+constexpr std::pair<InputFormat, std::string_view> kNames[] = {
+    {InputFormat::kAuto, "auto"},
+    {InputFormat::kAuthorizationDetails, "gaad"},
+    {InputFormat::kConfig, "config"},
+    {InputFormat::kTerraform, "terraform"},
+    {InputFormat::kCloudFormation, "cloudformation"},
+};
+
+constexpr char kExpected[] =
+    "expected `aws iam get-account-authorization-details` output, AWS Config configuration "
+    "items, a Terraform plan or state (`terraform show -json`) or a CloudFormation template";
+
+bool IsGaadKey(std::string_view key) {
+  return key == "UserDetailList" || key == "GroupDetailList" || key == "RoleDetailList" ||
+         key == "Policies";
+}
+
+// Streams JSON until a key decides the format. Depth counts open containers (the root's members
+// are at depth 1).
+class FormatSniffer : public nlohmann::json_sax<Json> {
+ public:
+  InputFormat format() const { return format_; }
+  const std::set<std::string>& top_keys() const { return top_keys_; }
+  bool root_is_array() const { return root_is_array_; }
+
+  // At the end of the text (or of what parsed): the decisions that need several keys.
+  void Finish() {
+    if (format_ != InputFormat::kAuto) return;
+    if (top_keys_.contains("resourceType") && top_keys_.contains("configuration")) {
+      format_ = InputFormat::kConfig;
+    } else if (top_keys_.contains("format_version") && top_keys_.contains("values")) {
+      format_ = InputFormat::kTerraform;
+    } else if (element_is_config_item_) {
+      format_ = InputFormat::kConfig;
+    }
+  }
+
+  bool null() override { return Scalar(); }
+  bool boolean(bool) override { return Scalar(); }
+  bool number_integer(number_integer_t) override { return Scalar(); }
+  bool number_unsigned(number_unsigned_t) override { return Scalar(); }
+  bool number_float(number_float_t, const string_t&) override { return Scalar(); }
+  bool binary(binary_t&) override { return Scalar(); }
+  bool string(string_t& value) override {
+    // {"Resources": {"Id": {"Type": "AWS::..."}}}
+    if (depth_ == 3 && in_resources_ && last_key_ == "Type" &&
+        (value.rfind("AWS::", 0) == 0 || value.rfind("Custom::", 0) == 0)) {
+      return Decide(InputFormat::kCloudFormation);
+    }
+    return Scalar();
+  }
+  bool start_object(std::size_t) override { return Open(false); }
+  bool start_array(std::size_t) override { return Open(true); }
+  bool end_object() override { return Close(); }
+  bool end_array() override { return Close(); }
+  bool key(string_t& key) override {
+    last_key_ = key;
+    if (depth_ == 1 && !root_is_array_) {
+      top_keys_.insert(key);
+      if (IsGaadKey(key)) return Decide(InputFormat::kAuthorizationDetails);
+      if (key == "configurationItems" || key == "baseConfigurationItems" ||
+          key == "configurationItem" || key == "invokingEvent" || key == "fileVersion") {
+        return Decide(InputFormat::kConfig);
+      }
+      if (key == "planned_values" || key == "resource_changes" || key == "prior_state") {
+        return Decide(InputFormat::kTerraform);
+      }
+      if (key == "AWSTemplateFormatVersion") return Decide(InputFormat::kCloudFormation);
+    }
+    if (depth_ == 2 && root_is_array_ && first_element_) element_keys_.insert(key);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  bool Decide(InputFormat format) {
+    format_ = format;
+    return false;  // stop: nothing else is needed
+  }
+  bool Scalar() {
+    if (depth_ == 1 && root_is_array_) first_element_ = false;
+    return true;
+  }
+  bool Open(bool array) {
+    if (depth_ == 0) root_is_array_ = array;
+    if (depth_ == 1 && !root_is_array_) in_resources_ = last_key_ == "Resources";
+    ++depth_;
+    return true;
+  }
+  bool Close() {
+    --depth_;
+    if (depth_ == 1 && root_is_array_ && first_element_) {
+      // The first element of a top-level list decides: a configuration item, or nothing known.
+      first_element_ = false;
+      element_is_config_item_ =
+          element_keys_.contains("resourceType") && element_keys_.contains("configuration");
+      return element_is_config_item_ ? Decide(InputFormat::kConfig) : true;
+    }
+    return true;
+  }
+
+  InputFormat format_ = InputFormat::kAuto;
+  int depth_ = 0;
+  bool root_is_array_ = false;
+  bool in_resources_ = false;
+  bool first_element_ = true;
+  bool element_is_config_item_ = false;
+  std::string last_key_;
+  std::set<std::string> top_keys_;
+  std::set<std::string> element_keys_;
+};
+
+struct Sniffed {
+  InputFormat format = InputFormat::kAuto;
+  std::set<std::string> top_keys;
+  bool root_is_array = false;
+};
+
+Sniffed SniffJson(std::string_view text) {
+  FormatSniffer sniffer;
+  try {
+    nlohmann::json::sax_parse(text.begin(), text.end(), &sniffer);
+  } catch (const std::exception&) {
+    // Invalid UTF-8 and the like: the full parse reports it with its position.
+  }
+  sniffer.Finish();
+  return {sniffer.format(), sniffer.top_keys(), sniffer.root_is_array()};
+}
+
+std::string_view WithoutBom(std::string_view text) {
+  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  return text;
+}
+
+bool LooksLikeJson(std::string_view text) {
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && (text[first] == '{' || text[first] == '[');
+}
+
+// A CloudFormation template in YAML: a mapping with AWSTemplateFormatVersion, or Resources.
+bool IsYamlTemplate(const Json& root) {
+  return root.is_object() &&
+         (root.contains("AWSTemplateFormatVersion") || root.contains("Resources"));
+}
+
+// Authorization details through the GAAD adapter, which parses the text itself. After a lossy read
+// (invalid UTF-8, over-deep nesting) it is given the repaired document instead of the text.
+AdapterResult ReadGaad(std::string_view text, std::string_view source_name, const Sniffed& sniffed,
+                       bool explicit_format) {
+  const internal::TextScan scan = internal::ScanJsonText(text);
+  AdapterResult result;
+  if (scan.invalid_utf8.empty() && scan.too_deep == std::string_view::npos) {
+    result = ReadAuthorizationDetails(text, source_name);
+  } else {
+    Json root;
+    bool lossy = false;
+    if (!internal::ParseJsonText(text, internal::JsonOrigin{source_name, ""}, &root,
+                                 &result.diagnostics, &lossy)) {
+      return result;
+    }
+    AdapterResult read = ReadAuthorizationDetails(
+        root.dump(-1, ' ', false, Json::error_handler_t::replace), source_name);
+    result.resources = std::move(read.resources);
+    for (core::Diagnostic& d : read.diagnostics) result.diagnostics.push_back(std::move(d));
+    internal::MarkUnreadablePolicies(&result.resources, &result.diagnostics);
+  }
+  // A JSON object with none of the lists would otherwise read as an empty account.
+  if (explicit_format && result.resources.empty() && result.diagnostics.empty() &&
+      sniffed.format != InputFormat::kAuthorizationDetails) {
+    AddDiagnostic(&result.diagnostics, kError, PointerLocation(source_name, ""),
+                  "not authorization details: none of UserDetailList, GroupDetailList, "
+                  "RoleDetailList, Policies is present");
+  }
+  return result;
+}
+
+std::string DescribeKeys(const Sniffed& sniffed) {
+  if (sniffed.root_is_array) return "a JSON list whose first element is not a configuration item";
+  if (sniffed.top_keys.empty()) return "a JSON value with no keys";
+  std::vector<std::string> keys(sniffed.top_keys.begin(), sniffed.top_keys.end());
+  if (keys.size() > 8) {
+    keys.resize(8);
+    keys.push_back("...");
+  }
+  return absl::StrCat("top-level keys: ", absl::StrJoin(keys, ", "));
+}
+
+}  // namespace
+
+std::string_view InputFormatName(InputFormat format) {
+  for (const auto& [f, name] : kNames) {
+    if (f == format) return name;
+  }
+  return "auto";
+}
+
+bool ParseInputFormat(std::string_view name, InputFormat* format) {
+  for (const auto& [f, n] : kNames) {
+    if (n == name) {
+      *format = f;
+      return true;
+    }
+  }
+  return false;
+}
+
+InputFormat DetectInputFormat(std::string_view text) {
+  if (IsGzip(text)) {
+    absl::StatusOr<std::string> plain = Gunzip(text);
+    return plain.ok() ? DetectInputFormat(*plain) : InputFormat::kAuto;
+  }
+  text = WithoutBom(text);
+  if (LooksLikeJson(text)) return SniffJson(text).format;
+  Json root;
+  core::Diagnostics ignored;
+  if (text.find_first_not_of(" \t\r\n") != std::string_view::npos &&
+      CloudFormationYamlToJson(text, "", &root, nullptr, &ignored) && IsYamlTemplate(root)) {
+    return InputFormat::kCloudFormation;
+  }
+  return InputFormat::kAuto;
+}
+
+AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
+                           InputFormat format) {
+  if (IsGzip(text)) {
+    absl::StatusOr<std::string> plain = Gunzip(text);
+    if (!plain.ok()) {
+      AdapterResult result;
+      AddDiagnostic(&result.diagnostics, kError, PointerLocation(source_name, ""),
+                    std::string(plain.status().message()));
+      return result;
+    }
+    return ReadSnapshot(*plain, source_name, format);
+  }
+  text = WithoutBom(text);
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    AdapterResult result;
+    AddDiagnostic(&result.diagnostics, kError, PointerLocation(source_name, ""),
+                  absl::StrCat("the file is empty; ", kExpected));
+    return result;
+  }
+
+  if (!LooksLikeJson(text)) {
+    // YAML is only ever a CloudFormation template.
+    if (format != InputFormat::kAuto && format != InputFormat::kCloudFormation) {
+      AdapterResult result;
+      Json ignored;
+      bool lossy = false;
+      internal::ParseJsonText(text, internal::JsonOrigin{source_name, ""}, &ignored,
+                              &result.diagnostics, &lossy);
+      return result;
+    }
+    AdapterResult result;
+    Json root;
+    TemplatePositions positions;
+    bool lossy = false;
+    if (!CloudFormationYamlToJson(text, source_name, &root, &positions, &result.diagnostics,
+                                  &lossy)) {
+      if (format == InputFormat::kAuto && !result.diagnostics.empty()) {
+        result.diagnostics.back().message = absl::StrCat("neither JSON nor YAML (", kExpected,
+                                                         "): ", result.diagnostics.back().message);
+      }
+      return result;
+    }
+    if (format == InputFormat::kAuto && !IsYamlTemplate(root)) {
+      AddDiagnostic(&result.diagnostics, kError, PointerLocation(source_name, ""),
+                    absl::StrCat("unknown snapshot format: the file is YAML but not a "
+                                 "CloudFormation template (no AWSTemplateFormatVersion or "
+                                 "Resources); ",
+                                 kExpected));
+      return result;
+    }
+    AdapterResult read = ReadCloudFormationJson(root, source_name, &positions);
+    result.resources = std::move(read.resources);
+    for (core::Diagnostic& d : read.diagnostics) result.diagnostics.push_back(std::move(d));
+    if (lossy) internal::MarkUnreadablePolicies(&result.resources, &result.diagnostics);
+    return result;
+  }
+
+  const Sniffed sniffed = SniffJson(text);
+  const bool explicit_format = format != InputFormat::kAuto;
+  if (format == InputFormat::kAuto) format = sniffed.format;
+  if (format == InputFormat::kAuthorizationDetails) {
+    return ReadGaad(text, source_name, sniffed, explicit_format);
+  }
+  return internal::ReadJsonText<AdapterResult>(
+      text, source_name, [&](const Json& root, std::string_view file) {
+        switch (format) {
+          case InputFormat::kConfig:
+            return ReadConfigItemsJson(root, file);
+          case InputFormat::kTerraform:
+            return ReadTerraformPlanJson(root, file);
+          case InputFormat::kCloudFormation:
+            return ReadCloudFormationJson(root, file, nullptr);
+          case InputFormat::kAuto:
+          case InputFormat::kAuthorizationDetails:
+            break;
+        }
+        AdapterResult unknown;
+        AddDiagnostic(&unknown.diagnostics, kError, PointerLocation(file, ""),
+                      absl::StrCat("unknown snapshot format (", DescribeKeys(sniffed), "); ",
+                                   kExpected, "; --input-format chooses one"));
+        return unknown;
+      });
+}
+
+}  // namespace kmsguard::adapters

@@ -1,0 +1,41 @@
+// Snapshot input: format detection and dispatch to the adapter for the format.
+#pragma once
+
+#include <string_view>
+
+#include "sdk/adapters/authorization_details.h"
+
+namespace kmsguard::adapters {
+
+enum class InputFormat {
+  kAuto,                  // detect from the content
+  kAuthorizationDetails,  // aws iam get-account-authorization-details ("gaad")
+  kConfig,                // AWS Config configuration items ("config")
+  kTerraform,             // terraform show -json, plan or state ("terraform")
+  kCloudFormation,        // CloudFormation template, JSON or YAML ("cloudformation")
+};
+
+// "auto", "gaad", "config", "terraform", "cloudformation".
+std::string_view InputFormatName(InputFormat format);
+// The inverse of InputFormatName; false for any other text.
+bool ParseInputFormat(std::string_view name, InputFormat* format);
+
+// The format of `text` judged from its content (keys, not file names), or kAuto when it is none
+// of them. JSON is recognized by its top-level keys: authorization details by UserDetailList,
+// GroupDetailList, RoleDetailList or Policies; Config by configurationItems,
+// baseConfigurationItems, configurationItem, invokingEvent, fileVersion, or resourceType with
+// configuration; Terraform by planned_values, resource_changes or prior_state (or
+// format_version with values); CloudFormation by AWSTemplateFormatVersion, or Resources whose
+// entries have a Type "AWS::...". Text that is not JSON is tried as a YAML template. Gzip data is
+// decompressed first.
+InputFormat DetectInputFormat(std::string_view text);
+
+// Reads one snapshot file's text (gzip data is decompressed first) as `format`, or as the format
+// DetectInputFormat finds. Text in no known format, or not in the format asked for, gives an error
+// diagnostic saying what was expected and what was found. Invalid UTF-8 and nesting deeper than
+// 128 levels are reported with their position; the rest still loads, and the policies they
+// touched are ERRORs. Never throws.
+AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
+                           InputFormat format = InputFormat::kAuto);
+
+}  // namespace kmsguard::adapters
