@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -14,7 +15,8 @@
 #include "plugin/diagnostic_printer.h"
 #include "plugin/plugin_process.h"
 #include "plugin/version.h"
-#include "sdk/adapters/authorization_details.h"
+#include "sdk/adapters/gzip.h"
+#include "sdk/adapters/snapshot.h"
 #include "sdk/client/plugin_client.h"
 #include "sdk/render/render.h"
 
@@ -27,10 +29,12 @@ constexpr auto kStopGrace = std::chrono::seconds(5);
 constexpr int kBatchSize = 100;
 
 constexpr char kExitStatusHelp[] =
-    "Reads each FILE (the JSON of `aws iam get-account-authorization-details`), starts the\n"
-    "plugin (`kmsguard serve`) as a child process on a private Unix socket, streams the\n"
-    "principals to it and prints the findings to stdout. Problems go to stderr as\n"
-    "`file#/pointer: error: message [code]`.\n"
+    "Reads each FILE (`aws iam get-account-authorization-details` output, AWS Config items,\n"
+    "a Terraform plan from `terraform show -json`, or a CloudFormation template in JSON or\n"
+    "YAML; gzip-compressed files too; the format is detected from the content unless\n"
+    "--input-format says it), starts the plugin (`kmsguard serve`) as a child process on a\n"
+    "private Unix socket, streams the resources to it and prints the findings to stdout.\n"
+    "Problems go to stderr as `file#/pointer: error: message [code]`.\n"
     "\n"
     "Exit status:\n"
     "  0  the scan ran; no FAIL finding and no problem\n"
@@ -72,7 +76,7 @@ bool ReadWholeFile(const std::string& path, std::string* text, std::string* erro
 }
 
 // Step 1: snapshots -> resources. A file that cannot be read or parsed costs only itself.
-Inputs ReadInputs(const std::vector<std::string>& files) {
+Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat format) {
   Inputs inputs;
   for (const auto& path : files) {
     std::string text;
@@ -84,7 +88,19 @@ Inputs ReadInputs(const std::vector<std::string>& files) {
       ++inputs.problems;
       continue;
     }
-    adapters::AdapterResult read = adapters::ReadAuthorizationDetails(text, path);
+    // Decompressed here rather than in ReadSnapshot so that diagnostics can quote the text.
+    if (adapters::IsGzip(text)) {
+      absl::StatusOr<std::string> plain = adapters::Gunzip(text);
+      if (!plain.ok()) {
+        core::SourceLocation location;
+        location.file = path;
+        Report("snapshot_read_error", std::string(plain.status().message()), location);
+        ++inputs.problems;
+        continue;
+      }
+      text = *std::move(plain);
+    }
+    adapters::AdapterResult read = adapters::ReadSnapshot(text, path, format);
     for (const auto& diagnostic : read.diagnostics) {
       Report(diagnostic, text);
       if (diagnostic.severity == core::DiagnosticSeverity::kError) ++inputs.problems;
@@ -158,11 +174,17 @@ int ReportScanProblems(const client::ScanResult& result, const Inputs& inputs) {
 }  // namespace
 
 CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
-  CLI::App* scan = app.add_subcommand("scan", "Scan IAM authorization-details snapshots");
-  scan->add_option("FILE", flags->files, "Output of `aws iam get-account-authorization-details`")
+  CLI::App* scan = app.add_subcommand("scan", "Scan IAM snapshots, Terraform plans and templates");
+  scan->add_option("FILE", flags->files,
+                   "Authorization details, AWS Config items, Terraform plan JSON or a "
+                   "CloudFormation template")
       ->required();
-  scan->add_option("--format", flags->format, "Output format on stdout")
-      ->check(CLI::IsMember({"table", "ocsf"}))
+  scan->add_option("--input-format", flags->input_format,
+                   "Format of every FILE (auto: detect from the content)")
+      ->check(CLI::IsMember({"auto", "gaad", "config", "terraform", "cloudformation"}))
+      ->capture_default_str();
+  scan->add_option("--format", flags->format, "Output format on stdout (docs/findings.md)")
+      ->check(CLI::IsMember(render::RendererNames()))
       ->capture_default_str();
   scan->add_option("--rules", flags->rule_dirs,
                    "Also load every *.yaml rule file in DIR (repeatable)")
@@ -170,12 +192,16 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
       // Without its description: CLI11 would append ":DIR" to the type name in --help.
       ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
   scan->add_flag("--show-pass", flags->show_pass, "List PASS findings in the table too");
+  scan->add_flag("--explain", flags->explain,
+                 "Print why under each listed finding (statements, conditions set aside, keys)");
   scan->footer(kExitStatusHelp);
   return scan;
 }
 
 int RunScan(const ScanFlags& flags) {
-  const Inputs inputs = ReadInputs(flags.files);
+  adapters::InputFormat format = adapters::InputFormat::kAuto;
+  adapters::ParseInputFormat(flags.input_format, &format);  // CLI11 checked the name
+  const Inputs inputs = ReadInputs(flags.files, format);
   if (inputs.resources.empty() && inputs.problems > 0) {
     std::cerr << "kmsguard scan: nothing could be read; not scanning\n";
     return 2;
@@ -198,14 +224,21 @@ int RunScan(const ScanFlags& flags) {
   if (!stopped.ok()) std::cerr << "kmsguard scan: warning: " << stopped.message() << "\n";
 
   const int problems = inputs.problems + ReportScanProblems(*result, inputs);
-  if (flags.format == "ocsf") {
-    render::ProductInfo product;
-    product.name = kPluginName;
-    product.version = kPluginVersion;
-    std::cout << render::RenderOcsf(result->findings, product);
-  } else {
-    std::cout << render::RenderTable(result->findings, result->summary, flags.show_pass);
+  render::RenderOptions options;
+  options.product.name = kPluginName;
+  options.product.version = kPluginVersion;
+  options.table.show_pass = flags.show_pass;
+  options.table.explain = flags.explain;
+  // ASFF's ProductArn names the Security Hub region that imports the findings.
+  for (const char* variable : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
+    if (const char* region = std::getenv(variable); region != nullptr && *region != '\0') {
+      options.aws_region = region;
+      break;
+    }
   }
+  const render::Renderer* renderer = render::FindRenderer(flags.format);  // CLI11 checked it
+  if (renderer == nullptr) renderer = render::FindRenderer("table");
+  std::cout << renderer->render(result->findings, result->summary, options);
   std::cout.flush();
 
   bool any_fail = result->summary.fail > 0;

@@ -10,9 +10,11 @@ namespace kmsguard::plugin {
 
 struct ScanFlags {
   std::vector<std::string> files;
-  std::string format = "table";  // "table" or "ocsf"
+  std::string format = "table";  // a render::Renderers() name
+  std::string input_format = "auto";  // "auto", "gaad", "config", "terraform", "cloudformation"
   std::vector<std::string> rule_dirs;
   bool show_pass = false;
+  bool explain = false;  // table: print each listed finding's explanation under it
 };
 
 // Declares the subcommand and its flags on `app`; `flags` is filled in by parsing.

@@ -203,6 +203,9 @@ void ToProto(const model::Finding& finding, v1::Finding* out) {
   for (const auto& evidence : finding.evidence) ToProto(evidence, out->add_evidence());
   out->set_conditional(finding.conditional);
   ToProto(finding.source, out->mutable_source());
+  CopyStrings(finding.exposed_to, out->mutable_exposed_to());
+  out->set_exposure(finding.exposure);
+  CopyStrings(finding.explanation, out->mutable_explanation());
 }
 
 model::Finding FromProto(const v1::Finding& finding) {
@@ -229,6 +232,9 @@ model::Finding FromProto(const v1::Finding& finding) {
   for (const auto& evidence : finding.evidence()) out.evidence.push_back(FromProto(evidence));
   out.conditional = finding.conditional();
   out.source = FromProto(finding.source());
+  out.exposed_to = ToVector(finding.exposed_to());
+  out.exposure = finding.exposure();
+  out.explanation = ToVector(finding.explanation());
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include "sdk/model/finding.h"
 #include "sdk/model/resource.h"
+#include "sdk/remediation/specific_remediation.h"
 #include "sdk/rules/builtins.h"
 #include "sdk/rules/rule.h"
 
@@ -15,13 +16,26 @@ namespace kmsguard::engine {
 // What an operator found for one resource; the evaluator turns it into a Finding.
 struct Outcome {
   model::Status status = model::Status::kPass;
+  // The rule does not apply to this resource (e.g. an AWS managed policy under
+  // skip_aws_managed): the evaluator emits no finding for it.
+  bool not_applicable = false;
   bool conditional = false;  // every grant found depends on a Condition
   std::vector<model::Evidence> evidence;
   std::vector<std::string> failing_policies;  // names of the policies that grant
+  std::string policy_version;                 // a managed policy's default version id
   std::vector<std::string> actions;           // granted actions, first-seen order
   std::vector<std::string> resources;         // resource patterns of the granting statements
   std::vector<std::string> errors;            // what could not be evaluated, one line each
   std::string pass_detail;                    // the message of a PASS
+  std::vector<std::string> explanation;       // why, one line each (Finding::explanation)
+  std::vector<std::string> exposed_to;        // who holds the grant (Finding::exposed_to)
+  std::string exposure;                       // one-line summary (Finding::exposure)
+  // Non-empty: raise the finding's severity one level, and this says why (e.g. "the role can be
+  // assumed from outside account 111122223333: ...").
+  std::string severity_raise;
+  // A FAIL or WARNING: the generated least-privilege replacement of each failing policy, which
+  // the evaluator turns into the finding's specific remediation.
+  std::vector<remediation::PolicyFix> policy_fixes;
 };
 
 // An operator: reads `resource` under `rule`'s arguments (declared by `spec`). May throw only

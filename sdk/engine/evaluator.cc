@@ -1,12 +1,14 @@
 #include "sdk/engine/evaluator.h"
 
 #include <exception>
+#include <optional>
 #include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/engine/builtins.h"
+#include "sdk/remediation/specific_remediation.h"
 #include "sdk/rules/builtins.h"
 #include "sdk/rules/template.h"
 
@@ -42,6 +44,7 @@ rules::TemplateValues TemplateValuesFor(const rules::Rule& rule, const model::Re
       {"resource.account", resource.account},
       {"resource.region", resource.region},
       {"policy.names", absl::StrJoin(outcome.failing_policies, ", ")},
+      {"policy.version", outcome.policy_version},
       {"evidence.actions", absl::StrJoin(outcome.actions, ", ")},
       {"evidence.resources", absl::StrJoin(outcome.resources, ", ")},
   };
@@ -71,7 +74,18 @@ Outcome RunBuiltin(const rules::Rule& rule, const model::Resource& resource) {
   return outcome;
 }
 
-model::Finding EvaluateRule(const rules::Rule& rule, const model::Resource& resource) {
+// One level up, at most critical.
+model::Severity Raised(model::Severity severity) {
+  return severity == model::Severity::kCritical
+             ? severity
+             : static_cast<model::Severity>(static_cast<int>(severity) + 1);
+}
+
+// No finding when the rule does not apply to the resource (Outcome::not_applicable).
+std::optional<model::Finding> EvaluateRule(const rules::Rule& rule,
+                                           const model::Resource& resource) {
+  Outcome outcome = RunBuiltin(rule, resource);
+  if (outcome.not_applicable) return std::nullopt;
   model::Finding finding;
   finding.rule_id = rule.id;
   finding.rule_version = rule.version;
@@ -87,10 +101,12 @@ model::Finding EvaluateRule(const rules::Rule& rule, const model::Resource& reso
   finding.compliance = rule.compliance;
   finding.source = resource.source;
 
-  Outcome outcome = RunBuiltin(rule, resource);
   finding.status = outcome.status;
   finding.conditional = outcome.conditional;
   finding.evidence = std::move(outcome.evidence);
+  finding.exposed_to = std::move(outcome.exposed_to);
+  finding.exposure = std::move(outcome.exposure);
+  finding.explanation = std::move(outcome.explanation);
 
   const std::string principal = absl::StrCat(ResourceKind(resource.type), " ", resource.name);
   const std::string errors = absl::StrJoin(outcome.errors, "; ");
@@ -103,6 +119,14 @@ model::Finding EvaluateRule(const rules::Rule& rule, const model::Resource& reso
         absl::StrAppend(&finding.message, " Every such grant depends on a Condition.");
       }
       if (!errors.empty()) absl::StrAppend(&finding.message, " Not evaluated: ", errors, ".");
+      if (!outcome.severity_raise.empty() && Raised(rule.severity) != rule.severity) {
+        finding.severity = Raised(rule.severity);
+        const std::string raise = absl::StrCat(
+            "Severity raised from ", std::string(model::SeverityName(rule.severity)), " to ",
+            std::string(model::SeverityName(finding.severity)), ": ", outcome.severity_raise, ".");
+        absl::StrAppend(&finding.message, " ", raise);
+        finding.explanation.push_back(raise);
+      }
       // Block scalars end in a newline; renderers add their own separators.
       const auto render = [&values](const std::string& text) {
         return std::string(absl::StripTrailingAsciiWhitespace(rules::RenderTemplate(text, values)));
@@ -111,6 +135,8 @@ model::Finding EvaluateRule(const rules::Rule& rule, const model::Resource& reso
       finding.remediation.console = render(rule.remediation.console);
       finding.remediation.cli = render(rule.remediation.cli);
       finding.remediation.terraform = render(rule.remediation.terraform);
+      remediation::AddSpecificRemediation(resource, outcome.policy_fixes, finding.compliance,
+                                          &finding.remediation);
       break;
     }
     case model::Status::kError:
@@ -132,7 +158,9 @@ std::vector<model::Finding> Evaluator::Evaluate(const model::Resource& resource)
   std::vector<model::Finding> findings;
   if (rule_set_ == nullptr) return findings;
   for (const rules::Rule* rule : rule_set_->ForType(resource.type)) {
-    findings.push_back(EvaluateRule(*rule, resource));
+    if (std::optional<model::Finding> f = EvaluateRule(*rule, resource)) {
+      findings.push_back(std::move(*f));
+    }
   }
   return findings;
 }

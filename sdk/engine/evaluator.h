@@ -15,7 +15,8 @@ class Evaluator {
   explicit Evaluator(std::shared_ptr<const rules::RuleSet> rule_set);
 
   // One finding per applicable rule: PASS, WARNING, FAIL, or ERROR when the resource (e.g. a
-  // policy document that does not parse) could not be evaluated. Never throws.
+  // policy document that does not parse) could not be evaluated. A rule whose operator finds it
+  // does not apply (an AWS managed policy under `skip_aws_managed`) gives no finding. Never throws.
   std::vector<model::Finding> Evaluate(const model::Resource& resource) const;
 
   const rules::RuleSet& rule_set() const { return *rule_set_; }

@@ -1,20 +1,29 @@
-// iam.allows: does an inline policy of the principal allow the blocked actions on the key scope?
+// iam.allows: does an identity policy allow the blocked actions on the key scope?
 //
-// Each inline policy is judged on its own, as Security Hub KMS.2 does: a Deny in one inline policy
-// does not cancel a grant in another. A policy that cannot be judged (bad JSON, wrong shape, a
-// resource policy) is an error, never a pass; it does not stop the other policies from being
-// judged. Status, strongest first: FAIL (some policy grants unconditionally, or on_condition is
-// fail), ERROR (nothing FAILs but something could not be judged: a broken policy might hold an
-// unconditional grant, so a WARNING or PASS would claim too much), WARNING (every grant depends
-// on a Condition and on_condition is warn), PASS. The errors of a FAIL stay in its message and
-// evidence.
+// `policies: inline_policies` reads each inline policy of a user, group or role, each judged on
+// its own, as Security Hub KMS.2 does: a Deny in one inline policy does not cancel a grant in
+// another. `policies: default_version` reads the default version of a managed policy (KMS.1);
+// `skip_aws_managed` and `skip_boundary_only` make the rule not apply (no finding) to AWS managed
+// policies and to policies attached to nobody but used as permissions boundaries.
+//
+// A policy that cannot be judged (bad JSON, wrong shape, a resource policy) is an error, never a
+// pass; it does not stop the other policies from being judged. Status, strongest first: FAIL (some
+// policy grants unconditionally, or on_condition is fail), ERROR (nothing FAILs but something
+// could not be judged: a broken policy might hold an unconditional grant, so a WARNING or PASS
+// would claim too much), WARNING (every grant depends on a Condition and on_condition is warn),
+// PASS. The errors of a FAIL stay in its message and evidence.
+//
+// A FAIL or WARNING also carries the grant's effective exposure (engine/exposure.h); a role that
+// can be assumed from outside its account has its severity raised one level.
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/engine/builtins.h"
+#include "sdk/engine/exposure.h"
 #include "sdk/iam/grant_analysis.h"
 #include "sdk/iam/policy_document.h"
 
@@ -53,6 +62,21 @@ std::string EnumArg(const rules::Rule& rule, const rules::BuiltinSpec& spec, std
   return "";
 }
 
+// A kBool argument; false (with an error recorded) when an override gave something else.
+bool BoolArg(const rules::Rule& rule, const rules::BuiltinSpec& spec, std::string_view name,
+             Outcome* out) {
+  const rules::ArgSpec* arg = FindArg(spec, name);
+  const nlohmann::json value = arg ? rules::ResolveArg(rule, *arg) : nlohmann::json();
+  if (value.is_boolean()) return value.get<bool>();
+  out->errors.push_back("argument \"" + std::string(name) + "\" of " + std::string(spec.name) +
+                        " is " + value.dump() + "; expected true or false");
+  return false;
+}
+
+std::string Quoted(const std::vector<std::string>& items) {
+  return absl::StrCat("[\"", absl::StrJoin(items, "\", \""), "\"]");
+}
+
 std::string DescribePatterns(const std::vector<std::string>& patterns, bool negated) {
   return absl::StrCat(negated ? "NotResource " : "", "\"", absl::StrJoin(patterns, "\", \""), "\"");
 }
@@ -63,14 +87,35 @@ std::vector<std::string> ConditionKeys(const std::vector<iam::ConditionKey>& con
   return out;
 }
 
-// One Evidence per statement that grants or denies a queried action in this policy. The verdict
-// lists grants only for granted actions, so a policy whose grants a Deny cancels adds nothing.
-void AddEvidence(const std::string& policy_name, const iam::GrantVerdict& verdict, Outcome* out) {
+// `statement 0 "Sid"` or `statement 0 (no Sid)`.
+std::string StatementLabel(int index, const std::string& sid) {
+  return absl::StrCat("statement ", index,
+                      sid.empty() ? " (no Sid)" : absl::StrCat(" \"", sid, "\""));
+}
+
+// The query that every policy of the resource is judged by.
+struct Judge {
+  iam::GrantQuery query;
+  bool warn_on_condition = false;
+};
+
+// One policy to judge: `name` names it in messages and evidence, `label` in explanations.
+struct PolicyRef {
+  std::string name;
+  std::string evidence_name;  // inline policy name, or the managed policy's ARN
+  std::string label;          // `inline policy "x"`, `default version v2`
+  std::string pointer;        // JSON pointer of the document in the resource document
+};
+
+// One Evidence per statement that grants, denies, or is set aside for a queried action in this
+// policy. The verdict lists grants only for granted actions, so a policy whose grants a Deny
+// cancels adds nothing.
+void AddEvidence(const PolicyRef& policy, const iam::GrantVerdict& verdict, Outcome* out) {
   std::map<int, model::Evidence> by_statement;
   const auto evidence_for = [&](const iam::StatementRole& role) -> model::Evidence& {
     model::Evidence& e = by_statement[role.statement_index];
     if (e.statement_index < 0) {
-      e.policy_name = policy_name;
+      e.policy_name = policy.evidence_name;
       e.statement_index = role.statement_index;
       e.sid = role.sid;
       e.effect = role.effect == iam::Effect::kAllow ? "Allow" : "Deny";
@@ -79,8 +124,8 @@ void AddEvidence(const std::string& policy_name, const iam::GrantVerdict& verdic
       e.resource_patterns = role.resource_patterns;
       e.not_resource = role.not_resource;
       e.condition_keys = ConditionKeys(role.conditions);
-      e.note = role.why;
     }
+    if (e.note.empty()) e.note = role.why;
     return e;
   };
   for (const iam::ActionVerdict& action : verdict.actions) {
@@ -90,17 +135,240 @@ void AddEvidence(const std::string& policy_name, const iam::GrantVerdict& verdic
     for (const iam::StatementRole& role : action.denies) {
       AddUnique(&evidence_for(role).actions, action.action);
     }
+    // A conditional Deny matters only where it would have cancelled a grant.
+    if (!action.granted) continue;
+    for (const iam::StatementRole& role : action.ignored_denies) {
+      AddUnique(&evidence_for(role).actions, action.action);
+    }
   }
   for (auto& [index, e] : by_statement) out->evidence.push_back(std::move(e));
 }
 
-// An error that concerns one policy: recorded for the message and as evidence.
-void PolicyError(const std::string& policy_name, std::string message, Outcome* out) {
+// The explanation lines of one judged policy: per action the verdict and its reason (the key a
+// pattern set leaves out, or why it covers every key), then per statement what it did.
+void Explain(const PolicyRef& policy, const iam::GrantVerdict& verdict, Outcome* out) {
+  enum Kind { kAllow, kDeny, kIgnoredDeny };
+  struct StatementLine {
+    const iam::StatementRole* role = nullptr;
+    std::vector<std::string> actions;
+    std::string why;
+  };
+  std::vector<std::string> untouched;                        // actions no statement mentions
+  std::map<std::pair<int, Kind>, StatementLine> statements;  // (index, kind) -> line
+  const auto note = [&](Kind kind, const iam::StatementRole& role, const std::string& action) {
+    StatementLine& line = statements[{role.statement_index, kind}];
+    if (line.role == nullptr) line.role = &role;
+    AddUnique(&line.actions, action);
+    if (line.why.empty()) line.why = role.why;
+  };
+  for (const iam::ActionVerdict& av : verdict.actions) {
+    if (av.allows.empty() && av.denies.empty() && av.ignored_denies.empty()) {
+      untouched.push_back(av.action);
+      continue;
+    }
+    out->explanation.push_back(absl::StrCat(policy.label, ": ", av.action,
+                                            av.granted ? " granted: " : " not granted: ", av.why));
+    for (const iam::StatementRole& role : av.grants) note(kAllow, role, av.action);
+    for (const iam::StatementRole& role : av.allows) note(kAllow, role, av.action);
+    for (const iam::StatementRole& role : av.denies) note(kDeny, role, av.action);
+    for (const iam::StatementRole& role : av.ignored_denies) note(kIgnoredDeny, role, av.action);
+  }
+  for (const auto& [key, line] : statements) {
+    const iam::StatementRole& role = *line.role;
+    const Kind kind = key.second;
+    const std::string conditions = absl::StrJoin(ConditionKeys(role.conditions), ", ");
+    std::string text = absl::StrCat(
+        policy.label, ": ", StatementLabel(role.statement_index, role.sid), " (",
+        kind == kAllow ? "Allow " : "Deny ", absl::StrJoin(line.actions, ", "),
+        role.not_action ? " through NotAction" : "", " on ",
+        role.not_resource ? "NotResource " : "Resource ",
+        role.resource_patterns.empty() ? "(none)" : Quoted(role.resource_patterns), ")");
+    if (kind == kIgnoredDeny) {
+      absl::StrAppend(&text, ": set aside: its Condition (", conditions,
+                      ") is not evaluated, and conditional_deny: ignore keeps a conditional Deny "
+                      "from cancelling grants");
+      out->explanation.push_back(std::move(text));
+      continue;
+    }
+    if (!line.why.empty()) absl::StrAppend(&text, ": ", line.why);
+    if (!conditions.empty()) {
+      absl::StrAppend(&text, "; Condition ", conditions,
+                      kind == kAllow ? " set aside (conditions are not evaluated)"
+                                     : " honored (conditional_deny: honor)");
+    }
+    out->explanation.push_back(std::move(text));
+  }
+  if (!untouched.empty()) {
+    out->explanation.push_back(absl::StrCat(policy.label, ": no statement allows or denies ",
+                                            absl::StrJoin(untouched, ", ")));
+  }
+}
+
+// An error that concerns one policy: recorded for the message, as evidence and in the
+// explanation.
+void PolicyError(const PolicyRef& policy, std::string message, Outcome* out) {
   model::Evidence e;
-  e.policy_name = policy_name;
+  e.policy_name = policy.evidence_name;
   e.note = absl::StrCat("not evaluated: ", message);
   out->evidence.push_back(std::move(e));
+  out->explanation.push_back(absl::StrCat(policy.label, ": not evaluated: ", message));
   out->errors.push_back(std::move(message));
+}
+
+// Judges one policy document. Returns whether it grants; sets `*conditional` when every grant
+// depends on a Condition.
+bool JudgePolicy(const PolicyRef& policy, const nlohmann::json& text, const Judge& judge,
+                 const std::string& what, bool* conditional, Outcome* out) {
+  absl::StatusOr<iam::PolicyDocument> document = iam::ParsePolicyDocument(text);
+  if (!document.ok()) {
+    PolicyError(
+        policy,
+        absl::StrCat(what, " (", policy.pointer, ") does not parse: ", document.status().message()),
+        out);
+    return false;
+  }
+  if (document->is_resource_policy) {
+    PolicyError(policy,
+                absl::StrCat(what,
+                             " has a Principal element: a resource-based policy, not "
+                             "evaluated as an identity policy"),
+                out);
+    return false;
+  }
+  const iam::GrantVerdict verdict = iam::AnalyzeGrant(*document, judge.query);
+  Explain(policy, verdict, out);
+  if (!verdict.granted) return false;
+  AddEvidence(policy, verdict, out);
+  out->failing_policies.push_back(policy.name);
+  *conditional = verdict.conditional;
+  for (const iam::ActionVerdict& action : verdict.actions) {
+    if (!action.granted) continue;
+    AddUnique(&out->actions, action.action);
+    for (const iam::StatementRole& role : action.grants) {
+      AddUnique(&out->resources, DescribePatterns(role.resource_patterns, role.not_resource));
+    }
+  }
+  return true;
+}
+
+// The inline policies of a user, group or role. Returns how many there are (for the PASS
+// message), or -1 when the resource document is garbled (errors recorded).
+int JudgeInlinePolicies(const model::Resource& resource, const Judge& judge, bool* granted,
+                        bool* all_conditional, Outcome* out) {
+  const nlohmann::json& document = resource.document;
+  const auto inline_policies =
+      document.is_object() ? document.find("inline_policies") : document.end();
+  if (!document.is_object()) {
+    out->errors.push_back(
+        absl::StrCat("/: the resource document is ", document.type_name(), ", not an object"));
+  } else if (inline_policies == document.end()) {
+    out->errors.push_back("/inline_policies: missing");
+  } else if (!inline_policies->is_array()) {
+    out->errors.push_back(
+        absl::StrCat("/inline_policies: expected a list, got ", inline_policies->type_name()));
+  }
+  if (!out->errors.empty()) return -1;
+
+  for (std::size_t i = 0; i < inline_policies->size(); ++i) {
+    const nlohmann::json& entry = (*inline_policies)[i];
+    PolicyRef policy;
+    policy.pointer = absl::StrCat("/inline_policies/", i, "/document");
+    policy.name = absl::StrCat("#", i);  // until the entry names itself
+    if (entry.is_object()) {
+      if (auto it = entry.find("name"); it != entry.end() && it->is_string()) {
+        policy.name = it->get<std::string>();
+      }
+    }
+    policy.evidence_name = policy.name;
+    policy.label = absl::StrCat("inline policy \"", policy.name, "\"");
+    if (!entry.is_object()) {
+      PolicyError(policy,
+                  absl::StrCat("/inline_policies/", i,
+                               ": expected an object with \"name\" and \"document\", got ",
+                               entry.type_name()),
+                  out);
+      continue;
+    }
+    const auto text = entry.find("document");
+    if (text == entry.end() || text->is_null()) {
+      PolicyError(policy, absl::StrCat(policy.label, ": ", policy.pointer, ": missing"), out);
+      continue;
+    }
+    bool conditional = false;
+    if (JudgePolicy(policy, *text, judge, policy.label, &conditional, out)) {
+      *granted = true;
+      *all_conditional = *all_conditional && conditional;
+    }
+  }
+  if (inline_policies->empty()) out->explanation.push_back("no inline policy to judge");
+  return static_cast<int>(inline_policies->size());
+}
+
+// The default version of a managed policy. Returns false when the rule does not apply to it.
+bool JudgeDefaultVersion(const rules::Rule& rule, const rules::BuiltinSpec& spec,
+                         const model::Resource& resource, const Judge& judge, bool* granted,
+                         bool* all_conditional, Outcome* out) {
+  const bool skip_aws_managed = BoolArg(rule, spec, "skip_aws_managed", out);
+  const bool skip_boundary_only = BoolArg(rule, spec, "skip_boundary_only", out);
+  const nlohmann::json& document = resource.document;
+  if (!document.is_object()) {
+    out->errors.push_back(
+        absl::StrCat("/: the resource document is ", document.type_name(), ", not an object"));
+  }
+  if (!out->errors.empty()) return true;
+
+  // The adapter's flag, or the ARN itself for hosts that leave the flag out.
+  const auto flag = document.find("aws_managed");
+  const std::size_t iam = resource.id.find(":iam::aws:policy/");
+  const bool aws_managed = (flag != document.end() && flag->is_boolean() && flag->get<bool>()) ||
+                           (resource.id.rfind("arn:", 0) == 0 && iam != std::string::npos &&
+                            resource.id.find(':', 4) == iam);
+  if (skip_aws_managed && aws_managed) return false;
+  const auto count = [&document](std::string_view key) -> std::int64_t {
+    const auto it = document.find(key);
+    return it != document.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+  };
+  if (skip_boundary_only && count("attachment_count") == 0 &&
+      count("permissions_boundary_usage_count") > 0) {
+    return false;
+  }
+
+  PolicyRef policy;
+  policy.name = resource.name;
+  policy.evidence_name = resource.id;
+  policy.pointer = "/document";
+  if (auto it = document.find("default_version_id"); it != document.end() && it->is_string()) {
+    out->policy_version = it->get<std::string>();
+  }
+  policy.label = out->policy_version.empty()
+                     ? std::string("default version")
+                     : absl::StrCat("default version ", out->policy_version);
+  const auto text = document.find("document");
+  if (text == document.end() || text->is_null()) {
+    std::string why = "missing";
+    if (auto p = document.find("document_problem"); p != document.end() && p->is_string()) {
+      why = absl::StrCat("missing: ", p->get<std::string>());
+    }
+    PolicyError(policy, absl::StrCat(policy.label, ": ", policy.pointer, ": ", why), out);
+    return true;
+  }
+  bool conditional = false;
+  if (JudgePolicy(policy, *text, judge, policy.label, &conditional, out)) {
+    *granted = true;
+    *all_conditional = conditional;
+  }
+  return true;
+}
+
+// Exposure of a grant, and the severity raise when anyone outside the account holds it.
+void AddExposure(const model::Resource& resource, Outcome* out) {
+  Exposure exposure = ExposureOf(resource);
+  out->exposed_to = std::move(exposure.exposed_to);
+  out->exposure = std::move(exposure.summary);
+  if (exposure.outside_account) out->severity_raise = std::move(exposure.outside_reason);
+  for (std::string& note : exposure.notes) {
+    out->explanation.push_back(absl::StrCat("exposure: ", std::move(note)));
+  }
 }
 
 }  // namespace
@@ -108,122 +376,92 @@ void PolicyError(const std::string& policy_name, std::string message, Outcome* o
 Outcome IamAllows(const rules::Rule& rule, const rules::BuiltinSpec& spec,
                   const model::Resource& resource) {
   Outcome out;
-  iam::GrantQuery query;
-  query.partition = resource.partition;
-  query.actions.clear();
+  Judge judge;
+  judge.query.partition = resource.partition;
+  judge.query.actions.clear();
   if (const rules::ArgSpec* arg = FindArg(spec, "actions")) {
     const nlohmann::json actions = rules::ResolveArg(rule, *arg);
     if (actions.is_array()) {
       for (const nlohmann::json& a : actions) {
-        if (a.is_string()) query.actions.push_back(a.get<std::string>());
+        if (a.is_string()) judge.query.actions.push_back(a.get<std::string>());
       }
     }
-    if (query.actions.empty() || !actions.is_array() || query.actions.size() != actions.size()) {
+    if (judge.query.actions.empty() || !actions.is_array() ||
+        judge.query.actions.size() != actions.size()) {
       out.errors.push_back(absl::StrCat("argument \"actions\" of ", std::string(spec.name),
                                         " must be a non-empty list of strings, got ",
                                         actions.dump()));
     }
   }
   const std::string scope = EnumArg(rule, spec, "resources", &out);
-  query.scope = scope == "account_or_region_wide_kms_keys" ? iam::KeyScope::kAccountOrRegionWide
-                                                           : iam::KeyScope::kEveryKey;
-  const bool warn_on_condition = EnumArg(rule, spec, "on_condition", &out) == "warn";
-  query.honor_conditional_deny = EnumArg(rule, spec, "conditional_deny", &out) == "honor";
-  if (EnumArg(rule, spec, "policies", &out) != "inline_policies" || !out.errors.empty()) {
-    out.status = model::Status::kError;
-    return out;
-  }
-
-  const nlohmann::json& document = resource.document;
-  const auto inline_policies =
-      document.is_object() ? document.find("inline_policies") : document.end();
-  if (!document.is_object()) {
-    out.errors.push_back(
-        absl::StrCat("/: the resource document is ", document.type_name(), ", not an object"));
-  } else if (inline_policies == document.end()) {
-    out.errors.push_back("/inline_policies: missing");
-  } else if (!inline_policies->is_array()) {
-    out.errors.push_back(
-        absl::StrCat("/inline_policies: expected a list, got ", inline_policies->type_name()));
-  }
+  judge.query.scope = scope == "account_or_region_wide_kms_keys"
+                          ? iam::KeyScope::kAccountOrRegionWide
+                          : iam::KeyScope::kEveryKey;
+  judge.warn_on_condition = EnumArg(rule, spec, "on_condition", &out) == "warn";
+  judge.query.honor_conditional_deny = EnumArg(rule, spec, "conditional_deny", &out) == "honor";
+  const std::string policies = EnumArg(rule, spec, "policies", &out);
+  const bool managed = policies == "default_version";
   if (!out.errors.empty()) {
     out.status = model::Status::kError;
     return out;
   }
+  // The loader checks rule resource types against `policies`; a resource of another type can
+  // still arrive when a deployment overrides a parameter.
+  if (managed != (resource.type == model::kIamManagedPolicy)) {
+    out.errors.push_back(absl::StrCat("argument \"policies\" of ", std::string(spec.name), " is \"",
+                                      policies, "\", which cannot read a ", resource.type));
+    out.status = model::Status::kError;
+    return out;
+  }
 
+  bool granted = false;
   bool all_conditional = true;
-  for (std::size_t i = 0; i < inline_policies->size(); ++i) {
-    const nlohmann::json& entry = (*inline_policies)[i];
-    const std::string pointer = absl::StrCat("/inline_policies/", i);
-    std::string name = absl::StrCat("#", i);  // until the entry names itself
-    if (!entry.is_object()) {
-      PolicyError(name,
-                  absl::StrCat(pointer, ": expected an object with \"name\" and \"document\", got ",
-                               entry.type_name()),
-                  &out);
-      continue;
+  int inline_count = 0;
+  if (managed) {
+    if (!JudgeDefaultVersion(rule, spec, resource, judge, &granted, &all_conditional, &out)) {
+      Outcome skipped;
+      skipped.not_applicable = true;
+      return skipped;
     }
-    if (auto it = entry.find("name"); it != entry.end() && it->is_string()) {
-      name = it->get<std::string>();
-    }
-    const auto text = entry.find("document");
-    if (text == entry.end() || text->is_null()) {
-      PolicyError(name,
-                  absl::StrCat("inline policy \"", name, "\": ", pointer, "/document: missing"),
-                  &out);
-      continue;
-    }
-    absl::StatusOr<iam::PolicyDocument> policy = iam::ParsePolicyDocument(*text);
-    if (!policy.ok()) {
-      PolicyError(name,
-                  absl::StrCat("inline policy \"", name, "\" (", pointer,
-                               "/document) does not parse: ", policy.status().message()),
-                  &out);
-      continue;
-    }
-    if (policy->is_resource_policy) {
-      PolicyError(name,
-                  absl::StrCat("inline policy \"", name,
-                               "\" has a Principal element: a resource-based policy, not "
-                               "evaluated as an identity policy"),
-                  &out);
-      continue;
-    }
-    const iam::GrantVerdict verdict = iam::AnalyzeGrant(*policy, query);
-    if (!verdict.granted) continue;
-    AddEvidence(name, verdict, &out);
-    out.failing_policies.push_back(name);
-    all_conditional = all_conditional && verdict.conditional;
-    for (const iam::ActionVerdict& action : verdict.actions) {
-      if (!action.granted) continue;
-      AddUnique(&out.actions, action.action);
-      for (const iam::StatementRole& role : action.grants) {
-        AddUnique(&out.resources, DescribePatterns(role.resource_patterns, role.not_resource));
-      }
+  } else {
+    inline_count = JudgeInlinePolicies(resource, judge, &granted, &all_conditional, &out);
+    if (inline_count < 0) {
+      out.status = model::Status::kError;
+      return out;
     }
   }
 
-  if (!out.failing_policies.empty()) {
+  if (granted) {
     out.conditional = all_conditional;
-    if (!all_conditional || !warn_on_condition) {
+    if (!all_conditional || !judge.warn_on_condition) {
       out.status = model::Status::kFail;
     } else {
       // A policy that could not be judged might hold an unconditional grant.
       out.status = out.errors.empty() ? model::Status::kWarning : model::Status::kError;
     }
+    if (out.status != model::Status::kError) {
+      AddExposure(resource, &out);
+      out.policy_fixes = remediation::FixPolicies(resource, out.failing_policies, judge.query);
+    }
   } else if (!out.errors.empty()) {
     out.status = model::Status::kError;
   } else {
     out.status = model::Status::kPass;
-    const std::size_t n = inline_policies->size();
-    const std::string what =
-        absl::StrCat(absl::StrJoin(query.actions, ", "), " on ",
-                     query.scope == iam::KeyScope::kEveryKey ? "all KMS keys"
-                                                             : "account- or region-wide KMS keys");
-    out.pass_detail =
-        n == 0   ? "has no inline policy"
-        : n == 1 ? absl::StrCat("has 1 inline policy, which does not allow ", what)
-                 : absl::StrCat("has ", n, " inline policies, none of which allows ", what);
+    const std::string what = absl::StrCat(absl::StrJoin(judge.query.actions, ", "), " on ",
+                                          judge.query.scope == iam::KeyScope::kEveryKey
+                                              ? "all KMS keys"
+                                              : "account- or region-wide KMS keys");
+    if (managed) {
+      out.pass_detail = absl::StrCat(
+          "has a default version", out.policy_version.empty() ? "" : " (", out.policy_version,
+          out.policy_version.empty() ? "" : ")", " that does not allow ", what);
+    } else {
+      out.pass_detail =
+          inline_count == 0 ? "has no inline policy"
+          : inline_count == 1
+              ? absl::StrCat("has 1 inline policy, which does not allow ", what)
+              : absl::StrCat("has ", inline_count, " inline policies, none of which allows ", what);
+    }
   }
   return out;
 }

@@ -243,22 +243,41 @@ GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& quer
         if (!HasCondition(&cs)) unconditional_allows.push_back(&cs);
       } else if (!HasCondition(&cs) || query.honor_conditional_deny) {
         denies.push_back(&cs);
+      } else {
+        av.ignored_denies.push_back(RoleOf(
+            cs, action, "its Condition is set aside: a conditional Deny does not cancel grants"));
       }
     }
+    for (const CompiledStatement* cs : allows) av.allows.push_back(RoleOf(*cs, action, ""));
     for (const CompiledStatement* cs : denies) av.denies.push_back(RoleOf(*cs, action, ""));
+    // Whether the denies cancel, said on each of them once the scope loop is done.
+    std::string deny_why;
 
     std::vector<const KeyLanguage*> scopes = {&every_key};
     if (query.scope == KeyScope::kAccountOrRegionWide) {
       // Grants on every key belong to the every-key tier.
-      if (Reach all = ReachOf(allows, every_key, action);
-          all.reached && !ReachOf(denies, every_key, action).reached) {
-        av.why = "granted on every KMS key (reported by the every-key rule, not this tier)";
+      if (Reach all = ReachOf(allows, every_key, action); all.reached) {
+        const Reach denied_all = ReachOf(denies, every_key, action);
+        if (!denied_all.reached) {
+          av.why = "granted on every KMS key (reported by the every-key rule, not this tier)";
+        } else {
+          // A Deny on every key cancels every narrower grant too.
+          av.why =
+              absl::StrCat(action, " is allowed but an explicit Deny cancels it: ", denied_all.why);
+          for (StatementRole& role : av.denies) {
+            role.why = absl::StrCat("cancels the grant of ", action, ": ", denied_all.why);
+          }
+        }
         verdict.actions.push_back(std::move(av));
         continue;
       }
       scopes = NarrowScopes(allows, partition);
     }
-    av.why = "no Allow statement covers " + action;
+    // Stays when no scope is tried: the strict tier found no account or region to test.
+    av.why = allows.empty() ? "no Allow statement covers " + action
+                            : absl::StrCat(action,
+                                           ": the Resource patterns name no single account or "
+                                           "region, and do not reach every key");
     for (const KeyLanguage* scope : scopes) {
       Reach allowed = ReachOf(allows, *scope, action);
       if (!allowed.reached) {
@@ -268,7 +287,11 @@ GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& quer
       Reach denied = ReachOf(denies, *scope, action);
       if (denied.reached) {
         av.why = absl::StrCat(action, " is allowed but an explicit Deny cancels it: ", denied.why);
+        deny_why = absl::StrCat("cancels the grant of ", action, ": ", denied.why);
         continue;
+      }
+      if (!denies.empty()) {
+        deny_why = absl::StrCat("does not cancel the grant of ", action, ": ", denied.why);
       }
       av.granted = true;
       av.grants = std::move(allowed.roles);
@@ -282,6 +305,7 @@ GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& quer
       verdict.granted = true;
       all_conditional &= av.conditional;
     }
+    for (StatementRole& role : av.denies) role.why = deny_why;
     verdict.actions.push_back(std::move(av));
   }
   verdict.conditional = verdict.granted && all_conditional;

@@ -53,7 +53,15 @@ struct ActionVerdict {
   bool granted = false;      // reaches the scope after Deny is applied
   bool conditional = false;  // granted only through statements that carry a Condition
   std::vector<StatementRole> grants;  // Allow statements covering the action and reaching keys
-  std::vector<StatementRole> denies;  // Deny statements covering the action
+  // Deny statements covering the action (conditional ones only under honor_conditional_deny);
+  // `why` says whether they cancel the grant and, when they do not, which key they leave open.
+  std::vector<StatementRole> denies;
+  // For explanations: every Allow statement covering the action, whether or not it reaches the
+  // scope (`why` empty; `grants` says which ones made up the reach).
+  std::vector<StatementRole> allows;
+  // Deny statements covering the action that were set aside because they carry a Condition
+  // (honor_conditional_deny false).
+  std::vector<StatementRole> ignored_denies;
   std::string why;
 };
 

@@ -69,6 +69,14 @@ struct Finding {
   std::vector<Evidence> evidence;
   bool conditional = false;  // every grant found depends on a Condition
   core::SourceLocation source;
+  // Effective exposure of a FAIL or WARNING: who holds the grant. Group: its member users
+  // ("user/alice"); role: who can assume it ("other-account 444455556666 (arn:...:root)");
+  // user: the user itself. `exposure` is a one-line summary.
+  std::vector<std::string> exposed_to;
+  std::string exposure;
+  // Why the verdict was reached, one line each: statements that granted or denied, conditions set
+  // aside, why a pattern counts as every key or which key it leaves out (`scan --explain`).
+  std::vector<std::string> explanation;
 };
 
 }  // namespace kmsguard::model

@@ -29,7 +29,8 @@ inline constexpr char kIamManagedPolicy[] = "AWS::IAM::Policy";
 // For managed policies (type AWS::IAM::Policy) the shape is:
 //   {"name": str, "arn": str, "path": str, "aws_managed": bool,
 //    "default_version_id": str, "document": <the default version's document>,
-//    "attachment_count": int, "permissions_boundary_usage_count": int}
+//    "attachment_count": int, "permissions_boundary_usage_count": int,
+//    "document_problem": str}  // only when "document" is absent: why the snapshot lacks it
 // Policy documents are kept as given and parsed by the engine, so a broken document becomes an
 // error result for its resource rather than a failure of the whole snapshot.
 struct Resource {

@@ -7,16 +7,22 @@ namespace kmsguard::rules {
 const std::vector<BuiltinSpec>& Builtins() {
   static const auto* const kBuiltins = new std::vector<BuiltinSpec>{
       {.name = "iam.allows",
-       .doc = "True when an identity policy of the principal allows any of `actions` on the "
-              "KMS keys selected by `resources`; each inline policy is judged on its own.",
-       .resource_types = {model::kIamUser, model::kIamGroup, model::kIamRole},
+       .doc = "True when an identity policy allows any of `actions` on the KMS keys selected by "
+              "`resources`: each inline policy of a principal on its own, or the default "
+              "version of a managed policy.",
+       .resource_types = {model::kIamUser, model::kIamGroup, model::kIamRole,
+                          model::kIamManagedPolicy},
        .args =
            {
                {.name = "policies",
                 .kind = ArgKind::kEnum,
                 .required = true,
-                .allowed = {"inline_policies"},
-                .doc = "which policies of the principal to read"},
+                .allowed = {"inline_policies", "default_version"},
+                .doc = "inline_policies: each inline policy of a user, group or role; "
+                       "default_version: the default version of a managed policy",
+                .resource_types_by_value = {{"inline_policies",
+                                             {model::kIamUser, model::kIamGroup, model::kIamRole}},
+                                            {"default_version", {model::kIamManagedPolicy}}}},
                {.name = "actions",
                 .kind = ArgKind::kStringList,
                 .required = true,
@@ -38,6 +44,18 @@ const std::vector<BuiltinSpec>& Builtins() {
                 .allowed = {"ignore", "honor"},
                 .default_value = "ignore",
                 .doc = "whether a Deny with a Condition cancels a grant"},
+               {.name = "skip_aws_managed",
+                .kind = ArgKind::kBool,
+                .required = false,
+                .default_value = "false",
+                .doc = "default_version only: no finding for AWS managed policies "
+                       "(arn:PARTITION:iam::aws:policy/...)"},
+               {.name = "skip_boundary_only",
+                .kind = ArgKind::kBool,
+                .required = false,
+                .default_value = "false",
+                .doc = "default_version only: no finding for a policy attached to nobody and "
+                       "used as a permissions boundary"},
            }},
   };
   return *kBuiltins;
@@ -66,6 +84,7 @@ nlohmann::json ResolveArg(const Rule& rule, const ArgSpec& arg) {
   const nlohmann::json& args = rule.violation.args;
   if (!args.is_object() || !args.contains(arg.name)) {
     if (arg.default_value.empty()) return nullptr;
+    if (arg.kind == ArgKind::kBool) return arg.default_value == "true";
     return std::string(arg.default_value);
   }
   const nlohmann::json& value = args.at(arg.name);

@@ -16,6 +16,14 @@ namespace kmsguard::rules {
 enum class ArgKind {
   kEnum,        // one string of `allowed`, or "${params.x}" naming a string parameter
   kStringList,  // a list of strings, or "${params.x}" naming a list parameter
+  kBool,        // true or false, or "${params.x}" naming a bool parameter
+};
+
+// For an enum argument: the resource types a rule may name when the argument has this value
+// (e.g. iam.allows with `policies: default_version` reads managed policies only).
+struct ValueResourceTypes {
+  std::string_view value;
+  std::vector<std::string_view> resource_types;
 };
 
 struct ArgSpec {
@@ -23,8 +31,10 @@ struct ArgSpec {
   ArgKind kind = ArgKind::kEnum;
   bool required = true;
   std::vector<std::string_view> allowed = {};  // kEnum only
-  std::string_view default_value = {};         // kEnum, used when an optional argument is absent
+  // kEnum and kBool ("true"/"false"), used when an optional argument is absent.
+  std::string_view default_value = {};
   std::string_view doc = {};
+  std::vector<ValueResourceTypes> resource_types_by_value = {};  // kEnum only
 };
 
 struct BuiltinSpec {
@@ -44,8 +54,9 @@ const BuiltinSpec* FindBuiltin(std::string_view name);
 bool ParseParamRef(const nlohmann::json& value, std::string* param_name);
 
 // The value of argument `arg` of `rule.violation` with parameter references replaced by the
-// parameter's current value and the default applied when an optional argument is absent. Returns
-// null when the argument is absent and has no default (the loader rejects such rules).
+// parameter's current value and the default applied when an optional argument is absent (a kBool
+// default is returned as a JSON bool; the loader stores literal kBool arguments as JSON bools).
+// Returns null when the argument is absent and has no default (the loader rejects such rules).
 nlohmann::json ResolveArg(const Rule& rule, const ArgSpec& arg);
 
 }  // namespace kmsguard::rules

@@ -178,6 +178,7 @@ class RuleReader {
   void ReadParam(const YAML::Node& key, const YAML::Node& node, Param* param);
   void ReadViolation(const YAML::Node& node, Rule* rule);
   void CheckArg(const ArgSpec& spec, const YAML::Node& value, const Rule& rule);
+  void CheckResourceTypesByValue(const BuiltinSpec& spec, const YAML::Node& args, const Rule& rule);
   void ReadTemplate(const YAML::Node& map, std::string_view key, const Rule& rule,
                     std::string* out);
 
@@ -555,6 +556,16 @@ void RuleReader::ReadViolation(const YAML::Node& node, Rule* rule) {
     CheckArg(arg, value, *rule);
   }
   rule->violation.args = ToJson(args);
+  // Literal booleans are kept as JSON booleans (ToJson gives every scalar as a string).
+  for (const ArgSpec& arg : spec->args) {
+    const YAML::Node value = args[std::string(arg.name)];
+    bool b = false;
+    if (arg.kind == ArgKind::kBool && value.IsDefined() && value.IsScalar() &&
+        YAML::convert<bool>::decode(value, b)) {
+      rule->violation.args[std::string(arg.name)] = b;
+    }
+  }
+  CheckResourceTypesByValue(*spec, args, *rule);
 
   for (const std::string& type : rule->resource_types) {
     if (std::find(spec->resource_types.begin(), spec->resource_types.end(), type) ==
@@ -562,6 +573,46 @@ void RuleReader::ReadViolation(const YAML::Node& node, Rule* rule) {
       Report(kLinkError, name_node,
              absl::StrCat(AV(spec->name), " cannot read resource type ", Quoted(type),
                           "; it reads: ", Join(spec->resource_types)));
+    }
+  }
+}
+
+// An enum argument may restrict the resource types for some of its values (iam.allows:
+// `policies: default_version` reads managed policies only). A parameter reference may take any of
+// its allowed values and its default.
+void RuleReader::CheckResourceTypesByValue(const BuiltinSpec& spec, const YAML::Node& args,
+                                           const Rule& rule) {
+  for (const ArgSpec& arg : spec.args) {
+    const YAML::Node value = args[std::string(arg.name)];
+    if (arg.resource_types_by_value.empty() || !value.IsDefined() || !value.IsScalar()) continue;
+    std::vector<std::string> values;
+    if (std::string ref; ParseParamRef(value.Scalar(), &ref)) {
+      for (const Param& param : rule.params) {
+        if (param.name != ref) continue;
+        values = param.allowed;
+        if (param.default_value.is_string()) {
+          values.push_back(param.default_value.get<std::string>());
+        }
+      }
+    } else {
+      values.push_back(value.Scalar());
+    }
+    for (const ValueResourceTypes& entry : arg.resource_types_by_value) {
+      if (std::find(values.begin(), values.end(), entry.value) == values.end()) continue;
+      for (const std::string& type : rule.resource_types) {
+        // A type the operator cannot read at all is reported once, by ReadViolation.
+        if (std::find(spec.resource_types.begin(), spec.resource_types.end(), type) ==
+            spec.resource_types.end()) {
+          continue;
+        }
+        if (std::find(entry.resource_types.begin(), entry.resource_types.end(), type) ==
+            entry.resource_types.end()) {
+          Report(kLinkError, value,
+                 absl::StrCat(AV(spec.name), " with ", AV(arg.name), ": ", AV(entry.value),
+                              " cannot read resource type ", Quoted(type),
+                              "; it reads: ", Join(entry.resource_types)));
+        }
+      }
     }
   }
 }
@@ -577,7 +628,9 @@ void RuleReader::CheckArg(const ArgSpec& spec, const YAML::Node& value, const Ru
              absl::StrCat(what, " refers to undeclared parameter ", Quoted(ref)));
       return;
     }
-    const char* want = spec.kind == ArgKind::kEnum ? "string" : "list";
+    const char* want = spec.kind == ArgKind::kEnum   ? "string"
+                       : spec.kind == ArgKind::kBool ? "bool"
+                                                     : "list";
     if (param->type != want) {
       Report(kLinkError, value,
              absl::StrCat(what, " needs a ", want, " parameter, but ", Quoted(ref), " is a ",
@@ -596,6 +649,14 @@ void RuleReader::CheckArg(const ArgSpec& spec, const YAML::Node& value, const Ru
           break;
         }
       }
+    }
+    return;
+  }
+  if (spec.kind == ArgKind::kBool) {
+    bool b = false;
+    if (!value.IsScalar() || !YAML::convert<bool>::decode(value, b)) {
+      Report(kSchemaError, value,
+             absl::StrCat(what, " must be true or false or a ${params.NAME} reference"));
     }
     return;
   }

@@ -47,9 +47,9 @@ std::vector<Placeholder> Scan(std::string_view text) {
 
 const std::vector<std::string_view>& TemplateVariables() {
   static const auto* const kVariables = new std::vector<std::string_view>{
-      "resource.name",      "resource.id",       "resource.type",   "resource.kind",
-      "resource.partition", "resource.account",  "resource.region", "policy.names",
-      "evidence.actions",   "evidence.resources"};
+      "resource.name",      "resource.id",      "resource.type",     "resource.kind",
+      "resource.partition", "resource.account", "resource.region",   "policy.names",
+      "policy.version",     "evidence.actions", "evidence.resources"};
   return *kVariables;
 }
 

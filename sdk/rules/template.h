@@ -15,7 +15,8 @@ namespace kmsguard::rules {
 // Variables every template may use. `param.<name>` is also allowed for each declared parameter.
 //   resource.name, resource.id (ARN), resource.type (AWS::IAM::Role), resource.kind (role),
 //   resource.partition, resource.account, resource.region,
-//   policy.names (failing policy names, ", "-joined), evidence.actions, evidence.resources.
+//   policy.names (failing policy names, ", "-joined), policy.version (the default version id of a
+//   managed policy; empty for principals), evidence.actions, evidence.resources.
 const std::vector<std::string_view>& TemplateVariables();
 
 // A problem in a template: `offset`/`length` locate the offending text inside the template.

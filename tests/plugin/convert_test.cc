@@ -48,6 +48,9 @@ model::Finding FullFinding() {
               .column = 4,
               .json_pointer = "/UserDetailList/0",
               .resource_id = f.resource_id};
+  f.exposed_to = {"user/alice", "other-account 444455556666 (arn:aws:iam::444455556666:root)"};
+  f.exposure = "held by user alice";
+  f.explanation = {"inline policy \"inline-1\": kms:Decrypt granted: ...", "second line"};
   return f;
 }
 
@@ -93,6 +96,14 @@ TEST(ConvertTest, FindingSurvivesTheRoundTripFieldByField) {
   EXPECT_EQ(out.evidence[1].statement_index, -1);
   EXPECT_TRUE(out.conditional);
   EXPECT_EQ(out.source.ToString(), in.source.ToString());
+  EXPECT_EQ(out.exposed_to, in.exposed_to);
+  EXPECT_EQ(out.exposure, in.exposure);
+  EXPECT_EQ(out.explanation, in.explanation);
+  // Added fields keep their numbers: 20, 21, 22 (never renumbered).
+  const auto* descriptor = plugin::v1::Finding::descriptor();
+  EXPECT_EQ(descriptor->FindFieldByName("exposed_to")->number(), 20);
+  EXPECT_EQ(descriptor->FindFieldByName("exposure")->number(), 21);
+  EXPECT_EQ(descriptor->FindFieldByName("explanation")->number(), 22);
 }
 
 TEST(ConvertTest, EnumsMapBothWaysAndUnknownVerdictsAreErrors) {

@@ -25,6 +25,8 @@ using testing::ProcessResult;
 using testing::Run;
 
 constexpr char kRuleId[] = "aws-iam-inline-kms-decrypt-all-keys";
+constexpr char kManagedRuleId[] = "aws-iam-managed-kms-decrypt-all-keys";
+constexpr char kBroadRuleId[] = "aws-iam-kms-decrypt-broad-scope";
 
 std::string BundledExample() {
   return std::string(KMSGUARD_SOURCE_DIR) + "/docs/examples/account-authorization-details.json";
@@ -96,6 +98,110 @@ TEST(KmsguardScanTest, BundledExampleExitsOneAndTheTableNamesTheFailingPrincipal
   EXPECT_THAT(table.out, HasSubstr("FAIL"));
 }
 
+// docs/examples/README.md: every rule's FAILs on the bundled example, the raised severity and the
+// exposure.
+TEST(KmsguardScanTest, BundledExampleFailsPerRuleAsDocumented) {
+  const ProcessResult r = Kmsguard({"scan", BundledExample(), "--format", "ocsf"});
+  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  const nlohmann::json findings = ParseOcsf(r);
+  ASSERT_TRUE(findings.is_array());
+  EXPECT_EQ(findings.size(), 17u + 17u + 2u);
+  std::vector<std::string> kms2 = FailingNames(findings, kRuleId);
+  std::sort(kms2.begin(), kms2.end());
+  EXPECT_EQ(kms2, (std::vector<std::string>{"Developers", "bob", "ec2-app-server", "erin",
+                                            "partner-audit-access"}));
+  EXPECT_EQ(FailingNames(findings, kManagedRuleId),
+            std::vector<std::string>{"KmsDecryptAllKeys-Managed"});
+  EXPECT_EQ(FailingNames(findings, kBroadRuleId), std::vector<std::string>{"glue-data-pipeline"});
+  for (const auto& item : findings) {
+    const std::string name = item.value(nlohmann::json::json_pointer("/resources/0/name"), "");
+    const nlohmann::json& data = item["resources"][0]["data"];
+    if (name == "partner-audit-access" && item["status_code"] == "FAIL") {
+      EXPECT_EQ(item["severity"], "High");
+      EXPECT_EQ(data["exposed_to"][0],
+                "other-account 444455556666 (arn:aws:iam::444455556666:root) "
+                "[conditional: StringEquals:sts:ExternalId]");
+    }
+    if (name == "Developers" && item["status_code"] == "FAIL") {
+      EXPECT_EQ(data["exposed_to"], nlohmann::json({"user/alice", "user/bob"}));
+    }
+  }
+
+  const ProcessResult table = Kmsguard({"scan", BundledExample()});
+  ASSERT_EQ(table.exit_code, 1) << Describe(table);
+  EXPECT_THAT(table.out, HasSubstr("  exposed: inherited by 2 member users: alice, bob\n"));
+  EXPECT_THAT(table.out, HasSubstr("36 findings: 7 FAIL, 0 ERROR, 0 WARNING, 29 PASS"));
+  EXPECT_THAT(table.out, Not(HasSubstr("  why: "))) << "explanations only with --explain";
+}
+
+// The table row that contains every one of `needles`, and the indented lines printed under it.
+std::string RowAndLinesUnder(const std::string& table, const std::vector<std::string>& needles) {
+  std::size_t start = 0;
+  while (start < table.size()) {
+    const std::size_t end = table.find('\n', start);
+    const std::string line = table.substr(start, end == std::string::npos ? end : end - start);
+    const bool match = std::all_of(needles.begin(), needles.end(), [&](const std::string& n) {
+      return line.find(n) != std::string::npos;
+    });
+    start = end == std::string::npos ? table.size() : end + 1;
+    if (!match) continue;
+    std::string out = line + "\n";
+    while (start < table.size() && table.compare(start, 2, "  ") == 0) {
+      const std::size_t next = table.find('\n', start);
+      out += table.substr(start, next - start + 1);
+      start = next == std::string::npos ? table.size() : next + 1;
+    }
+    return out;
+  }
+  return "";
+}
+
+// --explain names the statement, its Sid and the key a pattern leaves out, also for a PASS.
+TEST(KmsguardScanTest, ExplainShowsWhyEvenForAPass) {
+  const ProcessResult r = Kmsguard({"scan", BundledExample(), "--explain", "--show-pass"});
+  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  // glue-data-pipeline: PASS for KMS.2 (its keys are one account's), FAIL for the strict tier.
+  const std::string pass = RowAndLinesUnder(r.out, {"PASS", kRuleId, "role/glue-data-pipeline"});
+  ASSERT_FALSE(pass.empty()) << r.out;
+  EXPECT_THAT(pass, HasSubstr("  why: inline policy \"pipeline-kms-account-keys\": kms:Decrypt "
+                              "not granted: kms:Decrypt: not every KMS key (partition aws): e.g. "
+                              "arn:aws:kms:"));
+  EXPECT_THAT(pass, HasSubstr("is not reached"));
+  EXPECT_THAT(pass, HasSubstr("  why: inline policy \"pipeline-kms-account-keys\": statement 0 "
+                              "\"DecryptWithAccountKeys\" (Allow kms:Decrypt, kms:ReEncryptFrom "
+                              "on Resource [\"arn:aws:kms:*:111122223333:key/*\"])"));
+  EXPECT_THAT(pass, HasSubstr("  why: inline policy \"pipeline-glue\": no statement allows or "
+                              "denies kms:Decrypt, kms:ReEncryptFrom"));
+  EXPECT_THAT(pass, Not(HasSubstr("exposed:"))) << "a PASS holds no grant";
+
+  const std::string strict =
+      RowAndLinesUnder(r.out, {"FAIL", kBroadRuleId, "role/glue-data-pipeline"});
+  EXPECT_THAT(strict, HasSubstr("  exposed: assumable by service glue.amazonaws.com\n"));
+  EXPECT_THAT(strict, HasSubstr("cover every KMS key of account 111122223333"));
+
+  // A FAIL says why its pattern counts as every key; a PASS which Deny cancelled what; and the
+  // conditions set aside.
+  EXPECT_THAT(RowAndLinesUnder(r.out, {"FAIL", kRuleId, "role/ec2-app-server"}),
+              HasSubstr("  why: inline policy \"app-kms-full\": statement 0 (no Sid) (Allow "
+                        "kms:Decrypt, kms:ReEncryptFrom on Resource [\"*\"]): Resource [\"*\"] "
+                        "matches keys of every KMS key"));
+  const std::string guarded =
+      RowAndLinesUnder(r.out, {"PASS", kRuleId, "role/github-actions-deploy"});
+  EXPECT_THAT(guarded, HasSubstr("kms:Decrypt not granted: kms:Decrypt is allowed but an explicit "
+                                 "Deny cancels it"));
+  EXPECT_THAT(guarded, HasSubstr("statement 1 \"NeverDecrypt\" (Deny kms:Decrypt, "
+                                 "kms:ReEncryptFrom on Resource [\"*\"]): cancels the grant"));
+  const std::string partner =
+      RowAndLinesUnder(r.out, {"FAIL", kRuleId, "role/partner-audit-access"});
+  EXPECT_THAT(partner, HasSubstr("Condition StringEquals:kms:ViaService set aside"));
+  EXPECT_THAT(partner, HasSubstr("  why: Severity raised from medium to high"));
+
+  // Without --show-pass, PASS findings and their explanations stay out.
+  const ProcessResult fails_only = Kmsguard({"scan", BundledExample(), "--explain"});
+  EXPECT_EQ(RowAndLinesUnder(fails_only.out, {"PASS", kRuleId, "role/glue-data-pipeline"}), "");
+  EXPECT_THAT(fails_only.out, HasSubstr("  why: "));
+}
+
 TEST(KmsguardScanTest, OcsfOutputIsAJsonArrayOfComplianceFindings) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
@@ -105,7 +211,8 @@ TEST(KmsguardScanTest, OcsfOutputIsAJsonArrayOfComplianceFindings) {
   ASSERT_EQ(r.exit_code, 1) << Describe(r);
   const nlohmann::json findings = ParseOcsf(r);
   ASSERT_TRUE(findings.is_array());
-  ASSERT_EQ(findings.size(), 2u) << "one finding per role, PASS included";
+  ASSERT_EQ(findings.size(), 4u) << "one finding per role and rule (KMS.2, strict tier), PASS "
+                                    "included";
   for (const auto& item : findings) EXPECT_EQ(item.value("class_uid", 0), 2003);
   EXPECT_THAT(FailingNames(findings, kRuleId), ::testing::ElementsAre("star"));
 }
@@ -258,6 +365,17 @@ TEST_F(SharedSampleTest, CloudsplainingExampleFailsExactlyTheSixteenQuickSetupRo
     distinct.insert(name);
   }
   EXPECT_EQ(distinct.size(), failing.size()) << "one FAIL per role";
+
+  // KMS.1: of 84 managed policies, 38 AWS managed give no finding; four customer managed ones
+  // allow kms:Decrypt on "*" in their default version (Action "*" three times, NotAction once).
+  const nlohmann::json findings = ParseOcsf(r);
+  std::vector<std::string> managed = FailingNames(findings, kManagedRuleId);
+  std::sort(managed.begin(), managed.end());
+  EXPECT_EQ(managed, (std::vector<std::string>{"fn4-exploitableNotAction", "fp2-allow-all",
+                                               "privesc-AssumeRole-high-priv-policy",
+                                               "privesc-high-priv-service-policy"}));
+  EXPECT_THAT(FailingNames(findings, kBroadRuleId), IsEmpty());
+  EXPECT_EQ(findings.size(), 2u * (44 + 5 + 78) + 46u);
 }
 
 TEST_F(SharedSampleTest, CloudmapperDemoFailsOnlyBadRole) {
@@ -265,7 +383,15 @@ TEST_F(SharedSampleTest, CloudmapperDemoFailsOnlyBadRole) {
   if (!std::filesystem::exists(file)) GTEST_SKIP() << file << " not present";
   const ProcessResult r = Kmsguard({"scan", file, "--format", "ocsf"});
   ASSERT_EQ(r.exit_code, 1) << Describe(r);
-  EXPECT_THAT(FailingNames(ParseOcsf(r), kRuleId), ::testing::ElementsAre("bad_role"));
+  const nlohmann::json findings = ParseOcsf(r);
+  EXPECT_THAT(FailingNames(findings, kRuleId), ::testing::ElementsAre("bad_role"));
+  EXPECT_THAT(FailingNames(findings, kManagedRuleId), IsEmpty());
+  EXPECT_THAT(FailingNames(findings, kBroadRuleId), IsEmpty());
+  for (const auto& item : findings) {
+    if (item["status_code"] == "FAIL") {
+      EXPECT_EQ(item["severity"], "High") << "bad_role trusts {\"AWS\": \"*\"}";
+    }
+  }
 }
 
 }  // namespace

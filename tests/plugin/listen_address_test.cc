@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <ostream>
 #include <string>
 
 #include "tests/plugin/test_support.h"
@@ -33,6 +34,11 @@ struct Refused {
   std::string address;
   std::string why;
 };
+
+// The ctest listing names each case by this instead of gtest's byte dump of the struct.
+void PrintTo(const Refused& r, std::ostream* os) {
+  *os << (r.address.size() > 40 ? r.address.substr(0, 40) + "..." : r.address);
+}
 
 class RefusedAddressTest : public ::testing::TestWithParam<Refused> {};
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -182,7 +183,7 @@ TEST_F(PluginServerTest, HealthReportsServing) {
 TEST_F(PluginServerTest, EvaluateReportsFailPassAndAResourceErrorForBadJson) {
   const RawScan scan = RunRaw(
       server_->address(),
-      {Start(),
+      {Start({kRuleId}),
        Batch({ProtoRole("star-role", kStarRole), ProtoRole("broken-role", "{\"RoleName\": nope"),
               ProtoRole("scoped-role", kScopedRole)}),
        End()});
@@ -224,6 +225,7 @@ TEST_F(PluginServerTest, EvaluateReportsFailPassAndAResourceErrorForBadJson) {
 TEST_F(PluginServerTest, ClientScanConvertsFindingsBackToTheModel) {
   client::ScanOptions options;
   options.scan_id = "client-scan";
+  options.rule_ids = {kRuleId};
   absl::StatusOr<client::ScanResult> result = client_->Scan(
       {ModelRole("star-role", kStarRole), ModelRole("scoped-role", kScopedRole)}, options);
   ASSERT_TRUE(result.ok()) << result.status();
@@ -259,6 +261,7 @@ TEST_F(PluginServerTest, LargeScanArrivesCompleteAcrossManyBatches) {
   }
   client::ScanOptions options;
   options.batch_size = kMaxBatch;
+  options.rule_ids = {kRuleId};
   absl::StatusOr<client::ScanResult> result = client_->Scan(resources, options);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_THAT(result->findings, SizeIs(1200));
@@ -284,7 +287,7 @@ TEST_F(PluginServerTest, InvalidResourcesBecomeResourceErrorsAndTheScanGoesOn) {
   const std::string deep = std::string(5000, '[') + std::string(5000, ']');
   const RawScan scan =
       RunRaw(server_->address(),
-             {Start(),
+             {Start({kRuleId}),
               Batch({no_type, no_id, ProtoRole("deep", deep), ProtoRole("empty", ""),
                      ProtoRole("not-an-object", "[1, 2]"), ProtoRole("star-role", kStarRole)}),
               End()});
@@ -310,12 +313,85 @@ TEST_F(PluginServerTest, InvalidResourcesBecomeResourceErrorsAndTheScanGoesOn) {
   EXPECT_EQ(scan.summaries[0].resource_errors(), 4);
 }
 
+// Every built-in rule over gRPC: a managed policy (export shape and normalized shape) gets its
+// KMS.1 finding, a role's exposure and raised severity and the explanation cross the protocol.
+TEST_F(PluginServerTest, BuiltinRulesJudgeManagedPoliciesAndCarryExposureAndExplanation) {
+  const std::string policy_entry = R"json({
+    "PolicyName": "Shared", "Arn": "arn:aws:iam::111122223333:policy/Shared", "Path": "/",
+    "DefaultVersionId": "v2", "AttachmentCount": 3, "PermissionsBoundaryUsageCount": 0,
+    "PolicyVersionList": [
+      {"VersionId": "v1", "IsDefaultVersion": false, "Document": {"Version": "2012-10-17",
+        "Statement": {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}}},
+      {"VersionId": "v2", "IsDefaultVersion": true, "Document": {"Version": "2012-10-17",
+        "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}}]})json";
+  const std::string normalized_policy = R"json({
+    "name": "Norm", "arn": "arn:aws:iam::111122223333:policy/Norm", "path": "/",
+    "aws_managed": false, "default_version_id": "v1", "attachment_count": 1,
+    "permissions_boundary_usage_count": 0, "document": {"Version": "2012-10-17",
+      "Statement": {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}}})json";
+  const auto policy = [](const std::string& name, const std::string& document) {
+    v1::Resource r;
+    r.set_id("arn:aws:iam::111122223333:policy/" + name);
+    r.set_type("AWS::IAM::Policy");
+    r.set_partition("aws");
+    r.set_account(kAccount);
+    r.set_name(name);
+    r.set_document_json(document);
+    return r;
+  };
+  nlohmann::json partner = nlohmann::json::parse(kStarRole);
+  partner["RoleName"] = "partner";
+  partner["Arn"] = RoleArn("partner");
+  partner["AssumeRolePolicyDocument"] = {
+      {"Version", "2012-10-17"},
+      {"Statement",
+       {{{"Effect", "Allow"},
+         {"Principal", {{"AWS", "arn:aws:iam::444455556666:root"}}},
+         {"Action", "sts:AssumeRole"}}}}};
+  const RawScan scan = RunRaw(
+      server_->address(), {Start(),
+                           Batch({policy("Shared", policy_entry), policy("Norm", normalized_policy),
+                                  ProtoRole("partner", partner.dump())}),
+                           End()});
+  ASSERT_TRUE(scan.status.ok()) << scan.status.error_message();
+  EXPECT_THAT(scan.errors, IsEmpty());
+  std::map<std::string, const v1::Finding*> by_key;
+  for (const auto& f : scan.findings) by_key[f.rule_id() + " " + f.resource_name()] = &f;
+  ASSERT_EQ(by_key.size(), 4u) << "KMS.1 for each policy; KMS.2 and the strict tier for the role";
+
+  const v1::Finding* shared = by_key["aws-iam-managed-kms-decrypt-all-keys Shared"];
+  ASSERT_NE(shared, nullptr);
+  EXPECT_EQ(shared->status(), v1::STATUS_PASS) << "only the non-default version grants";
+  const v1::Finding* norm = by_key["aws-iam-managed-kms-decrypt-all-keys Norm"];
+  ASSERT_NE(norm, nullptr);
+  EXPECT_EQ(norm->status(), v1::STATUS_FAIL);
+  EXPECT_EQ(norm->exposure(), "attached to 1 IAM identity");
+
+  const v1::Finding* role = by_key[std::string(kRuleId) + " partner"];
+  ASSERT_NE(role, nullptr);
+  EXPECT_EQ(role->status(), v1::STATUS_FAIL);
+  EXPECT_EQ(role->severity(), v1::SEVERITY_HIGH);
+  ASSERT_EQ(role->exposed_to_size(), 1);
+  EXPECT_EQ(role->exposed_to(0), "other-account 444455556666 (arn:aws:iam::444455556666:root)");
+  EXPECT_THAT(role->exposure(), HasSubstr("from outside account 111122223333"));
+  EXPECT_THAT(role->explanation(), Contains(HasSubstr("Severity raised from medium to high")));
+  EXPECT_THAT(role->explanation(), Contains(HasSubstr("kms:Decrypt granted")));
+  const v1::Finding* strict = by_key["aws-iam-kms-decrypt-broad-scope partner"];
+  ASSERT_NE(strict, nullptr);
+  EXPECT_EQ(strict->status(), v1::STATUS_PASS) << "every key belongs to the every-key rule";
+  EXPECT_EQ(strict->severity(), v1::SEVERITY_LOW);
+}
+
 struct ViolationCase {
   std::string name;
   std::vector<v1::EvaluateRequest> requests;
   grpc::StatusCode code;
   std::string message;
 };
+
+// What --gtest_list_tests (and so the ctest listing) shows as "GetParam() = ...": the case name,
+// rather than gtest's byte dump of the struct (which held pointers, so names changed every run).
+void PrintTo(const ViolationCase& c, std::ostream* os) { *os << c.name; }
 
 class ProtocolViolationTest : public PluginServerTest,
                               public ::testing::WithParamInterface<ViolationCase> {};

@@ -55,8 +55,9 @@ TEST(RuleLoaderTest, ABrokenFileIsReportedWithItsPositionAndTheOthersLoad) {
   std::ostringstream log;
   absl::StatusOr<LoadedRules> loaded = LoadRules({dir.path()}, log);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  EXPECT_THAT(Ids(*loaded->rule_set),
-              ::testing::UnorderedElementsAre(kBuiltinRuleId, "custom-copy"));
+  EXPECT_THAT(Ids(*loaded->rule_set), ::testing::UnorderedElementsAre(
+                                          kBuiltinRuleId, "aws-iam-managed-kms-decrypt-all-keys",
+                                          "aws-iam-kms-decrypt-broad-scope", "custom-copy"));
   EXPECT_EQ(loaded->files_read, 3);
   EXPECT_EQ(loaded->files_with_errors, 2);
   EXPECT_THAT(log.str(), ContainsRegex(broken + ":[0-9]+:[0-9]+: error: "));

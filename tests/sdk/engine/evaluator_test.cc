@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "sdk/engine/builtins.h"
 #include "sdk/rules/builtins.h"
+#include "tests/sdk/engine/engine_test_support.h"
 
 namespace kmsguard::engine {
 namespace {
@@ -18,40 +19,12 @@ using ::testing::Not;
 using ::testing::SizeIs;
 using Json = nlohmann::json;
 
-rules::Rule BuiltinRule() {
-  rules::LoadResult result = rules::LoadBuiltinRules();
-  EXPECT_THAT(result.diagnostics, IsEmpty());
-  EXPECT_THAT(result.rules, SizeIs(1));
-  return result.rules.empty() ? rules::Rule() : result.rules[0];
-}
-
-Evaluator MakeEvaluator(rules::Rule rule) {
-  std::vector<rules::Rule> rules;
-  rules.push_back(std::move(rule));
-  return Evaluator(std::make_shared<const rules::RuleSet>(std::move(rules)));
-}
-
-model::Resource Principal(std::string type, const std::string& name, Json inline_policies) {
-  model::Resource r;
-  const std::string kind = type == model::kIamUser    ? "user"
-                           : type == model::kIamGroup ? "group"
-                                                      : "role";
-  r.id = "arn:aws:iam::111122223333:" + kind + "/" + name;
-  r.type = std::move(type);
-  r.partition = "aws";
-  r.account = "111122223333";
-  r.name = name;
-  r.document = {{"name", name}, {"arn", r.id}, {"path", "/"}, {"inline_policies", inline_policies}};
-  return r;
-}
-
-Json Policy(const std::string& name, Json document) {
-  return {{"name", name}, {"document", std::move(document)}};
-}
-
-Json Doc(Json statements) {
-  return {{"Version", "2012-10-17"}, {"Statement", std::move(statements)}};
-}
+using test::BuiltinRule;
+using test::Doc;
+using test::EvaluateOne;
+using test::MakeEvaluator;
+using test::Policy;
+using test::Principal;
 
 const Json kDecryptAll = Doc({{{"Sid", "Broad"},
                                {"Effect", "Allow"},
@@ -67,12 +40,6 @@ const Json kConditional =
           {"Action", "kms:*"},
           {"Resource", "*"},
           {"Condition", {{"StringEquals", {{"kms:ViaService", "s3.us-east-1.amazonaws.com"}}}}}}});
-
-model::Finding EvaluateOne(const Evaluator& evaluator, const model::Resource& resource) {
-  std::vector<model::Finding> findings = evaluator.Evaluate(resource);
-  EXPECT_THAT(findings, SizeIs(1));
-  return findings.empty() ? model::Finding() : findings[0];
-}
 
 TEST(EvaluatorTest, BroadDecryptFails) {
   const Evaluator evaluator = MakeEvaluator(BuiltinRule());

@@ -213,6 +213,67 @@ TEST(GrantAnalysisTest, AccountOrRegionWideTier) {
                            R"(,{"Effect":"Deny","Action":"kms:*","Resource":"arn:aws:kms:*:111122223333:key/*"}])", strict));
 }
 
+// For explanations: every covering Allow, denies with whether they cancel, conditional denies
+// set aside.
+TEST(GrantAnalysisTest, RecordsAllowsDenyOutcomesAndSetAsideDenies) {
+  GrantVerdict v = Analyze(R"([{"Sid":"Acct","Effect":"Allow","Action":"kms:Decrypt",
+      "Resource":"arn:aws:kms:*:111122223333:key/*"}])");
+  ASSERT_FALSE(v.granted);
+  ASSERT_EQ(v.actions[0].allows.size(), 1u);
+  EXPECT_EQ(v.actions[0].allows[0].sid, "Acct");
+  EXPECT_TRUE(v.actions[0].grants.empty());
+  EXPECT_TRUE(v.actions[1].allows.empty()) << "kms:ReEncryptFrom is not covered";
+
+  // A Deny on some keys does not cancel, and says which key it leaves open.
+  v = Analyze(R"([{"Effect":"Allow","Action":"kms:*","Resource":"*"},
+      {"Sid":"OneAccount","Effect":"Deny","Action":"kms:Decrypt",
+       "Resource":"arn:aws:kms:*:111122223333:key/*"}])");
+  ASSERT_TRUE(v.actions[0].granted);
+  ASSERT_EQ(v.actions[0].denies.size(), 1u);
+  EXPECT_THAT(v.actions[0].denies[0].why, HasSubstr("does not cancel the grant of kms:Decrypt"));
+  EXPECT_THAT(v.actions[0].denies[0].why, HasSubstr("is not reached"));
+
+  // A Deny on every key cancels.
+  v = Analyze(R"([{"Effect":"Allow","Action":"kms:*","Resource":"*"},
+      {"Sid":"All","Effect":"Deny","Action":"kms:Decrypt","Resource":"*"}])");
+  ASSERT_FALSE(v.actions[0].granted);
+  ASSERT_EQ(v.actions[0].allows.size(), 1u);
+  ASSERT_EQ(v.actions[0].denies.size(), 1u);
+  EXPECT_THAT(v.actions[0].denies[0].why, HasSubstr("cancels the grant of kms:Decrypt"));
+
+  // A conditional Deny is set aside, unless honored.
+  const std::string conditional_deny =
+      R"([{"Effect":"Allow","Action":"kms:*","Resource":"*"},
+          {"Sid":"C","Effect":"Deny","Action":"kms:*","Resource":"*",
+           "Condition":{"Bool":{"aws:ViaAWSService":"false"}}}])";
+  v = Analyze(conditional_deny);
+  ASSERT_TRUE(v.actions[0].granted);
+  EXPECT_TRUE(v.actions[0].denies.empty());
+  ASSERT_EQ(v.actions[0].ignored_denies.size(), 1u);
+  EXPECT_EQ(v.actions[0].ignored_denies[0].sid, "C");
+  GrantQuery honor;
+  honor.honor_conditional_deny = true;
+  v = Analyze(conditional_deny, honor);
+  ASSERT_FALSE(v.actions[0].granted);
+  EXPECT_TRUE(v.actions[0].ignored_denies.empty());
+  ASSERT_EQ(v.actions[0].denies.size(), 1u);
+
+  // Strict tier: a Deny on every key cancels, and the reason says so.
+  GrantQuery strict;
+  strict.scope = KeyScope::kAccountOrRegionWide;
+  v = Analyze(R"([{"Effect":"Allow","Action":"kms:*","Resource":"*"},
+      {"Effect":"Deny","Action":"kms:*","Resource":"*"}])",
+              strict);
+  ASSERT_FALSE(v.granted);
+  EXPECT_THAT(v.actions[0].why, HasSubstr("an explicit Deny cancels it"));
+  ASSERT_EQ(v.actions[0].denies.size(), 1u);
+  EXPECT_THAT(v.actions[0].denies[0].why, HasSubstr("cancels the grant of kms:Decrypt"));
+  // ...and a pattern that names no account or region is not "no Allow statement".
+  v = Analyze("[" + Allow(R"("kms:Decrypt")", R"("arn:aws:kms:*:*:key/mrk-*")") + "]", strict);
+  ASSERT_FALSE(v.granted);
+  EXPECT_THAT(v.actions[0].why, HasSubstr("name no single account or region"));
+}
+
 }  // namespace
 }  // namespace kmsguard::iam
 

@@ -258,12 +258,20 @@ TEST(LoadRuleTextTest, EmptyFileHoldsNoRule) {
   EXPECT_THAT(result.diagnostics[0].message, HasSubstr("no rule"));
 }
 
+const Rule* FindRule(const LoadResult& result, const std::string& id) {
+  for (const Rule& rule : result.rules) {
+    if (rule.id == id) return &rule;
+  }
+  return nullptr;
+}
+
 TEST(BuiltinRulesTest, LoadWithoutDiagnostics) {
   const LoadResult result = LoadBuiltinRules();
   for (const core::Diagnostic& d : result.diagnostics) ADD_FAILURE() << d.ToString();
-  ASSERT_THAT(result.rules, SizeIs(1));
-  const Rule& rule = result.rules[0];
-  EXPECT_EQ(rule.id, "aws-iam-inline-kms-decrypt-all-keys");
+  ASSERT_THAT(result.rules, SizeIs(3));
+  const Rule* found = FindRule(result, "aws-iam-inline-kms-decrypt-all-keys");
+  ASSERT_NE(found, nullptr);
+  const Rule& rule = *found;
   EXPECT_EQ(rule.version, "1.0.0");
   EXPECT_EQ(rule.severity, model::Severity::kMedium);
   EXPECT_THAT(rule.resource_types,
@@ -279,6 +287,89 @@ TEST(BuiltinRulesTest, LoadWithoutDiagnostics) {
   EXPECT_FALSE(rule.remediation.console.empty());
   EXPECT_THAT(rule.remediation.cli, HasSubstr("aws iam put-{{resource.kind}}-policy"));
   EXPECT_THAT(rule.remediation.terraform, HasSubstr("aws_iam_{{resource.kind}}_policy"));
+
+  const Rule* managed = FindRule(result, "aws-iam-managed-kms-decrypt-all-keys");
+  ASSERT_NE(managed, nullptr);
+  EXPECT_EQ(managed->severity, model::Severity::kMedium);
+  EXPECT_THAT(managed->resource_types, ElementsAre("AWS::IAM::Policy"));
+  ASSERT_THAT(managed->compliance, SizeIs(1));
+  EXPECT_EQ(managed->compliance[0].control, "KMS.1");
+  EXPECT_EQ(managed->ParamValue("skip_boundary_only"), true);
+  EXPECT_EQ(managed->violation.args["policies"], "default_version");
+  EXPECT_EQ(managed->violation.args["skip_aws_managed"], true) << "a JSON bool, not \"true\"";
+  EXPECT_THAT(managed->remediation.cli, HasSubstr("aws iam create-policy-version"));
+
+  const Rule* broad = FindRule(result, "aws-iam-kms-decrypt-broad-scope");
+  ASSERT_NE(broad, nullptr);
+  EXPECT_EQ(broad->severity, model::Severity::kLow);
+  EXPECT_THAT(broad->resource_types,
+              ElementsAre("AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role"));
+  EXPECT_EQ(broad->violation.args["resources"], "account_or_region_wide_kms_keys");
+}
+
+// Boolean arguments: a literal true/false, or a reference to a bool parameter.
+TEST(LoadRuleTextTest, BoolArguments) {
+  const std::string managed =
+      Replace(Replace(kValidRule, "[AWS::IAM::Role, AWS::IAM::User]", "[AWS::IAM::Policy]"),
+              "policies: inline_policies", "policies: default_version");
+  LoadResult result = LoadRuleText(Replace(managed, "resources: every_kms_key",
+                                           "resources: every_kms_key\n    skip_aws_managed: yes"),
+                                   "t.yaml");
+  ASSERT_THAT(result.diagnostics, IsEmpty()) << ::testing::PrintToString(Positions(result));
+  ASSERT_THAT(result.rules, SizeIs(1));
+  EXPECT_EQ(result.rules[0].violation.args["skip_aws_managed"], true);
+  const ArgSpec* skip = nullptr;
+  for (const ArgSpec& arg : FindBuiltin("iam.allows")->args) {
+    if (arg.name == "skip_boundary_only") skip = &arg;
+  }
+  ASSERT_NE(skip, nullptr);
+  EXPECT_EQ(ResolveArg(result.rules[0], *skip), false) << "the operator's default, as a bool";
+
+  result = LoadRuleText(Replace(managed, "resources: every_kms_key",
+                                "resources: every_kms_key\n    skip_aws_managed: maybe"),
+                        "t.yaml");
+  EXPECT_THAT(result.rules, IsEmpty());
+  ASSERT_THAT(result.diagnostics, SizeIs(1));
+  EXPECT_EQ(result.diagnostics[0].location.line, 14);
+  EXPECT_THAT(result.diagnostics[0].message,
+              HasSubstr("argument \"skip_aws_managed\" must be true or false"));
+
+  const std::string with_params =
+      Replace(managed, "violation:",
+              "params:\n  skip:\n    type: bool\n    default: false\n  mode:\n    type: string\n"
+              "    default: fail\nviolation:");
+  result = LoadRuleText(Replace(with_params, "resources: every_kms_key",
+                                "resources: every_kms_key\n    skip_boundary_only: "
+                                "\"${params.skip}\""),
+                        "t.yaml");
+  ASSERT_THAT(result.diagnostics, IsEmpty()) << ::testing::PrintToString(Positions(result));
+  EXPECT_EQ(ResolveArg(result.rules[0], *skip), false);
+  result.rules[0].param_values["skip"] = true;
+  EXPECT_EQ(ResolveArg(result.rules[0], *skip), true);
+
+  result = LoadRuleText(Replace(with_params, "resources: every_kms_key",
+                                "resources: every_kms_key\n    skip_boundary_only: "
+                                "\"${params.mode}\""),
+                        "t.yaml");
+  ASSERT_THAT(result.diagnostics, SizeIs(1));
+  EXPECT_EQ(result.diagnostics[0].code, "rule_link_error");
+  EXPECT_THAT(result.diagnostics[0].message,
+              HasSubstr("needs a bool parameter, but \"mode\" is a string"));
+}
+
+// `policies` decides which resource types the rule may name.
+TEST(LoadRuleTextTest, PoliciesValueRestrictsResourceTypes) {
+  const LoadResult result = LoadRuleText(
+      Replace(kValidRule, "[AWS::IAM::Role, AWS::IAM::User]", "[AWS::IAM::Role, AWS::IAM::Policy]"),
+      "t.yaml");
+  EXPECT_THAT(result.rules, IsEmpty());
+  ASSERT_THAT(result.diagnostics, SizeIs(1));
+  EXPECT_EQ(result.diagnostics[0].code, "rule_link_error");
+  EXPECT_EQ(result.diagnostics[0].location.line, 11);
+  EXPECT_THAT(result.diagnostics[0].message,
+              HasSubstr("with policies: inline_policies cannot read resource type "
+                        "\"AWS::IAM::Policy\"; it reads: AWS::IAM::User, AWS::IAM::Group, "
+                        "AWS::IAM::Role"));
 }
 
 TEST(RuleSetTest, IndexesByResourceType) {
@@ -292,8 +383,12 @@ TEST(RuleSetTest, IndexesByResourceType) {
 
 TEST(ResolveArgTest, ParamReferencesFollowOverridesAndDefaultsApply) {
   LoadResult result = LoadBuiltinRules();
-  ASSERT_THAT(result.rules, SizeIs(1));
-  Rule& rule = result.rules[0];
+  Rule* found = nullptr;
+  for (Rule& r : result.rules) {
+    if (r.id == "aws-iam-inline-kms-decrypt-all-keys") found = &r;
+  }
+  ASSERT_NE(found, nullptr);
+  Rule& rule = *found;
   const BuiltinSpec* spec = FindBuiltin("iam.allows");
   ASSERT_NE(spec, nullptr);
   const ArgSpec* on_condition = nullptr;
