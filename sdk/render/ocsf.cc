@@ -9,7 +9,9 @@
 // - The rule is finding_info.analytic (type_id 1 "Rule"); the schema has no rule slot in
 //   metadata or compliance.
 // - resource_details has no account attribute: the account is cloud.account.uid. The evidence
-//   (policy statements) goes in resources[0].data, the resource's free-form "additional data".
+//   (policy statements) goes in resources[0].data, the resource's free-form "additional data",
+//   with the effective exposure (data.exposure, data.exposed_to) and the explanation lines
+//   (data.explanation): OCSF 1.5 has no attribute for either.
 #include <openssl/evp.h>
 
 #include <chrono>
@@ -20,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "sdk/render/render.h"
+#include "sdk/render/render_support.h"
 
 namespace kmsguard::render {
 
@@ -99,6 +102,9 @@ Json FindingJson(const model::Finding& f, const ProductInfo& product, std::int64
   for (const model::Evidence& e : f.evidence) evidence.push_back(EvidenceJson(e));
   resource["data"] = {{"evidence", std::move(evidence)}, {"conditional", f.conditional}};
   if (!f.sub_key.empty()) resource["data"]["sub_key"] = f.sub_key;
+  if (!f.exposure.empty()) resource["data"]["exposure"] = f.exposure;
+  if (!f.exposed_to.empty()) resource["data"]["exposed_to"] = f.exposed_to;
+  if (!f.explanation.empty()) resource["data"]["explanation"] = f.explanation;
 
   Json cloud = {{"provider", provider}};
   if (!f.account.empty()) {
@@ -170,11 +176,15 @@ std::string FindingUid(const model::Finding& f) {
 }
 
 std::string RenderOcsf(const std::vector<model::Finding>& findings, const ProductInfo& product) {
-  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
+  RenderOptions options;
+  options.product = product;
+  return RenderOcsf(findings, options);
+}
+
+std::string RenderOcsf(const std::vector<model::Finding>& findings, const RenderOptions& options) {
+  const std::int64_t time_ms = internal::EpochMillis(options.time);
   Json out = Json::array();
-  for (const model::Finding& f : findings) out.push_back(FindingJson(f, product, now_ms));
+  for (const model::Finding& f : findings) out.push_back(FindingJson(f, options.product, time_ms));
   // Invalid UTF-8 in user content is replaced rather than thrown on.
   return out.dump(2, ' ', false, Json::error_handler_t::replace);
 }

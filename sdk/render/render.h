@@ -1,7 +1,9 @@
 // Renderers: findings -> text. Pure functions; callers write the text where they want.
 #pragma once
 
+#include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sdk/model/finding.h"
@@ -14,13 +16,77 @@ struct ProductInfo {
   std::string version;
 };
 
-// A terminal table: severity, status, rule, principal, policy, what is granted; then counts.
-// PASS findings are left out of the table unless `show_pass`, but always counted.
+struct TableOptions {
+  bool show_pass = false;  // list PASS findings too (they are always counted)
+  bool explain = false;    // print each listed finding's explanation lines under it
+};
+
+// A terminal table: severity, status, rule, principal, policy, what is granted; under a FAIL or
+// WARNING, who holds the grant ("exposed: ..."); with `explain`, the finding's explanation lines;
+// then counts.
+std::string RenderTable(const std::vector<model::Finding>& findings,
+                        const model::ScanSummary& summary, const TableOptions& options);
 std::string RenderTable(const std::vector<model::Finding>& findings,
                         const model::ScanSummary& summary, bool show_pass = false);
 
+// Everything a renderer may need besides the findings and the summary.
+struct RenderOptions {
+  ProductInfo product;
+  // The scan time the output states (OCSF time, ASFF CreatedAt/UpdatedAt, SARIF invocation end,
+  // the JSON and HTML "generated" stamps). Set it to make output reproducible (tests, goldens).
+  std::chrono::system_clock::time_point time = std::chrono::system_clock::now();
+  TableOptions table;
+  // ASFF: the Security Hub region that imports the findings (ProductArn), also the Region of a
+  // resource that has none (IAM is global). `kmsguard scan` takes it from AWS_REGION.
+  std::string aws_region = "us-east-1";
+};
+
 // A JSON array of OCSF 1.5 Compliance Finding objects (class_uid 2003), one per finding.
 std::string RenderOcsf(const std::vector<model::Finding>& findings, const ProductInfo& product);
+std::string RenderOcsf(const std::vector<model::Finding>& findings, const RenderOptions& options);
+
+// kmsguard's own JSON: {"format", "generated_at", "tool", "findings": [...], "summary": {...}}.
+// Each finding object is the proto3 JSON mapping of kmsguard.plugin.v1.Finding with the proto's
+// field names (the model's, snake_case) and enum value names (SEVERITY_MEDIUM, STATUS_FAIL),
+// every field present, plus "uid" (FindingUid). docs/findings.md describes it.
+std::string RenderJson(const std::vector<model::Finding>& findings,
+                       const model::ScanSummary& summary, const RenderOptions& options);
+
+// JSON Lines for streaming: one finding object (as in RenderJson) per line, then one line
+// {"summary": {...}, "generated_at", "tool"}.
+std::string RenderJsonLines(const std::vector<model::Finding>& findings,
+                            const model::ScanSummary& summary, const RenderOptions& options);
+
+// A JSON array of AWS Security Finding Format (ASFF, SchemaVersion 2018-10-08) findings, ready
+// for Security Hub BatchImportFindings in batches of at most 100 (the caller splits the array).
+// Findings whose account is not a 12-digit AWS account id are left out: ASFF requires one.
+std::string RenderAsff(const std::vector<model::Finding>& findings, const RenderOptions& options);
+
+// A SARIF 2.1.0 log: one run, the rules in tool.driver.rules, FAIL and WARNING findings as results
+// (error, warning), ERROR findings as tool execution notifications; PASS findings are counted in
+// run.properties but not listed (code-scanning hosts would show them as alerts).
+std::string RenderSarif(const std::vector<model::Finding>& findings,
+                        const model::ScanSummary& summary, const RenderOptions& options);
+
+// One self-contained HTML page (inline CSS and JavaScript, no network): counts by status and
+// severity, account and rule; a sortable, filterable table; each finding's evidence and
+// remediation. All text is escaped.
+std::string RenderHtml(const std::vector<model::Finding>& findings,
+                       const model::ScanSummary& summary, const RenderOptions& options);
+
+// The output formats, registered in one table (render/registry.cc) that `kmsguard scan --format`
+// and its help text read.
+struct Renderer {
+  std::string_view name;         // "table", "json", ...
+  std::string_view description;  // one line
+  std::string (*render)(const std::vector<model::Finding>& findings,
+                        const model::ScanSummary& summary, const RenderOptions& options);
+};
+const std::vector<Renderer>& Renderers();
+// The renderer called `name`, or nullptr.
+const Renderer* FindRenderer(std::string_view name);
+// Every renderer's name, in registration order ("table" first: the default).
+std::vector<std::string> RendererNames();
 
 // A finding's stable identity: 32 hex digits (128 bits) of SHA-256 over rule id, provider,
 // partition, account, region, resource id and sub-key, each length-prefixed. The same finding gets

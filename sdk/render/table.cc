@@ -19,6 +19,12 @@ constexpr std::size_t kMaxCell = 48;  // principal names and ARNs can be long
 
 using Row = std::array<std::string, kColumns>;
 
+// A table row and the free lines printed under it (exposure, explanation).
+struct Line {
+  Row cells;
+  std::vector<std::string> below;
+};
+
 // One line per cell; cut to kMaxCell unless it is the last column, which nothing follows.
 std::string Cut(std::string text, bool last_column) {
   std::replace(text.begin(), text.end(), '\n', ' ');
@@ -48,7 +54,14 @@ std::string Granted(const model::Evidence& e) {
   return out;
 }
 
-void AddRows(const model::Finding& f, std::vector<Row>* rows) {
+// A managed policy's evidence names it by ARN; the table shows the part after "policy/".
+std::string PolicyCell(const std::string& policy_name) {
+  if (policy_name.rfind("arn:", 0) != 0) return policy_name;
+  const std::size_t slash = policy_name.rfind('/');
+  return slash == std::string::npos ? policy_name : policy_name.substr(slash + 1);
+}
+
+void AddRows(const model::Finding& f, const TableOptions& options, std::vector<Line>* rows) {
   const std::string status =
       std::string(model::StatusName(f.status)) + (f.conditional ? " (conditional)" : "");
   const Row base = {
@@ -58,9 +71,9 @@ void AddRows(const model::Finding& f, std::vector<Row>* rows) {
     for (const model::Evidence& e : f.evidence) {
       if (e.effect != "Allow") continue;
       Row row = base;
-      row[4] = e.policy_name;
+      row[4] = PolicyCell(e.policy_name);
       row[5] = Granted(e);
-      rows->push_back(row);
+      rows->push_back({row, {}});
       any = true;
     }
   }
@@ -68,11 +81,16 @@ void AddRows(const model::Finding& f, std::vector<Row>* rows) {
     Row row = base;
     std::vector<std::string> broken;
     for (const model::Evidence& e : f.evidence) {
-      if (e.statement_index < 0) broken.push_back(e.policy_name);
+      if (e.statement_index < 0) broken.push_back(PolicyCell(e.policy_name));
     }
     if (!broken.empty()) row[4] = absl::StrJoin(broken, ", ");
     row[5] = f.message;
-    rows->push_back(row);
+    rows->push_back({row, {}});
+  }
+  std::vector<std::string>& below = rows->back().below;
+  if (!f.exposure.empty()) below.push_back(absl::StrCat("  exposed: ", f.exposure));
+  if (options.explain) {
+    for (const std::string& line : f.explanation) below.push_back(absl::StrCat("  why: ", line));
   }
 }
 
@@ -80,7 +98,15 @@ void AddRows(const model::Finding& f, std::vector<Row>* rows) {
 
 std::string RenderTable(const std::vector<model::Finding>& findings,
                         const model::ScanSummary& summary, bool show_pass) {
-  std::vector<Row> rows = {{"SEVERITY", "STATUS", "RULE", "PRINCIPAL", "POLICY", "GRANTED"}};
+  TableOptions options;
+  options.show_pass = show_pass;
+  return RenderTable(findings, summary, options);
+}
+
+std::string RenderTable(const std::vector<model::Finding>& findings,
+                        const model::ScanSummary& summary, const TableOptions& options) {
+  const bool show_pass = options.show_pass;
+  std::vector<Line> rows = {{{"SEVERITY", "STATUS", "RULE", "PRINCIPAL", "POLICY", "GRANTED"}, {}}};
   // Worst first, then by principal, so the table reads from what needs action.
   std::vector<const model::Finding*> order;
   for (const model::Finding& f : findings) order.push_back(&f);
@@ -107,24 +133,29 @@ std::string RenderTable(const std::vector<model::Finding>& findings,
   std::array<int, 4> counts = {0, 0, 0, 0};
   for (const model::Finding* f : order) {
     ++counts[static_cast<int>(f->status)];
-    if (f->status != model::Status::kPass || show_pass) AddRows(*f, &rows);
+    if (f->status != model::Status::kPass || show_pass) AddRows(*f, options, &rows);
   }
 
   std::array<std::size_t, kColumns> width{};
-  for (Row& row : rows) {
+  for (Line& line : rows) {
+    Row& row = line.cells;
     for (std::size_t c = 0; c < kColumns; ++c) {
       row[c] = Cut(row[c], c + 1 == kColumns);
       width[c] = std::max(width[c], row[c].size());
     }
   }
   std::string out;
-  for (const Row& row : rows) {
-    std::string line;
+  for (const Line& line : rows) {
+    std::string text;
     for (std::size_t c = 0; c < kColumns; ++c) {
-      line += row[c];
-      if (c + 1 < kColumns) line.append(width[c] - row[c].size() + 2, ' ');
+      text += line.cells[c];
+      if (c + 1 < kColumns) text.append(width[c] - line.cells[c].size() + 2, ' ');
     }
-    absl::StrAppend(&out, absl::StripTrailingAsciiWhitespace(line), "\n");
+    absl::StrAppend(&out, absl::StripTrailingAsciiWhitespace(text), "\n");
+    for (std::string below : line.below) {
+      std::replace(below.begin(), below.end(), '\n', ' ');
+      absl::StrAppend(&out, below, "\n");
+    }
   }
   if (rows.size() == 1) out += "(no findings to show)\n";
   absl::StrAppend(&out, "\n", findings.size(), " findings: ", counts[2], " FAIL, ", counts[3],

@@ -259,7 +259,11 @@ TEST(RenderOcsfTest, OutputConformsToTheOcsf150Definitions) {
   OcsfSchemaChecker checker(Json::parse(in));
   model::Finding error = FailFinding();
   error.status = model::Status::kError;
-  for (const Json& event : Render({FailFinding(), PassFinding(), error})) {
+  model::Finding exposed = FailFinding();
+  exposed.exposed_to = {"user/alice", "user/bob"};
+  exposed.exposure = "inherited by 2 member users: alice, bob";
+  exposed.explanation = {"inline policy \"kms-all\": kms:Decrypt granted: ..."};
+  for (const Json& event : Render({FailFinding(), PassFinding(), error, exposed})) {
     EXPECT_THAT(checker.CheckEvent(event), ::testing::IsEmpty()) << event.dump(2);
   }
   // The checker itself catches mistakes.
@@ -268,6 +272,52 @@ TEST(RenderOcsfTest, OutputConformsToTheOcsf150Definitions) {
   bad["resources"][0]["account"] = "x";
   bad.erase("cloud");
   EXPECT_THAT(checker.CheckEvent(bad), SizeIs(3));
+}
+
+TEST(RenderOcsfTest, ExposureAndExplanationGoInResourceData) {
+  model::Finding f = FailFinding();
+  f.exposed_to = {"user/alice", "user/bob"};
+  f.exposure = "inherited by 2 member users: alice, bob";
+  f.explanation = {"line one", "line two"};
+  const Json data = Render({f, PassFinding()})[0]["resources"][0]["data"];
+  EXPECT_EQ(data["exposed_to"], Json({"user/alice", "user/bob"}));
+  EXPECT_EQ(data["exposure"], "inherited by 2 member users: alice, bob");
+  EXPECT_EQ(data["explanation"], Json({"line one", "line two"}));
+  const Json pass = Render({PassFinding()})[0]["resources"][0]["data"];
+  EXPECT_FALSE(pass.contains("exposure"));
+  EXPECT_FALSE(pass.contains("exposed_to"));
+  EXPECT_FALSE(pass.contains("explanation"));
+}
+
+TEST(RenderTableTest, ExposureUnderTheFindingAndExplanationWhenAsked) {
+  model::Finding f = FailFinding();
+  f.exposure = "assumable by service ec2.amazonaws.com";
+  f.explanation = {"inline policy \"kms-all\": kms:Decrypt granted: because", "second\nline"};
+  model::Finding managed = FailFinding();
+  managed.resource_type = "AWS::IAM::Policy";
+  managed.resource_name = "Shared";
+  managed.evidence[0].policy_name = "arn:aws:iam::111122223333:policy/team/Shared";
+  model::ScanSummary summary;
+  std::string table = RenderTable({f, managed}, summary);
+  EXPECT_THAT(table, HasSubstr("(stmt 0 \"Broad\")\n  exposed: assumable by service "
+                               "ec2.amazonaws.com\n"));
+  EXPECT_THAT(table, Not(HasSubstr("why:")));
+  // A managed policy's row names it, not its whole ARN.
+  EXPECT_THAT(table, MatchesRegex("(.|\n)*policy/Shared +Shared +kms:Decrypt(.|\n)*"));
+
+  TableOptions options;
+  options.explain = true;
+  table = RenderTable({f}, summary, options);
+  EXPECT_THAT(table, HasSubstr("  exposed: assumable by service ec2.amazonaws.com\n"
+                               "  why: inline policy \"kms-all\": kms:Decrypt granted: because\n"
+                               "  why: second line\n"));
+  // PASS findings and their explanations only with show_pass.
+  model::Finding pass = PassFinding();
+  pass.explanation = {"nothing granted"};
+  EXPECT_THAT(RenderTable({pass}, summary, options), Not(HasSubstr("nothing granted")));
+  options.show_pass = true;
+  EXPECT_THAT(RenderTable({pass}, summary, options), HasSubstr("user/ok"));
+  EXPECT_THAT(RenderTable({pass}, summary, options), HasSubstr("  why: nothing granted\n"));
 }
 
 TEST(RenderTableTest, ShowsGrantsAndCounts) {

@@ -1,0 +1,374 @@
+#include "sdk/remediation/specific_remediation.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+
+namespace kmsguard::remediation {
+
+namespace {
+
+using OrderedJson = nlohmann::ordered_json;
+
+// "AWS::IAM::Role" -> "role": the word the AWS CLI (put-role-policy, --role-name) and Terraform
+// (aws_iam_role_policy, role = ...) use.
+std::string Kind(const model::Resource& resource) {
+  const std::size_t colons = resource.type.rfind("::");
+  return absl::AsciiStrToLower(colons == std::string::npos ? resource.type
+                                                           : resource.type.substr(colons + 2));
+}
+
+bool IsIdentifier(std::string_view text) {
+  if (text.empty() || !(absl::ascii_isalpha(text[0]) || text[0] == '_')) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
+
+std::string HclString(std::string_view text) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '$':
+      case '%':
+        // "${" and "%{" start a template sequence; doubling the first character escapes it.
+        out += c;
+        if (i + 1 < text.size() && text[i + 1] == '{') out += c;
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += absl::StrFormat("\\u%04x", static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// A resource name Terraform accepts: letters, digits, '_' and '-', not starting with a digit.
+std::string TerraformName(std::string_view principal, std::string_view policy) {
+  std::string out;
+  for (char c : std::string(principal) + "_" + std::string(policy)) {
+    out += absl::ascii_isalnum(static_cast<unsigned char>(c)) ? absl::ascii_tolower(c) : '_';
+  }
+  if (out.empty() || absl::ascii_isdigit(out[0])) out = "p_" + out;
+  return out;
+}
+
+// "KMS.2" when the finding names controls; what a Condition would not clear.
+std::string Controls(const std::vector<model::ComplianceRef>& compliance) {
+  std::vector<std::string> controls;
+  for (const model::ComplianceRef& ref : compliance) {
+    if (!ref.control.empty()) controls.push_back(ref.control);
+  }
+  return controls.empty() ? "this finding" : absl::StrJoin(controls, ", ");
+}
+
+// Blocked actions across the fixes, first-seen order.
+std::vector<std::string> ScopedActions(const std::vector<PolicyFix>& fixes) {
+  std::vector<std::string> out;
+  for (const PolicyFix& fix : fixes) {
+    if (!fix.replacement.ok()) continue;
+    for (const std::string& action : fix.replacement->actions) {
+      if (std::find(out.begin(), out.end(), action) == out.end()) out.push_back(action);
+    }
+  }
+  return out;
+}
+
+bool IsManaged(const model::Resource& resource) {
+  return resource.type == model::kIamManagedPolicy;
+}
+
+bool IsAwsManaged(const model::Resource& resource) {
+  const nlohmann::json& doc = resource.document;
+  if (!IsManaged(resource) || !doc.is_object()) return false;
+  const auto flag = doc.find("aws_managed");
+  return flag != doc.end() && flag->is_boolean() && flag->get<bool>();
+}
+
+// `inline policy "x" of role r` or `managed policy m`.
+std::string PolicyLabel(const model::Resource& resource, const std::string& policy_name) {
+  if (IsManaged(resource)) return absl::StrCat("Managed policy \"", policy_name, "\"");
+  return absl::StrCat("Inline policy \"", policy_name, "\" of ", Kind(resource), " ",
+                      resource.name);
+}
+
+std::string Console(const model::Resource& resource, const std::vector<PolicyFix>& fixes,
+                    const std::vector<model::ComplianceRef>& compliance) {
+  std::string out = absl::StrCat("Generated least-privilege replacement for ",
+                                 IsManaged(resource) ? "managed policy" : Kind(resource), " ",
+                                 resource.name, ":");
+  bool placeholder = false;
+  for (const PolicyFix& fix : fixes) {
+    const std::string label = PolicyLabel(resource, fix.policy_name);
+    if (!fix.replacement.ok()) {
+      absl::StrAppend(&out, "\n- ", label, ": no replacement could be generated (",
+                      fix.replacement.status().message(), "); edit it as described above.");
+      continue;
+    }
+    const PolicyReplacement& r = *fix.replacement;
+    placeholder |= r.uses_placeholder;
+    absl::StrAppend(&out, "\n- ", label, ": ", absl::StrJoin(r.changes, " "));
+    if (IsAwsManaged(resource)) {
+      absl::StrAppend(&out,
+                      " AWS managed policies cannot be edited: create a customer managed policy "
+                      "with the corrected document (the AWS CLI command) and attach it instead.");
+    } else {
+      absl::StrAppend(&out,
+                      " In the JSON editor, replace the whole document with the corrected one "
+                      "(the --policy-document of the AWS CLI command).");
+    }
+    for (const std::string& note : r.notes) absl::StrAppend(&out, "\n  Note: ", note);
+  }
+  if (placeholder) {
+    absl::StrAppend(&out, "\n- Replace REGION, ACCOUNT and KEY_ID in ",
+                    KeyPlaceholder(resource.partition),
+                    " with the key the principal decrypts with (list one ARN per key). If it "
+                    "needs no decryption at all, delete the new statement instead.");
+  }
+  absl::StrAppend(&out, "\n- Adding a Condition (e.g. kms:ViaService) instead does not clear ",
+                  Controls(compliance),
+                  ": the control does not take conditions into account. Scope the Resource.");
+  return out;
+}
+
+std::string Cli(const model::Resource& resource, const std::vector<PolicyFix>& fixes) {
+  const std::string kind = Kind(resource);
+  std::string out;
+  for (const PolicyFix& fix : fixes) {
+    if (!out.empty()) out += "\n";
+    const std::string label = PolicyLabel(resource, fix.policy_name);
+    const std::string target =
+        IsManaged(resource)
+            ? absl::StrCat("--policy-arn ", ShellQuote(resource.id))
+            : absl::StrCat("--", kind, "-name ", ShellQuote(resource.name), " --policy-name ",
+                           ShellQuote(fix.policy_name));
+    if (!fix.replacement.ok()) {
+      absl::StrAppend(&out, "# ", label, ": no replacement generated (",
+                      fix.replacement.status().message(), "); edit it by hand (below).\n");
+    } else {
+      const PolicyReplacement& r = *fix.replacement;
+      absl::StrAppend(&out, "# ", label, ", corrected: ", absl::StrJoin(r.actions, ", "),
+                      " only on ", absl::StrJoin(r.key_arns, ", "),
+                      r.uses_placeholder ? " (replace the placeholder first)" : "", ".\n");
+      const std::string document = ShellQuote(r.document.dump());
+      if (IsAwsManaged(resource)) {
+        absl::StrAppend(&out, "aws iam create-policy --policy-name ",
+                        ShellQuote(fix.policy_name + "-kms-scoped"),
+                        " \\\n  --policy-document ", document,
+                        "\n# Then attach it in place of ", resource.id, ".\n");
+        continue;
+      }
+      if (IsManaged(resource)) {
+        absl::StrAppend(&out, "# A policy keeps at most 5 versions: delete an old non-default one "
+                              "first if it has 5.\n");
+        absl::StrAppend(&out, "aws iam create-policy-version ", target,
+                        " --set-as-default \\\n  --policy-document ", document, "\n");
+      } else {
+        absl::StrAppend(&out, "aws iam put-", kind, "-policy ", target,
+                        " \\\n  --policy-document ", document, "\n");
+      }
+    }
+    if (IsManaged(resource)) {
+      if (IsAwsManaged(resource)) continue;
+      absl::StrAppend(&out,
+                      "# Or, if nothing needs it: detach it from every user, group and role "
+                      "(aws iam list-entities-for-policy ",
+                      target, "), delete its other versions, then:\naws iam delete-policy ",
+                      target, "\n");
+    } else {
+      absl::StrAppend(&out, "# Or, if the ", kind, " needs nothing this policy allows:\n",
+                      "aws iam delete-", kind, "-policy ", target, "\n");
+    }
+  }
+  return out;
+}
+
+std::string Terraform(const model::Resource& resource, const std::vector<PolicyFix>& fixes) {
+  const std::string kind = Kind(resource);
+  std::string out;
+  for (const PolicyFix& fix : fixes) {
+    if (!fix.replacement.ok()) continue;
+    const PolicyReplacement& r = *fix.replacement;
+    absl::StrAppend(&out, out.empty() ? "" : "\n", "# ", PolicyLabel(resource, fix.policy_name),
+                    ", corrected", r.uses_placeholder ? " (replace the placeholder key ARN)" : "",
+                    ":\n");
+    if (IsManaged(resource)) {
+      const std::string name = IsAwsManaged(resource) ? fix.policy_name + "-kms-scoped"
+                                                      : fix.policy_name;
+      absl::StrAppend(&out, "resource \"aws_iam_policy\" \"", TerraformName("policy", name),
+                      "\" {\n  name   = ", HclString(name), "\n  policy = jsonencode(",
+                      HclExpression(r.document, 2), ")\n}\n");
+      continue;
+    }
+    absl::StrAppend(&out, "resource \"aws_iam_", kind, "_policy\" \"",
+                    TerraformName(resource.name, fix.policy_name), "\" {\n",
+                    "  name   = ", HclString(fix.policy_name), "\n", "  ", kind,
+                    std::string(kind.size() < 6 ? 6 - kind.size() : 0, ' '), " = ",
+                    HclString(resource.name), "\n", "  policy = jsonencode(",
+                    HclExpression(r.document, 2), ")\n}\n");
+  }
+  const std::vector<std::string> actions = ScopedActions(fixes);
+  if (actions.empty()) return out;
+  if (IsManaged(resource)) {
+    absl::StrAppend(&out,
+                    "# To grant through key policies instead, name the users and roles this "
+                    "policy is attached to as Principals there.\n");
+    return out;
+  }
+  if (kind == "group") {
+    absl::StrAppend(&out,
+                    "# To grant through key policies instead: an IAM group cannot be the "
+                    "Principal of a key policy; name its member users or a role there.\n");
+    return out;
+  }
+  // "ec2-app-server" -> "AllowEc2AppServerDecrypt": a Sid takes letters and digits only.
+  std::string sid = "Allow";
+  bool upper = true;
+  for (char c : resource.name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+      upper = true;
+      continue;
+    }
+    sid += upper ? absl::ascii_toupper(static_cast<unsigned char>(c)) : c;
+    upper = false;
+  }
+  OrderedJson statement = {{"Sid", sid + "Decrypt"},
+                           {"Effect", "Allow"},
+                           {"Principal", {{"AWS", resource.id}}},
+                           {"Action", actions},
+                           {"Resource", "*"}};
+  std::string hcl = HclExpression(statement, 0);
+  absl::StrReplaceAll({{"\n", "\n#   "}}, &hcl);
+  absl::StrAppend(&out,
+                  "# Or grant it in the key policy of each key the principal uses (the policy of "
+                  "its aws_kms_key;\n# there, Resource \"*\" means that key) and drop it from "
+                  "the identity policy:\n#   ",
+                  hcl, "\n");
+  return out;
+}
+
+// Prepends `generated` to `rule_text` (which stays as the by-hand route under `heading`).
+std::string Before(std::string generated, const std::string& rule_text, const char* heading) {
+  if (rule_text.empty()) return generated;
+  return absl::StrCat(generated, "\n", heading, "\n", rule_text);
+}
+
+}  // namespace
+
+std::string ShellQuote(std::string_view text) {
+  return absl::StrCat("'", absl::StrReplaceAll(std::string(text), {{"'", "'\\''"}}), "'");
+}
+
+std::string HclExpression(const OrderedJson& value, int indent) {
+  const std::string pad(static_cast<std::size_t>(indent), ' ');
+  if (value.is_string()) return HclString(value.get_ref<const std::string&>());
+  if (value.is_object()) {
+    if (value.empty()) return "{}";
+    if (value.size() == 1 && !value.begin()->is_structured()) {
+      const std::string one_line =
+          absl::StrCat("{ ", IsIdentifier(value.begin().key()) ? value.begin().key()
+                                                               : HclString(value.begin().key()),
+                       " = ", HclExpression(value.begin().value(), indent + 2), " }");
+      if (one_line.size() + static_cast<std::size_t>(indent) <= 96) return one_line;
+    }
+    std::string out = "{\n";
+    for (const auto& [key, item] : value.items()) {
+      absl::StrAppend(&out, pad, "  ", IsIdentifier(key) ? key : HclString(key), " = ",
+                      HclExpression(item, indent + 2), "\n");
+    }
+    return out + pad + "}";
+  }
+  if (value.is_array()) {
+    if (value.empty()) return "[]";
+    const bool flat = std::none_of(value.begin(), value.end(), [](const OrderedJson& item) {
+      return item.is_structured();
+    });
+    std::vector<std::string> items;
+    for (const OrderedJson& item : value) items.push_back(HclExpression(item, indent + 2));
+    const std::string one_line = absl::StrCat("[", absl::StrJoin(items, ", "), "]");
+    if (flat && one_line.size() + static_cast<std::size_t>(indent) <= 96) return one_line;
+    std::string out = "[\n";
+    for (const std::string& item : items) absl::StrAppend(&out, pad, "  ", item, ",\n");
+    return out + pad + "]";
+  }
+  return value.dump();  // numbers, booleans and null are written the same in HCL
+}
+
+std::vector<PolicyFix> FixPolicies(const model::Resource& resource,
+                                   const std::vector<std::string>& policy_names,
+                                   const iam::GrantQuery& query) {
+  std::vector<PolicyFix> fixes;
+  const nlohmann::json& document = resource.document;
+  if (!document.is_object()) return fixes;
+  if (IsManaged(resource)) {
+    if (!document.contains("document")) return fixes;
+    for (const std::string& name : policy_names) {
+      fixes.push_back({name, ReplaceBroadGrant(document["document"], query)});
+    }
+    return fixes;
+  }
+  if (!document.contains("inline_policies") || !document["inline_policies"].is_array()) {
+    return fixes;
+  }
+  const nlohmann::json& policies = document["inline_policies"];
+  // Keys any inline policy names: the keys the snapshot shows the principal uses.
+  std::vector<std::string> keys;
+  for (const nlohmann::json& entry : policies) {
+    if (!entry.is_object() || !entry.contains("document")) continue;
+    for (std::string& key : NamedKeyArns(entry["document"], query.partition)) {
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+    }
+  }
+  for (const std::string& name : policy_names) {
+    PolicyFix fix{name, absl::NotFoundError("no inline policy of that name")};
+    for (const nlohmann::json& entry : policies) {
+      if (entry.is_object() && entry.value("name", nlohmann::json()) == name &&
+          entry.contains("document")) {
+        fix.replacement = ReplaceBroadGrant(entry["document"], query, keys);
+        break;
+      }
+    }
+    fixes.push_back(std::move(fix));
+  }
+  return fixes;
+}
+
+void AddSpecificRemediation(const model::Resource& resource, const std::vector<PolicyFix>& fixes,
+                            const std::vector<model::ComplianceRef>& compliance,
+                            model::Remediation* remediation) {
+  if (fixes.empty()) return;
+  const std::string console = Console(resource, fixes, compliance);
+  remediation->console =
+      remediation->console.empty() ? console : absl::StrCat(remediation->console, "\n\n", console);
+  remediation->cli = Before(Cli(resource, fixes), remediation->cli,
+                            "# By hand, from the current document (if it changed since the "
+                            "snapshot):");
+  remediation->terraform =
+      Before(Terraform(resource, fixes), remediation->terraform, "# The rule's general form:");
+}
+
+}  // namespace kmsguard::remediation

@@ -1,0 +1,206 @@
+// AWS Security Finding Format (ASFF), as the AwsSecurityFinding shape of the Security Hub API
+// model (botocore securityhub/2018-10-26/service-2.json) defines it. All 12 attributes the user
+// guide lists as required are written (the API model's 10, plus Severity and Types), and the
+// finding provider's own Severity and Types also go in FindingProviderFields, which is where
+// BatchImportFindings takes a provider's updates of them from.
+//
+// Mapping choices (docs/findings.md):
+// - Id is the finding uid; ProductArn is the account's default product
+//   (arn:PARTITION:securityhub:REGION:ACCOUNT:product/ACCOUNT/default), REGION the importing region.
+// - Severity: FAIL and WARNING carry the rule's severity; PASS and ERROR are INFORMATIONAL, as
+//   Security Hub's own control findings are when they pass or cannot be evaluated. Original is
+//   always the rule's severity.
+// - Compliance.Status: PASS PASSED, WARNING WARNING, FAIL FAILED, ERROR NOT_AVAILABLE (with a
+//   StatusReasons entry saying why).
+// - Workflow.Status: NEW, except RESOLVED for PASS; Security Hub keeps the customer's workflow
+//   state of an existing finding (BatchImportFindings cannot change it).
+// - Text fields are cut to the documented limits (Title 256, Description 1024,
+//   Recommendation.Text 512, ProductFields values 2048 characters).
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "nlohmann/json.hpp"
+#include "sdk/model/resource.h"
+#include "sdk/render/render.h"
+#include "sdk/render/render_support.h"
+
+namespace kmsguard::render {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr std::size_t kTitleMax = 256;
+constexpr std::size_t kDescriptionMax = 1024;
+constexpr std::size_t kRecommendationMax = 512;
+constexpr std::size_t kFieldValueMax = 2048;
+constexpr std::size_t kFieldsMax = 50;
+constexpr char kFsbp[] = "AWS Foundational Security Best Practices";
+
+bool IsAccountId(const std::string& account) {
+  return account.size() == 12 &&
+         std::all_of(account.begin(), account.end(), [](char c) { return absl::ascii_isdigit(c); });
+}
+
+std::string SeverityLabel(model::Severity severity) {
+  return absl::AsciiStrToUpper(std::string(model::SeverityName(severity)));
+}
+
+std::string ComplianceStatus(model::Status status) {
+  switch (status) {
+    case model::Status::kPass:
+      return "PASSED";
+    case model::Status::kWarning:
+      return "WARNING";
+    case model::Status::kFail:
+      return "FAILED";
+    case model::Status::kError:
+      break;
+  }
+  return "NOT_AVAILABLE";
+}
+
+// The ASFF resource type of a CloudFormation type name; "Other" for types ASFF does not name.
+std::string ResourceType(const std::string& type) {
+  if (type == model::kIamRole) return "AwsIamRole";
+  if (type == model::kIamUser) return "AwsIamUser";
+  if (type == model::kIamGroup) return "AwsIamGroup";
+  if (type == model::kIamManagedPolicy) return "AwsIamPolicy";
+  return "Other";
+}
+
+// Resources[].Details: the type's own details object with the name and the policies concerned.
+Json ResourceDetails(const model::Finding& f) {
+  Json policies = Json::array();
+  const std::vector<std::string> names = internal::PolicyNames(f);
+  if (f.resource_type == model::kIamRole) {
+    for (const std::string& name : names) policies.push_back({{"PolicyName", name}});
+    Json details = {{"RoleName", f.resource_name}};
+    if (!policies.empty()) details["RolePolicyList"] = std::move(policies);
+    return {{"AwsIamRole", std::move(details)}};
+  }
+  if (f.resource_type == model::kIamUser) {
+    for (const std::string& name : names) policies.push_back({{"PolicyName", name}});
+    Json details = {{"UserName", f.resource_name}};
+    if (!policies.empty()) details["UserPolicyList"] = std::move(policies);
+    return {{"AwsIamUser", std::move(details)}};
+  }
+  if (f.resource_type == model::kIamGroup) {
+    for (const std::string& name : names) policies.push_back({{"PolicyName", name}});
+    Json details = {{"GroupName", f.resource_name}};
+    if (!policies.empty()) details["GroupPolicyList"] = std::move(policies);
+    return {{"AwsIamGroup", std::move(details)}};
+  }
+  if (f.resource_type == model::kIamManagedPolicy) {
+    return {{"AwsIamPolicy", {{"PolicyName", f.resource_name}}}};
+  }
+  return {{"Other", {{"Type", internal::Truncate(f.resource_type, kFieldValueMax)}}}};
+}
+
+// kmsguard's own fields, within the FieldMap limits (50 pairs, values of 2048 characters).
+Json ProductFields(const model::Finding& f) {
+  Json fields = Json::object();
+  const auto add = [&fields](std::string key, const std::string& value) {
+    if (value.empty() || fields.size() >= kFieldsMax) return;
+    fields[std::move(key)] = internal::Truncate(value, kFieldValueMax);
+  };
+  add("kmsguard/RuleId", f.rule_id);
+  add("kmsguard/RuleVersion", f.rule_version);
+  add("kmsguard/Status", std::string(model::StatusName(f.status)));
+  add("kmsguard/FindingUid", FindingUid(f));
+  add("kmsguard/SubKey", f.sub_key);
+  add("kmsguard/Conditional", f.conditional ? "true" : "");
+  add("kmsguard/Exposure", f.exposure);
+  for (std::size_t i = 0; i < f.evidence.size(); ++i) {
+    add(absl::StrCat("kmsguard/Evidence/", i), internal::EvidenceLine(f.evidence[i]));
+  }
+  return fields;
+}
+
+Json FindingJson(const model::Finding& f, const RenderOptions& options,
+                 const std::string& timestamp) {
+  const std::string partition = f.partition.empty() ? "aws" : f.partition;
+  const std::string region = f.region.empty() || f.region == "global" ? options.aws_region
+                                                                      : f.region;
+  const bool actionable = f.status == model::Status::kFail || f.status == model::Status::kWarning;
+  const Json severity = {
+      {"Label", actionable ? SeverityLabel(f.severity) : std::string("INFORMATIONAL")},
+      {"Original", SeverityLabel(f.severity)}};
+  const Json types = Json::array({"Software and Configuration Checks/AWS Security Best Practices"});
+
+  Json out = {
+      {"SchemaVersion", "2018-10-08"},
+      {"Id", FindingUid(f)},
+      {"ProductArn", absl::StrCat("arn:", partition, ":securityhub:", options.aws_region, ":",
+                                  f.account, ":product/", f.account, "/default")},
+      {"ProductName", options.product.name},
+      {"CompanyName", options.product.name},
+      {"GeneratorId", f.rule_id},
+      {"AwsAccountId", f.account},
+      {"Types", types},
+      {"FirstObservedAt", timestamp},
+      {"LastObservedAt", timestamp},
+      {"CreatedAt", timestamp},
+      {"UpdatedAt", timestamp},
+      {"Severity", severity},
+      {"Title", internal::Truncate(f.title.empty() ? f.rule_id : f.title, kTitleMax)},
+      {"Description", internal::Truncate(f.message.empty() ? f.title : f.message,
+                                         kDescriptionMax)},
+  };
+  Json recommendation = Json::object();
+  if (!f.remediation.summary.empty()) {
+    recommendation["Text"] = internal::Truncate(f.remediation.summary, kRecommendationMax);
+  }
+  if (const std::string url = internal::FirstControlUrl(f.compliance); !url.empty()) {
+    recommendation["Url"] = url;
+  }
+  if (!recommendation.empty()) out["Remediation"] = {{"Recommendation", std::move(recommendation)}};
+  out["ProductFields"] = ProductFields(f);
+  Json resource = {{"Type", ResourceType(f.resource_type)},
+                   {"Id", f.resource_id},
+                   {"Partition", partition},
+                   {"Region", region}};
+  if (!f.resource_name.empty()) resource["Details"] = ResourceDetails(f);
+  out["Resources"] = Json::array({std::move(resource)});
+
+  Json compliance = {{"Status", ComplianceStatus(f.status)}};
+  Json requirements = Json::array();
+  Json standards = Json::array();
+  for (const model::ComplianceRef& ref : f.compliance) {
+    requirements.push_back(absl::StrCat(ref.standard, " ", ref.control));
+    if (ref.standard == kFsbp && !compliance.contains("SecurityControlId")) {
+      compliance["SecurityControlId"] = ref.control;
+      standards.push_back(
+          {{"StandardsId", "standards/aws-foundational-security-best-practices/v/1.0.0"}});
+    }
+  }
+  if (!requirements.empty()) compliance["RelatedRequirements"] = std::move(requirements);
+  if (!standards.empty()) compliance["AssociatedStandards"] = std::move(standards);
+  if (f.status == model::Status::kError) {
+    compliance["StatusReasons"] = Json::array(
+        {{{"ReasonCode", "KMSGUARD_EVALUATION_ERROR"},
+          {"Description", internal::Truncate(f.message, kDescriptionMax)}}});
+  }
+  out["Compliance"] = std::move(compliance);
+  out["FindingProviderFields"] = {{"Severity", severity}, {"Types", types}};
+  out["RecordState"] = "ACTIVE";
+  out["Workflow"] = {{"Status", f.status == model::Status::kPass ? "RESOLVED" : "NEW"}};
+  return out;
+}
+
+}  // namespace
+
+std::string RenderAsff(const std::vector<model::Finding>& findings, const RenderOptions& options) {
+  const std::string timestamp = internal::Iso8601(options.time);
+  Json out = Json::array();
+  for (const model::Finding& f : findings) {
+    if (!IsAccountId(f.account)) continue;
+    out.push_back(FindingJson(f, options, timestamp));
+  }
+  return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace kmsguard::render

@@ -1,0 +1,135 @@
+// kmsguard's own JSON and JSON Lines. A finding object is the proto3 JSON mapping of
+// kmsguard.plugin.v1.Finding (proto field names, enum value names), so any protobuf JSON parser
+// reads it as that message (ignoring "uid", which the proto does not carry); every field is
+// written, defaults included, so consumers need not know proto3's default rules.
+#include <string>
+
+#include "nlohmann/json.hpp"
+#include "sdk/render/render.h"
+#include "sdk/render/render_support.h"
+
+namespace kmsguard::render {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr char kFormat[] = "kmsguard.findings.v1";
+
+std::string SeverityEnum(model::Severity severity) {
+  constexpr std::string_view kNames[] = {"SEVERITY_INFORMATIONAL", "SEVERITY_LOW",
+                                         "SEVERITY_MEDIUM", "SEVERITY_HIGH", "SEVERITY_CRITICAL"};
+  return std::string(kNames[static_cast<int>(severity)]);
+}
+
+std::string StatusEnum(model::Status status) {
+  return "STATUS_" + std::string(model::StatusName(status));
+}
+
+Json EvidenceJson(const model::Evidence& e) {
+  return {{"policy_name", e.policy_name},
+          {"statement_index", e.statement_index},
+          {"sid", e.sid},
+          {"effect", e.effect},
+          {"actions", e.actions},
+          {"action_patterns", e.action_patterns},
+          {"not_action", e.not_action},
+          {"resource_patterns", e.resource_patterns},
+          {"not_resource", e.not_resource},
+          {"condition_keys", e.condition_keys},
+          {"note", e.note}};
+}
+
+Json FindingJson(const model::Finding& f) {
+  Json compliance = Json::array();
+  for (const model::ComplianceRef& ref : f.compliance) {
+    compliance.push_back({{"standard", ref.standard}, {"control", ref.control}});
+  }
+  Json evidence = Json::array();
+  for (const model::Evidence& e : f.evidence) evidence.push_back(EvidenceJson(e));
+  return {
+      {"uid", FindingUid(f)},
+      {"rule_id", f.rule_id},
+      {"rule_version", f.rule_version},
+      {"title", f.title},
+      {"severity", SeverityEnum(f.severity)},
+      {"status", StatusEnum(f.status)},
+      {"resource_id", f.resource_id},
+      {"resource_type", f.resource_type},
+      {"resource_name", f.resource_name},
+      {"provider", f.provider},
+      {"partition", f.partition},
+      {"account", f.account},
+      {"region", f.region},
+      {"sub_key", f.sub_key},
+      {"message", f.message},
+      {"remediation",
+       {{"summary", f.remediation.summary},
+        {"console", f.remediation.console},
+        {"cli", f.remediation.cli},
+        {"terraform", f.remediation.terraform}}},
+      {"compliance", std::move(compliance)},
+      {"evidence", std::move(evidence)},
+      {"conditional", f.conditional},
+      {"source",
+       {{"file", f.source.file},
+        {"line", f.source.line},
+        {"column", f.source.column},
+        {"json_pointer", f.source.json_pointer},
+        {"resource_id", f.source.resource_id}}},
+      {"exposed_to", f.exposed_to},
+      {"exposure", f.exposure},
+      {"explanation", f.explanation},
+  };
+}
+
+// The proto's ScanSummary, less scan_id (a host-side notion).
+Json SummaryJson(const model::ScanSummary& s) {
+  return {{"resources_received", s.resources_received},
+          {"resources_evaluated", s.resources_evaluated},
+          {"resource_errors", s.resource_errors},
+          {"pass", s.pass},
+          {"warning", s.warning},
+          {"fail", s.fail},
+          {"error", s.error},
+          {"rule_ids", s.rule_ids},
+          {"resource_types", s.resource_types},
+          {"accounts", s.accounts},
+          {"regions", s.regions}};
+}
+
+Json ToolJson(const ProductInfo& product) {
+  return {{"name", product.name}, {"version", product.version}};
+}
+
+// Invalid UTF-8 in user content is replaced rather than thrown on.
+std::string Dump(const Json& value, int indent) {
+  return value.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string RenderJson(const std::vector<model::Finding>& findings,
+                       const model::ScanSummary& summary, const RenderOptions& options) {
+  Json list = Json::array();
+  for (const model::Finding& f : findings) list.push_back(FindingJson(f));
+  const Json out = {{"format", kFormat},
+                    {"generated_at", internal::Iso8601(options.time)},
+                    {"tool", ToolJson(options.product)},
+                    {"findings", std::move(list)},
+                    {"summary", SummaryJson(summary)}};
+  return Dump(out, 2) + "\n";
+}
+
+std::string RenderJsonLines(const std::vector<model::Finding>& findings,
+                            const model::ScanSummary& summary, const RenderOptions& options) {
+  std::string out;
+  for (const model::Finding& f : findings) out += Dump(FindingJson(f), -1) + "\n";
+  const Json last = {{"format", kFormat},
+                     {"generated_at", internal::Iso8601(options.time)},
+                     {"tool", ToolJson(options.product)},
+                     {"summary", SummaryJson(summary)}};
+  return out + Dump(last, -1) + "\n";
+}
+
+}  // namespace kmsguard::render

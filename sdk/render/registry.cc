@@ -1,0 +1,56 @@
+// The one place renderers are registered: explicit entries, no static initialisers.
+#include <string>
+#include <vector>
+
+#include "sdk/render/render.h"
+
+namespace kmsguard::render {
+
+namespace {
+
+std::string Table(const std::vector<model::Finding>& findings, const model::ScanSummary& summary,
+                  const RenderOptions& options) {
+  return RenderTable(findings, summary, options.table);
+}
+
+std::string Ocsf(const std::vector<model::Finding>& findings, const model::ScanSummary&,
+                 const RenderOptions& options) {
+  return RenderOcsf(findings, options);
+}
+
+std::string Asff(const std::vector<model::Finding>& findings, const model::ScanSummary&,
+                 const RenderOptions& options) {
+  return RenderAsff(findings, options);
+}
+
+}  // namespace
+
+const std::vector<Renderer>& Renderers() {
+  static const auto* const kRenderers = new std::vector<Renderer>{
+      {"table", "aligned columns for a terminal (default)", &Table},
+      {"json", "kmsguard's own JSON: findings (proto JSON mapping) and the scan summary",
+       &RenderJson},
+      {"jsonl", "JSON Lines: one finding per line, then a summary line", &RenderJsonLines},
+      {"ocsf", "OCSF 1.5.0 Compliance Finding events (class_uid 2003), a JSON array", &Ocsf},
+      {"asff", "AWS Security Finding Format for Security Hub BatchImportFindings, a JSON array",
+       &Asff},
+      {"sarif", "SARIF 2.1.0 log for code scanning", &RenderSarif},
+      {"html", "one self-contained HTML report", &RenderHtml},
+  };
+  return *kRenderers;
+}
+
+const Renderer* FindRenderer(std::string_view name) {
+  for (const Renderer& renderer : Renderers()) {
+    if (renderer.name == name) return &renderer;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> RendererNames() {
+  std::vector<std::string> names;
+  for (const Renderer& renderer : Renderers()) names.emplace_back(renderer.name);
+  return names;
+}
+
+}  // namespace kmsguard::render

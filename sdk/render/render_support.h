@@ -1,0 +1,46 @@
+// Helpers shared by the renderers (not part of the public render API).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sdk/model/finding.h"
+
+namespace kmsguard::render::internal {
+
+// "2024-05-01T12:00:00.000Z": ISO 8601 / RFC 3339 in UTC with milliseconds, the form ASFF,
+// SARIF and people all read.
+std::string Iso8601(std::chrono::system_clock::time_point time);
+
+// Milliseconds since the Unix epoch (OCSF timestamp_t).
+std::int64_t EpochMillis(std::chrono::system_clock::time_point time);
+
+// At most `max_chars` characters (Unicode code points, as the AWS length limits count them) of
+// `text`; a cut text ends in "..." within the limit. Never splits a UTF-8 sequence.
+std::string Truncate(std::string_view text, std::size_t max_chars);
+
+// The reference page of a compliance control when kmsguard knows where it is: AWS Foundational
+// Security Best Practices controls ("KMS.2") link to the Security Hub control reference.
+// Empty otherwise.
+std::string ControlUrl(const model::ComplianceRef& ref);
+
+// The first non-empty ControlUrl of the finding's compliance references, or "".
+std::string FirstControlUrl(const std::vector<model::ComplianceRef>& compliance);
+
+// "role/app": the principal kind (lowercase last part of the type) and its name (or the id).
+std::string PrincipalLabel(const model::Finding& finding);
+
+// The policies a finding's evidence names, first-seen order.
+std::vector<std::string> PolicyNames(const model::Finding& finding);
+
+// One line for an evidence entry, e.g. `app-kms-full statement 0 "Sid": Allow kms:Decrypt
+// (Action ["kms:*"]) on Resource ["*"]: <note>`.
+std::string EvidenceLine(const model::Evidence& evidence);
+
+// The summary, console, CLI and Terraform parts of a remediation as one text with headings.
+std::string RemediationText(const model::Remediation& remediation);
+
+}  // namespace kmsguard::render::internal

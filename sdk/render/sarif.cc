@@ -1,0 +1,225 @@
+// SARIF 2.1.0 (OASIS, errata 01 schema). Mapping choices (docs/findings.md):
+// - tool.driver.rules: one reportingDescriptor per rule seen, sorted by id; properties carry
+//   "security-severity" (the score code-scanning hosts rank by) and tags with the controls.
+// - FAIL -> result kind "fail", level "error"; WARNING -> kind "fail", level "warning".
+// - PASS findings are not results: SARIF's kind "pass" exists, but code-scanning hosts do not
+//   document it and would raise alerts. They are counted in run.properties.summary.
+// - ERROR findings (a rule could not be evaluated) are tool execution notifications of the
+//   invocation (level "error", associatedRule), not results: they are not findings about the
+//   code but about the run.
+// - locations: physicalLocation with the input file (and region.startLine when the source
+//   location has a line), and always a logicalLocation naming the principal by ARN.
+// - partialFingerprints["kmsguardFindingUid/v1"] = the finding uid, so hosts match results across
+//   runs by identity rather than by line.
+#include <map>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "nlohmann/json.hpp"
+#include "sdk/render/render.h"
+#include "sdk/render/render_support.h"
+
+namespace kmsguard::render {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr char kSchemaUri[] =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+constexpr char kFingerprintKey[] = "kmsguardFindingUid/v1";
+
+// GitHub code scanning's bands: critical > 9.0, high 7.0-8.9, medium 4.0-6.9, low 0.1-3.9.
+std::string SecuritySeverity(model::Severity severity) {
+  constexpr std::string_view kScores[] = {"0.0", "3.0", "5.5", "8.0", "9.5"};
+  return std::string(kScores[static_cast<int>(severity)]);
+}
+
+// "aws-iam-inline-kms-decrypt-all-keys" -> "AwsIamInlineKmsDecryptAllKeys".
+std::string RuleName(std::string_view id) {
+  std::string out;
+  bool upper = true;
+  for (char c : id) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+      upper = true;
+      continue;
+    }
+    out += upper ? absl::ascii_toupper(static_cast<unsigned char>(c)) : c;
+    upper = false;
+  }
+  return out;
+}
+
+// A file path as a URI reference: absolute paths become file:// URIs; every byte outside the
+// unreserved set and "/" is percent-encoded (RFC 3986).
+std::string UriReference(std::string_view path) {
+  std::string out = path.size() > 0 && path[0] == '/' ? "file://" : "";
+  for (char c : path) {
+    const auto u = static_cast<unsigned char>(c);
+    if (absl::ascii_isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+      out += c;
+    } else {
+      out += absl::StrFormat("%%%02X", u);
+    }
+  }
+  return out;
+}
+
+std::string Controls(const model::Finding& f) {
+  std::vector<std::string> refs;
+  for (const model::ComplianceRef& ref : f.compliance) {
+    refs.push_back(absl::StrCat(ref.standard, " ", ref.control));
+  }
+  return absl::StrJoin(refs, "; ");
+}
+
+Json RuleJson(const model::Finding& f) {
+  const std::string controls = Controls(f);
+  const std::string url = internal::FirstControlUrl(f.compliance);
+  std::string full = f.title;
+  if (!controls.empty()) absl::StrAppend(&full, ". Compliance: ", controls, ".");
+  std::string help = absl::StrCat(
+      f.title, ".",
+      " Each result's message names the principal and policy; its properties.remediation has "
+      "console steps, ready-to-paste AWS CLI commands and Terraform for that principal, with a "
+      "generated least-privilege replacement of the failing policy.");
+  if (!url.empty()) absl::StrAppend(&help, " Reference: ", url);
+  Json tags = Json::array({"security"});
+  for (const model::ComplianceRef& ref : f.compliance) {
+    if (!ref.control.empty()) tags.push_back(ref.control);
+  }
+  Json rule = {{"id", f.rule_id},
+               {"name", RuleName(f.rule_id)},
+               {"shortDescription", {{"text", f.title.empty() ? f.rule_id : f.title}}},
+               {"fullDescription", {{"text", full.empty() ? f.rule_id : full}}},
+               {"help", {{"text", help}}}};
+  if (!url.empty()) rule["helpUri"] = url;
+  rule["defaultConfiguration"] = {{"level", "error"}};
+  rule["properties"] = {{"security-severity", SecuritySeverity(f.severity)},
+                        {"tags", std::move(tags)}};
+  if (!f.rule_version.empty()) rule["properties"]["version"] = f.rule_version;
+  return rule;
+}
+
+Json Locations(const model::Finding& f) {
+  Json location = Json::object();
+  if (!f.source.file.empty()) {
+    Json physical = {{"artifactLocation", {{"uri", UriReference(f.source.file)}}}};
+    if (f.source.line > 0) {
+      Json region = {{"startLine", f.source.line}};
+      if (f.source.column > 0) region["startColumn"] = f.source.column;
+      physical["region"] = std::move(region);
+    }
+    location["physicalLocation"] = std::move(physical);
+  }
+  Json logical = {{"name", f.resource_name.empty() ? f.resource_id : f.resource_name},
+                  {"fullyQualifiedName", f.resource_id},
+                  {"kind", "resource"}};
+  location["logicalLocations"] = Json::array({std::move(logical)});
+  if (!f.source.json_pointer.empty()) {
+    location["properties"] = {{"jsonPointer", f.source.json_pointer}};
+  }
+  return Json::array({std::move(location)});
+}
+
+Json ResultProperties(const model::Finding& f) {
+  Json evidence = Json::array();
+  for (const model::Evidence& e : f.evidence) evidence.push_back(internal::EvidenceLine(e));
+  Json out = {{"status", std::string(model::StatusName(f.status))},
+              {"severity", std::string(model::SeverityName(f.severity))},
+              {"conditional", f.conditional},
+              {"evidence", std::move(evidence)},
+              {"remediation",
+               {{"summary", f.remediation.summary},
+                {"console", f.remediation.console},
+                {"cli", f.remediation.cli},
+                {"terraform", f.remediation.terraform}}}};
+  if (!f.sub_key.empty()) out["subKey"] = f.sub_key;
+  if (!f.exposure.empty()) out["exposure"] = f.exposure;
+  if (!f.exposed_to.empty()) out["exposedTo"] = f.exposed_to;
+  return out;
+}
+
+}  // namespace
+
+std::string RenderSarif(const std::vector<model::Finding>& findings,
+                        const model::ScanSummary& summary, const RenderOptions& options) {
+  // Rule metadata comes from the rule's findings; the least severe one carries the rule's own
+  // severity (a finding's severity may have been raised, e.g. for outside exposure).
+  std::map<std::string, const model::Finding*> rule_source;
+  for (const model::Finding& f : findings) {
+    auto [it, added] = rule_source.emplace(f.rule_id, &f);
+    if (!added && f.severity < it->second->severity) it->second = &f;
+  }
+  Json rules = Json::array();
+  std::map<std::string, int> rule_index;
+  for (const auto& [id, f] : rule_source) {
+    rule_index[id] = static_cast<int>(rules.size());
+    rules.push_back(RuleJson(*f));
+  }
+
+  Json results = Json::array();
+  Json notifications = Json::array();
+  std::int64_t pass_omitted = 0;
+  for (const model::Finding& f : findings) {
+    const int index = rule_index[f.rule_id];
+    switch (f.status) {
+      case model::Status::kPass:
+        ++pass_omitted;
+        continue;
+      case model::Status::kError:
+        notifications.push_back({{"level", "error"},
+                                 {"message", {{"text", f.message}}},
+                                 {"descriptor", {{"id", "eval_error"}}},
+                                 {"associatedRule", {{"id", f.rule_id}, {"index", index}}},
+                                 {"locations", Locations(f)}});
+        continue;
+      case model::Status::kFail:
+      case model::Status::kWarning:
+        break;
+    }
+    results.push_back(
+        {{"ruleId", f.rule_id},
+         {"ruleIndex", index},
+         {"kind", "fail"},
+         {"level", f.status == model::Status::kFail ? "error" : "warning"},
+         {"message", {{"text", f.message.empty() ? f.title : f.message}}},
+         {"locations", Locations(f)},
+         {"partialFingerprints", {{kFingerprintKey, FindingUid(f)}}},
+         {"properties", ResultProperties(f)}});
+  }
+
+  Json driver = {{"name", options.product.name}};
+  if (!options.product.version.empty()) {
+    driver["version"] = options.product.version;
+    driver["semanticVersion"] = options.product.version;
+  }
+  driver["rules"] = std::move(rules);
+  Json invocation = {{"executionSuccessful", true},
+                     {"endTimeUtc", internal::Iso8601(options.time)}};
+  if (!notifications.empty()) invocation["toolExecutionNotifications"] = std::move(notifications);
+  const Json run_summary = {{"resourcesReceived", summary.resources_received},
+                            {"resourcesEvaluated", summary.resources_evaluated},
+                            {"resourceErrors", summary.resource_errors},
+                            {"pass", summary.pass},
+                            {"warning", summary.warning},
+                            {"fail", summary.fail},
+                            {"error", summary.error},
+                            {"passNotListed", pass_omitted},
+                            {"accounts", summary.accounts},
+                            {"regions", summary.regions},
+                            {"resourceTypes", summary.resource_types}};
+  const Json log = {
+      {"$schema", kSchemaUri},
+      {"version", "2.1.0"},
+      {"runs", Json::array({{{"tool", {{"driver", std::move(driver)}}},
+                             {"invocations", Json::array({std::move(invocation)})},
+                             {"results", std::move(results)},
+                             {"properties", {{"summary", run_summary}}}}})}};
+  return log.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace kmsguard::render

@@ -1,0 +1,150 @@
+// SARIF output, validated against the OASIS SARIF 2.1.0 (errata 01) JSON schema.
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/sdk/render/render_test_support.h"
+
+namespace kmsguard::render {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using test::Json;
+
+constexpr char kSchema[] = "sarif-2.1.0.schema.json";
+
+model::Finding Finding(model::Status status, const std::string& name) {
+  model::Finding f;
+  f.rule_id = "aws-iam-inline-kms-decrypt-all-keys";
+  f.rule_version = "1.0.0";
+  f.title = "IAM principals should not have inline policies that allow decryption on all keys";
+  f.severity = model::Severity::kHigh;
+  f.status = status;
+  f.resource_id = "arn:aws:iam::111122223333:role/" + name;
+  f.resource_type = model::kIamRole;
+  f.resource_name = name;
+  f.partition = "aws";
+  f.account = "111122223333";
+  f.message = "role " + name + " allows kms:Decrypt on all KMS keys.";
+  f.remediation = {"Scope it.", "console", "aws iam put-role-policy ...", "resource {}"};
+  f.compliance = {{"AWS Foundational Security Best Practices", "KMS.2"}};
+  f.source.file = "templates/my stack.yaml";
+  f.source.line = 12;
+  f.source.column = 5;
+  return f;
+}
+
+class SarifTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string text;
+    if (!test::ReadFile(test::SchemaPath(kSchema), &text)) {
+      GTEST_SKIP() << "SARIF schema not found at " << test::SchemaPath(kSchema);
+    }
+    validator_ = std::make_unique<test::JsonSchemaValidator>(Json::parse(text));
+  }
+
+  Json RenderAndValidate(const std::vector<model::Finding>& findings,
+                         const model::ScanSummary& summary = {}) {
+    const Json log = Json::parse(RenderSarif(findings, summary, test::FixedOptions()));
+    EXPECT_THAT(validator_->Validate(log), IsEmpty()) << log.dump(2);
+    return log;
+  }
+
+  std::unique_ptr<test::JsonSchemaValidator> validator_;
+};
+
+TEST_F(SarifTest, BundledExampleConforms) {
+  const test::Scan scan = test::ScanBundledExample();
+  const Json log = RenderAndValidate(scan.findings, scan.summary);
+  const Json& run = log["runs"][0];
+  EXPECT_EQ(run["results"].size(), static_cast<std::size_t>(scan.summary.fail +
+                                                             scan.summary.warning));
+  EXPECT_EQ(run["properties"]["summary"]["passNotListed"], scan.summary.pass);
+  // GAAD input has a file but no line: the file, no region, and the principal by ARN.
+  const Json& location = run["results"][0]["locations"][0];
+  EXPECT_EQ(location["physicalLocation"]["artifactLocation"]["uri"], test::kExamplePath);
+  EXPECT_FALSE(location["physicalLocation"].contains("region"));
+  EXPECT_THAT(location["logicalLocations"][0]["fullyQualifiedName"].get<std::string>(),
+              ::testing::StartsWith("arn:aws:iam::111122223333:"));
+}
+
+TEST_F(SarifTest, RulesResultsLevelsAndFingerprints) {
+  const model::Finding fail = Finding(model::Status::kFail, "a");
+  const Json log = RenderAndValidate({fail, Finding(model::Status::kWarning, "b"),
+                                      Finding(model::Status::kPass, "c"),
+                                      Finding(model::Status::kError, "d")});
+  EXPECT_EQ(log["version"], "2.1.0");
+  const Json& run = log["runs"][0];
+  const Json& driver = run["tool"]["driver"];
+  EXPECT_EQ(driver["name"], "kmsguard");
+  EXPECT_EQ(driver["version"], "0.1.0");
+  ASSERT_THAT(driver["rules"], SizeIs(1));
+  const Json& rule = driver["rules"][0];
+  EXPECT_EQ(rule["id"], "aws-iam-inline-kms-decrypt-all-keys");
+  EXPECT_EQ(rule["name"], "AwsIamInlineKmsDecryptAllKeys");
+  EXPECT_EQ(rule["shortDescription"]["text"], fail.title);
+  EXPECT_THAT(rule["fullDescription"]["text"].get<std::string>(),
+              HasSubstr("AWS Foundational Security Best Practices KMS.2"));
+  EXPECT_THAT(rule["help"]["text"].get<std::string>(), HasSubstr("least-privilege replacement"));
+  EXPECT_EQ(rule["helpUri"],
+            "https://docs.aws.amazon.com/securityhub/latest/userguide/kms-controls.html#kms-2");
+  EXPECT_EQ(rule["properties"]["security-severity"], "8.0");
+  EXPECT_EQ(rule["properties"]["tags"], Json({"security", "KMS.2"}));
+
+  ASSERT_THAT(run["results"], SizeIs(2));  // PASS is counted, not listed
+  const Json& result = run["results"][0];
+  EXPECT_EQ(result["ruleId"], "aws-iam-inline-kms-decrypt-all-keys");
+  EXPECT_EQ(result["ruleIndex"], 0);
+  EXPECT_EQ(result["kind"], "fail");
+  EXPECT_EQ(result["level"], "error");
+  EXPECT_EQ(result["message"]["text"], fail.message);
+  EXPECT_EQ(result["partialFingerprints"]["kmsguardFindingUid/v1"], FindingUid(fail));
+  const Json& physical = result["locations"][0]["physicalLocation"];
+  EXPECT_EQ(physical["artifactLocation"]["uri"], "templates/my%20stack.yaml");
+  EXPECT_EQ(physical["region"]["startLine"], 12);
+  EXPECT_EQ(physical["region"]["startColumn"], 5);
+  EXPECT_EQ(result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"], fail.resource_id);
+  EXPECT_EQ(result["properties"]["remediation"]["cli"], "aws iam put-role-policy ...");
+  EXPECT_EQ(run["results"][1]["level"], "warning");
+
+  const Json& invocation = run["invocations"][0];
+  EXPECT_EQ(invocation["executionSuccessful"], true);
+  EXPECT_EQ(invocation["endTimeUtc"], "2024-05-01T12:00:00.000Z");
+  ASSERT_THAT(invocation["toolExecutionNotifications"], SizeIs(1));
+  const Json& notification = invocation["toolExecutionNotifications"][0];
+  EXPECT_EQ(notification["level"], "error");
+  EXPECT_EQ(notification["associatedRule"]["id"], "aws-iam-inline-kms-decrypt-all-keys");
+  EXPECT_EQ(notification["message"]["text"], "role d allows kms:Decrypt on all KMS keys.");
+}
+
+TEST_F(SarifTest, NoFindingsStillHasResultsAndAbsolutePathsAreFileUris) {
+  const Json empty = RenderAndValidate({});
+  EXPECT_TRUE(empty["runs"][0]["results"].is_array());
+  EXPECT_TRUE(empty["runs"][0]["results"].empty());
+  model::Finding f = Finding(model::Status::kFail, "a");
+  f.source.file = "/tmp/plan #1.json";
+  f.source.line = 0;
+  const Json log = RenderAndValidate({f});
+  EXPECT_EQ(log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+               ["uri"],
+            "file:///tmp/plan%20%231.json");
+}
+
+TEST_F(SarifTest, TheValidatorCatchesMistakes) {
+  Json bad = Json::parse(RenderSarif({Finding(model::Status::kFail, "a")}, {}, test::FixedOptions()));
+  bad["runs"][0]["tool"]["driver"].erase("name");                       // required
+  bad["runs"][0]["results"][0]["level"] = "fatal";                      // enum
+  bad["runs"][0]["results"][0].erase("message");                        // required
+  bad["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"] = Json::object();
+  bad["runs"][0]["results"][0]["rank"] = 120.0;                         // maximum 100
+  bad["runs"][0]["extra"] = 1;                                          // additionalProperties
+  EXPECT_THAT(validator_->Validate(bad), SizeIs(6)) << ::testing::PrintToString(
+      validator_->Validate(bad));
+}
+
+}  // namespace
+}  // namespace kmsguard::render
