@@ -91,10 +91,14 @@ class EvaluateReactor final
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      // The host half-closed (or the call was cancelled) before ScanEnd.
+      // The host half-closed before ScanEnd, the call was cancelled, or a request was not a
+      // valid EvaluateRequest (gRPC does not say which).
       Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          session_.started() ? "request stream closed before ScanEnd"
-                                             : "request stream closed before ScanStart"));
+                          session_.started()
+                              ? "request stream closed before ScanEnd (or a request could not "
+                                "be parsed as an EvaluateRequest)"
+                              : "request stream closed before ScanStart (or a request could not "
+                                "be parsed as an EvaluateRequest)"));
       return;
     }
     boost::asio::post(*pool_, [this] { HandleRequest(); });

@@ -334,6 +334,20 @@ TEST(ServeShutdownTest, SigtermDuringAStreamDrainsWithinTheGracePeriod) {
   EXPECT_THAT(r.err, HasSubstr("shutting down (SIGTERM)"));
 }
 
+TEST(ServeTlsFlagsTest, UnreadableOrIncompleteTlsFilesExitTwoSayingWhich) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string missing = dir.File("missing.pem");
+  ProcessResult r = testing::Run({KMSGUARD_BINARY, "serve", "--listen", "0.0.0.0:0",
+                                  "--tls-cert", missing, "--tls-key", missing});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr("cannot read the TLS certificate file " + missing));
+  const std::string cert = dir.Write("cert.pem", "not really a certificate");
+  r = testing::Run({KMSGUARD_BINARY, "serve", "--listen", "0.0.0.0:0", "--tls-cert", cert});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr("both a certificate and its private key"));
+}
+
 TEST(ServeConfigTest, AnUnknownKeyIsAnErrorWithItsLineAndColumn) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());

@@ -157,6 +157,24 @@ def main():
         s = summaries[0]
         if (s.scan_id, s.resources_received, s.resources_evaluated, s.resource_errors) != ("python", 3, 2, 1):
             fail(f"summary {s}")
+        # A malformed batch: bytes that are not an EvaluateRequest at all. The call ends with an
+        # error status; the plugin goes on serving.
+        raw = channel.stream_stream("/kmsguard.plugin.v1.PolicyPlugin/Evaluate",
+                                    request_serializer=lambda b: b,
+                                    response_deserializer=pb.EvaluateResponse.FromString)
+        start = pb.EvaluateRequest(scan_start=pb.ScanStart(scan_id="bad")).SerializeToString()
+        try:
+            list(raw(iter([start, b"\x12\xff\xff\xff\x0f\x01"]), timeout=10))
+            fail("a malformed request ended with OK")
+        except grpc.RpcError as e:
+            if e.code() == grpc.StatusCode.OK:
+                fail("a malformed request ended with OK")
+            print(f"malformed request: {e.code()} {e.details()}")
+        again = unary("/kmsguard.plugin.v1.PolicyPlugin/GetPluginInfo", pb.GetPluginInfoRequest(),
+                      pb.GetPluginInfoResponse)
+        if again.name != "kmsguard":
+            fail("the plugin stopped answering after a malformed request")
+
         channel.close()  # an idle open connection would hold shutdown for the grace period
     finally:
         serve.terminate()
