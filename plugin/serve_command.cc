@@ -126,11 +126,14 @@ bool HostSpeaksVersion1() {
   return false;
 }
 
+// A fresh 0700 directory for the socket: in $PLUGIN_UNIX_SOCKET_DIR when the host names one
+// (newer go-plugin hosts do), else $TMPDIR or /tmp. Long bases are skipped: sun_path is short.
 std::string PrivateSocketDir() {
-  const char* tmpdir = std::getenv("TMPDIR");
-  std::string base = (tmpdir != nullptr && tmpdir[0] == '/' && std::strlen(tmpdir) < 60)
-                         ? tmpdir
-                         : "/tmp";
+  std::string base = "/tmp";
+  for (const char* name : {"TMPDIR", "PLUGIN_UNIX_SOCKET_DIR"}) {
+    const char* dir = std::getenv(name);
+    if (dir != nullptr && dir[0] == '/' && std::strlen(dir) < 60) base = dir;
+  }
   std::string dir = base + "/kmsguard-plugin-XXXXXX";
   if (mkdtemp(dir.data()) == nullptr) return "";
   return dir;  // mkdtemp creates it 0700

@@ -357,6 +357,46 @@ TEST(ServeConfigTest, AnUnknownKeyIsAnErrorWithItsLineAndColumn) {
   EXPECT_THAT(r.err, HasSubstr(config + ":3:3: unknown setting \"limits.max_bach\""));
 }
 
+TEST(ServeConfigTest, WrongTypesAndBadOverridesAreErrorsWithTheirPosition) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string wrong_type = dir.Write("a.yaml", "limits:\n  max_batch_size: lots\n");
+  ProcessResult r = testing::Run({KMSGUARD_BINARY, "serve", "--config", wrong_type});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr(wrong_type + ":2:19: limits.max_batch_size has the wrong type"));
+
+  const std::string bad_param = dir.Write(
+      "b.yaml", "rules:\n  params:\n    " + std::string(kRuleId) + ":\n      no_such: 1\n");
+  // A bad override is a rule error: the rest of the rules serve, as with a broken rule file.
+  const std::string address = "unix:" + dir.File("plugin.sock");
+  Process serve({KMSGUARD_BINARY, "serve", "--config", bad_param, "--listen", address}, dir,
+                "serve");
+  ASSERT_TRUE(client::PluginClient(address).WaitForServing(std::chrono::seconds(10)).ok());
+  serve.Signal(SIGTERM);
+  r = serve.Wait(std::chrono::seconds(15));
+  EXPECT_THAT(r.err, HasSubstr(bad_param + ":4:16"));
+  EXPECT_THAT(r.err, HasSubstr("has no parameter \"no_such\""));
+}
+
+TEST(ServeConfigTest, FlagsWinOverTheFile) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string from_file = "unix:" + dir.File("file.sock");
+  const std::string from_flag = "unix:" + dir.File("flag.sock");
+  const std::string config =
+      dir.Write("c.yaml", "listen: " + from_file + "\nlog:\n  format: json\n");
+  Process serve({KMSGUARD_BINARY, "serve", "--config", config, "--listen", from_flag}, dir,
+                "serve");
+  ASSERT_TRUE(client::PluginClient(from_flag).WaitForServing(std::chrono::seconds(10)).ok())
+      << Slurp(dir.File("serve.stderr"));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("file.sock")));
+  serve.Signal(SIGTERM);
+  const ProcessResult r = serve.Wait(std::chrono::seconds(15));
+  EXPECT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_THAT(r.err, ::testing::StartsWith("{\"@level\""))
+      << "log.format from the file applies where no flag says otherwise";
+}
+
 TEST(ServeConfigTest, TheShippedConfigIsValidAndSettingsReachTheManifest) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());
