@@ -73,6 +73,12 @@ bool LoadAndInstall(const ServeFlags& flags, bool reload, PluginServer& server, 
   }
   const std::size_t count = loaded->rule_set->rules().size();
   server.InstallRuleSet(loaded->rule_set);
+  if (loaded->errors > 0) {
+    // After the install, which clears it: a host should see that rules it expects are missing.
+    server.SetReloadError(absl::StrCat(loaded->errors, " rule error(s) in ",
+                                       loaded->files_with_errors,
+                                       " file(s); those rules are not loaded\n", details));
+  }
   if (count == 0) log.Warn("no rules loaded; reporting NOT_SERVING");
   log.Info(absl::StrCat(reload ? "rules reloaded: " : "", count, " rule(s) loaded (",
                         loaded->builtin_rules, " built-in, ", loaded->files_read,

@@ -259,6 +259,22 @@ TEST(ServeReloadTest, SighupLoadsAGoodFileAndKeepsTheLastGoodSetOnABadOneOrAMiss
   EXPECT_THAT(r.err, HasSubstr("rule reload refused, previous rules stay in force"));
 }
 
+TEST(ServeReloadTest, RuleErrorsAtStartUpServeTheRestAndShowInTheManifest) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string rules_dir = dir.path() + "/rules";
+  std::filesystem::create_directory(rules_dir);
+  dir.Write("rules/good.yaml", CustomRule("custom-good"));
+  dir.Write("rules/broken.yaml", "api_version: kmsguard/v1\nid: [oops\n");
+  const std::string address = "unix:" + dir.File("plugin.sock");
+  Process serve({KMSGUARD_BINARY, "serve", "--listen", address, "--rules", rules_dir}, dir,
+                "serve");
+  ASSERT_TRUE(client::PluginClient(address).WaitForServing(std::chrono::seconds(10)).ok());
+  const v1::GetPluginInfoResponse info = Info(address);
+  EXPECT_TRUE(HasRule(info, "custom-good"));
+  EXPECT_THAT(info.last_reload_error(), HasSubstr("broken.yaml"));
+}
+
 TEST(ServeReloadTest, AnEditInAWatchedRuleDirectoryReloadsWithoutASignal) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());
@@ -487,7 +503,14 @@ TEST(ServeLoadTest, EightConcurrentStreamsWithoutErrorsOrRssGrowth) {
   EXPECT_EQ(errors.load(), 0);
   EXPECT_GT(scans.load(), 8);
   ASSERT_GT(rss_after_warm_up, 0);
-  EXPECT_LT(rss_at_end - rss_after_warm_up, 32 * 1024)
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's quarantine keeps up to 256 MiB of freed memory resident; leaks proper are LSan's job
+  // (it runs when serve exits, and a leak makes the exit status non-zero).
+  constexpr long kRssGrowthBoundKib = 320 * 1024;
+#else
+  constexpr long kRssGrowthBoundKib = 32 * 1024;
+#endif
+  EXPECT_LT(rss_at_end - rss_after_warm_up, kRssGrowthBoundKib)
       << "RSS grew from " << rss_after_warm_up << " KiB to " << rss_at_end << " KiB";
   std::cerr << "load test: " << scans.load() << " scans of 200 resources in "
             << kDuration.count() << " s; serve RSS " << rss_after_warm_up << " -> " << rss_at_end
