@@ -189,7 +189,8 @@ CLI::App* AddServeCommand(CLI::App& app, ServeFlags* flags) {
       "(when $KMSGUARD_PLUGIN_MAGIC_COOKIE=kmsguard). SIGTERM/SIGINT: stop accepting calls, let "
       "calls in flight finish (--shutdown-grace), exit 0. SIGHUP or a change in a rule "
       "directory: reload the rules (a broken rule file keeps the rules in force). Exit status 2 "
-      "when the server cannot start.");
+      "when the server cannot start, 1 when calls did not stop within the grace period (+2 s). "
+      "Protocol, handshake and settings: docs/plugin-protocol.md, configs/kmsguard.yaml.");
   return serve;
 }
 
@@ -223,6 +224,7 @@ int RunServe(const ServeFlags& given_flags) {
       log.Error(absl::StrCat("cannot create a private socket directory: ", std::strerror(errno)));
       return 2;
     }
+    if (!address.empty()) log.Warn("go-plugin mode: --listen is ignored");
     address = absl::StrCat("unix:", socket_dir, "/plugin.sock");
     flags.exit_with_parent = true;
   } else if (address.empty()) {
