@@ -350,6 +350,54 @@ TEST(ServeShutdownTest, SigtermDuringAStreamDrainsWithinTheGracePeriod) {
   EXPECT_THAT(r.err, HasSubstr("shutting down (SIGTERM)"));
 }
 
+// Regression (user trial): serve ignored SIGTERM while it evaluated a long batch. Evaluation now
+// stops between two resources once the call is cancelled, so the stop does not wait for the
+// batch (nor for the hard exit, which would end the process with status 1).
+TEST(ServeShutdownTest, SigtermDuringALongBatchStopsTheEvaluationAndExitsCleanly) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string address = "unix:" + dir.File("plugin.sock");
+  constexpr int kBatch = 50000;
+  const std::string config =
+      dir.Write("big.yaml", "limits:\n  max_batch_size: " + std::to_string(kBatch) + "\n");
+  Process serve({KMSGUARD_BINARY, "serve", "--config", config, "--listen", address,
+                 "--shutdown-grace", "0.2"},
+                dir, "serve");
+  ASSERT_TRUE(client::PluginClient(address).WaitForServing(std::chrono::seconds(10)).ok());
+
+  v1::EvaluateRequest batch;
+  for (int i = 0; i < kBatch; ++i) {
+    v1::Resource* role = batch.mutable_resource_batch()->add_resources();
+    role->set_id("arn:aws:iam::111122223333:role/r" + std::to_string(i));
+    role->set_type("AWS::IAM::Role");
+    role->set_document_json(
+        R"({"RoleName":"r","Path":"/","RolePolicyList":[{"PolicyName":"p","PolicyDocument":)"
+        R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:*","Resource":"*"}}}],)"
+        R"("AttachedManagedPolicies":[]})");
+  }
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(64 * 1024 * 1024);
+  auto stub = v1::PolicyPlugin::NewStub(
+      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto stream = stub->Evaluate(&context);
+  v1::EvaluateRequest start;
+  start.mutable_scan_start()->set_scan_id("long-batch");
+  ASSERT_TRUE(stream->Write(start));
+  ASSERT_TRUE(stream->Write(batch));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // evaluation under way
+
+  serve.Signal(SIGTERM);
+  const auto stopping = std::chrono::steady_clock::now();
+  const ProcessResult r = serve.Wait(std::chrono::seconds(30));
+  const auto took = std::chrono::steady_clock::now() - stopping;
+  EXPECT_EQ(r.exit_code, 0) << "1 means the hard exit had to end a stuck drain\n" << Describe(r);
+  EXPECT_LT(took, std::chrono::milliseconds(2000));
+  context.TryCancel();
+  stream->Finish();
+}
+
 TEST(ServeTlsFlagsTest, UnreadableOrIncompleteTlsFilesExitTwoSayingWhich) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());
