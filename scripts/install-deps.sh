@@ -8,6 +8,7 @@ packages=(
   libssl-dev zlib1g-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-grpcio
+  python3-jsonschema python3-yaml  # validate rule files against docs/schema (tests/schema)
   chromium  # headless, for the HTML report test (tests/plugin/html_report_chromium_test.cc)
 )
 missing=()
