@@ -222,7 +222,9 @@ class RuleReader {
   // Reads a `kind: Library` document into the library.
   void ReadLibrary(const YAML::Node& root);
   // Reads a `kind: Override` document. Returns false when it had errors.
-  bool ReadOverride(const YAML::Node& root, Override* out);
+  // `standalone`: a document of its own (api_version and kind required); otherwise an entry of a
+  // configuration file's override list.
+  bool ReadOverride(const YAML::Node& root, Override* out, bool standalone = true);
 
   // A lint warning: reported only when linting (kmsguard check).
   void Warn(std::string_view code, const core::SourceLocation& location, std::string message) {
@@ -1215,12 +1217,12 @@ void RuleReader::ReadLibrary(const YAML::Node& root) {
   }
 }
 
-bool RuleReader::ReadOverride(const YAML::Node& root, Override* out) {
+bool RuleReader::ReadOverride(const YAML::Node& root, Override* out, bool standalone) {
   const int errors_before = errors_;
   out->location = LocationOf(root);
   if (!CheckMap(root, "an override",
-                {{"api_version", true},
-                 {"kind", true},
+                {{"api_version", standalone},
+                 {"kind", standalone},
                  {"rule", true},
                  {"severity", false},
                  {"params", false},
@@ -1420,6 +1422,31 @@ core::Diagnostic Error(std::string_view code, core::SourceLocation location, std
 }  // namespace
 
 nlohmann::json YamlToJson(const YAML::Node& node) { return TypedJson(node); }
+
+std::vector<Override> ReadOverrides(const YAML::Node& list, std::string_view file_name,
+                                    core::Diagnostics* diagnostics) {
+  std::vector<Override> out;
+  // No source text: positions come from the nodes' marks, which yaml-cpp keeps.
+  RuleReader reader({}, file_name, diagnostics);
+  try {
+    if (!list.IsSequence()) {
+      reader.Report(kSchemaError, reader.LocationOf(list.Mark()),
+                    "overrides must be a list of {rule, severity, params, exceptions}");
+      return out;
+    }
+    for (const YAML::Node& item : list) {
+      Override override;
+      if (reader.ReadOverride(item, &override, /*standalone=*/false)) {
+        out.push_back(std::move(override));
+      }
+    }
+  } catch (const std::exception& e) {
+    core::SourceLocation loc;
+    loc.file = std::string(file_name);
+    reader.Report(kParseError, loc, absl::StrCat("could not read the overrides: ", e.what()));
+  }
+  return out;
+}
 
 std::string TodayUtc() {
   const std::time_t now = std::time(nullptr);

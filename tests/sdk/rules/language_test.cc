@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 #include "sdk/rules/expr.h"
 #include "sdk/rules/rule.h"
+#include "sdk/rules/yaml_json.h"
 
 namespace kmsguard::rules {
 namespace {
@@ -340,6 +341,33 @@ TEST(OverrideTest, ApplyOverridesChecksIdsNamesAndTypes) {
   EXPECT_THAT(problems[1].message, HasSubstr("must be a number"));
   EXPECT_THAT(problems[2].message, HasSubstr("no parameter \"limt\"; parameters: limit"));
   EXPECT_EQ(loaded.rules[0].ParamValue("limit"), 10);
+  EXPECT_EQ(loaded.rules[0].severity, model::Severity::kHigh);
+}
+
+TEST(OverrideTest, AConfigurationListOfOverridesIsReadWithPositions) {
+  const YAML::Node config = YAML::Load(R"(overrides:
+  - rule: generic-rule
+    severity: high
+    params: {limit: 7}
+  - rule: generic-rule
+    colour: red
+)");
+  core::Diagnostics problems;
+  const std::vector<Override> overrides =
+      ReadOverrides(config["overrides"], "kmsguard.yaml", &problems);
+  ASSERT_THAT(overrides, SizeIs(1));
+  EXPECT_EQ(overrides[0].rule_id, "generic-rule");
+  EXPECT_TRUE(overrides[0].has_severity);
+  EXPECT_EQ(overrides[0].params.at("limit"), 7);
+  ASSERT_THAT(problems, SizeIs(1));
+  EXPECT_EQ(problems[0].ToString().substr(0, 20), "kmsguard.yaml:6:5: e");
+  EXPECT_THAT(problems[0].message, HasSubstr("unknown key \"colour\" in an override"));
+
+  LoadResult loaded = LoadRuleText(RuleWith("  exists: {path: $.name}\n",
+                                            "params:\n  limit: {type: number, default: 3}\n"),
+                                   "r.yaml");
+  EXPECT_THAT(ApplyOverrides(overrides, &loaded.rules), IsEmpty());
+  EXPECT_EQ(loaded.rules[0].ParamValue("limit"), 7);
   EXPECT_EQ(loaded.rules[0].severity, model::Severity::kHigh);
 }
 
