@@ -1,5 +1,7 @@
 #include "sdk/rules/template.h"
 
+#include "sdk/core/text.h"
+
 #include "absl/strings/ascii.h"
 
 namespace kmsguard::rules {
@@ -84,7 +86,10 @@ std::string RenderTemplate(std::string_view text, const TemplateValues& values) 
   for (const Placeholder& p : Scan(text)) {
     if (p.end == std::string_view::npos) break;
     out.append(text.substr(copied, p.begin - copied));
-    if (auto it = values.find(p.name); it != values.end()) out += it->second;
+    // Values come from the input (names, ARNs, patterns): a newline in one would end the comment
+    // line of a CLI or Terraform snippet and put the rest on a line of its own, to be run by
+    // whoever pastes it. Control characters are written out as visible escapes instead.
+    if (auto it = values.find(p.name); it != values.end()) out += core::TerminalSafe(it->second);
     copied = p.end;
   }
   out.append(text.substr(copied));

@@ -34,7 +34,9 @@ std::vector<TemplateError> CheckTemplate(std::string_view text,
 using TemplateValues = std::map<std::string, std::string, std::less<>>;
 
 // Replaces each `{{name}}` (spaces inside the braces allowed) by its value. A name without a
-// value renders as an empty string; text that is not a placeholder is copied unchanged.
+// value renders as an empty string; text that is not a placeholder is copied unchanged. Values are
+// inserted with control characters and invalid UTF-8 escaped (core::TerminalSafe), so no value
+// can start a new line in a rendered snippet.
 std::string RenderTemplate(std::string_view text, const TemplateValues& values);
 
 }  // namespace kmsguard::rules

@@ -405,6 +405,20 @@ TEST(ResolveArgTest, ParamReferencesFollowOverridesAndDefaultsApply) {
   EXPECT_EQ(ResolveArg(rule, *on_condition), "fail");  // the operator's own default
 }
 
+// A value from the input must not start a new line in a rendered snippet: in the CLI
+// remediation, "# ... {{evidence.resources}}" would otherwise put the rest of a crafted Resource
+// on a line of its own, run by whoever pastes the snippet.
+TEST(TemplateTest, ValuesCannotBreakOutOfTheirLine) {
+  const std::string rendered = RenderTemplate(
+      "# Resource {{evidence.resources}}\naws iam get-role-policy",
+      {{"evidence.resources", "\"*\", \"x\ntouch /tmp/pwned\n#\""}});
+  EXPECT_EQ(rendered,
+            "# Resource \"*\", \"x\\x0atouch /tmp/pwned\\x0a#\"\naws iam get-role-policy");
+  EXPECT_EQ(RenderTemplate("{{v}}", {{"v", "a\rb\x1b[2Jc\td"}}), "a\\x0db\\x1b[2Jc\\x09d");
+  // The template's own newlines stay.
+  EXPECT_EQ(RenderTemplate("a\n{{v}}\nb", {{"v", "x"}}), "a\nx\nb");
+}
+
 TEST(TemplateTest, RendersKnownValuesAndKeepsOtherText) {
   EXPECT_EQ(RenderTemplate("a {{ x }} b {{y}} c {{missing}} } {", {{"x", "1"}, {"y", "2"}}),
             "a 1 b 2 c  } {");
