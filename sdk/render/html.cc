@@ -59,8 +59,19 @@ std::string Escape(std::string_view text) {
       case '\'':
         out += "&#39;";
         break;
-      default:
-        out += c;
+      default: {
+        // NUL and other controls are not allowed in HTML text (and ESC would reach a terminal
+        // that cats the file): written as visible escapes. Newlines and tabs stay for <pre>.
+        const auto byte = static_cast<unsigned char>(c);
+        if ((byte < 0x20 && c != '\n' && c != '\t') || byte == 0x7F) {
+          constexpr char kHex[] = "0123456789abcdef";
+          out += "\\x";
+          out += kHex[byte >> 4];
+          out += kHex[byte & 0xF];
+        } else {
+          out += c;
+        }
+      }
     }
   }
   return out;

@@ -145,6 +145,21 @@ TEST(RenderHtmlTest, EscapesEveryTextAndLoadsNothing) {
                               "script-src 'unsafe-inline'\""));
 }
 
+TEST(RenderHtmlTest, ControlCharactersFromTheInputAreWrittenOutVisibly) {
+  model::Finding f = Fail(std::string("nul\0esc\x1b[31m", 12));
+  f.message = std::string("a\0b\x1b]0;t\x07" "c\x7f", 11);
+  f.remediation.cli = "line one\n\tline two";
+  const std::string html = RenderHtml({f}, Summary(), test::FixedOptions());
+  for (const char c : html) {
+    const auto byte = static_cast<unsigned char>(c);
+    EXPECT_TRUE(byte >= 0x20 ? byte != 0x7F : (c == '\n' || c == '\t'))
+        << "raw control byte " << static_cast<int>(byte) << " in the page";
+  }
+  EXPECT_THAT(html, HasSubstr("nul\\x00esc\\x1b[31m"));
+  EXPECT_THAT(html, HasSubstr("a\\x00b\\x1b]0;t\\x07c\\x7f"));
+  EXPECT_THAT(html, HasSubstr("line one\n\tline two"));
+}
+
 TEST(RenderHtmlTest, CountsTableAndDetails) {
   model::Finding pass = Fail("ok");
   pass.status = model::Status::kPass;
