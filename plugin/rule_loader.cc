@@ -116,7 +116,7 @@ absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs,
   // List every directory first, so a typo fails before any output about rule contents.
   std::vector<fs::path> paths;
   for (const auto& dir : rule_dirs) {
-    absl::StatusOr<std::vector<fs::path>> listed = ListFiles(dir, false, &IsRuleFileName);
+    absl::StatusOr<std::vector<fs::path>> listed = ListFiles(dir, /*recursive=*/true, &IsRuleFileName);
     if (!listed.ok()) return listed.status();
     paths.insert(paths.end(), listed->begin(), listed->end());
   }

@@ -92,10 +92,12 @@ std::string RuleDirsFingerprint(const std::vector<std::string>& dirs) {
   for (const auto& dir : dirs) {
     std::error_code error;
     out += dir;
-    for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
-      if (it->path().extension() != ".yaml") continue;
+    // The same files LoadRules reads: every *.yaml / *.yml below the directory.
+    for (fs::recursive_directory_iterator it(dir, error), end; !error && it != end;
+         it.increment(error)) {
+      if (!IsRuleFileName(it->path().filename().string())) continue;
       std::error_code ignored;
-      out += absl::StrCat("|", it->path().filename().string(), ":", it->file_size(ignored), ":",
+      out += absl::StrCat("|", it->path().string(), ":", it->file_size(ignored), ":",
                           it->last_write_time(ignored).time_since_epoch().count());
     }
     out += error ? "|unreadable;" : ";";

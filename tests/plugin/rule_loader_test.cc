@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <sstream>
 #include <string>
 
@@ -104,6 +105,22 @@ TEST(RuleLoaderTest, AnOverrideOfAnUnknownRuleIsAnErrorWithItsPosition) {
   EXPECT_EQ(loaded->errors, 1);
   EXPECT_EQ(loaded->files_with_errors, 1);
   EXPECT_THAT(log.str(), HasSubstr(file + ":1:1: error: override of unknown rule \"nope\""));
+}
+
+// `check`, `test` and `eval` read rule directories recursively; `scan` and `serve` must load
+// the same files, or a rule that passed its tests would silently never run.
+TEST(RuleLoaderTest, RulesInSubdirectoriesLoadLikeCheckAndTestSeeThem) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  std::filesystem::create_directories(dir.File("team/kms"));
+  dir.Write("team/kms/nested.yml", RuleWithId("nested-rule"));
+  dir.Write("team/kms/nested.test.yaml", "not a rule: test files are never loaded as rules\n");
+  std::ostringstream log;
+  absl::StatusOr<LoadedRules> loaded = LoadRules({dir.path()}, log);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_THAT(Ids(*loaded->rule_set), ::testing::Contains("nested-rule")) << log.str();
+  EXPECT_EQ(loaded->files_read, 1) << log.str();
+  EXPECT_EQ(loaded->errors, 0) << log.str();
 }
 
 TEST(RuleLoaderTest, AMissingDirectoryIsAnError) {
