@@ -19,6 +19,68 @@ namespace {
 constexpr int kMaxFindingsPerBatch = 500;
 constexpr std::size_t kFindingBatchBytes = 1024 * 1024;
 
+// One finding may not exceed this, serialized: a principal with dozens of policies of thousands
+// of long patterns yields evidence, explanation and a rewritten policy of tens of MB, which would
+// fail the whole response (gRPC's message limit) and with it every other finding of the scan.
+constexpr std::size_t kMaxFindingBytes = 512 * 1024;
+constexpr std::size_t kKeptListItems = 20;
+constexpr std::size_t kKeptTextBytes = 16 * 1024;
+
+// Keeps the first items of `list` and says how many were left out.
+void CutList(std::vector<std::string>* list) {
+  if (list->size() <= kKeptListItems) return;
+  const std::size_t left_out = list->size() - kKeptListItems;
+  list->resize(kKeptListItems);
+  list->push_back(absl::StrCat("... (", left_out, " more left out: the finding was too large)"));
+}
+
+void CutText(std::string* text) {
+  if (text->size() <= kKeptTextBytes) return;
+  std::size_t end = kKeptTextBytes;
+  // Not inside a UTF-8 sequence.
+  while (end > 0 && (static_cast<unsigned char>((*text)[end]) & 0xC0) == 0x80) --end;
+  const std::size_t left_out = text->size() - end;
+  text->resize(end);
+  absl::StrAppend(text, "\n... (", left_out, " bytes left out: the finding was too large)");
+}
+
+// Shrinks an oversized finding, keeping its verdict, rule and resource: a FAIL stays a FAIL.
+void ShrinkToFit(v1::Finding* message, model::Finding* finding) {
+  if (message->ByteSizeLong() <= kMaxFindingBytes) return;
+  const std::size_t original = message->ByteSizeLong();
+  for (model::Evidence& e : finding->evidence) {
+    CutList(&e.actions);
+    CutList(&e.action_patterns);
+    CutList(&e.resource_patterns);
+    CutList(&e.condition_keys);
+    CutText(&e.note);
+  }
+  if (finding->evidence.size() > kKeptListItems) {
+    finding->evidence.resize(kKeptListItems);
+  }
+  CutList(&finding->explanation);
+  for (std::string& line : finding->explanation) CutText(&line);
+  CutList(&finding->exposed_to);
+  for (std::string* text : {&finding->message, &finding->exposure, &finding->remediation.summary,
+                            &finding->remediation.console, &finding->remediation.cli,
+                            &finding->remediation.terraform}) {
+    CutText(text);
+  }
+  const std::string note = absl::StrCat(
+      " (This finding was ", original, " bytes serialized, over the plugin's ", kMaxFindingBytes,
+      "-byte limit per finding: its evidence, explanation and remediation were shortened.)");
+  finding->message += note;
+  message->Clear();
+  client::ToProto(*finding, message);
+  if (message->ByteSizeLong() <= kMaxFindingBytes) return;
+  // Still too large (thousands of policies): keep only what identifies the verdict.
+  finding->evidence.clear();
+  finding->explanation.clear();
+  finding->remediation = {};
+  message->Clear();
+  client::ToProto(*finding, message);
+}
+
 void Count(const model::Finding& finding, model::ScanSummary* summary) {
   switch (finding.status) {
     case model::Status::kPass:
@@ -50,6 +112,10 @@ class ScanSession::FindingBatcher {
   void Add(const model::Finding& finding) {
     v1::Finding* message = current_.mutable_finding_batch()->add_findings();
     client::ToProto(finding, message);
+    if (message->ByteSizeLong() > kMaxFindingBytes) {
+      model::Finding copy = finding;
+      ShrinkToFit(message, &copy);
+    }
     bytes_ += message->ByteSizeLong();
     if (current_.finding_batch().findings_size() >= kMaxFindingsPerBatch ||
         bytes_ >= kFindingBatchBytes) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,48 @@ TEST(ScanInputHygieneTest, ControlCharactersInNamesNeverReachTheTerminal) {
   EXPECT_THAT(r.out, Not(HasSubstr("\x1b"))) << Describe(r);
   EXPECT_THAT(r.out, Not(HasSubstr("\x07")));
   EXPECT_THAT(r.out, HasSubstr("x\\x1b]0;owned\\x07\\x1b[2J"));
+}
+
+// A principal whose finding would exceed gRPC's message limit (here 60 policies, each granting
+// kms:Decrypt on "*" beside 30 patterns of 3,000 characters: over 20 MB of evidence, explanation
+// and rewritten policies) once failed the whole response, and with it every other finding.
+TEST(ScanInputHygieneTest, AnOversizedFindingIsShortenedAndTheOthersAreKept) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  nlohmann::json big = User("big", nullptr);
+  big["UserPolicyList"] = nlohmann::json::array();
+  for (int p = 0; p < 60; ++p) {
+    nlohmann::json resources = {"*"};
+    for (int r = 0; r < 30; ++r) {
+      resources.push_back("arn:aws:s3:::" + std::string(3000, static_cast<char>('a' + r % 26)) +
+                          std::to_string(p));
+    }
+    big["UserPolicyList"].push_back(
+        {{"PolicyName", "p" + std::to_string(p)},
+         {"PolicyDocument",
+          {{"Version", "2012-10-17"},
+           {"Statement", {{{"Effect", "Allow"}, {"Action", "kms:Decrypt"}, {"Resource", resources}}}}}}});
+  }
+  const nlohmann::json snapshot = {
+      {"UserDetailList", {User("small", nlohmann::json::parse(kDecryptAll)), big}}};
+  const std::string file = dir.Write("big.json", snapshot.dump());
+  const ProcessResult r = Kmsguard({"scan", "--format", "json", file});
+  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  const nlohmann::json out = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(out.is_object()) << Describe(r);
+  std::set<std::string> failing;
+  bool shortened = false;
+  for (const auto& f : out.value("findings", nlohmann::json::array())) {
+    if (f.value("status", "") != "STATUS_FAIL") continue;
+    failing.insert(f.value("resource_name", ""));
+    if (f.value("resource_name", "") == "big") {
+      shortened = f.value("message", "").find("were shortened") != std::string::npos;
+      EXPECT_LT(f.dump().size(), 1024u * 1024u);
+    }
+  }
+  EXPECT_TRUE(failing.count("small")) << Describe(r);
+  EXPECT_TRUE(failing.count("big")) << Describe(r);
+  EXPECT_TRUE(shortened) << "the finding does not say it was shortened";
 }
 
 }  // namespace
