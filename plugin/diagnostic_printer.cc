@@ -2,9 +2,13 @@
 
 #include <string>
 
+#include "sdk/core/text.h"
+
 namespace kmsguard::plugin {
 
 namespace {
+
+constexpr std::size_t kMaxExcerpt = 120;
 
 // The 1-based `line` of `text`, without its newline; empty when out of range.
 std::string_view Line(std::string_view text, int line) {
@@ -25,19 +29,24 @@ std::string_view Line(std::string_view text, int line) {
 
 void PrintDiagnostic(std::ostream& out, const core::Diagnostic& diagnostic,
                      std::string_view source_text) {
-  out << diagnostic.ToString() << '\n';
+  out << core::TerminalSafe(diagnostic.ToString()) << '\n';
   const int line_number = diagnostic.location.line;
   if (line_number <= 0 || source_text.empty()) return;
   const std::string_view line = Line(source_text, line_number);
   if (line.empty()) return;
-  out << "  " << line << '\n';
   const int column = diagnostic.location.column;
-  if (column <= 0 || static_cast<std::size_t>(column) > line.size() + 1) return;
-  std::string caret = "  ";
-  // Keep tabs so the caret lines up under the same terminal columns.
-  for (int i = 0; i + 1 < column; ++i)
-    caret += line[static_cast<std::size_t>(i)] == '\t' ? '\t' : ' ';
-  out << caret << "^\n";
+  const bool has_column = column > 0 && static_cast<std::size_t>(column) <= line.size() + 1;
+  // Minified JSON is one line of megabytes: show a window around the column, not the line.
+  std::size_t center = has_column ? static_cast<std::size_t>(column - 1) : 0;
+  std::size_t center_in_excerpt = 0;
+  const std::string excerpt = core::Excerpt(line, center, kMaxExcerpt, &center_in_excerpt);
+  out << "  " << core::TerminalSafe(excerpt) << '\n';
+  if (!has_column) return;
+  // The caret goes under the same character once escapes are written out: count code points.
+  const std::string before = core::TerminalSafe(excerpt.substr(0, center_in_excerpt));
+  std::size_t width = 0;
+  for (const char c : before) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  out << std::string(2 + width, ' ') << "^\n";
 }
 
 }  // namespace kmsguard::plugin

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <thread>
+#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "plugin/diagnostic_printer.h"
@@ -46,6 +47,8 @@ constexpr char kExitStatusHelp[] =
 struct Inputs {
   std::vector<model::Resource> resources;
   int problems = 0;
+  // "type id" of every resource kept, and where it was read.
+  std::unordered_map<std::string, core::SourceLocation> first_seen;
 };
 
 void Report(const core::Diagnostic& diagnostic, std::string_view source_text = {}) {
@@ -105,7 +108,24 @@ Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat f
       Report(diagnostic, text);
       if (diagnostic.severity == core::DiagnosticSeverity::kError) ++inputs.problems;
     }
-    for (auto& resource : read.resources) inputs.resources.push_back(std::move(resource));
+    for (auto& resource : read.resources) {
+      // The same resource twice (an export given twice, overlapping pages, an account in two
+      // formats) would double its findings and its place in the counts: the first one is kept.
+      const std::string key = absl::StrCat(resource.type, " ", resource.id);
+      const auto [first, inserted] = inputs.first_seen.emplace(key, resource.source);
+      if (!inserted) {
+        core::Diagnostic duplicate;
+        duplicate.severity = core::DiagnosticSeverity::kWarning;
+        duplicate.code = "duplicate_resource";
+        duplicate.message = absl::StrCat(resource.type, " ", resource.id,
+                                         " was already read from ", first->second.ToString(),
+                                         "; this copy is ignored");
+        duplicate.location = resource.source;
+        Report(duplicate);
+        continue;
+      }
+      inputs.resources.push_back(std::move(resource));
+    }
   }
   return inputs;
 }
@@ -164,7 +184,7 @@ int ReportScanProblems(const client::ScanResult& result, const Inputs& inputs) {
     }
     if (location.resource_id.empty()) location.resource_id = finding.resource_id;
     Report("eval_error",
-           absl::StrCat("rule ", finding.rule_id, " could not be evaluated: ", finding.message),
+           absl::StrCat("rule ", finding.rule_id, ": ", finding.message),
            location);
     ++problems;
   }

@@ -139,7 +139,8 @@ nlohmann::json NormalizeExportEntry(const PrincipalKind* kind, const nlohmann::j
       inline_policies = *list;
       break;
     }
-    for (const nlohmann::json& policy : *list) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const nlohmann::json& policy = (*list)[i];
       if (!policy.is_object()) {
         inline_policies.push_back(policy);
         continue;
@@ -147,6 +148,8 @@ nlohmann::json NormalizeExportEntry(const PrincipalKind* kind, const nlohmann::j
       nlohmann::json normalized = {{"name", StringField(policy, "PolicyName")}};
       if (const auto doc = policy.find("PolicyDocument"); doc != policy.end()) {
         normalized["document"] = *doc;
+        // Errors name the place in the user's file, not in the normalized shape.
+        normalized["source_pointer"] = absl::StrCat("/", std::string(k.policy_list), "/", i, "/PolicyDocument");
       }
       inline_policies.push_back(std::move(normalized));
     }

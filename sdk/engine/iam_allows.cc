@@ -278,6 +278,11 @@ int JudgeInlinePolicies(const model::Resource& resource, const Judge& judge, boo
       if (auto it = entry.find("name"); it != entry.end() && it->is_string()) {
         policy.name = it->get<std::string>();
       }
+      // Where the document is in the user's own file, when the adapter knows it.
+      if (auto it = entry.find("source_pointer"); it != entry.end() && it->is_string()) {
+        policy.pointer = absl::StrCat(resource.source.file, resource.source.file.empty() ? "" : "#",
+                                      resource.source.json_pointer, it->get<std::string>());
+      }
     }
     policy.evidence_name = policy.name;
     policy.label = absl::StrCat("inline policy \"", policy.name, "\"");

@@ -21,11 +21,14 @@ inline constexpr char kIamManagedPolicy[] = "AWS::IAM::Policy";
 // `document` holds the resource's normalized JSON. For IAM principals (user, group, role) the
 // shape is documented in docs/resource-model.md:
 //   {"name": str, "arn": str, "path": str,
-//    "inline_policies": [{"name": str, "document": <object | JSON text | URL-encoded JSON text>}],
+//    "inline_policies": [{"name": str, "document": <object | JSON text | URL-encoded JSON text>,
+//                         "source_pointer": str}],  // optional: the document's place in the source,
+//                                                   // relative to source.json_pointer
 //    "attached_managed_policies": [{"name": str, "arn": str}],
 //    "group_memberships": [str],            // users only
 //    "members": [str],                      // groups only, when the snapshot shows them
-//    "trust_policy": <document>}            // roles only
+//    "trust_policy": <document>,           // roles only
+//    "notes": [str]}                       // optional: what the adapter could not know
 // For managed policies (type AWS::IAM::Policy) the shape is:
 //   {"name": str, "arn": str, "path": str, "aws_managed": bool,
 //    "default_version_id": str, "document": <the default version's document>,

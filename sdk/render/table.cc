@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/core/text.h"
 #include "sdk/render/render.h"
 
 namespace kmsguard::render {
@@ -28,6 +29,7 @@ struct Line {
 // One line per cell; cut to kMaxCell unless it is the last column, which nothing follows.
 std::string Cut(std::string text, bool last_column) {
   std::replace(text.begin(), text.end(), '\n', ' ');
+  text = core::TerminalSafe(text);
   if (!last_column && text.size() > kMaxCell) text = text.substr(0, kMaxCell - 3) + "...";
   return text;
 }
@@ -154,7 +156,7 @@ std::string RenderTable(const std::vector<model::Finding>& findings,
     absl::StrAppend(&out, absl::StripTrailingAsciiWhitespace(text), "\n");
     for (std::string below : line.below) {
       std::replace(below.begin(), below.end(), '\n', ' ');
-      absl::StrAppend(&out, below, "\n");
+      absl::StrAppend(&out, core::TerminalSafe(below), "\n");
     }
   }
   if (rows.size() == 1) out += "(no findings to show)\n";

@@ -78,7 +78,8 @@ TEST(ReadAuthorizationDetailsTest, NormalizesEveryPrincipal) {
   EXPECT_EQ(bob->account, "222233334444");
   // URL-encoded documents are kept as given; the engine decodes them.
   EXPECT_EQ(bob->document["inline_policies"],
-            Json::parse(R"([{"name": "enc", "document": "%7B%22Statement%22%3A%5B%5D%7D"}])"));
+            Json::parse(R"([{"name": "enc", "document": "%7B%22Statement%22%3A%5B%5D%7D",
+                     "source_pointer": "/UserPolicyList/0/PolicyDocument"}])"));
 
   const model::Resource* devs = Find(result, "devs");
   ASSERT_NE(devs, nullptr);
@@ -191,7 +192,8 @@ TEST(NormalizePrincipalDocumentTest, ExportShapeAndNormalizedShape) {
   EXPECT_EQ(normalized["name"], "r");
   EXPECT_EQ(normalized["arn"], "arn:aws:iam::111122223333:role/r");
   EXPECT_EQ(normalized["inline_policies"],
-            Json::parse(R"([{"name": "p", "document": "{\"Statement\": []}"}])"));
+            Json::parse(R"([{"name": "p", "document": "{\"Statement\": []}",
+                     "source_pointer": "/RolePolicyList/0/PolicyDocument"}])"));
   EXPECT_EQ(normalized["trust_policy"], Json::parse(R"({"Statement": []})"));
   EXPECT_EQ(normalized["attached_managed_policies"], Json::array());
   // Already normalized: unchanged.

@@ -1,0 +1,105 @@
+// What `kmsguard scan` does with awkward inputs: the same resource twice, long minified lines,
+// terminal control characters, broken documents named where they are in the user's file.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/plugin/test_support.h"
+
+namespace kmsguard {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::ProcessResult;
+
+ProcessResult Kmsguard(std::vector<std::string> args) {
+  args.insert(args.begin(), KMSGUARD_BINARY);
+  return testing::Run(args);
+}
+
+std::string Describe(const ProcessResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\n--- stdout:\n" + r.out.substr(0, 3000) +
+         "\n--- stderr:\n" + r.err.substr(0, 3000);
+}
+
+constexpr char kDecryptAll[] =
+    R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]})";
+
+nlohmann::json User(const std::string& name, const nlohmann::json& document) {
+  return {{"UserName", name},
+          {"Arn", "arn:aws:iam::111122223333:user/" + name},
+          {"UserPolicyList", {{{"PolicyName", "p"}, {"PolicyDocument", document}}}}};
+}
+
+TEST(ScanInputHygieneTest, TheSameResourceInTwoFilesIsEvaluatedOnceWithAWarning) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const nlohmann::json snapshot = {
+      {"UserDetailList", {User("alice", nlohmann::json::parse(kDecryptAll))}}};
+  const std::string a = dir.Write("a.json", snapshot.dump());
+  const std::string b = dir.Write("b.json", snapshot.dump());
+  const ProcessResult r = Kmsguard({"scan", "--format", "json", a, b});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  const nlohmann::json out = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(out.is_object()) << Describe(r);
+  int alice_fail = 0;
+  for (const auto& f : out.value("findings", nlohmann::json::array())) {
+    if (f.value("status", "") == "STATUS_FAIL" && f.value("resource_name", "") == "alice") ++alice_fail;
+  }
+  EXPECT_EQ(alice_fail, 1) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr("[duplicate_resource]"));
+  EXPECT_THAT(r.err, HasSubstr(b + "#/UserDetailList/0"));
+  EXPECT_THAT(r.err, HasSubstr("already read from " + a + "#/UserDetailList/0"));
+}
+
+TEST(ScanInputHygieneTest, ABrokenInlinePolicyIsNamedByItsPlaceInTheFile) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const nlohmann::json broken = {{"Statement", {{{"Effect", "Allow"}, {"Action", 5}}}}};
+  const nlohmann::json snapshot = {
+      {"UserDetailList", {User("ok", nlohmann::json::parse(kDecryptAll)), User("bad", broken)}}};
+  const std::string file = dir.Write("s.json", snapshot.dump());
+  const ProcessResult r = Kmsguard({"scan", file});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);  // "ok" still fails: the broken one costs itself
+  EXPECT_THAT(r.err, HasSubstr(file + "#/UserDetailList/1/UserPolicyList/0/PolicyDocument"))
+      << Describe(r);
+  EXPECT_THAT(r.err, Not(HasSubstr("/inline_policies/"))) << "the normalized shape leaked";
+  EXPECT_THAT(r.err, Not(HasSubstr("could not be evaluated: user bad could not be evaluated")));
+}
+
+TEST(ScanInputHygieneTest, ALongMinifiedLineIsQuotedAsAWindowNotWhole) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  nlohmann::json users = nlohmann::json::array();
+  for (int i = 0; i < 2000; ++i) users.push_back(User("u" + std::to_string(i), "{}"));
+  std::string text = nlohmann::json{{"UserDetailList", users}}.dump();
+  // A syntax error between two entries in the middle of a ~200 KB line.
+  text.insert(text.find(",{", text.size() / 2) + 1, "@");
+  const std::string file = dir.Write("minified.json", text);
+  const ProcessResult r = Kmsguard({"scan", file});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr(file + ":1:"));
+  EXPECT_LT(r.err.size(), 2000u) << "the whole line was printed";
+  EXPECT_THAT(r.err, HasSubstr("@"));
+}
+
+TEST(ScanInputHygieneTest, ControlCharactersInNamesNeverReachTheTerminal) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string evil = "x\x1b]0;owned\x07\x1b[2J";
+  nlohmann::json user = User(evil, nlohmann::json::parse(kDecryptAll));
+  user["Arn"] = "arn:aws:iam::111122223333:user/evil";
+  const std::string file = dir.Write("s.json", nlohmann::json{{"UserDetailList", {user}}}.dump());
+  const ProcessResult r = Kmsguard({"scan", file});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_THAT(r.out, Not(HasSubstr("\x1b"))) << Describe(r);
+  EXPECT_THAT(r.out, Not(HasSubstr("\x07")));
+  EXPECT_THAT(r.out, HasSubstr("x\\x1b]0;owned\\x07\\x1b[2J"));
+}
+
+}  // namespace
+}  // namespace kmsguard
