@@ -36,8 +36,9 @@ bool IsLoopbackHost(std::string_view host) {
 absl::Status NotLocal(std::string_view address, std::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(
       "refusing --listen ", std::string(address), ": ", std::string(why),
-      ". The plugin serves without TLS for now (TLS is planned), so it listens only on a Unix "
-      "socket (unix:PATH) or a loopback address (127.0.0.1:PORT, [::1]:PORT, localhost:PORT)"));
+      ". Without TLS the plugin listens only on a Unix socket (unix:PATH) or a loopback address "
+      "(127.0.0.1:PORT, [::1]:PORT, localhost:PORT); any other address requires TLS "
+      "(--tls-cert and --tls-key, plus --tls-client-ca for mTLS)"));
 }
 
 absl::Status ErrnoStatus(const std::string& what, int error) {
@@ -54,7 +55,7 @@ std::string UnixSocketPath(std::string_view address) {
   return std::string(address);
 }
 
-absl::Status ValidateListenAddress(std::string_view address) {
+absl::Status ValidateListenAddress(std::string_view address, bool tls) {
   if (address.starts_with(kUnixPrefix)) {
     const std::string path = UnixSocketPath(address);
     if (path.empty()) return absl::InvalidArgumentError("--listen unix: needs a socket path");
@@ -94,7 +95,8 @@ absl::Status ValidateListenAddress(std::string_view address) {
                                                    std::string(port),
                                                    "\" is not a number in 0..65535"));
   }
-  if (!IsLoopbackHost(host)) return NotLocal(address, "not a loopback address");
+  if (host.empty()) return absl::InvalidArgumentError(absl::StrCat("--listen ", std::string(address), ": no host"));
+  if (!tls && !IsLoopbackHost(host)) return NotLocal(address, "not a loopback address");
   return absl::OkStatus();
 }
 

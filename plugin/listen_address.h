@@ -1,5 +1,5 @@
-// Where the plugin listens. Without TLS (planned), only local transports are allowed: a Unix
-// socket, or TCP on a loopback address.
+// Where the plugin listens. Without TLS only local transports are allowed: a Unix socket, or TCP
+// on a loopback address; any other TCP address requires TLS.
 #pragma once
 
 #include <string>
@@ -11,8 +11,9 @@
 namespace kmsguard::plugin {
 
 // Accepts "unix:PATH", "unix:///ABSOLUTE/PATH", and "HOST:PORT" where HOST is localhost, an IPv4
-// address in 127.0.0.0/8, or [::1]. InvalidArgument otherwise, saying why.
-absl::Status ValidateListenAddress(std::string_view address);
+// address in 127.0.0.0/8, or [::1]; with `tls`, any HOST (a name, an IPv4 address, [IPV6]).
+// InvalidArgument otherwise, saying why.
+absl::Status ValidateListenAddress(std::string_view address, bool tls = false);
 
 // The socket path of a unix: address; empty for other addresses.
 std::string UnixSocketPath(std::string_view address);

@@ -58,7 +58,10 @@ absl::StatusOr<std::unique_ptr<PluginProcess>> PluginProcess::Launch(
   process->address_ = absl::StrCat("unix:", process->dir_, "/", kSocketName);
 
   // Everything the child needs is built before fork: after it, only async-signal-safe calls.
-  std::vector<std::string> args = {executable, "serve", "--quiet", "--listen", process->address_};
+  // --exit-with-parent as well as PR_SET_PDEATHSIG: the signal alone is lost on a plugin that is
+  // busy draining, and the watch also covers a host that forked from a thread which then ended.
+  std::vector<std::string> args = {executable, "serve", "--quiet", "--exit-with-parent",
+                                   "--listen", process->address_};
   for (const auto& dir : rule_dirs) {
     args.push_back("--rules");
     args.push_back(dir);

@@ -18,7 +18,7 @@ namespace kmsguard::plugin {
 class PluginProcess {
  public:
   // Creates a 0700 directory under $TMPDIR (or /tmp), then runs
-  //   `executable serve --quiet --listen unix:<dir>/plugin.sock [--rules DIR]...`
+  //   `executable serve --quiet --exit-with-parent --listen unix:<dir>/plugin.sock [--rules DIR]...`
   // with stdin from /dev/null and stdout sent to stderr, so the host's stdout stays its own. The
   // child gets SIGTERM if the host dies. Errors: the directory or the fork failed.
   static absl::StatusOr<std::unique_ptr<PluginProcess>> Launch(

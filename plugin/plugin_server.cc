@@ -2,23 +2,96 @@
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
 #include <unistd.h>
 
+#include <thread>
 #include <utility>
 #ifdef KMSGUARD_HAVE_REFLECTION
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #endif
 
 #include "absl/strings/str_cat.h"
+#include "go_plugin/grpc_controller.grpc.pb.h"
+#include "kmsguard/plugin/negotiation/negotiation.grpc.pb.h"
 #include "plugin/listen_address.h"
 #include "plugin/plugin_service.h"
+#include "plugin/version.h"
 
 namespace kmsguard::plugin {
 
+namespace {
+
+// Frozen: answers with the versions this build speaks (see negotiation.proto).
+class NegotiationService final : public negotiation::VersionNegotiation::CallbackService {
+  grpc::ServerUnaryReactor* Negotiate(grpc::CallbackServerContext* context,
+                                      const negotiation::NegotiateRequest* request,
+                                      negotiation::NegotiateResponse* response) override {
+    response->add_plugin_versions(client::kProtocolVersion);
+    response->set_plugin_name(kPluginName);
+    response->set_plugin_version(kPluginVersion);
+    for (const std::uint32_t version : request->host_versions()) {
+      if (version == client::kProtocolVersion) {
+        response->set_selected_version(version);
+        response->set_service(client::kPolicyPluginServiceName);
+      }
+    }
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+// go-plugin's host calls Shutdown from Client.Kill, then waits briefly for the process to exit.
+class ControllerService final : public ::plugin::GRPCController::CallbackService {
+ public:
+  explicit ControllerService(std::function<void()> on_shutdown)
+      : on_shutdown_(std::move(on_shutdown)) {}
+
+  grpc::ServerUnaryReactor* Shutdown(grpc::CallbackServerContext* context,
+                                     const ::plugin::Empty* /*request*/,
+                                     ::plugin::Empty* /*response*/) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    on_shutdown_();
+    return reactor;
+  }
+
+ private:
+  std::function<void()> on_shutdown_;
+};
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const ServerOptions& options) {
+  const bool tls = !options.tls_cert_pem.empty() || !options.tls_key_pem.empty();
+  if (!tls) {
+    if (!options.tls_client_ca_pem.empty()) {
+      return absl::InvalidArgumentError(
+          "a TLS client CA (mTLS) needs a server certificate and key too");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  if (options.tls_cert_pem.empty() || options.tls_key_pem.empty()) {
+    return absl::InvalidArgumentError("TLS needs both a certificate and its private key");
+  }
+  grpc::SslServerCredentialsOptions ssl(
+      options.tls_client_ca_pem.empty()
+          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = options.tls_client_ca_pem;
+  ssl.pem_key_cert_pairs.push_back({options.tls_key_pem, options.tls_cert_pem});
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<PluginServer>> PluginServer::Start(const ServerOptions& options) {
-  if (absl::Status valid = ValidateListenAddress(options.listen_address); !valid.ok()) {
+  const bool tls = !options.tls_cert_pem.empty();
+  if (absl::Status valid = ValidateListenAddress(options.listen_address, tls); !valid.ok()) {
     return valid;
   }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = Credentials(options);
+  if (!credentials.ok()) return credentials.status();
   if (absl::Status prepared = PrepareUnixSocket(options.listen_address); !prepared.ok()) {
     return prepared;
   }
@@ -29,20 +102,31 @@ absl::StatusOr<std::unique_ptr<PluginServer>> PluginServer::Start(const ServerOp
 #endif
 
   std::unique_ptr<PluginServer> server(new PluginServer());
-  server->service_ = std::make_unique<PolicyPluginService>(ServiceLimits{
-      .max_message_bytes = options.max_message_bytes, .max_batch_size = options.max_batch_size});
+  server->service_ = std::make_unique<PolicyPluginService>(
+      ServiceLimits{.max_message_bytes = options.max_message_bytes,
+                    .max_batch_size = options.max_batch_size,
+                    .evaluation_threads = options.evaluation_threads});
+  server->negotiation_ = std::make_unique<NegotiationService>();
 
   grpc::ServerBuilder builder;
   int selected_port = 0;
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
-                           &selected_port);
+  builder.AddListeningPort(options.listen_address, *credentials, &selected_port);
+  // gRPC sets SO_REUSEPORT by default, so a second server on the same TCP port would bind
+  // happily and take some of the connections; refuse instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(server->service_.get());
+  builder.RegisterService(server->negotiation_.get());
+  if (options.on_controller_shutdown) {
+    server->controller_ = std::make_unique<ControllerService>(options.on_controller_shutdown);
+    builder.RegisterService(server->controller_.get());
+  }
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || selected_port == 0) {
     return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen_address, " (in use, or no permission?)"));
+        absl::StrCat("cannot listen on ", options.listen_address,
+                     " (address in use by another process, or no permission)"));
   }
 
   server->socket_path_ = UnixSocketPath(options.listen_address);
@@ -71,12 +155,27 @@ void PluginServer::InstallRuleSet(std::shared_ptr<const rules::RuleSet> rule_set
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   if (health != nullptr) {
     health->SetServingStatus(client::kPolicyPluginServiceName, serving);
+    health->SetServingStatus(kGoPluginHealthService, serving);
     health->SetServingStatus("", serving);
   }
 }
 
+void PluginServer::SetReloadError(std::string error) { service_->SetReloadError(std::move(error)); }
+
 void PluginServer::Shutdown(std::chrono::milliseconds grace) {
-  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  // gRPC's own Shutdown(deadline) also waits for idle client connections to go away, so a host
+  // that merely stays connected would hold every stop for the whole grace period. Draining is
+  // done here instead: refuse new scans, wait for the streams in flight, then shut down at once
+  // (which cancels whatever is left).
+  service_->StartDraining();
+  if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
+    health->SetServingStatus(false);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (service_->active_streams() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  server_->Shutdown(std::chrono::system_clock::now());
 }
 
 void PluginServer::Wait() { server_->Wait(); }

@@ -1,8 +1,10 @@
-// Starts and stops the plugin's gRPC server: PolicyPlugin, grpc.health.v1 and (when gRPC's
-// reflection library was found at build time) server reflection.
+// Starts and stops the plugin's gRPC server: PolicyPlugin, the frozen VersionNegotiation service,
+// grpc.health.v1, go-plugin's GRPCController when asked for, and (when gRPC's reflection library
+// was found at build time) server reflection.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -12,24 +14,40 @@
 
 namespace grpc {
 class Server;
+class Service;
 }  // namespace grpc
 
 namespace kmsguard::plugin {
 
 class PolicyPluginService;
 
+// The health service name go-plugin hosts check.
+inline constexpr char kGoPluginHealthService[] = "plugin";
+
 struct ServerOptions {
   // See ValidateListenAddress (plugin/listen_address.h). Port 0 picks a free port.
   std::string listen_address;
   int max_message_bytes = client::kDefaultMaxMessageBytes;
   int max_batch_size = client::kDefaultMaxBatchSize;
+  // Threads evaluating batches; 0: one per hardware thread.
+  int evaluation_threads = 0;
+  // TLS: PEM text (not file names). With a certificate and key the server speaks TLS only, which
+  // a non-loopback TCP address requires; with a client CA as well it requires and verifies client
+  // certificates (mTLS).
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  std::string tls_client_ca_pem;
+  // When set, go-plugin's plugin.GRPCController is served and its Shutdown calls this (from a
+  // gRPC thread; it must not block).
+  std::function<void()> on_controller_shutdown;
 };
 
 class PluginServer {
  public:
   // Validates the address, removes a stale Unix socket file, and starts serving. Health reports
   // NOT_SERVING until InstallRuleSet is given a non-empty rule set. Errors: InvalidArgument for
-  // the address, Unavailable when the port cannot be bound.
+  // the address or TLS settings, Unavailable when the port cannot be bound (in use: gRPC's
+  // SO_REUSEPORT is turned off, so a second server on a port fails instead of sharing it).
   static absl::StatusOr<std::unique_ptr<PluginServer>> Start(const ServerOptions& options);
 
   // Shuts down (5 s grace) if still running, and removes its Unix socket file.
@@ -37,15 +55,19 @@ class PluginServer {
   PluginServer(const PluginServer&) = delete;
   PluginServer& operator=(const PluginServer&) = delete;
 
-  // Swaps in a new rule set for calls that start from now on, and sets health to SERVING when it
-  // has rules (NOT_SERVING when null or empty). Thread-safe.
+  // Swaps in a new rule set for calls that start from now on, clears the reload error, and sets
+  // health to SERVING when it has rules (NOT_SERVING when null or empty). Thread-safe.
   void InstallRuleSet(std::shared_ptr<const rules::RuleSet> rule_set);
+
+  // Records why a reload was refused (GetPluginInfoResponse.last_reload_error); the rules in
+  // force stay. Thread-safe.
+  void SetReloadError(std::string error);
 
   // The address clients dial: the unix: address as given, or host:port with the port chosen.
   const std::string& address() const { return address_; }
 
   // Stops accepting calls, lets calls in flight finish until `grace` has passed, then cancels
-  // them. Thread-safe; later calls do nothing.
+  // them; blocks until then. Thread-safe; later calls do nothing.
   void Shutdown(std::chrono::milliseconds grace);
 
   // Blocks until the server has shut down.
@@ -55,6 +77,8 @@ class PluginServer {
   PluginServer() = default;
 
   std::unique_ptr<PolicyPluginService> service_;
+  std::unique_ptr<grpc::Service> negotiation_;
+  std::unique_ptr<grpc::Service> controller_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
   std::string socket_path_;

@@ -4,6 +4,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <boost/asio/thread_pool.hpp>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,17 +18,30 @@ namespace kmsguard::plugin {
 struct ServiceLimits {
   int max_message_bytes = 0;
   int max_batch_size = 0;
+  // Threads evaluating batches; 0: one per hardware thread.
+  int evaluation_threads = 0;
 };
 
 class PolicyPluginService final : public v1::PolicyPlugin::CallbackService {
  public:
   explicit PolicyPluginService(ServiceLimits limits);
+  // Waits for evaluations in flight (the server must have shut down first).
+  ~PolicyPluginService() override;
 
-  // Replaces the evaluator used by calls that start from now on; calls in flight keep theirs.
-  // Null (or an evaluator with no rules) makes new Evaluate calls fail with FAILED_PRECONDITION.
-  // Thread-safe.
+  // Replaces the evaluator used by calls that start from now on; calls in flight keep theirs (one
+  // immutable rule set per call, swapped atomically). Null (or an evaluator with no rules) makes
+  // new Evaluate calls fail with FAILED_PRECONDITION. Clears the reload error. Thread-safe.
   void SetEvaluator(std::shared_ptr<const engine::Evaluator> evaluator);
   std::shared_ptr<const engine::Evaluator> evaluator() const;
+
+  // Reported as GetPluginInfoResponse.last_reload_error until the next SetEvaluator. Thread-safe.
+  void SetReloadError(std::string error);
+
+  // From now on new Evaluate calls fail with UNAVAILABLE (the plugin is stopping); calls in
+  // flight go on. Thread-safe.
+  void StartDraining() { draining_ = true; }
+  // Evaluate calls not yet done.
+  int active_streams() const { return active_streams_.load(); }
 
   grpc::ServerUnaryReactor* GetPluginInfo(grpc::CallbackServerContext* context,
                                           const v1::GetPluginInfoRequest* request,
@@ -37,8 +52,15 @@ class PolicyPluginService final : public v1::PolicyPlugin::CallbackService {
 
  private:
   const ServiceLimits limits_;
+  std::atomic<bool> draining_{false};
+  std::atomic<int> active_streams_{0};
+  // Evaluation runs here rather than on gRPC's callback threads, which must stay free to move
+  // messages for every other stream.
+  boost::asio::thread_pool pool_;
   mutable std::mutex mu_;
   std::shared_ptr<const engine::Evaluator> evaluator_;  // guarded by mu_
+  std::string reload_error_;                            // guarded by mu_
+  std::string loaded_at_;                               // guarded by mu_
 };
 
 }  // namespace kmsguard::plugin

@@ -71,10 +71,57 @@ int Merge(rules::LoadResult loaded, std::string_view text, std::ostream& log,
   return errors;
 }
 
+bool TypeMatches(const std::string& type, const nlohmann::json& value) {
+  if (type == "string") return value.is_string();
+  if (type == "list") return value.is_array();
+  if (type == "bool") return value.is_boolean();
+  if (type == "number") return value.is_number();
+  return true;  // a type this loader does not know: the rule loader has checked the rule itself
+}
+
+int ApplyOverrides(const ParamOverrides& overrides, std::ostream& log,
+                   std::vector<rules::Rule>* rules) {
+  int errors = 0;
+  auto report = [&](const std::string& where, std::string message) {
+    core::Diagnostic diagnostic;
+    diagnostic.code = "rule_param_error";
+    diagnostic.message = std::move(message);
+    diagnostic.location.file = where;
+    PrintDiagnostic(log, diagnostic);
+    ++errors;
+  };
+  for (const auto& [rule_id, params] : overrides) {
+    auto rule = std::find_if(rules->begin(), rules->end(),
+                             [&](const rules::Rule& r) { return r.id == rule_id; });
+    for (const auto& [name, override_value] : params) {
+      if (rule == rules->end()) {
+        report(override_value.where, absl::StrCat("parameter override for unknown rule \"",
+                                                  rule_id, "\""));
+        continue;
+      }
+      auto param = std::find_if(rule->params.begin(), rule->params.end(),
+                                [&](const rules::Param& p) { return p.name == name; });
+      if (param == rule->params.end()) {
+        report(override_value.where,
+               absl::StrCat("rule \"", rule_id, "\" has no parameter \"", name, "\""));
+        continue;
+      }
+      if (!TypeMatches(param->type, override_value.value)) {
+        report(override_value.where,
+               absl::StrCat("parameter ", rule_id, ".", name, " is a ", param->type,
+                            "; the override is ", override_value.value.dump()));
+        continue;
+      }
+      rule->param_values[name] = override_value.value;
+    }
+  }
+  return errors;
+}
+
 }  // namespace
 
-absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs,
-                                      std::ostream& log) {
+absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs, std::ostream& log,
+                                      const ParamOverrides& overrides) {
   // List every directory first, so a typo fails before any output about rule contents.
   std::vector<fs::path> files;
   for (const auto& dir : rule_dirs) {
@@ -107,6 +154,7 @@ absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs,
     result.errors += errors;
     if (errors > 0) ++result.files_with_errors;
   }
+  result.errors += ApplyOverrides(overrides, log, &rules);
   result.rule_set = std::make_shared<const rules::RuleSet>(std::move(rules));
   return result;
 }

@@ -2,7 +2,9 @@
 // not in the engine, which only ever sees text.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -11,6 +13,14 @@
 #include "sdk/rules/rule.h"
 
 namespace kmsguard::plugin {
+
+// A deployment's value for one rule parameter, and where it was set (file:line:col).
+struct ParamOverride {
+  nlohmann::json value;
+  std::string where;
+};
+// rule id -> parameter name -> override.
+using ParamOverrides = std::map<std::string, std::map<std::string, ParamOverride>>;
 
 struct LoadedRules {
   std::shared_ptr<const rules::RuleSet> rule_set;
@@ -25,6 +35,9 @@ struct LoadedRules {
 // broken file costs only its own rules. A rule whose id is already loaded is reported
 // (rule_link_error) and left out. Fails (NotFound / FailedPrecondition) only when a directory
 // cannot be listed, since running without rules the user asked for would pass silently.
-absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs, std::ostream& log);
+// `overrides` replace parameter defaults; an override naming an unknown rule or parameter, or of
+// the wrong JSON type for the parameter, is an error diagnostic (rule_param_error).
+absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs, std::ostream& log,
+                                      const ParamOverrides& overrides = {});
 
 }  // namespace kmsguard::plugin

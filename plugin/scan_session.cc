@@ -67,8 +67,11 @@ class ScanSession::FindingBatcher {
   std::size_t bytes_ = 0;
 };
 
-ScanSession::ScanSession(std::shared_ptr<const engine::Evaluator> evaluator, int max_batch_size)
-    : evaluator_(std::move(evaluator)), max_batch_size_(max_batch_size) {}
+ScanSession::ScanSession(std::shared_ptr<const engine::Evaluator> evaluator, int max_batch_size,
+                         std::function<bool()> cancelled)
+    : evaluator_(std::move(evaluator)),
+      max_batch_size_(max_batch_size),
+      cancelled_(std::move(cancelled)) {}
 
 absl::Status ScanSession::Handle(const v1::EvaluateRequest& request,
                                  std::vector<v1::EvaluateResponse>* out) {
@@ -134,6 +137,11 @@ absl::Status ScanSession::AddBatch(const v1::ResourceBatch& batch,
   }
   FindingBatcher findings(out);
   for (int i = 0; i < batch.resources_size(); ++i) {
+    if (cancelled_ && cancelled_()) {
+      return absl::CancelledError(absl::StrCat(
+          "evaluation stopped in ResourceBatch ", batches_,
+          ": the call was cancelled (deadline passed, host went away, or the plugin is stopping)"));
+    }
     EvaluateOne(batch.resources(i), i, &findings, out);
   }
   findings.Flush();
@@ -192,7 +200,7 @@ void ScanSession::AddResourceError(const v1::Resource& resource, std::string mes
   ++summary_.resource_errors;
   v1::ResourceError* error = out->emplace_back().mutable_resource_error();
   error->set_resource_id(resource.id());
-  error->set_message(std::move(message));
+  error->set_message(client::ValidUtf8(message));
   error->set_code(code);
   *error->mutable_source() = resource.source();
   if (error->source().resource_id().empty()) {

@@ -3,6 +3,7 @@
 // messages between this and the stream.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,13 +17,16 @@ namespace kmsguard::plugin {
 
 class ScanSession {
  public:
-  // `evaluator` must not be null. `max_batch_size` bounds ResourceBatch.resources.
-  ScanSession(std::shared_ptr<const engine::Evaluator> evaluator, int max_batch_size);
+  // `evaluator` must not be null. `max_batch_size` bounds ResourceBatch.resources. `cancelled`,
+  // when given, is polled between resources: a batch stops early (Cancelled) once it says so,
+  // so a deadline, a host that went away or a shutdown never waits for a whole batch.
+  ScanSession(std::shared_ptr<const engine::Evaluator> evaluator, int max_batch_size,
+              std::function<bool()> cancelled = {});
 
   // Handles one request and appends its responses to `out`. Problems with single resources become
   // ResourceError responses. A non-OK status is a protocol violation that must end the call:
-  // InvalidArgument (a request out of order, an empty request, an unknown rule id) or
-  // ResourceExhausted (a batch over the limit). Never throws.
+  // InvalidArgument (a request out of order, an empty request, an unknown rule id),
+  // ResourceExhausted (a batch over the limit) or Cancelled. Never throws.
   absl::Status Handle(const v1::EvaluateRequest& request, std::vector<v1::EvaluateResponse>* out);
 
   // True once ScanEnd has been handled; the call is complete when its responses are written.
@@ -43,6 +47,7 @@ class ScanSession {
 
   std::shared_ptr<const engine::Evaluator> evaluator_;
   const int max_batch_size_;
+  std::function<bool()> cancelled_;
   State state_ = State::kAwaitingStart;
   std::string scan_id_;
   std::int64_t batches_ = 0;

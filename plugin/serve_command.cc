@@ -1,41 +1,148 @@
 #include "plugin/serve_command.h"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <csignal>
-#include <functional>
-#include <iostream>
-#include <thread>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <condition_variable>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <sstream>
+#include <system_error>
+#include <thread>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "plugin/listen_address.h"
 #include "plugin/plugin_server.h"
 #include "plugin/rule_loader.h"
+#include "plugin/serve_config.h"
+#include "plugin/serve_log.h"
 
 namespace kmsguard::plugin {
 
 namespace {
 
-constexpr auto kShutdownGrace = std::chrono::seconds(5);
+namespace fs = std::filesystem;
 
-// Loads rules and installs them; on failure the server keeps what it had.
-bool LoadAndInstall(const ServeFlags& flags, PluginServer& server) {
-  absl::StatusOr<LoadedRules> loaded = LoadRules(flags.rule_dirs, std::cerr);
+// go-plugin's core protocol version, the first field of the handshake line.
+constexpr int kGoPluginCoreProtocol = 1;
+// How long after the drain deadline a process that is still stuck is ended regardless.
+constexpr auto kHardExitMargin = std::chrono::seconds(2);
+constexpr auto kParentWatchInterval = std::chrono::milliseconds(200);
+
+// Loads the rules. At start-up a broken file costs only its own rules (the rest serve); on reload
+// any error keeps the rule set in force, so a typo never silently drops rules. Returns false when
+// nothing could be installed at start-up.
+bool LoadAndInstall(const ServeFlags& flags, bool reload, PluginServer& server, ServeLog& log) {
+  std::ostringstream diagnostics;
+  absl::StatusOr<LoadedRules> loaded =
+      LoadRules(flags.rule_dirs, diagnostics, flags.param_overrides);
+  const std::string details = diagnostics.str();
   if (!loaded.ok()) {
-    std::cerr << "kmsguard serve: " << loaded.status().message() << "\n";
+    const std::string error = std::string(loaded.status().message());
+    if (reload) {
+      log.Error(absl::StrCat("rule reload refused, previous rules stay in force: ", error));
+      server.SetReloadError(error);
+    } else {
+      log.Error(error);
+    }
     return false;
   }
   if (loaded->errors > 0) {
-    std::cerr << "kmsguard serve: " << loaded->errors << " rule error(s) in "
-              << loaded->files_with_errors << " file(s); those rules are not loaded\n";
+    const std::string summary =
+        absl::StrCat(loaded->errors, " rule error(s) in ", loaded->files_with_errors, " file(s)");
+    if (reload) {
+      log.Error(absl::StrCat("rule reload refused, previous rules stay in force: ", summary,
+                             "\n", details));
+      server.SetReloadError(absl::StrCat(summary, "\n", details));
+      return false;
+    }
+    log.Error(absl::StrCat(summary, "; those rules are not loaded\n", details));
+  } else if (!details.empty()) {
+    log.Warn(details);
   }
   const std::size_t count = loaded->rule_set->rules().size();
   server.InstallRuleSet(loaded->rule_set);
-  if (count == 0) std::cerr << "kmsguard serve: no rules loaded; reporting NOT_SERVING\n";
-  if (!flags.quiet) {
-    std::cerr << "kmsguard serve: " << count << " rule(s) loaded (" << loaded->builtin_rules
-              << " built-in, " << loaded->files_read << " file(s) read)\n";
+  if (loaded->errors > 0) {
+    // After the install, which clears it: a host should see that rules it expects are missing.
+    server.SetReloadError(absl::StrCat(loaded->errors, " rule error(s) in ",
+                                       loaded->files_with_errors,
+                                       " file(s); those rules are not loaded\n", details));
   }
+  if (count == 0) log.Warn("no rules loaded; reporting NOT_SERVING");
+  log.Info(absl::StrCat(reload ? "rules reloaded: " : "", count, " rule(s) loaded (",
+                        loaded->builtin_rules, " built-in, ", loaded->files_read,
+                        " file(s) read)"));
   return true;
+}
+
+// What the rule directories look like (names, sizes, modification times), to notice edits.
+std::string RuleDirsFingerprint(const std::vector<std::string>& dirs) {
+  std::string out;
+  for (const auto& dir : dirs) {
+    std::error_code error;
+    out += dir;
+    for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+      if (it->path().extension() != ".yaml") continue;
+      std::error_code ignored;
+      out += absl::StrCat("|", it->path().filename().string(), ":", it->file_size(ignored), ":",
+                          it->last_write_time(ignored).time_since_epoch().count());
+    }
+    out += error ? "|unreadable;" : ";";
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
+  if (path.empty()) return std::string();
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot read the ", what, " file ", path));
+  }
+  return text.str();
+}
+
+// Everything written to stdout from now on (by us or any library) goes to stderr; the returned
+// descriptor is the real stdout, for the handshake line only. -1 when stdout is not open.
+int ReserveStdout() {
+  const int real = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+  if (real >= 0) dup2(STDERR_FILENO, STDOUT_FILENO);
+  return real;
+}
+
+// go-plugin hosts list the application protocol versions they speak; an empty list means any.
+bool HostSpeaksVersion1() {
+  const char* versions = std::getenv("PLUGIN_PROTOCOL_VERSIONS");
+  if (versions == nullptr || versions[0] == '\0') return true;
+  for (absl::string_view v : absl::StrSplit(versions, ',')) {
+    if (v == "1") return true;
+  }
+  return false;
+}
+
+// A fresh 0700 directory for the socket: in $PLUGIN_UNIX_SOCKET_DIR when the host names one
+// (newer go-plugin hosts do), else $TMPDIR or /tmp. Long bases are skipped: sun_path is short.
+std::string PrivateSocketDir() {
+  std::string base = "/tmp";
+  for (const char* name : {"TMPDIR", "PLUGIN_UNIX_SOCKET_DIR"}) {
+    const char* dir = std::getenv(name);
+    if (dir != nullptr && dir[0] == '/' && std::strlen(dir) < 60) base = dir;
+  }
+  std::string dir = base + "/kmsguard-plugin-XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) return "";
+  return dir;  // mkdtemp creates it 0700
 }
 
 }  // namespace
@@ -46,68 +153,238 @@ CLI::App* AddServeCommand(CLI::App& app, ServeFlags* flags) {
                          "Run the policy plugin: a gRPC server (kmsguard.plugin.v1.PolicyPlugin, "
                          "grpc.health.v1) for scanner hosts");
   serve->add_option("--listen", flags->listen,
-                    "unix:PATH, or a loopback 127.0.0.1:PORT / [::1]:PORT / localhost:PORT "
-                    "(no TLS yet, so nothing else). Default: unix:$XDG_RUNTIME_DIR/"
-                    "kmsguard.sock, else unix:/tmp/kmsguard-$UID/kmsguard.sock");
+                    "unix:PATH, or HOST:PORT. Without TLS only loopback (127.0.0.1:PORT, "
+                    "[::1]:PORT, localhost:PORT). Default: unix:$XDG_RUNTIME_DIR/kmsguard.sock, "
+                    "else unix:/tmp/kmsguard-$UID/kmsguard.sock");
   serve
       ->add_option("--rules", flags->rule_dirs,
                    "Also load every *.yaml rule file in DIR (repeatable); built-in rules are "
                    "always loaded")
       ->type_name("DIR");
+  serve->add_option("--config", flags->config_file,
+                    "Settings file (YAML, see configs/kmsguard.yaml); flags override it")
+      ->type_name("FILE");
+  serve->add_option("--tls-cert", flags->tls_cert, "Server certificate chain (PEM); enables TLS")
+      ->type_name("FILE");
+  serve->add_option("--tls-key", flags->tls_key, "Private key of --tls-cert (PEM)")
+      ->type_name("FILE");
+  serve->add_option("--tls-client-ca", flags->tls_client_ca,
+                    "Require client certificates signed by this CA (PEM): mTLS")
+      ->type_name("FILE");
+  serve->add_flag("--exit-with-parent", flags->exit_with_parent,
+                  "Shut down when the parent process exits (always on in go-plugin mode)");
+  serve->add_option("--shutdown-grace", flags->shutdown_grace_seconds,
+                    "Seconds calls in flight get to finish after SIGTERM/SIGINT (default 5)")
+      ->check(CLI::Range(0.0, 3600.0));
+  serve->add_option("--log-format", flags->log_format,
+                    "text or json (default: json in go-plugin mode, else text)")
+      ->check(CLI::IsMember({"text", "json"}));
+  serve->add_option("--magic-cookie-key", flags->magic_cookie_key,
+                    "go-plugin handshake variable (default KMSGUARD_PLUGIN_MAGIC_COOKIE)");
+  serve->add_option("--magic-cookie-value", flags->magic_cookie_value,
+                    "Its value that selects go-plugin mode (default kmsguard)");
   serve->add_flag("--quiet", flags->quiet, "Report only problems on stderr");
   serve->footer(
-      "Logs go to stderr; stdout stays empty. SIGTERM/SIGINT: stop accepting calls, let calls in "
-      "flight finish (5 s), exit 0. SIGHUP: reload the rules. Exit status 2 when the server "
-      "cannot start.");
+      "Logs go to stderr; stdout stays empty, except for the one handshake line in go-plugin mode "
+      "(when $KMSGUARD_PLUGIN_MAGIC_COOKIE=kmsguard). SIGTERM/SIGINT: stop accepting calls, let "
+      "calls in flight finish (--shutdown-grace), exit 0. SIGHUP or a change in a rule "
+      "directory: reload the rules (a broken rule file keeps the rules in force). Exit status 2 "
+      "when the server cannot start, 1 when calls did not stop within the grace period (+2 s). "
+      "Protocol, handshake and settings: docs/plugin-protocol.md, configs/kmsguard.yaml.");
   return serve;
 }
 
-int RunServe(const ServeFlags& flags) {
+int RunServe(const ServeFlags& given_flags) {
+  const int handshake_fd = ReserveStdout();
+  ServeFlags flags = given_flags;
+  absl::Status config_status;
+  if (!flags.config_file.empty()) {
+    config_status = ApplyConfigFile(flags.config_file, given_flags, &flags);
+  }
+  const char* cookie = std::getenv(flags.magic_cookie_key.c_str());
+  const bool go_plugin = cookie != nullptr && flags.magic_cookie_value == cookie;
+  const bool json = flags.log_format.empty() ? go_plugin : flags.log_format == "json";
+  ServeLog log(std::cerr, json, flags.quiet);
+  if (!config_status.ok()) {
+    log.Error(std::string(config_status.message()));
+    return 2;
+  }
+
+  std::string socket_dir;
   std::string address = flags.listen;
-  if (address.empty()) {
+  if (go_plugin) {
+    if (!HostSpeaksVersion1()) {
+      log.Error(absl::StrCat("the host speaks plugin protocol version(s) ",
+                             std::getenv("PLUGIN_PROTOCOL_VERSIONS"),
+                             "; this plugin speaks version 1"));
+      return 2;
+    }
+    socket_dir = PrivateSocketDir();
+    if (socket_dir.empty()) {
+      log.Error(absl::StrCat("cannot create a private socket directory: ", std::strerror(errno)));
+      return 2;
+    }
+    if (!address.empty()) log.Warn("go-plugin mode: --listen is ignored");
+    address = absl::StrCat("unix:", socket_dir, "/plugin.sock");
+    flags.exit_with_parent = true;
+  } else if (address.empty()) {
     absl::StatusOr<std::string> fallback = DefaultListenAddress();
     if (!fallback.ok()) {
-      std::cerr << "kmsguard serve: " << fallback.status().message() << "\n";
+      log.Error(std::string(fallback.status().message()));
       return 2;
     }
     address = *std::move(fallback);
   }
+  auto remove_socket_dir = [&socket_dir] {
+    if (socket_dir.empty()) return;
+    std::error_code ignored;
+    fs::remove_all(socket_dir, ignored);
+  };
+
+  // Shutdown requests come from signals, the controller, the parent watch; main acts on them.
+  std::mutex mu;
+  std::condition_variable stop_cv;
+  std::string stop_reason;  // guarded by mu; non-empty once a stop was requested
+  boost::asio::io_context io;
+  boost::asio::steady_timer hard_exit_timer(io);
+  const auto grace = std::chrono::milliseconds(
+      static_cast<std::int64_t>(flags.shutdown_grace_seconds * 1000));
+  auto request_stop = [&](const std::string& reason) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!stop_reason.empty()) return;
+      stop_reason = reason;
+    }
+    stop_cv.notify_all();
+    // If draining hangs (an evaluation that ignores cancellation), end the process regardless:
+    // a plugin that ignores SIGTERM gets SIGKILLed by its host, or lingers as an orphan.
+    boost::asio::post(io, [&] {
+      hard_exit_timer.expires_after(grace + kHardExitMargin);
+      hard_exit_timer.async_wait([&](const boost::system::error_code& error) {
+        if (error) return;
+        log.Error(absl::StrCat("calls did not finish within ", grace.count() + 2000,
+                               " ms of the stop request; exiting now"));
+        if (const std::string path = UnixSocketPath(address); !path.empty()) {
+          unlink(path.c_str());
+        }
+        remove_socket_dir();
+        _exit(1);
+      });
+    });
+  };
+
   ServerOptions options;
   options.listen_address = address;
+  if (flags.max_batch_size > 0) options.max_batch_size = flags.max_batch_size;
+  if (flags.max_message_bytes > 0) options.max_message_bytes = flags.max_message_bytes;
+  options.evaluation_threads = flags.evaluation_threads;
+  for (const auto& [path, what, out] :
+       {std::tuple{flags.tls_cert, "TLS certificate", &options.tls_cert_pem},
+        std::tuple{flags.tls_key, "TLS key", &options.tls_key_pem},
+        std::tuple{flags.tls_client_ca, "TLS client CA", &options.tls_client_ca_pem}}) {
+    absl::StatusOr<std::string> pem = ReadPem(path, what);
+    if (!pem.ok()) {
+      log.Error(std::string(pem.status().message()));
+      remove_socket_dir();
+      return 2;
+    }
+    *out = *std::move(pem);
+  }
+  if (go_plugin) {
+    options.on_controller_shutdown = [&] { request_stop("go-plugin host asked to shut down"); };
+  }
   absl::StatusOr<std::unique_ptr<PluginServer>> started = PluginServer::Start(options);
   if (!started.ok()) {
-    std::cerr << "kmsguard serve: " << started.status().message() << "\n";
+    log.Error(std::string(started.status().message()));
+    remove_socket_dir();
     return 2;
   }
-  PluginServer& server = **started;
+  std::unique_ptr<PluginServer> server = *std::move(started);
 
   // Signals are handled on an Asio thread so they can call into gRPC (a raw signal handler could
-  // not); Shutdown there makes Wait below return.
-  boost::asio::io_context io;
+  // not); so are the parent watch and the rule-directory watch.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& error, int signal_number) {
         if (error) return;  // cancelled at exit
         if (signal_number == SIGHUP) {
-          std::cerr << "kmsguard serve: SIGHUP: reloading rules\n";
-          LoadAndInstall(flags, server);
+          log.Info("SIGHUP: reloading rules");
+          LoadAndInstall(flags, /*reload=*/true, *server, log);
           signals.async_wait(on_signal);
           return;
         }
-        if (!flags.quiet) std::cerr << "kmsguard serve: shutting down\n";
-        server.Shutdown(kShutdownGrace);
+        request_stop(signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
       };
   signals.async_wait(on_signal);
-  std::thread signal_thread([&io] { io.run(); });
 
-  const bool loaded = LoadAndInstall(flags, server);
-  if (loaded && !flags.quiet)
-    std::cerr << "kmsguard serve: listening on " << server.address() << "\n";
-  if (!loaded) server.Shutdown(std::chrono::milliseconds(0));
-  server.Wait();
+  boost::asio::steady_timer parent_timer(io);
+  const pid_t parent = getppid();
+  std::function<void(const boost::system::error_code&)> watch_parent =
+      [&](const boost::system::error_code& error) {
+        if (error) return;
+        if (getppid() != parent) {
+          request_stop("parent process exited");
+          return;
+        }
+        parent_timer.expires_after(kParentWatchInterval);
+        parent_timer.async_wait(watch_parent);
+      };
+  if (flags.exit_with_parent) {
+    parent_timer.expires_after(kParentWatchInterval);
+    parent_timer.async_wait(watch_parent);
+  }
 
+  boost::asio::steady_timer rules_timer(io);
+  std::string fingerprint = RuleDirsFingerprint(flags.rule_dirs);
+  const auto watch_interval = std::chrono::milliseconds(
+      static_cast<std::int64_t>(flags.rule_watch_seconds * 1000));
+  std::function<void(const boost::system::error_code&)> watch_rules =
+      [&](const boost::system::error_code& error) {
+        if (error) return;
+        std::string now = RuleDirsFingerprint(flags.rule_dirs);
+        if (now != fingerprint) {
+          fingerprint = std::move(now);
+          log.Info("rule directory changed: reloading rules");
+          LoadAndInstall(flags, /*reload=*/true, *server, log);
+        }
+        rules_timer.expires_after(watch_interval);
+        rules_timer.async_wait(watch_rules);
+      };
+  if (!flags.rule_dirs.empty() && watch_interval.count() > 0) {
+    rules_timer.expires_after(watch_interval);
+    rules_timer.async_wait(watch_rules);
+  }
+  std::thread io_thread([&io] { io.run(); });
+
+  const bool loaded = LoadAndInstall(flags, /*reload=*/false, *server, log);
+  if (loaded) {
+    if (go_plugin && handshake_fd >= 0) {
+      // CORE-PROTOCOL-VERSION|APP-PROTOCOL-VERSION|NETWORK-TYPE|NETWORK-ADDR|PROTOCOL
+      const std::string line =
+          absl::StrCat(kGoPluginCoreProtocol, "|", client::kProtocolVersion, "|unix|",
+                       UnixSocketPath(address), "|grpc\n");
+      (void)!write(handshake_fd, line.data(), line.size());
+    }
+    log.Info(absl::StrCat("listening on ", server->address()));
+  } else {
+    request_stop("rules could not be loaded");
+  }
+  if (handshake_fd >= 0) close(handshake_fd);
+
+  std::string reason;
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    stop_cv.wait(lock, [&] { return !stop_reason.empty(); });
+    reason = stop_reason;
+  }
+  if (loaded) log.Info(absl::StrCat("shutting down (", reason, ")"));
+  server->Shutdown(loaded ? grace : std::chrono::milliseconds(0));
+  server->Wait();
+  // The Asio thread uses the server (SIGHUP), so it stops before the server goes.
   io.stop();
-  signal_thread.join();
+  io_thread.join();
+  server.reset();
+  remove_socket_dir();
   return loaded ? 0 : 2;
 }
 

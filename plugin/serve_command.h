@@ -1,9 +1,12 @@
-// `kmsguard serve`: run the plugin's gRPC server until SIGTERM/SIGINT.
+// `kmsguard serve`: run the plugin's gRPC server until SIGTERM/SIGINT, go-plugin's Shutdown, or
+// the death of the parent process (when asked to watch it).
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
+
+#include "plugin/rule_loader.h"
 
 namespace kmsguard::plugin {
 
@@ -11,14 +14,30 @@ struct ServeFlags {
   std::string listen;  // empty: DefaultListenAddress()
   std::vector<std::string> rule_dirs;
   bool quiet = false;
+  std::string config_file;  // --config: settings in YAML (configs/kmsguard.yaml); flags win
+  std::string tls_cert;     // PEM files
+  std::string tls_key;
+  std::string tls_client_ca;
+  bool exit_with_parent = false;
+  double shutdown_grace_seconds = 5;
+  std::string log_format;  // "text" or "json"; empty: json in go-plugin mode, else text
+  std::string magic_cookie_key = "KMSGUARD_PLUGIN_MAGIC_COOKIE";
+  std::string magic_cookie_value = "kmsguard";
+  int max_batch_size = 0;     // 0: the default
+  int max_message_bytes = 0;  // 0: the default
+  int evaluation_threads = 0;  // 0: one per hardware thread
+  double rule_watch_seconds = 2;  // 0: no polling of the rule directories
+  ParamOverrides param_overrides;  // from --config only
 };
 
 // Declares the subcommand and its flags on `app`; `flags` is filled in by parsing.
 CLI::App* AddServeCommand(CLI::App& app, ServeFlags* flags);
 
-// Serves until SIGTERM or SIGINT (graceful: calls in flight get 5 s), reloading rules on SIGHUP.
-// Returns the process exit status: 0 after a clean shutdown, 2 when it could not start (bad
-// address, rule directory missing, port in use).
+// Serves until asked to stop. Standalone mode listens on --listen; go-plugin mode (the magic
+// cookie variable holds its value) listens on a Unix socket in a private directory and prints the
+// one handshake line on stdout. Returns the exit status: 0 after a clean shutdown, 1 when calls
+// did not drain within the grace period (the process then exits at once), 2 when it could not
+// start (bad address or settings, rule directory missing, port in use).
 int RunServe(const ServeFlags& flags);
 
 }  // namespace kmsguard::plugin

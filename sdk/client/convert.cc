@@ -15,10 +15,47 @@ namespace v1 = ::kmsguard::plugin::v1;
 
 namespace {
 
+constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
+
+// Length of the well-formed UTF-8 sequence starting at text[i] (Unicode Table 3-7), or 0 when
+// the bytes there are ill-formed; `*invalid` is then the length of the maximal invalid subpart.
+std::size_t Utf8SequenceLength(std::string_view text, std::size_t i, std::size_t* invalid) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  std::size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;   // no overlong forms
+    if (lead == 0xED) high = 0x9F;  // no surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;   // no overlong forms
+    if (lead == 0xF4) high = 0x8F;  // nothing above U+10FFFF
+  } else {
+    *invalid = 1;
+    return 0;
+  }
+  for (std::size_t k = 1; k < length; ++k) {
+    const bool in_range = i + k < text.size() &&
+                          byte(i + k) >= (k == 1 ? low : 0x80) &&
+                          byte(i + k) <= (k == 1 ? high : 0xBF);
+    if (!in_range) {
+      *invalid = k;
+      return 0;
+    }
+  }
+  return length;
+}
+
 template <typename Container>
 void CopyStrings(const Container& from, google::protobuf::RepeatedPtrField<std::string>* to) {
   to->Reserve(static_cast<int>(from.size()));
-  for (const auto& s : from) to->Add(std::string(s));
+  for (const auto& s : from) to->Add(ValidUtf8(s));
 }
 
 std::vector<std::string> ToVector(const google::protobuf::RepeatedPtrField<std::string>& from) {
@@ -31,8 +68,8 @@ void FillSet(const google::protobuf::RepeatedPtrField<std::string>& from, Set* t
 }
 
 void ToProto(const model::ComplianceRef& ref, v1::ComplianceRef* out) {
-  out->set_standard(ref.standard);
-  out->set_control(ref.control);
+  out->set_standard(ValidUtf8(ref.standard));
+  out->set_control(ValidUtf8(ref.control));
 }
 
 model::ComplianceRef FromProto(const v1::ComplianceRef& ref) {
@@ -40,17 +77,17 @@ model::ComplianceRef FromProto(const v1::ComplianceRef& ref) {
 }
 
 void ToProto(const model::Evidence& evidence, v1::Evidence* out) {
-  out->set_policy_name(evidence.policy_name);
+  out->set_policy_name(ValidUtf8(evidence.policy_name));
   out->set_statement_index(evidence.statement_index);
-  out->set_sid(evidence.sid);
-  out->set_effect(evidence.effect);
+  out->set_sid(ValidUtf8(evidence.sid));
+  out->set_effect(ValidUtf8(evidence.effect));
   CopyStrings(evidence.actions, out->mutable_actions());
   CopyStrings(evidence.action_patterns, out->mutable_action_patterns());
   out->set_not_action(evidence.not_action);
   CopyStrings(evidence.resource_patterns, out->mutable_resource_patterns());
   out->set_not_resource(evidence.not_resource);
   CopyStrings(evidence.condition_keys, out->mutable_condition_keys());
-  out->set_note(evidence.note);
+  out->set_note(ValidUtf8(evidence.note));
 }
 
 model::Evidence FromProto(const v1::Evidence& evidence) {
@@ -102,6 +139,28 @@ std::string ParseErrorReason(const nlohmann::json::parse_error& e) {
 }
 
 }  // namespace
+
+std::string ValidUtf8(std::string_view text) {
+  std::string out;
+  std::size_t copied = 0;  // text[0, copied) is already in `out`
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t invalid = 0;
+    const std::size_t length = Utf8SequenceLength(text, i, &invalid);
+    if (length > 0) {
+      i += length;
+      continue;
+    }
+    if (copied == 0 && out.empty()) out.reserve(text.size() + 8);
+    out.append(text.substr(copied, i - copied));
+    out.append(kReplacementCharacter);
+    i += invalid;
+    copied = i;
+  }
+  if (copied == 0) return std::string(text);  // the common case: nothing to replace
+  out.append(text.substr(copied));
+  return out;
+}
 
 v1::Severity ToProto(model::Severity severity) {
   switch (severity) {
@@ -162,11 +221,11 @@ model::Status FromProto(v1::Status status) {
 }
 
 void ToProto(const core::SourceLocation& location, v1::SourceLocation* out) {
-  out->set_file(location.file);
+  out->set_file(ValidUtf8(location.file));
   out->set_line(location.line);
   out->set_column(location.column);
-  out->set_json_pointer(location.json_pointer);
-  out->set_resource_id(location.resource_id);
+  out->set_json_pointer(ValidUtf8(location.json_pointer));
+  out->set_resource_id(ValidUtf8(location.resource_id));
 }
 
 core::SourceLocation FromProto(const v1::SourceLocation& location) {
@@ -180,31 +239,31 @@ core::SourceLocation FromProto(const v1::SourceLocation& location) {
 }
 
 void ToProto(const model::Finding& finding, v1::Finding* out) {
-  out->set_rule_id(finding.rule_id);
-  out->set_rule_version(finding.rule_version);
-  out->set_title(finding.title);
+  out->set_rule_id(ValidUtf8(finding.rule_id));
+  out->set_rule_version(ValidUtf8(finding.rule_version));
+  out->set_title(ValidUtf8(finding.title));
   out->set_severity(ToProto(finding.severity));
   out->set_status(ToProto(finding.status));
-  out->set_resource_id(finding.resource_id);
-  out->set_resource_type(finding.resource_type);
-  out->set_resource_name(finding.resource_name);
-  out->set_provider(finding.provider);
-  out->set_partition(finding.partition);
-  out->set_account(finding.account);
-  out->set_region(finding.region);
-  out->set_sub_key(finding.sub_key);
-  out->set_message(finding.message);
+  out->set_resource_id(ValidUtf8(finding.resource_id));
+  out->set_resource_type(ValidUtf8(finding.resource_type));
+  out->set_resource_name(ValidUtf8(finding.resource_name));
+  out->set_provider(ValidUtf8(finding.provider));
+  out->set_partition(ValidUtf8(finding.partition));
+  out->set_account(ValidUtf8(finding.account));
+  out->set_region(ValidUtf8(finding.region));
+  out->set_sub_key(ValidUtf8(finding.sub_key));
+  out->set_message(ValidUtf8(finding.message));
   v1::Remediation* remediation = out->mutable_remediation();
-  remediation->set_summary(finding.remediation.summary);
-  remediation->set_console(finding.remediation.console);
-  remediation->set_cli(finding.remediation.cli);
-  remediation->set_terraform(finding.remediation.terraform);
+  remediation->set_summary(ValidUtf8(finding.remediation.summary));
+  remediation->set_console(ValidUtf8(finding.remediation.console));
+  remediation->set_cli(ValidUtf8(finding.remediation.cli));
+  remediation->set_terraform(ValidUtf8(finding.remediation.terraform));
   for (const auto& ref : finding.compliance) ToProto(ref, out->add_compliance());
   for (const auto& evidence : finding.evidence) ToProto(evidence, out->add_evidence());
   out->set_conditional(finding.conditional);
   ToProto(finding.source, out->mutable_source());
   CopyStrings(finding.exposed_to, out->mutable_exposed_to());
-  out->set_exposure(finding.exposure);
+  out->set_exposure(ValidUtf8(finding.exposure));
   CopyStrings(finding.explanation, out->mutable_explanation());
 }
 
@@ -270,13 +329,13 @@ model::ScanSummary FromProto(const v1::ScanSummary& summary) {
 }
 
 void ToProto(const rules::Rule& rule, v1::RuleInfo* out) {
-  out->set_id(rule.id);
-  out->set_version(rule.version);
-  out->set_title(rule.title);
+  out->set_id(ValidUtf8(rule.id));
+  out->set_version(ValidUtf8(rule.version));
+  out->set_title(ValidUtf8(rule.title));
   out->set_severity(ToProto(rule.severity));
   for (const auto& ref : rule.compliance) ToProto(ref, out->add_compliance());
   CopyStrings(rule.resource_types, out->mutable_resource_types());
-  out->set_provider(rule.provider);
+  out->set_provider(ValidUtf8(rule.provider));
 }
 
 RuleInfo FromProto(const v1::RuleInfo& rule) {
@@ -304,9 +363,9 @@ PluginInfo FromProto(const v1::GetPluginInfoResponse& info) {
 }
 
 void ToProto(const ResourceError& error, v1::ResourceError* out) {
-  out->set_resource_id(error.resource_id);
-  out->set_message(error.message);
-  out->set_code(error.code);
+  out->set_resource_id(ValidUtf8(error.resource_id));
+  out->set_message(ValidUtf8(error.message));
+  out->set_code(ValidUtf8(error.code));
   ToProto(error.source, out->mutable_source());
 }
 
@@ -318,13 +377,13 @@ ResourceError FromProto(const v1::ResourceError& error) {
 }
 
 void ToProto(const model::Resource& resource, v1::Resource* out) {
-  out->set_id(resource.id);
-  out->set_type(resource.type);
-  out->set_provider(resource.provider);
-  out->set_partition(resource.partition);
-  out->set_account(resource.account);
-  out->set_region(resource.region);
-  out->set_name(resource.name);
+  out->set_id(ValidUtf8(resource.id));
+  out->set_type(ValidUtf8(resource.type));
+  out->set_provider(ValidUtf8(resource.provider));
+  out->set_partition(ValidUtf8(resource.partition));
+  out->set_account(ValidUtf8(resource.account));
+  out->set_region(ValidUtf8(resource.region));
+  out->set_name(ValidUtf8(resource.name));
   // The replace handler makes dump() total: with the default (strict) handler it throws on
   // invalid UTF-8 in a string.
   out->set_document_json(

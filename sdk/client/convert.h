@@ -3,6 +3,7 @@
 // None of these functions throws.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -15,6 +16,12 @@
 #include "sdk/rules/rule.h"
 
 namespace kmsguard::client {
+
+// `text` with every ill-formed UTF-8 sequence replaced by U+FFFD (one per maximal invalid
+// subpart, as Unicode recommends). Every string that goes into a proto3 `string` field passes
+// through it: protobuf refuses to parse a message with invalid UTF-8 there, so one stray byte
+// (say %FF in a URL-encoded policy) would otherwise break the whole stream.
+std::string ValidUtf8(std::string_view text);
 
 plugin::v1::Severity ToProto(model::Severity severity);
 // SEVERITY_UNSPECIFIED and values from a newer protocol become kMedium (the model's default).

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -24,6 +27,9 @@ namespace {
 constexpr std::size_t kBatchByteBudget = 4 * 1024 * 1024;
 // Room for the EvaluateRequest and ResourceBatch framing around one resource.
 constexpr std::size_t kFramingBytes = 1024;
+// How long a call whose responses stopped early may take to end by itself before it is
+// cancelled (see Scan).
+constexpr auto kStuckCallWait = std::chrono::seconds(3);
 
 absl::Status FromGrpc(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
@@ -123,7 +129,13 @@ absl::StatusOr<ScanResult> PluginClient::Scan(const std::function<void(const Sen
   // own thread while this one reads; writing everything first could fill both directions'
   // flow-control windows and stall.
   std::vector<ResourceError> unsent;  // owned by the writer until it is joined
+  std::promise<void> writer_done;
   std::thread writer([&] {
+    // Set however the writer returns.
+    struct Done {
+      std::promise<void>& promise;
+      ~Done() { promise.set_value(); }
+    } done{writer_done};
     v1::EvaluateRequest request;
     v1::ScanStart* start = request.mutable_scan_start();
     start->set_scan_id(options.scan_id);
@@ -192,8 +204,44 @@ absl::StatusOr<ScanResult> PluginClient::Scan(const std::function<void(const Sen
         break;  // a message kind from a newer protocol: nothing this client can use
     }
   }
+  // Reads end early (no summary) when the plugin ended the call, or when a response could not be
+  // parsed (gRPC then leaves the call open). In the first case the writer stops at once and the
+  // status is waiting; in the second the writer may be blocked on flow control, and Finish would
+  // wait for a status that never comes. Cancelling after a bounded wait means neither can hang.
+  bool cancelled_here = false;
+  if (!have_summary &&
+      writer_done.get_future().wait_for(kStuckCallWait) != std::future_status::ready) {
+    context.TryCancel();
+    cancelled_here = true;
+  }
   writer.join();
-  const grpc::Status status = stream->Finish();
+  grpc::Status status;
+  if (have_summary || cancelled_here) {
+    status = stream->Finish();
+  } else {
+    std::mutex mu;
+    std::condition_variable finished_cv;
+    bool finished = false;
+    std::thread watchdog([&] {
+      std::unique_lock<std::mutex> lock(mu);
+      if (!finished_cv.wait_for(lock, kStuckCallWait, [&] { return finished; })) {
+        cancelled_here = true;
+        context.TryCancel();
+      }
+    });
+    status = stream->Finish();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      finished = true;
+    }
+    finished_cv.notify_one();
+    watchdog.join();
+  }
+  if (cancelled_here && status.error_code() == grpc::StatusCode::CANCELLED) {
+    return absl::InternalError(
+        "the plugin's response stream broke before the scan summary (a response could not be "
+        "read); the scan was cancelled");
+  }
   if (!status.ok()) return FromGrpc(status);
   if (!have_summary) return absl::InternalError("plugin ended the scan without a summary");
 

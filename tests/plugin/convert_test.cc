@@ -196,5 +196,38 @@ TEST(ConvertTest, JsonNestingDepthIgnoresBracketsInStrings) {
   EXPECT_EQ(JsonNestingDepth(std::string(1000, '['), 100), 101);
 }
 
+// Regression: a finding that echoed a raw 0xFF byte (from a URL-encoded policy with %FF) made the
+// response unparseable for the host, and the scan hung. Each maximal invalid subpart becomes one
+// U+FFFD; well-formed text is untouched.
+TEST(ValidUtf8Test, ReplacesEachIllFormedSequenceAndKeepsValidText) {
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(ValidUtf8("plain ascii"), "plain ascii");
+  EXPECT_EQ(ValidUtf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9D\x84\x9E"),
+            "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9D\x84\x9E");
+  EXPECT_EQ(ValidUtf8(""), "");
+  EXPECT_EQ(ValidUtf8("x\xFFy"), "x" + fffd + "y");
+  EXPECT_EQ(ValidUtf8("a\xE2\x82"), "a" + fffd) << "truncated sequence at the end";
+  EXPECT_EQ(ValidUtf8("\xC0\xAF"), fffd + fffd) << "overlong encoding of '/'";
+  EXPECT_EQ(ValidUtf8("\xED\xA0\x80"), fffd + fffd + fffd) << "UTF-16 surrogate";
+  EXPECT_EQ(ValidUtf8("\xF4\x90\x80\x80"), fffd + fffd + fffd + fffd) << "above U+10FFFF";
+  EXPECT_EQ(ValidUtf8(std::string("a\0b", 3)), std::string("a\0b", 3));
+}
+
+TEST(ValidUtf8Test, FindingWithInvalidBytesSerializesAndParsesBack) {
+  model::Finding finding = FullFinding();
+  finding.message = "policy Sid \"x\xFF\" could not be read";
+  finding.evidence[0].sid = "x\xFF";
+  finding.exposed_to = {"user/\xC3"};
+  plugin::v1::Finding message;
+  ToProto(finding, &message);
+  std::string wire;
+  ASSERT_TRUE(message.SerializeToString(&wire));
+  plugin::v1::Finding parsed;
+  ASSERT_TRUE(parsed.ParseFromString(wire)) << "protobuf rejects invalid UTF-8 in string fields";
+  EXPECT_EQ(parsed.message(), "policy Sid \"x\xEF\xBF\xBD\" could not be read");
+  EXPECT_EQ(parsed.evidence(0).sid(), "x\xEF\xBF\xBD");
+  EXPECT_EQ(parsed.exposed_to(0), "user/\xEF\xBF\xBD");
+}
+
 }  // namespace
 }  // namespace kmsguard::client

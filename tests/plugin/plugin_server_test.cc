@@ -11,10 +11,12 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kmsguard/plugin/v1/plugin.grpc.pb.h"
 #include "plugin/rule_loader.h"
+#include "sdk/client/convert.h"
 #include "sdk/client/plugin_client.h"
 #include "tests/plugin/test_support.h"
 
@@ -382,6 +384,127 @@ TEST_F(PluginServerTest, BuiltinRulesJudgeManagedPoliciesAndCarryExposureAndExpl
   EXPECT_EQ(strict->severity(), v1::SEVERITY_LOW);
 }
 
+// Regression (user trial): a finding echoing bytes of a URL-encoded policy with %FF carried
+// invalid UTF-8 into a proto string field; the host could not parse the response and the scan
+// hung. Now the bytes arrive as U+FFFD and the scan completes with every resource counted.
+TEST_F(PluginServerTest, InvalidUtf8FromAUrlEncodedPolicyDoesNotBreakTheStream) {
+  const std::string bad_bytes_role = R"json({
+    "RoleName": "bad-bytes", "Path": "/", "Arn": "arn:aws:iam::111122223333:role/bad-bytes",
+    "RolePolicyList": [{"PolicyName": "bad-bytes", "PolicyDocument":
+      "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Sid%22%3A%22x%FF%22%2C%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22kms%3A*%22%2C%22Resource%22%3A%22*%22%7D%7D"}],
+    "AttachedManagedPolicies": []})json";
+  client::ScanOptions options;
+  options.timeout = std::chrono::seconds(20);  // a regression fails here rather than hanging
+  absl::StatusOr<client::ScanResult> result = client_->Scan(
+      {ModelRole("bad-bytes", bad_bytes_role.c_str()), ModelRole("star-role", kStarRole)},
+      options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->summary.resources_received, 2);
+  std::string all_text;
+  for (const auto& f : result->findings) {
+    EXPECT_EQ(client::ValidUtf8(f.message), f.message);
+    all_text += f.message;
+    for (const auto& line : f.explanation) all_text += line;
+    for (const auto& e : f.evidence) all_text += e.sid;
+  }
+  for (const auto& e : result->resource_errors) all_text += e.message;
+  EXPECT_THAT(all_text, HasSubstr("\xEF\xBF\xBD")) << "the 0xFF byte should show as U+FFFD";
+  EXPECT_THAT(result->findings,
+              Contains(::testing::AllOf(
+                  Field(&model::Finding::resource_id, RoleArn("star-role")),
+                  Field(&model::Finding::status, model::Status::kFail))));
+}
+
+// A snapshot of any size passes without raising gRPC's message limit: 100,000 resources in
+// batches of 1,000, written on one thread while this one reads (the plugin answers each batch
+// before it reads the next), with every resource counted in the summary.
+TEST(PluginServerStreamTest, AHundredThousandResourcesStreamInBatches) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  ServerOptions options;
+  options.listen_address = "unix:" + dir.File("plugin.sock");
+  absl::StatusOr<std::unique_ptr<PluginServer>> server = PluginServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  (*server)->InstallRuleSet(BuiltinRules());
+  auto stub = v1::PolicyPlugin::NewStub(
+      grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+  auto stream = stub->Evaluate(&context);
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizer build is an unoptimized Debug build, ten times slower: the same stream, shorter.
+  constexpr int kResources = 20000;
+#else
+  constexpr int kResources = 100000;
+#endif
+  constexpr int kBatch = 1000;
+  std::thread writer([&] {
+    if (!stream->Write(Start({kRuleId}))) return;
+    for (int first = 0; first < kResources; first += kBatch) {
+      v1::EvaluateRequest request;
+      for (int i = first; i < first + kBatch; ++i) {
+        *request.mutable_resource_batch()->add_resources() =
+            ProtoRole("r" + std::to_string(i), i % 10 == 0 ? kStarRole : kScopedRole);
+      }
+      if (!stream->Write(request)) return;
+    }
+    if (stream->Write(End())) stream->WritesDone();
+  });
+  std::int64_t fail = 0;
+  std::int64_t pass = 0;
+  std::vector<v1::ScanSummary> summaries;
+  v1::EvaluateResponse response;
+  while (stream->Read(&response)) {
+    for (const auto& finding : response.finding_batch().findings()) {
+      (finding.status() == v1::STATUS_FAIL ? fail : pass) += 1;
+    }
+    if (response.has_scan_summary()) summaries.push_back(response.scan_summary());
+  }
+  writer.join();
+  const grpc::Status status = stream->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_THAT(summaries, SizeIs(1));
+  EXPECT_EQ(summaries[0].resources_received(), kResources);
+  EXPECT_EQ(summaries[0].resources_evaluated(), kResources);
+  EXPECT_EQ(fail, kResources / 10);
+  EXPECT_EQ(pass, kResources - kResources / 10);
+  EXPECT_EQ(summaries[0].fail(), fail);
+}
+
+// A host that goes away mid-stream costs the plugin nothing: the next host scans normally.
+TEST_F(PluginServerTest, AClientDisconnectingMidStreamLeavesTheServerServing) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto stub = v1::PolicyPlugin::NewStub(
+        grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    auto stream = stub->Evaluate(&context);
+    ASSERT_TRUE(stream->Write(Start()));
+    std::vector<v1::Resource> roles;
+    for (int i = 0; i < kMaxBatch; ++i) roles.push_back(ProtoRole("r" + std::to_string(i), kScopedRole));
+    ASSERT_TRUE(stream->Write(Batch(roles)));
+    v1::EvaluateResponse response;
+    ASSERT_TRUE(stream->Read(&response)) << "the first batch is answered";
+    context.TryCancel();  // the host disappears with the scan half done
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  absl::StatusOr<client::ScanResult> result = client_->Scan({ModelRole("star-role", kStarRole)});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->summary.fail, 1);
+  EXPECT_TRUE(client_->WaitForServing(std::chrono::seconds(2)).ok());
+}
+
+// Deadlines reach the plugin: a scan whose deadline passes is cut short with DEADLINE_EXCEEDED
+// rather than evaluated to the end.
+TEST_F(PluginServerTest, AnExpiredDeadlineEndsTheScan) {
+  std::vector<model::Resource> many;
+  for (int i = 0; i < 2000; ++i) many.push_back(ModelRole("r" + std::to_string(i), kScopedRole));
+  client::ScanOptions options;
+  options.timeout = std::chrono::milliseconds(1);
+  options.batch_size = kMaxBatch;
+  absl::StatusOr<client::ScanResult> result = client_->Scan(many, options);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kDeadlineExceeded) << result.status();
+}
+
 struct ViolationCase {
   std::string name;
   std::vector<v1::EvaluateRequest> requests;
@@ -489,6 +612,19 @@ TEST(PluginServerTcpTest, ServesOnALoopbackPortChosenByTheSystem) {
   absl::StatusOr<client::PluginInfo> info = plugin_client.GetPluginInfo();
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_THAT(info->rules, Not(IsEmpty()));
+}
+
+// Regression (user trial): with gRPC's default SO_REUSEPORT, two servers bound the same port.
+TEST(PluginServerTcpTest, ASecondServerOnTheSamePortFailsClearly) {
+  ServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  absl::StatusOr<std::unique_ptr<PluginServer>> first = PluginServer::Start(options);
+  ASSERT_TRUE(first.ok()) << first.status();
+  options.listen_address = (*first)->address();
+  absl::StatusOr<std::unique_ptr<PluginServer>> second = PluginServer::Start(options);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(second.status().message()), HasSubstr((*first)->address()));
+  EXPECT_THAT(std::string(second.status().message()), HasSubstr("in use"));
 }
 
 TEST(PluginServerAddressTest, RefusesANonLoopbackAddressMentioningTls) {

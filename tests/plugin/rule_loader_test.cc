@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "sdk/engine/evaluator.h"
 #include "tests/plugin/test_support.h"
 
 namespace kmsguard::plugin {
@@ -70,6 +71,45 @@ TEST(RuleLoaderTest, AMissingDirectoryIsAnError) {
   absl::StatusOr<LoadedRules> loaded = LoadRules({"/nonexistent/kmsguard-rules"}, log);
   EXPECT_EQ(loaded.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(loaded.status().message()), HasSubstr("/nonexistent/kmsguard-rules"));
+}
+
+// Deployment overrides (serve --config rules.params) change what a rule decides, not only what
+// the manifest shows; mistakes in them are rule errors with the config position.
+TEST(RuleLoaderTest, ParamOverridesChangeTheVerdictAndBadOnesAreReported) {
+  model::Resource role;
+  role.id = "arn:aws:iam::111122223333:role/d";
+  role.type = "AWS::IAM::Role";
+  role.name = "d";
+  role.document = nlohmann::json::parse(R"({"name": "d", "path": "/", "inline_policies": [
+      {"name": "p", "document": {"Version": "2012-10-17", "Statement":
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}}}],
+      "attached_managed_policies": []})");
+  auto verdict = [&](const ParamOverrides& overrides) {
+    std::ostringstream log;
+    absl::StatusOr<LoadedRules> loaded = LoadRules({}, log, overrides);
+    EXPECT_TRUE(loaded.ok()) << loaded.status();
+    for (const auto& finding : engine::Evaluator(loaded->rule_set).Evaluate(role)) {
+      if (finding.rule_id == kBuiltinRuleId) return finding.status;
+    }
+    return model::Status::kError;
+  };
+  EXPECT_EQ(verdict({}), model::Status::kFail);
+  EXPECT_EQ(verdict({{kBuiltinRuleId,
+                      {{"blocked_actions", {.value = {"kms:Encrypt"}, .where = "c.yaml:4:7"}}}}}),
+            model::Status::kPass);
+
+  std::ostringstream log;
+  absl::StatusOr<LoadedRules> loaded = LoadRules(
+      {}, log,
+      {{"no-such-rule", {{"x", {.value = 1, .where = "c.yaml:3:5"}}}},
+       {kBuiltinRuleId, {{"blocked_actions", {.value = "kms:Encrypt", .where = "c.yaml:4:7"}},
+                         {"nope", {.value = 1, .where = "c.yaml:5:7"}}}}});
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->errors, 3);
+  EXPECT_THAT(log.str(), HasSubstr("c.yaml:3:5"));
+  EXPECT_THAT(log.str(), HasSubstr("unknown rule \"no-such-rule\""));
+  EXPECT_THAT(log.str(), HasSubstr("is a list"));
+  EXPECT_THAT(log.str(), HasSubstr("has no parameter \"nope\""));
 }
 
 }  // namespace
