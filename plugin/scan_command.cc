@@ -230,7 +230,7 @@ absl::StatusOr<client::ScanResult> ScanWith(PluginProcess& process, Inputs& inpu
   client::ScanOptions options;
   options.scan_id = absl::StrCat("kmsguard-scan-", getpid());
   options.batch_size = kBatchSize;
-  absl::StatusOr<client::ScanResult> result = plugin_client.Scan(
+  absl::StatusOr<client::ScanResult> result = plugin_client.ScanStreaming(
       [&inputs](const client::PluginClient::Send& send) { ProduceResources(inputs, send); },
       options);
   if (!result.ok()) {

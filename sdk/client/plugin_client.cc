@@ -106,7 +106,7 @@ absl::StatusOr<PluginInfo> PluginClient::GetPluginInfo() {
 
 absl::StatusOr<ScanResult> PluginClient::Scan(const std::vector<model::Resource>& resources,
                                               const ScanOptions& options) {
-  return Scan(
+  return ScanStreaming(
       [&resources](const Send& send) {
         for (const auto& resource : resources) {
           if (!send(resource)) return;
@@ -115,8 +115,8 @@ absl::StatusOr<ScanResult> PluginClient::Scan(const std::vector<model::Resource>
       options);
 }
 
-absl::StatusOr<ScanResult> PluginClient::Scan(const std::function<void(const Send& send)>& produce,
-                                              const ScanOptions& options) {
+absl::StatusOr<ScanResult> PluginClient::ScanStreaming(
+    const std::function<void(const Send& send)>& produce, const ScanOptions& options) {
   const int batch_size = std::clamp(options.batch_size, 1, kDefaultMaxBatchSize);
   grpc::ClientContext context;
   if (options.timeout.count() > 0) {

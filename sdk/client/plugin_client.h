@@ -58,8 +58,8 @@ class PluginClient {
   using Send = std::function<bool(const model::Resource&)>;
   // The streaming form: `produce` is called once, on a thread of its own, and sends each resource
   // as soon as it has it, so the host never holds the whole snapshot. Batching and results as above.
-  absl::StatusOr<ScanResult> Scan(const std::function<void(const Send& send)>& produce,
-                                  const ScanOptions& options = {});
+  absl::StatusOr<ScanResult> ScanStreaming(const std::function<void(const Send& send)>& produce,
+                                           const ScanOptions& options = {});
 
  private:
   struct Impl;

@@ -174,7 +174,7 @@ void BM_GrpcScan(benchmark::State& state) {
   }
   std::size_t findings = 0;
   for (auto _ : state) {
-    auto result = plugin_client.Scan([&f](const client::PluginClient::Send& send) {
+    auto result = plugin_client.ScanStreaming([&f](const client::PluginClient::Send& send) {
       std::size_t at = 0;
       adapters::StreamAuthorizationDetails(TextSource(f.text, &at), "bench.json",
                                            [&send](model::Resource r) { send(r); });
