@@ -23,11 +23,12 @@ struct ScanCounts {
   std::uint64_t diagnostics = 0;
 };
 
-// Streams `source` through the adapter and `evaluator`. threads == 0: everything on the calling
-// thread. threads > 0: the calling thread parses and a pool of that many threads evaluates batches
-// of resources; at most a few batches wait at a time, so memory stays bounded.
+// Streams `source` through the adapter and `evaluator`. pool == nullptr: everything on the calling
+// thread. Otherwise the calling thread parses and `pool` (of `threads` threads) evaluates batches
+// of resources; at most a few batches wait at a time, so memory stays bounded. The engine's memos
+// are per thread, so a pool kept across scans is warm as the calling thread is.
 inline ScanCounts ScanStream(const adapters::ByteSource& source, const engine::Evaluator& evaluator,
-                             int threads) {
+                             boost::asio::thread_pool* pool, int threads) {
   ScanCounts counts;
   std::atomic<std::uint64_t> findings{0}, fails{0};
   const auto evaluate = [&](const model::Resource& resource) {
@@ -39,19 +40,18 @@ inline ScanCounts ScanStream(const adapters::ByteSource& source, const engine::E
     findings += n;
     fails += f;
   };
-  if (threads <= 0) {
+  if (pool == nullptr || threads <= 0) {
     counts.diagnostics = adapters::StreamAuthorizationDetails(source, "bench.json", [&](model::Resource r) {
       ++counts.resources;
       evaluate(r);
     }).size();
   } else {
     constexpr std::size_t kBatch = 64;
-    boost::asio::thread_pool pool(static_cast<std::size_t>(threads));
     std::counting_semaphore<> in_flight(4 * threads);
     auto batch = std::make_shared<std::vector<model::Resource>>();
     const auto submit = [&] {
       in_flight.acquire();
-      boost::asio::post(pool, [&, work = std::move(batch)] {
+      boost::asio::post(*pool, [&, work = std::move(batch)] {
         for (const model::Resource& r : *work) evaluate(r);
         in_flight.release();
       });
@@ -63,7 +63,7 @@ inline ScanCounts ScanStream(const adapters::ByteSource& source, const engine::E
       if (batch->size() >= kBatch) submit();
     }).size();
     if (!batch->empty()) submit();
-    pool.join();
+    for (int i = 0; i < 4 * threads; ++i) in_flight.acquire();  // every batch evaluated
   }
   counts.findings = findings;
   counts.fails = fails;

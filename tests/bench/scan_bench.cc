@@ -132,7 +132,7 @@ void BM_InProcessScan(benchmark::State& state) {
   std::uint64_t fails = 0;
   for (auto _ : state) {
     std::size_t at = 0;
-    fails += ScanStream(TextSource(f.text, &at), evaluator, 0).fails;
+    fails += ScanStream(TextSource(f.text, &at), evaluator, nullptr, 0).fails;
   }
   benchmark::DoNotOptimize(fails);
   SetCounters(state);
@@ -144,11 +144,13 @@ void BM_InProcessScanParallel(benchmark::State& state) {
   const Fixture& f = GetFixture();
   const engine::Evaluator evaluator(f.rule_set);
   const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  boost::asio::thread_pool pool(static_cast<std::size_t>(threads));
   std::uint64_t fails = 0;
   for (auto _ : state) {
     std::size_t at = 0;
-    fails += ScanStream(TextSource(f.text, &at), evaluator, threads).fails;
+    fails += ScanStream(TextSource(f.text, &at), evaluator, &pool, threads).fails;
   }
+  pool.join();
   benchmark::DoNotOptimize(fails);
   state.counters["threads"] = threads;
   SetCounters(state);

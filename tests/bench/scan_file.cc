@@ -25,9 +25,10 @@ int main(int argc, char** argv) {
   const kmsguard::engine::Evaluator evaluator(
       std::make_shared<const kmsguard::rules::RuleSet>(kmsguard::rules::LoadBuiltinRules().rules));
   const auto start = std::chrono::steady_clock::now();
+  boost::asio::thread_pool pool(static_cast<std::size_t>(threads > 0 ? threads : 1));
   const kmsguard::bench::ScanCounts counts = kmsguard::bench::ScanStream(
       [file](char* buffer, std::size_t size) { return std::fread(buffer, 1, size, file); },
-      evaluator, threads);
+      evaluator, threads > 0 ? &pool : nullptr, threads);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fclose(file);
