@@ -4,8 +4,11 @@
 #include <exception>
 #include <iostream>
 
+#include "plugin/check_command.h"
+#include "plugin/eval_command.h"
 #include "plugin/scan_command.h"
 #include "plugin/serve_command.h"
+#include "plugin/test_command.h"
 #include "plugin/version.h"
 
 int main(int argc, char** argv) {
@@ -20,6 +23,13 @@ int main(int argc, char** argv) {
   kmsguard::plugin::ScanFlags scan_flags;
   CLI::App* serve = kmsguard::plugin::AddServeCommand(app, &serve_flags);
   CLI::App* scan = kmsguard::plugin::AddScanCommand(app, &scan_flags);
+  // Rule authoring (OPA-style exit codes: 0 ok, 1 findings or test failures, 2 load errors).
+  kmsguard::plugin::CheckFlags check_flags;
+  kmsguard::plugin::TestFlags test_flags;
+  kmsguard::plugin::EvalFlags eval_flags;
+  CLI::App* check = kmsguard::plugin::AddCheckCommand(app, &check_flags);
+  CLI::App* test = kmsguard::plugin::AddTestCommand(app, &test_flags);
+  CLI::App* eval = kmsguard::plugin::AddEvalCommand(app, &eval_flags);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -29,6 +39,9 @@ int main(int argc, char** argv) {
   try {
     if (serve->parsed()) return kmsguard::plugin::RunServe(serve_flags);
     if (scan->parsed()) return kmsguard::plugin::RunScan(scan_flags);
+    if (check->parsed()) return kmsguard::plugin::RunCheck(check_flags);
+    if (test->parsed()) return kmsguard::plugin::RunTest(test_flags);
+    if (eval->parsed()) return kmsguard::plugin::RunEval(eval_flags);
   } catch (const std::exception& e) {
     // Nothing should get here; if something does, fail like any other plugin failure.
     std::cerr << "kmsguard: internal error: " << e.what() << "\n";

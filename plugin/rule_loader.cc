@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <map>
+#include <set>
 #include <sstream>
 #include <system_error>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "plugin/diagnostic_printer.h"
 
@@ -17,15 +18,30 @@ namespace {
 
 namespace fs = std::filesystem;
 
-absl::StatusOr<std::vector<fs::path>> RuleFiles(const std::string& dir) {
+// Debian's abseil has its own string_view, distinct from std::string_view.
+absl::string_view AV(std::string_view text) { return absl::string_view(text.data(), text.size()); }
+
+absl::StatusOr<std::vector<fs::path>> ListFiles(const std::string& dir, bool recursive,
+                                                bool (*wanted)(std::string_view)) {
   std::error_code error;
   if (!fs::is_directory(dir, error)) {
     return absl::NotFoundError(absl::StrCat("rule directory ", dir, " does not exist"));
   }
   std::vector<fs::path> files;
-  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
-    if (it->path().extension() == ".yaml" && it->is_regular_file(error)) {
-      files.push_back(it->path());
+  const auto consider = [&](const fs::directory_entry& entry) {
+    std::error_code ignored;
+    if (wanted(entry.path().filename().string()) && entry.is_regular_file(ignored)) {
+      files.push_back(entry.path());
+    }
+  };
+  if (recursive) {
+    for (fs::recursive_directory_iterator it(dir, error), end; !error && it != end;
+         it.increment(error)) {
+      consider(*it);
+    }
+  } else {
+    for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+      consider(*it);
     }
   }
   if (error) {
@@ -46,117 +62,123 @@ bool ReadFile(const fs::path& path, std::string* text) {
   return true;
 }
 
-// Adds `loaded` to `rules`, leaving out ids already present; returns how many errors it printed.
-int Merge(rules::LoadResult loaded, std::string_view text, std::ostream& log,
-          std::map<std::string, core::SourceLocation>* seen, std::vector<rules::Rule>* rules) {
-  int errors = 0;
-  for (const auto& diagnostic : loaded.diagnostics) {
-    PrintDiagnostic(log, diagnostic, text);
-    if (diagnostic.severity == core::DiagnosticSeverity::kError) ++errors;
-  }
-  for (auto& rule : loaded.rules) {
-    const auto [it, inserted] = seen->emplace(rule.id, rule.location);
-    if (!inserted) {
-      core::Diagnostic duplicate;
-      duplicate.code = "rule_link_error";
-      duplicate.message = absl::StrCat("rule id \"", rule.id, "\" is already defined at ",
-                                       it->second.ToString(), "; this definition is ignored");
-      duplicate.location = rule.location;
-      PrintDiagnostic(log, duplicate, text);
-      ++errors;
-      continue;
-    }
-    rules->push_back(std::move(rule));
-  }
-  return errors;
+core::Diagnostic Unreadable(const fs::path& path) {
+  core::Diagnostic unreadable;
+  unreadable.code = "rule_read_error";
+  unreadable.message = "cannot read the file";
+  unreadable.location.file = path.string();
+  return unreadable;
 }
 
-bool TypeMatches(const std::string& type, const nlohmann::json& value) {
-  if (type == "string") return value.is_string();
-  if (type == "list") return value.is_array();
-  if (type == "bool") return value.is_boolean();
-  if (type == "number") return value.is_number();
-  return true;  // a type this loader does not know: the rule loader has checked the rule itself
-}
-
-int ApplyOverrides(const ParamOverrides& overrides, std::ostream& log,
-                   std::vector<rules::Rule>* rules) {
-  int errors = 0;
-  auto report = [&](const std::string& where, std::string message) {
-    core::Diagnostic diagnostic;
-    diagnostic.code = "rule_param_error";
-    diagnostic.message = std::move(message);
-    diagnostic.location.file = where;
-    PrintDiagnostic(log, diagnostic);
-    ++errors;
-  };
+// The settings file's parameter overrides, checked and applied exactly as a rule directory's
+// `kind: Override` documents are; reported under their own code, which documents the settings file.
+int ApplyParamOverrides(const ParamOverrides& overrides, std::ostream& log,
+                        std::vector<rules::Rule>* rules) {
+  std::vector<rules::Override> list;
   for (const auto& [rule_id, params] : overrides) {
-    auto rule = std::find_if(rules->begin(), rules->end(),
-                             [&](const rules::Rule& r) { return r.id == rule_id; });
-    for (const auto& [name, override_value] : params) {
-      if (rule == rules->end()) {
-        report(override_value.where, absl::StrCat("parameter override for unknown rule \"",
-                                                  rule_id, "\""));
-        continue;
-      }
-      auto param = std::find_if(rule->params.begin(), rule->params.end(),
-                                [&](const rules::Param& p) { return p.name == name; });
-      if (param == rule->params.end()) {
-        report(override_value.where,
-               absl::StrCat("rule \"", rule_id, "\" has no parameter \"", name, "\""));
-        continue;
-      }
-      if (!TypeMatches(param->type, override_value.value)) {
-        report(override_value.where,
-               absl::StrCat("parameter ", rule_id, ".", name, " is a ", param->type,
-                            "; the override is ", override_value.value.dump()));
-        continue;
-      }
-      rule->param_values[name] = override_value.value;
+    for (const auto& [name, param] : params) {
+      rules::Override override;
+      override.rule_id = rule_id;
+      override.params[name] = param.value;
+      override.location.file = param.where;
+      list.push_back(std::move(override));
     }
+  }
+  int errors = 0;
+  for (core::Diagnostic diagnostic : rules::ApplyOverrides(list, rules)) {
+    diagnostic.code = "rule_param_error";
+    PrintDiagnostic(log, diagnostic);
+    if (diagnostic.severity == core::DiagnosticSeverity::kError) ++errors;
   }
   return errors;
 }
 
 }  // namespace
 
+bool IsRuleTestFileName(std::string_view name) {
+  return absl::EndsWith(AV(name), ".test.yaml") || absl::EndsWith(AV(name), ".test.yml");
+}
+
+bool IsRuleFileName(std::string_view name) {
+  return (absl::EndsWith(AV(name), ".yaml") || absl::EndsWith(AV(name), ".yml")) &&
+         !IsRuleTestFileName(name);
+}
+
+std::string_view SourceText(const std::vector<rules::SourceFile>& files, std::string_view name) {
+  for (const rules::SourceFile& file : files) {
+    if (file.name == name) return file.text;
+  }
+  return {};
+}
+
 absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs, std::ostream& log,
                                       const ParamOverrides& overrides) {
   // List every directory first, so a typo fails before any output about rule contents.
-  std::vector<fs::path> files;
+  std::vector<fs::path> paths;
   for (const auto& dir : rule_dirs) {
-    absl::StatusOr<std::vector<fs::path>> listed = RuleFiles(dir);
+    absl::StatusOr<std::vector<fs::path>> listed = ListFiles(dir, false, &IsRuleFileName);
     if (!listed.ok()) return listed.status();
-    files.insert(files.end(), listed->begin(), listed->end());
+    paths.insert(paths.end(), listed->begin(), listed->end());
   }
 
   LoadedRules result;
-  std::vector<rules::Rule> rules;
-  std::map<std::string, core::SourceLocation> seen;
-  rules::LoadResult builtin = rules::LoadBuiltinRules();
-  result.builtin_rules = static_cast<int>(builtin.rules.size());
-  result.errors += Merge(std::move(builtin), {}, log, &seen, &rules);
-
-  for (const auto& path : files) {
+  std::vector<rules::SourceFile> files = rules::BuiltinRuleSources();
+  std::set<std::string, std::less<>> builtin_files;
+  for (const rules::SourceFile& file : files) builtin_files.insert(file.name);
+  std::set<std::string, std::less<>> bad_files;
+  for (const auto& path : paths) {
     std::string text;
     if (!ReadFile(path, &text)) {
-      core::Diagnostic unreadable;
-      unreadable.code = "rule_read_error";
-      unreadable.message = "cannot read the file";
-      unreadable.location.file = path.string();
-      PrintDiagnostic(log, unreadable);
+      PrintDiagnostic(log, Unreadable(path));
       ++result.errors;
-      ++result.files_with_errors;
+      bad_files.insert(path.string());
       continue;
     }
     ++result.files_read;
-    const int errors = Merge(rules::LoadRuleText(text, path.string()), text, log, &seen, &rules);
-    result.errors += errors;
-    if (errors > 0) ++result.files_with_errors;
+    files.push_back(rules::SourceFile{path.string(), std::move(text)});
   }
-  result.errors += ApplyOverrides(overrides, log, &rules);
-  result.rule_set = std::make_shared<const rules::RuleSet>(std::move(rules));
+  // One set: built-in rules come first, so a user rule with a built-in's id is the one left out.
+  rules::LoadResult loaded = rules::LoadRuleFiles(files);
+  for (const core::Diagnostic& diagnostic : loaded.diagnostics) {
+    if (diagnostic.severity != core::DiagnosticSeverity::kError) continue;
+    PrintDiagnostic(log, diagnostic, SourceText(files, diagnostic.location.file));
+    ++result.errors;
+    bad_files.insert(diagnostic.location.file);
+  }
+  for (const rules::Rule& rule : loaded.rules) {
+    if (builtin_files.count(rule.location.file) != 0) ++result.builtin_rules;
+  }
+  result.files_with_errors = static_cast<int>(bad_files.size());
+  result.errors += ApplyParamOverrides(overrides, log, &loaded.rules);
+  result.rule_set = std::make_shared<const rules::RuleSet>(std::move(loaded.rules));
   return result;
+}
+
+absl::StatusOr<RuleSources> CollectRuleSources(const std::vector<std::string>& dirs) {
+  RuleSources sources;
+  std::vector<rules::SourceFile> user;
+  std::set<std::string, std::less<>> user_names;
+  for (const auto& dir : dirs) {
+    absl::StatusOr<std::vector<fs::path>> listed = ListFiles(dir, true, &IsRuleFileName);
+    if (!listed.ok()) return listed.status();
+    for (const fs::path& path : *listed) {
+      std::string text;
+      if (!ReadFile(path, &text)) {
+        sources.problems.push_back(Unreadable(path));
+        continue;
+      }
+      user_names.insert(path.filename().string());
+      sources.user_files.push_back(path.string());
+      user.push_back(rules::SourceFile{path.string(), std::move(text)});
+    }
+  }
+  for (rules::SourceFile& file : rules::BuiltinRuleSources()) {
+    if (user_names.count(fs::path(file.name).filename().string()) == 0) {
+      sources.files.push_back(std::move(file));
+    }
+  }
+  for (rules::SourceFile& file : user) sources.files.push_back(std::move(file));
+  return sources;
 }
 
 }  // namespace kmsguard::plugin

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -30,14 +31,35 @@ struct LoadedRules {
   int errors = 0;             // error diagnostics in all, built-in rules included
 };
 
-// Loads the built-in rules, then every *.yaml file directly inside each of `rule_dirs` (in name
-// order). Each problem is printed to `log` as file:line:col with the source line and a caret; a
-// broken file costs only its own rules. A rule whose id is already loaded is reported
+// Loads the built-in rules, then every rule file (*.yaml, *.yml; not *.test.yaml) directly inside
+// each of `rule_dirs` (in name order), as one set: shared lists and macros of any file are visible
+// to every rule, and `kind: Override` documents apply to built-in rules too. Each error is printed
+// to `log` as file:line:col with the source line and a caret (lint warnings are left to `kmsguard
+// check`); a broken file costs only its own rules. A rule whose id is already loaded is reported
 // (rule_link_error) and left out. Fails (NotFound / FailedPrecondition) only when a directory
 // cannot be listed, since running without rules the user asked for would pass silently.
 // `overrides` replace parameter defaults; an override naming an unknown rule or parameter, or of
 // the wrong JSON type for the parameter, is an error diagnostic (rule_param_error).
 absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs, std::ostream& log,
                                       const ParamOverrides& overrides = {});
+
+// The rule sources for the authoring tools (check, test, eval): every rule file under each of
+// `dirs` (recursively), and the built-in rule files as context, except a built-in file with the
+// same file name as one under `dirs` (the user's copy replaces it). `problems` gets unreadable
+// files. Fails when a directory cannot be listed.
+struct RuleSources {
+  std::vector<rules::SourceFile> files;
+  std::vector<std::string> user_files;  // the names of `files` that came from `dirs`
+  core::Diagnostics problems;
+};
+absl::StatusOr<RuleSources> CollectRuleSources(const std::vector<std::string>& dirs);
+
+// The text of `name` among `files` (for printing a diagnostic's source line); empty if absent.
+std::string_view SourceText(const std::vector<rules::SourceFile>& files, std::string_view name);
+
+// True for a rule file name: *.yaml or *.yml, but not a rule test (*.test.yaml, *.test.yml).
+bool IsRuleFileName(std::string_view name);
+// True for a rule test file name (*.test.yaml, *.test.yml).
+bool IsRuleTestFileName(std::string_view name);
 
 }  // namespace kmsguard::plugin

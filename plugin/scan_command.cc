@@ -9,12 +9,14 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <thread>
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "plugin/diagnostic_printer.h"
 #include "plugin/plugin_process.h"
+#include "plugin/rule_loader.h"
 #include "plugin/version.h"
 #include "sdk/adapters/gzip.h"
 #include "sdk/adapters/snapshot.h"
@@ -40,9 +42,11 @@ constexpr char kExitStatusHelp[] =
     "Exit status:\n"
     "  0  the scan ran; no FAIL finding and no problem\n"
     "  1  at least one FAIL finding (even if there were also problems: they are on stderr)\n"
-    "  2  no FAIL finding, but something was not scanned: a FILE could not be read or is not\n"
-    "     JSON, a snapshot entry or resource could not be read, a rule could not be evaluated\n"
-    "     (ERROR finding); or a usage error, or the plugin could not start or failed the scan";
+    "  2  a rule file under --rules could not be loaded (the scan still runs with the rules\n"
+    "     that loaded); or no FAIL finding, but something was not scanned: a FILE could not be\n"
+    "     read or is not JSON, a snapshot entry or resource could not be read, a rule could not\n"
+    "     be evaluated (ERROR finding); or a usage error, or the plugin could not start or\n"
+    "     failed the scan";
 
 // Authorization-details exports are streamed from their files while the scan runs (they can be
 // hundreds of MB); every other input is read whole up front.
@@ -280,7 +284,7 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
       ->check(CLI::IsMember(render::RendererNames()))
       ->capture_default_str();
   scan->add_option("--rules", flags->rule_dirs,
-                   "Also load every *.yaml rule file in DIR (repeatable)")
+                   "Also load every *.yaml / *.yml rule file in DIR (repeatable)")
       ->type_name("DIR")
       // Without its description: CLI11 would append ":DIR" to the type name in --help.
       ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
@@ -298,6 +302,26 @@ int RunScan(const ScanFlags& flags) {
   if (inputs.resources.empty() && inputs.streamed_files.empty() && inputs.problems > 0) {
     std::cerr << "kmsguard scan: nothing could be read; not scanning\n";
     return 2;
+  }
+
+  // The plugin loads the rules itself and prints their errors; loading them here too (cheap) lets
+  // the scan say how many loaded and fail with 2 when a rule file is broken, instead of passing
+  // silently with fewer rules.
+  int rule_errors = 0;
+  {
+    std::ostringstream ignored;  // the plugin prints the same errors
+    absl::StatusOr<LoadedRules> rules = LoadRules(flags.rule_dirs, ignored);
+    if (rules.ok()) {
+      rule_errors = rules->errors;
+      std::cerr << "kmsguard scan: " << rules->rule_set->rules().size() << " rule(s) loaded ("
+                << rules->builtin_rules << " built-in, " << rules->files_read
+                << " rule file(s) read)";
+      if (rule_errors > 0) {
+        std::cerr << "; " << rule_errors << " rule error(s) in " << rules->files_with_errors
+                  << " file(s): those rules are not loaded (exit status 2)";
+      }
+      std::cerr << "\n";
+    }
   }
 
   // The plugin is this same binary, so host and plugin always speak the same protocol version.
@@ -341,6 +365,7 @@ int RunScan(const ScanFlags& flags) {
 
   bool any_fail = result->summary.fail > 0;
   for (const auto& finding : result->findings) any_fail |= finding.status == model::Status::kFail;
+  if (rule_errors > 0) return 2;
   if (any_fail) return 1;
   return problems > 0 ? 2 : 0;
 }

@@ -33,6 +33,9 @@ void Count(const model::Finding& finding, model::ScanSummary* summary) {
     case model::Status::kError:
       ++summary->error;
       break;
+    case model::Status::kSuppressed:
+      ++summary->suppressed;
+      break;
   }
   summary->rule_ids.insert(finding.rule_id);
 }

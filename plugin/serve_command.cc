@@ -158,7 +158,7 @@ CLI::App* AddServeCommand(CLI::App& app, ServeFlags* flags) {
                     "else unix:/tmp/kmsguard-$UID/kmsguard.sock");
   serve
       ->add_option("--rules", flags->rule_dirs,
-                   "Also load every *.yaml rule file in DIR (repeatable); built-in rules are "
+                   "Also load every *.yaml / *.yml rule file in DIR (repeatable); built-in rules are "
                    "always loaded")
       ->type_name("DIR");
   serve->add_option("--config", flags->config_file,

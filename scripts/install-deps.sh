@@ -10,6 +10,7 @@ packages=(
   python3-grpcio python3-protobuf  # the Python client test (tests/plugin/python_client)
   # the go-plugin host test (tests/plugin/goplugin_host): Go in GOPATH mode, offline
   golang-go golang-github-hashicorp-go-plugin-dev golang-goprotobuf-dev golang-google-grpc-dev
+  python3-jsonschema python3-yaml  # validate rule files against docs/schema (tests/schema)
   chromium  # headless, for the HTML report test (tests/plugin/html_report_chromium_test.cc)
 )
 missing=()

@@ -203,6 +203,8 @@ v1::Status ToProto(model::Status status) {
       return v1::STATUS_FAIL;
     case model::Status::kError:
       return v1::STATUS_ERROR;
+    case model::Status::kSuppressed:
+      return v1::STATUS_SUPPRESSED;
   }
   return v1::STATUS_ERROR;
 }
@@ -215,6 +217,8 @@ model::Status FromProto(v1::Status status) {
       return model::Status::kWarning;
     case v1::STATUS_FAIL:
       return model::Status::kFail;
+    case v1::STATUS_SUPPRESSED:
+      return model::Status::kSuppressed;
     default:
       return model::Status::kError;
   }
@@ -265,6 +269,13 @@ void ToProto(const model::Finding& finding, v1::Finding* out) {
   CopyStrings(finding.exposed_to, out->mutable_exposed_to());
   out->set_exposure(ValidUtf8(finding.exposure));
   CopyStrings(finding.explanation, out->mutable_explanation());
+  if (finding.status == model::Status::kSuppressed) {
+    v1::Suppression* suppression = out->mutable_suppression();
+    suppression->set_status(ToProto(finding.suppression.status));
+    suppression->set_reason(finding.suppression.reason);
+    suppression->set_owner(finding.suppression.owner);
+    suppression->set_expires(finding.suppression.expires);
+  }
 }
 
 model::Finding FromProto(const v1::Finding& finding) {
@@ -294,6 +305,12 @@ model::Finding FromProto(const v1::Finding& finding) {
   out.exposed_to = ToVector(finding.exposed_to());
   out.exposure = finding.exposure();
   out.explanation = ToVector(finding.explanation());
+  if (finding.has_suppression()) {
+    out.suppression.status = FromProto(finding.suppression().status());
+    out.suppression.reason = finding.suppression().reason();
+    out.suppression.owner = finding.suppression().owner();
+    out.suppression.expires = finding.suppression().expires();
+  }
   return out;
 }
 
@@ -305,6 +322,7 @@ void ToProto(const model::ScanSummary& summary, v1::ScanSummary* out) {
   out->set_warning(summary.warning);
   out->set_fail(summary.fail);
   out->set_error(summary.error);
+  out->set_suppressed(summary.suppressed);
   // std::set iterates in order, so the lists come out sorted.
   CopyStrings(summary.rule_ids, out->mutable_rule_ids());
   CopyStrings(summary.resource_types, out->mutable_resource_types());
@@ -321,6 +339,7 @@ model::ScanSummary FromProto(const v1::ScanSummary& summary) {
   out.warning = summary.warning();
   out.fail = summary.fail();
   out.error = summary.error();
+  out.suppressed = summary.suppressed();
   FillSet(summary.rule_ids(), &out.rule_ids);
   FillSet(summary.resource_types(), &out.resource_types);
   FillSet(summary.accounts(), &out.accounts);

@@ -38,16 +38,17 @@ struct Outcome {
   std::vector<remediation::PolicyFix> policy_fixes;
 };
 
-// An operator: reads `resource` under `rule`'s arguments (declared by `spec`). May throw only
-// through a third-party call; the evaluator catches and reports that as an ERROR.
-using BuiltinFn = Outcome (*)(const rules::Rule& rule, const rules::BuiltinSpec& spec,
-                              const model::Resource& resource);
+// An operator: reads `resource` under the call's arguments `args` (declared by `spec`; parameter
+// references resolve through `rule`). May throw only through a third-party call; the evaluator
+// catches and reports that as an ERROR.
+using BuiltinFn = Outcome (*)(const rules::Rule& rule, const nlohmann::json& args,
+                              const rules::BuiltinSpec& spec, const model::Resource& resource);
 
 // The implementation of the operator called `name`, or nullptr.
 BuiltinFn FindImplementation(std::string_view name);
 
 // Operators (one per file).
-Outcome IamAllows(const rules::Rule& rule, const rules::BuiltinSpec& spec,
-                  const model::Resource& resource);
+Outcome IamAllows(const rules::Rule& rule, const nlohmann::json& args,
+                  const rules::BuiltinSpec& spec, const model::Resource& resource);
 
 }  // namespace kmsguard::engine

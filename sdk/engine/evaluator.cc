@@ -1,13 +1,13 @@
 #include "sdk/engine/evaluator.h"
 
 #include <exception>
-#include <optional>
 #include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/engine/builtins.h"
+#include "sdk/engine/expr_eval.h"
 #include "sdk/remediation/specific_remediation.h"
 #include "sdk/rules/builtins.h"
 #include "sdk/rules/template.h"
@@ -65,7 +65,7 @@ Outcome RunBuiltin(const rules::Rule& rule, const model::Resource& resource) {
     return outcome;
   }
   try {
-    return fn(rule, *spec, resource);
+    return fn(rule, rule.violation.args, *spec, resource);
   } catch (const std::exception& e) {
     // Only third-party calls (nlohmann) can throw; the resource is reported, not the scan lost.
     outcome.status = model::Status::kError;
@@ -81,12 +81,11 @@ model::Severity Raised(model::Severity severity) {
              : static_cast<model::Severity>(static_cast<int>(severity) + 1);
 }
 
-// No finding when the rule does not apply to the resource (Outcome::not_applicable).
-std::optional<model::Finding> EvaluateRule(const rules::Rule& rule,
-                                           const model::Resource& resource) {
-  Outcome outcome = RunBuiltin(rule, resource);
-  if (outcome.not_applicable) return std::nullopt;
+// The finding for `outcome` (a built-in's verdict, or a generic condition's turned into one).
+model::Finding MakeFinding(const rules::Rule& rule, const model::Resource& resource,
+                           Outcome outcome, const std::string& sub_key) {
   model::Finding finding;
+  finding.sub_key = sub_key;
   finding.rule_id = rule.id;
   finding.rule_version = rule.version;
   finding.title = rule.title;
@@ -108,12 +107,15 @@ std::optional<model::Finding> EvaluateRule(const rules::Rule& rule,
   finding.exposure = std::move(outcome.exposure);
   finding.explanation = std::move(outcome.explanation);
 
-  const std::string principal = absl::StrCat(ResourceKind(resource.type), " ", resource.name);
+  const std::string principal =
+      absl::StrCat(ResourceKind(resource.type), " ", resource.name,
+                   sub_key.empty() ? "" : absl::StrCat(" (", sub_key, ")"));
   const std::string errors = absl::StrJoin(outcome.errors, "; ");
   switch (finding.status) {
     case model::Status::kFail:
     case model::Status::kWarning: {
-      const rules::TemplateValues values = TemplateValuesFor(rule, resource, outcome);
+      rules::TemplateValues values = TemplateValuesFor(rule, resource, outcome);
+      if (rule.for_each != nullptr) values["item.key"] = sub_key;
       finding.message = rules::RenderTemplate(rule.message, values);
       if (finding.conditional) {
         absl::StrAppend(&finding.message, " Every such grant depends on a Condition.");
@@ -145,21 +147,167 @@ std::optional<model::Finding> EvaluateRule(const rules::Rule& rule,
     case model::Status::kPass:
       finding.message = absl::StrCat(principal, " ", outcome.pass_detail, ".");
       break;
+    case model::Status::kSuppressed:  // set after evaluation, by ApplyExceptions
+      break;
   }
   return finding;
 }
 
+
+// Exceptions: a FAIL or WARNING that an unexpired exception matches becomes SUPPRESSED; an expired
+// one that matches is named in the finding, so the owner sees the acceptance has lapsed.
+void ApplyExceptions(const rules::Rule& rule, const model::Resource& resource,
+                     const nlohmann::json& envelope, const nlohmann::json* item,
+                     const std::string& today, model::Finding* finding) {
+  if (rule.exceptions.empty() ||
+      (finding->status != model::Status::kFail && finding->status != model::Status::kWarning)) {
+    return;
+  }
+  for (const rules::Exception& exception : rule.exceptions) {
+    EvalScope scope;
+    scope.rule = &rule;
+    scope.resource = &resource;
+    scope.envelope = &envelope;
+    scope.item = item;
+    if (exception.match == nullptr || !EvaluateExpr(*exception.match, scope)) continue;
+    if (exception.expires < today) {
+      const std::string note =
+          absl::StrCat("An exception (", exception.reason, "; owner ", exception.owner, "; at ",
+                       exception.location.ToString(), ") expired on ", exception.expires,
+                       " and no longer applies.");
+      absl::StrAppend(&finding->message, " ", note);
+      finding->explanation.push_back(note);
+      continue;
+    }
+    finding->suppression.status = finding->status;
+    finding->suppression.reason = exception.reason;
+    finding->suppression.owner = exception.owner;
+    finding->suppression.expires = exception.expires;
+    finding->status = model::Status::kSuppressed;
+    finding->explanation.push_back(absl::StrCat(
+        "suppressed by the exception at ", exception.location.ToString(), ": ", exception.reason,
+        " (owner ", exception.owner, ", expires ", exception.expires, ")"));
+    return;
+  }
+}
+
+// A generic condition's verdict on the resource (or one item of it), as an Outcome.
+Outcome JudgeCondition(const rules::Rule& rule, EvalScope& scope) {
+  std::vector<std::string> trace;
+  std::vector<Outcome> outcomes;
+  scope.trace = &trace;
+  scope.outcomes = &outcomes;
+  const bool held = EvaluateExpr(*rule.condition, scope);
+  Outcome out;
+  if (!scope.error.empty()) {
+    out.status = model::Status::kError;
+    out.errors.push_back(scope.error);
+    return out;
+  }
+  out.explanation.push_back("violation (the bad state):");
+  for (std::string& line : trace) out.explanation.push_back("  " + std::move(line));
+  if (!held) {
+    out.status = model::Status::kPass;
+    out.pass_detail = "does not match the violation condition";
+    return out;
+  }
+  // A built-in that held inside the condition lends its evidence and message values; WARNING
+  // only when every built-in that held said WARNING.
+  out.status = model::Status::kFail;
+  if (!outcomes.empty()) {
+    bool all_warning = true;
+    for (Outcome& o : outcomes) {
+      all_warning = all_warning && o.status == model::Status::kWarning;
+      out.conditional = out.conditional || o.conditional;
+      for (auto& e : o.evidence) out.evidence.push_back(std::move(e));
+      for (auto& p : o.failing_policies) out.failing_policies.push_back(std::move(p));
+      for (auto& a : o.actions) out.actions.push_back(std::move(a));
+      for (auto& r : o.resources) out.resources.push_back(std::move(r));
+      for (auto& x : o.explanation) out.explanation.push_back(std::move(x));
+      for (auto& f : o.policy_fixes) out.policy_fixes.push_back(std::move(f));
+      if (out.policy_version.empty()) out.policy_version = o.policy_version;
+      if (out.exposure.empty()) {
+        out.exposure = o.exposure;
+        out.exposed_to = o.exposed_to;
+      }
+    }
+    if (all_warning) out.status = model::Status::kWarning;
+  }
+  return out;
+}
+
+std::vector<model::Finding> EvaluateRule(const rules::Rule& rule, const model::Resource& resource,
+                                         const std::string& today) {
+  std::vector<model::Finding> findings;
+  // Only generic conditions read the envelope; the lone built-in rules skip building it.
+  nlohmann::json envelope;
+  if (rule.when != nullptr || rule.condition != nullptr || !rule.exceptions.empty()) {
+    envelope = ResourceEnvelope(resource);
+  }
+  const auto new_scope = [&](const nlohmann::json* item) {
+    EvalScope scope;
+    scope.rule = &rule;
+    scope.resource = &resource;
+    scope.envelope = &envelope;
+    scope.item = item;
+    return scope;
+  };
+  if (rule.when != nullptr) {
+    EvalScope scope = new_scope(nullptr);
+    const bool applies = EvaluateExpr(*rule.when, scope);
+    if (!scope.error.empty()) {
+      Outcome error;
+      error.status = model::Status::kError;
+      error.errors.push_back(absl::StrCat("when: ", scope.error));
+      findings.push_back(MakeFinding(rule, resource, std::move(error), ""));
+      return findings;
+    }
+    if (!applies) return findings;
+  }
+  if (rule.condition == nullptr) {
+    // A lone built-in call: its verdict, untouched.
+    Outcome outcome = RunBuiltin(rule, resource);
+    if (outcome.not_applicable) return findings;
+    findings.push_back(MakeFinding(rule, resource, std::move(outcome), ""));
+    ApplyExceptions(rule, resource, envelope, nullptr, today, &findings.back());
+    return findings;
+  }
+  if (rule.for_each == nullptr) {
+    EvalScope scope = new_scope(nullptr);
+    findings.push_back(MakeFinding(rule, resource, JudgeCondition(rule, scope), ""));
+    ApplyExceptions(rule, resource, envelope, nullptr, today, &findings.back());
+    return findings;
+  }
+  // One finding per item, the item's key as sub_key. No items: nothing to judge, no finding.
+  EvalScope list_scope = new_scope(nullptr);
+  const std::vector<const nlohmann::json*> items = SelectPath(rule.for_each->path, list_scope);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    EvalScope scope = new_scope(items[i]);
+    const std::vector<const nlohmann::json*> keys = SelectPath(rule.for_each->key, scope);
+    std::string key = absl::StrCat("#", i);  // an item without a key still gets a stable one
+    if (!keys.empty() && keys[0]->is_string()) {
+      key = keys[0]->get<std::string>();
+    } else if (!keys.empty() && !keys[0]->is_null()) {
+      key = keys[0]->dump();
+    }
+    findings.push_back(MakeFinding(rule, resource, JudgeCondition(rule, scope), key));
+    ApplyExceptions(rule, resource, envelope, items[i], today, &findings.back());
+  }
+  return findings;
+}
+
 }  // namespace
 
-Evaluator::Evaluator(std::shared_ptr<const rules::RuleSet> rule_set)
-    : rule_set_(std::move(rule_set)) {}
+Evaluator::Evaluator(std::shared_ptr<const rules::RuleSet> rule_set, std::string today)
+    : rule_set_(std::move(rule_set)),
+      today_(today.empty() ? rules::TodayUtc() : std::move(today)) {}
 
 std::vector<model::Finding> Evaluator::Evaluate(const model::Resource& resource) const {
   std::vector<model::Finding> findings;
   if (rule_set_ == nullptr) return findings;
   for (const rules::Rule* rule : rule_set_->ForType(resource.type)) {
-    if (std::optional<model::Finding> f = EvaluateRule(*rule, resource)) {
-      findings.push_back(std::move(*f));
+    for (model::Finding& f : EvaluateRule(*rule, resource, today_)) {
+      findings.push_back(std::move(f));
     }
   }
   return findings;

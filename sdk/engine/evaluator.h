@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "sdk/model/finding.h"
@@ -12,17 +13,21 @@ namespace kmsguard::engine {
 
 class Evaluator {
  public:
-  explicit Evaluator(std::shared_ptr<const rules::RuleSet> rule_set);
+  // `today` (YYYY-MM-DD, UTC) decides which rule exceptions have expired; empty: the current date.
+  explicit Evaluator(std::shared_ptr<const rules::RuleSet> rule_set, std::string today = "");
 
-  // One finding per applicable rule: PASS, WARNING, FAIL, or ERROR when the resource (e.g. a
-  // policy document that does not parse) could not be evaluated. A rule whose operator finds it
-  // does not apply (an AWS managed policy under `skip_aws_managed`) gives no finding. Never throws.
+  // One finding per applicable rule (per item for a rule with for_each, its key as sub_key):
+  // PASS, WARNING, FAIL, ERROR when the resource (e.g. a policy document that does not parse)
+  // could not be evaluated, or SUPPRESSED when an unexpired exception accepts a FAIL/WARNING. A
+  // rule whose `when` is false, or whose operator finds it does not apply (an AWS managed policy
+  // under `skip_aws_managed`), gives no finding. Never throws.
   std::vector<model::Finding> Evaluate(const model::Resource& resource) const;
 
   const rules::RuleSet& rule_set() const { return *rule_set_; }
 
  private:
   std::shared_ptr<const rules::RuleSet> rule_set_;
+  std::string today_;
 };
 
 }  // namespace kmsguard::engine

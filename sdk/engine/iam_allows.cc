@@ -44,10 +44,10 @@ const rules::ArgSpec* FindArg(const rules::BuiltinSpec& spec, std::string_view n
 
 // The argument's value as one of its allowed strings; an empty string (with an error recorded)
 // when a deployment override gave something else.
-std::string EnumArg(const rules::Rule& rule, const rules::BuiltinSpec& spec, std::string_view name,
-                    Outcome* out) {
+std::string EnumArg(const rules::Rule& rule, const nlohmann::json& args,
+                    const rules::BuiltinSpec& spec, std::string_view name, Outcome* out) {
   const rules::ArgSpec* arg = FindArg(spec, name);
-  const nlohmann::json value = arg ? rules::ResolveArg(rule, *arg) : nlohmann::json();
+  const nlohmann::json value = arg ? rules::ResolveArg(rule, args, *arg) : nlohmann::json();
   if (arg && value.is_string() &&
       std::find(arg->allowed.begin(), arg->allowed.end(), value.get<std::string>()) !=
           arg->allowed.end()) {
@@ -63,10 +63,10 @@ std::string EnumArg(const rules::Rule& rule, const rules::BuiltinSpec& spec, std
 }
 
 // A kBool argument; false (with an error recorded) when an override gave something else.
-bool BoolArg(const rules::Rule& rule, const rules::BuiltinSpec& spec, std::string_view name,
-             Outcome* out) {
+bool BoolArg(const rules::Rule& rule, const nlohmann::json& args, const rules::BuiltinSpec& spec,
+             std::string_view name, Outcome* out) {
   const rules::ArgSpec* arg = FindArg(spec, name);
-  const nlohmann::json value = arg ? rules::ResolveArg(rule, *arg) : nlohmann::json();
+  const nlohmann::json value = arg ? rules::ResolveArg(rule, args, *arg) : nlohmann::json();
   if (value.is_boolean()) return value.get<bool>();
   out->errors.push_back("argument \"" + std::string(name) + "\" of " + std::string(spec.name) +
                         " is " + value.dump() + "; expected true or false");
@@ -310,11 +310,11 @@ int JudgeInlinePolicies(const model::Resource& resource, const Judge& judge, boo
 }
 
 // The default version of a managed policy. Returns false when the rule does not apply to it.
-bool JudgeDefaultVersion(const rules::Rule& rule, const rules::BuiltinSpec& spec,
-                         const model::Resource& resource, const Judge& judge, bool* granted,
-                         bool* all_conditional, Outcome* out) {
-  const bool skip_aws_managed = BoolArg(rule, spec, "skip_aws_managed", out);
-  const bool skip_boundary_only = BoolArg(rule, spec, "skip_boundary_only", out);
+bool JudgeDefaultVersion(const rules::Rule& rule, const nlohmann::json& args,
+                         const rules::BuiltinSpec& spec, const model::Resource& resource,
+                         const Judge& judge, bool* granted, bool* all_conditional, Outcome* out) {
+  const bool skip_aws_managed = BoolArg(rule, args, spec, "skip_aws_managed", out);
+  const bool skip_boundary_only = BoolArg(rule, args, spec, "skip_boundary_only", out);
   const nlohmann::json& document = resource.document;
   if (!document.is_object()) {
     out->errors.push_back(
@@ -378,14 +378,14 @@ void AddExposure(const model::Resource& resource, Outcome* out) {
 
 }  // namespace
 
-Outcome IamAllows(const rules::Rule& rule, const rules::BuiltinSpec& spec,
-                  const model::Resource& resource) {
+Outcome IamAllows(const rules::Rule& rule, const nlohmann::json& args,
+                  const rules::BuiltinSpec& spec, const model::Resource& resource) {
   Outcome out;
   Judge judge;
   judge.query.partition = resource.partition;
   judge.query.actions.clear();
   if (const rules::ArgSpec* arg = FindArg(spec, "actions")) {
-    const nlohmann::json actions = rules::ResolveArg(rule, *arg);
+    const nlohmann::json actions = rules::ResolveArg(rule, args, *arg);
     if (actions.is_array()) {
       for (const nlohmann::json& a : actions) {
         if (a.is_string()) judge.query.actions.push_back(a.get<std::string>());
@@ -398,13 +398,14 @@ Outcome IamAllows(const rules::Rule& rule, const rules::BuiltinSpec& spec,
                                         actions.dump()));
     }
   }
-  const std::string scope = EnumArg(rule, spec, "resources", &out);
+  const std::string scope = EnumArg(rule, args, spec, "resources", &out);
   judge.query.scope = scope == "account_or_region_wide_kms_keys"
                           ? iam::KeyScope::kAccountOrRegionWide
                           : iam::KeyScope::kEveryKey;
-  judge.warn_on_condition = EnumArg(rule, spec, "on_condition", &out) == "warn";
-  judge.query.honor_conditional_deny = EnumArg(rule, spec, "conditional_deny", &out) == "honor";
-  const std::string policies = EnumArg(rule, spec, "policies", &out);
+  judge.warn_on_condition = EnumArg(rule, args, spec, "on_condition", &out) == "warn";
+  judge.query.honor_conditional_deny =
+      EnumArg(rule, args, spec, "conditional_deny", &out) == "honor";
+  const std::string policies = EnumArg(rule, args, spec, "policies", &out);
   const bool managed = policies == "default_version";
   if (!out.errors.empty()) {
     out.status = model::Status::kError;
@@ -423,7 +424,7 @@ Outcome IamAllows(const rules::Rule& rule, const rules::BuiltinSpec& spec,
   bool all_conditional = true;
   int inline_count = 0;
   if (managed) {
-    if (!JudgeDefaultVersion(rule, spec, resource, judge, &granted, &all_conditional, &out)) {
+    if (!JudgeDefaultVersion(rule, args, spec, resource, judge, &granted, &all_conditional, &out)) {
       Outcome skipped;
       skipped.not_applicable = true;
       return skipped;

@@ -31,6 +31,8 @@ std::string_view StatusName(Status status) {
       return "FAIL";
     case Status::kError:
       return "ERROR";
+    case Status::kSuppressed:
+      return "SUPPRESSED";
   }
   return "ERROR";
 }

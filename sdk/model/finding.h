@@ -15,12 +15,13 @@ enum class Severity : std::uint8_t { kInformational, kLow, kMedium, kHigh, kCrit
 
 // PASS: the rule applied and the bad state is absent. WARNING: the bad state exists only under
 // conditions the rule was told to warn about. FAIL: the bad state exists. ERROR: the rule could not
-// be evaluated (never reported as PASS).
-enum class Status : std::uint8_t { kPass, kWarning, kFail, kError };
+// be evaluated (never reported as PASS). SUPPRESSED: a FAIL or WARNING that a rule exception
+// accepts (Finding::suppression says which verdict, why, who and until when); kept, not dropped.
+enum class Status : std::uint8_t { kPass, kWarning, kFail, kError, kSuppressed };
 
 std::string_view SeverityName(Severity severity);  // "informational" ... "critical"
 bool ParseSeverity(std::string_view text, Severity* out);
-std::string_view StatusName(Status status);  // "PASS", "WARNING", "FAIL", "ERROR"
+std::string_view StatusName(Status status);  // "PASS", "WARNING", "FAIL", "ERROR", "SUPPRESSED"
 
 struct ComplianceRef {
   std::string standard;  // e.g. "AWS Foundational Security Best Practices"
@@ -47,6 +48,14 @@ struct Evidence {
   bool not_resource = false;
   std::vector<std::string> condition_keys;     // "Operator:key" pairs set aside
   std::string note;                            // one line of explanation
+};
+
+// The rule exception that suppressed a finding.
+struct Suppression {
+  Status status = Status::kFail;  // the verdict the exception accepts: FAIL or WARNING
+  std::string reason;
+  std::string owner;
+  std::string expires;  // YYYY-MM-DD
 };
 
 struct Finding {
@@ -77,6 +86,7 @@ struct Finding {
   // Why the verdict was reached, one line each: statements that granted or denied, conditions set
   // aside, why a pattern counts as every key or which key it leaves out (`scan --explain`).
   std::vector<std::string> explanation;
+  Suppression suppression;  // status SUPPRESSED only
 };
 
 }  // namespace kmsguard::model

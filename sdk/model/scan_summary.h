@@ -15,6 +15,7 @@ struct ScanSummary {
   std::int64_t warning = 0;
   std::int64_t fail = 0;
   std::int64_t error = 0;
+  std::int64_t suppressed = 0;  // FAIL/WARNING findings accepted by a rule exception
   std::set<std::string> rule_ids;
   std::set<std::string> resource_types;
   std::set<std::string> accounts;

@@ -57,6 +57,8 @@ std::string ComplianceStatus(model::Status status) {
       return "WARNING";
     case model::Status::kFail:
       return "FAILED";
+    case model::Status::kSuppressed:
+      return "FAILED";  // with Workflow.Status SUPPRESSED
     case model::Status::kError:
       break;
   }
@@ -187,7 +189,9 @@ Json FindingJson(const model::Finding& f, const RenderOptions& options,
   out["Compliance"] = std::move(compliance);
   out["FindingProviderFields"] = {{"Severity", severity}, {"Types", types}};
   out["RecordState"] = "ACTIVE";
-  out["Workflow"] = {{"Status", f.status == model::Status::kPass ? "RESOLVED" : "NEW"}};
+  out["Workflow"] = {{"Status", f.status == model::Status::kPass         ? "RESOLVED"
+                                : f.status == model::Status::kSuppressed ? "SUPPRESSED"
+                                                                         : "NEW"}};
   return out;
 }
 

@@ -32,6 +32,7 @@ int StatusRank(model::Status status) {
     case model::Status::kWarning:
       return 2;
     case model::Status::kPass:
+    case model::Status::kSuppressed:
       break;
   }
   return 3;
@@ -290,6 +291,7 @@ std::string RenderHtml(const std::vector<model::Finding>& findings,
   CountTable by_status, by_severity, by_account, by_rule;
   std::vector<std::string> accounts, rules;
   for (const model::Finding* f : order) {
+    if (f->status == model::Status::kSuppressed) continue;  // not in the count tables
     const int column = StatusColumn(f->status);
     ++by_status["findings"][column];
     ++by_severity[std::string(model::SeverityName(f->severity))][column];

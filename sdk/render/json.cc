@@ -2,9 +2,10 @@
 // kmsguard.plugin.v1.Finding (proto field names, enum value names), so any protobuf JSON parser
 // reads it as that message (ignoring "uid", which the proto does not carry); every field is
 // written, defaults included, so consumers need not know proto3's default rules.
+#include "nlohmann/json.hpp"
+
 #include <string>
 
-#include "nlohmann/json.hpp"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
 
@@ -47,7 +48,7 @@ Json FindingJson(const model::Finding& f) {
   }
   Json evidence = Json::array();
   for (const model::Evidence& e : f.evidence) evidence.push_back(EvidenceJson(e));
-  return {
+  Json out = {
       {"uid", FindingUid(f)},
       {"rule_id", f.rule_id},
       {"rule_version", f.rule_version},
@@ -81,6 +82,13 @@ Json FindingJson(const model::Finding& f) {
       {"exposure", f.exposure},
       {"explanation", f.explanation},
   };
+  if (f.status == model::Status::kSuppressed) {
+    out["suppression"] = {{"status", StatusEnum(f.suppression.status)},
+                          {"reason", f.suppression.reason},
+                          {"owner", f.suppression.owner},
+                          {"expires", f.suppression.expires}};
+  }
+  return out;
 }
 
 // The proto's ScanSummary, less scan_id (a host-side notion).

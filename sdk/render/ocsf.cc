@@ -46,6 +46,8 @@ ComplianceStatus ComplianceStatusOf(model::Status status) {
       return {2, "Warning"};
     case model::Status::kFail:
       return {3, "Fail"};
+    case model::Status::kSuppressed:
+      return {3, "Fail"};  // accepted by an exception: the finding's status says so
     case model::Status::kError:
       break;
   }

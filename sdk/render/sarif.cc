@@ -179,17 +179,26 @@ std::string RenderSarif(const std::vector<model::Finding>& findings,
         continue;
       case model::Status::kFail:
       case model::Status::kWarning:
+      case model::Status::kSuppressed:
         break;
     }
-    results.push_back(
-        {{"ruleId", f.rule_id},
-         {"ruleIndex", index},
-         {"kind", "fail"},
-         {"level", f.status == model::Status::kFail ? "error" : "warning"},
-         {"message", {{"text", f.message.empty() ? f.title : f.message}}},
-         {"locations", Locations(f)},
-         {"partialFingerprints", {{kFingerprintKey, FindingUid(f)}}},
-         {"properties", ResultProperties(f)}});
+    results.push_back({{"ruleId", f.rule_id},
+                       {"ruleIndex", index},
+                       {"kind", "fail"},
+                       {"level", f.status == model::Status::kFail ? "error" : "warning"},
+                       {"message", {{"text", f.message.empty() ? f.title : f.message}}},
+                       {"locations", Locations(f)},
+                       {"partialFingerprints", {{kFingerprintKey, FindingUid(f)}}},
+                       {"properties", ResultProperties(f)}});
+    if (f.status == model::Status::kSuppressed) {
+      // SARIF's own field: viewers hide accepted results by default instead of losing them.
+      results.back()["level"] = f.suppression.status == model::Status::kFail ? "error" : "warning";
+      results.back()["suppressions"] = Json::array(
+          {{{"kind", "external"},
+            {"status", "accepted"},
+            {"justification", f.suppression.reason},
+            {"properties", {{"owner", f.suppression.owner}, {"expires", f.suppression.expires}}}}});
+    }
   }
 
   Json driver = {{"name", options.product.name}};

@@ -123,6 +123,7 @@ std::string RenderTable(const std::vector<model::Finding>& findings,
                          case model::Status::kWarning:
                            return 2;
                          case model::Status::kPass:
+                         case model::Status::kSuppressed:
                            break;
                        }
                        return 3;
@@ -132,7 +133,7 @@ std::string RenderTable(const std::vector<model::Finding>& findings,
                      if (a->severity != b->severity) return a->severity > b->severity;
                      return a->resource_id < b->resource_id;
                    });
-  std::array<int, 4> counts = {0, 0, 0, 0};
+  std::array<int, 5> counts = {0, 0, 0, 0, 0};
   for (const model::Finding* f : order) {
     ++counts[static_cast<int>(f->status)];
     if (f->status != model::Status::kPass || show_pass) AddRows(*f, options, &rows);
@@ -162,7 +163,8 @@ std::string RenderTable(const std::vector<model::Finding>& findings,
   if (rows.size() == 1) out += "(no findings to show)\n";
   absl::StrAppend(&out, "\n", findings.size(), " findings: ", counts[2], " FAIL, ", counts[3],
                   " ERROR, ", counts[1], " WARNING, ", counts[0], " PASS",
-                  show_pass || counts[0] == 0 ? "" : " (PASS not listed)", "\n");
+                  show_pass || counts[0] == 0 ? "" : " (PASS not listed)",
+                  counts[4] == 0 ? "" : absl::StrCat(", ", counts[4], " SUPPRESSED"), "\n");
   absl::StrAppend(&out, "resources: ", summary.resources_received, " received, ",
                   summary.resources_evaluated, " evaluated, ", summary.resource_errors,
                   " could not be evaluated\n");

@@ -81,7 +81,10 @@ bool ParseParamRef(const nlohmann::json& value, std::string* param_name) {
 }
 
 nlohmann::json ResolveArg(const Rule& rule, const ArgSpec& arg) {
-  const nlohmann::json& args = rule.violation.args;
+  return ResolveArg(rule, rule.violation.args, arg);
+}
+
+nlohmann::json ResolveArg(const Rule& rule, const nlohmann::json& args, const ArgSpec& arg) {
   if (!args.is_object() || !args.contains(arg.name)) {
     if (arg.default_value.empty()) return nullptr;
     if (arg.kind == ArgKind::kBool) return arg.default_value == "true";

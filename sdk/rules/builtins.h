@@ -58,5 +58,7 @@ bool ParseParamRef(const nlohmann::json& value, std::string* param_name);
 // default is returned as a JSON bool; the loader stores literal kBool arguments as JSON bools).
 // Returns null when the argument is absent and has no default (the loader rejects such rules).
 nlohmann::json ResolveArg(const Rule& rule, const ArgSpec& arg);
+// The same for a call's own arguments `args` (a built-in called inside a generic condition).
+nlohmann::json ResolveArg(const Rule& rule, const nlohmann::json& args, const ArgSpec& arg);
 
 }  // namespace kmsguard::rules

@@ -3,11 +3,14 @@
 // yaml-cpp is called only from LoadRuleText (directly or through RuleReader, which it owns), and
 // its exceptions are caught there. Reading goes on after a problem so that one pass reports all
 // of a file's problems.
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cstddef>
+#include <ctime>
 #include <initializer_list>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -18,8 +21,10 @@
 #include "absl/strings/str_join.h"
 #include "sdk/rules/builtin_rule_files.h"
 #include "sdk/rules/builtins.h"
+#include "sdk/rules/expr.h"
 #include "sdk/rules/rule.h"
 #include "sdk/rules/template.h"
+#include "sdk/rules/yaml_json.h"
 
 namespace kmsguard::rules {
 
@@ -31,6 +36,15 @@ constexpr char kSchemaError[] = "rule_schema_error";      // YAML, but not a val
 constexpr char kTemplateError[] = "rule_template_error";  // a message/remediation template
 constexpr char kLinkError[] = "rule_link_error";  // a name that refers to nothing (operator,
                                                   // parameter) or a duplicate rule id
+constexpr char kPathError[] = "rule_path_error";  // a path outside the subset
+constexpr char kQuantifierError[] = "rule_quantifier_error";  // a test on a list without one
+constexpr char kRegexError[] = "rule_regex_error";            // invalid or over the cost limit
+constexpr char kMacroCycle[] = "rule_macro_cycle";            // a macro that uses itself
+constexpr char kOverrideError[] = "rule_override_error";      // an override that cannot apply
+// Warnings (kmsguard check): the rule loads, but something is likely a mistake.
+constexpr char kMissingRemediation[] = "rule_missing_remediation";
+constexpr char kUnused[] = "rule_unused_definition";
+constexpr char kExpired[] = "rule_exception_expired";
 
 constexpr std::string_view kParamTypes[] = {"string", "list", "bool", "number"};
 constexpr std::string_view kProviders[] = {"aws"};
@@ -117,6 +131,76 @@ nlohmann::json ToJson(const YAML::Node& node) {
   return nullptr;
 }
 
+// "YYYY-MM-DD" with a plausible month and day.
+bool IsDate(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!absl::ascii_isdigit(text[i])) return false;
+  }
+  const int month = (text[5] - '0') * 10 + (text[6] - '0');
+  const int day = (text[8] - '0') * 10 + (text[9] - '0');
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+// A YAML scalar as the JSON value its author meant: quoted scalars are strings; plain ones that
+// read as true/false, null or a number are those.
+nlohmann::json TypedScalar(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() != "!") {
+    if (text == "true" || text == "True" || text == "TRUE") return true;
+    if (text == "false" || text == "False" || text == "FALSE") return false;
+    if (text == "null" || text == "~") return nullptr;
+    if (!text.empty() && (absl::ascii_isdigit(text[0]) || text[0] == '-' || text[0] == '+')) {
+      long long i = 0;
+      double d = 0;
+      if (YAML::convert<long long>::decode(node, i)) return i;
+      if (YAML::convert<double>::decode(node, d)) return d;
+    }
+  }
+  return text;
+}
+
+nlohmann::json TypedJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      return TypedScalar(node);
+    case YAML::NodeType::Sequence: {
+      nlohmann::json out = nlohmann::json::array();
+      for (const YAML::Node& item : node) out.push_back(TypedJson(item));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& kv : node) out[kv.first.Scalar()] = TypedJson(kv.second);
+      return out;
+    }
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return nullptr;
+}
+
+// Shared definitions from `kind: Library` documents, visible to every rule of a load.
+struct ListDef {
+  nlohmann::json value;
+  core::SourceLocation location;
+  bool used = false;
+};
+struct MacroDef {
+  YAML::Node body;
+  std::string file;
+  std::string_view text;
+  core::SourceLocation location;
+  bool used = false;
+  enum class State { kNew, kBusy, kDone } state = State::kNew;
+  ExprPtr expr;  // after kDone; null when the body had errors
+};
+struct Library {
+  std::map<std::string, ListDef, std::less<>> lists;
+  std::map<std::string, MacroDef, std::less<>> macros;
+};
+
 struct KeySpec {
   std::string_view name;
   bool required;
@@ -124,11 +208,30 @@ struct KeySpec {
 
 class RuleReader {
  public:
-  RuleReader(std::string_view text, std::string_view file, core::Diagnostics* diagnostics)
-      : text_(text), file_(file), diagnostics_(diagnostics) {}
+  RuleReader(std::string_view text, std::string_view file, core::Diagnostics* diagnostics,
+             Library* library = nullptr, bool lint = false, std::string today = TodayUtc())
+      : text_(text),
+        file_(file),
+        diagnostics_(diagnostics),
+        library_(library),
+        lint_(lint),
+        today_(std::move(today)) {}
 
   // Reads one YAML document into `rule`. Returns false when the document had errors.
   bool Read(const YAML::Node& root, Rule* rule);
+  // Reads a `kind: Library` document into the library.
+  void ReadLibrary(const YAML::Node& root);
+  // Reads a `kind: Override` document. Returns false when it had errors.
+  // `standalone`: a document of its own (api_version and kind required); otherwise an entry of a
+  // configuration file's override list.
+  bool ReadOverride(const YAML::Node& root, Override* out, bool standalone = true);
+
+  // A lint warning: reported only when linting (kmsguard check).
+  void Warn(std::string_view code, const core::SourceLocation& location, std::string message) {
+    if (!lint_) return;
+    diagnostics_->push_back(core::Diagnostic{core::DiagnosticSeverity::kWarning, std::string(code),
+                                             std::move(message), location});
+  }
 
   core::SourceLocation LocationOf(const YAML::Mark& mark) const {
     core::SourceLocation loc;
@@ -174,6 +277,21 @@ class RuleReader {
   bool GetStringList(const YAML::Node& map, std::string_view key, std::vector<std::string>* out,
                      bool non_empty);
 
+  // Generic conditions. `rule` gives the parameters a value may refer to.
+  ExprPtr ReadExpr(const YAML::Node& node, const Rule& rule);
+  ExprPtr ReadGroup(const std::string& op, const YAML::Node& name, const YAML::Node& value,
+                    const Rule& rule);
+  ExprPtr ReadTest(const std::string& op, const YAML::Node& name, const YAML::Node& value,
+                   const Rule& rule);
+  ExprPtr ReadMeasure(const std::string& op, const YAML::Node& name, const YAML::Node& value,
+                      const Rule& rule);
+  ExprPtr ReadMacroRef(const YAML::Node& name, const YAML::Node& value, const Rule& rule);
+  bool ReadPath(const YAML::Node& node, Path* out);
+  bool ReadOperand(const YAML::Node& node, const Rule& rule, Operand* out, std::string* type);
+  bool ReadCall(const YAML::Node& name_node, const YAML::Node& args, Rule* rule, BuiltinCall* out);
+  void ReadForEach(const YAML::Node& node, Rule* rule);
+  void ReadExceptions(const YAML::Node& node, const Rule& rule, std::vector<Exception>* out);
+
   void ReadParams(const YAML::Node& node, Rule* rule);
   void ReadParam(const YAML::Node& key, const YAML::Node& node, Param* param);
   void ReadViolation(const YAML::Node& node, Rule* rule);
@@ -185,6 +303,10 @@ class RuleReader {
   std::string_view text_;
   std::string file_;
   core::Diagnostics* diagnostics_;
+  Library* library_;
+  bool lint_;
+  std::string today_;
+  std::vector<std::string> macro_stack_;  // macros being read, for cycle detection
   int errors_ = 0;
 };
 
@@ -317,10 +439,14 @@ bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
                  {"resource_types", true},
                  {"compliance", false},
                  {"references", false},
+                 {"tags", false},
                  {"params", false},
+                 {"when", false},
+                 {"for_each", false},
                  {"violation", true},
                  {"message", true},
-                 {"remediation", false}})) {
+                 {"remediation", false},
+                 {"exceptions", false}})) {
     return false;
   }
 
@@ -330,7 +456,7 @@ bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
   }
   if (std::string kind; GetString(root, "kind", &kind) && kind != "Rule") {
     Report(kSchemaError, root["kind"],
-           absl::StrCat("unknown kind ", Quoted(kind), "; expected Rule"));
+           absl::StrCat("unknown kind ", Quoted(kind), "; expected Rule, Library or Override"));
   }
   if (GetString(root, "id", &rule->id) && !IsRuleId(rule->id)) {
     Report(kSchemaError, root["id"],
@@ -358,6 +484,7 @@ bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
   }
   GetStringList(root, "resource_types", &rule->resource_types, /*non_empty=*/true);
   GetStringList(root, "references", &rule->references, /*non_empty=*/false);
+  GetStringList(root, "tags", &rule->tags, /*non_empty=*/false);
 
   if (const YAML::Node compliance = root["compliance"]; compliance.IsDefined()) {
     if (!compliance.IsSequence()) {
@@ -381,8 +508,17 @@ bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
   if (const YAML::Node params = root["params"]; params.IsDefined()) ReadParams(params, rule);
   for (const Param& param : rule->params) rule->param_values[param.name] = param.default_value;
 
+  if (const YAML::Node when = root["when"]; when.IsDefined()) {
+    rule->when = ReadExpr(when, *rule);
+  }
+  if (const YAML::Node for_each = root["for_each"]; for_each.IsDefined()) {
+    ReadForEach(for_each, rule);
+  }
   if (const YAML::Node violation = root["violation"]; violation.IsDefined()) {
     ReadViolation(violation, rule);
+  }
+  if (const YAML::Node exceptions = root["exceptions"]; exceptions.IsDefined()) {
+    ReadExceptions(exceptions, *rule, &rule->exceptions);
   }
 
   ReadTemplate(root, "message", *rule, &rule->message);
@@ -394,6 +530,10 @@ bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
       ReadTemplate(remediation, "cli", *rule, &rule->remediation.cli);
       ReadTemplate(remediation, "terraform", *rule, &rule->remediation.terraform);
     }
+  } else {
+    Warn(kMissingRemediation, rule->location,
+         absl::StrCat("rule ", Quoted(rule->id),
+                      " has no remediation: findings will not say how to fix them"));
   }
   return errors_ == errors_before;
 }
@@ -505,33 +645,33 @@ void RuleReader::ReadParam(const YAML::Node& key, const YAML::Node& node, Param*
 }
 
 void RuleReader::ReadViolation(const YAML::Node& node, Rule* rule) {
-  std::vector<std::string> names;
-  for (const BuiltinSpec& spec : Builtins()) names.emplace_back(spec.name);
-  if (!node.IsMap() || node.size() != 1) {
-    Report(kSchemaError, node,
-           absl::StrCat("\"violation\" must be a map with exactly one operator call, e.g. "
-                        "{iam.allows: {...}}; operators: ",
-                        Join(names)));
-    return;
+  // A lone built-in call (and no for_each) keeps the built-in's own verdict: status, evidence,
+  // message values. Anything else is a generic condition, which may call built-ins inside.
+  if (node.IsMap() && node.size() == 1 && !rule->for_each) {
+    const auto call = *node.begin();
+    if (call.first.IsScalar() && FindBuiltin(call.first.Scalar()) != nullptr) {
+      rule->violation.location = LocationOf(call.first);
+      BuiltinCall parsed;
+      ReadCall(call.first, call.second, rule, &parsed);
+      rule->violation.builtin = parsed.name;
+      rule->violation.args = std::move(parsed.args);
+      return;
+    }
   }
-  const auto call = *node.begin();
-  const YAML::Node& name_node = call.first;
-  const YAML::Node& args = call.second;
-  rule->violation.location = LocationOf(name_node);
-  const BuiltinSpec* spec = name_node.IsScalar() ? FindBuiltin(name_node.Scalar()) : nullptr;
-  if (spec == nullptr) {
-    Report(
-        kLinkError, name_node,
-        absl::StrCat("unknown operator ", Quoted(name_node.IsScalar() ? name_node.Scalar() : "?"),
-                     "; operators: ", Join(names)));
-    return;
-  }
-  rule->violation.builtin = std::string(spec->name);
+  rule->violation.location = LocationOf(node);
+  rule->condition = ReadExpr(node, *rule);
+}
+
+bool RuleReader::ReadCall(const YAML::Node& name_node, const YAML::Node& args, Rule* rule,
+                          BuiltinCall* out) {
+  const int errors_before = errors_;
+  const BuiltinSpec* spec = FindBuiltin(name_node.Scalar());
+  out->name = std::string(spec->name);
   const std::string what = absl::StrCat("the arguments of ", AV(spec->name));
   if (!args.IsMap()) {
     Report(kSchemaError, args.IsNull() ? name_node : args,
            absl::StrCat(what, " must be a map, got ", NodeKind(args)));
-    return;
+    return false;
   }
   CheckDuplicateKeys(args, what);
   std::vector<std::string_view> arg_names;
@@ -555,14 +695,14 @@ void RuleReader::ReadViolation(const YAML::Node& node, Rule* rule) {
     }
     CheckArg(arg, value, *rule);
   }
-  rule->violation.args = ToJson(args);
+  out->args = ToJson(args);
   // Literal booleans are kept as JSON booleans (ToJson gives every scalar as a string).
   for (const ArgSpec& arg : spec->args) {
     const YAML::Node value = args[std::string(arg.name)];
     bool b = false;
     if (arg.kind == ArgKind::kBool && value.IsDefined() && value.IsScalar() &&
         YAML::convert<bool>::decode(value, b)) {
-      rule->violation.args[std::string(arg.name)] = b;
+      out->args[std::string(arg.name)] = b;
     }
   }
   CheckResourceTypesByValue(*spec, args, *rule);
@@ -575,6 +715,544 @@ void RuleReader::ReadViolation(const YAML::Node& node, Rule* rule) {
                           "; it reads: ", Join(spec->resource_types)));
     }
   }
+  return errors_ == errors_before;
+}
+
+bool RuleReader::ReadPath(const YAML::Node& node, Path* out) {
+  if (!node.IsScalar()) {
+    Report(kPathError, node, absl::StrCat("a path must be a string, got ", NodeKind(node)));
+    return false;
+  }
+  std::string error;
+  std::size_t offset = 0;
+  if (!ParsePath(node.Scalar(), out, &error, &offset)) {
+    const std::size_t length = node.Scalar().empty() ? 0 : 1;
+    Report(kPathError, LocationInScalar(node, std::min(offset, node.Scalar().size()), length),
+           absl::StrCat("bad path ", Quoted(node.Scalar()), ": ", error,
+                        " (docs/rule-authoring.md#paths)"));
+    return false;
+  }
+  return true;
+}
+
+// `type` receives "string", "number", "bool", "list" or "any" (a literal null or map).
+bool RuleReader::ReadOperand(const YAML::Node& node, const Rule& rule, Operand* out,
+                             std::string* type) {
+  constexpr std::string_view kListPrefix = "${lists.";
+  if (node.IsScalar()) {
+    const std::string& text = node.Scalar();
+    if (std::string param; ParseParamRef(text, &param)) {
+      const auto it = std::find_if(rule.params.begin(), rule.params.end(),
+                                   [&](const Param& p) { return p.name == param; });
+      if (it == rule.params.end()) {
+        Report(kLinkError, node, absl::StrCat("refers to undeclared parameter ", Quoted(param)));
+        return false;
+      }
+      out->param = param;
+      *type = it->type;
+      return true;
+    }
+    if (text.size() > kListPrefix.size() + 1 &&
+        text.compare(0, kListPrefix.size(), kListPrefix) == 0 && text.back() == '}') {
+      const std::string name =
+          text.substr(kListPrefix.size(), text.size() - kListPrefix.size() - 1);
+      auto it = library_ ? library_->lists.find(name) : decltype(library_->lists.end())();
+      if (library_ == nullptr || it == library_->lists.end()) {
+        std::vector<std::string> names;
+        if (library_) {
+          for (const auto& [n, def] : library_->lists) names.push_back(n);
+        }
+        Report(kLinkError, node,
+               absl::StrCat("refers to undefined list ", Quoted(name),
+                            "; lists: ", names.empty() ? "(none)" : Join(names)));
+        return false;
+      }
+      it->second.used = true;
+      out->literal = it->second.value;
+      *type = "list";
+      return true;
+    }
+  }
+  if (node.IsMap()) {
+    Report(kSchemaError, node, "a value must be a scalar, a list, ${params.NAME} or ${lists.NAME}");
+    return false;
+  }
+  out->literal = TypedJson(node);
+  *type = out->literal.is_string()    ? "string"
+          : out->literal.is_number()  ? "number"
+          : out->literal.is_boolean() ? "bool"
+          : out->literal.is_array()   ? "list"
+                                      : "any";
+  return true;
+}
+
+ExprPtr RuleReader::ReadExpr(const YAML::Node& node, const Rule& rule) {
+  if (!node.IsMap() || node.size() != 1 || !node.begin()->first.IsScalar()) {
+    Report(kSchemaError, node,
+           absl::StrCat("a condition must be a map with exactly one operator, e.g. "
+                        "{equals: {path: $.name, value: admin}}; got ",
+                        node.IsMap() ? absl::StrCat(node.size(), " keys") : NodeKind(node)));
+    return nullptr;
+  }
+  const auto entry = *node.begin();
+  const std::string op = entry.first.Scalar();
+  const YAML::Node& value = entry.second;
+  if (op == "all" || op == "any" || op == "none" || op == "not") {
+    return ReadGroup(op, entry.first, value, rule);
+  }
+  if (op == "macro") return ReadMacroRef(entry.first, value, rule);
+  if (op == "length" || op == "count") return ReadMeasure(op, entry.first, value, rule);
+  static const std::vector<std::string_view> kTests = {"equals",  "in",          "exists",   "glob",
+                                                       "matches", "starts_with", "contains", "lt",
+                                                       "le",      "gt",          "ge"};
+  if (std::find(kTests.begin(), kTests.end(), op) != kTests.end()) {
+    return ReadTest(op, entry.first, value, rule);
+  }
+  if (FindBuiltin(op) != nullptr) {
+    auto expr = std::make_shared<Expr>();
+    expr->kind = Expr::Kind::kBuiltin;
+    expr->op = op;
+    expr->location = LocationOf(entry.first);
+    // ReadCall checks the rule's resource types against the built-in; it needs a mutable rule only
+    // for its signature, so a copy of the relevant parts is enough.
+    Rule scratch;
+    scratch.params = rule.params;
+    scratch.resource_types = rule.resource_types;
+    if (!ReadCall(entry.first, value, &scratch, &expr->call)) return nullptr;
+    return expr;
+  }
+  std::vector<std::string> names;
+  for (std::string_view name : GenericOperators()) names.emplace_back(name);
+  for (const BuiltinSpec& spec : Builtins()) names.emplace_back(spec.name);
+  Report(kLinkError, entry.first,
+         absl::StrCat("unknown operator ", Quoted(op), "; operators: ", Join(names)));
+  return nullptr;
+}
+
+ExprPtr RuleReader::ReadGroup(const std::string& op, const YAML::Node& name,
+                              const YAML::Node& value, const Rule& rule) {
+  auto expr = std::make_shared<Expr>();
+  expr->op = op;
+  expr->location = LocationOf(name);
+  bool ok = true;
+  if (op == "not") {
+    expr->kind = Expr::Kind::kNot;
+    ExprPtr child = ReadExpr(value, rule);
+    if (child == nullptr) return nullptr;
+    expr->children.push_back(std::move(child));
+    return expr;
+  }
+  if (value.IsMap()) {
+    // A quantifier over the items a path selects: any|all|none: {path: ..[*], where: condition}.
+    expr->kind = Expr::Kind::kScope;
+    expr->quantifier = op == "all"   ? Quantifier::kAll
+                       : op == "any" ? Quantifier::kAny
+                                     : Quantifier::kNone;
+    const std::string what = absl::StrCat(Quoted(op), " over a list");
+    if (!CheckMap(value, what, {{"path", true}, {"where", true}})) return nullptr;
+    if (!value["path"].IsDefined() || !value["where"].IsDefined()) return nullptr;
+    if (!ReadPath(value["path"], &expr->path)) ok = false;
+    if (ok && !expr->path.multi) {
+      Report(kQuantifierError, value["path"],
+             absl::StrCat(what, " needs a path that selects a list, ending in [*]; got ",
+                          Quoted(expr->path.text)));
+      ok = false;
+    }
+    ExprPtr where = ReadExpr(value["where"], rule);
+    if (where == nullptr || !ok) return nullptr;
+    expr->children.push_back(std::move(where));
+    return expr;
+  }
+  expr->kind = op == "all" ? Expr::Kind::kAll : op == "any" ? Expr::Kind::kAny : Expr::Kind::kNone;
+  if (!value.IsSequence() || value.size() == 0) {
+    Report(kSchemaError, value.IsNull() ? name : value,
+           absl::StrCat(Quoted(op),
+                        " takes a non-empty list of conditions, or {path: ..[*], where: ...} "
+                        "to quantify over a list; got ",
+                        NodeKind(value)));
+    return nullptr;
+  }
+  for (const YAML::Node& item : value) {
+    ExprPtr child = ReadExpr(item, rule);
+    if (child == nullptr) {
+      ok = false;
+      continue;
+    }
+    expr->children.push_back(std::move(child));
+  }
+  return ok ? expr : nullptr;
+}
+
+ExprPtr RuleReader::ReadTest(const std::string& op, const YAML::Node& name, const YAML::Node& value,
+                             const Rule& rule) {
+  auto expr = std::make_shared<Expr>();
+  expr->kind = Expr::Kind::kTest;
+  expr->op = op;
+  expr->location = LocationOf(name);
+  const bool takes_value = op != "exists";
+  const bool takes_case =
+      op == "equals" || op == "in" || op == "glob" || op == "starts_with" || op == "contains";
+  const std::string what = Quoted(op);
+  if (!CheckMap(value, what,
+                {{"path", true},
+                 {"value", takes_value},
+                 {"quantifier", false},
+                 {"ignore_case", false}})) {
+    return nullptr;
+  }
+  bool ok = true;
+  if (value["value"].IsDefined() && !takes_value) {
+    ok = false;  // reported by CheckMap? no: "value" is allowed by the spec list, so say it here
+    Report(kSchemaError, value["value"], absl::StrCat(what, " takes no \"value\""));
+  }
+  if (value["ignore_case"].IsDefined()) {
+    bool b = false;
+    if (!takes_case) {
+      Report(kSchemaError, value["ignore_case"],
+             absl::StrCat(what,
+                          " takes no \"ignore_case\"; only equals, in, glob, starts_with "
+                          "and contains do"));
+      ok = false;
+    } else if (!value["ignore_case"].IsScalar() ||
+               !YAML::convert<bool>::decode(value["ignore_case"], b)) {
+      Report(kSchemaError, value["ignore_case"], "\"ignore_case\" must be true or false");
+      ok = false;
+    }
+    expr->ignore_case = b;
+  }
+  if (!value["path"].IsDefined() || !ReadPath(value["path"], &expr->path)) return nullptr;
+  if (const YAML::Node q = value["quantifier"]; q.IsDefined()) {
+    const std::string text = q.IsScalar() ? q.Scalar() : "";
+    expr->quantifier = text == "any"    ? Quantifier::kAny
+                       : text == "all"  ? Quantifier::kAll
+                       : text == "none" ? Quantifier::kNone
+                                        : Quantifier::kUnset;
+    if (expr->quantifier == Quantifier::kUnset) {
+      Report(kSchemaError, q, "\"quantifier\" must be any, all or none");
+      ok = false;
+    } else if (!expr->path.multi) {
+      Report(kQuantifierError, q,
+             absl::StrCat("\"quantifier\" needs a path that selects a list (with [*]); ",
+                          Quoted(expr->path.text), " selects one value"));
+      ok = false;
+    }
+  } else if (expr->path.multi) {
+    Report(kQuantifierError, value["path"],
+           absl::StrCat(what, " on ", Quoted(expr->path.text),
+                        ", which selects a list: say which items must pass with "
+                        "quantifier: any, all or none"));
+    ok = false;
+  }
+  if (!takes_value || !value["value"].IsDefined()) return ok ? expr : nullptr;
+  std::string type;
+  const YAML::Node v = value["value"];
+  if (!ReadOperand(v, rule, &expr->value, &type)) return nullptr;
+  if (op == "in" && type != "list") {
+    Report(kSchemaError, v, absl::StrCat(what, " needs a list value, got a ", type));
+    ok = false;
+  }
+  if ((op == "glob" || op == "starts_with") && type != "string" && type != "list") {
+    Report(kSchemaError, v, absl::StrCat(what, " needs a string (or a list of strings)"));
+    ok = false;
+  }
+  if ((op == "lt" || op == "le" || op == "gt" || op == "ge") && type != "number" &&
+      type != "string") {
+    Report(kSchemaError, v, absl::StrCat(what, " needs a number or a string, got a ", type));
+    ok = false;
+  }
+  if (op == "lt") expr->comparison = Comparison::kLt;
+  if (op == "le") expr->comparison = Comparison::kLe;
+  if (op == "gt") expr->comparison = Comparison::kGt;
+  if (op == "ge") expr->comparison = Comparison::kGe;
+  if (op == "matches") {
+    // Compiled once, here: a bad pattern is a load error with its position, never a scan error.
+    if (!expr->value.param.empty() || !expr->value.literal.is_string()) {
+      Report(kRegexError, v, "\"matches\" needs a literal string pattern (RE2 syntax)");
+      return nullptr;
+    }
+    RE2::Options options;
+    options.set_log_errors(false);
+    auto regex = std::make_shared<RE2>(expr->value.literal.get<std::string>(), options);
+    if (!regex->ok()) {
+      Report(kRegexError, v, absl::StrCat("invalid regular expression: ", regex->error()));
+      return nullptr;
+    }
+    if (regex->ProgramSize() > kMaxRegexProgramSize) {
+      Report(kRegexError, v,
+             absl::StrCat("regular expression too costly: its RE2 program size is ",
+                          regex->ProgramSize(), ", the limit is ", kMaxRegexProgramSize,
+                          "; simplify it (fewer repetitions, smaller counted ranges)"));
+      return nullptr;
+    }
+    expr->regex = std::move(regex);
+  }
+  return ok ? expr : nullptr;
+}
+
+ExprPtr RuleReader::ReadMeasure(const std::string& op, const YAML::Node& name,
+                                const YAML::Node& value, const Rule& rule) {
+  auto expr = std::make_shared<Expr>();
+  expr->kind = Expr::Kind::kMeasure;
+  expr->op = op;
+  expr->location = LocationOf(name);
+  const std::string what = Quoted(op);
+  if (!CheckMap(value, what,
+                {{"path", true},
+                 {"equals", false},
+                 {"lt", false},
+                 {"le", false},
+                 {"gt", false},
+                 {"ge", false}})) {
+    return nullptr;
+  }
+  bool ok = value["path"].IsDefined() && ReadPath(value["path"], &expr->path);
+  if (ok && op == "count" && !expr->path.multi) {
+    Report(kQuantifierError, value["path"],
+           absl::StrCat("\"count\" counts the values a path selects: it needs [*]; got ",
+                        Quoted(expr->path.text), " (use length for one value)"));
+    ok = false;
+  }
+  if (ok && op == "length" && expr->path.multi) {
+    Report(kQuantifierError, value["path"],
+           absl::StrCat("\"length\" measures one value; ", Quoted(expr->path.text),
+                        " selects a list (use count, or a path without [*])"));
+    ok = false;
+  }
+  int comparisons = 0;
+  for (const auto& [key, comparison] :
+       std::initializer_list<std::pair<const char*, Comparison>>{{"equals", Comparison::kEquals},
+                                                                 {"lt", Comparison::kLt},
+                                                                 {"le", Comparison::kLe},
+                                                                 {"gt", Comparison::kGt},
+                                                                 {"ge", Comparison::kGe}}) {
+    const YAML::Node v = value[key];
+    if (!v.IsDefined()) continue;
+    ++comparisons;
+    expr->comparison = comparison;
+    std::string type;
+    if (!ReadOperand(v, rule, &expr->value, &type)) {
+      ok = false;
+    } else if (type != "number") {
+      Report(kSchemaError, v, absl::StrCat(what, " compares with a number, got a ", type));
+      ok = false;
+    }
+  }
+  if (comparisons != 1) {
+    Report(kSchemaError, name,
+           absl::StrCat(what, " needs exactly one of equals, lt, le, gt, ge; got ", comparisons));
+    ok = false;
+  }
+  return ok ? expr : nullptr;
+}
+
+ExprPtr RuleReader::ReadMacroRef(const YAML::Node& name, const YAML::Node& value,
+                                 const Rule& rule) {
+  if (!value.IsScalar()) {
+    Report(kSchemaError, value.IsNull() ? name : value, "\"macro\" takes a macro name");
+    return nullptr;
+  }
+  const std::string& macro = value.Scalar();
+  auto it = library_ ? library_->macros.find(macro) : decltype(library_->macros.end())();
+  if (library_ == nullptr || it == library_->macros.end()) {
+    std::vector<std::string> names;
+    if (library_) {
+      for (const auto& [n, def] : library_->macros) names.push_back(n);
+    }
+    Report(kLinkError, value,
+           absl::StrCat("unknown macro ", Quoted(macro),
+                        "; macros: ", names.empty() ? "(none)" : Join(names)));
+    return nullptr;
+  }
+  MacroDef& def = it->second;
+  def.used = true;
+  if (def.state == MacroDef::State::kBusy) {
+    std::vector<std::string> cycle = macro_stack_;
+    cycle.push_back(macro);
+    Report(kMacroCycle, value,
+           absl::StrCat("macro ", Quoted(macro), " uses itself: ", absl::StrJoin(cycle, " -> ")));
+    return nullptr;
+  }
+  if (def.state == MacroDef::State::kDone) return def.expr;
+  // Parameters are per rule and macros are shared, so a macro body cannot refer to ${params}.
+  def.state = MacroDef::State::kBusy;
+  macro_stack_.push_back(macro);
+  const std::string_view saved_text = text_;
+  const std::string saved_file = file_;
+  text_ = def.text;
+  file_ = def.file;
+  const Rule no_params;
+  def.expr = ReadExpr(def.body, no_params);
+  text_ = saved_text;
+  file_ = saved_file;
+  macro_stack_.pop_back();
+  def.state = MacroDef::State::kDone;
+  (void)rule;
+  return def.expr;
+}
+
+void RuleReader::ReadForEach(const YAML::Node& node, Rule* rule) {
+  if (!CheckMap(node, "for_each", {{"path", true}, {"key", true}})) return;
+  auto for_each = std::make_shared<ForEach>();
+  for_each->location = LocationOf(node);
+  bool ok = node["path"].IsDefined() && ReadPath(node["path"], &for_each->path);
+  if (ok && !for_each->path.multi) {
+    Report(kQuantifierError, node["path"],
+           absl::StrCat("for_each needs a path that selects a list, ending in [*]; got ",
+                        Quoted(for_each->path.text)));
+    ok = false;
+  }
+  if (node["key"].IsDefined() && ReadPath(node["key"], &for_each->key)) {
+    if (for_each->key.multi || for_each->key.root != PathRoot::kItem) {
+      Report(kPathError, node["key"],
+             absl::StrCat("for_each key must be one value of the item, a path from @ without [*] "
+                          "(e.g. @.name); got ",
+                          Quoted(for_each->key.text)));
+      ok = false;
+    }
+  } else {
+    ok = false;
+  }
+  if (ok) rule->for_each = std::move(for_each);
+}
+
+void RuleReader::ReadExceptions(const YAML::Node& node, const Rule& rule,
+                                std::vector<Exception>* out) {
+  if (!node.IsSequence()) {
+    Report(kSchemaError, node, absl::StrCat("\"exceptions\" must be a list, got ", NodeKind(node)));
+    return;
+  }
+  for (const YAML::Node& item : node) {
+    if (!CheckMap(item, "an exception",
+                  {{"match", true}, {"reason", true}, {"owner", true}, {"expires", true}})) {
+      continue;
+    }
+    Exception exception;
+    exception.location = LocationOf(item);
+    bool ok = GetString(item, "reason", &exception.reason);
+    ok = GetString(item, "owner", &exception.owner) && ok;
+    if (GetString(item, "expires", &exception.expires)) {
+      if (!IsDate(exception.expires)) {
+        Report(
+            kSchemaError, item["expires"],
+            absl::StrCat("\"expires\" must be a date YYYY-MM-DD, got ", Quoted(exception.expires)));
+        ok = false;
+      } else if (exception.expires < today_) {
+        Warn(kExpired, LocationOf(item["expires"]),
+             absl::StrCat("exception expired on ", exception.expires, " (", exception.reason,
+                          ", owner ", exception.owner,
+                          "): it no longer applies; renew or remove it"));
+      }
+    } else {
+      ok = false;
+    }
+    if (item["match"].IsDefined()) {
+      exception.match = ReadExpr(item["match"], rule);
+      ok = exception.match != nullptr && ok;
+    }
+    if (ok) out->push_back(std::move(exception));
+  }
+}
+
+void RuleReader::ReadLibrary(const YAML::Node& root) {
+  if (!CheckMap(root, "a library",
+                {{"api_version", true}, {"kind", true}, {"lists", false}, {"macros", false}})) {
+    return;
+  }
+  if (const YAML::Node lists = root["lists"]; lists.IsDefined()) {
+    if (!lists.IsMap()) {
+      Report(kSchemaError, lists, absl::StrCat("\"lists\" must be a map, got ", NodeKind(lists)));
+    } else {
+      CheckDuplicateKeys(lists, "lists");
+      for (const auto& kv : lists) {
+        const std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "";
+        if (!IsParamName(name)) {
+          Report(kSchemaError, kv.first,
+                 absl::StrCat("invalid list name ", Quoted(name),
+                              ": use lowercase letters, digits and '_'"));
+          continue;
+        }
+        if (!kv.second.IsSequence()) {
+          Report(kSchemaError, kv.second,
+                 absl::StrCat("list ", Quoted(name), " must be a list, got ", NodeKind(kv.second)));
+          continue;
+        }
+        if (library_->lists.count(name) != 0) {
+          Report(kLinkError, kv.first,
+                 absl::StrCat("list ", Quoted(name), " is already defined at ",
+                              library_->lists[name].location.ToString()));
+          continue;
+        }
+        library_->lists[name] = ListDef{TypedJson(kv.second), LocationOf(kv.first), false};
+      }
+    }
+  }
+  if (const YAML::Node macros = root["macros"]; macros.IsDefined()) {
+    if (!macros.IsMap()) {
+      Report(kSchemaError, macros,
+             absl::StrCat("\"macros\" must be a map, got ", NodeKind(macros)));
+      return;
+    }
+    CheckDuplicateKeys(macros, "macros");
+    for (const auto& kv : macros) {
+      const std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      if (!IsParamName(name)) {
+        Report(kSchemaError, kv.first,
+               absl::StrCat("invalid macro name ", Quoted(name),
+                            ": use lowercase letters, digits and '_'"));
+        continue;
+      }
+      if (library_->macros.count(name) != 0) {
+        Report(kLinkError, kv.first,
+               absl::StrCat("macro ", Quoted(name), " is already defined at ",
+                            library_->macros[name].location.ToString()));
+        continue;
+      }
+      MacroDef def;
+      def.body = kv.second;
+      def.file = file_;
+      def.text = text_;
+      def.location = LocationOf(kv.first);
+      library_->macros[name] = std::move(def);
+    }
+  }
+}
+
+bool RuleReader::ReadOverride(const YAML::Node& root, Override* out, bool standalone) {
+  const int errors_before = errors_;
+  out->location = LocationOf(root);
+  if (!CheckMap(root, "an override",
+                {{"api_version", standalone},
+                 {"kind", standalone},
+                 {"rule", true},
+                 {"severity", false},
+                 {"params", false},
+                 {"exceptions", false}})) {
+    return false;
+  }
+  GetString(root, "rule", &out->rule_id);
+  if (std::string severity; GetString(root, "severity", &severity)) {
+    if (!model::ParseSeverity(severity, &out->severity)) {
+      Report(kSchemaError, root["severity"],
+             absl::StrCat("invalid severity ", Quoted(severity),
+                          "; allowed: informational, low, medium, high, critical"));
+    }
+    out->has_severity = true;
+  }
+  if (const YAML::Node params = root["params"]; params.IsDefined()) {
+    if (!params.IsMap()) {
+      Report(kSchemaError, params,
+             absl::StrCat("\"params\" must be a map, got ", NodeKind(params)));
+    } else {
+      CheckDuplicateKeys(params, "params");
+      for (const auto& kv : params) {
+        out->params[kv.first.IsScalar() ? kv.first.Scalar() : ""] = TypedJson(kv.second);
+      }
+    }
+  }
+  if (const YAML::Node exceptions = root["exceptions"]; exceptions.IsDefined()) {
+    ReadExceptions(exceptions, Rule(), &out->exceptions);
+  }
+  return errors_ == errors_before;
 }
 
 // An enum argument may restrict the resource types for some of its values (iam.allows:
@@ -684,6 +1362,7 @@ void RuleReader::ReadTemplate(const YAML::Node& map, std::string_view key, const
   const YAML::Node node = map[std::string(key)];
   const auto is_known = [&rule](std::string_view name) {
     constexpr std::string_view kParamPrefix = "param.";
+    if (name == "item.key") return rule.for_each != nullptr;
     if (name.substr(0, kParamPrefix.size()) == kParamPrefix) {
       const std::string_view param = name.substr(kParamPrefix.size());
       return std::any_of(rule.params.begin(), rule.params.end(),
@@ -697,6 +1376,7 @@ void RuleReader::ReadTemplate(const YAML::Node& map, std::string_view key, const
     if (error.message.find("unknown") != std::string::npos) {
       std::vector<std::string> names(TemplateVariables().begin(), TemplateVariables().end());
       for (const Param& p : rule.params) names.push_back(absl::StrCat("param.", p.name));
+      if (rule.for_each != nullptr) names.push_back("item.key");
       absl::StrAppend(&message, "; known: ", Join(names));
     }
     Report(kTemplateError, LocationInScalar(node, error.offset, error.length), std::move(message));
@@ -705,63 +1385,225 @@ void RuleReader::ReadTemplate(const YAML::Node& map, std::string_view key, const
 
 }  // namespace
 
-LoadResult LoadRuleText(std::string_view yaml_text, std::string_view file_name) {
-  LoadResult result;
-  RuleReader reader(yaml_text, file_name, &result.diagnostics);
-  try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml_text));
-    int rules_seen = 0;
-    std::set<std::string, std::less<>> ids;
-    for (const YAML::Node& document : documents) {
-      if (document.IsNull()) continue;  // an empty document, e.g. after a trailing "---"
-      ++rules_seen;
-      Rule rule;
-      if (!reader.Read(document, &rule)) continue;
-      if (!ids.insert(rule.id).second) {
-        reader.Report(kLinkError, rule.location,
-                      absl::StrCat("duplicate rule id ", Quoted(rule.id), " in this file"));
-        continue;
+namespace {
+
+// A parameter value from an override, checked against the declared type; empty on success.
+std::string CheckParamValue(const Param& param, const nlohmann::json& value) {
+  const auto allowed = [&param](const std::string& s) {
+    return param.allowed.empty() ||
+           std::find(param.allowed.begin(), param.allowed.end(), s) != param.allowed.end();
+  };
+  if (param.type == "string") {
+    if (!value.is_string()) return "must be a string";
+    if (!allowed(value.get<std::string>())) {
+      return absl::StrCat("must be one of ", Join(param.allowed));
+    }
+  } else if (param.type == "list") {
+    if (!value.is_array()) return "must be a list";
+    for (const nlohmann::json& item : value) {
+      if (!item.is_string()) return "must be a list of strings";
+      if (!allowed(item.get<std::string>())) {
+        return absl::StrCat("items must be among ", Join(param.allowed));
       }
-      result.rules.push_back(std::move(rule));
     }
-    if (rules_seen == 0) {
-      core::SourceLocation loc;
-      loc.file = std::string(file_name);
-      reader.Report(kSchemaError, loc, "the file holds no rule");
+  } else if (param.type == "bool") {
+    if (!value.is_boolean()) return "must be true or false";
+  } else if (!value.is_number()) {
+    return "must be a number";
+  }
+  return "";
+}
+
+core::Diagnostic Error(std::string_view code, core::SourceLocation location, std::string message) {
+  return core::Diagnostic{core::DiagnosticSeverity::kError, std::string(code), std::move(message),
+                          std::move(location)};
+}
+
+}  // namespace
+
+nlohmann::json YamlToJson(const YAML::Node& node) { return TypedJson(node); }
+
+std::vector<Override> ReadOverrides(const YAML::Node& list, std::string_view file_name,
+                                    core::Diagnostics* diagnostics) {
+  std::vector<Override> out;
+  // No source text: positions come from the nodes' marks, which yaml-cpp keeps.
+  RuleReader reader({}, file_name, diagnostics);
+  try {
+    if (!list.IsSequence()) {
+      reader.Report(kSchemaError, reader.LocationOf(list.Mark()),
+                    "overrides must be a list of {rule, severity, params, exceptions}");
+      return out;
     }
-  } catch (const YAML::Exception& e) {
-    // A syntax error stops yaml-cpp; nothing of the file is kept, since what follows the error is
-    // not known to be what the author meant.
-    result.rules.clear();
-    reader.Report(kParseError, reader.LocationOf(e.mark), absl::StrCat("not valid YAML: ", e.msg));
+    for (const YAML::Node& item : list) {
+      Override override;
+      if (reader.ReadOverride(item, &override, /*standalone=*/false)) {
+        out.push_back(std::move(override));
+      }
+    }
   } catch (const std::exception& e) {
-    result.rules.clear();
     core::SourceLocation loc;
     loc.file = std::string(file_name);
-    reader.Report(kParseError, loc, absl::StrCat("could not read the rule file: ", e.what()));
+    reader.Report(kParseError, loc, absl::StrCat("could not read the overrides: ", e.what()));
+  }
+  return out;
+}
+
+std::string TodayUtc() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[16];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%d", &tm);
+  return buffer;
+}
+
+core::Diagnostics ApplyOverrides(const std::vector<Override>& overrides, std::vector<Rule>* rules) {
+  core::Diagnostics problems;
+  for (const Override& override : overrides) {
+    auto rule = std::find_if(rules->begin(), rules->end(),
+                             [&](const Rule& r) { return r.id == override.rule_id; });
+    if (rule == rules->end()) {
+      problems.push_back(
+          Error(kOverrideError, override.location,
+                absl::StrCat("override of unknown rule ", Quoted(override.rule_id))));
+      continue;
+    }
+    bool ok = true;
+    for (const auto& [name, value] : override.params) {
+      const auto param = std::find_if(rule->params.begin(), rule->params.end(),
+                                      [&](const Param& p) { return p.name == name; });
+      if (param == rule->params.end()) {
+        std::vector<std::string> names;
+        for (const Param& p : rule->params) names.push_back(p.name);
+        problems.push_back(
+            Error(kOverrideError, override.location,
+                  absl::StrCat("rule ", Quoted(rule->id), " has no parameter ", Quoted(name),
+                               "; parameters: ", names.empty() ? "(none)" : Join(names))));
+        ok = false;
+        continue;
+      }
+      if (std::string problem = CheckParamValue(*param, value); !problem.empty()) {
+        problems.push_back(
+            Error(kOverrideError, override.location,
+                  absl::StrCat("parameter ", Quoted(name), " of rule ", Quoted(rule->id), " (",
+                               param->type, ") ", problem, "; got ", value.dump())));
+        ok = false;
+      }
+    }
+    if (!ok) continue;
+    if (override.has_severity) rule->severity = override.severity;
+    for (const auto& [name, value] : override.params) rule->param_values[name] = value;
+    rule->exceptions.insert(rule->exceptions.end(), override.exceptions.begin(),
+                            override.exceptions.end());
+  }
+  return problems;
+}
+
+LoadResult LoadRuleFiles(const std::vector<SourceFile>& files, const LoadOptions& options) {
+  LoadResult result;
+  Library library;
+  struct Parsed {
+    const SourceFile* file;
+    std::vector<YAML::Node> documents;
+  };
+  std::vector<Parsed> parsed;
+  // Pass 1: parse every file and read the libraries, so any rule may use any list or macro.
+  for (const SourceFile& file : files) {
+    RuleReader reader(file.text, file.name, &result.diagnostics, &library, options.lint);
+    try {
+      Parsed p{&file, YAML::LoadAll(file.text)};
+      int documents = 0;
+      for (const YAML::Node& document : p.documents) {
+        if (document.IsNull()) continue;  // an empty document, e.g. after a trailing "---"
+        ++documents;
+        if (document.IsMap() && document["kind"].IsScalar() &&
+            document["kind"].Scalar() == "Library") {
+          reader.ReadLibrary(document);
+        }
+      }
+      if (documents == 0) {
+        core::SourceLocation loc;
+        loc.file = file.name;
+        reader.Report(kSchemaError, loc, "the file holds no rule");
+      }
+      parsed.push_back(std::move(p));
+    } catch (const YAML::Exception& e) {
+      // A syntax error stops yaml-cpp; nothing of the file is kept, since what follows the error
+      // is not known to be what the author meant.
+      reader.Report(kParseError, reader.LocationOf(e.mark),
+                    absl::StrCat("not valid YAML: ", e.msg));
+    } catch (const std::exception& e) {
+      core::SourceLocation loc;
+      loc.file = file.name;
+      reader.Report(kParseError, loc, absl::StrCat("could not read the rule file: ", e.what()));
+    }
+  }
+  // Pass 2: rules and overrides.
+  std::map<std::string, core::SourceLocation, std::less<>> ids;
+  for (const Parsed& p : parsed) {
+    RuleReader reader(p.file->text, p.file->name, &result.diagnostics, &library, options.lint);
+    try {
+      for (const YAML::Node& document : p.documents) {
+        if (document.IsNull()) continue;
+        const std::string kind =
+            document.IsMap() && document["kind"].IsScalar() ? document["kind"].Scalar() : "";
+        if (kind == "Library") continue;
+        if (kind == "Override") {
+          Override override;
+          if (reader.ReadOverride(document, &override)) {
+            result.overrides.push_back(std::move(override));
+          }
+          continue;
+        }
+        Rule rule;
+        if (!reader.Read(document, &rule)) continue;
+        if (auto [it, inserted] = ids.emplace(rule.id, rule.location); !inserted) {
+          reader.Report(
+              kLinkError, rule.location,
+              absl::StrCat("duplicate rule id: ", Quoted(rule.id), " is already defined at ",
+                           it->second.ToString(), "; this definition is ignored"));
+          continue;
+        }
+        result.rules.push_back(std::move(rule));
+      }
+    } catch (const std::exception& e) {
+      core::SourceLocation loc;
+      loc.file = p.file->name;
+      reader.Report(kParseError, loc, absl::StrCat("could not read the rule file: ", e.what()));
+    }
+  }
+  core::Diagnostics applied = ApplyOverrides(result.overrides, &result.rules);
+  result.diagnostics.insert(result.diagnostics.end(), applied.begin(), applied.end());
+  if (!options.lint) return result;
+  for (const auto& [name, def] : library.lists) {
+    if (!def.used) {
+      result.diagnostics.push_back(
+          core::Diagnostic{core::DiagnosticSeverity::kWarning, kUnused,
+                           absl::StrCat("list ", Quoted(name), " is never used"), def.location});
+    }
+  }
+  for (const auto& [name, def] : library.macros) {
+    if (!def.used) {
+      result.diagnostics.push_back(
+          core::Diagnostic{core::DiagnosticSeverity::kWarning, kUnused,
+                           absl::StrCat("macro ", Quoted(name), " is never used"), def.location});
+    }
   }
   return result;
 }
 
-LoadResult LoadBuiltinRules() {
-  LoadResult all;
-  std::map<std::string, core::SourceLocation, std::less<>> ids;
-  for (const internal::EmbeddedFile& file : internal::BuiltinRuleFiles()) {
-    LoadResult one = LoadRuleText(file.text, file.name);
-    all.diagnostics.insert(all.diagnostics.end(), one.diagnostics.begin(), one.diagnostics.end());
-    for (Rule& rule : one.rules) {
-      if (auto [it, inserted] = ids.emplace(rule.id, rule.location); !inserted) {
-        all.diagnostics.push_back(
-            core::Diagnostic{core::DiagnosticSeverity::kError, kLinkError,
-                             absl::StrCat("duplicate rule id ", Quoted(rule.id),
-                                          "; first defined at ", it->second.ToString()),
-                             rule.location});
-        continue;
-      }
-      all.rules.push_back(std::move(rule));
-    }
-  }
-  return all;
+LoadResult LoadRuleText(std::string_view yaml_text, std::string_view file_name) {
+  return LoadRuleFiles({SourceFile{std::string(file_name), std::string(yaml_text)}});
 }
+
+std::vector<SourceFile> BuiltinRuleSources() {
+  std::vector<SourceFile> files;
+  for (const internal::EmbeddedFile& file : internal::BuiltinRuleFiles()) {
+    files.push_back(SourceFile{std::string(file.name), std::string(file.text)});
+  }
+  return files;
+}
+
+LoadResult LoadBuiltinRules() { return LoadRuleFiles(BuiltinRuleSources()); }
 
 }  // namespace kmsguard::rules

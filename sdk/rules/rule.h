@@ -4,14 +4,14 @@
 
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "sdk/core/diagnostic.h"
 #include "sdk/model/finding.h"
+#include "sdk/rules/expr.h"
 
 namespace kmsguard::rules {
 
@@ -30,8 +30,27 @@ struct Param {
 // e.g. {"iam.allows": {"policies": "inline_policies", "actions": "${params.blocked_actions}",
 //                       "resources": "every_kms_key"}}
 struct Check {
-  std::string builtin;     // "iam.allows"
-  nlohmann::json args;     // the operator's arguments, as written
+  std::string builtin;  // "iam.allows"
+  nlohmann::json args;  // the operator's arguments, as written
+  core::SourceLocation location;
+};
+
+// `for_each`: the rule is judged once per item `path` selects; `key` (a path from the item) names
+// the item and becomes the finding's sub_key (e.g. the inline policy name).
+struct ForEach {
+  Path path;
+  Path key;
+  core::SourceLocation location;
+};
+
+// An accepted risk: findings of the rule on resources that `match` selects are emitted with
+// status SUPPRESSED (not dropped) until `expires` (YYYY-MM-DD, UTC, inclusive); after that the
+// exception no longer applies and the finding says it expired.
+struct Exception {
+  ExprPtr match;
+  std::string reason;
+  std::string owner;
+  std::string expires;
   core::SourceLocation location;
 };
 
@@ -45,9 +64,17 @@ struct Rule {
   std::vector<std::string> resource_types;
   std::vector<model::ComplianceRef> compliance;
   std::vector<std::string> references;
+  std::vector<std::string> tags;
   std::vector<Param> params;
+  // The bad state. Either a single built-in call (`violation.builtin` set, `condition` null: the
+  // built-in decides status, evidence and message values), or a generic condition (`condition`
+  // set; it may call built-ins inside).
   Check violation;
-  std::string message;            // template, e.g. "{{resource.name}} ... {{evidence.actions}}"
+  ExprPtr condition;
+  ExprPtr when;                             // applicability; null: always
+  std::shared_ptr<const ForEach> for_each;  // null: the resource is judged as a whole
+  std::vector<Exception> exceptions;
+  std::string message;             // template, e.g. "{{resource.name}} ... {{evidence.actions}}"
   model::Remediation remediation;  // each field a template
   core::SourceLocation location;   // the rule's position in its file
 
@@ -75,10 +102,52 @@ class RuleSet {
   std::map<std::string, std::vector<const Rule*>, std::less<>> by_type_;
 };
 
-struct LoadResult {
-  std::vector<Rule> rules;        // every rule that loaded without error
-  core::Diagnostics diagnostics;  // every problem, with file:line:col
+// A deployment's change to a loaded rule, from a `kind: Override` document in a rule directory or
+// from the configuration file: severity, parameter values and extra exceptions.
+struct Override {
+  std::string rule_id;
+  bool has_severity = false;
+  model::Severity severity = model::Severity::kMedium;
+  std::map<std::string, nlohmann::json> params;  // name -> value (checked against the param type)
+  std::vector<Exception> exceptions;
+  core::SourceLocation location;
 };
+
+struct LoadResult {
+  std::vector<Rule> rules;          // every rule that loaded without error
+  core::Diagnostics diagnostics;    // every problem, with file:line:col (errors and warnings)
+  std::vector<Override> overrides;  // `kind: Override` documents read (already applied to `rules`
+                                    // by LoadRuleFiles when their rule was among the files)
+};
+
+// One rule file's name and text.
+struct SourceFile {
+  std::string name;
+  std::string text;
+};
+
+struct LoadOptions {
+  // Also report lint warnings (kmsguard check): a rule without remediation, unused lists and
+  // macros, an exception that has expired.
+  bool lint = false;
+};
+
+// Reads several rule files as one set: `kind: Library` documents (shared `lists` and `macros`)
+// are visible to every rule of the set; duplicate rule ids across files are errors (the first
+// definition is kept); `kind: Override` documents are applied to the rules of the set (an override
+// of an id not in the set is an error). With options.lint, lint warnings come too. Never throws.
+LoadResult LoadRuleFiles(const std::vector<SourceFile>& files, const LoadOptions& options = {});
+
+// Applies `overrides` to `rules` in order. Returns every problem (unknown rule id, unknown
+// parameter, a value of the wrong type or not allowed), located at the override; a problem leaves
+// that one override entry out and applies the rest.
+core::Diagnostics ApplyOverrides(const std::vector<Override>& overrides, std::vector<Rule>* rules);
+
+// Today's date in UTC as YYYY-MM-DD (exception expiry compares with it).
+std::string TodayUtc();
+
+// The text files the built-in rules were compiled from (rules/*.yaml and rules/*.yml).
+std::vector<SourceFile> BuiltinRuleSources();
 
 // Reads one rule file's text (one or more YAML documents, one rule each). Never throws. Text that
 // is not YAML yields no rules; otherwise each document with an error yields no rule, and the

@@ -108,7 +108,7 @@ TEST(ConvertTest, FindingSurvivesTheRoundTripFieldByField) {
 
 TEST(ConvertTest, EnumsMapBothWaysAndUnknownVerdictsAreErrors) {
   for (const model::Status s : {model::Status::kPass, model::Status::kWarning, model::Status::kFail,
-                                model::Status::kError}) {
+                                model::Status::kError, model::Status::kSuppressed}) {
     EXPECT_EQ(FromProto(ToProto(s)), s);
   }
   for (int i = 0; i < 5; ++i) {
@@ -119,6 +119,29 @@ TEST(ConvertTest, EnumsMapBothWaysAndUnknownVerdictsAreErrors) {
   EXPECT_EQ(FromProto(plugin::v1::STATUS_UNSPECIFIED), model::Status::kError);
   EXPECT_EQ(FromProto(static_cast<plugin::v1::Status>(42)), model::Status::kError);
   EXPECT_EQ(FromProto(plugin::v1::SEVERITY_UNSPECIFIED), model::Severity::kMedium);
+}
+
+TEST(ConvertTest, SuppressionSurvivesTheRoundTrip) {
+  model::Finding in = FullFinding();
+  in.status = model::Status::kSuppressed;
+  in.suppression = {.status = model::Status::kWarning,
+                    .reason = "accepted",
+                    .owner = "team@example.com",
+                    .expires = "2030-01-31"};
+  plugin::v1::Finding message;
+  ToProto(in, &message);
+  EXPECT_EQ(message.status(), plugin::v1::STATUS_SUPPRESSED);
+  const model::Finding out = FromProto(message);
+  EXPECT_EQ(out.status, model::Status::kSuppressed);
+  EXPECT_EQ(out.suppression.status, model::Status::kWarning);
+  EXPECT_EQ(out.suppression.reason, "accepted");
+  EXPECT_EQ(out.suppression.owner, "team@example.com");
+  EXPECT_EQ(out.suppression.expires, "2030-01-31");
+
+  model::Finding plain = FullFinding();
+  plugin::v1::Finding plain_message;
+  ToProto(plain, &plain_message);
+  EXPECT_FALSE(plain_message.has_suppression());
 }
 
 TEST(ConvertTest, SummarySurvivesTheRoundTrip) {

@@ -283,8 +283,30 @@ TEST(KmsguardScanTest, RulesDirectoryIsPassedToThePluginAndBrokenFilesAreReporte
   std::ofstream(broken) << "api_version: kmsguard/v1\nid: [oops\n";
   const std::string file = dir.Write("snapshot.json", Snapshot({{"star", kKmsStar}}));
   const ProcessResult r = Kmsguard({"scan", file, "--rules", rules_dir});
-  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  // A broken rule file is a load error (2, as OPA), even though the rules that loaded still ran
+  // and found the FAIL.
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
   EXPECT_THAT(r.err, ::testing::ContainsRegex(broken + ":[0-9]+:[0-9]+: error: "));
+  EXPECT_THAT(r.err,
+              HasSubstr("3 rule(s) loaded (3 built-in, 1 rule file(s) read); 1 rule error(s)"));
+  EXPECT_THAT(r.out, HasSubstr("star"));
+}
+
+TEST(KmsguardScanTest, RulesDirectoryAcceptsYmlFiles) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string rules_dir = dir.path() + "/rules";
+  std::filesystem::create_directory(rules_dir);
+  std::string rule =
+      testing::ReadFile(std::string(KMSGUARD_SOURCE_DIR) + "/rules/" + kRuleId + ".yaml");
+  rule.replace(rule.find(std::string("id: ") + kRuleId), 4 + std::string(kRuleId).size(),
+               "id: custom-yml-rule");
+  std::ofstream(rules_dir + "/custom.yml") << rule;
+  const std::string file = dir.Write("snapshot.json", Snapshot({{"star", kKmsStar}}));
+  const ProcessResult r = Kmsguard({"scan", "--format", "json", file, "--rules", rules_dir});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr("4 rule(s) loaded (3 built-in, 1 rule file(s) read)"));
+  EXPECT_THAT(r.out, HasSubstr("custom-yml-rule"));
 }
 
 TEST(KmsguardServeTest, RefusesANonLoopbackAddress) {

@@ -66,6 +66,46 @@ TEST(RuleLoaderTest, ABrokenFileIsReportedWithItsPositionAndTheOthersLoad) {
   EXPECT_THAT(log.str(), HasSubstr("already defined"));
 }
 
+TEST(RuleLoaderTest, OverridesAndLibrariesInADirectoryApplyToTheWholeSet) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  // An override of a built-in rule, and a rule in a .yml file that uses a list of another file.
+  dir.Write("a-override.yaml", std::string("api_version: kmsguard/v1\nkind: Override\nrule: ") +
+                                   kBuiltinRuleId +
+                                   "\nseverity: critical\nparams:\n  on_condition: warn\n");
+  dir.Write("b-lists.yaml",
+            "api_version: kmsguard/v1\nkind: Library\nlists:\n  admins: [admin, root]\n");
+  dir.Write("c-rule.yml",
+            "api_version: kmsguard/v1\nkind: Rule\nid: admin-named\nversion: 1.0.0\ntitle: t\n"
+            "description: d\nseverity: low\nresource_types: [AWS::IAM::Role]\nviolation:\n"
+            "  in: {path: $.name, value: \"${lists.admins}\"}\nmessage: \"{{resource.name}}\"\n");
+  dir.Write("d-rule.test.yaml", "not a rule file: it is a rule test");
+  std::ostringstream log;
+  absl::StatusOr<LoadedRules> loaded = LoadRules({dir.path()}, log);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->errors, 0) << log.str();
+  EXPECT_EQ(loaded->files_read, 3);
+  EXPECT_THAT(Ids(*loaded->rule_set), ::testing::Contains("admin-named"));
+  for (const rules::Rule& rule : loaded->rule_set->rules()) {
+    if (rule.id != kBuiltinRuleId) continue;
+    EXPECT_EQ(rule.severity, model::Severity::kCritical);
+    EXPECT_EQ(rule.ParamValue("on_condition"), "warn");
+  }
+}
+
+TEST(RuleLoaderTest, AnOverrideOfAnUnknownRuleIsAnErrorWithItsPosition) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string file = dir.Write(
+      "o.yaml", "api_version: kmsguard/v1\nkind: Override\nrule: nope\nseverity: high\n");
+  std::ostringstream log;
+  absl::StatusOr<LoadedRules> loaded = LoadRules({dir.path()}, log);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->errors, 1);
+  EXPECT_EQ(loaded->files_with_errors, 1);
+  EXPECT_THAT(log.str(), HasSubstr(file + ":1:1: error: override of unknown rule \"nope\""));
+}
+
 TEST(RuleLoaderTest, AMissingDirectoryIsAnError) {
   std::ostringstream log;
   absl::StatusOr<LoadedRules> loaded = LoadRules({"/nonexistent/kmsguard-rules"}, log);
@@ -108,7 +148,7 @@ TEST(RuleLoaderTest, ParamOverridesChangeTheVerdictAndBadOnesAreReported) {
   EXPECT_EQ(loaded->errors, 3);
   EXPECT_THAT(log.str(), HasSubstr("c.yaml:3:5"));
   EXPECT_THAT(log.str(), HasSubstr("unknown rule \"no-such-rule\""));
-  EXPECT_THAT(log.str(), HasSubstr("is a list"));
+  EXPECT_THAT(log.str(), HasSubstr("(list) must be a list"));
   EXPECT_THAT(log.str(), HasSubstr("has no parameter \"nope\""));
 }
 

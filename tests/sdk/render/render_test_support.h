@@ -82,6 +82,9 @@ inline Scan ScanText(const std::string& text, const std::string& source_name) {
         case model::Status::kError:
           ++scan.summary.error;
           break;
+        case model::Status::kSuppressed:
+          ++scan.summary.suppressed;
+          break;
       }
       scan.summary.rule_ids.insert(f.rule_id);
       scan.findings.push_back(std::move(f));

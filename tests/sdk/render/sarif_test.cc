@@ -9,10 +9,10 @@
 namespace kmsguard::render {
 namespace {
 
+using test::Json;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
-using test::Json;
 
 constexpr char kSchema[] = "sarif-2.1.0.schema.json";
 
@@ -119,6 +119,23 @@ TEST_F(SarifTest, RulesResultsLevelsAndFingerprints) {
   EXPECT_EQ(notification["level"], "error");
   EXPECT_EQ(notification["associatedRule"]["id"], "aws-iam-inline-kms-decrypt-all-keys");
   EXPECT_EQ(notification["message"]["text"], "role d allows kms:Decrypt on all KMS keys.");
+}
+
+TEST_F(SarifTest, SuppressedFindingsAreListedWithTheirSuppression) {
+  model::Finding suppressed = Finding(model::Status::kSuppressed, "break-glass");
+  suppressed.suppression = {.status = model::Status::kFail,
+                            .reason = "Emergency access",
+                            .owner = "security@example.com",
+                            .expires = "2030-06-30"};
+  const Json log = RenderAndValidate({suppressed});
+  ASSERT_THAT(log["runs"][0]["results"], SizeIs(1));
+  const Json& result = log["runs"][0]["results"][0];
+  EXPECT_EQ(result["level"], "error");
+  ASSERT_THAT(result["suppressions"], SizeIs(1));
+  EXPECT_EQ(result["suppressions"][0]["kind"], "external");
+  EXPECT_EQ(result["suppressions"][0]["status"], "accepted");
+  EXPECT_EQ(result["suppressions"][0]["justification"], "Emergency access");
+  EXPECT_EQ(result["suppressions"][0]["properties"]["expires"], "2030-06-30");
 }
 
 TEST_F(SarifTest, NoFindingsStillHasResultsAndAbsolutePathsAreFileUris) {

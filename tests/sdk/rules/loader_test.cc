@@ -73,8 +73,8 @@ TEST(LoadRuleTextTest, UnknownKeyNamesKeyListsAllowedAndPointsAtIt) {
   EXPECT_THAT(result.diagnostics[0].message, HasSubstr("unknown key \"colour\""));
   EXPECT_THAT(result.diagnostics[0].message,
               HasSubstr("allowed keys: api_version, kind, id, version, title, description, "
-                        "severity, provider, resource_types, compliance, references, params, "
-                        "violation, message, remediation"));
+                        "severity, provider, resource_types, compliance, references, tags, "
+                        "params, when, for_each, violation, message, remediation, exceptions"));
   EXPECT_EQ(result.diagnostics[0].ToString(),
             "t.yaml:4:1: error: " + result.diagnostics[0].message + " [rule_schema_error]");
 }
@@ -132,8 +132,10 @@ TEST(LoadRuleTextTest, UnknownOperatorPointsAtItsName) {
   const LoadResult result =
       LoadRuleText(Replace(kValidRule, "iam.allows:", "iam.allow:"), "t.yaml");
   ASSERT_THAT(Positions(result), ElementsAre("t.yaml:10:3 rule_link_error"));
+  // The list names the generic operators, then the built-ins.
   EXPECT_THAT(result.diagnostics[0].message,
-              HasSubstr("unknown operator \"iam.allow\"; operators: iam.allows"));
+              HasSubstr("unknown operator \"iam.allow\"; operators: all, any, none, not, "));
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr(", macro, iam.allows"));
 }
 
 TEST(LoadRuleTextTest, OperatorArgumentsAreCheckedAgainstTheTable) {

@@ -1,0 +1,376 @@
+#include "plugin/test_command.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "plugin/diagnostic_printer.h"
+#include "plugin/rule_tools.h"
+#include "sdk/engine/evaluator.h"
+#include "sdk/rules/yaml_json.h"
+
+namespace kmsguard::plugin {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kTestError[] = "rule_test_error";
+
+struct Expectation {
+  std::string status;  // "PASS", "FAIL", ...
+  std::string sub_key;
+  bool has_sub_key = false;
+  std::string message_contains;
+};
+
+struct TestCase {
+  std::string name;
+  model::Resource resource;
+  std::map<std::string, nlohmann::json> params;
+  std::vector<Expectation> expect;
+  core::SourceLocation location;
+};
+
+struct TestFile {
+  std::string path;
+  std::string text;
+  std::string rule_id;
+  std::string today;
+  std::vector<TestCase> cases;
+};
+
+core::SourceLocation At(const std::string& file, const YAML::Node& node) {
+  core::SourceLocation loc;
+  loc.file = file;
+  if (node.IsDefined() && !node.Mark().is_null()) {
+    loc.line = node.Mark().line + 1;
+    loc.column = node.Mark().column + 1;
+  }
+  return loc;
+}
+
+class TestFileReader {
+ public:
+  TestFileReader(std::string path, core::Diagnostics* problems)
+      : path_(std::move(path)), problems_(problems) {}
+
+  bool Read(const std::string& text, TestFile* out) {
+    out->path = path_;
+    out->text = text;
+    YAML::Node root;
+    try {
+      root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      core::SourceLocation loc;
+      loc.file = path_;
+      if (!e.mark.is_null()) {
+        loc.line = e.mark.line + 1;
+        loc.column = e.mark.column + 1;
+      }
+      Error(loc, absl::StrCat("not valid YAML: ", e.msg));
+      return false;
+    }
+    if (!Keys(root, "a rule test file", {"api_version", "kind", "rule", "today", "cases"},
+              {"api_version", "kind", "rule", "cases"})) {
+      return false;
+    }
+    if (root["kind"].as<std::string>("") != "RuleTest") {
+      Error(At(path_, root["kind"]), "kind must be RuleTest");
+    }
+    if (root["api_version"].as<std::string>("") != rules::kApiVersion) {
+      Error(At(path_, root["api_version"]), "api_version must be kmsguard/v1");
+    }
+    out->rule_id = root["rule"].as<std::string>("");
+    if (root["today"].IsDefined()) out->today = root["today"].as<std::string>("");
+    const YAML::Node cases = root["cases"];
+    if (!cases.IsSequence() || cases.size() == 0) {
+      Error(At(path_, cases), "\"cases\" must be a non-empty list");
+      return false;
+    }
+    std::set<std::string> names;
+    for (const YAML::Node& node : cases) {
+      TestCase test;
+      if (ReadCase(node, &test)) {
+        if (!names.insert(test.name).second) {
+          Error(At(path_, node), absl::StrCat("duplicate case name \"", test.name, "\""));
+          continue;
+        }
+        out->cases.push_back(std::move(test));
+      }
+    }
+    return errors_ == 0;
+  }
+
+ private:
+  void Error(const core::SourceLocation& loc, std::string message) {
+    ++errors_;
+    problems_->push_back(
+        core::Diagnostic{core::DiagnosticSeverity::kError, kTestError, std::move(message), loc});
+  }
+
+  bool Keys(const YAML::Node& node, const std::string& what, std::vector<std::string> allowed,
+            std::vector<std::string> required) {
+    if (!node.IsMap()) {
+      Error(At(path_, node), absl::StrCat(what, " must be a map"));
+      return false;
+    }
+    bool ok = true;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.as<std::string>("");
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string list;
+        for (const auto& a : allowed) absl::StrAppend(&list, list.empty() ? "" : ", ", a);
+        Error(At(path_, kv.first),
+              absl::StrCat("unknown key \"", key, "\" in ", what, "; allowed keys: ", list));
+        ok = false;
+      }
+    }
+    for (const auto& key : required) {
+      if (!node[key].IsDefined()) {
+        Error(At(path_, node), absl::StrCat(what, " is missing required key \"", key, "\""));
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  bool ReadCase(const YAML::Node& node, TestCase* test) {
+    const int before = errors_;
+    test->location = At(path_, node);
+    if (!Keys(node, "a test case", {"name", "resource", "fixture", "params", "expect"},
+              {"name", "expect"})) {
+      return false;
+    }
+    test->name = node["name"].as<std::string>("");
+    nlohmann::json resource;
+    if (node["resource"].IsDefined() == node["fixture"].IsDefined()) {
+      Error(test->location, absl::StrCat("case \"", test->name,
+                                         "\" needs exactly one of \"resource\" and \"fixture\""));
+      return false;
+    }
+    // A fresh node: assigning to node["resource"] when it is absent would throw (yaml-cpp).
+    YAML::Node resource_node;
+    if (node["resource"].IsDefined()) resource_node = node["resource"];
+    if (node["fixture"].IsDefined()) {
+      const fs::path fixture = fs::path(path_).parent_path() / node["fixture"].as<std::string>("");
+      try {
+        resource_node = YAML::LoadFile(fixture.string());  // JSON is YAML
+      } catch (const YAML::Exception& e) {
+        Error(At(path_, node["fixture"]),
+              absl::StrCat("cannot read fixture ", fixture.string(), ": ", e.msg));
+        return false;
+      }
+    }
+    std::string error;
+    std::optional<model::Resource> parsed =
+        ResourceFromJson(rules::YamlToJson(resource_node), &error);
+    if (!parsed) {
+      Error(At(path_, node["resource"].IsDefined() ? node["resource"] : node["fixture"]), error);
+      return false;
+    }
+    test->resource = *std::move(parsed);
+    if (node["params"].IsDefined()) {
+      if (!node["params"].IsMap()) {
+        Error(At(path_, node["params"]), "\"params\" must be a map of name to value");
+      } else {
+        for (const auto& kv : node["params"]) {
+          test->params[kv.first.as<std::string>("")] = rules::YamlToJson(kv.second);
+        }
+      }
+    }
+    YAML::Node expect = node["expect"];
+    std::vector<YAML::Node> items;
+    if (expect.IsMap()) {
+      items.push_back(expect);
+    } else if (expect.IsSequence()) {
+      for (const YAML::Node& item : expect) items.push_back(item);
+    } else {
+      Error(At(path_, expect),
+            "\"expect\" must be a map {status, sub_key?, message_contains?}, or a list of them "
+            "([] for no finding)");
+    }
+    for (const YAML::Node& item : items) {
+      if (!Keys(item, "an expectation", {"status", "sub_key", "message_contains"}, {"status"})) {
+        continue;
+      }
+      Expectation e;
+      e.status = item["status"].as<std::string>("");
+      static const std::set<std::string> kStatuses = {"PASS", "WARNING", "FAIL", "ERROR",
+                                                      "SUPPRESSED"};
+      if (kStatuses.count(e.status) == 0) {
+        Error(At(path_, item["status"]), "status must be PASS, WARNING, FAIL, ERROR or SUPPRESSED");
+      }
+      if (item["sub_key"].IsDefined()) {
+        e.has_sub_key = true;
+        e.sub_key = item["sub_key"].as<std::string>("");
+      }
+      e.message_contains = item["message_contains"].as<std::string>("");
+      test->expect.push_back(std::move(e));
+    }
+    return errors_ == before;
+  }
+
+  std::string path_;
+  core::Diagnostics* problems_;
+  int errors_ = 0;
+};
+
+bool Matches(const Expectation& e, const model::Finding& f) {
+  return std::string(model::StatusName(f.status)) == e.status &&
+         (!e.has_sub_key || f.sub_key == e.sub_key) &&
+         f.message.find(e.message_contains) != std::string::npos;
+}
+
+std::string Describe(const model::Finding& f) {
+  return absl::StrCat(std::string(model::StatusName(f.status)),
+                      f.sub_key.empty() ? "" : " [" + f.sub_key + "]", ": ", f.message);
+}
+
+std::string Describe(const Expectation& e) {
+  return absl::StrCat(
+      e.status, e.has_sub_key ? " [" + e.sub_key + "]" : "",
+      e.message_contains.empty() ? "" : " containing \"" + e.message_contains + "\"");
+}
+
+// Empty when the findings meet the expectations (one finding per expectation, in any order).
+std::string Judge(const std::vector<Expectation>& expect, std::vector<model::Finding> findings) {
+  std::string problems;
+  for (const Expectation& e : expect) {
+    auto it = std::find_if(findings.begin(), findings.end(),
+                           [&](const model::Finding& f) { return Matches(e, f); });
+    if (it == findings.end()) {
+      absl::StrAppend(&problems, "\n      expected ", Describe(e), ": not found");
+      continue;
+    }
+    findings.erase(it);
+  }
+  for (const model::Finding& f : findings) {
+    absl::StrAppend(&problems, "\n      unexpected finding ", Describe(f));
+  }
+  return problems;
+}
+
+}  // namespace
+
+CLI::App* AddTestCommand(CLI::App& app, TestFlags* flags) {
+  CLI::App* test = app.add_subcommand(
+      "test", "Run the rule tests (<rule>.test.yaml beside each rule) under each DIR");
+  test->add_option("DIR", flags->dirs, "Rule directory (searched recursively)")
+      ->required()
+      ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
+  test->add_flag("-v,--verbose", flags->verbose, "Also list passing cases");
+  test->footer(
+      "A test file (kind: RuleTest) names its rule and lists cases: an input resource (inline\n"
+      "`resource:` or a `fixture:` file) and the findings expected (status, sub_key,\n"
+      "message_contains). Schema: docs/rule-authoring.md#tests.\n"
+      "Exit status: 0 all passed; 1 a case failed or a rule has no tests; 2 a rule or test file\n"
+      "could not be loaded.");
+  return test;
+}
+
+int RunTest(const TestFlags& flags) {
+  absl::StatusOr<ToolRules> tool = LoadToolRules(flags.dirs, std::cerr);
+  if (!tool.ok()) {
+    std::cerr << "kmsguard test: " << tool.status().message() << "\n";
+    return 2;
+  }
+  int load_errors = tool->errors;
+
+  // The test files.
+  std::vector<std::string> test_paths;
+  for (const std::string& dir : flags.dirs) {
+    std::error_code error;
+    for (fs::recursive_directory_iterator it(dir, error), end; !error && it != end;
+         it.increment(error)) {
+      if (IsRuleTestFileName(it->path().filename().string())) {
+        test_paths.push_back(it->path().string());
+      }
+    }
+  }
+  std::sort(test_paths.begin(), test_paths.end());
+  std::vector<TestFile> tests;
+  for (const std::string& path : test_paths) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    core::Diagnostics problems;
+    TestFile file;
+    const std::string text = buffer.str();
+    const bool ok =
+        in.good() || in.eof() ? TestFileReader(path, &problems).Read(text, &file) : false;
+    for (const core::Diagnostic& d : problems) PrintDiagnostic(std::cerr, d, text);
+    load_errors += static_cast<int>(problems.size());
+    if (ok) tests.push_back(std::move(file));
+  }
+
+  std::map<std::string, const rules::Rule*> rules_by_id;
+  for (const rules::Rule& rule : tool->loaded.rules) rules_by_id[rule.id] = &rule;
+  std::set<std::string> tested;
+  int passed = 0;
+  int failed = 0;
+  for (const TestFile& file : tests) {
+    const auto rule = rules_by_id.find(file.rule_id);
+    if (rule == rules_by_id.end()) {
+      core::Diagnostic d;
+      d.code = kTestError;
+      d.location.file = file.path;
+      d.message = absl::StrCat("rule \"", file.rule_id, "\" is not loaded (unknown id, or its file",
+                               " has errors)");
+      PrintDiagnostic(std::cerr, d);
+      ++load_errors;
+      continue;
+    }
+    tested.insert(file.rule_id);
+    for (const TestCase& test : file.cases) {
+      rules::Rule copy = *rule->second;
+      rules::Override override;
+      override.rule_id = copy.id;
+      override.params = test.params;
+      override.location = test.location;
+      std::vector<rules::Rule> one;
+      one.push_back(std::move(copy));
+      const core::Diagnostics bad = rules::ApplyOverrides({override}, &one);
+      std::string problems;
+      for (const core::Diagnostic& d : bad) absl::StrAppend(&problems, "\n      ", d.message);
+      if (problems.empty()) {
+        const engine::Evaluator evaluator(std::make_shared<const rules::RuleSet>(std::move(one)),
+                                          file.today);
+        problems = Judge(test.expect, evaluator.Evaluate(test.resource));
+      }
+      if (problems.empty()) {
+        ++passed;
+        if (flags.verbose) std::cout << "ok    " << file.rule_id << ": " << test.name << "\n";
+      } else {
+        ++failed;
+        std::cout << "FAIL  " << file.rule_id << ": " << test.name << " ("
+                  << test.location.ToString() << ")" << problems << "\n";
+      }
+    }
+  }
+  // Every rule of the directories needs tests.
+  const std::set<std::string> user_files(tool->sources.user_files.begin(),
+                                         tool->sources.user_files.end());
+  int untested = 0;
+  for (const rules::Rule& rule : tool->loaded.rules) {
+    if (user_files.count(rule.location.file) == 0 || tested.count(rule.id) != 0) continue;
+    ++untested;
+    std::cout << "FAIL  " << rule.id << ": no tests (" << rule.location.ToString() << "; write "
+              << fs::path(rule.location.file).stem().string() << ".test.yaml)\n";
+  }
+  std::cout << (failed == 0 && untested == 0 && load_errors == 0 ? "PASS" : "FAIL") << ": "
+            << passed << " case(s) passed, " << failed << " failed";
+  if (untested > 0) std::cout << ", " << untested << " rule(s) without tests";
+  if (load_errors > 0) std::cout << ", " << load_errors << " load error(s)";
+  std::cout << "\n";
+  if (load_errors > 0) return 2;
+  return failed > 0 || untested > 0 ? 1 : 0;
+}
+
+}  // namespace kmsguard::plugin

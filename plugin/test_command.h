@@ -1,0 +1,22 @@
+// `kmsguard test DIR...`: runs each rule's test file (<rule>.test.yaml beside the rule).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace kmsguard::plugin {
+
+struct TestFlags {
+  std::vector<std::string> dirs;
+  bool verbose = false;  // print the findings of failed cases
+};
+
+CLI::App* AddTestCommand(CLI::App& app, TestFlags* flags);
+
+// Prints one line per case (ok / FAIL) and a summary to stdout. Returns 0 when every case passed
+// and every rule under the directories has tests, 1 when a case failed or a rule has no tests,
+// 2 when a rule or test file could not be loaded.
+int RunTest(const TestFlags& flags);
+
+}  // namespace kmsguard::plugin

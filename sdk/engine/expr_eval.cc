@@ -1,0 +1,430 @@
+#include "sdk/engine/expr_eval.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <exception>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "sdk/iam/policy_document.h"
+#include "sdk/rules/builtins.h"
+
+namespace kmsguard::engine {
+
+namespace {
+
+using rules::Comparison;
+
+// Debian's abseil has its own string_view, distinct from std::string_view.
+absl::string_view AV(std::string_view text) { return absl::string_view(text.data(), text.size()); }
+using rules::Expr;
+using rules::Quantifier;
+
+constexpr std::size_t kMaxTraceLines = 400;
+
+// A string that holds a policy document (JSON or URL-encoded JSON text), parsed; null otherwise.
+const nlohmann::json* Decoded(const nlohmann::json& value, EvalScope& scope) {
+  if (!value.is_string()) return nullptr;
+  std::string_view text = value.get_ref<const std::string&>();
+  while (!text.empty() && absl::ascii_isspace(text.front())) text.remove_prefix(1);
+  std::string plain;
+  if (!text.empty() && text.front() == '{') {
+    plain = std::string(text);
+  } else if (absl::StartsWithIgnoreCase(AV(text), "%7B")) {
+    absl::StatusOr<std::string> decoded = iam::PercentDecode(text);
+    if (!decoded.ok()) return nullptr;
+    plain = *std::move(decoded);
+  } else {
+    return nullptr;
+  }
+  nlohmann::json parsed = nlohmann::json::parse(plain, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return nullptr;
+  scope.decoded.push_back(std::move(parsed));
+  return &scope.decoded.back();
+}
+
+std::string Short(const nlohmann::json& value) {
+  std::string text = value.dump();
+  if (text.size() > 80) text = text.substr(0, 77) + "...";
+  return text;
+}
+
+bool TextEqual(std::string_view a, std::string_view b, bool ignore_case) {
+  return ignore_case ? absl::EqualsIgnoreCase(AV(a), AV(b)) : a == b;
+}
+
+bool ValueEqual(const nlohmann::json& actual, const nlohmann::json& expected, bool ignore_case) {
+  if (actual.is_string() && expected.is_string()) {
+    return TextEqual(actual.get_ref<const std::string&>(), expected.get_ref<const std::string&>(),
+                     ignore_case);
+  }
+  if (actual.is_number() && expected.is_number()) {
+    return actual.get<double>() == expected.get<double>();
+  }
+  return actual == expected;
+}
+
+// Strings the operand gives: one string, or each string of a list.
+std::vector<std::string> Strings(const nlohmann::json& value) {
+  std::vector<std::string> out;
+  if (value.is_string()) out.push_back(value.get<std::string>());
+  if (value.is_array()) {
+    for (const nlohmann::json& item : value) {
+      if (item.is_string()) out.push_back(item.get<std::string>());
+    }
+  }
+  return out;
+}
+
+bool Compare(double a, double b, Comparison comparison) {
+  switch (comparison) {
+    case Comparison::kEquals:
+      return a == b;
+    case Comparison::kLt:
+      return a < b;
+    case Comparison::kLe:
+      return a <= b;
+    case Comparison::kGt:
+      return a > b;
+    case Comparison::kGe:
+      return a >= b;
+  }
+  return false;
+}
+
+std::string_view ComparisonName(Comparison comparison) {
+  switch (comparison) {
+    case Comparison::kEquals:
+      return "==";
+    case Comparison::kLt:
+      return "<";
+    case Comparison::kLe:
+      return "<=";
+    case Comparison::kGt:
+      return ">";
+    case Comparison::kGe:
+      return ">=";
+  }
+  return "?";
+}
+
+nlohmann::json OperandValue(const rules::Operand& operand, const EvalScope& scope) {
+  if (!operand.param.empty()) return scope.rule->ParamValue(operand.param);
+  return operand.literal;
+}
+
+// One value against a test. Sets scope.error for a list where one value is expected.
+bool TestValue(const Expr& expr, const nlohmann::json& actual, const nlohmann::json& expected,
+               EvalScope& scope) {
+  const std::string& op = expr.op;
+  if (op == "exists") return !actual.is_null();
+  if (op == "equals") return ValueEqual(actual, expected, expr.ignore_case);
+  if (op == "contains") {
+    if (actual.is_array()) {
+      return std::any_of(actual.begin(), actual.end(), [&](const nlohmann::json& item) {
+        return ValueEqual(item, expected, expr.ignore_case);
+      });
+    }
+    if (actual.is_string() && expected.is_string()) {
+      const std::string& text = actual.get_ref<const std::string&>();
+      const std::string& piece = expected.get_ref<const std::string&>();
+      if (!expr.ignore_case) return text.find(piece) != std::string::npos;
+      return absl::AsciiStrToLower(text).find(absl::AsciiStrToLower(piece)) != std::string::npos;
+    }
+    return false;
+  }
+  if (actual.is_array()) {
+    scope.error =
+        absl::StrCat(op, " on ", expr.path.text, ", which is a list here (", Short(actual),
+                     "): use [*] in the path and a quantifier, or "
+                     "contains (",
+                     expr.location.ToString(), ")");
+    return false;
+  }
+  if (op == "in") {
+    if (!expected.is_array()) return false;
+    return std::any_of(expected.begin(), expected.end(), [&](const nlohmann::json& item) {
+      return ValueEqual(actual, item, expr.ignore_case);
+    });
+  }
+  if (op == "glob" || op == "starts_with") {
+    if (!actual.is_string()) return false;
+    const std::string& text = actual.get_ref<const std::string&>();
+    for (const std::string& pattern : Strings(expected)) {
+      if (op == "glob" ? GlobMatch(pattern, text, expr.ignore_case)
+                       : (expr.ignore_case ? absl::StartsWithIgnoreCase(text, pattern)
+                                           : absl::StartsWith(text, pattern))) {
+        return true;
+      }
+    }
+    return false;
+  }
+  if (op == "matches") {
+    return actual.is_string() && expr.regex != nullptr &&
+           RE2::PartialMatch(actual.get_ref<const std::string&>(), *expr.regex);
+  }
+  // lt, le, gt, ge: numbers with numbers, strings with strings (ISO dates compare as text).
+  if (actual.is_number() && expected.is_number()) {
+    return Compare(actual.get<double>(), expected.get<double>(), expr.comparison);
+  }
+  if (actual.is_string() && expected.is_string()) {
+    const int c =
+        actual.get_ref<const std::string&>().compare(expected.get_ref<const std::string&>());
+    return Compare(c, 0, expr.comparison);
+  }
+  return false;
+}
+
+bool Quantify(Quantifier quantifier, std::size_t passed, std::size_t total) {
+  switch (quantifier) {
+    case Quantifier::kAny:
+      return passed > 0;
+    case Quantifier::kAll:
+      return passed == total;
+    case Quantifier::kNone:
+      return passed == 0;
+    case Quantifier::kUnset:
+      break;
+  }
+  return false;
+}
+
+std::string Describe(const Expr& expr, const EvalScope& scope) {
+  switch (expr.kind) {
+    case Expr::Kind::kAll:
+    case Expr::Kind::kAny:
+    case Expr::Kind::kNone:
+      return absl::StrCat(expr.op, " of ", expr.children.size(), " conditions");
+    case Expr::Kind::kNot:
+      return "not";
+    case Expr::Kind::kScope:
+      return absl::StrCat(expr.op, " item of ", expr.path.text);
+    case Expr::Kind::kTest: {
+      std::string text = absl::StrCat(expr.op, " ", expr.path.text);
+      if (expr.quantifier != Quantifier::kUnset) {
+        text = absl::StrCat(text, " (", AV(rules::QuantifierName(expr.quantifier)), ")");
+      }
+      if (expr.op != "exists") absl::StrAppend(&text, " ", Short(OperandValue(expr.value, scope)));
+      return text;
+    }
+    case Expr::Kind::kMeasure:
+      return absl::StrCat(expr.op, " ", expr.path.text, " ", AV(ComparisonName(expr.comparison)),
+                          " ", Short(OperandValue(expr.value, scope)));
+    case Expr::Kind::kBuiltin:
+      return absl::StrCat(expr.op, " ", Short(expr.call.args));
+  }
+  return expr.op;
+}
+
+bool EvaluateBuiltin(const Expr& expr, EvalScope& scope) {
+  const rules::BuiltinSpec* spec = rules::FindBuiltin(expr.call.name);
+  const BuiltinFn fn = FindImplementation(expr.call.name);
+  if (spec == nullptr || fn == nullptr) {
+    scope.error = absl::StrCat("operator \"", expr.call.name, "\" has no implementation");
+    return false;
+  }
+  Outcome outcome;
+  try {
+    outcome = fn(*scope.rule, expr.call.args, *spec, *scope.resource);
+  } catch (const std::exception& e) {
+    scope.error = absl::StrCat(expr.call.name, " failed: ", e.what());
+    return false;
+  }
+  if (outcome.not_applicable) return false;
+  if (outcome.status == model::Status::kError) {
+    scope.error = absl::StrJoin(outcome.errors, "; ");
+    return false;
+  }
+  const bool held =
+      outcome.status == model::Status::kFail || outcome.status == model::Status::kWarning;
+  if (held && scope.outcomes != nullptr) scope.outcomes->push_back(std::move(outcome));
+  return held;
+}
+
+bool Evaluate(const Expr& expr, EvalScope& scope, int depth) {
+  switch (expr.kind) {
+    case Expr::Kind::kAll:
+      for (const rules::ExprPtr& child : expr.children) {
+        if (!EvaluateExpr(*child, scope, depth + 1)) return false;
+      }
+      return true;
+    case Expr::Kind::kAny:
+      for (const rules::ExprPtr& child : expr.children) {
+        if (EvaluateExpr(*child, scope, depth + 1)) return true;
+        if (!scope.error.empty()) return false;
+      }
+      return false;
+    case Expr::Kind::kNone:
+      for (const rules::ExprPtr& child : expr.children) {
+        if (EvaluateExpr(*child, scope, depth + 1)) return false;
+        if (!scope.error.empty()) return false;
+      }
+      return true;
+    case Expr::Kind::kNot: {
+      const bool held = EvaluateExpr(*expr.children[0], scope, depth + 1);
+      return scope.error.empty() && !held;
+    }
+    case Expr::Kind::kScope: {
+      const std::vector<const nlohmann::json*> items = SelectPath(expr.path, scope);
+      std::size_t passed = 0;
+      for (const nlohmann::json* item : items) {
+        const nlohmann::json* saved = scope.item;
+        scope.item = item;
+        const bool held = EvaluateExpr(*expr.children[0], scope, depth + 1);
+        scope.item = saved;
+        if (!scope.error.empty()) return false;
+        if (held) ++passed;
+        // any and none are decided by the first item that holds.
+        if (held && expr.quantifier != Quantifier::kAll) break;
+      }
+      return Quantify(expr.quantifier, passed, items.size());
+    }
+    case Expr::Kind::kTest: {
+      const std::vector<const nlohmann::json*> values = SelectPath(expr.path, scope);
+      const nlohmann::json expected = OperandValue(expr.value, scope);
+      if (!expr.path.multi) {
+        if (values.empty()) return false;  // a missing value passes no test, exists included
+        return TestValue(expr, *values[0], expected, scope);
+      }
+      std::size_t passed = 0;
+      for (const nlohmann::json* value : values) {
+        if (TestValue(expr, *value, expected, scope)) ++passed;
+        if (!scope.error.empty()) return false;
+      }
+      return Quantify(expr.quantifier, passed, values.size());
+    }
+    case Expr::Kind::kMeasure: {
+      const std::vector<const nlohmann::json*> values = SelectPath(expr.path, scope);
+      const nlohmann::json expected = OperandValue(expr.value, scope);
+      if (!expected.is_number()) return false;
+      double measured = 0;
+      if (expr.op == "count") {
+        measured = static_cast<double>(values.size());
+      } else {
+        if (values.empty()) return false;
+        const nlohmann::json& v = *values[0];
+        if (v.is_string()) {
+          measured = static_cast<double>(v.get_ref<const std::string&>().size());
+        } else if (v.is_array() || v.is_object()) {
+          measured = static_cast<double>(v.size());
+        } else {
+          return false;
+        }
+      }
+      return Compare(measured, expected.get<double>(), expr.comparison);
+    }
+    case Expr::Kind::kBuiltin:
+      return EvaluateBuiltin(expr, scope);
+  }
+  return false;
+}
+
+}  // namespace
+
+nlohmann::json ResourceEnvelope(const model::Resource& resource) {
+  return {{"id", resource.id},
+          {"type", resource.type},
+          {"name", resource.name},
+          {"provider", resource.provider},
+          {"partition", resource.partition},
+          {"account", resource.account},
+          {"region", resource.region}};
+}
+
+std::vector<const nlohmann::json*> SelectPath(const rules::Path& path, EvalScope& scope) {
+  const nlohmann::json* root = nullptr;
+  switch (path.root) {
+    case rules::PathRoot::kDocument:
+      root = &scope.resource->document;
+      break;
+    case rules::PathRoot::kItem:
+      root = scope.item != nullptr ? scope.item : &scope.resource->document;
+      break;
+    case rules::PathRoot::kResource:
+      root = scope.envelope;
+      break;
+  }
+  std::vector<const nlohmann::json*> current;
+  if (root != nullptr) current.push_back(root);
+  for (const rules::PathStep& step : path.steps) {
+    std::vector<const nlohmann::json*> next;
+    for (const nlohmann::json* value : current) {
+      if (step.kind != rules::PathStep::Kind::kWildcard && value->is_string()) {
+        if (const nlohmann::json* document = Decoded(*value, scope)) value = document;
+      }
+      switch (step.kind) {
+        case rules::PathStep::Kind::kField:
+          if (value->is_object()) {
+            if (auto it = value->find(step.field); it != value->end()) next.push_back(&*it);
+          }
+          break;
+        case rules::PathStep::Kind::kIndex:
+          if (value->is_array() && static_cast<std::size_t>(step.index) < value->size()) {
+            next.push_back(&(*value)[static_cast<std::size_t>(step.index)]);
+          }
+          break;
+        case rules::PathStep::Kind::kWildcard:
+          // IAM writes one value or a list of them alike ("Action": "s3:*" or [...]): [*] on a
+          // single value selects that value.
+          if (value->is_array() || value->is_object()) {
+            for (const nlohmann::json& item : *value) next.push_back(&item);
+          } else if (!value->is_null()) {
+            next.push_back(value);
+          }
+          break;
+      }
+    }
+    current = std::move(next);
+  }
+  return current;
+}
+
+bool EvaluateExpr(const rules::Expr& expr, EvalScope& scope, int depth) {
+  std::size_t line = 0;
+  const bool tracing = scope.trace != nullptr && scope.trace->size() < kMaxTraceLines;
+  if (tracing) {
+    line = scope.trace->size();
+    scope.trace->emplace_back();
+  }
+  const bool held = Evaluate(expr, scope, depth);
+  if (tracing) {
+    (*scope.trace)[line] = absl::StrCat(std::string(2 * static_cast<std::size_t>(depth), ' '),
+                                        Describe(expr, scope), ": ",
+                                        !scope.error.empty() ? "error"
+                                        : held               ? "true"
+                                                             : "false");
+  }
+  return held && scope.error.empty();
+}
+
+bool GlobMatch(std::string_view pattern, std::string_view text, bool ignore_case) {
+  // Iterative wildcard matching with one backtrack point: linear in practice, no recursion.
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  const auto same = [ignore_case](char a, char b) {
+    return ignore_case ? absl::ascii_tolower(static_cast<unsigned char>(a)) ==
+                             absl::ascii_tolower(static_cast<unsigned char>(b))
+                       : a == b;
+  };
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] != '*' &&
+        (pattern[p] == '?' || same(pattern[p], text[t]))) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+}  // namespace kmsguard::engine

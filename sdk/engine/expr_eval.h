@@ -1,0 +1,43 @@
+// Evaluates the generic conditions of sdk/rules/expr.h against one resource.
+#pragma once
+
+#include <deque>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "sdk/engine/builtins.h"
+#include "sdk/model/resource.h"
+#include "sdk/rules/expr.h"
+#include "sdk/rules/rule.h"
+
+namespace kmsguard::engine {
+
+// What a condition reads and where it reports. One per (rule, resource, item).
+struct EvalScope {
+  const rules::Rule* rule = nullptr;
+  const model::Resource* resource = nullptr;
+  const nlohmann::json* envelope = nullptr;   // `$resource`: {id, type, name, ...}
+  const nlohmann::json* item = nullptr;       // `@`; the document when null
+  std::vector<std::string>* trace = nullptr;  // why, one line per test (may be null)
+  std::vector<Outcome>* outcomes = nullptr;   // built-in calls that held (may be null)
+  std::string error;                          // set when the condition cannot be decided
+  // Policy documents held as JSON or URL-encoded text, parsed when a path steps into them; a
+  // deque, so the values a path selected stay where they are.
+  std::deque<nlohmann::json> decoded;
+};
+
+// The `$resource` object of `resource`.
+nlohmann::json ResourceEnvelope(const model::Resource& resource);
+
+// The values `path` selects in `scope` (pointers into the resource, the item or scope.decoded).
+std::vector<const nlohmann::json*> SelectPath(const rules::Path& path, EvalScope& scope);
+
+// True when `expr` holds. When it cannot be decided (a built-in ERROR, a test on a list without a
+// quantifier), returns false with scope.error set; callers must check it.
+bool EvaluateExpr(const rules::Expr& expr, EvalScope& scope, int depth = 0);
+
+// Shell-style glob: `*` any run of characters, `?` one character; the whole text must match.
+bool GlobMatch(std::string_view pattern, std::string_view text, bool ignore_case);
+
+}  // namespace kmsguard::engine

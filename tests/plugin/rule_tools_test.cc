@@ -1,0 +1,147 @@
+// The rule authoring subcommands as users run them: check (golden output), test, eval.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_replace.h"
+#include "tests/plugin/test_support.h"
+
+namespace kmsguard {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::ProcessResult;
+using testing::Run;
+
+const std::string kGoldenDir = std::string(KMSGUARD_SOURCE_DIR) + "/tests/golden/check";
+
+ProcessResult Kmsguard(std::vector<std::string> args) {
+  args.insert(args.begin(), KMSGUARD_BINARY);
+  return Run(args);
+}
+
+std::string Describe(const ProcessResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\n--- stdout:\n" + r.out.substr(0, 4000) +
+         "\n--- stderr:\n" + r.err.substr(0, 4000);
+}
+
+// The golden was written by hand from the files in bad-rules/ (positions counted in the files)
+// and then compared with the output: it lists every problem, sorted by position.
+TEST(KmsguardCheckTest, ReportsEveryProblemWithItsPositionAsTheGoldenSays) {
+  const ProcessResult r = Kmsguard({"check", kGoldenDir + "/bad-rules"});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  const std::string out = absl::StrReplaceAll(r.out, {{kGoldenDir + "/", ""}});
+  EXPECT_EQ(out, testing::ReadFile(kGoldenDir + "/bad-rules.txt"));
+  EXPECT_THAT(r.err, HasSubstr("3 file(s), 4 rule(s) loaded, 11 error(s), 4 warning(s)"));
+}
+
+TEST(KmsguardCheckTest, JsonFormatHasTheSameDiagnostics) {
+  const ProcessResult r = Kmsguard({"check", "--format", "json", kGoldenDir + "/bad-rules"});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  const nlohmann::json report = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << r.out;
+  EXPECT_EQ(report["errors"], 11);
+  EXPECT_EQ(report["warnings"], 4);
+  ASSERT_EQ(report["diagnostics"].size(), 15u);
+  const nlohmann::json& first_error = report["diagnostics"][1];
+  EXPECT_EQ(first_error["file"], kGoldenDir + "/bad-rules/broken.yaml");
+  EXPECT_EQ(first_error["line"], 7);
+  EXPECT_EQ(first_error["column"], 11);
+  EXPECT_EQ(first_error["severity"], "error");
+  EXPECT_EQ(first_error["code"], "rule_schema_error");
+}
+
+TEST(KmsguardCheckTest, TheShippedRulesAreClean) {
+  const ProcessResult r = Kmsguard({"check", std::string(KMSGUARD_SOURCE_DIR) + "/rules"});
+  EXPECT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(KmsguardTestTest, TheShippedRulesAndExamplesPassTheirTests) {
+  const ProcessResult r = Kmsguard({"test", std::string(KMSGUARD_SOURCE_DIR) + "/rules"});
+  EXPECT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_THAT(r.out, HasSubstr("PASS: "));
+}
+
+std::string RuleText(const std::string& id) {
+  return "api_version: kmsguard/v1\nkind: Rule\nid: " + id +
+         "\nversion: 1.0.0\ntitle: t\ndescription: d\nseverity: low\n"
+         "resource_types: [AWS::IAM::Role]\nviolation:\n  equals: {path: $.name, value: bad}\n"
+         "message: \"{{resource.name}} is bad\"\nremediation: {summary: rename it}\n";
+}
+
+constexpr char kBadRole[] =
+    "type: AWS::IAM::Role\ndocument: {name: bad, arn: \"arn:aws:iam::111122223333:role/bad\"}\n";
+
+TEST(KmsguardTestTest, FailedCasesAndRulesWithoutTestsFailWithOne) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  dir.Write("named.yaml", RuleText("named-bad"));
+  dir.Write("untested.yaml", RuleText("untested"));
+  dir.Write("named.test.yaml",
+            "api_version: kmsguard/v1\nkind: RuleTest\nrule: named-bad\ncases:\n"
+            "  - name: right\n    resource: {" +
+                std::string("type: AWS::IAM::Role, document: {name: bad}}") +
+                "\n    expect: {status: FAIL, message_contains: bad is bad}\n"
+                "  - name: wrong\n    resource: {type: AWS::IAM::Role, document: {name: good}}\n"
+                "    expect: {status: FAIL}\n");
+  const ProcessResult r = Kmsguard({"test", dir.path()});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_THAT(r.out, HasSubstr("FAIL  named-bad: wrong ("));
+  EXPECT_THAT(r.out, HasSubstr("expected FAIL: not found"));
+  EXPECT_THAT(r.out, HasSubstr("unexpected finding PASS"));
+  EXPECT_THAT(r.out, HasSubstr("FAIL  untested: no tests"));
+  EXPECT_THAT(r.out, Not(HasSubstr("named-bad: right")));
+  EXPECT_THAT(r.out, HasSubstr("FAIL: 1 case(s) passed, 1 failed, 1 rule(s) without tests"));
+}
+
+TEST(KmsguardTestTest, ABrokenTestFileIsALoadErrorWithItsPosition) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  dir.Write("named.yaml", RuleText("named-bad"));
+  const std::string test =
+      dir.Write("named.test.yaml",
+                "api_version: kmsguard/v1\nkind: RuleTest\nrule: named-bad\ncases:\n  - name: x\n"
+                "    expect: {status: FAIL}\n    resourse: {}\n");
+  const ProcessResult r = Kmsguard({"test", dir.path()});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr(test + ":7:5: error: unknown key \"resourse\" in a test case"));
+}
+
+TEST(KmsguardEvalTest, EvaluatesOneRuleOnOneResourceAndExplains) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string rules = dir.path() + "/rules";
+  std::filesystem::create_directory(rules);
+  std::ofstream(rules + "/r.yaml") << RuleText("named-bad");
+  const std::string input = dir.Write("role.yaml", kBadRole);
+  const ProcessResult r =
+      Kmsguard({"eval", "--rules", rules, "--rule", "named-bad", "--input", input, "--explain"});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_THAT(r.out, HasSubstr("bad is bad"));
+  EXPECT_THAT(r.out, HasSubstr("equals $.name \"bad\": true"));
+
+  const ProcessResult unknown = Kmsguard({"eval", "--rule", "no-such-rule", "--input", input});
+  EXPECT_EQ(unknown.exit_code, 2) << Describe(unknown);
+  EXPECT_THAT(unknown.err, HasSubstr("no rule \"no-such-rule\""));
+}
+
+TEST(KmsguardEvalTest, ReadsSnapshotsToo) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const ProcessResult r = Kmsguard(
+      {"eval", "--rule", "aws-iam-inline-kms-decrypt-all-keys", "--input",
+       std::string(KMSGUARD_SOURCE_DIR) + "/docs/examples/account-authorization-details.json"});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_THAT(r.out, HasSubstr("FAIL"));
+  EXPECT_THAT(r.out, HasSubstr("PASS"));
+}
+
+}  // namespace
+}  // namespace kmsguard

@@ -1,0 +1,304 @@
+// Generic conditions evaluated: every operator with a passing and a failing case, quantifiers,
+// for_each sub-keys, exceptions (suppressed, expired), and built-ins inside generic conditions.
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sdk/engine/evaluator.h"
+#include "sdk/engine/expr_eval.h"
+#include "tests/sdk/engine/engine_test_support.h"
+
+namespace kmsguard::engine {
+namespace {
+
+using test::Doc;
+using test::Policy;
+using test::Principal;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+std::string RuleText(const std::string& violation, const std::string& extra = "") {
+  return "api_version: kmsguard/v1\nkind: Rule\nid: generic\nversion: 1.0.0\ntitle: t\n"
+         "description: d\nseverity: high\nresource_types: [AWS::IAM::Role]\n"
+         "params:\n  names: {type: list, default: [admin, root]}\n  limit: {type: number, "
+         "default: 2}\n"
+         "violation:\n" +
+         violation + "message: \"{{resource.name}} is bad\"\nremediation: {summary: fix}\n" + extra;
+}
+
+rules::Rule Load(const std::string& text) {
+  rules::LoadResult result = rules::LoadRuleText(text, "t.yaml");
+  for (const auto& d : result.diagnostics) {
+    if (d.severity == core::DiagnosticSeverity::kError) ADD_FAILURE() << d.ToString();
+  }
+  EXPECT_THAT(result.rules, SizeIs(1));
+  return result.rules.empty() ? rules::Rule() : std::move(result.rules[0]);
+}
+
+// A role with two inline policies and a trust policy held as URL-encoded text.
+model::Resource Role(const std::string& name = "app") {
+  model::Resource r =
+      Principal(model::kIamRole, name,
+                {Policy("grants", Doc({{{"Effect", "Allow"},
+                                        {"Action", {"kms:CreateGrant", "s3:GetObject"}},
+                                        {"Resource", "*"}}})),
+                 Policy("reads", Doc({{{"Effect", "Allow"},
+                                       {"Action", "s3:GetObject"},
+                                       {"Resource", "arn:aws:s3:::b/*"}}}))});
+  r.document["path"] = "/service-role/";
+  r.document["max_session"] = 3600;
+  r.document["trust_policy"] =
+      "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22AWS%22%3A%"
+      "22*%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
+  return r;
+}
+
+model::Status StatusOf(const std::string& violation, const model::Resource& resource = Role()) {
+  const Evaluator evaluator = test::MakeEvaluator(Load(RuleText(violation)));
+  const model::Finding f = test::EvaluateOne(evaluator, resource);
+  EXPECT_NE(f.status, model::Status::kError) << f.message;
+  return f.status;
+}
+
+constexpr model::Status kFail = model::Status::kFail;
+constexpr model::Status kPass = model::Status::kPass;
+
+struct OperatorCase {
+  const char* name;
+  const char* holds;     // a violation that holds on Role() (FAIL)
+  const char* does_not;  // one that does not (PASS)
+};
+
+class OperatorTest : public ::testing::TestWithParam<OperatorCase> {};
+
+TEST_P(OperatorTest, HoldsAndDoesNotHold) {
+  EXPECT_EQ(StatusOf(GetParam().holds), kFail) << GetParam().holds;
+  EXPECT_EQ(StatusOf(GetParam().does_not), kPass) << GetParam().does_not;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryOperator, OperatorTest,
+    ::testing::Values(
+        OperatorCase{"equals", "  equals: {path: $.name, value: app}\n",
+                     "  equals: {path: $.name, value: App}\n"},
+        OperatorCase{"equals_ignore_case",
+                     "  equals: {path: $.name, value: APP, ignore_case: true}\n",
+                     "  equals: {path: $.name, value: ap, ignore_case: true}\n"},
+        OperatorCase{"equals_number", "  equals: {path: $.max_session, value: 3600}\n",
+                     "  equals: {path: $.max_session, value: \"3600\"}\n"},
+        OperatorCase{"in", "  in: {path: $.name, value: [x, app]}\n",
+                     "  in: {path: $.name, value: \"${params.names}\"}\n"},
+        OperatorCase{"exists", "  exists: {path: $.trust_policy}\n",
+                     "  exists: {path: $.permissions_boundary}\n"},
+        OperatorCase{"glob", "  glob: {path: $.arn, value: \"arn:aws:iam::*:role/a?p\"}\n",
+                     "  glob: {path: $.arn, value: \"arn:aws:iam::*:user/*\"}\n"},
+        OperatorCase{"matches", "  matches: {path: $.arn, value: \":role/[a-z]+$\"}\n",
+                     "  matches: {path: $.arn, value: \"^role/\"}\n"},
+        OperatorCase{"starts_with", "  starts_with: {path: $.path, value: /service-role/}\n",
+                     "  starts_with: {path: $.path, value: /aws-service-role/}\n"},
+        OperatorCase{"contains_string", "  contains: {path: $.arn, value: \"role/ap\"}\n",
+                     "  contains: {path: $.arn, value: \"user/\"}\n"},
+        OperatorCase{"contains_list",
+                     "  contains: {path: \"$.inline_policies[0].document.Statement[0].Action\", "
+                     "value: kms:creategrant, ignore_case: true}\n",
+                     "  contains: {path: \"$.inline_policies[0].document.Statement[0].Action\", "
+                     "value: kms:creategrant}\n"},
+        OperatorCase{"lt", "  lt: {path: $.max_session, value: 3601}\n",
+                     "  lt: {path: $.max_session, value: 3600}\n"},
+        OperatorCase{"le", "  le: {path: $.max_session, value: 3600}\n",
+                     "  le: {path: $.max_session, value: 3599}\n"},
+        OperatorCase{"gt", "  gt: {path: $.max_session, value: 3599}\n",
+                     "  gt: {path: $.max_session, value: 3600}\n"},
+        OperatorCase{"ge", "  ge: {path: $.name, value: apa}\n",
+                     "  ge: {path: $.name, value: apq}\n"},
+        OperatorCase{"length", "  length: {path: $.inline_policies, equals: 2}\n",
+                     "  length: {path: $.name, lt: \"${params.limit}\"}\n"},
+        OperatorCase{"count", "  count: {path: \"$.inline_policies[*]\", ge: 2}\n",
+                     "  count: {path: \"$.inline_policies[*].document.Statement[*]\", gt: 2}\n"},
+        OperatorCase{"all_list",
+                     "  all:\n    - exists: {path: $.name}\n    - exists: {path: $.arn}\n",
+                     "  all:\n    - exists: {path: $.name}\n    - exists: {path: $.nope}\n"},
+        OperatorCase{"any_list",
+                     "  any:\n    - exists: {path: $.nope}\n    - exists: {path: $.arn}\n",
+                     "  any:\n    - exists: {path: $.nope}\n    - exists: {path: $.nada}\n"},
+        OperatorCase{"none_list", "  none:\n    - exists: {path: $.nope}\n",
+                     "  none:\n    - exists: {path: $.arn}\n"},
+        OperatorCase{"not", "  not: {exists: {path: $.nope}}\n",
+                     "  not: {exists: {path: $.arn}}\n"},
+        OperatorCase{"any_quantifier",
+                     "  equals: {path: \"$.inline_policies[*].name\", value: reads, "
+                     "quantifier: any}\n",
+                     "  equals: {path: \"$.inline_policies[*].name\", value: writes, "
+                     "quantifier: any}\n"},
+        OperatorCase{"all_quantifier",
+                     "  glob: {path: \"$.inline_policies[*].name\", value: \"*s\", "
+                     "quantifier: all}\n",
+                     "  glob: {path: \"$.inline_policies[*].name\", value: \"g*\", "
+                     "quantifier: all}\n"},
+        OperatorCase{"none_quantifier",
+                     "  equals: {path: \"$.inline_policies[*].name\", value: writes, "
+                     "quantifier: none}\n",
+                     "  equals: {path: \"$.inline_policies[*].name\", value: reads, "
+                     "quantifier: none}\n"},
+        // A statement that allows kms:* actions on every resource: the scope keeps the tests
+        // on the same statement.
+        OperatorCase{"any_scope",
+                     "  any:\n    path: \"$.inline_policies[*].document.Statement[*]\"\n"
+                     "    where:\n      all:\n        - equals: {path: '@.Effect', value: Allow}\n"
+                     "        - glob: {path: '@.Action[*]', value: \"kms:*\", quantifier: any}\n"
+                     "        - equals: {path: '@.Resource', value: \"*\"}\n",
+                     "  any:\n    path: \"$.inline_policies[*].document.Statement[*]\"\n"
+                     "    where:\n      all:\n        - glob: {path: '@.Action[*]', value: "
+                     "\"kms:*\", quantifier: any}\n        - starts_with: {path: '@.Resource', "
+                     "value: \"arn:\"}\n"},
+        OperatorCase{"all_scope",
+                     "  all:\n    path: \"$.inline_policies[*]\"\n    where: {exists: {path: "
+                     "'@.document'}}\n",
+                     "  all:\n    path: \"$.inline_policies[*]\"\n    where: {equals: {path: "
+                     "'@.name', value: grants}}\n"},
+        OperatorCase{"none_scope",
+                     "  none:\n    path: \"$.inline_policies[*]\"\n    where: {equals: {path: "
+                     "'@.name', value: x}}\n",
+                     "  none:\n    path: \"$.inline_policies[*]\"\n    where: {equals: {path: "
+                     "'@.name', value: reads}}\n"},
+        // A policy document held as URL-encoded text is parsed when the path steps into it.
+        OperatorCase{"encoded_document",
+                     "  equals: {path: \"$.trust_policy.Statement[*].Principal.AWS\", value: "
+                     "\"*\", quantifier: any}\n",
+                     "  equals: {path: \"$.trust_policy.Statement[*].Principal.AWS\", value: "
+                     "\"111122223333\", quantifier: any}\n"},
+        OperatorCase{"resource_envelope",
+                     "  equals: {path: $resource.account, value: \"111122223333\"}\n",
+                     "  equals: {path: $resource.region, value: us-east-1}\n"}),
+    [](const ::testing::TestParamInfo<OperatorCase>& param_info) { return param_info.param.name; });
+
+TEST(GenericRuleTest, AllOnAnEmptyListHolds) {
+  model::Resource r = Role();
+  r.document["inline_policies"] = nlohmann::json::array();
+  EXPECT_EQ(StatusOf("  all:\n    path: \"$.inline_policies[*]\"\n    where: {exists: {path: "
+                     "'@.nope'}}\n",
+                     r),
+            kFail);
+}
+
+TEST(GenericRuleTest, AScalarTestOnAListAtRunTimeIsAnError) {
+  const Evaluator evaluator =
+      test::MakeEvaluator(Load(RuleText("  glob: {path: $.inline_policies, value: \"*\"}\n")));
+  const model::Finding f = test::EvaluateOne(evaluator, Role());
+  EXPECT_EQ(f.status, model::Status::kError);
+  EXPECT_THAT(f.message, HasSubstr("which is a list here"));
+  EXPECT_THAT(f.message, HasSubstr("quantifier"));
+}
+
+TEST(GenericRuleTest, WhenFalseGivesNoFinding) {
+  const rules::Rule rule = Load(RuleText("  exists: {path: $.name}\n",
+                                         "when: {starts_with: {path: $.path, value: /app/}}\n"));
+  EXPECT_THAT(test::MakeEvaluator(rule).Evaluate(Role()), IsEmpty());
+}
+
+TEST(GenericRuleTest, ForEachGivesOneFindingPerItemWithItsKeyAsSubKey) {
+  const rules::Rule rule = Load(RuleText(
+      "  any:\n    path: \"@.document.Statement[*]\"\n    where: {contains: {path: '@.Action', "
+      "value: kms:CreateGrant}}\n",
+      "for_each:\n  path: \"$.inline_policies[*]\"\n  key: '@.name'\n"));
+  const std::vector<model::Finding> findings = test::MakeEvaluator(rule).Evaluate(Role());
+  ASSERT_THAT(findings, SizeIs(2));
+  EXPECT_EQ(findings[0].sub_key, "grants");
+  EXPECT_EQ(findings[0].status, kFail);
+  EXPECT_EQ(findings[1].sub_key, "reads");
+  EXPECT_EQ(findings[1].status, kPass);
+}
+
+TEST(GenericRuleTest, ExplanationListsEachTestWithItsResult) {
+  const Evaluator evaluator = test::MakeEvaluator(Load(RuleText(
+      "  all:\n    - exists: {path: $.name}\n    - not: {equals: {path: $.name, value: x}}\n")));
+  const model::Finding f = test::EvaluateOne(evaluator, Role());
+  EXPECT_EQ(f.status, kFail);
+  const std::string why = test::Explanation(f);
+  EXPECT_THAT(why, HasSubstr("all of 2 conditions: true"));
+  EXPECT_THAT(why, HasSubstr("    exists $.name: true"));
+  EXPECT_THAT(why, HasSubstr("      equals $.name \"x\": false"));
+}
+
+constexpr char kExceptions[] = R"(exceptions:
+  - match: {equals: {path: $.name, value: app}}
+    reason: Break-glass role
+    owner: security@example.com
+    expires: 2030-06-30
+)";
+
+TEST(GenericRuleTest, AMatchingExceptionSuppressesTheFindingUntilItExpires) {
+  const rules::Rule rule = Load(RuleText("  exists: {path: $.name}\n", kExceptions));
+  std::vector<rules::Rule> rules{rule};
+  const Evaluator before(std::make_shared<const rules::RuleSet>(std::move(rules)), "2030-06-30");
+  const model::Finding suppressed = test::EvaluateOne(before, Role());
+  EXPECT_EQ(suppressed.status, model::Status::kSuppressed);
+  EXPECT_EQ(suppressed.suppression.status, kFail);
+  EXPECT_EQ(suppressed.suppression.reason, "Break-glass role");
+  EXPECT_EQ(suppressed.suppression.owner, "security@example.com");
+  EXPECT_EQ(suppressed.suppression.expires, "2030-06-30");
+
+  std::vector<rules::Rule> again{rule};
+  const Evaluator after(std::make_shared<const rules::RuleSet>(std::move(again)), "2030-07-01");
+  const model::Finding expired = test::EvaluateOne(after, Role());
+  EXPECT_EQ(expired.status, kFail);
+  EXPECT_THAT(expired.message, HasSubstr("expired on 2030-06-30 and no longer applies"));
+
+  const model::Finding other = test::EvaluateOne(before, Role("other"));
+  EXPECT_EQ(other.status, kFail);
+}
+
+TEST(GenericRuleTest, ExceptionsApplyToBuiltinRulesToo) {
+  rules::Rule rule = test::BuiltinRule();
+  rules::Override override;
+  override.rule_id = rule.id;
+  rules::LoadResult extra =
+      rules::LoadRuleText(RuleText("  exists: {path: $.name}\n", kExceptions), "e.yaml");
+  ASSERT_THAT(extra.rules, SizeIs(1));
+  override.exceptions = extra.rules[0].exceptions;
+  std::vector<rules::Rule> rules{rule};
+  ASSERT_THAT(rules::ApplyOverrides({override}, &rules), IsEmpty());
+  const Evaluator evaluator(std::make_shared<const rules::RuleSet>(std::move(rules)), "2030-01-01");
+  const model::Finding f = test::EvaluateOne(
+      evaluator,
+      Principal(
+          model::kIamRole, "app",
+          {Policy("p",
+                  Doc({{{"Effect", "Allow"}, {"Action", "kms:Decrypt"}, {"Resource", "*"}}}))}));
+  EXPECT_EQ(f.status, model::Status::kSuppressed);
+  EXPECT_EQ(f.suppression.status, kFail);
+  EXPECT_THAT(f.message, HasSubstr("kms:Decrypt"));  // the FAIL's message is kept
+}
+
+TEST(GenericRuleTest, ABuiltinInsideAGenericConditionLendsItsEvidence) {
+  const Evaluator evaluator = test::MakeEvaluator(Load(RuleText(R"(  all:
+    - starts_with: {path: $.path, value: /service-role/}
+    - iam.allows:
+        policies: inline_policies
+        actions: [kms:CreateGrant]
+        resources: every_kms_key
+)")));
+  const model::Finding f = test::EvaluateOne(evaluator, Role());
+  EXPECT_EQ(f.status, kFail);
+  EXPECT_THAT(f.evidence, ::testing::Not(IsEmpty()));
+  EXPECT_THAT(test::Explanation(f), HasSubstr("iam.allows"));
+
+  model::Resource elsewhere = Role();
+  elsewhere.document["path"] = "/";
+  EXPECT_EQ(test::EvaluateOne(evaluator, elsewhere).status, kPass);
+}
+
+TEST(GlobTest, MatchesWholeText) {
+  EXPECT_TRUE(GlobMatch("kms:*", "kms:Decrypt", false));
+  EXPECT_TRUE(GlobMatch("*", "", false));
+  EXPECT_TRUE(GlobMatch("a*b*c", "aXbYbZc", false));
+  EXPECT_FALSE(GlobMatch("a*b", "ab c", false));
+  EXPECT_FALSE(GlobMatch("KMS:*", "kms:Decrypt", false));
+  EXPECT_TRUE(GlobMatch("KMS:*", "kms:Decrypt", true));
+  EXPECT_TRUE(GlobMatch("a?c", "abc", false));
+  EXPECT_FALSE(GlobMatch("a?c", "ac", false));
+}
+
+}  // namespace
+}  // namespace kmsguard::engine

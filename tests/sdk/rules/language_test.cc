@@ -1,0 +1,386 @@
+// The generic rule language at load time: paths, operators, quantifiers, regex cost, lists,
+// macros, exceptions and overrides, each problem with its position.
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sdk/rules/expr.h"
+#include "sdk/rules/rule.h"
+#include "sdk/rules/yaml_json.h"
+
+namespace kmsguard::rules {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+// Lines 1-9 are fixed, the violation starts on line 10 (column 3 for its operator).
+std::string RuleWith(const std::string& violation, const std::string& extra = "") {
+  return "api_version: kmsguard/v1\n"
+         "kind: Rule\n"
+         "id: generic-rule\n"
+         "version: 1.0.0\n"
+         "title: Generic rule\n"
+         "description: A rule for tests.\n"
+         "severity: low\n"
+         "resource_types: [AWS::IAM::Role]\n"
+         "violation:\n" +
+         violation + "message: \"{{resource.name}} is bad\"\nremediation:\n  summary: fix it\n" +
+         extra;
+}
+
+// "line:col code" of each error, for readable assertions.
+std::vector<std::string> Errors(const LoadResult& result) {
+  std::vector<std::string> out;
+  for (const core::Diagnostic& d : result.diagnostics) {
+    if (d.severity != core::DiagnosticSeverity::kError) continue;
+    out.push_back(std::to_string(d.location.line) + ":" + std::to_string(d.location.column) + " " +
+                  d.code);
+  }
+  return out;
+}
+
+std::string Messages(const LoadResult& result) {
+  std::string out;
+  for (const core::Diagnostic& d : result.diagnostics) out += d.ToString() + "\n";
+  return out;
+}
+
+TEST(PathTest, ParsesTheSubset) {
+  Path path;
+  std::string error;
+  std::size_t offset = 0;
+  ASSERT_TRUE(ParsePath("$.inline_policies[*].document[\"Statement\"][0]", &path, &error, &offset))
+      << error;
+  EXPECT_EQ(path.root, PathRoot::kDocument);
+  EXPECT_TRUE(path.multi);
+  ASSERT_THAT(path.steps, SizeIs(5));
+  EXPECT_EQ(path.steps[0].field, "inline_policies");
+  EXPECT_EQ(path.steps[1].kind, PathStep::Kind::kWildcard);
+  EXPECT_EQ(path.steps[3].field, "Statement");
+  EXPECT_EQ(path.steps[4].kind, PathStep::Kind::kIndex);
+  ASSERT_TRUE(ParsePath("@.name", &path, &error, &offset));
+  EXPECT_EQ(path.root, PathRoot::kItem);
+  EXPECT_FALSE(path.multi);
+  ASSERT_TRUE(ParsePath("$resource.account", &path, &error, &offset));
+  EXPECT_EQ(path.root, PathRoot::kResource);
+}
+
+TEST(PathTest, RejectsWhatIsOutsideTheSubsetWithTheOffset) {
+  Path path;
+  std::string error;
+  std::size_t offset = 0;
+  EXPECT_FALSE(ParsePath("name", &path, &error, &offset));
+  EXPECT_EQ(offset, 0u);
+  EXPECT_FALSE(ParsePath("$.a..b", &path, &error, &offset));
+  EXPECT_EQ(offset, 4u);
+  EXPECT_FALSE(ParsePath("$.a[?(@.x)]", &path, &error, &offset));
+  EXPECT_EQ(offset, 4u);
+  EXPECT_FALSE(ParsePath("$.a.*", &path, &error, &offset));
+  EXPECT_THAT(error, HasSubstr("[*]"));
+  EXPECT_FALSE(ParsePath("$.a[0", &path, &error, &offset));
+}
+
+TEST(LanguageTest, GenericViolationLoads) {
+  const LoadResult result = LoadRuleText(RuleWith(R"(  any:
+    - equals: {path: $.name, value: admin}
+    - all:
+        - exists: {path: $.trust_policy}
+        - glob: {path: $.arn, value: "arn:aws:iam::*:role/x*"}
+)"),
+                                         "r.yaml");
+  ASSERT_THAT(Errors(result), IsEmpty()) << Messages(result);
+  ASSERT_THAT(result.rules, SizeIs(1));
+  const Rule& rule = result.rules[0];
+  EXPECT_TRUE(rule.violation.builtin.empty());
+  ASSERT_NE(rule.condition, nullptr);
+  EXPECT_EQ(rule.condition->kind, Expr::Kind::kAny);
+  EXPECT_EQ(rule.condition->location.line, 10);
+  EXPECT_EQ(rule.condition->location.column, 3);
+  ASSERT_THAT(rule.condition->children, SizeIs(2));
+  EXPECT_EQ(rule.condition->children[1]->children[1]->op, "glob");
+  EXPECT_EQ(rule.condition->children[1]->children[1]->location.line, 14);
+}
+
+TEST(LanguageTest, UnknownOperatorIsALoadErrorAtItsPosition) {
+  const LoadResult result =
+      LoadRuleText(RuleWith("  any:\n    - equal: {path: $.name, value: admin}\n"), "r.yaml");
+  EXPECT_THAT(Errors(result), ElementsAre("11:7 rule_link_error"));
+  EXPECT_THAT(Messages(result), HasSubstr("unknown operator \"equal\""));
+  EXPECT_THAT(Messages(result), HasSubstr("iam.allows"));
+  EXPECT_THAT(result.rules, IsEmpty());
+}
+
+TEST(LanguageTest, BadPathIsALoadErrorAtTheOffendingCharacter) {
+  // Column of the second "." in "$.a..b" (the quote is at column 18).
+  const LoadResult result =
+      LoadRuleText(RuleWith("  equals: {path: \"$.a..b\", value: x}\n"), "r.yaml");
+  EXPECT_THAT(Errors(result), ElementsAre("10:23 rule_path_error"));
+  EXPECT_THAT(Messages(result), HasSubstr("expected a field name"));
+}
+
+TEST(LanguageTest, ATestOnAListMustNameItsQuantifier) {
+  const LoadResult missing = LoadRuleText(
+      RuleWith("  equals: {path: \"$.inline_policies[*].name\", value: x}\n"), "r.yaml");
+  EXPECT_THAT(Errors(missing), ElementsAre("10:18 rule_quantifier_error"));
+  EXPECT_THAT(Messages(missing), HasSubstr("quantifier: any, all or none"));
+
+  const LoadResult given = LoadRuleText(
+      RuleWith("  equals: {path: \"$.inline_policies[*].name\", value: x, quantifier: any}\n"),
+      "r.yaml");
+  EXPECT_THAT(Errors(given), IsEmpty()) << Messages(given);
+
+  const LoadResult needless =
+      LoadRuleText(RuleWith("  equals: {path: $.name, value: x, quantifier: all}\n"), "r.yaml");
+  EXPECT_THAT(Errors(needless), ElementsAre("10:48 rule_quantifier_error"));
+
+  const LoadResult scope =
+      LoadRuleText(RuleWith("  any: {path: $.name, where: {exists: {path: '@.x'}}}\n"), "r.yaml");
+  EXPECT_THAT(Errors(scope), ElementsAre("10:15 rule_quantifier_error"));
+}
+
+TEST(LanguageTest, RegexIsCompiledAtLoadAndItsCostIsLimited) {
+  const LoadResult ok =
+      LoadRuleText(RuleWith("  matches: {path: $.name, value: \"^adm[a-z]+$\"}\n"), "r.yaml");
+  EXPECT_THAT(Errors(ok), IsEmpty()) << Messages(ok);
+
+  const LoadResult invalid =
+      LoadRuleText(RuleWith("  matches: {path: $.name, value: \"adm(\"}\n"), "r.yaml");
+  EXPECT_THAT(Errors(invalid), ElementsAre("10:34 rule_regex_error"));
+
+  // Valid RE2 (each count under RE2's 1000), but counted repetitions unroll into a big program.
+  const LoadResult costly =
+      LoadRuleText(RuleWith("  matches: {path: $.name, value: \"a{900}b{900}\"}\n"), "r.yaml");
+  EXPECT_THAT(Errors(costly), ElementsAre("10:34 rule_regex_error"));
+  EXPECT_THAT(Messages(costly), HasSubstr("the limit is 1000"));
+}
+
+TEST(LanguageTest, ValueTypesAreChecked) {
+  const LoadResult in_scalar =
+      LoadRuleText(RuleWith("  in: {path: $.name, value: admin}\n"), "r.yaml");
+  EXPECT_THAT(Errors(in_scalar), ElementsAre("10:29 rule_schema_error"));
+  const LoadResult length_text =
+      LoadRuleText(RuleWith("  length: {path: $.name, gt: long}\n"), "r.yaml");
+  EXPECT_THAT(Errors(length_text), ElementsAre("10:30 rule_schema_error"));
+  const LoadResult two_comparisons =
+      LoadRuleText(RuleWith("  count: {path: \"$.a[*]\", gt: 1, lt: 3}\n"), "r.yaml");
+  EXPECT_THAT(Errors(two_comparisons), ElementsAre("10:3 rule_schema_error"));
+  const LoadResult unknown_param =
+      LoadRuleText(RuleWith("  equals: {path: $.name, value: \"${params.nope}\"}\n"), "r.yaml");
+  EXPECT_THAT(Errors(unknown_param), ElementsAre("10:33 rule_link_error"));
+}
+
+constexpr char kLibrary[] = R"(api_version: kmsguard/v1
+kind: Library
+lists:
+  admin_names: [admin, root]
+  unused_list: [x]
+macros:
+  is_admin:
+    in: {path: $.name, value: "${lists.admin_names}"}
+  unused_macro:
+    exists: {path: $.name}
+)";
+
+TEST(LanguageTest, ListsAndMacrosAreSharedAcrossFilesAndUnusedOnesAreWarned) {
+  const LoadResult result = LoadRuleFiles(
+      {{"lib.yaml", kLibrary}, {"r.yaml", RuleWith("  not: {macro: is_admin}\n")}}, {.lint = true});
+  EXPECT_THAT(Errors(result), IsEmpty()) << Messages(result);
+  ASSERT_THAT(result.rules, SizeIs(1));
+  std::vector<std::string> warnings;
+  for (const core::Diagnostic& d : result.diagnostics) {
+    if (d.severity == core::DiagnosticSeverity::kWarning) warnings.push_back(d.ToString());
+  }
+  EXPECT_THAT(warnings, ElementsAre("lib.yaml:5:3: warning: list \"unused_list\" is never used "
+                                    "[rule_unused_definition]",
+                                    "lib.yaml:9:3: warning: macro \"unused_macro\" is never used "
+                                    "[rule_unused_definition]"));
+}
+
+TEST(LanguageTest, ACyclicMacroIsALoadErrorAtTheReferenceThatClosesTheCycle) {
+  constexpr char kCyclic[] = R"(api_version: kmsguard/v1
+kind: Library
+macros:
+  a:
+    any:
+      - macro: b
+  b:
+    not: {macro: a}
+)";
+  const LoadResult result =
+      LoadRuleFiles({{"lib.yaml", kCyclic}, {"r.yaml", RuleWith("  macro: a\n")}});
+  EXPECT_THAT(Errors(result), ElementsAre("8:18 rule_macro_cycle"));
+  EXPECT_THAT(Messages(result), HasSubstr("a -> b -> a"));
+  EXPECT_THAT(result.rules, IsEmpty());
+}
+
+TEST(LanguageTest, UnknownListAndMacroAreLinkErrors) {
+  const LoadResult result = LoadRuleText(
+      RuleWith("  any:\n    - macro: nope\n    - in: {path: $.name, value: \"${lists.none}\"}\n"),
+      "r.yaml");
+  EXPECT_THAT(Errors(result), ElementsAre("11:14 rule_link_error", "12:33 rule_link_error"));
+}
+
+TEST(LanguageTest, ForEachNeedsAListPathAndAnItemKey) {
+  const std::string violation = "  exists: {path: '@.document'}\n";
+  const LoadResult ok = LoadRuleText(
+      RuleWith(violation, "for_each:\n  path: \"$.inline_policies[*]\"\n  key: '@.name'\n"),
+      "r.yaml");
+  ASSERT_THAT(Errors(ok), IsEmpty()) << Messages(ok);
+  ASSERT_NE(ok.rules[0].for_each, nullptr);
+  const LoadResult bad = LoadRuleText(
+      RuleWith(violation, "for_each:\n  path: $.inline_policies\n  key: $.name\n"), "r.yaml");
+  EXPECT_THAT(Errors(bad), ElementsAre("15:9 rule_quantifier_error", "16:8 rule_path_error"));
+}
+
+TEST(LanguageTest, ItemKeyIsATemplateVariableOnlyWithForEach) {
+  std::string text = RuleWith("  exists: {path: $.name}\n");
+  text.replace(text.find("is bad"), 6, "{{item.key}}");
+  const LoadResult result = LoadRuleText(text, "r.yaml");
+  EXPECT_THAT(Errors(result), ElementsAre("11:29 rule_template_error"));
+}
+
+TEST(LanguageTest, TheKnownVariablesOfATemplateErrorIncludeParamsAndItemKey) {
+  std::string text = RuleWith("  exists: {path: '@.name'}\n",
+                              "params:\n  names: {type: list, default: [a]}\n"
+                              "for_each: {path: \"$.inline_policies[*]\", key: '@.name'}\n");
+  text.replace(text.find("is bad"), 6, "{{param.nmes}}");
+  const LoadResult result = LoadRuleText(text, "r.yaml");
+  ASSERT_THAT(Errors(result), ElementsAre("11:29 rule_template_error"));
+  EXPECT_THAT(Messages(result), HasSubstr("evidence.resources, param.names, item.key"));
+}
+
+TEST(LanguageTest, BuiltinsCombineWithGenericOperators) {
+  const LoadResult result = LoadRuleText(RuleWith(R"(  all:
+    - not: {starts_with: {path: $.path, value: /service-role/}}
+    - iam.allows:
+        policies: inline_policies
+        actions: [kms:CreateGrant]
+        resources: every_kms_key
+)"),
+                                         "r.yaml");
+  ASSERT_THAT(Errors(result), IsEmpty()) << Messages(result);
+  EXPECT_TRUE(CallsBuiltin(*result.rules[0].condition));
+
+  const LoadResult bad_arg = LoadRuleText(RuleWith(R"(  all:
+    - iam.allows:
+        policies: inline_policies
+        actions: [kms:CreateGrant]
+        resources: some_keys
+)"),
+                                          "r.yaml");
+  EXPECT_THAT(Errors(bad_arg), ElementsAre("14:20 rule_schema_error"));
+}
+
+constexpr char kExceptions[] = R"(exceptions:
+  - match: {equals: {path: $.name, value: break-glass}}
+    reason: Emergency access, reviewed quarterly
+    owner: security@example.com
+    expires: 2999-01-01
+  - match: {equals: {path: $.name, value: old}}
+    reason: Legacy
+    owner: ops
+    expires: 2000-01-01
+  - match: {equals: {path: $.name, value: x}}
+    owner: ops
+    expires: 2030-13-01
+)";
+
+TEST(LanguageTest, ExceptionsNeedReasonOwnerAndAValidExpiryAndExpiredOnesAreWarned) {
+  const LoadResult result = LoadRuleFiles(
+      {{"r.yaml", RuleWith("  exists: {path: $.name}\n", kExceptions)}}, {.lint = true});
+  // The third exception: no reason (at the entry), and month 13.
+  EXPECT_THAT(Errors(result), ElementsAre("23:5 rule_schema_error", "25:14 rule_schema_error"));
+  EXPECT_THAT(Messages(result), HasSubstr("missing required key \"reason\""));
+  EXPECT_THAT(Messages(result),
+              HasSubstr("r.yaml:22:14: warning: exception expired on 2000-01-01"));
+}
+
+constexpr char kOverride[] = R"(api_version: kmsguard/v1
+kind: Override
+rule: generic-rule
+severity: critical
+params:
+  names: [a, b]
+)";
+
+TEST(OverrideTest, OverrideDocumentChangesSeverityAndParams) {
+  const std::string rule = RuleWith("  in: {path: $.name, value: \"${params.names}\"}\n",
+                                    "params:\n  names: {type: list, default: [admin]}\n");
+  const LoadResult result = LoadRuleFiles({{"r.yaml", rule}, {"o.yaml", kOverride}});
+  ASSERT_THAT(Errors(result), IsEmpty()) << Messages(result);
+  ASSERT_THAT(result.rules, SizeIs(1));
+  EXPECT_EQ(result.rules[0].severity, model::Severity::kCritical);
+  EXPECT_EQ(result.rules[0].ParamValue("names"), nlohmann::json({"a", "b"}));
+}
+
+TEST(OverrideTest, ApplyOverridesChecksIdsNamesAndTypes) {
+  const std::string rule =
+      RuleWith("  exists: {path: $.name}\n", "params:\n  limit: {type: number, default: 3}\n");
+  LoadResult loaded = LoadRuleText(rule, "r.yaml");
+  ASSERT_THAT(loaded.rules, SizeIs(1));
+  Override unknown_rule;
+  unknown_rule.rule_id = "nope";
+  Override wrong_type;
+  wrong_type.rule_id = "generic-rule";
+  wrong_type.params["limit"] = "ten";
+  Override unknown_param;
+  unknown_param.rule_id = "generic-rule";
+  unknown_param.params["limt"] = 1;
+  Override good;
+  good.rule_id = "generic-rule";
+  good.params["limit"] = 10;
+  good.has_severity = true;
+  good.severity = model::Severity::kHigh;
+  const core::Diagnostics problems =
+      ApplyOverrides({unknown_rule, wrong_type, unknown_param, good}, &loaded.rules);
+  ASSERT_THAT(problems, SizeIs(3));
+  EXPECT_THAT(problems[0].message, HasSubstr("unknown rule \"nope\""));
+  EXPECT_THAT(problems[1].message, HasSubstr("must be a number"));
+  EXPECT_THAT(problems[2].message, HasSubstr("no parameter \"limt\"; parameters: limit"));
+  EXPECT_EQ(loaded.rules[0].ParamValue("limit"), 10);
+  EXPECT_EQ(loaded.rules[0].severity, model::Severity::kHigh);
+}
+
+TEST(OverrideTest, AConfigurationListOfOverridesIsReadWithPositions) {
+  const YAML::Node config = YAML::Load(R"(overrides:
+  - rule: generic-rule
+    severity: high
+    params: {limit: 7}
+  - rule: generic-rule
+    colour: red
+)");
+  core::Diagnostics problems;
+  const std::vector<Override> overrides =
+      ReadOverrides(config["overrides"], "kmsguard.yaml", &problems);
+  ASSERT_THAT(overrides, SizeIs(1));
+  EXPECT_EQ(overrides[0].rule_id, "generic-rule");
+  EXPECT_TRUE(overrides[0].has_severity);
+  EXPECT_EQ(overrides[0].params.at("limit"), 7);
+  ASSERT_THAT(problems, SizeIs(1));
+  EXPECT_EQ(problems[0].ToString().substr(0, 20), "kmsguard.yaml:6:5: e");
+  EXPECT_THAT(problems[0].message, HasSubstr("unknown key \"colour\" in an override"));
+
+  LoadResult loaded = LoadRuleText(RuleWith("  exists: {path: $.name}\n",
+                                            "params:\n  limit: {type: number, default: 3}\n"),
+                                   "r.yaml");
+  EXPECT_THAT(ApplyOverrides(overrides, &loaded.rules), IsEmpty());
+  EXPECT_EQ(loaded.rules[0].ParamValue("limit"), 7);
+  EXPECT_EQ(loaded.rules[0].severity, model::Severity::kHigh);
+}
+
+TEST(LanguageTest, MissingRemediationIsAWarningNotAnError) {
+  std::string text = RuleWith("  exists: {path: $.name}\n");
+  text = text.substr(0, text.find("remediation:"));
+  const LoadResult result = LoadRuleFiles({{"r.yaml", text}}, {.lint = true});
+  EXPECT_THAT(Errors(result), IsEmpty());
+  EXPECT_THAT(result.rules, SizeIs(1));
+  EXPECT_THAT(LoadRuleText(text, "r.yaml").diagnostics, IsEmpty());  // a lint, not a load problem
+  EXPECT_THAT(Messages(result), HasSubstr("r.yaml:1:1: warning: rule \"generic-rule\" has no "
+                                          "remediation"));
+}
+
+}  // namespace
+}  // namespace kmsguard::rules
