@@ -48,9 +48,12 @@ constexpr char kExitStatusHelp[] =
     "     be evaluated (ERROR finding); or a usage error, or the plugin could not start or\n"
     "     failed the scan";
 
+// Authorization-details exports are streamed from their files while the scan runs (they can be
+// hundreds of MB); every other input is read whole up front.
 struct Inputs {
   std::vector<model::Resource> resources;
-  int problems = 0;
+  std::vector<std::string> streamed_files;
+  int problems = 0;  // written by the scan's writer thread too, read after it is joined
   // "type id" of every resource kept, and where it was read.
   std::unordered_map<std::string, core::SourceLocation> first_seen;
 };
@@ -82,10 +85,50 @@ bool ReadWholeFile(const std::string& path, std::string* text, std::string* erro
   return !failed;
 }
 
+// The same resource twice (an export given twice, overlapping pages, an account in two formats)
+// would double its findings and its place in the counts: the first one is kept, later copies are
+// a warning. The index grows by one key per resource, also for streamed files.
+bool FirstTime(Inputs& inputs, const model::Resource& resource) {
+  const std::string key = absl::StrCat(resource.type, " ", resource.id);
+  const auto [first, inserted] = inputs.first_seen.emplace(key, resource.source);
+  if (inserted) return true;
+  core::Diagnostic duplicate;
+  duplicate.severity = core::DiagnosticSeverity::kWarning;
+  duplicate.code = "duplicate_resource";
+  duplicate.message = absl::StrCat(resource.type, " ", resource.id, " was already read from ",
+                                   first->second.ToString(), "; this copy is ignored");
+  duplicate.location = resource.source;
+  Report(duplicate);
+  return false;
+}
+
+// True when the file begins like an authorization-details export (a JSON object whose first
+// deciding key is one of its lists), judged from its first bytes; false on any read problem, which
+// the whole-file read then reports.
+bool IsStreamableGaad(const std::string& path, adapters::InputFormat format) {
+  if (format != adapters::InputFormat::kAuto &&
+      format != adapters::InputFormat::kAuthorizationDetails) {
+    return false;
+  }
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return false;
+  std::string prefix(64 * 1024, '\0');
+  prefix.resize(std::fread(prefix.data(), 1, prefix.size(), file));
+  std::fclose(file);
+  if (adapters::IsGzip(prefix)) return false;
+  const std::size_t first = prefix.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+  return first != std::string::npos && prefix[first] == '{' &&
+         adapters::DetectInputFormat(prefix) == adapters::InputFormat::kAuthorizationDetails;
+}
+
 // Step 1: snapshots -> resources. A file that cannot be read or parsed costs only itself.
 Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat format) {
   Inputs inputs;
   for (const auto& path : files) {
+    if (IsStreamableGaad(path, format)) {
+      inputs.streamed_files.push_back(path);
+      continue;
+    }
     std::string text;
     std::string error;
     if (!ReadWholeFile(path, &text, &error)) {
@@ -113,25 +156,53 @@ Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat f
       if (diagnostic.severity == core::DiagnosticSeverity::kError) ++inputs.problems;
     }
     for (auto& resource : read.resources) {
-      // The same resource twice (an export given twice, overlapping pages, an account in two
-      // formats) would double its findings and its place in the counts: the first one is kept.
-      const std::string key = absl::StrCat(resource.type, " ", resource.id);
-      const auto [first, inserted] = inputs.first_seen.emplace(key, resource.source);
-      if (!inserted) {
-        core::Diagnostic duplicate;
-        duplicate.severity = core::DiagnosticSeverity::kWarning;
-        duplicate.code = "duplicate_resource";
-        duplicate.message = absl::StrCat(resource.type, " ", resource.id,
-                                         " was already read from ", first->second.ToString(),
-                                         "; this copy is ignored");
-        duplicate.location = resource.source;
-        Report(duplicate);
-        continue;
-      }
-      inputs.resources.push_back(std::move(resource));
+      if (FirstTime(inputs, resource)) inputs.resources.push_back(std::move(resource));
     }
   }
   return inputs;
+}
+
+// Sends what ReadInputs read, then streams each authorization-details file (runs on the scan's
+// writer thread).
+void ProduceResources(Inputs& inputs, const client::PluginClient::Send& send) {
+  for (const auto& resource : inputs.resources) {
+    if (!send(resource)) return;
+  }
+  for (const auto& path : inputs.streamed_files) {
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    if (file == nullptr) {
+      core::SourceLocation location;
+      location.file = path;
+      Report("snapshot_read_error", absl::StrCat("cannot read the file: ", std::strerror(errno)),
+             location);
+      ++inputs.problems;
+      continue;
+    }
+    bool sending = true;
+    std::string read_error;
+    const core::Diagnostics diagnostics = adapters::StreamAuthorizationDetails(
+        [&](char* buffer, std::size_t size) -> std::size_t {
+          if (!sending) return 0;  // the scan failed: stop reading
+          const std::size_t n = std::fread(buffer, 1, size, file);
+          if (n == 0 && std::ferror(file) != 0) read_error = std::strerror(errno);
+          return n;
+        },
+        path, [&](model::Resource resource) {
+          if (sending && FirstTime(inputs, resource)) sending = send(resource);
+        });
+    std::fclose(file);
+    for (const auto& diagnostic : diagnostics) {
+      Report(diagnostic);
+      if (diagnostic.severity == core::DiagnosticSeverity::kError) ++inputs.problems;
+    }
+    if (!read_error.empty()) {
+      core::SourceLocation location;
+      location.file = path;
+      Report("snapshot_read_error", absl::StrCat("cannot read the file: ", read_error), location);
+      ++inputs.problems;
+    }
+    if (!sending) return;
+  }
 }
 
 // Step 2: wait until the child serves, noticing at once if it dies instead.
@@ -155,7 +226,7 @@ absl::Status WaitUntilServing(client::PluginClient& plugin_client, PluginProcess
 // Step 3: the scan itself. The client (and its connection) is gone when this returns: the plugin
 // drains open connections when told to stop, so one left open would hold it for its whole grace
 // period.
-absl::StatusOr<client::ScanResult> ScanWith(PluginProcess& process, const Inputs& inputs) {
+absl::StatusOr<client::ScanResult> ScanWith(PluginProcess& process, Inputs& inputs) {
   client::PluginClient plugin_client(process.address());
   if (absl::Status serving = WaitUntilServing(plugin_client, process); !serving.ok()) {
     return serving;
@@ -163,7 +234,9 @@ absl::StatusOr<client::ScanResult> ScanWith(PluginProcess& process, const Inputs
   client::ScanOptions options;
   options.scan_id = absl::StrCat("kmsguard-scan-", getpid());
   options.batch_size = kBatchSize;
-  absl::StatusOr<client::ScanResult> result = plugin_client.Scan(inputs.resources, options);
+  absl::StatusOr<client::ScanResult> result = plugin_client.ScanStreaming(
+      [&inputs](const client::PluginClient::Send& send) { ProduceResources(inputs, send); },
+      options);
   if (!result.ok()) {
     return absl::Status(result.status().code(),
                         absl::StrCat("the plugin failed the scan: ", result.status().ToString()));
@@ -225,8 +298,8 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
 int RunScan(const ScanFlags& flags) {
   adapters::InputFormat format = adapters::InputFormat::kAuto;
   adapters::ParseInputFormat(flags.input_format, &format);  // CLI11 checked the name
-  const Inputs inputs = ReadInputs(flags.files, format);
-  if (inputs.resources.empty() && inputs.problems > 0) {
+  Inputs inputs = ReadInputs(flags.files, format);
+  if (inputs.resources.empty() && inputs.streamed_files.empty() && inputs.problems > 0) {
     std::cerr << "kmsguard scan: nothing could be read; not scanning\n";
     return 2;
   }
@@ -266,6 +339,11 @@ int RunScan(const ScanFlags& flags) {
     return 2;
   }
   if (!stopped.ok()) std::cerr << "kmsguard scan: warning: " << stopped.message() << "\n";
+  // A streamed file can turn out to hold nothing readable only once it has been read.
+  if (result->summary.resources_received == 0 && inputs.problems > 0) {
+    std::cerr << "kmsguard scan: nothing could be read; nothing scanned\n";
+    return 2;
+  }
 
   const int problems = inputs.problems + ReportScanProblems(*result, inputs);
   render::RenderOptions options;

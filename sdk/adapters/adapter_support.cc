@@ -48,8 +48,6 @@ std::size_t Utf8SequenceAt(std::string_view text, std::size_t i, std::size_t* ba
   return need + 1;
 }
 
-constexpr char kTooDeepMarker[] = "\xEF\xBF\xBD(nested deeper than 128 levels: not read)";
-static_assert(kMaxNestingDepth == 128, "update kTooDeepMarker");
 
 std::string PositionText(const core::SourceLocation& where) {
   return absl::StrCat("line ", where.line, ", column ", where.column);

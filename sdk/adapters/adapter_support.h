@@ -25,6 +25,10 @@ inline constexpr int kMaxNestingDepth = 128;
 // U+FFFD: what invalid UTF-8 and over-deep containers are replaced by. A policy document that
 // holds it after a lossy read is made unreadable (MarkUnreadablePolicies) so that it is an ERROR.
 inline constexpr char kReplacementChar[] = "\xEF\xBF\xBD";
+// What stands in for a container nested deeper than kMaxNestingDepth.
+inline constexpr char kTooDeepMarker[] =
+    "\xEF\xBF\xBD(nested deeper than 128 levels: not read)";
+static_assert(kMaxNestingDepth == 128, "update kTooDeepMarker");
 
 // One byte-level pass over JSON text: where UTF-8 is invalid, and where nesting first exceeds
 // `limit` (std::string_view::npos when it does not). Strings and escapes are honoured.

@@ -2,6 +2,8 @@
 // key that decides, so a large authorization-details export is not parsed twice into memory.
 #include "sdk/adapters/snapshot.h"
 
+#include <algorithm>
+#include <cstring>
 #include <set>
 #include <string>
 #include <utility>
@@ -170,27 +172,19 @@ bool IsYamlTemplate(const Json& root) {
          (root.contains("AWSTemplateFormatVersion") || root.contains("Resources"));
 }
 
-// Authorization details through the GAAD adapter, which parses the text itself. After a lossy read
-// (invalid UTF-8, over-deep nesting) it is given the repaired document instead of the text.
+// Authorization details through the streaming GAAD reader (which also reads concatenated pages).
 AdapterResult ReadGaad(std::string_view text, std::string_view source_name, const Sniffed& sniffed,
                        bool explicit_format) {
-  const internal::TextScan scan = internal::ScanJsonText(text);
   AdapterResult result;
-  if (scan.invalid_utf8.empty() && scan.too_deep == std::string_view::npos) {
-    result = ReadAuthorizationDetails(text, source_name);
-  } else {
-    Json root;
-    bool lossy = false;
-    if (!internal::ParseJsonText(text, internal::JsonOrigin{source_name, ""}, &root,
-                                 &result.diagnostics, &lossy)) {
-      return result;
-    }
-    AdapterResult read = ReadAuthorizationDetails(
-        root.dump(-1, ' ', false, Json::error_handler_t::replace), source_name);
-    result.resources = std::move(read.resources);
-    for (core::Diagnostic& d : read.diagnostics) result.diagnostics.push_back(std::move(d));
-    internal::MarkUnreadablePolicies(&result.resources, &result.diagnostics);
-  }
+  std::size_t at = 0;
+  result.diagnostics = StreamAuthorizationDetails(
+      [&](char* buffer, std::size_t size) {
+        const std::size_t n = std::min(size, text.size() - at);
+        std::memcpy(buffer, text.data() + at, n);
+        at += n;
+        return n;
+      },
+      source_name, [&](model::Resource resource) { result.resources.push_back(std::move(resource)); });
   // A JSON object with none of the lists would otherwise read as an empty account.
   if (explicit_format && result.resources.empty() && result.diagnostics.empty() &&
       sniffed.format != InputFormat::kAuthorizationDetails) {

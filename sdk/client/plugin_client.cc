@@ -106,6 +106,17 @@ absl::StatusOr<PluginInfo> PluginClient::GetPluginInfo() {
 
 absl::StatusOr<ScanResult> PluginClient::Scan(const std::vector<model::Resource>& resources,
                                               const ScanOptions& options) {
+  return ScanStreaming(
+      [&resources](const Send& send) {
+        for (const auto& resource : resources) {
+          if (!send(resource)) return;
+        }
+      },
+      options);
+}
+
+absl::StatusOr<ScanResult> PluginClient::ScanStreaming(
+    const std::function<void(const Send& send)>& produce, const ScanOptions& options) {
   const int batch_size = std::clamp(options.batch_size, 1, kDefaultMaxBatchSize);
   grpc::ClientContext context;
   if (options.timeout.count() > 0) {
@@ -140,7 +151,9 @@ absl::StatusOr<ScanResult> PluginClient::Scan(const std::vector<model::Resource>
       batch_bytes = 0;
       return ok;
     };
-    for (const auto& resource : resources) {
+    bool ok = true;
+    const Send send = [&](const model::Resource& resource) {
+      if (!ok) return false;
       v1::Resource message;
       ToProto(resource, &message);
       const std::size_t size = message.ByteSizeLong();
@@ -151,15 +164,18 @@ absl::StatusOr<ScanResult> PluginClient::Scan(const std::vector<model::Resource>
                                                   kDefaultMaxMessageBytes, " bytes; not sent"),
                           .code = kResourceTooLarge,
                           .source = resource.source});
-        continue;
+        return true;
       }
       if (request.resource_batch().resources_size() >= batch_size ||
           batch_bytes + size > kBatchByteBudget) {
-        if (!flush()) return;
+        if (!flush()) return ok = false;
       }
       *request.mutable_resource_batch()->add_resources() = std::move(message);
       batch_bytes += size;
-    }
+      return true;
+    };
+    produce(send);
+    if (!ok) return;
     if (!flush()) return;
     request.mutable_scan_end();
     if (!stream->Write(request)) return;

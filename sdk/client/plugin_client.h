@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,6 +53,13 @@ class PluginClient {
   // the plugin has no rules, or Internal when it ended without a summary).
   absl::StatusOr<ScanResult> Scan(const std::vector<model::Resource>& resources,
                                   const ScanOptions& options = {});
+
+  // Hands a resource to the scan; false once the stream has failed (stop producing then).
+  using Send = std::function<bool(const model::Resource&)>;
+  // The streaming form: `produce` is called once, on a thread of its own, and sends each resource
+  // as soon as it has it, so the host never holds the whole snapshot. Batching and results as above.
+  absl::StatusOr<ScanResult> ScanStreaming(const std::function<void(const Send& send)>& produce,
+                                           const ScanOptions& options = {});
 
  private:
   struct Impl;

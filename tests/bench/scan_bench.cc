@@ -1,19 +1,24 @@
 // Whole-snapshot paths, on one generated export (KMSGUARD_BENCH_BYTES, default 8 MiB), all in one
 // run so they can be read as ratios:
-//   BM_SaxFloor      read every token once, build nothing (the physical floor)
-//   BM_ParseDom      nlohmann DOM parse of the file
-//   BM_Adapter       authorization details -> normalized resources
-//   BM_InProcessScan adapter + evaluation with the built-in rules
-//   BM_GrpcScan      adapter + Evaluate stream to a real server over a Unix socket
+//   BM_SaxFloor              read every token once, build nothing (the physical floor)
+//   BM_ParseDom              nlohmann DOM parse of the file
+//   BM_AdapterDom            the DOM reader: authorization details -> normalized resources
+//   BM_AdapterStream         the streaming reader (what scans use), resources dropped
+//   BM_InProcessScan         streaming reader + evaluation with the built-in rules, one thread
+//   BM_InProcessScanParallel the same, evaluation on a pool of hardware_concurrency threads
+//   BM_GrpcScan              streaming reader + Evaluate stream to a server over a Unix socket
 // Run: build/tests/bench/scan_bench --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -22,6 +27,7 @@
 #include "sdk/client/plugin_client.h"
 #include "sdk/engine/evaluator.h"
 #include "sdk/rules/rule.h"
+#include "tests/bench/in_process_scan.h"
 #include "tests/bench/snapshot_generator.h"
 
 namespace kmsguard::bench {
@@ -88,28 +94,68 @@ void BM_ParseDom(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseDom)->Unit(benchmark::kMillisecond);
 
-void BM_Adapter(benchmark::State& state) {
+// The snapshot text as a ByteSource, as a file would be read.
+adapters::ByteSource TextSource(const std::string& text, std::size_t* at) {
+  *at = 0;
+  return [&text, at](char* buffer, std::size_t size) {
+    const std::size_t n = std::min(size, text.size() - *at);
+    std::memcpy(buffer, text.data() + *at, n);
+    *at += n;
+    return n;
+  };
+}
+
+void BM_AdapterDom(benchmark::State& state) {
   const Fixture& f = GetFixture();
   for (auto _ : state) {
     benchmark::DoNotOptimize(adapters::ReadAuthorizationDetails(f.text, "bench.json").resources.size());
   }
   SetCounters(state);
 }
-BENCHMARK(BM_Adapter)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AdapterDom)->Unit(benchmark::kMillisecond);
+
+void BM_AdapterStream(benchmark::State& state) {
+  const Fixture& f = GetFixture();
+  for (auto _ : state) {
+    std::size_t at = 0, n = 0;
+    adapters::StreamAuthorizationDetails(TextSource(f.text, &at), "bench.json",
+                                         [&n](model::Resource) { ++n; });
+    benchmark::DoNotOptimize(n);
+  }
+  SetCounters(state);
+}
+BENCHMARK(BM_AdapterStream)->Unit(benchmark::kMillisecond);
 
 void BM_InProcessScan(benchmark::State& state) {
   const Fixture& f = GetFixture();
   const engine::Evaluator evaluator(f.rule_set);
-  std::size_t fails = 0;
+  std::uint64_t fails = 0;
   for (auto _ : state) {
-    for (const auto& resource : adapters::ReadAuthorizationDetails(f.text, "bench.json").resources) {
-      for (const auto& finding : evaluator.Evaluate(resource)) fails += finding.status == model::Status::kFail;
-    }
+    std::size_t at = 0;
+    fails += ScanStream(TextSource(f.text, &at), evaluator, nullptr, 0).fails;
   }
   benchmark::DoNotOptimize(fails);
   SetCounters(state);
 }
 BENCHMARK(BM_InProcessScan)->Unit(benchmark::kMillisecond);
+
+// Wall-clock time: the point is how much the second core shortens the scan.
+void BM_InProcessScanParallel(benchmark::State& state) {
+  const Fixture& f = GetFixture();
+  const engine::Evaluator evaluator(f.rule_set);
+  const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  boost::asio::thread_pool pool(static_cast<std::size_t>(threads));
+  std::uint64_t fails = 0;
+  for (auto _ : state) {
+    std::size_t at = 0;
+    fails += ScanStream(TextSource(f.text, &at), evaluator, &pool, threads).fails;
+  }
+  pool.join();
+  benchmark::DoNotOptimize(fails);
+  state.counters["threads"] = threads;
+  SetCounters(state);
+}
+BENCHMARK(BM_InProcessScanParallel)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_GrpcScan(benchmark::State& state) {
   const Fixture& f = GetFixture();
@@ -130,8 +176,11 @@ void BM_GrpcScan(benchmark::State& state) {
   }
   std::size_t findings = 0;
   for (auto _ : state) {
-    auto resources = adapters::ReadAuthorizationDetails(f.text, "bench.json").resources;
-    auto result = plugin_client.Scan(resources);
+    auto result = plugin_client.ScanStreaming([&f](const client::PluginClient::Send& send) {
+      std::size_t at = 0;
+      adapters::StreamAuthorizationDetails(TextSource(f.text, &at), "bench.json",
+                                           [&send](model::Resource r) { send(r); });
+    });
     if (!result.ok()) {
       state.SkipWithError(std::string(result.status().message()).c_str());
       break;
@@ -144,6 +193,35 @@ void BM_GrpcScan(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_GrpcScan)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Start-up to SERVING inside one process: bind the Unix socket, load the built-in rules, install
+// them, and see grpc.health.v1 answer SERVING. `kmsguard scan` adds the fork/exec of the child.
+void BM_StartToServing(benchmark::State& state) {
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("kmsguard-start-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  for (auto _ : state) {
+    plugin::ServerOptions options;
+    options.listen_address = "unix:" + dir + "/plugin.sock";
+    auto server = plugin::PluginServer::Start(options);
+    if (!server.ok()) {
+      state.SkipWithError(std::string(server.status().message()).c_str());
+      break;
+    }
+    (*server)->InstallRuleSet(std::make_shared<const rules::RuleSet>(rules::LoadBuiltinRules().rules));
+    client::PluginClient plugin_client((*server)->address());
+    if (!plugin_client.WaitForServing(std::chrono::seconds(10)).ok()) {
+      state.SkipWithError("plugin did not report SERVING");
+      break;
+    }
+    state.PauseTiming();
+    (*server)->Shutdown(std::chrono::milliseconds(100));
+    server->reset();
+    state.ResumeTiming();
+  }
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_StartToServing)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace kmsguard::bench

@@ -60,7 +60,8 @@ inline nlohmann::json RandomPolicy(std::mt19937_64& rng, const std::string& name
 
 }  // namespace internal
 
-// Writes one export to `out`: users, groups and roles in the ratio 3:1:6, until target_bytes.
+// Writes one export to `out`: users (30% of the bytes), groups (at most 300), then roles until
+// target_bytes.
 inline GeneratorStats GenerateAuthorizationDetails(const GeneratorOptions& options, std::ostream& out) {
   using nlohmann::json;
   std::mt19937_64 rng(options.seed);
@@ -70,10 +71,11 @@ inline GeneratorStats GenerateAuthorizationDetails(const GeneratorOptions& optio
     out << text;
     stats.bytes += text.size();
   };
-  // Roles, users and groups go to separate lists; to stream, each list is written in turn, with a
-  // share of the byte budget each.
-  const std::uint64_t budget[3] = {options.target_bytes * 3 / 10, options.target_bytes / 10,
-                                   options.target_bytes * 6 / 10};
+  // Users, groups and roles go to separate lists; to stream, each list is written in turn, with a
+  // share of the byte budget each. Groups stop at IAM's default quota of 300 per account (real
+  // exports never hold more than a few hundred); roles take whatever budget is left.
+  constexpr std::uint64_t kMaxGroups = 300;
+  std::uint64_t budget[3] = {options.target_bytes * 3 / 10, options.target_bytes / 10, 0};
   const char* lists[3] = {"UserDetailList", "GroupDetailList", "RoleDetailList"};
   const char* policy_lists[3] = {"UserPolicyList", "GroupPolicyList", "RolePolicyList"};
   const char* kinds[3] = {"user", "group", "role"};
@@ -81,7 +83,9 @@ inline GeneratorStats GenerateAuthorizationDetails(const GeneratorOptions& optio
   for (int k = 0; k < 3; ++k) {
     write(std::string(k ? "," : "") + "\"" + lists[k] + "\":[");
     const std::uint64_t start = stats.bytes;
-    for (std::uint64_t i = 0; stats.bytes - start < budget[k] || i == 0; ++i) {
+    if (k == 2) budget[2] = options.target_bytes > start ? options.target_bytes - start : 0;
+    for (std::uint64_t i = 0;
+         (stats.bytes - start < budget[k] && (k != 1 || i < kMaxGroups)) || i == 0; ++i) {
       const std::string name = std::string(kinds[k]) + "-" + std::to_string(i);
       json p = {{"Path", "/"},
                 {k == 0 ? "UserName" : k == 1 ? "GroupName" : "RoleName", name},

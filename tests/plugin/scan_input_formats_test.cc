@@ -100,5 +100,30 @@ TEST(ScanInputFormatsTest, InputFormatOverridesDetection) {
   EXPECT_THAT(help.out, HasSubstr("--input-format"));
 }
 
+// Authorization details are streamed from the file: two concatenated pages, the second cut off
+// in the middle of a role. Everything before the break is scanned; the break is an error with its
+// line, and the exit status says a FAIL was found.
+TEST(ScanInputFormatsTest, StreamedExportWithPagesAndATruncatedEnd) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string file = dir.Write("gaad.json", R"({"RoleDetailList": [
+  {"RoleName": "page-one", "Arn": "arn:aws:iam::111122223333:role/page-one",
+   "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Statement": [
+     {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}}]}],
+ "IsTruncated": true, "Marker": "m1"}
+{"RoleDetailList": [
+  {"RoleName": "page-two", "Arn": "arn:aws:iam::111122223333:role/page-two",
+   "RolePolicyList": [{"PolicyName": "q", "PolicyDocument": {"Statement": [
+     {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}}]},
+  {"RoleName": "cut", "Arn": "arn:aws:iam::111122223333:role/cut", "RolePolicyList": [{"Poli)");
+  const ProcessResult r = Kmsguard({"scan", "--format", "jsonl", file});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_THAT(r.out, HasSubstr("role/page-one"));
+  EXPECT_THAT(r.out, HasSubstr("role/page-two"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("role/cut")));
+  EXPECT_THAT(r.err, HasSubstr(file + ":10:"));
+  EXPECT_THAT(r.err, HasSubstr("not valid JSON"));
+}
+
 }  // namespace
 }  // namespace kmsguard
