@@ -349,6 +349,12 @@ AdapterResult ReadAuthorizationDetails(std::string_view json_text, std::string_v
     d.location = LocationOfByte(json_text, e.byte, source_name);
     result.diagnostics.push_back(std::move(d));
     return result;
+  } catch (const nlohmann::json::exception& e) {
+    // A number too large for a double (1e999999) is out_of_range, not parse_error: it must
+    // cost this file only, never the scan.
+    Report(&result.diagnostics, core::DiagnosticSeverity::kError, source_name, "",
+           absl::StrCat("not valid JSON: ", internal::ParseErrorReason(e)));
+    return result;
   }
   if (!root.is_object()) {
     Report(&result.diagnostics, core::DiagnosticSeverity::kError, source_name, "",

@@ -102,6 +102,23 @@ TEST(ScanInputHygieneTest, ControlCharactersInNamesNeverReachTheTerminal) {
   EXPECT_THAT(r.out, HasSubstr("x\\x1b]0;owned\\x07\\x1b[2J"));
 }
 
+// nlohmann reports a number too large for a double as out_of_range, not as a parse error; it
+// once escaped every handler and aborted the scan of every file ("internal error").
+TEST(ScanInputHygieneTest, ANumberTooLargeForADoubleCostsOnlyItsFile) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string bad = dir.Write(
+      "bignum.json", "{\"UserDetailList\": [], \"X\": 1e999999, \"RoleDetailList\": []}\n");
+  const nlohmann::json good = {
+      {"UserDetailList", {User("alice", nlohmann::json::parse(kDecryptAll))}}};
+  const std::string ok = dir.Write("good.json", good.dump());
+  const ProcessResult r = Kmsguard({"scan", bad, ok});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);  // alice still FAILs
+  EXPECT_THAT(r.out, HasSubstr("user/alice")) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr(bad + ":1:")) << Describe(r);
+  EXPECT_THAT(r.err, Not(HasSubstr("internal error")));
+}
+
 // A principal whose finding would exceed gRPC's message limit (here 60 policies, each granting
 // kms:Decrypt on "*" beside 30 patterns of 3,000 characters: over 20 MB of evidence, explanation
 // and rewritten policies) once failed the whole response, and with it every other finding.

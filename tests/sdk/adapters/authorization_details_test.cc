@@ -258,3 +258,21 @@ TEST(ReadAuthorizationDetailsTest, ManagedPoliciesBecomeResources) {
 
 }  // namespace
 }  // namespace kmsguard::adapters
+
+namespace kmsguard::adapters {
+namespace {
+
+// out_of_range (a number too large for a double) is not a parse_error: it must be reported
+// like one, never thrown.
+TEST(ReadAuthorizationDetailsTest, ANumberTooLargeForADoubleIsAnErrorNotAThrow) {
+  AdapterResult result;
+  EXPECT_NO_THROW(result = ReadAuthorizationDetails(
+                      R"({"UserDetailList": [], "X": 1e999999})", "big.json"));
+  ASSERT_FALSE(result.diagnostics.empty());
+  EXPECT_EQ(result.diagnostics[0].location.file, "big.json");
+  EXPECT_NE(result.diagnostics[0].message.find("not valid JSON"), std::string::npos)
+      << result.diagnostics[0].message;
+}
+
+}  // namespace
+}  // namespace kmsguard::adapters
