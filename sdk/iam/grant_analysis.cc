@@ -15,6 +15,20 @@
 namespace kmsguard::iam {
 namespace {
 
+// A counterexample key for people: a segment fixed to a policy variable's value is held by an
+// internal symbol, written out here as "${...}" (one specific value the policy names).
+std::string ShownKey(const std::string& key) {
+  std::string out;
+  for (const char c : key) {
+    if (c == kVariableSymbol) {
+      out += "${...}";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // A statement with its resource patterns compiled once per document.
 struct CompiledStatement {
   const Statement* statement;
@@ -136,7 +150,7 @@ Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const Key
                                " is too complex to decide within the search budget; assumed not to "
                                "exclude ", language.description())
                 : absl::StrCat("NotResource ", Quoted(cs->statement->resources), " does not exclude ",
-                               language.description(), "; e.g. ", cov.counterexample, " is left in")));
+                               language.description(), "; e.g. ", ShownKey(cov.counterexample), " is left in")));
       }
     } else {
       resource_statements.push_back(cs);
@@ -173,7 +187,7 @@ Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const Key
                   : cov.exhausted
                         ? absl::StrCat("too complex to decide within the search budget; a Deny is "
                                        "assumed not to reach ", language.description())
-                        : absl::StrCat("not ", language.description(), ": e.g. ", cov.counterexample,
+                        : absl::StrCat("not ", language.description(), ": e.g. ", ShownKey(cov.counterexample),
                                        " is not reached");
   return reach;
 }
