@@ -14,10 +14,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Codes are snake_case string literals ending in _error, _invalid or _too_large, plus the
+// Codes are snake_case words ending in _error, _invalid or _too_large, plus the
 // warnings listed here (their names do not say they are codes).
 std::set<std::string> CodesInSources() {
-  const std::regex literal(R"re("((?:[a-z]+_)+(?:error|invalid|too_large))")re");
+  // "code" as a literal, or "[code]" at the end of a message written out by hand.
+  const std::regex literal(R"re(["\[]((?:[a-z]+_)+(?:error|invalid|too_large))["\]])re");
   std::set<std::string> codes = {"duplicate_resource"};
   for (const char* dir : {"sdk", "plugin"}) {
     for (const auto& entry : fs::recursive_directory_iterator(fs::path(KMSGUARD_SOURCE_DIR) / dir)) {
