@@ -353,7 +353,16 @@ std::vector<const nlohmann::json*> SelectPath(const rules::Path& path, EvalScope
     std::vector<const nlohmann::json*> next;
     for (const nlohmann::json* value : current) {
       if (step.kind != rules::PathStep::Kind::kWildcard && value->is_string()) {
-        if (const nlohmann::json* document = Decoded(*value, scope)) value = document;
+        if (const nlohmann::json* document = Decoded(*value, scope)) {
+          value = document;
+        } else if (scope.error.empty()) {
+          // A document that does not decode must not read as "the path selects nothing", which
+          // would make the rule PASS a policy nobody could read.
+          scope.error = absl::StrCat("path ", path.text,
+                                     ": cannot step into a string that is not a JSON or "
+                                     "URL-encoded JSON document (",
+                                     Short(*value), ")");
+        }
       }
       switch (step.kind) {
         case rules::PathStep::Kind::kField:

@@ -191,6 +191,27 @@ TEST(GenericRuleTest, AScalarTestOnAListAtRunTimeIsAnError) {
   EXPECT_THAT(f.message, HasSubstr("quantifier"));
 }
 
+// A policy document that does not decode must be an ERROR, never "the path selects nothing" and
+// so a PASS (found by a user trial: document "%ZZ").
+TEST(GenericRuleTest, AnUndecodableDocumentIsAnErrorNotAPass) {
+  const rules::Rule rule = Load(RuleText(
+      "  any:\n    path: \"$.inline_policies[*].document.Statement[*]\"\n"
+      "    where: {contains: {path: '@.Action', value: kms:CreateGrant}}\n"));
+  for (const char* broken : {"%ZZ", "{\"Statement\": [", "not a document"}) {
+    model::Resource r = Role();
+    r.document["inline_policies"][0]["document"] = broken;
+    const model::Finding f = test::EvaluateOne(test::MakeEvaluator(rule), r);
+    EXPECT_EQ(f.status, model::Status::kError) << broken << ": " << f.message;
+    EXPECT_THAT(f.message, HasSubstr("not a JSON or URL-encoded JSON document")) << broken;
+  }
+  // The same rule still decides readable documents, URL-encoded ones included.
+  model::Resource ok = Role();
+  ok.document["inline_policies"][1]["document"] =
+      "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22kms%3ACreateGrant%"
+      "22%2C%22Resource%22%3A%22*%22%7D%5D%7D";
+  EXPECT_EQ(test::EvaluateOne(test::MakeEvaluator(rule), ok).status, kFail);
+}
+
 TEST(GenericRuleTest, WhenFalseGivesNoFinding) {
   const rules::Rule rule = Load(RuleText("  exists: {path: $.name}\n",
                                          "when: {starts_with: {path: $.path, value: /app/}}\n"));
