@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "sdk/adapters/adapter_support.h"
 
 namespace kmsguard::adapters {
@@ -209,14 +210,27 @@ nlohmann::json NormalizeManagedPolicy(const nlohmann::json& entry, std::string* 
   const std::string default_id = StringField(entry, "DefaultVersionId");
   const auto versions = entry.find("PolicyVersionList");
   const nlohmann::json* chosen = nullptr;
+  std::vector<std::string> flagged;  // VersionIds marked IsDefaultVersion
   if (versions != entry.end() && versions->is_array()) {
     for (const nlohmann::json& version : *versions) {
       if (!version.is_object()) continue;
       if (const auto flag = version.find("IsDefaultVersion");
           flag != version.end() && flag->is_boolean() && flag->get<bool>()) {
-        chosen = &version;
-        break;
+        flagged.push_back(StringField(version, "VersionId"));
+        if (chosen == nullptr) chosen = &version;
       }
+    }
+    // An export that names two default versions cannot say which one is in force: judging either
+    // could PASS a policy whose real default grants every key.
+    const bool contradicts =
+        flagged.size() > 1 || (flagged.size() == 1 && !default_id.empty() && flagged[0] != default_id);
+    if (contradicts) {
+      *problem = absl::StrCat("the export contradicts itself about the default version: ",
+                              "IsDefaultVersion is true on ", absl::StrJoin(flagged, ", "),
+                              default_id.empty() ? "" : absl::StrCat("; DefaultVersionId is ", default_id));
+      out["default_version_id"] = default_id;
+      out["document_problem"] = *problem;
+      return out;
     }
     for (const nlohmann::json& version : *versions) {
       if (chosen != nullptr || default_id.empty()) break;

@@ -262,6 +262,32 @@ TEST(ReadAuthorizationDetailsTest, ManagedPoliciesBecomeResources) {
 namespace kmsguard::adapters {
 namespace {
 
+// Found in a user trial: with IsDefaultVersion on both v1 (one key) and v2 ("*"), the first was
+// judged and the policy passed. An export that contradicts itself about the default version is
+// an error for that policy (its finding is ERROR), never a guess.
+TEST(ReadAuthorizationDetailsTest, ContradictoryDefaultVersionsAreAnErrorNotAGuess) {
+  const char* const kCases[] = {
+      // two versions flagged
+      R"({"Policies": [{"PolicyName": "P", "Arn": "arn:aws:iam::111122223333:policy/P",
+          "DefaultVersionId": "v2", "PolicyVersionList": [
+          {"VersionId": "v1", "IsDefaultVersion": true, "Document": {"Statement": []}},
+          {"VersionId": "v2", "IsDefaultVersion": true, "Document": {"Statement": []}}]}]})",
+      // the flag and DefaultVersionId disagree
+      R"({"Policies": [{"PolicyName": "P", "Arn": "arn:aws:iam::111122223333:policy/P",
+          "DefaultVersionId": "v2", "PolicyVersionList": [
+          {"VersionId": "v1", "IsDefaultVersion": true, "Document": {"Statement": []}},
+          {"VersionId": "v2", "IsDefaultVersion": false, "Document": {"Statement": []}}]}]})"};
+  for (const char* text : kCases) {
+    const AdapterResult result = ReadAuthorizationDetails(text, "gaad.json");
+    ASSERT_THAT(result.resources, SizeIs(1)) << text;
+    const Json& document = result.resources[0].document;
+    EXPECT_FALSE(document.contains("document")) << document.dump();
+    EXPECT_THAT(document.value("document_problem", ""), HasSubstr("contradicts itself"));
+    ASSERT_THAT(result.diagnostics, SizeIs(1));
+    EXPECT_EQ(result.diagnostics[0].location.json_pointer, "/Policies/0/PolicyVersionList");
+  }
+}
+
 // out_of_range (a number too large for a double) is not a parse_error: it must be reported
 // like one, never thrown.
 TEST(ReadAuthorizationDetailsTest, ANumberTooLargeForADoubleIsAnErrorNotAThrow) {
