@@ -100,6 +100,7 @@ Json SummaryJson(const model::ScanSummary& s) {
           {"warning", s.warning},
           {"fail", s.fail},
           {"error", s.error},
+          {"suppressed", s.suppressed},
           {"rule_ids", s.rule_ids},
           {"resource_types", s.resource_types},
           {"accounts", s.accounts},
