@@ -126,6 +126,13 @@ absl::Status PrepareUnixSocket(std::string_view address) {
     return absl::InvalidArgumentError(absl::StrCat("socket path too long: ", path));
   }
   struct stat info {};
+  // gRPC would report a missing directory as "cannot listen", as if the address were taken.
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  if (stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot listen on ", path, ": the directory ", dir, " does not exist"));
+  }
   if (lstat(path.c_str(), &info) != 0) {
     if (errno == ENOENT) return absl::OkStatus();
     return ErrnoStatus("lstat " + path, errno);

@@ -27,6 +27,7 @@
 #include "plugin/rule_loader.h"
 #include "plugin/serve_config.h"
 #include "plugin/serve_log.h"
+#include "plugin/tls_files.h"
 
 namespace kmsguard::plugin {
 
@@ -291,6 +292,14 @@ int RunServe(const ServeFlags& given_flags) {
       return 2;
     }
     *out = *std::move(pem);
+  }
+  if (absl::Status tls = CheckTlsFiles(options.tls_cert_pem, flags.tls_cert, options.tls_key_pem,
+                                      flags.tls_key, options.tls_client_ca_pem,
+                                      flags.tls_client_ca);
+      !tls.ok()) {
+    log.Error(std::string(tls.message()));
+    remove_socket_dir();
+    return 2;
   }
   if (go_plugin) {
     options.on_controller_shutdown = [&] { request_stop("go-plugin host asked to shut down"); };

@@ -103,3 +103,18 @@ TEST(PrepareUnixSocketTest, RemovesAStaleSocketRefusesALiveOneAndAnOrdinaryFile)
 
 }  // namespace
 }  // namespace kmsguard::plugin
+
+namespace kmsguard::plugin {
+namespace {
+
+// Found in a user trial: a socket path in a directory that does not exist was reported by gRPC
+// as "address in use by another process, or no permission".
+TEST(PrepareUnixSocketTest, AMissingDirectoryIsNamedAsSuch) {
+  const absl::Status status = PrepareUnixSocket("unix:/nonexistent-kmsguard-dir/x.sock");
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(status.message()),
+              ::testing::HasSubstr("the directory /nonexistent-kmsguard-dir does not exist"));
+}
+
+}  // namespace
+}  // namespace kmsguard::plugin

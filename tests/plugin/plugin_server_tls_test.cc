@@ -12,6 +12,7 @@
 #include "kmsguard/plugin/v1/plugin.grpc.pb.h"
 #include "plugin/plugin_server.h"
 #include "plugin/rule_loader.h"
+#include "plugin/tls_files.h"
 #include "tests/plugin/test_support.h"
 
 namespace kmsguard::plugin {
@@ -126,6 +127,31 @@ TEST(PluginServerTlsTest, HalfATlsConfigurationIsRefused) {
   absl::StatusOr<std::unique_ptr<PluginServer>> server = PluginServer::Start(options);
   EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(server.status().message()), HasSubstr("certificate"));
+}
+
+// Found in a user trial: a key that does not belong to the certificate, or a garbage file, was
+// reported by gRPC as "cannot listen ... (address in use ...)". Each now names its file.
+TEST(TlsFilesTest, EachProblemNamesItsFileAndWhatIsWrong) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  Certificates certs(dir);
+  ASSERT_TRUE(certs.ok()) << "openssl could not make the test certificates";
+  const std::string cert = certs.Pem("server.pem");
+  const std::string key = certs.Pem("server.key");
+  EXPECT_TRUE(CheckTlsFiles(cert, "s.pem", key, "s.key", certs.Pem("ca.pem"), "ca.pem").ok());
+  EXPECT_TRUE(CheckTlsFiles("", "", "", "", "", "").ok());
+
+  const absl::Status mismatch =
+      CheckTlsFiles(cert, "s.pem", certs.Pem("client.key"), "c.key", "", "");
+  EXPECT_EQ(mismatch.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(mismatch.message()),
+              HasSubstr("private key in c.key does not match the certificate in s.pem"));
+  EXPECT_THAT(std::string(CheckTlsFiles("garbage", "g.pem", key, "s.key", "", "").message()),
+              HasSubstr("g.pem holds no PEM certificate"));
+  EXPECT_THAT(std::string(CheckTlsFiles(cert, "s.pem", "garbage", "g.key", "", "").message()),
+              HasSubstr("g.key holds no PEM private key"));
+  EXPECT_THAT(std::string(CheckTlsFiles(cert, "s.pem", key, "s.key", "garbage", "ca.txt").message()),
+              HasSubstr("client CA file ca.txt holds no PEM certificate"));
 }
 
 TEST(PluginManifestTest, GetPluginInfoIsARegistrationManifestAndNegotiationPicksVersionOne) {
