@@ -620,8 +620,11 @@ class GaadSax : public nlohmann::json_sax<nlohmann::json> {
  public:
   using Json = nlohmann::json;
   struct Handler {
-    // A complete entry of `list`, its index in that list.
-    std::function<void(ListId list, std::size_t index, Json entry)> entry;
+    // A complete entry of `list`, its index in that list; `duplicate_key` is the first key that
+    // one object inside it repeats (empty when none).
+    std::function<void(ListId list, std::size_t index, Json entry,
+                       const std::string& duplicate_key)>
+        entry;
     // A list member that is not a list (`value` is what it is instead), or the root not an object.
     std::function<void(ListId list, const Json& value)> not_a_list;
     std::function<void(const char* root_type)> root_not_object;
@@ -647,6 +650,12 @@ class GaadSax : public nlohmann::json_sax<nlohmann::json> {
     if (depth_ == 1) {
       list_ = ListFor(key);
     } else {
+      // A repeated key would silently keep the last value (a second, empty UserPolicyList hides
+      // the first): the entry is reported instead of judged.
+      if (duplicate_key_.empty() && !stack_.empty() && stack_.back()->is_object() &&
+          stack_.back()->contains(key)) {
+        duplicate_key_ = key;
+      }
       key_ = std::move(key);
     }
     return true;
@@ -701,7 +710,8 @@ class GaadSax : public nlohmann::json_sax<nlohmann::json> {
     }
     if (depth_ == 2 && stack_.empty()) {  // a list entry that is not a container
       handler_.entry_start();
-      handler_.entry(list_, index_++, std::move(value));
+      handler_.entry(list_, index_++, std::move(value), duplicate_key_);
+      duplicate_key_.clear();
       return true;
     }
     Put(std::move(value));
@@ -753,11 +763,15 @@ class GaadSax : public nlohmann::json_sax<nlohmann::json> {
     }
     if (depth_ < 2) return true;  // a list, or the root, ended
     stack_.pop_back();
-    if (depth_ == 2) handler_.entry(list_, index_++, std::move(element_));
+    if (depth_ == 2) {
+      handler_.entry(list_, index_++, std::move(element_), duplicate_key_);
+      duplicate_key_.clear();
+    }
     return true;
   }
 
   Handler handler_;
+  std::string duplicate_key_;  // the first key repeated inside the current entry
   int depth_ = 0;     // open containers; the root object is depth 1
   int skip_ = 0;      // > 0: inside a container that is not read
   ListId list_ = ListId::kOther;
@@ -810,11 +824,18 @@ core::Diagnostics StreamAuthorizationDetails(const ByteSource& source, std::stri
     handler.entry_start = [&] {
       if (document > 0) entry_line = reader.LocationAt(reader.Offset() - 1).line;
     };
-    handler.entry = [&](ListId list, std::size_t index, nlohmann::json entry) {
+    handler.entry = [&](ListId list, std::size_t index, nlohmann::json entry,
+                        const std::string& duplicate_key) {
       model::Resource resource;
       const std::string list_name =
           list == ListId::kPolicies ? "Policies" : std::string(kKinds[static_cast<int>(list)].list);
       std::string pointer = absl::StrCat("/", list_name, "/", index);
+      if (!duplicate_key.empty()) {
+        Report(&diagnostics, core::DiagnosticSeverity::kError, source_name, std::move(pointer),
+               absl::StrCat("an object in this entry repeats the key \"", duplicate_key,
+                            "\": which value counts is undefined; entry skipped", page));
+        return;
+      }
       const bool ok = list == ListId::kPolicies
                           ? ManagedPolicyFromEntry(entry, std::move(pointer), source_name,
                                                    &diagnostics, &resource)

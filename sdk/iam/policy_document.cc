@@ -1,7 +1,9 @@
 #include "sdk/iam/policy_document.h"
 
 #include <cstddef>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -129,8 +131,37 @@ absl::StatusOr<Statement> ReadStatement(const json& value, const std::string& po
 }
 
 absl::StatusOr<json> ParseJsonText(std::string_view text) {
+  // JSON leaves a repeated key to the reader: one keeps the first "Action", another the last.
+  // A document that says two things cannot be judged, so it is an error, never a PASS.
+  std::vector<std::set<std::string>> keys;  // per open object
+  std::string duplicate;
+  const json::parser_callback_t track = [&](int, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        keys.emplace_back();
+        break;
+      case json::parse_event_t::object_end:
+        if (!keys.empty()) keys.pop_back();
+        break;
+      case json::parse_event_t::key:
+        if (!keys.empty() && parsed.is_string() &&
+            !keys.back().insert(parsed.get<std::string>()).second && duplicate.empty()) {
+          duplicate = parsed.get<std::string>();
+        }
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
   try {
-    return json::parse(text);
+    json document = json::parse(text, track);
+    if (!duplicate.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("policy document repeats the key \"", duplicate,
+                       "\" in one object: which value counts is undefined, so it is not judged"));
+    }
+    return document;
   } catch (const json::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("policy document is not valid JSON: ", e.what()));
   }

@@ -119,6 +119,23 @@ TEST(ScanInputHygieneTest, ANumberTooLargeForADoubleCostsOnlyItsFile) {
   EXPECT_THAT(r.err, Not(HasSubstr("internal error")));
 }
 
+// Found in a user trial: a second, empty "UserPolicyList" in an entry hid the first (and its
+// kms:Decrypt on "*"), and the scan exited 0. A repeated key makes the entry an error.
+TEST(ScanInputHygieneTest, ARepeatedKeyInAnEntryIsAnErrorNotAPass) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string file = dir.Write(
+      "dup.json",
+      R"({"UserDetailList": [{"UserName": "u", "Arn": "arn:aws:iam::111122223333:user/u",
+           "UserPolicyList": [{"PolicyName": "p", "PolicyDocument": {"Statement":
+             [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}}],
+           "UserPolicyList": []}]})");
+  const ProcessResult r = Kmsguard({"scan", file});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr(file + "#/UserDetailList/0")) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr("repeats the key \"UserPolicyList\""));
+}
+
 // A principal whose finding would exceed gRPC's message limit (here 60 policies, each granting
 // kms:Decrypt on "*" beside 30 patterns of 3,000 characters: over 20 MB of evidence, explanation
 // and rewritten policies) once failed the whole response, and with it every other finding.

@@ -52,6 +52,24 @@ TEST(PolicyDocumentTest, JsonTextAndUrlEncodedText) {
   EXPECT_THAT(encoded->statements[0].resources, ElementsAre("arn:aws:kms:*:*:key/*"));
 }
 
+// Found in a user trial: {"Action":"kms:Decrypt","Action":"s3:GetObject"} kept the last key and
+// passed. Which of two equal keys counts is undefined in JSON, so the document is an error.
+TEST(PolicyDocumentTest, ARepeatedKeyInOneObjectIsAnError) {
+  for (const char* text :
+       {R"({"Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Action":"s3:GetObject","Resource":"*"}]})",
+        R"({"Statement":[{"Effect":"Allow","Effect":"Deny","Action":"kms:*","Resource":"*"}]})",
+        R"({"Statement":[],"Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]})"}) {
+    auto doc = ParsePolicyDocument(json(text));
+    ASSERT_FALSE(doc.ok()) << text;
+    EXPECT_THAT(std::string(doc.status().message()), HasSubstr("repeats the key")) << text;
+  }
+  // The same key in two different objects is fine.
+  auto doc = ParsePolicyDocument(json(
+      R"({"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]})"));
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_EQ(doc->statements.size(), 2u);
+}
+
 TEST(PolicyDocumentTest, DecodesExactlyOnce) {
   // %252A decodes once to %2A, which is literal text, not a wildcard.
   auto doc = ParsePolicyText(
