@@ -5,49 +5,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "sdk/core/text.h"
 
 namespace kmsguard::adapters::internal {
 
 namespace {
-
-// Length of the valid UTF-8 sequence at `i`, or 0 with `*bad_length` set to the maximal subpart
-// to replace (at least 1). RFC 3629 table: no overlongs, no surrogates, nothing above U+10FFFF.
-std::size_t Utf8SequenceAt(std::string_view text, std::size_t i, std::size_t* bad_length) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
-  std::size_t need = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    need = 1;
-  } else if (lead == 0xE0) {
-    need = 2, lo = 0xA0;
-  } else if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF) {
-    need = 2;
-  } else if (lead == 0xED) {
-    need = 2, hi = 0x9F;
-  } else if (lead == 0xF0) {
-    need = 3, lo = 0x90;
-  } else if (lead >= 0xF1 && lead <= 0xF3) {
-    need = 3;
-  } else if (lead == 0xF4) {
-    need = 3, hi = 0x8F;
-  } else {
-    *bad_length = 1;
-    return 0;
-  }
-  for (std::size_t k = 1; k <= need; ++k) {
-    const bool in_range =
-        i + k < text.size() && (k == 1 ? byte(i + k) >= lo && byte(i + k) <= hi
-                                       : byte(i + k) >= 0x80 && byte(i + k) <= 0xBF);
-    if (!in_range) {
-      *bad_length = k;
-      return 0;
-    }
-  }
-  return need + 1;
-}
-
 
 std::string PositionText(const core::SourceLocation& where) {
   return absl::StrCat("line ", where.line, ", column ", where.column);
@@ -74,7 +36,7 @@ TextScan ScanJsonText(std::string_view text, int limit) {
     const char c = text[i];
     if (static_cast<unsigned char>(c) >= 0x80) {
       std::size_t bad = 0;
-      const std::size_t n = Utf8SequenceAt(text, i, &bad);
+      const std::size_t n = core::Utf8SequenceLength(text, i, &bad);
       if (n == 0) {
         scan.invalid_utf8.push_back({i, bad});
         i += bad;

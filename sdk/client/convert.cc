@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "sdk/core/text.h"
 
 namespace kmsguard::client {
 
@@ -15,42 +16,6 @@ namespace v1 = ::kmsguard::plugin::v1;
 
 namespace {
 
-constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
-
-// Length of the well-formed UTF-8 sequence starting at text[i] (Unicode Table 3-7), or 0 when
-// the bytes there are ill-formed; `*invalid` is then the length of the maximal invalid subpart.
-std::size_t Utf8SequenceLength(std::string_view text, std::size_t i, std::size_t* invalid) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;   // no overlong forms
-    if (lead == 0xED) high = 0x9F;  // no surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;   // no overlong forms
-    if (lead == 0xF4) high = 0x8F;  // nothing above U+10FFFF
-  } else {
-    *invalid = 1;
-    return 0;
-  }
-  for (std::size_t k = 1; k < length; ++k) {
-    const bool in_range = i + k < text.size() &&
-                          byte(i + k) >= (k == 1 ? low : 0x80) &&
-                          byte(i + k) <= (k == 1 ? high : 0xBF);
-    if (!in_range) {
-      *invalid = k;
-      return 0;
-    }
-  }
-  return length;
-}
 
 template <typename Container>
 void CopyStrings(const Container& from, google::protobuf::RepeatedPtrField<std::string>* to) {
@@ -140,27 +105,7 @@ std::string ParseErrorReason(const nlohmann::json::parse_error& e) {
 
 }  // namespace
 
-std::string ValidUtf8(std::string_view text) {
-  std::string out;
-  std::size_t copied = 0;  // text[0, copied) is already in `out`
-  std::size_t i = 0;
-  while (i < text.size()) {
-    std::size_t invalid = 0;
-    const std::size_t length = Utf8SequenceLength(text, i, &invalid);
-    if (length > 0) {
-      i += length;
-      continue;
-    }
-    if (copied == 0 && out.empty()) out.reserve(text.size() + 8);
-    out.append(text.substr(copied, i - copied));
-    out.append(kReplacementCharacter);
-    i += invalid;
-    copied = i;
-  }
-  if (copied == 0) return std::string(text);  // the common case: nothing to replace
-  out.append(text.substr(copied));
-  return out;
-}
+std::string ValidUtf8(std::string_view text) { return core::ValidUtf8(text); }
 
 v1::Severity ToProto(model::Severity severity) {
   switch (severity) {

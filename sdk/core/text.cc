@@ -8,36 +8,6 @@ namespace kmsguard::core {
 
 namespace {
 
-// Length of the valid UTF-8 sequence starting at text[i] (RFC 3629: no overlongs, no
-// surrogates, nothing above U+10FFFF), or 0 when the bytes there are not one.
-std::size_t Utf8Length(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(text[k]); };
-  const std::uint8_t b0 = byte(i);
-  if (b0 < 0x80) return 1;
-  std::size_t length = 0;
-  std::uint8_t low = 0x80;
-  std::uint8_t high = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3;
-    if (b0 == 0xE0) low = 0xA0;
-    if (b0 == 0xED) high = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4;
-    if (b0 == 0xF0) low = 0x90;
-    if (b0 == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return length;
-}
-
 void AppendEscape(const char* format, unsigned value, std::string* out) {
   char buffer[8];
   std::snprintf(buffer, sizeof buffer, format, value);
@@ -46,12 +16,68 @@ void AppendEscape(const char* format, unsigned value, std::string* out) {
 
 }  // namespace
 
+std::size_t Utf8SequenceLength(std::string_view text, std::size_t i, std::size_t* invalid) {
+  const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(text[k]); };
+  const std::uint8_t lead = byte(i);
+  if (lead < 0x80) return 1;
+  std::size_t length = 0;
+  std::uint8_t low = 0x80;
+  std::uint8_t high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;   // no overlong forms
+    if (lead == 0xED) high = 0x9F;  // no surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;   // no overlong forms
+    if (lead == 0xF4) high = 0x8F;  // nothing above U+10FFFF
+  } else {
+    *invalid = 1;
+    return 0;
+  }
+  for (std::size_t k = 1; k < length; ++k) {
+    const bool in_range = i + k < text.size() && byte(i + k) >= (k == 1 ? low : 0x80) &&
+                          byte(i + k) <= (k == 1 ? high : 0xBF);
+    if (!in_range) {
+      *invalid = k;
+      return 0;
+    }
+  }
+  return length;
+}
+
+std::string ValidUtf8(std::string_view text) {
+  constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+  std::string out;
+  std::size_t copied = 0;  // text[0, copied) is already in `out`
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t invalid = 0;
+    const std::size_t length = Utf8SequenceLength(text, i, &invalid);
+    if (length > 0) {
+      i += length;
+      continue;
+    }
+    if (copied == 0 && out.empty()) out.reserve(text.size() + 8);
+    out.append(text.substr(copied, i - copied));
+    out.append(kReplacement);
+    i += invalid;
+    copied = i;
+  }
+  if (copied == 0) return std::string(text);  // the common case: nothing to replace
+  out.append(text.substr(copied));
+  return out;
+}
+
 std::string TerminalSafe(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
     const auto b0 = static_cast<std::uint8_t>(text[i]);
-    const std::size_t length = Utf8Length(text, i);
+    std::size_t invalid = 0;
+    const std::size_t length = Utf8SequenceLength(text, i, &invalid);
     if (length == 0 || b0 < 0x20 || b0 == 0x7F) {
       AppendEscape("\\x%02x", b0, &out);
       ++i;

@@ -7,6 +7,15 @@
 
 namespace kmsguard::core {
 
+// Length of the well-formed UTF-8 sequence starting at text[i] (RFC 3629 / Unicode Table 3-7: no
+// overlongs, no surrogates, nothing above U+10FFFF), or 0 when the bytes there are ill-formed;
+// `*invalid` is then the length of the maximal invalid subpart (at least 1). `i < text.size()`.
+std::size_t Utf8SequenceLength(std::string_view text, std::size_t i, std::size_t* invalid);
+
+// `text` with every ill-formed UTF-8 sequence replaced by U+FFFD (one per maximal invalid
+// subpart, as Unicode recommends); valid text is returned unchanged.
+std::string ValidUtf8(std::string_view text);
+
 // `text` with every C0 control (0x00-0x1f), DEL, C1 control (U+0080-U+009F) and every byte that
 // is not part of valid UTF-8 written as a visible "\xNN" escape (C1 as "\u0080".."\u009f");
 // other valid UTF-8 is kept. Newlines and tabs are escaped too: callers that want lines split
