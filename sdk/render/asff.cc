@@ -207,4 +207,10 @@ std::string RenderAsff(const std::vector<model::Finding>& findings, const Render
   return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
+// Not streaming yet: collects the findings and renders them in Finish.
+std::unique_ptr<FindingWriter> OpenAsffWriter(std::ostream& out, const RenderOptions& options) {
+  return internal::BufferingWriter(out, options, [](const std::vector<model::Finding>& findings, const model::ScanSummary&,
+                    const RenderOptions& o) { return RenderAsff(findings, o); });
+}
+
 }  // namespace kmsguard::render

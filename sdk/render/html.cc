@@ -380,4 +380,9 @@ std::string RenderHtml(const std::vector<model::Finding>& findings,
   return out;
 }
 
+// Not streaming yet: collects the findings and renders them in Finish.
+std::unique_ptr<FindingWriter> OpenHtmlWriter(std::ostream& out, const RenderOptions& options) {
+  return internal::BufferingWriter(out, options, &RenderHtml);
+}
+
 }  // namespace kmsguard::render

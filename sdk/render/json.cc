@@ -141,4 +141,14 @@ std::string RenderJsonLines(const std::vector<model::Finding>& findings,
   return out + Dump(last, -1) + "\n";
 }
 
+// Not streaming yet: collects the findings and renders them in Finish.
+std::unique_ptr<FindingWriter> OpenJsonWriter(std::ostream& out, const RenderOptions& options) {
+  return internal::BufferingWriter(out, options, &RenderJson);
+}
+
+// Not streaming yet: collects the findings and renders them in Finish.
+std::unique_ptr<FindingWriter> OpenJsonLinesWriter(std::ostream& out, const RenderOptions& options) {
+  return internal::BufferingWriter(out, options, &RenderJsonLines);
+}
+
 }  // namespace kmsguard::render

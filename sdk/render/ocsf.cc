@@ -191,4 +191,10 @@ std::string RenderOcsf(const std::vector<model::Finding>& findings, const Render
   return out.dump(2, ' ', false, Json::error_handler_t::replace);
 }
 
+// Not streaming yet: collects the findings and renders them in Finish.
+std::unique_ptr<FindingWriter> OpenOcsfWriter(std::ostream& out, const RenderOptions& options) {
+  return internal::BufferingWriter(out, options, [](const std::vector<model::Finding>& findings, const model::ScanSummary&,
+                    const RenderOptions& o) { return RenderOcsf(findings, o); });
+}
+
 }  // namespace kmsguard::render

@@ -27,15 +27,15 @@ std::string Asff(const std::vector<model::Finding>& findings, const model::ScanS
 
 const std::vector<Renderer>& Renderers() {
   static const auto* const kRenderers = new std::vector<Renderer>{
-      {"table", "aligned columns for a terminal (default)", &Table},
+      {"table", "aligned columns for a terminal (default)", &Table, &OpenTableWriter},
       {"json", "kmsguard's own JSON: findings (proto JSON mapping) and the scan summary",
-       &RenderJson},
-      {"jsonl", "JSON Lines: one finding per line, then a summary line", &RenderJsonLines},
-      {"ocsf", "OCSF 1.5.0 Compliance Finding events (class_uid 2003), a JSON array", &Ocsf},
+       &RenderJson, &OpenJsonWriter},
+      {"jsonl", "JSON Lines: one finding per line, then a summary line", &RenderJsonLines, &OpenJsonLinesWriter},
+      {"ocsf", "OCSF 1.5.0 Compliance Finding events (class_uid 2003), a JSON array", &Ocsf, &OpenOcsfWriter},
       {"asff", "AWS Security Finding Format for Security Hub BatchImportFindings, a JSON array",
-       &Asff},
-      {"sarif", "SARIF 2.1.0 log for code scanning", &RenderSarif},
-      {"html", "one self-contained HTML report", &RenderHtml},
+       &Asff, &OpenAsffWriter},
+      {"sarif", "SARIF 2.1.0 log for code scanning", &RenderSarif, &OpenSarifWriter},
+      {"html", "one self-contained HTML report", &RenderHtml, &OpenHtmlWriter},
   };
   return *kRenderers;
 }

@@ -1,11 +1,17 @@
-// Renderers: findings -> text. Pure functions; callers write the text where they want.
+// Renderers: findings -> text. Two forms of each format: a FindingWriter that takes findings one
+// at a time and writes to a stream (what `kmsguard scan` uses, so a scan's output is never held
+// whole), and a pure function over a vector that returns the same text (tests, small callers).
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "sdk/model/finding.h"
 #include "sdk/model/scan_summary.h"
 
@@ -39,6 +45,23 @@ struct RenderOptions {
   // ASFF: the Security Hub region that imports the findings (ProductArn), also the Region of a
   // resource that has none (IAM is global). `kmsguard scan` takes it from AWS_REGION.
   std::string aws_region = "us-east-1";
+  // Writers whose format puts counts or sorted rows before the findings (table, HTML, SARIF) keep
+  // at most about this many bytes of findings in memory and spill the rest to temporary files
+  // (unlinked files in $TMPDIR, or /tmp). Tests set it small to force spilling.
+  std::size_t memory_budget_bytes = 32 * 1024 * 1024;
+};
+
+// Takes a scan's findings one at a time and writes one format to an std::ostream. Call Write for
+// each finding (in the order the scan produced them), then Finish once with the scan's summary.
+// The text written is byte for byte what the format's Render function returns for the same
+// findings, whatever the memory budget. Not thread-safe.
+class FindingWriter {
+ public:
+  virtual ~FindingWriter() = default;
+  virtual void Write(const model::Finding& finding) = 0;
+  // Writes the rest of the output. Returns Internal when a temporary file could not be written or
+  // read back, or the stream failed: the output is then incomplete.
+  virtual absl::Status Finish(const model::ScanSummary& summary) = 0;
 };
 
 // A JSON array of OCSF 1.5 Compliance Finding objects (class_uid 2003), one per finding.
@@ -81,7 +104,19 @@ struct Renderer {
   std::string_view description;  // one line
   std::string (*render)(const std::vector<model::Finding>& findings,
                         const model::ScanSummary& summary, const RenderOptions& options);
+  // A writer for the same format; `out` must outlive it.
+  std::unique_ptr<FindingWriter> (*open)(std::ostream& out, const RenderOptions& options);
 };
+
+// The writer of each format (see FindingWriter); `out` must outlive the writer.
+std::unique_ptr<FindingWriter> OpenTableWriter(std::ostream& out, const RenderOptions& options);
+std::unique_ptr<FindingWriter> OpenJsonWriter(std::ostream& out, const RenderOptions& options);
+std::unique_ptr<FindingWriter> OpenJsonLinesWriter(std::ostream& out,
+                                                   const RenderOptions& options);
+std::unique_ptr<FindingWriter> OpenOcsfWriter(std::ostream& out, const RenderOptions& options);
+std::unique_ptr<FindingWriter> OpenAsffWriter(std::ostream& out, const RenderOptions& options);
+std::unique_ptr<FindingWriter> OpenSarifWriter(std::ostream& out, const RenderOptions& options);
+std::unique_ptr<FindingWriter> OpenHtmlWriter(std::ostream& out, const RenderOptions& options);
 const std::vector<Renderer>& Renderers();
 // The renderer called `name`, or nullptr.
 const Renderer* FindRenderer(std::string_view name);

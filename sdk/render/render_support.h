@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sdk/model/finding.h"
+#include "sdk/render/render.h"
 
 namespace kmsguard::render::internal {
 
@@ -42,5 +43,13 @@ std::string EvidenceLine(const model::Evidence& evidence);
 
 // The summary, console, CLI and Terraform parts of a remediation as one text with headings.
 std::string RemediationText(const model::Remediation& remediation);
+
+// A writer that collects every finding and renders them all in Finish with `render`: the form of a
+// format that cannot write before it has seen everything.
+using RenderFunction = std::string (*)(const std::vector<model::Finding>& findings,
+                                       const model::ScanSummary& summary,
+                                       const RenderOptions& options);
+std::unique_ptr<FindingWriter> BufferingWriter(std::ostream& out, const RenderOptions& options,
+                                               RenderFunction render);
 
 }  // namespace kmsguard::render::internal

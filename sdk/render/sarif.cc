@@ -231,4 +231,9 @@ std::string RenderSarif(const std::vector<model::Finding>& findings,
   return log.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
+// Not streaming yet: collects the findings and renders them in Finish.
+std::unique_ptr<FindingWriter> OpenSarifWriter(std::ostream& out, const RenderOptions& options) {
+  return internal::BufferingWriter(out, options, &RenderSarif);
+}
+
 }  // namespace kmsguard::render

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "sdk/core/text.h"
 #include "sdk/render/render.h"
+#include "sdk/render/render_support.h"
 
 namespace kmsguard::render {
 
@@ -169,6 +170,12 @@ std::string RenderTable(const std::vector<model::Finding>& findings,
                   summary.resources_evaluated, " evaluated, ", summary.resource_errors,
                   " could not be evaluated\n");
   return out;
+}
+
+// Not streaming yet: collects the findings and renders them in Finish.
+std::unique_ptr<FindingWriter> OpenTableWriter(std::ostream& out, const RenderOptions& options) {
+  return internal::BufferingWriter(out, options, [](const std::vector<model::Finding>& findings, const model::ScanSummary& summary,
+                    const RenderOptions& o) { return RenderTable(findings, summary, o.table); });
 }
 
 }  // namespace kmsguard::render
