@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <grpc/grpc.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -243,6 +245,12 @@ int RunServe(const ServeFlags& given_flags) {
     std::error_code ignored;
     fs::remove_all(socket_dir, ignored);
   };
+
+  // One gRPC library reference for the life of the process, never released: destroying the last
+  // grpc::Server would otherwise run grpc_shutdown, whose executor join in gRPC 1.51 can wait out
+  // a poller's ~10 s timeout after a multi-MB stream (grpc/grpc#41050). The host then killed the
+  // plugin after its grace period. Nothing is left to tear down at process exit anyway.
+  grpc_init();
 
   // Shutdown requests come from signals, the controller, the parent watch; main acts on them.
   std::mutex mu;
