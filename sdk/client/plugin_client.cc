@@ -190,11 +190,19 @@ absl::StatusOr<ScanResult> PluginClient::ScanStreaming(
     switch (response.kind_case()) {
       case v1::EvaluateResponse::kFindingBatch:
         for (const auto& finding : response.finding_batch().findings()) {
-          result.findings.push_back(FromProto(finding));
+          if (options.on_finding) {
+            options.on_finding(FromProto(finding));
+          } else {
+            result.findings.push_back(FromProto(finding));
+          }
         }
         break;
       case v1::EvaluateResponse::kResourceError:
-        result.resource_errors.push_back(FromProto(response.resource_error()));
+        if (options.on_resource_error) {
+          options.on_resource_error(FromProto(response.resource_error()));
+        } else {
+          result.resource_errors.push_back(FromProto(response.resource_error()));
+        }
         break;
       case v1::EvaluateResponse::kScanSummary:
         result.summary = FromProto(response.scan_summary());
@@ -247,7 +255,13 @@ absl::StatusOr<ScanResult> PluginClient::ScanStreaming(
 
   result.summary.resources_received += static_cast<std::int64_t>(unsent.size());
   result.summary.resource_errors += static_cast<std::int64_t>(unsent.size());
-  for (auto& error : unsent) result.resource_errors.push_back(std::move(error));
+  for (auto& error : unsent) {
+    if (options.on_resource_error) {
+      options.on_resource_error(std::move(error));
+    } else {
+      result.resource_errors.push_back(std::move(error));
+    }
+  }
   return result;
 }
 

@@ -27,6 +27,13 @@ struct ScanOptions {
   int batch_size = 100;
   // Deadline for the whole scan; zero means none.
   std::chrono::milliseconds timeout{0};
+  // When set, each finding is handed to this as soon as it arrives (on the thread that called
+  // Scan/ScanStreaming) instead of being kept in ScanResult::findings, so a host can render a scan
+  // of any size in bounded memory. If the scan then fails, the findings already handed over were
+  // real but the set is incomplete.
+  std::function<void(model::Finding&& finding)> on_finding;
+  // The same for ScanResult::resource_errors (resources too large to send come last).
+  std::function<void(ResourceError&& error)> on_resource_error;
 };
 
 class PluginClient {
@@ -46,7 +53,8 @@ class PluginClient {
   // gRPC status (e.g. Unavailable).
   absl::StatusOr<PluginInfo> GetPluginInfo();
 
-  // Streams `resources` to the plugin in batches and collects everything it answers. Resources
+  // Streams `resources` to the plugin in batches and collects everything it answers (or hands it
+  // to ScanOptions::on_finding / on_resource_error as it arrives). Resources
   // the plugin could not read come back in ScanResult::resource_errors; a resource too large to
   // send is reported there too (code kResourceTooLarge) and counted in the summary. A non-OK
   // status means the scan as a whole failed (the call's gRPC status, e.g. FailedPrecondition when

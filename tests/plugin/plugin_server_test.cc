@@ -272,6 +272,44 @@ TEST_F(PluginServerTest, LargeScanArrivesCompleteAcrossManyBatches) {
   EXPECT_EQ(result->summary.pass, 600);
 }
 
+// With the callbacks set, findings and resource errors go to them, in the order the plugin sent
+// them, and nothing is kept in the result: what lets `kmsguard scan` render any size of scan.
+TEST_F(PluginServerTest, CallbacksReceiveFindingsAndErrorsAsTheyArriveAndNothingIsKept) {
+  std::vector<model::Resource> resources;
+  for (int i = 0; i < 1200; ++i) {
+    resources.push_back(
+        ModelRole("role-" + std::to_string(i), i % 2 == 0 ? kStarRole : kScopedRole));
+  }
+  // Nested deeper than the plugin reads: a resource error, not a finding.
+  const std::string deep = std::string(5000, '[') + std::string(5000, ']');
+  resources.push_back(ModelRole("broken", deep.c_str()));
+  client::ScanOptions options;
+  options.batch_size = kMaxBatch;
+  options.rule_ids = {kRuleId};
+  std::vector<std::string> seen;
+  int fail = 0;
+  std::vector<client::ResourceError> errors;
+  options.on_finding = [&](model::Finding&& finding) {
+    seen.push_back(finding.resource_id);
+    fail += finding.status == model::Status::kFail ? 1 : 0;
+  };
+  options.on_resource_error = [&](client::ResourceError&& error) {
+    errors.push_back(std::move(error));
+  };
+  absl::StatusOr<client::ScanResult> result = client_->Scan(resources, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(result->findings, IsEmpty());
+  EXPECT_THAT(result->resource_errors, IsEmpty());
+  ASSERT_THAT(seen, SizeIs(1200));
+  EXPECT_EQ(seen.front(), RoleArn("role-0"));
+  EXPECT_EQ(seen.back(), RoleArn("role-1199"));
+  EXPECT_EQ(fail, 600);
+  ASSERT_THAT(errors, SizeIs(1));
+  EXPECT_EQ(errors[0].resource_id, RoleArn("broken"));
+  EXPECT_EQ(result->summary.fail, 600);
+  EXPECT_EQ(result->summary.resource_errors, 1);
+}
+
 TEST_F(PluginServerTest, RuleFilterNamingALoadedRuleScans) {
   client::ScanOptions options;
   options.rule_ids = {kRuleId};
