@@ -11,8 +11,11 @@
 #include <map>
 #include <sstream>
 #include <thread>
-#include <unordered_map>
+#include <algorithm>
+#include <array>
+#include <memory>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "plugin/diagnostic_printer.h"
 #include "plugin/plugin_process.h"
@@ -21,6 +24,7 @@
 #include "sdk/adapters/gzip.h"
 #include "sdk/adapters/snapshot.h"
 #include "sdk/client/plugin_client.h"
+#include "sdk/core/digest.h"
 #include "sdk/render/render.h"
 
 namespace kmsguard::plugin {
@@ -48,14 +52,20 @@ constexpr char kExitStatusHelp[] =
     "     be evaluated (ERROR finding); or a usage error, or the plugin could not start or\n"
     "     failed the scan";
 
+// The first 128 bits of SHA-256 over "type id": a resource's identity in the index of resources
+// already read, 16 bytes however long its ARN (a chance collision is not a practical concern).
+using ResourceKey = std::array<std::uint8_t, 16>;
+
 // Authorization-details exports are streamed from their files while the scan runs (they can be
 // hundreds of MB); every other input is read whole up front.
 struct Inputs {
+  std::vector<std::string> files;  // as given; `first_seen` refers to them by index
   std::vector<model::Resource> resources;
-  std::vector<std::string> streamed_files;
+  std::vector<std::size_t> streamed_files;  // indexes into `files`
   int problems = 0;  // written by the scan's writer thread too, read after it is joined
-  // "type id" of every resource kept, and where it was read.
-  std::unordered_map<std::string, core::SourceLocation> first_seen;
+  // Every resource kept, and the file it was read from: about 20 bytes per resource, so that an
+  // export of hundreds of thousands of principals stays small.
+  absl::flat_hash_map<ResourceKey, std::uint32_t> first_seen;
 };
 
 void Report(const core::Diagnostic& diagnostic, std::string_view source_text = {}) {
@@ -88,15 +98,21 @@ bool ReadWholeFile(const std::string& path, std::string* text, std::string* erro
 // The same resource twice (an export given twice, overlapping pages, an account in two formats)
 // would double its findings and its place in the counts: the first one is kept, later copies are
 // a warning. The index grows by one key per resource, also for streamed files.
-bool FirstTime(Inputs& inputs, const model::Resource& resource) {
-  const std::string key = absl::StrCat(resource.type, " ", resource.id);
-  const auto [first, inserted] = inputs.first_seen.emplace(key, resource.source);
+bool FirstTime(Inputs& inputs, const model::Resource& resource, std::size_t file) {
+  const core::Sha256Digest digest = core::Sha256(absl::StrCat(resource.type, " ", resource.id));
+  ResourceKey key;
+  std::copy_n(digest.begin(), key.size(), key.begin());
+  const auto [first, inserted] = inputs.first_seen.emplace(key, static_cast<std::uint32_t>(file));
   if (inserted) return true;
   core::Diagnostic duplicate;
   duplicate.severity = core::DiagnosticSeverity::kWarning;
   duplicate.code = "duplicate_resource";
-  duplicate.message = absl::StrCat(resource.type, " ", resource.id, " was already read from ",
-                                   first->second.ToString(), "; this copy is ignored");
+  const std::string& where = inputs.files[first->second];
+  duplicate.message = absl::StrCat(
+      resource.type, " ", resource.id,
+      first->second == file ? " appears earlier in this file"
+                            : absl::StrCat(" was already read from ", where),
+      "; this copy is ignored");
   duplicate.location = resource.source;
   Report(duplicate);
   return false;
@@ -124,9 +140,11 @@ bool IsStreamableGaad(const std::string& path, adapters::InputFormat format) {
 // Step 1: snapshots -> resources. A file that cannot be read or parsed costs only itself.
 Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat format) {
   Inputs inputs;
-  for (const auto& path : files) {
+  inputs.files = files;
+  for (std::size_t index = 0; index < files.size(); ++index) {
+    const std::string& path = files[index];
     if (IsStreamableGaad(path, format)) {
-      inputs.streamed_files.push_back(path);
+      inputs.streamed_files.push_back(index);
       continue;
     }
     std::string text;
@@ -156,7 +174,7 @@ Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat f
       if (diagnostic.severity == core::DiagnosticSeverity::kError) ++inputs.problems;
     }
     for (auto& resource : read.resources) {
-      if (FirstTime(inputs, resource)) inputs.resources.push_back(std::move(resource));
+      if (FirstTime(inputs, resource, index)) inputs.resources.push_back(std::move(resource));
     }
   }
   return inputs;
@@ -168,7 +186,8 @@ void ProduceResources(Inputs& inputs, const client::PluginClient::Send& send) {
   for (const auto& resource : inputs.resources) {
     if (!send(resource)) return;
   }
-  for (const auto& path : inputs.streamed_files) {
+  for (const std::size_t index : inputs.streamed_files) {
+    const std::string& path = inputs.files[index];
     std::FILE* file = std::fopen(path.c_str(), "rb");
     if (file == nullptr) {
       core::SourceLocation location;
@@ -188,7 +207,7 @@ void ProduceResources(Inputs& inputs, const client::PluginClient::Send& send) {
           return n;
         },
         path, [&](model::Resource resource) {
-          if (sending && FirstTime(inputs, resource)) sending = send(resource);
+          if (sending && FirstTime(inputs, resource, index)) sending = send(resource);
         });
     std::fclose(file);
     for (const auto& diagnostic : diagnostics) {
@@ -226,12 +245,12 @@ absl::Status WaitUntilServing(client::PluginClient& plugin_client, PluginProcess
 // Step 3: the scan itself. The client (and its connection) is gone when this returns: the plugin
 // drains open connections when told to stop, so one left open would hold it for its whole grace
 // period.
-absl::StatusOr<client::ScanResult> ScanWith(PluginProcess& process, Inputs& inputs) {
+absl::StatusOr<client::ScanResult> ScanWith(PluginProcess& process, Inputs& inputs,
+                                            client::ScanOptions options) {
   client::PluginClient plugin_client(process.address());
   if (absl::Status serving = WaitUntilServing(plugin_client, process); !serving.ok()) {
     return serving;
   }
-  client::ScanOptions options;
   options.scan_id = absl::StrCat("kmsguard-scan-", getpid());
   options.batch_size = kBatchSize;
   absl::StatusOr<client::ScanResult> result = plugin_client.ScanStreaming(
@@ -244,29 +263,48 @@ absl::StatusOr<client::ScanResult> ScanWith(PluginProcess& process, Inputs& inpu
   return result;
 }
 
-// Step 4: per-resource problems to stderr; returns how many there were.
-int ReportScanProblems(const client::ScanResult& result, const Inputs& inputs) {
-  std::map<std::string_view, const core::SourceLocation*> where;
-  for (const auto& resource : inputs.resources) where.emplace(resource.id, &resource.source);
-  int problems = 0;
-  for (const auto& error : result.resource_errors) {
-    Report(error.code, error.message, error.source);
-    ++problems;
+// Step 4, while the scan runs: each finding goes to the renderer as it arrives, so the host holds
+// none of them (a 1 GB export yields over a million); problems go to stderr at once.
+class FindingSink {
+ public:
+  FindingSink(const Inputs& inputs, render::FindingWriter& writer) : writer_(writer) {
+    for (const auto& resource : inputs.resources) where_.emplace(resource.id, &resource.source);
   }
-  for (const auto& finding : result.findings) {
-    if (finding.status != model::Status::kError) continue;
-    core::SourceLocation location = finding.source;
-    if (location.file.empty()) {
-      if (auto it = where.find(finding.resource_id); it != where.end()) location = *it->second;
+
+  void Add(model::Finding&& finding) {
+    if (finding.status == model::Status::kFail) any_fail_ = true;
+    if (finding.status == model::Status::kError) {
+      core::SourceLocation location = finding.source;
+      if (location.file.empty()) {
+        if (auto it = where_.find(finding.resource_id); it != where_.end()) location = *it->second;
+      }
+      if (location.resource_id.empty()) location.resource_id = finding.resource_id;
+      Report("eval_error", absl::StrCat("rule ", finding.rule_id, ": ", finding.message),
+             location);
+      ++problems_;
     }
-    if (location.resource_id.empty()) location.resource_id = finding.resource_id;
-    Report("eval_error",
-           absl::StrCat("rule ", finding.rule_id, ": ", finding.message),
-           location);
-    ++problems;
+    writer_.Write(finding);
+    ++written_;
   }
-  return problems;
-}
+
+  void AddError(client::ResourceError&& error) {
+    Report(error.code, error.message, error.source);
+    ++problems_;
+  }
+
+  bool any_fail() const { return any_fail_; }
+  int problems() const { return problems_; }
+  std::int64_t written() const { return written_; }
+
+ private:
+  render::FindingWriter& writer_;
+  // Where each resource read whole came from, for its ERROR findings (streamed resources carry
+  // their source through the plugin).
+  std::map<std::string_view, const core::SourceLocation*> where_;
+  bool any_fail_ = false;
+  int problems_ = 0;
+  std::int64_t written_ = 0;
+};
 
 }  // namespace
 
@@ -332,20 +370,7 @@ int RunScan(const ScanFlags& flags) {
     return 2;
   }
   PluginProcess& process = **launched;
-  absl::StatusOr<client::ScanResult> result = ScanWith(process, inputs);
-  const absl::Status stopped = process.Stop(kStopGrace);
-  if (!result.ok()) {
-    std::cerr << "kmsguard scan: " << result.status().message() << "\n";
-    return 2;
-  }
-  if (!stopped.ok()) std::cerr << "kmsguard scan: warning: " << stopped.message() << "\n";
-  // A streamed file can turn out to hold nothing readable only once it has been read.
-  if (result->summary.resources_received == 0 && inputs.problems > 0) {
-    std::cerr << "kmsguard scan: nothing could be read; nothing scanned\n";
-    return 2;
-  }
 
-  const int problems = inputs.problems + ReportScanProblems(*result, inputs);
   render::RenderOptions options;
   options.product.name = kPluginName;
   options.product.version = kPluginVersion;
@@ -360,11 +385,39 @@ int RunScan(const ScanFlags& flags) {
   }
   const render::Renderer* renderer = render::FindRenderer(flags.format);  // CLI11 checked it
   if (renderer == nullptr) renderer = render::FindRenderer("table");
-  std::cout << renderer->render(result->findings, result->summary, options);
-  std::cout.flush();
+  const std::unique_ptr<render::FindingWriter> writer = renderer->open(std::cout, options);
+  FindingSink sink(inputs, *writer);
+  client::ScanOptions scan_options;
+  scan_options.on_finding = [&sink](model::Finding&& finding) { sink.Add(std::move(finding)); };
+  scan_options.on_resource_error = [&sink](client::ResourceError&& error) {
+    sink.AddError(std::move(error));
+  };
 
-  bool any_fail = result->summary.fail > 0;
-  for (const auto& finding : result->findings) any_fail |= finding.status == model::Status::kFail;
+  absl::StatusOr<client::ScanResult> result = ScanWith(process, inputs, std::move(scan_options));
+  const absl::Status stopped = process.Stop(kStopGrace);
+  if (!result.ok()) {
+    std::cout.flush();
+    std::cerr << "kmsguard scan: " << result.status().message() << "\n";
+    if (sink.written() > 0) {
+      std::cerr << "kmsguard scan: the output on stdout is incomplete (" << sink.written()
+                << " finding(s) were written before the scan failed)\n";
+    }
+    return 2;
+  }
+  if (!stopped.ok()) std::cerr << "kmsguard scan: warning: " << stopped.message() << "\n";
+  // A streamed file can turn out to hold nothing readable only once it has been read.
+  if (result->summary.resources_received == 0 && inputs.problems > 0) {
+    std::cerr << "kmsguard scan: nothing could be read; nothing scanned\n";
+    return 2;
+  }
+  if (const absl::Status finished = writer->Finish(result->summary); !finished.ok()) {
+    std::cerr << "kmsguard scan: cannot write the " << renderer->name
+              << " output: " << finished.message() << "\n";
+    return 2;
+  }
+
+  const int problems = inputs.problems + sink.problems();
+  const bool any_fail = result->summary.fail > 0 || sink.any_fail();
   if (rule_errors > 0) return 2;
   if (any_fail) return 1;
   return problems > 0 ? 2 : 0;

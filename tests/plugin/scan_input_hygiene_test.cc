@@ -54,7 +54,27 @@ TEST(ScanInputHygieneTest, TheSameResourceInTwoFilesIsEvaluatedOnceWithAWarning)
   EXPECT_EQ(alice_fail, 1) << Describe(r);
   EXPECT_THAT(r.err, HasSubstr("[duplicate_resource]"));
   EXPECT_THAT(r.err, HasSubstr(b + "#/UserDetailList/0"));
-  EXPECT_THAT(r.err, HasSubstr("already read from " + a + "#/UserDetailList/0"));
+  EXPECT_THAT(r.err, HasSubstr("was already read from " + a + "; this copy is ignored"));
+}
+
+TEST(ScanInputHygieneTest, TheSameResourceTwiceInOneFileIsEvaluatedOnceWithAWarning) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const nlohmann::json alice = User("alice", nlohmann::json::parse(kDecryptAll));
+  const std::string file =
+      dir.Write("twice.json", nlohmann::json{{"UserDetailList", {alice, alice}}}.dump());
+  const ProcessResult r = Kmsguard({"scan", "--format", "jsonl", file});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  int alice_fail = 0;
+  for (std::size_t at = 0; at < r.out.size();) {
+    const std::size_t end = r.out.find('\n', at);
+    const nlohmann::json line = nlohmann::json::parse(r.out.substr(at, end - at), nullptr, false);
+    if (line.is_object() && line.value("status", "") == "STATUS_FAIL") ++alice_fail;
+    at = end == std::string::npos ? r.out.size() : end + 1;
+  }
+  EXPECT_EQ(alice_fail, 1) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr(file + "#/UserDetailList/1"));
+  EXPECT_THAT(r.err, HasSubstr("appears earlier in this file; this copy is ignored"));
 }
 
 TEST(ScanInputHygieneTest, ABrokenInlinePolicyIsNamedByItsPlaceInTheFile) {
