@@ -1,5 +1,7 @@
 #include "sdk/rules/template.h"
 
+#include <algorithm>
+
 #include "sdk/core/text.h"
 
 #include "absl/strings/ascii.h"
@@ -14,6 +16,8 @@ struct Placeholder {
   std::size_t begin = 0;
   std::size_t end = std::string_view::npos;
   std::string_view name;
+  std::string_view filter;  // after '|'; empty when there is none
+  bool has_filter = false;
 };
 
 std::string_view Trim(std::string_view text) {
@@ -39,13 +43,49 @@ std::vector<Placeholder> Scan(std::string_view text) {
     }
     p.end = close + 2;
     p.name = Trim(text.substr(pos + 2, close - pos - 2));
+    if (const std::size_t bar = p.name.find('|'); bar != std::string_view::npos) {
+      p.has_filter = true;
+      p.filter = Trim(p.name.substr(bar + 1));
+      p.name = Trim(p.name.substr(0, bar));
+    }
     out.push_back(p);
     pos = p.end;
   }
   return out;
 }
 
+// A POSIX shell word that is exactly `value`: single-quoted, each ' written as '\''.
+std::string ShellWord(std::string_view value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+// A quoted HCL string literal whose value is `value`: \ and " escaped, and "${" / "%{" written as
+// "$${" / "%%{" so that Terraform does not read them as interpolation or a template directive.
+std::string HclString(std::string_view value) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c == '\\' || c == '"') out += '\\';
+    if ((c == '$' || c == '%') && i + 1 < value.size() && value[i + 1] == '{') out += c;
+    out += c;
+  }
+  return out + "\"";
+}
+
 }  // namespace
+
+const std::vector<std::string_view>& TemplateFilters() {
+  static const auto* const kFilters = new std::vector<std::string_view>{"shell", "hcl"};
+  return *kFilters;
+}
 
 const std::vector<std::string_view>& TemplateVariables() {
   static const auto* const kVariables = new std::vector<std::string_view>{
@@ -70,7 +110,12 @@ std::vector<TemplateError> CheckTemplate(std::string_view text,
       errors.push_back({p.begin, length,
                         "malformed template placeholder \"" +
                             std::string(text.substr(p.begin, length)) +
-                            "\": only {{variable}} is allowed"});
+                            "\": only {{variable}} or {{variable | filter}} is allowed"});
+    } else if (p.has_filter && std::find(TemplateFilters().begin(), TemplateFilters().end(),
+                                         p.filter) == TemplateFilters().end()) {
+      errors.push_back({p.begin, length,
+                        "unknown template filter \"" + std::string(p.filter) +
+                            "\": the filters are shell and hcl"});
     } else if (!is_known(p.name)) {
       errors.push_back(
           {p.begin, length, "unknown template variable \"" + std::string(p.name) + "\""});
@@ -89,7 +134,14 @@ std::string RenderTemplate(std::string_view text, const TemplateValues& values) 
     // Values come from the input (names, ARNs, patterns): a newline in one would end the comment
     // line of a CLI or Terraform snippet and put the rest on a line of its own, to be run by
     // whoever pastes it. Control characters are written out as visible escapes instead.
-    if (auto it = values.find(p.name); it != values.end()) out += core::TerminalSafe(it->second);
+    std::string value;
+    if (auto it = values.find(p.name); it != values.end()) value = core::TerminalSafe(it->second);
+    if (p.filter == "shell") {
+      value = ShellWord(value);
+    } else if (p.filter == "hcl") {
+      value = HclString(value);
+    }
+    out += value;
     copied = p.end;
   }
   out.append(text.substr(copied));

@@ -1,5 +1,5 @@
-// Message and remediation templates: text with `{{variable}}` placeholders, nothing else (no
-// expressions, no loops), so a rule file can never run code. Checked at load time, rendered by the
+// Message and remediation templates: text with `{{variable}}` and `{{variable | filter}}`
+// placeholders, nothing else (no expressions, no loops), so a rule file can never run code. Checked at load time, rendered by the
 // engine for each finding.
 #pragma once
 
@@ -19,6 +19,11 @@ namespace kmsguard::rules {
 //   managed policy; empty for principals), evidence.actions, evidence.resources.
 const std::vector<std::string_view>& TemplateVariables();
 
+// The quoting filters, for values pasted into commands and code (names from IaC inputs are
+// untrusted): `shell` renders a POSIX shell word ('...' with each ' as '\''), `hcl` a quoted
+// Terraform string ("..." with \ and " escaped, "${" and "%{" doubled to $${ and %%{).
+const std::vector<std::string_view>& TemplateFilters();
+
 // A problem in a template: `offset`/`length` locate the offending text inside the template.
 struct TemplateError {
   std::size_t offset = 0;
@@ -26,8 +31,8 @@ struct TemplateError {
   std::string message;
 };
 
-// Returns every problem in `text`: an unterminated `{{`, an empty or malformed name, or a name for
-// which `is_known` is false.
+// Returns every problem in `text`: an unterminated `{{`, an empty or malformed name, an unknown
+// filter, or a name for which `is_known` is false.
 std::vector<TemplateError> CheckTemplate(std::string_view text,
                                          const std::function<bool(std::string_view)>& is_known);
 
@@ -36,7 +41,7 @@ using TemplateValues = std::map<std::string, std::string, std::less<>>;
 // Replaces each `{{name}}` (spaces inside the braces allowed) by its value. A name without a
 // value renders as an empty string; text that is not a placeholder is copied unchanged. Values are
 // inserted with control characters and invalid UTF-8 escaped (core::TerminalSafe), so no value
-// can start a new line in a rendered snippet.
+// can start a new line in a rendered snippet; then the placeholder's filter, if any, quotes it.
 std::string RenderTemplate(std::string_view text, const TemplateValues& values);
 
 }  // namespace kmsguard::rules

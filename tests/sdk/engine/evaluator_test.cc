@@ -76,6 +76,20 @@ TEST(EvaluatorTest, BroadDecryptFails) {
   EXPECT_THAT(f.remediation.summary, Not(HasSubstr("{{")));
 }
 
+// Names from IaC inputs are not validated by IAM yet: a crafted one must stay one quoted word
+// in the CLI snippet and one string in the Terraform snippet of every built-in rule.
+TEST(EvaluatorTest, AHostileNameStaysQuotedInTheRemediationSnippets) {
+  const Evaluator evaluator = MakeEvaluator(BuiltinRule());
+  const std::string name = "x'; touch /tmp/kmsguard-pwned; echo \"${var.y}";
+  model::Resource principal = Principal(model::kIamRole, name, {Policy("kms-all", kDecryptAll)});
+  const model::Finding f = EvaluateOne(evaluator, principal);
+  ASSERT_EQ(f.status, model::Status::kFail);
+  EXPECT_THAT(f.remediation.cli,
+              HasSubstr("--role-name 'x'\\''; touch /tmp/kmsguard-pwned; echo \"${var.y}' \\\n"));
+  EXPECT_THAT(f.remediation.terraform,
+              HasSubstr("role = \"x'; touch /tmp/kmsguard-pwned; echo \\\"$${var.y}\"\n"));
+}
+
 TEST(EvaluatorTest, NotActionAndUserAndGroupPrincipals) {
   const Evaluator evaluator = MakeEvaluator(BuiltinRule());
   const Json not_action = Doc({{{"Effect", "Allow"}, {"NotAction", {"s3:*"}}, {"Resource", "*"}}});

@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -417,6 +418,44 @@ TEST(TemplateTest, ValuesCannotBreakOutOfTheirLine) {
   EXPECT_EQ(RenderTemplate("{{v}}", {{"v", "a\rb\x1b[2Jc\td"}}), "a\\x0db\\x1b[2Jc\\x09d");
   // The template's own newlines stay.
   EXPECT_EQ(RenderTemplate("a\n{{v}}\nb", {{"v", "x"}}), "a\nx\nb");
+}
+
+// `| shell` must give a word the shell reads back as exactly the value, whatever it holds: run
+// each rendered word through /bin/sh and compare what it prints.
+TEST(TemplateTest, TheShellFilterQuotesAnyValueIntoOneWord) {
+  for (const std::string value :
+       {"app", "a'b", "'; touch /tmp/kmsguard-pwned; '", "$(id)", "`id`", "a b\tc", "\\", "\"",
+        "!x", "''", "", "$HOME/*"}) {
+    const std::string word = RenderTemplate("{{v | shell}}", {{"v", value}});
+    const std::string command = "printf '%s' " + word;
+    std::FILE* pipe = popen(("/bin/sh -c " + RenderTemplate("{{c|shell}}", {{"c", command}}))
+                                .c_str(),
+                            "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string printed;
+    char buffer[256];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) printed.append(buffer, n);
+    // TerminalSafe turned the tab into a visible escape before quoting.
+    const std::string expected = value == "a b\tc" ? "a b\\x09c" : value;
+    EXPECT_EQ(pclose(pipe), 0) << word;
+    EXPECT_EQ(printed, expected) << word;
+  }
+}
+
+TEST(TemplateTest, TheHclFilterEscapesQuotesBackslashesAndInterpolation) {
+  EXPECT_EQ(RenderTemplate("{{ v|hcl }}", {{"v", "app"}}), "\"app\"");
+  EXPECT_EQ(RenderTemplate("{{v | hcl}}", {{"v", "x\"${var.y}%{if z}\\$x%y"}}),
+            "\"x\\\"$${var.y}%%{if z}\\\\$x%y\"");
+}
+
+TEST(TemplateTest, AnUnknownFilterIsAnErrorAtThePlaceholder) {
+  const auto errors =
+      CheckTemplate("ok {{v | bash}} {{v | shell}} {{v|}}", [](std::string_view) { return true; });
+  ASSERT_THAT(errors, SizeIs(2));
+  EXPECT_EQ(errors[0].offset, 3u);
+  EXPECT_THAT(errors[0].message, HasSubstr("unknown template filter \"bash\""));
+  EXPECT_THAT(errors[1].message, HasSubstr("unknown template filter \"\""));
 }
 
 TEST(TemplateTest, RendersKnownValuesAndKeepsOtherText) {
