@@ -32,7 +32,10 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalFlags* flags) {
   eval->add_option("--format", flags->format, "Output format (docs/findings.md)")
       ->check(CLI::IsMember(render::RendererNames()))
       ->capture_default_str();
-  eval->footer("Exit status: 0 no FAIL; 1 a FAIL; 2 the rule or the input could not be loaded.");
+  eval->footer(
+      "Exit status: 0 no FAIL and no problem; 1 a FAIL; 2 no FAIL, but the rule or the input "
+      "could not be loaded, part of the input could not be read, or the rule could not be "
+      "evaluated (an ERROR finding).");
   return eval;
 }
 
@@ -59,6 +62,7 @@ int RunEval(const EvalFlags& flags) {
   std::vector<model::Resource> resources;
   // A hand-written resource first ({type, document}); anything else is a snapshot.
   bool single = false;
+  bool input_errors = false;
   try {
     const YAML::Node node = YAML::Load(text);
     if (node.IsMap() && node["type"].IsDefined() && node["document"].IsDefined()) {
@@ -78,13 +82,12 @@ int RunEval(const EvalFlags& flags) {
   if (!single) {
     adapters::AdapterResult read =
         adapters::ReadSnapshot(text, flags.input, adapters::InputFormat::kAuto);
-    bool errors = false;
     for (const core::Diagnostic& d : read.diagnostics) {
       PrintDiagnostic(std::cerr, d, text);
-      errors = errors || d.severity == core::DiagnosticSeverity::kError;
+      input_errors = input_errors || d.severity == core::DiagnosticSeverity::kError;
     }
     resources = std::move(read.resources);
-    if (resources.empty() && errors) return 2;
+    if (resources.empty() && input_errors) return 2;
   }
 
   const engine::Evaluator evaluator(std::make_shared<const rules::RuleSet>(std::move(selected)));
@@ -133,7 +136,9 @@ int RunEval(const EvalFlags& flags) {
   const render::Renderer* renderer = render::FindRenderer(flags.format);
   if (renderer == nullptr) renderer = render::FindRenderer("table");
   std::cout << renderer->render(findings, summary, options);
-  return summary.fail > 0 ? 1 : 0;
+  if (summary.fail > 0) return 1;
+  // An ERROR is a verdict the rule could not reach: never reported as "nothing wrong".
+  return summary.error > 0 || input_errors ? 2 : 0;
 }
 
 }  // namespace kmsguard::plugin

@@ -30,6 +30,16 @@ int main(int argc, char** argv) {
   CLI::App* check = kmsguard::plugin::AddCheckCommand(app, &check_flags);
   CLI::App* test = kmsguard::plugin::AddTestCommand(app, &test_flags);
   CLI::App* eval = kmsguard::plugin::AddEvalCommand(app, &eval_flags);
+  // CLI11 would answer "A subcommand is required" to a mistyped command; name it instead.
+  bool known_command = argc < 2 || argv[1][0] == '-';
+  for (const CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
+    known_command = known_command || command->get_name() == argv[1];
+  }
+  if (!known_command) {
+    std::cerr << "kmsguard: unknown command \"" << argv[1]
+              << "\"; the commands are scan, serve, check, test and eval (see kmsguard --help)\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

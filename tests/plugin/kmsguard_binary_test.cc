@@ -267,7 +267,13 @@ TEST(KmsguardScanTest, AnUnreadableEntryExitsTwoUnlessSomethingFails) {
 TEST(KmsguardScanTest, UsageErrorsExitTwoAndHelpDocumentsTheExitStatus) {
   EXPECT_EQ(Kmsguard({"scan"}).exit_code, 2);
   EXPECT_EQ(Kmsguard({"scan", BundledExample(), "--format", "xml"}).exit_code, 2);
-  EXPECT_EQ(Kmsguard({"frobnicate"}).exit_code, 2);
+  const ProcessResult unknown = Kmsguard({"frobnicate", "x.json"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  // Named, not "A subcommand is required".
+  EXPECT_THAT(unknown.err, HasSubstr("unknown command \"frobnicate\""));
+  EXPECT_THAT(unknown.err, HasSubstr("scan, serve, check, test and eval"));
+  EXPECT_EQ(Kmsguard({}).exit_code, 2);
+  EXPECT_EQ(Kmsguard({"--version"}).exit_code, 0);
   const ProcessResult help = Kmsguard({"scan", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_THAT(help.out, HasSubstr("Exit status"));

@@ -143,5 +143,23 @@ TEST(KmsguardEvalTest, ReadsSnapshotsToo) {
   EXPECT_THAT(r.out, HasSubstr("PASS"));
 }
 
+// A policy the rule cannot judge is an ERROR finding: eval must not exit 0 ("nothing wrong").
+TEST(KmsguardEvalTest, AnErrorFindingWithoutAFailExitsTwo) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string input = dir.Write("role.yaml", R"(type: AWS::IAM::Role
+document:
+  name: broken
+  arn: arn:aws:iam::111122223333:role/broken
+  inline_policies:
+    - name: p
+      document: '{"Statement": [{"Effect": "Allow", "Action": 5, "Resource": "*"}]}'
+)");
+  const ProcessResult r =
+      Kmsguard({"eval", "--rule", "aws-iam-inline-kms-decrypt-all-keys", "--input", input});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.out, HasSubstr("ERROR")) << Describe(r);
+}
+
 }  // namespace
 }  // namespace kmsguard
