@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <iostream>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <tuple>
 
 #include "plugin/rule_loader.h"
+#include "plugin/test_command.h"
 #include "sdk/rules/rule.h"
 
 namespace kmsguard::plugin {
@@ -23,7 +25,8 @@ CLI::App* AddCheckCommand(CLI::App& app, CheckFlags* flags) {
       "Errors keep a rule from loading (unknown keys or operators, bad paths, a test on a list\n"
       "without a quantifier, a regex over the cost limit, cyclic macros, unknown template\n"
       "variables, exceptions without reason/owner/expiry, duplicate ids). Warnings do not\n"
-      "(missing remediation, unused lists or macros, expired exceptions).\n"
+      "(missing remediation, unused lists or macros, expired exceptions). Rule test files\n"
+      "(*.test.yaml) are read and checked too, not run (kmsguard test runs them).\n"
       "Exit status: 0 no error (warnings allowed), 2 errors. Codes: docs/errors/<code>.md.");
   return check;
 }
@@ -37,6 +40,12 @@ int RunCheck(const CheckFlags& flags) {
   rules::LoadResult loaded = rules::LoadRuleFiles(sources->files, {.lint = true});
   core::Diagnostics all = sources->problems;
   all.insert(all.end(), loaded.diagnostics.begin(), loaded.diagnostics.end());
+  // Test files beside the rules are checked too (not run: that is `kmsguard test`), so a broken
+  // one shows up in the editor/CI check rather than only when tests are run.
+  std::set<std::string> rule_ids;
+  for (const rules::Rule& rule : loaded.rules) rule_ids.insert(rule.id);
+  const core::Diagnostics tests = CheckRuleTestFiles(flags.dirs, rule_ids);
+  all.insert(all.end(), tests.begin(), tests.end());
   // By position, so the report reads top to bottom whatever pass found each problem.
   std::stable_sort(all.begin(), all.end(),
                    [](const core::Diagnostic& a, const core::Diagnostic& b) {

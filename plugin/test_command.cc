@@ -222,6 +222,47 @@ class TestFileReader {
   int errors_ = 0;
 };
 
+// Every *.test.yaml under `dirs`, sorted.
+std::vector<std::string> TestFilePaths(const std::vector<std::string>& dirs) {
+  std::vector<std::string> paths;
+  for (const std::string& dir : dirs) {
+    std::error_code error;
+    for (fs::recursive_directory_iterator it(dir, error), end; !error && it != end;
+         it.increment(error)) {
+      if (IsRuleTestFileName(it->path().filename().string())) paths.push_back(it->path().string());
+    }
+  }
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+// Reads and checks one test file; its problems go to `problems`, its text to `text`.
+bool ReadTestFile(const std::string& path, TestFile* file, core::Diagnostics* problems,
+                  std::string* text) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  *text = buffer.str();
+  if (!in.good() && !in.eof()) {
+    core::Diagnostic d;
+    d.code = kTestError;
+    d.location.file = path;
+    d.message = "cannot read the file";
+    problems->push_back(std::move(d));
+    return false;
+  }
+  return TestFileReader(path, problems).Read(*text, file);
+}
+
+core::Diagnostic UnknownRule(const TestFile& file) {
+  core::Diagnostic d;
+  d.code = kTestError;
+  d.location.file = file.path;
+  d.message = absl::StrCat("rule \"", file.rule_id, "\" is not loaded (unknown id, or its file",
+                           " has errors)");
+  return d;
+}
+
 bool Matches(const Expectation& e, const model::Finding& f) {
   return std::string(model::StatusName(f.status)) == e.status &&
          (!e.has_sub_key || f.sub_key == e.sub_key) &&
@@ -283,28 +324,12 @@ int RunTest(const TestFlags& flags) {
   }
   int load_errors = tool->errors;
 
-  // The test files.
-  std::vector<std::string> test_paths;
-  for (const std::string& dir : flags.dirs) {
-    std::error_code error;
-    for (fs::recursive_directory_iterator it(dir, error), end; !error && it != end;
-         it.increment(error)) {
-      if (IsRuleTestFileName(it->path().filename().string())) {
-        test_paths.push_back(it->path().string());
-      }
-    }
-  }
-  std::sort(test_paths.begin(), test_paths.end());
   std::vector<TestFile> tests;
-  for (const std::string& path : test_paths) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
+  for (const std::string& path : TestFilePaths(flags.dirs)) {
     core::Diagnostics problems;
     TestFile file;
-    const std::string text = buffer.str();
-    const bool ok =
-        in.good() || in.eof() ? TestFileReader(path, &problems).Read(text, &file) : false;
+    std::string text;
+    const bool ok = ReadTestFile(path, &file, &problems, &text);
     for (const core::Diagnostic& d : problems) PrintDiagnostic(std::cerr, d, text);
     load_errors += static_cast<int>(problems.size());
     if (ok) tests.push_back(std::move(file));
@@ -318,12 +343,7 @@ int RunTest(const TestFlags& flags) {
   for (const TestFile& file : tests) {
     const auto rule = rules_by_id.find(file.rule_id);
     if (rule == rules_by_id.end()) {
-      core::Diagnostic d;
-      d.code = kTestError;
-      d.location.file = file.path;
-      d.message = absl::StrCat("rule \"", file.rule_id, "\" is not loaded (unknown id, or its file",
-                               " has errors)");
-      PrintDiagnostic(std::cerr, d);
+      PrintDiagnostic(std::cerr, UnknownRule(file));
       ++load_errors;
       continue;
     }
@@ -371,6 +391,19 @@ int RunTest(const TestFlags& flags) {
   std::cout << "\n";
   if (load_errors > 0) return 2;
   return failed > 0 || untested > 0 ? 1 : 0;
+}
+
+core::Diagnostics CheckRuleTestFiles(const std::vector<std::string>& dirs,
+                                     const std::set<std::string>& rule_ids) {
+  core::Diagnostics problems;
+  for (const std::string& path : TestFilePaths(dirs)) {
+    TestFile file;
+    std::string text;
+    if (ReadTestFile(path, &file, &problems, &text) && rule_ids.count(file.rule_id) == 0) {
+      problems.push_back(UnknownRule(file));
+    }
+  }
+  return problems;
 }
 
 }  // namespace kmsguard::plugin

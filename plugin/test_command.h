@@ -2,8 +2,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <set>
 #include <string>
 #include <vector>
+
+#include "sdk/core/diagnostic.h"
 
 namespace kmsguard::plugin {
 
@@ -18,5 +21,11 @@ CLI::App* AddTestCommand(CLI::App& app, TestFlags* flags);
 // and every rule under the directories has tests, 1 when a case failed or a rule has no tests,
 // 2 when a rule or test file could not be loaded.
 int RunTest(const TestFlags& flags);
+
+// Reads every rule test file (*.test.yaml) under `dirs` without running it: its structure (keys,
+// cases, expectations, resources, fixtures) and that it names a rule in `rule_ids`. One error
+// diagnostic (code rule_test_error, with file:line:col) per problem. `kmsguard check` uses it.
+core::Diagnostics CheckRuleTestFiles(const std::vector<std::string>& dirs,
+                                     const std::set<std::string>& rule_ids);
 
 }  // namespace kmsguard::plugin

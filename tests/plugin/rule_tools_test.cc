@@ -114,6 +114,31 @@ TEST(KmsguardTestTest, ABrokenTestFileIsALoadErrorWithItsPosition) {
   EXPECT_THAT(r.err, HasSubstr(test + ":7:5: error: unknown key \"resourse\" in a test case"));
 }
 
+// `check` is what editors and CI run on a rules directory: a broken test file beside a rule, or
+// one naming a rule that does not exist, is an error there too.
+TEST(KmsguardCheckTest, BrokenTestFilesAreErrorsWithTheirPosition) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  dir.Write("named.yaml", RuleText("named-bad"));
+  const std::string test =
+      dir.Write("named.test.yaml",
+                "api_version: kmsguard/v1\nkind: RuleTest\nrule: named-bad\ncases:\n  - name: x\n"
+                "    expect: {status: FAIL}\n    resourse: {}\n");
+  const std::string orphan =
+      dir.Write("orphan.test.yaml",
+                "api_version: kmsguard/v1\nkind: RuleTest\nrule: no-such-rule\ncases:\n"
+                "  - name: x\n    expect: []\n    resource: {type: AWS::IAM::Role, document: {}}\n");
+  const ProcessResult r = Kmsguard({"check", dir.path()});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.out, HasSubstr(test + ":7:5: error: unknown key \"resourse\" in a test case"));
+  EXPECT_THAT(r.out, HasSubstr(orphan + ": error: rule \"no-such-rule\" is not loaded"));
+
+  std::filesystem::remove(test);
+  std::filesystem::remove(orphan);
+  const ProcessResult clean = Kmsguard({"check", dir.path()});
+  EXPECT_EQ(clean.exit_code, 0) << Describe(clean);
+}
+
 TEST(KmsguardEvalTest, EvaluatesOneRuleOnOneResourceAndExplains) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
