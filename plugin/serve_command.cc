@@ -211,7 +211,9 @@ int RunServe(const ServeFlags& given_flags) {
   const bool json = flags.log_format.empty() ? go_plugin : flags.log_format == "json";
   ServeLog log(std::cerr, json, flags.quiet);
   if (!config_status.ok()) {
-    log.Error(std::string(config_status.message()));
+    for (absl::string_view line : absl::StrSplit(config_status.message(), '\n')) {
+      log.Error(std::string(line));
+    }
     return 2;
   }
 

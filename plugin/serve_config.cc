@@ -2,16 +2,17 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <nlohmann/json.hpp>
-#include <stdexcept>
-#include <vector>
-
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -20,41 +21,62 @@ namespace kmsguard::plugin {
 
 namespace {
 
-class ConfigError : public std::runtime_error {
+// Reports problems as "path:line:col: message" and goes on, so one run lists every mistake in
+// the file rather than the first.
+class ConfigReader {
  public:
-  using std::runtime_error::runtime_error;
-};
+  explicit ConfigReader(std::string path) : path_(std::move(path)) {}
 
-std::string Where(const std::string& path, const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  return absl::StrCat(path, ":", mark.line + 1, ":", mark.column + 1);
-}
-
-// Checks that `node` is a mapping whose keys are all in `known`.
-void CheckKeys(const std::string& path, const YAML::Node& node, const std::string& section,
-               const std::set<std::string>& known) {
-  if (!node.IsMap()) {
-    throw ConfigError(absl::StrCat(Where(path, node), ": ", section.empty() ? "the file" : section,
-                                   " must be a mapping"));
+  std::string Where(const YAML::Node& node) const {
+    const YAML::Mark mark = node.Mark();
+    return absl::StrCat(path_, ":", mark.line + 1, ":", mark.column + 1);
   }
-  for (const auto& entry : node) {
-    const std::string key = entry.first.as<std::string>();
-    if (!known.contains(key)) {
-      throw ConfigError(absl::StrCat(
-          Where(path, entry.first), ": unknown setting \"", section.empty() ? "" : section + ".",
-          key, "\" (known here: ", absl::StrJoin(known, ", "), ")"));
+
+  void Error(const YAML::Node& node, const std::string& message) {
+    errors_.push_back(absl::StrCat(Where(node), ": ", message));
+  }
+
+  // Checks that `node` is a mapping and reports each key not in `known`. False when it is not
+  // a mapping (its settings cannot be read then).
+  bool CheckKeys(const YAML::Node& node, const std::string& section,
+                 const std::set<std::string>& known) {
+    if (!node.IsMap()) {
+      Error(node, absl::StrCat(section.empty() ? "the file" : section, " must be a mapping"));
+      return false;
+    }
+    for (const auto& entry : node) {
+      const std::string key = entry.first.as<std::string>("");
+      if (!known.contains(key)) {
+        Error(entry.first, absl::StrCat("unknown setting \"", section.empty() ? "" : section + ".",
+                                        key, "\" (known here: ", absl::StrJoin(known, ", "), ")"));
+      }
+    }
+    return true;
+  }
+
+  template <typename T>
+  std::optional<T> Get(const YAML::Node& node, const std::string& name) {
+    try {
+      return node.as<T>();
+    } catch (const YAML::Exception&) {
+      Error(node, absl::StrCat(name, " has the wrong type"));
+      return std::nullopt;
     }
   }
-}
 
-template <typename T>
-T Get(const std::string& path, const YAML::Node& node, const std::string& name) {
-  try {
-    return node.as<T>();
-  } catch (const YAML::Exception&) {
-    throw ConfigError(absl::StrCat(Where(path, node), ": ", name, " has the wrong type"));
+  // A path in the file, relative to the file's own directory (so the file works from any
+  // working directory, as a service's config must).
+  std::string ResolvePath(const std::string& value) const {
+    if (value.empty() || std::filesystem::path(value).is_absolute()) return value;
+    return (std::filesystem::path(path_).parent_path() / value).lexically_normal().string();
   }
-}
+
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  std::string path_;
+  std::vector<std::string> errors_;
+};
 
 // Scalars become booleans or numbers when they read as such (YAML 1.2 core schema), else strings.
 nlohmann::json YamlToJson(const YAML::Node& node) {
@@ -99,74 +121,88 @@ absl::Status ApplyConfigFile(const std::string& path, const ServeFlags& command_
                                                    e.mark.column + 1, ": not YAML: ", e.msg));
   }
   if (root.IsNull()) return absl::OkStatus();  // an empty file: all defaults
+  ConfigReader reader(path);
   try {
-    CheckKeys(path, root, "",
-              {"listen", "tls", "rules", "limits", "shutdown_grace_seconds", "exit_with_parent",
-               "log", "go_plugin"});
+    if (!reader.CheckKeys(root, "", {"listen", "tls", "rules", "limits",
+                                     "shutdown_grace_seconds", "exit_with_parent", "log",
+                                     "go_plugin"})) {
+      return absl::InvalidArgumentError(reader.errors().front());
+    }
     // Sets `*field` from the file unless the command line set it.
     auto set_string = [&](const YAML::Node& node, const std::string& name, std::string* field,
-                          const std::string& from_command_line, const std::string& fallback) {
+                          const std::string& from_command_line, const std::string& fallback,
+                          bool is_path = false) {
       if (!node) return;
       if (from_command_line != fallback) return;
-      *field = Get<std::string>(path, node, name);
+      if (std::optional<std::string> value = reader.Get<std::string>(node, name)) {
+        *field = is_path ? reader.ResolvePath(*value) : *value;
+      }
     };
     set_string(root["listen"], "listen", &flags->listen, command_line.listen, defaults.listen);
-    if (const YAML::Node tls = root["tls"]) {
-      CheckKeys(path, tls, "tls", {"cert", "key", "client_ca"});
-      set_string(tls["cert"], "tls.cert", &flags->tls_cert, command_line.tls_cert, "");
-      set_string(tls["key"], "tls.key", &flags->tls_key, command_line.tls_key, "");
+    if (const YAML::Node tls = root["tls"]; tls && reader.CheckKeys(tls, "tls", {"cert", "key",
+                                                                                 "client_ca"})) {
+      set_string(tls["cert"], "tls.cert", &flags->tls_cert, command_line.tls_cert, "", true);
+      set_string(tls["key"], "tls.key", &flags->tls_key, command_line.tls_key, "", true);
       set_string(tls["client_ca"], "tls.client_ca", &flags->tls_client_ca,
-                 command_line.tls_client_ca, "");
+                 command_line.tls_client_ca, "", true);
     }
-    if (const YAML::Node rules = root["rules"]) {
-      CheckKeys(path, rules, "rules", {"dirs", "watch_seconds", "params", "exceptions_file"});
+    if (const YAML::Node rules = root["rules"];
+        rules && reader.CheckKeys(rules, "rules",
+                                  {"dirs", "watch_seconds", "params", "exceptions_file"})) {
       if (rules["dirs"] && command_line.rule_dirs.empty()) {
-        flags->rule_dirs = Get<std::vector<std::string>>(path, rules["dirs"], "rules.dirs");
+        if (auto dirs = reader.Get<std::vector<std::string>>(rules["dirs"], "rules.dirs")) {
+          flags->rule_dirs.clear();
+          for (const std::string& dir : *dirs) flags->rule_dirs.push_back(reader.ResolvePath(dir));
+        }
       }
       if (rules["watch_seconds"]) {
-        flags->rule_watch_seconds = Get<double>(path, rules["watch_seconds"], "rules.watch_seconds");
-        if (flags->rule_watch_seconds < 0) {
-          throw ConfigError(absl::StrCat(Where(path, rules["watch_seconds"]),
-                                         ": rules.watch_seconds must be 0 or more"));
+        const auto seconds = reader.Get<double>(rules["watch_seconds"], "rules.watch_seconds");
+        if (seconds && *seconds < 0) {
+          reader.Error(rules["watch_seconds"], "rules.watch_seconds must be 0 or more");
+        } else if (seconds) {
+          flags->rule_watch_seconds = *seconds;
         }
       }
       if (const YAML::Node params = rules["params"]) {
         if (!params.IsMap()) {
-          throw ConfigError(absl::StrCat(Where(path, params), ": rules.params must map rule ids "
-                                                              "to {param: value}"));
-        }
-        for (const auto& rule : params) {
-          const std::string rule_id = rule.first.as<std::string>();
-          if (!rule.second.IsMap()) {
-            throw ConfigError(absl::StrCat(Where(path, rule.second), ": rules.params.", rule_id,
-                                           " must map parameter names to values"));
-          }
-          for (const auto& param : rule.second) {
-            flags->param_overrides[rule_id][param.first.as<std::string>()] =
-                ParamOverride{.value = YamlToJson(param.second),
-                              .where = Where(path, param.second)};
+          reader.Error(params, "rules.params must map rule ids to {param: value}");
+        } else {
+          for (const auto& rule : params) {
+            const std::string rule_id = rule.first.as<std::string>("");
+            if (!rule.second.IsMap()) {
+              reader.Error(rule.second, absl::StrCat("rules.params.", rule_id,
+                                                     " must map parameter names to values"));
+              continue;
+            }
+            for (const auto& param : rule.second) {
+              flags->param_overrides[rule_id][param.first.as<std::string>("")] =
+                  ParamOverride{.value = YamlToJson(param.second),
+                                .where = reader.Where(param.second)};
+            }
           }
         }
       }
-      if (rules["exceptions_file"] &&
-          !Get<std::string>(path, rules["exceptions_file"], "rules.exceptions_file").empty()) {
-        throw ConfigError(absl::StrCat(Where(path, rules["exceptions_file"]),
-                                       ": rules.exceptions_file is not supported by this build "
-                                       "yet; leave it empty"));
+      if (rules["exceptions_file"]) {
+        const auto file = reader.Get<std::string>(rules["exceptions_file"], "rules.exceptions_file");
+        if (file && !file->empty()) {
+          reader.Error(rules["exceptions_file"],
+                       "rules.exceptions_file is not supported by this build yet; leave it empty");
+        }
       }
     }
-    if (const YAML::Node limits = root["limits"]) {
-      CheckKeys(path, limits, "limits",
-                {"max_batch_size", "max_message_bytes", "evaluation_threads"});
+    if (const YAML::Node limits = root["limits"];
+        limits && reader.CheckKeys(limits, "limits", {"max_batch_size", "max_message_bytes",
+                                                      "evaluation_threads"})) {
       auto set_int = [&](const char* key, int* field, int from_command_line, int low, int high) {
         const YAML::Node node = limits[key];
         if (!node || from_command_line != 0) return;
-        const int value = Get<int>(path, node, absl::StrCat("limits.", key));
-        if (value < low || value > high) {
-          throw ConfigError(absl::StrCat(Where(path, node), ": limits.", key, " must be in ", low,
-                                         "..", high));
+        const std::optional<int> value = reader.Get<int>(node, absl::StrCat("limits.", key));
+        if (!value) return;
+        if (*value < low || *value > high) {
+          reader.Error(node, absl::StrCat("limits.", key, " must be in ", low, "..", high));
+          return;
         }
-        *field = value;
+        *field = *value;
       };
       set_int("max_batch_size", &flags->max_batch_size, command_line.max_batch_size, 1, 100000);
       set_int("max_message_bytes", &flags->max_message_bytes, command_line.max_message_bytes,
@@ -176,48 +212,52 @@ absl::Status ApplyConfigFile(const std::string& path, const ServeFlags& command_
     }
     if (const YAML::Node grace = root["shutdown_grace_seconds"];
         grace && command_line.shutdown_grace_seconds == defaults.shutdown_grace_seconds) {
-      flags->shutdown_grace_seconds = Get<double>(path, grace, "shutdown_grace_seconds");
-      if (flags->shutdown_grace_seconds < 0 || flags->shutdown_grace_seconds > 3600) {
-        throw ConfigError(
-            absl::StrCat(Where(path, grace), ": shutdown_grace_seconds must be in 0..3600"));
+      const auto seconds = reader.Get<double>(grace, "shutdown_grace_seconds");
+      if (seconds && (*seconds < 0 || *seconds > 3600)) {
+        reader.Error(grace, "shutdown_grace_seconds must be in 0..3600");
+      } else if (seconds) {
+        flags->shutdown_grace_seconds = *seconds;
       }
     }
     if (const YAML::Node exit_node = root["exit_with_parent"];
         exit_node && !command_line.exit_with_parent) {
-      flags->exit_with_parent = Get<bool>(path, exit_node, "exit_with_parent");
+      if (auto value = reader.Get<bool>(exit_node, "exit_with_parent")) {
+        flags->exit_with_parent = *value;
+      }
     }
-    if (const YAML::Node logging = root["log"]) {
-      CheckKeys(path, logging, "log", {"level", "format"});
+    if (const YAML::Node logging = root["log"];
+        logging && reader.CheckKeys(logging, "log", {"level", "format"})) {
       if (logging["level"] && !command_line.quiet) {
-        const std::string level = Get<std::string>(path, logging["level"], "log.level");
-        if (level != "info" && level != "warn") {
-          throw ConfigError(
-              absl::StrCat(Where(path, logging["level"]), ": log.level must be info or warn"));
+        const auto level = reader.Get<std::string>(logging["level"], "log.level");
+        if (level && *level != "info" && *level != "warn") {
+          reader.Error(logging["level"], "log.level must be info or warn");
+        } else if (level) {
+          flags->quiet = *level == "warn";
         }
-        flags->quiet = level == "warn";
       }
       if (logging["format"] && command_line.log_format.empty()) {
-        const std::string format = Get<std::string>(path, logging["format"], "log.format");
-        if (!format.empty() && format != "text" && format != "json") {
-          throw ConfigError(
-              absl::StrCat(Where(path, logging["format"]), ": log.format must be text or json"));
+        const auto format = reader.Get<std::string>(logging["format"], "log.format");
+        if (format && !format->empty() && *format != "text" && *format != "json") {
+          reader.Error(logging["format"], "log.format must be text or json");
+        } else if (format) {
+          flags->log_format = *format;
         }
-        flags->log_format = format;
       }
     }
-    if (const YAML::Node go = root["go_plugin"]) {
-      CheckKeys(path, go, "go_plugin", {"magic_cookie_key", "magic_cookie_value"});
+    if (const YAML::Node go = root["go_plugin"];
+        go && reader.CheckKeys(go, "go_plugin", {"magic_cookie_key", "magic_cookie_value"})) {
       set_string(go["magic_cookie_key"], "go_plugin.magic_cookie_key", &flags->magic_cookie_key,
                  command_line.magic_cookie_key, defaults.magic_cookie_key);
       set_string(go["magic_cookie_value"], "go_plugin.magic_cookie_value",
                  &flags->magic_cookie_value, command_line.magic_cookie_value,
                  defaults.magic_cookie_value);
     }
-  } catch (const ConfigError& e) {
-    return absl::InvalidArgumentError(e.what());
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ":",
                                                    e.mark.column + 1, ": ", e.msg));
+  }
+  if (!reader.errors().empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(reader.errors(), "\n"));
   }
   return absl::OkStatus();
 }

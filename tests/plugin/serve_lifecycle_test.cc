@@ -442,6 +442,55 @@ TEST(ServeConfigTest, WrongTypesAndBadOverridesAreErrorsWithTheirPosition) {
   EXPECT_THAT(r.err, HasSubstr("has no parameter \"no_such\""));
 }
 
+// Every mistake of the file in one run, each with its position, not only the first.
+TEST(ServeConfigTest, EveryProblemOfTheFileIsReported) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string config = dir.Write(
+      "bad.yaml",
+      "listen: [1]\nlimits:\n  max_batch_size: 0\n  max_bach: 3\nlog:\n  level: loud\n"
+      "shutdown_grace: 3\n");
+  const ProcessResult r = testing::Run({KMSGUARD_BINARY, "serve", "--config", config});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr(config + ":1:9: listen has the wrong type"));
+  EXPECT_THAT(r.err, HasSubstr(config + ":3:19: limits.max_batch_size must be in 1..100000"));
+  EXPECT_THAT(r.err, HasSubstr(config + ":4:3: unknown setting \"limits.max_bach\""));
+  EXPECT_THAT(r.err, HasSubstr(config + ":6:10: log.level must be info or warn"));
+  EXPECT_THAT(r.err, HasSubstr(config + ":7:1: unknown setting \"shutdown_grace\""));
+}
+
+// A service's config file is read from wherever the service starts: its relative rule
+// directories are found beside the file, not in the working directory.
+TEST(ServeConfigTest, RelativeRuleDirectoriesAreRelativeToTheFile) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  std::filesystem::create_directories(dir.File("conf/my-rules"));
+  // The example rule and the library it uses.
+  for (const char* file : {"aws-iam-role-trust-anyone.yaml", "library.yaml"}) {
+    std::ifstream example(std::string(KMSGUARD_SOURCE_DIR) + "/rules/examples/" + file);
+    std::ostringstream text;
+    text << example.rdbuf();
+    ASSERT_FALSE(text.str().empty()) << file;
+    dir.Write(std::string("conf/my-rules/") + file, text.str());
+  }
+  const std::string config =
+      dir.Write("conf/kmsguard.yaml", "rules:\n  dirs: [my-rules]\n  watch_seconds: 0\n");
+  const std::string address = "unix:" + dir.File("plugin.sock");
+  // The test's working directory is not dir/conf.
+  ASSERT_NE(std::filesystem::current_path(), std::filesystem::path(dir.File("conf")));
+  Process serve({KMSGUARD_BINARY, "serve", "--config", config, "--listen", address}, dir,
+                "serve");
+  ASSERT_TRUE(client::PluginClient(address).WaitForServing(std::chrono::seconds(10)).ok())
+      << Slurp(dir.File("serve.stderr"));
+  const v1::GetPluginInfoResponse info = Info(address);
+  bool loaded = false;
+  for (const auto& r : info.rules()) loaded = loaded || r.id() == "example-iam-role-trust-anyone";
+  EXPECT_TRUE(loaded) << info.DebugString();
+  serve.Signal(SIGTERM);
+  const ProcessResult r = serve.Wait(std::chrono::seconds(15));
+  EXPECT_EQ(r.exit_code, 0) << Describe(r);
+}
+
 TEST(ServeConfigTest, FlagsWinOverTheFile) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());
