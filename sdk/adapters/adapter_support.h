@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <initializer_list>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -56,12 +58,27 @@ struct JsonOrigin {
   std::string pointer;  // empty: the text is the file itself
 };
 
+// Line and column (1-based) in the text of values, by JSON pointer: for an object member, where
+// its key starts (where an editor should put the caret); for an array element or the root, where
+// the value starts. The same shape as adapters::TemplatePositions.
+using JsonPositions = std::map<std::string, std::pair<int, int>, std::less<>>;
+
+// Which positions ParseJsonText records: those of values at most `depth` levels below the root
+// (the root is depth 0), into `out`.
+struct PositionRequest {
+  JsonPositions* out = nullptr;
+  int depth = 0;
+};
+
 // Parses JSON text for an adapter. Never throws. Syntax errors give one error diagnostic with
 // line:col (in the file, or within the embedded string) and return false. Invalid UTF-8 and
 // containers nested deeper than kMaxNestingDepth are reported (error, with position), replaced by
 // U+FFFD text, and `*lossy` is set; parsing then goes on, so the rest of the snapshot loads.
+// With `positions`, records where values start (lines are those of `text`; on a line that held
+// invalid UTF-8, columns count U+FFFD's three bytes for each bad sequence).
 bool ParseJsonText(std::string_view text, const JsonOrigin& origin, nlohmann::json* out,
-                   core::Diagnostics* diagnostics, bool* lossy);
+                   core::Diagnostics* diagnostics, bool* lossy,
+                   const PositionRequest& positions = {});
 
 void AddDiagnostic(core::Diagnostics* out, core::DiagnosticSeverity severity,
                    core::SourceLocation location, std::string message);

@@ -817,19 +817,21 @@ AdapterResult ReadCloudFormationJson(const nlohmann::json& root, std::string_vie
 }
 
 AdapterResult ReadCloudFormationTemplate(std::string_view text, std::string_view source_name) {
-  const std::size_t first = text.find_first_not_of(" \t\r\n");
-  if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
-    return internal::ReadJsonText<AdapterResult>(
-        text, source_name, [](const nlohmann::json& root, std::string_view file) {
-          return ReadCloudFormationJson(root, file, nullptr);
-        });
-  }
   AdapterResult result;
   nlohmann::json root;
   TemplatePositions positions;
   bool lossy = false;
-  if (!CloudFormationYamlToJson(text, source_name, &root, &positions, &result.diagnostics,
-                                &lossy)) {
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
+    // JSON stays with the JSON reader every JSON input has (invalid UTF-8 is replaced and
+    // reported, where the YAML reader refuses the template); its parser callback records the
+    // positions the YAML reader takes from yaml-cpp's marks.
+    if (!internal::ParseJsonText(text, internal::JsonOrigin{source_name, ""}, &root,
+                                 &result.diagnostics, &lossy, {&positions, kPositionDepth})) {
+      return result;
+    }
+  } else if (!CloudFormationYamlToJson(text, source_name, &root, &positions, &result.diagnostics,
+                                       &lossy)) {
     return result;
   }
   AdapterResult read = ReadCloudFormationJson(root, source_name, &positions);
