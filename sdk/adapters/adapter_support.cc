@@ -77,6 +77,18 @@ class DocumentSax final : public nlohmann::json_sax<nlohmann::json> {
   std::size_t error_byte() const { return error_byte_; }
   const std::string& error() const { return error_; }
 
+  // A key that one object repeats: where it starts the second time, its pointer, the key.
+  struct Repeat {
+    std::size_t offset;
+    std::string pointer;
+    std::string key;
+  };
+  static constexpr std::size_t kMaxRepeatReports = 10;
+  // The first kMaxRepeatReports keys repeated (each member's value is kRepeatedKeyMarker), and
+  // how many there were in all.
+  const std::vector<Repeat>& repeats() const { return repeats_; }
+  std::size_t repeated_members() const { return repeated_members_; }
+
   bool null() override { return Scalar(nullptr); }
   bool boolean(bool value) override { return Scalar(value); }
   bool number_integer(number_integer_t value) override { return Scalar(value); }
@@ -91,7 +103,18 @@ class DocumentSax final : public nlohmann::json_sax<nlohmann::json> {
 
   bool key(string_t& key) override {
     if (skip_ == 0) {
-      frames_.back().key = std::move(key);
+      Frame& frame = frames_.back();
+      const bool repeated =
+          frame.value->contains(key) &&
+          std::find(frame.repeated.begin(), frame.repeated.end(), key) == frame.repeated.end();
+      frame.key = std::move(key);
+      if (repeated) {
+        frame.repeated.push_back(frame.key);
+        if (repeats_.size() < kMaxRepeatReports) {
+          repeats_.push_back({NextToken(), Pointer(), frame.key});
+        }
+        ++repeated_members_;
+      }
       Record();
     }
     return Moved();
@@ -106,8 +129,9 @@ class DocumentSax final : public nlohmann::json_sax<nlohmann::json> {
 
  private:
   struct Frame {
-    Json* value;      // the container being filled
-    std::string key;  // objects: the key of the current member
+    Json* value;                        // the container being filled
+    std::string key;                    // objects: the key of the current member
+    std::vector<std::string> repeated;  // objects: the keys that came twice
   };
 
   // Where the token after the previous event starts: past whitespace and separators.
@@ -157,7 +181,7 @@ class DocumentSax final : public nlohmann::json_sax<nlohmann::json> {
     } else {
       Json* container = Place(std::move(empty));
       Placed();
-      frames_.push_back(Frame{container, {}});
+      frames_.push_back(Frame{container, {}, {}});
     }
     return Moved();
   }
@@ -166,6 +190,10 @@ class DocumentSax final : public nlohmann::json_sax<nlohmann::json> {
     if (skip_ > 0) {
       if (--skip_ == 0) Place(kTooDeepMarker);  // the outermost container cut off
     } else {
+      // JSON leaves a repeated key to the reader (the first value or the last?): neither is read.
+      for (const std::string& key : frames_.back().repeated) {
+        (*frames_.back().value)[key] = kRepeatedKeyMarker;
+      }
       frames_.pop_back();
     }
     return Moved();
@@ -175,9 +203,8 @@ class DocumentSax final : public nlohmann::json_sax<nlohmann::json> {
   std::string Pointer() const {
     std::string out;
     for (const Frame& f : frames_) {
-      absl::StrAppend(&out, "/",
-                      f.value->is_array() ? absl::StrCat(f.value->size() - 1)
-                                          : PointerToken(f.key));
+      absl::StrAppend(
+          &out, "/", f.value->is_array() ? absl::StrCat(f.value->size() - 1) : PointerToken(f.key));
     }
     return out;
   }
@@ -189,7 +216,7 @@ class DocumentSax final : public nlohmann::json_sax<nlohmann::json> {
     }
     const std::size_t offset = NextToken();
     // Offsets come in increasing order: lines are counted from where the last one left off.
-    for (const char* p = input_.data() + line_cursor_, *end = input_.data() + offset;
+    for (const char *p = input_.data() + line_cursor_, *end = input_.data() + offset;
          (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) !=
          nullptr;
          ++p) {
@@ -213,6 +240,8 @@ class DocumentSax final : public nlohmann::json_sax<nlohmann::json> {
   std::size_t line_start_ = 0;
   std::size_t error_byte_ = 0;
   std::string error_;
+  std::vector<Repeat> repeats_;
+  std::size_t repeated_members_ = 0;
 };
 
 }  // namespace
@@ -348,6 +377,22 @@ bool ParseJsonText(std::string_view text, const JsonOrigin& origin, nlohmann::js
                                ParseErrorReason(std::runtime_error(sax.error()))));
     return false;
   }
+  for (const DocumentSax::Repeat& repeat : sax.repeats()) {
+    std::string inner;
+    core::SourceLocation where = OriginLocation(input, repeat.offset, origin, &inner);
+    where.json_pointer = absl::StrCat(origin.pointer, repeat.pointer);
+    AddDiagnostic(diagnostics, core::DiagnosticSeverity::kError, std::move(where),
+                  absl::StrCat("the key \"", repeat.key, "\" comes twice in one object", inner,
+                               ": which value counts is undefined, so neither is read (a policy "
+                               "document that held it is not evaluated)"));
+  }
+  if (sax.repeated_members() > sax.repeats().size()) {
+    AddDiagnostic(
+        diagnostics, core::DiagnosticSeverity::kError, PointerLocation(origin.file, origin.pointer),
+        absl::StrCat(sax.repeated_members() - sax.repeats().size(),
+                     " more keys come twice in one object; neither value of each is read"));
+  }
+  if (sax.repeated_members() > 0) *lossy = true;
   return true;
 }
 
@@ -450,7 +495,8 @@ bool ContainsReplacementChar(const nlohmann::json& value) {
 void MarkUnreadablePolicies(std::vector<model::Resource>* resources,
                             core::Diagnostics* diagnostics) {
   constexpr char kUnreadable[] =
-      "<unreadable: this policy document held invalid UTF-8 or nesting deeper than 128 levels>";
+      "<unreadable: this policy document held invalid UTF-8, nesting deeper than 128 levels or "
+      "a repeated key>";
   for (model::Resource& resource : *resources) {
     nlohmann::json& doc = resource.document;
     if (!doc.is_object()) continue;

@@ -97,6 +97,7 @@ class YamlConverter {
       }
       case YAML::NodeType::Map: {
         value = Json::object();
+        std::set<std::string> repeated;
         for (const auto& entry : node) {
           const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : std::string();
           if (!entry.first.IsScalar()) {
@@ -110,8 +111,20 @@ class YamlConverter {
             const YAML::Mark mark = entry.first.Mark();
             positions_->emplace(child, std::pair{mark.line + 1, mark.column + 1});
           }
+          // yaml-cpp keeps both entries of a repeated key; as in JSON inputs, neither is read.
+          if (value.contains(key) && repeated.insert(key).second) {
+            core::SourceLocation where = At(entry.first);
+            where.json_pointer = child;
+            AddDiagnostic(diagnostics_, kError, std::move(where),
+                          absl::StrCat("the key \"", key,
+                                       "\" comes twice in one mapping: which value counts is "
+                                       "undefined, so neither is read (a policy document that "
+                                       "held it is not evaluated)"));
+            lossy_ = true;
+          }
           value[key] = Convert(entry.second, child, depth + 1);
         }
+        for (const std::string& key : repeated) value[key] = internal::kRepeatedKeyMarker;
         break;
       }
     }
