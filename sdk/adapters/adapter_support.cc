@@ -1,7 +1,11 @@
 #include "sdk/adapters/adapter_support.h"
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
+#include <functional>
+#include <iterator>
+#include <stdexcept>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -24,6 +28,221 @@ core::SourceLocation OriginLocation(std::string_view text, std::size_t offset,
   *inner = absl::StrCat(" (", PositionText(at), " of the JSON text in this string)");
   return PointerLocation(origin.file, origin.pointer);
 }
+
+// nlohmann's lexer pulls characters through this iterator. Every copy shares one cursor, so the
+// SAX handler can tell how far the lexer has read: just past the current event's token (one
+// character more after a number, which the lexer reads past to find its end).
+class CursorIterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  CursorIterator() = default;
+  CursorIterator(const char** cursor, const char* end) : cursor_(cursor), end_(end) {}
+  reference operator*() const { return **cursor_; }
+  CursorIterator& operator++() {
+    ++*cursor_;
+    return *this;
+  }
+  CursorIterator operator++(int) {
+    CursorIterator before = *this;
+    ++*cursor_;
+    return before;
+  }
+  bool operator==(const CursorIterator& other) const { return Done() == other.Done(); }
+  bool operator!=(const CursorIterator& other) const { return !(*this == other); }
+
+ private:
+  bool Done() const { return cursor_ == nullptr || *cursor_ == end_; }
+  const char** cursor_ = nullptr;
+  const char* end_ = nullptr;
+};
+
+// Builds the document for ParseJsonText from nlohmann's SAX events, as nlohmann::json::parse does,
+// and meanwhile keeps the path to the current value (to name it by JSON pointer), records
+// positions and cuts off containers nested too deep. (Not a parser callback: nlohmann's callback
+// parser scans the whole enclosing array each time an object in it ends, quadratic in its size.)
+class DocumentSax final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  using Json = nlohmann::json;
+
+  DocumentSax(Json* root, std::string_view input, const char* const* cursor,
+              const PositionRequest& positions)
+      : root_(root), input_(input), cursor_(cursor), positions_(positions) {}
+
+  // nlohmann's byte of a syntax error (1-based: the last character read), and its message.
+  std::size_t error_byte() const { return error_byte_; }
+  const std::string& error() const { return error_; }
+
+  // A key that one object repeats: where it starts the second time, its pointer, the key.
+  struct Repeat {
+    std::size_t offset;
+    std::string pointer;
+    std::string key;
+  };
+  static constexpr std::size_t kMaxRepeatReports = 10;
+  // The first kMaxRepeatReports keys repeated (each member's value is kRepeatedKeyMarker), and
+  // how many there were in all.
+  const std::vector<Repeat>& repeats() const { return repeats_; }
+  std::size_t repeated_members() const { return repeated_members_; }
+
+  bool null() override { return Scalar(nullptr); }
+  bool boolean(bool value) override { return Scalar(value); }
+  bool number_integer(number_integer_t value) override { return Scalar(value); }
+  bool number_unsigned(number_unsigned_t value) override { return Scalar(value); }
+  bool number_float(number_float_t value, const string_t&) override { return Scalar(value); }
+  bool string(string_t& value) override { return Scalar(std::move(value)); }
+  bool binary(binary_t&) override { return Scalar(Json()); }  // not in JSON text
+  bool start_object(std::size_t) override { return Open(Json::object()); }
+  bool start_array(std::size_t) override { return Open(Json::array()); }
+  bool end_object() override { return Close(); }
+  bool end_array() override { return Close(); }
+
+  bool key(string_t& key) override {
+    if (skip_ == 0) {
+      Frame& frame = frames_.back();
+      const bool repeated =
+          frame.value->contains(key) &&
+          std::find(frame.repeated.begin(), frame.repeated.end(), key) == frame.repeated.end();
+      frame.key = std::move(key);
+      if (repeated) {
+        frame.repeated.push_back(frame.key);
+        if (repeats_.size() < kMaxRepeatReports) {
+          repeats_.push_back({NextToken(), Pointer(), frame.key});
+        }
+        ++repeated_members_;
+      }
+      Record();
+    }
+    return Moved();
+  }
+
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception& e) override {
+    error_byte_ = position;  // nlohmann gives its parse_error's byte here
+    error_ = e.what();
+    return false;
+  }
+
+ private:
+  struct Frame {
+    Json* value;                        // the container being filled
+    std::string key;                    // objects: the key of the current member
+    std::vector<std::string> repeated;  // objects: the keys that came twice
+  };
+
+  // Where the token after the previous event starts: past whitespace and separators.
+  std::size_t NextToken() const {
+    const std::size_t at = input_.find_first_not_of(" \t\r\n,:", last_offset_);
+    return at == std::string_view::npos ? input_.size() : at;
+  }
+
+  bool Moved() {
+    last_offset_ = static_cast<std::size_t>(*cursor_ - input_.data());
+    return true;
+  }
+
+  // Places a new value where the path points, and returns it.
+  Json* Place(Json value) {
+    if (frames_.empty()) {
+      *root_ = std::move(value);
+      return root_;
+    }
+    Frame& frame = frames_.back();
+    if (frame.value->is_array()) {
+      frame.value->push_back(std::move(value));
+      return &frame.value->back();
+    }
+    Json& member = (*frame.value)[frame.key];
+    member = std::move(value);
+    return &member;
+  }
+
+  // A value was placed: its position is recorded (an object member's is its key's, recorded
+  // with the key).
+  void Placed() {
+    if (frames_.empty() || frames_.back().value->is_array()) Record();
+  }
+
+  bool Scalar(Json value) {
+    if (skip_ == 0) {
+      Place(std::move(value));
+      Placed();
+    }
+    return Moved();
+  }
+
+  bool Open(Json empty) {
+    if (skip_ > 0 || frames_.size() >= static_cast<std::size_t>(kMaxNestingDepth)) {
+      ++skip_;  // too deep: nothing below is built
+    } else {
+      Json* container = Place(std::move(empty));
+      Placed();
+      frames_.push_back(Frame{container, {}, {}});
+    }
+    return Moved();
+  }
+
+  bool Close() {
+    if (skip_ > 0) {
+      if (--skip_ == 0) Place(kTooDeepMarker);  // the outermost container cut off
+    } else {
+      // JSON leaves a repeated key to the reader (the first value or the last?): neither is read.
+      for (const std::string& key : frames_.back().repeated) {
+        (*frames_.back().value)[key] = kRepeatedKeyMarker;
+      }
+      frames_.pop_back();
+    }
+    return Moved();
+  }
+
+  // The pointer of the value last placed or keyed.
+  std::string Pointer() const {
+    std::string out;
+    for (const Frame& f : frames_) {
+      absl::StrAppend(
+          &out, "/", f.value->is_array() ? absl::StrCat(f.value->size() - 1) : PointerToken(f.key));
+    }
+    return out;
+  }
+
+  // Records where the value last placed or keyed starts, when it is wanted.
+  void Record() {
+    if (positions_.out == nullptr || frames_.size() > static_cast<std::size_t>(positions_.depth)) {
+      return;
+    }
+    const std::size_t offset = NextToken();
+    // Offsets come in increasing order: lines are counted from where the last one left off.
+    for (const char *p = input_.data() + line_cursor_, *end = input_.data() + offset;
+         (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) !=
+         nullptr;
+         ++p) {
+      ++lines_;
+      line_start_ = static_cast<std::size_t>(p - input_.data()) + 1;
+    }
+    line_cursor_ = offset;
+    positions_.out->emplace(Pointer(), std::pair{static_cast<int>(lines_) + 1,
+                                                 static_cast<int>(offset - line_start_) + 1});
+  }
+
+  Json* root_;
+  std::string_view input_;
+  const char* const* cursor_;
+  const PositionRequest positions_;
+  std::vector<Frame> frames_;
+  int skip_ = 0;  // > 0: inside a container nested too deep, this many levels
+  std::size_t last_offset_ = 0;
+  std::size_t line_cursor_ = 0;
+  std::size_t lines_ = 0;
+  std::size_t line_start_ = 0;
+  std::size_t error_byte_ = 0;
+  std::string error_;
+  std::vector<Repeat> repeats_;
+  std::size_t repeated_members_ = 0;
+};
 
 }  // namespace
 
@@ -107,7 +326,7 @@ std::string ParseErrorReason(const std::exception& e) {
 }
 
 bool ParseJsonText(std::string_view text, const JsonOrigin& origin, nlohmann::json* out,
-                   core::Diagnostics* diagnostics, bool* lossy) {
+                   core::Diagnostics* diagnostics, bool* lossy, const PositionRequest& positions) {
   const TextScan scan = ScanJsonText(text);
   std::string sanitized;
   std::string_view input = text;
@@ -136,38 +355,44 @@ bool ParseJsonText(std::string_view text, const JsonOrigin& origin, nlohmann::js
     *lossy = true;
   }
 
-  // Containers at callback depth >= limit (the root is depth 0) are replaced by a marker string;
-  // what they hold is discarded as it is parsed, so nothing deep is ever built.
-  const bool limit_depth = scan.too_deep != std::string_view::npos;
-  const nlohmann::json::parser_callback_t keep_shallow = [](int depth,
-                                                            nlohmann::json::parse_event_t event,
-                                                            nlohmann::json& parsed) {
-    using Event = nlohmann::json::parse_event_t;
-    if (event == Event::object_start || event == Event::array_start) {
-      return depth <= kMaxNestingDepth;
-    }
-    if ((event == Event::object_end || event == Event::array_end) && depth == kMaxNestingDepth) {
-      parsed = kTooDeepMarker;
-    }
-    return true;
-  };
+  const char* cursor = input.data();
+  DocumentSax sax(out, input, &cursor, positions);
+  bool parsed = false;
   try {
-    *out = limit_depth ? nlohmann::json::parse(input.begin(), input.end(), keep_shallow)
-                       : nlohmann::json::parse(input.begin(), input.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string inner;
-    // nlohmann's byte is 1-based and points at the last character read.
-    core::SourceLocation where =
-        OriginLocation(input, e.byte == 0 ? 0 : e.byte - 1, origin, &inner);
-    AddDiagnostic(diagnostics, core::DiagnosticSeverity::kError, std::move(where),
-                  absl::StrCat("not valid JSON", inner, ": ", ParseErrorReason(e)));
-    return false;
+    parsed = nlohmann::json::sax_parse(CursorIterator(&cursor, input.data() + input.size()),
+                                       CursorIterator(), &sax);
   } catch (const std::exception& e) {
     AddDiagnostic(diagnostics, core::DiagnosticSeverity::kError,
                   PointerLocation(origin.file, origin.pointer),
                   absl::StrCat("could not be read: ", ParseErrorReason(e)));
     return false;
   }
+  if (!parsed) {
+    std::string inner;
+    // nlohmann's byte is 1-based and points at the last character read.
+    core::SourceLocation where =
+        OriginLocation(input, sax.error_byte() == 0 ? 0 : sax.error_byte() - 1, origin, &inner);
+    AddDiagnostic(diagnostics, core::DiagnosticSeverity::kError, std::move(where),
+                  absl::StrCat("not valid JSON", inner, ": ",
+                               ParseErrorReason(std::runtime_error(sax.error()))));
+    return false;
+  }
+  for (const DocumentSax::Repeat& repeat : sax.repeats()) {
+    std::string inner;
+    core::SourceLocation where = OriginLocation(input, repeat.offset, origin, &inner);
+    where.json_pointer = absl::StrCat(origin.pointer, repeat.pointer);
+    AddDiagnostic(diagnostics, core::DiagnosticSeverity::kError, std::move(where),
+                  absl::StrCat("the key \"", repeat.key, "\" comes twice in one object", inner,
+                               ": which value counts is undefined, so neither is read (a policy "
+                               "document that held it is not evaluated)"));
+  }
+  if (sax.repeated_members() > sax.repeats().size()) {
+    AddDiagnostic(
+        diagnostics, core::DiagnosticSeverity::kError, PointerLocation(origin.file, origin.pointer),
+        absl::StrCat(sax.repeated_members() - sax.repeats().size(),
+                     " more keys come twice in one object; neither value of each is read"));
+  }
+  if (sax.repeated_members() > 0) *lossy = true;
   return true;
 }
 
@@ -270,7 +495,8 @@ bool ContainsReplacementChar(const nlohmann::json& value) {
 void MarkUnreadablePolicies(std::vector<model::Resource>* resources,
                             core::Diagnostics* diagnostics) {
   constexpr char kUnreadable[] =
-      "<unreadable: this policy document held invalid UTF-8 or nesting deeper than 128 levels>";
+      "<unreadable: this policy document held invalid UTF-8, nesting deeper than 128 levels or "
+      "a repeated key>";
   for (model::Resource& resource : *resources) {
     nlohmann::json& doc = resource.document;
     if (!doc.is_object()) continue;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <initializer_list>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -25,6 +27,8 @@ inline constexpr int kMaxNestingDepth = 128;
 // U+FFFD: what invalid UTF-8 and over-deep containers are replaced by. A policy document that
 // holds it after a lossy read is made unreadable (MarkUnreadablePolicies) so that it is an ERROR.
 inline constexpr char kReplacementChar[] = "\xEF\xBF\xBD";
+// What stands in for the value of a key that one object repeats (ParseJsonText).
+inline constexpr char kRepeatedKeyMarker[] = "\xEF\xBF\xBD(the key comes twice: not read)";
 // What stands in for a container nested deeper than kMaxNestingDepth.
 inline constexpr char kTooDeepMarker[] =
     "\xEF\xBF\xBD(nested deeper than 128 levels: not read)";
@@ -56,12 +60,31 @@ struct JsonOrigin {
   std::string pointer;  // empty: the text is the file itself
 };
 
+// Line and column (1-based) in the text of values, by JSON pointer: for an object member, where
+// its key starts (where an editor should put the caret); for an array element or the root, where
+// the value starts. The same shape as adapters::TemplatePositions.
+using JsonPositions = std::map<std::string, std::pair<int, int>, std::less<>>;
+
+// Which positions ParseJsonText records: those of values at most `depth` levels below the root
+// (the root is depth 0), into `out`.
+struct PositionRequest {
+  JsonPositions* out = nullptr;
+  int depth = 0;
+};
+
 // Parses JSON text for an adapter. Never throws. Syntax errors give one error diagnostic with
 // line:col (in the file, or within the embedded string) and return false. Invalid UTF-8 and
 // containers nested deeper than kMaxNestingDepth are reported (error, with position), replaced by
 // U+FFFD text, and `*lossy` is set; parsing then goes on, so the rest of the snapshot loads.
+// So is a key that one object repeats (JSON does not say which value counts): the member's value
+// becomes kRepeatedKeyMarker, so a policy document that held it is not evaluated
+// (MarkUnreadablePolicies), and where a resource or a list was expected, the adapter reports the
+// wrong shape as it would any other.
+// With `positions`, records where values start (lines are those of `text`; on a line that held
+// invalid UTF-8, columns count U+FFFD's three bytes for each bad sequence).
 bool ParseJsonText(std::string_view text, const JsonOrigin& origin, nlohmann::json* out,
-                   core::Diagnostics* diagnostics, bool* lossy);
+                   core::Diagnostics* diagnostics, bool* lossy,
+                   const PositionRequest& positions = {});
 
 void AddDiagnostic(core::Diagnostics* out, core::DiagnosticSeverity severity,
                    core::SourceLocation location, std::string message);

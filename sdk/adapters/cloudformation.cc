@@ -97,6 +97,7 @@ class YamlConverter {
       }
       case YAML::NodeType::Map: {
         value = Json::object();
+        std::set<std::string> repeated;
         for (const auto& entry : node) {
           const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : std::string();
           if (!entry.first.IsScalar()) {
@@ -110,8 +111,20 @@ class YamlConverter {
             const YAML::Mark mark = entry.first.Mark();
             positions_->emplace(child, std::pair{mark.line + 1, mark.column + 1});
           }
+          // yaml-cpp keeps both entries of a repeated key; as in JSON inputs, neither is read.
+          if (value.contains(key) && repeated.insert(key).second) {
+            core::SourceLocation where = At(entry.first);
+            where.json_pointer = child;
+            AddDiagnostic(diagnostics_, kError, std::move(where),
+                          absl::StrCat("the key \"", key,
+                                       "\" comes twice in one mapping: which value counts is "
+                                       "undefined, so neither is read (a policy document that "
+                                       "held it is not evaluated)"));
+            lossy_ = true;
+          }
           value[key] = Convert(entry.second, child, depth + 1);
         }
+        for (const std::string& key : repeated) value[key] = internal::kRepeatedKeyMarker;
         break;
       }
     }
@@ -817,19 +830,21 @@ AdapterResult ReadCloudFormationJson(const nlohmann::json& root, std::string_vie
 }
 
 AdapterResult ReadCloudFormationTemplate(std::string_view text, std::string_view source_name) {
-  const std::size_t first = text.find_first_not_of(" \t\r\n");
-  if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
-    return internal::ReadJsonText<AdapterResult>(
-        text, source_name, [](const nlohmann::json& root, std::string_view file) {
-          return ReadCloudFormationJson(root, file, nullptr);
-        });
-  }
   AdapterResult result;
   nlohmann::json root;
   TemplatePositions positions;
   bool lossy = false;
-  if (!CloudFormationYamlToJson(text, source_name, &root, &positions, &result.diagnostics,
-                                &lossy)) {
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
+    // JSON stays with the JSON reader every JSON input has (invalid UTF-8 is replaced and
+    // reported, where the YAML reader refuses the template); its parser callback records the
+    // positions the YAML reader takes from yaml-cpp's marks.
+    if (!internal::ParseJsonText(text, internal::JsonOrigin{source_name, ""}, &root,
+                                 &result.diagnostics, &lossy, {&positions, kPositionDepth})) {
+      return result;
+    }
+  } else if (!CloudFormationYamlToJson(text, source_name, &root, &positions, &result.diagnostics,
+                                       &lossy)) {
     return result;
   }
   AdapterResult read = ReadCloudFormationJson(root, source_name, &positions);

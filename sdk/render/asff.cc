@@ -17,13 +17,17 @@
 // - Text fields are cut to the documented limits (Title 256, Description 1024,
 //   Recommendation.Text 512, ProductFields values 2048 characters).
 #include <algorithm>
+#include <memory>
+#include <ostream>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
 #include "sdk/model/resource.h"
+#include "sdk/render/json_stream.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
 
@@ -198,19 +202,43 @@ Json FindingJson(const model::Finding& f, const RenderOptions& options,
 }  // namespace
 
 std::string RenderAsff(const std::vector<model::Finding>& findings, const RenderOptions& options) {
-  const std::string timestamp = internal::Iso8601(options.time);
-  Json out = Json::array();
-  for (const model::Finding& f : findings) {
-    if (!IsAccountId(f.account)) continue;
-    out.push_back(FindingJson(f, options, timestamp));
-  }
-  return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  return internal::RenderThroughWriter(&OpenAsffWriter, findings, {}, options);
 }
 
-// Not streaming yet: collects the findings and renders them in Finish.
+namespace {
+
+// A JSON array and a newline, each finding written as it comes. A finding without an AWS account
+// id is left out: ASFF cannot express one (AwsAccountId is a 12-digit id; docs/findings.md).
+class AsffWriter final : public FindingWriter {
+ public:
+  AsffWriter(std::ostream& out, const RenderOptions& options)
+      : out_(out),
+        options_(options),
+        timestamp_(internal::Iso8601(options.time)),
+        findings_(out, 0) {}
+
+  void Write(const model::Finding& finding) override {
+    if (!out_ || !IsAccountId(finding.account)) return;
+    findings_.Add(FindingJson(finding, options_, timestamp_));
+  }
+
+  absl::Status Finish(const model::ScanSummary&) override {
+    findings_.Close();
+    out_ << '\n';
+    return internal::FlushStatus(out_);
+  }
+
+ private:
+  std::ostream& out_;
+  const RenderOptions options_;
+  const std::string timestamp_;
+  internal::JsonArrayStream findings_;
+};
+
+}  // namespace
+
 std::unique_ptr<FindingWriter> OpenAsffWriter(std::ostream& out, const RenderOptions& options) {
-  return internal::BufferingWriter(out, options, [](const std::vector<model::Finding>& findings, const model::ScanSummary&,
-                    const RenderOptions& o) { return RenderAsff(findings, o); });
+  return std::make_unique<AsffWriter>(out, options);
 }
 
 }  // namespace kmsguard::render

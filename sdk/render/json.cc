@@ -2,10 +2,15 @@
 // kmsguard.plugin.v1.Finding (proto field names, enum value names), so any protobuf JSON parser
 // reads it as that message (ignoring "uid", which the proto does not carry); every field is
 // written, defaults included, so consumers need not know proto3's default rules.
-#include "nlohmann/json.hpp"
-
+#include <memory>
+#include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/status/status.h"
+#include "nlohmann/json.hpp"
+#include "sdk/render/json_stream.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
 
@@ -111,44 +116,88 @@ Json ToolJson(const ProductInfo& product) {
   return {{"name", product.name}, {"version", product.version}};
 }
 
-// Invalid UTF-8 in user content is replaced rather than thrown on.
-std::string Dump(const Json& value, int indent) {
-  return value.dump(indent, ' ', false, Json::error_handler_t::replace);
+// The members both forms write before the findings (JSON) or in the last line (JSON Lines).
+Json HeaderJson(const RenderOptions& options) {
+  return {{"format", kFormat},
+          {"generated_at", internal::Iso8601(options.time)},
+          {"tool", ToolJson(options.product)}};
 }
+
+// {"format", "generated_at", "tool", "findings": [...], "summary"}, as dump(2) writes it: the
+// members before the findings go out with the first finding (or at Finish), each finding as it
+// comes, the summary at Finish.
+class JsonWriter final : public FindingWriter {
+ public:
+  JsonWriter(std::ostream& out, const RenderOptions& options)
+      : out_(out), options_(options), findings_(out, 2) {}
+
+  void Write(const model::Finding& finding) override {
+    if (!out_) return;  // the output is lost anyway; Finish says so
+    Start();
+    findings_.Add(FindingJson(finding));
+  }
+
+  absl::Status Finish(const model::ScanSummary& summary) override {
+    Start();
+    findings_.Close();
+    const Json tail = {{"summary", SummaryJson(summary)}};
+    out_ << ",\n" << internal::ObjectMembers(tail) << "\n}\n";
+    return internal::FlushStatus(out_);
+  }
+
+ private:
+  void Start() {
+    if (started_) return;
+    started_ = true;
+    out_ << "{\n" << internal::ObjectMembers(HeaderJson(options_)) << ",\n  \"findings\": ";
+  }
+
+  std::ostream& out_;
+  const RenderOptions options_;
+  internal::JsonArrayStream findings_;
+  bool started_ = false;
+};
+
+class JsonLinesWriter final : public FindingWriter {
+ public:
+  JsonLinesWriter(std::ostream& out, const RenderOptions& options) : out_(out), options_(options) {}
+
+  void Write(const model::Finding& finding) override {
+    if (!out_) return;
+    out_ << internal::DumpJson(FindingJson(finding), -1) << '\n';
+  }
+
+  absl::Status Finish(const model::ScanSummary& summary) override {
+    Json last = HeaderJson(options_);
+    last["summary"] = SummaryJson(summary);
+    out_ << internal::DumpJson(last, -1) << '\n';
+    return internal::FlushStatus(out_);
+  }
+
+ private:
+  std::ostream& out_;
+  const RenderOptions options_;
+};
 
 }  // namespace
 
 std::string RenderJson(const std::vector<model::Finding>& findings,
                        const model::ScanSummary& summary, const RenderOptions& options) {
-  Json list = Json::array();
-  for (const model::Finding& f : findings) list.push_back(FindingJson(f));
-  const Json out = {{"format", kFormat},
-                    {"generated_at", internal::Iso8601(options.time)},
-                    {"tool", ToolJson(options.product)},
-                    {"findings", std::move(list)},
-                    {"summary", SummaryJson(summary)}};
-  return Dump(out, 2) + "\n";
+  return internal::RenderThroughWriter(&OpenJsonWriter, findings, summary, options);
 }
 
 std::string RenderJsonLines(const std::vector<model::Finding>& findings,
                             const model::ScanSummary& summary, const RenderOptions& options) {
-  std::string out;
-  for (const model::Finding& f : findings) out += Dump(FindingJson(f), -1) + "\n";
-  const Json last = {{"format", kFormat},
-                     {"generated_at", internal::Iso8601(options.time)},
-                     {"tool", ToolJson(options.product)},
-                     {"summary", SummaryJson(summary)}};
-  return out + Dump(last, -1) + "\n";
+  return internal::RenderThroughWriter(&OpenJsonLinesWriter, findings, summary, options);
 }
 
-// Not streaming yet: collects the findings and renders them in Finish.
 std::unique_ptr<FindingWriter> OpenJsonWriter(std::ostream& out, const RenderOptions& options) {
-  return internal::BufferingWriter(out, options, &RenderJson);
+  return std::make_unique<JsonWriter>(out, options);
 }
 
-// Not streaming yet: collects the findings and renders them in Finish.
-std::unique_ptr<FindingWriter> OpenJsonLinesWriter(std::ostream& out, const RenderOptions& options) {
-  return internal::BufferingWriter(out, options, &RenderJsonLines);
+std::unique_ptr<FindingWriter> OpenJsonLinesWriter(std::ostream& out,
+                                                   const RenderOptions& options) {
+  return std::make_unique<JsonLinesWriter>(out, options);
 }
 
 }  // namespace kmsguard::render

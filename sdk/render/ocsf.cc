@@ -15,12 +15,17 @@
 #include <openssl/evp.h>
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
+#include <ostream>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "sdk/render/json_stream.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
 
@@ -184,17 +189,41 @@ std::string RenderOcsf(const std::vector<model::Finding>& findings, const Produc
 }
 
 std::string RenderOcsf(const std::vector<model::Finding>& findings, const RenderOptions& options) {
-  const std::int64_t time_ms = internal::EpochMillis(options.time);
-  Json out = Json::array();
-  for (const model::Finding& f : findings) out.push_back(FindingJson(f, options.product, time_ms));
-  // Invalid UTF-8 in user content is replaced rather than thrown on.
-  return out.dump(2, ' ', false, Json::error_handler_t::replace);
+  return internal::RenderThroughWriter(&OpenOcsfWriter, findings, {}, options);
 }
 
-// Not streaming yet: collects the findings and renders them in Finish.
+namespace {
+
+// A JSON array, each event written as it comes; no newline after the array.
+class OcsfWriter final : public FindingWriter {
+ public:
+  OcsfWriter(std::ostream& out, const RenderOptions& options)
+      : out_(out),
+        product_(options.product),
+        time_ms_(internal::EpochMillis(options.time)),
+        events_(out, 0) {}
+
+  void Write(const model::Finding& finding) override {
+    if (!out_) return;  // the output is lost anyway; Finish says so
+    events_.Add(FindingJson(finding, product_, time_ms_));
+  }
+
+  absl::Status Finish(const model::ScanSummary&) override {
+    events_.Close();
+    return internal::FlushStatus(out_);
+  }
+
+ private:
+  std::ostream& out_;
+  const ProductInfo product_;
+  const std::int64_t time_ms_;
+  internal::JsonArrayStream events_;
+};
+
+}  // namespace
+
 std::unique_ptr<FindingWriter> OpenOcsfWriter(std::ostream& out, const RenderOptions& options) {
-  return internal::BufferingWriter(out, options, [](const std::vector<model::Finding>& findings, const model::ScanSummary&,
-                    const RenderOptions& o) { return RenderOcsf(findings, o); });
+  return std::make_unique<OcsfWriter>(out, options);
 }
 
 }  // namespace kmsguard::render

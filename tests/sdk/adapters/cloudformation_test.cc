@@ -199,15 +199,93 @@ TEST(ReadCloudFormationTest, JsonTemplateIntrinsicsAndBadEntries) {
       << "AWS::NoValue removes the member";
   EXPECT_EQ(policies[3]["document"], "{\"Statement\": []}");
   EXPECT_EQ(worker.source.json_pointer, "/Resources/Worker");
-  EXPECT_EQ(worker.source.line, 0) << "JSON templates are located by pointer";
+  EXPECT_EQ(worker.source.line, 5);  // the "Worker" key
+  EXPECT_EQ(worker.source.column, 5);
 
   const std::string text = Describe(result.diagnostics);
-  EXPECT_THAT(text, HasSubstr("stack.json#/Resources/NoType (NoType): error"));
-  EXPECT_THAT(text, HasSubstr("stack.json#/Resources/NotAnObject (NotAnObject): error"));
-  EXPECT_THAT(text, HasSubstr("Orphan): warning: AWS::IAM::Policy with no Users"));
+  EXPECT_THAT(text, HasSubstr("stack.json:29:5#/Resources/NoType (NoType): error"));
+  EXPECT_THAT(text, HasSubstr("stack.json:30:5#/Resources/NotAnObject (NotAnObject): error"));
+  EXPECT_THAT(text, HasSubstr("stack.json:31:5#/Resources/Orphan (Orphan): warning: "
+                              "AWS::IAM::Policy with no Users"));
   const std::vector<model::Finding> findings = test::EvaluateAll(result);
   EXPECT_THAT(test::WithStatus(findings, test::kInlineRule, model::Status::kFail),
               ElementsAre("Role/Worker"));
+}
+
+// Lines and columns counted by hand: resource keys, Policies elements on one line and over several,
+// a key after a number (which nlohmann's lexer reads one character past) and a key with an escape.
+constexpr char kJsonPositions[] = R"({
+  "Resources": {
+    "AppRole": {
+      "Type": "AWS::IAM::Role",
+      "Properties": {
+        "RoleName": "app",
+        "Policies": [
+          {"PolicyName": "first", "PolicyDocument": {"Statement": []}},
+          {
+            "PolicyName": "second",
+            "PolicyDocument": {"Statement": []}
+          }
+        ]
+      }
+    },
+    "Keys": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"Roles": [{"Ref": "AppRole"}],
+      "PolicyDocument": {"Statement": []}}},
+    "Extra": {"Type": "AWS::IAM::RolePolicy", "Properties": {"RoleName": {"Ref": "AppRole"},
+      "PolicyName": "extra", "PolicyDocument": {"Statement": []}}},
+    "Number": 7, "Odd\"User": {"Type": "AWS::IAM::User", "Properties": {"UserName": "odd"}}
+  }
+}
+)";
+
+TEST(ReadCloudFormationTest, JsonTemplateResourcesAndPoliciesHaveLineAndColumn) {
+  const AdapterResult result = ReadCloudFormationTemplate(kJsonPositions, "t.json");
+  EXPECT_THAT(
+      test::TypeNames(result),
+      UnorderedElementsAre("AWS::IAM::Role/app", "AWS::IAM::Policy/Keys", "AWS::IAM::User/odd"));
+  const model::Resource* role = Find(result, "app");
+  ASSERT_NE(role, nullptr);
+  EXPECT_EQ(role->source.ToString(), "t.json:3:5#/Resources/AppRole (AppRole)");
+  const Json& policies = role->document["inline_policies"];
+  ASSERT_THAT(policies, SizeIs(3)) << policies.dump();
+  EXPECT_EQ(policies[0]["source"],
+            "t.json:8:11#/Resources/AppRole/Properties/Policies/0 (AppRole)");
+  EXPECT_EQ(policies[1]["source"],
+            "t.json:9:11#/Resources/AppRole/Properties/Policies/1 (AppRole)");
+  EXPECT_EQ(policies[2]["name"], "extra");
+  EXPECT_EQ(policies[2]["source"], "t.json:18:5#/Resources/Extra (Extra)");
+
+  const model::Resource* keys = Find(result, "Keys");
+  ASSERT_NE(keys, nullptr);
+  EXPECT_EQ(keys->source.line, 16);
+  EXPECT_EQ(keys->source.column, 5);
+  const model::Resource* odd = Find(result, "odd");
+  ASSERT_NE(odd, nullptr);
+  EXPECT_EQ(odd->source.json_pointer, "/Resources/Odd\"User");
+  EXPECT_EQ(odd->source.line, 20);
+  EXPECT_EQ(odd->source.column, 18);
+
+  ASSERT_THAT(result.diagnostics, SizeIs(1)) << Describe(result.diagnostics);
+  EXPECT_EQ(result.diagnostics[0].ToString(),
+            "t.json:20:5#/Resources/Number (Number): error: expected a resource object, got "
+            "number; skipped [snapshot_error]");
+}
+
+TEST(ReadCloudFormationTest, JsonTemplatePositionsAfterInvalidUtf8) {
+  // Lines stay right; on the line of the bad byte, U+FFFD's three bytes count for its one.
+  const AdapterResult result = ReadCloudFormationTemplate(
+      "{\"Resources\": {\n  \"A\": {\"Type\": \"AWS::IAM::User\", \"Metadata\": \"\xFF\"}, "
+      "\"B\": {\"Type\": \"AWS::IAM::User\"},\n  \"C\": {\"Type\": \"AWS::IAM::User\"}}}",
+      "u.json");
+  const model::Resource* b = Find(result, "B");
+  const model::Resource* c = Find(result, "C");
+  ASSERT_NE(b, nullptr);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(b->source.line, 2);
+  EXPECT_EQ(b->source.column, 53 + 2);
+  EXPECT_EQ(c->source.line, 3);
+  EXPECT_EQ(c->source.column, 3);
+  EXPECT_THAT(Describe(result.diagnostics), HasSubstr("u.json:2:48: error: invalid UTF-8"));
 }
 
 TEST(ReadCloudFormationTest, BadYamlIsReportedWithItsPosition) {

@@ -1,0 +1,62 @@
+#include "sdk/render/json_stream.h"
+
+#include <sstream>
+#include <string>
+#include <utility>
+
+namespace kmsguard::render::internal {
+
+std::string DumpJson(const OrderedJson& value, int indent) {
+  return value.dump(indent, ' ', false, OrderedJson::error_handler_t::replace);
+}
+
+void WriteNested(std::ostream& out, const OrderedJson& value, int depth) {
+  const std::string text = DumpJson(value, 2);
+  const std::string indent(static_cast<std::size_t>(depth), ' ');
+  std::size_t from = 0;
+  for (std::size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', from)) {
+    out.write(text.data() + from, static_cast<std::streamsize>(nl + 1 - from));
+    out << indent;
+    from = nl + 1;
+  }
+  out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
+}
+
+void JsonArrayStream::Add(const OrderedJson& element) {
+  out_ << (empty_ ? "[\n" : ",\n") << std::string(static_cast<std::size_t>(depth_) + 2, ' ');
+  empty_ = false;
+  WriteNested(out_, element, depth_ + 2);
+}
+
+void JsonArrayStream::Close() {
+  if (empty_) {
+    out_ << "[]";
+  } else {
+    out_ << '\n' << std::string(static_cast<std::size_t>(depth_), ' ') << ']';
+  }
+}
+
+std::string ObjectMembers(const OrderedJson& object) {
+  // dump(2) of a non-empty object is "{\n" + members + "\n}".
+  const std::string text = DumpJson(object, 2);
+  return text.substr(2, text.size() - 4);
+}
+
+absl::Status FlushStatus(std::ostream& out) {
+  out.flush();
+  if (!out) return absl::InternalError("the output stream failed; the output is incomplete");
+  return absl::OkStatus();
+}
+
+std::string RenderThroughWriter(OpenWriterFunction open,
+                                const std::vector<model::Finding>& findings,
+                                const model::ScanSummary& summary, const RenderOptions& options) {
+  std::ostringstream out;
+  const std::unique_ptr<FindingWriter> writer = open(out, options);
+  for (const model::Finding& f : findings) writer->Write(f);
+  // A string stream fails only by running out of memory, which throws instead.
+  writer->Finish(summary).IgnoreError();
+  return std::move(out).str();
+}
+
+}  // namespace kmsguard::render::internal
