@@ -2,10 +2,11 @@
 // format's Render function returns, whatever the memory budget (so with findings spilled to
 // temporary files and merged back); spill files never outlive their writer; a temporary
 // directory that cannot be used is a Finish error, not a crash.
-#include <dirent.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -271,6 +272,39 @@ TEST(WriterSpillTest, UnusableTmpdirIsAFinishErrorNamingTheDirectory) {
           &status);
     EXPECT_TRUE(status.ok()) << format << ": " << status;
   }
+  std::filesystem::remove_all(dir);
+}
+
+// A spill file that stops growing part way (a full disk; here the file size limit, with SIGXFSZ
+// ignored so that the write fails with EFBIG instead of killing the process).
+TEST(WriterSpillTest, FailedWriteIsAFinishError) {
+  const std::filesystem::path dir = FreshDirectory();
+  const ScopedTmpdir tmpdir(dir.string());
+  const std::vector<model::Finding> findings = SyntheticFindings(2000);
+  rlimit old_limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit limit = old_limit;
+  limit.rlim_cur = 64 * 1024;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limit), 0);
+  std::vector<absl::Status> statuses;
+  for (const std::string& format : kSpillingFormats) {
+    RenderOptions options = test::FixedOptions();
+    options.memory_budget_bytes = 4096;
+    absl::Status status;
+    Write(*FindRenderer(format), findings, SyntheticSummary(findings), options, &status);
+    statuses.push_back(status);
+  }
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  std::signal(SIGXFSZ, old_handler);
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    SCOPED_TRACE(kSpillingFormats[i]);
+    EXPECT_EQ(statuses[i].code(), absl::StatusCode::kInternal) << statuses[i];
+    EXPECT_THAT(statuses[i].message(),
+                HasSubstr("cannot write a temporary file in " + dir.string()));
+    EXPECT_THAT(statuses[i].message(), HasSubstr("File too large"));
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
   std::filesystem::remove_all(dir);
 }
 
