@@ -157,14 +157,15 @@ std::string Dump(const Json& json) {
 // are dumped with their newlines escaped, so every newline is the dump's own.
 std::string Indented(const Json& json, std::size_t indent) {
   const std::string text = Dump(json);
-  const std::string margin(indent, ' ');
+  const std::string margin = "\n" + std::string(indent, ' ');
   std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    out += c;
-    if (c == '\n') out += margin;
+  out.reserve(text.size() + text.size() / 8);
+  std::size_t from = 0;
+  for (std::size_t newline; (newline = text.find('\n', from)) != std::string::npos;
+       from = newline + 1) {
+    out.append(text, from, newline - from).append(margin);
   }
-  return out;
+  return out.append(text, from, std::string::npos);
 }
 
 // The log as RenderSarif always wrote it (one ordered_json dumped with indent 2), written piece
