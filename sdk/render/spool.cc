@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <queue>
 
 #include "absl/strings/str_cat.h"
@@ -118,8 +119,12 @@ absl::Status SpillFile::Create(std::unique_ptr<SpillFile>* out) {
   const char* tmpdir = std::getenv("TMPDIR");
   std::string dir = tmpdir != nullptr && tmpdir[0] != '\0' ? tmpdir : "/tmp";
   std::string path = absl::StrCat(dir, "/kmsguard-spool-XXXXXX");
-  const int fd = mkstemp(path.data());
-  if (fd < 0) return SpillFile(nullptr, dir).Error("create", errno);
+  // Close-on-exec: a host that starts a plugin process later must not hand it the descriptor.
+  const int fd = mkostemp(path.data(), O_CLOEXEC);
+  if (fd < 0) {
+    const int error = errno;
+    return SpillFile(nullptr, dir).Error("create", error);
+  }
   // Unlinked at once: the open descriptor keeps the data, and nothing is left behind.
   unlink(path.c_str());
   std::FILE* file = fdopen(fd, "w+b");
@@ -134,6 +139,7 @@ absl::Status SpillFile::Create(std::unique_ptr<SpillFile>* out) {
 
 absl::Status SpillFile::Append(const model::Finding& finding) {
   const std::vector<std::uint8_t> bytes = Json::to_cbor(Json(finding));
+  if (bytes.size() > std::numeric_limits<Length>::max()) return Error("write", EFBIG);
   const Length length = static_cast<Length>(bytes.size());
   if (std::fwrite(&length, sizeof length, 1, file_) != 1 ||
       std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) {

@@ -2,6 +2,7 @@
 // format's Render function returns, whatever the memory budget (so with findings spilled to
 // temporary files and merged back); spill files never outlive their writer; a temporary
 // directory that cannot be used is a Finish error, not a crash.
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -211,18 +212,22 @@ std::filesystem::path FreshDirectory() {
   return path;
 }
 
-// Open descriptors of this process that point into `dir` (their targets read ".../x (deleted)"
-// once unlinked).
-std::vector<std::string> OpenFilesIn(const std::filesystem::path& dir) {
-  std::vector<std::string> targets;
+struct OpenFile {
+  int fd;
+  std::string target;  // ".../x (deleted)" once unlinked
+};
+
+// Open descriptors of this process that point into `dir`.
+std::vector<OpenFile> OpenFilesIn(const std::filesystem::path& dir) {
+  std::vector<OpenFile> files;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
     std::error_code error;
     const std::filesystem::path target = std::filesystem::read_symlink(entry.path(), error);
     if (!error && target.string().rfind(dir.string() + "/", 0) == 0) {
-      targets.push_back(target.string());
+      files.push_back({std::stoi(entry.path().filename().string()), target.string()});
     }
   }
-  return targets;
+  return files;
 }
 
 TEST(WriterSpillTest, SpillFilesAreUnlinkedAtOnceAndClosedAtTheEnd) {
@@ -238,9 +243,13 @@ TEST(WriterSpillTest, SpillFilesAreUnlinkedAtOnceAndClosedAtTheEnd) {
       std::unique_ptr<FindingWriter> writer = FindRenderer(format)->open(out, options);
       for (const model::Finding& f : findings) writer->Write(f);
       // Spilled (an open file in dir), yet nothing in dir: unlinked as soon as created.
-      const std::vector<std::string> open = OpenFilesIn(dir);
+      const std::vector<OpenFile> open = OpenFilesIn(dir);
       ASSERT_FALSE(open.empty()) << "the writer did not spill";
-      for (const std::string& target : open) EXPECT_THAT(target, HasSubstr("(deleted)"));
+      for (const OpenFile& file : open) {
+        EXPECT_THAT(file.target, HasSubstr("(deleted)"));
+        // Not inherited by a plugin process the host starts.
+        EXPECT_NE(fcntl(file.fd, F_GETFD) & FD_CLOEXEC, 0) << file.target;
+      }
       EXPECT_TRUE(std::filesystem::is_empty(dir));
       EXPECT_TRUE(writer->Finish(SyntheticSummary(findings)).ok());
     }
