@@ -4,7 +4,11 @@
 // lists every finding.
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <map>
+#include <memory>
+#include <ostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -12,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
+#include "sdk/render/spool.h"
 
 namespace kmsguard::render {
 
@@ -285,104 +290,137 @@ std::string FindingHtml(const model::Finding& f, int order) {
   return out;
 }
 
+// Worst first: what needs action leads.
+bool HtmlLess(const model::Finding& a, const model::Finding& b) {
+  if (StatusRank(a.status) != StatusRank(b.status)) {
+    return StatusRank(a.status) < StatusRank(b.status);
+  }
+  if (a.severity != b.severity) return a.severity > b.severity;
+  return a.resource_id < b.resource_id;
+}
+
+// The count tables come before the rows: they are kept as findings arrive (one entry per
+// account and rule), and the rows wait in a sorted spool until Finish.
+class HtmlWriter final : public FindingWriter {
+ public:
+  HtmlWriter(std::ostream& out, const RenderOptions& options)
+      : out_(out), options_(options), spool_(options.memory_budget_bytes, &HtmlLess) {}
+
+  void Write(const model::Finding& f) override {
+    spool_.Add(f);
+    if (f.status == model::Status::kSuppressed) return;  // not in the count tables
+    const int column = StatusColumn(f.status);
+    ++by_status_["findings"][column];
+    ++by_severity_[std::string(model::SeverityName(f.severity))][column];
+    ++by_account_[f.account.empty() ? "(unknown)" : f.account][column];
+    ++by_rule_[f.rule_id][column];
+  }
+
+  absl::Status Finish(const model::ScanSummary& summary) override {
+    out_ << Head(summary);
+    int index = 0;
+    const absl::Status spooled =
+        spool_.ForEach([&](const model::Finding& f) { out_ << FindingHtml(f, index++); });
+    if (spool_.count() == 0) {
+      out_ << "<tbody><tr><td colspan=\"7\">No findings.</td></tr></tbody>\n";
+    }
+    out_ << "</table>\n<noscript><p>Sorting and filtering need JavaScript; every finding "
+            "is listed above.</p></noscript>\n</section>\n<script>"
+         << kScript << "</script>\n</body>\n</html>\n";
+    out_.flush();
+    if (!spooled.ok()) return spooled;
+    if (!out_) return absl::InternalError("the output stream failed");
+    return absl::OkStatus();
+  }
+
+ private:
+  // Everything before the first finding row.
+  std::string Head(const model::ScanSummary& summary) const {
+    const std::size_t total = spool_.count();
+    std::vector<std::string> accounts, rules;
+    for (const auto& [key, unused] : by_account_) accounts.push_back(key);
+    for (const auto& [key, unused] : by_rule_) rules.push_back(key);
+    std::vector<std::string> severities;
+    for (int s = static_cast<int>(model::Severity::kCritical); s >= 0; --s) {
+      severities.emplace_back(model::SeverityName(static_cast<model::Severity>(s)));
+    }
+    const std::string generated = internal::Iso8601(options_.time);
+    const std::string tool = absl::StrCat(options_.product.name,
+                                          options_.product.version.empty() ? "" : " ",
+                                          options_.product.version);
+    std::string out = absl::StrCat(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
+        "'unsafe-inline'; script-src 'unsafe-inline'\">\n<title>",
+        Escape(options_.product.name), " findings</title>\n<style>", kStyle,
+        "</style>\n</head>\n<body>\n<header>\n<h1>", Escape(options_.product.name),
+        " findings</h1>\n<p class=\"meta\">Generated <time datetime=\"", generated, "\">", generated,
+        "</time> by ", Escape(tool), ". Resources: <span id=\"resources-received\">",
+        summary.resources_received, "</span> received, <span id=\"resources-evaluated\">",
+        summary.resources_evaluated, "</span> evaluated, <span id=\"resource-errors\">",
+        summary.resource_errors, "</span> could not be evaluated.");
+    if (!summary.accounts.empty()) {
+      absl::StrAppend(&out, " Accounts: ", Escape(absl::StrJoin(summary.accounts, ", ")), ".");
+    }
+    if (!summary.regions.empty()) {
+      absl::StrAppend(&out, " Regions: ", Escape(absl::StrJoin(summary.regions, ", ")), ".");
+    }
+    absl::StrAppend(&out, "</p>\n</header>\n<section id=\"counts\">\n",
+                    CountsHtml("by-status", "By status", "", {"findings"}, by_status_),
+                    CountsHtml("by-severity", "By severity", "Severity", severities, by_severity_),
+                    CountsHtml("by-account", "By account", "Account", accounts, by_account_),
+                    CountsHtml("by-rule", "By rule", "Rule", rules, by_rule_), "</section>\n");
+    absl::StrAppend(
+        &out,
+        "<section id=\"findings\">\n<div class=\"controls\">\n"
+        "<label>Filter <input id=\"filter\" type=\"search\" placeholder=\"principal, policy, rule, "
+        "text\"></label>\n<label>Status <select id=\"status-filter\">"
+        "<option value=\"open\" selected>FAIL, WARNING, ERROR</option><option value=\"all\">all"
+        "</option>");
+    for (model::Status s : kStatuses) {
+      absl::StrAppend(&out, "<option value=\"", StatusText(s), "\">", StatusText(s),
+                      "</option>");
+    }
+    absl::StrAppend(&out,
+                    "</select></label>\n<label>Severity <select id=\"severity-filter\">"
+                    "<option value=\"all\" selected>all</option>");
+    for (const std::string& s : severities) {
+      absl::StrAppend(&out, "<option value=\"", s, "\">", s, "</option>");
+    }
+    absl::StrAppend(&out,
+                    "</select></label>\n<span id=\"shown\" data-shown=\"", total, "\">",
+                    total, " findings</span>\n</div>\n<table id=\"findings-table\">\n"
+                    "<thead><tr><th data-key=\"severity-rank\" data-type=\"number\">Severity</th>"
+                    "<th data-key=\"status-rank\" data-type=\"number\">Status</th>"
+                    "<th data-key=\"rule\">Rule</th><th data-key=\"principal\">Principal</th>"
+                    "<th data-key=\"account\">Account</th><th data-key=\"policies\">Policies</th>"
+                    "<th>Message</th></tr></thead>\n");
+    return out;
+  }
+
+  std::ostream& out_;
+  const RenderOptions options_;
+  internal::SortedSpool spool_;
+  CountTable by_status_, by_severity_, by_account_, by_rule_;
+};
+
 }  // namespace
 
 std::string RenderHtml(const std::vector<model::Finding>& findings,
                        const model::ScanSummary& summary, const RenderOptions& options) {
-  std::vector<const model::Finding*> order;
-  for (const model::Finding& f : findings) order.push_back(&f);
-  std::stable_sort(order.begin(), order.end(), [](const model::Finding* a, const model::Finding* b) {
-    if (StatusRank(a->status) != StatusRank(b->status)) {
-      return StatusRank(a->status) < StatusRank(b->status);
-    }
-    if (a->severity != b->severity) return a->severity > b->severity;
-    return a->resource_id < b->resource_id;
-  });
-
-  CountTable by_status, by_severity, by_account, by_rule;
-  std::vector<std::string> accounts, rules;
-  for (const model::Finding* f : order) {
-    if (f->status == model::Status::kSuppressed) continue;  // not in the count tables
-    const int column = StatusColumn(f->status);
-    ++by_status["findings"][column];
-    ++by_severity[std::string(model::SeverityName(f->severity))][column];
-    const std::string account = f->account.empty() ? "(unknown)" : f->account;
-    ++by_account[account][column];
-    ++by_rule[f->rule_id][column];
-  }
-  for (const auto& [key, unused] : by_account) accounts.push_back(key);
-  for (const auto& [key, unused] : by_rule) rules.push_back(key);
-  std::vector<std::string> severities;
-  for (int s = static_cast<int>(model::Severity::kCritical); s >= 0; --s) {
-    severities.emplace_back(model::SeverityName(static_cast<model::Severity>(s)));
-  }
-
-  const std::string generated = internal::Iso8601(options.time);
-  const std::string tool = absl::StrCat(options.product.name, options.product.version.empty() ? "" : " ",
-                                        options.product.version);
-  std::string out = absl::StrCat(
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
-      "'unsafe-inline'; script-src 'unsafe-inline'\">\n<title>",
-      Escape(options.product.name), " findings</title>\n<style>", kStyle,
-      "</style>\n</head>\n<body>\n<header>\n<h1>", Escape(options.product.name),
-      " findings</h1>\n<p class=\"meta\">Generated <time datetime=\"", generated, "\">", generated,
-      "</time> by ", Escape(tool), ". Resources: <span id=\"resources-received\">",
-      summary.resources_received, "</span> received, <span id=\"resources-evaluated\">",
-      summary.resources_evaluated, "</span> evaluated, <span id=\"resource-errors\">",
-      summary.resource_errors, "</span> could not be evaluated.");
-  if (!summary.accounts.empty()) {
-    absl::StrAppend(&out, " Accounts: ", Escape(absl::StrJoin(summary.accounts, ", ")), ".");
-  }
-  if (!summary.regions.empty()) {
-    absl::StrAppend(&out, " Regions: ", Escape(absl::StrJoin(summary.regions, ", ")), ".");
-  }
-  absl::StrAppend(&out, "</p>\n</header>\n<section id=\"counts\">\n",
-                  CountsHtml("by-status", "By status", "", {"findings"}, by_status),
-                  CountsHtml("by-severity", "By severity", "Severity", severities, by_severity),
-                  CountsHtml("by-account", "By account", "Account", accounts, by_account),
-                  CountsHtml("by-rule", "By rule", "Rule", rules, by_rule), "</section>\n");
-  absl::StrAppend(
-      &out,
-      "<section id=\"findings\">\n<div class=\"controls\">\n"
-      "<label>Filter <input id=\"filter\" type=\"search\" placeholder=\"principal, policy, rule, "
-      "text\"></label>\n<label>Status <select id=\"status-filter\">"
-      "<option value=\"open\" selected>FAIL, WARNING, ERROR</option><option value=\"all\">all"
-      "</option>");
-  for (model::Status s : kStatuses) {
-    absl::StrAppend(&out, "<option value=\"", StatusText(s), "\">", StatusText(s),
-                    "</option>");
-  }
-  absl::StrAppend(&out,
-                  "</select></label>\n<label>Severity <select id=\"severity-filter\">"
-                  "<option value=\"all\" selected>all</option>");
-  for (const std::string& s : severities) {
-    absl::StrAppend(&out, "<option value=\"", s, "\">", s, "</option>");
-  }
-  absl::StrAppend(&out,
-                  "</select></label>\n<span id=\"shown\" data-shown=\"", findings.size(), "\">",
-                  findings.size(), " findings</span>\n</div>\n<table id=\"findings-table\">\n"
-                  "<thead><tr><th data-key=\"severity-rank\" data-type=\"number\">Severity</th>"
-                  "<th data-key=\"status-rank\" data-type=\"number\">Status</th>"
-                  "<th data-key=\"rule\">Rule</th><th data-key=\"principal\">Principal</th>"
-                  "<th data-key=\"account\">Account</th><th data-key=\"policies\">Policies</th>"
-                  "<th>Message</th></tr></thead>\n");
-  int index = 0;
-  for (const model::Finding* f : order) absl::StrAppend(&out, FindingHtml(*f, index++));
-  if (order.empty()) {
-    absl::StrAppend(&out, "<tbody><tr><td colspan=\"7\">No findings.</td></tr></tbody>\n");
-  }
-  absl::StrAppend(&out,
-                  "</table>\n<noscript><p>Sorting and filtering need JavaScript; every finding "
-                  "is listed above.</p></noscript>\n</section>\n<script>",
-                  kScript, "</script>\n</body>\n</html>\n");
-  return out;
+  RenderOptions in_memory = options;
+  // The findings are in memory already: no budget, so nothing spills and Finish cannot fail.
+  in_memory.memory_budget_bytes = std::numeric_limits<std::size_t>::max();
+  std::ostringstream out;
+  HtmlWriter writer(out, in_memory);
+  for (const model::Finding& f : findings) writer.Write(f);
+  writer.Finish(summary).IgnoreError();
+  return out.str();
 }
 
-// Not streaming yet: collects the findings and renders them in Finish.
 std::unique_ptr<FindingWriter> OpenHtmlWriter(std::ostream& out, const RenderOptions& options) {
-  return internal::BufferingWriter(out, options, &RenderHtml);
+  return std::make_unique<HtmlWriter>(out, options);
 }
 
 }  // namespace kmsguard::render

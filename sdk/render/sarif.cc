@@ -11,7 +11,12 @@
 //   location has a line), and always a logicalLocation naming the principal by ARN.
 // - partialFingerprints["kmsguardFindingUid/v1"] = the finding uid, so hosts match results across
 //   runs by identity rather than by line.
+#include <cstdint>
+#include <limits>
 #include <map>
+#include <memory>
+#include <ostream>
+#include <sstream>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -21,6 +26,7 @@
 #include "nlohmann/json.hpp"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
+#include "sdk/render/spool.h"
 
 namespace kmsguard::render {
 
@@ -143,97 +149,173 @@ Json ResultProperties(const model::Finding& f) {
   return out;
 }
 
-}  // namespace
+std::string Dump(const Json& json) {
+  return json.dump(2, ' ', false, Json::error_handler_t::replace);
+}
 
-std::string RenderSarif(const std::vector<model::Finding>& findings,
-                        const model::ScanSummary& summary, const RenderOptions& options) {
-  // Rule metadata comes from the rule's findings; the least severe one carries the rule's own
-  // severity (a finding's severity may have been raised, e.g. for outside exposure).
-  std::map<std::string, const model::Finding*> rule_source;
-  for (const model::Finding& f : findings) {
-    auto [it, added] = rule_source.emplace(f.rule_id, &f);
-    if (!added && f.severity < it->second->severity) it->second = &f;
+// `json` dumped as nlohmann's dump(2) would inside a value indented by `indent` spaces. Strings
+// are dumped with their newlines escaped, so every newline is the dump's own.
+std::string Indented(const Json& json, std::size_t indent) {
+  const std::string text = Dump(json);
+  const std::string margin = "\n" + std::string(indent, ' ');
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  std::size_t from = 0;
+  for (std::size_t newline; (newline = text.find('\n', from)) != std::string::npos;
+       from = newline + 1) {
+    out.append(text, from, newline - from).append(margin);
   }
-  Json rules = Json::array();
-  std::map<std::string, int> rule_index;
-  for (const auto& [id, f] : rule_source) {
-    rule_index[id] = static_cast<int>(rules.size());
-    rules.push_back(RuleJson(*f));
-  }
+  return out.append(text, from, std::string::npos);
+}
 
-  Json results = Json::array();
-  Json notifications = Json::array();
-  std::int64_t pass_omitted = 0;
-  for (const model::Finding& f : findings) {
-    const int index = rule_index[f.rule_id];
+// The log as RenderSarif always wrote it (one ordered_json dumped with indent 2), written piece
+// by piece: the rules (one entry per rule) and the counts are kept as findings arrive, ERROR
+// findings (notifications, which come first) and results wait in two spools until Finish, when
+// every rule index is known.
+class SarifWriter final : public FindingWriter {
+ public:
+  SarifWriter(std::ostream& out, const RenderOptions& options)
+      : out_(out),
+        options_(options),
+        notifications_(options.memory_budget_bytes / 2),
+        results_(options.memory_budget_bytes / 2) {}
+
+  void Write(const model::Finding& f) override {
+    // Rule metadata comes from the rule's findings; the least severe one carries the rule's own
+    // severity (a finding's severity may have been raised, e.g. for outside exposure).
+    auto it = rule_source_.find(f.rule_id);
+    if (it == rule_source_.end()) {
+      rule_source_.emplace(f.rule_id, f);
+    } else if (f.severity < it->second.severity) {
+      it->second = f;
+    }
     switch (f.status) {
       case model::Status::kPass:
-        ++pass_omitted;
-        continue;
+        ++pass_omitted_;
+        return;
       case model::Status::kError:
-        notifications.push_back({{"level", "error"},
-                                 {"message", {{"text", f.message}}},
-                                 {"descriptor", {{"id", "eval_error"}}},
-                                 {"associatedRule", {{"id", f.rule_id}, {"index", index}}},
-                                 {"locations", Locations(f)}});
-        continue;
+        notifications_.Add(f);
+        return;
       case model::Status::kFail:
       case model::Status::kWarning:
       case model::Status::kSuppressed:
-        break;
+        results_.Add(f);
+        return;
     }
-    results.push_back({{"ruleId", f.rule_id},
-                       {"ruleIndex", index},
-                       {"kind", "fail"},
-                       {"level", f.status == model::Status::kFail ? "error" : "warning"},
-                       {"message", {{"text", f.message.empty() ? f.title : f.message}}},
-                       {"locations", Locations(f)},
-                       {"partialFingerprints", {{kFingerprintKey, FindingUid(f)}}},
-                       {"properties", ResultProperties(f)}});
+  }
+
+  absl::Status Finish(const model::ScanSummary& summary) override {
+    Json rules = Json::array();
+    std::map<std::string, int> rule_index;
+    for (const auto& [id, f] : rule_source_) {
+      rule_index[id] = static_cast<int>(rules.size());
+      rules.push_back(RuleJson(f));
+    }
+    Json driver = {{"name", options_.product.name}};
+    if (!options_.product.version.empty()) {
+      driver["version"] = options_.product.version;
+      driver["semanticVersion"] = options_.product.version;
+    }
+    driver["rules"] = std::move(rules);
+    out_ << "{\n  \"$schema\": " << Dump(kSchemaUri) << ",\n  \"version\": \"2.1.0\",\n"
+         << "  \"runs\": [\n    {\n      \"tool\": "
+         << Indented(Json{{"driver", std::move(driver)}}, 6)
+         << ",\n      \"invocations\": [\n        {\n          \"executionSuccessful\": true,\n"
+         << "          \"endTimeUtc\": " << Dump(internal::Iso8601(options_.time));
+
+    absl::Status status = absl::OkStatus();
+    const char* separator = "";
+    if (notifications_.count() > 0) {
+      out_ << ",\n          \"toolExecutionNotifications\": [\n";
+      status.Update(notifications_.ForEach([&](const model::Finding& f) {
+        const Json notification = {
+            {"level", "error"},
+            {"message", {{"text", f.message}}},
+            {"descriptor", {{"id", "eval_error"}}},
+            {"associatedRule", {{"id", f.rule_id}, {"index", rule_index[f.rule_id]}}},
+            {"locations", Locations(f)}};
+        out_ << separator << "            " << Indented(notification, 12);
+        separator = ",\n";
+      }));
+      out_ << "\n          ]";
+    }
+    out_ << "\n        }\n      ],\n      \"results\": ";
+    if (results_.count() == 0) {
+      out_ << "[]";
+    } else {
+      out_ << "[\n";
+      separator = "";
+      status.Update(results_.ForEach([&](const model::Finding& f) {
+        out_ << separator << "        " << Indented(ResultJson(f, rule_index[f.rule_id]), 8);
+        separator = ",\n";
+      }));
+      out_ << "\n      ]";
+    }
+    const Json run_summary = {{"resourcesReceived", summary.resources_received},
+                              {"resourcesEvaluated", summary.resources_evaluated},
+                              {"resourceErrors", summary.resource_errors},
+                              {"pass", summary.pass},
+                              {"warning", summary.warning},
+                              {"fail", summary.fail},
+                              {"error", summary.error},
+                              {"passNotListed", pass_omitted_},
+                              {"accounts", summary.accounts},
+                              {"regions", summary.regions},
+                              {"resourceTypes", summary.resource_types}};
+    out_ << ",\n      \"properties\": " << Indented(Json{{"summary", run_summary}}, 6)
+         << "\n    }\n  ]\n}\n";
+    out_.flush();
+    if (!status.ok()) return status;
+    if (!out_) return absl::InternalError("the output stream failed");
+    return absl::OkStatus();
+  }
+
+ private:
+  static Json ResultJson(const model::Finding& f, int index) {
+    Json result = {{"ruleId", f.rule_id},
+                   {"ruleIndex", index},
+                   {"kind", "fail"},
+                   {"level", f.status == model::Status::kFail ? "error" : "warning"},
+                   {"message", {{"text", f.message.empty() ? f.title : f.message}}},
+                   {"locations", Locations(f)},
+                   {"partialFingerprints", {{kFingerprintKey, FindingUid(f)}}},
+                   {"properties", ResultProperties(f)}};
     if (f.status == model::Status::kSuppressed) {
       // SARIF's own field: viewers hide accepted results by default instead of losing them.
-      results.back()["level"] = f.suppression.status == model::Status::kFail ? "error" : "warning";
-      results.back()["suppressions"] = Json::array(
+      result["level"] = f.suppression.status == model::Status::kFail ? "error" : "warning";
+      result["suppressions"] = Json::array(
           {{{"kind", "external"},
             {"status", "accepted"},
             {"justification", f.suppression.reason},
             {"properties", {{"owner", f.suppression.owner}, {"expires", f.suppression.expires}}}}});
     }
+    return result;
   }
 
-  Json driver = {{"name", options.product.name}};
-  if (!options.product.version.empty()) {
-    driver["version"] = options.product.version;
-    driver["semanticVersion"] = options.product.version;
-  }
-  driver["rules"] = std::move(rules);
-  Json invocation = {{"executionSuccessful", true},
-                     {"endTimeUtc", internal::Iso8601(options.time)}};
-  if (!notifications.empty()) invocation["toolExecutionNotifications"] = std::move(notifications);
-  const Json run_summary = {{"resourcesReceived", summary.resources_received},
-                            {"resourcesEvaluated", summary.resources_evaluated},
-                            {"resourceErrors", summary.resource_errors},
-                            {"pass", summary.pass},
-                            {"warning", summary.warning},
-                            {"fail", summary.fail},
-                            {"error", summary.error},
-                            {"passNotListed", pass_omitted},
-                            {"accounts", summary.accounts},
-                            {"regions", summary.regions},
-                            {"resourceTypes", summary.resource_types}};
-  const Json log = {
-      {"$schema", kSchemaUri},
-      {"version", "2.1.0"},
-      {"runs", Json::array({{{"tool", {{"driver", std::move(driver)}}},
-                             {"invocations", Json::array({std::move(invocation)})},
-                             {"results", std::move(results)},
-                             {"properties", {{"summary", run_summary}}}}})}};
-  return log.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  std::ostream& out_;
+  const RenderOptions options_;
+  std::map<std::string, model::Finding> rule_source_;
+  std::int64_t pass_omitted_ = 0;
+  internal::ArrivalSpool notifications_;
+  internal::ArrivalSpool results_;
+};
+
+}  // namespace
+
+std::string RenderSarif(const std::vector<model::Finding>& findings,
+                        const model::ScanSummary& summary, const RenderOptions& options) {
+  RenderOptions in_memory = options;
+  // The findings are in memory already: no budget, so nothing spills and Finish cannot fail.
+  in_memory.memory_budget_bytes = std::numeric_limits<std::size_t>::max();
+  std::ostringstream out;
+  SarifWriter writer(out, in_memory);
+  for (const model::Finding& f : findings) writer.Write(f);
+  writer.Finish(summary).IgnoreError();
+  return out.str();
 }
 
-// Not streaming yet: collects the findings and renders them in Finish.
 std::unique_ptr<FindingWriter> OpenSarifWriter(std::ostream& out, const RenderOptions& options) {
-  return internal::BufferingWriter(out, options, &RenderSarif);
+  return std::make_unique<SarifWriter>(out, options);
 }
 
 }  // namespace kmsguard::render

@@ -2,6 +2,10 @@
 // aligned columns, long cells cut, then the counts.
 #include <algorithm>
 #include <array>
+#include <limits>
+#include <memory>
+#include <ostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -11,6 +15,7 @@
 #include "sdk/core/text.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
+#include "sdk/render/spool.h"
 
 namespace kmsguard::render {
 
@@ -97,6 +102,110 @@ void AddRows(const model::Finding& f, const TableOptions& options, std::vector<L
   }
 }
 
+// Worst first, then by principal, so the table reads from what needs action.
+bool TableLess(const model::Finding& a, const model::Finding& b) {
+  const auto rank = [](model::Status s) {
+    switch (s) {
+      case model::Status::kFail:
+        return 0;
+      case model::Status::kError:
+        return 1;
+      case model::Status::kWarning:
+        return 2;
+      case model::Status::kPass:
+      case model::Status::kSuppressed:
+        break;
+    }
+    return 3;
+  };
+  if (rank(a.status) != rank(b.status)) return rank(a.status) < rank(b.status);
+  if (a.severity != b.severity) return a.severity > b.severity;
+  return a.resource_id < b.resource_id;
+}
+
+using Widths = std::array<std::size_t, kColumns>;
+
+// The finding's lines with their cells cut; widens `width` to fit them.
+std::vector<Line> CutLines(const model::Finding& f, const TableOptions& options, Widths* width) {
+  std::vector<Line> lines;
+  AddRows(f, options, &lines);
+  for (Line& line : lines) {
+    for (std::size_t c = 0; c < kColumns; ++c) {
+      line.cells[c] = Cut(line.cells[c], c + 1 == kColumns);
+      (*width)[c] = std::max((*width)[c], line.cells[c].size());
+    }
+  }
+  return lines;
+}
+
+std::string LineText(const Line& line, const Widths& width) {
+  std::string text;
+  for (std::size_t c = 0; c < kColumns; ++c) {
+    text += line.cells[c];
+    if (c + 1 < kColumns) text.append(width[c] - line.cells[c].size() + 2, ' ');
+  }
+  std::string out = absl::StrCat(absl::StripTrailingAsciiWhitespace(text), "\n");
+  for (std::string below : line.below) {
+    std::replace(below.begin(), below.end(), '\n', ' ');
+    absl::StrAppend(&out, core::TerminalSafe(below), "\n");
+  }
+  return out;
+}
+
+// Column widths are known only once every row is: rows are measured as they arrive, and the
+// listed findings wait in a sorted spool until Finish. PASS findings that are not listed are only
+// counted.
+class TableWriter final : public FindingWriter {
+ public:
+  TableWriter(std::ostream& out, const RenderOptions& options)
+      : out_(out), options_(options.table), spool_(options.memory_budget_bytes, &TableLess) {
+    header_.cells = {"SEVERITY", "STATUS", "RULE", "PRINCIPAL", "POLICY", "GRANTED"};
+    for (std::size_t c = 0; c < kColumns; ++c) {
+      header_.cells[c] = Cut(header_.cells[c], c + 1 == kColumns);
+      width_[c] = header_.cells[c].size();
+    }
+  }
+
+  void Write(const model::Finding& f) override {
+    ++total_;
+    ++counts_[static_cast<int>(f.status)];
+    if (f.status == model::Status::kPass && !options_.show_pass) return;
+    CutLines(f, options_, &width_);
+    spool_.Add(f);
+  }
+
+  absl::Status Finish(const model::ScanSummary& summary) override {
+    out_ << LineText(header_, width_);
+    Widths unused{};
+    const absl::Status spooled = spool_.ForEach([&](const model::Finding& f) {
+      for (const Line& line : CutLines(f, options_, &unused)) out_ << LineText(line, width_);
+    });
+    if (spool_.count() == 0) out_ << "(no findings to show)\n";
+    const bool show_pass = options_.show_pass;
+    out_ << absl::StrCat("\n", total_, " findings: ", counts_[2], " FAIL, ", counts_[3],
+                         " ERROR, ", counts_[1], " WARNING, ", counts_[0], " PASS",
+                         show_pass || counts_[0] == 0 ? "" : " (PASS not listed)",
+                         counts_[4] == 0 ? "" : absl::StrCat(", ", counts_[4], " SUPPRESSED"),
+                         "\n")
+         << absl::StrCat("resources: ", summary.resources_received, " received, ",
+                         summary.resources_evaluated, " evaluated, ", summary.resource_errors,
+                         " could not be evaluated\n");
+    out_.flush();
+    if (!spooled.ok()) return spooled;
+    if (!out_) return absl::InternalError("the output stream failed");
+    return absl::OkStatus();
+  }
+
+ private:
+  std::ostream& out_;
+  const TableOptions options_;
+  internal::SortedSpool spool_;
+  Line header_;
+  Widths width_{};
+  std::size_t total_ = 0;
+  std::array<std::size_t, 5> counts_ = {0, 0, 0, 0, 0};
+};
+
 }  // namespace
 
 std::string RenderTable(const std::vector<model::Finding>& findings,
@@ -108,74 +217,19 @@ std::string RenderTable(const std::vector<model::Finding>& findings,
 
 std::string RenderTable(const std::vector<model::Finding>& findings,
                         const model::ScanSummary& summary, const TableOptions& options) {
-  const bool show_pass = options.show_pass;
-  std::vector<Line> rows = {{{"SEVERITY", "STATUS", "RULE", "PRINCIPAL", "POLICY", "GRANTED"}, {}}};
-  // Worst first, then by principal, so the table reads from what needs action.
-  std::vector<const model::Finding*> order;
-  for (const model::Finding& f : findings) order.push_back(&f);
-  std::stable_sort(order.begin(), order.end(),
-                   [](const model::Finding* a, const model::Finding* b) {
-                     const auto rank = [](model::Status s) {
-                       switch (s) {
-                         case model::Status::kFail:
-                           return 0;
-                         case model::Status::kError:
-                           return 1;
-                         case model::Status::kWarning:
-                           return 2;
-                         case model::Status::kPass:
-                         case model::Status::kSuppressed:
-                           break;
-                       }
-                       return 3;
-                     };
-                     if (rank(a->status) != rank(b->status))
-                       return rank(a->status) < rank(b->status);
-                     if (a->severity != b->severity) return a->severity > b->severity;
-                     return a->resource_id < b->resource_id;
-                   });
-  std::array<int, 5> counts = {0, 0, 0, 0, 0};
-  for (const model::Finding* f : order) {
-    ++counts[static_cast<int>(f->status)];
-    if (f->status != model::Status::kPass || show_pass) AddRows(*f, options, &rows);
-  }
-
-  std::array<std::size_t, kColumns> width{};
-  for (Line& line : rows) {
-    Row& row = line.cells;
-    for (std::size_t c = 0; c < kColumns; ++c) {
-      row[c] = Cut(row[c], c + 1 == kColumns);
-      width[c] = std::max(width[c], row[c].size());
-    }
-  }
-  std::string out;
-  for (const Line& line : rows) {
-    std::string text;
-    for (std::size_t c = 0; c < kColumns; ++c) {
-      text += line.cells[c];
-      if (c + 1 < kColumns) text.append(width[c] - line.cells[c].size() + 2, ' ');
-    }
-    absl::StrAppend(&out, absl::StripTrailingAsciiWhitespace(text), "\n");
-    for (std::string below : line.below) {
-      std::replace(below.begin(), below.end(), '\n', ' ');
-      absl::StrAppend(&out, core::TerminalSafe(below), "\n");
-    }
-  }
-  if (rows.size() == 1) out += "(no findings to show)\n";
-  absl::StrAppend(&out, "\n", findings.size(), " findings: ", counts[2], " FAIL, ", counts[3],
-                  " ERROR, ", counts[1], " WARNING, ", counts[0], " PASS",
-                  show_pass || counts[0] == 0 ? "" : " (PASS not listed)",
-                  counts[4] == 0 ? "" : absl::StrCat(", ", counts[4], " SUPPRESSED"), "\n");
-  absl::StrAppend(&out, "resources: ", summary.resources_received, " received, ",
-                  summary.resources_evaluated, " evaluated, ", summary.resource_errors,
-                  " could not be evaluated\n");
-  return out;
+  RenderOptions render_options;
+  render_options.table = options;
+  // The findings are in memory already: no budget, so nothing spills and Finish cannot fail.
+  render_options.memory_budget_bytes = std::numeric_limits<std::size_t>::max();
+  std::ostringstream out;
+  TableWriter writer(out, render_options);
+  for (const model::Finding& f : findings) writer.Write(f);
+  writer.Finish(summary).IgnoreError();
+  return out.str();
 }
 
-// Not streaming yet: collects the findings and renders them in Finish.
 std::unique_ptr<FindingWriter> OpenTableWriter(std::ostream& out, const RenderOptions& options) {
-  return internal::BufferingWriter(out, options, [](const std::vector<model::Finding>& findings, const model::ScanSummary& summary,
-                    const RenderOptions& o) { return RenderTable(findings, summary, o.table); });
+  return std::make_unique<TableWriter>(out, options);
 }
 
 }  // namespace kmsguard::render

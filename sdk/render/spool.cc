@@ -1,0 +1,309 @@
+#include "sdk/render/spool.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <queue>
+
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+
+// The field lists nlohmann_json (de)serializes: every field of the finding types, so that a
+// finding read back equals the one written (the static_assert below trips when a field is added
+// to model::Finding without being added here).
+namespace kmsguard::core {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceLocation, file, line, column, json_pointer, resource_id)
+}  // namespace kmsguard::core
+
+namespace kmsguard::model {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ComplianceRef, standard, control)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Remediation, summary, console, cli, terraform)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Evidence, policy_name, statement_index, sid, effect, actions,
+                                   action_patterns, not_action, resource_patterns, not_resource,
+                                   condition_keys, note)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Suppression, status, reason, owner, expires)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Finding, rule_id, rule_version, title, severity, status,
+                                   resource_id, resource_type, resource_name, provider, partition,
+                                   account, region, sub_key, message, remediation, compliance,
+                                   evidence, conditional, source, exposed_to, exposure, explanation,
+                                   suppression)
+}  // namespace kmsguard::model
+
+namespace kmsguard::render::internal {
+
+namespace {
+
+// The 23 fields above (13 strings, 4 vectors, 3 structs, 3 small scalars padded to 16 bytes) on
+// libstdc++ x86_64: a new field must be added to the list above, then here.
+static_assert(sizeof(model::Finding) == 13 * sizeof(std::string) + 4 * sizeof(std::vector<int>) +
+                                            sizeof(model::Remediation) +
+                                            sizeof(core::SourceLocation) +
+                                            sizeof(model::Suppression) + 16,
+              "model::Finding changed: update the spool's field list in spool.cc");
+
+using Json = nlohmann::json;
+using Length = std::uint32_t;
+
+constexpr std::size_t kMinReadBuffer = 4096;
+constexpr std::size_t kMaxReadBuffer = 1 << 20;
+
+std::size_t Bytes(const std::string& text) { return sizeof(std::string) + text.size(); }
+
+std::size_t Bytes(const std::vector<std::string>& items) {
+  std::size_t n = sizeof(items);
+  for (const std::string& item : items) n += Bytes(item);
+  return n;
+}
+
+std::size_t ReadBufferBytes(std::size_t budget, std::size_t readers) {
+  return std::clamp(budget / std::max<std::size_t>(readers, 1), kMinReadBuffer, kMaxReadBuffer);
+}
+
+}  // namespace
+
+std::size_t FindingBytes(const model::Finding& f) {
+  std::size_t n = sizeof(model::Finding);
+  for (const std::string* text : {&f.rule_id,
+                                  &f.rule_version,
+                                  &f.title,
+                                  &f.resource_id,
+                                  &f.resource_type,
+                                  &f.resource_name,
+                                  &f.provider,
+                                  &f.partition,
+                                  &f.account,
+                                  &f.region,
+                                  &f.sub_key,
+                                  &f.message,
+                                  &f.exposure,
+                                  &f.remediation.summary,
+                                  &f.remediation.console,
+                                  &f.remediation.cli,
+                                  &f.remediation.terraform,
+                                  &f.source.file,
+                                  &f.source.json_pointer,
+                                  &f.source.resource_id,
+                                  &f.suppression.reason,
+                                  &f.suppression.owner,
+                                  &f.suppression.expires}) {
+    n += text->size();
+  }
+  for (const model::ComplianceRef& ref : f.compliance) {
+    n += Bytes(ref.standard) + Bytes(ref.control);
+  }
+  for (const model::Evidence& e : f.evidence) {
+    n += sizeof(e) + e.policy_name.size() + e.sid.size() + e.effect.size() + e.note.size() +
+         Bytes(e.actions) + Bytes(e.action_patterns) + Bytes(e.resource_patterns) +
+         Bytes(e.condition_keys);
+  }
+  return n + Bytes(f.exposed_to) + Bytes(f.explanation);
+}
+
+SpillFile::~SpillFile() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+absl::Status SpillFile::Error(const char* what, int error) const {
+  return absl::InternalError(
+      absl::StrCat("cannot ", what, " a temporary file in ", dir_,
+                   " (findings spilled beyond the memory budget): ", std::strerror(error)));
+}
+
+absl::Status SpillFile::Create(std::unique_ptr<SpillFile>* out) {
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string dir = tmpdir != nullptr && tmpdir[0] != '\0' ? tmpdir : "/tmp";
+  std::string path = absl::StrCat(dir, "/kmsguard-spool-XXXXXX");
+  // Close-on-exec: a host that starts a plugin process later must not hand it the descriptor.
+  const int fd = mkostemp(path.data(), O_CLOEXEC);
+  if (fd < 0) {
+    const int error = errno;
+    return SpillFile(nullptr, dir).Error("create", error);
+  }
+  // Unlinked at once: the open descriptor keeps the data, and nothing is left behind.
+  unlink(path.c_str());
+  std::FILE* file = fdopen(fd, "w+b");
+  if (file == nullptr) {
+    const int error = errno;
+    close(fd);
+    return SpillFile(nullptr, dir).Error("open", error);
+  }
+  out->reset(new SpillFile(file, std::move(dir)));
+  return absl::OkStatus();
+}
+
+absl::Status SpillFile::Append(const model::Finding& finding) {
+  const std::vector<std::uint8_t> bytes = Json::to_cbor(Json(finding));
+  if (bytes.size() > std::numeric_limits<Length>::max()) return Error("write", EFBIG);
+  const Length length = static_cast<Length>(bytes.size());
+  if (std::fwrite(&length, sizeof length, 1, file_) != 1 ||
+      std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) {
+    return Error("write", errno);
+  }
+  size_ += sizeof length + bytes.size();
+  return absl::OkStatus();
+}
+
+absl::Status SpillFile::Flush() {
+  if (std::fflush(file_) != 0) return Error("write", errno);
+  return absl::OkStatus();
+}
+
+SpillFile::Reader::Reader(const SpillFile* file, std::size_t begin, std::size_t end,
+                          std::size_t buffer_bytes)
+    : file_(file), position_(begin), end_(end), buffer_bytes_(buffer_bytes) {}
+
+bool SpillFile::Reader::Read(std::size_t n, std::string* out) {
+  out->clear();
+  while (out->size() < n) {
+    if (buffer_at_ == buffer_.size()) {
+      const std::size_t want = std::min(std::max(buffer_bytes_, n - out->size()), end_ - position_);
+      if (want == 0) {
+        status_ = absl::InternalError(
+            absl::StrCat("a temporary file in ", file_->dir_, " ends inside a finding"));
+        return false;
+      }
+      buffer_.resize(want);
+      const ssize_t got =
+          pread(fileno(file_->file_), buffer_.data(), want, static_cast<off_t>(position_));
+      if (got <= 0) {
+        status_ = file_->Error("read", got < 0 ? errno : EIO);
+        return false;
+      }
+      buffer_.resize(static_cast<std::size_t>(got));
+      position_ += static_cast<std::size_t>(got);
+      buffer_at_ = 0;
+    }
+    const std::size_t take = std::min(n - out->size(), buffer_.size() - buffer_at_);
+    out->append(buffer_, buffer_at_, take);
+    buffer_at_ += take;
+  }
+  return true;
+}
+
+bool SpillFile::Reader::Next(model::Finding* finding) {
+  if (!status_.ok() || (position_ == end_ && buffer_at_ == buffer_.size())) return false;
+  std::string bytes;
+  if (!Read(sizeof(Length), &bytes)) return false;
+  Length length;
+  std::memcpy(&length, bytes.data(), sizeof length);
+  if (!Read(length, &bytes)) return false;
+  try {
+    *finding = Json::from_cbor(bytes).get<model::Finding>();
+  } catch (const Json::exception& e) {
+    status_ = absl::InternalError(
+        absl::StrCat("a temporary file in ", file_->dir_, " holds a bad finding: ", e.what()));
+    return false;
+  }
+  return true;
+}
+
+void ArrivalSpool::Add(const model::Finding& finding) {
+  ++count_;
+  if (!status_.ok()) return;  // already failed: Finish reports it
+  memory_.push_back(finding);
+  memory_bytes_ += FindingBytes(finding);
+  if (memory_bytes_ > budget_) status_ = Spill();
+}
+
+absl::Status ArrivalSpool::Spill() {
+  std::vector<model::Finding> findings = std::move(memory_);
+  memory_.clear();
+  memory_bytes_ = 0;
+  if (file_ == nullptr) {
+    if (absl::Status created = SpillFile::Create(&file_); !created.ok()) return created;
+  }
+  for (const model::Finding& f : findings) {
+    if (absl::Status appended = file_->Append(f); !appended.ok()) return appended;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ArrivalSpool::ForEach(const FindingVisitor& visit) {
+  if (!status_.ok()) return status_;
+  if (file_ != nullptr) {
+    if (absl::Status flushed = file_->Flush(); !flushed.ok()) return flushed;
+    SpillFile::Reader reader(file_.get(), 0, file_->size(), ReadBufferBytes(budget_, 1));
+    model::Finding f;
+    while (reader.Next(&f)) visit(f);
+    if (!reader.status().ok()) return reader.status();
+  }
+  for (const model::Finding& f : memory_) visit(f);
+  return absl::OkStatus();
+}
+
+void SortedSpool::Add(const model::Finding& finding) {
+  ++count_;
+  if (!status_.ok()) return;
+  memory_.push_back(finding);
+  memory_bytes_ += FindingBytes(finding);
+  if (memory_bytes_ > budget_) status_ = SpillRun();
+}
+
+absl::Status SortedSpool::SpillRun() {
+  std::vector<model::Finding> findings = std::move(memory_);
+  memory_.clear();
+  memory_bytes_ = 0;
+  std::stable_sort(findings.begin(), findings.end(), less_);
+  if (file_ == nullptr) {
+    if (absl::Status created = SpillFile::Create(&file_); !created.ok()) return created;
+  }
+  const std::size_t begin = file_->size();
+  for (const model::Finding& f : findings) {
+    if (absl::Status appended = file_->Append(f); !appended.ok()) return appended;
+  }
+  runs_.emplace_back(begin, file_->size());
+  return absl::OkStatus();
+}
+
+absl::Status SortedSpool::ForEach(const FindingVisitor& visit) {
+  if (!status_.ok()) return status_;
+  if (runs_.empty()) {  // everything fit: today's in-memory sort
+    std::stable_sort(memory_.begin(), memory_.end(), less_);
+    for (const model::Finding& f : memory_) visit(f);
+    return absl::OkStatus();
+  }
+  if (!memory_.empty()) {
+    if (absl::Status spilled = SpillRun(); !spilled.ok()) return spilled;
+  }
+  if (absl::Status flushed = file_->Flush(); !flushed.ok()) return flushed;
+
+  // A k-way merge. Runs hold consecutive stretches of the input, so taking the earlier run on
+  // equal findings gives what one stable sort of everything would.
+  const std::size_t buffer = ReadBufferBytes(budget_, runs_.size());
+  std::vector<SpillFile::Reader> readers;
+  readers.reserve(runs_.size());
+  for (const auto& [begin, end] : runs_) readers.emplace_back(file_.get(), begin, end, buffer);
+  std::vector<model::Finding> heads(runs_.size());
+  const auto after = [&](std::size_t a, std::size_t b) {
+    if (less_(heads[b], heads[a])) return true;
+    if (less_(heads[a], heads[b])) return false;
+    return a > b;
+  };
+  std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(after)> queue(after);
+  for (std::size_t run = 0; run < readers.size(); ++run) {
+    if (readers[run].Next(&heads[run])) {
+      queue.push(run);
+    } else if (!readers[run].status().ok()) {
+      return readers[run].status();
+    }
+  }
+  while (!queue.empty()) {
+    const std::size_t run = queue.top();
+    queue.pop();
+    visit(heads[run]);
+    if (readers[run].Next(&heads[run])) {
+      queue.push(run);
+    } else if (!readers[run].status().ok()) {
+      return readers[run].status();
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace kmsguard::render::internal
