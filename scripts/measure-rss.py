@@ -3,12 +3,14 @@
 starts the plugin as a child, and `/usr/bin/time -v` reports only the process it waits for.
 
 Samples /proc every 20 ms; prints the peak of the tree's summed RSS, the peak of each process (by
-command name), wall time and the command's exit status, on stderr. The command's stdout is sent to
+command name), wall and CPU time (of the command and the children it waited for) and the
+command's exit status, on stderr. The command's stdout is sent to
 /dev/null unless --keep-stdout is given.
 
 Usage: scripts/measure-rss.py [--keep-stdout] -- COMMAND [ARG...]
 """
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -63,16 +65,23 @@ def main():
             stack.extend(children(pid))
         for pid in tree:
             kib = rss_kib(pid)
+            if kib == 0:  # a zombie, or gone since it was listed
+                continue
             total += kib
             key = name(pid)
             peak_each[key] = max(peak_each.get(key, 0), kib)
         peak_total = max(peak_total, total)
         time.sleep(0.02)
     wall = time.monotonic() - started
+    # The command's own wait for its children (the plugin) folds their CPU time into its own
+    # RUSAGE_CHILDREN, so this covers the tree.
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"peak RSS of the process tree (sum): {peak_total / 1024:.1f} MiB", file=sys.stderr)
     for key, kib in sorted(peak_each.items(), key=lambda item: -item[1]):
         print(f"  peak RSS {kib / 1024:8.1f} MiB  {key}", file=sys.stderr)
-    print(f"wall {wall:.1f} s, exit status {proc.returncode}", file=sys.stderr)
+    print(f"wall {wall:.1f} s, CPU {usage.ru_utime + usage.ru_stime:.1f} s (user "
+          f"{usage.ru_utime:.1f} s, system {usage.ru_stime:.1f} s), exit status {proc.returncode}",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

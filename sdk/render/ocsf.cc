@@ -12,7 +12,6 @@
 //   (policy statements) goes in resources[0].data, the resource's free-form "additional data",
 //   with the effective exposure (data.exposure, data.exposed_to) and the explanation lines
 //   (data.explanation): OCSF 1.5 has no attribute for either.
-#include <openssl/evp.h>
 
 #include <chrono>
 #include <cstdint>
@@ -26,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "sdk/render/json_stream.h"
+#include "sdk/core/digest.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
 
@@ -173,12 +173,9 @@ std::string FindingUid(const model::Finding& f) {
     // Length-prefixed, so no two field lists give the same input ("a","bc" vs "ab","c").
     absl::StrAppend(&input, field->size(), ":", *field, ";");
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(input.data(), input.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
-    return "";  // not reachable with OpenSSL's built-in SHA-256
-  }
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), size))
+  const core::Sha256Digest digest = core::Sha256(input);
+  return absl::BytesToHexString(
+             absl::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()))
       .substr(0, 32);
 }
 
