@@ -1,6 +1,7 @@
 #include "sdk/engine/evaluator.h"
 
 #include <exception>
+#include <set>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -281,6 +282,7 @@ std::vector<model::Finding> EvaluateRule(const rules::Rule& rule, const model::R
   // One finding per item, the item's key as sub_key. No items: nothing to judge, no finding.
   EvalScope list_scope = new_scope(nullptr);
   const std::vector<const nlohmann::json*> items = SelectPath(rule.for_each->path, list_scope);
+  std::set<std::string> keys_used;
   for (std::size_t i = 0; i < items.size(); ++i) {
     EvalScope scope = new_scope(items[i]);
     const std::vector<const nlohmann::json*> keys = SelectPath(rule.for_each->key, scope);
@@ -290,6 +292,9 @@ std::vector<model::Finding> EvaluateRule(const rules::Rule& rule, const model::R
     } else if (!keys.empty() && !keys[0]->is_null()) {
       key = keys[0]->dump();
     }
+    // Two items with one key (two policies of the same name in an IaC input) would share a
+    // finding uid, and a dashboard would keep one verdict for both.
+    if (!keys_used.insert(key).second) key = absl::StrCat(key, "#", i);
     findings.push_back(MakeFinding(rule, resource, JudgeCondition(rule, scope), key));
     ApplyExceptions(rule, resource, envelope, items[i], today, &findings.back());
   }

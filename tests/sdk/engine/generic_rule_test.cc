@@ -1,11 +1,13 @@
 // Generic conditions evaluated: every operator with a passing and a failing case, quantifiers,
 // for_each sub-keys, exceptions (suppressed, expired), and built-ins inside generic conditions.
+#include <set>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sdk/engine/evaluator.h"
 #include "sdk/engine/expr_eval.h"
+#include "sdk/render/render.h"
 #include "tests/sdk/engine/engine_test_support.h"
 
 namespace kmsguard::engine {
@@ -229,6 +231,27 @@ TEST(GenericRuleTest, ForEachGivesOneFindingPerItemWithItsKeyAsSubKey) {
   EXPECT_EQ(findings[0].status, kFail);
   EXPECT_EQ(findings[1].sub_key, "reads");
   EXPECT_EQ(findings[1].status, kPass);
+}
+
+// Items with the same key, or none, must still get distinct sub-keys: the sub-key is part of the
+// finding uid, and two findings with one uid collapse into one verdict downstream.
+TEST(GenericRuleTest, ForEachItemsWithARepeatedOrMissingKeyGetDistinctSubKeys) {
+  const rules::Rule rule = Load(RuleText(
+      "  any:\n    path: \"@.document.Statement[*]\"\n    where: {contains: {path: '@.Action', "
+      "value: kms:CreateGrant}}\n",
+      "for_each:\n  path: \"$.inline_policies[*]\"\n  key: '@.name'\n"));
+  model::Resource role = Role();
+  role.document["inline_policies"][1]["name"] = "grants";  // the same name as item 0
+  role.document["inline_policies"].push_back(role.document["inline_policies"][0]);
+  role.document["inline_policies"][2].erase("name");
+  const std::vector<model::Finding> findings = test::MakeEvaluator(rule).Evaluate(role);
+  ASSERT_THAT(findings, SizeIs(3));
+  EXPECT_EQ(findings[0].sub_key, "grants");
+  EXPECT_EQ(findings[1].sub_key, "grants#1");
+  EXPECT_EQ(findings[2].sub_key, "#2");
+  std::set<std::string> uids;
+  for (const model::Finding& f : findings) uids.insert(render::FindingUid(f));
+  EXPECT_THAT(uids, SizeIs(3));
 }
 
 TEST(GenericRuleTest, ExplanationListsEachTestWithItsResult) {
