@@ -19,6 +19,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/model/resource.h"
 #include "sdk/rules/builtin_rule_files.h"
 #include "sdk/rules/builtins.h"
 #include "sdk/rules/expr.h"
@@ -43,6 +44,7 @@ constexpr char kMacroCycle[] = "rule_macro_cycle";            // a macro that us
 constexpr char kOverrideError[] = "rule_override_error";      // an override that cannot apply
 // Warnings (kmsguard check): the rule loads, but something is likely a mistake.
 constexpr char kMissingRemediation[] = "rule_missing_remediation";
+constexpr char kUnknownResourceType[] = "rule_unknown_resource_type";
 constexpr char kUnused[] = "rule_unused_definition";
 constexpr char kExpired[] = "rule_exception_expired";
 
@@ -483,6 +485,19 @@ bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
         absl::StrCat("unknown provider ", Quoted(rule->provider), "; allowed: ", Join(kProviders)));
   }
   GetStringList(root, "resource_types", &rule->resource_types, /*non_empty=*/true);
+  // Not an error: a host may send its own resource types over gRPC. But a typo here
+  // ("AWS::IAM::role") silently makes a rule that never runs on the snapshots kmsguard reads.
+  static constexpr std::string_view kAdapterTypes[] = {model::kIamUser, model::kIamGroup,
+                                                       model::kIamRole, model::kIamManagedPolicy};
+  for (const std::string& type : rule->resource_types) {
+    if (std::find(std::begin(kAdapterTypes), std::end(kAdapterTypes), type) ==
+        std::end(kAdapterTypes)) {
+      Warn(kUnknownResourceType, LocationOf(root["resource_types"].Mark()),
+           absl::StrCat("resource type ", Quoted(type),
+                        " is not one the input adapters produce (", Join(kAdapterTypes),
+                        "): the rule only sees it if a host sends such resources over gRPC"));
+    }
+  }
   GetStringList(root, "references", &rule->references, /*non_empty=*/false);
   GetStringList(root, "tags", &rule->tags, /*non_empty=*/false);
 

@@ -382,5 +382,21 @@ TEST(LanguageTest, MissingRemediationIsAWarningNotAnError) {
                                           "remediation"));
 }
 
+// A typo in resource_types makes a rule that silently never runs on a snapshot: check warns.
+TEST(LanguageTest, AResourceTypeNoAdapterProducesIsALintWarning) {
+  std::string text = RuleWith("  exists: {path: $.name}\n");
+  const std::string typo = "resource_types: [AWS::IAM::Role, AWS::IAM::role]";
+  text.replace(text.find("resource_types: [AWS::IAM::Role]"),
+               std::string("resource_types: [AWS::IAM::Role]").size(), typo);
+  const LoadResult result = LoadRuleFiles({{"r.yaml", text}}, {.lint = true});
+  EXPECT_THAT(Errors(result), IsEmpty());
+  ASSERT_THAT(result.rules, SizeIs(1));  // still loads: hosts may send their own types
+  EXPECT_THAT(Messages(result),
+              HasSubstr("r.yaml:8:17: warning: resource type \"AWS::IAM::role\" is not one the "
+                        "input adapters produce"));
+  EXPECT_THAT(Messages(result), Not(HasSubstr("\"AWS::IAM::Role\" is not")));
+  EXPECT_THAT(LoadRuleText(text, "r.yaml").diagnostics, IsEmpty());
+}
+
 }  // namespace
 }  // namespace kmsguard::rules
