@@ -54,7 +54,7 @@ const KeyLanguage& CachedLanguage(const std::string& partition, const std::optio
 // Coverage is a search; identical pattern sets recur across principals, so results are memoized.
 CoverageResult CachedCovers(const KeyLanguage& language, const std::vector<const ArnPattern*>& patterns) {
   for (const ArnPattern* p : patterns) {
-    if (p->is_star) return {true, false, ""};
+    if (p->is_star) return {true, false, "", 0};
   }
   thread_local absl::flat_hash_map<std::string, CoverageResult> cache;
   std::string key = language.description();

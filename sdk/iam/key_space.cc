@@ -218,10 +218,11 @@ struct SearchResult {
   bool found = false;      // a string reaching the goal exists
   bool exhausted = false;  // the budget ran out first
   std::string witness;     // the shortest such string, when found
+  std::size_t bytes = 0;   // pattern-position sets stored
 };
 
 // Breadth-first search over (language state, pattern positions) for the shortest string that
-// reaches the goal, within kMaxSearchStates.
+// reaches the goal, within kMaxSearchStates and kMaxSearchBytes.
 SearchResult Search(const KeyLanguage& language,
                                   const std::vector<const ArnPattern*>& patterns, Goal goal) {
   const PatternSetAutomaton automaton(patterns);
@@ -234,10 +235,12 @@ SearchResult Search(const KeyLanguage& language,
   std::vector<Node> nodes;
   absl::flat_hash_map<std::string, int> seen;
   std::deque<int> queue;
+  std::size_t stored_bytes = 0;  // sets held by `nodes` and `seen`
   auto visit = [&](int state, PatternSetAutomaton::Set set, int parent, char via) {
     std::string key(reinterpret_cast<const char*>(&state), sizeof state);
     key += set;
     if (seen.contains(key)) return -1;
+    stored_bytes += key.size() + set.size();
     const int id = static_cast<int>(nodes.size());
     seen.emplace(std::move(key), id);
     nodes.push_back({state, std::move(set), parent, via});
@@ -276,13 +279,16 @@ SearchResult Search(const KeyLanguage& language,
   }
   visit(language.start(), automaton.StartSet(), -1, 0);
   while (!queue.empty()) {
-    if (nodes.size() > static_cast<std::size_t>(kMaxSearchStates)) return {false, true, ""};
+    if (nodes.size() > static_cast<std::size_t>(kMaxSearchStates) ||
+        stored_bytes > kMaxSearchBytes) {
+      return {false, true, "", stored_bytes};
+    }
     const int id = queue.front();
     queue.pop_front();
     const int state = nodes[static_cast<std::size_t>(id)].state;
     if (language.Accepting(state)) {
       const bool matched = automaton.Accepts(nodes[static_cast<std::size_t>(id)].set);
-      if ((goal == Goal::kFindUncovered) != matched) return {true, false, path(id)};
+      if ((goal == Goal::kFindUncovered) != matched) return {true, false, path(id), stored_bytes};
     }
     for (const char c : representatives) {
       const int to = language.Next(state, c);
@@ -291,16 +297,17 @@ SearchResult Search(const KeyLanguage& language,
       // With no live pattern position, nothing can be matched any more along this path.
       if (goal == Goal::kFindMatched && set.find_first_not_of('\0') == std::string::npos) continue;
       visit(to, std::move(set), id, c);
+      if (stored_bytes > kMaxSearchBytes) return {false, true, "", stored_bytes};
     }
   }
-  return {};
+  return {false, false, "", stored_bytes};
 }
 
 }  // namespace
 
 CoverageResult Covers(const KeyLanguage& language, const std::vector<const ArnPattern*>& patterns) {
   for (const ArnPattern* p : patterns) {
-    if (p->is_star) return {true, false, ""};
+    if (p->is_star) return {true, false, "", 0};
   }
   for (const std::string& canary : language.canaries()) {
     bool matched = false;
@@ -310,12 +317,12 @@ CoverageResult Covers(const KeyLanguage& language, const std::vector<const ArnPa
         break;
       }
     }
-    if (!matched) return {false, false, canary};
+    if (!matched) return {false, false, canary, 0};
   }
   const SearchResult uncovered = Search(language, patterns, Goal::kFindUncovered);
-  if (uncovered.exhausted) return {false, true, ""};
-  if (!uncovered.found) return {true, false, ""};
-  return {false, false, uncovered.witness};
+  if (uncovered.exhausted) return {false, true, "", uncovered.bytes};
+  if (!uncovered.found) return {true, false, "", uncovered.bytes};
+  return {false, false, uncovered.witness, uncovered.bytes};
 }
 
 bool Intersects(const KeyLanguage& language, const ArnPattern& pattern) {

@@ -13,6 +13,7 @@
 // positions), so unions of patterns count and `*` spanning colons is honoured.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +62,10 @@ class KeyLanguage {
 // with many stars in one segment can make the subset construction exponential; past the budget the
 // answer is "undecided" (exhausted) and callers decide conservatively.
 inline constexpr int kMaxSearchStates = 20000;
+// ... and stores at most this many bytes of pattern-position sets (one bit per position of every
+// pattern): thousands of long patterns make each state large, and 20,000 of them took 500 MB and a
+// minute for one policy. Past it the answer is "undecided" too.
+inline constexpr std::size_t kMaxSearchBytes = 8 * 1024 * 1024;
 
 struct CoverageResult {
   bool covered = false;
@@ -69,6 +74,9 @@ struct CoverageResult {
   // When not covered: a key ARN of the language that no pattern matches (the "arbitrary key" left
   // out), for explanations.
   std::string counterexample;
+  // Bytes of pattern-position sets the search stored (0 when no search was needed); at most
+  // kMaxSearchBytes plus one state's worth.
+  std::size_t search_bytes = 0;
 };
 
 // Decides whether every string of `language` is matched by at least one pattern.

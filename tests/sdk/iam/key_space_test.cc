@@ -143,5 +143,30 @@ TEST(KeySpaceTest, SearchBudgetBoundsPathologicalPatterns) {
   }
 }
 
+// Thousands of long patterns make every search state large: 4,096 key-id prefixes once took a
+// minute and 500 MB for one policy. The search must stop at its byte budget, and the answer must
+// stay on the safe side: these patterns do name every key, so "covered" or "undecided" (which an
+// Allow treats as reaching), never a counterexample.
+TEST(KeySpaceTest, ThousandsOfPatternsStayWithinTheByteBudget) {
+  std::vector<ArnPattern> compiled;
+  const std::string hex = "0123456789abcdef";
+  for (const char a : hex) {
+    for (const char b : hex) {
+      for (const char c : hex) {
+        compiled.push_back(
+            CompileArnPattern(std::string("arn:aws:kms:*:*:key/") + a + b + c + "*", true));
+      }
+    }
+  }
+  compiled.push_back(CompileArnPattern("arn:aws:kms:*:*:key/mrk-*", true));
+  std::vector<const ArnPattern*> patterns;
+  for (const ArnPattern& p : compiled) patterns.push_back(&p);
+  const CoverageResult result = Covers(KeyLanguage::Build("aws"), patterns);
+  EXPECT_TRUE(result.covered || result.exhausted) << result.counterexample;
+  EXPECT_TRUE(result.counterexample.empty());
+  // One state holds a bit per pattern position (about 100 KB here): the budget plus one state.
+  EXPECT_LE(result.search_bytes, kMaxSearchBytes + 256 * 1024);
+}
+
 }  // namespace
 }  // namespace kmsguard::iam
