@@ -429,6 +429,13 @@ bool RuleReader::GetStringList(const YAML::Node& map, std::string_view key,
 bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
   const int errors_before = errors_;
   rule->location = LocationOf(root);
+  // A document of another kind is not a rule with missing keys: one error, not ten.
+  if (root.IsMap() && root["kind"].IsScalar() && root["kind"].Scalar() != "Rule") {
+    Report(kSchemaError, root["kind"],
+           absl::StrCat("unknown kind ", Quoted(root["kind"].Scalar()),
+                        "; expected Rule, Library or Override"));
+    return false;
+  }
   if (!CheckMap(root, "a rule",
                 {{"api_version", true},
                  {"kind", true},

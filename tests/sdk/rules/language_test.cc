@@ -382,6 +382,15 @@ TEST(LanguageTest, MissingRemediationIsAWarningNotAnError) {
                                           "remediation"));
 }
 
+// A document of an unknown kind gets one error at its kind, not one per missing rule key.
+TEST(LanguageTest, AnUnknownKindIsOneErrorAtTheKind) {
+  const LoadResult result = LoadRuleFiles({{"r.yaml", "kind: Nope\nid: x\n"}}, {.lint = true});
+  EXPECT_THAT(Errors(result), ElementsAre("1:7 rule_schema_error"));
+  EXPECT_THAT(Messages(result), HasSubstr("unknown kind \"Nope\"; expected Rule, Library or "
+                                          "Override"));
+  EXPECT_THAT(result.rules, IsEmpty());
+}
+
 // A typo in resource_types makes a rule that silently never runs on a snapshot: check warns.
 TEST(LanguageTest, AResourceTypeNoAdapterProducesIsALintWarning) {
   std::string text = RuleWith("  exists: {path: $.name}\n");
