@@ -426,14 +426,21 @@ bool RuleReader::GetStringList(const YAML::Node& map, std::string_view key,
   return ok;
 }
 
+// The document's `kind`, or "" when it has none (or is not a map). yaml-cpp's lookup of a missing
+// key in a const node gives a node whose type queries throw, so it is tested with IsDefined first.
+std::string KindOf(const YAML::Node& document) {
+  if (!document.IsMap()) return "";
+  const YAML::Node kind = document["kind"];
+  return kind.IsDefined() && kind.IsScalar() ? kind.Scalar() : "";
+}
+
 bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
   const int errors_before = errors_;
   rule->location = LocationOf(root);
   // A document of another kind is not a rule with missing keys: one error, not ten.
-  if (root.IsMap() && root["kind"].IsScalar() && root["kind"].Scalar() != "Rule") {
+  if (const std::string kind = KindOf(root); !kind.empty() && kind != "Rule") {
     Report(kSchemaError, root["kind"],
-           absl::StrCat("unknown kind ", Quoted(root["kind"].Scalar()),
-                        "; expected Rule, Library or Override"));
+           absl::StrCat("unknown kind ", Quoted(kind), "; expected Rule, Library or Override"));
     return false;
   }
   if (!CheckMap(root, "a rule",
@@ -1538,8 +1545,7 @@ LoadResult LoadRuleFiles(const std::vector<SourceFile>& files, const LoadOptions
       for (const YAML::Node& document : p.documents) {
         if (document.IsNull()) continue;  // an empty document, e.g. after a trailing "---"
         ++documents;
-        if (document.IsMap() && document["kind"].IsScalar() &&
-            document["kind"].Scalar() == "Library") {
+        if (KindOf(document) == "Library") {
           reader.ReadLibrary(document);
         }
       }
@@ -1567,8 +1573,7 @@ LoadResult LoadRuleFiles(const std::vector<SourceFile>& files, const LoadOptions
     try {
       for (const YAML::Node& document : p.documents) {
         if (document.IsNull()) continue;
-        const std::string kind =
-            document.IsMap() && document["kind"].IsScalar() ? document["kind"].Scalar() : "";
+        const std::string kind = KindOf(document);
         if (kind == "Library") continue;
         if (kind == "Override") {
           Override override;

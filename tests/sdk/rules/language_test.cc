@@ -14,6 +14,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 // Lines 1-9 are fixed, the violation starts on line 10 (column 3 for its operator).
@@ -389,6 +390,17 @@ TEST(LanguageTest, AnUnknownKindIsOneErrorAtTheKind) {
   EXPECT_THAT(Messages(result), HasSubstr("unknown kind \"Nope\"; expected Rule, Library or "
                                           "Override"));
   EXPECT_THAT(result.rules, IsEmpty());
+}
+
+// A map without `kind` used to throw yaml-cpp's "invalid node" from the kind lookup, reported as
+// a YAML syntax error without a position; it is a rule with missing keys, each at its place.
+TEST(LanguageTest, ADocumentWithoutKindIsASchemaErrorNotAYamlError) {
+  const LoadResult result =
+      LoadRuleFiles({{"r.yaml", "key: value\n---\n- x\n"}}, {.lint = true});
+  EXPECT_THAT(Messages(result), Not(HasSubstr("invalid node")));
+  EXPECT_THAT(Messages(result), Not(HasSubstr("not valid YAML")));
+  EXPECT_THAT(Messages(result), HasSubstr("r.yaml:1:1: error: unknown key \"key\""));
+  EXPECT_THAT(Messages(result), HasSubstr("r.yaml:3:1: error: a rule must be a map, got a list"));
 }
 
 // A typo in resource_types makes a rule that silently never runs on a snapshot: check warns.
