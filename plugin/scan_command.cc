@@ -118,20 +118,71 @@ bool FirstTime(Inputs& inputs, const model::Resource& resource, std::size_t file
   return false;
 }
 
-// True when the file begins like an authorization-details export (a JSON object whose first
-// deciding key is one of its lists), judged from its first bytes; false on any read problem, which
-// the whole-file read then reports.
+// Reads a file through gzip decompression when it starts with the gzip magic bytes, else as is:
+// the ByteSource StreamAuthorizationDetails reads, so a compressed export streams like a plain
+// one. `status()` reports a read error or corrupt/truncated gzip data.
+class PlainOrGzipFile {
+ public:
+  explicit PlainOrGzipFile(const std::string& path) : file_(std::fopen(path.c_str(), "rb")) {
+    if (file_ == nullptr) {
+      status_ = absl::NotFoundError(absl::StrCat("cannot read the file: ", std::strerror(errno)));
+      return;
+    }
+    char magic[2];
+    const std::size_t n = std::fread(magic, 1, sizeof(magic), file_);
+    std::rewind(file_);
+    if (adapters::IsGzip(std::string_view(magic, n))) {
+      gunzip_ = std::make_unique<adapters::GunzipStream>(
+          [this](char* buffer, std::size_t size) { return ReadFile(buffer, size); });
+    }
+  }
+  ~PlainOrGzipFile() {
+    if (file_ != nullptr) std::fclose(file_);
+  }
+  PlainOrGzipFile(const PlainOrGzipFile&) = delete;
+  PlainOrGzipFile& operator=(const PlainOrGzipFile&) = delete;
+
+  std::size_t Read(char* buffer, std::size_t size) {
+    if (file_ == nullptr) return 0;
+    return gunzip_ ? gunzip_->Read(buffer, size) : ReadFile(buffer, size);
+  }
+  absl::Status status() const {
+    if (!status_.ok() || !gunzip_) return status_;
+    return gunzip_->status();
+  }
+
+ private:
+  std::size_t ReadFile(char* buffer, std::size_t size) {
+    const std::size_t n = std::fread(buffer, 1, size, file_);
+    if (n == 0 && std::ferror(file_) != 0 && status_.ok()) {
+      status_ = absl::DataLossError(absl::StrCat("cannot read the file: ", std::strerror(errno)));
+    }
+    return n;
+  }
+
+  std::FILE* file_;
+  std::unique_ptr<adapters::GunzipStream> gunzip_;
+  absl::Status status_;
+};
+
+// True when the file (decompressed, if it is gzip) begins like an authorization-details export (a
+// JSON object whose first deciding key is one of its lists), judged from its first 64 KiB; false
+// on any read problem, which the whole-file read then reports.
 bool IsStreamableGaad(const std::string& path, adapters::InputFormat format) {
   if (format != adapters::InputFormat::kAuto &&
       format != adapters::InputFormat::kAuthorizationDetails) {
     return false;
   }
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return false;
+  PlainOrGzipFile file(path);
   std::string prefix(64 * 1024, '\0');
-  prefix.resize(std::fread(prefix.data(), 1, prefix.size(), file));
-  std::fclose(file);
-  if (adapters::IsGzip(prefix)) return false;
+  std::size_t filled = 0;
+  while (filled < prefix.size()) {
+    const std::size_t n = file.Read(prefix.data() + filled, prefix.size() - filled);
+    if (n == 0) break;
+    filled += n;
+  }
+  prefix.resize(filled);
+  if (!file.status().ok()) return false;
   const std::size_t first = prefix.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
   return first != std::string::npos && prefix[first] == '{' &&
          adapters::DetectInputFormat(prefix) == adapters::InputFormat::kAuthorizationDetails;
@@ -188,36 +239,31 @@ void ProduceResources(Inputs& inputs, const client::PluginClient::Send& send) {
   }
   for (const std::size_t index : inputs.streamed_files) {
     const std::string& path = inputs.files[index];
-    std::FILE* file = std::fopen(path.c_str(), "rb");
-    if (file == nullptr) {
+    PlainOrGzipFile file(path);
+    if (const absl::Status opened = file.status(); !opened.ok()) {
       core::SourceLocation location;
       location.file = path;
-      Report("snapshot_read_error", absl::StrCat("cannot read the file: ", std::strerror(errno)),
-             location);
+      Report("snapshot_read_error", std::string(opened.message()), location);
       ++inputs.problems;
       continue;
     }
     bool sending = true;
-    std::string read_error;
     const core::Diagnostics diagnostics = adapters::StreamAuthorizationDetails(
         [&](char* buffer, std::size_t size) -> std::size_t {
           if (!sending) return 0;  // the scan failed: stop reading
-          const std::size_t n = std::fread(buffer, 1, size, file);
-          if (n == 0 && std::ferror(file) != 0) read_error = std::strerror(errno);
-          return n;
+          return file.Read(buffer, size);
         },
         path, [&](model::Resource resource) {
           if (sending && FirstTime(inputs, resource, index)) sending = send(resource);
         });
-    std::fclose(file);
     for (const auto& diagnostic : diagnostics) {
       Report(diagnostic);
       if (diagnostic.severity == core::DiagnosticSeverity::kError) ++inputs.problems;
     }
-    if (!read_error.empty()) {
+    if (const absl::Status status = file.status(); !status.ok()) {
       core::SourceLocation location;
       location.file = path;
-      Report("snapshot_read_error", absl::StrCat("cannot read the file: ", read_error), location);
+      Report("snapshot_read_error", std::string(status.message()), location);
       ++inputs.problems;
     }
     if (!sending) return;

@@ -2,9 +2,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_replace.h"
+#include "tests/bench/snapshot_generator.h"
+#include "tests/gzip_fixture.h"
 #include "tests/plugin/test_support.h"
 
 namespace kmsguard {
@@ -123,6 +128,37 @@ TEST(ScanInputFormatsTest, StreamedExportWithPagesAndATruncatedEnd) {
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("role/cut")));
   EXPECT_THAT(r.err, HasSubstr(file + ":10:"));
   EXPECT_THAT(r.err, HasSubstr("not valid JSON"));
+}
+
+// A gzipped export streams like a plain one (decompressed as it is read, never whole in memory):
+// the same findings; and a gzip file cut short still yields the entries before the cut.
+TEST(ScanInputFormatsTest, AGzippedExportStreamsWithTheSameFindings) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  std::ostringstream text;
+  bench::GeneratorOptions options;
+  options.target_bytes = 1u << 20;
+  bench::GenerateAuthorizationDetails(options, text);
+  const std::string plain = dir.Write("export.json", text.str());
+  const std::string gzipped = testing::GzipOf(text.str());
+  const std::string gz = dir.Write("export.json.gz", gzipped);
+  const ProcessResult a = Kmsguard({"scan", "--format", "jsonl", plain});
+  const ProcessResult b = Kmsguard({"scan", "--format", "jsonl", gz});
+  ASSERT_EQ(a.exit_code, 1) << Describe(a);
+  ASSERT_EQ(b.exit_code, 1) << Describe(b);
+  // Findings name their file; the summary line has the time.
+  auto normalized = [](std::string out, const std::string& file) {
+    out = absl::StrReplaceAll(out, {{file, "FILE"}});
+    return out.substr(0, out.rfind("{\"summary\""));
+  };
+  EXPECT_EQ(normalized(a.out, plain), normalized(b.out, gz));
+  EXPECT_GT(std::count(b.out.begin(), b.out.end(), '\n'), 1000);
+
+  const std::string cut = dir.Write("cut.json.gz", gzipped.substr(0, gzipped.size() / 2));
+  const ProcessResult c = Kmsguard({"scan", "--format", "jsonl", cut});
+  EXPECT_EQ(c.exit_code, 1) << Describe(c);  // the entries before the cut still FAIL
+  EXPECT_GT(std::count(c.out.begin(), c.out.end(), '\n'), 100);
+  EXPECT_THAT(c.err, HasSubstr(cut + ": error: the gzip data is truncated"));
 }
 
 }  // namespace
