@@ -27,21 +27,6 @@ constexpr std::array<model::Status, 4> kStatuses = {model::Status::kFail, model:
 
 std::string StatusText(model::Status status) { return std::string(model::StatusName(status)); }
 
-// Worst first: what needs action leads.
-int StatusRank(model::Status status) {
-  switch (status) {
-    case model::Status::kFail:
-      return 0;
-    case model::Status::kError:
-      return 1;
-    case model::Status::kWarning:
-      return 2;
-    case model::Status::kPass:
-    case model::Status::kSuppressed:
-      break;
-  }
-  return 3;
-}
 
 // Text for element content and for attribute values (always double-quoted here).
 std::string Escape(std::string_view text) {
@@ -223,7 +208,8 @@ std::string FindingHtml(const model::Finding& f, int order) {
   const std::string severity = std::string(model::SeverityName(f.severity));
   std::string out = absl::StrCat(
       "<tbody class=\"finding\" data-order=\"", order, "\" data-status=\"", status,
-      "\" data-status-rank=\"", StatusRank(f.status), "\" data-severity=\"", severity,
+      "\" data-status-rank=\"", internal::StatusRank(f.status), "\" data-severity=\"",
+      severity,
       "\" data-severity-rank=\"", static_cast<int>(f.severity), "\" data-rule=\"",
       Escape(f.rule_id), "\" data-principal=\"", Escape(principal), "\" data-account=\"",
       Escape(f.account), "\" data-policies=\"", Escape(policies), "\" data-uid=\"",
@@ -290,21 +276,15 @@ std::string FindingHtml(const model::Finding& f, int order) {
   return out;
 }
 
-// Worst first: what needs action leads.
-bool HtmlLess(const model::Finding& a, const model::Finding& b) {
-  if (StatusRank(a.status) != StatusRank(b.status)) {
-    return StatusRank(a.status) < StatusRank(b.status);
-  }
-  if (a.severity != b.severity) return a.severity > b.severity;
-  return a.resource_id < b.resource_id;
-}
 
 // The count tables come before the rows: they are kept as findings arrive (one entry per
 // account and rule), and the rows wait in a sorted spool until Finish.
 class HtmlWriter final : public FindingWriter {
  public:
   HtmlWriter(std::ostream& out, const RenderOptions& options)
-      : out_(out), options_(options), spool_(options.memory_budget_bytes, &HtmlLess) {}
+      : out_(out),
+        options_(options),
+        spool_(options.memory_budget_bytes, &internal::WorstFirst) {}
 
   void Write(const model::Finding& f) override {
     spool_.Add(f);

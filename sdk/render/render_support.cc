@@ -112,6 +112,29 @@ std::string RemediationText(const model::Remediation& r) {
   return out;
 }
 
+int StatusRank(model::Status status) {
+  switch (status) {
+    case model::Status::kFail:
+      return 0;
+    case model::Status::kError:
+      return 1;
+    case model::Status::kWarning:
+      return 2;
+    case model::Status::kPass:
+    case model::Status::kSuppressed:
+      break;
+  }
+  return 3;
+}
+
+bool WorstFirst(const model::Finding& a, const model::Finding& b) {
+  if (StatusRank(a.status) != StatusRank(b.status)) {
+    return StatusRank(a.status) < StatusRank(b.status);
+  }
+  if (a.severity != b.severity) return a.severity > b.severity;
+  return a.resource_id < b.resource_id;
+}
+
 namespace {
 
 class Buffering final : public FindingWriter {

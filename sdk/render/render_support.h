@@ -44,6 +44,12 @@ std::string EvidenceLine(const model::Evidence& evidence);
 // The summary, console, CLI and Terraform parts of a remediation as one text with headings.
 std::string RemediationText(const model::Remediation& remediation);
 
+// Worst first, the order the table and the HTML report list findings in: FAIL 0, ERROR 1,
+// WARNING 2, PASS and SUPPRESSED 3.
+int StatusRank(model::Status status);
+// By StatusRank, then severity (highest first), then resource id: what needs action leads.
+bool WorstFirst(const model::Finding& a, const model::Finding& b);
+
 // A writer that collects every finding and renders them all in Finish with `render`: the form of a
 // format that cannot write before it has seen everything.
 using RenderFunction = std::string (*)(const std::vector<model::Finding>& findings,

@@ -102,27 +102,6 @@ void AddRows(const model::Finding& f, const TableOptions& options, std::vector<L
   }
 }
 
-// Worst first, then by principal, so the table reads from what needs action.
-bool TableLess(const model::Finding& a, const model::Finding& b) {
-  const auto rank = [](model::Status s) {
-    switch (s) {
-      case model::Status::kFail:
-        return 0;
-      case model::Status::kError:
-        return 1;
-      case model::Status::kWarning:
-        return 2;
-      case model::Status::kPass:
-      case model::Status::kSuppressed:
-        break;
-    }
-    return 3;
-  };
-  if (rank(a.status) != rank(b.status)) return rank(a.status) < rank(b.status);
-  if (a.severity != b.severity) return a.severity > b.severity;
-  return a.resource_id < b.resource_id;
-}
-
 using Widths = std::array<std::size_t, kColumns>;
 
 // The finding's lines with their cells cut; widens `width` to fit them.
@@ -158,7 +137,9 @@ std::string LineText(const Line& line, const Widths& width) {
 class TableWriter final : public FindingWriter {
  public:
   TableWriter(std::ostream& out, const RenderOptions& options)
-      : out_(out), options_(options.table), spool_(options.memory_budget_bytes, &TableLess) {
+      : out_(out),
+        options_(options.table),
+        spool_(options.memory_budget_bytes, &internal::WorstFirst) {
     header_.cells = {"SEVERITY", "STATUS", "RULE", "PRINCIPAL", "POLICY", "GRANTED"};
     for (std::size_t c = 0; c < kColumns; ++c) {
       header_.cells[c] = Cut(header_.cells[c], c + 1 == kColumns);
