@@ -170,6 +170,14 @@ absl::Status ScanSession::Handle(const v1::EvaluateRequest& request,
 
 absl::Status ScanSession::Start(const v1::ScanStart& start) {
   scan_id_ = start.scan_id();
+  engine::EvaluationOptions options = evaluator_->options();
+  if (start.skip_specific_remediation()) options.specific_remediation = false;
+  if (start.rule_ids_size() == 0 && start.skip_specific_remediation()) {
+    // A scan-local evaluator over the shared rule set, with this scan's options.
+    evaluator_ = std::make_shared<const engine::Evaluator>(
+        std::shared_ptr<const rules::RuleSet>(evaluator_, &evaluator_->rule_set()),
+        evaluator_->today(), options);
+  }
   if (start.rule_ids_size() > 0) {
     const std::set<std::string> wanted(start.rule_ids().begin(), start.rule_ids().end());
     std::vector<rules::Rule> selected;
@@ -190,7 +198,7 @@ absl::Status ScanSession::Start(const v1::ScanStart& start) {
     }
     // A scan-local rule set: the shared one stays untouched, and this one dies with the call.
     evaluator_ = std::make_shared<const engine::Evaluator>(
-        std::make_shared<const rules::RuleSet>(std::move(selected)));
+        std::make_shared<const rules::RuleSet>(std::move(selected)), evaluator_->today(), options);
   }
   state_ = State::kScanning;
   return absl::OkStatus();

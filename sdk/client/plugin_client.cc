@@ -140,6 +140,7 @@ absl::StatusOr<ScanResult> PluginClient::ScanStreaming(
     v1::ScanStart* start = request.mutable_scan_start();
     start->set_scan_id(options.scan_id);
     for (const auto& id : options.rule_ids) start->add_rule_ids(id);
+    start->set_skip_specific_remediation(options.skip_specific_remediation);
     if (!stream->Write(request)) return;
 
     request.Clear();

@@ -84,7 +84,8 @@ model::Severity Raised(model::Severity severity) {
 
 // The finding for `outcome` (a built-in's verdict, or a generic condition's turned into one).
 model::Finding MakeFinding(const rules::Rule& rule, const model::Resource& resource,
-                           Outcome outcome, const std::string& sub_key) {
+                           Outcome outcome, const std::string& sub_key,
+                           const EvaluationOptions& options) {
   model::Finding finding;
   finding.sub_key = sub_key;
   finding.rule_id = rule.id;
@@ -138,8 +139,17 @@ model::Finding MakeFinding(const rules::Rule& rule, const model::Resource& resou
       finding.remediation.console = render(rule.remediation.console);
       finding.remediation.cli = render(rule.remediation.cli);
       finding.remediation.terraform = render(rule.remediation.terraform);
-      remediation::AddSpecificRemediation(resource, outcome.policy_fixes, finding.compliance,
-                                          &finding.remediation);
+      if (options.specific_remediation) {
+        std::vector<remediation::PolicyFix> fixes;
+        for (const Outcome::FixRequest& request : outcome.fixes) {
+          for (remediation::PolicyFix& fix :
+               remediation::FixPolicies(resource, request.policy_names, request.query)) {
+            fixes.push_back(std::move(fix));
+          }
+        }
+        remediation::AddSpecificRemediation(resource, fixes, finding.compliance,
+                                            &finding.remediation);
+      }
       break;
     }
     case model::Status::kError:
@@ -225,7 +235,7 @@ Outcome JudgeCondition(const rules::Rule& rule, EvalScope& scope) {
       for (auto& a : o.actions) out.actions.push_back(std::move(a));
       for (auto& r : o.resources) out.resources.push_back(std::move(r));
       for (auto& x : o.explanation) out.explanation.push_back(std::move(x));
-      for (auto& f : o.policy_fixes) out.policy_fixes.push_back(std::move(f));
+      for (auto& f : o.fixes) out.fixes.push_back(std::move(f));
       if (out.policy_version.empty()) out.policy_version = o.policy_version;
       if (out.exposure.empty()) {
         out.exposure = o.exposure;
@@ -238,7 +248,8 @@ Outcome JudgeCondition(const rules::Rule& rule, EvalScope& scope) {
 }
 
 std::vector<model::Finding> EvaluateRule(const rules::Rule& rule, const model::Resource& resource,
-                                         const std::string& today) {
+                                         const std::string& today,
+                                         const EvaluationOptions& options) {
   std::vector<model::Finding> findings;
   // Only generic conditions read the envelope; the lone built-in rules skip building it.
   nlohmann::json envelope;
@@ -260,7 +271,7 @@ std::vector<model::Finding> EvaluateRule(const rules::Rule& rule, const model::R
       Outcome error;
       error.status = model::Status::kError;
       error.errors.push_back(absl::StrCat("when: ", scope.error));
-      findings.push_back(MakeFinding(rule, resource, std::move(error), ""));
+      findings.push_back(MakeFinding(rule, resource, std::move(error), "", options));
       return findings;
     }
     if (!applies) return findings;
@@ -269,13 +280,13 @@ std::vector<model::Finding> EvaluateRule(const rules::Rule& rule, const model::R
     // A lone built-in call: its verdict, untouched.
     Outcome outcome = RunBuiltin(rule, resource);
     if (outcome.not_applicable) return findings;
-    findings.push_back(MakeFinding(rule, resource, std::move(outcome), ""));
+    findings.push_back(MakeFinding(rule, resource, std::move(outcome), "", options));
     ApplyExceptions(rule, resource, envelope, nullptr, today, &findings.back());
     return findings;
   }
   if (rule.for_each == nullptr) {
     EvalScope scope = new_scope(nullptr);
-    findings.push_back(MakeFinding(rule, resource, JudgeCondition(rule, scope), ""));
+    findings.push_back(MakeFinding(rule, resource, JudgeCondition(rule, scope), "", options));
     ApplyExceptions(rule, resource, envelope, nullptr, today, &findings.back());
     return findings;
   }
@@ -295,7 +306,7 @@ std::vector<model::Finding> EvaluateRule(const rules::Rule& rule, const model::R
     // Two items with one key (two policies of the same name in an IaC input) would share a
     // finding uid, and a dashboard would keep one verdict for both.
     if (!keys_used.insert(key).second) key = absl::StrCat(key, "#", i);
-    findings.push_back(MakeFinding(rule, resource, JudgeCondition(rule, scope), key));
+    findings.push_back(MakeFinding(rule, resource, JudgeCondition(rule, scope), key, options));
     ApplyExceptions(rule, resource, envelope, items[i], today, &findings.back());
   }
   return findings;
@@ -303,15 +314,17 @@ std::vector<model::Finding> EvaluateRule(const rules::Rule& rule, const model::R
 
 }  // namespace
 
-Evaluator::Evaluator(std::shared_ptr<const rules::RuleSet> rule_set, std::string today)
+Evaluator::Evaluator(std::shared_ptr<const rules::RuleSet> rule_set, std::string today,
+                     EvaluationOptions options)
     : rule_set_(std::move(rule_set)),
-      today_(today.empty() ? rules::TodayUtc() : std::move(today)) {}
+      today_(today.empty() ? rules::TodayUtc() : std::move(today)),
+      options_(options) {}
 
 std::vector<model::Finding> Evaluator::Evaluate(const model::Resource& resource) const {
   std::vector<model::Finding> findings;
   if (rule_set_ == nullptr) return findings;
   for (const rules::Rule* rule : rule_set_->ForType(resource.type)) {
-    for (model::Finding& f : EvaluateRule(*rule, resource, today_)) {
+    for (model::Finding& f : EvaluateRule(*rule, resource, today_, options_)) {
       findings.push_back(std::move(f));
     }
   }

@@ -447,7 +447,7 @@ Outcome IamAllows(const rules::Rule& rule, const nlohmann::json& args,
     }
     if (out.status != model::Status::kError) {
       AddExposure(resource, &out);
-      out.policy_fixes = remediation::FixPolicies(resource, out.failing_policies, judge.query);
+      out.fixes.push_back({out.failing_policies, judge.query});
     }
   } else if (!out.errors.empty()) {
     out.status = model::Status::kError;

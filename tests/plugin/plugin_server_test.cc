@@ -310,6 +310,27 @@ TEST_F(PluginServerTest, CallbacksReceiveFindingsAndErrorsAsTheyArriveAndNothing
   EXPECT_EQ(result->summary.resource_errors, 1);
 }
 
+// ScanStart.skip_specific_remediation: the same verdicts, without the generated rewrite.
+TEST_F(PluginServerTest, SkippingTheSpecificRemediationKeepsVerdictsAndTheRuleText) {
+  for (const bool skip : {false, true}) {
+    client::ScanOptions options;
+    options.rule_ids = {kRuleId};
+    options.skip_specific_remediation = skip;
+    absl::StatusOr<client::ScanResult> result = client_->Scan(
+        {ModelRole("star-role", kStarRole), ModelRole("scoped-role", kScopedRole)}, options);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->summary.fail, 1);
+    EXPECT_EQ(result->summary.pass, 1);
+    for (const model::Finding& f : result->findings) {
+      if (f.status != model::Status::kFail) continue;
+      EXPECT_FALSE(f.remediation.summary.empty());
+      EXPECT_EQ(f.remediation.console.find("Generated least-privilege") == std::string::npos,
+                skip)
+          << f.remediation.console;
+    }
+  }
+}
+
 TEST_F(PluginServerTest, RuleFilterNamingALoadedRuleScans) {
   client::ScanOptions options;
   options.rule_ids = {kRuleId};

@@ -76,6 +76,28 @@ TEST(EvaluatorTest, BroadDecryptFails) {
   EXPECT_THAT(f.remediation.summary, Not(HasSubstr("{{")));
 }
 
+// Without the specific remediation the verdict, message, evidence and the rule's own remediation
+// text are unchanged; only the generated least-privilege rewrite is left out.
+TEST(EvaluatorTest, SkippingTheSpecificRemediationChangesNothingElse) {
+  const model::Resource role =
+      Principal(model::kIamRole, "app", {Policy("kms-all", kDecryptAll), Policy("scoped", kScoped)});
+  const model::Finding full = EvaluateOne(MakeEvaluator(BuiltinRule()), role);
+  std::vector<rules::Rule> rules{BuiltinRule()};
+  const Evaluator lean(std::make_shared<const rules::RuleSet>(std::move(rules)), "",
+                       EvaluationOptions{.specific_remediation = false});
+  const model::Finding skipped = EvaluateOne(lean, role);
+  ASSERT_EQ(full.status, model::Status::kFail);
+  EXPECT_EQ(skipped.status, full.status);
+  EXPECT_EQ(skipped.message, full.message);
+  EXPECT_EQ(skipped.explanation, full.explanation);
+  ASSERT_EQ(skipped.evidence.size(), full.evidence.size());
+  EXPECT_EQ(skipped.remediation.summary, full.remediation.summary);
+  EXPECT_THAT(full.remediation.console, HasSubstr("Generated least-privilege replacement"));
+  EXPECT_THAT(skipped.remediation.console, Not(HasSubstr("Generated least-privilege")));
+  EXPECT_THAT(skipped.remediation.console, HasSubstr("inline policy of kms-all"));
+  EXPECT_THAT(skipped.remediation.cli, HasSubstr("aws iam get-role-policy --role-name 'app'"));
+}
+
 // Names from IaC inputs are not validated by IAM yet: a crafted one must stay one quoted word
 // in the CLI snippet and one string in the Terraform snippet of every built-in rule.
 TEST(EvaluatorTest, AHostileNameStaysQuotedInTheRemediationSnippets) {
