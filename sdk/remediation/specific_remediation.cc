@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "sdk/core/text.h"
 
 namespace kmsguard::remediation {
 
@@ -109,29 +110,41 @@ bool IsAwsManaged(const model::Resource& resource) {
   return flag != doc.end() && flag->is_boolean() && flag->get<bool>();
 }
 
-// `inline policy "x" of role r` or `managed policy m`.
+// Input text (names, ARNs, patterns from the policy) written into prose or a `#` comment line:
+// control characters become visible escapes, so a crafted name cannot end the comment and put a
+// command on a line of its own in a snippet that users paste into a shell or a .tf file.
+std::string Line(std::string_view text) { return core::TerminalSafe(text); }
+
+std::vector<std::string> Lines(const std::vector<std::string>& texts) {
+  std::vector<std::string> out;
+  out.reserve(texts.size());
+  for (const std::string& text : texts) out.push_back(Line(text));
+  return out;
+}
+
+// `inline policy "x" of role r` or `managed policy m`, safe for a comment line.
 std::string PolicyLabel(const model::Resource& resource, const std::string& policy_name) {
-  if (IsManaged(resource)) return absl::StrCat("Managed policy \"", policy_name, "\"");
-  return absl::StrCat("Inline policy \"", policy_name, "\" of ", Kind(resource), " ",
-                      resource.name);
+  if (IsManaged(resource)) return absl::StrCat("Managed policy \"", Line(policy_name), "\"");
+  return absl::StrCat("Inline policy \"", Line(policy_name), "\" of ", Kind(resource), " ",
+                      Line(resource.name));
 }
 
 std::string Console(const model::Resource& resource, const std::vector<PolicyFix>& fixes,
                     const std::vector<model::ComplianceRef>& compliance) {
   std::string out = absl::StrCat("Generated least-privilege replacement for ",
                                  IsManaged(resource) ? "managed policy" : Kind(resource), " ",
-                                 resource.name, ":");
+                                 Line(resource.name), ":");
   bool placeholder = false;
   for (const PolicyFix& fix : fixes) {
     const std::string label = PolicyLabel(resource, fix.policy_name);
     if (!fix.replacement.ok()) {
       absl::StrAppend(&out, "\n- ", label, ": no replacement could be generated (",
-                      fix.replacement.status().message(), "); edit it as described above.");
+                      Line(std::string(fix.replacement.status().message())), "); edit it as described above.");
       continue;
     }
     const PolicyReplacement& r = *fix.replacement;
     placeholder |= r.uses_placeholder;
-    absl::StrAppend(&out, "\n- ", label, ": ", absl::StrJoin(r.changes, " "));
+    absl::StrAppend(&out, "\n- ", label, ": ", absl::StrJoin(Lines(r.changes), " "));
     if (IsAwsManaged(resource)) {
       absl::StrAppend(&out,
                       " AWS managed policies cannot be edited: create a customer managed policy "
@@ -141,11 +154,11 @@ std::string Console(const model::Resource& resource, const std::vector<PolicyFix
                       " In the JSON editor, replace the whole document with the corrected one "
                       "(the --policy-document of the AWS CLI command).");
     }
-    for (const std::string& note : r.notes) absl::StrAppend(&out, "\n  Note: ", note);
+    for (const std::string& note : r.notes) absl::StrAppend(&out, "\n  Note: ", Line(note));
   }
   if (placeholder) {
     absl::StrAppend(&out, "\n- Replace REGION, ACCOUNT and KEY_ID in ",
-                    KeyPlaceholder(resource.partition),
+                    Line(KeyPlaceholder(resource.partition)),
                     " with the key the principal decrypts with (list one ARN per key). If it "
                     "needs no decryption at all, delete the new statement instead.");
   }
@@ -168,18 +181,18 @@ std::string Cli(const model::Resource& resource, const std::vector<PolicyFix>& f
                            ShellQuote(fix.policy_name));
     if (!fix.replacement.ok()) {
       absl::StrAppend(&out, "# ", label, ": no replacement generated (",
-                      fix.replacement.status().message(), "); edit it by hand (below).\n");
+                      Line(std::string(fix.replacement.status().message())), "); edit it by hand (below).\n");
     } else {
       const PolicyReplacement& r = *fix.replacement;
-      absl::StrAppend(&out, "# ", label, ", corrected: ", absl::StrJoin(r.actions, ", "),
-                      " only on ", absl::StrJoin(r.key_arns, ", "),
+      absl::StrAppend(&out, "# ", label, ", corrected: ", absl::StrJoin(Lines(r.actions), ", "),
+                      " only on ", absl::StrJoin(Lines(r.key_arns), ", "),
                       r.uses_placeholder ? " (replace the placeholder first)" : "", ".\n");
       const std::string document = ShellQuote(r.document.dump());
       if (IsAwsManaged(resource)) {
         absl::StrAppend(&out, "aws iam create-policy --policy-name ",
                         ShellQuote(fix.policy_name + "-kms-scoped"),
                         " \\\n  --policy-document ", document,
-                        "\n# Then attach it in place of ", resource.id, ".\n");
+                        "\n# Then attach it in place of ", Line(resource.id), ".\n");
         continue;
       }
       if (IsManaged(resource)) {

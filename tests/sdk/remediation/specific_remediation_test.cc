@@ -3,6 +3,8 @@
 // into the resource and evaluated again, passes.
 #include "sdk/remediation/specific_remediation.h"
 
+#include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -205,6 +207,45 @@ TEST(SpecificRemediationTest, ConditionalGrantsAndQuotingAndGroups) {
   EXPECT_THAT(g.remediation.terraform, HasSubstr("resource \"aws_iam_group_policy\""));
   EXPECT_THAT(g.remediation.terraform, HasSubstr("  group  = \"Developers\"\n"));
   EXPECT_EQ(evaluator.Evaluate(Corrected(group, g)).at(0).status, model::Status::kPass);
+}
+
+// Names and patterns come from the input. A newline in one used to end a `#` comment of the
+// generated CLI snippet and put `$(...)` on a line of its own, run by whoever pastes it. The whole
+// CLI remediation (generated part and rule text) is run here with bash, `aws` a no-op function:
+// nothing from the input may run. The console and Terraform text may not start a line with it
+// (in Terraform a line of its own would be HCL).
+TEST(SpecificRemediationTest, HostileNamesAndPatternsNeverRunWhenTheSnippetIsPasted) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("kmsguard-pwn-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+       "-" + std::to_string(reinterpret_cast<std::uintptr_t>(&dir) % 100000));
+  std::filesystem::create_directories(dir);
+  const std::string marker = (dir / "pwned").string();
+  const std::string payload = "x\n$(touch " + marker + ")\n`touch " + marker + "`\r\n;touch " +
+                              marker + ";#";
+  const Json grant = Doc({{{"Effect", "Allow"},
+                           {"Action", "kms:Decrypt"},
+                           {"Resource", {"*", "arn:aws:kms:us-east-1:111122223333:key/" + payload}}}});
+  model::Resource role =
+      Principal(model::kIamRole, "role", "r" + payload, {{{"name", "p" + payload}, {"document", grant}}});
+  const std::vector<model::Finding> findings = EvaluatorFor(kInlineRule).Evaluate(role);
+  ASSERT_THAT(findings, SizeIs(1));
+  const model::Finding& f = findings[0];
+  ASSERT_EQ(f.status, model::Status::kFail);
+  ASSERT_THAT(f.remediation.cli, HasSubstr("aws iam put-role-policy"));
+  const std::string script = (dir / "remediation.sh").string();
+  std::ofstream(script) << "aws() { :; }\n" << f.remediation.cli << "\n";
+  const std::string command = "bash " + script + " > /dev/null 2>&1";
+  EXPECT_EQ(std::system(command.c_str()) == -1, false);
+  EXPECT_FALSE(std::filesystem::exists(marker)) << f.remediation.cli;
+  // (The CLI keeps exact names inside single-quoted words, newlines and all: bash proved that
+  // safe above.)
+  for (const std::string* text : {&f.remediation.console, &f.remediation.terraform, &f.message}) {
+    EXPECT_THAT(*text, Not(HasSubstr("\n$(touch"))) << *text;
+    EXPECT_THAT(*text, Not(HasSubstr("\n`touch"))) << *text;
+    EXPECT_THAT(*text, Not(HasSubstr("\n;touch"))) << *text;
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(SpecificRemediationTest, PassAndErrorFindingsGetNoGeneratedText) {
