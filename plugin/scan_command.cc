@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -47,10 +48,13 @@ constexpr char kExitStatusHelp[] =
     "  0  the scan ran; no FAIL finding and no problem\n"
     "  1  at least one FAIL finding (even if there were also problems: they are on stderr)\n"
     "  2  a rule file under --rules could not be loaded (the scan still runs with the rules\n"
-    "     that loaded); or no FAIL finding, but something was not scanned: a FILE could not be\n"
+    "     that loaded); or the input held nothing to scan; or the output could not be\n"
+    "     written; or no FAIL finding, but something was not scanned: a FILE could not be\n"
     "     read or is not JSON, a snapshot entry or resource could not be read, a rule could not\n"
     "     be evaluated (ERROR finding); or a usage error, or the plugin could not start or\n"
-    "     failed the scan";
+    "     failed the scan\n"
+    "\n"
+    "A FILE that is not a regular file (/dev/stdin, a pipe, a FIFO) is read once, whole.";
 
 // The first 128 bits of SHA-256 over "type id": a resource's identity in the index of resources
 // already read, 16 bytes however long its ARN (a chance collision is not a practical concern).
@@ -194,7 +198,10 @@ Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat f
   inputs.files = files;
   for (std::size_t index = 0; index < files.size(); ++index) {
     const std::string& path = files[index];
-    if (IsStreamableGaad(path, format)) {
+    // Only a regular file can be opened twice (once to sniff its format, once to stream it): a
+    // pipe (/dev/stdin, <(...)) or FIFO is read once, whole, like the other formats.
+    std::error_code not_regular;
+    if (std::filesystem::is_regular_file(path, not_regular) && IsStreamableGaad(path, format)) {
       inputs.streamed_files.push_back(index);
       continue;
     }
@@ -454,9 +461,13 @@ int RunScan(const ScanFlags& flags) {
     return 2;
   }
   if (!stopped.ok()) std::cerr << "kmsguard scan: warning: " << stopped.message() << "\n";
-  // A streamed file can turn out to hold nothing readable only once it has been read.
-  if (result->summary.resources_received == 0 && inputs.problems > 0) {
-    std::cerr << "kmsguard scan: nothing could be read; nothing scanned\n";
+  // A streamed file can turn out to hold nothing readable only once it has been read; and a scan
+  // of nothing must not pass as "no findings" (a wrong file, an empty pipe).
+  if (result->summary.resources_received == 0) {
+    std::cerr << (inputs.problems > 0
+                      ? "kmsguard scan: nothing could be read; nothing scanned\n"
+                      : "kmsguard scan: the input holds no IAM users, groups, roles or managed "
+                        "policies; nothing scanned\n");
     return 2;
   }
   if (const absl::Status finished = writer->Finish(result->summary); !finished.ok()) {

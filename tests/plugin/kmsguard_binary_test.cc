@@ -217,6 +217,40 @@ TEST(KmsguardScanTest, OcsfOutputIsAJsonArrayOfComplianceFindings) {
   EXPECT_THAT(FailingNames(findings, kRuleId), ::testing::ElementsAre("star"));
 }
 
+// A pipe can be read only once: sniffing its format used to consume it, and the scan then read
+// nothing and passed (exit 0); a FIFO was opened twice and hung. Plain and gzipped, through
+// /dev/stdin and a FIFO, the bundled example must give its 7 FAIL.
+TEST(KmsguardScanTest, PipesAndFifosAreReadOnceAndScanned) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string binary = KMSGUARD_BINARY;
+  const std::string example = BundledExample();
+  const std::string fifo = dir.File("fifo");
+  for (const std::string& command :
+       {"cat '" + example + "' | '" + binary + "' scan /dev/stdin",
+        "gzip -c '" + example + "' | '" + binary + "' scan /dev/stdin",
+        "mkfifo '" + fifo + "' && { cat '" + example + "' > '" + fifo + "' & } && '" + binary +
+            "' scan '" + fifo + "'"}) {
+    const ProcessResult r = testing::Run({"/bin/sh", "-c", command});
+    EXPECT_EQ(r.exit_code, 1) << command << "\n" << Describe(r);
+    EXPECT_THAT(r.out, HasSubstr("7 FAIL")) << command;
+    std::filesystem::remove(fifo);
+  }
+}
+
+// Scanning nothing (an empty export, an empty pipe) is not "no findings".
+TEST(KmsguardScanTest, AnInputWithNothingToScanExitsTwo) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const ProcessResult empty =
+      Kmsguard({"scan", dir.Write("empty.json", R"({"UserDetailList": [], "RoleDetailList": []})")});
+  EXPECT_EQ(empty.exit_code, 2) << Describe(empty);
+  EXPECT_THAT(empty.err, HasSubstr("nothing scanned"));
+  const ProcessResult piped =
+      testing::Run({"/bin/sh", "-c", "printf '' | '" + std::string(KMSGUARD_BINARY) + "' scan /dev/stdin"});
+  EXPECT_EQ(piped.exit_code, 2) << Describe(piped);
+}
+
 TEST(KmsguardScanTest, NothingFailingExitsZero) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
