@@ -297,10 +297,17 @@ class HtmlWriter final : public FindingWriter {
   }
 
   absl::Status Finish(const model::ScanSummary& summary) override {
+    // A report missing rows must not look whole: nothing after a spill error, and a read-back
+    // error ends the page where it is (no closing tags, no script).
+    if (!spool_.status().ok()) return spool_.status();
     out_ << Head(summary);
     int index = 0;
     const absl::Status spooled =
         spool_.ForEach([&](const model::Finding& f) { out_ << FindingHtml(f, index++); });
+    if (!spooled.ok()) {
+      out_.flush();
+      return spooled;
+    }
     if (spool_.count() == 0) {
       out_ << "<tbody><tr><td colspan=\"7\">No findings.</td></tr></tbody>\n";
     }
@@ -308,7 +315,6 @@ class HtmlWriter final : public FindingWriter {
             "is listed above.</p></noscript>\n</section>\n<script>"
          << kScript << "</script>\n</body>\n</html>\n";
     out_.flush();
-    if (!spooled.ok()) return spooled;
     if (!out_) return absl::InternalError("the output stream failed");
     return absl::OkStatus();
   }

@@ -205,6 +205,10 @@ class SarifWriter final : public FindingWriter {
   }
 
   absl::Status Finish(const model::ScanSummary& summary) override {
+    // A log that looks complete but lacks results would clear every alert where it is uploaded:
+    // on a spill error nothing is written, and a read-back error stops the output where it is.
+    if (!notifications_.status().ok()) return notifications_.status();
+    if (!results_.status().ok()) return results_.status();
     Json rules = Json::array();
     std::map<std::string, int> rule_index;
     for (const auto& [id, f] : rule_source_) {
@@ -237,6 +241,7 @@ class SarifWriter final : public FindingWriter {
         out_ << separator << "            " << Indented(notification, 12);
         separator = ",\n";
       }));
+      if (!status.ok()) return status;
       out_ << "\n          ]";
     }
     out_ << "\n        }\n      ],\n      \"results\": ";
@@ -249,6 +254,7 @@ class SarifWriter final : public FindingWriter {
         out_ << separator << "        " << Indented(ResultJson(f, rule_index[f.rule_id]), 8);
         separator = ",\n";
       }));
+      if (!status.ok()) return status;
       out_ << "\n      ]";
     }
     const Json run_summary = {{"resourcesReceived", summary.resources_received},

@@ -77,6 +77,9 @@ class ArrivalSpool {
   explicit ArrivalSpool(std::size_t memory_budget_bytes) : budget_(memory_budget_bytes) {}
   void Add(const model::Finding& finding);
   std::size_t count() const { return count_; }
+  // The first error spilling findings so far (OK when none): a writer checks it before it
+  // writes anything, so that a failed spill never looks like a complete, empty output.
+  const absl::Status& status() const { return status_; }
   // Visits every finding added, in order; may be called more than once. Returns the first spill
   // error (findings after it are not visited).
   absl::Status ForEach(const FindingVisitor& visit);
@@ -101,6 +104,8 @@ class SortedSpool {
       : budget_(memory_budget_bytes), less_(less) {}
   void Add(const model::Finding& finding);
   std::size_t count() const { return count_; }
+  // The first error spilling findings so far (OK when none); see ArrivalSpool::status.
+  const absl::Status& status() const { return status_; }
   // Visits every finding added, sorted. Call once. Returns the first spill or read-back error.
   absl::Status ForEach(const FindingVisitor& visit);
 

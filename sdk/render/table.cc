@@ -156,11 +156,18 @@ class TableWriter final : public FindingWriter {
   }
 
   absl::Status Finish(const model::ScanSummary& summary) override {
+    // Counts under a table missing rows would read as a complete report: after a spill error the
+    // table stops where it is, without them.
+    if (!spool_.status().ok()) return spool_.status();
     out_ << LineText(header_, width_);
     Widths unused{};
     const absl::Status spooled = spool_.ForEach([&](const model::Finding& f) {
       for (const Line& line : CutLines(f, options_, &unused)) out_ << LineText(line, width_);
     });
+    if (!spooled.ok()) {
+      out_.flush();
+      return spooled;
+    }
     if (spool_.count() == 0) out_ << "(no findings to show)\n";
     const bool show_pass = options_.show_pass;
     out_ << absl::StrCat("\n", total_, " findings: ", counts_[2], " FAIL, ", counts_[3],
@@ -172,7 +179,6 @@ class TableWriter final : public FindingWriter {
                          summary.resources_evaluated, " evaluated, ", summary.resource_errors,
                          " could not be evaluated\n");
     out_.flush();
-    if (!spooled.ok()) return spooled;
     if (!out_) return absl::InternalError("the output stream failed");
     return absl::OkStatus();
   }
