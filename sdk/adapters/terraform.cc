@@ -9,6 +9,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -250,6 +251,13 @@ class TerraformReader {
         continue;
       }
       const std::string address = StringField(rc, "address");
+      if (!changed_.insert(address).second) {
+        AddDiagnostic(&result_.diagnostics, kError, PointerLocation(file_, at),
+                      absl::StrCat("resource address ", address,
+                                   " has two entries in resource_changes; only the first is "
+                                   "evaluated"));
+        continue;
+      }
       const auto after = change->find("after");
       const bool deleted = after == change->end() || after->is_null();
       if (deleted) {
@@ -277,7 +285,15 @@ class TerraformReader {
       return;
     }
     auto [it, inserted] = resources_.try_emplace(address);
-    if (!inserted) return;
+    if (!inserted) {
+      // A plan lists each resource once. A second copy must not be dropped silently: it may be
+      // the one that grants (and readers differ on which copy counts).
+      AddDiagnostic(&result_.diagnostics, kError, PointerLocation(file_, pointer),
+                    absl::StrCat("resource address ", address, " is listed twice in the plan (",
+                                 "first at #", it->second.pointer,
+                                 "); only the first copy is evaluated"));
+      return;
+    }
     it->second = {address, type, data, values, after_unknown, pointer};
     order_.push_back(address);
   }
@@ -684,6 +700,7 @@ class TerraformReader {
   AdapterResult result_;
   std::map<std::string, TfResource> resources_;         // managed resources by address
   std::vector<std::string> order_;                      // addresses in input order
+  std::set<std::string> changed_;                       // addresses seen in resource_changes
   std::map<std::string, const Json*> data_;             // data sources by address (values)
   std::map<std::string, const Json*> config_;           // configuration expressions by address
   std::deque<model::Resource> resources_out_;           // a deque: references stay valid

@@ -230,6 +230,34 @@ TEST(ReadTerraformPlanTest, UnknownPoliciesComeFromDataSourcesOrAreErrors) {
       ElementsAre("Role/<unknown: aws_iam_role.r>"));
 }
 
+// A resource address listed twice: the second copy (here the one that grants) was dropped
+// silently and the plan passed. It is an error naming both places now, in planned_values and in
+// resource_changes alike.
+TEST(ReadTerraformPlanTest, AnAddressListedTwiceIsAnError) {
+  const Json benign = Resource("aws_iam_user.u", "aws_iam_user",
+                               {{"name", "erin"}, {"arn", "arn:aws:iam::111122223333:user/erin"}});
+  Json granting = benign;
+  granting["values"]["name"] = "erin2";
+  const Json state = {{"format_version", "1.0"},
+                      {"values", {{"root_module", {{"resources", {benign, granting}}}}}}};
+  const AdapterResult twice = ReadTerraformPlan(state.dump(), "state.json");
+  ASSERT_EQ(test::Errors(twice.diagnostics), 1) << Describe(twice.diagnostics);
+  EXPECT_EQ(twice.diagnostics[0].location.json_pointer, "/values/root_module/resources/1");
+  EXPECT_THAT(twice.diagnostics[0].message,
+              HasSubstr("aws_iam_user.u is listed twice in the plan (first at "
+                        "#/values/root_module/resources/0)"));
+
+  const Json change = {{"address", "aws_iam_user.u"},
+                       {"type", "aws_iam_user"},
+                       {"mode", "managed"},
+                       {"change", {{"after", benign["values"]}}}};
+  const Json plan = {{"format_version", "1.1"}, {"resource_changes", {change, change}}};
+  const AdapterResult changes = ReadTerraformPlan(plan.dump(), "plan.json");
+  ASSERT_EQ(test::Errors(changes.diagnostics), 1) << Describe(changes.diagnostics);
+  EXPECT_EQ(changes.diagnostics[0].location.json_pointer, "/resource_changes/1");
+  EXPECT_THAT(changes.diagnostics[0].message, HasSubstr("two entries in resource_changes"));
+}
+
 TEST(ReadTerraformPlanTest, StateValuesAndBadShapes) {
   const Json state = {
       {"format_version", "1.0"},
