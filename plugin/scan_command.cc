@@ -263,6 +263,9 @@ void ProduceResources(Inputs& inputs, const client::PluginClient::Send& send) {
         path, [&](model::Resource resource) {
           if (sending && FirstTime(inputs, resource, index)) sending = send(resource);
         });
+    // When the scan failed, reading stopped part way: the "truncated" error that follows is
+    // not the file's fault, and the scan's own failure is what gets reported.
+    if (!sending) return;
     for (const auto& diagnostic : diagnostics) {
       Report(diagnostic);
       if (diagnostic.severity == core::DiagnosticSeverity::kError) ++inputs.problems;
@@ -273,7 +276,6 @@ void ProduceResources(Inputs& inputs, const client::PluginClient::Send& send) {
       Report("snapshot_read_error", std::string(status.message()), location);
       ++inputs.problems;
     }
-    if (!sending) return;
   }
 }
 
@@ -455,8 +457,8 @@ int RunScan(const ScanFlags& flags) {
     std::cout.flush();
     std::cerr << "kmsguard scan: " << result.status().message() << "\n";
     if (sink.written() > 0) {
-      std::cerr << "kmsguard scan: the output on stdout is incomplete (" << sink.written()
-                << " finding(s) were written before the scan failed)\n";
+      std::cerr << "kmsguard scan: the output on stdout is incomplete or missing ("
+                << sink.written() << " finding(s) had arrived when the scan failed)\n";
     }
     return 2;
   }

@@ -49,12 +49,18 @@ def main():
     keep = False
     if args and args[0] == "--keep-stdout":
         keep, args = True, args[1:]
+    if args and args[0] in ("-h", "--help"):
+        print(__doc__)
+        return
     if args and args[0] == "--":
         args = args[1:]
     if not args:
         sys.exit(__doc__)
     started = time.monotonic()
-    proc = subprocess.Popen(args, stdout=None if keep else subprocess.DEVNULL)
+    try:
+        proc = subprocess.Popen(args, stdout=None if keep else subprocess.DEVNULL)
+    except OSError as e:
+        sys.exit(f"measure-rss: cannot run {args[0]}: {e.strerror}")
     peak_total = 0
     peak_each = {}
     while proc.poll() is None:

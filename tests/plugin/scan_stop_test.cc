@@ -44,5 +44,27 @@ TEST(ScanStopTest, ThePluginStopsWithinItsGracePeriodAfterAMultiMegabyteScan) {
   }
 }
 
+// When the plugin dies mid-scan, the host stops reading the export: that early end used to be
+// reported as "not valid JSON" at a 1 MiB chunk boundary of a perfectly good file.
+TEST(ScanStopTest, APluginKilledMidScanIsNotBlamedOnTheInput) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string file = dir.File("export.json");
+  {
+    std::ofstream out(file, std::ios::binary);
+    bench::GeneratorOptions options;
+    options.target_bytes = 8u << 20;
+    bench::GenerateAuthorizationDetails(options, out);
+    ASSERT_TRUE(out.good());
+  }
+  const std::string command = "'" + std::string(KMSGUARD_BINARY) + "' scan --format jsonl '" +
+                              file + "' > /dev/null & sleep 1; pkill -KILL -P $! -f serve; wait $!";
+  const testing::ProcessResult r = testing::Run({"/bin/sh", "-c", command});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("the plugin failed the scan")) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("not valid JSON"))) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr(file + ":"))) << r.err;
+}
+
 }  // namespace
 }  // namespace kmsguard
