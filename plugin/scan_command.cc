@@ -64,12 +64,18 @@ using ResourceKey = std::array<std::uint8_t, 16>;
 // hundreds of MB); every other input is read whole up front.
 struct Inputs {
   std::vector<std::string> files;  // as given; `first_seen` refers to them by index
+  std::vector<adapters::InputFormat> formats;  // of each file, as detected (kAuto: unknown)
   std::vector<model::Resource> resources;
   std::vector<std::size_t> streamed_files;  // indexes into `files`
   int problems = 0;  // written by the scan's writer thread too, read after it is joined
-  // Every resource kept, and the file it was read from: about 20 bytes per resource, so that an
-  // export of hundreds of thousands of principals stays small.
-  absl::flat_hash_map<ResourceKey, std::uint32_t> first_seen;
+  // Every resource kept: the file it was read from and a digest of its document (to tell a
+  // repeated copy from a different one), about 30 bytes per resource, so that an export of
+  // hundreds of thousands of principals stays small.
+  struct FirstCopy {
+    std::uint32_t file;
+    std::array<std::uint8_t, 8> content;
+  };
+  absl::flat_hash_map<ResourceKey, FirstCopy> first_seen;
 };
 
 void Report(const core::Diagnostic& diagnostic, std::string_view source_text = {}) {
@@ -100,25 +106,58 @@ bool ReadWholeFile(const std::string& path, std::string* text, std::string* erro
 }
 
 // The same resource twice (an export given twice, overlapping pages, an account in two formats)
-// would double its findings and its place in the counts: the first one is kept, later copies are
-// a warning. The index grows by one key per resource, also for streamed files.
+// would double its findings and its place in the counts: the first one is kept. An identical
+// later copy is a warning; a copy whose document differs (two exports taken at different times)
+// is an error, since which one is right is not known and the ignored one may be the one that
+// grants. The index grows by one entry per resource, also for streamed files.
+// The document without where its parts were read (policy entries' "source_pointer" and "source"
+// differ between two files holding the same principal), for comparing two copies.
+nlohmann::json WithoutSources(nlohmann::json value) {
+  if (value.is_object()) {
+    if (value.contains("document")) {
+      value.erase("source_pointer");
+      value.erase("source");
+    }
+    for (auto& [key, child] : value.items()) child = WithoutSources(std::move(child));
+  } else if (value.is_array()) {
+    for (auto& child : value) child = WithoutSources(std::move(child));
+  }
+  return value;
+}
+
 bool FirstTime(Inputs& inputs, const model::Resource& resource, std::size_t file) {
   const core::Sha256Digest digest = core::Sha256(absl::StrCat(resource.type, " ", resource.id));
   ResourceKey key;
   std::copy_n(digest.begin(), key.size(), key.begin());
-  const auto [first, inserted] = inputs.first_seen.emplace(key, static_cast<std::uint32_t>(file));
+  const core::Sha256Digest document = core::Sha256(WithoutSources(resource.document).dump());
+  Inputs::FirstCopy copy{static_cast<std::uint32_t>(file), {}};
+  std::copy_n(document.begin(), copy.content.size(), copy.content.begin());
+  const auto [first, inserted] = inputs.first_seen.emplace(key, copy);
   if (inserted) return true;
+  // Only copies read in the same format are compared: two formats write the same policy
+  // differently (an object here, URL-encoded text there).
+  const bool differs = first->second.content != copy.content &&
+                       inputs.formats[first->second.file] == inputs.formats[file];
   core::Diagnostic duplicate;
-  duplicate.severity = core::DiagnosticSeverity::kWarning;
+  duplicate.severity =
+      differs ? core::DiagnosticSeverity::kError : core::DiagnosticSeverity::kWarning;
   duplicate.code = "duplicate_resource";
-  const std::string& where = inputs.files[first->second];
-  duplicate.message = absl::StrCat(
-      resource.type, " ", resource.id,
-      first->second == file ? " appears earlier in this file"
-                            : absl::StrCat(" was already read from ", where),
-      "; this copy is ignored");
+  const std::string& where = inputs.files[first->second.file];
+  const std::string earlier =
+      first->second.file == file ? "earlier in this file" : absl::StrCat("in ", where);
+  duplicate.message =
+      differs ? absl::StrCat(resource.type, " ", resource.id,
+                             " appears again with a different document (the copy ", earlier,
+                             " is the one evaluated); this copy is ignored: scan one snapshot "
+                             "of an account at a time")
+              : absl::StrCat(resource.type, " ", resource.id,
+                             first->second.file == file
+                                 ? " appears earlier in this file"
+                                 : absl::StrCat(" was already read from ", where),
+                             "; this copy is ignored");
   duplicate.location = resource.source;
   Report(duplicate);
+  if (differs) ++inputs.problems;
   return false;
 }
 
@@ -196,6 +235,7 @@ bool IsStreamableGaad(const std::string& path, adapters::InputFormat format) {
 Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat format) {
   Inputs inputs;
   inputs.files = files;
+  inputs.formats.assign(files.size(), format);
   for (std::size_t index = 0; index < files.size(); ++index) {
     const std::string& path = files[index];
     // Only a regular file can be opened twice (once to sniff its format, once to stream it): a
@@ -203,6 +243,7 @@ Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat f
     std::error_code not_regular;
     if (std::filesystem::is_regular_file(path, not_regular) && IsStreamableGaad(path, format)) {
       inputs.streamed_files.push_back(index);
+      inputs.formats[index] = adapters::InputFormat::kAuthorizationDetails;
       continue;
     }
     std::string text;
@@ -225,6 +266,9 @@ Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat f
         continue;
       }
       text = *std::move(plain);
+    }
+    if (format == adapters::InputFormat::kAuto) {
+      inputs.formats[index] = adapters::DetectInputFormat(text);
     }
     adapters::AdapterResult read = adapters::ReadSnapshot(text, path, format);
     for (const auto& diagnostic : read.diagnostics) {

@@ -57,6 +57,36 @@ TEST(ScanInputHygieneTest, TheSameResourceInTwoFilesIsEvaluatedOnceWithAWarning)
   EXPECT_THAT(r.err, HasSubstr("was already read from " + a + "; this copy is ignored"));
 }
 
+// Two exports taken at different times: the copy that is ignored may be the one that grants, so a
+// copy with a different document is an error (exit 2 when nothing fails), not a quiet PASS. The
+// same principal at another place in another file is still the same copy (a warning).
+TEST(ScanInputHygieneTest, ACopyWithADifferentDocumentIsAnError) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const nlohmann::json benign = nlohmann::json::parse(
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]})");
+  const std::string old_export =
+      dir.Write("old.json", nlohmann::json{{"UserDetailList", {User("alice", benign)}}}.dump());
+  const std::string new_export = dir.Write(
+      "new.json",
+      nlohmann::json{{"UserDetailList", {User("alice", nlohmann::json::parse(kDecryptAll))}}}
+          .dump());
+  const ProcessResult r = Kmsguard({"scan", old_export, new_export});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr(new_export + "#/UserDetailList/0 ("));
+  EXPECT_THAT(r.err, HasSubstr("error: AWS::IAM::User arn:aws:iam::111122223333:user/alice "
+                               "appears again with a different document (the copy in " +
+                               old_export + " is the one evaluated)"));
+
+  const std::string moved = dir.Write(
+      "moved.json",
+      nlohmann::json{{"UserDetailList", {User("bob", benign), User("alice", benign)}}}.dump());
+  const ProcessResult same = Kmsguard({"scan", old_export, moved});
+  EXPECT_EQ(same.exit_code, 0) << Describe(same);
+  EXPECT_THAT(same.err, HasSubstr("was already read from " + old_export));
+  EXPECT_THAT(same.err, Not(HasSubstr("different document")));
+}
+
 TEST(ScanInputHygieneTest, TheSameResourceTwiceInOneFileIsEvaluatedOnceWithAWarning) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
