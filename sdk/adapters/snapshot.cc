@@ -304,6 +304,9 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
   if (format == InputFormat::kAuthorizationDetails) {
     return ReadGaad(text, source_name, sniffed, explicit_format);
   }
+  // The template reader records each resource's line and column as it parses (SARIF regions,
+  // file:line diagnostics); the generic JSON path below would keep only pointers.
+  if (format == InputFormat::kCloudFormation) return ReadCloudFormationTemplate(text, source_name);
   return internal::ReadJsonText<AdapterResult>(
       text, source_name, [&](const Json& root, std::string_view file) {
         switch (format) {

@@ -143,6 +143,20 @@ TEST(ReadSnapshotTest, TruncatedAndCorruptInput) {
   ASSERT_EQ(test::Errors(result.diagnostics), 1);
 }
 
+// What `kmsguard scan` reads goes through ReadSnapshot: a JSON template's resources must carry
+// their line and column there too, not only through ReadCloudFormationTemplate (they were 0).
+TEST(ReadSnapshotTest, JsonTemplatesKeepLinesAndColumns) {
+  const std::string text = "{\n  \"Resources\": {\n    \"R\": {\n      \"Type\": \"AWS::IAM::Role\",\n"
+                           "      \"Properties\": {\"RoleName\": \"r1\"}\n    }\n  }\n}\n";
+  for (const InputFormat format : {InputFormat::kAuto, InputFormat::kCloudFormation}) {
+    const AdapterResult result = ReadSnapshot(text, "t.json", format);
+    ASSERT_THAT(result.resources, SizeIs(1)) << Describe(result.diagnostics);
+    EXPECT_EQ(result.resources[0].source.json_pointer, "/Resources/R");
+    EXPECT_EQ(result.resources[0].source.line, 3);
+    EXPECT_EQ(result.resources[0].source.column, 5);
+  }
+}
+
 TEST(GunzipTest, SizeLimitAndMultipleMembers) {
   EXPECT_TRUE(IsGzip(Gzipped()));
   EXPECT_FALSE(IsGzip("{}"));
