@@ -7,9 +7,11 @@
 // broken document is an ERROR for its resource only.
 #include "sdk/adapters/config.h"
 
+#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -17,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "sdk/adapters/adapter_support.h"
 
 namespace kmsguard::adapters {
@@ -268,9 +271,24 @@ class ConfigReader {
     if (auto it = newest->find(arn); it != newest->end()) {
       ++duplicates_[arn];
       Entry& kept = resources_[it->second];
-      if (Newer(capture_time, kept.capture_time)) {
-        kept.resource = std::move(resource);
-        kept.capture_time = std::move(capture_time);
+      const std::optional<absl::Time> mine = CaptureTime(capture_time);
+      const std::optional<absl::Time> theirs = CaptureTime(kept.capture_time);
+      if (mine && theirs && *mine != *theirs) {
+        if (*mine > *theirs) {
+          kept.resource = std::move(resource);
+          kept.capture_time = std::move(capture_time);
+        }
+        return;
+      }
+      // Which item is newest cannot be told (a time that does not parse, or the same instant):
+      // the first is kept, and if the two differ that choice is not made silently.
+      if (kept.resource.document != resource.document) {
+        AddDiagnostic(&result_.diagnostics, kError, PointerLocation(file_, item.pointer, arn),
+                      absl::StrCat("configuration items of this resource differ, and their "
+                                   "configurationItemCaptureTime (",
+                                   capture_time.dump(), " here, ", kept.capture_time.dump(),
+                                   " before) does not say which is newer; the first is "
+                                   "evaluated"));
       }
       return;
     }
@@ -278,11 +296,21 @@ class ConfigReader {
     resources_.push_back({std::move(resource), std::move(capture_time)});
   }
 
-  // Capture times are ISO 8601 text (CLI, files) or epoch seconds (raw API).
-  static bool Newer(const Json& a, const Json& b) {
-    if (a.is_number() && b.is_number()) return a.get<double>() > b.get<double>();
-    if (a.is_string() && b.is_string()) return a.get<std::string>() > b.get<std::string>();
-    return false;
+  // Capture times are RFC 3339 text (CLI, files: "2024-01-01T00:00:00.000Z") or epoch seconds
+  // (raw API). Compared as instants, not as text ("...00Z" and "...00.000Z" are the same one).
+  static std::optional<absl::Time> CaptureTime(const Json& value) {
+    if (value.is_number()) {
+      const double seconds = value.get<double>();
+      if (!std::isfinite(seconds)) return std::nullopt;
+      return absl::FromUnixMillis(static_cast<std::int64_t>(seconds * 1000));
+    }
+    if (!value.is_string()) return std::nullopt;
+    absl::Time time;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, value.get<std::string>(), &time, &error)) {
+      return std::nullopt;
+    }
+    return time;
   }
 
   // The item's `configuration` as an object: given as one, or parsed from JSON text.

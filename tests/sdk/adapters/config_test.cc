@@ -302,6 +302,43 @@ TEST(ReadConfigItemsTest, HistoryKeepsTheNewestItemAndOtherTypesAreSkipped) {
   EXPECT_THAT(Describe(none.diagnostics), HasSubstr("AWS::S3::Bucket"));
 }
 
+// Capture times are instants, not text: "garbage" used to beat a real time (it sorts after
+// "2024-..."), and the same instant written two ways picked whichever came first. When the
+// newest cannot be told and the items differ, that is an error, never a silent choice.
+TEST(ReadConfigItemsTest, CaptureTimesAreComparedAsInstants) {
+  Json granting = SnapshotFile()["configurationItems"][3];  // role app, decrypt-all
+  Json benign = granting;
+  benign["configuration"]["rolePolicyList"] = Json::array();
+
+  granting["configurationItemCaptureTime"] = "2024-01-01T00:00:00.000Z";
+  benign["configurationItemCaptureTime"] = "2023-12-31T23:59:59Z";
+  for (const Json& history : {Json{{"configurationItems", {benign, granting}}},
+                              Json{{"configurationItems", {granting, benign}}}}) {
+    const AdapterResult result = ReadConfigItems(history.dump(), "h.json");
+    ASSERT_THAT(result.resources, SizeIs(1));
+    EXPECT_THAT(test::InlinePolicyNames(result.resources[0]), ElementsAre("decrypt-all"));
+    EXPECT_EQ(test::Errors(result.diagnostics), 0) << Describe(result.diagnostics);
+  }
+  // Epoch seconds (the raw API) against RFC 3339 text.
+  benign["configurationItemCaptureTime"] = 1704067199;  // 2023-12-31T23:59:59Z
+  const AdapterResult mixed =
+      ReadConfigItems(Json{{"configurationItems", {granting, benign}}}.dump(), "m.json");
+  EXPECT_THAT(test::InlinePolicyNames(mixed.resources[0]), ElementsAre("decrypt-all"));
+
+  for (const Json& undecidable : {Json("garbage"), Json("2024-01-01T00:00:00Z")}) {
+    benign["configurationItemCaptureTime"] = undecidable;
+    const AdapterResult result =
+        ReadConfigItems(Json{{"configurationItems", {benign, granting}}}.dump(), "u.json");
+    ASSERT_EQ(test::Errors(result.diagnostics), 1) << Describe(result.diagnostics);
+    EXPECT_THAT(Describe(result.diagnostics), HasSubstr("does not say which is newer"));
+  }
+  // Identical items at the same instant are just a repeat.
+  granting["configurationItemCaptureTime"] = "2024-01-01T00:00:00Z";
+  const AdapterResult same =
+      ReadConfigItems(Json{{"configurationItems", {granting, granting}}}.dump(), "s.json");
+  EXPECT_EQ(test::Errors(same.diagnostics), 0) << Describe(same.diagnostics);
+}
+
 TEST(ReadConfigItemsTest, ManagedPolicyWithoutDefaultVersionIsKeptForAnError) {
   Json item = SnapshotFile()["configurationItems"][4];
   item["configuration"]["policyVersionList"][1]["isDefaultVersion"] = false;
