@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <system_error>
 #include <thread>
 
@@ -42,6 +44,28 @@ void WriteError(const char* what) {
   (void)!write(STDERR_FILENO, ": ", 2);
   (void)!write(STDERR_FILENO, reason, std::strlen(reason));
   (void)!write(STDERR_FILENO, "\n", 1);
+}
+
+// What a signal that ends the host must clean up: the private directory and the socket in it.
+// Fixed buffers, written before the handlers are installed, because a handler may only make
+// async-signal-safe calls (unlink, rmdir, kill, raise).
+struct SignalCleanup {
+  char socket[4096] = {};
+  char dir[4096] = {};
+  volatile pid_t child = -1;
+};
+SignalCleanup g_cleanup;
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+struct sigaction g_previous[sizeof(kCleanupSignals) / sizeof(kCleanupSignals[0])];
+
+// Ctrl-C, a kill or a closed pipe used to leave an empty kmsguard-scan-XXXXXX directory behind
+// every time (the child removes its socket as it stops; nobody removed the directory).
+void CleanUpAndDie(int signal_number) {
+  if (g_cleanup.child > 0) kill(g_cleanup.child, SIGTERM);
+  if (g_cleanup.socket[0] != '\0') unlink(g_cleanup.socket);
+  if (g_cleanup.dir[0] != '\0') rmdir(g_cleanup.dir);
+  std::signal(signal_number, SIG_DFL);
+  raise(signal_number);
 }
 
 }  // namespace
@@ -92,6 +116,23 @@ absl::StatusOr<std::unique_ptr<PluginProcess>> PluginProcess::Launch(
     _exit(127);
   }
   process->pid_ = pid;
+  const std::string socket = absl::StrCat(process->dir_, "/", kSocketName);
+  if (socket.size() < sizeof(g_cleanup.socket)) {
+    std::memcpy(g_cleanup.socket, socket.c_str(), socket.size() + 1);
+    std::memcpy(g_cleanup.dir, process->dir_.c_str(), process->dir_.size() + 1);
+    g_cleanup.child = pid;
+    struct sigaction action {};
+    action.sa_handler = &CleanUpAndDie;
+    sigemptyset(&action.sa_mask);
+    for (std::size_t i = 0; i < std::size(kCleanupSignals); ++i) {
+      sigaction(kCleanupSignals[i], nullptr, &g_previous[i]);
+      // A signal the host was started with ignored (nohup, a background job of a script) stays
+      // ignored.
+      if (g_previous[i].sa_handler == SIG_IGN) continue;
+      sigaction(kCleanupSignals[i], &action, nullptr);
+    }
+    process->handlers_installed_ = true;
+  }
   return process;
 }
 
@@ -100,6 +141,12 @@ PluginProcess::~PluginProcess() {
   if (!dir_.empty()) {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
+  }
+  if (handlers_installed_) {
+    for (std::size_t i = 0; i < std::size(kCleanupSignals); ++i) {
+      sigaction(kCleanupSignals[i], &g_previous[i], nullptr);
+    }
+    g_cleanup = SignalCleanup();
   }
 }
 

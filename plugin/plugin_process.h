@@ -49,6 +49,9 @@ class PluginProcess {
   std::string address_;
   std::optional<std::string> ended_;  // set once reaped
   bool clean_exit_ = false;
+  // SIGINT, SIGTERM, SIGHUP and SIGPIPE stop the child and remove the directory before the host
+  // dies of them (one PluginProcess at a time per process).
+  bool handlers_installed_ = false;
 };
 
 }  // namespace kmsguard::plugin

@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -64,6 +66,35 @@ TEST(ScanStopTest, APluginKilledMidScanIsNotBlamedOnTheInput) {
   EXPECT_THAT(r.err, HasSubstr("the plugin failed the scan")) << r.err;
   EXPECT_THAT(r.err, Not(HasSubstr("not valid JSON"))) << r.err;
   EXPECT_THAT(r.err, Not(HasSubstr(file + ":"))) << r.err;
+}
+
+// Ctrl-C (or a kill, or a closed pipe) mid-scan used to leave an empty kmsguard-scan-XXXXXX
+// directory in TMPDIR every time.
+TEST(ScanStopTest, ASignalMidScanLeavesNothingInTmpdir) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string file = dir.File("export.json");
+  {
+    std::ofstream out(file, std::ios::binary);
+    bench::GeneratorOptions options;
+    options.target_bytes = 8u << 20;
+    bench::GenerateAuthorizationDetails(options, out);
+    ASSERT_TRUE(out.good());
+  }
+  // (Not SIGINT: a background job of a script starts with it ignored, and that stays so.)
+  for (const char* signal_name : {"TERM", "HUP"}) {
+    const std::string tmp = dir.File(std::string("tmp-") + signal_name);
+    std::filesystem::create_directories(tmp);
+    const std::string command = "TMPDIR='" + tmp + "' '" + std::string(KMSGUARD_BINARY) +
+                                "' scan --format jsonl '" + file + "' > /dev/null & sleep 1; kill -" +
+                                signal_name + " $!; wait $!; status=$?; sleep 1; exit $status";
+    const testing::ProcessResult r = testing::Run({"/bin/sh", "-c", command});
+    // Killed by the signal it got (the shell reports 128 + its number), after cleaning up.
+    EXPECT_EQ(r.exit_code, 128 + (std::string(signal_name) == "HUP" ? SIGHUP : SIGTERM))
+        << signal_name << ": " << r.err;
+    EXPECT_TRUE(std::filesystem::is_empty(tmp)) << signal_name << ": "
+                                                << std::filesystem::directory_iterator(tmp)->path();
+  }
 }
 
 }  // namespace
