@@ -1,6 +1,10 @@
 // kmsguard: finds IAM principals whose identity policies allow decrypting with every KMS key
 // (AWS Security Hub KMS.1 / KMS.2). One source file per subcommand.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <exception>
 #include <iostream>
 
@@ -12,6 +16,17 @@
 #include "plugin/version.h"
 
 int main(int argc, char** argv) {
+  // A standard descriptor the caller closed (`>&-`) would be the number the next open() returns:
+  // output meant for stdout would then go into a socket or an eventfd. /dev/null holds the place.
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      const int null_fd = open("/dev/null", O_RDWR);
+      if (null_fd >= 0 && null_fd != fd) {
+        dup2(null_fd, fd);
+        close(null_fd);
+      }
+    }
+  }
   using kmsguard::plugin::kPluginVersion;
   CLI::App app{
       "kmsguard: finds IAM principals allowed to decrypt with every KMS key (AWS Security Hub "

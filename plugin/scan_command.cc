@@ -384,7 +384,15 @@ class FindingSink {
     }
     writer_.Write(finding);
     ++written_;
+    if (!std::cout && output_error_.empty()) {
+      // What the failed write left in errno: "No space left on device", "Bad file descriptor".
+      output_error_ = errno != 0 ? std::strerror(errno) : "the stream failed";
+    }
   }
+
+  // Empty while stdout takes the output; else why it stopped (the scan is then cancelled rather
+  // than run to the end for nothing).
+  const std::string& output_error() const { return output_error_; }
 
   void AddError(client::ResourceError&& error) {
     Report(error.code, error.message, error.source);
@@ -403,6 +411,7 @@ class FindingSink {
   bool any_fail_ = false;
   int problems_ = 0;
   std::int64_t written_ = 0;
+  std::string output_error_;
 };
 
 }  // namespace
@@ -494,9 +503,15 @@ int RunScan(const ScanFlags& flags) {
   scan_options.on_resource_error = [&sink](client::ResourceError&& error) {
     sink.AddError(std::move(error));
   };
+  scan_options.keep_going = [&sink] { return sink.output_error().empty(); };
 
   absl::StatusOr<client::ScanResult> result = ScanWith(process, inputs, std::move(scan_options));
   const absl::Status stopped = process.Stop(kStopGrace);
+  if (!sink.output_error().empty()) {
+    std::cerr << "kmsguard scan: cannot write the output: " << sink.output_error()
+              << "; the scan was stopped\n";
+    return 2;
+  }
   if (!result.ok()) {
     std::cout.flush();
     std::cerr << "kmsguard scan: " << result.status().message() << "\n";
@@ -516,9 +531,12 @@ int RunScan(const ScanFlags& flags) {
                         "policies; nothing scanned\n");
     return 2;
   }
+  errno = 0;
   if (const absl::Status finished = writer->Finish(result->summary); !finished.ok()) {
     std::cerr << "kmsguard scan: cannot write the " << renderer->name
-              << " output: " << finished.message() << "\n";
+              << " output: " << finished.message();
+    if (!std::cout && errno != 0) std::cerr << " (" << std::strerror(errno) << ")";
+    std::cerr << "\n";
     return 2;
   }
 

@@ -186,6 +186,7 @@ absl::StatusOr<ScanResult> PluginClient::ScanStreaming(
   ScanResult result;
   result.scan_id = options.scan_id;
   bool have_summary = false;
+  bool stopped_by_host = false;
   v1::EvaluateResponse response;
   while (stream->Read(&response)) {
     switch (response.kind_case()) {
@@ -211,6 +212,11 @@ absl::StatusOr<ScanResult> PluginClient::ScanStreaming(
         break;
       case v1::EvaluateResponse::KIND_NOT_SET:
         break;  // a message kind from a newer protocol: nothing this client can use
+    }
+    if (options.keep_going && !options.keep_going()) {
+      context.TryCancel();
+      stopped_by_host = true;
+      break;
     }
   }
   // Reads end early (no summary) when the plugin ended the call, or when a response could not be
@@ -246,6 +252,7 @@ absl::StatusOr<ScanResult> PluginClient::ScanStreaming(
     finished_cv.notify_one();
     watchdog.join();
   }
+  if (stopped_by_host) return absl::CancelledError("the host stopped the scan");
   if (cancelled_here && status.error_code() == grpc::StatusCode::CANCELLED) {
     return absl::InternalError(
         "the plugin's response stream broke before the scan summary (a response could not be "

@@ -238,6 +238,22 @@ TEST(KmsguardScanTest, PipesAndFifosAreReadOnceAndScanned) {
   }
 }
 
+// Output that cannot be written: the reason is named, the scan is stopped rather than run to the
+// end for nothing, and the exit status is 2. A closed stdout must not let a later descriptor (a
+// socket) take its number and receive the findings.
+TEST(KmsguardScanTest, AnUnwritableOutputStopsTheScanAndSaysWhy) {
+  const std::string scan = "'" + std::string(KMSGUARD_BINARY) + "' scan '" + BundledExample() + "'";
+  for (const char* format : {"jsonl", "table"}) {
+    const ProcessResult full =
+        testing::Run({"/bin/sh", "-c", scan + " --format " + format + " > /dev/full"});
+    EXPECT_EQ(full.exit_code, 2) << format << "\n" << Describe(full);
+    EXPECT_THAT(full.err, HasSubstr("No space left on device")) << format;
+  }
+  const ProcessResult closed = testing::Run({"/bin/sh", "-c", scan + " --format jsonl >&-"});
+  EXPECT_EQ(closed.exit_code, 1) << Describe(closed);
+  EXPECT_THAT(closed.err, Not(HasSubstr("cannot write")));
+}
+
 // Scanning nothing (an empty export, an empty pipe) is not "no findings".
 TEST(KmsguardScanTest, AnInputWithNothingToScanExitsTwo) {
   testing::TempDir dir;
