@@ -44,8 +44,15 @@ class ConfigReader {
       Error(node, absl::StrCat(section.empty() ? "the file" : section, " must be a mapping"));
       return false;
     }
+    std::set<std::string> seen;
     for (const auto& entry : node) {
       const std::string key = entry.first.as<std::string>("");
+      if (!seen.insert(key).second) {
+        // yaml-cpp keeps both entries; which one a reader takes differs, so neither is guessed.
+        Error(entry.first, absl::StrCat("setting \"", section.empty() ? "" : section + ".", key,
+                                        "\" is given twice"));
+        continue;
+      }
       if (!known.contains(key)) {
         Error(entry.first, absl::StrCat("unknown setting \"", section.empty() ? "" : section + ".",
                                         key, "\" (known here: ", absl::StrJoin(known, ", "), ")"));
@@ -115,7 +122,16 @@ absl::Status ApplyConfigFile(const std::string& path, const ServeFlags& command_
   try {
     std::ifstream in(path, std::ios::binary);
     if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read config file ", path));
-    root = YAML::Load(in);
+    const std::vector<YAML::Node> documents = YAML::LoadAll(in);
+    for (std::size_t i = 1; i < documents.size(); ++i) {
+      if (!documents[i].IsNull()) {
+        const YAML::Mark mark = documents[i].Mark();
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ":", mark.line + 1, ":", mark.column + 1,
+                         ": a second YAML document; the settings file holds one"));
+      }
+    }
+    if (!documents.empty()) root = documents.front();
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ":",
                                                    e.mark.column + 1, ": not YAML: ", e.msg));

@@ -457,6 +457,17 @@ TEST(ServeConfigTest, EveryProblemOfTheFileIsReported) {
   EXPECT_THAT(r.err, HasSubstr(config + ":4:3: unknown setting \"limits.max_bach\""));
   EXPECT_THAT(r.err, HasSubstr(config + ":6:10: log.level must be info or warn"));
   EXPECT_THAT(r.err, HasSubstr(config + ":7:1: unknown setting \"shutdown_grace\""));
+
+  // A setting given twice, and a second document, are not silently resolved either way.
+  const std::string twice = dir.Write("twice.yaml", "log:\n  level: warn\n  level: info\n");
+  const ProcessResult t = testing::Run({KMSGUARD_BINARY, "serve", "--config", twice});
+  EXPECT_EQ(t.exit_code, 2) << Describe(t);
+  EXPECT_THAT(t.err, HasSubstr(twice + ":3:3: setting \"log.level\" is given twice"));
+  const std::string two_docs =
+      dir.Write("two-docs.yaml", "log:\n  level: warn\n---\nlisten: 0.0.0.0:1\n");
+  const ProcessResult d = testing::Run({KMSGUARD_BINARY, "serve", "--config", two_docs});
+  EXPECT_EQ(d.exit_code, 2) << Describe(d);
+  EXPECT_THAT(d.err, HasSubstr(two_docs + ":4:1: a second YAML document"));
 }
 
 // A service's config file is read from wherever the service starts: its relative rule
