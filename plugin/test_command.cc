@@ -88,7 +88,13 @@ class TestFileReader {
       Error(At(path_, root["api_version"]), "api_version must be kmsguard/v1");
     }
     out->rule_id = root["rule"].as<std::string>("");
-    if (root["today"].IsDefined()) out->today = root["today"].as<std::string>("");
+    if (root["today"].IsDefined()) {
+      out->today = root["today"].as<std::string>("");
+      if (!rules::IsDate(out->today)) {
+        Error(At(path_, root["today"]),
+              absl::StrCat("\"today\" must be a date YYYY-MM-DD, got \"", out->today, "\""));
+      }
+    }
     const YAML::Node cases = root["cases"];
     if (!cases.IsSequence() || cases.size() == 0) {
       Error(At(path_, cases), "\"cases\" must be a non-empty list");

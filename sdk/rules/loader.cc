@@ -133,16 +133,6 @@ nlohmann::json ToJson(const YAML::Node& node) {
   return nullptr;
 }
 
-// "YYYY-MM-DD" with a plausible month and day.
-bool IsDate(std::string_view text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (!absl::ascii_isdigit(text[i])) return false;
-  }
-  const int month = (text[5] - '0') * 10 + (text[6] - '0');
-  const int day = (text[8] - '0') * 10 + (text[9] - '0');
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
-}
 
 // A YAML scalar as the JSON value its author meant: quoted scalars are strings; plain ones that
 // read as true/false, null or a number are those.
@@ -1484,6 +1474,16 @@ std::string TodayUtc() {
   char buffer[16];
   std::strftime(buffer, sizeof(buffer), "%Y-%m-%d", &tm);
   return buffer;
+}
+
+bool IsDate(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!absl::ascii_isdigit(text[i])) return false;
+  }
+  const int month = (text[5] - '0') * 10 + (text[6] - '0');
+  const int day = (text[8] - '0') * 10 + (text[9] - '0');
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
 core::Diagnostics ApplyOverrides(const std::vector<Override>& overrides, std::vector<Rule>* rules) {

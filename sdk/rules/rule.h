@@ -146,6 +146,10 @@ core::Diagnostics ApplyOverrides(const std::vector<Override>& overrides, std::ve
 // Today's date in UTC as YYYY-MM-DD (exception expiry compares with it).
 std::string TodayUtc();
 
+// True for "YYYY-MM-DD" with a month 01-12 and a day 01-31: the form of exception expiry dates
+// and of a rule test file's `today`.
+bool IsDate(std::string_view text);
+
 // The text files the built-in rules were compiled from (rules/*.yaml and rules/*.yml).
 std::vector<SourceFile> BuiltinRuleSources();
 

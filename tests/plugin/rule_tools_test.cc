@@ -133,8 +133,17 @@ TEST(KmsguardCheckTest, BrokenTestFilesAreErrorsWithTheirPosition) {
   EXPECT_THAT(r.out, HasSubstr(test + ":7:5: error: unknown key \"resourse\" in a test case"));
   EXPECT_THAT(r.out, HasSubstr(orphan + ": error: rule \"no-such-rule\" is not loaded"));
 
-  std::filesystem::remove(test);
   std::filesystem::remove(orphan);
+  // `today` decides which exceptions have expired: a non-date must not pass as "no date".
+  dir.Write("named.test.yaml",
+            "api_version: kmsguard/v1\nkind: RuleTest\nrule: named-bad\ntoday: 2030-13-45\n"
+            "cases:\n  - name: x\n    expect: []\n"
+            "    resource: {type: AWS::IAM::Role, document: {}}\n");
+  const ProcessResult bad_today = Kmsguard({"check", dir.path()});
+  EXPECT_EQ(bad_today.exit_code, 2) << Describe(bad_today);
+  EXPECT_THAT(bad_today.out, HasSubstr(test + ":4:8: error: \"today\" must be a date YYYY-MM-DD"));
+
+  std::filesystem::remove(test);
   const ProcessResult clean = Kmsguard({"check", dir.path()});
   EXPECT_EQ(clean.exit_code, 0) << Describe(clean);
 }
