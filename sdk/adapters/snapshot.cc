@@ -253,6 +253,19 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
     }
     return ReadSnapshot(*plain, source_name, format);
   }
+  // UTF-16 (a PowerShell `>` redirect writes it, with a byte order mark) reads as binary: say so,
+  // rather than "neither JSON nor YAML".
+  if (text.size() >= 2 && ((static_cast<unsigned char>(text[0]) == 0xFF &&
+                            static_cast<unsigned char>(text[1]) == 0xFE) ||
+                           (static_cast<unsigned char>(text[0]) == 0xFE &&
+                            static_cast<unsigned char>(text[1]) == 0xFF))) {
+    AdapterResult result;
+    AddDiagnostic(&result.diagnostics, kError, PointerLocation(source_name, ""),
+                  "the file is UTF-16 (it starts with a UTF-16 byte order mark; PowerShell's `>` "
+                  "writes it); convert it to UTF-8, e.g. with Out-File -Encoding utf8 or iconv "
+                  "-f UTF-16 -t UTF-8");
+    return result;
+  }
   text = WithoutBom(text);
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     AdapterResult result;

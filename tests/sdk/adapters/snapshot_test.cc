@@ -143,6 +143,19 @@ TEST(ReadSnapshotTest, TruncatedAndCorruptInput) {
   ASSERT_EQ(test::Errors(result.diagnostics), 1);
 }
 
+// UTF-16 (PowerShell's `>` writes it) was "neither JSON nor YAML": the message names the encoding.
+TEST(ReadSnapshotTest, Utf16IsNamedAsSuch) {
+  for (const std::string& bom : {std::string("\xFF\xFE"), std::string("\xFE\xFF")}) {
+    std::string text = bom;
+    for (const char c : std::string(R"({"RoleDetailList": []})")) {
+      text += bom[0] == '\xFF' ? std::string{c, '\0'} : std::string{'\0', c};
+    }
+    const AdapterResult result = ReadSnapshot(text, "ps.json");
+    ASSERT_EQ(test::Errors(result.diagnostics), 1);
+    EXPECT_THAT(result.diagnostics[0].message, HasSubstr("the file is UTF-16"));
+  }
+}
+
 // What `kmsguard scan` reads goes through ReadSnapshot: a JSON template's resources must carry
 // their line and column there too, not only through ReadCloudFormationTemplate (they were 0).
 TEST(ReadSnapshotTest, JsonTemplatesKeepLinesAndColumns) {
