@@ -12,6 +12,7 @@ packages=(
   golang-go golang-github-hashicorp-go-plugin-dev golang-goprotobuf-dev golang-google-grpc-dev
   python3-jsonschema python3-yaml  # validate rule files against docs/schema (tests/schema)
   chromium  # headless, for the HTML report test (tests/plugin/html_report_chromium_test.cc)
+  procps gzip  # pgrep/pkill and gzip in the scan tests' shell commands (tests/plugin)
 )
 missing=()
 for p in "${packages[@]}"; do

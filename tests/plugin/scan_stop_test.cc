@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -17,26 +18,38 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+// Shell: waits (at most 30 s) until the scan started in the background ($!) has its plugin
+// running, then half a second more, so that what follows hits the scan mid-stream even in a slow
+// (sanitizer) build.
+constexpr char kOncePluginRuns[] =
+    "for i in $(seq 150); do pgrep -P $! -f serve > /dev/null && break; sleep 0.2; done; "
+    "sleep 0.5; ";
+
+// A generated authorization-details export of about `bytes` bytes in `dir`; "" if it could not
+// be written.
+std::string GeneratedExport(const testing::TempDir& dir, std::uint64_t bytes) {
+  const std::string file = dir.File("export.json");
+  std::ofstream out(file, std::ios::binary);
+  bench::GeneratorOptions options;
+  options.target_bytes = bytes;
+  bench::GenerateAuthorizationDetails(options, out);
+  return out.good() ? file : "";
+}
+
 // gRPC 1.51's library teardown (grpc_shutdown joining its executor) could hold a plugin that had
 // streamed a few MB for about 10 s after SIGTERM (grpc/grpc#41050): the host then killed it and
 // warned, on most scans of a 10 MB export. The hang was intermittent, hence several scans.
 TEST(ScanStopTest, ThePluginStopsWithinItsGracePeriodAfterAMultiMegabyteScan) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
-  const std::string file = dir.File("export.json");
-  {
-    std::ofstream out(file, std::ios::binary);
-    bench::GeneratorOptions options;
 #ifdef __SANITIZE_ADDRESS__
-    // An unoptimized, instrumented build scans ~20x slower: a smaller file keeps each run within
-    // the test's process timeout (the optimized build still checks the 4 MB case).
-    options.target_bytes = 1u << 20;
+  // An unoptimized, instrumented build scans ~20x slower: a smaller file keeps each run within
+  // the test's process timeout (the optimized build still checks the 4 MB case).
+  const std::string file = GeneratedExport(dir, 1u << 20);
 #else
-    options.target_bytes = 4u << 20;
+  const std::string file = GeneratedExport(dir, 4u << 20);
 #endif
-    bench::GenerateAuthorizationDetails(options, out);
-    ASSERT_TRUE(out.good());
-  }
+  ASSERT_FALSE(file.empty());
   for (int run = 0; run < 3; ++run) {
     const testing::ProcessResult r =
         testing::Run({KMSGUARD_BINARY, "scan", "--format", "jsonl", file});
@@ -51,16 +64,11 @@ TEST(ScanStopTest, ThePluginStopsWithinItsGracePeriodAfterAMultiMegabyteScan) {
 TEST(ScanStopTest, APluginKilledMidScanIsNotBlamedOnTheInput) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
-  const std::string file = dir.File("export.json");
-  {
-    std::ofstream out(file, std::ios::binary);
-    bench::GeneratorOptions options;
-    options.target_bytes = 8u << 20;
-    bench::GenerateAuthorizationDetails(options, out);
-    ASSERT_TRUE(out.good());
-  }
+  const std::string file = GeneratedExport(dir, 8u << 20);
+  ASSERT_FALSE(file.empty());
   const std::string command = "'" + std::string(KMSGUARD_BINARY) + "' scan --format jsonl '" +
-                              file + "' > /dev/null & sleep 1; pkill -KILL -P $! -f serve; wait $!";
+                              file + "' > /dev/null & " + kOncePluginRuns +
+                              "pkill -KILL -P $! -f serve; wait $!";
   const testing::ProcessResult r = testing::Run({"/bin/sh", "-c", command});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr("the plugin failed the scan")) << r.err;
@@ -73,21 +81,16 @@ TEST(ScanStopTest, APluginKilledMidScanIsNotBlamedOnTheInput) {
 TEST(ScanStopTest, ASignalMidScanLeavesNothingInTmpdir) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
-  const std::string file = dir.File("export.json");
-  {
-    std::ofstream out(file, std::ios::binary);
-    bench::GeneratorOptions options;
-    options.target_bytes = 8u << 20;
-    bench::GenerateAuthorizationDetails(options, out);
-    ASSERT_TRUE(out.good());
-  }
+  const std::string file = GeneratedExport(dir, 8u << 20);
+  ASSERT_FALSE(file.empty());
   // (Not SIGINT: a background job of a script starts with it ignored, and that stays so.)
   for (const char* signal_name : {"TERM", "HUP"}) {
     const std::string tmp = dir.File(std::string("tmp-") + signal_name);
     std::filesystem::create_directories(tmp);
     const std::string command = "TMPDIR='" + tmp + "' '" + std::string(KMSGUARD_BINARY) +
-                                "' scan --format jsonl '" + file + "' > /dev/null & sleep 1; kill -" +
-                                signal_name + " $!; wait $!; status=$?; sleep 1; exit $status";
+                                "' scan --format jsonl '" + file + "' > /dev/null & " +
+                                kOncePluginRuns + "kill -" + signal_name +
+                                " $!; wait $!; status=$?; sleep 1; exit $status";
     const testing::ProcessResult r = testing::Run({"/bin/sh", "-c", command});
     // Killed by the signal it got (the shell reports 128 + its number), after cleaning up.
     EXPECT_EQ(r.exit_code, 128 + (std::string(signal_name) == "HUP" ? SIGHUP : SIGTERM))
