@@ -1,5 +1,7 @@
 #include "sdk/core/text.h"
 
+#include "absl/strings/str_format.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -118,6 +120,55 @@ std::string Excerpt(std::string_view line, std::size_t center, std::size_t max_b
   out.append(line.substr(begin, end - begin));
   if (end < line.size()) out += "...";
   return out;
+}
+
+std::string ShellQuote(std::string_view text) {
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string HclQuote(std::string_view text) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '$':
+      case '%':
+        // "${" and "%{" start a template sequence; doubling the first character escapes it.
+        out += c;
+        if (i + 1 < text.size() && text[i + 1] == '{') out += c;
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += absl::StrFormat("\\u%04x", static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
 }
 
 }  // namespace kmsguard::core

@@ -28,4 +28,11 @@ std::string TerminalSafe(std::string_view text);
 std::string Excerpt(std::string_view line, std::size_t center, std::size_t max_bytes,
                     std::size_t* center_out);
 
+// `text` as one POSIX shell word: 'text', each ' written as '\''. For values pasted into commands.
+std::string ShellQuote(std::string_view text);
+
+// `text` as one quoted Terraform (HCL) string: \ and " escaped, control characters as \n, \r,
+// \t or \uNNNN, and "${" / "%{" doubled to "$${" / "%%{" so Terraform does not interpolate.
+std::string HclQuote(std::string_view text);
+
 }  // namespace kmsguard::core

@@ -31,42 +31,6 @@ bool IsIdentifier(std::string_view text) {
   });
 }
 
-std::string HclString(std::string_view text) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '$':
-      case '%':
-        // "${" and "%{" start a template sequence; doubling the first character escapes it.
-        out += c;
-        if (i + 1 < text.size() && text[i + 1] == '{') out += c;
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += absl::StrFormat("\\u%04x", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 // A resource name Terraform accepts: letters, digits, '_' and '-', not starting with a digit.
 std::string TerraformName(std::string_view principal, std::string_view policy) {
@@ -176,9 +140,9 @@ std::string Cli(const model::Resource& resource, const std::vector<PolicyFix>& f
     const std::string label = PolicyLabel(resource, fix.policy_name);
     const std::string target =
         IsManaged(resource)
-            ? absl::StrCat("--policy-arn ", ShellQuote(resource.id))
-            : absl::StrCat("--", kind, "-name ", ShellQuote(resource.name), " --policy-name ",
-                           ShellQuote(fix.policy_name));
+            ? absl::StrCat("--policy-arn ", core::ShellQuote(resource.id))
+            : absl::StrCat("--", kind, "-name ", core::ShellQuote(resource.name), " --policy-name ",
+                           core::ShellQuote(fix.policy_name));
     if (!fix.replacement.ok()) {
       absl::StrAppend(&out, "# ", label, ": no replacement generated (",
                       Line(std::string(fix.replacement.status().message())), "); edit it by hand (below).\n");
@@ -187,10 +151,10 @@ std::string Cli(const model::Resource& resource, const std::vector<PolicyFix>& f
       absl::StrAppend(&out, "# ", label, ", corrected: ", absl::StrJoin(Lines(r.actions), ", "),
                       " only on ", absl::StrJoin(Lines(r.key_arns), ", "),
                       r.uses_placeholder ? " (replace the placeholder first)" : "", ".\n");
-      const std::string document = ShellQuote(r.document.dump());
+      const std::string document = core::ShellQuote(r.document.dump());
       if (IsAwsManaged(resource)) {
         absl::StrAppend(&out, "aws iam create-policy --policy-name ",
-                        ShellQuote(fix.policy_name + "-kms-scoped"),
+                        core::ShellQuote(fix.policy_name + "-kms-scoped"),
                         " \\\n  --policy-document ", document,
                         "\n# Then attach it in place of ", Line(resource.id), ".\n");
         continue;
@@ -233,15 +197,15 @@ std::string Terraform(const model::Resource& resource, const std::vector<PolicyF
       const std::string name = IsAwsManaged(resource) ? fix.policy_name + "-kms-scoped"
                                                       : fix.policy_name;
       absl::StrAppend(&out, "resource \"aws_iam_policy\" \"", TerraformName("policy", name),
-                      "\" {\n  name   = ", HclString(name), "\n  policy = jsonencode(",
+                      "\" {\n  name   = ", core::HclQuote(name), "\n  policy = jsonencode(",
                       HclExpression(r.document, 2), ")\n}\n");
       continue;
     }
     absl::StrAppend(&out, "resource \"aws_iam_", kind, "_policy\" \"",
                     TerraformName(resource.name, fix.policy_name), "\" {\n",
-                    "  name   = ", HclString(fix.policy_name), "\n", "  ", kind,
+                    "  name   = ", core::HclQuote(fix.policy_name), "\n", "  ", kind,
                     std::string(kind.size() < 6 ? 6 - kind.size() : 0, ' '), " = ",
-                    HclString(resource.name), "\n", "  policy = jsonencode(",
+                    core::HclQuote(resource.name), "\n", "  policy = jsonencode(",
                     HclExpression(r.document, 2), ")\n}\n");
   }
   const std::vector<std::string> actions = ScopedActions(fixes);
@@ -292,25 +256,22 @@ std::string Before(std::string generated, const std::string& rule_text, const ch
 
 }  // namespace
 
-std::string ShellQuote(std::string_view text) {
-  return absl::StrCat("'", absl::StrReplaceAll(std::string(text), {{"'", "'\\''"}}), "'");
-}
 
 std::string HclExpression(const OrderedJson& value, int indent) {
   const std::string pad(static_cast<std::size_t>(indent), ' ');
-  if (value.is_string()) return HclString(value.get_ref<const std::string&>());
+  if (value.is_string()) return core::HclQuote(value.get_ref<const std::string&>());
   if (value.is_object()) {
     if (value.empty()) return "{}";
     if (value.size() == 1 && !value.begin()->is_structured()) {
       const std::string one_line =
           absl::StrCat("{ ", IsIdentifier(value.begin().key()) ? value.begin().key()
-                                                               : HclString(value.begin().key()),
+                                                               : core::HclQuote(value.begin().key()),
                        " = ", HclExpression(value.begin().value(), indent + 2), " }");
       if (one_line.size() + static_cast<std::size_t>(indent) <= 96) return one_line;
     }
     std::string out = "{\n";
     for (const auto& [key, item] : value.items()) {
-      absl::StrAppend(&out, pad, "  ", IsIdentifier(key) ? key : HclString(key), " = ",
+      absl::StrAppend(&out, pad, "  ", IsIdentifier(key) ? key : core::HclQuote(key), " = ",
                       HclExpression(item, indent + 2), "\n");
     }
     return out + pad + "}";

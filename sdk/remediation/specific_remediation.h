@@ -39,9 +39,6 @@ void AddSpecificRemediation(const model::Resource& resource, const std::vector<P
                             const std::vector<model::ComplianceRef>& compliance,
                             model::Remediation* remediation);
 
-// `text` quoted for a POSIX shell: 'text', with each ' written as '\''.
-std::string ShellQuote(std::string_view text);
-
 // `value` as a Terraform (HCL) expression: objects with `key = value` lines, strings escaped,
 // "${" and "%{" doubled so that Terraform does not interpolate policy variables.
 std::string HclExpression(const nlohmann::ordered_json& value, int indent = 0);

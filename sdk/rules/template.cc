@@ -54,32 +54,6 @@ std::vector<Placeholder> Scan(std::string_view text) {
   return out;
 }
 
-// A POSIX shell word that is exactly `value`: single-quoted, each ' written as '\''.
-std::string ShellWord(std::string_view value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-// A quoted HCL string literal whose value is `value`: \ and " escaped, and "${" / "%{" written as
-// "$${" / "%%{" so that Terraform does not read them as interpolation or a template directive.
-std::string HclString(std::string_view value) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
-    if (c == '\\' || c == '"') out += '\\';
-    if ((c == '$' || c == '%') && i + 1 < value.size() && value[i + 1] == '{') out += c;
-    out += c;
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 const std::vector<std::string_view>& TemplateFilters() {
@@ -137,9 +111,9 @@ std::string RenderTemplate(std::string_view text, const TemplateValues& values) 
     std::string value;
     if (auto it = values.find(p.name); it != values.end()) value = core::TerminalSafe(it->second);
     if (p.filter == "shell") {
-      value = ShellWord(value);
+      value = core::ShellQuote(value);
     } else if (p.filter == "hcl") {
-      value = HclString(value);
+      value = core::HclQuote(value);
     }
     out += value;
     copied = p.end;

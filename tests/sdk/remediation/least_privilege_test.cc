@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sdk/core/text.h"
 #include "nlohmann/json.hpp"
 #include "sdk/iam/action_glob.h"
 #include "sdk/iam/grant_analysis.h"
@@ -368,8 +369,8 @@ TEST(KmsActionNamesTest, SortedUniqueAndKmsPrefixed) {
 }
 
 TEST(FormattingTest, ShellQuoteAndHcl) {
-  EXPECT_EQ(ShellQuote("it's"), "'it'\\''s'");
-  EXPECT_EQ(ShellQuote(""), "''");
+  EXPECT_EQ(core::ShellQuote("it's"), "'it'\\''s'");
+  EXPECT_EQ(core::ShellQuote(""), "''");
   const OrderedJson value = OrderedJson::parse(
       R"({"Version":"2012-10-17","Statement":[{"Resource":"arn:aws:s3:::b/${aws:username}/%{x}",
           "Condition":{"StringEquals":{"kms:ViaService":"s3.\"q\"\\n"}}}]})");
