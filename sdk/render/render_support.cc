@@ -135,32 +135,4 @@ bool WorstFirst(const model::Finding& a, const model::Finding& b) {
   return a.resource_id < b.resource_id;
 }
 
-namespace {
-
-class Buffering final : public FindingWriter {
- public:
-  Buffering(std::ostream& out, const RenderOptions& options, RenderFunction render)
-      : out_(out), options_(options), render_(render) {}
-  void Write(const model::Finding& finding) override { findings_.push_back(finding); }
-  absl::Status Finish(const model::ScanSummary& summary) override {
-    out_ << render_(findings_, summary, options_);
-    out_.flush();
-    if (!out_) return absl::InternalError("the output stream failed");
-    return absl::OkStatus();
-  }
-
- private:
-  std::ostream& out_;
-  const RenderOptions options_;
-  const RenderFunction render_;
-  std::vector<model::Finding> findings_;
-};
-
-}  // namespace
-
-std::unique_ptr<FindingWriter> BufferingWriter(std::ostream& out, const RenderOptions& options,
-                                               RenderFunction render) {
-  return std::make_unique<Buffering>(out, options, render);
-}
-
 }  // namespace kmsguard::render::internal

@@ -50,12 +50,4 @@ int StatusRank(model::Status status);
 // By StatusRank, then severity (highest first), then resource id: what needs action leads.
 bool WorstFirst(const model::Finding& a, const model::Finding& b);
 
-// A writer that collects every finding and renders them all in Finish with `render`: the form of a
-// format that cannot write before it has seen everything.
-using RenderFunction = std::string (*)(const std::vector<model::Finding>& findings,
-                                       const model::ScanSummary& summary,
-                                       const RenderOptions& options);
-std::unique_ptr<FindingWriter> BufferingWriter(std::ostream& out, const RenderOptions& options,
-                                               RenderFunction render);
-
 }  // namespace kmsguard::render::internal
