@@ -69,7 +69,7 @@ struct Inputs {
   std::vector<std::size_t> streamed_files;  // indexes into `files`
   int problems = 0;  // written by the scan's writer thread too, read after it is joined
   // Every resource kept: the file it was read from and a digest of its document (to tell a
-  // repeated copy from a different one), about 30 bytes per resource, so that an export of
+  // repeated copy from a different one), 28 bytes per resource, so that an export of
   // hundreds of thousands of principals stays small.
   struct FirstCopy {
     std::uint32_t file;
@@ -129,7 +129,11 @@ bool FirstTime(Inputs& inputs, const model::Resource& resource, std::size_t file
   const core::Sha256Digest digest = core::Sha256(absl::StrCat(resource.type, " ", resource.id));
   ResourceKey key;
   std::copy_n(digest.begin(), key.size(), key.begin());
-  const core::Sha256Digest document = core::Sha256(WithoutSources(resource.document).dump());
+  // `replace`: a dump never throws here, whatever bytes a string holds (the adapters already
+  // replace invalid UTF-8, so this is the same guard the proto conversion keeps).
+  const core::Sha256Digest document = core::Sha256(WithoutSources(resource.document)
+                                                       .dump(-1, ' ', false,
+                                                             nlohmann::json::error_handler_t::replace));
   Inputs::FirstCopy copy{static_cast<std::uint32_t>(file), {}};
   std::copy_n(document.begin(), copy.content.size(), copy.content.begin());
   const auto [first, inserted] = inputs.first_seen.emplace(key, copy);

@@ -302,7 +302,7 @@ class ConfigReader {
     if (value.is_number()) {
       const double seconds = value.get<double>();
       if (!std::isfinite(seconds)) return std::nullopt;
-      return absl::FromUnixMillis(static_cast<std::int64_t>(seconds * 1000));
+      return absl::UnixEpoch() + absl::Seconds(seconds);  // saturates; a cast could overflow
     }
     if (!value.is_string()) return std::nullopt;
     absl::Time time;

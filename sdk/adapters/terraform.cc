@@ -251,11 +251,11 @@ class TerraformReader {
         continue;
       }
       const std::string address = StringField(rc, "address");
-      if (!changed_.insert(address).second) {
+      if (const auto [first, inserted] = changed_.emplace(address, at); !inserted) {
         AddDiagnostic(&result_.diagnostics, kError, PointerLocation(file_, at),
                       absl::StrCat("resource address ", address,
-                                   " has two entries in resource_changes; only the first is "
-                                   "evaluated"));
+                                   " has two entries in resource_changes (first at #",
+                                   first->second, "); only the first is evaluated"));
         continue;
       }
       const auto after = change->find("after");
@@ -700,7 +700,7 @@ class TerraformReader {
   AdapterResult result_;
   std::map<std::string, TfResource> resources_;         // managed resources by address
   std::vector<std::string> order_;                      // addresses in input order
-  std::set<std::string> changed_;                       // addresses seen in resource_changes
+  std::map<std::string, std::string> changed_;          // resource_changes: address -> pointer
   std::map<std::string, const Json*> data_;             // data sources by address (values)
   std::map<std::string, const Json*> config_;           // configuration expressions by address
   std::deque<model::Resource> resources_out_;           // a deque: references stay valid

@@ -325,6 +325,13 @@ TEST(ReadConfigItemsTest, CaptureTimesAreComparedAsInstants) {
       ReadConfigItems(Json{{"configurationItems", {granting, benign}}}.dump(), "m.json");
   EXPECT_THAT(test::InlinePolicyNames(mixed.resources[0]), ElementsAre("decrypt-all"));
 
+  // An epoch far beyond any real time is still an instant (it used to overflow a cast).
+  benign["configurationItemCaptureTime"] = 1e300;
+  const AdapterResult huge =
+      ReadConfigItems(Json{{"configurationItems", {granting, benign}}}.dump(), "e.json");
+  ASSERT_THAT(huge.resources, SizeIs(1));
+  EXPECT_THAT(test::InlinePolicyNames(huge.resources[0]), IsEmpty());  // the "newer" benign one
+
   for (const Json& undecidable : {Json("garbage"), Json("2024-01-01T00:00:00Z")}) {
     benign["configurationItemCaptureTime"] = undecidable;
     const AdapterResult result =

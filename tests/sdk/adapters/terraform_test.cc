@@ -255,7 +255,8 @@ TEST(ReadTerraformPlanTest, AnAddressListedTwiceIsAnError) {
   const AdapterResult changes = ReadTerraformPlan(plan.dump(), "plan.json");
   ASSERT_EQ(test::Errors(changes.diagnostics), 1) << Describe(changes.diagnostics);
   EXPECT_EQ(changes.diagnostics[0].location.json_pointer, "/resource_changes/1");
-  EXPECT_THAT(changes.diagnostics[0].message, HasSubstr("two entries in resource_changes"));
+  EXPECT_THAT(changes.diagnostics[0].message,
+              HasSubstr("two entries in resource_changes (first at #/resource_changes/0)"));
 }
 
 TEST(ReadTerraformPlanTest, StateValuesAndBadShapes) {
