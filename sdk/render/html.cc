@@ -394,15 +394,8 @@ class HtmlWriter final : public FindingWriter {
 }  // namespace
 
 std::string RenderHtml(const std::vector<model::Finding>& findings,
-                       const model::ScanSummary& summary, const RenderOptions& options) {
-  RenderOptions in_memory = options;
-  // The findings are in memory already: no budget, so nothing spills and Finish cannot fail.
-  in_memory.memory_budget_bytes = std::numeric_limits<std::size_t>::max();
-  std::ostringstream out;
-  HtmlWriter writer(out, in_memory);
-  for (const model::Finding& f : findings) writer.Write(f);
-  writer.Finish(summary).IgnoreError();
-  return out.str();
+                        const model::ScanSummary& summary, const RenderOptions& options) {
+  return internal::RenderThroughWriter(&OpenHtmlWriter, findings, summary, options);
 }
 
 std::unique_ptr<FindingWriter> OpenHtmlWriter(std::ostream& out, const RenderOptions& options) {

@@ -48,15 +48,4 @@ absl::Status FlushStatus(std::ostream& out) {
   return absl::OkStatus();
 }
 
-std::string RenderThroughWriter(OpenWriterFunction open,
-                                const std::vector<model::Finding>& findings,
-                                const model::ScanSummary& summary, const RenderOptions& options) {
-  std::ostringstream out;
-  const std::unique_ptr<FindingWriter> writer = open(out, options);
-  for (const model::Finding& f : findings) writer->Write(f);
-  // A string stream fails only by running out of memory, which throws instead.
-  writer->Finish(summary).IgnoreError();
-  return std::move(out).str();
-}
-
 }  // namespace kmsguard::render::internal

@@ -49,11 +49,4 @@ std::string ObjectMembers(const OrderedJson& object);
 // Flushes `out` and says whether everything written to it got through: a writer's Finish result.
 absl::Status FlushStatus(std::ostream& out);
 
-// A Render function in terms of the format's writer, so each format has one implementation.
-using OpenWriterFunction = std::unique_ptr<FindingWriter> (*)(std::ostream& out,
-                                                              const RenderOptions& options);
-std::string RenderThroughWriter(OpenWriterFunction open,
-                                const std::vector<model::Finding>& findings,
-                                const model::ScanSummary& summary, const RenderOptions& options);
-
 }  // namespace kmsguard::render::internal

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <ctime>
+#include <limits>
+#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -133,6 +135,19 @@ bool WorstFirst(const model::Finding& a, const model::Finding& b) {
   }
   if (a.severity != b.severity) return a.severity > b.severity;
   return a.resource_id < b.resource_id;
+}
+
+std::string RenderThroughWriter(OpenWriterFunction open,
+                                const std::vector<model::Finding>& findings,
+                                const model::ScanSummary& summary, const RenderOptions& options) {
+  RenderOptions in_memory = options;
+  in_memory.memory_budget_bytes = std::numeric_limits<std::size_t>::max();
+  std::ostringstream out;
+  const std::unique_ptr<FindingWriter> writer = open(out, in_memory);
+  for (const model::Finding& f : findings) writer->Write(f);
+  // A string stream fails only by running out of memory, which throws instead.
+  writer->Finish(summary).IgnoreError();
+  return std::move(out).str();
 }
 
 }  // namespace kmsguard::render::internal

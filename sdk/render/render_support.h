@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,5 +51,14 @@ std::string RemediationText(const model::Remediation& remediation);
 int StatusRank(model::Status status);
 // By StatusRank, then severity (highest first), then resource id: what needs action leads.
 bool WorstFirst(const model::Finding& a, const model::Finding& b);
+
+// A Render function in terms of the format's writer, so each format has one implementation. The
+// findings are in memory already, so the writer gets no memory budget: nothing spills, and Finish
+// cannot fail.
+using OpenWriterFunction = std::unique_ptr<FindingWriter> (*)(std::ostream& out,
+                                                              const RenderOptions& options);
+std::string RenderThroughWriter(OpenWriterFunction open,
+                                const std::vector<model::Finding>& findings,
+                                const model::ScanSummary& summary, const RenderOptions& options);
 
 }  // namespace kmsguard::render::internal

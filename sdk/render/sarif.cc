@@ -310,14 +310,7 @@ class SarifWriter final : public FindingWriter {
 
 std::string RenderSarif(const std::vector<model::Finding>& findings,
                         const model::ScanSummary& summary, const RenderOptions& options) {
-  RenderOptions in_memory = options;
-  // The findings are in memory already: no budget, so nothing spills and Finish cannot fail.
-  in_memory.memory_budget_bytes = std::numeric_limits<std::size_t>::max();
-  std::ostringstream out;
-  SarifWriter writer(out, in_memory);
-  for (const model::Finding& f : findings) writer.Write(f);
-  writer.Finish(summary).IgnoreError();
-  return out.str();
+  return internal::RenderThroughWriter(&OpenSarifWriter, findings, summary, options);
 }
 
 std::unique_ptr<FindingWriter> OpenSarifWriter(std::ostream& out, const RenderOptions& options) {

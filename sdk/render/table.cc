@@ -206,13 +206,7 @@ std::string RenderTable(const std::vector<model::Finding>& findings,
                         const model::ScanSummary& summary, const TableOptions& options) {
   RenderOptions render_options;
   render_options.table = options;
-  // The findings are in memory already: no budget, so nothing spills and Finish cannot fail.
-  render_options.memory_budget_bytes = std::numeric_limits<std::size_t>::max();
-  std::ostringstream out;
-  TableWriter writer(out, render_options);
-  for (const model::Finding& f : findings) writer.Write(f);
-  writer.Finish(summary).IgnoreError();
-  return out.str();
+  return internal::RenderThroughWriter(&OpenTableWriter, findings, summary, render_options);
 }
 
 std::unique_ptr<FindingWriter> OpenTableWriter(std::ostream& out, const RenderOptions& options) {
