@@ -26,6 +26,8 @@
 #include "sdk/adapters/snapshot.h"
 #include "sdk/client/plugin_client.h"
 #include "sdk/core/digest.h"
+#include "sdk/core/json_tree.h"
+#include "sdk/model/iam_document.h"
 #include "sdk/render/render.h"
 
 namespace kmsguard::plugin {
@@ -125,15 +127,55 @@ nlohmann::json WithoutSources(nlohmann::json value) {
   return value;
 }
 
+// What decides whether two copies of a resource say the same: its document as the rules read
+// it, without where its parts were read. For an export entry (read with simdjson), the fields
+// the rules use, each as compact JSON text, so that fields the rules do not read (RoleLastUsed,
+// CreateDate) and the layout of the file do not make two copies differ.
+std::string ComparableDocument(const model::Resource& resource) {
+  if (resource.document_tree == nullptr) {
+    // `replace`: a dump never throws here, whatever bytes a string holds.
+    return WithoutSources(resource.document)
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  const model::IamDocument document = model::ReadIamDocument(resource.type, resource.document_tree);
+  std::string out;
+  const auto add = [&out](std::string_view label, std::string_view text) {
+    absl::StrAppend(&out, core::Sv(label), "\x1f", text.size(), ":", core::Sv(text), "\x1e");
+  };
+  const auto add_element = [&add](std::string_view label,
+                                   const std::optional<simdjson::dom::element>& element) {
+    add(label, element ? core::ElementText(*element) : std::string("<none>"));
+  };
+  add("name", document.name);
+  add("arn", document.arn);
+  add("path", document.path);
+  add("inline_policies", document.inline_policies_problem);
+  for (const model::InlinePolicy& policy : document.inline_policies) {
+    add("policy", policy.name);
+    add_element("document", policy.is_object ? policy.document : policy.entry);
+  }
+  for (const auto& attached : document.attached_managed_policies) {
+    add("attached", absl::StrCat(attached.name, " ", attached.arn));
+  }
+  for (const std::string& group : document.group_memberships) add("group", group);
+  for (const std::string& member : document.members) add("member", member);
+  add_element("trust_policy", document.trust_policy);
+  add("aws_managed", document.aws_managed ? "true" : "false");
+  add("counts", absl::StrCat(document.attachment_count, " ",
+                             document.permissions_boundary_usage_count));
+  add("default_version_id", document.default_version_id);
+  add_element("default_version", document.document);
+  add("document_problem", document.document_problem);
+  return out;
+}
+
 bool FirstTime(Inputs& inputs, const model::Resource& resource, std::size_t file) {
   const core::Sha256Digest digest = core::Sha256(absl::StrCat(resource.type, " ", resource.id));
   ResourceKey key;
   std::copy_n(digest.begin(), key.size(), key.begin());
   // `replace`: a dump never throws here, whatever bytes a string holds (the adapters already
   // replace invalid UTF-8, so this is the same guard the proto conversion keeps).
-  const core::Sha256Digest document = core::Sha256(WithoutSources(resource.document)
-                                                       .dump(-1, ' ', false,
-                                                             nlohmann::json::error_handler_t::replace));
+  const core::Sha256Digest document = core::Sha256(ComparableDocument(resource));
   Inputs::FirstCopy copy{static_cast<std::uint32_t>(file), {}};
   std::copy_n(document.begin(), copy.content.size(), copy.content.begin());
   const auto [first, inserted] = inputs.first_seen.emplace(key, copy);

@@ -6,7 +6,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "sdk/adapters/authorization_details.h"
 #include "sdk/client/convert.h"
 #include "sdk/client/protocol.h"
 
@@ -242,17 +241,8 @@ void ScanSession::EvaluateOne(const v1::Resource& resource, int index, FindingBa
                      out);
     return;
   }
+  // The engine reads the document in either shape (normalized, or an export entry), once.
   model::Resource& normalized = *parsed;
-  // The engine promises not to throw, and the adapter works on JSON that parsed; still, nothing
-  // may escape into gRPC's callback thread, so both calls are fenced.
-  try {
-    normalized.document =
-        adapters::NormalizePrincipalDocument(normalized.type, normalized.document);
-  } catch (const std::exception& e) {
-    AddResourceError(resource, absl::StrCat("resource ", resource.id(), ": ", e.what()),
-                     client::kResourceAdaptError, out);
-    return;
-  }
   std::vector<model::Finding> results;
   try {
     results = evaluator_->Evaluate(normalized);

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "sdk/core/json_tree.h"
 #include "sdk/core/text.h"
 
 namespace kmsguard::client {
@@ -348,10 +349,13 @@ void ToProto(const model::Resource& resource, v1::Resource* out) {
   out->set_account(ValidUtf8(resource.account));
   out->set_region(ValidUtf8(resource.region));
   out->set_name(ValidUtf8(resource.name));
-  // The replace handler makes dump() total: with the default (strict) handler it throws on
-  // invalid UTF-8 in a string.
-  out->set_document_json(
-      resource.document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  // Text a reader already holds goes as it is (the export reader's minified entry); a document
+  // built in memory is serialized with invalid UTF-8 replaced, so this never throws.
+  if (!resource.document_text.empty()) {
+    out->set_document_json(ValidUtf8(resource.document_text));
+  } else {
+    out->set_document_json(model::DocumentText(resource));
+  }
   ToProto(resource.source, out->mutable_source());
 }
 
@@ -372,20 +376,38 @@ absl::StatusOr<model::Resource> ResourceFromProto(const v1::Resource& resource) 
       absl::StrCat("resource ", resource.id().empty() ? "<no id>" : resource.id());
   if (text.empty())
     return absl::InvalidArgumentError(absl::StrCat(who, ": document_json is empty"));
-  if (JsonNestingDepth(text, kMaxDocumentDepth) > kMaxDocumentDepth) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(who, ": document_json nests deeper than ", kMaxDocumentDepth, " levels"));
+  // Read once, with simdjson, and kept for the engine; the text goes along for what needs it.
+  core::JsonTreeResult parsed =
+      core::ParseJsonTree(text, static_cast<std::size_t>(kMaxDocumentDepth));
+  switch (parsed.error) {
+    case core::JsonTreeError::kNone:
+      break;
+    case core::JsonTreeError::kTooDeep:
+      return absl::InvalidArgumentError(
+          absl::StrCat(who, ": document_json nests deeper than ", kMaxDocumentDepth, " levels"));
+    case core::JsonTreeError::kRepeatedKey:
+      // Which of two equal keys counts is undefined in JSON; the file readers refuse it too.
+      return absl::InvalidArgumentError(
+          absl::StrCat(who, ": document_json repeats the key \"", parsed.repeated_key,
+                       "\" in one object: which value counts is undefined"));
+    default:
+      // simdjson does not say where; nlohmann does (a cold path: the resource is refused).
+      try {
+        const nlohmann::json unused = nlohmann::json::parse(text);
+        static_cast<void>(unused);
+      } catch (const nlohmann::json::parse_error& e) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(who, ": document_json is not JSON: ", PositionOfByte(text, e.byte), ": ",
+                         ParseErrorReason(e)));
+      } catch (const std::exception& e) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            who, ": document_json could not be read: ", WithoutExceptionTag(e.what())));
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat(who, ": document_json is not JSON: ", parsed.message));
   }
-  try {
-    out.document = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(who, ": document_json is not JSON: ", PositionOfByte(text, e.byte), ": ",
-                     ParseErrorReason(e)));
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(who, ": document_json could not be read: ", WithoutExceptionTag(e.what())));
-  }
+  out.document_text = text;
+  out.document_tree = std::move(parsed.tree);
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include "sdk/iam/grant_analysis.h"
 #include "sdk/model/finding.h"
 #include "sdk/model/resource.h"
+#include "sdk/engine/resource_view.h"
 #include "sdk/remediation/specific_remediation.h"
 #include "sdk/rules/builtins.h"
 #include "sdk/rules/rule.h"
@@ -45,17 +46,18 @@ struct Outcome {
   std::vector<FixRequest> fixes;
 };
 
-// An operator: reads `resource` under the call's arguments `args` (declared by `spec`; parameter
-// references resolve through `rule`). May throw only through a third-party call; the evaluator
-// catches and reports that as an ERROR.
+// An operator: reads `resource` (its document read once and shared by every rule, see
+// resource_view.h) under the call's arguments `args` (declared by `spec`; parameter references
+// resolve through `rule`). May throw only through a third-party call; the evaluator catches and
+// reports that as an ERROR.
 using BuiltinFn = Outcome (*)(const rules::Rule& rule, const nlohmann::json& args,
-                              const rules::BuiltinSpec& spec, const model::Resource& resource);
+                              const rules::BuiltinSpec& spec, const ResourceView& resource);
 
 // The implementation of the operator called `name`, or nullptr.
 BuiltinFn FindImplementation(std::string_view name);
 
 // Operators (one per file).
 Outcome IamAllows(const rules::Rule& rule, const nlohmann::json& args,
-                  const rules::BuiltinSpec& spec, const model::Resource& resource);
+                  const rules::BuiltinSpec& spec, const ResourceView& resource);
 
 }  // namespace kmsguard::engine

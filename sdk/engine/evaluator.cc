@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "sdk/engine/builtins.h"
 #include "sdk/engine/expr_eval.h"
+#include "sdk/engine/resource_view.h"
 #include "sdk/remediation/specific_remediation.h"
 #include "sdk/rules/builtins.h"
 #include "sdk/rules/template.h"
@@ -55,7 +56,7 @@ rules::TemplateValues TemplateValuesFor(const rules::Rule& rule, const model::Re
   return values;
 }
 
-Outcome RunBuiltin(const rules::Rule& rule, const model::Resource& resource) {
+Outcome RunBuiltin(const rules::Rule& rule, const ResourceView& resource) {
   const rules::BuiltinSpec* spec = rules::FindBuiltin(rule.violation.builtin);
   const BuiltinFn fn = FindImplementation(rule.violation.builtin);
   Outcome outcome;
@@ -83,9 +84,9 @@ model::Severity Raised(model::Severity severity) {
 }
 
 // The finding for `outcome` (a built-in's verdict, or a generic condition's turned into one).
-model::Finding MakeFinding(const rules::Rule& rule, const model::Resource& resource,
-                           Outcome outcome, const std::string& sub_key,
-                           const EvaluationOptions& options) {
+model::Finding MakeFinding(const rules::Rule& rule, const ResourceView& view, Outcome outcome,
+                           const std::string& sub_key, const EvaluationOptions& options) {
+  const model::Resource& resource = view.resource();
   model::Finding finding;
   finding.sub_key = sub_key;
   finding.rule_id = rule.id;
@@ -143,7 +144,8 @@ model::Finding MakeFinding(const rules::Rule& rule, const model::Resource& resou
         std::vector<remediation::PolicyFix> fixes;
         for (const Outcome::FixRequest& request : outcome.fixes) {
           for (remediation::PolicyFix& fix :
-               remediation::FixPolicies(resource, request.policy_names, request.query)) {
+               remediation::FixPolicies(resource, view.iam(), request.policy_names,
+                                        request.query)) {
             fixes.push_back(std::move(fix));
           }
         }
@@ -167,7 +169,7 @@ model::Finding MakeFinding(const rules::Rule& rule, const model::Resource& resou
 
 // Exceptions: a FAIL or WARNING that an unexpired exception matches becomes SUPPRESSED; an expired
 // one that matches is named in the finding, so the owner sees the acceptance has lapsed.
-void ApplyExceptions(const rules::Rule& rule, const model::Resource& resource,
+void ApplyExceptions(const rules::Rule& rule, const ResourceView& resource,
                      const nlohmann::json& envelope, const nlohmann::json* item,
                      const std::string& today, model::Finding* finding) {
   if (rule.exceptions.empty() ||
@@ -247,14 +249,14 @@ Outcome JudgeCondition(const rules::Rule& rule, EvalScope& scope) {
   return out;
 }
 
-std::vector<model::Finding> EvaluateRule(const rules::Rule& rule, const model::Resource& resource,
+std::vector<model::Finding> EvaluateRule(const rules::Rule& rule, const ResourceView& resource,
                                          const std::string& today,
                                          const EvaluationOptions& options) {
   std::vector<model::Finding> findings;
   // Only generic conditions read the envelope; the lone built-in rules skip building it.
   nlohmann::json envelope;
   if (rule.when != nullptr || rule.condition != nullptr || !rule.exceptions.empty()) {
-    envelope = ResourceEnvelope(resource);
+    envelope = ResourceEnvelope(resource.resource());
   }
   const auto new_scope = [&](const nlohmann::json* item) {
     EvalScope scope;
@@ -323,8 +325,9 @@ Evaluator::Evaluator(std::shared_ptr<const rules::RuleSet> rule_set, std::string
 std::vector<model::Finding> Evaluator::Evaluate(const model::Resource& resource) const {
   std::vector<model::Finding> findings;
   if (rule_set_ == nullptr) return findings;
+  const ResourceView view(resource);
   for (const rules::Rule* rule : rule_set_->ForType(resource.type)) {
-    for (model::Finding& f : EvaluateRule(*rule, resource, today_, options_)) {
+    for (model::Finding& f : EvaluateRule(*rule, view, today_, options_)) {
       findings.push_back(std::move(f));
     }
   }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/iam/policy_document.h"
+#include "sdk/engine/resource_view.h"
 #include "sdk/iam/trust_policy.h"
 
 namespace kmsguard::engine {
@@ -71,19 +72,14 @@ Exposure OfUser(const model::Resource& resource) {
   return out;
 }
 
-Exposure OfGroup(const model::Resource& resource) {
+Exposure OfGroup(const model::IamDocument& doc) {
   Exposure out;
-  const nlohmann::json& doc = resource.document;
-  const auto members = doc.is_object() ? doc.find("members") : doc.end();
-  if (!doc.is_object() || members == doc.end() || !members->is_array()) {
+  if (!doc.members_known) {
     out.summary = "inherited by the group's member users, whom the snapshot does not list";
     return out;
   }
   std::vector<std::string> names;
-  for (const nlohmann::json& m : *members) {
-    if (!m.is_string()) continue;
-    AddUnique(&names, m.get<std::string>());
-  }
+  for (const std::string& m : doc.members) AddUnique(&names, m);
   for (const std::string& name : names) out.exposed_to.push_back(absl::StrCat("user/", name));
   out.summary = names.empty() ? "no member user holds it yet (the group has no members)"
                               : absl::StrCat("inherited by ",
@@ -92,16 +88,14 @@ Exposure OfGroup(const model::Resource& resource) {
   return out;
 }
 
-Exposure OfRole(const model::Resource& resource) {
+Exposure OfRole(const model::Resource& resource, const model::IamDocument& doc) {
   Exposure out;
-  const nlohmann::json& doc = resource.document;
-  const auto trust_json = doc.is_object() ? doc.find("trust_policy") : doc.end();
-  if (!doc.is_object() || trust_json == doc.end() || trust_json->is_null()) {
+  if (!doc.trust_policy) {
     out.summary = "who can assume the role is unknown: the snapshot holds no trust policy";
     out.notes.push_back(out.summary);
     return out;
   }
-  absl::StatusOr<iam::PolicyDocument> trust = iam::ParsePolicyDocument(*trust_json);
+  absl::StatusOr<iam::PolicyDocument> trust = iam::ParsePolicyDocument(*doc.trust_policy);
   if (!trust.ok()) {
     out.summary =
         absl::StrCat("who can assume the role is unknown: its trust policy does not parse (",
@@ -135,16 +129,10 @@ Exposure OfRole(const model::Resource& resource) {
   return out;
 }
 
-Exposure OfManagedPolicy(const model::Resource& resource) {
+Exposure OfManagedPolicy(const model::IamDocument& doc) {
   Exposure out;
-  const nlohmann::json& doc = resource.document;
-  const auto count = [&doc](std::string_view key) -> std::int64_t {
-    const auto it = doc.is_object() ? doc.find(key) : doc.end();
-    return doc.is_object() && it != doc.end() && it->is_number_integer() ? it->get<std::int64_t>()
-                                                                         : 0;
-  };
-  const std::int64_t attached = count("attachment_count");
-  const std::int64_t boundary = count("permissions_boundary_usage_count");
+  const std::int64_t attached = doc.attachment_count;
+  const std::int64_t boundary = doc.permissions_boundary_usage_count;
   out.summary = attached == 0 ? "attached to no IAM identity (the grant is latent until attached)"
                               : absl::StrCat("attached to ", attached,
                                              attached == 1 ? " IAM identity" : " IAM identities");
@@ -157,12 +145,17 @@ Exposure OfManagedPolicy(const model::Resource& resource) {
 
 }  // namespace
 
-Exposure ExposureOf(const model::Resource& resource) {
+Exposure ExposureOf(const model::Resource& resource, const model::IamDocument& document) {
   if (resource.type == model::kIamUser) return OfUser(resource);
-  if (resource.type == model::kIamGroup) return OfGroup(resource);
-  if (resource.type == model::kIamRole) return OfRole(resource);
-  if (resource.type == model::kIamManagedPolicy) return OfManagedPolicy(resource);
+  if (resource.type == model::kIamGroup) return OfGroup(document);
+  if (resource.type == model::kIamRole) return OfRole(resource, document);
+  if (resource.type == model::kIamManagedPolicy) return OfManagedPolicy(document);
   return {};
+}
+
+Exposure ExposureOf(const model::Resource& resource) {
+  const ResourceView view(resource);
+  return ExposureOf(resource, view.iam());
 }
 
 }  // namespace kmsguard::engine

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sdk/model/iam_document.h"
 #include "sdk/model/resource.h"
 
 namespace kmsguard::engine {
@@ -23,8 +24,10 @@ struct Exposure {
                                    // parse), one line each; never an evaluation error
 };
 
-// Reads the normalized document of `resource` (shape in sdk/model/resource.h). Never throws on a
-// malformed document: what cannot be read is said in `summary` and `notes`.
+// Reads `document`, the document of `resource`. Never throws on a malformed document: what cannot
+// be read is said in `summary` and `notes`.
+Exposure ExposureOf(const model::Resource& resource, const model::IamDocument& document);
+// The same, reading the resource's document first.
 Exposure ExposureOf(const model::Resource& resource);
 
 }  // namespace kmsguard::engine

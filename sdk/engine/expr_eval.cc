@@ -338,10 +338,10 @@ std::vector<const nlohmann::json*> SelectPath(const rules::Path& path, EvalScope
   const nlohmann::json* root = nullptr;
   switch (path.root) {
     case rules::PathRoot::kDocument:
-      root = &scope.resource->document;
+      root = &scope.resource->json();
       break;
     case rules::PathRoot::kItem:
-      root = scope.item != nullptr ? scope.item : &scope.resource->document;
+      root = scope.item != nullptr ? scope.item : &scope.resource->json();
       break;
     case rules::PathRoot::kResource:
       root = scope.envelope;

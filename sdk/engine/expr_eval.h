@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sdk/engine/builtins.h"
+#include "sdk/engine/resource_view.h"
 #include "sdk/model/resource.h"
 #include "sdk/rules/expr.h"
 #include "sdk/rules/rule.h"
@@ -16,7 +17,7 @@ namespace kmsguard::engine {
 // What a condition reads and where it reports. One per (rule, resource, item).
 struct EvalScope {
   const rules::Rule* rule = nullptr;
-  const model::Resource* resource = nullptr;
+  const ResourceView* resource = nullptr;
   const nlohmann::json* envelope = nullptr;   // `$resource`: {id, type, name, ...}
   const nlohmann::json* item = nullptr;       // `@`; the document when null
   std::vector<std::string>* trace = nullptr;  // why, one line per test (may be null)

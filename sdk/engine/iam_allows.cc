@@ -217,7 +217,7 @@ void PolicyError(const PolicyRef& policy, std::string message, Outcome* out) {
 
 // Judges one policy document. Returns whether it grants; sets `*conditional` when every grant
 // depends on a Condition.
-bool JudgePolicy(const PolicyRef& policy, const nlohmann::json& text, const Judge& judge,
+bool JudgePolicy(const PolicyRef& policy, simdjson::dom::element text, const Judge& judge,
                  const std::string& what, bool* conditional, Outcome* out) {
   absl::StatusOr<iam::PolicyDocument> document = iam::ParsePolicyDocument(text);
   if (!document.ok()) {
@@ -251,90 +251,83 @@ bool JudgePolicy(const PolicyRef& policy, const nlohmann::json& text, const Judg
   return true;
 }
 
+// "/: the resource document is array, not an object", or "" when the document is an object.
+std::string RootProblem(const model::IamDocument& document) {
+  if (!document.parse_problem.empty()) {
+    return absl::StrCat("/: the resource document is not JSON: ", document.parse_problem);
+  }
+  if (!document.root_type_problem.empty()) {
+    return absl::StrCat("/: the resource document is ", document.root_type_problem,
+                        ", not an object");
+  }
+  return "";
+}
+
 // The inline policies of a user, group or role. Returns how many there are (for the PASS
 // message), or -1 when the resource document is garbled (errors recorded).
-int JudgeInlinePolicies(const model::Resource& resource, const Judge& judge, bool* granted,
-                        bool* all_conditional, Outcome* out) {
-  const nlohmann::json& document = resource.document;
-  const auto inline_policies =
-      document.is_object() ? document.find("inline_policies") : document.end();
-  if (!document.is_object()) {
-    out->errors.push_back(
-        absl::StrCat("/: the resource document is ", document.type_name(), ", not an object"));
-  } else if (inline_policies == document.end()) {
-    out->errors.push_back("/inline_policies: missing");
-  } else if (!inline_policies->is_array()) {
-    out->errors.push_back(
-        absl::StrCat("/inline_policies: expected a list, got ", inline_policies->type_name()));
+int JudgeInlinePolicies(const model::Resource& resource, const model::IamDocument& document,
+                        const Judge& judge, bool* granted, bool* all_conditional, Outcome* out) {
+  if (std::string problem = RootProblem(document); !problem.empty()) {
+    out->errors.push_back(std::move(problem));
+  } else if (!document.inline_policies_problem.empty()) {
+    out->errors.push_back(absl::StrCat("/inline_policies: ", document.inline_policies_problem));
   }
   if (!out->errors.empty()) return -1;
 
-  for (std::size_t i = 0; i < inline_policies->size(); ++i) {
-    const nlohmann::json& entry = (*inline_policies)[i];
+  for (std::size_t i = 0; i < document.inline_policies.size(); ++i) {
+    const model::InlinePolicy& entry = document.inline_policies[i];
     PolicyRef policy;
     policy.pointer = absl::StrCat("/inline_policies/", i, "/document");
-    policy.name = absl::StrCat("#", i);  // until the entry names itself
-    if (entry.is_object()) {
-      if (auto it = entry.find("name"); it != entry.end() && it->is_string()) {
-        policy.name = it->get<std::string>();
-      }
-      // Where the document is in the user's own file, when the adapter knows it.
-      if (auto it = entry.find("source_pointer"); it != entry.end() && it->is_string()) {
-        policy.pointer = absl::StrCat(resource.source.file, resource.source.file.empty() ? "" : "#",
-                                      resource.source.json_pointer, it->get<std::string>());
-      }
+    policy.name = entry.name;
+    // Where the document is in the user's own file, when the adapter knows it.
+    if (!entry.source_pointer.empty()) {
+      policy.pointer = absl::StrCat(resource.source.file, resource.source.file.empty() ? "" : "#",
+                                    resource.source.json_pointer, entry.source_pointer);
     }
     policy.evidence_name = policy.name;
     policy.label = absl::StrCat("inline policy \"", policy.name, "\"");
-    if (!entry.is_object()) {
+    if (!entry.is_object) {
       PolicyError(policy,
                   absl::StrCat("/inline_policies/", i,
                                ": expected an object with \"name\" and \"document\", got ",
-                               entry.type_name()),
+                               core::Sv(entry.entry ? core::TypeName(*entry.entry) : "null")),
                   out);
       continue;
     }
-    const auto text = entry.find("document");
-    if (text == entry.end() || text->is_null()) {
+    if (!entry.document) {
       PolicyError(policy, absl::StrCat(policy.label, ": ", policy.pointer, ": missing"), out);
       continue;
     }
     bool conditional = false;
-    if (JudgePolicy(policy, *text, judge, policy.label, &conditional, out)) {
+    if (JudgePolicy(policy, *entry.document, judge, policy.label, &conditional, out)) {
       *granted = true;
       *all_conditional = *all_conditional && conditional;
     }
   }
-  if (inline_policies->empty()) out->explanation.push_back("no inline policy to judge");
-  return static_cast<int>(inline_policies->size());
+  if (document.inline_policies.empty()) out->explanation.push_back("no inline policy to judge");
+  return static_cast<int>(document.inline_policies.size());
 }
 
 // The default version of a managed policy. Returns false when the rule does not apply to it.
 bool JudgeDefaultVersion(const rules::Rule& rule, const nlohmann::json& args,
                          const rules::BuiltinSpec& spec, const model::Resource& resource,
-                         const Judge& judge, bool* granted, bool* all_conditional, Outcome* out) {
+                         const model::IamDocument& document, const Judge& judge, bool* granted,
+                         bool* all_conditional, Outcome* out) {
   const bool skip_aws_managed = BoolArg(rule, args, spec, "skip_aws_managed", out);
   const bool skip_boundary_only = BoolArg(rule, args, spec, "skip_boundary_only", out);
-  const nlohmann::json& document = resource.document;
-  if (!document.is_object()) {
-    out->errors.push_back(
-        absl::StrCat("/: the resource document is ", document.type_name(), ", not an object"));
+  if (std::string problem = RootProblem(document); !problem.empty()) {
+    out->errors.push_back(std::move(problem));
   }
   if (!out->errors.empty()) return true;
 
   // The adapter's flag, or the ARN itself for hosts that leave the flag out.
-  const auto flag = document.find("aws_managed");
   const std::size_t iam = resource.id.find(":iam::aws:policy/");
-  const bool aws_managed = (flag != document.end() && flag->is_boolean() && flag->get<bool>()) ||
+  const bool aws_managed = document.aws_managed ||
                            (resource.id.rfind("arn:", 0) == 0 && iam != std::string::npos &&
                             resource.id.find(':', 4) == iam);
   if (skip_aws_managed && aws_managed) return false;
-  const auto count = [&document](std::string_view key) -> std::int64_t {
-    const auto it = document.find(key);
-    return it != document.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-  };
-  if (skip_boundary_only && count("attachment_count") == 0 &&
-      count("permissions_boundary_usage_count") > 0) {
+  if (skip_boundary_only && document.attachment_count == 0 &&
+      document.permissions_boundary_usage_count > 0) {
     return false;
   }
 
@@ -342,23 +335,20 @@ bool JudgeDefaultVersion(const rules::Rule& rule, const nlohmann::json& args,
   policy.name = resource.name;
   policy.evidence_name = resource.id;
   policy.pointer = "/document";
-  if (auto it = document.find("default_version_id"); it != document.end() && it->is_string()) {
-    out->policy_version = it->get<std::string>();
-  }
+  out->policy_version = document.default_version_id;
   policy.label = out->policy_version.empty()
                      ? std::string("default version")
                      : absl::StrCat("default version ", out->policy_version);
-  const auto text = document.find("document");
-  if (text == document.end() || text->is_null()) {
+  if (!document.document) {
     std::string why = "missing";
-    if (auto p = document.find("document_problem"); p != document.end() && p->is_string()) {
-      why = absl::StrCat("missing: ", p->get<std::string>());
+    if (!document.document_problem.empty()) {
+      why = absl::StrCat("missing: ", document.document_problem);
     }
     PolicyError(policy, absl::StrCat(policy.label, ": ", policy.pointer, ": ", why), out);
     return true;
   }
   bool conditional = false;
-  if (JudgePolicy(policy, *text, judge, policy.label, &conditional, out)) {
+  if (JudgePolicy(policy, *document.document, judge, policy.label, &conditional, out)) {
     *granted = true;
     *all_conditional = conditional;
   }
@@ -366,8 +356,9 @@ bool JudgeDefaultVersion(const rules::Rule& rule, const nlohmann::json& args,
 }
 
 // Exposure of a grant, and the severity raise when anyone outside the account holds it.
-void AddExposure(const model::Resource& resource, Outcome* out) {
-  Exposure exposure = ExposureOf(resource);
+void AddExposure(const model::Resource& resource, const model::IamDocument& document,
+                 Outcome* out) {
+  Exposure exposure = ExposureOf(resource, document);
   out->exposed_to = std::move(exposure.exposed_to);
   out->exposure = std::move(exposure.summary);
   if (exposure.outside_account) out->severity_raise = std::move(exposure.outside_reason);
@@ -379,7 +370,8 @@ void AddExposure(const model::Resource& resource, Outcome* out) {
 }  // namespace
 
 Outcome IamAllows(const rules::Rule& rule, const nlohmann::json& args,
-                  const rules::BuiltinSpec& spec, const model::Resource& resource) {
+                  const rules::BuiltinSpec& spec, const ResourceView& view) {
+  const model::Resource& resource = view.resource();
   Outcome out;
   Judge judge;
   judge.query.partition = resource.partition;
@@ -424,13 +416,15 @@ Outcome IamAllows(const rules::Rule& rule, const nlohmann::json& args,
   bool all_conditional = true;
   int inline_count = 0;
   if (managed) {
-    if (!JudgeDefaultVersion(rule, args, spec, resource, judge, &granted, &all_conditional, &out)) {
+    if (!JudgeDefaultVersion(rule, args, spec, resource, view.iam(), judge, &granted,
+                             &all_conditional, &out)) {
       Outcome skipped;
       skipped.not_applicable = true;
       return skipped;
     }
   } else {
-    inline_count = JudgeInlinePolicies(resource, judge, &granted, &all_conditional, &out);
+    inline_count =
+        JudgeInlinePolicies(resource, view.iam(), judge, &granted, &all_conditional, &out);
     if (inline_count < 0) {
       out.status = model::Status::kError;
       return out;
@@ -446,7 +440,7 @@ Outcome IamAllows(const rules::Rule& rule, const nlohmann::json& args,
       out.status = out.errors.empty() ? model::Status::kWarning : model::Status::kError;
     }
     if (out.status != model::Status::kError) {
-      AddExposure(resource, &out);
+      AddExposure(resource, view.iam(), &out);
       out.fixes.push_back({out.failing_policies, judge.query});
     }
   } else if (!out.errors.empty()) {

@@ -1,7 +1,7 @@
 #include "sdk/iam/policy_document.h"
 
 #include <cstddef>
-#include <set>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -11,7 +11,7 @@
 namespace kmsguard::iam {
 namespace {
 
-using nlohmann::json;
+using simdjson::dom::element;
 
 absl::Status Invalid(std::string_view pointer, std::string_view message) {
   std::string text(pointer.empty() ? std::string_view("/") : pointer);
@@ -20,151 +20,189 @@ absl::Status Invalid(std::string_view pointer, std::string_view message) {
   return absl::InvalidArgumentError(text);
 }
 
-std::string TypeName(const json& v) { return std::string(v.type_name()); }
+std::string TypeName(element v) { return std::string(core::TypeName(v)); }
+
+// The members of an object in key order (nlohmann's order, which messages have always followed).
+struct Member {
+  std::string_view key;
+  element value;
+};
+void SortedMembers(element object, std::vector<Member>* out) {
+  out->clear();
+  for (simdjson::dom::key_value_pair member : core::AsObject(object)) {
+    out->push_back({member.key, member.value});
+  }
+  if (out->size() > 1) {
+    std::sort(out->begin(), out->end(),
+              [](const Member& a, const Member& b) { return a.key < b.key; });
+  }
+}
+
+bool Has(const std::vector<Member>& members, std::string_view key) {
+  for (const Member& m : members) {
+    if (m.key == key) return true;
+  }
+  return false;
+}
 
 // Action, NotAction, Resource and NotResource take a string or an array of strings.
-absl::Status ReadStringList(const json& value, const std::string& pointer,
+absl::Status ReadStringList(element value, std::string_view pointer,
                             std::vector<std::string>* out) {
   if (value.is_string()) {
-    out->push_back(value.get<std::string>());
+    out->emplace_back(core::StringOf(value));
     return absl::OkStatus();
   }
   if (!value.is_array()) {
     return Invalid(pointer, "expected a string or an array of strings, got " + TypeName(value));
   }
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    if (!value[i].is_string()) {
-      return Invalid(absl::StrCat(pointer, "/", i), "expected a string, got " + TypeName(value[i]));
+  std::size_t i = 0;
+  for (element item : core::AsArray(value)) {
+    if (!item.is_string()) {
+      return Invalid(absl::StrCat(core::Sv(pointer), "/", i), "expected a string, got " + TypeName(item));
     }
-    out->push_back(value[i].get<std::string>());
+    out->emplace_back(core::StringOf(item));
+    ++i;
   }
   return absl::OkStatus();
 }
 
-absl::Status ReadConditions(const json& value, const std::string& pointer,
+absl::Status ReadConditions(element value, std::string_view pointer,
                             std::vector<ConditionKey>* out) {
   if (!value.is_object()) {
     return Invalid(pointer, "expected an object of condition operators, got " + TypeName(value));
   }
-  for (const auto& [op, keys] : value.items()) {
-    if (!keys.is_object()) {
-      return Invalid(pointer + "/" + op, "expected an object of condition keys, got " + TypeName(keys));
+  std::vector<Member> operators, keys;
+  SortedMembers(value, &operators);
+  for (const Member& op : operators) {
+    if (!op.value.is_object()) {
+      return Invalid(absl::StrCat(core::Sv(pointer), "/", core::Sv(op.key)),
+                     "expected an object of condition keys, got " + TypeName(op.value));
     }
-    for (const auto& [key, unused] : keys.items()) out->push_back({op, key});
+    SortedMembers(op.value, &keys);
+    for (const Member& key : keys) out->push_back({std::string(op.key), std::string(key.key)});
   }
   return absl::OkStatus();
 }
 
 // "IAM JSON policy elements: Principal": "*", or an object mapping a principal type to a string or
 // an array of strings.
-absl::Status ReadPrincipals(const json& value, const std::string& pointer,
+absl::Status ReadPrincipals(element value, std::string_view pointer,
                             std::vector<PrincipalEntry>* out) {
   if (value.is_string()) {
-    if (value != "*") return Invalid(pointer, "a Principal string must be \"*\", got " + value.dump());
+    if (core::StringOf(value) != "*") {
+      return Invalid(pointer,
+                     "a Principal string must be \"*\", got " + core::ElementText(value));
+    }
     out->push_back({"*", "*"});
     return absl::OkStatus();
   }
   if (!value.is_object()) {
     return Invalid(pointer, "expected \"*\" or an object of principal types, got " + TypeName(value));
   }
-  for (const auto& [type, ids] : value.items()) {
+  std::vector<Member> types;
+  SortedMembers(value, &types);
+  for (const Member& type : types) {
     std::vector<std::string> values;
-    if (auto s = ReadStringList(ids, pointer + "/" + type, &values); !s.ok()) return s;
-    for (std::string& v : values) out->push_back({type, std::move(v)});
+    if (auto s = ReadStringList(type.value, absl::StrCat(core::Sv(pointer), "/", core::Sv(type.key)), &values); !s.ok()) {
+      return s;
+    }
+    for (std::string& v : values) out->push_back({std::string(type.key), std::move(v)});
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<Statement> ReadStatement(const json& value, const std::string& pointer, int index) {
+absl::StatusOr<Statement> ReadStatement(element value, const std::string& pointer, int index) {
   if (!value.is_object()) {
     return Invalid(pointer, "a statement must be an object, got " + TypeName(value));
   }
+  thread_local std::vector<Member> members;
+  SortedMembers(value, &members);
+  // Copied: ReadPrincipals and ReadConditions below reuse the per-thread scratch lists.
+  const std::vector<Member> elements = members;
   Statement st;
   st.index = index;
   bool has_effect = false;
-  for (const auto& [key, element] : value.items()) {
-    const std::string at = pointer + "/" + key;
+  for (const Member& m : elements) {
+    const std::string_view key = m.key;
+    const element element_value = m.value;
+    const std::string at = absl::StrCat(pointer, "/", core::Sv(key));
     if (key == "Sid") {
-      if (!element.is_string()) return Invalid(at, "expected a string, got " + TypeName(element));
-      st.sid = element.get<std::string>();
+      if (!element_value.is_string()) {
+        return Invalid(at, "expected a string, got " + TypeName(element_value));
+      }
+      st.sid = std::string(core::StringOf(element_value));
     } else if (key == "Effect") {
-      if (element == "Allow") {
+      const std::string_view effect = core::StringOf(element_value);
+      if (element_value.is_string() && effect == "Allow") {
         st.effect = Effect::kAllow;
-      } else if (element == "Deny") {
+      } else if (element_value.is_string() && effect == "Deny") {
         st.effect = Effect::kDeny;
       } else {
-        return Invalid(at, "expected \"Allow\" or \"Deny\" (case-sensitive), got " + element.dump());
+        return Invalid(at, "expected \"Allow\" or \"Deny\" (case-sensitive), got " +
+                               core::ElementText(element_value));
       }
       has_effect = true;
     } else if (key == "Action" || key == "NotAction") {
-      if (value.contains("Action") && value.contains("NotAction")) {
+      if (Has(elements, "Action") && Has(elements, "NotAction")) {
         return Invalid(pointer, "a statement cannot have both Action and NotAction");
       }
       st.not_action = key == "NotAction";
-      if (auto s = ReadStringList(element, at, &st.actions); !s.ok()) return s;
+      if (auto s = ReadStringList(element_value, at, &st.actions); !s.ok()) return s;
     } else if (key == "Resource" || key == "NotResource") {
-      if (value.contains("Resource") && value.contains("NotResource")) {
+      if (Has(elements, "Resource") && Has(elements, "NotResource")) {
         return Invalid(pointer, "a statement cannot have both Resource and NotResource");
       }
       st.not_resource = key == "NotResource";
       st.has_resource_element = true;
-      if (auto s = ReadStringList(element, at, &st.resources); !s.ok()) return s;
+      if (auto s = ReadStringList(element_value, at, &st.resources); !s.ok()) return s;
     } else if (key == "Principal" || key == "NotPrincipal") {
-      if (value.contains("Principal") && value.contains("NotPrincipal")) {
+      if (Has(elements, "Principal") && Has(elements, "NotPrincipal")) {
         return Invalid(pointer, "a statement cannot have both Principal and NotPrincipal");
       }
       st.has_principal = true;
       st.not_principal = key == "NotPrincipal";
-      if (auto s = ReadPrincipals(element, at, &st.principals); !s.ok()) return s;
+      if (auto s = ReadPrincipals(element_value, at, &st.principals); !s.ok()) return s;
     } else if (key == "Condition") {
-      if (auto s = ReadConditions(element, at, &st.conditions); !s.ok()) return s;
+      if (auto s = ReadConditions(element_value, at, &st.conditions); !s.ok()) return s;
     } else {
       // IAM rejects documents with unknown elements; guessing what one meant could turn a grant
       // into a pass, so the document is reported instead.
-      return Invalid(at, "unknown statement element \"" + key +
-                             "\" (allowed: Sid, Effect, Principal, NotPrincipal, Action, "
-                             "NotAction, Resource, NotResource, Condition; names are case-sensitive)");
+      return Invalid(at, absl::StrCat("unknown statement element \"", core::Sv(key),
+                                      "\" (allowed: Sid, Effect, Principal, NotPrincipal, Action, "
+                                      "NotAction, Resource, NotResource, Condition; names are "
+                                      "case-sensitive)"));
     }
   }
   if (!has_effect) return Invalid(pointer, "the statement has no Effect");
   return st;
 }
 
-absl::StatusOr<json> ParseJsonText(std::string_view text) {
-  // JSON leaves a repeated key to the reader: one keeps the first "Action", another the last.
-  // A document that says two things cannot be judged, so it is an error, never a PASS.
-  std::vector<std::set<std::string>> keys;  // per open object
-  std::string duplicate;
-  const json::parser_callback_t track = [&](int, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        keys.emplace_back();
-        break;
-      case json::parse_event_t::object_end:
-        if (!keys.empty()) keys.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!keys.empty() && parsed.is_string() &&
-            !keys.back().insert(parsed.get<std::string>()).second && duplicate.empty()) {
-          duplicate = parsed.get<std::string>();
-        }
-        break;
-      default:
-        break;
-    }
-    return true;
-  };
+// The reason nlohmann gives for text simdjson refused: its wording ("syntax error while parsing
+// value - invalid literal; last read: 'tru'", with line and column) says where, simdjson's does not.
+std::string NotJsonReason(std::string_view text, const core::JsonTreeResult& parsed) {
   try {
-    json document = json::parse(text, track);
-    if (!duplicate.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("policy document repeats the key \"", duplicate,
-                       "\" in one object: which value counts is undefined, so it is not judged"));
-    }
-    return document;
-  } catch (const json::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("policy document is not valid JSON: ", e.what()));
+    const nlohmann::json unused = nlohmann::json::parse(text);
+    static_cast<void>(unused);
+  } catch (const nlohmann::json::exception& e) {
+    return e.what();
   }
+  return parsed.message;
+}
+
+absl::StatusOr<PolicyDocument> ParseJsonText(std::string_view text) {
+  const core::JsonTreeResult parsed = core::ParseJsonTree(text);
+  if (parsed.error == core::JsonTreeError::kRepeatedKey) {
+    // JSON leaves a repeated key to the reader: one keeps the first "Action", another the last.
+    // A document that says two things cannot be judged, so it is an error, never a PASS.
+    return absl::InvalidArgumentError(
+        absl::StrCat("policy document repeats the key \"", parsed.repeated_key,
+                     "\" in one object: which value counts is undefined, so it is not judged"));
+  }
+  if (parsed.tree == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("policy document is not valid JSON: ", NotJsonReason(text, parsed)));
+  }
+  return ParsePolicyDocument(parsed.tree->root());
 }
 
 bool IsHex(char c) {
@@ -203,11 +241,7 @@ absl::StatusOr<PolicyDocument> ParsePolicyText(std::string_view text) {
   }
   // Plain JSON text is never percent-decoded (a literal '%' in it stays as written); anything
   // else is taken as URL-encoded JSON and decoded exactly once.
-  if (text[first] == '{') {
-    auto parsed = ParseJsonText(text);
-    if (!parsed.ok()) return parsed.status();
-    return ParsePolicyDocument(*parsed);
-  }
+  if (text[first] == '{') return ParseJsonText(text);
   auto decoded = PercentDecode(text);
   if (!decoded.ok()) {
     return absl::InvalidArgumentError(
@@ -219,44 +253,58 @@ absl::StatusOr<PolicyDocument> ParsePolicyText(std::string_view text) {
     return absl::InvalidArgumentError(
         "policy document is neither a JSON object nor a URL-encoded JSON object");
   }
-  auto parsed = ParseJsonText(*decoded);
-  if (!parsed.ok()) return parsed.status();
-  return ParsePolicyDocument(*parsed);
+  return ParseJsonText(*decoded);
 }
 
-absl::StatusOr<PolicyDocument> ParsePolicyDocument(const json& value) {
-  if (value.is_string()) return ParsePolicyText(value.get_ref<const std::string&>());
+absl::StatusOr<PolicyDocument> ParsePolicyDocument(element value) {
+  if (value.is_string()) return ParsePolicyText(core::StringOf(value));
   if (!value.is_object()) {
     return Invalid("", "a policy document must be an object or a string, got " + TypeName(value));
   }
+  std::vector<Member> members;
+  SortedMembers(value, &members);
   PolicyDocument doc;
-  for (const auto& [key, element] : value.items()) {
-    if (key == "Version") {
-      if (!element.is_string()) return Invalid("/Version", "expected a string, got " + TypeName(element));
-      doc.version = element.get<std::string>();
-    } else if (key == "Id") {
+  for (const Member& m : members) {
+    if (m.key == "Version") {
+      if (!m.value.is_string()) {
+        return Invalid("/Version", "expected a string, got " + TypeName(m.value));
+      }
+      doc.version = std::string(core::StringOf(m.value));
+    } else if (m.key == "Id") {
       // Informational only.
-    } else if (key == "Statement") {
-      if (element.is_object()) {
-        auto st = ReadStatement(element, "/Statement", 0);
+    } else if (m.key == "Statement") {
+      if (m.value.is_object()) {
+        auto st = ReadStatement(m.value, "/Statement", 0);
         if (!st.ok()) return st.status();
         doc.statements.push_back(*std::move(st));
-      } else if (element.is_array()) {
-        for (std::size_t i = 0; i < element.size(); ++i) {
-          auto st = ReadStatement(element[i], absl::StrCat("/Statement/", i), static_cast<int>(i));
+      } else if (m.value.is_array()) {
+        int i = 0;
+        for (element item : core::AsArray(m.value)) {
+          auto st = ReadStatement(item, absl::StrCat("/Statement/", i), i);
           if (!st.ok()) return st.status();
           doc.statements.push_back(*std::move(st));
+          ++i;
         }
       } else {
-        return Invalid("/Statement", "expected an object or an array, got " + TypeName(element));
+        return Invalid("/Statement", "expected an object or an array, got " + TypeName(m.value));
       }
     } else {
-      return Invalid("/" + key, "unknown policy element \"" + key +
-                                    "\" (allowed: Version, Id, Statement; names are case-sensitive)");
+      return Invalid(absl::StrCat("/", core::Sv(m.key)),
+                     absl::StrCat("unknown policy element \"", core::Sv(m.key),
+                                  "\" (allowed: Version, Id, Statement; names are case-sensitive)"));
     }
   }
   for (const Statement& st : doc.statements) doc.is_resource_policy |= st.has_principal;
   return doc;
+}
+
+absl::StatusOr<PolicyDocument> ParsePolicyDocument(const nlohmann::json& value) {
+  if (value.is_string()) return ParsePolicyText(value.get_ref<const std::string&>());
+  if (!value.is_object()) {
+    return Invalid("", "a policy document must be an object or a string, got " +
+                           std::string(value.type_name()));
+  }
+  return ParseJsonText(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace kmsguard::iam

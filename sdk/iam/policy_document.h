@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
+#include "sdk/core/json_tree.h"
 
 namespace kmsguard::iam {
 
@@ -63,6 +64,11 @@ struct PolicyDocument {
 // A string that already parses as JSON is never percent-decoded, and decoding happens at most once.
 // Errors (InvalidArgument) name the offending element as a JSON pointer relative to the document,
 // e.g. "/Statement/2/Effect: expected \"Allow\" or \"Deny\", got \"allow\"".
+// Read with simdjson (core/json_tree.h); members are taken in key order, so when a document has
+// several problems the one reported does not depend on how its keys were written.
+absl::StatusOr<PolicyDocument> ParsePolicyDocument(simdjson::dom::element value);
+
+// Same, for a nlohmann value (tests, the IaC adapters' documents): serialized and read as above.
 absl::StatusOr<PolicyDocument> ParsePolicyDocument(const nlohmann::json& value);
 
 // Same, for a document held as text (JSON or URL-encoded JSON).

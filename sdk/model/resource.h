@@ -1,12 +1,17 @@
 // The normalized resource model: every input adapter produces these, every rule reads them.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "sdk/core/diagnostic.h"
+
+namespace kmsguard::core {
+class JsonTree;
+}  // namespace kmsguard::core
 
 namespace kmsguard::model {
 
@@ -36,6 +41,14 @@ inline constexpr char kIamManagedPolicy[] = "AWS::IAM::Policy";
 //    "document_problem": str}  // only when "document" is absent: why the snapshot lacks it
 // Policy documents are kept as given and parsed by the engine, so a broken document becomes an
 // error result for its resource rather than a failure of the whole snapshot.
+//
+// The document comes in one of two forms. Adapters that build it in memory (Config, Terraform,
+// CloudFormation) set `document`. The streaming export reader and the plugin protocol carry it as
+// JSON text in `document_text` instead, in the shape above or as an export entry of
+// `get-account-authorization-details` (UserDetailList/GroupDetailList/RoleDetailList/Policies),
+// and leave `document` null: the engine reads that text once, with simdjson, into its compact
+// form (engine/principal.h), and nothing on the scan's hot path builds a nlohmann DOM. When
+// `document_text` is not empty it is the document; DocumentText and DocumentJson read either form.
 struct Resource {
   std::string id;        // ARN when known, else a stable id from the source
   std::string type;      // e.g. "AWS::IAM::Role"
@@ -45,7 +58,19 @@ struct Resource {
   std::string region = "global";
   std::string name;
   nlohmann::json document;
+  std::string document_text;    // when not empty: the document, as JSON text
+  // `document_text` already parsed (core/json_tree.h), when the reader that made the resource
+  // parsed it: in one process the engine then does not parse it again. Optional.
+  std::shared_ptr<const core::JsonTree> document_tree;
   core::SourceLocation source;  // where the adapter found it (file + JSON pointer)
 };
+
+// The document as compact JSON text: `document_text`, or `document` serialized (invalid UTF-8 in
+// its strings replaced by U+FFFD, so this never throws).
+std::string DocumentText(const Resource& resource);
+
+// The document as a nlohmann value: `document`, or `document_text` parsed (a text that is not
+// JSON gives a discarded value). For cold paths: generic rules, tests, the IaC adapters.
+nlohmann::json DocumentJson(const Resource& resource);
 
 }  // namespace kmsguard::model

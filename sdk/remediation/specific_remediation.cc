@@ -68,8 +68,15 @@ bool IsManaged(const model::Resource& resource) {
 }
 
 bool IsAwsManaged(const model::Resource& resource) {
+  if (!IsManaged(resource)) return false;
+  if (!resource.document_text.empty()) {
+    // The export reader and the protocol carry the document as text: read the flag from it.
+    const core::JsonTreeResult parsed = core::ParseJsonTree(resource.document_text);
+    if (parsed.tree == nullptr) return false;
+    return model::ReadIamDocument(resource.type, parsed.tree).aws_managed;
+  }
   const nlohmann::json& doc = resource.document;
-  if (!IsManaged(resource) || !doc.is_object()) return false;
+  if (!doc.is_object()) return false;
   const auto flag = doc.find("aws_managed");
   return flag != doc.end() && flag->is_boolean() && flag->get<bool>();
 }
@@ -293,36 +300,37 @@ std::string HclExpression(const OrderedJson& value, int indent) {
 }
 
 std::vector<PolicyFix> FixPolicies(const model::Resource& resource,
+                                   const model::IamDocument& document,
                                    const std::vector<std::string>& policy_names,
                                    const iam::GrantQuery& query) {
   std::vector<PolicyFix> fixes;
-  const nlohmann::json& document = resource.document;
-  if (!document.is_object()) return fixes;
+  if (!document.parse_problem.empty() || !document.root_type_problem.empty()) return fixes;
   if (IsManaged(resource)) {
-    if (!document.contains("document")) return fixes;
+    if (!document.document) return fixes;
+    const nlohmann::json policy = model::ElementJson(*document.document);
     for (const std::string& name : policy_names) {
-      fixes.push_back({name, ReplaceBroadGrant(document["document"], query)});
+      fixes.push_back({name, ReplaceBroadGrant(policy, query)});
     }
     return fixes;
   }
-  if (!document.contains("inline_policies") || !document["inline_policies"].is_array()) {
-    return fixes;
-  }
-  const nlohmann::json& policies = document["inline_policies"];
+  if (!document.inline_policies_problem.empty()) return fixes;
   // Keys any inline policy names: the keys the snapshot shows the principal uses.
+  std::vector<nlohmann::json> policies(document.inline_policies.size());
   std::vector<std::string> keys;
-  for (const nlohmann::json& entry : policies) {
-    if (!entry.is_object() || !entry.contains("document")) continue;
-    for (std::string& key : NamedKeyArns(entry["document"], query.partition)) {
+  for (std::size_t i = 0; i < document.inline_policies.size(); ++i) {
+    const model::InlinePolicy& entry = document.inline_policies[i];
+    if (!entry.document) continue;
+    policies[i] = model::ElementJson(*entry.document);
+    for (std::string& key : NamedKeyArns(policies[i], query.partition)) {
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
     }
   }
   for (const std::string& name : policy_names) {
     PolicyFix fix{name, absl::NotFoundError("no inline policy of that name")};
-    for (const nlohmann::json& entry : policies) {
-      if (entry.is_object() && entry.value("name", nlohmann::json()) == name &&
-          entry.contains("document")) {
-        fix.replacement = ReplaceBroadGrant(entry["document"], query, keys);
+    for (std::size_t i = 0; i < document.inline_policies.size(); ++i) {
+      const model::InlinePolicy& entry = document.inline_policies[i];
+      if (entry.named && entry.name == name && entry.document) {
+        fix.replacement = ReplaceBroadGrant(policies[i], query, keys);
         break;
       }
     }

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "sdk/iam/grant_analysis.h"
 #include "sdk/model/finding.h"
+#include "sdk/model/iam_document.h"
 #include "sdk/model/resource.h"
 #include "sdk/remediation/least_privilege.h"
 
@@ -25,7 +26,9 @@ struct PolicyFix {
 // default version. Concrete key ARNs named by any inline policy of the principal (or by the
 // managed policy) count as keys it uses, so blocked actions are narrowed to those keys rather
 // than to the placeholder.
+// `document` is the resource's document (model/iam_document.h).
 std::vector<PolicyFix> FixPolicies(const model::Resource& resource,
+                                   const model::IamDocument& document,
                                    const std::vector<std::string>& policy_names,
                                    const iam::GrantQuery& query);
 

@@ -190,7 +190,10 @@ TEST(ConvertTest, ResourceRoundTripKeepsFieldsAndDefaults) {
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(out->id, in.id);
   EXPECT_EQ(out->name, "r");
-  EXPECT_EQ(out->document["name"], "r");
+  // The document arrives as text, read once by the engine (kept here already parsed).
+  EXPECT_EQ(model::DocumentJson(*out)["name"], "r");
+  EXPECT_EQ(model::DocumentJson(*out)["bad"], "\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_NE(out->document_tree, nullptr);
   EXPECT_EQ(out->source.json_pointer, "/RoleDetailList/0");
   EXPECT_EQ(out->source.resource_id, in.id);
 

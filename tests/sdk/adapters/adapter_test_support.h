@@ -12,6 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sdk/model/iam_document.h"
 #include "sdk/adapters/authorization_details.h"
 #include "sdk/engine/evaluator.h"
 #include "sdk/rules/rule.h"
@@ -53,7 +54,7 @@ inline int Errors(const core::Diagnostics& diagnostics) {
 // The inline policy names of a principal's normalized document.
 inline std::vector<std::string> InlinePolicyNames(const model::Resource& r) {
   std::vector<std::string> out;
-  for (const nlohmann::json& p : r.document.value("inline_policies", nlohmann::json::array())) {
+  for (const nlohmann::json& p : model::NormalizedDocument(r).value("inline_policies", nlohmann::json::array())) {
     out.push_back(p.is_object() ? p.value("name", "") : "<not an object>");
   }
   return out;

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sdk/adapters/authorization_details.h"
+#include "sdk/model/iam_document.h"
 #include "tests/sdk/adapters/adapter_test_support.h"
 
 namespace kmsguard::adapters {
@@ -45,7 +46,7 @@ std::multiset<ResourceKey> Keys(const AdapterResult& result) {
   std::multiset<ResourceKey> out;
   for (const model::Resource& r : result.resources) {
     out.emplace(r.type, r.id, r.name, r.account, r.partition, r.source.json_pointer,
-                r.document.dump());
+                model::NormalizedDocument(r).dump());
   }
   return out;
 }
@@ -132,7 +133,7 @@ TEST(StreamAuthorizationDetailsTest, ReadsConcatenatedPages) {
                                    "AWS::IAM::Group/devs"));
   const model::Resource* devs = test::Find(result, "devs");
   ASSERT_NE(devs, nullptr);
-  EXPECT_EQ(devs->document["members"], nlohmann::json::array({"alice"}));
+  EXPECT_EQ(model::NormalizedDocument(*devs)["members"], nlohmann::json::array({"alice"}));
   EXPECT_EQ(devs->source.json_pointer, "/GroupDetailList/0");
   EXPECT_EQ(devs->source.line, 0);  // the first page: the pointer says where
   const model::Resource* app = test::Find(result, "app");

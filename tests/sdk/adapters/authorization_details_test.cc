@@ -1,4 +1,5 @@
 #include "sdk/adapters/authorization_details.h"
+#include "sdk/model/iam_document.h"
 
 #include <string>
 
@@ -66,10 +67,10 @@ TEST(ReadAuthorizationDetailsTest, NormalizesEveryPrincipal) {
   EXPECT_EQ(alice->source.file, "gaad.json");
   EXPECT_EQ(alice->source.json_pointer, "/UserDetailList/0");
   // No UserPolicyList key, as boto3 prints users without inline policies.
-  EXPECT_EQ(alice->document["inline_policies"], Json::array());
-  EXPECT_EQ(alice->document["group_memberships"], Json({"devs"}));
+  EXPECT_EQ(model::NormalizedDocument(*alice)["inline_policies"], Json::array());
+  EXPECT_EQ(model::NormalizedDocument(*alice)["group_memberships"], Json({"devs"}));
   EXPECT_EQ(
-      alice->document["attached_managed_policies"],
+      model::NormalizedDocument(*alice)["attached_managed_policies"],
       Json::parse(R"([{"name": "ReadOnly", "arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}])"));
 
   const model::Resource* bob = Find(result, "bob");
@@ -77,29 +78,29 @@ TEST(ReadAuthorizationDetailsTest, NormalizesEveryPrincipal) {
   EXPECT_EQ(bob->partition, "aws-cn");
   EXPECT_EQ(bob->account, "222233334444");
   // URL-encoded documents are kept as given; the engine decodes them.
-  EXPECT_EQ(bob->document["inline_policies"],
+  EXPECT_EQ(model::NormalizedDocument(*bob)["inline_policies"],
             Json::parse(R"([{"name": "enc", "document": "%7B%22Statement%22%3A%5B%5D%7D",
                      "source_pointer": "/UserPolicyList/0/PolicyDocument"}])"));
 
   const model::Resource* devs = Find(result, "devs");
   ASSERT_NE(devs, nullptr);
   EXPECT_EQ(devs->type, model::kIamGroup);
-  EXPECT_EQ(devs->document["members"], Json({"alice", "bob"}));
-  EXPECT_EQ(devs->document["inline_policies"][0]["document"], Json::parse(R"({"Statement": []})"));
+  EXPECT_EQ(model::NormalizedDocument(*devs)["members"], Json({"alice", "bob"}));
+  EXPECT_EQ(model::NormalizedDocument(*devs)["inline_policies"][0]["document"], Json::parse(R"({"Statement": []})"));
   const model::Resource* empty = Find(result, "empty");
   ASSERT_NE(empty, nullptr);
-  EXPECT_EQ(empty->document["members"], Json::array());
-  EXPECT_EQ(empty->document["inline_policies"], Json::array());  // GroupPolicyList missing
+  EXPECT_EQ(model::NormalizedDocument(*empty)["members"], Json::array());
+  EXPECT_EQ(model::NormalizedDocument(*empty)["inline_policies"], Json::array());  // GroupPolicyList missing
 
   const model::Resource* app = Find(result, "app");
   ASSERT_NE(app, nullptr);
   EXPECT_EQ(app->type, model::kIamRole);
   EXPECT_EQ(app->source.json_pointer, "/RoleDetailList/0");
-  EXPECT_EQ(app->document["path"], "/service-role/");
-  EXPECT_EQ(app->document["trust_policy"]["Statement"][0]["Principal"]["Service"],
+  EXPECT_EQ(model::NormalizedDocument(*app)["path"], "/service-role/");
+  EXPECT_EQ(model::NormalizedDocument(*app)["trust_policy"]["Statement"][0]["Principal"]["Service"],
             "ec2.amazonaws.com");
   // An inline entry without a document is passed on, so the engine reports it for this role.
-  EXPECT_EQ(app->document["inline_policies"][1], Json::parse(R"({"name": "no-doc"})"));
+  EXPECT_EQ(model::NormalizedDocument(*app)["inline_policies"][1], Json::parse(R"({"name": "no-doc"})"));
 }
 
 TEST(ReadAuthorizationDetailsTest, MissingAndNullListsLoadNothingWithoutComplaint) {
@@ -119,7 +120,7 @@ TEST(ReadAuthorizationDetailsTest, MissingAndNullListsLoadNothingWithoutComplain
       R"({"GroupDetailList": [{"GroupName": "g", "Arn": "arn:aws:iam::111122223333:group/g"}]})",
       "groups.json");
   ASSERT_THAT(result.resources, SizeIs(1));
-  EXPECT_FALSE(result.resources[0].document.contains("members"));
+  EXPECT_FALSE(model::NormalizedDocument(result.resources[0]).contains("members"));
 }
 
 TEST(ReadAuthorizationDetailsTest, NotJsonGivesLineAndColumn) {
@@ -166,11 +167,13 @@ TEST(ReadAuthorizationDetailsTest, BrokenEntriesAreReportedAndTheOthersLoad) {
     where.push_back(d.location.json_pointer + " " +
                     (d.severity == core::DiagnosticSeverity::kError ? "error" : "warning"));
   }
+  // In the order of the file.
   EXPECT_THAT(where,
-              ElementsAre("/Policies warning", "/UserDetailList/1 error", "/UserDetailList/2 error",
-                          "/UserDetailList/3/Arn warning", "/RoleDetailList error"));
-  EXPECT_THAT(result.diagnostics[2].message, HasSubstr("no \"Arn\""));
-  EXPECT_EQ(result.diagnostics[1].ToString(),
+              ElementsAre("/UserDetailList/1 error", "/UserDetailList/2 error",
+                          "/UserDetailList/3/Arn warning", "/RoleDetailList error",
+                          "/Policies warning"));
+  EXPECT_THAT(result.diagnostics[1].message, HasSubstr("no \"Arn\""));
+  EXPECT_EQ(result.diagnostics[0].ToString(),
             "mixed.json#/UserDetailList/1: error: expected an object, got string; entry skipped "
             "[snapshot_error]");
 }
@@ -244,16 +247,16 @@ TEST(ReadAuthorizationDetailsTest, ManagedPoliciesBecomeResources) {
   EXPECT_EQ(mine.partition, "aws");
   EXPECT_EQ(mine.account, "111122223333");
   EXPECT_EQ(mine.source.json_pointer, "/Policies/0");
-  EXPECT_EQ(mine.document, Json::parse(R"({
+  EXPECT_EQ(model::NormalizedDocument(mine), Json::parse(R"({
     "name": "Mine", "arn": "arn:aws:iam::111122223333:policy/team/Mine", "path": "/team/",
     "aws_managed": false, "default_version_id": "v2",
     "document": "%7B%22Statement%22%3A%5B%5D%7D",
     "attachment_count": 2, "permissions_boundary_usage_count": 1})"));
 
   const model::Resource& aws = result.resources[1];
-  EXPECT_EQ(aws.document["aws_managed"], true);
+  EXPECT_EQ(model::NormalizedDocument(aws)["aws_managed"], true);
   EXPECT_EQ(aws.account, "");
-  EXPECT_EQ(aws.document["attachment_count"], 0) << "absent counts read as 0";
+  EXPECT_EQ(model::NormalizedDocument(aws)["attachment_count"], 0) << "absent counts read as 0";
 }
 
 }  // namespace
@@ -280,7 +283,7 @@ TEST(ReadAuthorizationDetailsTest, ContradictoryDefaultVersionsAreAnErrorNotAGue
   for (const char* text : kCases) {
     const AdapterResult result = ReadAuthorizationDetails(text, "gaad.json");
     ASSERT_THAT(result.resources, SizeIs(1)) << text;
-    const Json& document = result.resources[0].document;
+    const Json document = model::NormalizedDocument(result.resources[0]);
     EXPECT_FALSE(document.contains("document")) << document.dump();
     EXPECT_THAT(document.value("document_problem", ""), HasSubstr("contradicts itself"));
     ASSERT_THAT(result.diagnostics, SizeIs(1));

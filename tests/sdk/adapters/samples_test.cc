@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sdk/model/iam_document.h"
 #include "sdk/adapters/snapshot.h"
 #include "tests/sdk/adapters/adapter_test_support.h"
 
@@ -94,7 +95,7 @@ TEST(AdapterSamplesTest, CfnNagTemplateHasNoFindingAndItsPolicyParses) {
   const AdapterResult result = ReadSnapshot(text, "iam_policy_on_user.json");
   EXPECT_THAT(result.diagnostics, IsEmpty()) << Describe(result.diagnostics);
   ASSERT_THAT(test::TypeNames(result), ElementsAre("AWS::IAM::User/TestUser"));
-  const nlohmann::json& policy = result.resources[0].document["inline_policies"][0];
+  const nlohmann::json policy = model::NormalizedDocument(result.resources[0])["inline_policies"][0];
   EXPECT_EQ(policy["name"], "somePolicy");
   EXPECT_EQ(policy["document"]["Statement"][0]["Resource"],
             "arn:aws:rds:${AWS::Region}:${AWS::AccountId}:db:test*");
@@ -117,8 +118,8 @@ TEST(AdapterSamplesTest, RdkConfigItemHasNoFinding) {
   const model::Resource& user = result.resources[0];
   EXPECT_EQ(user.id, "arn:aws:iam::112233445566:user/johndoe");
   EXPECT_EQ(user.account, "112233445566");
-  EXPECT_EQ(user.document["group_memberships"], nlohmann::json::array({"MyTestGroup"}));
-  EXPECT_THAT(user.document["attached_managed_policies"], SizeIs(3));
+  EXPECT_EQ(model::NormalizedDocument(user)["group_memberships"], nlohmann::json::array({"MyTestGroup"}));
+  EXPECT_THAT(model::NormalizedDocument(user)["attached_managed_policies"], SizeIs(3));
   EXPECT_THAT(test::InlinePolicyNames(user), ElementsAre("policygen-johndoe-201611060951"));
   const std::vector<model::Finding> findings = test::EvaluateAll(result);
   EXPECT_THAT(Failing(findings), IsEmpty());

@@ -6,6 +6,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sdk/model/iam_document.h"
 #include "sdk/adapters/authorization_details.h"
 #include "sdk/engine/evaluator.h"
 #include "sdk/rules/builtins.h"
@@ -143,8 +144,8 @@ TEST(ManagedPolicyRuleTest, AwsManagedPoliciesGiveNoFinding) {
   const Scanned s = Scan(Json::array({aws, china}), rule);
   EXPECT_THAT(s.read.diagnostics, IsEmpty());
   ASSERT_THAT(s.read.resources, SizeIs(2));
-  EXPECT_EQ(s.read.resources[0].document["aws_managed"], true);
-  EXPECT_EQ(s.read.resources[1].document["aws_managed"], true);
+  EXPECT_EQ(model::NormalizedDocument(s.read.resources[0])["aws_managed"], true);
+  EXPECT_EQ(model::NormalizedDocument(s.read.resources[1])["aws_managed"], true);
   EXPECT_EQ(s.read.resources[1].partition, "aws-cn");
   EXPECT_EQ(s.read.resources[0].account, "") << "AWS managed policies belong to no account";
   EXPECT_THAT(s.findings, IsEmpty());
@@ -157,6 +158,7 @@ TEST(ManagedPolicyRuleTest, AwsManagedPoliciesGiveNoFinding) {
 
   // A host that sends the normalized shape without "aws_managed": the ARN decides.
   model::Resource bare = s.read.resources[0];
+  model::MaterializeDocument(&bare);
   bare.document.erase("aws_managed");
   EXPECT_THAT(MakeEvaluator(rule).Evaluate(bare), IsEmpty());
 

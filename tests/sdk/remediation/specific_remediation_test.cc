@@ -14,6 +14,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sdk/model/iam_document.h"
 #include "sdk/adapters/authorization_details.h"
 #include "sdk/engine/evaluator.h"
 #include "sdk/rules/builtins.h"
@@ -97,6 +98,7 @@ std::vector<std::string> Arguments(const std::string& all, const std::string& co
 
 // `resource` with its failing policies replaced by the documents of the finding's CLI commands.
 model::Resource Corrected(model::Resource resource, const model::Finding& finding) {
+  model::MaterializeDocument(&resource);  // the export reader's text, as JSON to edit
   const std::string& cli = finding.remediation.cli;
   if (resource.type == model::kIamManagedPolicy) {
     const std::vector<std::string> documents =

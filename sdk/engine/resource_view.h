@@ -1,0 +1,38 @@
+// One resource as the rules evaluating it see it: its document read once, on first use, and shared
+// by every rule (the IAM rules read the compact IamDocument, generic conditions the normalized
+// JSON). Lives for one Evaluate call, on one thread.
+#pragma once
+
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "sdk/model/iam_document.h"
+#include "sdk/model/resource.h"
+
+namespace kmsguard::engine {
+
+class ResourceView {
+ public:
+  explicit ResourceView(const model::Resource& resource) : resource_(resource) {}
+  ResourceView(const ResourceView&) = delete;
+  ResourceView& operator=(const ResourceView&) = delete;
+
+  const model::Resource& resource() const { return resource_; }
+
+  // The document of an IAM resource (model/iam_document.h), read with simdjson from
+  // `document_text` (or from `document`, serialized). A text that is not JSON gives a document
+  // whose root_type_problem says so.
+  const model::IamDocument& iam() const;
+
+  // The document in the normalized shape (docs/resource-model.md), for generic conditions.
+  const nlohmann::json& json() const;
+
+ private:
+  const model::Resource& resource_;
+  mutable std::optional<model::IamDocument> iam_;
+  mutable std::optional<nlohmann::json> normalized_;
+  mutable const nlohmann::json* json_ = nullptr;  // `document`, or normalized_
+};
+
+}  // namespace kmsguard::engine

@@ -1,0 +1,15 @@
+#include "sdk/model/resource.h"
+
+namespace kmsguard::model {
+
+std::string DocumentText(const Resource& resource) {
+  if (!resource.document_text.empty()) return resource.document_text;
+  return resource.document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+nlohmann::json DocumentJson(const Resource& resource) {
+  if (resource.document_text.empty()) return resource.document;
+  return nlohmann::json::parse(resource.document_text, nullptr, /*allow_exceptions=*/false);
+}
+
+}  // namespace kmsguard::model
