@@ -127,6 +127,70 @@ std::optional<std::string> FirstRepeatedKey(simdjson::dom::element element) {
   return std::nullopt;
 }
 
+namespace {
+
+void AppendLength(std::size_t n, std::string* out) {
+  const auto value = static_cast<std::uint64_t>(n);
+  out->append(reinterpret_cast<const char*>(&value), sizeof(value));
+}
+
+void AppendText(std::string_view text, std::string* out) {
+  AppendLength(text.size(), out);
+  out->append(text);
+}
+
+}  // namespace
+
+void AppendCanonicalKey(simdjson::dom::element element, std::string* out) {
+  switch (element.type()) {
+    case simdjson::dom::element_type::ARRAY: {
+      const simdjson::dom::array items = AsArray(element);
+      out->push_back('[');
+      AppendLength(items.size(), out);
+      for (simdjson::dom::element item : items) AppendCanonicalKey(item, out);
+      return;
+    }
+    case simdjson::dom::element_type::OBJECT: {
+      const simdjson::dom::object members = AsObject(element);
+      out->push_back('{');
+      AppendLength(members.size(), out);
+      for (simdjson::dom::key_value_pair member : members) {
+        AppendText(member.key, out);
+        AppendCanonicalKey(member.value, out);
+      }
+      return;
+    }
+    case simdjson::dom::element_type::STRING:
+      out->push_back('"');
+      AppendText(StringOf(element), out);
+      return;
+    case simdjson::dom::element_type::INT64: {
+      out->push_back('i');
+      const std::int64_t value = element.get_int64().value();
+      out->append(reinterpret_cast<const char*>(&value), sizeof(value));
+      return;
+    }
+    case simdjson::dom::element_type::UINT64: {
+      out->push_back('u');
+      const std::uint64_t value = element.get_uint64().value();
+      out->append(reinterpret_cast<const char*>(&value), sizeof(value));
+      return;
+    }
+    case simdjson::dom::element_type::DOUBLE: {
+      out->push_back('d');
+      const double value = element.get_double().value();
+      out->append(reinterpret_cast<const char*>(&value), sizeof(value));
+      return;
+    }
+    case simdjson::dom::element_type::BOOL:
+      out->push_back(element.get_bool().value() ? 't' : 'f');
+      return;
+    case simdjson::dom::element_type::NULL_VALUE:
+      out->push_back('n');
+      return;
+  }
+}
+
 std::string_view TypeName(simdjson::dom::element element) {
   switch (element.type()) {
     case simdjson::dom::element_type::ARRAY:

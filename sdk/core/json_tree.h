@@ -99,6 +99,12 @@ inline bool Member(simdjson::dom::element object, std::string_view key,
 // the remediation, messages and memo keys.
 inline std::string ElementText(simdjson::dom::element element) { return simdjson::minify(element); }
 
+// Appends to `out` an encoding of `element` that is equal for two elements exactly when they are
+// equal as JSON values with members in the same order (strings and keys by their decoded bytes,
+// numbers by value): a memo key for a document, cheaper to build than its JSON text (no escaping,
+// lengths instead of quotes).
+void AppendCanonicalKey(simdjson::dom::element element, std::string* out);
+
 // The JSON type name nlohmann uses in messages ("object", "array", "string", "number",
 // "boolean", "null"), so both readers describe a wrong shape in the same words.
 std::string_view TypeName(simdjson::dom::element element);

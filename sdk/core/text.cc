@@ -79,6 +79,13 @@ std::string ValidUtf8(std::string_view text) {
 }
 
 std::string TerminalSafe(std::string_view text) {
+  // Most text is printable ASCII, which is returned as it is without the per-character walk.
+  if (std::all_of(text.begin(), text.end(), [](char c) {
+        const auto b = static_cast<std::uint8_t>(c);
+        return b >= 0x20 && b < 0x7F;
+      })) {
+    return std::string(text);
+  }
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {

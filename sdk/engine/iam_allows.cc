@@ -18,8 +18,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/engine/builtins.h"
@@ -117,13 +119,13 @@ void AddEvidence(const PolicyRef& policy, const iam::GrantVerdict& verdict, Outc
     if (e.statement_index < 0) {
       e.policy_name = policy.evidence_name;
       e.statement_index = role.statement_index;
-      e.sid = role.sid;
-      e.effect = role.effect == iam::Effect::kAllow ? "Allow" : "Deny";
+      e.sid = role.sid();
+      e.effect = role.effect() == iam::Effect::kAllow ? "Allow" : "Deny";
       e.action_patterns = role.action_patterns;
-      e.not_action = role.not_action;
-      e.resource_patterns = role.resource_patterns;
-      e.not_resource = role.not_resource;
-      e.condition_keys = ConditionKeys(role.conditions);
+      e.not_action = role.not_action();
+      e.resource_patterns = role.resource_patterns();
+      e.not_resource = role.not_resource();
+      e.condition_keys = ConditionKeys(role.conditions());
     }
     if (e.note.empty()) e.note = role.why;
     return e;
@@ -176,13 +178,13 @@ void Explain(const PolicyRef& policy, const iam::GrantVerdict& verdict, Outcome*
   for (const auto& [key, line] : statements) {
     const iam::StatementRole& role = *line.role;
     const Kind kind = key.second;
-    const std::string conditions = absl::StrJoin(ConditionKeys(role.conditions), ", ");
+    const std::string conditions = absl::StrJoin(ConditionKeys(role.conditions()), ", ");
     std::string text = absl::StrCat(
-        policy.label, ": ", StatementLabel(role.statement_index, role.sid), " (",
+        policy.label, ": ", StatementLabel(role.statement_index, role.sid()), " (",
         kind == kAllow ? "Allow " : "Deny ", absl::StrJoin(line.actions, ", "),
-        role.not_action ? " through NotAction" : "", " on ",
-        role.not_resource ? "NotResource " : "Resource ",
-        role.resource_patterns.empty() ? "(none)" : Quoted(role.resource_patterns), ")");
+        role.not_action() ? " through NotAction" : "", " on ",
+        role.not_resource() ? "NotResource " : "Resource ",
+        role.resource_patterns().empty() ? "(none)" : Quoted(role.resource_patterns()), ")");
     if (kind == kIgnoredDeny) {
       absl::StrAppend(&text, ": set aside: its Condition (", conditions,
                       ") is not evaluated, and conditional_deny: ignore keeps a conditional Deny "
@@ -215,19 +217,63 @@ void PolicyError(const PolicyRef& policy, std::string message, Outcome* out) {
   out->errors.push_back(std::move(message));
 }
 
+// A policy document parsed once and decided once per query. Documents repeat: every rule
+// evaluating a principal reads the same ones, and accounts stamp one document onto many
+// principals (infrastructure as code); so analyses are kept per thread, by the document's text.
+struct PolicyAnalysis {
+  absl::StatusOr<iam::PolicyDocument> document;
+  // Verdicts refer to `document` (iam::StatementRole), which lives as long as this.
+  std::vector<std::pair<std::string, iam::GrantVerdict>> verdicts;  // by QueryKey
+};
+
+std::string QueryKey(const iam::GrantQuery& query) {
+  return absl::StrCat(absl::StrJoin(query.actions, ","), "|", static_cast<int>(query.scope), "|",
+                      query.partition, "|", query.honor_conditional_deny ? 1 : 0);
+}
+
+// The analysis of the document `text` (an object, or JSON or URL-encoded text).
+const PolicyAnalysis& AnalysisOf(simdjson::dom::element text) {
+  constexpr std::size_t kMaxEntries = 4096;
+  thread_local absl::flat_hash_map<std::string, std::unique_ptr<PolicyAnalysis>> memo;
+  std::string key;
+  if (text.is_string()) {
+    key = absl::StrCat("s", core::Sv(core::StringOf(text)));
+  } else {
+    key.reserve(512);
+    core::AppendCanonicalKey(text, &key);
+  }
+  if (auto it = memo.find(key); it != memo.end()) return *it->second;
+  // Emptied between two resources' uses only: callers hold no reference across calls.
+  if (memo.size() >= kMaxEntries) memo.clear();
+  auto analysis = std::make_unique<PolicyAnalysis>();
+  analysis->document = iam::ParsePolicyDocument(text);
+  return *memo.emplace(std::move(key), std::move(analysis)).first->second;
+}
+
+const iam::GrantVerdict& VerdictOf(const PolicyAnalysis& analysis, const iam::GrantQuery& query) {
+  std::string key = QueryKey(query);
+  for (const auto& [k, verdict] : analysis.verdicts) {
+    if (k == key) return verdict;
+  }
+  // The analysis is per thread and only ever grows by appending here.
+  auto& verdicts = const_cast<PolicyAnalysis&>(analysis).verdicts;
+  verdicts.emplace_back(std::move(key), iam::AnalyzeGrant(*analysis.document, query));
+  return verdicts.back().second;
+}
+
 // Judges one policy document. Returns whether it grants; sets `*conditional` when every grant
 // depends on a Condition.
 bool JudgePolicy(const PolicyRef& policy, simdjson::dom::element text, const Judge& judge,
                  const std::string& what, bool* conditional, Outcome* out) {
-  absl::StatusOr<iam::PolicyDocument> document = iam::ParsePolicyDocument(text);
-  if (!document.ok()) {
-    PolicyError(
-        policy,
-        absl::StrCat(what, " (", policy.pointer, ") does not parse: ", document.status().message()),
-        out);
+  const PolicyAnalysis& analysis = AnalysisOf(text);
+  if (!analysis.document.ok()) {
+    PolicyError(policy,
+                absl::StrCat(what, " (", policy.pointer,
+                             ") does not parse: ", analysis.document.status().message()),
+                out);
     return false;
   }
-  if (document->is_resource_policy) {
+  if (analysis.document->is_resource_policy) {
     PolicyError(policy,
                 absl::StrCat(what,
                              " has a Principal element: a resource-based policy, not "
@@ -235,7 +281,7 @@ bool JudgePolicy(const PolicyRef& policy, simdjson::dom::element text, const Jud
                 out);
     return false;
   }
-  const iam::GrantVerdict verdict = iam::AnalyzeGrant(*document, judge.query);
+  const iam::GrantVerdict& verdict = VerdictOf(analysis, judge.query);
   Explain(policy, verdict, out);
   if (!verdict.granted) return false;
   AddEvidence(policy, verdict, out);
@@ -245,7 +291,7 @@ bool JudgePolicy(const PolicyRef& policy, simdjson::dom::element text, const Jud
     if (!action.granted) continue;
     AddUnique(&out->actions, action.action);
     for (const iam::StatementRole& role : action.grants) {
-      AddUnique(&out->resources, DescribePatterns(role.resource_patterns, role.not_resource));
+      AddUnique(&out->resources, DescribePatterns(role.resource_patterns(), role.not_resource()));
     }
   }
   return true;

@@ -1,5 +1,6 @@
 #include "sdk/iam/grant_analysis.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -29,11 +30,33 @@ std::string ShownKey(const std::string& key) {
   return out;
 }
 
-// A statement with its resource patterns compiled once per document.
+// A statement with its resource patterns compiled (CompiledPattern: once per thread and text).
 struct CompiledStatement {
   const Statement* statement;
-  std::vector<ArnPattern> patterns;
+  std::vector<const ArnPattern*> patterns;
 };
+
+// Patterns repeat across the statements and principals of a scan; each is compiled once per
+// thread. The memo is emptied only when AnalyzeGrant starts, so the pointers a call holds stay
+// valid for the whole call.
+absl::flat_hash_map<std::string, std::unique_ptr<ArnPattern>>& PatternMemo() {
+  thread_local absl::flat_hash_map<std::string, std::unique_ptr<ArnPattern>> memo;
+  return memo;
+}
+
+const ArnPattern* CompiledPattern(const std::string& text, bool variables) {
+  auto& memo = PatternMemo();
+  std::string key;
+  key.reserve(text.size() + 1);
+  key += variables ? 'v' : 'l';
+  key += text;
+  auto it = memo.find(key);
+  if (it == memo.end()) {
+    it = memo.emplace(std::move(key), std::make_unique<ArnPattern>(CompileArnPattern(text, variables)))
+             .first;
+  }
+  return it->second.get();
+}
 
 // Languages are small but not free to build; policies of a scan share a handful of them.
 const KeyLanguage& CachedLanguage(const std::string& partition, const std::optional<std::string>& region,
@@ -52,20 +75,33 @@ const KeyLanguage& CachedLanguage(const std::string& partition, const std::optio
 }
 
 // Coverage is a search; identical pattern sets recur across principals, so results are memoized.
+// Whether a union covers the language does not depend on the order of its patterns or on
+// repeats, so the set is put in one order first: statements that list the same patterns in
+// another order (or several statements naming one pattern) share a search.
 CoverageResult CachedCovers(const KeyLanguage& language, const std::vector<const ArnPattern*>& patterns) {
   for (const ArnPattern* p : patterns) {
     if (p->is_star) return {true, false, "", 0};
   }
+  std::vector<const ArnPattern*> set = patterns;
+  const auto variables = [](const ArnPattern* p) { return p->tokens.size() != p->text.size(); };
+  std::sort(set.begin(), set.end(), [&](const ArnPattern* a, const ArnPattern* b) {
+    return a->text != b->text ? a->text < b->text : variables(a) < variables(b);
+  });
+  set.erase(std::unique(set.begin(), set.end(),
+                        [&](const ArnPattern* a, const ArnPattern* b) {
+                          return a->text == b->text && variables(a) == variables(b);
+                        }),
+            set.end());
   thread_local absl::flat_hash_map<std::string, CoverageResult> cache;
   std::string key = language.description();
-  for (const ArnPattern* p : patterns) {
+  for (const ArnPattern* p : set) {
     key += '\0';
     key += p->text;
-    key += p->tokens.size() == p->text.size() ? 'l' : 'v';  // variables substituted or not
+    key += variables(p) ? 'v' : 'l';  // variables substituted or not
   }
   if (auto it = cache.find(key); it != cache.end()) return it->second;
   if (cache.size() > 8192) cache.clear();
-  CoverageResult result = Covers(language, patterns);
+  CoverageResult result = Covers(language, set);
   cache.emplace(std::move(key), result);
   return result;
 }
@@ -100,16 +136,11 @@ bool CoversAction(const Statement& st, std::string_view action) {
 StatementRole RoleOf(const CompiledStatement& cs, std::string_view action, std::string why) {
   const Statement& st = *cs.statement;
   StatementRole role;
+  role.statement = &st;
   role.statement_index = st.index;
-  role.sid = st.sid;
-  role.effect = st.effect;
-  role.not_action = st.not_action;
   for (const std::string& pattern : st.actions) {
     if (st.not_action || ActionGlobMatches(pattern, action)) role.action_patterns.push_back(pattern);
   }
-  role.resource_patterns = st.resources;
-  role.not_resource = st.not_resource;
-  role.conditions = st.conditions;
   role.why = std::move(why);
   return role;
 }
@@ -137,9 +168,7 @@ Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const Key
   for (const CompiledStatement* cs : statements) {
     if (!cs->statement->has_resource_element) continue;  // grants nothing
     if (cs->statement->not_resource) {
-      std::vector<const ArnPattern*> excluded;
-      for (const ArnPattern& p : cs->patterns) excluded.push_back(&p);
-      CoverageResult cov = CachedCovers(language, excluded);
+      CoverageResult cov = CachedCovers(language, cs->patterns);
       // Undecided (search budget spent): an Allow is assumed to reach, a Deny not to cancel.
       if (!cov.covered && !cs->patterns.empty() && !(is_deny && cov.exhausted)) {
         reach.reached = true;
@@ -154,7 +183,7 @@ Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const Key
       }
     } else {
       resource_statements.push_back(cs);
-      for (const ArnPattern& p : cs->patterns) union_patterns.push_back(&p);
+      for (const ArnPattern* p : cs->patterns) union_patterns.push_back(p);
     }
   }
   if (reach.reached) {
@@ -166,7 +195,7 @@ Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const Key
     reach.reached = true;
     for (const CompiledStatement* cs : resource_statements) {
       bool contributes = false;
-      for (const ArnPattern& p : cs->patterns) contributes |= CachedIntersects(language, p);
+      for (const ArnPattern* p : cs->patterns) contributes |= CachedIntersects(language, *p);
       if (!contributes) continue;
       reach.roles.push_back(RoleOf(*cs, action,
                                    absl::StrCat("Resource ", Quoted(cs->statement->resources),
@@ -207,8 +236,8 @@ std::vector<const KeyLanguage*> NarrowScopes(const std::vector<const CompiledSta
   };
   for (const CompiledStatement* cs : statements) {
     if (cs->statement->not_resource) continue;
-    for (const ArnPattern& p : cs->patterns) {
-      const std::vector<std::string> segments = ArnPatternSegments(p);
+    for (const ArnPattern* p : cs->patterns) {
+      const std::vector<std::string> segments = ArnPatternSegments(*p);
       if (segments.size() < 6) continue;
       if (is_literal(segments[4])) add(&CachedLanguage(partition, std::nullopt, segments[4]));
       if (is_literal(segments[3])) add(&CachedLanguage(partition, segments[3], std::nullopt));
@@ -235,12 +264,13 @@ GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& quer
   }
   const std::string partition = query.partition.empty() ? "aws" : query.partition;
   const bool variables = document.SupportsPolicyVariables();
+  if (PatternMemo().size() > 65536) PatternMemo().clear();  // no pointer into it is held now
   std::vector<CompiledStatement> compiled;
   compiled.reserve(document.statements.size());
   for (const Statement& st : document.statements) {
     CompiledStatement cs{&st, {}};
     cs.patterns.reserve(st.resources.size());
-    for (const std::string& r : st.resources) cs.patterns.push_back(CompileArnPattern(r, variables));
+    for (const std::string& r : st.resources) cs.patterns.push_back(CompiledPattern(r, variables));
     compiled.push_back(std::move(cs));
   }
   const KeyLanguage& every_key = CachedLanguage(partition, std::nullopt, std::nullopt);

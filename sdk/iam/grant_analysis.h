@@ -35,17 +35,22 @@ struct GrantQuery {
   bool honor_conditional_deny = false;
 };
 
-// One statement's part in a verdict.
+// One statement's part in a verdict. It points into the analyzed PolicyDocument, which must
+// outlive the verdict (a verdict is read while its document is at hand: the statement's Sid,
+// patterns and conditions are not copied for each action and scope the analysis visits).
 struct StatementRole {
+  const Statement* statement = nullptr;
   int statement_index = 0;
-  std::string sid;
-  Effect effect = Effect::kAllow;
-  std::vector<std::string> action_patterns;    // patterns that matched (Action) or all (NotAction)
-  bool not_action = false;
-  std::vector<std::string> resource_patterns;  // Resource or NotResource patterns as written
-  bool not_resource = false;
-  std::vector<ConditionKey> conditions;
+  std::vector<std::string> action_patterns;  // patterns that matched (Action) or all (NotAction)
   std::string why;  // e.g. "Resource \"arn:aws:kms:*\" matches every KMS key"
+
+  const std::string& sid() const { return statement->sid; }
+  Effect effect() const { return statement->effect; }
+  bool not_action() const { return statement->not_action; }
+  // Resource or NotResource patterns as written.
+  const std::vector<std::string>& resource_patterns() const { return statement->resources; }
+  bool not_resource() const { return statement->not_resource; }
+  const std::vector<ConditionKey>& conditions() const { return statement->conditions; }
 };
 
 struct ActionVerdict {
@@ -71,7 +76,8 @@ struct GrantVerdict {
   std::vector<ActionVerdict> actions;  // one per queried action, in query order
 };
 
-// Decides the query for one identity policy document. Never fails: a resource policy
+// Decides the query for one identity policy document; the verdict refers to `document` (see
+// StatementRole). Never fails: a resource policy
 // (document.is_resource_policy) yields granted=false with why explaining it was not evaluated;
 // callers should report that as an error, not a pass.
 GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& query);

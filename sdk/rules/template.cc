@@ -1,6 +1,7 @@
 #include "sdk/rules/template.h"
 
 #include <algorithm>
+#include <map>
 
 #include "sdk/core/text.h"
 
@@ -98,11 +99,28 @@ std::vector<TemplateError> CheckTemplate(std::string_view text,
   return errors;
 }
 
+namespace {
+
+// The placeholders of a template, scanned once per thread: a rule's templates are rendered for
+// every finding it makes, and they are few (a handful per rule).
+const std::vector<Placeholder>& CachedScan(std::string_view text) {
+  thread_local std::map<std::string, std::vector<Placeholder>, std::less<>> cache;
+  if (auto it = cache.find(text); it != cache.end()) return it->second;
+  if (cache.size() >= 1024) cache.clear();  // rule sets are reloaded; keep the memo small
+  auto [it, inserted] = cache.emplace(std::string(text), std::vector<Placeholder>());
+  // Offsets, not views: the views of Scan point into `text`, which the key now owns a copy of.
+  it->second = Scan(it->first);
+  return it->second;
+}
+
+}  // namespace
+
 std::string RenderTemplate(std::string_view text, const TemplateValues& values) {
   std::string out;
   out.reserve(text.size());
   std::size_t copied = 0;
-  for (const Placeholder& p : Scan(text)) {
+  const std::vector<Placeholder>& placeholders = CachedScan(text);
+  for (const Placeholder& p : placeholders) {
     if (p.end == std::string_view::npos) break;
     out.append(text.substr(copied, p.begin - copied));
     // Values come from the input (names, ARNs, patterns): a newline in one would end the comment

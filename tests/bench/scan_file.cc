@@ -1,29 +1,40 @@
 // Scans one authorization-details file in process, streaming, with the built-in rules: the figure
 // to watch with /usr/bin/time -v (peak RSS) on files of any size.
-//   scan_file FILE [THREADS]    THREADS 0 (default): evaluate on the reading thread
+//   scan_file FILE [THREADS] [--no-remediation]
+//     THREADS 0 (default): evaluate on the reading thread
+//     --no-remediation: findings as the table needs them (no least-privilege rewrite of failing
+//     policies: ScanStart.skip_specific_remediation)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sdk/rules/rule.h"
 #include "tests/bench/in_process_scan.h"
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 3) {
-    std::cerr << "usage: scan_file FILE [THREADS]\n";
+  std::vector<std::string> args(argv + 1, argv + argc);
+  kmsguard::engine::EvaluationOptions options;
+  if (!args.empty() && args.back() == "--no-remediation") {
+    options.specific_remediation = false;
+    args.pop_back();
+  }
+  if (args.empty() || args.size() > 2) {
+    std::cerr << "usage: scan_file FILE [THREADS] [--no-remediation]\n";
     return 2;
   }
-  const int threads = argc == 3 ? std::atoi(argv[2]) : 0;
-  std::FILE* file = std::fopen(argv[1], "rb");
+  const int threads = args.size() == 2 ? std::atoi(args[1].c_str()) : 0;
+  std::FILE* file = std::fopen(args[0].c_str(), "rb");
   if (file == nullptr) {
-    std::perror(argv[1]);
+    std::perror(args[0].c_str());
     return 2;
   }
   const kmsguard::engine::Evaluator evaluator(
-      std::make_shared<const kmsguard::rules::RuleSet>(kmsguard::rules::LoadBuiltinRules().rules));
+      std::make_shared<const kmsguard::rules::RuleSet>(kmsguard::rules::LoadBuiltinRules().rules),
+      "", options);
   const auto start = std::chrono::steady_clock::now();
   boost::asio::thread_pool pool(static_cast<std::size_t>(threads > 0 ? threads : 1));
   const kmsguard::bench::ScanCounts counts = kmsguard::bench::ScanStream(

@@ -102,8 +102,8 @@ TEST(GrantAnalysisTest, ConditionalAllow) {
   EXPECT_TRUE(v.granted);
   EXPECT_TRUE(v.conditional);
   ASSERT_EQ(v.actions[0].grants.size(), 1u);
-  ASSERT_EQ(v.actions[0].grants[0].conditions.size(), 1u);
-  EXPECT_EQ(v.actions[0].grants[0].conditions[0].key, "kms:ViaService");
+  ASSERT_EQ(v.actions[0].grants[0].conditions().size(), 1u);
+  EXPECT_EQ(v.actions[0].grants[0].conditions()[0].key, "kms:ViaService");
   // An unconditional grant elsewhere makes the verdict unconditional.
   GrantVerdict both = Analyze(R"([{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*",
       "Condition":{"Bool":{"aws:SecureTransport":"true"}}},{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}])");
@@ -188,7 +188,7 @@ TEST(GrantAnalysisTest, EvidenceNamesStatements) {
   EXPECT_EQ(role.statement_index, 1);
   EXPECT_EQ(role.sid, "Kms");
   EXPECT_THAT(role.action_patterns, ::testing::ElementsAre("kms:Decrypt"));
-  EXPECT_THAT(role.resource_patterns, ::testing::ElementsAre("arn:aws:kms:*"));
+  EXPECT_THAT(role.resource_patterns(), ::testing::ElementsAre("arn:aws:kms:*"));
   EXPECT_THAT(v.actions[0].why, HasSubstr("every KMS key"));
 }
 
@@ -220,7 +220,7 @@ TEST(GrantAnalysisTest, RecordsAllowsDenyOutcomesAndSetAsideDenies) {
       "Resource":"arn:aws:kms:*:111122223333:key/*"}])");
   ASSERT_FALSE(v.granted);
   ASSERT_EQ(v.actions[0].allows.size(), 1u);
-  EXPECT_EQ(v.actions[0].allows[0].sid, "Acct");
+  EXPECT_EQ(v.actions[0].allows[0].sid(), "Acct");
   EXPECT_TRUE(v.actions[0].grants.empty());
   EXPECT_TRUE(v.actions[1].allows.empty()) << "kms:ReEncryptFrom is not covered";
 
@@ -250,7 +250,7 @@ TEST(GrantAnalysisTest, RecordsAllowsDenyOutcomesAndSetAsideDenies) {
   ASSERT_TRUE(v.actions[0].granted);
   EXPECT_TRUE(v.actions[0].denies.empty());
   ASSERT_EQ(v.actions[0].ignored_denies.size(), 1u);
-  EXPECT_EQ(v.actions[0].ignored_denies[0].sid, "C");
+  EXPECT_EQ(v.actions[0].ignored_denies[0].sid(), "C");
   GrantQuery honor;
   honor.honor_conditional_deny = true;
   v = Analyze(conditional_deny, honor);
