@@ -37,6 +37,10 @@ struct ServerOptions {
   std::string tls_cert_pem;
   std::string tls_key_pem;
   std::string tls_client_ca_pem;
+  // go-plugin AutoMTLS (plugin/auto_mtls.h): with a certificate and key, the server requires a
+  // client certificate and accepts exactly this one (PEM), checked in the TLS handshake. Not
+  // together with tls_client_ca_pem.
+  std::string tls_pinned_client_cert_pem;
   // When set, go-plugin's plugin.GRPCController is served and its Shutdown calls this (from a
   // gRPC thread; it must not block).
   std::function<void()> on_controller_shutdown;

@@ -24,6 +24,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "plugin/auto_mtls.h"
 #include "plugin/listen_address.h"
 #include "plugin/plugin_server.h"
 #include "plugin/rule_loader.h"
@@ -148,6 +149,20 @@ std::string PrivateSocketDir() {
   std::string dir = base + "/kmsguard-plugin-XXXXXX";
   if (mkdtemp(dir.data()) == nullptr) return "";
   return dir;  // mkdtemp creates it 0700
+}
+
+// go-plugin AutoMTLS: the host's certificate is pinned as the only client accepted, and a fresh
+// identity serves TLS. Returns the handshake line's sixth field (the certificate for the host).
+absl::StatusOr<std::string> SetUpAutoMtls(const std::string& host_cert_pem,
+                                          ServerOptions* options) {
+  if (absl::Status host = CheckHostCertificate(host_cert_pem); !host.ok()) return host;
+  absl::StatusOr<AutoMtlsIdentity> identity = GenerateAutoMtlsIdentity();
+  if (!identity.ok()) return identity.status();
+  options->tls_cert_pem = std::move(identity->cert_pem);
+  options->tls_key_pem = std::move(identity->key_pem);
+  options->tls_client_ca_pem.clear();
+  options->tls_pinned_client_cert_pem = host_cert_pem;
+  return std::move(identity->handshake_field);
 }
 
 }  // namespace
@@ -291,10 +306,36 @@ int RunServe(const ServeFlags& given_flags) {
   if (flags.max_batch_size > 0) options.max_batch_size = flags.max_batch_size;
   if (flags.max_message_bytes > 0) options.max_message_bytes = flags.max_message_bytes;
   options.evaluation_threads = flags.evaluation_threads;
+  // A go-plugin host with AutoMTLS sets PLUGIN_CLIENT_CERT and then trusts only the certificate
+  // in the handshake line, so configured TLS files could never work for it: they give way.
+  const char* host_cert = go_plugin ? std::getenv(kGoPluginClientCertVariable) : nullptr;
+  const bool auto_mtls = host_cert != nullptr && host_cert[0] != '\0';
+  std::string handshake_cert;
+  if (auto_mtls) {
+    if (!flags.tls_cert.empty() || !flags.tls_key.empty() || !flags.tls_client_ca.empty()) {
+      log.Warn(
+          "go-plugin AutoMTLS: the configured TLS certificate, key and client CA are "
+          "ignored; the host trusts only the certificate this plugin makes for it");
+      flags.tls_cert.clear();
+      flags.tls_key.clear();
+      flags.tls_client_ca.clear();
+    }
+    absl::StatusOr<std::string> field = SetUpAutoMtls(host_cert, &options);
+    if (!field.ok()) {
+      log.Error(std::string(field.status().message()));
+      remove_socket_dir();
+      return 2;
+    }
+    handshake_cert = *std::move(field);
+    log.Info(
+        "go-plugin AutoMTLS: serving TLS with a fresh certificate; only the host's client "
+        "certificate is accepted");
+  }
   for (const auto& [path, what, out] :
        {std::tuple{flags.tls_cert, "TLS certificate", &options.tls_cert_pem},
         std::tuple{flags.tls_key, "TLS key", &options.tls_key_pem},
         std::tuple{flags.tls_client_ca, "TLS client CA", &options.tls_client_ca_pem}}) {
+    if (path.empty()) continue;  // not configured (or AutoMTLS's, set above)
     absl::StatusOr<std::string> pem = ReadPem(path, what);
     if (!pem.ok()) {
       log.Error(std::string(pem.status().message()));
@@ -380,10 +421,11 @@ int RunServe(const ServeFlags& given_flags) {
   const bool loaded = LoadAndInstall(flags, /*reload=*/false, *server, log);
   if (loaded) {
     if (go_plugin && handshake_fd >= 0) {
-      // CORE-PROTOCOL-VERSION|APP-PROTOCOL-VERSION|NETWORK-TYPE|NETWORK-ADDR|PROTOCOL
-      const std::string line =
-          absl::StrCat(kGoPluginCoreProtocol, "|", client::kProtocolVersion, "|unix|",
-                       UnixSocketPath(address), "|grpc\n");
+      // CORE-PROTOCOL-VERSION|APP-PROTOCOL-VERSION|NETWORK-TYPE|NETWORK-ADDR|PROTOCOL, and with
+      // AutoMTLS |SERVER-CERT (DER, base64 without padding).
+      const std::string line = absl::StrCat(
+          kGoPluginCoreProtocol, "|", client::kProtocolVersion, "|unix|", UnixSocketPath(address),
+          "|grpc", handshake_cert.empty() ? "" : "|", handshake_cert, "\n");
       (void)!write(handshake_fd, line.data(), line.size());
     }
     log.Info(absl::StrCat("listening on ", server->address()));
