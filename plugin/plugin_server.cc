@@ -79,7 +79,7 @@ class PinnedClientCertificate final : public grpc::experimental::ExternalCertifi
     if (SameCertificate(std::string_view(peer.data(), peer.size()), pem_)) {
       *sync_status = grpc::Status::OK;
     } else {
-      // Logged the way gRPC logs the handshakes it refuses itself.
+      // Logged the way gRPC logs the handshakes it refuses itself (the serve log in JSON mode).
       gpr_log(GPR_ERROR, "AutoMTLS: refused a client certificate that is not the host's");
       *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                                   "client certificate is not the go-plugin host's");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <grpc/grpc.h>
+#include <grpc/support/log.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -151,6 +152,21 @@ std::string PrivateSocketDir() {
   return dir;  // mkdtemp creates it 0700
 }
 
+// gRPC's own log lines (a refused TLS handshake, say) go to stderr as plain text. With JSON logs
+// they go through a ServeLog instead, so that every stderr line stays one JSON object that a
+// go-plugin host re-logs at its level. Never destroyed: gRPC threads may log until the process
+// exits.
+ServeLog* grpc_log = nullptr;
+
+void LogGrpcLine(gpr_log_func_args* args) {
+  if (grpc_log == nullptr) return;
+  const LogLevel level = args->severity == GPR_LOG_SEVERITY_ERROR  ? LogLevel::kError
+                         : args->severity == GPR_LOG_SEVERITY_INFO ? LogLevel::kInfo
+                                                                   : LogLevel::kDebug;
+  grpc_log->Write(level,
+                  absl::StrCat("grpc: ", args->message, " (", args->file, ":", args->line, ")"));
+}
+
 // go-plugin AutoMTLS: the host's certificate is pinned as the only client accepted, and a fresh
 // identity serves TLS. Returns the handshake line's sixth field (the certificate for the host).
 absl::StatusOr<std::string> SetUpAutoMtls(const std::string& host_cert_pem,
@@ -225,6 +241,10 @@ int RunServe(const ServeFlags& given_flags) {
   const bool go_plugin = cookie != nullptr && flags.magic_cookie_value == cookie;
   const bool json = flags.log_format.empty() ? go_plugin : flags.log_format == "json";
   ServeLog log(std::cerr, json, flags.quiet);
+  if (json && grpc_log == nullptr) {
+    grpc_log = new ServeLog(std::cerr, /*json=*/true, flags.quiet);
+    gpr_set_log_function(LogGrpcLine);
+  }
   if (!config_status.ok()) {
     for (absl::string_view line : absl::StrSplit(config_status.message(), '\n')) {
       log.Error(std::string(line));
