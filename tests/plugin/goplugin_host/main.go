@@ -1,17 +1,33 @@
 // A real HashiCorp go-plugin host (Debian's golang-github-hashicorp-go-plugin-dev) that launches
 // `kmsguard serve` the way Terraform-style hosts do, dispenses the plugin over gRPC, and checks
 // the handshake, health, GetPluginInfo, an Evaluate stream, the JSON log lines and the controller
-// Shutdown. Usage: goplugin_host PATH-TO-KMSGUARD. Prints "OK" and exits 0, or says what failed
-// and exits 1.
+// Shutdown. Modes (docs/plugin-protocol.md):
+//
+//	basic      the above, on the plain private Unix socket
+//	automtls   the above with ClientConfig.AutoMTLS (what Terraform sets), then the certificate
+//	           the plugin serves and who it lets in: only the host's own certificate
+//
+// Usage: goplugin_host [-mode basic|automtls] PATH-TO-KMSGUARD.
+// Prints "OK" and exits 0, or says what failed and exits 1.
 package main
 
 import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"math/big"
+	"net"
 	"os"
 	"os/exec"
 	"sync"
@@ -22,6 +38,7 @@ import (
 	hclog "github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 )
 
 const ruleID = "aws-iam-inline-kms-decrypt-all-keys"
@@ -72,26 +89,44 @@ func role(name, policy string) *pb.Resource {
 }
 
 func main() {
-	if len(os.Args) != 2 {
-		fail("usage: goplugin_host PATH-TO-KMSGUARD")
+	mode := flag.String("mode", "basic", "basic or automtls")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fail("usage: goplugin_host [-mode basic|automtls] PATH-TO-KMSGUARD")
 	}
-	stderr := &lockedBuffer{}
-	client := plugin.NewClient(&plugin.ClientConfig{
+	switch *mode {
+	case "basic":
+		runScan(flag.Arg(0), false)
+	case "automtls":
+		runScan(flag.Arg(0), true)
+	default:
+		fail("unknown mode %q", *mode)
+	}
+	fmt.Println("OK")
+}
+
+// newClient configures go-plugin's client the way a Terraform-style host does.
+func newClient(path string, autoMTLS bool, stderr io.Writer) (*plugin.Client, *plugin.ClientConfig) {
+	config := &plugin.ClientConfig{
 		HandshakeConfig: plugin.HandshakeConfig{
 			ProtocolVersion:  1,
 			MagicCookieKey:   "KMSGUARD_PLUGIN_MAGIC_COOKIE",
 			MagicCookieValue: "kmsguard",
 		},
 		Plugins:          map[string]plugin.Plugin{"kmsguard": kmsguardPlugin{}},
-		Cmd:              exec.Command(os.Args[1], "serve"),
+		Cmd:              exec.Command(path, "serve"),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		StartTimeout:     20 * time.Second,
 		Stderr:           stderr,
+		AutoMTLS:         autoMTLS,
 		Logger: hclog.New(&hclog.LoggerOptions{
 			Name: "host", Output: os.Stderr, Level: hclog.Debug}),
-	})
-	defer client.Kill()
+	}
+	return plugin.NewClient(config), config
+}
 
+// connect starts the plugin and completes go-plugin's handshake and health check.
+func connect(client *plugin.Client, stderr *lockedBuffer) plugin.ClientProtocol {
 	started := time.Now()
 	rpcClient, err := client.Client()
 	if err != nil {
@@ -104,12 +139,40 @@ func main() {
 	if err := rpcClient.Ping(); err != nil {
 		fail("health check of service \"plugin\": %v", err)
 	}
+	return rpcClient
+}
+
+// runScan: handshake, GetPluginInfo, one Evaluate stream, Kill, and the plugin's log lines.
+func runScan(path string, autoMTLS bool) {
+	stderr := &lockedBuffer{}
+	client, config := newClient(path, autoMTLS, stderr)
+	defer client.Kill()
+	rpcClient := connect(client, stderr)
 	raw, err := rpcClient.Dispense("kmsguard")
 	if err != nil {
 		fail("dispense: %v", err)
 	}
 	policy := raw.(pb.PolicyPluginClient)
+	checkInfo(policy)
+	checkEvaluate(policy)
+	if autoMTLS {
+		checkAutoMTLS(config, client.ReattachConfig().Addr)
+	}
 
+	// Kill calls the GRPCController's Shutdown, then waits up to 2 s before killing the process
+	// outright; a plugin that exits by itself shows the controller works.
+	killStarted := time.Now()
+	client.Kill()
+	if took := time.Since(killStarted); took > 1500*time.Millisecond {
+		fail("plugin took %v to exit after Shutdown (go-plugin force-kills after 2 s)", took)
+	}
+	if !client.Exited() {
+		fail("plugin still running after Kill")
+	}
+	checkLogLines(stderr.String())
+}
+
+func checkInfo(policy pb.PolicyPluginClient) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	info, err := policy.GetPluginInfo(ctx, &pb.GetPluginInfoRequest{})
@@ -126,7 +189,11 @@ func main() {
 	if !found {
 		fail("GetPluginInfo: rule %s not in the catalog (%d rules)", ruleID, len(info.Rules))
 	}
+}
 
+func checkEvaluate(policy pb.PolicyPluginClient) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	stream, err := policy.Evaluate(ctx)
 	if err != nil {
 		fail("Evaluate: %v", err)
@@ -175,21 +242,13 @@ func main() {
 		summary.ResourcesEvaluated != 2 {
 		fail("summary %v", summary)
 	}
+}
 
-	// Kill calls the GRPCController's Shutdown, then waits up to 2 s before killing the process
-	// outright; a plugin that exits by itself shows the controller works.
-	killStarted := time.Now()
-	client.Kill()
-	if took := time.Since(killStarted); took > 1500*time.Millisecond {
-		fail("plugin took %v to exit after Shutdown (go-plugin force-kills after 2 s)", took)
-	}
-	if !client.Exited() {
-		fail("plugin still running after Kill")
-	}
-
-	// Every stderr line must be one of hclog's JSON entries, which go-plugin re-logs by level.
+// checkLogLines: every stderr line must be one of hclog's JSON entries, which go-plugin re-logs
+// by level.
+func checkLogLines(stderr string) {
 	lines := 0
-	scanner := bufio.NewScanner(bytes.NewBufferString(stderr.String()))
+	scanner := bufio.NewScanner(bytes.NewBufferString(stderr))
 	for scanner.Scan() {
 		var entry map[string]interface{}
 		if err := json.Unmarshal(scanner.Bytes(), &entry); err != nil {
@@ -205,5 +264,135 @@ func main() {
 	if lines == 0 {
 		fail("plugin wrote no log lines")
 	}
-	fmt.Println("OK")
+}
+
+// dialPlugin opens a gRPC connection of our own to the plugin's socket (go-plugin's own
+// connection cannot be given other credentials).
+func dialPlugin(addr net.Addr, opts ...grpc.DialOption) *grpc.ClientConn {
+	opts = append(opts, grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, addr.Network(), addr.String())
+	}))
+	conn, err := grpc.Dial("localhost", opts...)
+	if err != nil {
+		fail("dial %v: %v", addr, err)
+	}
+	return conn
+}
+
+func callInfo(conn *grpc.ClientConn) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := pb.NewPolicyPluginClient(conn).GetPluginInfo(ctx, &pb.GetPluginInfoRequest{})
+	return err
+}
+
+// goPluginStyleCert makes a certificate shaped like go-plugin's generateCert: self-signed when
+// parent is nil, else issued by parent (a CA) with parentKey, under another subject name (with
+// the issuer's own name it would look self-signed and fail the chain check, never reaching the
+// equality check this is for).
+func goPluginStyleCert(parent *x509.Certificate, parentKey crypto.Signer) tls.Certificate {
+	key, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	if err != nil {
+		fail("generate key: %v", err)
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
+	if err != nil {
+		fail("serial: %v", err)
+	}
+	template := &x509.Certificate{
+		Subject:               pkix.Name{CommonName: "localhost", Organization: []string{"HashiCorp"}},
+		DNSNames:              []string{"localhost"},
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment | x509.KeyUsageKeyAgreement | x509.KeyUsageCertSign,
+		BasicConstraintsValid: true,
+		SerialNumber:          serial,
+		NotBefore:             time.Now().Add(-30 * time.Second),
+		NotAfter:              time.Now().Add(time.Hour),
+		IsCA:                  true,
+	}
+	var signer crypto.Signer = key
+	if parent == nil {
+		parent = template
+	} else {
+		template.Subject.CommonName = "issued-by-the-host"
+		signer = parentKey
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, parent, key.Public(), signer)
+	if err != nil {
+		fail("create certificate: %v", err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// checkAutoMTLS: go-plugin set up mTLS from the handshake's sixth field (the only root it
+// trusts); the plugin's certificate has go-plugin's shape, and the plugin lets in the host's own
+// certificate and nothing else.
+func checkAutoMTLS(config *plugin.ClientConfig, addr net.Addr) {
+	host := config.TLSConfig
+	if host == nil || len(host.Certificates) != 1 || host.RootCAs == nil {
+		fail("go-plugin did not configure AutoMTLS from the handshake (TLS config %+v)", host)
+	}
+
+	withH2 := host.Clone()
+	withH2.NextProtos = []string{"h2"}
+	conn, err := tls.Dial(addr.Network(), addr.String(), withH2)
+	if err != nil {
+		fail("TLS handshake with the host's certificate: %v", err)
+	}
+	state := conn.ConnectionState()
+	conn.Close()
+	if len(state.PeerCertificates) != 1 {
+		fail("the plugin sent %d certificates, want its one self-signed certificate", len(state.PeerCertificates))
+	}
+	leaf := state.PeerCertificates[0]
+	key, ok := leaf.PublicKey.(*ecdsa.PublicKey)
+	if !ok || key.Curve != elliptic.P521() {
+		fail("plugin certificate key is %T, want ECDSA P-521 as go-plugin's", leaf.PublicKey)
+	}
+	if len(leaf.DNSNames) != 1 || leaf.DNSNames[0] != "localhost" || leaf.Subject.CommonName != "localhost" {
+		fail("plugin certificate names: SAN %v CN %q, want DNS:localhost", leaf.DNSNames, leaf.Subject.CommonName)
+	}
+	usages := map[x509.ExtKeyUsage]bool{}
+	for _, u := range leaf.ExtKeyUsage {
+		usages[u] = true
+	}
+	if !leaf.IsCA || !usages[x509.ExtKeyUsageServerAuth] || !usages[x509.ExtKeyUsageClientAuth] {
+		fail("plugin certificate: CA %v, extended key usage %v", leaf.IsCA, leaf.ExtKeyUsage)
+	}
+	if state.Version < tls.VersionTLS12 {
+		fail("TLS version %x", state.Version)
+	}
+
+	hostLeaf, err := x509.ParseCertificate(host.Certificates[0].Certificate[0])
+	if err != nil {
+		fail("parse the host's certificate: %v", err)
+	}
+	hostKey := host.Certificates[0].PrivateKey.(crypto.Signer)
+	with := func(certs ...tls.Certificate) grpc.DialOption {
+		c := host.Clone()
+		c.Certificates = certs
+		return grpc.WithTransportCredentials(credentials.NewTLS(c))
+	}
+	// The control: our own connection with the host's certificate works, so each refusal below
+	// is the certificate's doing.
+	if err := callInfo(dialPlugin(addr, with(host.Certificates[0]))); err != nil {
+		fail("GetPluginInfo with the host's certificate on a second connection: %v", err)
+	}
+	refusals := []struct {
+		what string
+		opt  grpc.DialOption
+	}{
+		{"plaintext", grpc.WithInsecure()},
+		{"TLS without a client certificate", with()},
+		{"another self-signed certificate", with(goPluginStyleCert(nil, nil))},
+		// Chains to the host's certificate, which is a CA: only the equality check refuses it.
+		{"a certificate the host's certificate issued", with(goPluginStyleCert(hostLeaf, hostKey))},
+	}
+	for _, r := range refusals {
+		if err := callInfo(dialPlugin(addr, r.opt)); err == nil {
+			fail("the plugin accepted %s", r.what)
+		} else {
+			fmt.Printf("refused as it should be, %s: %v\n", r.what, err)
+		}
+	}
 }
