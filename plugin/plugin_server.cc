@@ -173,6 +173,14 @@ absl::StatusOr<std::unique_ptr<PluginServer>> PluginServer::Start(const ServerOp
   // gRPC sets SO_REUSEPORT by default, so a second server on the same TCP port would bind
   // happily and take some of the connections; refuse instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // A host keeps its connection between scans and may keep it alive with pings. gRPC's server
+  // default allows a ping without a call in flight only every 2 hours (RFC 1122's TCP keepalive)
+  // and answers the third early one with GOAWAY too_many_pings, so a grpc-go host pinging every
+  // 10 s lost the plugin after 30-40 s of idleness.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             kMinClientPingIntervalMs);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, kMaxPingStrikes);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(server->service_.get());

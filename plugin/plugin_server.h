@@ -46,6 +46,14 @@ struct ServerOptions {
   std::function<void()> on_controller_shutdown;
 };
 
+// Keepalive policy (docs/plugin-protocol.md "Keepalive"): a host may ping an idle connection,
+// with no call in flight, as often as every kMinClientPingIntervalMs. grpc-go clients never ping
+// more often than every 10 s; half that leaves room for delivery jitter, since each ping that
+// comes too early is a strike and gRPC ends the connection (GOAWAY too_many_pings) after
+// kMaxPingStrikes of them.
+inline constexpr int kMinClientPingIntervalMs = 5000;
+inline constexpr int kMaxPingStrikes = 2;
+
 class PluginServer {
  public:
   // Validates the address, removes a stale Unix socket file, and starts serving. Health reports

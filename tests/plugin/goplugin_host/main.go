@@ -6,8 +6,10 @@
 //	basic      the above, on the plain private Unix socket
 //	automtls   the above with ClientConfig.AutoMTLS (what Terraform sets), then the certificate
 //	           the plugin serves and who it lets in: only the host's own certificate
+//	keepalive  a grpc-go connection pinging every 10 s (grpc-go's minimum) stays idle for
+//	           -idle (42 s) and must survive it: no GOAWAY, no reconnection
 //
-// Usage: goplugin_host [-mode basic|automtls] PATH-TO-KMSGUARD.
+// Usage: goplugin_host [-mode basic|automtls|keepalive] [-idle DURATION] PATH-TO-KMSGUARD.
 // Prints "OK" and exits 0, or says what failed and exits 1.
 package main
 
@@ -31,6 +33,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pb "kmsguardpb"
@@ -38,7 +41,9 @@ import (
 	hclog "github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/keepalive"
 )
 
 const ruleID = "aws-iam-inline-kms-decrypt-all-keys"
@@ -89,16 +94,19 @@ func role(name, policy string) *pb.Resource {
 }
 
 func main() {
-	mode := flag.String("mode", "basic", "basic or automtls")
+	mode := flag.String("mode", "basic", "basic, automtls or keepalive")
+	idle := flag.Duration("idle", 42*time.Second, "keepalive mode: how long the connection stays idle")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fail("usage: goplugin_host [-mode basic|automtls] PATH-TO-KMSGUARD")
+		fail("usage: goplugin_host [-mode basic|automtls|keepalive] [-idle DURATION] PATH-TO-KMSGUARD")
 	}
 	switch *mode {
 	case "basic":
 		runScan(flag.Arg(0), false)
 	case "automtls":
 		runScan(flag.Arg(0), true)
+	case "keepalive":
+		runKeepalive(flag.Arg(0), *idle)
 	default:
 		fail("unknown mode %q", *mode)
 	}
@@ -267,7 +275,7 @@ func checkLogLines(stderr string) {
 }
 
 // dialPlugin opens a gRPC connection of our own to the plugin's socket (go-plugin's own
-// connection cannot be given other credentials).
+// connection cannot be given other credentials or keepalive parameters).
 func dialPlugin(addr net.Addr, opts ...grpc.DialOption) *grpc.ClientConn {
 	opts = append(opts, grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, addr.Network(), addr.String())
@@ -394,5 +402,153 @@ func checkAutoMTLS(config *plugin.ClientConfig, addr net.Addr) {
 		} else {
 			fmt.Printf("refused as it should be, %s: %v\n", r.what, err)
 		}
+	}
+}
+
+// frameCounter follows one direction of an HTTP/2 connection and counts frames by type, so the
+// test sees the pings and their acks (and any GOAWAY) on the wire.
+type frameCounter struct {
+	mu          sync.Mutex
+	skip        int // bytes of the client connection preface still to pass
+	header      []byte
+	payloadLeft int
+	pings       int
+	pingAcks    int
+	goAways     int
+}
+
+func (f *frameCounter) feed(b []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for len(b) > 0 {
+		if f.skip > 0 || f.payloadLeft > 0 {
+			left := &f.skip
+			if f.skip == 0 {
+				left = &f.payloadLeft
+			}
+			n := *left
+			if n > len(b) {
+				n = len(b)
+			}
+			*left -= n
+			b = b[n:]
+			continue
+		}
+		n := 9 - len(f.header)
+		if n > len(b) {
+			n = len(b)
+		}
+		f.header = append(f.header, b[:n]...)
+		b = b[n:]
+		if len(f.header) < 9 {
+			continue
+		}
+		h := f.header
+		f.payloadLeft = int(h[0])<<16 | int(h[1])<<8 | int(h[2])
+		switch typ, flags := h[3], h[4]; {
+		case typ == 0x6 && flags&0x1 == 0:
+			f.pings++
+		case typ == 0x6:
+			f.pingAcks++
+		case typ == 0x7:
+			f.goAways++
+		}
+		f.header = f.header[:0]
+	}
+}
+
+func (f *frameCounter) counts() (pings, acks, goAways int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pings, f.pingAcks, f.goAways
+}
+
+type countingConn struct {
+	net.Conn
+	sent, received *frameCounter
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.sent.feed(b[:n])
+	return n, err
+}
+
+func (c *countingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.received.feed(b[:n])
+	return n, err
+}
+
+// runKeepalive: a long-lived host keeps its connection between scans with grpc-go keepalive
+// (10 s, the shortest interval grpc-go allows). The connection must stay up, idle, for `idle`:
+// no GOAWAY (too_many_pings), no reconnection, every ping answered.
+func runKeepalive(path string, idle time.Duration) {
+	stderr := &lockedBuffer{}
+	client, _ := newClient(path, false, stderr)
+	defer client.Kill()
+	connect(client, stderr)
+	addr := client.ReattachConfig().Addr
+
+	var dials int32
+	sent := &frameCounter{skip: len("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")}
+	received := &frameCounter{}
+	conn, err := grpc.Dial("localhost", grpc.WithInsecure(),
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
+			atomic.AddInt32(&dials, 1)
+			c, err := (&net.Dialer{}).DialContext(ctx, addr.Network(), addr.String())
+			if err != nil {
+				return nil, err
+			}
+			return &countingConn{Conn: c, sent: sent, received: received}, nil
+		}),
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{
+			Time: 10 * time.Second, Timeout: 5 * time.Second, PermitWithoutStream: true}))
+	if err != nil {
+		fail("dial: %v", err)
+	}
+	defer conn.Close()
+	if err := callInfo(conn); err != nil {
+		fail("GetPluginInfo before the idle period: %v", err)
+	}
+
+	// Any change of state during the idle period means the connection was lost.
+	ctx, stopWatching := context.WithCancel(context.Background())
+	var changes []string
+	var changesMu sync.Mutex
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		for state := conn.GetState(); conn.WaitForStateChange(ctx, state); {
+			state = conn.GetState()
+			changesMu.Lock()
+			changes = append(changes, state.String())
+			changesMu.Unlock()
+		}
+	}()
+	idleStarted := time.Now()
+	time.Sleep(idle)
+	stopWatching()
+	<-watched
+	pings, _, _ := sent.counts()
+	_, pingAcks, goAways := received.counts()
+	fmt.Printf("idle %v: %d pings sent, %d answered, %d GOAWAY, state changes %v\n",
+		time.Since(idleStarted).Round(time.Millisecond), pings, pingAcks, goAways, changes)
+	if goAways > 0 {
+		fail("the plugin sent GOAWAY on an idle connection pinged every 10 s (stderr: %s)", stderr.String())
+	}
+	if len(changes) > 0 || conn.GetState() != connectivity.Ready {
+		fail("the connection left READY while idle: %v", changes)
+	}
+	// A ping goes out 10 s after the last frame read, so about one per 10 s of idleness.
+	wantPings := int(idle/(10*time.Second)) - 1
+	if pings < wantPings || pingAcks < wantPings {
+		fail("%d pings sent and %d answered in %v, want at least %d of each", pings, pingAcks, idle, wantPings)
+	}
+	if err := callInfo(conn); err != nil {
+		fail("GetPluginInfo after %v idle: %v", idle, err)
+	}
+	if n := atomic.LoadInt32(&dials); n != 1 {
+		fail("%d connections were made; the first should have lasted", n)
 	}
 }

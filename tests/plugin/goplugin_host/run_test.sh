@@ -3,7 +3,7 @@
 # runs it against the kmsguard binary. Exit 77 (ctest: skipped) only when Go or the Go packages
 # are absent; scripts/install-deps.sh installs them.
 # Usage: run_test.sh KMSGUARD_BINARY PROTO_DIR WORK_DIR [MODE]
-# MODE (main.go): basic (the default) or automtls. Each ctest test has its own WORK_DIR,
+# MODE (main.go): basic (the default), automtls or keepalive. Each ctest test has its own WORK_DIR,
 # so they can run in parallel.
 set -euo pipefail
 kmsguard="$1" proto_dir="$2" work="$3" mode="${4:-basic}"
