@@ -287,6 +287,13 @@ func dialPlugin(addr net.Addr, opts ...grpc.DialOption) *grpc.ClientConn {
 	return conn
 }
 
+// callOnNewConnection makes one GetPluginInfo call on a connection of its own.
+func callOnNewConnection(addr net.Addr, opt grpc.DialOption) error {
+	conn := dialPlugin(addr, opt)
+	defer conn.Close()
+	return callInfo(conn)
+}
+
 func callInfo(conn *grpc.ClientConn) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -383,7 +390,7 @@ func checkAutoMTLS(config *plugin.ClientConfig, addr net.Addr) {
 	}
 	// The control: our own connection with the host's certificate works, so each refusal below
 	// is the certificate's doing.
-	if err := callInfo(dialPlugin(addr, with(host.Certificates[0]))); err != nil {
+	if err := callOnNewConnection(addr, with(host.Certificates[0])); err != nil {
 		fail("GetPluginInfo with the host's certificate on a second connection: %v", err)
 	}
 	refusals := []struct {
@@ -397,7 +404,7 @@ func checkAutoMTLS(config *plugin.ClientConfig, addr net.Addr) {
 		{"a certificate the host's certificate issued", with(goPluginStyleCert(hostLeaf, hostKey))},
 	}
 	for _, r := range refusals {
-		if err := callInfo(dialPlugin(addr, r.opt)); err == nil {
+		if err := callOnNewConnection(addr, r.opt); err == nil {
 			fail("the plugin accepted %s", r.what)
 		} else {
 			fmt.Printf("refused as it should be, %s: %v\n", r.what, err)
