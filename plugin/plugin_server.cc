@@ -1,8 +1,12 @@
 #include "plugin/plugin_server.h"
 
+#include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <unistd.h>
 
 #include <thread>
@@ -14,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "go_plugin/grpc_controller.grpc.pb.h"
 #include "kmsguard/plugin/negotiation/negotiation.grpc.pb.h"
+#include "plugin/auto_mtls.h"
 #include "plugin/listen_address.h"
 #include "plugin/plugin_service.h"
 #include "plugin/version.h"
@@ -61,18 +66,72 @@ class ControllerService final : public ::plugin::GRPCController::CallbackService
   std::function<void()> on_shutdown_;
 };
 
+// go-plugin AutoMTLS: the TLS stack has already verified the client's chain against the host's
+// certificate as the only root, which any certificate the host's key signed would pass; this
+// accepts the host's certificate itself and nothing else, as the protocol promises.
+class PinnedClientCertificate final : public grpc::experimental::ExternalCertificateVerifier {
+ public:
+  explicit PinnedClientCertificate(std::string pem) : pem_(std::move(pem)) {}
+
+  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
+              std::function<void(grpc::Status)> /*callback*/, grpc::Status* sync_status) override {
+    const grpc::string_ref peer = request->peer_cert();
+    if (SameCertificate(std::string_view(peer.data(), peer.size()), pem_)) {
+      *sync_status = grpc::Status::OK;
+    } else {
+      // Logged the way gRPC logs the handshakes it refuses itself (the serve log in JSON mode).
+      gpr_log(GPR_ERROR, "AutoMTLS: refused a client certificate that is not the host's");
+      *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                  "client certificate is not the go-plugin host's");
+    }
+    return true;  // decided synchronously
+  }
+
+  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest* /*request*/) override {}
+
+ private:
+  const std::string pem_;
+};
+
+std::shared_ptr<grpc::ServerCredentials> PinnedClientCredentials(const ServerOptions& options) {
+  auto provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
+      options.tls_pinned_client_cert_pem,
+      std::vector<grpc::experimental::IdentityKeyCertPair>{
+          {.private_key = options.tls_key_pem, .certificate_chain = options.tls_cert_pem}});
+  grpc::experimental::TlsServerCredentialsOptions tls(provider);
+  tls.watch_root_certs();
+  tls.watch_identity_key_cert_pairs();
+  tls.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  tls.set_certificate_verifier(
+      grpc::experimental::ExternalCertificateVerifier::Create<PinnedClientCertificate>(
+          options.tls_pinned_client_cert_pem));
+  return grpc::experimental::TlsServerCredentials(tls);
+}
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
     const ServerOptions& options) {
   const bool tls = !options.tls_cert_pem.empty() || !options.tls_key_pem.empty();
+  const bool client_certificates =
+      !options.tls_client_ca_pem.empty() || !options.tls_pinned_client_cert_pem.empty();
   if (!tls) {
-    if (!options.tls_client_ca_pem.empty()) {
+    if (client_certificates) {
       return absl::InvalidArgumentError(
-          "a TLS client CA (mTLS) needs a server certificate and key too");
+          "a TLS client CA or client certificate (mTLS) needs a server certificate and key too");
     }
     return grpc::InsecureServerCredentials();
   }
   if (options.tls_cert_pem.empty() || options.tls_key_pem.empty()) {
     return absl::InvalidArgumentError("TLS needs both a certificate and its private key");
+  }
+  if (!options.tls_pinned_client_cert_pem.empty()) {
+    if (!options.tls_client_ca_pem.empty()) {
+      return absl::InvalidArgumentError(
+          "a pinned client certificate (go-plugin AutoMTLS) and a client CA exclude each other");
+    }
+    if (absl::Status host = CheckHostCertificate(options.tls_pinned_client_cert_pem); !host.ok()) {
+      return host;
+    }
+    return PinnedClientCredentials(options);
   }
   grpc::SslServerCredentialsOptions ssl(
       options.tls_client_ca_pem.empty()
@@ -114,6 +173,14 @@ absl::StatusOr<std::unique_ptr<PluginServer>> PluginServer::Start(const ServerOp
   // gRPC sets SO_REUSEPORT by default, so a second server on the same TCP port would bind
   // happily and take some of the connections; refuse instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // A host keeps its connection between scans and may keep it alive with pings. gRPC's server
+  // default allows a ping without a call in flight only every 2 hours (RFC 1122's TCP keepalive)
+  // and answers the third early one with GOAWAY too_many_pings, so a grpc-go host pinging every
+  // 10 s lost the plugin after 30-40 s of idleness.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             kMinClientPingIntervalMs);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, kMaxPingStrikes);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(server->service_.get());

@@ -37,10 +37,22 @@ struct ServerOptions {
   std::string tls_cert_pem;
   std::string tls_key_pem;
   std::string tls_client_ca_pem;
+  // go-plugin AutoMTLS (plugin/auto_mtls.h): with a certificate and key, the server requires a
+  // client certificate and accepts exactly this one (PEM), checked in the TLS handshake. Not
+  // together with tls_client_ca_pem.
+  std::string tls_pinned_client_cert_pem;
   // When set, go-plugin's plugin.GRPCController is served and its Shutdown calls this (from a
   // gRPC thread; it must not block).
   std::function<void()> on_controller_shutdown;
 };
+
+// Keepalive policy (docs/plugin-protocol.md "Keepalive"): a host may ping an idle connection,
+// with no call in flight, as often as every kMinClientPingIntervalMs. grpc-go clients never ping
+// more often than every 10 s; half that leaves room for delivery jitter, since each ping that
+// comes too early is a strike and gRPC ends the connection (GOAWAY too_many_pings) after
+// kMaxPingStrikes of them.
+inline constexpr int kMinClientPingIntervalMs = 5000;
+inline constexpr int kMaxPingStrikes = 2;
 
 class PluginServer {
  public:

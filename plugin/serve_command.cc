@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <grpc/grpc.h>
+#include <grpc/support/log.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -24,6 +25,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "plugin/auto_mtls.h"
 #include "plugin/listen_address.h"
 #include "plugin/plugin_server.h"
 #include "plugin/rule_loader.h"
@@ -150,6 +152,35 @@ std::string PrivateSocketDir() {
   return dir;  // mkdtemp creates it 0700
 }
 
+// gRPC's own log lines (a refused TLS handshake, say) go to stderr as plain text. With JSON logs
+// they go through a ServeLog instead, so that every stderr line stays one JSON object that a
+// go-plugin host re-logs at its level. Never destroyed: gRPC threads may log until the process
+// exits.
+ServeLog* grpc_log = nullptr;
+
+void LogGrpcLine(gpr_log_func_args* args) {
+  if (grpc_log == nullptr) return;
+  const LogLevel level = args->severity == GPR_LOG_SEVERITY_ERROR  ? LogLevel::kError
+                         : args->severity == GPR_LOG_SEVERITY_INFO ? LogLevel::kInfo
+                                                                   : LogLevel::kDebug;
+  grpc_log->Write(level,
+                  absl::StrCat("grpc: ", args->message, " (", args->file, ":", args->line, ")"));
+}
+
+// go-plugin AutoMTLS: the host's certificate is pinned as the only client accepted, and a fresh
+// identity serves TLS. Returns the handshake line's sixth field (the certificate for the host).
+absl::StatusOr<std::string> SetUpAutoMtls(const std::string& host_cert_pem,
+                                          ServerOptions* options) {
+  if (absl::Status host = CheckHostCertificate(host_cert_pem); !host.ok()) return host;
+  absl::StatusOr<AutoMtlsIdentity> identity = GenerateAutoMtlsIdentity();
+  if (!identity.ok()) return identity.status();
+  options->tls_cert_pem = std::move(identity->cert_pem);
+  options->tls_key_pem = std::move(identity->key_pem);
+  options->tls_client_ca_pem.clear();
+  options->tls_pinned_client_cert_pem = host_cert_pem;
+  return std::move(identity->handshake_field);
+}
+
 }  // namespace
 
 CLI::App* AddServeCommand(CLI::App& app, ServeFlags* flags) {
@@ -210,6 +241,10 @@ int RunServe(const ServeFlags& given_flags) {
   const bool go_plugin = cookie != nullptr && flags.magic_cookie_value == cookie;
   const bool json = flags.log_format.empty() ? go_plugin : flags.log_format == "json";
   ServeLog log(std::cerr, json, flags.quiet);
+  if (json && grpc_log == nullptr) {
+    grpc_log = new ServeLog(std::cerr, /*json=*/true, flags.quiet);
+    gpr_set_log_function(LogGrpcLine);
+  }
   if (!config_status.ok()) {
     for (absl::string_view line : absl::StrSplit(config_status.message(), '\n')) {
       log.Error(std::string(line));
@@ -291,10 +326,36 @@ int RunServe(const ServeFlags& given_flags) {
   if (flags.max_batch_size > 0) options.max_batch_size = flags.max_batch_size;
   if (flags.max_message_bytes > 0) options.max_message_bytes = flags.max_message_bytes;
   options.evaluation_threads = flags.evaluation_threads;
+  // A go-plugin host with AutoMTLS sets PLUGIN_CLIENT_CERT and then trusts only the certificate
+  // in the handshake line, so configured TLS files could never work for it: they give way.
+  const char* host_cert = go_plugin ? std::getenv(kGoPluginClientCertVariable) : nullptr;
+  const bool auto_mtls = host_cert != nullptr && host_cert[0] != '\0';
+  std::string handshake_cert;
+  if (auto_mtls) {
+    if (!flags.tls_cert.empty() || !flags.tls_key.empty() || !flags.tls_client_ca.empty()) {
+      log.Warn(
+          "go-plugin AutoMTLS: the configured TLS certificate, key and client CA are "
+          "ignored; the host trusts only the certificate this plugin makes for it");
+      flags.tls_cert.clear();
+      flags.tls_key.clear();
+      flags.tls_client_ca.clear();
+    }
+    absl::StatusOr<std::string> field = SetUpAutoMtls(host_cert, &options);
+    if (!field.ok()) {
+      log.Error(std::string(field.status().message()));
+      remove_socket_dir();
+      return 2;
+    }
+    handshake_cert = *std::move(field);
+    log.Info(
+        "go-plugin AutoMTLS: serving TLS with a fresh certificate; only the host's client "
+        "certificate is accepted");
+  }
   for (const auto& [path, what, out] :
        {std::tuple{flags.tls_cert, "TLS certificate", &options.tls_cert_pem},
         std::tuple{flags.tls_key, "TLS key", &options.tls_key_pem},
         std::tuple{flags.tls_client_ca, "TLS client CA", &options.tls_client_ca_pem}}) {
+    if (path.empty()) continue;  // not configured (or AutoMTLS's, set above)
     absl::StatusOr<std::string> pem = ReadPem(path, what);
     if (!pem.ok()) {
       log.Error(std::string(pem.status().message()));
@@ -380,10 +441,11 @@ int RunServe(const ServeFlags& given_flags) {
   const bool loaded = LoadAndInstall(flags, /*reload=*/false, *server, log);
   if (loaded) {
     if (go_plugin && handshake_fd >= 0) {
-      // CORE-PROTOCOL-VERSION|APP-PROTOCOL-VERSION|NETWORK-TYPE|NETWORK-ADDR|PROTOCOL
-      const std::string line =
-          absl::StrCat(kGoPluginCoreProtocol, "|", client::kProtocolVersion, "|unix|",
-                       UnixSocketPath(address), "|grpc\n");
+      // CORE-PROTOCOL-VERSION|APP-PROTOCOL-VERSION|NETWORK-TYPE|NETWORK-ADDR|PROTOCOL, and with
+      // AutoMTLS |SERVER-CERT (DER, base64 without padding).
+      const std::string line = absl::StrCat(
+          kGoPluginCoreProtocol, "|", client::kProtocolVersion, "|unix|", UnixSocketPath(address),
+          "|grpc", handshake_cert.empty() ? "" : "|", handshake_cert, "\n");
       (void)!write(handshake_fd, line.data(), line.size());
     }
     log.Info(absl::StrCat("listening on ", server->address()));

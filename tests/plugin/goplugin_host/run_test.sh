@@ -2,9 +2,11 @@
 # Builds the go-plugin host (main.go) in GOPATH mode, offline, against Debian's Go packages, and
 # runs it against the kmsguard binary. Exit 77 (ctest: skipped) only when Go or the Go packages
 # are absent; scripts/install-deps.sh installs them.
-# Usage: run_test.sh KMSGUARD_BINARY PROTO_DIR WORK_DIR
+# Usage: run_test.sh KMSGUARD_BINARY PROTO_DIR WORK_DIR [MODE]
+# MODE (main.go): basic (the default), automtls or keepalive. Each ctest test has its own WORK_DIR,
+# so they can run in parallel.
 set -euo pipefail
-kmsguard="$1" proto_dir="$2" work="$3"
+kmsguard="$1" proto_dir="$2" work="$3" mode="${4:-basic}"
 here="$(cd "$(dirname "$0")" && pwd)"
 gocode=/usr/share/gocode/src
 for need in go protoc protoc-gen-go; do
@@ -31,4 +33,4 @@ cache="$(go env GOCACHE 2>/dev/null || true)"
 case "$cache" in /*) ;; *) cache="$work/gocache" ;; esac
 export GO111MODULE=off GOPATH="$work/gopath:/usr/share/gocode" GOCACHE="$cache" GOFLAGS= GOPROXY=off
 go build -o "$work/goplugin_host" kmsguard_host
-exec "$work/goplugin_host" "$kmsguard"
+exec "$work/goplugin_host" -mode "$mode" "$kmsguard"
