@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <string>
 
 namespace kmsguard::iam {
@@ -20,7 +21,10 @@ GrantVerdict Analyze(const std::string& statements, GrantQuery query = {},
   auto doc = ParsePolicyText(text);
   EXPECT_TRUE(doc.ok()) << doc.status() << " " << text;
   if (!doc.ok()) return {};
-  return AnalyzeGrant(*doc, query);
+  // A verdict points at its document's statements: the documents live as long as the test.
+  static std::deque<PolicyDocument>* const documents = new std::deque<PolicyDocument>();
+  documents->push_back(*std::move(doc));
+  return AnalyzeGrant(documents->back(), query);
 }
 
 bool Granted(const std::string& statements, GrantQuery query = {}) {
@@ -186,7 +190,7 @@ TEST(GrantAnalysisTest, EvidenceNamesStatements) {
   ASSERT_EQ(v.actions[0].grants.size(), 1u);
   const StatementRole& role = v.actions[0].grants[0];
   EXPECT_EQ(role.statement_index, 1);
-  EXPECT_EQ(role.sid, "Kms");
+  EXPECT_EQ(role.sid(), "Kms");
   EXPECT_THAT(role.action_patterns, ::testing::ElementsAre("kms:Decrypt"));
   EXPECT_THAT(role.resource_patterns(), ::testing::ElementsAre("arn:aws:kms:*"));
   EXPECT_THAT(v.actions[0].why, HasSubstr("every KMS key"));
