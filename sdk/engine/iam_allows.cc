@@ -28,6 +28,7 @@
 #include "sdk/engine/exposure.h"
 #include "sdk/iam/grant_analysis.h"
 #include "sdk/iam/policy_document.h"
+#include "sdk/iam/policy_memo.h"
 
 namespace kmsguard::engine {
 
@@ -217,63 +218,19 @@ void PolicyError(const PolicyRef& policy, std::string message, Outcome* out) {
   out->errors.push_back(std::move(message));
 }
 
-// A policy document parsed once and decided once per query. Documents repeat: every rule
-// evaluating a principal reads the same ones, and accounts stamp one document onto many
-// principals (infrastructure as code); so analyses are kept per thread, by the document's text.
-struct PolicyAnalysis {
-  absl::StatusOr<iam::PolicyDocument> document;
-  // Verdicts refer to `document` (iam::StatementRole), which lives as long as this.
-  std::vector<std::pair<std::string, iam::GrantVerdict>> verdicts;  // by QueryKey
-};
-
-std::string QueryKey(const iam::GrantQuery& query) {
-  return absl::StrCat(absl::StrJoin(query.actions, ","), "|", static_cast<int>(query.scope), "|",
-                      query.partition, "|", query.honor_conditional_deny ? 1 : 0);
-}
-
-// The analysis of the document `text` (an object, or JSON or URL-encoded text).
-const PolicyAnalysis& AnalysisOf(simdjson::dom::element text) {
-  constexpr std::size_t kMaxEntries = 4096;
-  thread_local absl::flat_hash_map<std::string, std::unique_ptr<PolicyAnalysis>> memo;
-  std::string key;
-  if (text.is_string()) {
-    key = absl::StrCat("s", core::Sv(core::StringOf(text)));
-  } else {
-    key.reserve(512);
-    core::AppendCanonicalKey(text, &key);
-  }
-  if (auto it = memo.find(key); it != memo.end()) return *it->second;
-  // Emptied between two resources' uses only: callers hold no reference across calls.
-  if (memo.size() >= kMaxEntries) memo.clear();
-  auto analysis = std::make_unique<PolicyAnalysis>();
-  analysis->document = iam::ParsePolicyDocument(text);
-  return *memo.emplace(std::move(key), std::move(analysis)).first->second;
-}
-
-const iam::GrantVerdict& VerdictOf(const PolicyAnalysis& analysis, const iam::GrantQuery& query) {
-  std::string key = QueryKey(query);
-  for (const auto& [k, verdict] : analysis.verdicts) {
-    if (k == key) return verdict;
-  }
-  // The analysis is per thread and only ever grows by appending here.
-  auto& verdicts = const_cast<PolicyAnalysis&>(analysis).verdicts;
-  verdicts.emplace_back(std::move(key), iam::AnalyzeGrant(*analysis.document, query));
-  return verdicts.back().second;
-}
-
 // Judges one policy document. Returns whether it grants; sets `*conditional` when every grant
 // depends on a Condition.
 bool JudgePolicy(const PolicyRef& policy, simdjson::dom::element text, const Judge& judge,
                  const std::string& what, bool* conditional, Outcome* out) {
-  const PolicyAnalysis& analysis = AnalysisOf(text);
-  if (!analysis.document.ok()) {
+  const std::shared_ptr<const iam::AnalyzedPolicy> analysis = iam::AnalyzePolicy(text);
+  if (!analysis->document().ok()) {
     PolicyError(policy,
                 absl::StrCat(what, " (", policy.pointer,
-                             ") does not parse: ", analysis.document.status().message()),
+                             ") does not parse: ", analysis->document().status().message()),
                 out);
     return false;
   }
-  if (analysis.document->is_resource_policy) {
+  if (analysis->document()->is_resource_policy) {
     PolicyError(policy,
                 absl::StrCat(what,
                              " has a Principal element: a resource-based policy, not "
@@ -281,7 +238,7 @@ bool JudgePolicy(const PolicyRef& policy, simdjson::dom::element text, const Jud
                 out);
     return false;
   }
-  const iam::GrantVerdict& verdict = VerdictOf(analysis, judge.query);
+  const iam::GrantVerdict& verdict = analysis->Verdict(judge.query);
   Explain(policy, verdict, out);
   if (!verdict.granted) return false;
   AddEvidence(policy, verdict, out);

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -59,6 +60,49 @@ absl::StatusOr<OrderedJson> RawDocument(const nlohmann::json& value) {
   return parsed;
 }
 
+// An element as JSON with its object keys sorted at every level: what RawDocument gives for a
+// document that arrived as an object (nlohmann keeps object keys sorted).
+OrderedJson SortedJson(simdjson::dom::element element) {
+  switch (element.type()) {
+    case simdjson::dom::element_type::ARRAY: {
+      OrderedJson out = OrderedJson::array();
+      for (simdjson::dom::element item : core::AsArray(element)) out.push_back(SortedJson(item));
+      return out;
+    }
+    case simdjson::dom::element_type::OBJECT: {
+      std::vector<std::pair<std::string_view, simdjson::dom::element>> members;
+      for (simdjson::dom::key_value_pair member : core::AsObject(element)) {
+        members.emplace_back(member.key, member.value);
+      }
+      std::sort(members.begin(), members.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+      OrderedJson out = OrderedJson::object();
+      for (const auto& [key, value] : members) out[std::string(key)] = SortedJson(value);
+      return out;
+    }
+    case simdjson::dom::element_type::STRING:
+      return std::string(core::StringOf(element));
+    case simdjson::dom::element_type::INT64:
+      return element.get_int64().value();
+    case simdjson::dom::element_type::UINT64:
+      return element.get_uint64().value();
+    case simdjson::dom::element_type::DOUBLE:
+      return element.get_double().value();
+    case simdjson::dom::element_type::BOOL:
+      return element.get_bool().value();
+    case simdjson::dom::element_type::NULL_VALUE:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+// The document as given (RawDocument), from a simdjson element.
+absl::StatusOr<OrderedJson> RawDocument(simdjson::dom::element value) {
+  if (value.is_object()) return SortedJson(value);
+  if (!value.is_string()) return absl::InvalidArgumentError("not a policy document");
+  return RawDocument(nlohmann::json(std::string(core::StringOf(value))));
+}
+
 std::vector<std::string> AsList(const OrderedJson& element) {
   std::vector<std::string> out;
   if (element.is_string()) out.push_back(element.get<std::string>());
@@ -76,6 +120,23 @@ void AddUnique(std::vector<std::string>* list, std::string_view value) {
   }
   list->emplace_back(value);
 }
+
+// A list without repeats (action names compare case-insensitively), linear in the number added:
+// a statement may list a hundred thousand actions.
+class UniqueList {
+ public:
+  void Add(std::string_view value) {
+    if (seen_.insert(absl::AsciiStrToLower(absl::string_view(value.data(), value.size()))).second) {
+      items_.emplace_back(value);
+    }
+  }
+  const std::vector<std::string>& items() const { return items_; }
+  std::vector<std::string> Take() { return std::move(items_); }
+
+ private:
+  std::vector<std::string> items_;
+  absl::flat_hash_set<std::string> seen_;
+};
 
 bool HasWildcard(std::string_view pattern) {
   return pattern.find_first_of("*?") != std::string_view::npos;
@@ -162,14 +223,14 @@ std::vector<OrderedJson> SplitStatement(const OrderedJson& statement, int index,
     kept_change = absl::StrCat("its NotAction now also lists ", absl::StrJoin(added, ", "),
                                ", so every other action stays allowed as before");
   } else {
-    std::vector<std::string> actions;
+    UniqueList kept_actions;
     bool every_action = false;
     for (const std::string& pattern : AsList(statement.value("Action", OrderedJson()))) {
       const bool covers_blocked = std::any_of(blocked.begin(), blocked.end(), [&](const auto& a) {
         return iam::ActionGlobMatches(pattern, a);
       });
       if (!covers_blocked) {
-        AddUnique(&actions, pattern);
+        kept_actions.Add(pattern);
         continue;
       }
       if (!HasWildcard(pattern)) continue;  // it names a blocked action
@@ -184,7 +245,7 @@ std::vector<OrderedJson> SplitStatement(const OrderedJson& statement, int index,
           return absl::EqualsIgnoreCase(a, absl::string_view(action.data(), action.size()));
         });
         if (is_blocked) continue;
-        AddUnique(&actions, action);
+        kept_actions.Add(action);
         ++expanded;
       }
       std::string note =
@@ -201,6 +262,7 @@ std::vector<OrderedJson> SplitStatement(const OrderedJson& statement, int index,
                                                 "you need."));
       rw->out->notes.push_back(std::move(note));
     }
+    std::vector<std::string> actions = kept_actions.Take();
     if (every_action) {
       // Every action but the blocked ones: exactly what NotAction says.
       kept.erase("Action");
@@ -254,9 +316,15 @@ std::string KeyPlaceholder(std::string_view partition) {
 }
 
 std::vector<std::string> NamedKeyArns(const nlohmann::json& document, std::string_view partition) {
-  std::vector<std::string> out;
   absl::StatusOr<iam::PolicyDocument> parsed = iam::ParsePolicyDocument(document);
-  if (!parsed.ok() || parsed->is_resource_policy) return out;
+  if (!parsed.ok()) return {};
+  return NamedKeyArns(*parsed, partition);
+}
+
+std::vector<std::string> NamedKeyArns(const iam::PolicyDocument& document,
+                                      std::string_view partition) {
+  std::vector<std::string> out;
+  if (document.is_resource_policy) return out;
   // Building the language is not free and failing principals of one scan share a partition.
   thread_local std::map<std::string, iam::KeyLanguage> languages;
   const std::string name(partition.empty() ? "aws" : partition);
@@ -266,7 +334,7 @@ std::vector<std::string> NamedKeyArns(const nlohmann::json& document, std::strin
     it = languages.emplace(name, iam::KeyLanguage::Build(name)).first;
   }
   const iam::KeyLanguage& keys = it->second;
-  for (const iam::Statement& st : parsed->statements) {
+  for (const iam::Statement& st : document.statements) {
     // A NotResource list names keys the statement leaves out, not keys the principal uses.
     if (st.effect != iam::Effect::kAllow || st.not_resource) continue;
     for (const std::string& resource : st.resources) {
@@ -280,22 +348,14 @@ std::vector<std::string> NamedKeyArns(const nlohmann::json& document, std::strin
   return out;
 }
 
-absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const nlohmann::json& document,
-                                                    const iam::GrantQuery& query,
-                                                    const std::vector<std::string>& known_keys) {
-  absl::StatusOr<iam::PolicyDocument> parsed = iam::ParsePolicyDocument(document);
-  if (!parsed.ok()) return parsed.status();
-  if (parsed->is_resource_policy) {
-    return absl::InvalidArgumentError("a resource-based policy (it names a Principal)");
-  }
-  if (!iam::AnalyzeGrant(*parsed, query).granted) {
-    return absl::FailedPreconditionError("the policy does not grant the actions: nothing to fix");
-  }
-  absl::StatusOr<OrderedJson> raw = RawDocument(document);
-  if (!raw.ok()) return raw.status();
+namespace {
 
+// ReplaceBroadGrant, given the document parsed (`parsed`, which grants) and as written (`raw`).
+absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& parsed,
+                                                  OrderedJson raw, const iam::GrantQuery& query,
+                                                  const std::vector<std::string>& known_keys) {
   PolicyReplacement out;
-  out.key_arns = NamedKeyArns(document, query.partition);
+  out.key_arns = NamedKeyArns(parsed, query.partition);
   for (const std::string& key : known_keys) {
     if (std::find(out.key_arns.begin(), out.key_arns.end(), key) == out.key_arns.end()) {
       out.key_arns.push_back(key);
@@ -306,7 +366,7 @@ absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const nlohmann::json& docume
     out.uses_placeholder = true;
   }
 
-  OrderedJson statements = (*raw)["Statement"];
+  OrderedJson statements = raw["Statement"];
   if (statements.is_object()) statements = OrderedJson::array({statements});
   Rewrite rw{&query, &out.key_arns, {}, &out};
   // Each statement's index in the original document, for the change lines; -1 for new ones.
@@ -322,7 +382,7 @@ absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const nlohmann::json& docume
   // key, so each round leaves fewer granting statements and the loop ends.
   for (std::size_t round = 0;; ++round) {
     absl::StatusOr<iam::PolicyDocument> current =
-        iam::ParsePolicyDocument(nlohmann::json::parse(Assemble(*raw, statements).dump()));
+        iam::ParsePolicyText(Assemble(raw, statements).dump());
     if (!current.ok()) {
       return absl::InternalError(absl::StrCat("the rewritten policy does not parse: ",
                                               current.status().message()));
@@ -344,7 +404,7 @@ absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const nlohmann::json& docume
     for (std::size_t i = 0; i < statements.size(); ++i) {
       const auto it = granted_by.find(static_cast<int>(i));
       if (it == granted_by.end()) {
-        next.push_back(statements[i]);
+        next.push_back(std::move(statements[i]));
         next_origin.push_back(origin[i]);
         continue;
       }
@@ -359,8 +419,42 @@ absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const nlohmann::json& docume
     statements = std::move(next);
     origin = std::move(next_origin);
   }
-  out.document = Assemble(*raw, statements);
+  out.document = Assemble(raw, statements);
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const nlohmann::json& document,
+                                                    const iam::GrantQuery& query,
+                                                    const std::vector<std::string>& known_keys) {
+  absl::StatusOr<iam::PolicyDocument> parsed = iam::ParsePolicyDocument(document);
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->is_resource_policy) {
+    return absl::InvalidArgumentError("a resource-based policy (it names a Principal)");
+  }
+  if (!iam::AnalyzeGrant(*parsed, query).granted) {
+    return absl::FailedPreconditionError("the policy does not grant the actions: nothing to fix");
+  }
+  absl::StatusOr<OrderedJson> raw = RawDocument(document);
+  if (!raw.ok()) return raw.status();
+  return RewriteDocument(*parsed, *std::move(raw), query, known_keys);
+}
+
+absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const iam::AnalyzedPolicy& policy,
+                                                    simdjson::dom::element document,
+                                                    const iam::GrantQuery& query,
+                                                    const std::vector<std::string>& known_keys) {
+  if (!policy.document().ok()) return policy.document().status();
+  if (policy.document()->is_resource_policy) {
+    return absl::InvalidArgumentError("a resource-based policy (it names a Principal)");
+  }
+  if (!policy.Verdict(query).granted) {
+    return absl::FailedPreconditionError("the policy does not grant the actions: nothing to fix");
+  }
+  absl::StatusOr<OrderedJson> raw = RawDocument(document);
+  if (!raw.ok()) return raw.status();
+  return RewriteDocument(*policy.document(), *std::move(raw), query, known_keys);
 }
 
 }  // namespace kmsguard::remediation

@@ -10,7 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
+#include "sdk/core/json_tree.h"
 #include "sdk/iam/grant_analysis.h"
+#include "sdk/iam/policy_memo.h"
 
 namespace kmsguard::remediation {
 
@@ -47,12 +49,22 @@ struct PolicyReplacement {
 // statements of this document or listed in `known_keys`, else KeyPlaceholder(query.partition).
 // Errors: InvalidArgument when the document does not parse or is a resource policy;
 // FailedPrecondition when it grants nothing; Internal if a rewrite did not verify.
+// Linear in the size of the document.
 absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const nlohmann::json& document,
                                                     const iam::GrantQuery& query,
                                                     const std::vector<std::string>& known_keys = {});
 
+// The same for a document the engine has already read: `policy` is the analysis of `document`
+// (iam::AnalyzePolicy), so the document is not parsed or decided again.
+absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const iam::AnalyzedPolicy& policy,
+                                                    simdjson::dom::element document,
+                                                    const iam::GrantQuery& query,
+                                                    const std::vector<std::string>& known_keys);
+
 // The concrete KMS key ARNs (no wildcard, no policy variable) that the Allow statements of
 // `document` name in Resource, in order of appearance; `partition` empty means "aws".
 std::vector<std::string> NamedKeyArns(const nlohmann::json& document, std::string_view partition);
+std::vector<std::string> NamedKeyArns(const iam::PolicyDocument& document,
+                                      std::string_view partition);
 
 }  // namespace kmsguard::remediation

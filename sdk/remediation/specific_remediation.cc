@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -56,7 +57,7 @@ std::vector<std::string> ScopedActions(const std::vector<PolicyFix>& fixes) {
   std::vector<std::string> out;
   for (const PolicyFix& fix : fixes) {
     if (!fix.replacement.ok()) continue;
-    for (const std::string& action : fix.replacement->actions) {
+    for (const std::string& action : (*fix.replacement)->replacement.actions) {
       if (std::find(out.begin(), out.end(), action) == out.end()) out.push_back(action);
     }
   }
@@ -70,10 +71,11 @@ bool IsManaged(const model::Resource& resource) {
 bool IsAwsManaged(const model::Resource& resource) {
   if (!IsManaged(resource)) return false;
   if (!resource.document_text.empty()) {
-    // The export reader and the protocol carry the document as text: read the flag from it.
-    const core::JsonTreeResult parsed = core::ParseJsonTree(resource.document_text);
-    if (parsed.tree == nullptr) return false;
-    return model::ReadIamDocument(resource.type, parsed.tree).aws_managed;
+    // A document carried as text (the export entry): its flag comes from its ARN, which is the
+    // resource id ("arn:PARTITION:iam::aws:policy/...").
+    const std::size_t iam = resource.id.find(":iam::aws:policy/");
+    return resource.id.rfind("arn:", 0) == 0 && iam != std::string::npos &&
+           resource.id.find(':', 4) == iam;
   }
   const nlohmann::json& doc = resource.document;
   if (!doc.is_object()) return false;
@@ -113,7 +115,7 @@ std::string Console(const model::Resource& resource, const std::vector<PolicyFix
                       Line(std::string(fix.replacement.status().message())), "); edit it as described above.");
       continue;
     }
-    const PolicyReplacement& r = *fix.replacement;
+    const PolicyReplacement& r = (*fix.replacement)->replacement;
     placeholder |= r.uses_placeholder;
     absl::StrAppend(&out, "\n- ", label, ": ", absl::StrJoin(Lines(r.changes), " "));
     if (IsAwsManaged(resource)) {
@@ -154,11 +156,11 @@ std::string Cli(const model::Resource& resource, const std::vector<PolicyFix>& f
       absl::StrAppend(&out, "# ", label, ": no replacement generated (",
                       Line(std::string(fix.replacement.status().message())), "); edit it by hand (below).\n");
     } else {
-      const PolicyReplacement& r = *fix.replacement;
+      const PolicyReplacement& r = (*fix.replacement)->replacement;
       absl::StrAppend(&out, "# ", label, ", corrected: ", absl::StrJoin(Lines(r.actions), ", "),
                       " only on ", absl::StrJoin(Lines(r.key_arns), ", "),
                       r.uses_placeholder ? " (replace the placeholder first)" : "", ".\n");
-      const std::string document = core::ShellQuote(r.document.dump());
+      const std::string document = core::ShellQuote((*fix.replacement)->json);
       if (IsAwsManaged(resource)) {
         absl::StrAppend(&out, "aws iam create-policy --policy-name ",
                         core::ShellQuote(fix.policy_name + "-kms-scoped"),
@@ -196,7 +198,8 @@ std::string Terraform(const model::Resource& resource, const std::vector<PolicyF
   std::string out;
   for (const PolicyFix& fix : fixes) {
     if (!fix.replacement.ok()) continue;
-    const PolicyReplacement& r = *fix.replacement;
+    const PolicyReplacement& r = (*fix.replacement)->replacement;
+    const std::string& hcl = (*fix.replacement)->hcl;
     absl::StrAppend(&out, out.empty() ? "" : "\n", "# ", PolicyLabel(resource, fix.policy_name),
                     ", corrected", r.uses_placeholder ? " (replace the placeholder key ARN)" : "",
                     ":\n");
@@ -205,15 +208,15 @@ std::string Terraform(const model::Resource& resource, const std::vector<PolicyF
                                                       : fix.policy_name;
       absl::StrAppend(&out, "resource \"aws_iam_policy\" \"", TerraformName("policy", name),
                       "\" {\n  name   = ", core::HclQuote(name), "\n  policy = jsonencode(",
-                      HclExpression(r.document, 2), ")\n}\n");
+                      hcl, ")\n}\n");
       continue;
     }
     absl::StrAppend(&out, "resource \"aws_iam_", kind, "_policy\" \"",
                     TerraformName(resource.name, fix.policy_name), "\" {\n",
                     "  name   = ", core::HclQuote(fix.policy_name), "\n", "  ", kind,
                     std::string(kind.size() < 6 ? 6 - kind.size() : 0, ' '), " = ",
-                    core::HclQuote(resource.name), "\n", "  policy = jsonencode(",
-                    HclExpression(r.document, 2), ")\n}\n");
+                    core::HclQuote(resource.name), "\n", "  policy = jsonencode(", hcl,
+                    ")\n}\n");
   }
   const std::vector<std::string> actions = ScopedActions(fixes);
   if (actions.empty()) return out;
@@ -299,6 +302,42 @@ std::string HclExpression(const OrderedJson& value, int indent) {
   return value.dump();  // numbers, booleans and null are written the same in HCL
 }
 
+namespace {
+
+// The replacement of one analyzed document, rendered; memoized per thread by the document, the
+// query and the keys it may name (a document stamped onto many principals fails the same way on
+// each, and its rewrite is most of a FAIL's cost).
+absl::StatusOr<std::shared_ptr<const RenderedReplacement>> Replacement(
+    const iam::AnalyzedPolicy& policy, simdjson::dom::element document,
+    const iam::GrantQuery& query, const std::vector<std::string>& known_keys) {
+  using Result = absl::StatusOr<std::shared_ptr<const RenderedReplacement>>;
+  constexpr std::size_t kMaxEntries = 1024;
+  thread_local absl::flat_hash_map<std::string, Result> memo;
+  std::string key = policy.key();
+  key += '\0';
+  key += iam::QueryKey(query);
+  for (const std::string& k : known_keys) {
+    key += '\0';
+    key += k;
+  }
+  if (auto it = memo.find(key); it != memo.end()) return it->second;
+  if (memo.size() >= kMaxEntries) memo.clear();
+  Result result = [&]() -> Result {
+    absl::StatusOr<PolicyReplacement> replacement =
+        ReplaceBroadGrant(policy, document, query, known_keys);
+    if (!replacement.ok()) return replacement.status();
+    auto rendered = std::make_shared<RenderedReplacement>();
+    rendered->json = replacement->document.dump();
+    rendered->hcl = HclExpression(replacement->document, 2);
+    rendered->replacement = *std::move(replacement);
+    return std::shared_ptr<const RenderedReplacement>(std::move(rendered));
+  }();
+  memo.emplace(std::move(key), result);
+  return result;
+}
+
+}  // namespace
+
 std::vector<PolicyFix> FixPolicies(const model::Resource& resource,
                                    const model::IamDocument& document,
                                    const std::vector<std::string>& policy_names,
@@ -307,21 +346,22 @@ std::vector<PolicyFix> FixPolicies(const model::Resource& resource,
   if (!document.parse_problem.empty() || !document.root_type_problem.empty()) return fixes;
   if (IsManaged(resource)) {
     if (!document.document) return fixes;
-    const nlohmann::json policy = model::ElementJson(*document.document);
+    const std::shared_ptr<const iam::AnalyzedPolicy> policy = iam::AnalyzePolicy(*document.document);
     for (const std::string& name : policy_names) {
-      fixes.push_back({name, ReplaceBroadGrant(policy, query)});
+      fixes.push_back({name, Replacement(*policy, *document.document, query, {})});
     }
     return fixes;
   }
   if (!document.inline_policies_problem.empty()) return fixes;
   // Keys any inline policy names: the keys the snapshot shows the principal uses.
-  std::vector<nlohmann::json> policies(document.inline_policies.size());
+  std::vector<std::shared_ptr<const iam::AnalyzedPolicy>> policies(document.inline_policies.size());
   std::vector<std::string> keys;
   for (std::size_t i = 0; i < document.inline_policies.size(); ++i) {
     const model::InlinePolicy& entry = document.inline_policies[i];
     if (!entry.document) continue;
-    policies[i] = model::ElementJson(*entry.document);
-    for (std::string& key : NamedKeyArns(policies[i], query.partition)) {
+    policies[i] = iam::AnalyzePolicy(*entry.document);
+    if (!policies[i]->document().ok()) continue;
+    for (std::string& key : NamedKeyArns(*policies[i]->document(), query.partition)) {
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
     }
   }
@@ -330,7 +370,7 @@ std::vector<PolicyFix> FixPolicies(const model::Resource& resource,
     for (std::size_t i = 0; i < document.inline_policies.size(); ++i) {
       const model::InlinePolicy& entry = document.inline_policies[i];
       if (entry.named && entry.name == name && entry.document) {
-        fix.replacement = ReplaceBroadGrant(policies[i], query, keys);
+        fix.replacement = Replacement(*policies[i], *entry.document, query, keys);
         break;
       }
     }

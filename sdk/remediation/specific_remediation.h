@@ -3,6 +3,7 @@
 // replacement of each failing policy.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,10 +16,19 @@
 
 namespace kmsguard::remediation {
 
+// A replacement with the two texts each finding of it carries: the document as the AWS CLI
+// command takes it, and as a Terraform expression. Shared: one document failing on many
+// principals is rewritten and rendered once per thread.
+struct RenderedReplacement {
+  PolicyReplacement replacement;
+  std::string json;  // replacement.document.dump()
+  std::string hcl;   // HclExpression(replacement.document, 2)
+};
+
 // One failing policy and its replacement, or why none could be generated.
 struct PolicyFix {
   std::string policy_name;  // the inline policy's name, or the managed policy's name
-  absl::StatusOr<PolicyReplacement> replacement;
+  absl::StatusOr<std::shared_ptr<const RenderedReplacement>> replacement;
 };
 
 // A replacement (ReplaceBroadGrant) for each failing policy of `resource`: for a user, group or

@@ -1,0 +1,47 @@
+#include "sdk/iam/policy_memo.h"
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace kmsguard::iam {
+
+std::string QueryKey(const GrantQuery& query) {
+  return absl::StrCat(absl::StrJoin(query.actions, ","), "|", static_cast<int>(query.scope), "|",
+                      query.partition, "|", query.honor_conditional_deny ? 1 : 0);
+}
+
+const GrantVerdict& AnalyzedPolicy::Verdict(const GrantQuery& query) const {
+  std::string key = QueryKey(query);
+  for (const auto& [k, verdict] : verdicts_) {
+    if (k == key) return verdict;
+  }
+  // Rules ask two or three questions of a document; the list stays short.
+  verdicts_.emplace_back(std::move(key), AnalyzeGrant(*document_, query));
+  return verdicts_.back().second;
+}
+
+std::shared_ptr<const AnalyzedPolicy> AnalyzePolicy(simdjson::dom::element document) {
+  // Large enough for the documents of an account that repeats them; small enough that a scan of
+  // millions of distinct documents stays within a few tens of MB per thread.
+  constexpr std::size_t kMaxEntries = 4096;
+  thread_local absl::flat_hash_map<std::string, std::shared_ptr<const AnalyzedPolicy>> memo;
+  std::string key;
+  if (document.is_string()) {
+    const std::string_view text = core::StringOf(document);
+    key.reserve(text.size() + 1);
+    key += 's';
+    key += text;
+  } else {
+    key.reserve(512);
+    key += 'j';
+    core::AppendCanonicalKey(document, &key);
+  }
+  if (auto it = memo.find(key); it != memo.end()) return it->second;
+  if (memo.size() >= kMaxEntries) memo.clear();  // holders keep theirs alive (shared_ptr)
+  auto analysis = std::make_shared<const AnalyzedPolicy>(key, ParsePolicyDocument(document));
+  memo.emplace(std::move(key), analysis);
+  return analysis;
+}
+
+}  // namespace kmsguard::iam

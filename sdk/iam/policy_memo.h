@@ -1,0 +1,47 @@
+// Policy documents parsed once and decided once per query, kept per thread by the document's
+// canonical form (core::AppendCanonicalKey). Documents repeat: every rule evaluating a principal
+// reads the same ones, the remediation reads them again, and accounts stamp one document onto many
+// principals (infrastructure as code). What is memoized is exactly what ParsePolicyDocument and
+// AnalyzeGrant return for that text, so memoizing changes no verdict.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sdk/core/json_tree.h"
+#include "sdk/iam/grant_analysis.h"
+#include "sdk/iam/policy_document.h"
+
+namespace kmsguard::iam {
+
+class AnalyzedPolicy {
+ public:
+  AnalyzedPolicy(std::string key, absl::StatusOr<PolicyDocument> document)
+      : key_(std::move(key)), document_(std::move(document)) {}
+
+  // The memo key: equal for two documents exactly when their JSON is equal.
+  const std::string& key() const { return key_; }
+  const absl::StatusOr<PolicyDocument>& document() const { return document_; }
+
+  // AnalyzeGrant(*document(), query), computed on first use. The document must have parsed. The
+  // verdict points into this object (StatementRole), so it lives as long as it. Not thread-safe:
+  // an AnalyzedPolicy belongs to the thread that made it.
+  const GrantVerdict& Verdict(const GrantQuery& query) const;
+
+ private:
+  std::string key_;
+  absl::StatusOr<PolicyDocument> document_;
+  mutable std::vector<std::pair<std::string, GrantVerdict>> verdicts_;  // by query
+};
+
+// The analysis of `document` (an object, or JSON or URL-encoded JSON text, as ParsePolicyDocument
+// takes it), from this thread's memo or made now.
+std::shared_ptr<const AnalyzedPolicy> AnalyzePolicy(simdjson::dom::element document);
+
+// A short text that is equal for two queries exactly when they ask the same question.
+std::string QueryKey(const GrantQuery& query);
+
+}  // namespace kmsguard::iam
