@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -350,8 +351,24 @@ std::vector<std::string> NamedKeyArns(const iam::PolicyDocument& document,
 
 namespace {
 
-// ReplaceBroadGrant, given the document parsed (`parsed`, which grants) and as written (`raw`).
+// One statement of the rewritten document on its own, as a document of the original's version,
+// parsed by the same reader as any policy.
+absl::StatusOr<iam::Statement> ParseStatement(const OrderedJson& statement,
+                                              const std::string& version) {
+  OrderedJson wrapper = OrderedJson::object();
+  if (!version.empty()) wrapper["Version"] = version;
+  wrapper["Statement"] = OrderedJson::array({statement});
+  absl::StatusOr<iam::PolicyDocument> parsed = iam::ParsePolicyText(wrapper.dump());
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->statements.size() != 1) return absl::InternalError("a statement went missing");
+  return std::move(parsed->statements.front());
+}
+
+// ReplaceBroadGrant, given the document parsed (`parsed`, whose verdict under `query` is
+// `verdict` and grants) and as written (`raw`). The statements are kept parsed beside their JSON,
+// so a round re-reads only the statements it wrote: linear in the size of the document.
 absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& parsed,
+                                                  const iam::GrantVerdict& verdict,
                                                   OrderedJson raw, const iam::GrantQuery& query,
                                                   const std::vector<std::string>& known_keys) {
   PolicyReplacement out;
@@ -366,12 +383,23 @@ absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& par
     out.uses_placeholder = true;
   }
 
-  OrderedJson statements = raw["Statement"];
-  if (statements.is_object()) statements = OrderedJson::array({statements});
-  Rewrite rw{&query, &out.key_arns, {}, &out};
-  // Each statement's index in the original document, for the change lines; -1 for new ones.
+  OrderedJson written = raw["Statement"];
+  if (written.is_object()) written = OrderedJson::array({written});
+  if (written.size() != parsed.statements.size()) {
+    return absl::InternalError("the document's statements could not be matched to their text");
+  }
+  // The current statements: as written, parsed, and each one's index in the original document
+  // (for the change lines; -1 for new ones).
+  std::vector<OrderedJson> statements;
+  iam::PolicyDocument current;
+  current.version = parsed.version;
   std::vector<int> origin;
-  for (std::size_t i = 0; i < statements.size(); ++i) origin.push_back(static_cast<int>(i));
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    statements.push_back(std::move(written[i]));
+    current.statements.push_back(parsed.statements[i]);
+    origin.push_back(static_cast<int>(i));
+  }
+  Rewrite rw{&query, &out.key_arns, {}, &out};
   for (const OrderedJson& st : statements) {
     if (auto sid = st.find("Sid"); sid != st.end() && sid->is_string()) rw.sids.insert(*sid);
   }
@@ -379,18 +407,15 @@ absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& par
   // Each round rewrites the statements the verdict names; a union of statements that reaches
   // every key only together, or a second statement the first one shadowed in the verdict, is
   // found in the next round. A scoped statement names concrete keys and can never reach every
-  // key, so each round leaves fewer granting statements and the loop ends.
+  // key, so each round leaves fewer granting statements and the loop ends. The first round's
+  // verdict is the one the engine already has.
+  std::optional<iam::GrantVerdict> later;
   for (std::size_t round = 0;; ++round) {
-    absl::StatusOr<iam::PolicyDocument> current =
-        iam::ParsePolicyText(Assemble(raw, statements).dump());
-    if (!current.ok()) {
-      return absl::InternalError(absl::StrCat("the rewritten policy does not parse: ",
-                                              current.status().message()));
-    }
-    const iam::GrantVerdict verdict = iam::AnalyzeGrant(*current, query);
-    if (!verdict.granted) break;
+    if (round > 0) later = iam::AnalyzeGrant(current, query);
+    const iam::GrantVerdict& now = round == 0 ? verdict : *later;
+    if (!now.granted) break;
     std::map<int, std::vector<std::string>> granted_by;
-    for (const iam::ActionVerdict& action : verdict.actions) {
+    for (const iam::ActionVerdict& action : now.actions) {
       if (!action.granted) continue;
       for (const iam::StatementRole& role : action.grants) {
         AddUnique(&granted_by[role.statement_index], action.action);
@@ -399,12 +424,15 @@ absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& par
     if (granted_by.empty() || round > statements.size()) {
       return absl::InternalError("the rewritten policy still grants the actions on every key");
     }
-    OrderedJson next = OrderedJson::array();
+    std::vector<OrderedJson> next;
+    iam::PolicyDocument next_document;
+    next_document.version = current.version;
     std::vector<int> next_origin;
     for (std::size_t i = 0; i < statements.size(); ++i) {
       const auto it = granted_by.find(static_cast<int>(i));
       if (it == granted_by.end()) {
         next.push_back(std::move(statements[i]));
+        next_document.statements.push_back(std::move(current.statements[i]));
         next_origin.push_back(origin[i]);
         continue;
       }
@@ -412,14 +440,27 @@ absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& par
       // The first part is the narrowed original when it kept any action.
       for (std::size_t k = 0; k < split.size(); ++k) {
         const bool is_new = k + 1 == split.size();
+        absl::StatusOr<iam::Statement> part = ParseStatement(split[k], current.version);
+        if (!part.ok()) {
+          return absl::InternalError(
+              absl::StrCat("the rewritten policy does not parse: ", part.status().message()));
+        }
         next.push_back(std::move(split[k]));
+        next_document.statements.push_back(*std::move(part));
         next_origin.push_back(is_new ? -1 : origin[i]);
       }
     }
+    // Positions are the statements' indexes in the rewritten document.
+    for (std::size_t i = 0; i < next_document.statements.size(); ++i) {
+      next_document.statements[i].index = static_cast<int>(i);
+    }
     statements = std::move(next);
+    current = std::move(next_document);
     origin = std::move(next_origin);
   }
-  out.document = Assemble(raw, statements);
+  OrderedJson all = OrderedJson::array();
+  for (OrderedJson& st : statements) all.push_back(std::move(st));
+  out.document = Assemble(raw, all);
   return out;
 }
 
@@ -433,12 +474,13 @@ absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const nlohmann::json& docume
   if (parsed->is_resource_policy) {
     return absl::InvalidArgumentError("a resource-based policy (it names a Principal)");
   }
-  if (!iam::AnalyzeGrant(*parsed, query).granted) {
+  const iam::GrantVerdict verdict = iam::AnalyzeGrant(*parsed, query);
+  if (!verdict.granted) {
     return absl::FailedPreconditionError("the policy does not grant the actions: nothing to fix");
   }
   absl::StatusOr<OrderedJson> raw = RawDocument(document);
   if (!raw.ok()) return raw.status();
-  return RewriteDocument(*parsed, *std::move(raw), query, known_keys);
+  return RewriteDocument(*parsed, verdict, *std::move(raw), query, known_keys);
 }
 
 absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const iam::AnalyzedPolicy& policy,
@@ -454,7 +496,8 @@ absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const iam::AnalyzedPolicy& p
   }
   absl::StatusOr<OrderedJson> raw = RawDocument(document);
   if (!raw.ok()) return raw.status();
-  return RewriteDocument(*policy.document(), *std::move(raw), query, known_keys);
+  return RewriteDocument(*policy.document(), policy.Verdict(query), *std::move(raw), query,
+                         known_keys);
 }
 
 }  // namespace kmsguard::remediation

@@ -267,39 +267,83 @@ std::string Before(std::string generated, const std::string& rule_text, const ch
 }  // namespace
 
 
-std::string HclExpression(const OrderedJson& value, int indent) {
-  const std::string pad(static_cast<std::size_t>(indent), ' ');
-  if (value.is_string()) return core::HclQuote(value.get_ref<const std::string&>());
+namespace {
+
+// HclExpression, appended to `out` (no temporary string per value: a rewritten policy of
+// thousands of statements is rendered in one pass).
+void AppendHcl(const OrderedJson& value, int indent, std::string* out) {
+  if (value.is_string()) {
+    out->append(core::HclQuote(value.get_ref<const std::string&>()));
+    return;
+  }
   if (value.is_object()) {
-    if (value.empty()) return "{}";
+    if (value.empty()) {
+      out->append("{}");
+      return;
+    }
     if (value.size() == 1 && !value.begin()->is_structured()) {
-      const std::string one_line =
-          absl::StrCat("{ ", IsIdentifier(value.begin().key()) ? value.begin().key()
-                                                               : core::HclQuote(value.begin().key()),
-                       " = ", HclExpression(value.begin().value(), indent + 2), " }");
-      if (one_line.size() + static_cast<std::size_t>(indent) <= 96) return one_line;
+      const std::size_t start = out->size();
+      absl::StrAppend(out, "{ ",
+                      IsIdentifier(value.begin().key()) ? value.begin().key()
+                                                        : core::HclQuote(value.begin().key()),
+                      " = ");
+      AppendHcl(value.begin().value(), indent + 2, out);
+      out->append(" }");
+      if (out->size() - start + static_cast<std::size_t>(indent) <= 96) return;
+      out->resize(start);
     }
-    std::string out = "{\n";
+    out->append("{\n");
     for (const auto& [key, item] : value.items()) {
-      absl::StrAppend(&out, pad, "  ", IsIdentifier(key) ? key : core::HclQuote(key), " = ",
-                      HclExpression(item, indent + 2), "\n");
+      out->append(static_cast<std::size_t>(indent) + 2, ' ');
+      out->append(IsIdentifier(key) ? key : core::HclQuote(key));
+      out->append(" = ");
+      AppendHcl(item, indent + 2, out);
+      out->push_back('\n');
     }
-    return out + pad + "}";
+    out->append(static_cast<std::size_t>(indent), ' ');
+    out->push_back('}');
+    return;
   }
   if (value.is_array()) {
-    if (value.empty()) return "[]";
+    if (value.empty()) {
+      out->append("[]");
+      return;
+    }
     const bool flat = std::none_of(value.begin(), value.end(), [](const OrderedJson& item) {
       return item.is_structured();
     });
-    std::vector<std::string> items;
-    for (const OrderedJson& item : value) items.push_back(HclExpression(item, indent + 2));
-    const std::string one_line = absl::StrCat("[", absl::StrJoin(items, ", "), "]");
-    if (flat && one_line.size() + static_cast<std::size_t>(indent) <= 96) return one_line;
-    std::string out = "[\n";
-    for (const std::string& item : items) absl::StrAppend(&out, pad, "  ", item, ",\n");
-    return out + pad + "]";
+    if (flat) {
+      const std::size_t start = out->size();
+      out->push_back('[');
+      bool first = true;
+      for (const OrderedJson& item : value) {
+        if (!first) out->append(", ");
+        first = false;
+        AppendHcl(item, indent + 2, out);
+      }
+      out->push_back(']');
+      if (out->size() - start + static_cast<std::size_t>(indent) <= 96) return;
+      out->resize(start);
+    }
+    out->append("[\n");
+    for (const OrderedJson& item : value) {
+      out->append(static_cast<std::size_t>(indent) + 2, ' ');
+      AppendHcl(item, indent + 2, out);
+      out->append(",\n");
+    }
+    out->append(static_cast<std::size_t>(indent), ' ');
+    out->push_back(']');
+    return;
   }
-  return value.dump();  // numbers, booleans and null are written the same in HCL
+  out->append(value.dump());  // numbers, booleans and null are written the same in HCL
+}
+
+}  // namespace
+
+std::string HclExpression(const OrderedJson& value, int indent) {
+  std::string out;
+  AppendHcl(value, indent, &out);
+  return out;
 }
 
 namespace {
