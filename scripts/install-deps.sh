@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config ccache
   libyaml-cpp-dev nlohmann-json3-dev libboost-dev libboost-system-dev libcli11-dev libre2-dev
-  libssl-dev openssl zlib1g-dev libsimdjson-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  libssl-dev openssl zlib1g-dev libsimdjson-dev libjemalloc-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-grpcio python3-protobuf  # the Python client test (tests/plugin/python_client)
   # the go-plugin host test (tests/plugin/goplugin_host): Go in GOPATH mode, offline
