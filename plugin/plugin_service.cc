@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 #include <ctime>
+#include <deque>
+#include <mutex>
 #include <exception>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -62,97 +64,222 @@ void AddParams(const rules::Rule& rule, v1::RuleInfo* out) {
   }
 }
 
-// One Evaluate call. Strictly one operation at a time: read a request, evaluate it on the pool,
-// write its responses one by one, then read the next. That gives backpressure for free (a host
-// that stops reading stops being read) and means no two steps run concurrently, so the state
-// needs no lock. OnDone (and so `delete this`) cannot come while pool work is pending: gRPC calls
-// it only after Finish, which only the last step calls.
+// One Evaluate call. Batches of one call are evaluated at once on the pool, up to
+// `max_in_flight` of them (so one large scan uses every core), and their responses are written in
+// request order. Reading stops while that many batches are pending, which keeps memory bounded
+// and gives backpressure (a host that stops reading stops being read). Fairness between calls
+// comes from the pool's queue: a call holds a thread for one batch at a time, and a batch checks
+// for cancellation between resources, so a cancelled or abandoned call stops within one resource.
+//
+// gRPC allows one read and one write outstanding at a time; both, and every field below, are
+// guarded by mu_, because pool threads finish batches concurrently with gRPC's callbacks. The
+// reactor deletes itself once gRPC is done with it (OnDone) and no batch is still running.
 class EvaluateReactor final
     : public grpc::ServerBidiReactor<v1::EvaluateRequest, v1::EvaluateResponse> {
  public:
   EvaluateReactor(grpc::CallbackServerContext* context,
                   std::shared_ptr<const engine::Evaluator> evaluator, int max_batch_size,
-                  boost::asio::thread_pool* pool, std::atomic<int>* active, bool draining)
+                  boost::asio::thread_pool* pool, int max_in_flight, std::atomic<int>* active,
+                  bool draining)
       : session_(evaluator, max_batch_size, [context] { return context->IsCancelled(); }),
         pool_(pool),
+        max_in_flight_(std::max(1, max_in_flight)),
         active_(active) {
     ++*active_;
+    std::lock_guard<std::mutex> lock(mu_);
     if (draining) {
-      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the plugin is shutting down"));
+      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the plugin is shutting down"));
       return;
     }
     if (!HasRules(evaluator.get())) {
-      Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                          "the plugin has no rules loaded; see its health status"));
+      FinishLocked(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                "the plugin has no rules loaded; see its health status"));
       return;
     }
-    StartRead(&request_);
+    ReadLocked();
   }
 
   void OnReadDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    reading_ = false;
+    if (finishing_) return;
     if (!ok) {
       // The host half-closed before ScanEnd, the call was cancelled, or a request was not a
       // valid EvaluateRequest (gRPC does not say which).
-      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          session_.started()
-                              ? "request stream closed before ScanEnd (or a request could not "
-                                "be parsed as an EvaluateRequest)"
-                              : "request stream closed before ScanStart (or a request could not "
-                                "be parsed as an EvaluateRequest)"));
+      FinishLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                session_.started()
+                                    ? "request stream closed before ScanEnd (or a request could "
+                                      "not be parsed as an EvaluateRequest)"
+                                    : "request stream closed before ScanStart (or a request could "
+                                      "not be parsed as an EvaluateRequest)"));
       return;
     }
-    boost::asio::post(*pool_, [this] { HandleRequest(); });
+    if (request_.kind_case() == v1::EvaluateRequest::kResourceBatch) {
+      absl::StatusOr<ScanSession::BatchWork> work =
+          session_.Accept(request_.mutable_resource_batch());
+      if (!work.ok()) {
+        FinishLocked(ToGrpc(work.status()));
+        return;
+      }
+      auto pending = std::make_shared<Pending>();
+      pending_.push_back(pending);
+      ++running_;
+      boost::asio::post(*pool_, [this, pending, work = *std::move(work)]() mutable {
+        Evaluate(pending, std::move(work));
+      });
+      if (static_cast<int>(pending_.size()) < max_in_flight_) ReadLocked();
+      return;
+    }
+    // ScanStart and ScanEnd are cheap and ordered: handled here, their responses (ScanEnd's
+    // summary) queued behind the batches before them.
+    auto pending = std::make_shared<Pending>();
+    absl::Status status;
+    if (request_.kind_case() == v1::EvaluateRequest::kScanEnd) {
+      if (!session_.started()) {
+        FinishLocked(ToGrpc(absl::InvalidArgumentError("ScanEnd sent before ScanStart")));
+        return;
+      }
+      end_requested_ = true;
+      pending->summary = true;  // rendered when every batch before it is merged
+    } else {
+      try {
+        status = session_.Handle(request_, &pending->responses);
+      } catch (const std::exception& e) {
+        status = absl::InternalError(std::string("evaluation failed: ") + e.what());
+      }
+      if (!status.ok()) {
+        FinishLocked(ToGrpc(status));
+        return;
+      }
+    }
+    pending->done = true;
+    pending_.push_back(std::move(pending));
+    WriteLocked();
+    if (!end_requested_ && static_cast<int>(pending_.size()) < max_in_flight_) ReadLocked();
   }
 
   void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "response stream broken"));
+      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "response stream broken"));
       return;
     }
-    ++next_;
-    WriteNextOrContinue();
+    ++written_;
+    WriteLocked();
   }
 
   void OnDone() override {
     --*active_;
-    delete this;
+    bool last;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+      last = running_ == 0;
+    }
+    if (last) delete this;
   }
 
  private:
-  void HandleRequest() {
-    responses_.clear();
-    next_ = 0;
-    absl::Status status;
+  // The responses of one request, in request order.
+  struct Pending {
+    bool done = false;
+    bool summary = false;  // ScanEnd: the summary, made when it is this one's turn
+    std::vector<v1::EvaluateResponse> responses;
+  };
+
+  // On a pool thread.
+  void Evaluate(const std::shared_ptr<Pending>& pending, ScanSession::BatchWork work) {
+    ScanSession::BatchResult result;
     try {
-      status = session_.Handle(request_, &responses_);
+      result = session_.Evaluate(work);
     } catch (const std::exception& e) {
-      status = absl::InternalError(std::string("evaluation failed: ") + e.what());
+      result.status = absl::InternalError(std::string("evaluation failed: ") + e.what());
     } catch (...) {
-      status = absl::InternalError("evaluation failed");
+      result.status = absl::InternalError("evaluation failed");
     }
-    if (!status.ok()) {
-      Finish(ToGrpc(status));
-      return;
+    bool remove = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --running_;
+      if (!result.status.ok()) {
+        FinishLocked(ToGrpc(result.status));
+      } else {
+        session_.Merge(result.summary);
+        pending->responses = std::move(result.responses);
+        pending->done = true;
+        WriteLocked();
+      }
+      remove = done_ && running_ == 0;
     }
-    WriteNextOrContinue();
+    if (remove) delete this;
   }
 
-  void WriteNextOrContinue() {
-    if (next_ < responses_.size()) {
-      StartWrite(&responses_[next_]);
-    } else if (session_.ended()) {
-      Finish(grpc::Status::OK);
-    } else {
-      StartRead(&request_);
+  void ReadLocked() {
+    if (reading_ || finishing_ || end_requested_) return;
+    reading_ = true;
+    StartRead(&request_);
+  }
+
+  // Writes the next response that is ready, in order; reads on when a request's responses are all
+  // out; finishes after the summary.
+  void WriteLocked() {
+    while (!writing_ && !finishing_ && !pending_.empty() && pending_.front()->done) {
+      Pending& front = *pending_.front();
+      if (front.summary && front.responses.empty() && written_ == 0) {
+        // Every batch before ScanEnd has been merged and written.
+        try {
+          const absl::Status status = session_.Handle(end_request_, &front.responses);
+          if (!status.ok()) {
+            FinishLocked(ToGrpc(status));
+            return;
+          }
+        } catch (const std::exception& e) {
+          FinishLocked(grpc::Status(grpc::StatusCode::INTERNAL, e.what()));
+          return;
+        }
+      }
+      if (written_ < front.responses.size()) {
+        writing_ = true;
+        StartWrite(&front.responses[written_]);
+        return;
+      }
+      const bool was_summary = front.summary;
+      pending_.pop_front();
+      written_ = 0;
+      if (was_summary) {
+        FinishLocked(grpc::Status::OK);
+        return;
+      }
+      if (static_cast<int>(pending_.size()) < max_in_flight_) ReadLocked();
     }
+  }
+
+  void FinishLocked(grpc::Status status) {
+    if (finishing_) return;
+    finishing_ = true;
+    Finish(std::move(status));
   }
 
   ScanSession session_;
   boost::asio::thread_pool* pool_;
+  const int max_in_flight_;
   std::atomic<int>* active_;
+  std::mutex mu_;
   v1::EvaluateRequest request_;
-  std::vector<v1::EvaluateResponse> responses_;
-  std::size_t next_ = 0;
+  v1::EvaluateRequest end_request_ = [] {
+    v1::EvaluateRequest end;
+    end.mutable_scan_end();
+    return end;
+  }();
+  std::deque<std::shared_ptr<Pending>> pending_;
+  std::size_t written_ = 0;  // responses of pending_.front() written
+  int running_ = 0;          // batches on the pool
+  bool reading_ = false;
+  bool writing_ = false;
+  bool end_requested_ = false;
+  bool finishing_ = false;
+  bool done_ = false;
 };
 
 std::size_t PoolSize(int requested) {
@@ -227,6 +354,7 @@ grpc::ServerUnaryReactor* PolicyPluginService::GetPluginInfo(
 grpc::ServerBidiReactor<v1::EvaluateRequest, v1::EvaluateResponse>* PolicyPluginService::Evaluate(
     grpc::CallbackServerContext* context) {
   return new EvaluateReactor(context, evaluator(), limits_.max_batch_size, &pool_,
+                             static_cast<int>(PoolSize(limits_.evaluation_threads)),
                              &active_streams_, draining_.load());
 }
 

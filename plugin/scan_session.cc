@@ -149,11 +149,15 @@ absl::Status ScanSession::Handle(const v1::EvaluateRequest& request,
         return absl::InvalidArgumentError("ScanStart sent twice; one Evaluate call is one scan");
       }
       return Start(request.scan_start());
-    case v1::EvaluateRequest::kResourceBatch:
-      if (state_ != State::kScanning) {
-        return absl::InvalidArgumentError("ResourceBatch sent before ScanStart");
-      }
-      return AddBatch(request.resource_batch(), out);
+    case v1::EvaluateRequest::kResourceBatch: {
+      v1::ResourceBatch batch = request.resource_batch();
+      absl::StatusOr<BatchWork> work = Accept(&batch);
+      if (!work.ok()) return work.status();
+      BatchResult result = Evaluate(*work);
+      Merge(result.summary);
+      for (auto& response : result.responses) out->push_back(std::move(response));
+      return result.status;
+    }
     case v1::EvaluateRequest::kScanEnd:
       if (state_ != State::kScanning) {
         return absl::InvalidArgumentError("ScanEnd sent before ScanStart");
@@ -203,34 +207,61 @@ absl::Status ScanSession::Start(const v1::ScanStart& start) {
   return absl::OkStatus();
 }
 
-absl::Status ScanSession::AddBatch(const v1::ResourceBatch& batch,
-                                   std::vector<v1::EvaluateResponse>* out) {
+absl::StatusOr<ScanSession::BatchWork> ScanSession::Accept(v1::ResourceBatch* batch) {
+  if (state_ != State::kScanning) {
+    return absl::InvalidArgumentError("ResourceBatch sent before ScanStart");
+  }
   ++batches_;
-  if (batch.resources_size() > max_batch_size_) {
+  if (batch->resources_size() > max_batch_size_) {
     return absl::ResourceExhaustedError(absl::StrCat("ResourceBatch ", batches_, " holds ",
-                                                     batch.resources_size(),
+                                                     batch->resources_size(),
                                                      " resources; the limit is ", max_batch_size_));
   }
-  FindingBatcher findings(out);
-  for (int i = 0; i < batch.resources_size(); ++i) {
-    if (cancelled_ && cancelled_()) {
-      return absl::CancelledError(absl::StrCat(
-          "evaluation stopped in ResourceBatch ", batches_,
-          ": the call was cancelled (deadline passed, host went away, or the plugin is stopping)"));
-    }
-    EvaluateOne(batch.resources(i), i, &findings, out);
-  }
-  findings.Flush();
-  return absl::OkStatus();
+  BatchWork work;
+  work.number = batches_;
+  work.batch.Swap(batch);
+  return work;
 }
 
-void ScanSession::EvaluateOne(const v1::Resource& resource, int index, FindingBatcher* findings,
-                              std::vector<v1::EvaluateResponse>* out) {
-  ++summary_.resources_received;
+ScanSession::BatchResult ScanSession::Evaluate(const BatchWork& work) const {
+  BatchResult result;
+  FindingBatcher findings(&result.responses);
+  for (int i = 0; i < work.batch.resources_size(); ++i) {
+    if (cancelled_ && cancelled_()) {
+      result.status = absl::CancelledError(absl::StrCat(
+          "evaluation stopped in ResourceBatch ", work.number,
+          ": the call was cancelled (deadline passed, host went away, or the plugin is stopping)"));
+      break;
+    }
+    EvaluateOne(work.batch.resources(i), work.number, i, &findings, &result);
+  }
+  findings.Flush();
+  return result;
+}
+
+void ScanSession::Merge(const model::ScanSummary& batch) {
+  summary_.resources_received += batch.resources_received;
+  summary_.resources_evaluated += batch.resources_evaluated;
+  summary_.resource_errors += batch.resource_errors;
+  summary_.pass += batch.pass;
+  summary_.warning += batch.warning;
+  summary_.fail += batch.fail;
+  summary_.error += batch.error;
+  summary_.suppressed += batch.suppressed;
+  summary_.rule_ids.insert(batch.rule_ids.begin(), batch.rule_ids.end());
+  summary_.resource_types.insert(batch.resource_types.begin(), batch.resource_types.end());
+  summary_.accounts.insert(batch.accounts.begin(), batch.accounts.end());
+  summary_.regions.insert(batch.regions.begin(), batch.regions.end());
+}
+
+void ScanSession::EvaluateOne(const v1::Resource& resource, std::int64_t batch, int index,
+                              FindingBatcher* findings, BatchResult* out) const {
+  model::ScanSummary& summary = out->summary;
+  ++summary.resources_received;
   if (resource.id().empty() || resource.type().empty()) {
     AddResourceError(
         resource,
-        absl::StrCat("resource ", index, " of ResourceBatch ", batches_, " (id \"", resource.id(),
+        absl::StrCat("resource ", index, " of ResourceBatch ", batch, " (id \"", resource.id(),
                      "\") has no ", resource.id().empty() ? "id" : "type"),
         client::kResourceInvalid, out);
     return;
@@ -252,20 +283,20 @@ void ScanSession::EvaluateOne(const v1::Resource& resource, int index, FindingBa
                      client::kEvalError, out);
     return;
   }
-  ++summary_.resources_evaluated;
-  summary_.resource_types.insert(normalized.type);
-  if (!normalized.account.empty()) summary_.accounts.insert(normalized.account);
-  if (!normalized.region.empty()) summary_.regions.insert(normalized.region);
+  ++summary.resources_evaluated;
+  summary.resource_types.insert(normalized.type);
+  if (!normalized.account.empty()) summary.accounts.insert(normalized.account);
+  if (!normalized.region.empty()) summary.regions.insert(normalized.region);
   for (const auto& finding : results) {
-    Count(finding, &summary_);
+    Count(finding, &summary);
     findings->Add(finding);
   }
 }
 
 void ScanSession::AddResourceError(const v1::Resource& resource, std::string message,
-                                   const char* code, std::vector<v1::EvaluateResponse>* out) {
-  ++summary_.resource_errors;
-  v1::ResourceError* error = out->emplace_back().mutable_resource_error();
+                                   const char* code, BatchResult* out) {
+  ++out->summary.resource_errors;
+  v1::ResourceError* error = out->responses.emplace_back().mutable_resource_error();
   error->set_resource_id(resource.id());
   error->set_message(client::ValidUtf8(message));
   error->set_code(code);

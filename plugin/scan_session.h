@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "kmsguard/plugin/v1/plugin.pb.h"
 #include "sdk/engine/evaluator.h"
 #include "sdk/model/scan_summary.h"
@@ -33,16 +34,33 @@ class ScanSession {
   bool ended() const { return state_ == State::kEnded; }
   bool started() const { return state_ != State::kAwaitingStart; }
 
+  // The parts of Handle for a ResourceBatch, for a reactor that evaluates several batches of one
+  // call at once (plugin_service.cc): Accept checks the request against the protocol (in request
+  // order), Evaluate turns the batch into its responses (on any thread, concurrently with other
+  // batches), and Merge adds a batch's counts to the scan's summary (in any order).
+  struct BatchWork {
+    std::int64_t number = 0;  // 1-based, in request order (named in messages)
+    v1::ResourceBatch batch;
+  };
+  struct BatchResult {
+    std::vector<v1::EvaluateResponse> responses;
+    model::ScanSummary summary;
+    absl::Status status;  // Cancelled when the call was cancelled part way
+  };
+  // `batch` is moved from on success.
+  absl::StatusOr<BatchWork> Accept(v1::ResourceBatch* batch);
+  BatchResult Evaluate(const BatchWork& work) const;
+  void Merge(const model::ScanSummary& batch_summary);
+
  private:
   enum class State { kAwaitingStart, kScanning, kEnded };
   class FindingBatcher;
 
   absl::Status Start(const v1::ScanStart& start);
-  absl::Status AddBatch(const v1::ResourceBatch& batch, std::vector<v1::EvaluateResponse>* out);
-  void EvaluateOne(const v1::Resource& resource, int index, FindingBatcher* findings,
-                   std::vector<v1::EvaluateResponse>* out);
-  void AddResourceError(const v1::Resource& resource, std::string message, const char* code,
-                        std::vector<v1::EvaluateResponse>* out);
+  void EvaluateOne(const v1::Resource& resource, std::int64_t batch, int index,
+                   FindingBatcher* findings, BatchResult* out) const;
+  static void AddResourceError(const v1::Resource& resource, std::string message,
+                               const char* code, BatchResult* out);
   void End(std::vector<v1::EvaluateResponse>* out);
 
   std::shared_ptr<const engine::Evaluator> evaluator_;
