@@ -152,6 +152,25 @@ nlohmann::json TypedScalar(const YAML::Node& node) {
   return text;
 }
 
+// True for a quoted scalar ('x' or "x"): text, whatever it spells.
+bool IsQuoted(const YAML::Node& node) { return node.IsScalar() && node.Tag() == "!"; }
+
+// What a plain scalar reads as when it is not text ("the number 42", "the boolean true"); empty
+// for text. Keys documented as strings take text only: a scalar YAML reads as another type is a
+// value of the wrong type, reported rather than coerced (docs/rule-authoring.md, "Keys").
+std::string NotText(const YAML::Node& node) {
+  if (!node.IsScalar() || node.Tag() != "?") return "";  // quoted, or tagged (!!str) on purpose
+  const nlohmann::json typed = TypedScalar(node);
+  if (typed.is_string()) return "";
+  if (typed.is_boolean()) return absl::StrCat("the boolean ", node.Scalar());
+  if (typed.is_null()) return absl::StrCat("null (", node.Scalar(), ")");
+  return absl::StrCat("the number ", node.Scalar());
+}
+
+std::string QuoteItHint(const YAML::Node& node) {
+  return absl::StrCat("; quote it (\"", node.Scalar(), "\") if it is meant as text");
+}
+
 nlohmann::json TypedJson(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Scalar:
@@ -383,6 +402,11 @@ bool RuleReader::GetString(const YAML::Node& map, std::string_view key, std::str
            absl::StrCat(Quoted(key), " must be a string, got ", NodeKind(node)));
     return false;
   }
+  if (const std::string other = NotText(node); !other.empty()) {
+    Report(kSchemaError, node,
+           absl::StrCat(Quoted(key), " must be a string, got ", other, QuoteItHint(node)));
+    return false;
+  }
   *out = node.Scalar();
   if (absl::StripAsciiWhitespace(*out).empty()) {
     Report(kSchemaError, node, absl::StrCat(Quoted(key), " must not be empty"));
@@ -404,6 +428,13 @@ bool RuleReader::GetStringList(const YAML::Node& map, std::string_view key,
     if (!item.IsScalar()) {
       Report(kSchemaError, item,
              absl::StrCat("items of ", Quoted(key), " must be strings, got ", NodeKind(item)));
+      ok = false;
+      continue;
+    }
+    if (const std::string other = NotText(item); !other.empty()) {
+      Report(kSchemaError, item,
+             absl::StrCat("items of ", Quoted(key), " must be strings, got ", other,
+                          QuoteItHint(item)));
       ok = false;
       continue;
     }
@@ -620,6 +651,12 @@ void RuleReader::ReadParam(const YAML::Node& key, const YAML::Node& node, Param*
              absl::StrCat("default of ", what, " must be a string, got ", NodeKind(value)));
       return;
     }
+    if (const std::string other = NotText(value); !other.empty()) {
+      Report(
+          kSchemaError, value,
+          absl::StrCat("default of ", what, " must be a string, got ", other, QuoteItHint(value)));
+      return;
+    }
     param->default_value = value.Scalar();
     strings.push_back(value.Scalar());
   } else if (param->type == "list") {
@@ -630,9 +667,11 @@ void RuleReader::ReadParam(const YAML::Node& key, const YAML::Node& node, Param*
     }
     param->default_value = nlohmann::json::array();
     for (const YAML::Node& item : value) {
-      if (!item.IsScalar()) {
+      if (!item.IsScalar() || !NotText(item).empty()) {
         Report(kSchemaError, item,
-               absl::StrCat("items of the default of ", what, " must be strings"));
+               absl::StrCat("items of the default of ", what, " must be strings, got ",
+                            item.IsScalar() ? NotText(item) : NodeKind(item),
+                            item.IsScalar() ? QuoteItHint(item) : ""));
         continue;
       }
       param->default_value.push_back(item.Scalar());
@@ -640,15 +679,19 @@ void RuleReader::ReadParam(const YAML::Node& key, const YAML::Node& node, Param*
     }
   } else if (param->type == "bool") {
     bool b = false;
-    if (!value.IsScalar() || !YAML::convert<bool>::decode(value, b)) {
-      Report(kSchemaError, value, absl::StrCat("default of ", what, " must be true or false"));
+    if (!value.IsScalar() || IsQuoted(value) || !YAML::convert<bool>::decode(value, b)) {
+      Report(kSchemaError, value,
+             absl::StrCat("default of ", what, " must be true or false",
+                          IsQuoted(value) ? ", not a quoted string" : ""));
       return;
     }
     param->default_value = b;
   } else {
     double d = 0;
-    if (!value.IsScalar() || !YAML::convert<double>::decode(value, d)) {
-      Report(kSchemaError, value, absl::StrCat("default of ", what, " must be a number"));
+    if (!value.IsScalar() || IsQuoted(value) || !YAML::convert<double>::decode(value, d)) {
+      Report(kSchemaError, value,
+             absl::StrCat("default of ", what, " must be a number",
+                          IsQuoted(value) ? ", not a quoted string" : ""));
       return;
     }
     param->default_value = d;
@@ -932,7 +975,7 @@ ExprPtr RuleReader::ReadTest(const std::string& op, const YAML::Node& name, cons
                           " takes no \"ignore_case\"; only equals, in, glob, starts_with "
                           "and contains do"));
       ok = false;
-    } else if (!value["ignore_case"].IsScalar() ||
+    } else if (!value["ignore_case"].IsScalar() || IsQuoted(value["ignore_case"]) ||
                !YAML::convert<bool>::decode(value["ignore_case"], b)) {
       Report(kSchemaError, value["ignore_case"], "\"ignore_case\" must be true or false");
       ok = false;
@@ -1351,9 +1394,10 @@ void RuleReader::CheckArg(const ArgSpec& spec, const YAML::Node& value, const Ru
   }
   if (spec.kind == ArgKind::kBool) {
     bool b = false;
-    if (!value.IsScalar() || !YAML::convert<bool>::decode(value, b)) {
+    if (!value.IsScalar() || IsQuoted(value) || !YAML::convert<bool>::decode(value, b)) {
       Report(kSchemaError, value,
-             absl::StrCat(what, " must be true or false or a ${params.NAME} reference"));
+             absl::StrCat(what, " must be true or false or a ${params.NAME} reference",
+                          IsQuoted(value) ? ", not a quoted string" : ""));
     }
     return;
   }
@@ -1367,7 +1411,9 @@ void RuleReader::CheckArg(const ArgSpec& spec, const YAML::Node& value, const Ru
     return;
   }
   bool ok = value.IsSequence() && value.size() > 0;
-  for (std::size_t i = 0; ok && i < value.size(); ++i) ok = value[i].IsScalar();
+  for (std::size_t i = 0; ok && i < value.size(); ++i) {
+    ok = value[i].IsScalar() && NotText(value[i]).empty();
+  }
   if (!ok) {
     Report(
         kSchemaError, value,
