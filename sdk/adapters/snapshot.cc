@@ -166,6 +166,28 @@ bool LooksLikeJson(std::string_view text) {
   return first != std::string_view::npos && (text[first] == '{' || text[first] == '[');
 }
 
+// What a text that is not a YAML template holds, for the "unknown format" error: a lone JSON
+// value (`null`, `0`, `true` in a .json file) is named as JSON, not as YAML.
+std::string DescribeNonTemplate(std::string_view text, const Json& root) {
+  if (Json::accept(text)) {
+    return absl::StrCat("the file is JSON holding only ",
+                        root.is_null()      ? std::string("null")
+                        : root.is_boolean() ? absl::StrCat("the boolean ", root.dump())
+                        : root.is_number()  ? absl::StrCat("the number ", root.dump())
+                                            : std::string("a string"),
+                        ", not an object or a list");
+  }
+  if (root.is_object()) {
+    return "the file is YAML but not a CloudFormation template (no AWSTemplateFormatVersion or "
+           "Resources)";
+  }
+  return absl::StrCat("the file is YAML holding ",
+                      root.is_array()  ? "a list"
+                      : root.is_null() ? "nothing"
+                                       : "a single scalar",
+                      ", not a CloudFormation template");
+}
+
 // A CloudFormation template in YAML: a mapping with AWSTemplateFormatVersion, or Resources.
 bool IsYamlTemplate(const Json& root) {
   return root.is_object() &&
@@ -253,17 +275,21 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
     }
     return ReadSnapshot(*plain, source_name, format);
   }
-  // UTF-16 (a PowerShell `>` redirect writes it, with a byte order mark) reads as binary: say so,
-  // rather than "neither JSON nor YAML".
-  if (text.size() >= 2 && ((static_cast<unsigned char>(text[0]) == 0xFF &&
-                            static_cast<unsigned char>(text[1]) == 0xFE) ||
-                           (static_cast<unsigned char>(text[0]) == 0xFE &&
-                            static_cast<unsigned char>(text[1]) == 0xFF))) {
+  // UTF-16 (a PowerShell `>` redirect writes it, with a byte order mark) and UTF-32 read as
+  // binary: say which, rather than "neither JSON nor YAML". UTF-32's little-endian mark
+  // (FF FE 00 00) starts with UTF-16's (FF FE), so it is tested first.
+  const auto starts = [text](std::string_view mark) { return text.substr(0, mark.size()) == mark; };
+  const bool utf32 =
+      starts(std::string_view("\xFF\xFE\0\0", 4)) || starts(std::string_view("\0\0\xFE\xFF", 4));
+  if (utf32 || starts("\xFF\xFE") || starts("\xFE\xFF")) {
+    const char* wide = utf32 ? "UTF-32" : "UTF-16";
     AdapterResult result;
     AddDiagnostic(&result.diagnostics, kError, PointerLocation(source_name, ""),
-                  "the file is UTF-16 (it starts with a UTF-16 byte order mark; PowerShell's `>` "
-                  "writes it); convert it to UTF-8, e.g. with Out-File -Encoding utf8 or iconv "
-                  "-f UTF-16 -t UTF-8");
+                  absl::StrCat("the file is ", wide, " (it starts with a ", wide,
+                               " byte order mark", utf32 ? "" : "; PowerShell's `>` writes it",
+                               "); convert it to UTF-8, e.g. with Out-File -Encoding utf8 or "
+                               "iconv -f ",
+                               wide, " -t UTF-8"));
     return result;
   }
   text = WithoutBom(text);
@@ -298,9 +324,7 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
     }
     if (format == InputFormat::kAuto && !IsYamlTemplate(root)) {
       AddDiagnostic(&result.diagnostics, kError, PointerLocation(source_name, ""),
-                    absl::StrCat("unknown snapshot format: the file is YAML but not a "
-                                 "CloudFormation template (no AWSTemplateFormatVersion or "
-                                 "Resources); ",
+                    absl::StrCat("unknown snapshot format: ", DescribeNonTemplate(text, root), "; ",
                                  kExpected));
       return result;
     }
