@@ -11,14 +11,18 @@
 // which partition the stack is deployed in.
 #include "sdk/adapters/cloudformation.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <deque>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -26,6 +30,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "sdk/adapters/adapter_support.h"
+#include "sdk/core/yaml_text.h"
 
 namespace kmsguard::adapters {
 
@@ -200,6 +205,197 @@ class YamlConverter {
   bool too_deep_reported_ = false;
 };
 
+// --- YAML text, before yaml-cpp -----------------------------------------------------------------
+
+// YAML allows no raw control character (sdk/core/yaml_text.h), and yaml-cpp misreads them (a NUL
+// in a plain scalar starts an "escape"). Each one in `text` is replaced by U+FFFD into `*out`; the
+// first is reported with its position (and how many there are), and reading goes on: a policy
+// that held one is not evaluated (MarkUnreadablePolicies). False when there is none.
+bool ReplaceForbiddenCharacters(std::string_view text, std::string_view file, std::string* out,
+                                core::Diagnostics* diagnostics) {
+  std::optional<core::ForbiddenYamlCharacter> bad = core::FindForbiddenYamlCharacter(text);
+  if (!bad) return false;
+  const core::ForbiddenYamlCharacter first = *bad;
+  std::size_t count = 0;
+  std::size_t copied = 0;
+  out->clear();
+  for (; bad; bad = core::FindForbiddenYamlCharacter(text, copied)) {
+    out->append(text.substr(copied, bad->offset - copied));
+    out->append(internal::kReplacementChar);
+    copied = bad->offset + bad->length;
+    ++count;
+  }
+  out->append(text.substr(copied));
+  AddDiagnostic(diagnostics, kError, internal::LocationOfOffset(text, first.offset, file),
+                absl::StrCat("the raw control character ", first.name,
+                             count > 1 ? absl::StrCat(" (and ", count - 1, " more)") : "",
+                             " is not allowed in YAML (inside a double-quoted string, write it as "
+                             "an escape such as \"\\0\"); replaced by U+FFFD, and a policy "
+                             "document that held it is not evaluated"));
+  return true;
+}
+
+// The offset just past a quoted scalar that opens at `at` (`"` with backslash escapes, or `'`
+// with '' for a quote), or npos when it does not end.
+std::size_t SkipQuoted(std::string_view text, std::size_t at) {
+  const char quote = text[at];
+  for (std::size_t i = at + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;
+      } else {
+        return i + 1;
+      }
+    }
+  }
+  return std::string_view::npos;
+}
+
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// The offset of the bracket that closes the flow collection opening at `at`, or npos.
+std::size_t FlowEnd(std::string_view text, std::size_t at) {
+  int depth = 0;
+  bool node_start = true;
+  for (std::size_t i = at; i < text.size(); ++i) {
+    const char c = text[i];
+    if (IsBlank(c)) continue;
+    if (c == '#' && IsBlank(text[i - 1])) {
+      i = text.find('\n', i);
+      if (i == std::string_view::npos) return i;
+      continue;
+    }
+    if (node_start && (c == '"' || c == '\'')) {
+      const std::size_t end = SkipQuoted(text, i);
+      if (end == std::string_view::npos) return end;
+      i = end - 1;
+      node_start = false;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+      node_start = true;
+    } else if (c == ']' || c == '}') {
+      if (--depth == 0) return i;
+      node_start = false;
+    } else {
+      node_start = c == ',' || c == ':' || c == '?' ||
+                   (node_start && (c == '!' || c == '&'));  // a tag or anchor: a node follows
+      if (c == '!' || c == '&') {
+        while (i + 1 < text.size() && !IsBlank(text[i + 1]) && text[i + 1] != ',' &&
+               text[i + 1] != ']' && text[i + 1] != '}' && text[i + 1] != '[' &&
+               text[i + 1] != '{') {
+          ++i;
+        }
+      }
+    }
+  }
+  return std::string_view::npos;
+}
+
+// yaml-cpp refuses a whole text nested deeper than 500 levels ("bad file"), where the converter
+// would keep everything but the over-deep part. Flow collections ([...], {...}) at flow depth
+// kMaxNestingDepth + 3 or more are cut out of `text` before yaml-cpp reads it, each replaced by
+// the too-deep marker as a quoted scalar (the rest of its lines blanked, so lines and columns
+// after it stay where they were). Their parent, at flow depth kMaxNestingDepth + 2, is at least
+// kMaxNestingDepth + 1 levels below the root even when the root is itself a flow collection (the
+// root is level 0), so the converter reports it with its position and replaces it as for any
+// other over-deep container. Quoted scalars, comments and block scalars are skipped; the
+// scan is a lexer's approximation, and a structure it misjudges is left for yaml-cpp to refuse.
+// True when something was cut.
+bool CutDeepFlowCollections(std::string* text) {
+  constexpr int kCutDepth = internal::kMaxNestingDepth + 3;
+  const std::string marker = absl::StrCat("\"", internal::kTooDeepMarker, "\"");
+  std::string& t = *text;
+  bool cut = false;
+  int depth = 0;
+  bool node_start = true;
+  std::size_t line_start = 0;
+  int block_scalar_indent = -1;  // >= 0: skipping a block scalar's lines indented more than this
+  const auto indent_of = [&t](std::size_t start) {
+    std::size_t i = start;
+    while (i < t.size() && t[i] == ' ') ++i;
+    return static_cast<int>(i - start);
+  };
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (i == line_start && depth == 0 && block_scalar_indent >= 0) {
+      const std::size_t end = std::min(t.find('\n', i), t.size());
+      const bool blank =
+          t.find_first_not_of(" \t\r", i) >= end;  // npos also counts as past the line
+      if (blank || indent_of(i) > block_scalar_indent) {
+        i = end;
+        line_start = end + 1;
+        continue;
+      }
+      block_scalar_indent = -1;
+    }
+    const char c = t[i];
+    if (c == '\n') {
+      line_start = i + 1;
+      if (depth == 0) node_start = true;
+      continue;
+    }
+    if (IsBlank(c)) continue;
+    if (c == '#' && (i == line_start || IsBlank(t[i - 1]))) {
+      i = std::min(t.find('\n', i), t.size()) - 1;
+      continue;
+    }
+    const char next = i + 1 < t.size() ? t[i + 1] : '\n';
+    if (node_start && (c == '"' || c == '\'')) {
+      const std::size_t end = SkipQuoted(t, i);
+      if (end == std::string::npos) return cut;
+      i = end - 1;
+      node_start = false;
+    } else if (node_start && depth == 0 && (c == '|' || c == '>')) {
+      block_scalar_indent = indent_of(line_start);
+      i = std::min(t.find('\n', i), t.size()) - 1;
+    } else if ((c == '[' || c == '{') && (depth > 0 || node_start)) {
+      if (depth + 1 < kCutDepth) {
+        ++depth;
+        node_start = true;
+        continue;
+      }
+      const std::size_t end = FlowEnd(t, i);
+      if (end == std::string::npos) return cut;  // unbalanced: yaml-cpp reports it
+      std::string replacement = marker;
+      std::size_t absorb = marker.size();  // the marker takes the place of the first characters
+      for (std::size_t k = i; k <= end; ++k) {
+        if (t[k] == '\n' || t[k] == '\r') {
+          absorb = 0;
+          replacement += t[k];
+        } else if (absorb > 0) {
+          --absorb;
+        } else {
+          replacement += ' ';
+        }
+      }
+      t.replace(i, end - i + 1, replacement);
+      i += replacement.size() - 1;
+      line_start = t.rfind('\n', i) == std::string::npos ? 0 : t.rfind('\n', i) + 1;
+      node_start = false;
+      cut = true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+      node_start = false;
+    } else if (depth > 0) {
+      node_start = c == ',' || c == ':' || c == '?' || (node_start && (c == '!' || c == '&'));
+      if (c == '!' || c == '&') {
+        while (i + 1 < t.size() && !IsBlank(t[i + 1]) && t[i + 1] != ',' && t[i + 1] != ']' &&
+               t[i + 1] != '}' && t[i + 1] != '[' && t[i + 1] != '{') {
+          ++i;
+        }
+      }
+    } else if ((c == '-' || c == '?' || c == ':') && IsBlank(next)) {
+      node_start = c == ':' || node_start;  // "key: [", "- [", "- - ["
+    } else if (node_start && (c == '!' || c == '&')) {
+      while (i + 1 < t.size() && !IsBlank(t[i + 1])) ++i;  // a tag or anchor: a node follows
+    } else {
+      node_start = false;
+    }
+  }
+  return cut;
+}
+
 // --- Intrinsic functions ------------------------------------------------------------------------
 
 std::string Variable(const std::string& name) { return absl::StrCat("${", name, "}"); }
@@ -217,7 +413,19 @@ class Resolver {
   // The value with every intrinsic function resolved or replaced by a `${...}` variable.
   // AWS::NoValue removes the member or element that holds it.
   Json Resolve(const Json& value) const {
-    if (IsIntrinsic(value)) return Intrinsic(value.begin().key(), value.begin().value());
+    if (IsIntrinsic(value)) {
+      const std::string& name = value.begin().key();
+      const Json& arg = value.begin().value();
+      Json out = Intrinsic(name, arg);
+      // Content lost while reading (U+FFFD: invalid UTF-8, nesting too deep, a repeated key)
+      // stays visible where a function resolves to a variable and drops its argument, so that
+      // the policy is still made an ERROR (MarkUnreadablePolicies).
+      if (!out.is_discarded() && !internal::ContainsReplacementChar(out) &&
+          internal::ContainsReplacementChar(arg)) {
+        return absl::StrCat(internal::kReplacementChar, "(lost while reading)");
+      }
+      return out;
+    }
     if (value.is_object()) {
       Json out = Json::object();
       for (const auto& [key, member] : value.items()) {
@@ -801,21 +1009,54 @@ bool CloudFormationYamlToJson(std::string_view text, std::string_view source_nam
                   "invalid UTF-8; the template is not read");
     return false;
   }
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
+  std::string yaml(text);
+  bool replaced = false;
+  if (std::string clean; ReplaceForbiddenCharacters(text, source_name, &clean, diagnostics)) {
+    yaml = std::move(clean);
+    replaced = true;
+  }
+  CutDeepFlowCollections(&yaml);
+  const auto at_mark = [source_name](const YAML::Mark& mark) {
     core::SourceLocation where;
     where.file = std::string(source_name);
-    where.line = e.mark.line + 1;
-    where.column = e.mark.column + 1;
-    AddDiagnostic(diagnostics, kError, std::move(where), absl::StrCat("not valid YAML: ", e.msg));
+    where.line = mark.line + 1;
+    where.column = mark.column + 1;
+    return where;
+  };
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(yaml);
+  } catch (const YAML::DeepRecursion& e) {
+    AddDiagnostic(diagnostics, kError, at_mark(e.mark),
+                  absl::StrCat("nesting deeper than ", e.depth() - 1,
+                               " levels, the most the YAML reader allows (written as indentation; "
+                               "deeper [ ] and { } are cut and reported instead); the template is "
+                               "not read"));
     return false;
+  } catch (const YAML::Exception& e) {
+    AddDiagnostic(diagnostics, kError, at_mark(e.mark), absl::StrCat("not valid YAML: ", e.msg));
+    return false;
+  }
+  // A template is one document. Any other is reported rather than dropped unseen: which of them
+  // is the stack is not known, so only the first is read.
+  YAML::Node root;
+  bool first = true;
+  for (const YAML::Node& document : documents) {
+    if (document.IsNull()) continue;  // "---" alone, or a document of comments
+    if (first) {
+      root = document;
+      first = false;
+      continue;
+    }
+    AddDiagnostic(diagnostics, kError, at_mark(document.Mark()),
+                  "a second YAML document: a CloudFormation template is one document, so this "
+                  "one (and any after it) is not read; put each template in a file of its own");
+    break;
   }
   YamlConverter converter(source_name, positions, diagnostics);
   try {
     *out = converter.Convert(root, "", 0);
-    if (lossy != nullptr) *lossy = converter.lossy();
+    if (lossy != nullptr) *lossy = converter.lossy() || replaced;
   } catch (const std::exception& e) {
     AddDiagnostic(diagnostics, kError, PointerLocation(source_name, ""),
                   absl::StrCat("the YAML could not be read: ", e.what()));

@@ -35,8 +35,9 @@ AdapterResult ReadCloudFormationJson(const nlohmann::json& root, std::string_vie
 // Converts YAML template text to JSON (short-form tags to long forms, plain scalars typed as
 // YAML 1.2 core schema does, except that numbers with leading zeros stay text), recording node
 // positions. Returns false (with a diagnostic naming line and column) when the text is not YAML
-// or not UTF-8. Containers nested deeper than 128 levels are replaced by U+FFFD text, reported,
-// and `*lossy` (optional) is set.
+// or not UTF-8. Containers nested deeper than 128 levels and raw control characters (which YAML
+// does not allow) are replaced by U+FFFD text, reported, and `*lossy` (optional) is set. A
+// second YAML document in the text is reported as an error and not read.
 bool CloudFormationYamlToJson(std::string_view text, std::string_view source_name,
                               nlohmann::json* out, TemplatePositions* positions,
                               core::Diagnostics* diagnostics, bool* lossy = nullptr);
