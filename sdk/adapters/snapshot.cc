@@ -263,8 +263,8 @@ InputFormat DetectInputFormat(std::string_view text) {
   return InputFormat::kAuto;
 }
 
-AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
-                           InputFormat format) {
+AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, InputFormat format,
+                           const CloudFormationParameters& parameters) {
   if (IsGzip(text)) {
     absl::StatusOr<std::string> plain = Gunzip(text);
     if (!plain.ok()) {
@@ -273,7 +273,7 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
                     std::string(plain.status().message()));
       return result;
     }
-    return ReadSnapshot(*plain, source_name, format);
+    return ReadSnapshot(*plain, source_name, format, parameters);
   }
   // UTF-16 (a PowerShell `>` redirect writes it, with a byte order mark) and UTF-32 read as
   // binary: say which, rather than "neither JSON nor YAML". UTF-32's little-endian mark
@@ -328,7 +328,7 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
                                  kExpected));
       return result;
     }
-    AdapterResult read = ReadCloudFormationJson(root, source_name, &positions);
+    AdapterResult read = ReadCloudFormationJson(root, source_name, &positions, parameters);
     result.resources = std::move(read.resources);
     for (core::Diagnostic& d : read.diagnostics) result.diagnostics.push_back(std::move(d));
     if (lossy) internal::MarkUnreadablePolicies(&result.resources, &result.diagnostics);
@@ -343,7 +343,9 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
   }
   // The template reader records each resource's line and column as it parses (SARIF regions,
   // file:line diagnostics); the generic JSON path below would keep only pointers.
-  if (format == InputFormat::kCloudFormation) return ReadCloudFormationTemplate(text, source_name);
+  if (format == InputFormat::kCloudFormation) {
+    return ReadCloudFormationTemplate(text, source_name, parameters);
+  }
   return internal::ReadJsonText<AdapterResult>(
       text, source_name, [&](const Json& root, std::string_view file) {
         switch (format) {
@@ -352,7 +354,7 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
           case InputFormat::kTerraform:
             return ReadTerraformPlanJson(root, file);
           case InputFormat::kCloudFormation:
-            return ReadCloudFormationJson(root, file, nullptr);
+            return ReadCloudFormationJson(root, file, nullptr, parameters);
           case InputFormat::kAuto:
           case InputFormat::kAuthorizationDetails:
             break;
