@@ -316,7 +316,9 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, 
     bool lossy = false;
     if (!CloudFormationYamlToJson(text, source_name, &root, &positions, &result.diagnostics,
                                   &lossy)) {
-      if (format == InputFormat::kAuto && !result.diagnostics.empty()) {
+      // YAML nested deeper than its reader goes is YAML all the same: its message says so.
+      if (format == InputFormat::kAuto && !result.diagnostics.empty() &&
+          result.diagnostics.back().message.rfind("nesting deeper", 0) != 0) {
         result.diagnostics.back().message = absl::StrCat("neither JSON nor YAML (", kExpected,
                                                          "): ", result.diagnostics.back().message);
       }

@@ -209,6 +209,10 @@ TEST(CloudFormationYamlTextTest, IndentationPastTheYamlReadersLimitIsNamed) {
               HasSubstr("nesting deeper than 499 levels, the most the YAML reader allows"));
   EXPECT_GT(result.diagnostics[0].location.line, 400);
   EXPECT_THAT(result.diagnostics[0].message, ::testing::Not(HasSubstr("bad file")));
+  // Detection does not call it "neither JSON nor YAML".
+  const AdapterResult detected = ReadSnapshot(text, "t.yaml");
+  ASSERT_THAT(detected.diagnostics, SizeIs(1)) << Describe(detected.diagnostics);
+  EXPECT_THAT(detected.diagnostics[0].message, ::testing::StartsWith("nesting deeper than 499"));
 }
 
 // Block scalars, quoted and plain text with brackets are not flow collections.
