@@ -278,7 +278,8 @@ bool IsStreamableGaad(const std::string& path, adapters::InputFormat format) {
 }
 
 // Step 1: snapshots -> resources. A file that cannot be read or parsed costs only itself.
-Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat format) {
+Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat format,
+                  const adapters::CloudFormationParameters& parameters) {
   Inputs inputs;
   inputs.files = files;
   inputs.formats.assign(files.size(), format);
@@ -316,7 +317,7 @@ Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat f
     if (format == adapters::InputFormat::kAuto) {
       inputs.formats[index] = adapters::DetectInputFormat(text);
     }
-    adapters::AdapterResult read = adapters::ReadSnapshot(text, path, format);
+    adapters::AdapterResult read = adapters::ReadSnapshot(text, path, format, parameters);
     for (const auto& diagnostic : read.diagnostics) {
       Report(diagnostic, text);
       if (diagnostic.severity == core::DiagnosticSeverity::kError) ++inputs.problems;
@@ -480,6 +481,17 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
       ->type_name("DIR")
       // Without its description: CLI11 would append ":DIR" to the type name in --help.
       ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
+  scan->add_option("--parameter", flags->parameters,
+                   "A CloudFormation template parameter's value, in place of its Default "
+                   "(repeatable; a list parameter's value is comma-separated)")
+      ->type_name("NAME=VALUE")
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            return value.find('=') == 0 || value.find('=') == std::string::npos
+                       ? "expected NAME=VALUE, got \"" + value + "\""
+                       : "";
+          },
+          ""));
   scan->add_flag("--show-pass", flags->show_pass, "List PASS findings in the table too");
   scan->add_flag("--explain", flags->explain,
                  "Print why under each listed finding (statements, conditions set aside, keys)");
@@ -490,7 +502,16 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
 int RunScan(const ScanFlags& flags) {
   adapters::InputFormat format = adapters::InputFormat::kAuto;
   adapters::ParseInputFormat(flags.input_format, &format);  // CLI11 checked the name
-  Inputs inputs = ReadInputs(flags.files, format);
+  adapters::CloudFormationParameters parameters;
+  for (const std::string& assignment : flags.parameters) {  // CLI11 checked NAME=VALUE
+    const std::size_t equals = assignment.find('=');
+    if (!parameters.emplace(assignment.substr(0, equals), assignment.substr(equals + 1)).second) {
+      std::cerr << "kmsguard scan: --parameter " << assignment.substr(0, equals)
+                << " is given twice\n";
+      return 2;
+    }
+  }
+  Inputs inputs = ReadInputs(flags.files, format, parameters);
   if (inputs.resources.empty() && inputs.streamed_files.empty() && inputs.problems > 0) {
     std::cerr << "kmsguard scan: nothing could be read; not scanning\n";
     return 2;

@@ -13,6 +13,7 @@ struct ScanFlags {
   std::string format = "table";  // a render::Renderers() name
   std::string input_format = "auto";  // "auto", "gaad", "config", "terraform", "cloudformation"
   std::vector<std::string> rule_dirs;
+  std::vector<std::string> parameters;  // --parameter NAME=VALUE: CloudFormation parameter values
   bool show_pass = false;
   bool explain = false;  // table: print each listed finding's explanation under it
 };

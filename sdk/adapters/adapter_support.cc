@@ -369,9 +369,17 @@ bool ParseJsonText(std::string_view text, const JsonOrigin& origin, nlohmann::js
   }
   if (!parsed) {
     std::string inner;
-    // nlohmann's byte is 1-based and points at the last character read.
-    core::SourceLocation where =
-        OriginLocation(input, sax.error_byte() == 0 ? 0 : sax.error_byte() - 1, origin, &inner);
+    // nlohmann's byte is 1-based and points at the last character read: for a number too large
+    // for a double, its last digit, so the caret goes back to where the number starts.
+    std::size_t offset = sax.error_byte() == 0 ? 0 : sax.error_byte() - 1;
+    if (sax.error().find("number overflow") != std::string::npos) {
+      while (offset > 0 && offset <= input.size() &&
+             std::string_view("0123456789+-.eE").find(input[offset - 1]) !=
+                 std::string_view::npos) {
+        --offset;
+      }
+    }
+    core::SourceLocation where = OriginLocation(input, offset, origin, &inner);
     AddDiagnostic(diagnostics, core::DiagnosticSeverity::kError, std::move(where),
                   absl::StrCat("not valid JSON", inner, ": ",
                                ParseErrorReason(std::runtime_error(sax.error()))));

@@ -1,24 +1,32 @@
 // CloudFormation templates -> normalized principals and managed policies.
 //
-// A template is evaluated before deployment, so parameters, pseudo parameters and attributes of
-// other resources are unknown. Intrinsic functions are resolved where their result is literal;
-// anything else becomes a `${...}` policy variable. Under Version 2012-10-17 the engine treats a
-// variable as one specific value and never as a wildcard (docs/iam-semantics.md, rule 6), and under
-// other versions the text is literal, which matches no key either: an unknown part of an ARN can
-// narrow a grant, never widen it. `Fn::Sub "arn:aws:kms:${AWS::Region}:${AWS::AccountId}:key/*"`
-// thus stays account-scoped, exactly as deployed. The one exception is AWS::Partition, which is
-// "aws": a principal reaches only keys of its own partition, so the verdict does not depend on
-// which partition the stack is deployed in.
+// A template is evaluated before deployment, so pseudo parameters and attributes of other
+// resources are unknown, and parameters have only their defaults (or the values the caller gives,
+// as `--parameter`). Intrinsic functions are resolved where their result is literal; a policy
+// holding Fn::If is judged once per combination of its conditions, since every branch is literal
+// and some deployment takes it; anything else becomes a `${...}` policy variable. Under Version
+// 2012-10-17 the engine treats a variable as one specific value and never as a wildcard
+// (docs/iam-semantics.md, rule 6), and under other versions the text is literal, which matches no
+// key either: an unknown part of an ARN can narrow a grant, never widen it.
+// `Fn::Sub "arn:aws:kms:${AWS::Region}:${AWS::AccountId}:key/*"` thus stays account-scoped,
+// exactly as deployed. Where one specific value is not the safe reading (an unknown Action may be
+// kms:Decrypt; a parameter may hold wildcards), the policy is not judged (FindUnknownPart). The
+// one exception is AWS::Partition, which is "aws": a principal reaches only keys of its own
+// partition, so the verdict does not depend on which partition the stack is deployed in.
 #include "sdk/adapters/cloudformation.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <deque>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -26,6 +34,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "sdk/adapters/adapter_support.h"
+#include "sdk/core/yaml_text.h"
 
 namespace kmsguard::adapters {
 
@@ -200,6 +209,197 @@ class YamlConverter {
   bool too_deep_reported_ = false;
 };
 
+// --- YAML text, before yaml-cpp -----------------------------------------------------------------
+
+// YAML allows no raw control character (sdk/core/yaml_text.h), and yaml-cpp misreads them (a NUL
+// in a plain scalar starts an "escape"). Each one in `text` is replaced by U+FFFD into `*out`; the
+// first is reported with its position (and how many there are), and reading goes on: a policy
+// that held one is not evaluated (MarkUnreadablePolicies). False when there is none.
+bool ReplaceForbiddenCharacters(std::string_view text, std::string_view file, std::string* out,
+                                core::Diagnostics* diagnostics) {
+  std::optional<core::ForbiddenYamlCharacter> bad = core::FindForbiddenYamlCharacter(text);
+  if (!bad) return false;
+  const core::ForbiddenYamlCharacter first = *bad;
+  std::size_t count = 0;
+  std::size_t copied = 0;
+  out->clear();
+  for (; bad; bad = core::FindForbiddenYamlCharacter(text, copied)) {
+    out->append(text.substr(copied, bad->offset - copied));
+    out->append(internal::kReplacementChar);
+    copied = bad->offset + bad->length;
+    ++count;
+  }
+  out->append(text.substr(copied));
+  AddDiagnostic(diagnostics, kError, internal::LocationOfOffset(text, first.offset, file),
+                absl::StrCat("the raw control character ", first.name,
+                             count > 1 ? absl::StrCat(" (and ", count - 1, " more)") : "",
+                             " is not allowed in YAML (inside a double-quoted string, write it as "
+                             "an escape such as \"\\0\"); replaced by U+FFFD, and a policy "
+                             "document that held it is not evaluated"));
+  return true;
+}
+
+// The offset just past a quoted scalar that opens at `at` (`"` with backslash escapes, or `'`
+// with '' for a quote), or npos when it does not end.
+std::size_t SkipQuoted(std::string_view text, std::size_t at) {
+  const char quote = text[at];
+  for (std::size_t i = at + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;
+      } else {
+        return i + 1;
+      }
+    }
+  }
+  return std::string_view::npos;
+}
+
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// The offset of the bracket that closes the flow collection opening at `at`, or npos.
+std::size_t FlowEnd(std::string_view text, std::size_t at) {
+  int depth = 0;
+  bool node_start = true;
+  for (std::size_t i = at; i < text.size(); ++i) {
+    const char c = text[i];
+    if (IsBlank(c)) continue;
+    if (c == '#' && IsBlank(text[i - 1])) {
+      i = text.find('\n', i);
+      if (i == std::string_view::npos) return i;
+      continue;
+    }
+    if (node_start && (c == '"' || c == '\'')) {
+      const std::size_t end = SkipQuoted(text, i);
+      if (end == std::string_view::npos) return end;
+      i = end - 1;
+      node_start = false;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+      node_start = true;
+    } else if (c == ']' || c == '}') {
+      if (--depth == 0) return i;
+      node_start = false;
+    } else {
+      node_start = c == ',' || c == ':' || c == '?' ||
+                   (node_start && (c == '!' || c == '&'));  // a tag or anchor: a node follows
+      if (c == '!' || c == '&') {
+        while (i + 1 < text.size() && !IsBlank(text[i + 1]) && text[i + 1] != ',' &&
+               text[i + 1] != ']' && text[i + 1] != '}' && text[i + 1] != '[' &&
+               text[i + 1] != '{') {
+          ++i;
+        }
+      }
+    }
+  }
+  return std::string_view::npos;
+}
+
+// yaml-cpp refuses a whole text nested deeper than 500 levels ("bad file"), where the converter
+// would keep everything but the over-deep part. Flow collections ([...], {...}) at flow depth
+// kMaxNestingDepth + 3 or more are cut out of `text` before yaml-cpp reads it, each replaced by
+// the too-deep marker as a quoted scalar (the rest of its lines blanked, so lines and columns
+// after it stay where they were). Their parent, at flow depth kMaxNestingDepth + 2, is at least
+// kMaxNestingDepth + 1 levels below the root even when the root is itself a flow collection (the
+// root is level 0), so the converter reports it with its position and replaces it as for any
+// other over-deep container. Quoted scalars, comments and block scalars are skipped; the
+// scan is a lexer's approximation, and a structure it misjudges is left for yaml-cpp to refuse.
+// True when something was cut.
+bool CutDeepFlowCollections(std::string* text) {
+  constexpr int kCutDepth = internal::kMaxNestingDepth + 3;
+  const std::string marker = absl::StrCat("\"", internal::kTooDeepMarker, "\"");
+  std::string& t = *text;
+  bool cut = false;
+  int depth = 0;
+  bool node_start = true;
+  std::size_t line_start = 0;
+  int block_scalar_indent = -1;  // >= 0: skipping a block scalar's lines indented more than this
+  const auto indent_of = [&t](std::size_t start) {
+    std::size_t i = start;
+    while (i < t.size() && t[i] == ' ') ++i;
+    return static_cast<int>(i - start);
+  };
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (i == line_start && depth == 0 && block_scalar_indent >= 0) {
+      const std::size_t end = std::min(t.find('\n', i), t.size());
+      const bool blank =
+          t.find_first_not_of(" \t\r", i) >= end;  // npos also counts as past the line
+      if (blank || indent_of(i) > block_scalar_indent) {
+        i = end;
+        line_start = end + 1;
+        continue;
+      }
+      block_scalar_indent = -1;
+    }
+    const char c = t[i];
+    if (c == '\n') {
+      line_start = i + 1;
+      if (depth == 0) node_start = true;
+      continue;
+    }
+    if (IsBlank(c)) continue;
+    if (c == '#' && (i == line_start || IsBlank(t[i - 1]))) {
+      i = std::min(t.find('\n', i), t.size()) - 1;
+      continue;
+    }
+    const char next = i + 1 < t.size() ? t[i + 1] : '\n';
+    if (node_start && (c == '"' || c == '\'')) {
+      const std::size_t end = SkipQuoted(t, i);
+      if (end == std::string::npos) return cut;
+      i = end - 1;
+      node_start = false;
+    } else if (node_start && depth == 0 && (c == '|' || c == '>')) {
+      block_scalar_indent = indent_of(line_start);
+      i = std::min(t.find('\n', i), t.size()) - 1;
+    } else if ((c == '[' || c == '{') && (depth > 0 || node_start)) {
+      if (depth + 1 < kCutDepth) {
+        ++depth;
+        node_start = true;
+        continue;
+      }
+      const std::size_t end = FlowEnd(t, i);
+      if (end == std::string::npos) return cut;  // unbalanced: yaml-cpp reports it
+      std::string replacement = marker;
+      std::size_t absorb = marker.size();  // the marker takes the place of the first characters
+      for (std::size_t k = i; k <= end; ++k) {
+        if (t[k] == '\n' || t[k] == '\r') {
+          absorb = 0;
+          replacement += t[k];
+        } else if (absorb > 0) {
+          --absorb;
+        } else {
+          replacement += ' ';
+        }
+      }
+      t.replace(i, end - i + 1, replacement);
+      i += replacement.size() - 1;
+      line_start = t.rfind('\n', i) == std::string::npos ? 0 : t.rfind('\n', i) + 1;
+      node_start = false;
+      cut = true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+      node_start = false;
+    } else if (depth > 0) {
+      node_start = c == ',' || c == ':' || c == '?' || (node_start && (c == '!' || c == '&'));
+      if (c == '!' || c == '&') {
+        while (i + 1 < t.size() && !IsBlank(t[i + 1]) && t[i + 1] != ',' && t[i + 1] != ']' &&
+               t[i + 1] != '}' && t[i + 1] != '[' && t[i + 1] != '{') {
+          ++i;
+        }
+      }
+    } else if ((c == '-' || c == '?' || c == ':') && IsBlank(next)) {
+      node_start = c == ':' || node_start;  // "key: [", "- [", "- - ["
+    } else if (node_start && (c == '!' || c == '&')) {
+      while (i + 1 < t.size() && !IsBlank(t[i + 1])) ++i;  // a tag or anchor: a node follows
+    } else {
+      node_start = false;
+    }
+  }
+  return cut;
+}
+
 // --- Intrinsic functions ------------------------------------------------------------------------
 
 std::string Variable(const std::string& name) { return absl::StrCat("${", name, "}"); }
@@ -210,14 +410,92 @@ bool IsIntrinsic(const Json& value) {
   return key == "Ref" || key.rfind("Fn::", 0) == 0;
 }
 
+// A template parameter's value where policies use it: the --parameter value, else the Default.
+// Neither, or a type whose Default is not the value (SSM parameter types): unknown.
+struct ParameterValue {
+  bool known = false;
+  Json value;           // a string, or a list of strings (List<...>, CommaDelimitedList)
+  std::string unknown;  // why it is unknown, for the warning
+};
+using ParameterValues = std::map<std::string, ParameterValue, std::less<>>;
+
+// One way a value can resolve, given which branch each `Fn::If` condition it consults takes.
+struct Variant {
+  std::string label;  // "IsProd", "not IsProd, UseKms"; empty when there is one variant
+  Json value;
+};
+
+// A policy is judged once per combination of the conditions its `Fn::If`s name, up to this many
+// conditions (2^6 = 64 variants); a policy with more is not evaluated (an ERROR).
+constexpr std::size_t kMaxPolicyConditions = 6;
+
 class Resolver {
  public:
-  explicit Resolver(const Json& root) : root_(root) {}
+  Resolver(const Json& root, const ParameterValues& parameters)
+      : root_(root), parameters_(parameters) {}
+
+  // Parameters that policies or names used but that have no value (a variable stood in).
+  const std::set<std::string>& unresolved() const { return unresolved_; }
+
+  // Every distinct value `value` takes over the branches of the `Fn::If`s in it: each condition
+  // is true in one deployment and false in another, and both branches are literal, so each is
+  // evaluated (conditions are not evaluated from parameters: a deployment may choose either).
+  // Conditions are taken as independent, which can only add combinations no deployment has. A
+  // variant's label names the conditions its resolution consulted. Empty (and `*too_many` set)
+  // past kMaxPolicyConditions conditions.
+  std::vector<Variant> Variants(const Json& value, bool* too_many) const {
+    std::vector<std::string> conditions;
+    CollectConditions(value, &conditions);
+    if (conditions.empty()) return {Variant{"", Resolve(value)}};
+    if (conditions.size() > kMaxPolicyConditions) {
+      *too_many = true;
+      return {};
+    }
+    std::vector<Variant> out;
+    for (std::uint32_t combination = 0; combination < (1u << conditions.size()); ++combination) {
+      std::map<std::string, bool, std::less<>> branches;
+      for (std::size_t i = 0; i < conditions.size(); ++i) {
+        branches[conditions[i]] = ((combination >> i) & 1u) == 0;  // all true first
+      }
+      std::set<std::string> consulted;
+      branches_ = &branches;
+      consulted_ = &consulted;
+      Json resolved = Resolve(value);
+      branches_ = nullptr;
+      consulted_ = nullptr;
+      if (std::any_of(out.begin(), out.end(),
+                      [&](const Variant& v) { return v.value == resolved; })) {
+        continue;
+      }
+      std::vector<std::string> label;
+      for (const std::string& condition : conditions) {
+        if (consulted.contains(condition)) {
+          label.push_back(branches[condition] ? condition : "not " + condition);
+        }
+      }
+      out.push_back({absl::StrJoin(label, ", "), std::move(resolved)});
+    }
+    if (out.size() == 1) out[0].label.clear();
+    return out;
+  }
 
   // The value with every intrinsic function resolved or replaced by a `${...}` variable.
   // AWS::NoValue removes the member or element that holds it.
   Json Resolve(const Json& value) const {
-    if (IsIntrinsic(value)) return Intrinsic(value.begin().key(), value.begin().value());
+    if (IsIntrinsic(value)) {
+      const std::string& name = value.begin().key();
+      const Json& arg = value.begin().value();
+      Json out = Intrinsic(name, arg);
+      // Content lost while reading (U+FFFD: invalid UTF-8, nesting too deep, a repeated key)
+      // stays visible where a function resolves to a variable and drops its argument, so that
+      // the policy is still made an ERROR (MarkUnreadablePolicies). A branch Variants did not
+      // take is no part of the value.
+      if (!(name == "Fn::If" && branches_ != nullptr) && !out.is_discarded() &&
+          !internal::ContainsReplacementChar(out) && internal::ContainsReplacementChar(arg)) {
+        return absl::StrCat(internal::kReplacementChar, "(lost while reading)");
+      }
+      return out;
+    }
     if (value.is_object()) {
       Json out = Json::object();
       for (const auto& [key, member] : value.items()) {
@@ -252,6 +530,7 @@ class Resolver {
       if (target == "AWS::NoValue") return Json(Json::value_t::discarded);
       if (target == "AWS::Partition") return "aws";
       if (target == "AWS::NotificationARNs") return Json::array({Variable(target)});
+      if (const Json* value = Parameter(target)) return *value;
       return Variable(target);
     }
     if (name == "Fn::GetAtt") {
@@ -315,11 +594,18 @@ class Resolver {
     if (name == "Fn::If") {
       const Json args = arg.is_array() ? arg : Json();
       if (args.size() == 3) {
-        Json yes = Resolve(args[1]);
-        Json no = Resolve(args[2]);
-        if (yes == no) return yes;
-        return Variable(
-            absl::StrCat("Fn::If:", args[0].is_string() ? args[0].get<std::string>() : "?"));
+        const std::string condition = args[0].is_string() ? args[0].get<std::string>() : "?";
+        if (branches_ != nullptr) {
+          if (const auto it = branches_->find(condition); it != branches_->end()) {
+            consulted_->insert(condition);
+            return Resolve(args[it->second ? 1 : 2]);
+          }
+        }
+        // Outside Variants (names, targets, trust policies): one value only when the branches
+        // are the same as written (resolving both at each level would be exponential in how
+        // deep Fn::Ifs nest).
+        if (args[1] == args[2]) return Resolve(args[1]);
+        return Variable(absl::StrCat("Fn::If:", condition));
       }
       return Variable("Fn::If");
     }
@@ -365,6 +651,8 @@ class Resolver {
         out += variables[name].get<std::string>();
       } else if (name == "AWS::Partition") {
         out += "aws";
+      } else if (const Json* value = Parameter(name); value != nullptr && value->is_string()) {
+        out += value->get<std::string>();
       } else {
         out += Variable(name);
       }
@@ -382,7 +670,38 @@ class Resolver {
     return Member(&object, key);
   }
 
+  // The value of template parameter `name`; null when `name` is not a parameter, or is one
+  // without a value (then it is recorded as unresolved, and a variable stands for it).
+  const Json* Parameter(const std::string& name) const {
+    const auto it = parameters_.find(name);
+    if (it == parameters_.end()) return nullptr;
+    if (it->second.known) return &it->second.value;
+    unresolved_.insert(name);
+    return nullptr;
+  }
+
+  // The names of the conditions of every Fn::If in `value`, each once, in the order met.
+  static void CollectConditions(const Json& value, std::vector<std::string>* out) {
+    if (value.is_object()) {
+      if (const auto it = value.find("Fn::If"); it != value.end() && value.size() == 1 &&
+                                                it->is_array() && it->size() == 3 &&
+                                                (*it)[0].is_string()) {
+        const std::string& name = (*it)[0].get_ref<const std::string&>();
+        if (std::find(out->begin(), out->end(), name) == out->end()) out->push_back(name);
+      }
+      for (const auto& [key, member] : value.items()) CollectConditions(member, out);
+    } else if (value.is_array()) {
+      for (const Json& element : value) CollectConditions(element, out);
+    }
+  }
+
   const Json& root_;
+  const ParameterValues& parameters_;
+  // Set by Variants while it resolves one combination: the branch of each condition, and the
+  // conditions consulted. Resolution is otherwise a pure function of the template.
+  mutable const std::map<std::string, bool, std::less<>>* branches_ = nullptr;
+  mutable std::set<std::string>* consulted_ = nullptr;
+  mutable std::set<std::string> unresolved_;
 };
 
 // --- The template -------------------------------------------------------------------------------
@@ -402,10 +721,88 @@ constexpr PrincipalKind kKinds[] = {
     {model::kIamRole, "AWS::IAM::Role", "RoleName", "Roles", "AWS::IAM::RolePolicy", "role"},
 };
 
+// "NAME (if COND, not OTHER)": the inline or managed policy as one deployment has it.
+std::string WithCondition(const std::string& name, const std::string& label) {
+  return label.empty() ? name : absl::StrCat(name, " (if ", label, ")");
+}
+
+// A statement element whose value is not known before deployment and which cannot be judged by
+// reading the unknown as one specific value (a policy variable).
+struct UnknownPart {
+  std::string element;      // "Action", "NotAction", "NotResource"
+  std::string description;  // "statement 0 (Allow) has the Action \"${P}\", which is ..."
+};
+
+// Whether `text` holds a `${NAME}` for which `unsafe(NAME)` holds.
+template <typename Predicate>
+bool HoldsVariable(const std::string& text, Predicate unsafe) {
+  for (std::size_t open = text.find("${"); open != std::string::npos;
+       open = text.find("${", open + 2)) {
+    const std::size_t close = text.find('}', open + 2);
+    if (close == std::string::npos) return false;
+    if (unsafe(std::string_view(text).substr(open + 2, close - open - 2))) return true;
+  }
+  return false;
+}
+
+// Reading an unknown value as one specific value (docs/iam-semantics.md rule 6) is the safe side
+// where it narrows what a policy reaches: an Allow's Resource (one resource is never every
+// key), a Deny's Action or Resource (it cancels less). It is not where the unknown could be the
+// very thing a rule looks for, or could hold wildcards:
+//  - an Allow's Action and a Deny's NotAction: any unknown (one action can be kms:Decrypt);
+//  - a Deny's NotResource: a value that can hold wildcards, i.e. a parameter without a value
+//    (`unresolved`) or what a function left unknown (`${Fn::...}`, e.g. an import); a pseudo
+//    parameter, an attribute or an IAM policy variable is one specific value there.
+// The first such statement of `document`, if any.
+std::optional<UnknownPart> FindUnknownPart(const Json& document,
+                                           const std::set<std::string>& unresolved) {
+  Json parsed;
+  const Json* doc = &document;
+  if (document.is_string()) {  // a document written as JSON text (e.g. with !Sub)
+    parsed = Json::parse(document.get_ref<const std::string&>(), nullptr,
+                         /*allow_exceptions=*/false);
+    doc = &parsed;
+  }
+  if (!doc->is_object()) return std::nullopt;
+  const auto statements = doc->find("Statement");
+  if (statements == doc->end()) return std::nullopt;
+  const Json list = statements->is_array() ? *statements : Json::array({*statements});
+  const auto any = [](std::string_view) { return true; };
+  const auto wildcard_able = [&unresolved](std::string_view name) {
+    return name.rfind("Fn::", 0) == 0 || unresolved.contains(std::string(name));
+  };
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string effect = StringField(list[i], "Effect");
+    for (const char* element : {"Action", "NotAction", "NotResource"}) {
+      const std::string_view key = element;
+      const bool checked =
+          effect == "Allow" ? key == "Action" : effect == "Deny" && key != "Action";
+      const auto value = list[i].find(element);
+      if (!checked || value == list[i].end()) continue;
+      const Json values = value->is_array() ? *value : Json::array({*value});
+      for (const Json& v : values) {
+        if (!v.is_string()) continue;
+        const std::string& text = v.get_ref<const std::string&>();
+        if (key == "NotResource" ? HoldsVariable(text, wildcard_able) : HoldsVariable(text, any)) {
+          return UnknownPart{
+              element, absl::StrCat("statement ", i, " (", effect, ") has the ", element, " \"",
+                                    text, "\", which is not known before deployment")};
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 class TemplateReader {
  public:
-  TemplateReader(const Json& root, std::string_view file, const TemplatePositions* positions)
-      : root_(root), file_(file), positions_(positions), resolver_(root) {}
+  TemplateReader(const Json& root, std::string_view file, const TemplatePositions* positions,
+                 const CloudFormationParameters& parameters)
+      : root_(root),
+        file_(file),
+        positions_(positions),
+        parameters_(parameters),
+        resolver_(root, parameter_values_) {}
 
   AdapterResult Read() {
     if (!root_.is_object()) {
@@ -413,6 +810,7 @@ class TemplateReader {
                     absl::StrCat("expected a template object, got ", root_.type_name()));
       return std::move(result_);
     }
+    ReadParameters();
     const auto resources = root_.find("Resources");
     if (resources == root_.end() || !resources->is_object()) {
       AddDiagnostic(
@@ -473,10 +871,13 @@ class TemplateReader {
         if (e.type == kind.policy_type) SinglePolicy(e, kind);
       }
     }
-    for (auto& [key, index] : managed_index_) {
-      out_[index].document["attachment_count"] = attachment_counts_[key];
-      out_[index].document["permissions_boundary_usage_count"] = boundary_counts_[key];
+    for (auto& [key, copies] : managed_copies_) {
+      for (const std::size_t index : copies) {
+        out_[index].document["attachment_count"] = attachment_counts_[key];
+        out_[index].document["permissions_boundary_usage_count"] = boundary_counts_[key];
+      }
     }
+    ReportUnresolvedParameters();
     for (model::Resource& r : out_) result_.resources.push_back(std::move(r));
     return std::move(result_);
   }
@@ -516,14 +917,134 @@ class TemplateReader {
     return resolved.is_string() ? resolved.get<std::string>() : std::string();
   }
 
-  Json PolicyEntry(const std::string& name, const Json* document, const std::string& pointer,
-                   const std::string& logical_id) {
-    Json entry = {{"name", name}, {"source", Location(pointer, logical_id).ToString()}};
-    if (document != nullptr && !document->is_null()) {
-      // A document given as JSON text is kept as text: the engine parses it.
-      entry["document"] = resolver_.Resolve(*document);
+  // The template's Parameters, each with its value where policies use it: the --parameter value,
+  // else its Default. A list type (CommaDelimitedList, List<...>) is a list of the comma-separated
+  // items, as Ref gives it.
+  void ReadParameters() {
+    std::set<std::string, std::less<>> declared;
+    const auto parameters = root_.find("Parameters");
+    if (parameters != root_.end() && !parameters->is_object() && !parameters->is_null()) {
+      AddDiagnostic(&result_.diagnostics, kError, Location("/Parameters"),
+                    absl::StrCat("\"Parameters\" should be an object, got ",
+                                 parameters->type_name(), "; parameters have no values"));
+    } else if (parameters != root_.end() && parameters->is_object()) {
+      for (const auto& [name, spec] : parameters->items()) {
+        declared.insert(name);
+        const std::string type = StringField(spec, "Type");
+        const bool list = type == "CommaDelimitedList" || type.rfind("List<", 0) == 0;
+        ParameterValue value;
+        const auto given = parameters_.find(name);
+        const Json* fallback =
+            spec.is_object() && spec.contains("Default") ? &spec["Default"] : nullptr;
+        if (given != parameters_.end()) {
+          value.known = true;
+          value.value = ParameterValueOf(given->second, list);
+        } else if (type.rfind("AWS::SSM::Parameter::", 0) == 0) {
+          value.unknown =
+              "has an SSM parameter type (its Default names a Systems Manager parameter whose "
+              "value is read at deployment)";
+        } else if (fallback != nullptr && fallback->is_array() && list) {
+          value.known = true;
+          value.value = Json::array();
+          for (const Json& item : *fallback) value.value.push_back(ScalarText(item));
+        } else if (fallback != nullptr && fallback->is_primitive() && !fallback->is_null()) {
+          value.known = true;
+          value.value = ParameterValueOf(ScalarText(*fallback), list);
+        } else {
+          value.unknown = "has no Default and no --parameter value";
+        }
+        parameter_values_.emplace(name, std::move(value));
+      }
     }
-    return entry;
+    for (const auto& [name, text] : parameters_) {
+      if (declared.contains(name)) continue;
+      AddDiagnostic(&result_.diagnostics, kWarning, Location("/Parameters"),
+                    absl::StrCat("--parameter ", name, ": this template declares no parameter ",
+                                 name, "; ignored for it"));
+    }
+  }
+
+  static std::string ScalarText(const Json& value) {
+    return value.is_string() ? value.get<std::string>() : value.dump();
+  }
+
+  static Json ParameterValueOf(const std::string& text, bool list) {
+    if (!list) return text;
+    Json items = Json::array();
+    for (absl::string_view item : absl::StrSplit(text, ',')) items.push_back(std::string(item));
+    return items;
+  }
+
+  // Parameters that a policy or name used without a value are variables there, never guessed;
+  // each is reported once, where it is declared.
+  void ReportUnresolvedParameters() {
+    for (const std::string& name : resolver_.unresolved()) {
+      const auto it = parameter_values_.find(name);
+      AddDiagnostic(
+          &result_.diagnostics, kWarning, Location("/Parameters/" + PointerToken(name)),
+          absl::StrCat("parameter ", name, " ",
+                       it == parameter_values_.end() ? "has no value" : it->second.unknown,
+                       ": where the template uses it, it stays ${", name,
+                       "}, one specific value not known before deployment (like an IAM policy "
+                       "variable, never a wildcard); give --parameter ",
+                       name, "=VALUE to judge a deployment's value"));
+    }
+  }
+
+  // The variants of a policy (or of a Policies element) over its Fn::If conditions; past
+  // kMaxPolicyConditions, one unreadable variant (an ERROR), reported.
+  std::vector<Variant> Variants(const Json& value, const std::string& pointer,
+                                const std::string& logical_id) {
+    bool too_many = false;
+    std::vector<Variant> variants = resolver_.Variants(value, &too_many);
+    if (too_many) {
+      const std::string why =
+          absl::StrCat("its Fn::If functions name more than ", kMaxPolicyConditions,
+                       " conditions, too many deployments to judge each");
+      AddDiagnostic(&result_.diagnostics, kError, Location(pointer, logical_id),
+                    absl::StrCat("this policy is not evaluated: ", why));
+      variants.push_back({"", Json(absl::StrCat("<not evaluated: ", why, ">"))});
+    }
+    return variants;
+  }
+
+  // One inline policy {name, document, source} with its resolved document (null: none), into
+  // `out`. When a statement cannot be judged before deployment (FindUnknownPart), an entry
+  // follows that does not parse, so the principal is an ERROR unless something else FAILs (never
+  // a PASS).
+  void AddInlinePolicy(std::vector<Json>* out, const std::string& name, const Json* document,
+                       const std::string& pointer, const std::string& logical_id) {
+    const std::string source = Location(pointer, logical_id).ToString();
+    Json entry = {{"name", name}, {"source", source}};
+    // A document given as JSON text is kept as text: the engine parses it.
+    if (document != nullptr && !document->is_null()) entry["document"] = *document;
+    out->push_back(std::move(entry));
+    if (document == nullptr) return;
+    if (const std::optional<UnknownPart> unknown =
+            FindUnknownPart(*document, resolver_.unresolved())) {
+      AddDiagnostic(&result_.diagnostics, kWarning, Location(pointer, logical_id),
+                    absl::StrCat("policy \"", name, "\": ", unknown->description,
+                                 ", so it cannot be judged (an ERROR unless another grant FAILs); "
+                                 "give the value with --parameter"));
+      out->push_back({{"name", absl::StrCat(name, " (unknown ", unknown->element, ")")},
+                      {"document", absl::StrCat("<not evaluated: ", unknown->description, ">")},
+                      {"source", source}});
+    }
+  }
+
+  // The inline policies one policy resource gives: one per variant of its raw document.
+  std::vector<Json> PolicyEntries(const std::string& name, const Json* document,
+                                  const std::string& pointer, const std::string& logical_id) {
+    std::vector<Json> out;
+    if (document == nullptr || document->is_null()) {
+      AddInlinePolicy(&out, name, nullptr, pointer, logical_id);
+      return out;
+    }
+    for (const Variant& v : Variants(*document, pointer, logical_id)) {
+      AddInlinePolicy(&out, WithCondition(name, v.label),
+                      v.value.is_discarded() ? nullptr : &v.value, pointer, logical_id);
+    }
+    return out;
   }
 
   void Principal(const Entry& e, const PrincipalKind& kind) {
@@ -554,28 +1075,33 @@ class TemplateReader {
     const Json& policies = Property(e, "Policies");
     const std::string policies_pointer = e.pointer + "/Properties/Policies";
     if (policies.is_array()) {
+      std::vector<Json> entries;
       for (std::size_t i = 0; i < policies.size(); ++i) {
         const std::string pointer = absl::StrCat(policies_pointer, "/", i);
-        // An intrinsic in place of a policy (!If [Cond, {...}, !Ref AWS::NoValue]) is resolved
-        // when literal; otherwise its `${...}` text stands as the document, an ERROR.
-        const Json p = IsIntrinsic(policies[i]) ? resolver_.Resolve(policies[i]) : policies[i];
-        if (p.is_discarded()) continue;
-        if (p.is_string()) {
-          principal.document["inline_policies"].push_back(
-              {{"name", absl::StrCat("Policies[", i, "]")},
-               {"document", p},
-               {"source", Location(pointer, e.id).ToString()}});
-          continue;
+        // The whole element is resolved, so that an Fn::If in place of a policy (!If [Cond,
+        // {...}, !Ref AWS::NoValue]) gives the policy in the deployments that have it; an
+        // intrinsic that stays unknown leaves its `${...}` text as the document, an ERROR.
+        for (const Variant& v : Variants(policies[i], pointer, e.id)) {
+          const Json& p = v.value;
+          if (p.is_discarded()) continue;
+          if (p.is_string()) {
+            AddInlinePolicy(&entries, WithCondition(absl::StrCat("Policies[", i, "]"), v.label), &p,
+                            pointer, e.id);
+          } else if (!p.is_object()) {
+            entries.push_back(p);  // ERROR in the engine
+          } else {
+            const auto doc = p.find("PolicyDocument");
+            const auto name = p.find("PolicyName");
+            AddInlinePolicy(
+                &entries,
+                WithCondition(
+                    name != p.end() && name->is_string() ? name->get<std::string>() : std::string(),
+                    v.label),
+                doc == p.end() ? nullptr : &*doc, pointer, e.id);
+          }
         }
-        if (!p.is_object()) {
-          principal.document["inline_policies"].push_back(p);  // ERROR in the engine
-          continue;
-        }
-        const auto doc = p.find("PolicyDocument");
-        principal.document["inline_policies"].push_back(
-            PolicyEntry(ResolvedString(p.value("PolicyName", Json())),
-                        doc == p.end() ? nullptr : &*doc, pointer, e.id));
       }
+      for (Json& entry : entries) principal.document["inline_policies"].push_back(std::move(entry));
     } else if (!policies.is_null()) {
       AddDiagnostic(&result_.diagnostics, kError, Location(policies_pointer, e.id),
                     absl::StrCat("\"Policies\" should be a list, got ", policies.type_name()));
@@ -631,7 +1157,7 @@ class TemplateReader {
           it != managed_index_.end()) {
         ++attachment_counts_[it->first];
         principal.document["attached_managed_policies"].push_back(
-            {{"name", out_[it->second].name}, {"arn", ""}});
+            {{"name", managed_names_[it->first]}, {"arn", ""}});
         return;
       }
     }
@@ -645,26 +1171,45 @@ class TemplateReader {
     std::string name = ResolvedString(Property(e, "ManagedPolicyName"));
     if (name.empty()) name = e.id;
     const std::string path = ResolvedString(Property(e, "Path"));
-    model::Resource resource;
-    resource.id = "cloudformation:" + e.id;
-    resource.type = model::kIamManagedPolicy;
-    resource.name = name;
-    resource.document = {{"name", name},
-                         {"arn", ""},
-                         {"path", path.empty() ? "/" : path},
-                         {"aws_managed", false},
-                         {"default_version_id", ""}};
-    if (const Json& doc = Property(e, "PolicyDocument"); !doc.is_null()) {
-      resource.document["document"] = resolver_.Resolve(doc);
-    } else {
-      resource.document["document_problem"] = "the template gives no PolicyDocument";
-      AddDiagnostic(&result_.diagnostics, kError, Location(e.pointer, e.id),
-                    "AWS::IAM::ManagedPolicy without a PolicyDocument: it cannot be evaluated");
-    }
-    resource.source = Location(e.pointer, e.id);
     const std::string key = "id:" + e.id;
     managed_index_.emplace(key, out_.size());
-    out_.push_back(std::move(resource));
+    managed_names_.emplace(key, name);
+    const Json& doc = Property(e, "PolicyDocument");
+    // A managed policy has one document, so each variant of it (Fn::If) is a managed policy of
+    // its own, judged on its own: "NAME (if COND)", id "cloudformation:ID (if COND)".
+    const std::vector<Variant> variants =
+        doc.is_null() ? std::vector<Variant>{Variant{"", Json()}} : Variants(doc, e.pointer, e.id);
+    for (const Variant& v : variants) {
+      model::Resource resource;
+      resource.id = WithCondition("cloudformation:" + e.id, v.label);
+      resource.type = model::kIamManagedPolicy;
+      resource.name = WithCondition(name, v.label);
+      resource.document = {{"name", resource.name},
+                           {"arn", ""},
+                           {"path", path.empty() ? "/" : path},
+                           {"aws_managed", false},
+                           {"default_version_id", ""}};
+      if (!v.value.is_null() && !v.value.is_discarded()) {
+        resource.document["document"] = v.value;
+        if (const std::optional<UnknownPart> unknown =
+                FindUnknownPart(v.value, resolver_.unresolved())) {
+          resource.document["document"] =
+              absl::StrCat("<not evaluated: ", unknown->description, ">");
+          AddDiagnostic(
+              &result_.diagnostics, kWarning, Location(e.pointer, e.id),
+              absl::StrCat("managed policy \"", resource.name, "\": ", unknown->description,
+                           ", so it cannot be judged (an ERROR); give the value with "
+                           "--parameter"));
+        }
+      } else {
+        resource.document["document_problem"] = "the template gives no PolicyDocument";
+        AddDiagnostic(&result_.diagnostics, kError, Location(e.pointer, e.id),
+                      "AWS::IAM::ManagedPolicy without a PolicyDocument: it cannot be evaluated");
+      }
+      resource.source = Location(e.pointer, e.id);
+      managed_copies_[key].push_back(out_.size());
+      out_.push_back(std::move(resource));
+    }
     for (const PrincipalKind& kind : kKinds) {
       const Json& targets = Property(e, kind.list_key);
       if (!targets.is_array()) continue;
@@ -732,6 +1277,7 @@ class TemplateReader {
   void PolicyResource(const Entry& e) {
     const std::string name = ResolvedString(Property(e, "PolicyName"));
     const Json& doc = Property(e, "PolicyDocument");
+    std::optional<std::vector<Json>> entries;  // computed once, for the first target
     bool any = false;
     for (const PrincipalKind& kind : kKinds) {
       const Json& targets = Property(e, kind.list_key);
@@ -746,8 +1292,8 @@ class TemplateReader {
       for (std::size_t i = 0; i < targets.size(); ++i) {
         model::Resource& principal =
             Target(e, kind, targets[i], absl::StrCat(list_pointer, "/", i));
-        principal.document["inline_policies"].push_back(
-            PolicyEntry(name, doc.is_null() ? nullptr : &doc, e.pointer, e.id));
+        if (!entries) entries = PolicyEntries(name, &doc, e.pointer, e.id);
+        for (const Json& entry : *entries) principal.document["inline_policies"].push_back(entry);
         any = true;
       }
     }
@@ -769,21 +1315,26 @@ class TemplateReader {
     model::Resource& principal =
         Target(e, kind, target, absl::StrCat(e.pointer, "/Properties/", kind.name_key));
     const Json& doc = Property(e, "PolicyDocument");
-    principal.document["inline_policies"].push_back(
-        PolicyEntry(ResolvedString(Property(e, "PolicyName")), doc.is_null() ? nullptr : &doc,
-                    e.pointer, e.id));
+    for (Json& entry :
+         PolicyEntries(ResolvedString(Property(e, "PolicyName")), &doc, e.pointer, e.id)) {
+      principal.document["inline_policies"].push_back(std::move(entry));
+    }
   }
 
   const Json& root_;
   std::string_view file_;
   const TemplatePositions* positions_;
+  const CloudFormationParameters& parameters_;  // --parameter values
+  ParameterValues parameter_values_;            // filled by ReadParameters
   Resolver resolver_;
   AdapterResult result_;
   std::vector<Entry> entries_;
   std::deque<model::Resource> out_;                   // a deque: references stay valid
   std::map<std::string, std::size_t> index_;          // principal key -> out_ index
   std::map<std::string, std::string> by_name_;        // "kind:name" -> principal key
-  std::map<std::string, std::size_t> managed_index_;  // "id:LogicalId" -> out_ index
+  std::map<std::string, std::size_t> managed_index_;  // "id:LogicalId" -> out_ index (first)
+  std::map<std::string, std::vector<std::size_t>> managed_copies_;  // every variant's index
+  std::map<std::string, std::string> managed_names_;                // the policy's own name
   std::map<std::string, int> attachment_counts_;
   std::map<std::string, int> boundary_counts_;
 };
@@ -801,21 +1352,54 @@ bool CloudFormationYamlToJson(std::string_view text, std::string_view source_nam
                   "invalid UTF-8; the template is not read");
     return false;
   }
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
+  std::string yaml(text);
+  bool replaced = false;
+  if (std::string clean; ReplaceForbiddenCharacters(text, source_name, &clean, diagnostics)) {
+    yaml = std::move(clean);
+    replaced = true;
+  }
+  CutDeepFlowCollections(&yaml);
+  const auto at_mark = [source_name](const YAML::Mark& mark) {
     core::SourceLocation where;
     where.file = std::string(source_name);
-    where.line = e.mark.line + 1;
-    where.column = e.mark.column + 1;
-    AddDiagnostic(diagnostics, kError, std::move(where), absl::StrCat("not valid YAML: ", e.msg));
+    where.line = mark.line + 1;
+    where.column = mark.column + 1;
+    return where;
+  };
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(yaml);
+  } catch (const YAML::DeepRecursion& e) {
+    AddDiagnostic(diagnostics, kError, at_mark(e.mark),
+                  absl::StrCat("nesting deeper than ", e.depth() - 1,
+                               " levels, the most the YAML reader allows (written as indentation; "
+                               "deeper [ ] and { } are cut and reported instead); the template is "
+                               "not read"));
     return false;
+  } catch (const YAML::Exception& e) {
+    AddDiagnostic(diagnostics, kError, at_mark(e.mark), absl::StrCat("not valid YAML: ", e.msg));
+    return false;
+  }
+  // A template is one document. Any other is reported rather than dropped unseen: which of them
+  // is the stack is not known, so only the first is read.
+  YAML::Node root;
+  bool first = true;
+  for (const YAML::Node& document : documents) {
+    if (document.IsNull()) continue;  // "---" alone, or a document of comments
+    if (first) {
+      root = document;
+      first = false;
+      continue;
+    }
+    AddDiagnostic(diagnostics, kError, at_mark(document.Mark()),
+                  "a second YAML document: a CloudFormation template is one document, so this "
+                  "one (and any after it) is not read; put each template in a file of its own");
+    break;
   }
   YamlConverter converter(source_name, positions, diagnostics);
   try {
     *out = converter.Convert(root, "", 0);
-    if (lossy != nullptr) *lossy = converter.lossy();
+    if (lossy != nullptr) *lossy = converter.lossy() || replaced;
   } catch (const std::exception& e) {
     AddDiagnostic(diagnostics, kError, PointerLocation(source_name, ""),
                   absl::StrCat("the YAML could not be read: ", e.what()));
@@ -825,11 +1409,13 @@ bool CloudFormationYamlToJson(std::string_view text, std::string_view source_nam
 }
 
 AdapterResult ReadCloudFormationJson(const nlohmann::json& root, std::string_view source_name,
-                                     const TemplatePositions* positions) {
-  return TemplateReader(root, source_name, positions).Read();
+                                     const TemplatePositions* positions,
+                                     const CloudFormationParameters& parameters) {
+  return TemplateReader(root, source_name, positions, parameters).Read();
 }
 
-AdapterResult ReadCloudFormationTemplate(std::string_view text, std::string_view source_name) {
+AdapterResult ReadCloudFormationTemplate(std::string_view text, std::string_view source_name,
+                                         const CloudFormationParameters& parameters) {
   AdapterResult result;
   nlohmann::json root;
   TemplatePositions positions;
@@ -847,7 +1433,7 @@ AdapterResult ReadCloudFormationTemplate(std::string_view text, std::string_view
                                        &lossy)) {
     return result;
   }
-  AdapterResult read = ReadCloudFormationJson(root, source_name, &positions);
+  AdapterResult read = ReadCloudFormationJson(root, source_name, &positions, parameters);
   result.resources = std::move(read.resources);
   for (core::Diagnostic& d : read.diagnostics) result.diagnostics.push_back(std::move(d));
   if (lossy) internal::MarkUnreadablePolicies(&result.resources, &result.diagnostics);

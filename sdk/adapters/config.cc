@@ -79,13 +79,18 @@ class ConfigReader {
                                  absl::StrJoin(other_types_, ", "), ")"));
     }
     for (const auto& [arn, count] : duplicates_) {
+      const auto it = newest.find(arn);
+      if (it != newest.end() && !resources_[it->second].gone.empty()) continue;  // said below
       AddDiagnostic(&result_.diagnostics, kWarning, PointerLocation(file_, "", arn),
                     absl::StrCat(count + 1,
                                  " configuration items describe this resource; the "
                                  "newest is evaluated"));
     }
+    ReportGone();
     FillGroupMembers();
-    for (Entry& entry : resources_) result_.resources.push_back(std::move(entry.resource));
+    for (Entry& entry : resources_) {
+      if (entry.gone.empty()) result_.resources.push_back(std::move(entry.resource));
+    }
     if (lossy_) internal::MarkUnreadablePolicies(&result_.resources, &result_.diagnostics);
     return std::move(result_);
   }
@@ -94,7 +99,14 @@ class ConfigReader {
   struct Entry {
     model::Resource resource;
     Json capture_time;
+    // The configurationItemStatus of the newest item when it says the resource is gone
+    // (ResourceDeleted, ResourceDeletedNotRecorded, ResourceNotRecorded): no finding then.
+    std::string gone;
+    std::string gone_pointer;
   };
+
+  // At most this many resources are named one by one as gone; then a count.
+  static constexpr int kMaxGoneReports = 10;
 
   // The shapes of docs/input-formats.md, outermost first.
   void CollectItems(const Json& root) {
@@ -227,7 +239,11 @@ class ConfigReader {
     const std::string status = StringField(ci, "configurationItemStatus");
     if (status == "ResourceDeleted" || status == "ResourceDeletedNotRecorded" ||
         status == "ResourceNotRecorded") {
-      return;  // no configuration: the resource is gone, or Config does not record it
+      // No configuration: the resource is gone, or Config no longer records it. It still takes
+      // its place in the resource's history, so that an older recorded item is not evaluated
+      // as if it were current (a deleted role would FAIL with its last policy).
+      ReadGoneItem(item, ci, type, status, newest);
+      return;
     }
 
     const Json* configuration = ConfigurationOf(ci, item.pointer);
@@ -268,6 +284,19 @@ class ConfigReader {
 
     // History and repeated snapshots: keep the newest item of each resource.
     Json capture_time = ci.value("configurationItemCaptureTime", Json());
+    if (const std::string id_key = ResourceIdKey(ci); !id_key.empty()) {
+      resource_ids_.emplace(id_key, arn);
+      // A deletion item without an ARN, read earlier, is this resource's: keyed by ARN from now.
+      if (const auto gone = gone_without_arn_.find(id_key); gone != gone_without_arn_.end()) {
+        if (const auto at = newest->find(gone->second); at != newest->end()) {
+          resources_[at->second].resource.id = arn;
+          resources_[at->second].resource.source.resource_id = arn;
+          if (!newest->contains(arn)) newest->emplace(arn, at->second);
+          newest->erase(at);
+        }
+        gone_without_arn_.erase(gone);
+      }
+    }
     if (auto it = newest->find(arn); it != newest->end()) {
       ++duplicates_[arn];
       Entry& kept = resources_[it->second];
@@ -277,7 +306,24 @@ class ConfigReader {
         if (*mine > *theirs) {
           kept.resource = std::move(resource);
           kept.capture_time = std::move(capture_time);
+          kept.gone.clear();  // recorded again after a deletion: the same ARN, re-created
         }
+        return;
+      }
+      if (!kept.gone.empty()) {
+        // A deletion and a configuration that cannot be ordered: the configuration is
+        // evaluated (a finding that may be stale, rather than none that may be wrong), and the
+        // choice is said.
+        AddDiagnostic(&result_.diagnostics, kError, PointerLocation(file_, item.pointer, arn),
+                      absl::StrCat("this resource has a ", kept.gone,
+                                   " item and a configuration item whose "
+                                   "configurationItemCaptureTime (",
+                                   capture_time.dump(), " here, ", kept.capture_time.dump(),
+                                   " there) does not say which is newer; the configuration "
+                                   "is evaluated"));
+        kept.resource = std::move(resource);
+        kept.capture_time = std::move(capture_time);
+        kept.gone.clear();
         return;
       }
       // Which item is newest cannot be told (a time that does not parse, or the same instant):
@@ -293,7 +339,109 @@ class ConfigReader {
       return;
     }
     newest->emplace(arn, resources_.size());
-    resources_.push_back({std::move(resource), std::move(capture_time)});
+    resources_.push_back({std::move(resource), std::move(capture_time), "", ""});
+  }
+
+  // "resourceType resourceId": how a deletion item without an ARN finds its resource.
+  static std::string ResourceIdKey(const Json& ci) {
+    const std::string id = StringField(ci, "resourceId");
+    return id.empty() ? std::string() : absl::StrCat(StringField(ci, "resourceType"), " ", id);
+  }
+
+  // An item saying the resource is gone (or no longer recorded): the resource's newest state
+  // when nothing newer is recorded. Deletion items usually keep the ARN; without one, the
+  // resource id finds the resource's other items.
+  void ReadGoneItem(const Item& item, const Json& ci, const std::string& type,
+                    const std::string& status, std::map<std::string, std::size_t>* newest) {
+    std::string arn = FirstStringField(ci, {"ARN", "arn"});
+    if (arn.empty()) {
+      if (const auto it = resource_ids_.find(ResourceIdKey(ci));
+          !ResourceIdKey(ci).empty() && it != resource_ids_.end()) {
+        arn = it->second;
+      }
+    }
+    if (arn.empty()) {
+      const std::string id = StringField(ci, "resourceId");
+      if (id.empty()) return;             // nothing to match it with, and nothing to evaluate
+      arn = absl::StrCat(type, " ", id);  // a key only: a later item may bring the ARN
+      gone_without_arn_.emplace(ResourceIdKey(ci), arn);
+    }
+    Json capture_time = ci.value("configurationItemCaptureTime", Json());
+    const auto it = newest->find(arn);
+    if (it == newest->end()) {
+      Entry entry;
+      entry.resource.id = arn;
+      entry.resource.type = type;
+      entry.resource.name = StringField(ci, "resourceName");
+      entry.resource.source = PointerLocation(file_, item.pointer, arn);
+      entry.capture_time = std::move(capture_time);
+      entry.gone = status;
+      entry.gone_pointer = item.pointer;
+      newest->emplace(arn, resources_.size());
+      resources_.push_back(std::move(entry));
+      return;
+    }
+    ++duplicates_[arn];
+    Entry& kept = resources_[it->second];
+    const std::optional<absl::Time> mine = CaptureTime(capture_time);
+    const std::optional<absl::Time> theirs = CaptureTime(kept.capture_time);
+    if (mine && theirs && *mine != *theirs) {
+      if (*mine > *theirs) {
+        kept.capture_time = std::move(capture_time);
+        kept.gone = status;
+        kept.gone_pointer = item.pointer;
+      }
+      return;
+    }
+    if (kept.gone.empty()) {
+      AddDiagnostic(&result_.diagnostics, kError, PointerLocation(file_, item.pointer, arn),
+                    absl::StrCat("this resource has a ", status,
+                                 " item and a configuration item whose "
+                                 "configurationItemCaptureTime (",
+                                 capture_time.dump(), " here, ", kept.capture_time.dump(),
+                                 " there) does not say which is newer; the configuration is "
+                                 "evaluated"));
+    }
+  }
+
+  // A resource whose newest item says it is gone has no finding: said once per resource (up to
+  // kMaxGoneReports, then a count), so that its absence from the findings is not silent.
+  void ReportGone() {
+    int reported = 0;
+    int more = 0;
+    for (const Entry& entry : resources_) {
+      if (entry.gone.empty()) continue;
+      if (reported == kMaxGoneReports) {
+        ++more;
+        continue;
+      }
+      ++reported;
+      const std::string& status = entry.gone;
+      const std::string when =
+          entry.capture_time.is_null()
+              ? std::string()
+              : absl::StrCat(" (",
+                             entry.capture_time.is_string() ? entry.capture_time.get<std::string>()
+                                                            : entry.capture_time.dump(),
+                             ")");
+      AddDiagnostic(
+          &result_.diagnostics, kWarning,
+          PointerLocation(file_, entry.gone_pointer, entry.resource.id),
+          absl::StrCat(entry.resource.type, " ",
+                       entry.resource.name.empty() ? entry.resource.id : entry.resource.name,
+                       ": its newest configuration item", when, " is ", status,
+                       status == "ResourceNotRecorded"
+                           ? ": AWS Config no longer records it, so its current configuration is "
+                             "unknown"
+                           : ": the resource no longer exists",
+                       "; it has no finding (an older recorded configuration is not evaluated)"));
+    }
+    if (more > 0) {
+      AddDiagnostic(&result_.diagnostics, kWarning, PointerLocation(file_, ""),
+                    absl::StrCat(more,
+                                 " more resources are deleted or no longer recorded in "
+                                 "their newest configuration item; they have no finding"));
+    }
   }
 
   // Capture times are RFC 3339 text (CLI, files: "2024-01-01T00:00:00.000Z") or epoch seconds
@@ -478,7 +626,7 @@ class ConfigReader {
     std::map<std::string, std::vector<std::string>> members;
     bool users_read = false;
     for (const Entry& entry : resources_) {
-      if (entry.resource.type != model::kIamUser) continue;
+      if (entry.resource.type != model::kIamUser || !entry.gone.empty()) continue;
       users_read = true;
       for (const Json& group : entry.resource.document["group_memberships"]) {
         members[group.get<std::string>()].push_back(entry.resource.name);
@@ -498,6 +646,8 @@ class ConfigReader {
   std::deque<Json> owned_;  // documents parsed from JSON text; items point into them
   std::vector<Entry> resources_;
   std::map<std::string, int> duplicates_;
+  std::map<std::string, std::string> resource_ids_;      // "type id" -> ARN, of recorded items
+  std::map<std::string, std::string> gone_without_arn_;  // "type id" -> key, of deletion items
   std::set<std::string> other_types_;
   int iam_items_ = 0;
   bool lossy_ = false;

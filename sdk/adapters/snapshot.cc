@@ -166,6 +166,28 @@ bool LooksLikeJson(std::string_view text) {
   return first != std::string_view::npos && (text[first] == '{' || text[first] == '[');
 }
 
+// What a text that is not a YAML template holds, for the "unknown format" error: a lone JSON
+// value (`null`, `0`, `true` in a .json file) is named as JSON, not as YAML.
+std::string DescribeNonTemplate(std::string_view text, const Json& root) {
+  if (Json::accept(text)) {
+    return absl::StrCat("the file is JSON holding only ",
+                        root.is_null()      ? std::string("null")
+                        : root.is_boolean() ? absl::StrCat("the boolean ", root.dump())
+                        : root.is_number()  ? absl::StrCat("the number ", root.dump())
+                                            : std::string("a string"),
+                        ", not an object or a list");
+  }
+  if (root.is_object()) {
+    return "the file is YAML but not a CloudFormation template (no AWSTemplateFormatVersion or "
+           "Resources)";
+  }
+  return absl::StrCat("the file is YAML holding ",
+                      root.is_array()  ? "a list"
+                      : root.is_null() ? "nothing"
+                                       : "a single scalar",
+                      ", not a CloudFormation template");
+}
+
 // A CloudFormation template in YAML: a mapping with AWSTemplateFormatVersion, or Resources.
 bool IsYamlTemplate(const Json& root) {
   return root.is_object() &&
@@ -241,8 +263,8 @@ InputFormat DetectInputFormat(std::string_view text) {
   return InputFormat::kAuto;
 }
 
-AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
-                           InputFormat format) {
+AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, InputFormat format,
+                           const CloudFormationParameters& parameters) {
   if (IsGzip(text)) {
     absl::StatusOr<std::string> plain = Gunzip(text);
     if (!plain.ok()) {
@@ -251,19 +273,23 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
                     std::string(plain.status().message()));
       return result;
     }
-    return ReadSnapshot(*plain, source_name, format);
+    return ReadSnapshot(*plain, source_name, format, parameters);
   }
-  // UTF-16 (a PowerShell `>` redirect writes it, with a byte order mark) reads as binary: say so,
-  // rather than "neither JSON nor YAML".
-  if (text.size() >= 2 && ((static_cast<unsigned char>(text[0]) == 0xFF &&
-                            static_cast<unsigned char>(text[1]) == 0xFE) ||
-                           (static_cast<unsigned char>(text[0]) == 0xFE &&
-                            static_cast<unsigned char>(text[1]) == 0xFF))) {
+  // UTF-16 (a PowerShell `>` redirect writes it, with a byte order mark) and UTF-32 read as
+  // binary: say which, rather than "neither JSON nor YAML". UTF-32's little-endian mark
+  // (FF FE 00 00) starts with UTF-16's (FF FE), so it is tested first.
+  const auto starts = [text](std::string_view mark) { return text.substr(0, mark.size()) == mark; };
+  const bool utf32 =
+      starts(std::string_view("\xFF\xFE\0\0", 4)) || starts(std::string_view("\0\0\xFE\xFF", 4));
+  if (utf32 || starts("\xFF\xFE") || starts("\xFE\xFF")) {
+    const char* wide = utf32 ? "UTF-32" : "UTF-16";
     AdapterResult result;
     AddDiagnostic(&result.diagnostics, kError, PointerLocation(source_name, ""),
-                  "the file is UTF-16 (it starts with a UTF-16 byte order mark; PowerShell's `>` "
-                  "writes it); convert it to UTF-8, e.g. with Out-File -Encoding utf8 or iconv "
-                  "-f UTF-16 -t UTF-8");
+                  absl::StrCat("the file is ", wide, " (it starts with a ", wide,
+                               " byte order mark", utf32 ? "" : "; PowerShell's `>` writes it",
+                               "); convert it to UTF-8, e.g. with Out-File -Encoding utf8 or "
+                               "iconv -f ",
+                               wide, " -t UTF-8"));
     return result;
   }
   text = WithoutBom(text);
@@ -290,7 +316,9 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
     bool lossy = false;
     if (!CloudFormationYamlToJson(text, source_name, &root, &positions, &result.diagnostics,
                                   &lossy)) {
-      if (format == InputFormat::kAuto && !result.diagnostics.empty()) {
+      // YAML nested deeper than its reader goes is YAML all the same: its message says so.
+      if (format == InputFormat::kAuto && !result.diagnostics.empty() &&
+          result.diagnostics.back().message.rfind("nesting deeper", 0) != 0) {
         result.diagnostics.back().message = absl::StrCat("neither JSON nor YAML (", kExpected,
                                                          "): ", result.diagnostics.back().message);
       }
@@ -298,13 +326,11 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
     }
     if (format == InputFormat::kAuto && !IsYamlTemplate(root)) {
       AddDiagnostic(&result.diagnostics, kError, PointerLocation(source_name, ""),
-                    absl::StrCat("unknown snapshot format: the file is YAML but not a "
-                                 "CloudFormation template (no AWSTemplateFormatVersion or "
-                                 "Resources); ",
+                    absl::StrCat("unknown snapshot format: ", DescribeNonTemplate(text, root), "; ",
                                  kExpected));
       return result;
     }
-    AdapterResult read = ReadCloudFormationJson(root, source_name, &positions);
+    AdapterResult read = ReadCloudFormationJson(root, source_name, &positions, parameters);
     result.resources = std::move(read.resources);
     for (core::Diagnostic& d : read.diagnostics) result.diagnostics.push_back(std::move(d));
     if (lossy) internal::MarkUnreadablePolicies(&result.resources, &result.diagnostics);
@@ -319,7 +345,9 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
   }
   // The template reader records each resource's line and column as it parses (SARIF regions,
   // file:line diagnostics); the generic JSON path below would keep only pointers.
-  if (format == InputFormat::kCloudFormation) return ReadCloudFormationTemplate(text, source_name);
+  if (format == InputFormat::kCloudFormation) {
+    return ReadCloudFormationTemplate(text, source_name, parameters);
+  }
   return internal::ReadJsonText<AdapterResult>(
       text, source_name, [&](const Json& root, std::string_view file) {
         switch (format) {
@@ -328,7 +356,7 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
           case InputFormat::kTerraform:
             return ReadTerraformPlanJson(root, file);
           case InputFormat::kCloudFormation:
-            return ReadCloudFormationJson(root, file, nullptr);
+            return ReadCloudFormationJson(root, file, nullptr, parameters);
           case InputFormat::kAuto:
           case InputFormat::kAuthorizationDetails:
             break;

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "sdk/adapters/authorization_details.h"
+#include "sdk/adapters/cloudformation.h"
 
 namespace kmsguard::adapters {
 
@@ -34,8 +35,10 @@ InputFormat DetectInputFormat(std::string_view text);
 // DetectInputFormat finds. Text in no known format, or not in the format asked for, gives an error
 // diagnostic saying what was expected and what was found. Invalid UTF-8 and nesting deeper than
 // 128 levels are reported with their position; the rest still loads, and the policies they
-// touched are ERRORs. Never throws.
+// touched are ERRORs. A CloudFormation template's parameters take `parameters` values (else their
+// Default). Never throws.
 AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
-                           InputFormat format = InputFormat::kAuto);
+                           InputFormat format = InputFormat::kAuto,
+                           const CloudFormationParameters& parameters = {});
 
 }  // namespace kmsguard::adapters

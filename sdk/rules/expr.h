@@ -3,6 +3,7 @@
 // evaluates them (sdk/engine/expr_eval.h); nothing here runs code from a rule file.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -43,6 +44,11 @@ bool ParsePath(std::string_view text, Path* out, std::string* error, std::size_t
 // RE2 programs above this size are rejected at load (a cost limit: RE2 runs in linear time, but
 // the automaton's size is set by the pattern).
 inline constexpr int kMaxRegexProgramSize = 1000;
+
+// A rule's conditions (`when`, `violation`, exception matches), counting each macro use as its
+// whole body, are rejected at load past this many: evaluation visits every one of them for every
+// resource, and macros that use each other twice double at each level.
+inline constexpr std::uint64_t kMaxExpandedConditions = 10'000;
 
 enum class Quantifier { kUnset, kAny, kAll, kNone };
 std::string_view QuantifierName(Quantifier q);

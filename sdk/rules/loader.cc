@@ -4,12 +4,15 @@
 // its exceptions are caught there. Reading goes on after a problem so that one pass reports all
 // of a file's problems.
 #include <re2/re2.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <ctime>
 #include <initializer_list>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -19,6 +22,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/core/yaml_text.h"
 #include "sdk/model/resource.h"
 #include "sdk/rules/builtin_rule_files.h"
 #include "sdk/rules/builtins.h"
@@ -42,6 +46,7 @@ constexpr char kQuantifierError[] = "rule_quantifier_error";  // a test on a lis
 constexpr char kRegexError[] = "rule_regex_error";            // invalid or over the cost limit
 constexpr char kMacroCycle[] = "rule_macro_cycle";            // a macro that uses itself
 constexpr char kOverrideError[] = "rule_override_error";      // an override that cannot apply
+constexpr char kTooLarge[] = "rule_too_large";  // expands past a limit (macros, YAML aliases)
 // Warnings (kmsguard check): the rule loads, but something is likely a mistake.
 constexpr char kMissingRemediation[] = "rule_missing_remediation";
 constexpr char kUnknownResourceType[] = "rule_unknown_resource_type";
@@ -152,6 +157,25 @@ nlohmann::json TypedScalar(const YAML::Node& node) {
   return text;
 }
 
+// True for a quoted scalar ('x' or "x"): text, whatever it spells.
+bool IsQuoted(const YAML::Node& node) { return node.IsScalar() && node.Tag() == "!"; }
+
+// What a plain scalar reads as when it is not text ("the number 42", "the boolean true"); empty
+// for text. Keys documented as strings take text only: a scalar YAML reads as another type is a
+// value of the wrong type, reported rather than coerced (docs/rule-authoring.md, "Keys").
+std::string NotText(const YAML::Node& node) {
+  if (!node.IsScalar() || node.Tag() != "?") return "";  // quoted, or tagged (!!str) on purpose
+  const nlohmann::json typed = TypedScalar(node);
+  if (typed.is_string()) return "";
+  if (typed.is_boolean()) return absl::StrCat("the boolean ", node.Scalar());
+  if (typed.is_null()) return absl::StrCat("null (", node.Scalar(), ")");
+  return absl::StrCat("the number ", node.Scalar());
+}
+
+std::string QuoteItHint(const YAML::Node& node) {
+  return absl::StrCat("; quote it (\"", node.Scalar(), "\") if it is meant as text");
+}
+
 nlohmann::json TypedJson(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Scalar:
@@ -191,7 +215,50 @@ struct MacroDef {
 struct Library {
   std::map<std::string, ListDef, std::less<>> lists;
   std::map<std::string, MacroDef, std::less<>> macros;
+  // The expanded size of each macro body read (MacroDef::expr), by address: a use of a macro
+  // counts its whole body, without walking it again.
+  std::map<const Expr*, std::uint64_t> macro_sizes;
 };
+
+// Line and column (1-based) of the byte `offset` of `text`.
+core::SourceLocation LocationOfOffset(std::string_view text, std::size_t offset,
+                                      std::string_view file) {
+  core::SourceLocation loc;
+  loc.file = std::string(file);
+  loc.line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++loc.line;
+      line_start = i + 1;
+    }
+  }
+  loc.column = static_cast<int>(offset - line_start) + 1;
+  return loc;
+}
+
+// YAML aliases let a short document stand for an exponentially large tree (each alias of an
+// alias doubles it), which the reader would walk node by node. Documents are counted first, an
+// alias once per use, and one past this many nodes is not read.
+constexpr std::size_t kMaxDocumentNodes = 100'000;
+
+// Counts the nodes a walk of `node` visits, aliases once per use, into `*count`, stopping once it
+// passes `limit`. True when the document stays within it.
+bool WithinNodeLimit(const YAML::Node& node, std::size_t limit, std::size_t* count) {
+  if (++*count > limit) return false;
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) {
+      if (!WithinNodeLimit(item, limit, count)) return false;
+    }
+  } else if (node.IsMap()) {
+    for (const auto& kv : node) {
+      if (!WithinNodeLimit(kv.first, limit, count) || !WithinNodeLimit(kv.second, limit, count)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
 
 struct KeySpec {
   std::string_view name;
@@ -287,7 +354,15 @@ class RuleReader {
   void ReadParams(const YAML::Node& node, Rule* rule);
   void ReadParam(const YAML::Node& key, const YAML::Node& node, Param* param);
   void ReadViolation(const YAML::Node& node, Rule* rule);
-  void CheckArg(const ArgSpec& spec, const YAML::Node& value, const Rule& rule);
+  void CheckArg(std::string_view builtin, const ArgSpec& spec, const YAML::Node& value,
+                const Rule& rule);
+  // The number of conditions `expr` stands for once every macro use counts its whole body
+  // (saturating): what evaluating it costs per resource.
+  std::uint64_t ExpandedSize(const Expr& expr) const;
+  // Reports `what` (a rule's conditions, an exception's match) at `where` when it expands past
+  // kMaxExpandedConditions. True when it stays within.
+  bool WithinExpansionLimit(std::uint64_t size, const core::SourceLocation& where,
+                            const std::string& what);
   void CheckResourceTypesByValue(const BuiltinSpec& spec, const YAML::Node& args, const Rule& rule);
   void ReadTemplate(const YAML::Node& map, std::string_view key, const Rule& rule,
                     std::string* out);
@@ -299,22 +374,19 @@ class RuleReader {
   bool lint_;
   std::string today_;
   std::vector<std::string> macro_stack_;  // macros being read, for cycle detection
+  // What the built-in arguments of the rule being read take its parameters for (by name).
+  struct ParamUse {
+    std::string used_by;
+    bool needs_items = false;
+    std::vector<std::string> argument_values;
+    bool has_argument_values = false;
+  };
+  std::map<std::string, ParamUse> param_uses_;
   int errors_ = 0;
 };
 
 core::SourceLocation RuleReader::LocationAtOffset(std::size_t offset) const {
-  core::SourceLocation loc;
-  loc.file = file_;
-  loc.line = 1;
-  std::size_t line_start = 0;
-  for (std::size_t i = 0; i < offset && i < text_.size(); ++i) {
-    if (text_[i] == '\n') {
-      ++loc.line;
-      line_start = i + 1;
-    }
-  }
-  loc.column = static_cast<int>(offset - line_start) + 1;
-  return loc;
+  return LocationOfOffset(text_, offset, file_);
 }
 
 core::SourceLocation RuleReader::LocationInScalar(const YAML::Node& node, std::size_t offset,
@@ -383,6 +455,11 @@ bool RuleReader::GetString(const YAML::Node& map, std::string_view key, std::str
            absl::StrCat(Quoted(key), " must be a string, got ", NodeKind(node)));
     return false;
   }
+  if (const std::string other = NotText(node); !other.empty()) {
+    Report(kSchemaError, node,
+           absl::StrCat(Quoted(key), " must be a string, got ", other, QuoteItHint(node)));
+    return false;
+  }
   *out = node.Scalar();
   if (absl::StripAsciiWhitespace(*out).empty()) {
     Report(kSchemaError, node, absl::StrCat(Quoted(key), " must not be empty"));
@@ -407,6 +484,13 @@ bool RuleReader::GetStringList(const YAML::Node& map, std::string_view key,
       ok = false;
       continue;
     }
+    if (const std::string other = NotText(item); !other.empty()) {
+      Report(kSchemaError, item,
+             absl::StrCat("items of ", Quoted(key), " must be strings, got ", other,
+                          QuoteItHint(item)));
+      ok = false;
+      continue;
+    }
     out->push_back(item.Scalar());
   }
   if (non_empty && node.size() == 0) {
@@ -426,6 +510,7 @@ std::string KindOf(const YAML::Node& document) {
 
 bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
   const int errors_before = errors_;
+  param_uses_.clear();
   rule->location = LocationOf(root);
   // A document of another kind is not a rule with missing keys: one error, not ten.
   if (const std::string kind = KindOf(root); !kind.empty() && kind != "Rule") {
@@ -539,6 +624,29 @@ bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
   if (const YAML::Node exceptions = root["exceptions"]; exceptions.IsDefined()) {
     ReadExceptions(exceptions, *rule, &rule->exceptions);
   }
+  // Each is evaluated for every resource the rule applies to: together they must stay within
+  // the limit, as each macro does on its own.
+  std::uint64_t conditions = 0;
+  const auto add = [&](std::uint64_t n) {
+    conditions = n > std::numeric_limits<std::uint64_t>::max() - conditions
+                     ? std::numeric_limits<std::uint64_t>::max()
+                     : conditions + n;
+  };
+  if (rule->when != nullptr) add(ExpandedSize(*rule->when));
+  if (rule->condition != nullptr) add(ExpandedSize(*rule->condition));
+  for (const Exception& exception : rule->exceptions) {
+    if (exception.match != nullptr) add(ExpandedSize(*exception.match));
+  }
+  WithinExpansionLimit(conditions, rule->violation.location,
+                       absl::StrCat("the conditions of rule ", Quoted(rule->id),
+                                    " (when, violation and exceptions)"));
+  for (Param& param : rule->params) {
+    const auto use = param_uses_.find(param.name);
+    if (use == param_uses_.end()) continue;
+    param.used_by = use->second.used_by;
+    param.needs_items = use->second.needs_items;
+    if (use->second.has_argument_values) param.argument_values = use->second.argument_values;
+  }
 
   ReadTemplate(root, "message", *rule, &rule->message);
   if (const YAML::Node remediation = root["remediation"]; remediation.IsDefined()) {
@@ -620,6 +728,12 @@ void RuleReader::ReadParam(const YAML::Node& key, const YAML::Node& node, Param*
              absl::StrCat("default of ", what, " must be a string, got ", NodeKind(value)));
       return;
     }
+    if (const std::string other = NotText(value); !other.empty()) {
+      Report(
+          kSchemaError, value,
+          absl::StrCat("default of ", what, " must be a string, got ", other, QuoteItHint(value)));
+      return;
+    }
     param->default_value = value.Scalar();
     strings.push_back(value.Scalar());
   } else if (param->type == "list") {
@@ -630,9 +744,11 @@ void RuleReader::ReadParam(const YAML::Node& key, const YAML::Node& node, Param*
     }
     param->default_value = nlohmann::json::array();
     for (const YAML::Node& item : value) {
-      if (!item.IsScalar()) {
+      if (!item.IsScalar() || !NotText(item).empty()) {
         Report(kSchemaError, item,
-               absl::StrCat("items of the default of ", what, " must be strings"));
+               absl::StrCat("items of the default of ", what, " must be strings, got ",
+                            item.IsScalar() ? NotText(item) : NodeKind(item),
+                            item.IsScalar() ? QuoteItHint(item) : ""));
         continue;
       }
       param->default_value.push_back(item.Scalar());
@@ -640,15 +756,19 @@ void RuleReader::ReadParam(const YAML::Node& key, const YAML::Node& node, Param*
     }
   } else if (param->type == "bool") {
     bool b = false;
-    if (!value.IsScalar() || !YAML::convert<bool>::decode(value, b)) {
-      Report(kSchemaError, value, absl::StrCat("default of ", what, " must be true or false"));
+    if (!value.IsScalar() || IsQuoted(value) || !YAML::convert<bool>::decode(value, b)) {
+      Report(kSchemaError, value,
+             absl::StrCat("default of ", what, " must be true or false",
+                          IsQuoted(value) ? ", not a quoted string" : ""));
       return;
     }
     param->default_value = b;
   } else {
     double d = 0;
-    if (!value.IsScalar() || !YAML::convert<double>::decode(value, d)) {
-      Report(kSchemaError, value, absl::StrCat("default of ", what, " must be a number"));
+    if (!value.IsScalar() || IsQuoted(value) || !YAML::convert<double>::decode(value, d)) {
+      Report(kSchemaError, value,
+             absl::StrCat("default of ", what, " must be a number",
+                          IsQuoted(value) ? ", not a quoted string" : ""));
       return;
     }
     param->default_value = d;
@@ -712,7 +832,7 @@ bool RuleReader::ReadCall(const YAML::Node& name_node, const YAML::Node& args, R
       }
       continue;
     }
-    CheckArg(arg, value, *rule);
+    CheckArg(spec->name, arg, value, *rule);
   }
   out->args = ToJson(args);
   // Literal booleans are kept as JSON booleans (ToJson gives every scalar as a string).
@@ -932,7 +1052,7 @@ ExprPtr RuleReader::ReadTest(const std::string& op, const YAML::Node& name, cons
                           " takes no \"ignore_case\"; only equals, in, glob, starts_with "
                           "and contains do"));
       ok = false;
-    } else if (!value["ignore_case"].IsScalar() ||
+    } else if (!value["ignore_case"].IsScalar() || IsQuoted(value["ignore_case"]) ||
                !YAML::convert<bool>::decode(value["ignore_case"], b)) {
       Report(kSchemaError, value["ignore_case"], "\"ignore_case\" must be true or false");
       ok = false;
@@ -1105,8 +1225,53 @@ ExprPtr RuleReader::ReadMacroRef(const YAML::Node& name, const YAML::Node& value
   file_ = saved_file;
   macro_stack_.pop_back();
   def.state = MacroDef::State::kDone;
+  if (def.expr != nullptr) {
+    // Each use of a macro evaluates its whole body, so a macro that uses another twice doubles
+    // it: forty such levels load in milliseconds and would never finish evaluating.
+    const std::uint64_t size = ExpandedSize(*def.expr);
+    if (WithinExpansionLimit(size, def.location,
+                             absl::StrCat("macro ", Quoted(macro), " (first used at ",
+                                          LocationOf(value).ToString(), ")"))) {
+      // Only for a body that stays alive with the library: a freed one's address may be reused.
+      library_->macro_sizes[def.expr.get()] = size;
+    } else {
+      def.expr = nullptr;
+    }
+  }
   (void)rule;
   return def.expr;
+}
+
+std::uint64_t RuleReader::ExpandedSize(const Expr& expr) const {
+  if (library_ != nullptr) {
+    if (const auto it = library_->macro_sizes.find(&expr); it != library_->macro_sizes.end()) {
+      return it->second;
+    }
+  }
+  std::uint64_t size = 1;
+  for (const ExprPtr& child : expr.children) {
+    const std::uint64_t n = child == nullptr ? 0 : ExpandedSize(*child);
+    size = n > std::numeric_limits<std::uint64_t>::max() - size
+               ? std::numeric_limits<std::uint64_t>::max()
+               : size + n;
+  }
+  return size;
+}
+
+bool RuleReader::WithinExpansionLimit(std::uint64_t size, const core::SourceLocation& where,
+                                      const std::string& what) {
+  if (size <= kMaxExpandedConditions) return true;
+  Report(
+      kTooLarge, where,
+      absl::StrCat(what, ": ",
+                   size == std::numeric_limits<std::uint64_t>::max() ? std::string("more than 2^64")
+                                                                     : absl::StrCat(size),
+                   " conditions once every macro use counts its whole body, more than the "
+                   "limit of ",
+                   kMaxExpandedConditions,
+                   " that evaluation visits for each resource (a macro that uses another "
+                   "twice doubles it); not loaded"));
+  return false;
 }
 
 void RuleReader::ReadForEach(const YAML::Node& node, Rule* rule) {
@@ -1167,6 +1332,11 @@ void RuleReader::ReadExceptions(const YAML::Node& node, const Rule& rule,
     if (item["match"].IsDefined()) {
       exception.match = ReadExpr(item["match"], rule);
       ok = exception.match != nullptr && ok;
+      if (exception.match != nullptr &&
+          !WithinExpansionLimit(ExpandedSize(*exception.match), exception.location,
+                                "the match of this exception")) {
+        ok = false;
+      }
     }
     if (ok) out->push_back(std::move(exception));
   }
@@ -1314,7 +1484,8 @@ void RuleReader::CheckResourceTypesByValue(const BuiltinSpec& spec, const YAML::
   }
 }
 
-void RuleReader::CheckArg(const ArgSpec& spec, const YAML::Node& value, const Rule& rule) {
+void RuleReader::CheckArg(std::string_view builtin, const ArgSpec& spec, const YAML::Node& value,
+                          const Rule& rule) {
   const std::string what = absl::StrCat("argument ", Quoted(spec.name));
   // A parameter reference: the parameter must exist and fit the argument.
   if (std::string ref; value.IsScalar() && ParseParamRef(value.Scalar(), &ref)) {
@@ -1334,6 +1505,30 @@ void RuleReader::CheckArg(const ArgSpec& spec, const YAML::Node& value, const Ru
                           param->type));
       return;
     }
+    // Overrides of the parameter are checked against what the argument accepts, not only the
+    // declared type: `blocked_actions: []` would otherwise load and make every resource an ERROR.
+    ParamUse& use = param_uses_[ref];
+    if (use.used_by.empty()) use.used_by = absl::StrCat(what, " of ", AV(builtin));
+    if (spec.kind == ArgKind::kStringList) {
+      use.needs_items = true;
+      if (param->default_value.is_array() && param->default_value.empty()) {
+        Report(kLinkError, value,
+               absl::StrCat("parameter ", Quoted(ref), " defaults to an empty list, but ", what,
+                            " of ", AV(builtin),
+                            " needs at least one item (every resource would be an ERROR)"));
+      }
+    }
+    if (spec.kind == ArgKind::kEnum) {
+      std::vector<std::string> accepted(spec.allowed.begin(), spec.allowed.end());
+      if (use.has_argument_values) {
+        std::erase_if(accepted, [&](const std::string& v) {
+          return std::find(use.argument_values.begin(), use.argument_values.end(), v) ==
+                 use.argument_values.end();
+        });
+      }
+      use.argument_values = std::move(accepted);
+      use.has_argument_values = true;
+    }
     if (spec.kind == ArgKind::kEnum) {
       std::vector<std::string> values = param->allowed;
       if (param->default_value.is_string())
@@ -1351,9 +1546,10 @@ void RuleReader::CheckArg(const ArgSpec& spec, const YAML::Node& value, const Ru
   }
   if (spec.kind == ArgKind::kBool) {
     bool b = false;
-    if (!value.IsScalar() || !YAML::convert<bool>::decode(value, b)) {
+    if (!value.IsScalar() || IsQuoted(value) || !YAML::convert<bool>::decode(value, b)) {
       Report(kSchemaError, value,
-             absl::StrCat(what, " must be true or false or a ${params.NAME} reference"));
+             absl::StrCat(what, " must be true or false or a ${params.NAME} reference",
+                          IsQuoted(value) ? ", not a quoted string" : ""));
     }
     return;
   }
@@ -1367,7 +1563,9 @@ void RuleReader::CheckArg(const ArgSpec& spec, const YAML::Node& value, const Ru
     return;
   }
   bool ok = value.IsSequence() && value.size() > 0;
-  for (std::size_t i = 0; ok && i < value.size(); ++i) ok = value[i].IsScalar();
+  for (std::size_t i = 0; ok && i < value.size(); ++i) {
+    ok = value[i].IsScalar() && NotText(value[i]).empty();
+  }
   if (!ok) {
     Report(
         kSchemaError, value,
@@ -1429,6 +1627,16 @@ std::string CheckParamValue(const Param& param, const nlohmann::json& value) {
     if (!value.is_boolean()) return "must be true or false";
   } else if (!value.is_number()) {
     return "must be a number";
+  }
+  // What the built-in argument that takes the parameter accepts (set at load).
+  if (param.needs_items && value.is_array() && value.empty()) {
+    return absl::StrCat("must not be empty: it is ", param.used_by,
+                        ", which needs at least one item (every resource would be an ERROR)");
+  }
+  if (!param.argument_values.empty() && value.is_string() &&
+      std::find(param.argument_values.begin(), param.argument_values.end(),
+                value.get<std::string>()) == param.argument_values.end()) {
+    return absl::StrCat("must be one of ", Join(param.argument_values), ": it is ", param.used_by);
   }
   return "";
 }
@@ -1539,12 +1747,31 @@ LoadResult LoadRuleFiles(const std::vector<SourceFile>& files, const LoadOptions
   // Pass 1: parse every file and read the libraries, so any rule may use any list or macro.
   for (const SourceFile& file : files) {
     RuleReader reader(file.text, file.name, &result.diagnostics, &library, options.lint);
+    // yaml-cpp reads a raw NUL in a plain scalar as the start of an escape ("vic<NUL>ntim" reads
+    // as "vic\ntim") and other raw controls as text: YAML allows none of them, so the file is
+    // refused where the character is, before yaml-cpp sees it.
+    if (const std::optional<core::ForbiddenYamlCharacter> bad =
+            core::FindForbiddenYamlCharacter(file.text)) {
+      reader.Report(kParseError, LocationOfOffset(file.text, bad->offset, file.name),
+                    absl::StrCat("not valid YAML: the raw control character ", bad->name,
+                                 " is not allowed in YAML (inside a double-quoted string, write "
+                                 "it as an escape such as \"\\0\"); the file is not read"));
+      continue;
+    }
     try {
       Parsed p{&file, YAML::LoadAll(file.text)};
       int documents = 0;
-      for (const YAML::Node& document : p.documents) {
+      for (YAML::Node& document : p.documents) {
         if (document.IsNull()) continue;  // an empty document, e.g. after a trailing "---"
         ++documents;
+        if (std::size_t nodes = 0; !WithinNodeLimit(document, kMaxDocumentNodes, &nodes)) {
+          reader.Report(kTooLarge, reader.LocationOf(document.Mark()),
+                        absl::StrCat("this document expands to more than ", kMaxDocumentNodes,
+                                     " YAML nodes (an alias counts its whole anchor each time it "
+                                     "is used); it is not read"));
+          document = YAML::Node(YAML::NodeType::Null);
+          continue;
+        }
         if (KindOf(document) == "Library") {
           reader.ReadLibrary(document);
         }
@@ -1555,6 +1782,11 @@ LoadResult LoadRuleFiles(const std::vector<SourceFile>& files, const LoadOptions
         reader.Report(kSchemaError, loc, "the file holds no rule");
       }
       parsed.push_back(std::move(p));
+    } catch (const YAML::DeepRecursion& e) {
+      reader.Report(kParseError, reader.LocationOf(e.mark),
+                    absl::StrCat("not valid YAML here: nesting deeper than ", e.depth() - 1,
+                                 " levels, the most the YAML reader allows; the file is not "
+                                 "read"));
     } catch (const YAML::Exception& e) {
       // A syntax error stops yaml-cpp; nothing of the file is kept, since what follows the error
       // is not known to be what the author meant.

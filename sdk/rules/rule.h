@@ -24,6 +24,11 @@ struct Param {
   nlohmann::json default_value;
   std::string description;
   std::vector<std::string> allowed;  // for enum-like strings, e.g. on_condition: [fail, warn]
+  // Set at load when a built-in argument takes the parameter ("${params.NAME}"): overrides are
+  // checked against what that argument accepts, not only against `type`.
+  std::string used_by;                       // e.g. "argument \"actions\" of iam.allows"
+  bool needs_items = false;                  // a list argument that needs at least one item
+  std::vector<std::string> argument_values;  // an enum argument: the values it accepts
 };
 
 // The violation test. First shape: a call to a built-in semantic operator with arguments.

@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -175,6 +176,45 @@ TEST(KmsguardEvalTest, ReadsSnapshotsToo) {
   EXPECT_EQ(r.exit_code, 1) << Describe(r);
   EXPECT_THAT(r.out, HasSubstr("FAIL"));
   EXPECT_THAT(r.out, HasSubstr("PASS"));
+}
+
+// What used to pass `check` and then fail every scan: an Override that empties the shipped rule's
+// blocked actions (every principal an ERROR), and macros that double forty times (scan and test
+// never finished). Both are load errors that `check` reports, promptly, with their position.
+TEST(KmsguardCheckTest, RulesThatWouldNeverFinishOrAlwaysFailToJudgeAreErrors) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string override_file = dir.Write(
+      "override.yaml",
+      "api_version: kmsguard/v1\nkind: Override\nrule: aws-iam-inline-kms-decrypt-all-keys\n"
+      "params:\n  blocked_actions: []\n");
+  std::string library =
+      "api_version: kmsguard/v1\nkind: Library\nmacros:\n  m0:\n    exists: {path: $.name}\n";
+  for (int i = 1; i <= 40; ++i) {
+    library += "  m" + std::to_string(i) + ":\n    all: [{macro: m" + std::to_string(i - 1) +
+               "}, {macro: m" + std::to_string(i - 1) + "}]\n";
+  }
+  const std::string library_file = dir.Write("library.yaml", library);
+  dir.Write("doubling.yaml",
+            "api_version: kmsguard/v1\nkind: Rule\nid: doubling\nversion: 1.0.0\ntitle: t\n"
+            "description: d\nseverity: low\nresource_types: [AWS::IAM::Role]\n"
+            "violation: {macro: m40}\nmessage: \"{{resource.name}} is bad\"\n"
+            "remediation: {summary: fix it}\n");
+  const auto start = std::chrono::steady_clock::now();
+  const ProcessResult r = Kmsguard({"check", dir.path()});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.out, HasSubstr(override_file +
+                               ":1:1: error: parameter \"blocked_actions\" of rule "
+                               "\"aws-iam-inline-kms-decrypt-all-keys\" (list) must not be empty"));
+  EXPECT_THAT(r.out, HasSubstr(library_file + ":30:3: error: macro \"m13\""));
+  EXPECT_THAT(r.out, HasSubstr("[rule_too_large]"));
+  // The scan still runs, with the rules that loaded, and says the rule files are broken.
+  const ProcessResult scan = Kmsguard(
+      {"scan", "--rules", dir.path(),
+       std::string(KMSGUARD_SOURCE_DIR) + "/docs/examples/account-authorization-details.json"});
+  EXPECT_EQ(scan.exit_code, 2) << Describe(scan);
+  EXPECT_THAT(scan.out, HasSubstr("FAIL"));
 }
 
 // A policy the rule cannot judge is an ERROR finding: eval must not exit 0 ("nothing wrong").

@@ -105,6 +105,77 @@ TEST(ScanInputFormatsTest, InputFormatOverridesDetection) {
   EXPECT_THAT(help.out, HasSubstr("--input-format"));
 }
 
+// `--parameter NAME=VALUE` gives a template parameter its value in place of the Default, as the
+// CloudFormation CLI does; a parameter left without one is named on stderr.
+TEST(ScanInputFormatsTest, ParametersGiveTemplateParametersTheirValues) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string yaml = dir.Write("stack.yaml", R"(Parameters:
+  KeyArn: {Type: String, Default: "arn:aws:kms:us-east-1:111122223333:key/k"}
+  Unset: {Type: String}
+Resources:
+  Deployer:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: deployer
+      Policies:
+        - PolicyName: keys
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - {Effect: Allow, Action: kms:Decrypt, Resource: !Ref KeyArn}
+              - {Effect: Allow, Action: s3:GetObject, Resource: !Ref Unset}
+)");
+  const ProcessResult defaults = Kmsguard({"scan", yaml});
+  EXPECT_EQ(defaults.exit_code, 0) << Describe(defaults);
+  EXPECT_THAT(defaults.err, HasSubstr(yaml + ":3:3#/Parameters/Unset: warning: parameter Unset has "
+                                             "no Default and no --parameter value"));
+  const ProcessResult star =
+      Kmsguard({"scan", "--parameter", "KeyArn=*", "--parameter", "Unset=arn:aws:s3:::b/*", yaml});
+  EXPECT_EQ(star.exit_code, 1) << Describe(star);
+  EXPECT_THAT(star.out, HasSubstr("FAIL    aws-iam-inline-kms-decrypt-all-keys  role/deployer"));
+  EXPECT_THAT(star.err, ::testing::Not(HasSubstr("warning")));
+
+  for (const std::vector<std::string>& usage :
+       {std::vector<std::string>{"--parameter", "KeyArn"},
+        std::vector<std::string>{"--parameter", "=x"},
+        std::vector<std::string>{"--parameter", "A=1", "--parameter", "A=2"}}) {
+    std::vector<std::string> args = {"scan"};
+    args.insert(args.end(), usage.begin(), usage.end());
+    args.push_back(yaml);
+    const ProcessResult r = Kmsguard(args);
+    EXPECT_EQ(r.exit_code, 2) << Describe(r);
+    EXPECT_THAT(r.out, IsEmpty());
+  }
+}
+
+// A role deleted after its last recorded configuration gives no finding (it used to FAIL with
+// its last policy), and stderr says so.
+TEST(ScanInputFormatsTest, ADeletedResourceInConfigHistoryHasNoFindingAndIsNamed) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string history = dir.Write("history.json", R"({"configurationItems": [
+    {"configurationItemStatus": "OK", "configurationItemCaptureTime": "2024-01-01T00:00:00Z",
+     "resourceType": "AWS::IAM::Role", "resourceId": "AROA1", "resourceName": "gone",
+     "ARN": "arn:aws:iam::111122223333:role/gone",
+     "configuration": {"roleName": "gone", "rolePolicyList": [{"policyName": "all",
+       "policyDocument": "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22kms%3ADecrypt%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D"}]}},
+    {"configurationItemStatus": "ResourceDeleted", "configurationItemCaptureTime": "2024-03-01T00:00:00Z",
+     "resourceType": "AWS::IAM::Role", "resourceId": "AROA1", "resourceName": "gone",
+     "ARN": "arn:aws:iam::111122223333:role/gone", "configuration": null},
+    {"configurationItemStatus": "OK", "configurationItemCaptureTime": "2024-01-01T00:00:00Z",
+     "resourceType": "AWS::IAM::Role", "resourceId": "AROA2", "resourceName": "kept",
+     "ARN": "arn:aws:iam::111122223333:role/kept", "configuration": {"roleName": "kept"}}]})");
+  const ProcessResult r = Kmsguard({"scan", history});
+  EXPECT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("gone")));
+  EXPECT_THAT(r.err, HasSubstr(history + "#/configurationItems/1 (arn:aws:iam::111122223333:role/"
+                                         "gone): warning: AWS::IAM::Role gone: its newest "
+                                         "configuration item (2024-03-01T00:00:00Z) is "
+                                         "ResourceDeleted: the resource no longer exists; it has "
+                                         "no finding"));
+}
+
 // Authorization details are streamed from the file: two concatenated pages, the second cut off
 // in the middle of a role. Everything before the break is scanned; the break is an error with its
 // line, and the exit status says a FAIL was found.

@@ -100,10 +100,15 @@ TEST(ReadCloudFormationTest, YamlTemplateWithShortFormTags) {
               UnorderedElementsAre("AWS::IAM::Role/app-role", "AWS::IAM::User/Builder",
                                    "AWS::IAM::Group/ops", "AWS::IAM::Policy/Managed",
                                    "AWS::IAM::User/<unknown: ${ExternalUser}>"));
-  // One warning: the user named by a parameter.
-  ASSERT_THAT(result.diagnostics, SizeIs(1)) << Describe(result.diagnostics);
-  EXPECT_EQ(result.diagnostics[0].severity, core::DiagnosticSeverity::kWarning);
+  // Warnings only: the user named by a parameter, and each parameter used without a value
+  // (at its declaration).
+  ASSERT_THAT(result.diagnostics, SizeIs(3)) << Describe(result.diagnostics);
+  EXPECT_EQ(test::Errors(result.diagnostics), 0);
   EXPECT_EQ(result.diagnostics[0].location.line, 53);  // the "Users" element
+  EXPECT_THAT(Describe(result.diagnostics),
+              HasSubstr("stack.yaml:3:3#/Parameters/KeyArn: warning: parameter KeyArn has no "
+                        "Default and no --parameter value"));
+  EXPECT_THAT(Describe(result.diagnostics), HasSubstr("stack.yaml:5:3#/Parameters/ExternalUser"));
 
   const model::Resource* role = Find(result, "app-role");
   ASSERT_NE(role, nullptr);
@@ -189,10 +194,11 @@ TEST(ReadCloudFormationTest, JsonTemplateIntrinsicsAndBadEntries) {
   ASSERT_THAT(test::TypeNames(result), ElementsAre("AWS::IAM::Role/Worker"));
   const model::Resource& worker = result.resources[0];
   EXPECT_THAT(test::InlinePolicyNames(worker),
-              ElementsAre("Policies[0]", "same-both-ways", "select", "as-text"));
+              ElementsAre("prod-only (if IsProd)", "same-both-ways", "select", "as-text"));
   const Json& policies = worker.document["inline_policies"];
-  // !If with different branches: an unknown value (the policy is an ERROR, never a PASS).
-  EXPECT_EQ(policies[0]["document"], "${Fn::If:IsProd}");
+  // !If in place of a policy: the policy as the deployments where IsProd holds have it (the
+  // other branch, AWS::NoValue, has no policy).
+  EXPECT_EQ(policies[0]["document"], Json::parse(R"({"Statement": []})"));
   EXPECT_EQ(policies[1]["document"]["Statement"][0]["Resource"], "*");
   EXPECT_EQ(policies[2]["document"]["Statement"][0]["Resource"], "arn:aws:kms:*:*:key/*");
   EXPECT_FALSE(policies[2]["document"]["Statement"][0].contains("Sid"))

@@ -346,6 +346,122 @@ TEST(ReadConfigItemsTest, CaptureTimesAreComparedAsInstants) {
   EXPECT_EQ(test::Errors(same.diagnostics), 0) << Describe(same.diagnostics);
 }
 
+// A resource whose newest item says it is gone (ResourceDeleted, ResourceDeletedNotRecorded,
+// ResourceNotRecorded) has no finding, and that is said; its last recorded configuration used to
+// FAIL as if current. An older deletion (a re-created role of the same ARN) does not hide a newer
+// configuration, and items that cannot be ordered keep the configuration, with an error.
+TEST(ReadConfigItemsTest, AResourceDeletedInItsNewestItemHasNoFindingAndThatIsSaid) {
+  const Json recorded = [] {
+    Json item = SnapshotFile()["configurationItems"][3];  // role app, decrypt-all: FAIL
+    item["configurationItemCaptureTime"] = "2024-01-01T00:00:00.000Z";
+    return item;
+  }();
+  // What Config records on deletion: no configuration, the identity kept.
+  const auto gone = [](const char* status, Json time, bool with_arn) {
+    Json item = {{"configurationItemStatus", status},
+                 {"configurationItemCaptureTime", std::move(time)},
+                 {"resourceType", "AWS::IAM::Role"},
+                 {"resourceId", "ID-app"},
+                 {"resourceName", "app"},
+                 {"configuration", nullptr}};
+    if (with_arn) item["ARN"] = "arn:aws:iam::111122223333:role/app";
+    return item;
+  };
+  const Json later = "2024-02-01T00:00:00.000Z";
+  const Json earlier = "2023-06-01T00:00:00.000Z";
+  struct Case {
+    const char* name;
+    Json items;
+    bool evaluated;  // the role is read (and FAILs)
+    const char* says;
+  };
+  const std::vector<Case> cases = {
+      {"deleted after its last configuration",
+       {recorded, gone("ResourceDeleted", later, true)},
+       false,
+       "is ResourceDeleted: the resource no longer exists; it has no finding"},
+      {"the deletion first in the file",
+       {gone("ResourceDeleted", later, true), recorded},
+       false,
+       "is ResourceDeleted"},
+      {"deleted, not recorded",
+       {recorded, gone("ResourceDeletedNotRecorded", later, true)},
+       false,
+       "is ResourceDeletedNotRecorded: the resource no longer exists"},
+      {"no longer recorded",
+       {recorded, gone("ResourceNotRecorded", later, true)},
+       false,
+       "is ResourceNotRecorded: AWS Config no longer records it, so its current configuration "
+       "is unknown; it has no finding"},
+      {"a deletion item without an ARN, after",
+       {recorded, gone("ResourceDeleted", later, false)},
+       false,
+       "is ResourceDeleted"},
+      {"a deletion item without an ARN, before",
+       {gone("ResourceDeleted", later, false), recorded},
+       false,
+       "is ResourceDeleted"},
+      {"a deletion alone", {gone("ResourceDeleted", later, true)}, false, "is ResourceDeleted"},
+      {"deleted, then re-created",
+       {recorded, gone("ResourceDeleted", earlier, true)},
+       true,
+       "2 configuration items describe this resource; the newest is evaluated"},
+      {"a deletion at the same instant",
+       {recorded, gone("ResourceDeleted", recorded["configurationItemCaptureTime"], true)},
+       true,
+       "does not say which is newer; the configuration is evaluated"},
+      {"a deletion at a time that does not parse",
+       {gone("ResourceDeleted", "yesterday", true), recorded},
+       true,
+       "does not say which is newer; the configuration is evaluated"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Json history = {{"configurationItems", c.items}};
+    const AdapterResult result = ReadConfigItems(history.dump(), "history.json");
+    EXPECT_THAT(Describe(result.diagnostics), HasSubstr(c.says));
+    const std::vector<model::Finding> findings = test::EvaluateAll(result);
+    if (c.evaluated) {
+      EXPECT_THAT(test::WithStatus(findings, test::kInlineRule, model::Status::kFail),
+                  ElementsAre("Role/app"));
+    } else {
+      EXPECT_THAT(result.resources, IsEmpty());
+      EXPECT_THAT(findings, IsEmpty());
+      EXPECT_EQ(test::Errors(result.diagnostics), 0) << Describe(result.diagnostics);
+      EXPECT_THAT(Describe(result.diagnostics), HasSubstr("history.json#/configurationItems/"));
+    }
+  }
+}
+
+TEST(ReadConfigItemsTest, DeletedUsersAreNotGroupMembersAndManyDeletionsAreCounted) {
+  Json items = SnapshotFile()["configurationItems"];
+  Json deleted = {{"configurationItemStatus", "ResourceDeleted"},
+                  {"configurationItemCaptureTime", "2025-01-01T00:00:00Z"},
+                  {"resourceType", "AWS::IAM::User"},
+                  {"resourceId", "ID-bob"},
+                  {"ARN", "arn:aws:iam::111122223333:user/bob"}};
+  items.push_back(deleted);
+  const AdapterResult result =
+      ReadConfigItems(Json{{"configurationItems", items}}.dump(), "s.json");
+  const model::Resource* devs = Find(result, "devs");
+  ASSERT_NE(devs, nullptr);
+  EXPECT_EQ(devs->document["members"], Json::array({"alice"}));
+  EXPECT_EQ(Find(result, "bob"), nullptr);
+
+  Json many = Json::array();
+  for (int i = 0; i < 13; ++i) {
+    deleted["resourceId"] = "ID-" + std::to_string(i);
+    deleted["ARN"] = "arn:aws:iam::111122223333:user/u" + std::to_string(i);
+    many.push_back(deleted);
+  }
+  const AdapterResult counted =
+      ReadConfigItems(Json{{"configurationItems", many}}.dump(), "many.json");
+  EXPECT_THAT(counted.resources, IsEmpty());
+  ASSERT_THAT(counted.diagnostics, SizeIs(11)) << Describe(counted.diagnostics);
+  EXPECT_THAT(counted.diagnostics[10].message,
+              HasSubstr("3 more resources are deleted or no longer recorded"));
+}
+
 TEST(ReadConfigItemsTest, ManagedPolicyWithoutDefaultVersionIsKeptForAnError) {
   Json item = SnapshotFile()["configurationItems"][4];
   item["configuration"]["policyVersionList"][1]["isDefaultVersion"] = false;

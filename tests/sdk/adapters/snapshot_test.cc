@@ -1,6 +1,7 @@
 #include "sdk/adapters/snapshot.h"
 
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -114,9 +115,12 @@ TEST(ReadSnapshotTest, UnknownFormatsAreDiagnosticsNotEmptyAccounts) {
   ASSERT_EQ(test::Errors(result.diagnostics), 1);
   EXPECT_THAT(result.diagnostics[0].message, HasSubstr("empty"));
 
+  // The raw control characters are named with their position, then the text fails as YAML.
   result = ReadSnapshot("\x01\x02 binary: [", "bin");
-  ASSERT_EQ(test::Errors(result.diagnostics), 1);
-  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("neither JSON nor YAML"));
+  ASSERT_EQ(test::Errors(result.diagnostics), 2) << Describe(result.diagnostics);
+  EXPECT_THAT(result.diagnostics[0].ToString(), HasSubstr("bin:1:1: error: the raw control "
+                                                          "character U+0001 (SOH) (and 1 more)"));
+  EXPECT_THAT(result.diagnostics[1].message, HasSubstr("neither JSON nor YAML"));
 
   result = ReadSnapshot("[1, 2]", "list.json");
   EXPECT_THAT(Describe(result.diagnostics), HasSubstr("JSON list"));
@@ -143,16 +147,102 @@ TEST(ReadSnapshotTest, TruncatedAndCorruptInput) {
   ASSERT_EQ(test::Errors(result.diagnostics), 1);
 }
 
-// UTF-16 (PowerShell's `>` writes it) was "neither JSON nor YAML": the message names the encoding.
-TEST(ReadSnapshotTest, Utf16IsNamedAsSuch) {
-  for (const std::string& bom : {std::string("\xFF\xFE"), std::string("\xFE\xFF")}) {
-    std::string text = bom;
-    for (const char c : std::string(R"({"RoleDetailList": []})")) {
-      text += bom[0] == '\xFF' ? std::string{c, '\0'} : std::string{'\0', c};
+// UTF-16 (PowerShell's `>` writes it) was "neither JSON nor YAML", and UTF-32 was called UTF-16
+// (its little-endian byte order mark starts with UTF-16's): each is named as what it is.
+TEST(ReadSnapshotTest, Utf16AndUtf32AreNamedAsSuch) {
+  struct Case {
+    std::string bom;
+    int width;
+    bool little_endian;
+    const char* name;
+  };
+  const std::vector<Case> cases = {
+      {std::string("\xFF\xFE"), 2, true, "UTF-16"},
+      {std::string("\xFE\xFF"), 2, false, "UTF-16"},
+      {std::string("\xFF\xFE\0\0", 4), 4, true, "UTF-32"},
+      {std::string("\0\0\xFE\xFF", 4), 4, false, "UTF-32"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.name) + (c.little_endian ? " LE" : " BE"));
+    std::string text = c.bom;
+    for (const char ch : std::string(R"({"RoleDetailList": []})")) {
+      std::string unit(static_cast<std::size_t>(c.width), '\0');
+      unit[c.little_endian ? 0 : unit.size() - 1] = ch;
+      text += unit;
     }
     const AdapterResult result = ReadSnapshot(text, "ps.json");
     ASSERT_EQ(test::Errors(result.diagnostics), 1);
-    EXPECT_THAT(result.diagnostics[0].message, HasSubstr("the file is UTF-16"));
+    EXPECT_THAT(result.diagnostics[0].message,
+                HasSubstr(std::string("the file is ") + c.name + " (it starts with a " + c.name +
+                          " byte order mark"));
+    EXPECT_THAT(result.diagnostics[0].message,
+                HasSubstr(std::string("iconv -f ") + c.name + " -t UTF-8"));
+  }
+}
+
+// A file holding one JSON scalar was described as "YAML but not a CloudFormation template".
+TEST(ReadSnapshotTest, AFileOfOneValueSaysWhatItHolds) {
+  struct Case {
+    const char* text;
+    const char* says;
+  };
+  const std::vector<Case> cases = {
+      {"null", "the file is JSON holding only null, not an object or a list"},
+      {"0", "the file is JSON holding only the number 0, not an object or a list"},
+      {" -1.5e3\n", "the file is JSON holding only the number -1500.0"},
+      {"true", "the file is JSON holding only the boolean true"},
+      {"false\n", "the file is JSON holding only the boolean false"},
+      {"\"Resources\"", "the file is JSON holding only a string"},
+      {"plain: yaml\n",
+       "the file is YAML but not a CloudFormation template (no "
+       "AWSTemplateFormatVersion or Resources)"},
+      {"- a\n- b\n", "the file is YAML holding a list, not a CloudFormation template"},
+      {"just words\n", "the file is YAML holding a single scalar, not a CloudFormation template"},
+      {"# only a comment\n", "the file is YAML holding nothing, not a CloudFormation template"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.text);
+    const AdapterResult result = ReadSnapshot(c.text, "x.json");
+    ASSERT_EQ(test::Errors(result.diagnostics), 1) << Describe(result.diagnostics);
+    EXPECT_THAT(result.diagnostics[0].message, HasSubstr("unknown snapshot format: "));
+    EXPECT_THAT(result.diagnostics[0].message, HasSubstr(c.says));
+  }
+}
+
+// A number too large for a double is reported where the number starts, in every JSON input
+// read whole (and inside JSON text held in a string, by pointer and position in that text).
+TEST(ReadSnapshotTest, ANumberOverflowIsReportedWhereTheNumberIs) {
+  const std::string padding(86, '\n');  // the number is on line 88
+  struct Case {
+    const char* name;
+    std::string text;
+    std::string where;
+  };
+  const std::vector<Case> cases = {
+      {"Config", "{\"configurationItems\": [\n" + padding + "  {\"x\": 1e999999}]}",
+       "n.json:88:9: error: not valid JSON: number overflow parsing '1e999999'"},
+      {"Config, the number before the deciding key",
+       "{\"x\": 0,\n" + padding + " \"y\": -1e999999, \"configurationItems\": []}",
+       "n.json:88:7: error: not valid JSON: number overflow parsing '-1e999999'"},
+      {"Terraform", "{\"planned_values\": {},\n" + padding + "\"x\": [1, 2.5e400]}",
+       "n.json:88:10: error"},
+      {"CloudFormation JSON", "{\"Resources\": {},\n" + padding + "\"x\": 1E+99999}",
+       "n.json:88:6: error"},
+      {"a list of Config items",
+       "[{\"resourceType\": \"AWS::IAM::Role\", \"configuration\": {},\n" + padding +
+           "\"x\": 9e9999}]",
+       "n.json:88:6: error"},
+      {"JSON text inside a Config item",
+       "{\"configurationItems\": [{\"resourceType\": \"AWS::IAM::Role\", \"ARN\": \"a\", "
+       "\"configuration\": \"{\\n\\n  \\\"x\\\": 1e999999}\"}]}",
+       "n.json#/configurationItems/0/configuration: error: not valid JSON (line 3, column 8 of "
+       "the JSON text in this string)"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const AdapterResult result = ReadSnapshot(c.text, "n.json");
+    ASSERT_EQ(test::Errors(result.diagnostics), 1) << Describe(result.diagnostics);
+    EXPECT_THAT(result.diagnostics[0].ToString(), HasSubstr(c.where));
   }
 }
 

@@ -1,0 +1,52 @@
+#include "sdk/core/yaml_text.h"
+
+#include <cstdint>
+#include <cstdio>
+
+namespace kmsguard::core {
+
+namespace {
+
+// The names people know the C0 controls by, so a message says "NUL" rather than only U+0000.
+constexpr const char* kC0Names[32] = {"NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL",
+                                      "BS",  "TAB", "LF",  "VT",  "FF",  "CR",  "SO",  "SI",
+                                      "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB",
+                                      "CAN", "EM",  "SUB", "ESC", "FS",  "GS",  "RS",  "US"};
+
+std::string CodePointName(unsigned code_point) {
+  char buffer[32];
+  if (code_point < 0x20) {
+    std::snprintf(buffer, sizeof buffer, "U+%04X (%s)", code_point, kC0Names[code_point]);
+  } else if (code_point == 0x7F) {
+    std::snprintf(buffer, sizeof buffer, "U+007F (DEL)");
+  } else {
+    std::snprintf(buffer, sizeof buffer, "U+%04X", code_point);
+  }
+  return buffer;
+}
+
+}  // namespace
+
+std::optional<ForbiddenYamlCharacter> FindForbiddenYamlCharacter(std::string_view text,
+                                                                 std::size_t from) {
+  const auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(text[i]); };
+  for (std::size_t i = from; i < text.size(); ++i) {
+    const std::uint8_t b = byte(i);
+    if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7F) {
+      return ForbiddenYamlCharacter{i, 1, CodePointName(b)};
+    }
+    // C1 controls are U+0080..U+009F: C2 80..C2 9F in UTF-8. U+0085 (NEL) is allowed.
+    if (b == 0xC2 && i + 1 < text.size() && byte(i + 1) >= 0x80 && byte(i + 1) <= 0x9F &&
+        byte(i + 1) != 0x85) {
+      return ForbiddenYamlCharacter{i, 2, CodePointName(byte(i + 1))};
+    }
+    // U+FFFE and U+FFFF: EF BF BE, EF BF BF.
+    if (b == 0xEF && i + 2 < text.size() && byte(i + 1) == 0xBF &&
+        (byte(i + 2) == 0xBE || byte(i + 2) == 0xBF)) {
+      return ForbiddenYamlCharacter{i, 3, CodePointName(byte(i + 2) == 0xBE ? 0xFFFE : 0xFFFF)};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace kmsguard::core

@@ -1,0 +1,28 @@
+// Checks on YAML text made before a YAML parser sees it. yaml-cpp accepts characters that YAML
+// does not allow in a stream and reads some of them wrongly: a raw NUL in a plain scalar is taken
+// for the start of an escape ("vic<NUL>ntim" reads as "vic\ntim"). Rule files and CloudFormation
+// templates are checked with this first, so such text is reported where it is, never misread.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kmsguard::core {
+
+// A character YAML 1.2 does not allow anywhere in a stream, found in raw text.
+struct ForbiddenYamlCharacter {
+  std::size_t offset = 0;  // of its first byte
+  std::size_t length = 0;  // in bytes (1 for C0 controls and DEL, 2 for C1, 3 for U+FFFE/U+FFFF)
+  std::string name;        // "U+0000 (NUL)", "U+007F (DEL)", "U+0085" ...
+};
+
+// The first character of `text` outside YAML 1.2's printable set (spec 1.2.2, 5.1 "c-printable"):
+// a C0 control other than tab, line feed and carriage return; DEL; a C1 control other than
+// U+0085 (NEL); U+FFFE or U+FFFF. Quoted escapes ("\0") are text, not raw characters, and are
+// fine. Bytes that are not UTF-8 are left to the UTF-8 check. std::nullopt when there is none.
+std::optional<ForbiddenYamlCharacter> FindForbiddenYamlCharacter(std::string_view text,
+                                                                 std::size_t from = 0);
+
+}  // namespace kmsguard::core
