@@ -1,6 +1,7 @@
 #include "plugin/plugin_process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -84,8 +85,16 @@ absl::StatusOr<std::unique_ptr<PluginProcess>> PluginProcess::Launch(
   // Everything the child needs is built before fork: after it, only async-signal-safe calls.
   // --exit-with-parent as well as PR_SET_PDEATHSIG: the signal alone is lost on a plugin that is
   // busy draining, and the watch also covers a host that forked from a thread which then ended.
-  std::vector<std::string> args = {executable, "serve", "--quiet", "--exit-with-parent",
-                                   "--listen", process->address_};
+  // The child says when it serves on a pipe (no polling, no reconnect backoff); the write end is
+  // the only descriptor it inherits.
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) {
+    return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
+  }
+  process->ready_fd_ = ready[0];
+  std::vector<std::string> args = {executable,         "serve",    "--quiet",
+                                   "--exit-with-parent", "--listen", process->address_,
+                                   "--ready-fd",       std::to_string(ready[1])};
   for (const auto& dir : rule_dirs) {
     args.push_back("--rules");
     args.push_back(dir);
@@ -97,11 +106,16 @@ absl::StatusOr<std::unique_ptr<PluginProcess>> PluginProcess::Launch(
 
   const pid_t pid = fork();
   if (pid < 0) {
+    close(ready[1]);
     return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
   }
   if (pid == 0) {
     // The plugin must not outlive a host that crashed or was killed.
     if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) _exit(127);
+    if (fcntl(ready[1], F_SETFD, 0) != 0) {
+      WriteError("fcntl");
+      _exit(127);
+    }
     const int null_fd = open("/dev/null", O_RDONLY);
     if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0) {
       WriteError("/dev/null");
@@ -116,6 +130,7 @@ absl::StatusOr<std::unique_ptr<PluginProcess>> PluginProcess::Launch(
     _exit(127);
   }
   process->pid_ = pid;
+  close(ready[1]);  // the child's now: end of file here once it is gone
   const std::string socket = absl::StrCat(process->dir_, "/", kSocketName);
   if (socket.size() < sizeof(g_cleanup.socket)) {
     std::memcpy(g_cleanup.socket, socket.c_str(), socket.size() + 1);
@@ -136,7 +151,44 @@ absl::StatusOr<std::unique_ptr<PluginProcess>> PluginProcess::Launch(
   return process;
 }
 
+absl::Status PluginProcess::WaitUntilReady(std::chrono::milliseconds timeout) {
+  if (ready_fd_ < 0) return absl::FailedPreconditionError("no readiness pipe");
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string said;
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("the plugin did not report serving within ", timeout.count(), " ms"));
+    }
+    pollfd waiting{ready_fd_, POLLIN, 0};
+    const int n = poll(&waiting, 1, static_cast<int>(left.count()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) continue;
+    char buffer[16];
+    const ssize_t got = read(ready_fd_, buffer, sizeof(buffer));
+    if (got < 0 && errno == EINTR) continue;
+    if (got > 0) {
+      said.append(buffer, static_cast<std::size_t>(got));
+      if (said.find('\n') == std::string::npos) continue;
+      close(ready_fd_);
+      ready_fd_ = -1;
+      if (said == "ready\n") return absl::OkStatus();
+      return absl::UnavailableError(absl::StrCat("the plugin said \"", said, "\" instead of ready"));
+    }
+    // End of file: the child closed the pipe without being ready (it ended, or could not serve).
+    close(ready_fd_);
+    ready_fd_ = -1;
+    for (int i = 0; i < 100 && !Exited().has_value(); ++i) usleep(10000);
+    const std::optional<std::string> ended = Exited();
+    return absl::UnavailableError(absl::StrCat("the plugin ", ended ? *ended : "stopped",
+                                               " before serving (its messages are above)"));
+  }
+}
+
 PluginProcess::~PluginProcess() {
+  if (ready_fd_ >= 0) close(ready_fd_);
   if (pid_ > 0 && !ended_.has_value()) (void)Stop(std::chrono::seconds(2));
   if (!dir_.empty()) {
     std::error_code ignored;

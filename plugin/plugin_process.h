@@ -18,7 +18,8 @@ namespace kmsguard::plugin {
 class PluginProcess {
  public:
   // Creates a 0700 directory under $TMPDIR (or /tmp), then runs
-  //   `executable serve --quiet --exit-with-parent --listen unix:<dir>/plugin.sock [--rules DIR]...`
+  //   `executable serve --quiet --exit-with-parent --listen unix:<dir>/plugin.sock --ready-fd N
+  //    [--rules DIR]...`
   // with stdin from /dev/null and stdout sent to stderr, so the host's stdout stays its own. The
   // child gets SIGTERM if the host dies. Errors: the directory or the fork failed.
   static absl::StatusOr<std::unique_ptr<PluginProcess>> Launch(
@@ -36,6 +37,11 @@ class PluginProcess {
   // nothing while it still runs.
   std::optional<std::string> Exited();
 
+  // Waits until the child says it serves (it writes to a pipe once its rules are loaded and the
+  // server answers: `serve --ready-fd`), without polling. Unavailable when the child ended or
+  // closed the pipe first (its messages are on stderr); DeadlineExceeded after `timeout`.
+  absl::Status WaitUntilReady(std::chrono::milliseconds timeout);
+
   // SIGTERM, then SIGKILL if the child has not ended after `grace`; reaps it. OK when the child
   // exited with status 0, else Internal saying how it ended. Later calls return the same answer.
   absl::Status Stop(std::chrono::milliseconds grace);
@@ -45,6 +51,7 @@ class PluginProcess {
   void Reaped(int wait_status);
 
   pid_t pid_ = -1;
+  int ready_fd_ = -1;  // the read end of the child's readiness pipe
   std::string dir_;
   std::string address_;
   std::optional<std::string> ended_;  // set once reaped

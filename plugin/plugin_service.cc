@@ -161,6 +161,11 @@ class EvaluateReactor final
   void OnWriteDone(bool ok) override {
     std::lock_guard<std::mutex> lock(mu_);
     writing_ = false;
+    if (finishing_) {
+      // Finish waited for this write (gRPC wants no write outstanding when a call finishes).
+      if (!finish_sent_) SendFinishLocked();
+      return;
+    }
     if (!ok) {
       FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "response stream broken"));
       return;
@@ -258,7 +263,13 @@ class EvaluateReactor final
   void FinishLocked(grpc::Status status) {
     if (finishing_) return;
     finishing_ = true;
-    Finish(std::move(status));
+    finish_status_ = std::move(status);
+    if (!writing_) SendFinishLocked();
+  }
+
+  void SendFinishLocked() {
+    finish_sent_ = true;
+    Finish(finish_status_);
   }
 
   ScanSession session_;
@@ -279,6 +290,8 @@ class EvaluateReactor final
   bool writing_ = false;
   bool end_requested_ = false;
   bool finishing_ = false;
+  bool finish_sent_ = false;
+  grpc::Status finish_status_;
   bool done_ = false;
 };
 

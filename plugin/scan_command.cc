@@ -34,7 +34,7 @@ namespace kmsguard::plugin {
 
 namespace {
 
-constexpr auto kStartTimeout = std::chrono::seconds(10);
+constexpr auto kStartTimeout = std::chrono::milliseconds(10000);
 constexpr auto kStopGrace = std::chrono::seconds(5);
 constexpr int kBatchSize = 100;
 
@@ -370,33 +370,16 @@ void ProduceResources(Inputs& inputs, const client::PluginClient::Send& send) {
   }
 }
 
-// Step 2: wait until the child serves, noticing at once if it dies instead.
-absl::Status WaitUntilServing(client::PluginClient& plugin_client, PluginProcess& process) {
-  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
-  while (true) {
-    if (std::optional<std::string> ended = process.Exited()) {
-      return absl::UnavailableError(
-          absl::StrCat("the plugin ", *ended, " before serving (its messages are above)"));
-    }
-    const absl::Status status = plugin_client.WaitForServing(std::chrono::milliseconds(250));
-    if (status.ok()) return status;
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat("the plugin did not report SERVING within ",
-                                                      kStartTimeout.count(),
-                                                      " s: ", status.message()));
-    }
-  }
-}
-
 // Step 3: the scan itself. The client (and its connection) is gone when this returns: the plugin
 // drains open connections when told to stop, so one left open would hold it for its whole grace
 // period.
 absl::StatusOr<client::ScanResult> ScanWith(PluginProcess& process, Inputs& inputs,
                                             client::ScanOptions options) {
-  client::PluginClient plugin_client(process.address());
-  if (absl::Status serving = WaitUntilServing(plugin_client, process); !serving.ok()) {
+  // Step 2: the child says when it serves (a pipe, not polling), or that it ended instead.
+  if (absl::Status serving = process.WaitUntilReady(kStartTimeout); !serving.ok()) {
     return serving;
   }
+  client::PluginClient plugin_client(process.address());
   options.scan_id = absl::StrCat("kmsguard-scan-", getpid());
   options.batch_size = kBatchSize;
   absl::StatusOr<client::ScanResult> result = plugin_client.ScanStreaming(
@@ -511,6 +494,16 @@ int RunScan(const ScanFlags& flags) {
       return 2;
     }
   }
+  // The plugin is this same binary, so host and plugin always speak the same protocol version.
+  // Started first: it loads its rules and binds its socket while the host reads the inputs.
+  absl::StatusOr<std::unique_ptr<PluginProcess>> launched =
+      PluginProcess::Launch("/proc/self/exe", flags.rule_dirs);
+  if (!launched.ok()) {
+    std::cerr << "kmsguard scan: cannot start the plugin: " << launched.status().message() << "\n";
+    return 2;
+  }
+  PluginProcess& process = **launched;
+
   Inputs inputs = ReadInputs(flags.files, format, parameters);
   if (inputs.resources.empty() && inputs.streamed_files.empty() && inputs.problems > 0) {
     std::cerr << "kmsguard scan: nothing could be read; not scanning\n";
@@ -537,14 +530,6 @@ int RunScan(const ScanFlags& flags) {
     }
   }
 
-  // The plugin is this same binary, so host and plugin always speak the same protocol version.
-  absl::StatusOr<std::unique_ptr<PluginProcess>> launched =
-      PluginProcess::Launch("/proc/self/exe", flags.rule_dirs);
-  if (!launched.ok()) {
-    std::cerr << "kmsguard scan: cannot start the plugin: " << launched.status().message() << "\n";
-    return 2;
-  }
-  PluginProcess& process = **launched;
 
   render::RenderOptions options;
   options.product.name = kPluginName;

@@ -220,6 +220,10 @@ CLI::App* AddServeCommand(CLI::App& app, ServeFlags* flags) {
   serve->add_option("--magic-cookie-value", flags->magic_cookie_value,
                     "Its value that selects go-plugin mode (default kmsguard)");
   serve->add_flag("--quiet", flags->quiet, "Report only problems on stderr");
+  serve->add_option("--ready-fd", flags->ready_fd,
+                    "Write \"ready\" to this inherited file descriptor once serving (for a parent "
+                    "process that launched the plugin)")
+      ->check(CLI::Range(3, 1 << 20));
   serve->footer(
       "Logs go to stderr; stdout stays empty, except for the one handshake line in go-plugin mode "
       "(when $KMSGUARD_PLUGIN_MAGIC_COOKIE=kmsguard). SIGTERM/SIGINT: stop accepting calls, let "
@@ -448,11 +452,14 @@ int RunServe(const ServeFlags& given_flags) {
           "|grpc", handshake_cert.empty() ? "" : "|", handshake_cert, "\n");
       (void)!write(handshake_fd, line.data(), line.size());
     }
+    if (flags.ready_fd >= 0) (void)!write(flags.ready_fd, "ready\n", 6);
     log.Info(absl::StrCat("listening on ", server->address()));
   } else {
     request_stop("rules could not be loaded");
   }
   if (handshake_fd >= 0) close(handshake_fd);
+  // Closed either way: a parent waiting on it learns at once that serving failed.
+  if (flags.ready_fd >= 0) close(flags.ready_fd);
 
   std::string reason;
   {

@@ -27,6 +27,10 @@ struct ServeFlags {
   int max_message_bytes = 0;  // 0: the default
   int evaluation_threads = 0;  // 0: one per hardware thread
   double rule_watch_seconds = 2;  // 0: no polling of the rule directories
+  // A descriptor inherited from the parent: "ready\n" is written to it (then it is closed) once
+  // the server answers SERVING, or it is closed without a word when serving failed. -1: none.
+  // What `kmsguard scan` waits on instead of polling the health service.
+  int ready_fd = -1;
   ParamOverrides param_overrides;  // from --config only
 };
 
