@@ -81,7 +81,9 @@ class EvaluateReactor final
                   std::shared_ptr<const engine::Evaluator> evaluator, int max_batch_size,
                   boost::asio::thread_pool* pool, int max_in_flight, std::atomic<int>* active,
                   bool draining)
-      : session_(evaluator, max_batch_size, [context] { return context->IsCancelled(); }),
+      // Batches poll the reactor's flag, not the context: a batch may still be running when gRPC
+      // is done with the call and has freed its context.
+      : session_(evaluator, max_batch_size, [this] { return stopped_.load(); }),
         pool_(pool),
         max_in_flight_(std::max(1, max_in_flight)),
         active_(active) {
@@ -174,6 +176,10 @@ class EvaluateReactor final
     WriteLocked();
   }
 
+  // The host cancelled, went away or its deadline passed: running batches stop at the next
+  // resource.
+  void OnCancel() override { stopped_ = true; }
+
   void OnDone() override {
     --*active_;
     bool last;
@@ -263,6 +269,7 @@ class EvaluateReactor final
   void FinishLocked(grpc::Status status) {
     if (finishing_) return;
     finishing_ = true;
+    stopped_ = true;  // nothing more will be written: batches still running stop early
     finish_status_ = std::move(status);
     if (!writing_) SendFinishLocked();
   }
@@ -289,6 +296,7 @@ class EvaluateReactor final
   bool reading_ = false;
   bool writing_ = false;
   bool end_requested_ = false;
+  std::atomic<bool> stopped_{false};
   bool finishing_ = false;
   bool finish_sent_ = false;
   grpc::Status finish_status_;

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/engine/builtins.h"
@@ -244,11 +245,14 @@ bool JudgePolicy(const PolicyRef& policy, simdjson::dom::element text, const Jud
   AddEvidence(policy, verdict, out);
   out->failing_policies.push_back(policy.name);
   *conditional = verdict.conditional;
+  // A set beside the list: a policy of thousands of granting statements stays linear.
+  absl::flat_hash_set<std::string> resources(out->resources.begin(), out->resources.end());
   for (const iam::ActionVerdict& action : verdict.actions) {
     if (!action.granted) continue;
     AddUnique(&out->actions, action.action);
     for (const iam::StatementRole& role : action.grants) {
-      AddUnique(&out->resources, DescribePatterns(role.resource_patterns(), role.not_resource()));
+      std::string described = DescribePatterns(role.resource_patterns(), role.not_resource());
+      if (resources.insert(described).second) out->resources.push_back(std::move(described));
     }
   }
   return true;

@@ -108,6 +108,17 @@ CoverageResult CachedCovers(const KeyLanguage& language, const std::vector<const
 
 bool CachedIntersects(const KeyLanguage& language, const ArnPattern& pattern) {
   if (pattern.is_star) return true;
+  // A pattern without wildcards or variables names one string: it meets the language exactly
+  // when the language's automaton accepts that string (no search, no memo: policies of thousands
+  // of concrete key ARNs each name their own).
+  if (!pattern.has_wildcard && pattern.tokens.size() == pattern.text.size()) {
+    int state = language.start();
+    for (const char c : pattern.text) {
+      state = language.Next(state, c);
+      if (state < 0) return false;
+    }
+    return language.Accepting(state);
+  }
   thread_local absl::flat_hash_map<std::string, bool> cache;
   std::string key = language.description();
   key += '\0';

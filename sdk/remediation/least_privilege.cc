@@ -335,15 +335,13 @@ std::vector<std::string> NamedKeyArns(const iam::PolicyDocument& document,
     it = languages.emplace(name, iam::KeyLanguage::Build(name)).first;
   }
   const iam::KeyLanguage& keys = it->second;
+  absl::flat_hash_set<std::string_view> seen;  // a policy may name thousands of keys
   for (const iam::Statement& st : document.statements) {
     // A NotResource list names keys the statement leaves out, not keys the principal uses.
     if (st.effect != iam::Effect::kAllow || st.not_resource) continue;
     for (const std::string& resource : st.resources) {
       if (HasWildcard(resource) || absl::StrContains(resource, "${")) continue;
-      if (IsKeyArn(keys, resource) &&
-          std::find(out.begin(), out.end(), resource) == out.end()) {
-        out.push_back(resource);
-      }
+      if (IsKeyArn(keys, resource) && seen.insert(resource).second) out.push_back(resource);
     }
   }
   return out;
@@ -373,9 +371,10 @@ absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& par
                                                   const std::vector<std::string>& known_keys) {
   PolicyReplacement out;
   out.key_arns = NamedKeyArns(parsed, query.partition);
-  for (const std::string& key : known_keys) {
-    if (std::find(out.key_arns.begin(), out.key_arns.end(), key) == out.key_arns.end()) {
-      out.key_arns.push_back(key);
+  {
+    absl::flat_hash_set<std::string> seen(out.key_arns.begin(), out.key_arns.end());
+    for (const std::string& key : known_keys) {
+      if (seen.insert(key).second) out.key_arns.push_back(key);
     }
   }
   if (out.key_arns.empty()) {
@@ -418,6 +417,17 @@ absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& par
     for (const iam::ActionVerdict& action : now.actions) {
       if (!action.granted) continue;
       for (const iam::StatementRole& role : action.grants) {
+        // A statement that names only concrete ARNs takes part in the reach (its keys are among
+        // the keys reached) but never makes it "every key": no finite list of keys covers them
+        // all. It already is least privilege; rewriting it would only add a copy scoped to every
+        // named key, for each such statement (quadratic in a policy of thousands of them).
+        if (!role.not_resource() && std::none_of(role.resource_patterns().begin(),
+                                                 role.resource_patterns().end(), [](const auto& r) {
+                                                   return HasWildcard(r) ||
+                                                          r.find("${") != std::string::npos;
+                                                 })) {
+          continue;
+        }
         AddUnique(&granted_by[role.statement_index], action.action);
       }
     }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -400,13 +401,14 @@ std::vector<PolicyFix> FixPolicies(const model::Resource& resource,
   // Keys any inline policy names: the keys the snapshot shows the principal uses.
   std::vector<std::shared_ptr<const iam::AnalyzedPolicy>> policies(document.inline_policies.size());
   std::vector<std::string> keys;
+  absl::flat_hash_set<std::string> seen;
   for (std::size_t i = 0; i < document.inline_policies.size(); ++i) {
     const model::InlinePolicy& entry = document.inline_policies[i];
     if (!entry.document) continue;
     policies[i] = iam::AnalyzePolicy(*entry.document);
     if (!policies[i]->document().ok()) continue;
     for (std::string& key : NamedKeyArns(*policies[i]->document(), query.partition)) {
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+      if (seen.insert(key).second) keys.push_back(std::move(key));
     }
   }
   for (const std::string& name : policy_names) {
