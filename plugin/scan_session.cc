@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/client/convert.h"
@@ -271,6 +272,22 @@ void ScanSession::EvaluateOne(const v1::Resource& resource, std::int64_t batch, 
     AddResourceError(resource, std::string(parsed.status().message()), client::kResourceParseError,
                      out);
     return;
+  }
+  // Types are spelled as CloudFormation and AWS Config spell them, case included; a type in
+  // another case would match no rule and pass silently.
+  if (evaluator_->rule_set().ForType(resource.type()).empty()) {
+    for (const rules::Rule& rule : evaluator_->rule_set().rules()) {
+      for (const std::string& type : rule.resource_types) {
+        if (type != resource.type() && absl::EqualsIgnoreCase(type, resource.type())) {
+          AddResourceError(resource,
+                           absl::StrCat("resource ", resource.id(), " has type \"", resource.type(),
+                                        "\"; resource types are case-sensitive: did you mean \"",
+                                        type, "\"?"),
+                           client::kResourceInvalid, out);
+          return;
+        }
+      }
+    }
   }
   // The engine reads the document in either shape (normalized, or an export entry), once.
   model::Resource& normalized = *parsed;

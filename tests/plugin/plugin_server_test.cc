@@ -564,6 +564,80 @@ TEST_F(PluginServerTest, AnExpiredDeadlineEndsTheScan) {
   EXPECT_EQ(result.status().code(), absl::StatusCode::kDeadlineExceeded) << result.status();
 }
 
+// Issue 14, item 6: what the file readers refuse, the protocol refuses too. A repeated key in
+// document_json (which value counts is undefined) and a resource type in another case (it would
+// match no rule and pass in silence) are resource errors, not quiet PASSes or nothing.
+TEST_F(PluginServerTest, ARepeatedKeyOrATypeInAnotherCaseIsAResourceError) {
+  v1::Resource repeated = ProtoRole(
+      "repeated", R"json({"RoleName": "repeated", "Arn": "arn:aws:iam::111122223333:role/repeated",
+        "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Statement": [{"Effect": "Allow",
+          "Action": "kms:Decrypt", "Action": "s3:GetObject", "Resource": "*"}]}}]})json");
+  v1::Resource lower = ProtoRole("lower", kStarRole);
+  lower.set_type("aws::iam::role");
+  const RawScan scan =
+      RunRaw(server_->address(), {Start(), Batch({repeated, lower, ProtoRole("ok", kStarRole)}), End()});
+  ASSERT_TRUE(scan.status.ok()) << scan.status.error_message();
+  ASSERT_THAT(scan.errors, SizeIs(2));
+  EXPECT_EQ(scan.errors[0].code(), "resource_parse_error");
+  EXPECT_THAT(scan.errors[0].message(), HasSubstr("repeats the key \"Action\""));
+  EXPECT_EQ(scan.errors[1].code(), "resource_invalid");
+  EXPECT_THAT(scan.errors[1].message(), HasSubstr("did you mean \"AWS::IAM::Role\""));
+  ASSERT_THAT(scan.summaries, SizeIs(1));
+  EXPECT_EQ(scan.summaries[0].resource_errors(), 2);
+  EXPECT_EQ(scan.summaries[0].fail(), 1);  // the third role is still judged
+}
+
+// Issue 14, item 3: calls whose host gave up must stop evaluating, and must not keep the next
+// scan waiting. Four hosts stream expensive roles with a deadline far too short and go away; a
+// one-role scan started right after must be answered (its own generous deadline is the bound).
+TEST_F(PluginServerTest, AbandonedCallsDoNotStarveTheNextScan) {
+  // One role whose policy takes real work: many wildcard statements (coverage searches, and
+  // remediation of what they grant).
+  std::string statements;
+  for (int i = 0; i < 300; ++i) {
+    if (!statements.empty()) statements += ",";
+    statements += R"({"Sid":"S)" + std::to_string(i) +
+                  R"(","Effect":"Allow","Action":["kms:Decrypt","s3:Get*"],"Resource":"arn:aws:kms:*:)" +
+                  std::to_string(100000000000 + i) + R"(:key/*"})";
+  }
+  const std::string heavy = R"json({"RoleName": "heavy", "Arn": "arn:aws:iam::111122223333:role/heavy",
+      "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17",
+      "Statement": [)json" + statements + R"json(,{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}}]})json";
+  std::vector<std::thread> hosts;
+  for (int h = 0; h < 4; ++h) {
+    hosts.emplace_back([&, h] {
+      auto stub = v1::PolicyPlugin::NewStub(
+          grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+      auto stream = stub->Evaluate(&context);
+      if (!stream->Write(Start())) return;
+      for (int b = 0; b < 50; ++b) {
+        std::vector<v1::Resource> batch;
+        for (int i = 0; i < kMaxBatch; ++i) {
+          batch.push_back(ProtoRole("heavy-" + std::to_string(h) + "-" + std::to_string(b) + "-" +
+                                        std::to_string(i),
+                                    heavy));
+        }
+        if (!stream->Write(Batch(batch))) break;
+      }
+      stream->WritesDone();
+      v1::EvaluateResponse ignored;
+      while (stream->Read(&ignored)) {
+      }
+      EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+    });
+  }
+  for (std::thread& host : hosts) host.join();
+  client::ScanOptions options;
+  options.timeout = std::chrono::seconds(20);
+  absl::StatusOr<client::ScanResult> result =
+      client_->Scan({ModelRole("star-role", kStarRole)}, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->summary.fail, 1);
+  EXPECT_TRUE(client_->WaitForServing(std::chrono::seconds(2)).ok());
+}
+
 struct ViolationCase {
   std::string name;
   std::vector<v1::EvaluateRequest> requests;

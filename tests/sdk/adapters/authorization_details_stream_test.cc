@@ -200,5 +200,29 @@ TEST(StreamAuthorizationDetailsTest, RootThatIsNotAnObjectIsOneError) {
   EXPECT_THAT(result.diagnostics[0].message, HasSubstr("got array"));
 }
 
+
+// Issue 14, item 10: a JSON-legal escape that is no character (a lone surrogate) made the
+// streamed read stop, dropping every later principal. It costs its entry only.
+TEST(StreamAuthorizationDetailsTest, ALoneSurrogateCostsOnlyItsEntry) {
+  for (const char* escape : {"\\ud800", "\\udc00", "\\ud800\\u0041"}) {
+    SCOPED_TRACE(escape);
+    const std::string text = std::string(R"({"RoleDetailList": [
+  {"RoleName": "first", "Arn": "arn:aws:iam::111122223333:role/first"},
+  {"RoleName": "bad)") + escape + R"(", "Arn": "arn:aws:iam::111122223333:role/bad"},
+  {"RoleName": "last", "Arn": "arn:aws:iam::111122223333:role/last",
+   "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Statement": [
+     {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}}]}]})";
+    const AdapterResult result = Stream(text, 5);
+    EXPECT_THAT(test::TypeNames(result), ElementsAre("AWS::IAM::Role/first", "AWS::IAM::Role/last"));
+    ASSERT_THAT(result.diagnostics, SizeIs(1)) << Describe(result.diagnostics);
+    EXPECT_EQ(result.diagnostics[0].severity, core::DiagnosticSeverity::kError);
+    EXPECT_EQ(result.diagnostics[0].location.json_pointer, "/RoleDetailList/1");
+    EXPECT_EQ(result.diagnostics[0].location.line, 3);
+    EXPECT_THAT(result.diagnostics[0].message, HasSubstr("entry skipped"));
+    EXPECT_THAT(test::WithStatus(test::EvaluateAll(result), test::kInlineRule, model::Status::kFail),
+                ElementsAre("Role/last"));
+  }
+}
+
 }  // namespace
 }  // namespace kmsguard::adapters

@@ -1,6 +1,7 @@
 #include "sdk/remediation/least_privilege.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <fstream>
 #include <string>
@@ -386,6 +387,49 @@ TEST(FormattingTest, ShellQuoteAndHcl) {
             "    },\n"
             "  ]\n"
             "}");
+}
+
+
+// Issue 14, item 2: a statement that names only concrete key ARNs is already least privilege and
+// stays as it is; only the statement that reaches every key is split. The replacement of a policy
+// of thousands of such statements is as long as the policy (it was quadratic: each of them got a
+// copy scoped to every named key), and a statement of 100,000 actions keeps each once.
+TEST(ReplaceBroadGrantTest, ConcreteKeyStatementsAreKeptAndTheRewriteIsLinear) {
+  constexpr int kStatements = 3000;
+  OrderedJson statements = OrderedJson::array();
+  for (int i = 0; i < kStatements; ++i) {
+    char key[96];
+    std::snprintf(key, sizeof(key), "arn:aws:kms:us-east-1:111122223333:key/%08d-0000-4000-8000-000000000000", i);
+    statements.push_back({{"Sid", "K" + std::to_string(i)},
+                          {"Effect", "Allow"},
+                          {"Action", {"kms:Decrypt", "s3:GetObject"}},
+                          {"Resource", key}});
+  }
+  statements.push_back({{"Sid", "Every"}, {"Effect", "Allow"}, {"Action", "kms:Decrypt"}, {"Resource", "*"}});
+  const Json document = Json::parse(OrderedJson{{"Version", "2012-10-17"}, {"Statement", statements}}.dump());
+  absl::StatusOr<PolicyReplacement> r = ReplaceBroadGrant(document, iam::GrantQuery{});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ExpectLeastPrivilege(document, *r);
+  // The concrete-key statements unchanged, "Every" gone (it had no other action), one new one.
+  const OrderedJson& out = r->document["Statement"];
+  ASSERT_EQ(out.size(), static_cast<std::size_t>(kStatements) + 1);
+  EXPECT_EQ(AsJson(out[0]), AsJson(statements[0]));
+  EXPECT_EQ(AsJson(out[kStatements - 1]), AsJson(statements[kStatements - 1]));
+  EXPECT_EQ(out[kStatements]["Sid"], "EveryScopedToKeys");
+  EXPECT_EQ(out[kStatements]["Resource"].size(), static_cast<std::size_t>(kStatements));
+  EXPECT_THAT(r->changes, ::testing::SizeIs(1));
+
+  std::vector<std::string> actions;
+  for (int i = 0; i < 100000; ++i) actions.push_back("svc" + std::to_string(i % 50000) + ":Act");
+  actions.push_back("kms:*");
+  const Json wide = {{"Version", "2012-10-17"},
+                     {"Statement", {{{"Effect", "Allow"}, {"Action", actions}, {"Resource", "*"}}}}};
+  absl::StatusOr<PolicyReplacement> w = ReplaceBroadGrant(wide, iam::GrantQuery{});
+  ASSERT_TRUE(w.ok()) << w.status();
+  // The 50,000 distinct other actions once each, plus the KMS actions "kms:*" stood for.
+  const OrderedJson& kept = w->document["Statement"][0]["Action"];
+  EXPECT_GT(kept.size(), 50000u);
+  EXPECT_LT(kept.size(), 50000u + KmsActionNames().size());
 }
 
 }  // namespace
