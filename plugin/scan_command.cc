@@ -551,6 +551,8 @@ int RunScan(const ScanFlags& flags) {
   // The table shows verdicts, grants and exposure, never remediation: no need for the plugin to
   // rewrite every failing policy (most of its time on an account that fails a lot).
   scan_options.skip_specific_remediation = renderer->name == "table";
+  // Nor, without --explain, the explanation lines.
+  scan_options.skip_explanation = renderer->name == "table" && !flags.explain;
   scan_options.on_finding = [&sink](model::Finding&& finding) { sink.Add(std::move(finding)); };
   scan_options.on_resource_error = [&sink](client::ResourceError&& error) {
     sink.AddError(std::move(error));

@@ -176,7 +176,9 @@ absl::Status ScanSession::Start(const v1::ScanStart& start) {
   scan_id_ = start.scan_id();
   engine::EvaluationOptions options = evaluator_->options();
   if (start.skip_specific_remediation()) options.specific_remediation = false;
-  if (start.rule_ids_size() == 0 && start.skip_specific_remediation()) {
+  if (start.skip_explanation()) options.explanation = false;
+  if (start.rule_ids_size() == 0 &&
+      (start.skip_specific_remediation() || start.skip_explanation())) {
     // A scan-local evaluator over the shared rule set, with this scan's options.
     evaluator_ = std::make_shared<const engine::Evaluator>(
         std::shared_ptr<const rules::RuleSet>(evaluator_, &evaluator_->rule_set()),

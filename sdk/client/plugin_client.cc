@@ -141,6 +141,7 @@ absl::StatusOr<ScanResult> PluginClient::ScanStreaming(
     start->set_scan_id(options.scan_id);
     for (const auto& id : options.rule_ids) start->add_rule_ids(id);
     start->set_skip_specific_remediation(options.skip_specific_remediation);
+    start->set_skip_explanation(options.skip_explanation);
     if (!stream->Write(request)) return;
 
     request.Clear();

@@ -28,6 +28,9 @@ struct ScanOptions {
   // The host shows no remediation beyond the rule's text (ScanStart.skip_specific_remediation):
   // the plugin skips rewriting failing policies, about 40% of its evaluation time.
   bool skip_specific_remediation = false;
+  // The host shows no explanation lines (ScanStart.skip_explanation): findings arrive without
+  // them, and the plugin does not build them.
+  bool skip_explanation = false;
   // Deadline for the whole scan; zero means none.
   std::chrono::milliseconds timeout{0};
   // When set, each finding is handed to this as soon as it arrives (on the thread that called

@@ -325,9 +325,10 @@ Evaluator::Evaluator(std::shared_ptr<const rules::RuleSet> rule_set, std::string
 std::vector<model::Finding> Evaluator::Evaluate(const model::Resource& resource) const {
   std::vector<model::Finding> findings;
   if (rule_set_ == nullptr) return findings;
-  const ResourceView view(resource);
+  const ResourceView view(resource, options_.explanation);
   for (const rules::Rule* rule : rule_set_->ForType(resource.type)) {
     for (model::Finding& f : EvaluateRule(*rule, view, today_, options_)) {
+      if (!options_.explanation) f.explanation.clear();
       findings.push_back(std::move(f));
     }
   }

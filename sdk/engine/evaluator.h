@@ -18,6 +18,10 @@ struct EvaluationOptions {
   // only, and evaluation is about 40% faster on accounts that fail a lot; for hosts that do not
   // show remediation (ScanStart.skip_specific_remediation).
   bool specific_remediation = true;
+  // Give each finding its explanation (Finding::explanation: why the verdict was reached). Off:
+  // no explanation lines are built; for hosts that do not show them (the table without
+  // --explain: ScanStart.skip_explanation). Verdicts, messages and evidence are the same.
+  bool explanation = true;
 };
 
 class Evaluator {

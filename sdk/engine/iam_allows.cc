@@ -101,6 +101,7 @@ std::string StatementLabel(int index, const std::string& sid) {
 struct Judge {
   iam::GrantQuery query;
   bool warn_on_condition = false;
+  bool explain = true;  // build explanation lines (EvaluationOptions::explanation)
 };
 
 // One policy to judge: `name` names it in messages and evidence, `label` in explanations.
@@ -240,7 +241,7 @@ bool JudgePolicy(const PolicyRef& policy, simdjson::dom::element text, const Jud
     return false;
   }
   const iam::GrantVerdict& verdict = analysis->Verdict(judge.query);
-  Explain(policy, verdict, out);
+  if (judge.explain) Explain(policy, verdict, out);
   if (!verdict.granted) return false;
   AddEvidence(policy, verdict, out);
   out->failing_policies.push_back(policy.name);
@@ -381,6 +382,7 @@ Outcome IamAllows(const rules::Rule& rule, const nlohmann::json& args,
   const model::Resource& resource = view.resource();
   Outcome out;
   Judge judge;
+  judge.explain = view.explanation();
   judge.query.partition = resource.partition;
   judge.query.actions.clear();
   if (const rules::ArgSpec* arg = FindArg(spec, "actions")) {

@@ -14,11 +14,15 @@ namespace kmsguard::engine {
 
 class ResourceView {
  public:
-  explicit ResourceView(const model::Resource& resource) : resource_(resource) {}
+  // `explanation`: whether the findings carry explanation lines (EvaluationOptions), so that
+  // operators can skip building them.
+  explicit ResourceView(const model::Resource& resource, bool explanation = true)
+      : resource_(resource), explanation_(explanation) {}
   ResourceView(const ResourceView&) = delete;
   ResourceView& operator=(const ResourceView&) = delete;
 
   const model::Resource& resource() const { return resource_; }
+  bool explanation() const { return explanation_; }
 
   // The document of an IAM resource (model/iam_document.h), read with simdjson from
   // `document_text` (or from `document`, serialized). A text that is not JSON gives a document
@@ -30,6 +34,7 @@ class ResourceView {
 
  private:
   const model::Resource& resource_;
+  const bool explanation_;
   mutable std::optional<model::IamDocument> iam_;
   mutable std::optional<nlohmann::json> normalized_;
   mutable const nlohmann::json* json_ = nullptr;  // `document`, or normalized_

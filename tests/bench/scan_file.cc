@@ -1,9 +1,11 @@
 // Scans one authorization-details file in process, streaming, with the built-in rules: the figure
 // to watch with /usr/bin/time -v (peak RSS) on files of any size.
-//   scan_file FILE [THREADS] [--no-remediation]
+//   scan_file FILE [THREADS] [--no-remediation | --table]
 //     THREADS 0 (default): evaluate on the reading thread
-//     --no-remediation: findings as the table needs them (no least-privilege rewrite of failing
-//     policies: ScanStart.skip_specific_remediation)
+//     --no-remediation: no least-privilege rewrite of failing policies
+//       (ScanStart.skip_specific_remediation)
+//     --table: findings as the table needs them: neither that rewrite nor explanation lines
+//       (ScanStart.skip_explanation too)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -18,12 +20,13 @@
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   kmsguard::engine::EvaluationOptions options;
-  if (!args.empty() && args.back() == "--no-remediation") {
+  if (!args.empty() && (args.back() == "--no-remediation" || args.back() == "--table")) {
     options.specific_remediation = false;
+    options.explanation = args.back() != "--table";
     args.pop_back();
   }
   if (args.empty() || args.size() > 2) {
-    std::cerr << "usage: scan_file FILE [THREADS] [--no-remediation]\n";
+    std::cerr << "usage: scan_file FILE [THREADS] [--no-remediation | --table]\n";
     return 2;
   }
   const int threads = args.size() == 2 ? std::atoi(args[1].c_str()) : 0;

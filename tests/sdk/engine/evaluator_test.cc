@@ -1,10 +1,16 @@
 #include "sdk/engine/evaluator.h"
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <iterator>
+#include <fstream>
+#include <filesystem>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sdk/render/render.h"
+#include "sdk/adapters/authorization_details.h"
 #include "sdk/engine/builtins.h"
 #include "sdk/rules/builtins.h"
 #include "tests/sdk/engine/engine_test_support.h"
@@ -314,6 +320,41 @@ TEST(BuiltinTableTest, EveryDeclaredOperatorHasAnImplementation) {
     EXPECT_NE(FindImplementation(spec.name), nullptr) << spec.name;
   }
   EXPECT_EQ(FindImplementation("no.such"), nullptr);
+}
+
+
+// A host that shows no explanation (the table without --explain) gets none, and nothing else
+// changes: the same findings, verdicts, messages, evidence and remediation, for every principal
+// of the bundled example.
+TEST(EvaluatorTest, WithoutExplanationsOnlyTheExplanationIsLeftOut) {
+  std::ifstream in(std::filesystem::path(KMSGUARD_SOURCE_DIR) / "docs" / "examples" /
+                   "account-authorization-details.json");
+  ASSERT_TRUE(in);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const adapters::AdapterResult read = adapters::ReadAuthorizationDetails(text, "example.json");
+  ASSERT_FALSE(read.resources.empty());
+  const auto rule_set = std::make_shared<const rules::RuleSet>(rules::LoadBuiltinRules().rules);
+  EvaluationOptions terse;
+  terse.explanation = false;
+  const Evaluator full(rule_set);
+  const Evaluator short_form(rule_set, "", terse);
+  int explained = 0;
+  render::RenderOptions same_time;
+  same_time.time = std::chrono::system_clock::time_point();
+  for (const model::Resource& resource : read.resources) {
+    std::vector<model::Finding> with = full.Evaluate(resource);
+    const std::vector<model::Finding> without = short_form.Evaluate(resource);
+    ASSERT_EQ(with.size(), without.size()) << resource.id;
+    for (std::size_t i = 0; i < with.size(); ++i) {
+      EXPECT_THAT(without[i].explanation, IsEmpty()) << resource.id;
+      explained += with[i].explanation.empty() ? 0 : 1;
+      with[i].explanation.clear();
+      EXPECT_EQ(render::RenderJsonLines({with[i]}, {}, same_time),
+                render::RenderJsonLines({without[i]}, {}, same_time))
+          << resource.id;
+    }
+  }
+  EXPECT_GT(explained, 20);  // the full form did explain
 }
 
 }  // namespace
