@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "plugin/diagnostic_printer.h"
+#include "plugin/input_file.h"
 #include "plugin/plugin_process.h"
 #include "plugin/rule_loader.h"
 #include "plugin/version.h"
@@ -56,7 +57,8 @@ constexpr char kExitStatusHelp[] =
     "     be evaluated (ERROR finding); or a usage error, or the plugin could not start or\n"
     "     failed the scan\n"
     "\n"
-    "A FILE that is not a regular file (/dev/stdin, a pipe, a FIFO) is read once, whole.";
+    "Each FILE is read once; a pipe or FIFO (/dev/stdin) too. Authorization-details exports are\n"
+    "streamed; a file in another format is read whole, up to --max-input-mib (default 512).";
 
 // The first 128 bits of SHA-256 over "type id": a resource's identity in the index of resources
 // already read, 16 bytes however long its ARN (a chance collision is not a practical concern).
@@ -69,6 +71,7 @@ struct Inputs {
   std::vector<adapters::InputFormat> formats;  // of each file, as detected (kAuto: unknown)
   std::vector<model::Resource> resources;
   std::vector<std::size_t> streamed_files;  // indexes into `files`
+  std::vector<std::unique_ptr<InputFile>> streams;  // the open streamed files, by index
   int problems = 0;  // written by the scan's writer thread too, read after it is joined
   // Every resource kept: the file it was read from and a digest of its document (to tell a
   // repeated copy from a different one), 28 bytes per resource, so that an export of
@@ -90,21 +93,6 @@ void Report(std::string code, std::string message, core::SourceLocation location
   diagnostic.message = std::move(message);
   diagnostic.location = std::move(location);
   Report(diagnostic);
-}
-
-bool ReadWholeFile(const std::string& path, std::string* text, std::string* error) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    *error = std::strerror(errno);
-    return false;
-  }
-  char buffer[1 << 16];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0) text->append(buffer, n);
-  const bool failed = std::ferror(file) != 0;
-  if (failed) *error = std::strerror(errno);
-  std::fclose(file);
-  return !failed;
 }
 
 // The same resource twice (an export given twice, overlapping pages, an account in two formats)
@@ -207,119 +195,89 @@ bool FirstTime(Inputs& inputs, const model::Resource& resource, std::size_t file
   return false;
 }
 
-// Reads a file through gzip decompression when it starts with the gzip magic bytes, else as is:
-// the ByteSource StreamAuthorizationDetails reads, so a compressed export streams like a plain
-// one. `status()` reports a read error or corrupt/truncated gzip data.
-class PlainOrGzipFile {
- public:
-  explicit PlainOrGzipFile(const std::string& path) : file_(std::fopen(path.c_str(), "rb")) {
-    if (file_ == nullptr) {
-      status_ = absl::NotFoundError(absl::StrCat("cannot read the file: ", std::strerror(errno)));
-      return;
-    }
-    char magic[2];
-    const std::size_t n = std::fread(magic, 1, sizeof(magic), file_);
-    std::rewind(file_);
-    if (adapters::IsGzip(std::string_view(magic, n))) {
-      gunzip_ = std::make_unique<adapters::GunzipStream>(
-          [this](char* buffer, std::size_t size) { return ReadFile(buffer, size); });
-    }
+// Where the first NUL byte of `text` is, or npos: JSON, YAML and gzip never hold one (UTF-16 and
+// UTF-32 text do, and are named as such by ReadSnapshot from their byte order mark).
+std::size_t FirstNul(std::string_view text) {
+  if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF") ||
+      text.starts_with(std::string_view("\x00\x00\xFE\xFF", 4))) {
+    return std::string_view::npos;
   }
-  ~PlainOrGzipFile() {
-    if (file_ != nullptr) std::fclose(file_);
-  }
-  PlainOrGzipFile(const PlainOrGzipFile&) = delete;
-  PlainOrGzipFile& operator=(const PlainOrGzipFile&) = delete;
-
-  std::size_t Read(char* buffer, std::size_t size) {
-    if (file_ == nullptr) return 0;
-    return gunzip_ ? gunzip_->Read(buffer, size) : ReadFile(buffer, size);
-  }
-  absl::Status status() const {
-    if (!status_.ok() || !gunzip_) return status_;
-    return gunzip_->status();
-  }
-
- private:
-  std::size_t ReadFile(char* buffer, std::size_t size) {
-    const std::size_t n = std::fread(buffer, 1, size, file_);
-    if (n == 0 && std::ferror(file_) != 0 && status_.ok()) {
-      status_ = absl::DataLossError(absl::StrCat("cannot read the file: ", std::strerror(errno)));
-    }
-    return n;
-  }
-
-  std::FILE* file_;
-  std::unique_ptr<adapters::GunzipStream> gunzip_;
-  absl::Status status_;
-};
-
-// True when the file (decompressed, if it is gzip) begins like an authorization-details export (a
-// JSON object whose first deciding key is one of its lists), judged from its first 64 KiB; false
-// on any read problem, which the whole-file read then reports.
-bool IsStreamableGaad(const std::string& path, adapters::InputFormat format) {
-  if (format != adapters::InputFormat::kAuto &&
-      format != adapters::InputFormat::kAuthorizationDetails) {
-    return false;
-  }
-  PlainOrGzipFile file(path);
-  std::string prefix(64 * 1024, '\0');
-  std::size_t filled = 0;
-  while (filled < prefix.size()) {
-    const std::size_t n = file.Read(prefix.data() + filled, prefix.size() - filled);
-    if (n == 0) break;
-    filled += n;
-  }
-  prefix.resize(filled);
-  if (!file.status().ok()) return false;
-  const std::size_t first = prefix.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
-  return first != std::string::npos && prefix[first] == '{' &&
-         adapters::DetectInputFormat(prefix) == adapters::InputFormat::kAuthorizationDetails;
+  return text.find('\0');
 }
 
-// Step 1: snapshots -> resources. A file that cannot be read or parsed costs only itself.
+// Step 1: snapshots -> resources. Each FILE is opened once and its first bytes judged
+// (plugin/input_file.h): an authorization-details export is kept open to be streamed while the
+// scan runs (it can be gigabytes), any other format is read whole now, up to a size limit. A file
+// that cannot be read or parsed costs only itself.
 Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat format,
-                  const adapters::CloudFormationParameters& parameters) {
+                  const adapters::CloudFormationParameters& parameters,
+                  std::size_t max_whole_bytes) {
   Inputs inputs;
   inputs.files = files;
   inputs.formats.assign(files.size(), format);
+  inputs.streams.resize(files.size());
   for (std::size_t index = 0; index < files.size(); ++index) {
     const std::string& path = files[index];
-    // Only a regular file can be opened twice (once to sniff its format, once to stream it): a
-    // pipe (/dev/stdin, <(...)) or FIFO is read once, whole, like the other formats.
-    std::error_code not_regular;
-    if (std::filesystem::is_regular_file(path, not_regular) && IsStreamableGaad(path, format)) {
-      inputs.streamed_files.push_back(index);
-      inputs.formats[index] = adapters::InputFormat::kAuthorizationDetails;
-      continue;
-    }
-    std::string text;
-    std::string error;
-    if (!ReadWholeFile(path, &text, &error)) {
-      core::SourceLocation location;
-      location.file = path;
-      Report("snapshot_read_error", absl::StrCat("cannot read the file: ", error), location);
+    core::SourceLocation where;
+    where.file = path;
+    auto file = std::make_unique<InputFile>(path);
+    const std::string_view prefix = file->prefix();
+    if (prefix.empty() && !file->status().ok()) {
+      Report("snapshot_read_error", std::string(file->status().message()), where);
       ++inputs.problems;
       continue;
     }
-    // Decompressed here rather than in ReadSnapshot so that diagnostics can quote the text.
-    if (adapters::IsGzip(text)) {
-      absl::StatusOr<std::string> plain = adapters::Gunzip(text);
-      if (!plain.ok()) {
-        core::SourceLocation location;
-        location.file = path;
-        Report("snapshot_read_error", std::string(plain.status().message()), location);
-        ++inputs.problems;
-        continue;
-      }
-      text = *std::move(plain);
+    // Binary data is said to be so after its first bytes, not after reading all of it
+    // (/dev/zero, /dev/urandom).
+    if (const std::size_t nul = FirstNul(prefix); nul != std::string_view::npos) {
+      core::Diagnostic binary;
+      binary.code = "snapshot_read_error";
+      binary.message = absl::StrCat(
+          file->compressed() ? "the decompressed data holds" : "the file holds",
+          " a NUL byte: binary data, not JSON, YAML or gzip; nothing read from it");
+      binary.location = where;
+      const std::string_view before = prefix.substr(0, nul);
+      binary.location.line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+      const std::size_t line_start = before.rfind('\n');
+      binary.location.column =
+          static_cast<int>(line_start == std::string_view::npos ? nul : nul - line_start - 1) + 1;
+      Report(binary);
+      ++inputs.problems;
+      continue;
     }
+    adapters::InputFormat detected = format;
     if (format == adapters::InputFormat::kAuto) {
-      inputs.formats[index] = adapters::DetectInputFormat(text);
+      const std::size_t first = prefix.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+      if (first != std::string_view::npos && prefix[first] == '{' &&
+          adapters::DetectInputFormat(prefix) == adapters::InputFormat::kAuthorizationDetails) {
+        detected = adapters::InputFormat::kAuthorizationDetails;
+      }
     }
-    adapters::AdapterResult read = adapters::ReadSnapshot(text, path, format, parameters);
+    if (detected == adapters::InputFormat::kAuthorizationDetails) {
+      inputs.formats[index] = detected;
+      inputs.streams[index] = std::move(file);
+      inputs.streamed_files.push_back(index);
+      continue;
+    }
+    absl::StatusOr<std::string> text = file->ReadAll(max_whole_bytes);
+    if (!text.ok()) {
+      Report("snapshot_read_error", std::string(text.status().message()), where);
+      ++inputs.problems;
+      continue;
+    }
+    if (const absl::Status status = file->status(); !status.ok()) {
+      // Reported, and what could be read is still read: a gzip file missing only its trailer
+      // (its check sums) holds all of its content.
+      Report("snapshot_read_error", std::string(status.message()), where);
+      ++inputs.problems;
+    }
+    // Judged once, on the whole text, when the first bytes did not decide.
+    if (detected == adapters::InputFormat::kAuto) detected = adapters::DetectInputFormat(*text);
+    inputs.formats[index] = detected;
+    adapters::AdapterResult read = adapters::ReadSnapshot(
+        *text, path, detected == adapters::InputFormat::kAuto ? format : detected, parameters);
     for (const auto& diagnostic : read.diagnostics) {
-      Report(diagnostic, text);
+      Report(diagnostic, *text);
       if (diagnostic.severity == core::DiagnosticSeverity::kError) ++inputs.problems;
     }
     for (auto& resource : read.resources) {
@@ -337,14 +295,7 @@ void ProduceResources(Inputs& inputs, const client::PluginClient::Send& send) {
   }
   for (const std::size_t index : inputs.streamed_files) {
     const std::string& path = inputs.files[index];
-    PlainOrGzipFile file(path);
-    if (const absl::Status opened = file.status(); !opened.ok()) {
-      core::SourceLocation location;
-      location.file = path;
-      Report("snapshot_read_error", std::string(opened.message()), location);
-      ++inputs.problems;
-      continue;
-    }
+    InputFile& file = *inputs.streams[index];
     bool sending = true;
     const core::Diagnostics diagnostics = adapters::StreamAuthorizationDetails(
         [&](char* buffer, std::size_t size) -> std::size_t {
@@ -367,6 +318,7 @@ void ProduceResources(Inputs& inputs, const client::PluginClient::Send& send) {
       Report("snapshot_read_error", std::string(status.message()), location);
       ++inputs.problems;
     }
+    inputs.streams[index].reset();  // closed as soon as it is read
   }
 }
 
@@ -476,6 +428,11 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
           },
           ""));
   scan->add_flag("--show-pass", flags->show_pass, "List PASS findings in the table too");
+  scan->add_option("--max-input-mib", flags->max_input_mib,
+                   "Largest FILE read whole, in MiB (every format but authorization-details "
+                   "exports, which are streamed)")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
   scan->add_flag("--explain", flags->explain,
                  "Print why under each listed finding (statements, conditions set aside, keys)");
   scan->footer(kExitStatusHelp);
@@ -504,7 +461,8 @@ int RunScan(const ScanFlags& flags) {
   }
   PluginProcess& process = **launched;
 
-  Inputs inputs = ReadInputs(flags.files, format, parameters);
+  Inputs inputs = ReadInputs(flags.files, format, parameters,
+                             static_cast<std::size_t>(flags.max_input_mib) << 20);
   if (inputs.resources.empty() && inputs.streamed_files.empty() && inputs.problems > 0) {
     std::cerr << "kmsguard scan: nothing could be read; not scanning\n";
     return 2;

@@ -16,6 +16,9 @@ struct ScanFlags {
   std::vector<std::string> parameters;  // --parameter NAME=VALUE: CloudFormation parameter values
   bool show_pass = false;
   bool explain = false;  // table: print each listed finding's explanation under it
+  // A FILE in a format read whole (not an authorization-details export, which is streamed) may
+  // hold at most this many MiB: /dev/zero or a runaway pipe must not take the machine's memory.
+  int max_input_mib = 512;
 };
 
 // Declares the subcommand and its flags on `app`; `flags` is filled in by parsing.

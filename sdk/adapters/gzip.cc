@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -12,62 +13,6 @@ namespace kmsguard::adapters {
 bool IsGzip(std::string_view data) {
   return data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f &&
          static_cast<unsigned char>(data[1]) == 0x8b;
-}
-
-absl::StatusOr<std::string> Gunzip(std::string_view data, std::size_t max_output_bytes) {
-  z_stream stream{};
-  // 16 + MAX_WBITS: gzip framing only (no raw deflate, no zlib header).
-  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) {
-    return absl::InternalError("zlib could not be initialized");
-  }
-  std::string out;
-  char buffer[1 << 16];
-  std::size_t offset = 0;  // how much of `data` has been handed to zlib
-  absl::Status status;
-  while (true) {
-    if (stream.avail_in == 0 && offset < data.size()) {
-      // zlib counts in uInt: hand it at most 1 GiB at a time.
-      const std::size_t chunk = std::min<std::size_t>(data.size() - offset, std::size_t{1} << 30);
-      stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data() + offset));
-      stream.avail_in = static_cast<uInt>(chunk);
-      offset += chunk;
-    }
-    stream.next_out = reinterpret_cast<Bytef*>(buffer);
-    stream.avail_out = sizeof(buffer);
-    const int rc = inflate(&stream, Z_NO_FLUSH);
-    const std::size_t produced = sizeof(buffer) - stream.avail_out;
-    if (out.size() + produced > max_output_bytes) {
-      status = absl::ResourceExhaustedError(
-          absl::StrCat("the gzip data decompresses to more than ", max_output_bytes, " bytes"));
-      break;
-    }
-    out.append(buffer, produced);
-    const std::size_t position = offset - stream.avail_in;  // next unread byte of `data`
-    if (rc == Z_STREAM_END) {
-      // A multi-member file (concatenated .gz) goes on with the next member; other trailing
-      // bytes are ignored, as gzip(1) does.
-      if (position < data.size() && IsGzip(data.substr(position))) {
-        inflateReset(&stream);
-        continue;
-      }
-      break;
-    }
-    if (rc == Z_BUF_ERROR || (rc == Z_OK && produced == 0 && stream.avail_in == 0)) {
-      if (stream.avail_in == 0 && offset >= data.size()) {
-        status = absl::InvalidArgumentError("the gzip data is truncated");
-        break;
-      }
-      continue;
-    }
-    if (rc != Z_OK) {
-      status = absl::InvalidArgumentError(
-          absl::StrCat("the gzip data is corrupt: ", stream.msg ? stream.msg : "inflate error"));
-      break;
-    }
-  }
-  inflateEnd(&stream);
-  if (!status.ok()) return status;
-  return out;
 }
 
 struct GunzipStream::State {
@@ -150,6 +95,30 @@ std::size_t GunzipStream::Read(char* buffer, std::size_t size) {
     if (produced > 0) return produced;
   }
   return 0;
+}
+
+// The whole-text form reads through the stream: one inflate loop for both.
+absl::StatusOr<std::string> Gunzip(std::string_view data, std::size_t max_output_bytes) {
+  std::size_t offset = 0;
+  GunzipStream stream([&](char* buffer, std::size_t size) {
+    const std::size_t n = std::min(size, data.size() - offset);
+    std::memcpy(buffer, data.data() + offset, n);
+    offset += n;
+    return n;
+  });
+  std::string out;
+  char buffer[1 << 16];
+  while (true) {
+    const std::size_t n = stream.Read(buffer, sizeof(buffer));
+    if (n == 0) break;
+    if (out.size() + n > max_output_bytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the gzip data decompresses to more than ", max_output_bytes, " bytes"));
+    }
+    out.append(buffer, n);
+  }
+  if (!stream.status().ok()) return stream.status();
+  return out;
 }
 
 }  // namespace kmsguard::adapters

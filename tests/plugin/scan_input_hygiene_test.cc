@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/gzip_fixture.h"
 #include "tests/plugin/test_support.h"
 
 namespace kmsguard {
@@ -226,6 +227,61 @@ TEST(ScanInputHygieneTest, AnOversizedFindingIsShortenedAndTheOthersAreKept) {
   EXPECT_TRUE(failing.count("small")) << Describe(r);
   EXPECT_TRUE(failing.count("big")) << Describe(r);
   EXPECT_TRUE(shortened) << "the finding does not say it was shortened";
+}
+
+
+// Issue 14, item 1: input that is not text is said to be so after its first bytes, not after the
+// scan has read (and held) all of it; /dev/zero took 8 GB in 27 s.
+TEST(ScanInputHygieneTest, BinaryInputIsRefusedAfterItsFirstBytes) {
+  const ProcessResult zeros = Kmsguard({"scan", "/dev/zero"});
+  EXPECT_EQ(zeros.exit_code, 2) << Describe(zeros);
+  EXPECT_THAT(zeros.err, HasSubstr("/dev/zero:1:1: error: the file holds a NUL byte"));
+  EXPECT_THAT(zeros.err, HasSubstr("nothing could be read"));
+  testing::TempDir dir;
+  const std::string gz = dir.Write("zeros.json.gz", testing::GzipOf(std::string(200000, '\0')));
+  const ProcessResult compressed = Kmsguard({"scan", gz});
+  EXPECT_EQ(compressed.exit_code, 2) << Describe(compressed);
+  EXPECT_THAT(compressed.err, HasSubstr("the decompressed data holds a NUL byte"));
+}
+
+// ... and a file read whole (every format but a streamed export) has a size limit.
+TEST(ScanInputHygieneTest, AFileReadWholeHasASizeLimit) {
+  testing::TempDir dir;
+  std::string yaml = "Resources:\n";
+  while (yaml.size() < (std::size_t{3} << 20)) yaml += "  # padding of a template that never ends\n";
+  const std::string big = dir.Write("big.yaml", yaml);
+  const ProcessResult r = Kmsguard({"scan", "--max-input-mib", "2", big});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr("larger than 2 MiB, the limit for a file read whole"));
+}
+
+// Issue 14, item 11: a small gzip export missing only its last trailer byte kept nothing
+// ("nothing could be read"); like a large one, it keeps every entry read before the damage.
+TEST(ScanInputHygieneTest, AGzipFileMissingItsTrailerKeepsWhatItHolds) {
+  testing::TempDir dir;
+  const nlohmann::json gaad = {{"UserDetailList", {User("alice", nlohmann::json::parse(kDecryptAll))}}};
+  std::string gz = testing::GzipOf(gaad.dump());
+  ASSERT_LT(gz.size(), 64u * 1024);
+  gz.pop_back();
+  const std::string cut = dir.Write("cut.json.gz", gz);
+  const ProcessResult r = Kmsguard({"scan", cut});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);  // alice FAILs
+  EXPECT_THAT(r.out, HasSubstr("user/alice"));
+  EXPECT_THAT(r.err, HasSubstr(cut + ": error: the gzip data is truncated"));
+}
+
+// Each input is read once: an export arriving on a pipe is streamed like a file.
+TEST(ScanInputHygieneTest, AnExportOnAPipeIsReadOnceAndStreamed) {
+  testing::TempDir dir;
+  const nlohmann::json gaad = {{"UserDetailList", {User("alice", nlohmann::json::parse(kDecryptAll))}}};
+  const std::string file = dir.Write("gaad.json", gaad.dump());
+  const ProcessResult r = testing::Run(
+      {"/bin/sh", "-c",
+       std::string("cat '") + file + "' | '" + KMSGUARD_BINARY + "' scan --format jsonl /dev/stdin"});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_THAT(r.out, HasSubstr("user/alice"));
+  // Streamed: the export reader's pointer, in the findings' source.
+  EXPECT_THAT(r.out, HasSubstr(R"("file":"/dev/stdin","line":0,"column":0,"json_pointer":"/UserDetailList/0")"));
 }
 
 }  // namespace

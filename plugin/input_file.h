@@ -1,0 +1,60 @@
+// One input of `kmsguard scan`, read exactly once: a regular file, a pipe or a FIFO, gzip or not.
+// Its first bytes are held to judge what it is (the format, or that it is binary), then the same
+// bytes and the rest are handed on either as a stream (authorization-details exports, which can be
+// gigabytes) or whole (the other formats, up to a size limit).
+#pragma once
+
+#include <cstddef>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "sdk/adapters/gzip.h"
+
+namespace kmsguard::plugin {
+
+class InputFile {
+ public:
+  // How many (decompressed) bytes are held to judge the content.
+  static constexpr std::size_t kPrefixBytes = 64 * 1024;
+
+  // Opens `path` and reads its first bytes, through gzip when it starts with gzip's magic bytes.
+  // Never fails: a file that cannot be opened or read has a non-OK status().
+  explicit InputFile(const std::string& path);
+  ~InputFile();
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+
+  // The first bytes of the content (decompressed), at most kPrefixBytes.
+  std::string_view prefix() const { return prefix_; }
+  bool compressed() const { return gunzip_ != nullptr; }
+
+  // The content from the start (the prefix first): up to `size` bytes into `buffer`; 0 at the end
+  // or after an error. A ByteSource for the streaming readers.
+  std::size_t Read(char* buffer, std::size_t size);
+
+  // The whole content (the prefix first). ResourceExhausted when it is longer than `max_bytes`
+  // (nothing more is read then); a read or gzip error is in status() and the text read so far is
+  // returned (a gzip file missing only its trailer still yields its content).
+  absl::StatusOr<std::string> ReadAll(std::size_t max_bytes);
+
+  // OK, or why reading stopped: NotFound/PermissionDenied-like errors from opening (as
+  // "cannot read the file: ..."), DataLoss for a read error, InvalidArgument for corrupt or
+  // truncated gzip data.
+  absl::Status status() const;
+
+ private:
+  std::size_t ReadRaw(char* buffer, std::size_t size);  // the file's bytes
+  std::size_t ReadContent(char* buffer, std::size_t size);  // decompressed when gzip
+
+  std::FILE* file_ = nullptr;
+  std::unique_ptr<adapters::GunzipStream> gunzip_;
+  std::string prefix_;
+  std::size_t prefix_read_ = 0;  // how much of prefix_ Read has handed out
+  absl::Status status_;
+};
+
+}  // namespace kmsguard::plugin
