@@ -1,5 +1,7 @@
 // Writes a deterministic authorization-details export of a given size to stdout.
 //   gen_snapshot --seed 7 --bytes 104857600 --policies-per-principal 3 > snapshot.json
+//   gen_snapshot --shared-documents 40 --principals 50000 > repeated.json   (IaC-like repeats)
+//   gen_snapshot --roles-only --principals 20000 --policies-per-principal 1 > roles.json
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -20,9 +22,17 @@ int main(int argc, char** argv) {
       options.policies_per_principal = std::stoi(value);
     } else if (flag == "--account") {
       options.account = value;
+    } else if (flag == "--shared-documents") {
+      options.shared_documents = std::stoi(value);
+    } else if (flag == "--principals") {
+      options.principals = std::stoull(value);
+      options.target_bytes = 0;
+    } else if (flag == "--roles-only") {
+      options.roles_only = value == "1" || value == "true";
     } else {
       std::cerr << "usage: gen_snapshot [--seed N] [--bytes N] [--policies-per-principal N] "
-                   "[--account ID] > file.json\n";
+                   "[--account ID] [--shared-documents N] [--principals N] [--roles-only 1] "
+                   "> file.json\n";
       return 2;
     }
   }

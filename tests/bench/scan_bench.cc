@@ -1,6 +1,8 @@
 // Whole-snapshot paths, on one generated export (KMSGUARD_BENCH_BYTES, default 8 MiB), all in one
 // run so they can be read as ratios:
-//   BM_SaxFloor              read every token once, build nothing (the physical floor)
+//   BM_Floor                 simdjson reads the export once and walks every policy's statements:
+//                            the floor every other figure is a ratio of (docs/performance.md)
+//   BM_SaxFloor              nlohmann's SAX reader over every token, building nothing
 //   BM_ParseDom              nlohmann DOM parse of the file
 //   BM_AdapterDom            the DOM reader: authorization details -> normalized resources
 //   BM_AdapterStream         the streaming reader (what scans use), resources dropped
@@ -27,6 +29,7 @@
 #include "sdk/client/plugin_client.h"
 #include "sdk/engine/evaluator.h"
 #include "sdk/rules/rule.h"
+#include "tests/bench/floor.h"
 #include "tests/bench/in_process_scan.h"
 #include "tests/bench/snapshot_generator.h"
 
@@ -60,6 +63,20 @@ void SetCounters(benchmark::State& state) {
   state.counters["policies_per_s"] =
       benchmark::Counter(iterations * static_cast<double>(f.stats.inline_policies), benchmark::Counter::kIsRate);
 }
+
+void BM_Floor(benchmark::State& state) {
+  const Fixture& f = GetFixture();
+  // Padded once: simdjson reads a little past the end of what it parses.
+  static const simdjson::padded_string* const text = new simdjson::padded_string(f.text);
+  simdjson::dom::parser parser;
+  std::uint64_t statements = 0;
+  for (auto _ : state) {
+    statements += WalkExport(parser, std::string_view(text->data(), text->size())).statements;
+  }
+  benchmark::DoNotOptimize(statements);
+  SetCounters(state);
+}
+BENCHMARK(BM_Floor)->Unit(benchmark::kMillisecond);
 
 void BM_SaxFloor(benchmark::State& state) {
   const Fixture& f = GetFixture();
@@ -126,9 +143,14 @@ void BM_AdapterStream(benchmark::State& state) {
 }
 BENCHMARK(BM_AdapterStream)->Unit(benchmark::kMillisecond);
 
+// Arg: 0 every built-in rule with findings as JSON/OCSF carry them (explanation and the specific
+// remediation), 1 without the remediation rewrite, 2 as the table needs them (neither).
 void BM_InProcessScan(benchmark::State& state) {
   const Fixture& f = GetFixture();
-  const engine::Evaluator evaluator(f.rule_set);
+  engine::EvaluationOptions options;
+  options.specific_remediation = state.range(0) == 0;
+  options.explanation = state.range(0) < 2;
+  const engine::Evaluator evaluator(f.rule_set, "", options);
   std::uint64_t fails = 0;
   for (auto _ : state) {
     std::size_t at = 0;
@@ -137,7 +159,7 @@ void BM_InProcessScan(benchmark::State& state) {
   benchmark::DoNotOptimize(fails);
   SetCounters(state);
 }
-BENCHMARK(BM_InProcessScan)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InProcessScan)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 
 // Wall-clock time: the point is how much the second core shortens the scan.
 void BM_InProcessScanParallel(benchmark::State& state) {

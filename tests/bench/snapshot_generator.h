@@ -17,6 +17,11 @@ struct GeneratorOptions {
   std::uint64_t target_bytes = 10u << 20;  // stop adding principals once this many bytes are out
   int policies_per_principal = 3;          // inline policies per user/group/role
   std::string account = "111122223333";
+  // > 0: every inline policy document is one of this many distinct documents (drawn with the
+  // same seed), as infrastructure as code stamps the same policy onto many principals.
+  int shared_documents = 0;
+  bool roles_only = false;        // no users and groups: every principal is a role
+  std::uint64_t principals = 0;   // > 0: stop after this many principals, whatever the bytes
 };
 
 struct GeneratorStats {
@@ -67,6 +72,11 @@ inline GeneratorStats GenerateAuthorizationDetails(const GeneratorOptions& optio
   std::mt19937_64 rng(options.seed);
   GeneratorStats stats;
   const std::string& account = options.account;
+  std::vector<json> pool;  // the shared documents
+  for (int i = 0; i < options.shared_documents; ++i) {
+    pool.push_back(internal::RandomPolicy(rng, "shared", account)["PolicyDocument"]);
+  }
+  std::uint64_t made = 0;  // principals written
   auto write = [&](const std::string& text) {
     out << text;
     stats.bytes += text.size();
@@ -76,6 +86,7 @@ inline GeneratorStats GenerateAuthorizationDetails(const GeneratorOptions& optio
   // exports never hold more than a few hundred); roles take whatever budget is left.
   constexpr std::uint64_t kMaxGroups = 300;
   std::uint64_t budget[3] = {options.target_bytes * 3 / 10, options.target_bytes / 10, 0};
+  if (options.roles_only) budget[0] = budget[1] = 0;
   const char* lists[3] = {"UserDetailList", "GroupDetailList", "RoleDetailList"};
   const char* policy_lists[3] = {"UserPolicyList", "GroupPolicyList", "RolePolicyList"};
   const char* kinds[3] = {"user", "group", "role"};
@@ -84,8 +95,12 @@ inline GeneratorStats GenerateAuthorizationDetails(const GeneratorOptions& optio
     write(std::string(k ? "," : "") + "\"" + lists[k] + "\":[");
     const std::uint64_t start = stats.bytes;
     if (k == 2) budget[2] = options.target_bytes > start ? options.target_bytes - start : 0;
+    const bool skip = options.roles_only && k != 2;
     for (std::uint64_t i = 0;
-         (stats.bytes - start < budget[k] && (k != 1 || i < kMaxGroups)) || i == 0; ++i) {
+         !skip && (options.principals == 0 || made < options.principals) &&
+         ((options.principals > 0 && k == 2) ||
+          (stats.bytes - start < budget[k] && (k != 1 || i < kMaxGroups)) || i == 0);
+         ++i, ++made) {
       const std::string name = std::string(kinds[k]) + "-" + std::to_string(i);
       json p = {{"Path", "/"},
                 {k == 0 ? "UserName" : k == 1 ? "GroupName" : "RoleName", name},
@@ -95,7 +110,13 @@ inline GeneratorStats GenerateAuthorizationDetails(const GeneratorOptions& optio
                 {"AttachedManagedPolicies", json::array()}};
       json policies = json::array();
       for (int j = 0; j < options.policies_per_principal; ++j) {
-        policies.push_back(internal::RandomPolicy(rng, name + "-policy-" + std::to_string(j), account));
+        const std::string policy_name = name + "-policy-" + std::to_string(j);
+        if (pool.empty()) {
+          policies.push_back(internal::RandomPolicy(rng, policy_name, account));
+        } else {
+          policies.push_back({{"PolicyName", policy_name},
+                              {"PolicyDocument", pool[rng() % pool.size()]}});
+        }
       }
       stats.inline_policies += policies.size();
       p[policy_lists[k]] = std::move(policies);
