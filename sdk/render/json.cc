@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "nlohmann/json.hpp"
 #include "sdk/render/json_stream.h"
+#include "sdk/render/json_text.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
 
@@ -22,78 +23,86 @@ using Json = nlohmann::ordered_json;
 
 constexpr char kFormat[] = "kmsguard.findings.v1";
 
-std::string SeverityEnum(model::Severity severity) {
+std::string_view SeverityEnum(model::Severity severity) {
   constexpr std::string_view kNames[] = {"SEVERITY_INFORMATIONAL", "SEVERITY_LOW",
                                          "SEVERITY_MEDIUM", "SEVERITY_HIGH", "SEVERITY_CRITICAL"};
-  return std::string(kNames[static_cast<int>(severity)]);
+  return kNames[static_cast<int>(severity)];
 }
 
 std::string StatusEnum(model::Status status) {
   return "STATUS_" + std::string(model::StatusName(status));
 }
 
-Json EvidenceJson(const model::Evidence& e) {
-  return {{"policy_name", e.policy_name},
-          {"statement_index", e.statement_index},
-          {"sid", e.sid},
-          {"effect", e.effect},
-          {"actions", e.actions},
-          {"action_patterns", e.action_patterns},
-          {"not_action", e.not_action},
-          {"resource_patterns", e.resource_patterns},
-          {"not_resource", e.not_resource},
-          {"condition_keys", e.condition_keys},
-          {"note", e.note}};
-}
-
-Json FindingJson(const model::Finding& f) {
-  Json compliance = Json::array();
+// One finding as kmsguard's JSON object, written straight into `out` (json_text.h): the same
+// bytes a nlohmann ordered_json of these members in this order dumps.
+void WriteFinding(const model::Finding& f, internal::JsonText& out) {
+  out.BeginObject()
+      .Member("uid", FindingUid(f))
+      .Member("rule_id", f.rule_id)
+      .Member("rule_version", f.rule_version)
+      .Member("title", f.title)
+      .Member("severity", SeverityEnum(f.severity))
+      .Member("status", StatusEnum(f.status))
+      .Member("resource_id", f.resource_id)
+      .Member("resource_type", f.resource_type)
+      .Member("resource_name", f.resource_name)
+      .Member("provider", f.provider)
+      .Member("partition", f.partition)
+      .Member("account", f.account)
+      .Member("region", f.region)
+      .Member("sub_key", f.sub_key)
+      .Member("message", f.message);
+  out.Key("remediation")
+      .BeginObject()
+      .Member("summary", f.remediation.summary)
+      .Member("console", f.remediation.console)
+      .Member("cli", f.remediation.cli)
+      .Member("terraform", f.remediation.terraform)
+      .EndObject();
+  out.Key("compliance").BeginArray();
   for (const model::ComplianceRef& ref : f.compliance) {
-    compliance.push_back({{"standard", ref.standard}, {"control", ref.control}});
+    out.BeginObject().Member("standard", ref.standard).Member("control", ref.control).EndObject();
   }
-  Json evidence = Json::array();
-  for (const model::Evidence& e : f.evidence) evidence.push_back(EvidenceJson(e));
-  Json out = {
-      {"uid", FindingUid(f)},
-      {"rule_id", f.rule_id},
-      {"rule_version", f.rule_version},
-      {"title", f.title},
-      {"severity", SeverityEnum(f.severity)},
-      {"status", StatusEnum(f.status)},
-      {"resource_id", f.resource_id},
-      {"resource_type", f.resource_type},
-      {"resource_name", f.resource_name},
-      {"provider", f.provider},
-      {"partition", f.partition},
-      {"account", f.account},
-      {"region", f.region},
-      {"sub_key", f.sub_key},
-      {"message", f.message},
-      {"remediation",
-       {{"summary", f.remediation.summary},
-        {"console", f.remediation.console},
-        {"cli", f.remediation.cli},
-        {"terraform", f.remediation.terraform}}},
-      {"compliance", std::move(compliance)},
-      {"evidence", std::move(evidence)},
-      {"conditional", f.conditional},
-      {"source",
-       {{"file", f.source.file},
-        {"line", f.source.line},
-        {"column", f.source.column},
-        {"json_pointer", f.source.json_pointer},
-        {"resource_id", f.source.resource_id}}},
-      {"exposed_to", f.exposed_to},
-      {"exposure", f.exposure},
-      {"explanation", f.explanation},
-  };
+  out.EndArray();
+  out.Key("evidence").BeginArray();
+  for (const model::Evidence& e : f.evidence) {
+    out.BeginObject()
+        .Member("policy_name", e.policy_name)
+        .Member("statement_index", e.statement_index)
+        .Member("sid", e.sid)
+        .Member("effect", e.effect)
+        .Member("actions", e.actions)
+        .Member("action_patterns", e.action_patterns)
+        .Member("not_action", e.not_action)
+        .Member("resource_patterns", e.resource_patterns)
+        .Member("not_resource", e.not_resource)
+        .Member("condition_keys", e.condition_keys)
+        .Member("note", e.note)
+        .EndObject();
+  }
+  out.EndArray();
+  out.Member("conditional", f.conditional);
+  out.Key("source")
+      .BeginObject()
+      .Member("file", f.source.file)
+      .Member("line", f.source.line)
+      .Member("column", f.source.column)
+      .Member("json_pointer", f.source.json_pointer)
+      .Member("resource_id", f.source.resource_id)
+      .EndObject();
+  out.Member("exposed_to", f.exposed_to)
+      .Member("exposure", f.exposure)
+      .Member("explanation", f.explanation);
   if (f.status == model::Status::kSuppressed) {
-    out["suppression"] = {{"status", StatusEnum(f.suppression.status)},
-                          {"reason", f.suppression.reason},
-                          {"owner", f.suppression.owner},
-                          {"expires", f.suppression.expires}};
+    out.Key("suppression")
+        .BeginObject()
+        .Member("status", StatusEnum(f.suppression.status))
+        .Member("reason", f.suppression.reason)
+        .Member("owner", f.suppression.owner)
+        .Member("expires", f.suppression.expires)
+        .EndObject();
   }
-  return out;
+  out.EndObject();
 }
 
 // The proto's ScanSummary, less scan_id (a host-side notion).
@@ -134,7 +143,11 @@ class JsonWriter final : public FindingWriter {
   void Write(const model::Finding& finding) override {
     if (!out_) return;  // the output is lost anyway; Finish says so
     Start();
-    findings_.Add(FindingJson(finding));
+    text_.clear();
+    // Inside "findings": [...] at two spaces: each finding's lines four spaces in, dump(2) style.
+    internal::JsonText json(&text_, 2, 2);
+    WriteFinding(finding, json);
+    findings_.AddText(text_);
   }
 
   absl::Status Finish(const model::ScanSummary& summary) override {
@@ -156,6 +169,7 @@ class JsonWriter final : public FindingWriter {
   const RenderOptions options_;
   internal::JsonArrayStream findings_;
   bool started_ = false;
+  std::string text_;  // reused: one finding's text
 };
 
 class JsonLinesWriter final : public FindingWriter {
@@ -164,7 +178,11 @@ class JsonLinesWriter final : public FindingWriter {
 
   void Write(const model::Finding& finding) override {
     if (!out_) return;
-    out_ << internal::DumpJson(FindingJson(finding), -1) << '\n';
+    text_.clear();
+    internal::JsonText json(&text_);
+    WriteFinding(finding, json);
+    text_.push_back('\n');
+    out_.write(text_.data(), static_cast<std::streamsize>(text_.size()));
   }
 
   absl::Status Finish(const model::ScanSummary& summary) override {
@@ -177,6 +195,7 @@ class JsonLinesWriter final : public FindingWriter {
  private:
   std::ostream& out_;
   const RenderOptions options_;
+  std::string text_;  // reused: one finding's line
 };
 
 }  // namespace

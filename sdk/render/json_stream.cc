@@ -28,6 +28,12 @@ void JsonArrayStream::Add(const OrderedJson& element) {
   WriteNested(out_, element, depth_ + 2);
 }
 
+void JsonArrayStream::AddText(std::string_view element) {
+  out_ << (empty_ ? "[\n" : ",\n") << std::string(static_cast<std::size_t>(depth_) + 2, ' ');
+  empty_ = false;
+  out_.write(element.data(), static_cast<std::streamsize>(element.size()));
+}
+
 void JsonArrayStream::Close() {
   if (empty_) {
     out_ << "[]";

@@ -6,6 +6,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -32,6 +33,9 @@ class JsonArrayStream {
  public:
   JsonArrayStream(std::ostream& out, int depth) : out_(out), depth_(depth) {}
   void Add(const OrderedJson& element);
+  // The same for an element already written as text at the array's nesting + 2 (JsonText with
+  // level (depth + 2) / 2): no DOM, no second pass.
+  void AddText(std::string_view element);
   // Writes the closing bracket (or "[]" when nothing was added).
   void Close();
 

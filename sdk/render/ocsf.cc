@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "sdk/render/json_stream.h"
+#include "sdk/render/json_text.h"
 #include "sdk/core/digest.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
@@ -59,19 +60,19 @@ ComplianceStatus ComplianceStatusOf(model::Status status) {
   return {0, "Unknown"};
 }
 
-Json EvidenceJson(const model::Evidence& e) {
-  Json out = {{"policy_name", e.policy_name}};
+void WriteEvidence(const model::Evidence& e, internal::JsonText& out) {
+  out.BeginObject().Member("policy_name", e.policy_name);
   if (e.statement_index >= 0) {
-    out["statement_index"] = e.statement_index;
-    if (!e.sid.empty()) out["sid"] = e.sid;
-    out["effect"] = e.effect;
-    out["actions"] = e.actions;
-    out[e.not_action ? "not_action" : "action"] = e.action_patterns;
-    out[e.not_resource ? "not_resource" : "resource"] = e.resource_patterns;
-    if (!e.condition_keys.empty()) out["condition_keys"] = e.condition_keys;
+    out.Member("statement_index", e.statement_index);
+    if (!e.sid.empty()) out.Member("sid", e.sid);
+    out.Member("effect", e.effect)
+        .Member("actions", e.actions)
+        .Member(e.not_action ? "not_action" : "action", e.action_patterns)
+        .Member(e.not_resource ? "not_resource" : "resource", e.resource_patterns);
+    if (!e.condition_keys.empty()) out.Member("condition_keys", e.condition_keys);
   }
-  if (!e.note.empty()) out["note"] = e.note;
-  return out;
+  if (!e.note.empty()) out.Member("note", e.note);
+  out.EndObject();
 }
 
 std::string RemediationText(const model::Remediation& r) {
@@ -86,82 +87,108 @@ std::string RemediationText(const model::Remediation& r) {
   return out;
 }
 
-Json FindingJson(const model::Finding& f, const ProductInfo& product, std::int64_t time_ms) {
+// One Compliance Finding event, written straight into `out` (json_text.h), members in the order
+// the schema's examples give them.
+void WriteFinding(const model::Finding& f, const ProductInfo& product, std::int64_t time_ms,
+                  internal::JsonText& out) {
   const int severity_id = static_cast<int>(f.severity) + 1;  // informational = 1
   const ComplianceStatus compliance_status = ComplianceStatusOf(f.status);
-  const std::string provider = absl::AsciiStrToUpper(f.provider);
+  out.BeginObject()
+      .Member("class_uid", 2003)
+      .Member("class_name", "Compliance Finding")
+      .Member("category_uid", 2)
+      .Member("category_name", "Findings")
+      .Member("activity_id", 1)
+      .Member("activity_name", "Create")
+      .Member("type_uid", 200301)
+      .Member("type_name", "Compliance Finding: Create")
+      .Member("time", time_ms)
+      .Member("severity_id", severity_id)
+      .Member("severity", kSeverityCaptions[severity_id - 1])
+      .Member("status_id", 1)
+      .Member("status", "New")
+      .Member("status_code", model::StatusName(f.status))
+      .Member("message", f.message);
 
-  Json compliance = {{"status", compliance_status.caption},
-                     {"status_id", compliance_status.id},
-                     {"status_code", model::StatusName(f.status)}};
+  out.Key("compliance")
+      .BeginObject()
+      .Member("status", compliance_status.caption)
+      .Member("status_id", compliance_status.id)
+      .Member("status_code", model::StatusName(f.status));
   if (!f.compliance.empty()) {
-    compliance["control"] = f.compliance.front().control;
-    Json standards = Json::array();
-    for (const model::ComplianceRef& ref : f.compliance) standards.push_back(ref.standard);
-    compliance["standards"] = std::move(standards);
+    out.Member("control", f.compliance.front().control);
+    out.Key("standards").BeginArray();
+    for (const model::ComplianceRef& ref : f.compliance) out.String(ref.standard);
+    out.EndArray();
   }
-  if (f.status == model::Status::kError) compliance["status_details"] = Json::array({f.message});
+  if (f.status == model::Status::kError) {
+    out.Key("status_details").BeginArray().String(f.message).EndArray();
+  }
+  out.EndObject();
 
-  Json resource = {{"uid", f.resource_id}, {"name", f.resource_name}, {"type", f.resource_type}};
-  if (!f.partition.empty()) resource["cloud_partition"] = f.partition;
-  if (!f.region.empty()) resource["region"] = f.region;
-  Json evidence = Json::array();
-  for (const model::Evidence& e : f.evidence) evidence.push_back(EvidenceJson(e));
-  resource["data"] = {{"evidence", std::move(evidence)}, {"conditional", f.conditional}};
-  if (!f.sub_key.empty()) resource["data"]["sub_key"] = f.sub_key;
-  if (!f.exposure.empty()) resource["data"]["exposure"] = f.exposure;
-  if (!f.exposed_to.empty()) resource["data"]["exposed_to"] = f.exposed_to;
-  if (!f.explanation.empty()) resource["data"]["explanation"] = f.explanation;
+  out.Key("finding_info")
+      .BeginObject()
+      .Member("uid", FindingUid(f))
+      .Member("title", f.title)
+      .Member("desc", f.message);
+  out.Key("types")
+      .BeginArray()
+      .String(f.provider == "aws" ? "Software and Configuration Checks/AWS Security Best Practices"
+                                  : "Software and Configuration Checks")
+      .EndArray();
+  out.Key("analytic")
+      .BeginObject()
+      .Member("uid", f.rule_id)
+      .Member("name", f.title)
+      .Member("type_id", 1)
+      .Member("type", "Rule")
+      .Member("version", f.rule_version)
+      .EndObject();
+  out.EndObject();
 
-  Json cloud = {{"provider", provider}};
+  out.Key("resources").BeginArray().BeginObject();
+  out.Member("uid", f.resource_id).Member("name", f.resource_name).Member("type", f.resource_type);
+  if (!f.partition.empty()) out.Member("cloud_partition", f.partition);
+  if (!f.region.empty()) out.Member("region", f.region);
+  out.Key("data").BeginObject();
+  out.Key("evidence").BeginArray();
+  for (const model::Evidence& e : f.evidence) WriteEvidence(e, out);
+  out.EndArray();
+  out.Member("conditional", f.conditional);
+  if (!f.sub_key.empty()) out.Member("sub_key", f.sub_key);
+  if (!f.exposure.empty()) out.Member("exposure", f.exposure);
+  if (!f.exposed_to.empty()) out.Member("exposed_to", f.exposed_to);
+  if (!f.explanation.empty()) out.Member("explanation", f.explanation);
+  out.EndObject();  // data
+  out.EndObject().EndArray();  // the resource, resources
+
+  out.Key("cloud").BeginObject().Member("provider", absl::AsciiStrToUpper(f.provider));
   if (!f.account.empty()) {
-    cloud["account"] = {{"uid", f.account}, {"type_id", 10}, {"type", "AWS Account"}};
+    out.Key("account")
+        .BeginObject()
+        .Member("uid", f.account)
+        .Member("type_id", 10)
+        .Member("type", "AWS Account")
+        .EndObject();
   }
-  if (!f.region.empty()) cloud["region"] = f.region;
-  if (!f.partition.empty()) cloud["cloud_partition"] = f.partition;
+  if (!f.region.empty()) out.Member("region", f.region);
+  if (!f.partition.empty()) out.Member("cloud_partition", f.partition);
+  out.EndObject();
 
-  Json out = {
-      {"class_uid", 2003},
-      {"class_name", "Compliance Finding"},
-      {"category_uid", 2},
-      {"category_name", "Findings"},
-      {"activity_id", 1},
-      {"activity_name", "Create"},
-      {"type_uid", 200301},
-      {"type_name", "Compliance Finding: Create"},
-      {"time", time_ms},
-      {"severity_id", severity_id},
-      {"severity", kSeverityCaptions[severity_id - 1]},
-      {"status_id", 1},
-      {"status", "New"},
-      {"status_code", model::StatusName(f.status)},
-      {"message", f.message},
-      {"compliance", std::move(compliance)},
-      {"finding_info",
-       {{"uid", FindingUid(f)},
-        {"title", f.title},
-        {"desc", f.message},
-        {"types", Json::array({f.provider == "aws"
-                                   ? "Software and Configuration Checks/AWS Security Best Practices"
-                                   : "Software and Configuration Checks"})},
-        {"analytic",
-         {{"uid", f.rule_id},
-          {"name", f.title},
-          {"type_id", 1},
-          {"type", "Rule"},
-          {"version", f.rule_version}}}}},
-      {"resources", Json::array({std::move(resource)})},
-      {"cloud", std::move(cloud)},
-      {"metadata",
-       {{"version", "1.5.0"},
-        {"product",
-         {{"name", product.name}, {"vendor_name", product.name}, {"version", product.version}}},
-        {"profiles", Json::array({"cloud"})}}},
-  };
+  out.Key("metadata").BeginObject().Member("version", "1.5.0");
+  out.Key("product")
+      .BeginObject()
+      .Member("name", product.name)
+      .Member("vendor_name", product.name)
+      .Member("version", product.version)
+      .EndObject();
+  out.Key("profiles").BeginArray().String("cloud").EndArray();
+  out.EndObject();
+
   if (const std::string text = RemediationText(f.remediation); !text.empty()) {
-    out["remediation"] = {{"desc", text}};
+    out.Key("remediation").BeginObject().Member("desc", text).EndObject();
   }
-  return out;
+  out.EndObject();
 }
 
 }  // namespace
@@ -202,7 +229,10 @@ class OcsfWriter final : public FindingWriter {
 
   void Write(const model::Finding& finding) override {
     if (!out_) return;  // the output is lost anyway; Finish says so
-    events_.Add(FindingJson(finding, product_, time_ms_));
+    text_.clear();
+    internal::JsonText json(&text_, 2, 1);  // an element of the top-level array
+    WriteFinding(finding, product_, time_ms_, json);
+    events_.AddText(text_);
   }
 
   absl::Status Finish(const model::ScanSummary&) override {
@@ -215,6 +245,7 @@ class OcsfWriter final : public FindingWriter {
   const ProductInfo product_;
   const std::int64_t time_ms_;
   internal::JsonArrayStream events_;
+  std::string text_;  // reused: one event's text
 };
 
 }  // namespace

@@ -1,0 +1,65 @@
+// JSON text appended straight to a buffer, byte for byte what nlohmann's dump() writes for the
+// same values built as an ordered_json (compact, or indented), so the JSON formats can write each
+// finding without building a DOM of it first: at a million findings the DOM (one allocation per
+// string, per member) cost more than the scan. The goldens (tests/golden) hold the bytes.
+// Internal to the renderers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kmsguard::render::internal {
+
+class JsonText {
+ public:
+  // Appends to `*out`. `indent` < 0: compact, as dump(); else pretty, as dump(indent), with the
+  // value starting at nesting `level` (its own first line is the caller's; later lines are
+  // indented as they would be `level` containers deep).
+  explicit JsonText(std::string* out, int indent = -1, int level = 0)
+      : out_(out), indent_(indent), level_(level) {}
+
+  JsonText& BeginObject();
+  JsonText& EndObject();
+  JsonText& BeginArray();
+  JsonText& EndArray();
+  // A member's key; its value comes next.
+  JsonText& Key(std::string_view key);
+  JsonText& String(std::string_view value);
+  JsonText& Int(std::int64_t value);
+  JsonText& Bool(bool value);
+  JsonText& Strings(const std::vector<std::string>& values);
+
+  // Member shorthands: Key then the value.
+  JsonText& Member(std::string_view key, std::string_view value) { return Key(key).String(value); }
+  JsonText& Member(std::string_view key, const char* value) { return Key(key).String(value); }
+  JsonText& Member(std::string_view key, const std::string& value) {
+    return Key(key).String(value);
+  }
+  JsonText& Member(std::string_view key, std::int64_t value) { return Key(key).Int(value); }
+  JsonText& Member(std::string_view key, int value) { return Key(key).Int(value); }
+  JsonText& Member(std::string_view key, bool value) { return Key(key).Bool(value); }
+  JsonText& Member(std::string_view key, const std::vector<std::string>& values) {
+    return Key(key).Strings(values);
+  }
+
+ private:
+  // Before a value: the separator and indentation its container needs.
+  void BeforeValue();
+  void Close(char bracket);
+  void Newline(int level);
+
+  std::string* out_;
+  const int indent_;
+  int level_;
+  // Per open container: how many values it holds so far.
+  std::vector<int> counts_;
+  bool after_key_ = false;
+};
+
+// Appends `text` as a JSON string, escaped as nlohmann escapes it (ensure_ascii off; invalid
+// UTF-8 replaced by U+FFFD as its `replace` error handler does).
+void AppendJsonString(std::string_view text, std::string* out);
+
+}  // namespace kmsguard::render::internal

@@ -1,0 +1,107 @@
+// JsonText writes what nlohmann's dump() writes for the same ordered_json: compact and indented,
+// every escape, invalid UTF-8 replaced, nested at any level.
+#include "sdk/render/json_text.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace kmsguard::render::internal {
+namespace {
+
+using OrderedJson = nlohmann::ordered_json;
+
+// Writes `value` (strings, integers, booleans, arrays, objects) through JsonText.
+void Write(const OrderedJson& value, JsonText& out) {
+  if (value.is_object()) {
+    out.BeginObject();
+    for (const auto& [key, item] : value.items()) {
+      out.Key(key);
+      Write(item, out);
+    }
+    out.EndObject();
+  } else if (value.is_array()) {
+    out.BeginArray();
+    for (const OrderedJson& item : value) Write(item, out);
+    out.EndArray();
+  } else if (value.is_string()) {
+    out.String(value.get_ref<const std::string&>());
+  } else if (value.is_boolean()) {
+    out.Bool(value.get<bool>());
+  } else {
+    out.Int(value.get<std::int64_t>());
+  }
+}
+
+std::string Dump(const OrderedJson& value, int indent) {
+  return value.dump(indent, ' ', false, OrderedJson::error_handler_t::replace);
+}
+
+std::string Text(const OrderedJson& value, int indent, int level = 0) {
+  std::string out;
+  JsonText json(&out, indent, level);
+  Write(value, json);
+  return out;
+}
+
+std::vector<std::string> AwkwardStrings() {
+  std::vector<std::string> out = {"",
+                                  "plain",
+                                  "quote \" and backslash \\ and slash /",
+                                  "\b\f\n\r\t",
+                                  std::string("nul\0inside", 10),
+                                  "\x01\x1f\x7f",
+                                  "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x91",
+                                  "cut \xE2\x82",
+                                  "lone \xFF byte",
+                                  "\xC0\xAF overlong",
+                                  "surrogate \xED\xA0\x80"};
+  std::mt19937 rng(7);
+  for (int i = 0; i < 200; ++i) {
+    std::string s;
+    const int n = static_cast<int>(rng() % 12);
+    for (int j = 0; j < n; ++j) s.push_back(static_cast<char>(rng() % 256));
+    out.push_back(s);
+  }
+  return out;
+}
+
+TEST(JsonTextTest, StringsAreEscapedAsNlohmannEscapesThem) {
+  for (const std::string& s : AwkwardStrings()) {
+    const OrderedJson value = s;
+    EXPECT_EQ(Text(value, -1), Dump(value, -1)) << ::testing::PrintToString(s);
+    const OrderedJson keyed = {{s, s}};
+    EXPECT_EQ(Text(keyed, -1), Dump(keyed, -1)) << ::testing::PrintToString(s);
+  }
+}
+
+TEST(JsonTextTest, DocumentsCompactAndIndentedAtAnyLevel) {
+  const OrderedJson document = {
+      {"uid", "abc"},
+      {"n", -42},
+      {"big", 1234567890123},
+      {"flag", true},
+      {"off", false},
+      {"empty_object", OrderedJson::object()},
+      {"empty_array", OrderedJson::array()},
+      {"list", {"a", "b\nc"}},
+      {"nested", {{"x", {{"y", OrderedJson::array({1, OrderedJson::object(), "z"})}}},
+                  {"objects", OrderedJson::array({{{"k", "v"}}, {{"k2", OrderedJson::array()}}})}}}};
+  EXPECT_EQ(Text(document, -1), Dump(document, -1));
+  EXPECT_EQ(Text(document, 2), Dump(document, 2));
+  EXPECT_EQ(Text(document, 4), Dump(document, 4));
+  // At level L, lines after the first are indented as dump(2)'s plus 2L spaces.
+  std::string shifted = Dump(document, 2);
+  for (std::size_t at = shifted.find('\n'); at != std::string::npos;
+       at = shifted.find('\n', at + 1)) {
+    shifted.insert(at + 1, "    ");
+  }
+  EXPECT_EQ(Text(document, 2, 2), shifted);
+}
+
+}  // namespace
+}  // namespace kmsguard::render::internal
