@@ -132,7 +132,12 @@ std::string ComparableDocument(const model::Resource& resource) {
   };
   const auto add_element = [&add](std::string_view label,
                                    const std::optional<simdjson::dom::element>& element) {
-    add(label, element ? core::ElementText(*element) : std::string("<none>"));
+    std::string encoded = "<none>";
+    if (element) {
+      encoded.clear();
+      core::AppendCanonicalKey(*element, &encoded);  // equal exactly when the JSON is equal
+    }
+    add(label, encoded);
   };
   add("name", document.name);
   add("arn", document.arn);

@@ -109,14 +109,17 @@ class ScanSession::FindingBatcher {
  public:
   explicit FindingBatcher(std::vector<v1::EvaluateResponse>* out) : out_(out) {}
 
-  void Add(const model::Finding& finding) {
+  // Takes the finding's strings (most of its bytes) rather than copying them.
+  void Add(model::Finding&& finding) {
     v1::Finding* message = current_.mutable_finding_batch()->add_findings();
-    client::ToProto(finding, message);
-    if (message->ByteSizeLong() > kMaxFindingBytes) {
-      model::Finding copy = finding;
-      ShrinkToFit(message, &copy);
+    client::ToProto(std::move(finding), message);
+    std::size_t size = message->ByteSizeLong();
+    if (size > kMaxFindingBytes) {
+      model::Finding whole = client::FromProto(*message);  // rare: read back what was moved
+      ShrinkToFit(message, &whole);
+      size = message->ByteSizeLong();
     }
-    bytes_ += message->ByteSizeLong();
+    bytes_ += size;
     if (current_.finding_batch().findings_size() >= kMaxFindingsPerBatch ||
         bytes_ >= kFindingBatchBytes) {
       Flush();
@@ -306,9 +309,9 @@ void ScanSession::EvaluateOne(const v1::Resource& resource, std::int64_t batch, 
   summary.resource_types.insert(normalized.type);
   if (!normalized.account.empty()) summary.accounts.insert(normalized.account);
   if (!normalized.region.empty()) summary.regions.insert(normalized.region);
-  for (const auto& finding : results) {
+  for (model::Finding& finding : results) {
     Count(finding, &summary);
-    findings->Add(finding);
+    findings->Add(std::move(finding));
   }
 }
 

@@ -11,6 +11,9 @@
 #include "sdk/core/json_tree.h"
 #include "sdk/core/text.h"
 
+#include <simdjson.h>
+#include <type_traits>
+
 namespace kmsguard::client {
 
 namespace v1 = ::kmsguard::plugin::v1;
@@ -188,40 +191,90 @@ core::SourceLocation FromProto(const v1::SourceLocation& location) {
   return out;
 }
 
-void ToProto(const model::Finding& finding, v1::Finding* out) {
-  out->set_rule_id(ValidUtf8(finding.rule_id));
-  out->set_rule_version(ValidUtf8(finding.rule_version));
-  out->set_title(ValidUtf8(finding.title));
+namespace {
+
+// A string for a proto3 `string` field: valid UTF-8 as it is (moved when it may be), anything
+// else with its bad sequences replaced.
+std::string Text(const std::string& text) { return ValidUtf8(text); }
+std::string Text(std::string&& text) {
+  if (simdjson::validate_utf8(text.data(), text.size())) return std::move(text);
+  return ValidUtf8(text);
+}
+
+template <typename Strings>
+void TextList(Strings&& from, google::protobuf::RepeatedPtrField<std::string>* to) {
+  to->Reserve(static_cast<int>(from.size()));
+  for (auto& s : from) {
+    if constexpr (std::is_lvalue_reference_v<Strings>) {
+      to->Add(Text(s));
+    } else {
+      to->Add(Text(std::move(s)));
+    }
+  }
+}
+
+}  // namespace
+
+// Both forms of ToProto(Finding): a finding the caller still needs is copied; one it hands over
+// (the plugin's, once evaluated) gives up its strings, which are most of its bytes. Outside the
+// unnamed namespace so that both this file's and the header's ToProto overloads are found.
+template <typename F>
+void FindingToProto(F&& f, v1::Finding* out) {
+  auto&& finding = std::forward<F>(f);
+  using Finding = decltype(finding);
+  const auto take = [](auto& field) {
+    if constexpr (std::is_const_v<std::remove_reference_t<Finding>>) {
+      return Text(field);
+    } else {
+      return Text(std::move(field));
+    }
+  };
+  out->set_rule_id(take(finding.rule_id));
+  out->set_rule_version(take(finding.rule_version));
+  out->set_title(take(finding.title));
   out->set_severity(ToProto(finding.severity));
   out->set_status(ToProto(finding.status));
-  out->set_resource_id(ValidUtf8(finding.resource_id));
-  out->set_resource_type(ValidUtf8(finding.resource_type));
-  out->set_resource_name(ValidUtf8(finding.resource_name));
-  out->set_provider(ValidUtf8(finding.provider));
-  out->set_partition(ValidUtf8(finding.partition));
-  out->set_account(ValidUtf8(finding.account));
-  out->set_region(ValidUtf8(finding.region));
-  out->set_sub_key(ValidUtf8(finding.sub_key));
-  out->set_message(ValidUtf8(finding.message));
+  out->set_resource_id(take(finding.resource_id));
+  out->set_resource_type(take(finding.resource_type));
+  out->set_resource_name(take(finding.resource_name));
+  out->set_provider(take(finding.provider));
+  out->set_partition(take(finding.partition));
+  out->set_account(take(finding.account));
+  out->set_region(take(finding.region));
+  out->set_sub_key(take(finding.sub_key));
+  out->set_message(take(finding.message));
   v1::Remediation* remediation = out->mutable_remediation();
-  remediation->set_summary(ValidUtf8(finding.remediation.summary));
-  remediation->set_console(ValidUtf8(finding.remediation.console));
-  remediation->set_cli(ValidUtf8(finding.remediation.cli));
-  remediation->set_terraform(ValidUtf8(finding.remediation.terraform));
+  remediation->set_summary(take(finding.remediation.summary));
+  remediation->set_console(take(finding.remediation.console));
+  remediation->set_cli(take(finding.remediation.cli));
+  remediation->set_terraform(take(finding.remediation.terraform));
   for (const auto& ref : finding.compliance) ToProto(ref, out->add_compliance());
   for (const auto& evidence : finding.evidence) ToProto(evidence, out->add_evidence());
   out->set_conditional(finding.conditional);
   ToProto(finding.source, out->mutable_source());
-  CopyStrings(finding.exposed_to, out->mutable_exposed_to());
-  out->set_exposure(ValidUtf8(finding.exposure));
-  CopyStrings(finding.explanation, out->mutable_explanation());
+  if constexpr (std::is_const_v<std::remove_reference_t<Finding>>) {
+    TextList(finding.exposed_to, out->mutable_exposed_to());
+  } else {
+    TextList(std::move(finding.exposed_to), out->mutable_exposed_to());
+  }
+  out->set_exposure(take(finding.exposure));
+  if constexpr (std::is_const_v<std::remove_reference_t<Finding>>) {
+    TextList(finding.explanation, out->mutable_explanation());
+  } else {
+    TextList(std::move(finding.explanation), out->mutable_explanation());
+  }
   if (finding.status == model::Status::kSuppressed) {
     v1::Suppression* suppression = out->mutable_suppression();
     suppression->set_status(ToProto(finding.suppression.status));
-    suppression->set_reason(finding.suppression.reason);
-    suppression->set_owner(finding.suppression.owner);
-    suppression->set_expires(finding.suppression.expires);
+    suppression->set_reason(take(finding.suppression.reason));
+    suppression->set_owner(take(finding.suppression.owner));
+    suppression->set_expires(take(finding.suppression.expires));
   }
+}
+
+void ToProto(const model::Finding& finding, v1::Finding* out) { FindingToProto(finding, out); }
+void ToProto(model::Finding&& finding, v1::Finding* out) {
+  FindingToProto(std::move(finding), out);
 }
 
 model::Finding FromProto(const v1::Finding& finding) {

@@ -36,6 +36,8 @@ void ToProto(const core::SourceLocation& location, plugin::v1::SourceLocation* o
 core::SourceLocation FromProto(const plugin::v1::SourceLocation& location);
 
 void ToProto(const model::Finding& finding, plugin::v1::Finding* out);
+// The same, taking the finding's strings instead of copying them.
+void ToProto(model::Finding&& finding, plugin::v1::Finding* out);
 model::Finding FromProto(const plugin::v1::Finding& finding);
 
 // The set-valued fields are written sorted.
