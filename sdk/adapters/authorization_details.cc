@@ -15,6 +15,9 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string>
@@ -75,6 +78,38 @@ bool ParseArn(std::string_view text, Arn* arn) {
   arn->partition = parsed.partition;
   arn->account = parsed.account;
   return true;
+}
+
+// The offset of the first number in JSON `text` (outside strings) too large for a double, or npos.
+std::size_t OverflowingNumber(std::string_view text) {
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) continue;
+    std::size_t end = i;
+    while (end < text.size() && std::string_view("+-.0123456789eE").find(text[end]) !=
+                                    std::string_view::npos) {
+      ++end;
+    }
+    const std::string number(text.substr(i, end - i));
+    errno = 0;
+    const double value = std::strtod(number.c_str(), nullptr);
+    if (errno == ERANGE && std::isinf(value)) return i;
+    i = end - 1;
+  }
+  return std::string_view::npos;
 }
 
 // Reads one export: entries are handed on as they are read, groups at the end (when every
@@ -275,9 +310,20 @@ class ExportReader {
         diagnostics_.push_back(std::move(d));
         return false;
       } catch (const nlohmann::json::exception& e) {
-        Report(&diagnostics_, core::DiagnosticSeverity::kError, source_name_, pointer,
-               absl::StrCat("not valid JSON: ", internal::ParseErrorReason(e), "; entry skipped",
-                            PageSuffix()));
+        // A number too large for a double (1e999999): nlohmann says so without a position; the
+        // number is found in the text, so the error points at it.
+        core::Diagnostic d;
+        d.code = kSnapshotError;
+        d.message = absl::StrCat("not valid JSON: ", internal::ParseErrorReason(e), "; entry skipped",
+                                 PageSuffix());
+        const std::size_t at = OverflowingNumber(text);
+        if (at != std::string_view::npos) {
+          d.location = framer_->LocationAt(offset + at, source_name_);
+        } else {
+          d.location.file = std::string(source_name_);
+        }
+        d.location.json_pointer = pointer;
+        diagnostics_.push_back(std::move(d));
         return false;
       }
     } else if (!internal::ParseJsonText(repaired, internal::JsonOrigin{source_name_, ""}, &entry,

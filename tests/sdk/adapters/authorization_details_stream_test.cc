@@ -224,5 +224,22 @@ TEST(StreamAuthorizationDetailsTest, ALoneSurrogateCostsOnlyItsEntry) {
   }
 }
 
+
+// Issue 14, item 12: a number too large for a double inside an entry is reported where it is
+// (it was 1:1), costs its entry, and the next entries are read.
+TEST(StreamAuthorizationDetailsTest, ANumberTooLargeForADoubleIsReportedWhereItIs) {
+  const std::string text = R"({"RoleDetailList": [
+  {"RoleName": "big", "Arn": "arn:aws:iam::111122223333:role/big",
+   "RoleLastUsed": {"Count": 1e999999}},
+  {"RoleName": "next", "Arn": "arn:aws:iam::111122223333:role/next"}]})";
+  const AdapterResult result = Stream(text, 4);
+  EXPECT_THAT(test::TypeNames(result), ElementsAre("AWS::IAM::Role/next"));
+  ASSERT_THAT(result.diagnostics, SizeIs(1)) << Describe(result.diagnostics);
+  EXPECT_EQ(result.diagnostics[0].location.line, 3);
+  EXPECT_EQ(result.diagnostics[0].location.column, 30);
+  EXPECT_EQ(result.diagnostics[0].location.json_pointer, "/RoleDetailList/0");
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("entry skipped"));
+}
+
 }  // namespace
 }  // namespace kmsguard::adapters
