@@ -197,16 +197,7 @@ bool IsYamlTemplate(const Json& root) {
 // Authorization details through the streaming GAAD reader (which also reads concatenated pages).
 AdapterResult ReadGaad(std::string_view text, std::string_view source_name, const Sniffed& sniffed,
                        bool explicit_format) {
-  AdapterResult result;
-  std::size_t at = 0;
-  result.diagnostics = StreamAuthorizationDetails(
-      [&](char* buffer, std::size_t size) {
-        const std::size_t n = std::min(size, text.size() - at);
-        std::memcpy(buffer, text.data() + at, n);
-        at += n;
-        return n;
-      },
-      source_name, [&](model::Resource resource) { result.resources.push_back(std::move(resource)); });
+  AdapterResult result = ReadAuthorizationDetails(text, source_name);
   // A JSON object with none of the lists would otherwise read as an empty account.
   if (explicit_format && result.resources.empty() && result.diagnostics.empty() &&
       sniffed.format != InputFormat::kAuthorizationDetails) {
