@@ -10,6 +10,7 @@
 #include "plugin/rule_tools.h"
 #include "plugin/version.h"
 #include "sdk/adapters/snapshot.h"
+#include "sdk/core/yaml_text.h"
 #include "sdk/engine/evaluator.h"
 #include "sdk/render/render.h"
 #include "sdk/rules/yaml_json.h"
@@ -63,8 +64,11 @@ int RunEval(const EvalFlags& flags) {
   // A hand-written resource first ({type, document}); anything else is a snapshot.
   bool single = false;
   bool input_errors = false;
+  // Text YAML does not allow (a raw NUL, say) is not read as a resource, where yaml-cpp would
+  // misread it; the snapshot reader then says what the input is.
+  const bool yaml_text = !core::CheckYamlText(text);
   try {
-    const YAML::Node node = YAML::Load(text);
+    const YAML::Node node = yaml_text ? YAML::Load(text) : YAML::Node();
     if (node.IsMap() && node["type"].IsDefined() && node["document"].IsDefined()) {
       single = true;
       std::string error;

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/core/yaml_text.h"
 
 namespace kmsguard::plugin {
 
@@ -122,7 +123,14 @@ absl::Status ApplyConfigFile(const std::string& path, const ServeFlags& command_
   try {
     std::ifstream in(path, std::ios::binary);
     if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read config file ", path));
-    const std::vector<YAML::Node> documents = YAML::LoadAll(in);
+    std::ostringstream text;
+    text << in.rdbuf();
+    // yaml-cpp misreads raw control characters (a NUL in a plain scalar starts an "escape").
+    if (const std::optional<core::YamlTextError> bad = core::CheckYamlText(text.str())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", bad->line, ":", bad->column, ": ", bad->message));
+    }
+    const std::vector<YAML::Node> documents = YAML::LoadAll(text.str());
     for (std::size_t i = 1; i < documents.size(); ++i) {
       if (!documents[i].IsNull()) {
         const YAML::Mark mark = documents[i].Mark();

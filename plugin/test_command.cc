@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "plugin/diagnostic_printer.h"
 #include "plugin/rule_tools.h"
+#include "sdk/core/yaml_text.h"
 #include "sdk/engine/evaluator.h"
 #include "sdk/rules/yaml_json.h"
 
@@ -64,6 +65,14 @@ class TestFileReader {
   bool Read(const std::string& text, TestFile* out) {
     out->path = path_;
     out->text = text;
+    if (const std::optional<core::YamlTextError> bad = core::CheckYamlText(text)) {
+      core::SourceLocation loc;
+      loc.file = path_;
+      loc.line = bad->line;
+      loc.column = bad->column;
+      Error(loc, bad->message);
+      return false;
+    }
     YAML::Node root;
     try {
       root = YAML::Load(text);
@@ -166,8 +175,21 @@ class TestFileReader {
     if (node["resource"].IsDefined()) resource_node = node["resource"];
     if (node["fixture"].IsDefined()) {
       const fs::path fixture = fs::path(path_).parent_path() / node["fixture"].as<std::string>("");
+      std::ifstream in(fixture, std::ios::binary);
+      if (!in) {
+        Error(At(path_, node["fixture"]), absl::StrCat("cannot read fixture ", fixture.string()));
+        return false;
+      }
+      std::ostringstream fixture_text;
+      fixture_text << in.rdbuf();
+      if (const std::optional<core::YamlTextError> bad = core::CheckYamlText(fixture_text.str())) {
+        Error(At(path_, node["fixture"]),
+              absl::StrCat("fixture ", fixture.string(), ":", bad->line, ":", bad->column, ": ",
+                           bad->message));
+        return false;
+      }
       try {
-        resource_node = YAML::LoadFile(fixture.string());  // JSON is YAML
+        resource_node = YAML::Load(fixture_text.str());  // JSON is YAML
       } catch (const YAML::Exception& e) {
         Error(At(path_, node["fixture"]),
               absl::StrCat("cannot read fixture ", fixture.string(), ": ", e.msg));

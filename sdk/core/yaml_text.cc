@@ -1,5 +1,6 @@
 #include "sdk/core/yaml_text.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 
@@ -47,6 +48,21 @@ std::optional<ForbiddenYamlCharacter> FindForbiddenYamlCharacter(std::string_vie
     }
   }
   return std::nullopt;
+}
+
+std::optional<YamlTextError> CheckYamlText(std::string_view text) {
+  const std::optional<ForbiddenYamlCharacter> bad = FindForbiddenYamlCharacter(text);
+  if (!bad) return std::nullopt;
+  const std::string_view before = text.substr(0, bad->offset);
+  const std::size_t line_start = before.rfind('\n');
+  YamlTextError error;
+  error.line = 1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+  error.column = 1 + (line_start == std::string_view::npos ? bad->offset
+                                                           : bad->offset - line_start - 1);
+  error.message = "not valid YAML: the raw control character " + bad->name +
+                  " is not allowed in YAML (inside a double-quoted string, write it as an escape "
+                  "such as \"\\0\"); the file is not read";
+  return error;
 }
 
 }  // namespace kmsguard::core

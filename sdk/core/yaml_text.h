@@ -25,4 +25,15 @@ struct ForbiddenYamlCharacter {
 std::optional<ForbiddenYamlCharacter> FindForbiddenYamlCharacter(std::string_view text,
                                                                  std::size_t from = 0);
 
+// Where and what the first forbidden character of `text` is, for readers that report a file whole
+// (rule tests, eval inputs, the serve config): line and column counted from 1 (the column in
+// bytes), and "not valid YAML: the raw control character U+0000 (NUL) is not allowed in YAML
+// (...); the file is not read". std::nullopt when the text has none.
+struct YamlTextError {
+  std::size_t line = 0;
+  std::size_t column = 0;
+  std::string message;
+};
+std::optional<YamlTextError> CheckYamlText(std::string_view text);
+
 }  // namespace kmsguard::core

@@ -235,5 +235,38 @@ document:
   EXPECT_THAT(r.out, HasSubstr("ERROR")) << Describe(r);
 }
 
+// YAML allows no raw control character and yaml-cpp misreads them (a NUL in a plain scalar starts
+// an "escape"): every YAML file the rule tools read refuses them at their position, like rule
+// files do (tests/sdk/rules/rule_file_limits_test.cc).
+TEST(KmsguardTestTest, RawControlCharactersInTestFilesFixturesAndEvalInputsAreRefused) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  dir.Write("named.yaml", RuleText("named-bad"));
+  const std::string head = "api_version: kmsguard/v1\nkind: RuleTest\nrule: named-bad\ncases:\n";
+  const std::string test = dir.Write(
+      "named.test.yaml", head + std::string("  - name: x\0y\n", 14) +
+                             "    expect: []\n    resource: {type: AWS::IAM::Role, document: {}}\n");
+  const ProcessResult r = Kmsguard({"test", dir.path()});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr(test + ":5:12: error: not valid YAML: the raw control character "
+                                      "U+0000 (NUL)"));
+
+  dir.Write("role.json", std::string("{\"type\": \"AWS::IAM::Role\", \"document\": {\"name\": \"a\x01\"}}"));
+  dir.Write("named.test.yaml", head + "  - name: x\n    expect: []\n    fixture: role.json\n");
+  const ProcessResult f = Kmsguard({"test", dir.path()});
+  EXPECT_EQ(f.exit_code, 2) << Describe(f);
+  EXPECT_THAT(f.err, HasSubstr("role.json:1:51: not valid YAML: the raw control character "
+                               "U+0001 (SOH)"));
+
+  // eval: the NUL keeps the text from being read as a resource at all ("vic\nim" never appears).
+  const std::string input = dir.Write(
+      "role.yaml", std::string("type: AWS::IAM::Role\ndocument:\n  name: vic\0nim\n", 47));
+  const ProcessResult e =
+      Kmsguard({"eval", "--rule", "aws-iam-inline-kms-decrypt-all-keys", "--input", input});
+  EXPECT_EQ(e.exit_code, 2) << Describe(e);
+  EXPECT_THAT(e.out + e.err, Not(HasSubstr("vic\nim")));
+  EXPECT_THAT(e.out + e.err, Not(HasSubstr("PASS")));
+}
+
 }  // namespace
 }  // namespace kmsguard

@@ -468,6 +468,12 @@ TEST(ServeConfigTest, EveryProblemOfTheFileIsReported) {
   const ProcessResult d = testing::Run({KMSGUARD_BINARY, "serve", "--config", two_docs});
   EXPECT_EQ(d.exit_code, 2) << Describe(d);
   EXPECT_THAT(d.err, HasSubstr(two_docs + ":4:1: a second YAML document"));
+
+  // A raw NUL is not YAML, and yaml-cpp would read "wa<NUL>rn" as an escape: refused where it is.
+  const std::string nul = dir.Write("nul.yaml", std::string("log:\n  level: wa\0rn\n", 20));
+  const ProcessResult n = testing::Run({KMSGUARD_BINARY, "serve", "--config", nul});
+  EXPECT_EQ(n.exit_code, 2) << Describe(n);
+  EXPECT_THAT(n.err, HasSubstr(nul + ":2:12: not valid YAML: the raw control character U+0000 (NUL)"));
 }
 
 // A service's config file is read from wherever the service starts: its relative rule

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace kmsguard::core {
@@ -65,6 +66,20 @@ TEST(FindForbiddenYamlCharacterTest, EveryCharacterOutsideThePrintableSet) {
   EXPECT_EQ(FindForbiddenYamlCharacter(two)->offset, 1u);
   EXPECT_EQ(FindForbiddenYamlCharacter(two, 2)->offset, 3u);
   EXPECT_FALSE(FindForbiddenYamlCharacter(two, 4));
+}
+
+// Whole-file readers report the first forbidden character at its line and byte column.
+TEST(CheckYamlTextTest, NamesTheLineAndColumnOfTheFirstForbiddenCharacter) {
+  EXPECT_FALSE(CheckYamlText("a: b\nc: \"\\0\"\n"));
+  const auto first = CheckYamlText(std::string("a\0", 2));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->line, 1u);
+  EXPECT_EQ(first->column, 2u);
+  const auto later = CheckYamlText("a: b\r\nkey: va\x7fl\n\x01");
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->line, 2u);
+  EXPECT_EQ(later->column, 8u);
+  EXPECT_THAT(later->message, ::testing::HasSubstr("the raw control character U+007F (DEL)"));
 }
 
 }  // namespace
