@@ -13,31 +13,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "plugin/openssl_handles.h"
 
 namespace kmsguard::plugin {
 
 namespace {
 
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct X509Free {
-  void operator()(X509* cert) const { X509_free(cert); }
-};
-struct KeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct BignumFree {
-  void operator()(BIGNUM* bn) const { BN_free(bn); }
-};
-struct NameFree {
-  void operator()(X509_NAME* name) const { X509_NAME_free(name); }
-};
-struct ExtensionFree {
-  void operator()(X509_EXTENSION* ext) const { X509_EXTENSION_free(ext); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
-using Certificate = std::unique_ptr<X509, X509Free>;
+using openssl::Bio;
+using openssl::Certificate;
 
 // OpenSSL keeps errors on a per-thread queue; none may be left behind for gRPC (which shares the
 // thread) to pick up and misreport.
@@ -77,7 +60,7 @@ absl::Status OpenSslError(absl::string_view what) {
 }
 
 bool AddExtension(X509* cert, X509V3_CTX* context, int nid, const char* value) {
-  std::unique_ptr<X509_EXTENSION, ExtensionFree> extension(
+  openssl::Extension extension(
       X509V3_EXT_conf_nid(nullptr, context, nid, value));
   return extension != nullptr && X509_add_ext(cert, extension.get(), -1) == 1;
 }
@@ -98,12 +81,12 @@ std::string RawBase64(std::string_view bytes) {
 absl::StatusOr<AutoMtlsIdentity> GenerateAutoMtlsIdentity() {
   ClearOpenSslErrors clear_errors;
   // P-521, as go-plugin's generateCert: a host that checks the key type sees what it expects.
-  std::unique_ptr<EVP_PKEY, KeyFree> key(EVP_EC_gen("P-521"));
+  openssl::Key key(EVP_EC_gen("P-521"));
   if (!key) return OpenSslError("generate an ECDSA P-521 key");
 
   Certificate cert(X509_new());
-  std::unique_ptr<BIGNUM, BignumFree> serial(BN_new());
-  std::unique_ptr<X509_NAME, NameFree> name(X509_NAME_new());
+  openssl::Bignum serial(BN_new());
+  openssl::Name name(X509_NAME_new());
   if (!cert || !serial || !name) return OpenSslError("allocate the certificate");
   // A random 128-bit serial (top bit set, so never 0, which RFC 5280 forbids).
   const bool ok = X509_set_version(cert.get(), X509_VERSION_3) == 1 &&

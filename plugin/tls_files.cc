@@ -9,28 +9,19 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "plugin/openssl_handles.h"
 
 namespace kmsguard::plugin {
 
 namespace {
 
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct X509Free {
-  void operator()(X509* cert) const { X509_free(cert); }
-};
-struct KeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-
-std::unique_ptr<BIO, BioFree> Bio(const std::string& pem) {
-  return std::unique_ptr<BIO, BioFree>(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+openssl::Bio Bio(const std::string& pem) {
+  return openssl::Bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
 }
 
-std::unique_ptr<X509, X509Free> FirstCertificate(const std::string& pem) {
+openssl::Certificate FirstCertificate(const std::string& pem) {
   auto bio = Bio(pem);
-  return std::unique_ptr<X509, X509Free>(
+  return openssl::Certificate(
       bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
 }
 
@@ -51,7 +42,7 @@ absl::Status CheckTlsFiles(const std::string& cert_pem, const std::string& cert_
           absl::StrCat("TLS certificate file ", cert_path, " holds no PEM certificate"));
     }
     auto bio = Bio(key_pem);
-    std::unique_ptr<EVP_PKEY, KeyFree> key(
+    openssl::Key key(
         bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
     if (!key) {
       return absl::InvalidArgumentError(absl::StrCat(

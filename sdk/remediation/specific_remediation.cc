@@ -374,6 +374,8 @@ absl::StatusOr<std::shared_ptr<const RenderedReplacement>> Replacement(
     auto rendered = std::make_shared<RenderedReplacement>();
     rendered->json = replacement->document.dump();
     rendered->hcl = HclExpression(replacement->document, 2);
+    // Findings carry the two texts; the document tree would only sit in the memo.
+    replacement->document = nlohmann::ordered_json();
     rendered->replacement = *std::move(replacement);
     return std::shared_ptr<const RenderedReplacement>(std::move(rendered));
   }();

@@ -20,7 +20,7 @@ namespace kmsguard::remediation {
 // command takes it, and as a Terraform expression. Shared: one document failing on many
 // principals is rewritten and rendered once per thread.
 struct RenderedReplacement {
-  PolicyReplacement replacement;
+  PolicyReplacement replacement;  // without its `document`, which the two texts below render
   std::string json;  // replacement.document.dump()
   std::string hcl;   // HclExpression(replacement.document, 2)
 };
