@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "plugin/diagnostic_printer.h"
+#include "plugin/exit_status.h"
 #include "plugin/input_file.h"
 #include "plugin/plugin_process.h"
 #include "plugin/rule_loader.h"
@@ -47,15 +48,14 @@ constexpr char kExitStatusHelp[] =
     "private Unix socket, streams the resources to it and prints the findings to stdout.\n"
     "Problems go to stderr as `file#/pointer: error: message [code]`.\n"
     "\n"
-    "Exit status:\n"
-    "  0  the scan ran; no FAIL finding and no problem\n"
-    "  1  at least one FAIL finding (even if there were also problems: they are on stderr)\n"
-    "  2  a rule file under --rules could not be loaded (the scan still runs with the rules\n"
-    "     that loaded); or the input held nothing to scan; or the output could not be\n"
-    "     written; or no FAIL finding, but something was not scanned: a FILE could not be\n"
-    "     read or is not JSON, a snapshot entry or resource could not be read, a rule could not\n"
-    "     be evaluated (ERROR finding); or a usage error, or the plugin could not start or\n"
-    "     failed the scan\n"
+    "Exit status: two bits, so that neither answer hides the other.\n"
+    "  1  a FAIL finding (with --fail-on warning, also a WARNING; with --fail-on never, not set)\n"
+    "  2  the scan is incomplete: a FILE could not be read or is not a snapshot, an entry or\n"
+    "     resource could not be read, a rule could not be evaluated (ERROR finding), a rule file\n"
+    "     under --rules did not load (the rules that loaded still ran), the input held nothing\n"
+    "     to scan, the output could not be written, the plugin failed; or a usage error\n"
+    "  0  a complete scan, nothing failing; 1 complete with failures; 2 incomplete without a\n"
+    "     known failure; 3 incomplete with failures (`status & 1`: failed; `status & 2`: partial)\n"
     "\n"
     "Each FILE is read once; a pipe or FIFO (/dev/stdin) too. Authorization-details exports are\n"
     "streamed; a file in another format is read whole, up to --max-input-mib (default 512).";
@@ -358,7 +358,8 @@ class FindingSink {
   }
 
   void Add(model::Finding&& finding) {
-    if (finding.status == model::Status::kFail) any_fail_ = true;
+    if (finding.status == model::Status::kFail) ++fail_;
+    if (finding.status == model::Status::kWarning) ++warning_;
     if (finding.status == model::Status::kError) {
       core::SourceLocation location = finding.source;
       if (location.file.empty()) {
@@ -386,7 +387,8 @@ class FindingSink {
     ++problems_;
   }
 
-  bool any_fail() const { return any_fail_; }
+  std::int64_t fail() const { return fail_; }
+  std::int64_t warning() const { return warning_; }
   int problems() const { return problems_; }
   std::int64_t written() const { return written_; }
 
@@ -395,7 +397,8 @@ class FindingSink {
   // Where each resource read whole came from, for its ERROR findings (streamed resources carry
   // their source through the plugin).
   std::map<std::string_view, const core::SourceLocation*> where_;
-  bool any_fail_ = false;
+  std::int64_t fail_ = 0;
+  std::int64_t warning_ = 0;
   int problems_ = 0;
   std::int64_t written_ = 0;
   std::string output_error_;
@@ -433,6 +436,11 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
           },
           ""));
   scan->add_flag("--show-pass", flags->show_pass, "List PASS findings in the table too");
+  scan->add_option("--fail-on", flags->fail_on,
+                   "Which findings set exit status bit 1: fail, warning (FAIL or WARNING) or "
+                   "never (only an incomplete scan is non-zero)")
+      ->check(CLI::IsMember({"fail", "warning", "never"}))
+      ->capture_default_str();
   scan->add_option("--max-input-mib", flags->max_input_mib,
                    "Largest FILE read whole, in MiB (every format but authorization-details "
                    "exports, which are streamed)")
@@ -445,6 +453,7 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
 }
 
 int RunScan(const ScanFlags& flags) {
+  const FailOn fail_on = ParseFailOn(flags.fail_on).value_or(FailOn::kFail);  // CLI11 checked it
   adapters::InputFormat format = adapters::InputFormat::kAuto;
   adapters::ParseInputFormat(flags.input_format, &format);  // CLI11 checked the name
   adapters::CloudFormationParameters parameters;
@@ -524,10 +533,15 @@ int RunScan(const ScanFlags& flags) {
 
   absl::StatusOr<client::ScanResult> result = ScanWith(process, inputs, std::move(scan_options));
   const absl::Status stopped = process.Stop(kStopGrace);
+  // A scan that stops early still says whether the findings that did arrive hold a failure.
+  ScanOutcome stopped_early;
+  stopped_early.fail = sink.fail();
+  stopped_early.warning = sink.warning();
+  stopped_early.finished = false;
   if (!sink.output_error().empty()) {
     std::cerr << "kmsguard scan: cannot write the output: " << sink.output_error()
               << "; the scan was stopped\n";
-    return 2;
+    return ExitStatus(stopped_early, fail_on);
   }
   if (!result.ok()) {
     std::cout.flush();
@@ -536,7 +550,7 @@ int RunScan(const ScanFlags& flags) {
       std::cerr << "kmsguard scan: the output on stdout is incomplete or missing ("
                 << sink.written() << " finding(s) had arrived when the scan failed)\n";
     }
-    return 2;
+    return ExitStatus(stopped_early, fail_on);
   }
   if (!stopped.ok()) std::cerr << "kmsguard scan: warning: " << stopped.message() << "\n";
   // A streamed file can turn out to hold nothing readable only once it has been read; and a scan
@@ -554,14 +568,14 @@ int RunScan(const ScanFlags& flags) {
               << " output: " << finished.message();
     if (!std::cout && errno != 0) std::cerr << " (" << std::strerror(errno) << ")";
     std::cerr << "\n";
-    return 2;
+    return ExitStatus(stopped_early, fail_on);
   }
 
-  const int problems = inputs.problems + sink.problems();
-  const bool any_fail = result->summary.fail > 0 || sink.any_fail();
-  if (rule_errors > 0) return 2;
-  if (any_fail) return 1;
-  return problems > 0 ? 2 : 0;
+  ScanOutcome outcome;
+  outcome.fail = std::max(result->summary.fail, sink.fail());
+  outcome.warning = std::max(result->summary.warning, sink.warning());
+  outcome.problems = inputs.problems + sink.problems() + rule_errors;
+  return ExitStatus(outcome, fail_on);
 }
 
 }  // namespace kmsguard::plugin

@@ -15,6 +15,7 @@ struct ScanFlags {
   std::vector<std::string> rule_dirs;
   std::vector<std::string> parameters;  // --parameter NAME=VALUE: CloudFormation parameter values
   bool show_pass = false;
+  std::string fail_on = "fail";  // --fail-on: "fail", "warning" or "never" (exit_status.h)
   bool explain = false;  // table: print each listed finding's explanation under it
   // A FILE in a format read whole (not an authorization-details export, which is streamed) may
   // hold at most this many MiB: /dev/zero or a runaway pipe must not take the machine's memory.
@@ -24,9 +25,9 @@ struct ScanFlags {
 // Declares the subcommand and its flags on `app`; `flags` is filled in by parsing.
 CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags);
 
-// Runs the scan; the result goes to stdout, every problem to stderr. Returns the exit status
-// documented in the subcommand's --help: 1 if any FAIL; else 2 if anything could not be read or
-// evaluated, or the plugin failed; else 0.
+// Runs the scan; the result goes to stdout, every problem to stderr. Returns the exit status of
+// plugin/exit_status.h (documented in the subcommand's --help): bit 1 a failing finding, bit 2 an
+// incomplete scan.
 int RunScan(const ScanFlags& flags);
 
 }  // namespace kmsguard::plugin

@@ -116,7 +116,7 @@ TEST(ScanInputHygieneTest, ABrokenInlinePolicyIsNamedByItsPlaceInTheFile) {
       {"UserDetailList", {User("ok", nlohmann::json::parse(kDecryptAll)), User("bad", broken)}}};
   const std::string file = dir.Write("s.json", snapshot.dump());
   const ProcessResult r = Kmsguard({"scan", file});
-  EXPECT_EQ(r.exit_code, 1) << Describe(r);  // "ok" still fails: the broken one costs itself
+  EXPECT_EQ(r.exit_code, 3) << Describe(r);  // "ok" still fails: the broken one costs itself
   EXPECT_THAT(r.err, HasSubstr(file + "#/UserDetailList/1/UserPolicyList/0/PolicyDocument"))
       << Describe(r);
   EXPECT_THAT(r.err, Not(HasSubstr("/inline_policies/"))) << "the normalized shape leaked";
@@ -164,7 +164,7 @@ TEST(ScanInputHygieneTest, ANumberTooLargeForADoubleCostsOnlyItsFile) {
       {"UserDetailList", {User("alice", nlohmann::json::parse(kDecryptAll))}}};
   const std::string ok = dir.Write("good.json", good.dump());
   const ProcessResult r = Kmsguard({"scan", bad, ok});
-  EXPECT_EQ(r.exit_code, 1) << Describe(r);  // alice still FAILs
+  EXPECT_EQ(r.exit_code, 3) << Describe(r);  // alice still FAILs; bad was not read
   EXPECT_THAT(r.out, HasSubstr("user/alice")) << Describe(r);
   EXPECT_THAT(r.err, HasSubstr(bad + ":1:")) << Describe(r);
   EXPECT_THAT(r.err, Not(HasSubstr("internal error")));
@@ -265,7 +265,7 @@ TEST(ScanInputHygieneTest, AGzipFileMissingItsTrailerKeepsWhatItHolds) {
   gz.pop_back();
   const std::string cut = dir.Write("cut.json.gz", gz);
   const ProcessResult r = Kmsguard({"scan", cut});
-  EXPECT_EQ(r.exit_code, 1) << Describe(r);  // alice FAILs
+  EXPECT_EQ(r.exit_code, 3) << Describe(r);  // alice FAILs; the damaged end was not read
   EXPECT_THAT(r.out, HasSubstr("user/alice"));
   EXPECT_THAT(r.err, HasSubstr(cut + ": error: the gzip data is truncated"));
 }

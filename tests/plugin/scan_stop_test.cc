@@ -70,7 +70,8 @@ TEST(ScanStopTest, APluginKilledMidScanIsNotBlamedOnTheInput) {
                               file + "' > /dev/null & " + kOncePluginRuns +
                               "pkill -KILL -P $! -f serve; wait $!";
   const testing::ProcessResult r = testing::Run({"/bin/sh", "-c", command});
-  EXPECT_EQ(r.exit_code, 2) << r.err;
+  // Incomplete (bit 2); FAIL findings may or may not have arrived before the kill.
+  EXPECT_TRUE(r.exit_code == 2 || r.exit_code == 3) << r.err;
   EXPECT_THAT(r.err, HasSubstr("the plugin failed the scan")) << r.err;
   EXPECT_THAT(r.err, Not(HasSubstr("not valid JSON"))) << r.err;
   EXPECT_THAT(r.err, Not(HasSubstr(file + ":"))) << r.err;

@@ -1,0 +1,47 @@
+// The exit status of `kmsguard scan`, decided in one place so that CI can rely on it. Two bits:
+//   1  a finding at or above the --fail-on level (default: a FAIL) was reported;
+//   2  the scan is incomplete: something was not scanned or not judged (a FILE, snapshot entry or
+//      resource that could not be read, an ERROR finding, a rule file that did not load, the
+//      plugin failing mid-scan), or nothing was scanned at all, or a usage error.
+// So 0 is a complete scan with nothing failing, 1 a complete scan with failures, 2 an incomplete
+// scan without a known failure and 3 an incomplete scan with failures: neither hides the other
+// (`status & 1` asks "did anything fail?", `status & 2` "was anything left out?"). Scanners users
+// know split these too (Checkov's --soft-fail/--hard-fail-on, Semgrep's --error and its fatal
+// codes, Trivy's --exit-code); here both answers fit in one status.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace kmsguard::plugin {
+
+// Which findings set bit 1 (`--fail-on`).
+enum class FailOn {
+  kFail,     // FAIL findings (the default)
+  kWarning,  // FAIL or WARNING findings
+  kNever,    // none: only an incomplete scan is a non-zero status
+};
+
+// "fail", "warning", "never"; std::nullopt for any other name.
+std::optional<FailOn> ParseFailOn(std::string_view name);
+
+// What the scan saw, as counts.
+struct ScanOutcome {
+  std::int64_t fail = 0;     // FAIL findings that arrived (suppressed ones are not FAIL)
+  std::int64_t warning = 0;  // WARNING findings
+  // Problems that left something unscanned or unjudged: unreadable files, entries or resources,
+  // ERROR findings, rule files with errors.
+  std::int64_t problems = 0;
+  // False when the scan did not run to its end (nothing to scan, the plugin failed, the output
+  // could not be written, a usage error).
+  bool finished = true;
+};
+
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitIncomplete = 2;
+
+// 0..3 as above.
+int ExitStatus(const ScanOutcome& outcome, FailOn fail_on);
+
+}  // namespace kmsguard::plugin
