@@ -30,8 +30,8 @@ std::optional<FailOn> ParseFailOn(std::string_view name);
 struct ScanOutcome {
   std::int64_t fail = 0;     // FAIL findings that arrived (suppressed ones are not FAIL)
   std::int64_t warning = 0;  // WARNING findings
-  // Problems that left something unscanned or unjudged: unreadable files, entries or resources,
-  // ERROR findings, rule files with errors.
+  // Problems that left something unscanned, unjudged or unwritten: unreadable files, entries or
+  // resources, ERROR findings, rule files with errors, findings the output format could not hold.
   std::int64_t problems = 0;
   // False when the scan did not run to its end (nothing to scan, the plugin failed, the output
   // could not be written, a usage error).

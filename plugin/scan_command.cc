@@ -53,7 +53,8 @@ constexpr char kExitStatusHelp[] =
     "  2  the scan is incomplete: a FILE could not be read or is not a snapshot, an entry or\n"
     "     resource could not be read, a rule could not be evaluated (ERROR finding), a rule file\n"
     "     under --rules did not load (the rules that loaded still ran), the input held nothing\n"
-    "     to scan, the output could not be written, the plugin failed; or a usage error\n"
+    "     to scan, the output could not be written or could not hold every finding (ASFF\n"
+    "     without an account: see --aws-account-id), the plugin failed; or a usage error\n"
     "  0  a complete scan, nothing failing; 1 complete with failures; 2 incomplete without a\n"
     "     known failure; 3 incomplete with failures (`status & 1`: failed; `status & 2`: partial)\n"
     "\n"
@@ -436,6 +437,18 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
           },
           ""));
   scan->add_flag("--show-pass", flags->show_pass, "List PASS findings in the table too");
+  scan->add_option("--aws-account-id", flags->aws_account_id,
+                   "ASFF: the AWS account of findings whose resource names none (Terraform "
+                   "plans, CloudFormation templates); without it they are left out, and said")
+      ->type_name("ID")
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            return value.size() == 12 && value.find_first_not_of("0123456789") ==
+                                             std::string::npos
+                       ? ""
+                       : "an AWS account id is 12 digits, got \"" + value + "\"";
+          },
+          ""));
   scan->add_option("--fail-on", flags->fail_on,
                    "Which findings set exit status bit 1: fail, warning (FAIL or WARNING) or "
                    "never (only an incomplete scan is non-zero)")
@@ -508,6 +521,7 @@ int RunScan(const ScanFlags& flags) {
   options.product.version = kPluginVersion;
   options.table.show_pass = flags.show_pass;
   options.table.explain = flags.explain;
+  options.aws_account_id = flags.aws_account_id;
   // ASFF's ProductArn names the Security Hub region that imports the findings.
   for (const char* variable : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
     if (const char* region = std::getenv(variable); region != nullptr && *region != '\0') {
@@ -571,10 +585,18 @@ int RunScan(const ScanFlags& flags) {
     return ExitStatus(stopped_early, fail_on);
   }
 
+  // What the format could not hold (ASFF without an account) is said, and the output is then not
+  // the whole scan: the incomplete bit.
+  const std::vector<std::string> notices = writer->notices();
+  for (const std::string& notice : notices) {
+    std::cerr << "kmsguard scan: warning: " << notice << "\n";
+  }
+
   ScanOutcome outcome;
   outcome.fail = std::max(result->summary.fail, sink.fail());
   outcome.warning = std::max(result->summary.warning, sink.warning());
-  outcome.problems = inputs.problems + sink.problems() + rule_errors;
+  outcome.problems = inputs.problems + sink.problems() + rule_errors +
+                     static_cast<std::int64_t>(notices.size());
   return ExitStatus(outcome, fail_on);
 }
 

@@ -17,9 +17,11 @@
 // - Text fields are cut to the documented limits (Title 256, Description 1024,
 //   Recommendation.Text 512, ProductFields values 2048 characters).
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -126,8 +128,8 @@ Json ProductFields(const model::Finding& f) {
   return fields;
 }
 
-Json FindingJson(const model::Finding& f, const RenderOptions& options,
-                 const std::string& timestamp) {
+Json FindingJson(const model::Finding& f, const std::string& account,
+                 const RenderOptions& options, const std::string& timestamp) {
   const std::string partition = f.partition.empty() ? "aws" : f.partition;
   const std::string region = f.region.empty() || f.region == "global" ? options.aws_region
                                                                       : f.region;
@@ -141,11 +143,11 @@ Json FindingJson(const model::Finding& f, const RenderOptions& options,
       {"SchemaVersion", "2018-10-08"},
       {"Id", FindingUid(f)},
       {"ProductArn", absl::StrCat("arn:", partition, ":securityhub:", options.aws_region, ":",
-                                  f.account, ":product/", f.account, "/default")},
+                                  account, ":product/", account, "/default")},
       {"ProductName", options.product.name},
       {"CompanyName", options.product.name},
       {"GeneratorId", f.rule_id},
-      {"AwsAccountId", f.account},
+      {"AwsAccountId", account},
       {"Types", types},
       {"FirstObservedAt", timestamp},
       {"LastObservedAt", timestamp},
@@ -208,7 +210,8 @@ std::string RenderAsff(const std::vector<model::Finding>& findings, const Render
 namespace {
 
 // A JSON array and a newline, each finding written as it comes. A finding without an AWS account
-// id is left out: ASFF cannot express one (AwsAccountId is a 12-digit id; docs/findings.md).
+// id takes RenderOptions::aws_account_id; without that it is left out, since ASFF cannot express
+// one (AwsAccountId is a 12-digit id; docs/findings.md), and notices() say how many.
 class AsffWriter final : public FindingWriter {
  public:
   AsffWriter(std::ostream& out, const RenderOptions& options)
@@ -218,8 +221,23 @@ class AsffWriter final : public FindingWriter {
         findings_(out, 0) {}
 
   void Write(const model::Finding& finding) override {
-    if (!out_ || !IsAccountId(finding.account)) return;
-    findings_.Add(FindingJson(finding, options_, timestamp_));
+    if (!out_) return;
+    if (IsAccountId(finding.account)) {
+      findings_.Add(FindingJson(finding, finding.account, options_, timestamp_));
+    } else if (IsAccountId(options_.aws_account_id)) {
+      findings_.Add(FindingJson(finding, options_.aws_account_id, options_, timestamp_));
+    } else {
+      ++left_out_;
+      if (finding.status == model::Status::kFail) ++left_out_fail_;
+    }
+  }
+
+  std::vector<std::string> notices() const override {
+    if (left_out_ == 0) return {};
+    return {absl::StrCat(left_out_, " finding(s) (", left_out_fail_,
+                         " FAIL) are not in the ASFF output: their resources name no AWS "
+                         "account (a Terraform plan or CloudFormation template, say), and ASFF "
+                         "requires AwsAccountId; give the account with --aws-account-id")};
   }
 
   absl::Status Finish(const model::ScanSummary&) override {
@@ -233,6 +251,8 @@ class AsffWriter final : public FindingWriter {
   const RenderOptions options_;
   const std::string timestamp_;
   internal::JsonArrayStream findings_;
+  std::int64_t left_out_ = 0;
+  std::int64_t left_out_fail_ = 0;
 };
 
 }  // namespace

@@ -45,6 +45,10 @@ struct RenderOptions {
   // ASFF: the Security Hub region that imports the findings (ProductArn), also the Region of a
   // resource that has none (IAM is global). `kmsguard scan` takes it from AWS_REGION.
   std::string aws_region = "us-east-1";
+  // ASFF: the 12-digit account of findings whose resource names none (Terraform plans and
+  // CloudFormation templates before deployment). Empty: such findings are left out of the ASFF
+  // array (AwsAccountId is required) and the writer's notices() say how many.
+  std::string aws_account_id;
   // Writers whose format puts counts or sorted rows before the findings (table, HTML, SARIF) keep
   // at most about this many bytes of findings in memory and spill the rest to temporary files
   // (unlinked files in $TMPDIR, or /tmp). Tests set it small to force spilling.
@@ -62,6 +66,9 @@ class FindingWriter {
   // Writes the rest of the output. Returns Internal when a temporary file could not be written or
   // read back, or the stream failed: the output is then incomplete.
   virtual absl::Status Finish(const model::ScanSummary& summary) = 0;
+  // After Finish: what the format could not hold and was left out or cut, one sentence each, for
+  // the user (stderr); empty when the output holds every finding it was given.
+  virtual std::vector<std::string> notices() const { return {}; }
 };
 
 // A JSON array of OCSF 1.5 Compliance Finding objects (class_uid 2003), one per finding.

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using testing::ProcessResult;
 using testing::Run;
 
@@ -79,6 +82,49 @@ TEST(ScanInputFormatsTest, GzippedConfigSnapshotAndYamlTemplateAreDetected) {
   EXPECT_EQ(r.exit_code, 1) << Describe(r);
   EXPECT_THAT(r.out, HasSubstr("gz-role"));
   EXPECT_THAT(r.out, HasSubstr("Deployer"));
+}
+
+// ASFF requires a 12-digit AwsAccountId; a template names no account. Its findings were silently
+// dropped ("[]", exit 1 with nothing said): now they are counted on stderr, the scan's output is
+// incomplete (bit 2), and --aws-account-id supplies the account (issue 14, item 9).
+TEST(ScanInputFormatsTest, AsffSaysWhatItLeftOutAndTakesTheAccountFromTheCommandLine) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string yaml = dir.Write("stack.yaml", kTemplate);
+  const ProcessResult r = Kmsguard({"scan", "--format", "asff", yaml});
+  EXPECT_EQ(r.exit_code, 3) << Describe(r);
+  EXPECT_EQ(nlohmann::json::parse(r.out), nlohmann::json::array());
+  EXPECT_THAT(r.err, HasSubstr("FAIL) are not in the ASFF output"));
+  EXPECT_THAT(r.err, HasSubstr("--aws-account-id"));
+
+  const ProcessResult with =
+      Kmsguard({"scan", "--format", "asff", "--aws-account-id", "444455556666", yaml});
+  EXPECT_EQ(with.exit_code, 1) << Describe(with);
+  EXPECT_THAT(with.err, Not(HasSubstr("not in the ASFF output")));
+  const nlohmann::json findings = nlohmann::json::parse(with.out);
+  bool failed = false;
+  for (const nlohmann::json& f : findings) {
+    EXPECT_EQ(f["AwsAccountId"], "444455556666");
+    EXPECT_THAT(f["ProductArn"].get<std::string>(), HasSubstr(":444455556666:product/444455556666/"));
+    failed = failed || f["Compliance"]["Status"] == "FAILED";
+  }
+  EXPECT_TRUE(failed) << with.out;
+
+  const ProcessResult bad = Kmsguard({"scan", "--format", "asff", "--aws-account-id", "4444", yaml});
+  EXPECT_EQ(bad.exit_code, 2) << Describe(bad);
+  EXPECT_THAT(bad.err, HasSubstr("12 digits"));
+
+  // A real Terraform plan (the issue's report) when the reference samples are beside the clone.
+  const std::string plan = std::string(KMSGUARD_SHARED_DIR) +
+                           "/samples/tfplan_regula_admin_policy_infra.json";
+  if (std::filesystem::exists(plan)) {
+    const ProcessResult tf = Kmsguard({"scan", "--format", "asff", plan});
+    EXPECT_EQ(tf.exit_code & 2, 2) << Describe(tf);
+    EXPECT_THAT(tf.err, HasSubstr("not in the ASFF output"));
+    const ProcessResult tf_with =
+        Kmsguard({"scan", "--format", "asff", "--aws-account-id", "444455556666", plan});
+    EXPECT_FALSE(nlohmann::json::parse(tf_with.out).empty()) << Describe(tf_with);
+  }
 }
 
 TEST(ScanInputFormatsTest, UnknownFormatExitsTwoNamingTheFile) {
