@@ -60,8 +60,7 @@ absl::Status OpenSslError(absl::string_view what) {
 }
 
 bool AddExtension(X509* cert, X509V3_CTX* context, int nid, const char* value) {
-  openssl::Extension extension(
-      X509V3_EXT_conf_nid(nullptr, context, nid, value));
+  openssl::Extension extension(X509V3_EXT_conf_nid(nullptr, context, nid, value));
   return extension != nullptr && X509_add_ext(cert, extension.get(), -1) == 1;
 }
 

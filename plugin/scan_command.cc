@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -10,11 +12,9 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <thread>
-#include <algorithm>
-#include <array>
-#include <memory>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -443,8 +443,7 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
       ->type_name("ID")
       ->check(CLI::Validator(
           [](std::string& value) -> std::string {
-            return value.size() == 12 && value.find_first_not_of("0123456789") ==
-                                             std::string::npos
+            return value.size() == 12 && value.find_first_not_of("0123456789") == std::string::npos
                        ? ""
                        : "an AWS account id is 12 digits, got \"" + value + "\"";
           },
@@ -595,8 +594,8 @@ int RunScan(const ScanFlags& flags) {
   ScanOutcome outcome;
   outcome.fail = std::max(result->summary.fail, sink.fail());
   outcome.warning = std::max(result->summary.warning, sink.warning());
-  outcome.problems = inputs.problems + sink.problems() + rule_errors +
-                     static_cast<std::int64_t>(notices.size());
+  outcome.problems =
+      inputs.problems + sink.problems() + rule_errors + static_cast<std::int64_t>(notices.size());
   return ExitStatus(outcome, fail_on);
 }
 

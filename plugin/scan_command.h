@@ -15,8 +15,8 @@ struct ScanFlags {
   std::vector<std::string> rule_dirs;
   std::vector<std::string> parameters;  // --parameter NAME=VALUE: CloudFormation parameter values
   bool show_pass = false;
-  std::string fail_on = "fail";
-  std::string aws_account_id;  // --aws-account-id: ASFF's account where a resource names none  // --fail-on: "fail", "warning" or "never" (exit_status.h)
+  std::string fail_on = "fail";  // --fail-on: "fail", "warning" or "never" (exit_status.h)
+  std::string aws_account_id;     // --aws-account-id: ASFF's account where a resource names none
   bool explain = false;  // table: print each listed finding's explanation under it
   // A FILE in a format read whole (not an authorization-details export, which is streamed) may
   // hold at most this many MiB: /dev/zero or a runaway pipe must not take the machine's memory.

@@ -183,9 +183,8 @@ class TestFileReader {
       std::ostringstream fixture_text;
       fixture_text << in.rdbuf();
       if (const std::optional<core::YamlTextError> bad = core::CheckYamlText(fixture_text.str())) {
-        Error(At(path_, node["fixture"]),
-              absl::StrCat("fixture ", fixture.string(), ":", bad->line, ":", bad->column, ": ",
-                           bad->message));
+        Error(At(path_, node["fixture"]), absl::StrCat("fixture ", fixture.string(), ":", bad->line,
+                                                       ":", bad->column, ": ", bad->message));
         return false;
       }
       try {

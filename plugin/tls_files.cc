@@ -21,8 +21,8 @@ openssl::Bio Bio(const std::string& pem) {
 
 openssl::Certificate FirstCertificate(const std::string& pem) {
   auto bio = Bio(pem);
-  return openssl::Certificate(
-      bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  return openssl::Certificate(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)
+                                  : nullptr);
 }
 
 }  // namespace
@@ -42,8 +42,7 @@ absl::Status CheckTlsFiles(const std::string& cert_pem, const std::string& cert_
           absl::StrCat("TLS certificate file ", cert_path, " holds no PEM certificate"));
     }
     auto bio = Bio(key_pem);
-    openssl::Key key(
-        bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+    openssl::Key key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
     if (!key) {
       return absl::InvalidArgumentError(absl::StrCat(
           "TLS key file ", key_path, " holds no PEM private key (or it is encrypted)"));

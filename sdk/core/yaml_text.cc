@@ -57,8 +57,8 @@ std::optional<YamlTextError> CheckYamlText(std::string_view text) {
   const std::size_t line_start = before.rfind('\n');
   YamlTextError error;
   error.line = 1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
-  error.column = 1 + (line_start == std::string_view::npos ? bad->offset
-                                                           : bad->offset - line_start - 1);
+  error.column =
+      1 + (line_start == std::string_view::npos ? bad->offset : bad->offset - line_start - 1);
   error.message = "not valid YAML: the raw control character " + bad->name +
                   " is not allowed in YAML (inside a double-quoted string, write it as an escape "
                   "such as \"\\0\"); the file is not read";

@@ -128,8 +128,8 @@ Json ProductFields(const model::Finding& f) {
   return fields;
 }
 
-Json FindingJson(const model::Finding& f, const std::string& account,
-                 const RenderOptions& options, const std::string& timestamp) {
+Json FindingJson(const model::Finding& f, const std::string& account, const RenderOptions& options,
+                 const std::string& timestamp) {
   const std::string partition = f.partition.empty() ? "aws" : f.partition;
   const std::string region = f.region.empty() || f.region == "global" ? options.aws_region
                                                                       : f.region;
@@ -155,8 +155,7 @@ Json FindingJson(const model::Finding& f, const std::string& account,
       {"UpdatedAt", timestamp},
       {"Severity", severity},
       {"Title", internal::Truncate(f.title.empty() ? f.rule_id : f.title, kTitleMax)},
-      {"Description", internal::Truncate(f.message.empty() ? f.title : f.message,
-                                         kDescriptionMax)},
+      {"Description", internal::Truncate(f.message.empty() ? f.title : f.message, kDescriptionMax)},
   };
   Json recommendation = Json::object();
   if (!f.remediation.summary.empty()) {

@@ -49,6 +49,9 @@ struct RenderOptions {
   // CloudFormation templates before deployment). Empty: such findings are left out of the ASFF
   // array (AwsAccountId is required) and the writer's notices() say how many.
   std::string aws_account_id;
+  // SARIF: the most results one run holds (GitHub code scanning refuses more than 25,000 per run);
+  // past it the most severe are kept and the rest are counted (sarif.cc).
+  std::size_t sarif_max_results = 25000;
   // Writers whose format puts counts or sorted rows before the findings (table, HTML, SARIF) keep
   // at most about this many bytes of findings in memory and spill the rest to temporary files
   // (unlinked files in $TMPDIR, or /tmp). Tests set it small to force spilling.

@@ -11,6 +11,13 @@
 //   location has a line), and always a logicalLocation naming the principal by ARN.
 // - partialFingerprints["kmsguardFindingUid/v1"] = the finding uid, so hosts match results across
 //   runs by identity rather than by line.
+// - One run of at most RenderOptions::sarif_max_results results (25,000, what GitHub code scanning
+//   accepts per run; it also refuses more than 20 runs per file). Past it, the most severe are kept
+//   (FAIL before WARNING before SUPPRESSED, then by severity, then in arrival order) and the rest
+//   are counted in a toolExecutionNotification (level "warning", descriptor
+//   "sarif_results_capped") and in notices(). Splitting into runs was not chosen: code scanning
+//   wants one run per tool and category, and results moving between runs as counts change would
+//   close and reopen alerts.
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -18,6 +25,7 @@
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -37,6 +45,15 @@ using Json = nlohmann::ordered_json;
 constexpr char kSchemaUri[] =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 constexpr char kFingerprintKey[] = "kmsguardFindingUid/v1";
+
+// The order results are kept in when a run cannot hold them all: 0 is kept first.
+int KeepRank(const model::Finding& f) {
+  const int status_rank = f.status == model::Status::kFail      ? 0
+                          : f.status == model::Status::kWarning ? 1
+                                                                : 2;  // SUPPRESSED
+  return status_rank * 5 + (4 - static_cast<int>(f.severity));
+}
+constexpr int kRanks = 15;
 
 // GitHub code scanning's bands: critical > 9.0, high 7.0-8.9, medium 4.0-6.9, low 0.1-3.9.
 std::string SecuritySeverity(model::Severity severity) {
@@ -200,8 +217,14 @@ class SarifWriter final : public FindingWriter {
       case model::Status::kWarning:
       case model::Status::kSuppressed:
         results_.Add(f);
+        ++rank_counts_[KeepRank(f)];
         return;
     }
+  }
+
+  std::vector<std::string> notices() const override {
+    if (dropped_ == 0) return {};
+    return {DroppedText()};
   }
 
   absl::Status Finish(const model::ScanSummary& summary) override {
@@ -227,10 +250,41 @@ class SarifWriter final : public FindingWriter {
          << ",\n      \"invocations\": [\n        {\n          \"executionSuccessful\": true,\n"
          << "          \"endTimeUtc\": " << Dump(internal::Iso8601(options_.time));
 
+    // Which results fit: every rank better than `last_rank`, and the first `last_rank_room` of it.
+    const std::size_t max_results = options_.sarif_max_results;
+    int last_rank = kRanks;
+    std::size_t last_rank_room = 0;
+    {
+      std::size_t room = max_results;
+      for (int rank = 0; rank < kRanks; ++rank) {
+        if (rank_counts_[rank] > room) {
+          last_rank = rank;
+          last_rank_room = room;
+          break;
+        }
+        room -= rank_counts_[rank];
+      }
+    }
+    dropped_ = results_.count() > max_results ? results_.count() - max_results : 0;
+    for (int rank = 0; rank < kRanks; ++rank) {
+      if (rank < last_rank) continue;
+      const std::size_t kept = rank == last_rank ? last_rank_room : 0;
+      if (rank / 5 == 0) dropped_fail_ += rank_counts_[rank] - kept;
+    }
+
     absl::Status status = absl::OkStatus();
     const char* separator = "";
-    if (notifications_.count() > 0) {
+    if (notifications_.count() > 0 || dropped_ > 0) {
       out_ << ",\n          \"toolExecutionNotifications\": [\n";
+    }
+    if (dropped_ > 0) {
+      const Json notification = {{"level", "warning"},
+                                 {"message", {{"text", DroppedText()}}},
+                                 {"descriptor", {{"id", "sarif_results_capped"}}}};
+      out_ << separator << "            " << Indented(notification, 12);
+      separator = ",\n";
+    }
+    if (notifications_.count() > 0) {
       status.Update(notifications_.ForEach([&](const model::Finding& f) {
         const Json notification = {
             {"level", "error"},
@@ -242,15 +296,18 @@ class SarifWriter final : public FindingWriter {
         separator = ",\n";
       }));
       if (!status.ok()) return status;
-      out_ << "\n          ]";
     }
+    if (notifications_.count() > 0 || dropped_ > 0) out_ << "\n          ]";
     out_ << "\n        }\n      ],\n      \"results\": ";
     if (results_.count() == 0) {
       out_ << "[]";
     } else {
       out_ << "[\n";
       separator = "";
+      std::size_t last_rank_taken = 0;
       status.Update(results_.ForEach([&](const model::Finding& f) {
+        const int rank = KeepRank(f);
+        if (rank > last_rank || (rank == last_rank && last_rank_taken++ >= last_rank_room)) return;
         out_ << separator << "        " << Indented(ResultJson(f, rule_index[f.rule_id]), 8);
         separator = ",\n";
       }));
@@ -265,6 +322,7 @@ class SarifWriter final : public FindingWriter {
                               {"fail", summary.fail},
                               {"error", summary.error},
                               {"passNotListed", pass_omitted_},
+                              {"resultsNotListed", static_cast<std::int64_t>(dropped_)},
                               {"accounts", summary.accounts},
                               {"regions", summary.regions},
                               {"resourceTypes", summary.resource_types}};
@@ -298,8 +356,19 @@ class SarifWriter final : public FindingWriter {
     return result;
   }
 
+  std::string DroppedText() const {
+    return absl::StrCat(dropped_, " of ", results_.count(), " result(s) (", dropped_fail_,
+                        " FAIL) are not in the SARIF run: it holds at most ",
+                        options_.sarif_max_results,
+                        " (GitHub code scanning's limit per run); the most severe were kept. The "
+                        "JSON, JSONL and OCSF outputs hold every finding.");
+  }
+
   std::ostream& out_;
   const RenderOptions options_;
+  std::size_t rank_counts_[kRanks] = {};
+  std::size_t dropped_ = 0;
+  std::size_t dropped_fail_ = 0;
   std::map<std::string, model::Finding> rule_source_;
   std::int64_t pass_omitted_ = 0;
   internal::ArrivalSpool notifications_;

@@ -243,15 +243,17 @@ TEST(KmsguardTestTest, RawControlCharactersInTestFilesFixturesAndEvalInputsAreRe
   ASSERT_TRUE(dir.ok());
   dir.Write("named.yaml", RuleText("named-bad"));
   const std::string head = "api_version: kmsguard/v1\nkind: RuleTest\nrule: named-bad\ncases:\n";
-  const std::string test = dir.Write(
-      "named.test.yaml", head + std::string("  - name: x\0y\n", 14) +
-                             "    expect: []\n    resource: {type: AWS::IAM::Role, document: {}}\n");
+  const std::string test =
+      dir.Write("named.test.yaml",
+                head + std::string("  - name: x\0y\n", 14) +
+                    "    expect: []\n    resource: {type: AWS::IAM::Role, document: {}}\n");
   const ProcessResult r = Kmsguard({"test", dir.path()});
   EXPECT_EQ(r.exit_code, 2) << Describe(r);
   EXPECT_THAT(r.err, HasSubstr(test + ":5:12: error: not valid YAML: the raw control character "
                                       "U+0000 (NUL)"));
 
-  dir.Write("role.json", std::string("{\"type\": \"AWS::IAM::Role\", \"document\": {\"name\": \"a\x01\"}}"));
+  dir.Write("role.json",
+            std::string("{\"type\": \"AWS::IAM::Role\", \"document\": {\"name\": \"a\x01\"}}"));
   dir.Write("named.test.yaml", head + "  - name: x\n    expect: []\n    fixture: role.json\n");
   const ProcessResult f = Kmsguard({"test", dir.path()});
   EXPECT_EQ(f.exit_code, 2) << Describe(f);

@@ -105,18 +105,20 @@ TEST(ScanInputFormatsTest, AsffSaysWhatItLeftOutAndTakesTheAccountFromTheCommand
   bool failed = false;
   for (const nlohmann::json& f : findings) {
     EXPECT_EQ(f["AwsAccountId"], "444455556666");
-    EXPECT_THAT(f["ProductArn"].get<std::string>(), HasSubstr(":444455556666:product/444455556666/"));
+    EXPECT_THAT(f["ProductArn"].get<std::string>(),
+                HasSubstr(":444455556666:product/444455556666/"));
     failed = failed || f["Compliance"]["Status"] == "FAILED";
   }
   EXPECT_TRUE(failed) << with.out;
 
-  const ProcessResult bad = Kmsguard({"scan", "--format", "asff", "--aws-account-id", "4444", yaml});
+  const ProcessResult bad =
+      Kmsguard({"scan", "--format", "asff", "--aws-account-id", "4444", yaml});
   EXPECT_EQ(bad.exit_code, 2) << Describe(bad);
   EXPECT_THAT(bad.err, HasSubstr("12 digits"));
 
   // A real Terraform plan (the report) when the reference samples are beside the clone.
-  const std::string plan = std::string(KMSGUARD_SHARED_DIR) +
-                           "/samples/tfplan_regula_admin_policy_infra.json";
+  const std::string plan =
+      std::string(KMSGUARD_SHARED_DIR) + "/samples/tfplan_regula_admin_policy_infra.json";
   if (std::filesystem::exists(plan)) {
     const ProcessResult tf = Kmsguard({"scan", "--format", "asff", plan});
     EXPECT_EQ(tf.exit_code & 2, 2) << Describe(tf);

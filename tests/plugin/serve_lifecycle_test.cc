@@ -473,7 +473,8 @@ TEST(ServeConfigTest, EveryProblemOfTheFileIsReported) {
   const std::string nul = dir.Write("nul.yaml", std::string("log:\n  level: wa\0rn\n", 20));
   const ProcessResult n = testing::Run({KMSGUARD_BINARY, "serve", "--config", nul});
   EXPECT_EQ(n.exit_code, 2) << Describe(n);
-  EXPECT_THAT(n.err, HasSubstr(nul + ":2:12: not valid YAML: the raw control character U+0000 (NUL)"));
+  EXPECT_THAT(n.err,
+              HasSubstr(nul + ":2:12: not valid YAML: the raw control character U+0000 (NUL)"));
 }
 
 // A service's config file is read from wherever the service starts: its relative rule

@@ -1,4 +1,7 @@
 // SARIF output, validated against the OASIS SARIF 2.1.0 (errata 01) JSON schema.
+#include <memory>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -149,6 +152,72 @@ TEST_F(SarifTest, NoFindingsStillHasResultsAndAbsolutePathsAreFileUris) {
   EXPECT_EQ(log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
                ["uri"],
             "file:///tmp/plan%20%231.json");
+}
+
+// GitHub code scanning refuses a run of more than 25,000 results (issue 15, item 5). At the real
+// limit: 25,003 results become 25,000, the most severe kept (the critical FAIL that came last,
+// then the FAILs in arrival order), and what was left out is said in the log and in notices().
+TEST_F(SarifTest, ARunHoldsAtMost25000ResultsTheMostSevereKeptAndTheRestCounted) {
+  std::vector<model::Finding> findings;
+  for (int i = 0; i < 25000; ++i) {
+    findings.push_back(Finding(model::Status::kFail, "low-" + std::to_string(i)));
+    findings.back().severity = model::Severity::kLow;
+  }
+  for (int i = 0; i < 2; ++i) {
+    findings.push_back(Finding(model::Status::kWarning, "warn-" + std::to_string(i)));
+  }
+  findings.push_back(Finding(model::Status::kFail, "critical"));
+  findings.back().severity = model::Severity::kCritical;
+
+  std::ostringstream out;
+  const std::unique_ptr<FindingWriter> writer = OpenSarifWriter(out, test::FixedOptions());
+  for (const model::Finding& f : findings) writer->Write(f);
+  ASSERT_TRUE(writer->Finish({}).ok());
+  const Json log = Json::parse(out.str());
+  const Json& run = log["runs"][0];
+  ASSERT_THAT(run["results"], SizeIs(25000));
+  std::set<std::string> names;
+  for (const Json& r : run["results"]) {
+    names.insert(r["locations"][0]["logicalLocations"][0]["name"].get<std::string>());
+  }
+  EXPECT_TRUE(names.count("critical"));
+  EXPECT_TRUE(names.count("low-24998"));
+  EXPECT_FALSE(names.count("low-24999"));
+  EXPECT_FALSE(names.count("warn-0"));
+  ASSERT_THAT(run["invocations"][0]["toolExecutionNotifications"], SizeIs(1));
+  const Json& note = run["invocations"][0]["toolExecutionNotifications"][0];
+  EXPECT_EQ(note["level"], "warning");
+  EXPECT_EQ(note["descriptor"]["id"], "sarif_results_capped");
+  EXPECT_THAT(note["message"]["text"].get<std::string>(),
+              HasSubstr("3 of 25003 result(s) (1 FAIL) are not in the SARIF run"));
+  EXPECT_EQ(run["properties"]["summary"]["resultsNotListed"], 3);
+  ASSERT_THAT(writer->notices(), SizeIs(1));
+  EXPECT_THAT(writer->notices()[0], HasSubstr("3 of 25003 result(s)"));
+
+  // Exactly at the limit nothing is left out or said.
+  findings.resize(25000);
+  std::ostringstream exact;
+  const std::unique_ptr<FindingWriter> at_limit = OpenSarifWriter(exact, test::FixedOptions());
+  for (const model::Finding& f : findings) at_limit->Write(f);
+  ASSERT_TRUE(at_limit->Finish({}).ok());
+  const Json exact_log = Json::parse(exact.str());
+  EXPECT_THAT(exact_log["runs"][0]["results"], SizeIs(25000));
+  EXPECT_FALSE(exact_log["runs"][0]["invocations"][0].contains("toolExecutionNotifications"));
+  EXPECT_THAT(at_limit->notices(), IsEmpty());
+}
+
+// A capped log is still valid SARIF, with the cap's notification beside ERROR notifications.
+TEST_F(SarifTest, ACappedLogConformsWithItsNotifications) {
+  RenderOptions options = test::FixedOptions();
+  options.sarif_max_results = 1;
+  std::vector<model::Finding> findings = {Finding(model::Status::kError, "broken"),
+                                          Finding(model::Status::kWarning, "w"),
+                                          Finding(model::Status::kFail, "f")};
+  const Json log = Json::parse(RenderSarif(findings, {}, options));
+  EXPECT_THAT(validator_->Validate(log), IsEmpty()) << log.dump(2);
+  ASSERT_THAT(log["runs"][0]["results"], SizeIs(1));
+  EXPECT_EQ(log["runs"][0]["results"][0]["level"], "error");  // the FAIL, though it came last
+  EXPECT_THAT(log["runs"][0]["invocations"][0]["toolExecutionNotifications"], SizeIs(2));
 }
 
 TEST_F(SarifTest, TheValidatorCatchesMistakes) {
