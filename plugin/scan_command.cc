@@ -538,6 +538,9 @@ int RunScan(const ScanFlags& flags) {
   scan_options.skip_specific_remediation = renderer->name == "table";
   // Nor, without --explain, the explanation lines.
   scan_options.skip_explanation = renderer->name == "table" && !flags.explain;
+  // Nor, without --show-pass, the PASS findings themselves: the table counts them from the
+  // summary (most findings of an account that mostly passes).
+  scan_options.omit_pass_findings = renderer->name == "table" && !flags.show_pass;
   scan_options.on_finding = [&sink](model::Finding&& finding) { sink.Add(std::move(finding)); };
   scan_options.on_resource_error = [&sink](client::ResourceError&& error) {
     sink.AddError(std::move(error));

@@ -177,6 +177,7 @@ absl::Status ScanSession::Handle(const v1::EvaluateRequest& request,
 
 absl::Status ScanSession::Start(const v1::ScanStart& start) {
   scan_id_ = start.scan_id();
+  omit_pass_ = start.omit_pass_findings();
   engine::EvaluationOptions options = evaluator_->options();
   if (start.skip_specific_remediation()) options.specific_remediation = false;
   if (start.skip_explanation()) options.explanation = false;
@@ -311,6 +312,7 @@ void ScanSession::EvaluateOne(const v1::Resource& resource, std::int64_t batch, 
   if (!normalized.region.empty()) summary.regions.insert(normalized.region);
   for (model::Finding& finding : results) {
     Count(finding, &summary);
+    if (omit_pass_ && finding.status == model::Status::kPass) continue;
     findings->Add(std::move(finding));
   }
 }

@@ -69,6 +69,7 @@ class ScanSession {
   State state_ = State::kAwaitingStart;
   std::string scan_id_;
   std::int64_t batches_ = 0;
+  bool omit_pass_ = false;  // ScanStart.omit_pass_findings: PASS findings counted, not sent
   model::ScanSummary summary_;
 };
 

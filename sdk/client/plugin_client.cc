@@ -142,6 +142,7 @@ absl::StatusOr<ScanResult> PluginClient::ScanStreaming(
     for (const auto& id : options.rule_ids) start->add_rule_ids(id);
     start->set_skip_specific_remediation(options.skip_specific_remediation);
     start->set_skip_explanation(options.skip_explanation);
+    start->set_omit_pass_findings(options.omit_pass_findings);
     if (!stream->Write(request)) return;
 
     request.Clear();

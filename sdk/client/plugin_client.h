@@ -31,6 +31,9 @@ struct ScanOptions {
   // The host shows no explanation lines (ScanStart.skip_explanation): findings arrive without
   // them, and the plugin does not build them.
   bool skip_explanation = false;
+  // The host only counts PASS findings (ScanStart.omit_pass_findings): they are not sent, and
+  // ScanResult's summary still counts them.
+  bool omit_pass_findings = false;
   // Deadline for the whole scan; zero means none.
   std::chrono::milliseconds timeout{0};
   // When set, each finding is handed to this as soon as it arrives (on the thread that called

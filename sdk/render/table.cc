@@ -170,9 +170,13 @@ class TableWriter final : public FindingWriter {
     }
     if (spool_.count() == 0) out_ << "(no findings to show)\n";
     const bool show_pass = options_.show_pass;
-    out_ << absl::StrCat("\n", total_, " findings: ", counts_[2], " FAIL, ", counts_[3],
-                         " ERROR, ", counts_[1], " WARNING, ", counts_[0], " PASS",
-                         show_pass || counts_[0] == 0 ? "" : " (PASS not listed)",
+    // A host that asked the plugin not to send PASS findings (ScanStart.omit_pass_findings)
+    // learns their number from the summary.
+    const std::size_t pass =
+        std::max(counts_[0], static_cast<std::size_t>(std::max<std::int64_t>(summary.pass, 0)));
+    out_ << absl::StrCat("\n", total_ - counts_[0] + pass, " findings: ", counts_[2], " FAIL, ",
+                         counts_[3], " ERROR, ", counts_[1], " WARNING, ", pass, " PASS",
+                         show_pass || pass == 0 ? "" : " (PASS not listed)",
                          counts_[4] == 0 ? "" : absl::StrCat(", ", counts_[4], " SUPPRESSED"),
                          "\n")
          << absl::StrCat("resources: ", summary.resources_received, " received, ",

@@ -2,6 +2,7 @@
 // protocol's error channels.
 #include "plugin/plugin_server.h"
 
+#include <algorithm>
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -328,6 +329,27 @@ TEST_F(PluginServerTest, SkippingTheSpecificRemediationKeepsVerdictsAndTheRuleTe
                 skip)
           << f.remediation.console;
     }
+  }
+}
+
+// ScanStart.omit_pass_findings: PASS findings are counted in the summary but not sent; every
+// other finding arrives as before.
+TEST_F(PluginServerTest, OmittingPassFindingsCountsThemWithoutSendingThem) {
+  for (const bool omit : {false, true}) {
+    client::ScanOptions options;
+    options.rule_ids = {kRuleId};
+    options.omit_pass_findings = omit;
+    absl::StatusOr<client::ScanResult> result = client_->Scan(
+        {ModelRole("star-role", kStarRole), ModelRole("scoped-role", kScopedRole)}, options);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->summary.fail, 1) << omit;
+    EXPECT_EQ(result->summary.pass, 1) << omit;
+    ASSERT_THAT(result->findings, SizeIs(omit ? 1 : 2));
+    const auto pass = std::count_if(result->findings.begin(), result->findings.end(),
+                                    [](const model::Finding& f) {
+                                      return f.status == model::Status::kPass;
+                                    });
+    EXPECT_EQ(pass, omit ? 0 : 1);
   }
 }
 
