@@ -27,7 +27,8 @@ std::optional<model::Resource> ResourceFromJson(const nlohmann::json& value, std
   }
   static const char* const kKeys[] = {"type",      "id",     "name",     "account",
                                       "partition", "region", "provider", "document"};
-  for (const auto& [key, unused] : value.items()) {
+  for (const auto& item : value.items()) {
+    const std::string& key = item.key();
     if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }) ==
         std::end(kKeys)) {
       *error = "unknown resource key \"" + key +

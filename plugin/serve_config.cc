@@ -130,6 +130,10 @@ absl::Status ApplyConfigFile(const std::string& path, const ServeFlags& command_
       return absl::InvalidArgumentError(
           absl::StrCat(path, ":", bad->line, ":", bad->column, ": ", bad->message));
     }
+    if (const std::optional<core::YamlTextError> stuck = core::CheckYamlDocuments(text.str())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", stuck->line, ":", stuck->column, ": ", stuck->message));
+    }
     const std::vector<YAML::Node> documents = YAML::LoadAll(text.str());
     for (std::size_t i = 1; i < documents.size(); ++i) {
       if (!documents[i].IsNull()) {

@@ -13,6 +13,7 @@ packages=(
   python3-jsonschema python3-yaml  # validate rule files against docs/schema (tests/schema)
   chromium  # headless, for the HTML report test (tests/plugin/html_report_chromium_test.cc)
   procps gzip  # pgrep/pkill and gzip in the scan tests' shell commands (tests/plugin)
+  clang-14 libfuzzer-14-dev  # the fuzz targets (tests/fuzz, scripts/fuzz.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1366,6 +1366,14 @@ bool CloudFormationYamlToJson(std::string_view text, std::string_view source_nam
     where.column = mark.column + 1;
     return where;
   };
+  if (const std::optional<core::YamlTextError> stuck = core::CheckYamlDocuments(yaml)) {
+    core::SourceLocation where;
+    where.file = std::string(source_name);
+    where.line = static_cast<int>(stuck->line);
+    where.column = static_cast<int>(stuck->column);
+    AddDiagnostic(diagnostics, kError, where, stuck->message);
+    return false;
+  }
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(yaml);

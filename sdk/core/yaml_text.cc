@@ -1,8 +1,12 @@
 #include "sdk/core/yaml_text.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <sstream>
 
 namespace kmsguard::core {
 
@@ -63,6 +67,55 @@ std::optional<YamlTextError> CheckYamlText(std::string_view text) {
                   " is not allowed in YAML (inside a double-quoted string, write it as an escape "
                   "such as \"\\0\"); the file is not read";
   return error;
+}
+
+namespace {
+
+// Records where each document starts; builds nothing.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  YAML::Mark start = YAML::Mark::null_mark();
+};
+
+}  // namespace
+
+std::optional<YamlTextError> CheckYamlDocuments(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  try {
+    YAML::Parser parser(in);
+    DocumentStarts handler;
+    YAML::Mark previous = YAML::Mark::null_mark();
+    for (int documents = 0; parser.HandleNextDocument(handler); ++documents) {
+      const bool stuck = documents > 0 && handler.start.pos == previous.pos;
+      if (stuck || documents >= kMaxYamlDocuments) {
+        YamlTextError error;
+        error.line = static_cast<std::size_t>(handler.start.line) + 1;
+        error.column = static_cast<std::size_t>(handler.start.column) + 1;
+        error.message =
+            stuck ? "not valid YAML: the YAML reader makes no progress here (malformed text that "
+                    "yaml-cpp 0.7 would read forever); the file is not read"
+                  : "not valid YAML: more than 10000 documents; the file is not read";
+        return error;
+      }
+      previous = handler.start;
+    }
+  } catch (const YAML::Exception&) {
+    // A syntax error: LoadAll reports it with its position.
+  }
+  return std::nullopt;
 }
 
 }  // namespace kmsguard::core

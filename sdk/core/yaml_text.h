@@ -36,4 +36,13 @@ struct YamlTextError {
 };
 std::optional<YamlTextError> CheckYamlText(std::string_view text);
 
+// Whether yaml-cpp can split `text` into documents: Debian 12's yaml-cpp 0.7 loops forever in
+// YAML::LoadAll on some malformed text (a document that consumes no token is reported again and
+// again, each time allocating; fixed upstream by jbeder/yaml-cpp#1319, and met by Falco,
+// falcosecurity/falco#3281). Call it before LoadAll: it walks the documents with a parser that
+// builds nothing and returns an error at the document that makes no progress, or past
+// kMaxYamlDocuments. Syntax errors are left to LoadAll, which reports them (std::nullopt).
+inline constexpr int kMaxYamlDocuments = 10000;
+std::optional<YamlTextError> CheckYamlDocuments(std::string_view text);
+
 }  // namespace kmsguard::core

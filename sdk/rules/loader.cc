@@ -1707,8 +1707,10 @@ core::Diagnostics ApplyOverrides(const std::vector<Override>& overrides, std::ve
     }
     bool ok = true;
     for (const auto& [name, value] : override.params) {
+      // A named reference: clang before 16 cannot capture a structured binding (the fuzz build).
+      const std::string& wanted = name;
       const auto param = std::find_if(rule->params.begin(), rule->params.end(),
-                                      [&](const Param& p) { return p.name == name; });
+                                      [&](const Param& p) { return p.name == wanted; });
       if (param == rule->params.end()) {
         std::vector<std::string> names;
         for (const Param& p : rule->params) names.push_back(p.name);
@@ -1756,6 +1758,14 @@ LoadResult LoadRuleFiles(const std::vector<SourceFile>& files, const LoadOptions
                     absl::StrCat("not valid YAML: the raw control character ", bad->name,
                                  " is not allowed in YAML (inside a double-quoted string, write "
                                  "it as an escape such as \"\\0\"); the file is not read"));
+      continue;
+    }
+    if (const std::optional<core::YamlTextError> stuck = core::CheckYamlDocuments(file.text)) {
+      core::SourceLocation where;
+      where.file = file.name;
+      where.line = static_cast<int>(stuck->line);
+      where.column = static_cast<int>(stuck->column);
+      reader.Report(kParseError, where, stuck->message);
       continue;
     }
     try {

@@ -475,6 +475,12 @@ TEST(ServeConfigTest, EveryProblemOfTheFileIsReported) {
   EXPECT_EQ(n.exit_code, 2) << Describe(n);
   EXPECT_THAT(n.err,
               HasSubstr(nul + ":2:12: not valid YAML: the raw control character U+0000 (NUL)"));
+  // Text yaml-cpp 0.7 would read forever (jbeder/yaml-cpp#1319) is refused at its position.
+  const std::string stuck = dir.Write("stuck.yaml", "log:\n  level: warn\n---\n,\n");
+  const ProcessResult st = testing::Run({KMSGUARD_BINARY, "serve", "--config", stuck});
+  EXPECT_EQ(st.exit_code, 2) << Describe(st);
+  EXPECT_THAT(st.err,
+              HasSubstr(stuck + ":4:1: not valid YAML: the YAML reader makes no progress"));
 }
 
 // A service's config file is read from wherever the service starts: its relative rule

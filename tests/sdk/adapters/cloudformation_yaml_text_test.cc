@@ -215,6 +215,18 @@ TEST(CloudFormationYamlTextTest, IndentationPastTheYamlReadersLimitIsNamed) {
   EXPECT_THAT(detected.diagnostics[0].message, ::testing::StartsWith("nesting deeper than 499"));
 }
 
+// A second document yaml-cpp 0.7 would read forever (a lone ","; jbeder/yaml-cpp#1319) is an
+// error where it is, not a hang that takes the machine's memory.
+TEST(CloudFormationYamlTextTest, TextTheYamlReaderWouldReadForeverIsAnError) {
+  const std::string text = "Resources:\n  R:\n    Type: AWS::IAM::Role\n---\n,\n";
+  for (const AdapterResult& result :
+       {ReadCloudFormationTemplate(text, "t.yaml"), ReadSnapshot(text, "t.yaml")}) {
+    ASSERT_THAT(result.diagnostics, SizeIs(1)) << Describe(result.diagnostics);
+    EXPECT_THAT(result.diagnostics[0].message, HasSubstr("makes no progress"));
+    EXPECT_EQ(result.diagnostics[0].location.line, 5);
+  }
+}
+
 // Block scalars, quoted and plain text with brackets are not flow collections.
 TEST(CloudFormationYamlTextTest, BracketsInTextAreNotNesting) {
   std::string brackets(700, '[');

@@ -82,5 +82,22 @@ TEST(CheckYamlTextTest, NamesTheLineAndColumnOfTheFirstForbiddenCharacter) {
   EXPECT_THAT(later->message, ::testing::HasSubstr("the raw control character U+007F (DEL)"));
 }
 
+// yaml-cpp 0.7's LoadAll never ends on some malformed text (jbeder/yaml-cpp#1319): found before
+// it is called, at the document that makes no progress. Valid streams and ordinary syntax errors
+// (which LoadAll reports itself) pass.
+TEST(CheckYamlDocumentsTest, FindsTheDocumentTheReaderWouldRepeatForever) {
+  const auto stuck = CheckYamlDocuments("\n,\n    ");
+  ASSERT_TRUE(stuck);
+  EXPECT_EQ(stuck->line, 2u);
+  EXPECT_EQ(stuck->column, 1u);
+  EXPECT_THAT(stuck->message, ::testing::HasSubstr("makes no progress"));
+  const auto later = CheckYamlDocuments("a: 1\n---\nb: [2]\n---\n,\n");
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->line, 5u);
+  EXPECT_FALSE(CheckYamlDocuments("a: 1\n---\nb: 2\n---\n"));
+  EXPECT_FALSE(CheckYamlDocuments(""));
+  EXPECT_FALSE(CheckYamlDocuments("a: b: c"));  // a syntax error: LoadAll says it
+}
+
 }  // namespace
 }  // namespace kmsguard::core

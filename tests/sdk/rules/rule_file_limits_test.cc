@@ -249,6 +249,16 @@ TEST(RuleFileLimitsTest, AnAliasBombIsNotRead) {
   EXPECT_THAT(result.rules, SizeIs(1)) << "the other file still loads";
 }
 
+// Debian's yaml-cpp 0.7 loops forever (allocating) in LoadAll on some malformed text, e.g. a lone
+// "," (jbeder/yaml-cpp#1319); a fuzzer found a 2 KB rule file that took 24 GB
+// (tests/fuzz/regressions/rules). It is an error at its position; the other file still loads.
+TEST(RuleFileLimitsTest, TextTheYamlReaderWouldReadForeverIsAnError) {
+  const LoadResult result = LoadRuleFiles({{"bad.yaml", "\n,\n    "}, {"r.yaml", kRule}});
+  EXPECT_THAT(Errors(result), ElementsAre("2:1 rule_parse_error")) << Messages(result);
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("makes no progress"));
+  EXPECT_THAT(result.rules, SizeIs(1)) << "the other file still loads";
+}
+
 // An override or a rule default that a built-in argument cannot take loaded and then made every
 // resource an ERROR (`blocked_actions: []`). The argument's constraints travel with the
 // parameter: the default is checked at load, every override when applied.

@@ -1,0 +1,2 @@
+
+ arn:aws:iam::111122223333:user/uAWS::IAM::User:uB‡{"name": "u", "arn": "arn:aws:iam::111122223333:user/u", "inline_policies": [{"name": "p", "document": "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22kms%3ADecrypt%22%2C%22Resource%22%3A%22%2A%22%7D%7D"}], "attached_managed_policies": []}
