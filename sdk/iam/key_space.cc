@@ -16,7 +16,10 @@ constexpr std::string_view kHex = "0123456789abcdef";
 }  // namespace
 
 int KeyLanguage::AddState() {
-  next_.emplace_back(128, -1);
+  // One entry per byte value: the partition, region and account come from input ARNs and may hold
+  // any byte (a fuzzer found a partition with one past 127, written out of bounds when rows held
+  // only ASCII).
+  next_.emplace_back(256, -1);
   accepting_.push_back(false);
   return static_cast<int>(next_.size()) - 1;
 }
@@ -43,7 +46,7 @@ int KeyLanguage::AddChain(int from, std::string_view text) {
 
 int KeyLanguage::Next(int state, char c) const {
   const auto uc = static_cast<unsigned char>(c);
-  if (state < 0 || uc >= 128) return -1;
+  if (state < 0) return -1;
   return next_[static_cast<std::size_t>(state)][uc];
 }
 

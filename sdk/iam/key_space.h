@@ -51,7 +51,7 @@ class KeyLanguage {
   void AddEdge(int from, char c, int to);
   int AddChain(int from, std::string_view text);  // returns the state after the last char
 
-  std::vector<std::vector<int>> next_;  // [state][char 0..127]
+  std::vector<std::vector<int>> next_;  // [state][byte 0..255]
   std::vector<bool> accepting_;
   std::string alphabet_;
   std::string description_;

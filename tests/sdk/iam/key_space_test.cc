@@ -71,6 +71,24 @@ TEST(KeySpaceTest, UnionOfPrefixesCoversEveryKey) {
   EXPECT_TRUE(Covers(KeyLanguage::Build("aws"), patterns).covered);
 }
 
+// The partition, region and account come from input ARNs and may hold any byte: a fuzzer found a
+// principal whose partition held one past 127, which the key language wrote out of bounds
+// (tests/fuzz/regressions/snapshot). Such languages are built like any other and decide alike.
+TEST(KeySpaceTest, LanguagesOfPartitionsRegionsAndAccountsWithAnyByte) {
+  const std::string partition = "aws\xC3\xA9\x80\xFF";
+  const ArnPattern star = CompileArnPattern("*", true);
+  const ArnPattern same = CompileArnPattern("arn:" + partition + ":kms:*:*:key/*", true);
+  const ArnPattern other = CompileArnPattern("arn:aws:kms:*:*:key/*", true);
+  const KeyLanguage language = KeyLanguage::Build(partition);
+  EXPECT_TRUE(Covers(language, {&star}).covered);
+  EXPECT_TRUE(Covers(language, {&same}).covered);
+  EXPECT_FALSE(Covers(language, {&other}).covered);
+  const ArnPattern region = CompileArnPattern("arn:aws:kms:\xFF:*:key/*", true);
+  EXPECT_TRUE(Covers(KeyLanguage::Build("aws", "\xFF"), {&region}).covered);
+  const ArnPattern account = CompileArnPattern("arn:aws:kms:*:\x80\x81:key/*", true);
+  EXPECT_TRUE(Covers(KeyLanguage::Build("aws", std::nullopt, "\x80\x81"), {&account}).covered);
+}
+
 TEST(KeySpaceTest, AccountAndRegionLanguages) {
   const ArnPattern account = CompileArnPattern("arn:aws:kms:*:111122223333:key/*", true);
   EXPECT_TRUE(Covers(KeyLanguage::Build("aws", std::nullopt, "111122223333"), {&account}).covered);
