@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -16,12 +17,14 @@
 #include "sdk/iam/key_space.h"
 #include "sdk/iam/policy_document.h"
 #include "sdk/remediation/kms_actions.h"
+#include "sdk/remediation/policy_text.h"
 
 namespace kmsguard::remediation {
 
 namespace {
 
-using OrderedJson = nlohmann::ordered_json;
+using internal::PolicyMember;
+using internal::PolicyValue;
 
 // Policy elements in the order people write them; anything else follows in its own order.
 constexpr std::string_view kStatementOrder[] = {"Sid",       "Effect",   "Principal",
@@ -29,90 +32,80 @@ constexpr std::string_view kStatementOrder[] = {"Sid",       "Effect",   "Princi
                                                 "Resource",  "NotResource", "Condition"};
 constexpr std::string_view kDocumentOrder[] = {"Version", "Id", "Statement"};
 
+// `members` with the keys of `order` first, in that order, then the others as they were.
 template <std::size_t N>
-OrderedJson Reordered(const OrderedJson& object, const std::string_view (&order)[N]) {
-  OrderedJson out = OrderedJson::object();
+std::vector<PolicyMember> Reordered(std::vector<PolicyMember> members,
+                                    const std::string_view (&order)[N]) {
+  std::vector<PolicyMember> out;
+  out.reserve(members.size());
+  std::vector<bool> taken(members.size(), false);
   for (std::string_view key : order) {
-    if (auto it = object.find(std::string(key)); it != object.end()) out[std::string(key)] = *it;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      if (!taken[i] && members[i].key == key) {
+        out.push_back(std::move(members[i]));
+        taken[i] = true;
+        break;
+      }
+    }
   }
-  for (const auto& [key, value] : object.items()) {
-    if (!out.contains(key)) out[key] = value;
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (!taken[i]) out.push_back(std::move(members[i]));
   }
   return out;
 }
 
-// The document as JSON with its keys in written order when it came as text.
-absl::StatusOr<OrderedJson> RawDocument(const nlohmann::json& value) {
-  if (value.is_object()) return OrderedJson::parse(value.dump());
-  if (!value.is_string()) return absl::InvalidArgumentError("not a policy document");
-  const std::string& text = value.get_ref<const std::string&>();
-  const std::size_t first = text.find_first_not_of(" \t\r\n");
-  std::string json_text = text;
-  // As ParsePolicyText: JSON text is taken as is, anything else is URL-encoded JSON.
-  if (first == std::string::npos || text[first] != '{') {
-    absl::StatusOr<std::string> decoded = iam::PercentDecode(text);
-    if (!decoded.ok()) return decoded.status();
-    json_text = *std::move(decoded);
+// Replaces the value of `key`, or appends the member when there is none.
+void SetMember(std::vector<PolicyMember>* members, std::string_view key, PolicyValue value) {
+  for (PolicyMember& member : *members) {
+    if (member.key == key) {
+      member.value = std::move(value);
+      return;
+    }
   }
-  OrderedJson parsed = OrderedJson::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded() || !parsed.is_object()) {
-    return absl::InvalidArgumentError("the policy document is not a JSON object");
-  }
-  return parsed;
+  members->push_back({key, std::move(value)});
 }
 
-// An element as JSON with its object keys sorted at every level: what RawDocument gives for a
-// document that arrived as an object (nlohmann keeps object keys sorted).
-OrderedJson SortedJson(simdjson::dom::element element) {
-  switch (element.type()) {
-    case simdjson::dom::element_type::ARRAY: {
-      OrderedJson out = OrderedJson::array();
-      for (simdjson::dom::element item : core::AsArray(element)) out.push_back(SortedJson(item));
-      return out;
-    }
-    case simdjson::dom::element_type::OBJECT: {
-      std::vector<std::pair<std::string_view, simdjson::dom::element>> members;
-      for (simdjson::dom::key_value_pair member : core::AsObject(element)) {
-        members.emplace_back(member.key, member.value);
-      }
-      std::sort(members.begin(), members.end(),
-                [](const auto& a, const auto& b) { return a.first < b.first; });
-      OrderedJson out = OrderedJson::object();
-      for (const auto& [key, value] : members) out[std::string(key)] = SortedJson(value);
-      return out;
-    }
-    case simdjson::dom::element_type::STRING:
-      return std::string(core::StringOf(element));
-    case simdjson::dom::element_type::INT64:
-      return element.get_int64().value();
-    case simdjson::dom::element_type::UINT64:
-      return element.get_uint64().value();
-    case simdjson::dom::element_type::DOUBLE:
-      return element.get_double().value();
-    case simdjson::dom::element_type::BOOL:
-      return element.get_bool().value();
-    case simdjson::dom::element_type::NULL_VALUE:
-      return nullptr;
+void EraseMember(std::vector<PolicyMember>* members, std::string_view key) {
+  members->erase(std::remove_if(members->begin(), members->end(),
+                                [&](const PolicyMember& m) { return m.key == key; }),
+                 members->end());
+}
+
+const PolicyMember* FindMember(const std::vector<PolicyMember>& members, std::string_view key) {
+  for (const PolicyMember& member : members) {
+    if (member.key == key) return &member;
   }
   return nullptr;
 }
 
-// The document as given (RawDocument), from a simdjson element.
-absl::StatusOr<OrderedJson> RawDocument(simdjson::dom::element value) {
-  if (value.is_object()) return SortedJson(value);
-  if (!value.is_string()) return absl::InvalidArgumentError("not a policy document");
-  return RawDocument(nlohmann::json(std::string(core::StringOf(value))));
-}
+// The document as written: the object itself (its keys written sorted, as nlohmann kept the
+// object form), or the object that JSON or URL-encoded text holds (its keys as written; `tree`
+// keeps it alive).
+struct RawDocument {
+  std::shared_ptr<const core::JsonTree> tree;
+  simdjson::dom::element object;
+  bool sorted_keys = false;
+};
 
-std::vector<std::string> AsList(const OrderedJson& element) {
-  std::vector<std::string> out;
-  if (element.is_string()) out.push_back(element.get<std::string>());
-  if (element.is_array()) {
-    for (const OrderedJson& item : element) {
-      if (item.is_string()) out.push_back(item.get<std::string>());
-    }
+absl::StatusOr<RawDocument> ReadRawDocument(simdjson::dom::element value) {
+  if (value.is_object()) return RawDocument{nullptr, value, true};
+  if (!value.is_string()) return absl::InvalidArgumentError("not a policy document");
+  const std::string_view text = core::StringOf(value);
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  std::string json_text(text);
+  // As ParsePolicyText: JSON text is taken as is, anything else is URL-encoded JSON.
+  if (first == std::string_view::npos || text[first] != '{') {
+    absl::StatusOr<std::string> decoded = iam::PercentDecode(text);
+    if (!decoded.ok()) return decoded.status();
+    json_text = *std::move(decoded);
   }
-  return out;
+  core::JsonTreeResult parsed = core::ParseJsonTree(json_text);
+  if (parsed.tree == nullptr || !parsed.tree->root().is_object()) {
+    return absl::InvalidArgumentError("the policy document is not a JSON object");
+  }
+  RawDocument raw{std::move(parsed.tree), {}, false};
+  raw.object = raw.tree->root();
+  return raw;
 }
 
 void AddUnique(std::vector<std::string>* list, std::string_view value) {
@@ -162,22 +155,17 @@ std::string Quoted(const std::vector<std::string>& items) {
 }
 
 // "statement 2 (Sid \"Broad\")" — the 0-based position, as evidence reports it.
-std::string StatementLabel(const OrderedJson& statement, int index) {
+std::string StatementLabel(const iam::Statement& statement, int index) {
   std::string label = absl::StrCat("statement ", index);
-  if (auto sid = statement.find("Sid"); sid != statement.end() && sid->is_string() &&
-                                        !sid->get<std::string>().empty()) {
-    absl::StrAppend(&label, " (Sid \"", sid->get<std::string>(), "\")");
-  }
+  if (!statement.sid.empty()) absl::StrAppend(&label, " (Sid \"", statement.sid, "\")");
   return label;
 }
 
 // IAM accepts only ASCII letters and digits in a Sid, unique within the policy.
-std::string UniqueSid(const OrderedJson& statement, std::set<std::string>* sids) {
+std::string UniqueSid(const iam::Statement& statement, std::set<std::string>* sids) {
   std::string base;
-  if (auto sid = statement.find("Sid"); sid != statement.end() && sid->is_string()) {
-    for (char c : sid->get<std::string>()) {
-      if (absl::ascii_isalnum(static_cast<unsigned char>(c))) base += c;
-    }
+  for (char c : statement.sid) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c))) base += c;
   }
   base = base.empty() ? "KmsScopedToKeys" : base + "ScopedToKeys";
   std::string sid = base;
@@ -202,16 +190,29 @@ struct Rewrite {
   PolicyReplacement* out;
 };
 
-// Splits one granting statement: `granted` are the query actions it grants on the scope.
-std::vector<OrderedJson> SplitStatement(const OrderedJson& statement, int index,
-                                        const std::vector<std::string>& granted, Rewrite* rw) {
+// One statement of the rewritten document: as it will be written, and as the engine reads it.
+// The two are made together (the parsed form is what ParsePolicyDocument gives for the text), so
+// a round of the rewrite re-decides the document without writing or re-reading any text.
+struct StatementPart {
+  PolicyValue text;
+  iam::Statement parsed;
+  int origin;  // its index in the original document, for the change lines; -1 for a new one
+};
+
+// Splits one granting statement (`statement`, written as `text`): `granted` are the query actions
+// it grants on the scope. The first part is the statement narrowed, when it keeps any action; the
+// last is the new statement scoped to the keys.
+std::vector<StatementPart> SplitStatement(const PolicyValue& text, const iam::Statement& statement,
+                                          int index, const std::vector<std::string>& granted,
+                                          Rewrite* rw) {
   const std::vector<std::string>& blocked = rw->query->actions;
   const std::string label = StatementLabel(statement, index);
-  OrderedJson kept = statement;
+  std::vector<PolicyMember> kept = text.Members();
+  iam::Statement kept_parsed = statement;
   bool keep = true;
   std::string kept_change;
-  if (statement.contains("NotAction")) {
-    std::vector<std::string> patterns = AsList(statement["NotAction"]);
+  if (statement.not_action) {
+    std::vector<std::string> patterns = statement.actions;
     std::vector<std::string> added;
     for (const std::string& action : blocked) {
       const bool excluded = std::any_of(patterns.begin(), patterns.end(), [&](const auto& p) {
@@ -220,13 +221,14 @@ std::vector<OrderedJson> SplitStatement(const OrderedJson& statement, int index,
       if (!excluded) added.push_back(action);
     }
     for (const std::string& action : added) patterns.push_back(action);
-    kept["NotAction"] = patterns;
+    kept_parsed.actions = patterns;
+    SetMember(&kept, "NotAction", PolicyValue::Strings(std::move(patterns)));
     kept_change = absl::StrCat("its NotAction now also lists ", absl::StrJoin(added, ", "),
                                ", so every other action stays allowed as before");
   } else {
     UniqueList kept_actions;
     bool every_action = false;
-    for (const std::string& pattern : AsList(statement.value("Action", OrderedJson()))) {
+    for (const std::string& pattern : statement.actions) {
       const bool covers_blocked = std::any_of(blocked.begin(), blocked.end(), [&](const auto& a) {
         return iam::ActionGlobMatches(pattern, a);
       });
@@ -266,47 +268,55 @@ std::vector<OrderedJson> SplitStatement(const OrderedJson& statement, int index,
     std::vector<std::string> actions = kept_actions.Take();
     if (every_action) {
       // Every action but the blocked ones: exactly what NotAction says.
-      kept.erase("Action");
-      kept["NotAction"] = blocked;
+      EraseMember(&kept, "Action");
+      SetMember(&kept, "NotAction", PolicyValue::Strings(blocked));
+      kept_parsed.not_action = true;
+      kept_parsed.actions = blocked;
       kept_change = absl::StrCat("\"*\" became NotAction ", Quoted(blocked),
                                  ", so every other action stays allowed as before");
     } else if (actions.empty()) {
       keep = false;
     } else {
-      kept["Action"] = actions;
       kept_change = actions.size() <= 6
                         ? absl::StrCat("its other actions (", absl::StrJoin(actions, ", "),
                                        ") keep their Resource")
                         : absl::StrCat("its ", actions.size(), " other actions keep their Resource");
+      kept_parsed.actions = actions;
+      SetMember(&kept, "Action", PolicyValue::Strings(std::move(actions)));
     }
   }
 
   for (const std::string& action : granted) AddUnique(&rw->out->actions, action);
-  OrderedJson scoped = OrderedJson::object();
-  scoped["Sid"] = UniqueSid(statement, &rw->sids);
-  scoped["Effect"] = "Allow";
-  scoped["Action"] = granted;
-  scoped["Resource"] = *rw->keys;
-  if (statement.contains("Condition")) scoped["Condition"] = statement["Condition"];
+  const PolicyMember* condition = FindMember(kept, "Condition");
+  iam::Statement scoped_parsed;
+  scoped_parsed.sid = UniqueSid(statement, &rw->sids);
+  scoped_parsed.effect = iam::Effect::kAllow;
+  scoped_parsed.actions = granted;
+  scoped_parsed.has_resource_element = true;
+  scoped_parsed.resources = *rw->keys;
+  scoped_parsed.conditions = statement.conditions;
+  std::vector<PolicyMember> scoped;
+  scoped.push_back({"Sid", PolicyValue::String(scoped_parsed.sid)});
+  scoped.push_back({"Effect", PolicyValue::String("Allow")});
+  scoped.push_back({"Action", PolicyValue::Strings(granted)});
+  scoped.push_back({"Resource", PolicyValue::Strings(*rw->keys)});
+  if (condition != nullptr) scoped.push_back({"Condition", condition->value});
 
   std::string change = absl::StrCat(label, " allowed ", absl::StrJoin(granted, ", "),
                                      " on every key: now allowed only on ",
                                      absl::StrJoin(*rw->keys, ", "), " (new statement \"",
-                                     scoped["Sid"].get<std::string>(), "\")");
+                                     scoped_parsed.sid, "\")");
   absl::StrAppend(&change, keep ? "; " + kept_change : "; it had no other action, so it is gone",
-                  statement.contains("Condition") ? "; its Condition is kept" : "", ".");
+                  condition != nullptr ? "; its Condition is kept" : "", ".");
   rw->out->changes.push_back(std::move(change));
 
-  std::vector<OrderedJson> result;
-  if (keep) result.push_back(Reordered(kept, kStatementOrder));
-  result.push_back(std::move(scoped));
+  std::vector<StatementPart> result;
+  if (keep) {
+    result.push_back({PolicyValue::Object(Reordered(std::move(kept), kStatementOrder)),
+                      std::move(kept_parsed), index});
+  }
+  result.push_back({PolicyValue::Object(std::move(scoped)), std::move(scoped_parsed), -1});
   return result;
-}
-
-OrderedJson Assemble(const OrderedJson& raw, const OrderedJson& statements) {
-  OrderedJson doc = raw;
-  doc["Statement"] = statements;
-  return Reordered(doc, kDocumentOrder);
 }
 
 }  // namespace
@@ -349,25 +359,13 @@ std::vector<std::string> NamedKeyArns(const iam::PolicyDocument& document,
 
 namespace {
 
-// One statement of the rewritten document on its own, as a document of the original's version,
-// parsed by the same reader as any policy.
-absl::StatusOr<iam::Statement> ParseStatement(const OrderedJson& statement,
-                                              const std::string& version) {
-  OrderedJson wrapper = OrderedJson::object();
-  if (!version.empty()) wrapper["Version"] = version;
-  wrapper["Statement"] = OrderedJson::array({statement});
-  absl::StatusOr<iam::PolicyDocument> parsed = iam::ParsePolicyText(wrapper.dump());
-  if (!parsed.ok()) return parsed.status();
-  if (parsed->statements.size() != 1) return absl::InternalError("a statement went missing");
-  return std::move(parsed->statements.front());
-}
-
 // ReplaceBroadGrant, given the document parsed (`parsed`, whose verdict under `query` is
-// `verdict` and grants) and as written (`raw`). The statements are kept parsed beside their JSON,
-// so a round re-reads only the statements it wrote: linear in the size of the document.
+// `verdict` and grants) and as written (`raw`). Each round re-decides the parsed statements; the
+// text is written once, at the end: linear in the size of the document.
 absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& parsed,
                                                   const iam::GrantVerdict& verdict,
-                                                  OrderedJson raw, const iam::GrantQuery& query,
+                                                  const RawDocument& raw,
+                                                  const iam::GrantQuery& query,
                                                   const std::vector<std::string>& known_keys) {
   PolicyReplacement out;
   out.key_arns = NamedKeyArns(parsed, query.partition);
@@ -382,26 +380,30 @@ absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& par
     out.uses_placeholder = true;
   }
 
-  OrderedJson written = raw["Statement"];
-  if (written.is_object()) written = OrderedJson::array({written});
+  std::vector<simdjson::dom::element> written;
+  if (simdjson::dom::element list; raw.object["Statement"].get(list) == simdjson::SUCCESS) {
+    if (list.is_array()) {
+      for (simdjson::dom::element item : core::AsArray(list)) written.push_back(item);
+    } else {
+      written.push_back(list);
+    }
+  }
   if (written.size() != parsed.statements.size()) {
     return absl::InternalError("the document's statements could not be matched to their text");
   }
-  // The current statements: as written, parsed, and each one's index in the original document
-  // (for the change lines; -1 for new ones).
-  std::vector<OrderedJson> statements;
+  // The current statements, as written and parsed. A statement the rewrite does not touch stays
+  // the original's element.
+  std::vector<StatementPart> statements;
+  statements.reserve(written.size());
   iam::PolicyDocument current;
   current.version = parsed.version;
-  std::vector<int> origin;
   for (std::size_t i = 0; i < written.size(); ++i) {
-    statements.push_back(std::move(written[i]));
+    statements.push_back({PolicyValue::Element(written[i], raw.sorted_keys), iam::Statement(),
+                          static_cast<int>(i)});
     current.statements.push_back(parsed.statements[i]);
-    origin.push_back(static_cast<int>(i));
   }
   Rewrite rw{&query, &out.key_arns, {}, &out};
-  for (const OrderedJson& st : statements) {
-    if (auto sid = st.find("Sid"); sid != st.end() && sid->is_string()) rw.sids.insert(*sid);
-  }
+  for (const iam::Statement& st : parsed.statements) rw.sids.insert(st.sid);
 
   // Each round rewrites the statements the verdict names; a union of statements that reaches
   // every key only together, or a second statement the first one shadowed in the verdict, is
@@ -434,30 +436,20 @@ absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& par
     if (granted_by.empty() || round > statements.size()) {
       return absl::InternalError("the rewritten policy still grants the actions on every key");
     }
-    std::vector<OrderedJson> next;
+    std::vector<StatementPart> next;
     iam::PolicyDocument next_document;
     next_document.version = current.version;
-    std::vector<int> next_origin;
     for (std::size_t i = 0; i < statements.size(); ++i) {
       const auto it = granted_by.find(static_cast<int>(i));
       if (it == granted_by.end()) {
         next.push_back(std::move(statements[i]));
         next_document.statements.push_back(std::move(current.statements[i]));
-        next_origin.push_back(origin[i]);
         continue;
       }
-      std::vector<OrderedJson> split = SplitStatement(statements[i], origin[i], it->second, &rw);
-      // The first part is the narrowed original when it kept any action.
-      for (std::size_t k = 0; k < split.size(); ++k) {
-        const bool is_new = k + 1 == split.size();
-        absl::StatusOr<iam::Statement> part = ParseStatement(split[k], current.version);
-        if (!part.ok()) {
-          return absl::InternalError(
-              absl::StrCat("the rewritten policy does not parse: ", part.status().message()));
-        }
-        next.push_back(std::move(split[k]));
-        next_document.statements.push_back(*std::move(part));
-        next_origin.push_back(is_new ? -1 : origin[i]);
+      for (StatementPart& part : SplitStatement(statements[i].text, current.statements[i],
+                                                statements[i].origin, it->second, &rw)) {
+        next_document.statements.push_back(std::move(part.parsed));
+        next.push_back(std::move(part));
       }
     }
     // Positions are the statements' indexes in the rewritten document.
@@ -466,12 +458,32 @@ absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& par
     }
     statements = std::move(next);
     current = std::move(next_document);
-    origin = std::move(next_origin);
   }
-  OrderedJson all = OrderedJson::array();
-  for (OrderedJson& st : statements) all.push_back(std::move(st));
-  out.document = Assemble(raw, all);
+
+  // The document: Version, Id and Statement first, then any other member as it was.
+  std::vector<PolicyMember> members;
+  for (const auto& [key, value] : internal::ObjectMembers(raw.object, raw.sorted_keys)) {
+    if (key != "Statement") members.push_back({key, PolicyValue::Element(value, raw.sorted_keys)});
+  }
+  std::vector<PolicyValue> list;
+  list.reserve(statements.size());
+  for (StatementPart& st : statements) list.push_back(std::move(st.text));
+  members.push_back({"Statement", PolicyValue::Array(std::move(list))});
+  const PolicyValue document = PolicyValue::Object(Reordered(std::move(members), kDocumentOrder));
+  internal::AppendJson(document, &out.document_json);
+  internal::AppendHcl(document, 2, &out.document_hcl);
   return out;
+}
+
+// The shared start of both ReplaceBroadGrant forms.
+absl::Status CheckFixable(const iam::PolicyDocument& document, const iam::GrantVerdict& verdict) {
+  if (document.is_resource_policy) {
+    return absl::InvalidArgumentError("a resource-based policy (it names a Principal)");
+  }
+  if (!verdict.granted) {
+    return absl::FailedPreconditionError("the policy does not grant the actions: nothing to fix");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -479,18 +491,18 @@ absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& par
 absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const nlohmann::json& document,
                                                     const iam::GrantQuery& query,
                                                     const std::vector<std::string>& known_keys) {
-  absl::StatusOr<iam::PolicyDocument> parsed = iam::ParsePolicyDocument(document);
+  // The same path as a document the engine read: its text through simdjson.
+  const core::JsonTreeResult tree =
+      core::ParseJsonTree(document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (tree.tree == nullptr) return absl::InvalidArgumentError("not a policy document");
+  const simdjson::dom::element element = tree.tree->root();
+  absl::StatusOr<iam::PolicyDocument> parsed = iam::ParsePolicyDocument(element);
   if (!parsed.ok()) return parsed.status();
-  if (parsed->is_resource_policy) {
-    return absl::InvalidArgumentError("a resource-based policy (it names a Principal)");
-  }
   const iam::GrantVerdict verdict = iam::AnalyzeGrant(*parsed, query);
-  if (!verdict.granted) {
-    return absl::FailedPreconditionError("the policy does not grant the actions: nothing to fix");
-  }
-  absl::StatusOr<OrderedJson> raw = RawDocument(document);
+  if (absl::Status fixable = CheckFixable(*parsed, verdict); !fixable.ok()) return fixable;
+  absl::StatusOr<RawDocument> raw = ReadRawDocument(element);
   if (!raw.ok()) return raw.status();
-  return RewriteDocument(*parsed, verdict, *std::move(raw), query, known_keys);
+  return RewriteDocument(*parsed, verdict, *raw, query, known_keys);
 }
 
 absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const iam::AnalyzedPolicy& policy,
@@ -498,16 +510,13 @@ absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const iam::AnalyzedPolicy& p
                                                     const iam::GrantQuery& query,
                                                     const std::vector<std::string>& known_keys) {
   if (!policy.document().ok()) return policy.document().status();
-  if (policy.document()->is_resource_policy) {
-    return absl::InvalidArgumentError("a resource-based policy (it names a Principal)");
+  const iam::GrantVerdict& verdict = policy.Verdict(query);
+  if (absl::Status fixable = CheckFixable(*policy.document(), verdict); !fixable.ok()) {
+    return fixable;
   }
-  if (!policy.Verdict(query).granted) {
-    return absl::FailedPreconditionError("the policy does not grant the actions: nothing to fix");
-  }
-  absl::StatusOr<OrderedJson> raw = RawDocument(document);
+  absl::StatusOr<RawDocument> raw = ReadRawDocument(document);
   if (!raw.ok()) return raw.status();
-  return RewriteDocument(*policy.document(), policy.Verdict(query), *std::move(raw), query,
-                         known_keys);
+  return RewriteDocument(*policy.document(), verdict, *raw, query, known_keys);
 }
 
 }  // namespace kmsguard::remediation

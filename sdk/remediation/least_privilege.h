@@ -22,8 +22,12 @@ std::string KeyPlaceholder(std::string_view partition);
 
 struct PolicyReplacement {
   // The corrected document: the original's Version and Id, its statements in order, each
-  // statement that granted a blocked action rewritten (see ReplaceBroadGrant).
-  nlohmann::ordered_json document;
+  // statement that granted a blocked action rewritten (see ReplaceBroadGrant). As compact JSON
+  // (what `aws iam put-*-policy --policy-document` takes), and as the Terraform expression inside
+  // jsonencode() at an indent of 2. Object keys keep the original's order when the document came
+  // as text, and are sorted when it came as an object (which keeps no order).
+  std::string document_json;
+  std::string document_hcl;
   // The keys the blocked actions are now scoped to: key ARNs the policies name, or the placeholder.
   std::vector<std::string> key_arns;
   bool uses_placeholder = false;

@@ -11,12 +11,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "sdk/core/text.h"
+#include "sdk/remediation/policy_text.h"
 
 namespace kmsguard::remediation {
 
 namespace {
 
-using OrderedJson = nlohmann::ordered_json;
 
 // "AWS::IAM::Role" -> "role": the word the AWS CLI (put-role-policy, --role-name) and Terraform
 // (aws_iam_role_policy, role = ...) use.
@@ -25,14 +25,6 @@ std::string Kind(const model::Resource& resource) {
   return absl::AsciiStrToLower(colons == std::string::npos ? resource.type
                                                            : resource.type.substr(colons + 2));
 }
-
-bool IsIdentifier(std::string_view text) {
-  if (text.empty() || !(absl::ascii_isalpha(text[0]) || text[0] == '_')) return false;
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-  });
-}
-
 
 // A resource name Terraform accepts: letters, digits, '_' and '-', not starting with a digit.
 std::string TerraformName(std::string_view principal, std::string_view policy) {
@@ -58,7 +50,7 @@ std::vector<std::string> ScopedActions(const std::vector<PolicyFix>& fixes) {
   std::vector<std::string> out;
   for (const PolicyFix& fix : fixes) {
     if (!fix.replacement.ok()) continue;
-    for (const std::string& action : (*fix.replacement)->replacement.actions) {
+    for (const std::string& action : (*fix.replacement)->actions) {
       if (std::find(out.begin(), out.end(), action) == out.end()) out.push_back(action);
     }
   }
@@ -116,7 +108,7 @@ std::string Console(const model::Resource& resource, const std::vector<PolicyFix
                       Line(std::string(fix.replacement.status().message())), "); edit it as described above.");
       continue;
     }
-    const PolicyReplacement& r = (*fix.replacement)->replacement;
+    const PolicyReplacement& r = **fix.replacement;
     placeholder |= r.uses_placeholder;
     absl::StrAppend(&out, "\n- ", label, ": ", absl::StrJoin(Lines(r.changes), " "));
     if (IsAwsManaged(resource)) {
@@ -157,11 +149,11 @@ std::string Cli(const model::Resource& resource, const std::vector<PolicyFix>& f
       absl::StrAppend(&out, "# ", label, ": no replacement generated (",
                       Line(std::string(fix.replacement.status().message())), "); edit it by hand (below).\n");
     } else {
-      const PolicyReplacement& r = (*fix.replacement)->replacement;
+      const PolicyReplacement& r = **fix.replacement;
       absl::StrAppend(&out, "# ", label, ", corrected: ", absl::StrJoin(Lines(r.actions), ", "),
                       " only on ", absl::StrJoin(Lines(r.key_arns), ", "),
                       r.uses_placeholder ? " (replace the placeholder first)" : "", ".\n");
-      const std::string document = core::ShellQuote((*fix.replacement)->json);
+      const std::string document = core::ShellQuote((*fix.replacement)->document_json);
       if (IsAwsManaged(resource)) {
         absl::StrAppend(&out, "aws iam create-policy --policy-name ",
                         core::ShellQuote(fix.policy_name + "-kms-scoped"),
@@ -199,8 +191,8 @@ std::string Terraform(const model::Resource& resource, const std::vector<PolicyF
   std::string out;
   for (const PolicyFix& fix : fixes) {
     if (!fix.replacement.ok()) continue;
-    const PolicyReplacement& r = (*fix.replacement)->replacement;
-    const std::string& hcl = (*fix.replacement)->hcl;
+    const PolicyReplacement& r = **fix.replacement;
+    const std::string& hcl = (*fix.replacement)->document_hcl;
     absl::StrAppend(&out, out.empty() ? "" : "\n", "# ", PolicyLabel(resource, fix.policy_name),
                     ", corrected", r.uses_placeholder ? " (replace the placeholder key ARN)" : "",
                     ":\n");
@@ -244,12 +236,16 @@ std::string Terraform(const model::Resource& resource, const std::vector<PolicyF
     sid += upper ? absl::ascii_toupper(static_cast<unsigned char>(c)) : c;
     upper = false;
   }
-  OrderedJson statement = {{"Sid", sid + "Decrypt"},
-                           {"Effect", "Allow"},
-                           {"Principal", {{"AWS", resource.id}}},
-                           {"Action", actions},
-                           {"Resource", "*"}};
-  std::string hcl = HclExpression(statement, 0);
+  using internal::PolicyMember;
+  using internal::PolicyValue;
+  const PolicyValue statement = PolicyValue::Object(
+      {{"Sid", PolicyValue::String(sid + "Decrypt")},
+       {"Effect", PolicyValue::String("Allow")},
+       {"Principal", PolicyValue::Object({{"AWS", PolicyValue::String(resource.id)}})},
+       {"Action", PolicyValue::Strings(actions)},
+       {"Resource", PolicyValue::String("*")}});
+  std::string hcl;
+  internal::AppendHcl(statement, 0, &hcl);
   absl::StrReplaceAll({{"\n", "\n#   "}}, &hcl);
   absl::StrAppend(&out,
                   "# Or grant it in the key policy of each key the principal uses (the policy of "
@@ -270,92 +266,13 @@ std::string Before(std::string generated, const std::string& rule_text, const ch
 
 namespace {
 
-// HclExpression, appended to `out` (no temporary string per value: a rewritten policy of
-// thousands of statements is rendered in one pass).
-void AppendHcl(const OrderedJson& value, int indent, std::string* out) {
-  if (value.is_string()) {
-    out->append(core::HclQuote(value.get_ref<const std::string&>()));
-    return;
-  }
-  if (value.is_object()) {
-    if (value.empty()) {
-      out->append("{}");
-      return;
-    }
-    if (value.size() == 1 && !value.begin()->is_structured()) {
-      const std::size_t start = out->size();
-      absl::StrAppend(out, "{ ",
-                      IsIdentifier(value.begin().key()) ? value.begin().key()
-                                                        : core::HclQuote(value.begin().key()),
-                      " = ");
-      AppendHcl(value.begin().value(), indent + 2, out);
-      out->append(" }");
-      if (out->size() - start + static_cast<std::size_t>(indent) <= 96) return;
-      out->resize(start);
-    }
-    out->append("{\n");
-    for (const auto& [key, item] : value.items()) {
-      out->append(static_cast<std::size_t>(indent) + 2, ' ');
-      out->append(IsIdentifier(key) ? key : core::HclQuote(key));
-      out->append(" = ");
-      AppendHcl(item, indent + 2, out);
-      out->push_back('\n');
-    }
-    out->append(static_cast<std::size_t>(indent), ' ');
-    out->push_back('}');
-    return;
-  }
-  if (value.is_array()) {
-    if (value.empty()) {
-      out->append("[]");
-      return;
-    }
-    const bool flat = std::none_of(value.begin(), value.end(), [](const OrderedJson& item) {
-      return item.is_structured();
-    });
-    if (flat) {
-      const std::size_t start = out->size();
-      out->push_back('[');
-      bool first = true;
-      for (const OrderedJson& item : value) {
-        if (!first) out->append(", ");
-        first = false;
-        AppendHcl(item, indent + 2, out);
-      }
-      out->push_back(']');
-      if (out->size() - start + static_cast<std::size_t>(indent) <= 96) return;
-      out->resize(start);
-    }
-    out->append("[\n");
-    for (const OrderedJson& item : value) {
-      out->append(static_cast<std::size_t>(indent) + 2, ' ');
-      AppendHcl(item, indent + 2, out);
-      out->append(",\n");
-    }
-    out->append(static_cast<std::size_t>(indent), ' ');
-    out->push_back(']');
-    return;
-  }
-  out->append(value.dump());  // numbers, booleans and null are written the same in HCL
-}
-
-}  // namespace
-
-std::string HclExpression(const OrderedJson& value, int indent) {
-  std::string out;
-  AppendHcl(value, indent, &out);
-  return out;
-}
-
-namespace {
-
 // The replacement of one analyzed document, rendered; memoized per thread by the document, the
 // query and the keys it may name (a document stamped onto many principals fails the same way on
 // each, and its rewrite is most of a FAIL's cost).
-absl::StatusOr<std::shared_ptr<const RenderedReplacement>> Replacement(
+absl::StatusOr<std::shared_ptr<const PolicyReplacement>> Replacement(
     const iam::AnalyzedPolicy& policy, simdjson::dom::element document,
     const iam::GrantQuery& query, const std::vector<std::string>& known_keys) {
-  using Result = absl::StatusOr<std::shared_ptr<const RenderedReplacement>>;
+  using Result = absl::StatusOr<std::shared_ptr<const PolicyReplacement>>;
   constexpr std::size_t kMaxEntries = 1024;
   thread_local absl::flat_hash_map<std::string, Result> memo;
   std::string key = policy.key();
@@ -371,13 +288,7 @@ absl::StatusOr<std::shared_ptr<const RenderedReplacement>> Replacement(
     absl::StatusOr<PolicyReplacement> replacement =
         ReplaceBroadGrant(policy, document, query, known_keys);
     if (!replacement.ok()) return replacement.status();
-    auto rendered = std::make_shared<RenderedReplacement>();
-    rendered->json = replacement->document.dump();
-    rendered->hcl = HclExpression(replacement->document, 2);
-    // Findings carry the two texts; the document tree would only sit in the memo.
-    replacement->document = nlohmann::ordered_json();
-    rendered->replacement = *std::move(replacement);
-    return std::shared_ptr<const RenderedReplacement>(std::move(rendered));
+    return std::make_shared<const PolicyReplacement>(*std::move(replacement));
   }();
   memo.emplace(std::move(key), result);
   return result;

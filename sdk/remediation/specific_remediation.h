@@ -16,19 +16,11 @@
 
 namespace kmsguard::remediation {
 
-// A replacement with the two texts each finding of it carries: the document as the AWS CLI
-// command takes it, and as a Terraform expression. Shared: one document failing on many
-// principals is rewritten and rendered once per thread.
-struct RenderedReplacement {
-  PolicyReplacement replacement;  // without its `document`, which the two texts below render
-  std::string json;  // replacement.document.dump()
-  std::string hcl;   // HclExpression(replacement.document, 2)
-};
-
 // One failing policy and its replacement, or why none could be generated.
 struct PolicyFix {
   std::string policy_name;  // the inline policy's name, or the managed policy's name
-  absl::StatusOr<std::shared_ptr<const RenderedReplacement>> replacement;
+  // Shared: one document failing on many principals is rewritten once per thread.
+  absl::StatusOr<std::shared_ptr<const PolicyReplacement>> replacement;
 };
 
 // A replacement (ReplaceBroadGrant) for each failing policy of `resource`: for a user, group or
@@ -51,9 +43,5 @@ std::vector<PolicyFix> FixPolicies(const model::Resource& resource,
 void AddSpecificRemediation(const model::Resource& resource, const std::vector<PolicyFix>& fixes,
                             const std::vector<model::ComplianceRef>& compliance,
                             model::Remediation* remediation);
-
-// `value` as a Terraform (HCL) expression: objects with `key = value` lines, strings escaped,
-// "${" and "%{" doubled so that Terraform does not interpolate policy variables.
-std::string HclExpression(const nlohmann::ordered_json& value, int indent = 0);
 
 }  // namespace kmsguard::remediation

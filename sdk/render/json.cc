@@ -11,7 +11,7 @@
 #include "absl/status/status.h"
 #include "nlohmann/json.hpp"
 #include "sdk/render/json_stream.h"
-#include "sdk/render/json_text.h"
+#include "sdk/core/json_text.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
 
@@ -35,7 +35,7 @@ std::string StatusEnum(model::Status status) {
 
 // One finding as kmsguard's JSON object, written straight into `out` (json_text.h): the same
 // bytes a nlohmann ordered_json of these members in this order dumps.
-void WriteFinding(const model::Finding& f, internal::JsonText& out) {
+void WriteFinding(const model::Finding& f, core::JsonText& out) {
   out.BeginObject()
       .Member("uid", FindingUid(f))
       .Member("rule_id", f.rule_id)
@@ -145,7 +145,7 @@ class JsonWriter final : public FindingWriter {
     Start();
     text_.clear();
     // Inside "findings": [...] at two spaces: each finding's lines four spaces in, dump(2) style.
-    internal::JsonText json(&text_, 2, 2);
+    core::JsonText json(&text_, 2, 2);
     WriteFinding(finding, json);
     findings_.AddText(text_);
   }
@@ -179,7 +179,7 @@ class JsonLinesWriter final : public FindingWriter {
   void Write(const model::Finding& finding) override {
     if (!out_) return;
     text_.clear();
-    internal::JsonText json(&text_);
+    core::JsonText json(&text_);
     WriteFinding(finding, json);
     text_.push_back('\n');
     out_.write(text_.data(), static_cast<std::streamsize>(text_.size()));

@@ -25,7 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "sdk/render/json_stream.h"
-#include "sdk/render/json_text.h"
+#include "sdk/core/json_text.h"
 #include "sdk/core/digest.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
@@ -60,7 +60,7 @@ ComplianceStatus ComplianceStatusOf(model::Status status) {
   return {0, "Unknown"};
 }
 
-void WriteEvidence(const model::Evidence& e, internal::JsonText& out) {
+void WriteEvidence(const model::Evidence& e, core::JsonText& out) {
   out.BeginObject().Member("policy_name", e.policy_name);
   if (e.statement_index >= 0) {
     out.Member("statement_index", e.statement_index);
@@ -90,7 +90,7 @@ std::string RemediationText(const model::Remediation& r) {
 // One Compliance Finding event, written straight into `out` (json_text.h), members in the order
 // the schema's examples give them.
 void WriteFinding(const model::Finding& f, const ProductInfo& product, std::int64_t time_ms,
-                  internal::JsonText& out) {
+                  core::JsonText& out) {
   const int severity_id = static_cast<int>(f.severity) + 1;  // informational = 1
   const ComplianceStatus compliance_status = ComplianceStatusOf(f.status);
   out.BeginObject()
@@ -230,7 +230,7 @@ class OcsfWriter final : public FindingWriter {
   void Write(const model::Finding& finding) override {
     if (!out_) return;  // the output is lost anyway; Finish says so
     text_.clear();
-    internal::JsonText json(&text_, 2, 1);  // an element of the top-level array
+    core::JsonText json(&text_, 2, 1);  // an element of the top-level array
     WriteFinding(finding, product_, time_ms_, json);
     events_.AddText(text_);
   }

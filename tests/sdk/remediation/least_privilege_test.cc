@@ -15,7 +15,9 @@
 #include "sdk/iam/grant_analysis.h"
 #include "sdk/iam/policy_document.h"
 #include "sdk/remediation/kms_actions.h"
+#include "sdk/remediation/policy_text.h"
 #include "sdk/remediation/specific_remediation.h"
+#include "sdk/core/json_tree.h"
 
 namespace kmsguard::remediation {
 namespace {
@@ -37,6 +39,9 @@ bool Grants(const Json& document, const iam::GrantQuery& query = {}) {
 }
 
 Json AsJson(const OrderedJson& document) { return Json::parse(document.dump()); }
+
+// The corrected document as written, keys in its order.
+OrderedJson Document(const PolicyReplacement& r) { return OrderedJson::parse(r.document_json); }
 
 // Does some Allow statement (unconditional or not) cover `action` on every resource it names?
 // For non-KMS actions, the resource patterns must stay what they were: this returns them.
@@ -71,7 +76,7 @@ const std::vector<std::string>& OtherActions() {
 // action of OtherActions()).
 void ExpectLeastPrivilege(const Json& original, const PolicyReplacement& r,
                           const iam::GrantQuery& query = {}) {
-  const Json replaced = AsJson(r.document);
+  const Json replaced = Json::parse(r.document_json);
   EXPECT_FALSE(Grants(replaced, query)) << replaced.dump(2);
   for (const std::string& action : OtherActions()) {
     EXPECT_EQ(AllowedOn(replaced, action), AllowedOn(original, action))
@@ -140,7 +145,8 @@ TEST_P(SharedFailingCasesTest, ReplacementPassesAndKeepsTheRest) {
   for (const Json& text : {Json(encoded), Json(c.policy.dump())}) {
     absl::StatusOr<PolicyReplacement> again = ReplaceBroadGrant(text, iam::GrantQuery{});
     ASSERT_TRUE(again.ok()) << again.status();
-    EXPECT_EQ(again->document, r->document);
+    EXPECT_EQ(again->document_json, r->document_json);
+    EXPECT_EQ(again->document_hcl, r->document_hcl);
   }
 }
 
@@ -168,7 +174,7 @@ TEST(ReplaceBroadGrantTest, SplitsAStatementThatSharesBlockedAndOtherActions) {
   EXPECT_TRUE(r->uses_placeholder);
   EXPECT_THAT(r->key_arns, ElementsAre(kPlaceholder));
   EXPECT_THAT(r->actions, ElementsAre("kms:Decrypt"));
-  EXPECT_EQ(r->document.dump(),
+  EXPECT_EQ(r->document_json,
             OrderedJson::parse(R"({"Version":"2012-10-17","Statement":[
               {"Sid":"Envelope","Effect":"Allow","Action":["kms:GenerateDataKey"],"Resource":"*"},
               {"Sid":"EnvelopeScopedToKeys","Effect":"Allow","Action":["kms:Decrypt"],
@@ -187,7 +193,7 @@ TEST(ReplaceBroadGrantTest, NotActionGetsTheBlockedActionsAndAScopedStatement) {
   absl::StatusOr<PolicyReplacement> r = ReplaceBroadGrant(original, iam::GrantQuery{});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectLeastPrivilege(original, *r);
-  const OrderedJson& statements = r->document["Statement"];
+  const OrderedJson statements = Document(*r)["Statement"];
   ASSERT_EQ(statements.size(), 2u);
   EXPECT_EQ(statements[0]["NotAction"],
             OrderedJson({"iam:*", "organizations:*", "kms:Decrypt", "kms:ReEncryptFrom"}));
@@ -201,7 +207,7 @@ TEST(ReplaceBroadGrantTest, EveryActionBecomesNotActionOfTheBlockedOnes) {
   absl::StatusOr<PolicyReplacement> r = ReplaceBroadGrant(original, iam::GrantQuery{});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectLeastPrivilege(original, *r);
-  EXPECT_EQ(r->document["Statement"][0],
+  EXPECT_EQ(Document(*r)["Statement"][0],
             OrderedJson::parse(R"({"Effect":"Allow","NotAction":["kms:Decrypt","kms:ReEncryptFrom"],
                                    "Resource":"*"})"));
 }
@@ -211,7 +217,7 @@ TEST(ReplaceBroadGrantTest, KmsWildcardIsExpandedWithoutTheBlockedActions) {
   absl::StatusOr<PolicyReplacement> r = ReplaceBroadGrant(original, iam::GrantQuery{});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectLeastPrivilege(original, *r);
-  const OrderedJson& kept = r->document["Statement"][0]["Action"];
+  const OrderedJson kept = Document(*r)["Statement"][0]["Action"];
   EXPECT_EQ(kept.size(), KmsActionNames().size() - 2);
   EXPECT_THAT(kept.dump(), Not(HasSubstr("\"kms:Decrypt\"")));
   EXPECT_THAT(kept.dump(), Not(HasSubstr("\"kms:ReEncryptFrom\"")));
@@ -229,8 +235,8 @@ TEST(ReplaceBroadGrantTest, ConditionStaysOnTheScopedStatement) {
   absl::StatusOr<PolicyReplacement> r = ReplaceBroadGrant(original, iam::GrantQuery{});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectLeastPrivilege(original, *r);
-  EXPECT_EQ(AsJson(r->document["Statement"][1]["Condition"]), condition);
-  EXPECT_EQ(AsJson(r->document["Statement"][0]["Condition"]), condition);
+  EXPECT_EQ(AsJson(Document(*r)["Statement"][1]["Condition"]), condition);
+  EXPECT_EQ(AsJson(Document(*r)["Statement"][0]["Condition"]), condition);
   EXPECT_THAT(r->changes[0], HasSubstr("its Condition is kept"));
 }
 
@@ -274,7 +280,7 @@ TEST(ReplaceBroadGrantTest, UnionOfStatementsIsNarrowedUntilNothingReachesEveryK
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectLeastPrivilege(original, *r);
   EXPECT_THAT(r->changes, ::testing::SizeIs(3));
-  EXPECT_EQ(r->document["Statement"][0]["Resource"], "arn:aws:kms:us-*");
+  EXPECT_EQ(Document(*r)["Statement"][0]["Resource"], "arn:aws:kms:us-*");
 }
 
 TEST(ReplaceBroadGrantTest, DenyKeepsCancellingAndOnlyTheGrantedActionIsScoped) {
@@ -285,8 +291,8 @@ TEST(ReplaceBroadGrantTest, DenyKeepsCancellingAndOnlyTheGrantedActionIsScoped) 
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectLeastPrivilege(original, *r);
   EXPECT_THAT(r->actions, ElementsAre("kms:ReEncryptFrom"));
-  EXPECT_EQ(r->document["Statement"][2]["Sid"], "NoDecrypt");
-  EXPECT_EQ(r->document["Statement"][1]["Sid"], "AdminScopedToKeys");
+  EXPECT_EQ(Document(*r)["Statement"][2]["Sid"], "NoDecrypt");
+  EXPECT_EQ(Document(*r)["Statement"][1]["Sid"], "AdminScopedToKeys");
 }
 
 TEST(ReplaceBroadGrantTest, AccountWideTierAndOtherPartitions) {
@@ -313,11 +319,11 @@ TEST(ReplaceBroadGrantTest, WildcardOutsideKmsNamesWhatIsNotKept) {
   const Json original = Doc({{{"Effect", "Allow"}, {"Action", "k*:De*"}, {"Resource", "*"}}});
   absl::StatusOr<PolicyReplacement> r = ReplaceBroadGrant(original, iam::GrantQuery{});
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_FALSE(Grants(AsJson(r->document)));
+  EXPECT_FALSE(Grants(Json::parse(r->document_json)));
   ASSERT_THAT(r->notes, ::testing::SizeIs(1));
   EXPECT_THAT(r->notes[0], HasSubstr("the actions of other services that \"k*:De*\" may also "
                                      "match are not kept"));
-  EXPECT_THAT(r->document.dump(), HasSubstr("\"kms:DescribeKey\""));
+  EXPECT_THAT(r->document_json, HasSubstr("\"kms:DescribeKey\""));
 }
 
 TEST(ReplaceBroadGrantTest, SingleStatementObjectAndSidsStayUniqueAndValid) {
@@ -331,10 +337,10 @@ TEST(ReplaceBroadGrantTest, SingleStatementObjectAndSidsStayUniqueAndValid) {
   absl::StatusOr<PolicyReplacement> r = ReplaceBroadGrant(original, iam::GrantQuery{});
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectLeastPrivilege(original, *r);
-  EXPECT_EQ(r->document["Id"], "keep-me");
-  ASSERT_TRUE(r->document["Statement"].is_array());
-  ASSERT_EQ(r->document["Statement"].size(), 1u);  // it had no other action
-  EXPECT_EQ(r->document["Statement"][0]["Sid"], "OddSid1ScopedToKeys");
+  EXPECT_EQ(Document(*r)["Id"], "keep-me");
+  ASSERT_TRUE(Document(*r)["Statement"].is_array());
+  ASSERT_EQ(Document(*r)["Statement"].size(), 1u);  // it had no other action
+  EXPECT_EQ(Document(*r)["Statement"][0]["Sid"], "OddSid1ScopedToKeys");
 
   const Json clash = Doc({{{"Sid", "AScopedToKeys"}, {"Effect", "Allow"}, {"Action", "s3:*"},
                            {"Resource", "*"}},
@@ -342,7 +348,7 @@ TEST(ReplaceBroadGrantTest, SingleStatementObjectAndSidsStayUniqueAndValid) {
                            {"Resource", "*"}}});
   r = ReplaceBroadGrant(clash, iam::GrantQuery{});
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->document["Statement"][1]["Sid"], "AScopedToKeys2");
+  EXPECT_EQ(Document(*r)["Statement"][1]["Sid"], "AScopedToKeys2");
 }
 
 TEST(ReplaceBroadGrantTest, RefusesWhatItCannotFix) {
@@ -369,13 +375,21 @@ TEST(KmsActionNamesTest, SortedUniqueAndKmsPrefixed) {
   }
 }
 
+std::string Hcl(std::string_view json_text) {
+  const core::JsonTreeResult tree = core::ParseJsonTree(json_text);
+  EXPECT_NE(tree.tree, nullptr) << tree.message;
+  std::string out;
+  if (tree.tree != nullptr) {
+    internal::AppendHcl(internal::PolicyValue::Element(tree.tree->root(), false), 0, &out);
+  }
+  return out;
+}
+
 TEST(FormattingTest, ShellQuoteAndHcl) {
   EXPECT_EQ(core::ShellQuote("it's"), "'it'\\''s'");
   EXPECT_EQ(core::ShellQuote(""), "''");
-  const OrderedJson value = OrderedJson::parse(
-      R"({"Version":"2012-10-17","Statement":[{"Resource":"arn:aws:s3:::b/${aws:username}/%{x}",
-          "Condition":{"StringEquals":{"kms:ViaService":"s3.\"q\"\\n"}}}]})");
-  EXPECT_EQ(HclExpression(value),
+  EXPECT_EQ(Hcl(R"({"Version":"2012-10-17","Statement":[{"Resource":"arn:aws:s3:::b/${aws:username}/%{x}",
+          "Condition":{"StringEquals":{"kms:ViaService":"s3.\"q\"\\n"}}}]})"),
             "{\n"
             "  Version = \"2012-10-17\"\n"
             "  Statement = [\n"
@@ -387,8 +401,55 @@ TEST(FormattingTest, ShellQuoteAndHcl) {
             "    },\n"
             "  ]\n"
             "}");
+  // Numbers, booleans and null as JSON writes them; a list of scalars on one line while it fits
+  // in 96 columns, else one item per line; an object of one scalar member likewise.
+  EXPECT_EQ(Hcl(R"({"n":[1,-2,2.5,1e100,true,null,18446744073709551615]})"),
+            "{\n  n = [1, -2, 2.5, 1e+100, true, null, 18446744073709551615]\n}");
+  EXPECT_EQ(Hcl(R"({"n":1.5})"), "{ n = 1.5 }");
+  const std::string long_item(90, 'a');
+  EXPECT_EQ(Hcl("[\"" + long_item + "\", 1]"), "[\n  \"" + long_item + "\",\n  1,\n]");
+  EXPECT_EQ(Hcl("{\"k\":\"" + long_item + "\"}"), "{\n  k = \"" + long_item + "\"\n}");
+  EXPECT_EQ(Hcl(R"({"a":{},"b":[],"c":[[1]]})"),
+            "{\n  a = {}\n  b = []\n  c = [\n    [1],\n  ]\n}");
 }
 
+// The rewritten document is written without nlohmann (policy_text.h) but byte for byte as
+// nlohmann's dump() wrote it: escapes, numbers, nesting, keys sorted for a document given as an
+// object and as written for one given as text.
+TEST(FormattingTest, DocumentTextIsWhatNlohmannWrites) {
+  const std::string text =
+      R"({"Statement":[{"Effect":"Allow","Action":["kms:Decrypt","s3:Get\u00e9"],"Resource":"*",)"
+      R"("Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":3600.5,"x":-7,"y":1e3},)"
+      R"("Bool":{"aws:SecureTransport":true},"Null":{"k\n\t\u0001\"":null}}},)"
+      R"({"Effect":"Allow","Action":"s3:*","Resource":"*"}],"Version":"2012-10-17","Id":"z/\/"})";
+  const OrderedJson as_written = OrderedJson::parse(text);
+  for (const bool as_object : {true, false}) {
+    const Json input = as_object ? Json::parse(text) : Json(text);
+    absl::StatusOr<PolicyReplacement> r = ReplaceBroadGrant(input, iam::GrantQuery{});
+    ASSERT_TRUE(r.ok()) << r.status();
+    // The same document rewritten through nlohmann: the statements the rewrite did not touch,
+    // and every value inside the touched ones, must come out as nlohmann writes them.
+    OrderedJson expected = as_object ? OrderedJson::parse(Json::parse(text).dump()) : as_written;
+    OrderedJson statements = expected["Statement"];
+    const OrderedJson condition = statements[0]["Condition"];
+    OrderedJson kept = OrderedJson::object();
+    kept["Effect"] = "Allow";
+    kept["Action"] = OrderedJson::array({"s3:Get\xc3\xa9"});
+    kept["Resource"] = "*";
+    kept["Condition"] = condition;
+    OrderedJson scoped = OrderedJson::object();
+    scoped["Sid"] = "KmsScopedToKeys";
+    scoped["Effect"] = "Allow";
+    scoped["Action"] = OrderedJson::array({"kms:Decrypt"});
+    scoped["Resource"] = OrderedJson::array({kPlaceholder});
+    scoped["Condition"] = condition;
+    OrderedJson doc = OrderedJson::object();
+    doc["Version"] = "2012-10-17";
+    doc["Id"] = "z//";
+    doc["Statement"] = OrderedJson::array({kept, scoped, statements[1]});
+    EXPECT_EQ(r->document_json, doc.dump()) << (as_object ? "object" : "text");
+  }
+}
 
 // Issue 14, item 2: a statement that names only concrete key ARNs is already least privilege and
 // stays as it is; only the statement that reaches every key is split. The replacement of a policy
@@ -411,7 +472,7 @@ TEST(ReplaceBroadGrantTest, ConcreteKeyStatementsAreKeptAndTheRewriteIsLinear) {
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectLeastPrivilege(document, *r);
   // The concrete-key statements unchanged, "Every" gone (it had no other action), one new one.
-  const OrderedJson& out = r->document["Statement"];
+  const OrderedJson out = Document(*r)["Statement"];
   ASSERT_EQ(out.size(), static_cast<std::size_t>(kStatements) + 1);
   EXPECT_EQ(AsJson(out[0]), AsJson(statements[0]));
   EXPECT_EQ(AsJson(out[kStatements - 1]), AsJson(statements[kStatements - 1]));
@@ -427,7 +488,7 @@ TEST(ReplaceBroadGrantTest, ConcreteKeyStatementsAreKeptAndTheRewriteIsLinear) {
   absl::StatusOr<PolicyReplacement> w = ReplaceBroadGrant(wide, iam::GrantQuery{});
   ASSERT_TRUE(w.ok()) << w.status();
   // The 50,000 distinct other actions once each, plus the KMS actions "kms:*" stood for.
-  const OrderedJson& kept = w->document["Statement"][0]["Action"];
+  const OrderedJson kept = Document(*w)["Statement"][0]["Action"];
   EXPECT_GT(kept.size(), 50000u);
   EXPECT_LT(kept.size(), 50000u + KmsActionNames().size());
 }

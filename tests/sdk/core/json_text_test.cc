@@ -1,6 +1,6 @@
 // JsonText writes what nlohmann's dump() writes for the same ordered_json: compact and indented,
 // every escape, invalid UTF-8 replaced, nested at any level.
-#include "sdk/render/json_text.h"
+#include "sdk/core/json_text.h"
 
 #include <random>
 #include <string>
@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
-namespace kmsguard::render::internal {
+namespace kmsguard::core {
 namespace {
 
 using OrderedJson = nlohmann::ordered_json;
@@ -104,4 +104,4 @@ TEST(JsonTextTest, DocumentsCompactAndIndentedAtAnyLevel) {
 }
 
 }  // namespace
-}  // namespace kmsguard::render::internal
+}  // namespace kmsguard::core

@@ -1,11 +1,11 @@
-#include "sdk/render/json_text.h"
+#include "sdk/core/json_text.h"
 
 #include <simdjson.h>
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 
-namespace kmsguard::render::internal {
+namespace kmsguard::core {
 
 void AppendJsonString(std::string_view text, std::string* out) {
   bool plain = true;  // printable ASCII without '"' or '\'
@@ -154,4 +154,4 @@ JsonText& JsonText::Strings(const std::vector<std::string>& values) {
   return EndArray();
 }
 
-}  // namespace kmsguard::render::internal
+}  // namespace kmsguard::core

@@ -2,7 +2,7 @@
 // same values built as an ordered_json (compact, or indented), so the JSON formats can write each
 // finding without building a DOM of it first: at a million findings the DOM (one allocation per
 // string, per member) cost more than the scan. The goldens (tests/golden) hold the bytes.
-// Internal to the renderers.
+// Used by the JSON renderers and by the remediation's rewritten policies.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace kmsguard::render::internal {
+namespace kmsguard::core {
 
 class JsonText {
  public:
@@ -62,4 +62,4 @@ class JsonText {
 // UTF-8 replaced by U+FFFD as its `replace` error handler does).
 void AppendJsonString(std::string_view text, std::string* out);
 
-}  // namespace kmsguard::render::internal
+}  // namespace kmsguard::core
