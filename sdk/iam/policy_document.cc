@@ -174,6 +174,14 @@ absl::StatusOr<Statement> ReadStatement(element value, const std::string& pointe
     }
   }
   if (!has_effect) return Invalid(pointer, "the statement has no Effect");
+  // "Statements must include either a Resource or a NotResource element" (IAM JSON policy
+  // elements: Resource); only a resource-based policy's statement, which names its Principal,
+  // may leave it out (a role's trust policy does). Read as "no resource", the statement would
+  // be a PASS of a document IAM refuses to store.
+  if (!st.has_principal && !st.has_resource_element) {
+    return Invalid(pointer, "the statement has no Resource or NotResource (an identity policy's "
+                            "statement needs one)");
+  }
   return st;
 }
 

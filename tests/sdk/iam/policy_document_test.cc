@@ -80,13 +80,49 @@ TEST(PolicyDocumentTest, DecodesExactlyOnce) {
 }
 
 TEST(PolicyDocumentTest, PlusStaysPlusAndPlainPercentIsKept) {
-  auto plus = ParsePolicyText("%7B%22Statement%22%3A%7B%22Sid%22%3A%22a+b%22%2C%22Effect%22%3A%22Allow%22%7D%7D");
+  auto plus = ParsePolicyText("%7B%22Statement%22%3A%7B%22Sid%22%3A%22a+b%22%2C%22Effect%22%3A%22Allow%22%2C%22Resource%22%3A%22%2A%22%7D%7D");
   ASSERT_TRUE(plus.ok()) << plus.status();
   EXPECT_EQ(plus->statements[0].sid, "a+b");
   auto plain = ParsePolicyText(R"({"Statement":{"Sid":"100%25","Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/%2A"}})");
   ASSERT_TRUE(plain.ok()) << plain.status();
   EXPECT_EQ(plain->statements[0].sid, "100%25");
   EXPECT_THAT(plain->statements[0].resources, ElementsAre("arn:aws:s3:::b/%2A"));
+}
+
+// Issue 15, item 2: "Statements must include either a Resource or a NotResource element" (IAM
+// JSON policy elements: Resource). An identity-policy statement without one is an error naming
+// it, never a statement that grants nothing (which made `"Action": "kms:*"` with no Resource a
+// PASS). A statement that names its Principal (a trust policy's) may leave it out.
+TEST(PolicyDocumentTest, AStatementWithoutResourceOrNotResourceIsAnError) {
+  struct Case {
+    const char* statements;
+    const char* error;  // nullptr: parses
+  };
+  const Case cases[] = {
+      {R"([{"Effect":"Allow","Action":"kms:*"}])", "/Statement/0"},
+      {R"([{"Effect":"Deny","NotAction":"s3:*"}])", "/Statement/0"},
+      {R"([{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"x","Effect":"Allow","Action":"kms:Decrypt","Condition":{"Bool":{"aws:SecureTransport":"true"}}}])",
+       "/Statement/1"},
+      {R"({"Effect":"Allow","Action":"kms:Decrypt"})", "/Statement"},
+      {R"([{"Effect":"Allow","Action":"kms:*","Resource":[]}])", nullptr},
+      {R"([{"Effect":"Allow","Action":"kms:*","NotResource":"arn:aws:kms:*:*:key/a"}])", nullptr},
+      {R"([{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}])",
+       nullptr},
+  };
+  for (const Case& c : cases) {
+    const std::string text =
+        std::string(R"({"Version":"2012-10-17","Statement":)") + c.statements + "}";
+    absl::StatusOr<PolicyDocument> doc = ParsePolicyText(text);
+    if (c.error == nullptr) {
+      EXPECT_TRUE(doc.ok()) << c.statements << ": " << doc.status();
+      continue;
+    }
+    ASSERT_FALSE(doc.ok()) << c.statements;
+    EXPECT_EQ(doc.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(doc.status().message()),
+                ::testing::StartsWith(std::string(c.error) + ": the statement has no Resource"))
+        << c.statements;
+  }
 }
 
 TEST(PolicyDocumentTest, UnicodeEscapesAreDecodedBeforeMatching) {
