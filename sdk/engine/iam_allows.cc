@@ -251,8 +251,16 @@ bool JudgePolicy(const PolicyRef& policy, simdjson::dom::element text, const Jud
   for (const iam::ActionVerdict& action : verdict.actions) {
     if (!action.granted) continue;
     AddUnique(&out->actions, action.action);
+    // When some patterns reach every key on their own, those are what the message names; a
+    // narrower pattern granted beside them is not "on all KMS keys" (issue 15, item 8).
+    const bool alone = std::any_of(action.grants.begin(), action.grants.end(),
+                                   [](const iam::StatementRole& r) {
+                                     return !r.reaching_patterns.empty();
+                                   });
     for (const iam::StatementRole& role : action.grants) {
-      std::string described = DescribePatterns(role.resource_patterns(), role.not_resource());
+      if (alone && role.reaching_patterns.empty()) continue;
+      std::string described = DescribePatterns(
+          alone ? role.reaching_patterns : role.resource_patterns(), role.not_resource());
       if (resources.insert(described).second) out->resources.push_back(std::move(described));
     }
   }

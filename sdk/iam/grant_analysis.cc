@@ -211,6 +211,13 @@ Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const Key
       reach.roles.push_back(RoleOf(*cs, action,
                                    absl::StrCat("Resource ", Quoted(cs->statement->resources),
                                                 " matches keys of ", language.description())));
+      // Which patterns reach the scope alone: a message then names "*", not the narrower
+      // pattern listed beside it (one pattern alone is the union already).
+      if (cov.covered && union_patterns.size() > 1) {
+        for (const ArnPattern* p : cs->patterns) {
+          if (CachedCovers(language, {p}).covered) reach.roles.back().reaching_patterns.push_back(p->text);
+        }
+      }
     }
     reach.why = absl::StrCat(reach.roles.size() > 1 ? "together, the Resource patterns of "
                                                      : "the Resource patterns of ",

@@ -43,6 +43,10 @@ struct StatementRole {
   int statement_index = 0;
   std::vector<std::string> action_patterns;  // patterns that matched (Action) or all (NotAction)
   std::string why;  // e.g. "Resource \"arn:aws:kms:*\" matches every KMS key"
+  // In a grant, the statement's Resource patterns that each reach the whole scope on their own
+  // (e.g. "*" beside "arn:aws:kms:us-east-1:111122223333:key/*"); empty when only the union of
+  // patterns reaches it, or for a NotResource statement. What a message names as reaching it.
+  std::vector<std::string> reaching_patterns;
 
   const std::string& sid() const { return statement->sid; }
   Effect effect() const { return statement->effect; }
