@@ -147,7 +147,14 @@ std::string ShellQuote(std::string_view text) {
 }
 
 std::string HclQuote(std::string_view text) {
-  std::string out = "\"";
+  std::string out;
+  AppendHclQuote(text, &out);
+  return out;
+}
+
+void AppendHclQuote(std::string_view text, std::string* out_ptr) {
+  std::string& out = *out_ptr;
+  out += '"';
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     switch (c) {
@@ -180,7 +187,7 @@ std::string HclQuote(std::string_view text) {
         }
     }
   }
-  return out + "\"";
+  out += '"';
 }
 
 }  // namespace kmsguard::core

@@ -34,5 +34,7 @@ std::string ShellQuote(std::string_view text);
 // `text` as one quoted Terraform (HCL) string: \ and " escaped, control characters as \n, \r,
 // \t or \uNNNN, and "${" / "%{" doubled to "$${" / "%%{" so Terraform does not interpolate.
 std::string HclQuote(std::string_view text);
+// The same, appended to `*out` (the rewritten policies quote every value of a document).
+void AppendHclQuote(std::string_view text, std::string* out);
 
 }  // namespace kmsguard::core

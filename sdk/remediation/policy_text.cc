@@ -134,7 +134,7 @@ void AppendHclKey(std::string_view key, std::string* out) {
   if (IsIdentifier(key)) {
     out->append(key);
   } else {
-    out->append(core::HclQuote(key));
+    core::AppendHclQuote(key, out);
   }
 }
 
@@ -269,12 +269,12 @@ void AppendJson(const PolicyValue& value, std::string* out) {
 void AppendHcl(const PolicyValue& value, int indent, std::string* out) {
   switch (value.kind) {
     case PolicyValue::Kind::kString:
-      out->append(core::HclQuote(value.text));
+      core::AppendHclQuote(value.text, out);
       return;
     case PolicyValue::Kind::kStrings:
       AppendHclList(
           value.texts.size(), /*flat=*/true, indent,
-          [&](std::size_t i, int) { out->append(core::HclQuote(value.texts[i])); }, out);
+          [&](std::size_t i, int) { core::AppendHclQuote(value.texts[i], out); }, out);
       return;
     case PolicyValue::Kind::kObject:
       AppendHclObject(value.members, indent, out);
@@ -294,7 +294,7 @@ void AppendHcl(const PolicyValue& value, int indent, std::string* out) {
   const element e = value.element;
   switch (e.type()) {
     case element_type::STRING:
-      out->append(core::HclQuote(core::StringOf(e)));
+      core::AppendHclQuote(core::StringOf(e), out);
       return;
     case element_type::OBJECT:
       AppendHclObject(value.Members(), indent, out);
