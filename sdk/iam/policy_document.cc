@@ -242,26 +242,34 @@ absl::StatusOr<std::string> PercentDecode(std::string_view text) {
   return out;
 }
 
-absl::StatusOr<PolicyDocument> ParsePolicyText(std::string_view text) {
+absl::StatusOr<std::string_view> PolicyJsonText(std::string_view text, std::string* decoded) {
   const std::size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) {
     return absl::InvalidArgumentError("policy document is empty");
   }
   // Plain JSON text is never percent-decoded (a literal '%' in it stays as written); anything
   // else is taken as URL-encoded JSON and decoded exactly once.
-  if (text[first] == '{') return ParseJsonText(text);
-  auto decoded = PercentDecode(text);
-  if (!decoded.ok()) {
+  if (text[first] == '{') return text;
+  auto decoded_text = PercentDecode(text);
+  if (!decoded_text.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("policy document is neither JSON nor URL-encoded JSON: ",
-                     decoded.status().message()));
+                     decoded_text.status().message()));
   }
+  *decoded = *std::move(decoded_text);
   const std::size_t start = decoded->find_first_not_of(" \t\r\n");
   if (start == std::string::npos || (*decoded)[start] != '{') {
     return absl::InvalidArgumentError(
         "policy document is neither a JSON object nor a URL-encoded JSON object");
   }
-  return ParseJsonText(*decoded);
+  return std::string_view(*decoded);
+}
+
+absl::StatusOr<PolicyDocument> ParsePolicyText(std::string_view text) {
+  std::string decoded;
+  absl::StatusOr<std::string_view> json = PolicyJsonText(text, &decoded);
+  if (!json.ok()) return json.status();
+  return ParseJsonText(*json);
 }
 
 absl::StatusOr<PolicyDocument> ParsePolicyDocument(element value) {

@@ -74,6 +74,12 @@ absl::StatusOr<PolicyDocument> ParsePolicyDocument(const nlohmann::json& value);
 // Same, for a document held as text (JSON or URL-encoded JSON).
 absl::StatusOr<PolicyDocument> ParsePolicyText(std::string_view text);
 
+// The JSON text of a document held as text, as ParsePolicyText reads it: `text` itself when it
+// is JSON (its first non-blank character is '{'), else `text` percent-decoded once into
+// `*decoded`, which the result then points into. Errors: empty text, a malformed escape, or
+// decoded text that is not a JSON object (InvalidArgument).
+absl::StatusOr<std::string_view> PolicyJsonText(std::string_view text, std::string* decoded);
+
 // Percent-decodes once (RFC 3986). `+` is kept. Malformed escapes (a `%` not followed by two hex
 // digits) are an error.
 absl::StatusOr<std::string> PercentDecode(std::string_view text);

@@ -90,16 +90,10 @@ struct RawDocument {
 absl::StatusOr<RawDocument> ReadRawDocument(simdjson::dom::element value) {
   if (value.is_object()) return RawDocument{nullptr, value, true};
   if (!value.is_string()) return absl::InvalidArgumentError("not a policy document");
-  const std::string_view text = core::StringOf(value);
-  const std::size_t first = text.find_first_not_of(" \t\r\n");
-  std::string json_text(text);
-  // As ParsePolicyText: JSON text is taken as is, anything else is URL-encoded JSON.
-  if (first == std::string_view::npos || text[first] != '{') {
-    absl::StatusOr<std::string> decoded = iam::PercentDecode(text);
-    if (!decoded.ok()) return decoded.status();
-    json_text = *std::move(decoded);
-  }
-  core::JsonTreeResult parsed = core::ParseJsonTree(json_text);
+  std::string decoded;
+  absl::StatusOr<std::string_view> json_text = iam::PolicyJsonText(core::StringOf(value), &decoded);
+  if (!json_text.ok()) return json_text.status();
+  core::JsonTreeResult parsed = core::ParseJsonTree(*json_text);
   if (parsed.tree == nullptr || !parsed.tree->root().is_object()) {
     return absl::InvalidArgumentError("the policy document is not a JSON object");
   }
