@@ -184,13 +184,18 @@ struct Rewrite {
   PolicyReplacement* out;
 };
 
-// One statement of the rewritten document: as it will be written, and as the engine reads it.
-// The two are made together (the parsed form is what ParsePolicyDocument gives for the text), so
-// a round of the rewrite re-decides the document without writing or re-reading any text.
-struct StatementPart {
+// One statement of the rewritten document as it will be written.
+struct WrittenStatement {
   PolicyValue text;
-  iam::Statement parsed;
   int origin;  // its index in the original document, for the change lines; -1 for a new one
+};
+
+// A statement a split makes: as written, and as the engine reads it. The two are made together
+// (the parsed form is what ParsePolicyDocument gives for the text), so a round of the rewrite
+// re-decides the document without writing or re-reading any text.
+struct StatementPart {
+  WrittenStatement written;
+  iam::Statement parsed;
 };
 
 // Splits one granting statement (`statement`, written as `text`): `granted` are the query actions
@@ -306,10 +311,10 @@ std::vector<StatementPart> SplitStatement(const PolicyValue& text, const iam::St
 
   std::vector<StatementPart> result;
   if (keep) {
-    result.push_back({PolicyValue::Object(Reordered(std::move(kept), kStatementOrder)),
-                      std::move(kept_parsed), index});
+    result.push_back({{PolicyValue::Object(Reordered(std::move(kept), kStatementOrder)), index},
+                      std::move(kept_parsed)});
   }
-  result.push_back({PolicyValue::Object(std::move(scoped)), std::move(scoped_parsed), -1});
+  result.push_back({{PolicyValue::Object(std::move(scoped)), -1}, std::move(scoped_parsed)});
   return result;
 }
 
@@ -385,17 +390,14 @@ absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& par
   if (written.size() != parsed.statements.size()) {
     return absl::InternalError("the document's statements could not be matched to their text");
   }
-  // The current statements, as written and parsed. A statement the rewrite does not touch stays
-  // the original's element.
-  std::vector<StatementPart> statements;
+  // The current statements as written (`statements`) and parsed (`current`), position for
+  // position. A statement the rewrite does not touch stays the original's element.
+  std::vector<WrittenStatement> statements;
   statements.reserve(written.size());
-  iam::PolicyDocument current;
-  current.version = parsed.version;
   for (std::size_t i = 0; i < written.size(); ++i) {
-    statements.push_back({PolicyValue::Element(written[i], raw.sorted_keys), iam::Statement(),
-                          static_cast<int>(i)});
-    current.statements.push_back(parsed.statements[i]);
+    statements.push_back({PolicyValue::Element(written[i], raw.sorted_keys), static_cast<int>(i)});
   }
+  iam::PolicyDocument current = parsed;
   Rewrite rw{&query, &out.key_arns, {}, &out};
   for (const iam::Statement& st : parsed.statements) rw.sids.insert(st.sid);
 
@@ -430,7 +432,7 @@ absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& par
     if (granted_by.empty() || round > statements.size()) {
       return absl::InternalError("the rewritten policy still grants the actions on every key");
     }
-    std::vector<StatementPart> next;
+    std::vector<WrittenStatement> next;
     iam::PolicyDocument next_document;
     next_document.version = current.version;
     for (std::size_t i = 0; i < statements.size(); ++i) {
@@ -443,7 +445,7 @@ absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& par
       for (StatementPart& part : SplitStatement(statements[i].text, current.statements[i],
                                                 statements[i].origin, it->second, &rw)) {
         next_document.statements.push_back(std::move(part.parsed));
-        next.push_back(std::move(part));
+        next.push_back(std::move(part.written));
       }
     }
     // Positions are the statements' indexes in the rewritten document.
@@ -461,7 +463,7 @@ absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& par
   }
   std::vector<PolicyValue> list;
   list.reserve(statements.size());
-  for (StatementPart& st : statements) list.push_back(std::move(st.text));
+  for (WrittenStatement& st : statements) list.push_back(std::move(st.text));
   members.push_back({"Statement", PolicyValue::Array(std::move(list))});
   const PolicyValue document = PolicyValue::Object(Reordered(std::move(members), kDocumentOrder));
   internal::AppendJson(document, &out.document_json);
