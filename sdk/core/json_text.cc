@@ -142,6 +142,12 @@ JsonText& JsonText::Int(std::int64_t value) {
   return *this;
 }
 
+JsonText& JsonText::Raw(std::string_view json) {
+  BeforeValue();
+  out_->append(json);
+  return *this;
+}
+
 JsonText& JsonText::Bool(bool value) {
   BeforeValue();
   out_->append(value ? "true" : "false");

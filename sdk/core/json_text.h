@@ -30,6 +30,8 @@ class JsonText {
   JsonText& Int(std::int64_t value);
   JsonText& Bool(bool value);
   JsonText& Strings(const std::vector<std::string>& values);
+  // A scalar already written as JSON (a number as nlohmann writes it, or null), appended as is.
+  JsonText& Raw(std::string_view json);
 
   // Member shorthands: Key then the value.
   JsonText& Member(std::string_view key, std::string_view value) { return Key(key).String(value); }

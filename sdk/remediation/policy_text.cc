@@ -57,37 +57,56 @@ void AppendScalar(element e, std::string* out) {
   }
 }
 
-void AppendJsonElement(element e, bool sorted_keys, std::string* out) {
+void WriteJsonElement(element e, bool sorted_keys, core::JsonText& out) {
   switch (e.type()) {
     case element_type::STRING:
-      core::AppendJsonString(core::StringOf(e), out);
+      out.String(core::StringOf(e));
       return;
-    case element_type::ARRAY: {
-      out->push_back('[');
-      bool first = true;
-      for (element item : core::AsArray(e)) {
-        if (!first) out->push_back(',');
-        first = false;
-        AppendJsonElement(item, sorted_keys, out);
-      }
-      out->push_back(']');
+    case element_type::ARRAY:
+      out.BeginArray();
+      for (element item : core::AsArray(e)) WriteJsonElement(item, sorted_keys, out);
+      out.EndArray();
       return;
-    }
-    case element_type::OBJECT: {
-      out->push_back('{');
-      bool first = true;
+    case element_type::OBJECT:
+      out.BeginObject();
       for (const auto& [key, value] : ObjectMembers(e, sorted_keys)) {
-        if (!first) out->push_back(',');
-        first = false;
-        core::AppendJsonString(key, out);
-        out->push_back(':');
-        AppendJsonElement(value, sorted_keys, out);
+        out.Key(key);
+        WriteJsonElement(value, sorted_keys, out);
       }
-      out->push_back('}');
+      out.EndObject();
+      return;
+    default: {
+      std::string scalar;
+      AppendScalar(e, &scalar);
+      out.Raw(scalar);
       return;
     }
-    default:
-      AppendScalar(e, out);
+  }
+}
+
+void WriteJson(const PolicyValue& value, core::JsonText& out) {
+  switch (value.kind) {
+    case PolicyValue::Kind::kElement:
+      WriteJsonElement(value.element, value.sorted_keys, out);
+      return;
+    case PolicyValue::Kind::kString:
+      out.String(value.text);
+      return;
+    case PolicyValue::Kind::kStrings:
+      out.Strings(value.texts);
+      return;
+    case PolicyValue::Kind::kObject:
+      out.BeginObject();
+      for (const PolicyMember& member : value.members) {
+        out.Key(member.key);
+        WriteJson(member.value, out);
+      }
+      out.EndObject();
+      return;
+    case PolicyValue::Kind::kArray:
+      out.BeginArray();
+      for (const PolicyValue& item : value.items) WriteJson(item, out);
+      out.EndArray();
       return;
   }
 }
@@ -227,43 +246,8 @@ std::vector<std::pair<std::string_view, simdjson::dom::element>> ObjectMembers(
 }
 
 void AppendJson(const PolicyValue& value, std::string* out) {
-  switch (value.kind) {
-    case PolicyValue::Kind::kElement:
-      AppendJsonElement(value.element, value.sorted_keys, out);
-      return;
-    case PolicyValue::Kind::kString:
-      core::AppendJsonString(value.text, out);
-      return;
-    case PolicyValue::Kind::kStrings: {
-      out->push_back('[');
-      for (std::size_t i = 0; i < value.texts.size(); ++i) {
-        if (i > 0) out->push_back(',');
-        core::AppendJsonString(value.texts[i], out);
-      }
-      out->push_back(']');
-      return;
-    }
-    case PolicyValue::Kind::kObject: {
-      out->push_back('{');
-      for (std::size_t i = 0; i < value.members.size(); ++i) {
-        if (i > 0) out->push_back(',');
-        core::AppendJsonString(value.members[i].key, out);
-        out->push_back(':');
-        AppendJson(value.members[i].value, out);
-      }
-      out->push_back('}');
-      return;
-    }
-    case PolicyValue::Kind::kArray: {
-      out->push_back('[');
-      for (std::size_t i = 0; i < value.items.size(); ++i) {
-        if (i > 0) out->push_back(',');
-        AppendJson(value.items[i], out);
-      }
-      out->push_back(']');
-      return;
-    }
-  }
+  core::JsonText json(out);
+  WriteJson(value, json);
 }
 
 void AppendHcl(const PolicyValue& value, int indent, std::string* out) {
