@@ -60,18 +60,34 @@ const ArnPattern* CompiledPattern(const std::string& text, bool variables) {
 
 // Languages are small but not free to build; policies of a scan share a handful of them.
 const KeyLanguage& CachedLanguage(const std::string& partition, const std::optional<std::string>& region,
-                                  const std::optional<std::string>& account) {
+                                  const std::optional<std::string>& account, RegionGrammar regions) {
   thread_local absl::flat_hash_map<std::string, std::unique_ptr<KeyLanguage>> cache;
   std::string key = absl::StrCat(partition, "|", region ? "r" + *region : "-", "|",
-                                 account ? "a" + *account : "-");
+                                 account ? "a" + *account : "-",
+                                 regions == RegionGrammar::kPartition ? "|p" : "|o");
   auto it = cache.find(key);
   if (it == cache.end()) {
     if (cache.size() > 1024) cache.clear();
-    it = cache.emplace(std::move(key),
-                       std::make_unique<KeyLanguage>(KeyLanguage::Build(partition, region, account)))
+    it = cache.emplace(std::move(key), std::make_unique<KeyLanguage>(
+                                           KeyLanguage::Build(partition, region, account, regions)))
              .first;
   }
   return *it->second;
+}
+
+// One scope of keys (every key, one account's, one region's) in the two region grammars
+// (key_space.h): an Allow's Resource patterns must cover `allow` to reach the scope; a Deny must
+// cover `open` to cancel, and a NotResource must cover `open` to exclude it. The two are one
+// language when the region is fixed or the partition unknown.
+struct Scope {
+  const KeyLanguage* allow;
+  const KeyLanguage* open;
+};
+
+Scope CachedScope(const std::string& partition, const std::optional<std::string>& region,
+                  const std::optional<std::string>& account) {
+  return {&CachedLanguage(partition, region, account, RegionGrammar::kPartition),
+          &CachedLanguage(partition, region, account, RegionGrammar::kOpen)};
 }
 
 // Coverage is a search; identical pattern sets recur across principals, so results are memoized.
@@ -166,20 +182,22 @@ struct Reach {
   std::string why;
 };
 
-// Does the union of `statements` reach an arbitrary key of `language`? A Resource statement
-// contributes its patterns to a union that must cover the language; a NotResource statement
-// reaches it unless its patterns cover the whole language ("IAM JSON policy elements:
-// NotResource": it applies to everything not listed).
-Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const KeyLanguage& language,
+// Does the union of `statements` reach an arbitrary key of `scope`? A Resource statement
+// contributes its patterns to a union that must cover the scope; a NotResource statement
+// reaches it unless its patterns cover the whole scope ("IAM JSON policy elements:
+// NotResource": it applies to everything not listed). Which grammar of regions: see Scope.
+Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const Scope& scope,
               std::string_view action) {
   Reach reach;
   const bool is_deny = !statements.empty() && statements.front()->statement->effect == Effect::kDeny;
+  const KeyLanguage& open = *scope.open;
+  const KeyLanguage& language = is_deny ? open : *scope.allow;
   std::vector<const ArnPattern*> union_patterns;
   std::vector<const CompiledStatement*> resource_statements;
   for (const CompiledStatement* cs : statements) {
     if (!cs->statement->has_resource_element) continue;  // grants nothing
     if (cs->statement->not_resource) {
-      CoverageResult cov = CachedCovers(language, cs->patterns);
+      CoverageResult cov = CachedCovers(open, cs->patterns);
       // Undecided (search budget spent): an Allow is assumed to reach, a Deny not to cancel.
       if (!cov.covered && !cs->patterns.empty() && !(is_deny && cov.exhausted)) {
         reach.reached = true;
@@ -188,9 +206,9 @@ Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const Key
             cov.exhausted
                 ? absl::StrCat("NotResource ", Quoted(cs->statement->resources),
                                " is too complex to decide within the search budget; assumed not to "
-                               "exclude ", language.description())
+                               "exclude ", open.description())
                 : absl::StrCat("NotResource ", Quoted(cs->statement->resources), " does not exclude ",
-                               language.description(), "; e.g. ", ShownKey(cov.counterexample), " is left in")));
+                               open.description(), "; e.g. ", ShownKey(cov.counterexample), " is left in")));
       }
     } else {
       resource_statements.push_back(cs);
@@ -240,25 +258,25 @@ Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const Key
 }
 
 // The account and region scopes that the Resource patterns of `statements` name.
-std::vector<const KeyLanguage*> NarrowScopes(const std::vector<const CompiledStatement*>& statements,
-                                             const std::string& partition) {
-  std::vector<const KeyLanguage*> scopes;
+std::vector<Scope> NarrowScopes(const std::vector<const CompiledStatement*>& statements,
+                                const std::string& partition) {
+  std::vector<Scope> scopes;
   auto is_literal = [](const std::string& s) {
     return !s.empty() && s.find_first_of("*?") == std::string::npos;
   };
-  auto add = [&](const KeyLanguage* lang) {
-    for (const KeyLanguage* l : scopes) {
-      if (l == lang) return;
+  auto add = [&](const Scope& scope) {
+    for (const Scope& s : scopes) {
+      if (s.allow == scope.allow) return;
     }
-    scopes.push_back(lang);
+    scopes.push_back(scope);
   };
   for (const CompiledStatement* cs : statements) {
     if (cs->statement->not_resource) continue;
     for (const ArnPattern* p : cs->patterns) {
       const std::vector<std::string> segments = ArnPatternSegments(*p);
       if (segments.size() < 6) continue;
-      if (is_literal(segments[4])) add(&CachedLanguage(partition, std::nullopt, segments[4]));
-      if (is_literal(segments[3])) add(&CachedLanguage(partition, segments[3], std::nullopt));
+      if (is_literal(segments[4])) add(CachedScope(partition, std::nullopt, segments[4]));
+      if (is_literal(segments[3])) add(CachedScope(partition, segments[3], std::nullopt));
     }
   }
   return scopes;
@@ -291,7 +309,7 @@ GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& quer
     for (const std::string& r : st.resources) cs.patterns.push_back(CompiledPattern(r, variables));
     compiled.push_back(std::move(cs));
   }
-  const KeyLanguage& every_key = CachedLanguage(partition, std::nullopt, std::nullopt);
+  const Scope every_key = CachedScope(partition, std::nullopt, std::nullopt);
 
   bool all_conditional = true;
   for (const std::string& action : query.actions) {
@@ -315,7 +333,7 @@ GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& quer
     // Whether the denies cancel, said on each of them once the scope loop is done.
     std::string deny_why;
 
-    std::vector<const KeyLanguage*> scopes = {&every_key};
+    std::vector<Scope> scopes = {every_key};
     if (query.scope == KeyScope::kAccountOrRegionWide) {
       // Grants on every key belong to the every-key tier.
       if (Reach all = ReachOf(allows, every_key, action); all.reached) {
@@ -340,13 +358,13 @@ GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& quer
                             : absl::StrCat(action,
                                            ": the Resource patterns name no single account or "
                                            "region, and do not reach every key");
-    for (const KeyLanguage* scope : scopes) {
-      Reach allowed = ReachOf(allows, *scope, action);
+    for (const Scope& scope : scopes) {
+      Reach allowed = ReachOf(allows, scope, action);
       if (!allowed.reached) {
         if (!allows.empty()) av.why = action + ": " + allowed.why;
         continue;
       }
-      Reach denied = ReachOf(denies, *scope, action);
+      Reach denied = ReachOf(denies, scope, action);
       if (denied.reached) {
         av.why = absl::StrCat(action, " is allowed but an explicit Deny cancels it: ", denied.why);
         deny_why = absl::StrCat("cancels the grant of ", action, ": ", denied.why);
@@ -357,7 +375,7 @@ GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& quer
       }
       av.granted = true;
       av.grants = std::move(allowed.roles);
-      av.conditional = !ReachOf(unconditional_allows, *scope, action).reached;
+      av.conditional = !ReachOf(unconditional_allows, scope, action).reached;
       av.why = absl::StrCat(action, ": ", allowed.why,
                             av.conditional ? " (only under the statements' Condition)" : "",
                             denies.empty() ? "" : "; the Deny statements do not cover it");

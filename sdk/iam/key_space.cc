@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "sdk/iam/partitions.h"
 
 namespace kmsguard::iam {
 namespace {
@@ -51,14 +52,22 @@ int KeyLanguage::Next(int state, char c) const {
 }
 
 KeyLanguage KeyLanguage::Build(std::string_view partition, std::optional<std::string> fixed_region,
-                               std::optional<std::string> fixed_account) {
+                               std::optional<std::string> fixed_account, RegionGrammar regions) {
   KeyLanguage lang;
   const int start = lang.AddState();
   const int after_service = lang.AddChain(lang.AddChain(start, "arn:"), std::string(partition) + ":kms:");
+  const PartitionRegions* known =
+      regions == RegionGrammar::kPartition && !fixed_region ? FindPartitionRegions(partition) : nullptr;
 
   int after_region;
   if (fixed_region) {
     after_region = lang.AddChain(after_service, *fixed_region + ":");
+  } else if (known != nullptr && !known->regions.empty()) {
+    // Exactly the regions the partition has: a trie of their names, each followed by ':'.
+    after_region = lang.AddState();
+    for (const std::string& region : known->regions) {
+      lang.AddEdge(lang.AddChain(after_service, region), ':', after_region);
+    }
   } else {
     // [a-z]+(-[a-z]+)*-[0-9]+ followed by ':'
     const int letters = lang.AddState(), dash = lang.AddState(), digits = lang.AddState();
@@ -116,11 +125,32 @@ KeyLanguage KeyLanguage::Build(std::string_view partition, std::optional<std::st
   // Multi-Region: mrk- followed by 32 hex digits ('m' is not a hex digit, so no clash).
   hex_run(lang.AddChain(key_id, "mrk-"), 32, accept);
 
-  const std::string prefix = "arn:" + std::string(partition) + ":kms:" +
-                             fixed_region.value_or("xq-kmsguard-7") + ":" +
-                             fixed_account.value_or("918273645012") + ":key/";
-  lang.canaries_ = {prefix + "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-                    prefix + "mrk-7a6b5c4d3e2f10987a6b5c4d3e2f1098"};
+  // Canary regions: a made-up one in the open grammar (a region no policy names); every region
+  // the partition has in its own grammar, so that a pattern set leaving one out is caught without
+  // the search and the key an explanation shows is in a real region.
+  std::vector<std::string> canary_regions;
+  if (fixed_region) {
+    canary_regions = {*fixed_region};
+  } else if (known != nullptr && !known->regions.empty()) {
+    canary_regions = known->regions;
+  } else {
+    canary_regions = {"xq-kmsguard-7"};
+    // For a partition the data knows, also a region of its shape with a suffix one digit longer
+    // than any it has (af-south-10): what a Deny covering every launched region leaves open.
+    if (const PartitionRegions* p = FindPartitionRegions(partition); p != nullptr && !p->regions.empty()) {
+      std::string future = p->regions.front();
+      while (!future.empty() && future.back() >= '0' && future.back() <= '9') future.pop_back();
+      canary_regions.push_back(future + "1" + std::string(static_cast<std::size_t>(p->suffix_digits), '0'));
+    }
+  }
+  for (const std::string& region : canary_regions) {
+    lang.canaries_.push_back("arn:" + std::string(partition) + ":kms:" + region + ":" +
+                             fixed_account.value_or("918273645012") +
+                             ":key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+  }
+  lang.canaries_.push_back("arn:" + std::string(partition) + ":kms:" + canary_regions.front() + ":" +
+                           fixed_account.value_or("918273645012") +
+                           ":key/mrk-7a6b5c4d3e2f10987a6b5c4d3e2f1098");
   lang.description_ = "every KMS key";
   if (fixed_account) {
     lang.description_ += *fixed_account == std::string(1, kVariableSymbol)
@@ -132,7 +162,14 @@ KeyLanguage KeyLanguage::Build(std::string_view partition, std::optional<std::st
                              ? " of the region named by a policy variable"
                              : " in region " + *fixed_region;
   }
-  lang.description_ += " (partition " + std::string(partition) + ")";
+  lang.description_ += " (partition " + std::string(partition);
+  // The open grammar of a partition the data knows holds more than its regions: say so, since a
+  // Deny that covers every real region is then reported as not covering this language.
+  if (!fixed_region && (known == nullptr || known->regions.empty()) &&
+      FindPartitionRegions(partition) != nullptr) {
+    lang.description_ += ", regions not launched yet included";
+  }
+  lang.description_ += ")";
   return lang;
 }
 

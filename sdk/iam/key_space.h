@@ -3,7 +3,9 @@
 // Key ARNs have the grammar (AWS KMS Developer Guide, "Key identifiers (KeyId)"; AWS General
 // Reference, "Amazon Resource Names"):
 //   arn:PARTITION:kms:REGION:ACCOUNT:key/KEY_ID
-//   REGION  = [a-z]+(-[a-z]+)*-[0-9]+   (open: regions not launched yet are keys too)
+//   REGION  = one of two grammars (RegionGrammar below):
+//             kPartition: one of the regions the partition has (partitions.h, dated data);
+//             kOpen: [a-z]+(-[a-z]+)*-[0-9]+, any region name, launched or not.
 //   ACCOUNT = [0-9]{12}
 //   KEY_ID  = a lowercase UUID, or mrk- and 32 lowercase hex digits (multi-Region keys)
 // Alias ARNs (alias/...) name aliases, not keys, and are not in the language.
@@ -23,14 +25,29 @@
 
 namespace kmsguard::iam {
 
+// Which region names a language holds when no region is fixed.
+//  - kPartition: the regions the partition has (partitions.h: the SDKs' list, dated). What an
+//    Allow's Resource must cover to reach "every key": keys exist only there, so
+//    `arn:aws:kms:??-*-?:*:key/*` does (every aws region is two letters, a name, one digit), and
+//    so does a list naming each region. A region launched after the data's date is not in it: a
+//    grant that misses only that region is still reported (the safe side), until the data is
+//    updated (scripts/update-aws-partitions.py).
+//  - kOpen: any [a-z]+(-[a-z]+)*-[0-9]+, regions not launched yet included. The safe side for
+//    what a Deny must cover to cancel, and for what a NotResource must cover to exclude: a Deny on
+//    `arn:aws:kms:??-*-?:*:key/*` leaves a future `us-east-10` open.
+// A partition the data does not know (or knows no region of) gets kOpen either way.
+enum class RegionGrammar { kOpen, kPartition };
+
 // A deterministic automaton for a set of key ARNs.
 class KeyLanguage {
  public:
   // Every key of `partition` (any region, account, key id). Pass a fixed region or account to get
-  // the keys of that region or account only (kVariableSymbol stands for a variable's value).
+  // the keys of that region or account only (kVariableSymbol stands for a variable's value);
+  // `regions` says which region names "any region" means.
   static KeyLanguage Build(std::string_view partition,
                            std::optional<std::string> fixed_region = std::nullopt,
-                           std::optional<std::string> fixed_account = std::nullopt);
+                           std::optional<std::string> fixed_account = std::nullopt,
+                           RegionGrammar regions = RegionGrammar::kOpen);
 
   int start() const { return 0; }
   // Next state on `c`, or -1 when `c` leaves the language.
@@ -39,11 +56,13 @@ class KeyLanguage {
   bool Accepting(int state) const { return accepting_[static_cast<std::size_t>(state)]; }
   // Characters with at least one transition, in a fixed order.
   const std::string& alphabet() const { return alphabet_; }
-  // A few keys of the language that no policy is likely to name (fresh region, account and key
-  // ids, both key id forms). A pattern set that misses one of them cannot cover the language, which
-  // settles most questions without the search.
+  // A few keys of the language that no policy is likely to name (fresh account and key ids, both
+  // key id forms; in kPartition one per region the partition has, in kOpen a made-up region and
+  // one not launched yet). A pattern set that misses one of them cannot cover the language, which
+  // settles most questions without the search; the first one missed is the example key shown.
   const std::vector<std::string>& canaries() const { return canaries_; }
-  // A human-readable description, e.g. "every KMS key in partition aws".
+  // A human-readable description, e.g. "every KMS key (partition aws)"; it tells languages
+  // apart (memo keys use it), so two languages with one description hold the same keys.
   const std::string& description() const { return description_; }
 
  private:

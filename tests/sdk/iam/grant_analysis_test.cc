@@ -99,6 +99,34 @@ TEST(GrantAnalysisTest, PartitionOfThePrincipal) {
   EXPECT_TRUE(Granted("[" + Allow(R"("kms:Decrypt")", R"("arn:*:kms:*:*:key/*")") + "]", china));
 }
 
+// Issue 15 item 1: an Allow reaches every key when it reaches every region the partition has;
+// a Deny cancels, and a NotResource excludes, only what covers regions not launched yet too.
+TEST(GrantAnalysisTest, RegionsOfThePartition) {
+  for (const std::string resource : {R"("arn:aws:kms:??-*:*:key/*")", R"("arn:aws:kms:??-*-?:*:key/*")"}) {
+    EXPECT_TRUE(Granted("[" + Allow(R"("kms:Decrypt")", resource) + "]")) << resource;
+  }
+  EXPECT_FALSE(Granted("[" + Allow(R"("kms:Decrypt")", R"("arn:aws:kms:??-*-1:*:key/*")") + "]"));
+  GrantQuery china;
+  china.partition = "aws-cn";
+  EXPECT_TRUE(Granted("[" + Allow(R"("kms:Decrypt")", R"("arn:aws-cn:kms:cn-*-?:*:key/*")") + "]", china));
+
+  const GrantVerdict denied = Analyze("[" + Allow(R"("kms:Decrypt")", R"("*")") +
+                                      R"(,{"Effect":"Deny","Action":"kms:Decrypt","Resource":"arn:aws:kms:??-*-?:*:key/*"}])");
+  ASSERT_TRUE(denied.actions[0].granted) << "the Deny leaves regions not launched yet open";
+  EXPECT_THAT(denied.actions[0].denies.at(0).why, HasSubstr("regions not launched yet included"));
+  EXPECT_THAT(denied.actions[0].denies.at(0).why, HasSubstr("arn:aws:kms:af-south-10:"));
+  EXPECT_FALSE(Granted("[" + Allow(R"("kms:Decrypt")", R"("*")") +
+                       R"(,{"Effect":"Deny","Action":"kms:Decrypt","Resource":"arn:aws:kms:*:*:key/*"}])"));
+
+  EXPECT_TRUE(Granted(R"([{"Effect":"Allow","Action":"kms:Decrypt","NotResource":"arn:aws:kms:??-*-?:*:key/*"}])"))
+      << "NotResource leaves regions not launched yet in";
+
+  GrantQuery strict;
+  strict.scope = KeyScope::kAccountOrRegionWide;
+  EXPECT_TRUE(Granted("[" + Allow(R"("kms:Decrypt")", R"("arn:aws:kms:??-*-?:111122223333:key/*")") + "]", strict))
+      << "every key of one account, in every region it can have keys in";
+}
+
 // 3. Conditions do not clear the finding, but the verdict says it is conditional.
 TEST(GrantAnalysisTest, ConditionalAllow) {
   GrantVerdict v = Analyze(R"([{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*",

@@ -1,11 +1,13 @@
 #include "sdk/iam/key_space.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "sdk/iam/arn_pattern.h"
+#include "sdk/iam/partitions.h"
 
 namespace kmsguard::iam {
 namespace {
@@ -55,6 +57,68 @@ TEST(KeySpaceTest, PatternsThatFallShort) {
     EXPECT_FALSE(ArnPatternMatches(p, result.counterexample)) << pattern << " " << result.counterexample;
     EXPECT_EQ(result.counterexample.rfind("arn:aws:kms:", 0), 0u) << result.counterexample;
   }
+}
+
+// Issue 15 item 1: an Allow's reach is judged over the regions a partition has (kPartition),
+// a Deny's or a NotResource's over any region name (kOpen). `??-*` and `??-*-?` reach every aws
+// region (two letters, a name, one digit), but not a region yet to launch such as us-east-10.
+TEST(KeySpaceTest, RegionGrammars) {
+  struct Case {
+    std::string partition, pattern;
+    bool covers_partition_regions, covers_open;
+  };
+  const std::vector<Case> cases = {
+      {"aws", "arn:aws:kms:??-*:*:key/*", true, false},
+      {"aws", "arn:aws:kms:??-*-?:*:key/*", true, false},
+      {"aws", "arn:aws:kms:*-?:*:key/*", true, false},
+      {"aws", "arn:aws:kms:*-*-?:*:key/*", true, false},
+      {"aws", "arn:aws:kms:*:*:key/*", true, true},
+      {"aws", "arn:aws:kms:*", true, true},
+      {"aws", "arn:aws:kms:us-*:*:key/*", false, false},
+      {"aws", "arn:aws:kms:??-*-1:*:key/*", false, false},  // us-east-2 exists
+      {"aws", "arn:aws:kms:?-*-?:*:key/*", false, false},
+      {"aws", "arn:aws:kms:??-*-?:111122223333:key/*", false, false},
+      {"aws-cn", "arn:aws-cn:kms:cn-*:*:key/*", true, false},
+      {"aws-cn", "arn:aws-cn:kms:cn-north-*:*:key/*", false, false},  // misses cn-northwest-1
+      {"aws-us-gov", "arn:aws-us-gov:kms:us-gov-*-?:*:key/*", true, false},
+      {"aws-made-up", "arn:aws-made-up:kms:??-*-?:*:key/*", false, false},  // no data: open
+  };
+  for (const Case& c : cases) {
+    const ArnPattern p = CompileArnPattern(c.pattern, true);
+    const CoverageResult known =
+        Covers(KeyLanguage::Build(c.partition, std::nullopt, std::nullopt, RegionGrammar::kPartition), {&p});
+    const CoverageResult open = Covers(KeyLanguage::Build(c.partition), {&p});
+    EXPECT_EQ(known.covered, c.covers_partition_regions) << c.pattern << " " << known.counterexample;
+    EXPECT_EQ(open.covered, c.covers_open) << c.pattern << " " << open.counterexample;
+    // A key left out is a key the pattern misses, in a region of the language's kind.
+    for (const CoverageResult* r : {&known, &open}) {
+      if (r->covered) continue;
+      EXPECT_FALSE(ArnPatternMatches(p, r->counterexample)) << c.pattern << " " << r->counterexample;
+    }
+    if (!known.covered && c.partition != "aws-made-up") {
+      const std::string region = ArnPatternSegments(CompileArnPattern(known.counterexample, false))[3];
+      EXPECT_THAT(FindPartitionRegions(c.partition)->regions, ::testing::Contains(region))
+          << c.pattern << " " << known.counterexample;
+    }
+  }
+}
+
+// A list naming each region the partition has reaches every key; one region fewer does not.
+TEST(KeySpaceTest, ARegionListReachesEveryKeyOnlyWhenComplete) {
+  const std::vector<std::string>& regions = FindPartitionRegions("aws")->regions;
+  std::vector<ArnPattern> compiled;
+  for (const std::string& region : regions) {
+    compiled.push_back(CompileArnPattern("arn:aws:kms:" + region + ":*:key/*", true));
+  }
+  std::vector<const ArnPattern*> patterns;
+  for (const ArnPattern& p : compiled) patterns.push_back(&p);
+  const KeyLanguage known = KeyLanguage::Build("aws", std::nullopt, std::nullopt, RegionGrammar::kPartition);
+  EXPECT_TRUE(Covers(known, patterns).covered);
+  EXPECT_FALSE(Covers(KeyLanguage::Build("aws"), patterns).covered);
+  patterns.erase(patterns.begin() + 3);
+  const CoverageResult short_one = Covers(known, patterns);
+  EXPECT_FALSE(short_one.covered);
+  EXPECT_THAT(short_one.counterexample, ::testing::HasSubstr(":" + regions[3] + ":"));
 }
 
 // The union counts: sixteen hex prefixes plus the multi-Region prefix cover every key id.
