@@ -45,15 +45,23 @@ bool Has(const std::vector<Member>& members, std::string_view key) {
   return false;
 }
 
-// Action, NotAction, Resource and NotResource take a string or an array of strings.
+// Action, NotAction, Resource and NotResource take a string or an array of strings. Their arrays
+// hold one or more values ("Grammar of the IAM JSON policy language": `[<action_string>,
+// <action_string>, ...]`, "an array can take one or more values"): IAM refuses to store an empty
+// one, and reading `"NotAction": []` either way (every action, or none) would be a guess, so it
+// is an error naming the element (`require_values`). Condition values are read without it.
 absl::Status ReadStringList(element value, std::string_view pointer,
-                            std::vector<std::string>* out) {
+                            std::vector<std::string>* out, bool require_values = false) {
   if (value.is_string()) {
     out->emplace_back(core::StringOf(value));
     return absl::OkStatus();
   }
   if (!value.is_array()) {
     return Invalid(pointer, "expected a string or an array of strings, got " + TypeName(value));
+  }
+  if (require_values && core::AsArray(value).size() == 0) {
+    return Invalid(pointer, "an empty list (IAM's policy grammar takes one or more values here, "
+                            "and IAM refuses to store the statement)");
   }
   std::size_t i = 0;
   for (element item : core::AsArray(value)) {
@@ -147,14 +155,14 @@ absl::StatusOr<Statement> ReadStatement(element value, const std::string& pointe
         return Invalid(pointer, "a statement cannot have both Action and NotAction");
       }
       st.not_action = key == "NotAction";
-      if (auto s = ReadStringList(element_value, at, &st.actions); !s.ok()) return s;
+      if (auto s = ReadStringList(element_value, at, &st.actions, true); !s.ok()) return s;
     } else if (key == "Resource" || key == "NotResource") {
       if (Has(elements, "Resource") && Has(elements, "NotResource")) {
         return Invalid(pointer, "a statement cannot have both Resource and NotResource");
       }
       st.not_resource = key == "NotResource";
       st.has_resource_element = true;
-      if (auto s = ReadStringList(element_value, at, &st.resources); !s.ok()) return s;
+      if (auto s = ReadStringList(element_value, at, &st.resources, true); !s.ok()) return s;
     } else if (key == "Principal" || key == "NotPrincipal") {
       if (Has(elements, "Principal") && Has(elements, "NotPrincipal")) {
         return Invalid(pointer, "a statement cannot have both Principal and NotPrincipal");
@@ -174,6 +182,11 @@ absl::StatusOr<Statement> ReadStatement(element value, const std::string& pointe
     }
   }
   if (!has_effect) return Invalid(pointer, "the statement has no Effect");
+  // Every statement names its actions (grammar: <action_block> is not optional); one without
+  // Action or NotAction is refused by IAM, and read as "no action" it would be a PASS.
+  if (!Has(elements, "Action") && !Has(elements, "NotAction")) {
+    return Invalid(pointer, "the statement has no Action or NotAction");
+  }
   // "Statements must include either a Resource or a NotResource element" (IAM JSON policy
   // elements: Resource); only a resource-based policy's statement, which names its Principal,
   // may leave it out (a role's trust policy does). Read as "no resource", the statement would

@@ -80,13 +80,48 @@ TEST(PolicyDocumentTest, DecodesExactlyOnce) {
 }
 
 TEST(PolicyDocumentTest, PlusStaysPlusAndPlainPercentIsKept) {
-  auto plus = ParsePolicyText("%7B%22Statement%22%3A%7B%22Sid%22%3A%22a+b%22%2C%22Effect%22%3A%22Allow%22%2C%22Resource%22%3A%22%2A%22%7D%7D");
+  auto plus = ParsePolicyText("%7B%22Statement%22%3A%7B%22Sid%22%3A%22a+b%22%2C%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3A%2A%22%2C%22Resource%22%3A%22%2A%22%7D%7D");
   ASSERT_TRUE(plus.ok()) << plus.status();
   EXPECT_EQ(plus->statements[0].sid, "a+b");
   auto plain = ParsePolicyText(R"({"Statement":{"Sid":"100%25","Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/%2A"}})");
   ASSERT_TRUE(plain.ok()) << plain.status();
   EXPECT_EQ(plain->statements[0].sid, "100%25");
   EXPECT_THAT(plain->statements[0].resources, ElementsAre("arn:aws:s3:::b/%2A"));
+}
+
+// Issue 15, item 2's second half: IAM's grammar gives Action, NotAction, Resource and NotResource
+// one or more values, and every statement an action block. An empty list or a missing Action is
+// an error naming it: `"NotAction": []` read as "no action" made a statement IAM refuses a PASS,
+// read as "every action" it would be the widest grant, and neither is what IAM stores.
+TEST(PolicyDocumentTest, EmptyListsAndMissingActionsAreErrors) {
+  struct Case {
+    const char* statements;
+    const char* error;  // the message's start; nullptr: parses
+  };
+  const Case cases[] = {
+      {R"([{"Effect":"Allow","NotAction":[],"Resource":"*"}])", "/Statement/0/NotAction: an empty list"},
+      {R"([{"Effect":"Allow","Action":[],"Resource":"*"}])", "/Statement/0/Action: an empty list"},
+      {R"([{"Effect":"Allow","Action":"kms:*","Resource":[]}])", "/Statement/0/Resource: an empty list"},
+      {R"([{"Effect":"Deny","Action":"kms:*","NotResource":[]}])", "/Statement/0/NotResource: an empty list"},
+      {R"([{"Effect":"Allow","Resource":"*"}])", "/Statement/0: the statement has no Action or NotAction"},
+      {R"([{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Resource":"*"}])",
+       "/Statement/1: the statement has no Action or NotAction"},
+      {R"([{"Effect":"Allow","Action":["kms:Decrypt"],"Resource":["*"]}])", nullptr},
+      {R"([{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":[]}}}])",
+       nullptr},
+  };
+  for (const Case& c : cases) {
+    const std::string text =
+        std::string(R"({"Version":"2012-10-17","Statement":)") + c.statements + "}";
+    absl::StatusOr<PolicyDocument> doc = ParsePolicyText(text);
+    if (c.error == nullptr) {
+      EXPECT_TRUE(doc.ok()) << c.statements << ": " << doc.status();
+      continue;
+    }
+    ASSERT_FALSE(doc.ok()) << c.statements;
+    EXPECT_EQ(doc.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(doc.status().message()), ::testing::StartsWith(c.error)) << c.statements;
+  }
 }
 
 // Issue 15, item 2: "Statements must include either a Resource or a NotResource element" (IAM
@@ -104,7 +139,6 @@ TEST(PolicyDocumentTest, AStatementWithoutResourceOrNotResourceIsAnError) {
       {R"([{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"x","Effect":"Allow","Action":"kms:Decrypt","Condition":{"Bool":{"aws:SecureTransport":"true"}}}])",
        "/Statement/1"},
       {R"({"Effect":"Allow","Action":"kms:Decrypt"})", "/Statement"},
-      {R"([{"Effect":"Allow","Action":"kms:*","Resource":[]}])", nullptr},
       {R"([{"Effect":"Allow","Action":"kms:*","NotResource":"arn:aws:kms:*:*:key/a"}])", nullptr},
       {R"([{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}])",
        nullptr},
