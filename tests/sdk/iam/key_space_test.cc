@@ -68,20 +68,20 @@ TEST(KeySpaceTest, RegionGrammars) {
     bool covers_partition_regions, covers_open;
   };
   const std::vector<Case> cases = {
-      {"aws", "arn:aws:kms:??-*:*:key/*", true, false},
-      {"aws", "arn:aws:kms:??-*-?:*:key/*", true, false},
+      {"aws", "arn:aws:kms:?\?-*:*:key/*", true, false},
+      {"aws", "arn:aws:kms:?\?-*-?:*:key/*", true, false},
       {"aws", "arn:aws:kms:*-?:*:key/*", true, false},
       {"aws", "arn:aws:kms:*-*-?:*:key/*", true, false},
       {"aws", "arn:aws:kms:*:*:key/*", true, true},
       {"aws", "arn:aws:kms:*", true, true},
       {"aws", "arn:aws:kms:us-*:*:key/*", false, false},
-      {"aws", "arn:aws:kms:??-*-1:*:key/*", false, false},  // us-east-2 exists
+      {"aws", "arn:aws:kms:?\?-*-1:*:key/*", false, false},  // us-east-2 exists
       {"aws", "arn:aws:kms:?-*-?:*:key/*", false, false},
-      {"aws", "arn:aws:kms:??-*-?:111122223333:key/*", false, false},
+      {"aws", "arn:aws:kms:?\?-*-?:111122223333:key/*", false, false},
       {"aws-cn", "arn:aws-cn:kms:cn-*:*:key/*", true, false},
       {"aws-cn", "arn:aws-cn:kms:cn-north-*:*:key/*", false, false},  // misses cn-northwest-1
       {"aws-us-gov", "arn:aws-us-gov:kms:us-gov-*-?:*:key/*", true, false},
-      {"aws-made-up", "arn:aws-made-up:kms:??-*-?:*:key/*", false, false},  // no data: open
+      {"aws-made-up", "arn:aws-made-up:kms:?\?-*-?:*:key/*", false, false},  // no data: open
   };
   for (const Case& c : cases) {
     const ArnPattern p = CompileArnPattern(c.pattern, true);
