@@ -79,6 +79,27 @@ TEST(JsonTextTest, StringsAreEscapedAsNlohmannEscapesThem) {
   }
 }
 
+// Long strings: the writer skips eight plain bytes at a time and checks UTF-8 from the first
+// non-ASCII byte on, so escapes, multi-byte characters and invalid bytes are placed at every
+// offset of runs longer than eight; an invalid byte after escapes already written must still give
+// nlohmann's replaced text, and the text written before the string must stay.
+TEST(JsonTextTest, LongStringsWithEscapesAndUtf8AtAnyOffset) {
+  const std::vector<std::string> pieces = {"a", "bcdefghij", "\"", "\\", "\n", "\x01", "\x1f",
+                                           "\xC3\xA9", "\xF0\x9F\x94\x91", "/", "\x7f"};
+  const std::vector<std::string> invalid = {"\xFF", "\xE2\x82", "\xED\xA0\x80"};
+  std::mt19937 rng(11);
+  for (int i = 0; i < 2000; ++i) {
+    std::string s;
+    const int n = static_cast<int>(rng() % 40);
+    for (int j = 0; j < n; ++j) s += pieces[rng() % pieces.size()];
+    if (i % 5 == 0) s.insert(rng() % (s.size() + 1), invalid[rng() % invalid.size()]);
+    const OrderedJson value = s;
+    EXPECT_EQ(Text(value, -1), Dump(value, -1)) << ::testing::PrintToString(s);
+    const OrderedJson keyed = {{"before", "x"}, {s, s}};
+    EXPECT_EQ(Text(keyed, -1), Dump(keyed, -1)) << ::testing::PrintToString(s);
+  }
+}
+
 TEST(JsonTextTest, DocumentsCompactAndIndentedAtAnyLevel) {
   const OrderedJson document = {
       {"uid", "abc"},
