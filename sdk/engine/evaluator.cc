@@ -145,7 +145,7 @@ model::Finding MakeFinding(const rules::Rule& rule, const ResourceView& view, Ou
         for (const Outcome::FixRequest& request : outcome.fixes) {
           for (remediation::PolicyFix& fix :
                remediation::FixPolicies(resource, view.iam(), request.policy_names,
-                                        request.query)) {
+                                        request.query, &view.analyses())) {
             fixes.push_back(std::move(fix));
           }
         }

@@ -102,6 +102,7 @@ struct Judge {
   iam::GrantQuery query;
   bool warn_on_condition = false;
   bool explain = true;  // build explanation lines (EvaluationOptions::explanation)
+  iam::PolicyAnalyses* analyses = nullptr;  // the resource's (ResourceView::analyses)
 };
 
 // One policy to judge: `name` names it in messages and evidence, `label` in explanations.
@@ -222,9 +223,10 @@ void PolicyError(const PolicyRef& policy, std::string message, Outcome* out) {
 
 // Judges one policy document. Returns whether it grants; sets `*conditional` when every grant
 // depends on a Condition.
-bool JudgePolicy(const PolicyRef& policy, simdjson::dom::element text, const Judge& judge,
+bool JudgePolicy(const PolicyRef& policy, const simdjson::dom::element& text, const Judge& judge,
                  const std::string& what, bool* conditional, Outcome* out) {
-  const std::shared_ptr<const iam::AnalyzedPolicy> analysis = iam::AnalyzePolicy(text);
+  const std::shared_ptr<const iam::AnalyzedPolicy> analysis =
+      judge.analyses != nullptr ? judge.analyses->Get(text) : iam::AnalyzePolicy(text);
   if (!analysis->document().ok()) {
     PolicyError(policy,
                 absl::StrCat(what, " (", policy.pointer,
@@ -391,6 +393,7 @@ Outcome IamAllows(const rules::Rule& rule, const nlohmann::json& args,
   Outcome out;
   Judge judge;
   judge.explain = view.explanation();
+  judge.analyses = &view.analyses();
   judge.query.partition = resource.partition;
   judge.query.actions.clear();
   if (const rules::ArgSpec* arg = FindArg(spec, "actions")) {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sdk/iam/policy_memo.h"
 #include "sdk/model/iam_document.h"
 #include "sdk/model/resource.h"
 
@@ -29,6 +30,10 @@ class ResourceView {
   // whose root_type_problem says so.
   const model::IamDocument& iam() const;
 
+  // The analyses of the policy documents of iam(), shared by every rule and the remediation of
+  // this resource (iam/policy_memo.h). Evaluation is single-threaded per resource.
+  iam::PolicyAnalyses& analyses() const { return analyses_; }
+
   // The document in the normalized shape (docs/resource-model.md), for generic conditions.
   const nlohmann::json& json() const;
 
@@ -37,6 +42,7 @@ class ResourceView {
   const bool explanation_;
   mutable std::optional<model::IamDocument> iam_;
   mutable std::optional<nlohmann::json> normalized_;
+  mutable iam::PolicyAnalyses analyses_;
   mutable const nlohmann::json* json_ = nullptr;  // `document`, or normalized_
 };
 

@@ -44,4 +44,10 @@ std::shared_ptr<const AnalyzedPolicy> AnalyzePolicy(simdjson::dom::element docum
   return analysis;
 }
 
+std::shared_ptr<const AnalyzedPolicy> PolicyAnalyses::Get(const simdjson::dom::element& document) {
+  std::shared_ptr<const AnalyzedPolicy>& slot = by_address_[&document];
+  if (!slot) slot = AnalyzePolicy(document);
+  return slot;
+}
+
 }  // namespace kmsguard::iam

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "sdk/core/json_tree.h"
 #include "sdk/iam/grant_analysis.h"
@@ -40,6 +41,21 @@ class AnalyzedPolicy {
 // The analysis of `document` (an object, or JSON or URL-encoded JSON text, as ParsePolicyDocument
 // takes it), from this thread's memo or made now.
 std::shared_ptr<const AnalyzedPolicy> AnalyzePolicy(simdjson::dom::element document);
+
+// The analyses of one resource's policy documents, each looked up in the thread's memo once. The
+// rules and the remediation of a resource ask for the same documents several times (the inline
+// rule, the account-wide tier, the rewrite), and the memo's key, the document's canonical form,
+// costs about as much to build as a small document to parse. Documents are told apart by address:
+// an element the resource's document holds, which stays where it is while the resource is
+// evaluated. Belongs to one thread, like the memo.
+class PolicyAnalyses {
+ public:
+  // AnalyzePolicy(document), made once per `document` object.
+  std::shared_ptr<const AnalyzedPolicy> Get(const simdjson::dom::element& document);
+
+ private:
+  absl::flat_hash_map<const simdjson::dom::element*, std::shared_ptr<const AnalyzedPolicy>> by_address_;
+};
 
 // A short text that is equal for two queries exactly when they ask the same question.
 std::string QueryKey(const GrantQuery& query);

@@ -299,12 +299,16 @@ absl::StatusOr<std::shared_ptr<const PolicyReplacement>> Replacement(
 std::vector<PolicyFix> FixPolicies(const model::Resource& resource,
                                    const model::IamDocument& document,
                                    const std::vector<std::string>& policy_names,
-                                   const iam::GrantQuery& query) {
+                                   const iam::GrantQuery& query,
+                                   iam::PolicyAnalyses* analyses) {
+  const auto analyze = [analyses](const simdjson::dom::element& text) {
+    return analyses != nullptr ? analyses->Get(text) : iam::AnalyzePolicy(text);
+  };
   std::vector<PolicyFix> fixes;
   if (!document.parse_problem.empty() || !document.root_type_problem.empty()) return fixes;
   if (IsManaged(resource)) {
     if (!document.document) return fixes;
-    const std::shared_ptr<const iam::AnalyzedPolicy> policy = iam::AnalyzePolicy(*document.document);
+    const std::shared_ptr<const iam::AnalyzedPolicy> policy = analyze(*document.document);
     for (const std::string& name : policy_names) {
       fixes.push_back({name, Replacement(*policy, *document.document, query, {})});
     }
@@ -318,7 +322,7 @@ std::vector<PolicyFix> FixPolicies(const model::Resource& resource,
   for (std::size_t i = 0; i < document.inline_policies.size(); ++i) {
     const model::InlinePolicy& entry = document.inline_policies[i];
     if (!entry.document) continue;
-    policies[i] = iam::AnalyzePolicy(*entry.document);
+    policies[i] = analyze(*entry.document);
     if (!policies[i]->document().ok()) continue;
     for (std::string& key : NamedKeyArns(*policies[i]->document(), query.partition)) {
       if (seen.insert(key).second) keys.push_back(std::move(key));

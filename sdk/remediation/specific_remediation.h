@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "sdk/iam/grant_analysis.h"
+#include "sdk/iam/policy_memo.h"
 #include "sdk/model/finding.h"
 #include "sdk/model/iam_document.h"
 #include "sdk/model/resource.h"
@@ -28,11 +29,13 @@ struct PolicyFix {
 // default version. Concrete key ARNs named by any inline policy of the principal (or by the
 // managed policy) count as keys it uses, so blocked actions are narrowed to those keys rather
 // than to the placeholder.
-// `document` is the resource's document (model/iam_document.h).
+// `document` is the resource's document (model/iam_document.h); `analyses`, when given, the
+// resource's analyses of its documents that the rules made already (ResourceView::analyses).
 std::vector<PolicyFix> FixPolicies(const model::Resource& resource,
                                    const model::IamDocument& document,
                                    const std::vector<std::string>& policy_names,
-                                   const iam::GrantQuery& query);
+                                   const iam::GrantQuery& query,
+                                   iam::PolicyAnalyses* analyses = nullptr);
 
 // Puts the fixes into `remediation`: console steps after the rule's console text, and
 // ready-to-paste CLI commands (put-*-policy with the corrected document inline and
