@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/core/text.h"
 #include "sdk/iam/action_glob.h"
 #include "sdk/iam/arn_pattern.h"
 #include "sdk/iam/key_space.h"
@@ -468,6 +469,7 @@ absl::StatusOr<PolicyReplacement> RewriteDocument(const iam::PolicyDocument& par
   const PolicyValue document = PolicyValue::Object(Reordered(std::move(members), kDocumentOrder));
   internal::AppendJson(document, &out.document_json);
   internal::AppendHcl(document, 2, &out.document_hcl);
+  out.document_shell = core::ShellQuote(out.document_json);
   return out;
 }
 

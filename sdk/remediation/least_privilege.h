@@ -28,6 +28,9 @@ struct PolicyReplacement {
   // as text, and are sorted when it came as an object (which keeps no order).
   std::string document_json;
   std::string document_hcl;
+  // document_json quoted for a POSIX shell (core::ShellQuote), for the CLI commands: made once
+  // with the replacement, which is memoized per document, not once per principal that carries it.
+  std::string document_shell;
   // The keys the blocked actions are now scoped to: key ARNs the policies name, or the placeholder.
   std::vector<std::string> key_arns;
   bool uses_placeholder = false;

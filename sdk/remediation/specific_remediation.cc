@@ -153,7 +153,7 @@ std::string Cli(const model::Resource& resource, const std::vector<PolicyFix>& f
       absl::StrAppend(&out, "# ", label, ", corrected: ", absl::StrJoin(Lines(r.actions), ", "),
                       " only on ", absl::StrJoin(Lines(r.key_arns), ", "),
                       r.uses_placeholder ? " (replace the placeholder first)" : "", ".\n");
-      const std::string document = core::ShellQuote((*fix.replacement)->document_json);
+      const std::string& document = (*fix.replacement)->document_shell;
       if (IsAwsManaged(resource)) {
         absl::StrAppend(&out, "aws iam create-policy --policy-name ",
                         core::ShellQuote(fix.policy_name + "-kms-scoped"),
