@@ -1,38 +1,56 @@
-// Compares kmsguard's verdicts with @cloud-copilot/iam-simulate's, policy by policy: the oracle
-// behind the residuals listed in docs/iam-semantics.md ("Checked against a simulator").
+// Oracle: compares kmsguard's verdicts of the rule aws-iam-inline-kms-decrypt-all-keys (Security
+// Hub KMS.2) with @cloud-copilot/iam-simulate's answers, principal by principal, and prints the
+// residuals (the disagreements) by category. A report, not a test: always exits 0.
 //
 //   npm install --prefix tests/bench/peers      (once; the version is pinned in package.json)
 //   B=build/tests/bench
 //   $B/gen_snapshot --seed 7 --roles-only 1 --principals 10000 --policies-per-principal 1 > snap.json
 //   build/plugin/kmsguard scan --format jsonl snap.json > findings.jsonl   (exit 1: FAILs found)
-//   node tests/bench/peers/oracle_compare.mjs snap.json findings.jsonl
+//   node tests/bench/peers/oracle_compare.mjs snap.json findings.jsonl [--limit N] [--examples N]
+// --limit N compares the first N principals only; --examples N lists N examples per category (20).
 //
-// Each role holds one inline policy, so the finding of the rule aws-iam-inline-kms-decrypt-all-keys
-// for the role is the verdict on that policy. A simulator answers one request (this action, this
-// key), not "every key", so the two are compared where each one is exact:
-//  - FAIL (kmsguard: the policy reaches every key for an action): the simulator should allow that
-//    action on every canary key, keys no generated policy names, in several real regions, two
-//    accounts and both key id forms. When it allows only some, the FAIL is kmsguard's documented
-//    reading of "an arbitrary key" (a Deny or NotResource removes some keys, every other one is
-//    still reached; docs/iam-semantics.md); when it allows none, a residual.
-//  - PASS (kmsguard: not every key): kmsguard names, for each action, a key the policy does not
-//    reach ("e.g. arn:... is not reached"); the simulator must deny that very key. A PASS whose
-//    canaries are all allowed is counted (the sample could not tell), not a residual.
-// kmsguard reads a policy as Security Hub's KMS.2 does: a Condition does not clear an Allow, and a
-// conditional Deny is set aside (docs/iam-semantics.md, points 3 and 4). The simulator is asked in
-// that world: Allow statements lose their Condition, Deny statements with one are dropped. The key
-// policy is the default one, which delegates to IAM, so the identity policy decides.
-// Prints counts per category and up to 10 examples of each residual; always exits 0 (a report).
+// Principals with exactly one inline policy are compared (others are counted as skipped), so the
+// finding is the verdict on that one policy. A simulator answers one request (one action, one
+// key), not "every key", so each verdict is checked where a sample can tell:
+//  - every-key by sample: for kms:Decrypt and kms:ReEncryptFrom, the policy is simulated on 16
+//    canary keys no generated policy names (4 launched regions, the principal's account and a
+//    foreign one, a UUID and an mrk- key id); an action is every-key when all 16 are Allowed.
+//  - FAIL agrees when some action is every-key by sample; else it is a residual (possible false
+//    alarm) naming a denied canary per action.
+//  - PASS, per action: a key its explanation names as left out ("e.g. ARN is not reached") must
+//    be denied; an action no Allow covers must be denied on every named key and every canary; an
+//    action "allowed but an explicit Deny cancels it" must have some canary denied (a PASS whose
+//    Deny leaves some canaries allowed is counted as a note). Otherwise a residual (possible miss).
+//    A PASS with an action every-key by sample is counted too (the sample cannot tell).
+//  - ERROR and WARNING findings are counted, not compared.
+//
+// Transformation: kmsguard judges in Security Hub's KMS.2 world (docs/iam-semantics.md, points 3
+// and 4): a Condition on an Allow does not clear the finding, and a Deny with a Condition is set
+// aside (conditional_deny: ignore). Asked as is, with an empty request context, the simulator
+// would find every condition false: conditional Allows would grant nothing, which is not the
+// question. So it is asked about the policy in kmsguard's world: Allow statements lose their
+// Condition, Deny statements with a Condition are dropped. The resource policy is the default
+// key policy (it trusts the principal's account root, so the identity policy decides).
 import { readFileSync } from 'node:fs';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 
-const [snapshotFile, findingsFile] = process.argv.slice(2);
-if (!snapshotFile || !findingsFile) {
-  console.error('usage: oracle_compare.mjs SNAPSHOT.json FINDINGS.jsonl');
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? Number(args.splice(at, 2)[1]) : fallback;
+};
+const limit = option('--limit', Infinity);
+const MAX_EXAMPLES = option('--examples', 20);
+const [snapshotFile, findingsFile] = args;
+if (!snapshotFile || !findingsFile || Number.isNaN(limit) || Number.isNaN(MAX_EXAMPLES)) {
+  console.error('usage: oracle_compare.mjs SNAPSHOT.json FINDINGS.jsonl [--limit N] [--examples N (default 20)]');
   process.exit(2);
 }
 const RULE = 'aws-iam-inline-kms-decrypt-all-keys';
 const ACTIONS = ['kms:Decrypt', 'kms:ReEncryptFrom'];
+const FOREIGN_ACCOUNT = '918273645012';
+const REGIONS = ['us-east-1', 'eu-west-3', 'ap-southeast-7', 'mx-central-1'];
+const KEY_IDS = ['5ca1ab1e-0b5e-4c0d-9e7a-00000000c0de', 'mrk-5ca1ab1e0b5e4c0d9e7a00000000c0de'];
 
 const snapshot = JSON.parse(readFileSync(snapshotFile, 'utf8'));
 const findings = new Map();
@@ -43,8 +61,8 @@ for (const line of readFileSync(findingsFile, 'utf8').split('\n')) {
 }
 
 const asList = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-// The policy as kmsguard judges it, for the simulator (see the header).
-function kms2World(document) {
+function kms2World(document) {  // see the header: the policy as kmsguard judges it
+  if (typeof document === 'string') document = JSON.parse(document.startsWith('{') ? document : decodeURIComponent(document));
   const statements = asList(document.Statement).flatMap((st) => {
     if (st.Effect === 'Deny') return st.Condition ? [] : [st];
     const { Condition, ...rest } = st;
@@ -52,125 +70,151 @@ function kms2World(document) {
   });
   return { ...document, Statement: statements };
 }
+const canaries = (account) =>
+  REGIONS.flatMap((r) => [account, FOREIGN_ACCOUNT].flatMap((a) => KEY_IDS.map((id) => `arn:aws:kms:${r}:${a}:key/${id}`)));
 
-async function allowed(principal, account, policy, action, key) {
-  const result = await runSimulation(
-    {
-      identityPolicies: [{ name: 'p', policy }],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy: {
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` },
-                      Action: 'kms:*', Resource: '*' }],
-      },
-      request: { principal, action, resource: { resource: key, accountId: key.split(':')[4] },
-                 contextVariables: {} },
+// One simulation: 'Allowed', 'ExplicitlyDenied', 'ImplicitlyDenied' or 'error: ...'.
+const memo = new Map();       // verdicts, by policy id: a repeated document is simulated once
+const policyIds = new Map();  // transformed document text -> small id, to keep the memo small
+let simulations = 0;
+async function simulate(principal, account, policy, policyText, action, key) {
+  if (!policyIds.has(policyText)) policyIds.set(policyText, policyIds.size);
+  const memoKey = `${account}|${action}|${key}|${policyIds.get(policyText)}`;
+  if (memo.has(memoKey)) return memo.get(memoKey);
+  const result = await runSimulation({
+    identityPolicies: [{ name: 'p', policy }],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow',
+                    Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }],
     },
-    {},
-  );
-  if (result.resultType === 'error') return 'error';
-  return result.overallResult === 'Allowed';
+    request: { principal, action, resource: { resource: key, accountId: key.split(':')[4] }, contextVariables: {} },
+  }, {});
+  simulations += 1;
+  const verdict = result.resultType === 'error' ? `error: ${result.errors.message}` : result.overallResult;
+  memo.set(memoKey, verdict);
+  return verdict;
 }
-
-const canaries = (account) => {
-  const keys = [];
-  for (const region of ['us-east-1', 'eu-west-3', 'ap-southeast-7', 'mx-central-1']) {
-    for (const acct of [account, '444455556666']) {
-      keys.push(`arn:aws:kms:${region}:${acct}:key/00000000-1111-2222-3333-444444444444`);
-      keys.push(`arn:aws:kms:${region}:${acct}:key/mrk-00112233445566778899aabbccddeeff`);
+// Per action: how many canaries are Allowed, and the first one that is not.
+async function canaryVerdicts(principal, account, policy, policyText) {
+  const out = {};
+  for (const action of ACTIONS) {
+    const keys = canaries(account);
+    let allowed = 0;
+    let denied;
+    let foreignDenied = false;
+    for (const key of keys) {
+      const v = await simulate(principal, account, policy, policyText, action, key);
+      if (v === 'Allowed') allowed += 1;
+      else {
+        denied ??= { key, simulator: v };
+        foreignDenied ||= key.split(':')[4] !== account;
+      }
     }
+    out[action] = { allowed, of: keys.length, everyKey: allowed === keys.length, denied, foreignDenied };
   }
-  return keys;
-};
+  return out;
+}
 
 const counts = {};
 const examples = {};
-const count = (category, example) => {
+function count(category, example) {
   counts[category] = (counts[category] ?? 0) + 1;
-  if (example && (examples[category] ??= []).length < 10) examples[category].push(example);
-};
+  if (example && (examples[category] ??= []).length < MAX_EXAMPLES) examples[category].push(example);
+}
 
-const seen = new Set();  // distinct documents: a repeated one is compared once
-for (const role of snapshot.RoleDetailList ?? []) {
-  const inline = role.RolePolicyList ?? [];
-  if (inline.length !== 1) continue;
-  const document = inline[0].PolicyDocument;
-  const text = JSON.stringify(document);
-  if (seen.has(text)) continue;
-  seen.add(text);
-  const finding = findings.get(role.Arn);
-  if (!finding) {
-    count('no finding', { role: role.Arn });
-    continue;
-  }
-  const status = finding.status.replace('STATUS_', '');
+const principals = [['UserDetailList', 'UserPolicyList'], ['GroupDetailList', 'GroupPolicyList'],
+                    ['RoleDetailList', 'RolePolicyList']]
+  .flatMap(([list, policies]) => (snapshot[list] ?? []).map((p) => ({ arn: p.Arn, inline: p[policies] ?? [] })));
+let compared = 0;
+for (const { arn, inline } of principals) {
+  if (compared >= limit) break;
+  if (inline.length !== 1) { count(`skipped: ${inline.length} inline policies`); continue; }
+  compared += 1;
+  const original = inline[0].PolicyDocument;
+  const example = { principal: arn, policy: typeof original === 'string' ? original : JSON.stringify(original) };
+  const finding = findings.get(arn);
+  if (!finding) { count('no finding for the principal', example); continue; }
+  const status = String(finding.status).replace('STATUS_', '');
   if (status !== 'FAIL' && status !== 'PASS') {
-    count(`kmsguard ${status}`, { role: role.Arn, message: finding.message });
+    count(`kmsguard ${status} (not compared)`, { ...example, reason: finding.message });
     continue;
   }
-  const account = role.Arn.split(':')[4];
-  const policy = kms2World(document);
-  const explanation = (finding.explanation ?? []).join('\n');
+  let policy;
+  try { policy = kms2World(original); } catch (e) {
+    count('policy the script cannot read', { ...example, reason: String(e) });
+    continue;
+  }
+  const policyText = JSON.stringify(policy);
+  const account = arn.split(':')[4];
+  const sample = await canaryVerdicts(arn, account, policy, policyText);
+  const sampleText = ACTIONS.map((a) => `${a} ${sample[a].allowed}/${sample[a].of} canaries allowed` +
+    (sample[a].denied ? ` (e.g. ${sample[a].denied.key}: ${sample[a].denied.simulator})` : '')).join('; ');
+  const explanation = asList(finding.explanation).join('\n');
+
   if (status === 'FAIL') {
-    // Per granted action: how many canaries the simulator allows. All: agreement. Some: the
-    // documented "an arbitrary key" reading (a Deny or a NotResource takes some keys out, e.g.
-    // those of the principal's own account, and every other key is still reached). None: a
-    // residual.
-    const granted = ACTIONS.filter((a) => explanation.includes(`${a} granted`));
-    let worst = 'all';
-    let example;
-    for (const action of granted) {
-      const keys = canaries(account);
-      let yes = 0;
-      let denied;
-      for (const key of keys) {
-        const verdict = await allowed(role.Arn, account, policy, action, key);
-        if (verdict === true) yes += 1;
-        else denied ??= { key, simulator: verdict };
-      }
-      const level = yes === keys.length ? 'all' : yes > 0 ? 'some' : 'none';
-      if (level === 'none' || (level === 'some' && worst === 'all')) {
-        worst = level;
-        example = { policy: text, action, allowed: `${yes} of ${keys.length} canaries`, ...denied };
-      }
-    }
-    if (worst === 'all') count('agree: FAIL, every canary allowed');
-    else if (worst === 'some') count('documented: FAIL on "an arbitrary key", some canaries excluded', example);
-    else count('residual: kmsguard FAIL, simulator denies every canary', example);
+    if (ACTIONS.some((a) => sample[a].everyKey)) { count('agree: FAIL, some action every-key by sample'); continue; }
+    // Split by shape, for the report: when, for some action, the only canaries denied are the
+    // principal's own account's, the FAIL is the "arbitrary key" reading (every key outside one
+    // account; docs/iam-semantics.md, point 2).
+    const shape = ACTIONS.every((a) => sample[a].allowed === 0) ? 'no canary allowed'
+      : ACTIONS.some((a) => sample[a].allowed > 0 && !sample[a].foreignDenied)
+        ? 'some action: only own-account canaries denied' : 'other canaries denied';
+    count(`residual: FAIL, a canary denied for each action (${shape})`, { ...example, reason: sampleText });
     continue;
   }
-  // PASS: each action's counterexample must be denied.
-  let agrees = true;
-  let checked = 0;
+  // PASS. Per action, the explanation says why it is not granted on every key:
+  //  - "e.g. ARN is not reached": that key must be denied;
+  //  - no Allow covers it ("no Allow statement covers", "no statement allows or denies"): nothing
+  //    may be allowed, neither a named key nor a canary;
+  //  - "an explicit Deny cancels it": what is left is not every key, so some canary must be denied.
+  //    A Deny with NotResource cancels in kmsguard when it reaches keys outside its patterns, and
+  //    leaves the keys inside allowed: Allow * with Deny NotResource (own account's keys) grants
+  //    that account's keys only. Such PASSes are counted apart, not as residuals.
+  const named = {};
+  for (const m of explanation.matchAll(/(kms:\w+) not granted: [^\n]*?e\.g\. (arn:\S+) is not reached/g)) {
+    (named[m[1]] ??= new Set()).add(m[2]);
+  }
+  const allNamed = [...new Set(Object.values(named).flatMap((s) => [...s]))];
+  const missed = [];
+  const narrowed = [];
   for (const action of ACTIONS) {
-    const match = explanation.match(
-      new RegExp(`${action} not granted: [^\\n]*?e\\.g\\. (arn:\\S+) is not reached`));
-    if (!match) continue;
-    checked += 1;
-    const verdict = await allowed(role.Arn, account, policy, action, match[1]);
-    if (verdict !== false) {
-      agrees = false;
-      count('residual: kmsguard PASS, simulator allows its counterexample',
-            { policy: text, action, key: match[1], simulator: verdict });
+    const cancelled = explanation.includes(`${action} not granted: ${action} is allowed but an explicit Deny cancels it`);
+    for (const key of named[action] ? [...named[action]] : cancelled ? [] : allNamed) {
+      const v = await simulate(arn, account, policy, policyText, action, key);
+      if (v !== 'ExplicitlyDenied' && v !== 'ImplicitlyDenied') missed.push(`${action} on ${key}: ${v}`);
     }
+    if (named[action]) continue;
+    const { allowed: n, of, everyKey } = sample[action];
+    if (cancelled ? everyKey : n > 0) missed.push(`${action}: ${cancelled ? 'a Deny cancels it' : 'not covered'}, yet ${n}/${of} canaries allowed`);
+    else if (cancelled && n > 0) narrowed.push(`${action}: a Deny cancels it; ${n}/${of} canaries allowed (e.g. denied ${sample[action].denied.key})`);
   }
-  if (!agrees) continue;
-  count(checked > 0 ? 'agree: PASS, counterexample denied' : 'agree: PASS, no action allowed on a key');
-  let allAllowed = true;
-  for (const key of canaries(account)) {
-    if ((await allowed(role.Arn, account, policy, 'kms:Decrypt', key)) !== true) {
-      allAllowed = false;
-      break;
+  if (missed.length > 0) {
+    count('residual: PASS, the simulator allows what kmsguard says is not reached', { ...example, reason: missed.join('; ') });
+    continue;
+  }
+  if (narrowed.length > 0) count('note: PASS, a Deny narrows the grant and leaves some canaries allowed', { ...example, reason: narrowed.join('; ') });
+  else count(allNamed.length > 0 ? 'agree: PASS, counterexample denied' : 'agree: PASS, no key named, every canary denied');
+  const everyKey = ACTIONS.filter((a) => sample[a].everyKey);
+  if (everyKey.length > 0) {
+    const verdicts = [];
+    for (const a of everyKey) {
+      for (const key of named[a] ?? []) verdicts.push(`${a} on ${key}: ${await simulate(arn, account, policy, policyText, a, key)}`);
     }
+    count('sampling limit (also counted above): PASS, yet some action allowed on every canary',
+          { ...example, reason: `${everyKey.join(', ')} allowed on all canaries; counterexample ${verdicts.join('; ')}` });
   }
-  if (allAllowed) count('PASS whose kms:Decrypt canaries are all allowed (sample cannot tell)', { policy: text });
 }
 
-console.log(`${snapshotFile}: ${seen.size} distinct policies compared`);
+console.log(`${snapshotFile}: ${compared} principals compared (one inline policy each), ` +
+            `${policyIds.size} distinct, ${simulations} simulations, ${findings.size} findings of ${RULE}`);
+console.log(`canaries: ${REGIONS.join(', ')} x accounts (own, ${FOREIGN_ACCOUNT}) x ids ${KEY_IDS.join(', ')}`);
 for (const [category, n] of Object.entries(counts).sort()) console.log(`${String(n).padStart(7)}  ${category}`);
-for (const [category, list] of Object.entries(examples)) {
+for (const [category, list] of Object.entries(examples).sort()) {
   if (category.startsWith('agree')) continue;
-  console.log(`\n${category}:`);
-  for (const e of list) console.log(`  ${JSON.stringify(e)}`);
+  console.log(`\n${category} (${counts[category]}; first ${list.length}):`);
+  for (const e of list) console.log(`  ${e.principal}\n    policy: ${e.policy}\n    reason: ${e.reason ?? '-'}`);
 }
+process.exit(0);
