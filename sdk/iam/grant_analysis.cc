@@ -190,25 +190,36 @@ Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const Sco
               std::string_view action) {
   Reach reach;
   const bool is_deny = !statements.empty() && statements.front()->statement->effect == Effect::kDeny;
-  const KeyLanguage& open = *scope.open;
-  const KeyLanguage& language = is_deny ? open : *scope.allow;
+  // Each test is judged over the grammar that errs toward reporting (Scope): a Resource union
+  // reaches when it covers the language, so an Allow's is judged over the partition's regions and
+  // a Deny's over any region; a NotResource statement reaches when its patterns leave a key out,
+  // so an Allow's is judged over any region and a Deny's over the partition's regions (a Deny on
+  // everything but `??-*-?` denies no key that exists).
+  const KeyLanguage& language = is_deny ? *scope.open : *scope.allow;
+  const KeyLanguage& outside = is_deny ? *scope.allow : *scope.open;
   std::vector<const ArnPattern*> union_patterns;
   std::vector<const CompiledStatement*> resource_statements;
   for (const CompiledStatement* cs : statements) {
     if (!cs->statement->has_resource_element) continue;  // grants nothing
     if (cs->statement->not_resource) {
-      CoverageResult cov = CachedCovers(open, cs->patterns);
+      CoverageResult cov = CachedCovers(outside, cs->patterns);
       // Undecided (search budget spent): an Allow is assumed to reach, a Deny not to cancel.
       if (!cov.covered && !cs->patterns.empty() && !(is_deny && cov.exhausted)) {
         reach.reached = true;
-        reach.roles.push_back(RoleOf(
-            *cs, action,
-            cov.exhausted
-                ? absl::StrCat("NotResource ", Quoted(cs->statement->resources),
-                               " is too complex to decide within the search budget; assumed not to "
-                               "exclude ", open.description())
-                : absl::StrCat("NotResource ", Quoted(cs->statement->resources), " does not exclude ",
-                               open.description(), "; e.g. ", ShownKey(cov.counterexample), " is left in")));
+        const std::string listed = Quoted(cs->statement->resources);
+        std::string why;
+        if (cov.exhausted) {
+          why = absl::StrCat("NotResource ", listed,
+                             " is too complex to decide within the search budget; assumed not to "
+                             "exclude ", outside.description());
+        } else if (is_deny) {
+          why = absl::StrCat("NotResource ", listed, " does not exempt ", outside.description(),
+                             " from the Deny; e.g. ", ShownKey(cov.counterexample), " is denied");
+        } else {
+          why = absl::StrCat("NotResource ", listed, " does not exclude ", outside.description(),
+                             "; e.g. ", ShownKey(cov.counterexample), " is left in");
+        }
+        reach.roles.push_back(RoleOf(*cs, action, std::move(why)));
       }
     } else {
       resource_statements.push_back(cs);

@@ -29,6 +29,8 @@ CASES = [
     [allow("kms:Decrypt", ["arn:aws:kms:us-*:*:key/*", "arn:aws:kms:eu-*:*:key/*"])],
     [allow("kms:Decrypt", "*"), deny("kms:Decrypt", "arn:aws:kms:??-*-?:*:key/*")],
     [allow("kms:Decrypt", "arn:aws:kms:??-*-?:*:key/*", key="NotResource")],
+    [allow("kms:Decrypt", "*"), deny("kms:Decrypt", "arn:aws:kms:??-*-?:*:key/*", key="NotResource")],
+    [allow("kms:Decrypt", "*"), deny("kms:Decrypt", "arn:aws:kms:*:111122223333:key/*", key="NotResource")],
     [allow("kms:Decrypt", "*"), deny("kms:Decrypt", ALL)],
     # Actions: case, wildcards, NotAction.
     [allow("KMS:DECRYPT", "*")],

@@ -120,6 +120,16 @@ TEST(GrantAnalysisTest, RegionsOfThePartition) {
 
   EXPECT_TRUE(Granted(R"([{"Effect":"Allow","Action":"kms:Decrypt","NotResource":"arn:aws:kms:??-*-?:*:key/*"}])"))
       << "NotResource leaves regions not launched yet in";
+  // A Deny on everything but every launched region denies no key that exists (found by the
+  // oracle, tests/bench/peers/oracle_compare.mjs); a Deny on everything but one account's keys
+  // leaves only that account's keys, not every key.
+  EXPECT_TRUE(Granted("[" + Allow(R"("kms:Decrypt")", R"("*")") +
+                      R"(,{"Effect":"Deny","Action":"kms:Decrypt","NotResource":"arn:aws:kms:??-*-?:*:key/*"}])"));
+  const GrantVerdict one_account = Analyze("[" + Allow(R"("kms:Decrypt")", R"("*")") +
+      R"(,{"Effect":"Deny","Action":"kms:Decrypt","NotResource":"arn:aws:kms:*:111122223333:key/*"}])");
+  ASSERT_FALSE(one_account.actions[0].granted);
+  EXPECT_THAT(one_account.actions[0].denies.at(0).why, HasSubstr("from the Deny; e.g. arn:aws:kms:af-south-1:918273645012:"));
+  EXPECT_THAT(one_account.actions[0].denies.at(0).why, HasSubstr(" is denied"));
 
   GrantQuery strict;
   strict.scope = KeyScope::kAccountOrRegionWide;
