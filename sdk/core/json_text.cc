@@ -35,6 +35,20 @@ std::size_t NextSpecial(std::string_view text, std::size_t i) {
   return i;
 }
 
+// JSON's two-character escapes; nullptr for a control character written as \u00XX.
+const char* ShortEscape(char c) {
+  switch (c) {
+    case '"': return "\\\"";
+    case '\\': return "\\\\";
+    case '\b': return "\\b";
+    case '\f': return "\\f";
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\t': return "\\t";
+    default: return nullptr;
+  }
+}
+
 }  // namespace
 
 void AppendJsonString(std::string_view text, std::string* out) {
@@ -62,32 +76,11 @@ void AppendJsonString(std::string_view text, std::string* out) {
     }
     out->append(text.data() + copied, i - copied);
     copied = i + 1;
-    switch (b) {
-      case '"':
-        out->append("\\\"", 2);
-        break;
-      case '\\':
-        out->append("\\\\", 2);
-        break;
-      case '\b':
-        out->append("\\b", 2);
-        break;
-      case '\f':
-        out->append("\\f", 2);
-        break;
-      case '\n':
-        out->append("\\n", 2);
-        break;
-      case '\r':
-        out->append("\\r", 2);
-        break;
-      case '\t':
-        out->append("\\t", 2);
-        break;
-      default: {
-        const char unicode[] = {'\\', 'u', '0', '0', kHex[b >> 4], kHex[b & 0xF]};
-        out->append(unicode, sizeof(unicode));
-      }
+    if (const char* escape = ShortEscape(static_cast<char>(b)); escape != nullptr) {
+      out->append(escape, 2);
+    } else {
+      const char unicode[] = {'\\', 'u', '0', '0', kHex[b >> 4], kHex[b & 0xF]};
+      out->append(unicode, sizeof(unicode));
     }
   }
   out->append(text.data() + copied, text.size() - copied);
