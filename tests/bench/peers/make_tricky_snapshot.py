@@ -31,6 +31,9 @@ CASES = [
     [allow("kms:Decrypt", "arn:aws:kms:??-*-?:*:key/*", key="NotResource")],
     [allow("kms:Decrypt", "*"), deny("kms:Decrypt", "arn:aws:kms:??-*-?:*:key/*", key="NotResource")],
     [allow("kms:Decrypt", "*"), deny("kms:Decrypt", "arn:aws:kms:*:111122223333:key/*", key="NotResource")],
+    [allow("kms:Decrypt", "*"), deny("kms:Decrypt", "arn:aws:kms:??-*:*:key/*", key="NotResource")],
+    [allow("kms:Decrypt", "*"),
+     deny("kms:Decrypt", ["arn:aws:kms:??-*-?:*:key/*", "arn:aws:s3:::x"], key="NotResource")],
     [allow("kms:Decrypt", "*"), deny("kms:Decrypt", ALL)],
     # Actions: case, wildcards, NotAction.
     [allow("KMS:DECRYPT", "*")],
