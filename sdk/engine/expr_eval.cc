@@ -25,9 +25,14 @@ using rules::Quantifier;
 
 constexpr std::size_t kMaxTraceLines = 400;
 
-// A string that holds a policy document (JSON or URL-encoded JSON text), parsed; null otherwise.
-const nlohmann::json* Decoded(const nlohmann::json& value, EvalScope& scope) {
-  if (!value.is_string()) return nullptr;
+// What a string is to a path step: a document held as text (JSON text or URL-encoded JSON text,
+// as IAM exports policies), text that starts like one but does not parse, or plain text.
+enum class TextKind { kPlain, kDocument, kBroken };
+
+// Reads `value` (a string) as a document. For kDocument, *document points at the parsed object
+// (kept in scope.decoded).
+TextKind ReadDocumentText(const nlohmann::json& value, EvalScope& scope,
+                          const nlohmann::json** document) {
   std::string_view text = value.get_ref<const std::string&>();
   while (!text.empty() && absl::ascii_isspace(text.front())) text.remove_prefix(1);
   std::string plain;
@@ -35,15 +40,16 @@ const nlohmann::json* Decoded(const nlohmann::json& value, EvalScope& scope) {
     plain = std::string(text);
   } else if (absl::StartsWithIgnoreCase(AV(text), "%7B")) {
     absl::StatusOr<std::string> decoded = iam::PercentDecode(text);
-    if (!decoded.ok()) return nullptr;
+    if (!decoded.ok()) return TextKind::kBroken;
     plain = *std::move(decoded);
   } else {
-    return nullptr;
+    return TextKind::kPlain;
   }
   nlohmann::json parsed = nlohmann::json::parse(plain, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return nullptr;
+  if (parsed.is_discarded() || !parsed.is_object()) return TextKind::kBroken;
   scope.decoded.push_back(std::move(parsed));
-  return &scope.decoded.back();
+  *document = &scope.decoded.back();
+  return TextKind::kDocument;
 }
 
 std::string Short(const nlohmann::json& value) {
@@ -352,10 +358,14 @@ std::vector<const nlohmann::json*> SelectPath(const rules::Path& path, EvalScope
   for (const rules::PathStep& step : path.steps) {
     std::vector<const nlohmann::json*> next;
     for (const nlohmann::json* value : current) {
-      if (step.kind != rules::PathStep::Kind::kWildcard && value->is_string()) {
-        if (const nlohmann::json* document = Decoded(*value, scope)) {
+      // Every step reads a document held as text as the document: `[*]` as well as `.field`.
+      if (value->is_string()) {
+        const nlohmann::json* document = nullptr;
+        const TextKind kind = ReadDocumentText(*value, scope, &document);
+        if (kind == TextKind::kDocument) {
           value = document;
-        } else if (scope.error.empty()) {
+        } else if ((kind == TextKind::kBroken || step.kind != rules::PathStep::Kind::kWildcard) &&
+                   scope.error.empty()) {
           // A document that does not decode must not read as "the path selects nothing", which
           // would make the rule PASS a policy nobody could read.
           scope.error = absl::StrCat("path ", path.text,
