@@ -9,7 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "sdk/iam/policy_document.h"
+#include "sdk/engine/policy_view.h"
 #include "sdk/rules/builtins.h"
 
 namespace kmsguard::engine {
@@ -25,31 +25,17 @@ using rules::Quantifier;
 
 constexpr std::size_t kMaxTraceLines = 400;
 
-// What a string is to a path step: a document held as text (JSON text or URL-encoded JSON text,
-// as IAM exports policies), text that starts like one but does not parse, or plain text.
-enum class TextKind { kPlain, kDocument, kBroken };
-
-// Reads `value` (a string) as a document. For kDocument, *document points at the parsed object
-// (kept in scope.decoded).
-TextKind ReadDocumentText(const nlohmann::json& value, EvalScope& scope,
-                          const nlohmann::json** document) {
-  std::string_view text = value.get_ref<const std::string&>();
-  while (!text.empty() && absl::ascii_isspace(text.front())) text.remove_prefix(1);
-  std::string plain;
-  if (!text.empty() && text.front() == '{') {
-    plain = std::string(text);
-  } else if (absl::StartsWithIgnoreCase(AV(text), "%7B")) {
-    absl::StatusOr<std::string> decoded = iam::PercentDecode(text);
-    if (!decoded.ok()) return TextKind::kBroken;
-    plain = *std::move(decoded);
-  } else {
-    return TextKind::kPlain;
+// Reads `value` (a string) as a document held as text (policy_view.h). For kDocument,
+// *document points at the parsed object, kept in scope.decoded.
+DocumentText ReadDocumentText(const nlohmann::json& value, EvalScope& scope,
+                              const nlohmann::json** document) {
+  nlohmann::json parsed;
+  const DocumentText kind = ParseDocumentText(value.get_ref<const std::string&>(), &parsed);
+  if (kind == DocumentText::kDocument) {
+    scope.decoded.push_back(std::move(parsed));
+    *document = &scope.decoded.back();
   }
-  nlohmann::json parsed = nlohmann::json::parse(plain, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded() || !parsed.is_object()) return TextKind::kBroken;
-  scope.decoded.push_back(std::move(parsed));
-  *document = &scope.decoded.back();
-  return TextKind::kDocument;
+  return kind;
 }
 
 std::string Short(const nlohmann::json& value) {
@@ -361,10 +347,10 @@ std::vector<const nlohmann::json*> SelectPath(const rules::Path& path, EvalScope
       // Every step reads a document held as text as the document: `[*]` as well as `.field`.
       if (value->is_string()) {
         const nlohmann::json* document = nullptr;
-        const TextKind kind = ReadDocumentText(*value, scope, &document);
-        if (kind == TextKind::kDocument) {
+        const DocumentText kind = ReadDocumentText(*value, scope, &document);
+        if (kind == DocumentText::kDocument) {
           value = document;
-        } else if ((kind == TextKind::kBroken || step.kind != rules::PathStep::Kind::kWildcard) &&
+        } else if ((kind == DocumentText::kBroken || step.kind != rules::PathStep::Kind::kWildcard) &&
                    scope.error.empty()) {
           // A document that does not decode must not read as "the path selects nothing", which
           // would make the rule PASS a policy nobody could read.

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "sdk/engine/policy_view.h"
 
 namespace kmsguard::engine {
 
@@ -38,12 +39,16 @@ const model::IamDocument& ResourceView::iam() const {
 
 const nlohmann::json& ResourceView::json() const {
   if (json_ != nullptr) return *json_;
-  if (resource_.document_text.empty()) {
+  if (IsIamType(resource_.type)) {
+    // Generic conditions read policy documents decoded and in one shape (policy_view.h), so the
+    // view is a copy even when the resource holds its document as a value.
+    normalized_ = resource_.document_text.empty()
+                      ? resource_.document
+                      : model::ToNormalizedJson(resource_.type, iam());
+    NormalizePolicyDocuments(resource_.type, *normalized_);
+  } else if (resource_.document_text.empty()) {
     json_ = &resource_.document;
     return *json_;
-  }
-  if (IsIamType(resource_.type)) {
-    normalized_ = model::ToNormalizedJson(resource_.type, iam());
   } else {
     normalized_ = model::DocumentJson(resource_);
   }

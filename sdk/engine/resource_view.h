@@ -34,7 +34,8 @@ class ResourceView {
   // this resource (iam/policy_memo.h). Evaluation is single-threaded per resource.
   iam::PolicyAnalyses& analyses() const { return analyses_; }
 
-  // The document in the normalized shape (docs/resource-model.md), for generic conditions.
+  // The document in the normalized shape (docs/resource-model.md), for generic conditions; for
+  // IAM resources with their policy documents decoded and normalized (policy_view.h).
   const nlohmann::json& json() const;
 
  private:

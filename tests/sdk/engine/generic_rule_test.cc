@@ -149,11 +149,11 @@ INSTANTIATE_TEST_SUITE_P(
                      "  any:\n    path: \"$.inline_policies[*].document.Statement[*]\"\n"
                      "    where:\n      all:\n        - equals: {path: '@.Effect', value: Allow}\n"
                      "        - glob: {path: '@.Action[*]', value: \"kms:*\", quantifier: any}\n"
-                     "        - equals: {path: '@.Resource', value: \"*\"}\n",
+                     "        - equals: {path: '@.Resource[*]', value: \"*\", quantifier: any}\n",
                      "  any:\n    path: \"$.inline_policies[*].document.Statement[*]\"\n"
                      "    where:\n      all:\n        - glob: {path: '@.Action[*]', value: "
-                     "\"kms:*\", quantifier: any}\n        - starts_with: {path: '@.Resource', "
-                     "value: \"arn:\"}\n"},
+                     "\"kms:*\", quantifier: any}\n        - starts_with: {path: '@.Resource[*]', "
+                     "value: \"arn:\", quantifier: all}\n"},
         OperatorCase{"all_scope",
                      "  all:\n    path: \"$.inline_policies[*]\"\n    where: {exists: {path: "
                      "'@.document'}}\n",
@@ -164,11 +164,11 @@ INSTANTIATE_TEST_SUITE_P(
                      "'@.name', value: x}}\n",
                      "  none:\n    path: \"$.inline_policies[*]\"\n    where: {equals: {path: "
                      "'@.name', value: reads}}\n"},
-        // A policy document held as URL-encoded text is parsed when the path steps into it.
+        // A policy document held as URL-encoded text is read decoded, in one shape.
         OperatorCase{"encoded_document",
-                     "  equals: {path: \"$.trust_policy.Statement[*].Principal.AWS\", value: "
+                     "  equals: {path: \"$.trust_policy.Statement[*].Principal.AWS[*]\", value: "
                      "\"*\", quantifier: any}\n",
-                     "  equals: {path: \"$.trust_policy.Statement[*].Principal.AWS\", value: "
+                     "  equals: {path: \"$.trust_policy.Statement[*].Principal.AWS[*]\", value: "
                      "\"111122223333\", quantifier: any}\n"},
         OperatorCase{"resource_envelope",
                      "  equals: {path: $resource.account, value: \"111122223333\"}\n",

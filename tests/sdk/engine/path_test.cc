@@ -26,11 +26,11 @@ struct PathCase {
 
 void PrintTo(const PathCase& c, std::ostream* os) { *os << c.name; }
 
-// A role whose document is `document_json`, as the rule tests give it (a nlohmann value).
-model::Resource RoleWith(const std::string& document_json) {
+// A resource of `type` whose document is `document_json`, as the rule tests give it (a value).
+model::Resource ResourceWith(const std::string& type, const std::string& document_json) {
   model::Resource r;
   r.id = "arn:aws:iam::111122223333:role/r";
-  r.type = model::kIamRole;
+  r.type = type;
   r.name = "r";
   r.partition = "aws";
   r.account = "111122223333";
@@ -38,26 +38,33 @@ model::Resource RoleWith(const std::string& document_json) {
   return r;
 }
 
-class PathSelectTest : public ::testing::TestWithParam<PathCase> {};
-
-TEST_P(PathSelectTest, SelectsTheDocumentedValues) {
-  const PathCase& c = GetParam();
-  const model::Resource resource = RoleWith(c.document);
+// What `path_text` selects in `resource`, as a JSON array; `error` receives the error, if any.
+nlohmann::json Select(const model::Resource& resource, const std::string& path_text,
+                      std::string* error) {
   const ResourceView view(resource);
   EvalScope scope;
   scope.resource = &view;
   rules::Path path;
   std::string problem;
   std::size_t offset = 0;
-  ASSERT_TRUE(rules::ParsePath(c.path, &path, &problem, &offset)) << problem;
-  const std::vector<const nlohmann::json*> values = SelectPath(path, scope);
+  EXPECT_TRUE(rules::ParsePath(path_text, &path, &problem, &offset)) << problem;
+  nlohmann::json selected = nlohmann::json::array();
+  for (const nlohmann::json* value : SelectPath(path, scope)) selected.push_back(*value);
+  *error = scope.error;
+  return selected;
+}
+
+class PathSelectTest : public ::testing::TestWithParam<PathCase> {};
+
+TEST_P(PathSelectTest, SelectsTheDocumentedValues) {
+  const PathCase& c = GetParam();
+  std::string error;
+  const nlohmann::json selected = Select(ResourceWith(model::kIamRole, c.document), c.path, &error);
   if (c.selects == nullptr) {
-    EXPECT_THAT(scope.error, HasSubstr(c.error)) << c.path;
+    EXPECT_THAT(error, HasSubstr(c.error)) << c.path;
     return;
   }
-  EXPECT_EQ(scope.error, "") << c.path;
-  nlohmann::json selected = nlohmann::json::array();
-  for (const nlohmann::json* value : values) selected.push_back(*value);
+  EXPECT_EQ(error, "") << c.path;
   EXPECT_EQ(selected, nlohmann::json::parse(c.selects)) << c.path << " on " << c.document;
 }
 
@@ -90,6 +97,125 @@ INSTANTIATE_TEST_SUITE_P(
         PathCase{"field_of_broken_json_text", R"({"x": "{\"a\": "})", "$.x.a", nullptr,
                  kNotADocument}),
     CaseName);
+
+// A policy document as generic conditions read it (policy_view.h): every shape IAM allows reads
+// as one, at each place a resource holds a policy document, whatever form the input used.
+struct PolicyViewCase {
+  const char* name;
+  const char* type;
+  const char* document;
+  const char* path;
+  const char* selects;  // as a JSON array
+};
+
+void PrintTo(const PolicyViewCase& c, std::ostream* os) { *os << c.name; }
+
+std::string PolicyCaseName(const ::testing::TestParamInfo<PolicyViewCase>& param_info) {
+  return param_info.param.name;
+}
+
+class PolicyViewTest : public ::testing::TestWithParam<PolicyViewCase> {};
+
+TEST_P(PolicyViewTest, OnePathFitsEveryShape) {
+  const PolicyViewCase& c = GetParam();
+  std::string error;
+  const nlohmann::json selected = Select(ResourceWith(c.type, c.document), c.path, &error);
+  EXPECT_EQ(error, "") << c.path;
+  EXPECT_EQ(selected, nlohmann::json::parse(c.selects)) << c.path << " on " << c.document;
+}
+
+constexpr char kRole[] = "AWS::IAM::Role";
+constexpr char kUser[] = "AWS::IAM::User";
+constexpr char kGroup[] = "AWS::IAM::Group";
+constexpr char kManaged[] = "AWS::IAM::Policy";
+
+// Item 1 of issue 17: one statement or a list; one value or a list; "*" or {"AWS": "*"}.
+INSTANTIATE_TEST_SUITE_P(
+    PolicyDocuments, PolicyViewTest,
+    ::testing::Values(
+        PolicyViewCase{"single_statement_object", kRole,
+                       R"({"trust_policy": {"Statement": {"Effect": "Allow"}}})",
+                       "$.trust_policy.Statement[*].Effect", R"(["Allow"])"},
+        PolicyViewCase{"statement_list", kRole,
+                       R"({"trust_policy": {"Statement": [{"Effect": "Allow"},
+                           {"Effect": "Deny"}]}})",
+                       "$.trust_policy.Statement[*].Effect", R"(["Allow", "Deny"])"},
+        PolicyViewCase{"single_statement_in_json_text", kRole,
+                       R"({"trust_policy": "{\"Statement\": {\"Effect\": \"Allow\"}}"})",
+                       "$.trust_policy.Statement[*].Effect", R"(["Allow"])"},
+        PolicyViewCase{"single_statement_url_encoded", kRole,
+                       R"({"trust_policy":
+                           "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%7D%7D"})",
+                       "$.trust_policy.Statement[*].Effect", R"(["Allow"])"},
+        PolicyViewCase{"single_statement_index", kRole,
+                       R"({"trust_policy": {"Statement": {"Sid": "one"}}})",
+                       "$.trust_policy.Statement[0].Sid", R"(["one"])"},
+        PolicyViewCase{"action_string", kRole,
+                       R"({"trust_policy": {"Statement": [{"Action": "sts:AssumeRole"}]}})",
+                       "$.trust_policy.Statement[0].Action", R"([["sts:AssumeRole"]])"},
+        PolicyViewCase{"action_list_kept", kRole,
+                       R"({"trust_policy": {"Statement": [{"Action": ["a:B", "c:D"]}]}})",
+                       "$.trust_policy.Statement[0].Action", R"([["a:B", "c:D"]])"},
+        PolicyViewCase{"not_action_resource_not_resource_strings", kUser,
+                       R"({"inline_policies": [{"name": "p", "document": {"Statement":
+                           {"NotAction": "iam:*", "Resource": "*", "NotResource": "arn:x"}}}]})",
+                       "$.inline_policies[0].document.Statement[0]",
+                       R"([{"NotAction": ["iam:*"], "Resource": ["*"],
+                           "NotResource": ["arn:x"]}])"},
+        PolicyViewCase{"principal_star", kRole,
+                       R"({"trust_policy": {"Statement": {"Principal": "*"}}})",
+                       "$.trust_policy.Statement[*].Principal", R"([{"AWS": ["*"]}])"},
+        PolicyViewCase{"principal_aws_star", kRole,
+                       R"({"trust_policy": {"Statement": {"Principal": {"AWS": "*"}}}})",
+                       "$.trust_policy.Statement[*].Principal", R"([{"AWS": ["*"]}])"},
+        PolicyViewCase{"principal_each_type_a_list", kRole,
+                       R"({"trust_policy": {"Statement": {"Principal": {"AWS": "arn:a",
+                           "Service": ["ec2.amazonaws.com"], "Federated": "cognito"}}}})",
+                       "$.trust_policy.Statement[*].Principal",
+                       R"([{"AWS": ["arn:a"], "Service": ["ec2.amazonaws.com"],
+                           "Federated": ["cognito"]}])"},
+        PolicyViewCase{"not_principal_star", kRole,
+                       R"({"trust_policy": {"Statement": {"NotPrincipal": "*"}}})",
+                       "$.trust_policy.Statement[*].NotPrincipal", R"([{"AWS": ["*"]}])"},
+        PolicyViewCase{"one_path_for_every_principal_spelling", kRole,
+                       R"({"trust_policy": {"Statement": [{"Principal": "*"},
+                           {"Principal": {"AWS": "*"}}, {"Principal": {"AWS": ["*"]}}]}})",
+                       "$.trust_policy.Statement[*].Principal.AWS[*]", R"(["*", "*", "*"])"},
+        PolicyViewCase{"condition_as_written", kRole,
+                       R"({"trust_policy": {"Statement": {"Condition":
+                           {"StringEquals": {"sts:ExternalId": "x"}}}}})",
+                       "$.trust_policy.Statement[*].Condition",
+                       R"([{"StringEquals": {"sts:ExternalId": "x"}}])"},
+        PolicyViewCase{"group_inline_policy", kGroup,
+                       R"({"inline_policies": [{"name": "p", "document":
+                           "{\"Statement\": {\"Action\": \"s3:*\"}}"}]})",
+                       "$.inline_policies[*].document.Statement[*].Action[*]", R"(["s3:*"])"},
+        PolicyViewCase{"managed_policy_document", kManaged,
+                       R"({"document": {"Statement": {"Effect": "Allow", "Resource": "*"}}})",
+                       "$.document.Statement[*].Resource", R"([["*"]])"},
+        // Only the places docs/resource-model.md names are policy documents.
+        PolicyViewCase{"other_places_as_written", kRole,
+                       R"({"tags": {"Statement": {"Effect": "Allow"}}})", "$.tags.Statement[*]",
+                       R"(["Allow"])"},
+        PolicyViewCase{"other_types_as_written", "AWS::S3::Bucket",
+                       R"({"trust_policy": {"Statement": {"Effect": "Allow"}}})",
+                       "$.trust_policy.Statement[*]", R"(["Allow"])"}),
+    PolicyCaseName);
+
+// A role sent as an authorization-details entry (JSON text, the export's own keys): its trust
+// policy, URL-encoded with one statement, reads as the normalized shape does.
+TEST(PolicyViewTest, AnExportEntryReadsAsTheNormalizedShape) {
+  model::Resource r = ResourceWith(kRole, "{}");
+  r.document = nullptr;
+  r.document_text =
+      R"({"RoleName": "r", "Arn": "arn:aws:iam::111122223333:role/r", "Path": "/",)"
+      R"( "RolePolicyList": [], "AttachedManagedPolicies": [], "AssumeRolePolicyDocument":)"
+      R"( "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%22*%22%7D%7D"})";
+  std::string error;
+  EXPECT_EQ(Select(r, "$.trust_policy.Statement[*].Principal.AWS[*]", &error),
+            nlohmann::json::parse(R"(["*"])"));
+  EXPECT_EQ(error, "");
+}
 
 }  // namespace
 }  // namespace kmsguard::engine
