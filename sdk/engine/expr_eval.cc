@@ -350,8 +350,7 @@ std::vector<const nlohmann::json*> SelectPath(const rules::Path& path, EvalScope
         const DocumentText kind = ReadDocumentText(*value, scope, &document);
         if (kind == DocumentText::kDocument) {
           value = document;
-        } else if ((kind == DocumentText::kBroken || step.kind != rules::PathStep::Kind::kWildcard) &&
-                   scope.error.empty()) {
+        } else if (kind == DocumentText::kBroken && scope.error.empty()) {
           // A document that does not decode must not read as "the path selects nothing", which
           // would make the rule PASS a policy nobody could read.
           scope.error = absl::StrCat("path ", path.text,
@@ -360,15 +359,24 @@ std::vector<const nlohmann::json*> SelectPath(const rules::Path& path, EvalScope
                                      Short(*value), ")");
         }
       }
+      // A step that does not apply (a field of a string, an index of a map) selects nothing, as a
+      // missing field does; except into a policy value of a shape IAM does not allow.
+      bool applies = true;
       switch (step.kind) {
         case rules::PathStep::Kind::kField:
           if (value->is_object()) {
             if (auto it = value->find(step.field); it != value->end()) next.push_back(&*it);
+          } else {
+            applies = false;
           }
           break;
         case rules::PathStep::Kind::kIndex:
-          if (value->is_array() && static_cast<std::size_t>(step.index) < value->size()) {
-            next.push_back(&(*value)[static_cast<std::size_t>(step.index)]);
+          if (value->is_array()) {
+            if (static_cast<std::size_t>(step.index) < value->size()) {
+              next.push_back(&(*value)[static_cast<std::size_t>(step.index)]);
+            }
+          } else {
+            applies = false;
           }
           break;
         case rules::PathStep::Kind::kWildcard:
@@ -380,6 +388,12 @@ std::vector<const nlohmann::json*> SelectPath(const rules::Path& path, EvalScope
             next.push_back(value);
           }
           break;
+      }
+      if (!applies && scope.error.empty()) {
+        if (const std::string* why = scope.resource->ShapeProblem(*value)) {
+          scope.error =
+              absl::StrCat("path ", path.text, ": cannot step into ", Short(*value), ": ", *why);
+        }
       }
     }
     current = std::move(next);

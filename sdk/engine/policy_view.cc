@@ -48,7 +48,7 @@ void NormalizePolicy(json& policy) {
     json parsed;
     if (ParseDocumentText(policy.get_ref<const std::string&>(), &parsed) !=
         DocumentText::kDocument) {
-      return;  // left as text: a path that steps into it reports it (expr_eval.cc)
+      return;  // left as text; CheckPolicy records it
     }
     policy = std::move(parsed);
   }
@@ -62,6 +62,56 @@ void NormalizePolicy(json& policy) {
   }
   if (!statements->is_array()) return;
   for (json& statement : *statements) NormalizeStatement(statement);
+}
+
+// After NormalizePolicy: what is left of a shape IAM does not allow.
+void CheckPolicy(const json& policy, ShapeProblems& problems) {
+  if (policy.is_null()) return;
+  if (!policy.is_object()) {
+    problems[&policy] = policy.is_string()
+                            ? "the policy document is not a JSON or URL-encoded JSON document"
+                            : "the policy document is not a JSON object";
+    return;
+  }
+  const auto statements = policy.find("Statement");
+  if (statements == policy.end()) return;
+  if (!statements->is_array()) {
+    problems[&*statements] = "Statement is neither a statement nor a list of statements";
+    return;
+  }
+  for (const json& statement : *statements) {
+    if (!statement.is_object()) {
+      problems[&statement] = "the statement is not a JSON object";
+      continue;
+    }
+    for (const char* key : {"Principal", "NotPrincipal"}) {
+      const auto it = statement.find(key);
+      if (it != statement.end() && !it->is_object()) {
+        problems[&*it] = std::string(key) + " is neither \"*\" nor a map of principals";
+      }
+    }
+  }
+}
+
+// Calls `visit` on each policy document of `document` (see NormalizePolicyDocuments).
+template <typename Json, typename Visit>
+void ForEachPolicy(std::string_view type, Json& document, Visit visit) {
+  if (!document.is_object()) return;
+  if (type == model::kIamManagedPolicy) {
+    if (auto it = document.find("document"); it != document.end()) visit(*it);
+    return;
+  }
+  if (type != model::kIamUser && type != model::kIamGroup && type != model::kIamRole) return;
+  if (auto policies = document.find("inline_policies");
+      policies != document.end() && policies->is_array()) {
+    for (auto& policy : *policies) {
+      if (!policy.is_object()) continue;
+      if (auto it = policy.find("document"); it != policy.end()) visit(*it);
+    }
+  }
+  if (type == model::kIamRole) {
+    if (auto it = document.find("trust_policy"); it != document.end()) visit(*it);
+  }
 }
 
 }  // namespace
@@ -86,23 +136,13 @@ DocumentText ParseDocumentText(std::string_view text, nlohmann::json* out) {
   return DocumentText::kDocument;
 }
 
-void NormalizePolicyDocuments(std::string_view type, nlohmann::json& document) {
-  if (!document.is_object()) return;
-  if (type == model::kIamManagedPolicy) {
-    if (auto it = document.find("document"); it != document.end()) NormalizePolicy(*it);
-    return;
-  }
-  if (type != model::kIamUser && type != model::kIamGroup && type != model::kIamRole) return;
-  if (auto policies = document.find("inline_policies");
-      policies != document.end() && policies->is_array()) {
-    for (json& policy : *policies) {
-      if (!policy.is_object()) continue;
-      if (auto it = policy.find("document"); it != policy.end()) NormalizePolicy(*it);
-    }
-  }
-  if (type == model::kIamRole) {
-    if (auto it = document.find("trust_policy"); it != document.end()) NormalizePolicy(*it);
-  }
+ShapeProblems NormalizePolicyDocuments(std::string_view type, nlohmann::json& document) {
+  ForEachPolicy(type, document, [](json& policy) { NormalizePolicy(policy); });
+  // Only once every value is in place: the addresses must stay valid.
+  ShapeProblems problems;
+  const json& normalized = document;
+  ForEachPolicy(type, normalized, [&](const json& policy) { CheckPolicy(policy, problems); });
+  return problems;
 }
 
 }  // namespace kmsguard::engine

@@ -3,7 +3,6 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "sdk/engine/policy_view.h"
 
 namespace kmsguard::engine {
 
@@ -42,10 +41,9 @@ const nlohmann::json& ResourceView::json() const {
   if (IsIamType(resource_.type)) {
     // Generic conditions read policy documents decoded and in one shape (policy_view.h), so the
     // view is a copy even when the resource holds its document as a value.
-    normalized_ = resource_.document_text.empty()
-                      ? resource_.document
-                      : model::ToNormalizedJson(resource_.type, iam());
-    NormalizePolicyDocuments(resource_.type, *normalized_);
+    normalized_ = resource_.document_text.empty() ? resource_.document
+                                                  : model::ToNormalizedJson(resource_.type, iam());
+    shape_problems_ = NormalizePolicyDocuments(resource_.type, *normalized_);
   } else if (resource_.document_text.empty()) {
     json_ = &resource_.document;
     return *json_;
@@ -54,6 +52,11 @@ const nlohmann::json& ResourceView::json() const {
   }
   json_ = &*normalized_;
   return *json_;
+}
+
+const std::string* ResourceView::ShapeProblem(const nlohmann::json& value) const {
+  const auto it = shape_problems_.find(&value);
+  return it == shape_problems_.end() ? nullptr : &it->second;
 }
 
 }  // namespace kmsguard::engine

@@ -3,10 +3,11 @@
 // JSON). Lives for one Evaluate call, on one thread.
 #pragma once
 
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 
+#include "sdk/engine/policy_view.h"
 #include "sdk/iam/policy_memo.h"
 #include "sdk/model/iam_document.h"
 #include "sdk/model/resource.h"
@@ -38,11 +39,16 @@ class ResourceView {
   // IAM resources with their policy documents decoded and normalized (policy_view.h).
   const nlohmann::json& json() const;
 
+  // Why `value`, a value of json(), is a policy value of a shape IAM does not allow (a path must
+  // not step into it as if nothing were there); null for any other value.
+  const std::string* ShapeProblem(const nlohmann::json& value) const;
+
  private:
   const model::Resource& resource_;
   const bool explanation_;
   mutable std::optional<model::IamDocument> iam_;
   mutable std::optional<nlohmann::json> normalized_;
+  mutable ShapeProblems shape_problems_;  // addresses into normalized_
   mutable iam::PolicyAnalyses analyses_;
   mutable const nlohmann::json* json_ = nullptr;  // `document`, or normalized_
 };

@@ -1,7 +1,10 @@
 // Generic conditions evaluated: every operator with a passing and a failing case, quantifiers,
 // for_each sub-keys, exceptions (suppressed, expired), and built-ins inside generic conditions.
+#include <algorithm>
+#include <ostream>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -332,6 +335,57 @@ TEST(GenericRuleTest, ABuiltinInsideAGenericConditionLendsItsEvidence) {
   elsewhere.document["path"] = "/";
   EXPECT_EQ(test::EvaluateOne(evaluator, elsewhere).status, kPass);
 }
+
+// A verdict must not depend on the order in which a rule lists its tests (issue 17, item 2): each
+// group's conditions, in every order, under `any` and under `all`, give the same status.
+struct OrderCase {
+  const char* name;
+  std::vector<std::string> conditions;  // one condition each, YAML flow style
+  model::Status any;                    // the status of `any` of them
+  model::Status all;                    // the status of `all` of them
+};
+
+void PrintTo(const OrderCase& c, std::ostream* os) { *os << c.name; }
+
+class TestOrderTest : public ::testing::TestWithParam<OrderCase> {};
+
+TEST_P(TestOrderTest, EveryOrderGivesOneVerdict) {
+  // The statement the conditions read: Principal "*" in a trust policy of one statement object.
+  model::Resource role = Role();
+  role.document["trust_policy"] = {
+      {"Statement",
+       {{"Effect", "Allow"}, {"Principal", "*"}, {"Action", "sts:AssumeRole"}, {"Sid", "open"}}}};
+  std::vector<std::string> conditions = GetParam().conditions;
+  std::sort(conditions.begin(), conditions.end());
+  do {
+    for (const char* op : {"any", "all"}) {
+      std::string violation =
+          std::string("  any:\n    path: \"$.trust_policy.Statement[*]\"\n    where:\n      ") +
+          op + ":\n";
+      for (const std::string& condition : conditions) violation += "        - " + condition + "\n";
+      const model::Finding f =
+          test::EvaluateOne(test::MakeEvaluator(Load(RuleText(violation))), role);
+      EXPECT_EQ(f.status, std::string(op) == "any" ? GetParam().any : GetParam().all)
+          << violation << f.message;
+    }
+  } while (std::next_permutation(conditions.begin(), conditions.end()));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Conditions, TestOrderTest,
+    ::testing::Values(
+        // Principal "*" reads as {AWS: ["*"]}; a field of a plain string selects nothing.
+        OrderCase{"principal_star_and_its_aws_form",
+                  {"equals: {path: '@.Principal', value: \"*\"}",
+                   "in: {path: '@.Principal.AWS[*]', value: [\"*\"], quantifier: any}"},
+                  kFail,
+                  kPass},
+        OrderCase{"steps_into_plain_strings",
+                  {"equals: {path: '@.Effect.Value', value: Allow}", "exists: {path: '@.Sid[0]'}",
+                   "equals: {path: '@.Effect', value: Allow}"},
+                  kFail,
+                  kPass}),
+    [](const ::testing::TestParamInfo<OrderCase>& param_info) { return param_info.param.name; });
 
 TEST(GlobTest, MatchesWholeText) {
   EXPECT_TRUE(GlobMatch("kms:*", "kms:Decrypt", false));

@@ -20,8 +20,8 @@ struct PathCase {
   const char* name;
   const char* document;  // the role's document, JSON
   const char* path;
-  const char* selects;   // the values selected, as a JSON array; null when it is an error
-  const char* error;     // a part of the error message, when it is one
+  const char* selects;  // the values selected, as a JSON array; null when it is an error
+  const char* error;    // a part of the error message, when it is one
 };
 
 void PrintTo(const PathCase& c, std::ostream* os) { *os << c.name; }
@@ -86,8 +86,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "$.x[*]", "[[1, 2]]", nullptr},
         PathCase{"wildcard_then_field_of_url_encoded_text",
                  R"({"x": "%7B%22a%22%3A%7B%22b%22%3A3%7D%7D"})", "$.x[*].b", "[3]", nullptr},
-        PathCase{"index_of_json_text", R"({"x": " {\"a\": [5, 6]}"})", "$.x.a[1]", "[6]",
-                 nullptr},
+        PathCase{"index_of_json_text", R"({"x": " {\"a\": [5, 6]}"})", "$.x.a[1]", "[6]", nullptr},
         PathCase{"wildcard_of_plain_text_is_that_text", R"({"x": "s3:GetObject"})", "$.x[*]",
                  R"(["s3:GetObject"])", nullptr},
         PathCase{"wildcard_of_broken_json_text", R"({"x": "{\"a\": "})", "$.x[*]", nullptr,
@@ -96,6 +95,61 @@ INSTANTIATE_TEST_SUITE_P(
                  kNotADocument},
         PathCase{"field_of_broken_json_text", R"({"x": "{\"a\": "})", "$.x.a", nullptr,
                  kNotADocument}),
+    CaseName);
+
+// Item 2 of issue 17: a step that does not apply selects nothing, as a missing field does, so a
+// path written for one shape is false, not an ERROR, on another.
+INSTANTIATE_TEST_SUITE_P(
+    StepsThatDoNotApply, PathSelectTest,
+    ::testing::Values(
+        PathCase{"missing_field", R"({"x": {"a": 1}})", "$.x.b", "[]", nullptr},
+        PathCase{"field_of_plain_string", R"({"x": "*"})", "$.x.AWS", "[]", nullptr},
+        PathCase{"wildcard_after_field_of_plain_string", R"({"x": "*"})", "$.x.AWS[*]", "[]",
+                 nullptr},
+        PathCase{"field_of_number", R"({"x": 5})", "$.x.a", "[]", nullptr},
+        PathCase{"field_of_boolean", R"({"x": true})", "$.x.a", "[]", nullptr},
+        PathCase{"field_of_null", R"({"x": null})", "$.x.a", "[]", nullptr},
+        PathCase{"field_of_list", R"({"x": [{"a": 1}]})", "$.x.a", "[]", nullptr},
+        PathCase{"index_of_map", R"({"x": {"0": 1}})", "$.x[0]", "[]", nullptr},
+        PathCase{"index_of_plain_string", R"({"x": "abc"})", "$.x[0]", "[]", nullptr},
+        PathCase{"index_past_the_end", R"({"x": [1]})", "$.x[1]", "[]", nullptr},
+        PathCase{"wildcard_of_null", R"({"x": null})", "$.x[*]", "[]", nullptr},
+        // [*] over a map of mixed values, then a field: the values without it select nothing.
+        PathCase{"field_after_wildcard_over_mixed_values",
+                 R"({"x": {"a": "text", "b": {"c": 1}, "d": [2]}})", "$.x[*].c", "[1]", nullptr},
+        // Policy documents: the IAM shapes read in one shape, and a value of a shape IAM does not
+        // allow is an ERROR when a path steps into it, never "nothing there".
+        PathCase{"principal_star_has_aws",
+                 R"({"trust_policy": {"Statement": [{"Principal": "*"}]}})",
+                 "$.trust_policy.Statement[*].Principal.AWS[*]", R"(["*"])", nullptr},
+        PathCase{"principal_of_another_string", R"({"trust_policy": {"Statement":
+                     [{"Principal": "arn:aws:iam::444455556666:root"}]}})",
+                 "$.trust_policy.Statement[*].Principal.AWS[*]", nullptr,
+                 "Principal is neither \"*\" nor a map of principals"},
+        PathCase{"not_principal_of_a_number",
+                 R"({"trust_policy": {"Statement": [{"NotPrincipal": 5}]}})",
+                 "$.trust_policy.Statement[*].NotPrincipal.AWS", nullptr,
+                 "NotPrincipal is neither"},
+        PathCase{"statement_of_a_string", R"({"trust_policy": {"Statement": "Allow"}})",
+                 "$.trust_policy.Statement[*].Effect", nullptr,
+                 "Statement is neither a statement nor a list of statements"},
+        PathCase{"statement_of_a_number", R"({"trust_policy": {"Statement": 5}})",
+                 "$.trust_policy.Statement[0]", nullptr, "Statement is neither"},
+        PathCase{"statement_item_of_a_string",
+                 R"({"trust_policy": {"Statement": [{"Effect": "Allow"}, "Deny"]}})",
+                 "$.trust_policy.Statement[*].Effect", nullptr,
+                 "the statement is not a JSON object"},
+        PathCase{"trust_policy_plain_text", R"({"trust_policy": "not a document"})",
+                 "$.trust_policy.Statement[*]", nullptr, kNotADocument},
+        PathCase{"trust_policy_bad_escape", R"({"trust_policy": "%ZZ"})",
+                 "$.trust_policy.Statement", nullptr, kNotADocument},
+        PathCase{"trust_policy_a_number", R"({"trust_policy": 5})", "$.trust_policy.Statement",
+                 nullptr, "the policy document is not a JSON object"},
+        PathCase{"inline_policy_document_plain_text",
+                 R"({"inline_policies": [{"name": "p", "document": "Allow everything"}]})",
+                 "$.inline_policies[*].document.Statement[*]", nullptr, kNotADocument},
+        PathCase{"trust_policy_null_selects_nothing", R"({"trust_policy": null})",
+                 "$.trust_policy.Statement[*]", "[]", nullptr}),
     CaseName);
 
 // A policy document as generic conditions read it (policy_view.h): every shape IAM allows reads
