@@ -170,19 +170,41 @@ bool TestValue(const Expr& expr, const nlohmann::json& actual, const nlohmann::j
   return false;
 }
 
-bool Quantify(Quantifier quantifier, std::size_t passed, std::size_t total) {
-  switch (quantifier) {
-    case Quantifier::kAny:
-      return passed > 0;
-    case Quantifier::kAll:
-      return passed == total;
-    case Quantifier::kNone:
-      return passed == 0;
-    case Quantifier::kUnset:
-      break;
+// The parts of a condition (the children of all/any/none, the items of a quantifier) decided in
+// Kleene's three-valued logic: the parts that could be decided settle the whole when they can
+// (any: one holds; all: one does not; none: one holds), and a part that could not be decided
+// (scope.error) makes the whole undecided only when they cannot. So neither the order of the
+// tests nor that of the items ever changes a verdict. Over no parts, any is false, all and none
+// are true.
+class Parts {
+ public:
+  Parts(Quantifier quantifier, EvalScope& scope) : quantifier_(quantifier), scope_(scope) {}
+
+  // Records one part, evaluated into scope (its error, if any, is taken out of scope). True when
+  // the whole is decided, so the remaining parts need not be evaluated.
+  bool Add(bool held) {
+    if (!scope_.error.empty()) {
+      if (error_.empty()) error_ = std::move(scope_.error);
+      scope_.error.clear();
+      return false;
+    }
+    if (held != (quantifier_ == Quantifier::kAll)) decided_ = true;
+    return decided_;
   }
-  return false;
-}
+
+  // The whole; scope.error is set when it is undecided.
+  bool Result() {
+    if (decided_) return quantifier_ == Quantifier::kAny;
+    scope_.error = std::move(error_);
+    return quantifier_ != Quantifier::kAny;
+  }
+
+ private:
+  const Quantifier quantifier_;
+  EvalScope& scope_;
+  bool decided_ = false;
+  std::string error_;
+};
 
 std::string Describe(const Expr& expr, const EvalScope& scope) {
   switch (expr.kind) {
@@ -239,54 +261,47 @@ bool EvaluateBuiltin(const Expr& expr, EvalScope& scope) {
 bool Evaluate(const Expr& expr, EvalScope& scope, int depth) {
   switch (expr.kind) {
     case Expr::Kind::kAll:
-      for (const rules::ExprPtr& child : expr.children) {
-        if (!EvaluateExpr(*child, scope, depth + 1)) return false;
-      }
-      return true;
     case Expr::Kind::kAny:
+    case Expr::Kind::kNone: {
+      Parts parts(expr.kind == Expr::Kind::kAll   ? Quantifier::kAll
+                  : expr.kind == Expr::Kind::kAny ? Quantifier::kAny
+                                                  : Quantifier::kNone,
+                  scope);
       for (const rules::ExprPtr& child : expr.children) {
-        if (EvaluateExpr(*child, scope, depth + 1)) return true;
-        if (!scope.error.empty()) return false;
+        if (parts.Add(EvaluateExpr(*child, scope, depth + 1))) break;
       }
-      return false;
-    case Expr::Kind::kNone:
-      for (const rules::ExprPtr& child : expr.children) {
-        if (EvaluateExpr(*child, scope, depth + 1)) return false;
-        if (!scope.error.empty()) return false;
-      }
-      return true;
+      return parts.Result();
+    }
     case Expr::Kind::kNot: {
       const bool held = EvaluateExpr(*expr.children[0], scope, depth + 1);
       return scope.error.empty() && !held;
     }
     case Expr::Kind::kScope: {
       const std::vector<const nlohmann::json*> items = SelectPath(expr.path, scope);
-      std::size_t passed = 0;
+      if (!scope.error.empty()) return false;
+      Parts parts(expr.quantifier, scope);
       for (const nlohmann::json* item : items) {
         const nlohmann::json* saved = scope.item;
         scope.item = item;
         const bool held = EvaluateExpr(*expr.children[0], scope, depth + 1);
         scope.item = saved;
-        if (!scope.error.empty()) return false;
-        if (held) ++passed;
-        // any and none are decided by the first item that holds.
-        if (held && expr.quantifier != Quantifier::kAll) break;
+        if (parts.Add(held)) break;
       }
-      return Quantify(expr.quantifier, passed, items.size());
+      return parts.Result();
     }
     case Expr::Kind::kTest: {
       const std::vector<const nlohmann::json*> values = SelectPath(expr.path, scope);
+      if (!scope.error.empty()) return false;
       const nlohmann::json expected = OperandValue(expr.value, scope);
       if (!expr.path.multi) {
         if (values.empty()) return false;  // a missing value passes no test, exists included
         return TestValue(expr, *values[0], expected, scope);
       }
-      std::size_t passed = 0;
+      Parts parts(expr.quantifier, scope);
       for (const nlohmann::json* value : values) {
-        if (TestValue(expr, *value, expected, scope)) ++passed;
-        if (!scope.error.empty()) return false;
+        if (parts.Add(TestValue(expr, *value, expected, scope))) break;
       }
-      return Quantify(expr.quantifier, passed, values.size());
+      return parts.Result();
     }
     case Expr::Kind::kMeasure: {
       const std::vector<const nlohmann::json*> values = SelectPath(expr.path, scope);

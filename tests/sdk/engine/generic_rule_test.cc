@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sdk/engine/evaluator.h"
@@ -383,9 +384,70 @@ INSTANTIATE_TEST_SUITE_P(
         OrderCase{"steps_into_plain_strings",
                   {"equals: {path: '@.Effect.Value', value: Allow}", "exists: {path: '@.Sid[0]'}",
                    "equals: {path: '@.Effect', value: Allow}"},
-                  kFail,
-                  kPass}),
+                  kFail, kPass},
+        // A test that cannot be decided (a scalar test meeting a list) decides nothing when the
+        // others settle the whole: `any` with one that holds, `all` with one that does not.
+        OrderCase{"an_undecided_test_and_one_that_holds",
+                  {"glob: {path: '@.Action', value: \"sts:*\"}",
+                   "equals: {path: '@.Effect', value: Allow}"},
+                  kFail, model::Status::kError},
+        OrderCase{"an_undecided_test_and_one_that_does_not_hold",
+                  {"glob: {path: '@.Action', value: \"sts:*\"}",
+                   "equals: {path: '@.Effect', value: Deny}"},
+                  model::Status::kError, kPass}),
     [](const ::testing::TestParamInfo<OrderCase>& param_info) { return param_info.param.name; });
+
+// The same for the items a quantifier reads, in both orders, for `any|all|none: {path, where}` and
+// for a test with a quantifier: one item cannot be decided (its Sid is a list), the other holds or
+// does not.
+struct ItemOrderCase {
+  const char* name;
+  const char* quantifier;
+  const char* other_sid;  // the decided item's Sid: "x1" holds (glob "x*"), "y1" does not
+  model::Status status;
+};
+
+void PrintTo(const ItemOrderCase& c, std::ostream* os) { *os << c.name; }
+
+class ItemOrderTest : public ::testing::TestWithParam<ItemOrderCase> {};
+
+TEST_P(ItemOrderTest, EveryOrderGivesOneVerdict) {
+  const ItemOrderCase& c = GetParam();
+  const std::string scope = absl::StrCat("  ", c.quantifier,
+                                         ":\n    path: \"$.trust_policy.Statement[*]\"\n"
+                                         "    where: {glob: {path: '@.Sid', value: \"x*\"}}\n");
+  const std::string test = absl::StrCat(
+      "  glob: {path: \"$.trust_policy.Statement[*].Sid\", value: \"x*\", quantifier: ",
+      c.quantifier, "}\n");
+  const nlohmann::json undecided = {{"Effect", "Allow"}, {"Sid", {"x1"}}};
+  const nlohmann::json decided = {{"Effect", "Allow"}, {"Sid", c.other_sid}};
+  for (const std::string& violation : {scope, test}) {
+    for (const bool undecided_first : {true, false}) {
+      model::Resource role = Role();
+      nlohmann::json statements = nlohmann::json::array();
+      statements.push_back(undecided_first ? undecided : decided);
+      statements.push_back(undecided_first ? decided : undecided);
+      role.document["trust_policy"] = {{"Statement", statements}};
+      const model::Finding f =
+          test::EvaluateOne(test::MakeEvaluator(Load(RuleText(violation))), role);
+      EXPECT_EQ(f.status, c.status)
+          << violation << (undecided_first ? "undecided item first" : "") << ": " << f.message;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Quantifiers, ItemOrderTest,
+    ::testing::Values(
+        ItemOrderCase{"any_with_one_that_holds", "any", "x1", kFail},
+        ItemOrderCase{"any_with_one_that_does_not", "any", "y1", model::Status::kError},
+        ItemOrderCase{"all_with_one_that_holds", "all", "x1", model::Status::kError},
+        ItemOrderCase{"all_with_one_that_does_not", "all", "y1", kPass},
+        ItemOrderCase{"none_with_one_that_holds", "none", "x1", kPass},
+        ItemOrderCase{"none_with_one_that_does_not", "none", "y1", model::Status::kError}),
+    [](const ::testing::TestParamInfo<ItemOrderCase>& param_info) {
+      return param_info.param.name;
+    });
 
 TEST(GlobTest, MatchesWholeText) {
   EXPECT_TRUE(GlobMatch("kms:*", "kms:Decrypt", false));
