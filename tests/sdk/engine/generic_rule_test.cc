@@ -449,6 +449,65 @@ INSTANTIATE_TEST_SUITE_P(
       return param_info.param.name;
     });
 
+// Issue 17, item 4: what a test is on a path that selects nothing, for every operator and
+// quantifier (docs/rule-authoring.md, "A path that selects nothing"). Each path selects nothing in
+// a different way: a missing field, an empty list, a field of a plain string.
+struct NothingCase {
+  const char* name;
+  const char* violation;
+  model::Status status;
+};
+
+void PrintTo(const NothingCase& c, std::ostream* os) { *os << c.name; }
+
+class SelectsNothingTest : public ::testing::TestWithParam<NothingCase> {};
+
+TEST_P(SelectsNothingTest, TheQuantifierDecides) {
+  model::Resource role = Role();
+  role.document["empty"] = nlohmann::json::array();
+  EXPECT_EQ(StatusOf(GetParam().violation, role), GetParam().status) << GetParam().violation;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryOperator, SelectsNothingTest,
+    ::testing::Values(
+        // One value (no [*]): every test is false.
+        NothingCase{"equals", "  equals: {path: $.nope, value: x}\n", kPass},
+        NothingCase{"in", "  in: {path: $.nope, value: [x]}\n", kPass},
+        NothingCase{"exists", "  exists: {path: $.nope}\n", kPass},
+        NothingCase{"not_exists", "  not: {exists: {path: $.nope}}\n", kFail},
+        NothingCase{"glob", "  glob: {path: $.name.first, value: \"*\"}\n", kPass},
+        NothingCase{"matches", "  matches: {path: $.nope, value: \".*\"}\n", kPass},
+        NothingCase{"starts_with", "  starts_with: {path: $.nope, value: \"\"}\n", kPass},
+        NothingCase{"contains", "  contains: {path: $.nope, value: x}\n", kPass},
+        NothingCase{"lt", "  lt: {path: $.nope, value: 1}\n", kPass},
+        NothingCase{"ge", "  ge: {path: $.nope, value: 1}\n", kPass},
+        NothingCase{"length", "  length: {path: $.nope, ge: 0}\n", kPass},
+        // A list of no items: any is false, all and none are true; count is 0.
+        NothingCase{"count", "  count: {path: \"$.empty[*]\", equals: 0}\n", kFail},
+        NothingCase{"test_any", "  equals: {path: \"$.empty[*]\", value: x, quantifier: any}\n",
+                    kPass},
+        NothingCase{"test_all", "  equals: {path: \"$.empty[*]\", value: x, quantifier: all}\n",
+                    kFail},
+        NothingCase{"test_none", "  equals: {path: \"$.nope[*]\", value: x, quantifier: none}\n",
+                    kFail},
+        NothingCase{"exists_any", "  exists: {path: \"$.nope[*]\", quantifier: any}\n", kPass},
+        NothingCase{"exists_none", "  exists: {path: \"$.name.x[*]\", quantifier: none}\n",
+                    kFail},
+        NothingCase{"scope_any",
+                    "  any:\n    path: \"$.empty[*]\"\n    where: {exists: {path: '@'}}\n", kPass},
+        NothingCase{"scope_all",
+                    "  all:\n    path: \"$.nope[*]\"\n    where: {exists: {path: '@.x'}}\n", kFail},
+        NothingCase{"scope_none",
+                    "  none:\n    path: \"$.name.x[*]\"\n    where: {exists: {path: '@'}}\n",
+                    kFail},
+        // none is exactly not any.
+        NothingCase{"not_any_is_none",
+                    "  not:\n    any:\n      path: \"$.empty[*]\"\n      where: {exists: {path: "
+                    "'@'}}\n",
+                    kFail}),
+    [](const ::testing::TestParamInfo<NothingCase>& param_info) { return param_info.param.name; });
+
 TEST(GlobTest, MatchesWholeText) {
   EXPECT_TRUE(GlobMatch("kms:*", "kms:Decrypt", false));
   EXPECT_TRUE(GlobMatch("*", "", false));
