@@ -155,8 +155,17 @@ bool TestValue(const Expr& expr, const nlohmann::json& actual, const nlohmann::j
     return false;
   }
   if (op == "matches") {
-    return actual.is_string() && expr.regex != nullptr &&
-           RE2::PartialMatch(actual.get_ref<const std::string&>(), *expr.regex);
+    if (!actual.is_string()) return false;
+    const std::vector<std::shared_ptr<const RE2>>* patterns = &expr.regexes;
+    if (!expr.value.param.empty()) {
+      const auto it = scope.rule->param_patterns.find(expr.value.param);
+      if (it == scope.rule->param_patterns.end()) return false;
+      patterns = &it->second;
+    }
+    return std::any_of(patterns->begin(), patterns->end(),
+                       [&](const std::shared_ptr<const RE2>& regex) {
+                         return RE2::PartialMatch(actual.get_ref<const std::string&>(), *regex);
+                       });
   }
   // lt, le, gt, ge: numbers with numbers, strings with strings (ISO dates compare as text).
   if (actual.is_number() && expected.is_number()) {

@@ -92,7 +92,9 @@ struct Expr {
   Operand value;
   bool ignore_case = false;
   Comparison comparison = Comparison::kEquals;  // kMeasure, and lt/le/gt/ge
-  std::shared_ptr<const re2::RE2> regex;        // matches
+  // matches: the patterns of a literal or ${lists} value, compiled at load (a ${params} value's
+  // are in Rule::param_patterns, so that overrides apply).
+  std::vector<std::shared_ptr<const re2::RE2>> regexes;
   BuiltinCall call;                             // kBuiltin
 };
 

@@ -380,10 +380,40 @@ class RuleReader {
     bool needs_items = false;
     std::vector<std::string> argument_values;
     bool has_argument_values = false;
+    bool pattern = false;  // a `matches` pattern
   };
   std::map<std::string, ParamUse> param_uses_;
   int errors_ = 0;
 };
+
+// The RE2 programs of a `matches` value: one pattern or a list of them. `problem` receives the
+// first problem (not a string, invalid, over kMaxRegexProgramSize), and then nothing is returned.
+std::vector<std::shared_ptr<const RE2>> CompilePatterns(const nlohmann::json& value,
+                                                        std::string* problem) {
+  std::vector<std::shared_ptr<const RE2>> out;
+  const nlohmann::json list = value.is_array() ? value : nlohmann::json::array({value});
+  for (const nlohmann::json& item : list) {
+    if (!item.is_string()) {
+      *problem = absl::StrCat("a pattern must be a string, got ", item.dump());
+      return {};
+    }
+    RE2::Options options;
+    options.set_log_errors(false);
+    auto regex = std::make_shared<const RE2>(item.get<std::string>(), options);
+    if (!regex->ok()) {
+      *problem = absl::StrCat("invalid regular expression: ", regex->error());
+      return {};
+    }
+    if (regex->ProgramSize() > kMaxRegexProgramSize) {
+      *problem = absl::StrCat("regular expression too costly: its RE2 program size is ",
+                              regex->ProgramSize(), ", the limit is ", kMaxRegexProgramSize,
+                              "; simplify it (fewer repetitions, smaller counted ranges)");
+      return {};
+    }
+    out.push_back(std::move(regex));
+  }
+  return out;
+}
 
 core::SourceLocation RuleReader::LocationAtOffset(std::size_t offset) const {
   return LocationOfOffset(text_, offset, file_);
@@ -646,6 +676,12 @@ bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
     param.used_by = use->second.used_by;
     param.needs_items = use->second.needs_items;
     if (use->second.has_argument_values) param.argument_values = use->second.argument_values;
+    param.pattern = use->second.pattern;
+    if (param.pattern) {
+      // The default was checked where the parameter is used (ReadTest).
+      std::string problem;
+      rule->param_patterns[param.name] = CompilePatterns(param.default_value, &problem);
+    }
   }
 
   ReadTemplate(root, "message", *rule, &rule->message);
@@ -1104,26 +1140,32 @@ ExprPtr RuleReader::ReadTest(const std::string& op, const YAML::Node& name, cons
   if (op == "gt") expr->comparison = Comparison::kGt;
   if (op == "ge") expr->comparison = Comparison::kGe;
   if (op == "matches") {
-    // Compiled once, here: a bad pattern is a load error with its position, never a scan error.
-    if (!expr->value.param.empty() || !expr->value.literal.is_string()) {
-      Report(kRegexError, v, "\"matches\" needs a literal string pattern (RE2 syntax)");
-      return nullptr;
-    }
-    RE2::Options options;
-    options.set_log_errors(false);
-    auto regex = std::make_shared<RE2>(expr->value.literal.get<std::string>(), options);
-    if (!regex->ok()) {
-      Report(kRegexError, v, absl::StrCat("invalid regular expression: ", regex->error()));
-      return nullptr;
-    }
-    if (regex->ProgramSize() > kMaxRegexProgramSize) {
+    // Compiled once, here (a parameter's value at load and at each override): a bad pattern is an
+    // error with its position, never a scan error.
+    if (type != "string" && type != "list") {
       Report(kRegexError, v,
-             absl::StrCat("regular expression too costly: its RE2 program size is ",
-                          regex->ProgramSize(), ", the limit is ", kMaxRegexProgramSize,
-                          "; simplify it (fewer repetitions, smaller counted ranges)"));
+             absl::StrCat(what, " needs a pattern (RE2 syntax) or a list of them, got a ", type));
       return nullptr;
     }
-    expr->regex = std::move(regex);
+    if (!expr->value.param.empty()) {
+      ParamUse& use = param_uses_[expr->value.param];
+      if (use.used_by.empty()) use.used_by = "a \"matches\" pattern";
+      use.pattern = true;
+      std::string problem;
+      CompilePatterns(rule.ParamValue(expr->value.param), &problem);
+      if (!problem.empty()) {
+        Report(kRegexError, v,
+               absl::StrCat("the default of parameter ", Quoted(expr->value.param), ": ", problem));
+        return nullptr;
+      }
+    } else {
+      std::string problem;
+      expr->regexes = CompilePatterns(expr->value.literal, &problem);
+      if (!problem.empty()) {
+        Report(kRegexError, v, problem);
+        return nullptr;
+      }
+    }
   }
   return ok ? expr : nullptr;
 }
@@ -1638,6 +1680,11 @@ std::string CheckParamValue(const Param& param, const nlohmann::json& value) {
                 value.get<std::string>()) == param.argument_values.end()) {
     return absl::StrCat("must be one of ", Join(param.argument_values), ": it is ", param.used_by);
   }
+  if (param.pattern) {
+    std::string problem;
+    CompilePatterns(value, &problem);
+    if (!problem.empty()) return absl::StrCat("is ", param.used_by, ": ", problem);
+  }
   return "";
 }
 
@@ -1731,7 +1778,13 @@ core::Diagnostics ApplyOverrides(const std::vector<Override>& overrides, std::ve
     }
     if (!ok) continue;
     if (override.has_severity) rule->severity = override.severity;
-    for (const auto& [name, value] : override.params) rule->param_values[name] = value;
+    for (const auto& [name, value] : override.params) {
+      rule->param_values[name] = value;
+      if (rule->param_patterns.count(name) != 0) {
+        std::string problem;  // checked above
+        rule->param_patterns[name] = CompilePatterns(value, &problem);
+      }
+    }
     rule->exceptions.insert(rule->exceptions.end(), override.exceptions.begin(),
                             override.exceptions.end());
   }

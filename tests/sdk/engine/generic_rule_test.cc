@@ -28,7 +28,8 @@ std::string RuleText(const std::string& violation, const std::string& extra = ""
   return "api_version: kmsguard/v1\nkind: Rule\nid: generic\nversion: 1.0.0\ntitle: t\n"
          "description: d\nseverity: high\nresource_types: [AWS::IAM::Role]\n"
          "params:\n  names: {type: list, default: [admin, root]}\n  limit: {type: number, "
-         "default: 2}\n"
+         "default: 2}\n  patterns: {type: list, default: [\"^root$\", \"^a.p$\"]}\n"
+         "  no_patterns: {type: string, default: \"^ap$\"}\n"
          "violation:\n" +
          violation + "message: \"{{resource.name}} is bad\"\nremediation: {summary: fix}\n" + extra;
 }
@@ -101,6 +102,11 @@ INSTANTIATE_TEST_SUITE_P(
                      "  glob: {path: $.arn, value: \"arn:aws:iam::*:user/*\"}\n"},
         OperatorCase{"matches", "  matches: {path: $.arn, value: \":role/[a-z]+$\"}\n",
                      "  matches: {path: $.arn, value: \"^role/\"}\n"},
+        // A list of patterns (literal, ${lists} or ${params}): any of them matches.
+        OperatorCase{"matches_list", "  matches: {path: $.arn, value: [\"^x\", \":role/a\"]}\n",
+                     "  matches: {path: $.arn, value: [\"^x\", \":user/\"]}\n"},
+        OperatorCase{"matches_param", "  matches: {path: $.name, value: \"${params.patterns}\"}\n",
+                     "  matches: {path: $.name, value: \"${params.no_patterns}\"}\n"},
         OperatorCase{"starts_with", "  starts_with: {path: $.path, value: /service-role/}\n",
                      "  starts_with: {path: $.path, value: /aws-service-role/}\n"},
         OperatorCase{"contains_string", "  contains: {path: $.arn, value: \"role/ap\"}\n",
@@ -216,6 +222,17 @@ TEST(GenericRuleTest, AnUndecodableDocumentIsAnErrorNotAPass) {
       "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22kms%3ACreateGrant%"
       "22%2C%22Resource%22%3A%22*%22%7D%5D%7D";
   EXPECT_EQ(test::EvaluateOne(test::MakeEvaluator(rule), ok).status, kFail);
+}
+
+TEST(GenericRuleTest, AnOverriddenPatternParameterIsWhatMatchesUses) {
+  std::vector<rules::Rule> rules{
+      Load(RuleText("  matches: {path: $.name, value: \"${params.no_patterns}\"}\n"))};
+  rules::Override override;
+  override.rule_id = "generic";
+  override.params["no_patterns"] = "^a";
+  ASSERT_THAT(rules::ApplyOverrides({override}, &rules), IsEmpty());
+  const Evaluator evaluator(std::make_shared<const rules::RuleSet>(std::move(rules)));
+  EXPECT_EQ(test::EvaluateOne(evaluator, Role()).status, kFail);
 }
 
 TEST(GenericRuleTest, WhenFalseGivesNoFinding) {
