@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/engine/policy_view.h"
+#include "sdk/iam/action_glob.h"
 #include "sdk/rules/builtins.h"
 
 namespace kmsguard::engine {
@@ -151,6 +152,15 @@ bool TestValue(const Expr& expr, const nlohmann::json& actual, const nlohmann::j
                                            : absl::StartsWith(text, pattern))) {
         return true;
       }
+    }
+    return false;
+  }
+  if (op == "covers_action") {
+    // IAM's action matching (case-insensitive, `*` and `?`), the pattern from the data.
+    if (!actual.is_string()) return false;
+    const std::string& pattern = actual.get_ref<const std::string&>();
+    for (const std::string& action : Strings(expected)) {
+      if (iam::ActionGlobMatches(pattern, action)) return true;
     }
     return false;
   }

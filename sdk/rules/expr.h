@@ -79,7 +79,8 @@ struct Expr {
     kNone,     // no child is true (`none: [..]`)
     kNot,      // children[0] is false
     kScope,    // `any|all|none: {path: P, where: E}`: quantifier over the items P selects
-    kTest,     // a path test: equals, in, exists, glob, matches, starts_with, contains, lt..ge
+    kTest,     // a path test: equals, in, exists, glob, matches, starts_with, contains, lt..ge,
+               // covers_action
     kMeasure,  // length (of one value) or count (of the values a path selects), compared
     kBuiltin,  // a built-in semantic operator
   };

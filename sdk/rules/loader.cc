@@ -380,11 +380,33 @@ class RuleReader {
     bool needs_items = false;
     std::vector<std::string> argument_values;
     bool has_argument_values = false;
-    bool pattern = false;  // a `matches` pattern
+    bool pattern = false;       // a `matches` pattern
+    bool action_names = false;  // the actions of `covers_action`
   };
   std::map<std::string, ParamUse> param_uses_;
   int errors_ = 0;
 };
+
+// The actions of a `covers_action` value: an IAM action ("service:Action") or a list of them,
+// without `*` or `?` (the data holds the patterns). Returns what is wrong, or "".
+std::string CheckActionNames(const nlohmann::json& value) {
+  const nlohmann::json list = value.is_array() ? value : nlohmann::json::array({value});
+  for (const nlohmann::json& item : list) {
+    if (!item.is_string()) return absl::StrCat("IAM actions, not ", item.dump());
+    const std::string& action = item.get_ref<const std::string&>();
+    const std::size_t colon = action.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == action.size() ||
+        action.find(':', colon + 1) != std::string::npos ||
+        std::any_of(action.begin(), action.end(), [](char c) {
+          return c == '*' || c == '?' || absl::ascii_isspace(static_cast<unsigned char>(c));
+        })) {
+      return absl::StrCat("IAM actions such as sts:AssumeRole, not ", Quoted(action),
+                          ": the patterns are the data's (to put a pattern in the rule, use "
+                          "glob with ignore_case)");
+    }
+  }
+  return "";
+}
 
 // The RE2 programs of a `matches` value: one pattern or a list of them. `problem` receives the
 // first problem (not a string, invalid, over kMaxRegexProgramSize), and then nothing is returned.
@@ -677,6 +699,7 @@ bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
     param.needs_items = use->second.needs_items;
     if (use->second.has_argument_values) param.argument_values = use->second.argument_values;
     param.pattern = use->second.pattern;
+    param.action_names = use->second.action_names;
     if (param.pattern) {
       // The default was checked where the parameter is used (ReadTest).
       std::string problem;
@@ -977,9 +1000,9 @@ ExprPtr RuleReader::ReadExpr(const YAML::Node& node, const Rule& rule) {
   }
   if (op == "macro") return ReadMacroRef(entry.first, value, rule);
   if (op == "length" || op == "count") return ReadMeasure(op, entry.first, value, rule);
-  static const std::vector<std::string_view> kTests = {"equals",  "in",          "exists",   "glob",
-                                                       "matches", "starts_with", "contains", "lt",
-                                                       "le",      "gt",          "ge"};
+  static const std::vector<std::string_view> kTests = {
+      "equals",   "in", "exists", "glob", "matches", "starts_with",
+      "contains", "lt", "le",     "gt",   "ge",      "covers_action"};
   if (std::find(kTests.begin(), kTests.end(), op) != kTests.end()) {
     return ReadTest(op, entry.first, value, rule);
   }
@@ -1125,6 +1148,29 @@ ExprPtr RuleReader::ReadTest(const std::string& op, const YAML::Node& name, cons
   if (op == "in" && type != "list") {
     Report(kSchemaError, v, absl::StrCat(what, " needs a list value, got a ", type));
     ok = false;
+  }
+  if (op == "covers_action") {
+    // The rule names actions; the patterns are the data's. A wildcard here would only be compared
+    // as a character, so it is refused rather than left to match nothing.
+    if (type != "string" && type != "list") {
+      Report(kSchemaError, v,
+             absl::StrCat(what, " needs an IAM action (or a list of them), got a ", type));
+      ok = false;
+    } else if (!expr->value.param.empty()) {
+      ParamUse& use = param_uses_[expr->value.param];
+      if (use.used_by.empty()) use.used_by = "the actions of \"covers_action\"";
+      use.action_names = true;
+      if (std::string problem = CheckActionNames(rule.ParamValue(expr->value.param));
+          !problem.empty()) {
+        Report(kSchemaError, v,
+               absl::StrCat("the default of parameter ", Quoted(expr->value.param), " must be ",
+                            problem));
+        ok = false;
+      }
+    } else if (std::string problem = CheckActionNames(expr->value.literal); !problem.empty()) {
+      Report(kSchemaError, v, absl::StrCat(what, " takes ", problem));
+      ok = false;
+    }
   }
   if ((op == "glob" || op == "starts_with") && type != "string" && type != "list") {
     Report(kSchemaError, v, absl::StrCat(what, " needs a string (or a list of strings)"));
@@ -1679,6 +1725,11 @@ std::string CheckParamValue(const Param& param, const nlohmann::json& value) {
       std::find(param.argument_values.begin(), param.argument_values.end(),
                 value.get<std::string>()) == param.argument_values.end()) {
     return absl::StrCat("must be one of ", Join(param.argument_values), ": it is ", param.used_by);
+  }
+  if (param.action_names) {
+    if (std::string problem = CheckActionNames(value); !problem.empty()) {
+      return absl::StrCat("is ", param.used_by, ", which takes ", problem);
+    }
   }
   if (param.pattern) {
     std::string problem;

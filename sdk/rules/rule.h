@@ -30,6 +30,7 @@ struct Param {
   bool needs_items = false;                  // a list argument that needs at least one item
   std::vector<std::string> argument_values;  // an enum argument: the values it accepts
   bool pattern = false;  // a `matches` pattern: each value must be RE2 within the cost limit
+  bool action_names = false;  // the actions of `covers_action`: IAM actions without wildcards
 };
 
 // The violation test. First shape: a call to a built-in semantic operator with arguments.

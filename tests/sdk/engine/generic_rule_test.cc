@@ -30,6 +30,7 @@ std::string RuleText(const std::string& violation, const std::string& extra = ""
          "params:\n  names: {type: list, default: [admin, root]}\n  limit: {type: number, "
          "default: 2}\n  patterns: {type: list, default: [\"^root$\", \"^a.p$\"]}\n"
          "  no_patterns: {type: string, default: \"^ap$\"}\n"
+         "  actions: {type: list, default: [\"sts:TagSession\"]}\n"
          "violation:\n" +
          violation + "message: \"{{resource.name}} is bad\"\nremediation: {summary: fix}\n" + extra;
 }
@@ -524,6 +525,68 @@ INSTANTIATE_TEST_SUITE_P(
                     "'@'}}\n",
                     kFail}),
     [](const ::testing::TestParamInfo<NothingCase>& param_info) { return param_info.param.name; });
+
+// Issue 17, item 5: covers_action applies IAM's action matching with the pattern from the data
+// (case-insensitive, `*` any run, `?` one character, over the whole "service:action").
+struct CoversCase {
+  const char* name;
+  nlohmann::json action;  // the statement's Action, as written
+  const char* value;      // the rule's value
+  bool covers;
+};
+
+void PrintTo(const CoversCase& c, std::ostream* os) { *os << c.name; }
+
+class CoversActionTest : public ::testing::TestWithParam<CoversCase> {};
+
+TEST_P(CoversActionTest, MatchesAsIamDoes) {
+  const CoversCase& c = GetParam();
+  model::Resource role = Role();
+  role.document["trust_policy"] = {
+      {"Statement", {{"Effect", "Allow"}, {"Principal", "*"}, {"Action", c.action}}}};
+  const std::string violation =
+      absl::StrCat("  covers_action: {path: \"$.trust_policy.Statement[*].Action[*]\", value: ",
+                   c.value, ", quantifier: any}\n");
+  EXPECT_EQ(StatusOf(violation, role), c.covers ? kFail : kPass) << violation << c.action;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Patterns, CoversActionTest,
+    ::testing::Values(
+        CoversCase{"exact", "sts:AssumeRole", "sts:AssumeRole", true},
+        CoversCase{"other_case", "STS:assumerole", "sts:AssumeRole", true},
+        CoversCase{"star_suffix", "sts:Assume*", "sts:AssumeRole", true},
+        CoversCase{"star_matches_nothing_too", "sts:AssumeRole*", "sts:AssumeRole", true},
+        CoversCase{"question_mark_other_case", "STS:assume?ole", "sts:AssumeRole", true},
+        CoversCase{"question_mark_is_one_character", "sts:Assume?", "sts:AssumeRole", false},
+        CoversCase{"service_wildcard", "sts:*", "sts:AssumeRole", true},
+        CoversCase{"everything", "*", "sts:AssumeRole", true},
+        CoversCase{"wildcard_in_the_service", "s?s:*Role", "sts:AssumeRole", true},
+        CoversCase{"another_action", "sts:AssumeRoleWithSAML", "sts:AssumeRole", false},
+        CoversCase{"a_prefix_is_not_enough", "sts:Assume", "sts:AssumeRole", false},
+        CoversCase{"another_service", "iam:*", "sts:AssumeRole", false},
+        CoversCase{"one_of_a_list_in_the_data", nlohmann::json({"iam:Get*", "sts:Assume*"}),
+                   "sts:AssumeRole", true},
+        CoversCase{"one_of_the_rule_s_actions", "iam:Pass*", "[sts:AssumeRole, iam:PassRole]",
+                   true},
+        CoversCase{"none_of_the_rule_s_actions", "iam:Get*", "[sts:AssumeRole, iam:PassRole]",
+                   false},
+        CoversCase{"a_list_parameter", "sts:Tag*", "\"${params.actions}\"", true},
+        CoversCase{"not_a_string", 5, "sts:AssumeRole", false}),
+    [](const ::testing::TestParamInfo<CoversCase>& param_info) { return param_info.param.name; });
+
+// NotAction covers an action when none of its patterns does.
+TEST(CoversActionTest, NotActionCoversWhatNoneOfItsPatternsDo) {
+  const std::string violation =
+      "  all:\n    - exists: {path: '$.trust_policy.Statement[0].NotAction'}\n"
+      "    - covers_action: {path: \"$.trust_policy.Statement[0].NotAction[*]\", value: "
+      "sts:AssumeRole, quantifier: none}\n";
+  model::Resource role = Role();
+  role.document["trust_policy"] = {{"Statement", {{"Effect", "Allow"}, {"NotAction", "iam:*"}}}};
+  EXPECT_EQ(StatusOf(violation, role), kFail);
+  role.document["trust_policy"] = {{"Statement", {{"Effect", "Allow"}, {"NotAction", "sts:*"}}}};
+  EXPECT_EQ(StatusOf(violation, role), kPass);
+}
 
 TEST(GlobTest, MatchesWholeText) {
   EXPECT_TRUE(GlobMatch("kms:*", "kms:Decrypt", false));

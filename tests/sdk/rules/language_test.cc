@@ -238,6 +238,50 @@ TEST(MatchesValueTest, AnOverrideOfAPatternParameterIsCheckedAndCompiled) {
   EXPECT_THAT(loaded.rules[0].param_patterns["p"], SizeIs(3));
 }
 
+// covers_action takes IAM actions: the patterns are the data's, so a wildcard in the rule, or
+// anything else that is not "service:action", is refused where it is written.
+INSTANTIATE_TEST_SUITE_P(
+    CoversAction, MatchesValueTest,
+    ::testing::Values(
+        PatternCase{"action", "  covers_action: {path: $.name, value: sts:AssumeRole}\n", "", {}},
+        PatternCase{"actions",
+                    "  covers_action: {path: $.name, value: [sts:AssumeRole, iam:PassRole]}\n",
+                    "", {}},
+        PatternCase{"action_param", "  covers_action: {path: $.name, value: \"${params.p}\"}\n",
+                    "params:\n  p: {type: list, default: [iam:PassRole]}\n", {}},
+        PatternCase{"a_wildcard", "  covers_action: {path: $.name, value: \"sts:*\"}\n", "",
+                    {"10:40 rule_schema_error"}},
+        PatternCase{"a_question_mark",
+                    "  covers_action: {path: $.name, value: [sts:AssumeRole, \"sts:Assume?ole\"]}\n",
+                    "", {"10:40 rule_schema_error"}},
+        PatternCase{"no_service", "  covers_action: {path: $.name, value: AssumeRole}\n", "",
+                    {"10:40 rule_schema_error"}},
+        PatternCase{"a_number", "  covers_action: {path: $.name, value: 5}\n", "",
+                    {"10:40 rule_schema_error"}},
+        PatternCase{"a_wildcard_param_default",
+                    "  covers_action: {path: $.name, value: \"${params.p}\"}\n",
+                    "params:\n  p: {type: string, default: \"iam:*\"}\n",
+                    {"10:40 rule_schema_error"}},
+        PatternCase{"ignore_case",
+                    "  covers_action: {path: $.name, value: sts:AssumeRole, ignore_case: true}\n",
+                    "", {"10:69 rule_schema_error"}}),
+    [](const ::testing::TestParamInfo<PatternCase>& param_info) { return param_info.param.name; });
+
+TEST(MatchesValueTest, AnOverrideOfCoversActionActionsIsChecked) {
+  LoadResult loaded =
+      LoadRuleText(RuleWith("  covers_action: {path: $.name, value: \"${params.p}\"}\n",
+                            "params:\n  p: {type: list, default: [iam:PassRole]}\n"),
+                   "r.yaml");
+  ASSERT_THAT(loaded.rules, SizeIs(1));
+  Override bad;
+  bad.rule_id = "generic-rule";
+  bad.params["p"] = {"iam:PassRole", "iam:*"};
+  const core::Diagnostics problems = ApplyOverrides({bad}, &loaded.rules);
+  ASSERT_THAT(problems, SizeIs(1));
+  EXPECT_THAT(problems[0].message, HasSubstr("the actions of \"covers_action\""));
+  EXPECT_EQ(loaded.rules[0].ParamValue("p"), nlohmann::json({"iam:PassRole"}));
+}
+
 TEST(LanguageTest, ValueTypesAreChecked) {
   const LoadResult in_scalar =
       LoadRuleText(RuleWith("  in: {path: $.name, value: admin}\n"), "r.yaml");
