@@ -9,7 +9,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "sdk/iam/policy_document.h"
+#include "sdk/engine/policy_view.h"
+#include "sdk/iam/action_glob.h"
 #include "sdk/rules/builtins.h"
 
 namespace kmsguard::engine {
@@ -25,25 +26,17 @@ using rules::Quantifier;
 
 constexpr std::size_t kMaxTraceLines = 400;
 
-// A string that holds a policy document (JSON or URL-encoded JSON text), parsed; null otherwise.
-const nlohmann::json* Decoded(const nlohmann::json& value, EvalScope& scope) {
-  if (!value.is_string()) return nullptr;
-  std::string_view text = value.get_ref<const std::string&>();
-  while (!text.empty() && absl::ascii_isspace(text.front())) text.remove_prefix(1);
-  std::string plain;
-  if (!text.empty() && text.front() == '{') {
-    plain = std::string(text);
-  } else if (absl::StartsWithIgnoreCase(AV(text), "%7B")) {
-    absl::StatusOr<std::string> decoded = iam::PercentDecode(text);
-    if (!decoded.ok()) return nullptr;
-    plain = *std::move(decoded);
-  } else {
-    return nullptr;
+// Reads `value` (a string) as a document held as text (policy_view.h). For kDocument,
+// *document points at the parsed object, kept in scope.decoded.
+DocumentText ReadDocumentText(const nlohmann::json& value, EvalScope& scope,
+                              const nlohmann::json** document) {
+  nlohmann::json parsed;
+  const DocumentText kind = ParseDocumentText(value.get_ref<const std::string&>(), &parsed);
+  if (kind == DocumentText::kDocument) {
+    scope.decoded.push_back(std::move(parsed));
+    *document = &scope.decoded.back();
   }
-  nlohmann::json parsed = nlohmann::json::parse(plain, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return nullptr;
-  scope.decoded.push_back(std::move(parsed));
-  return &scope.decoded.back();
+  return kind;
 }
 
 std::string Short(const nlohmann::json& value) {
@@ -162,9 +155,27 @@ bool TestValue(const Expr& expr, const nlohmann::json& actual, const nlohmann::j
     }
     return false;
   }
+  if (op == "covers_action") {
+    // IAM's action matching (case-insensitive, `*` and `?`), the pattern from the data.
+    if (!actual.is_string()) return false;
+    const std::string& pattern = actual.get_ref<const std::string&>();
+    for (const std::string& action : Strings(expected)) {
+      if (iam::ActionGlobMatches(pattern, action)) return true;
+    }
+    return false;
+  }
   if (op == "matches") {
-    return actual.is_string() && expr.regex != nullptr &&
-           RE2::PartialMatch(actual.get_ref<const std::string&>(), *expr.regex);
+    if (!actual.is_string()) return false;
+    const std::vector<std::shared_ptr<const RE2>>* patterns = &expr.regexes;
+    if (!expr.value.param.empty()) {
+      const auto it = scope.rule->param_patterns.find(expr.value.param);
+      if (it == scope.rule->param_patterns.end()) return false;
+      patterns = &it->second;
+    }
+    return std::any_of(patterns->begin(), patterns->end(),
+                       [&](const std::shared_ptr<const RE2>& regex) {
+                         return RE2::PartialMatch(actual.get_ref<const std::string&>(), *regex);
+                       });
   }
   // lt, le, gt, ge: numbers with numbers, strings with strings (ISO dates compare as text).
   if (actual.is_number() && expected.is_number()) {
@@ -178,19 +189,41 @@ bool TestValue(const Expr& expr, const nlohmann::json& actual, const nlohmann::j
   return false;
 }
 
-bool Quantify(Quantifier quantifier, std::size_t passed, std::size_t total) {
-  switch (quantifier) {
-    case Quantifier::kAny:
-      return passed > 0;
-    case Quantifier::kAll:
-      return passed == total;
-    case Quantifier::kNone:
-      return passed == 0;
-    case Quantifier::kUnset:
-      break;
+// The parts of a condition (the children of all/any/none, the items of a quantifier) decided in
+// Kleene's three-valued logic: the parts that could be decided settle the whole when they can
+// (any: one holds; all: one does not; none: one holds), and a part that could not be decided
+// (scope.error) makes the whole undecided only when they cannot. So neither the order of the
+// tests nor that of the items ever changes a verdict. Over no parts, any is false, all and none
+// are true.
+class Parts {
+ public:
+  Parts(Quantifier quantifier, EvalScope& scope) : quantifier_(quantifier), scope_(scope) {}
+
+  // Records one part, evaluated into scope (its error, if any, is taken out of scope). True when
+  // the whole is decided, so the remaining parts need not be evaluated.
+  bool Add(bool held) {
+    if (!scope_.error.empty()) {
+      if (error_.empty()) error_ = std::move(scope_.error);
+      scope_.error.clear();
+      return false;
+    }
+    if (held != (quantifier_ == Quantifier::kAll)) decided_ = true;
+    return decided_;
   }
-  return false;
-}
+
+  // The whole; scope.error is set when it is undecided.
+  bool Result() {
+    if (decided_) return quantifier_ == Quantifier::kAny;
+    scope_.error = std::move(error_);
+    return quantifier_ != Quantifier::kAny;
+  }
+
+ private:
+  const Quantifier quantifier_;
+  EvalScope& scope_;
+  bool decided_ = false;
+  std::string error_;
+};
 
 std::string Describe(const Expr& expr, const EvalScope& scope) {
   switch (expr.kind) {
@@ -247,54 +280,47 @@ bool EvaluateBuiltin(const Expr& expr, EvalScope& scope) {
 bool Evaluate(const Expr& expr, EvalScope& scope, int depth) {
   switch (expr.kind) {
     case Expr::Kind::kAll:
-      for (const rules::ExprPtr& child : expr.children) {
-        if (!EvaluateExpr(*child, scope, depth + 1)) return false;
-      }
-      return true;
     case Expr::Kind::kAny:
+    case Expr::Kind::kNone: {
+      Parts parts(expr.kind == Expr::Kind::kAll   ? Quantifier::kAll
+                  : expr.kind == Expr::Kind::kAny ? Quantifier::kAny
+                                                  : Quantifier::kNone,
+                  scope);
       for (const rules::ExprPtr& child : expr.children) {
-        if (EvaluateExpr(*child, scope, depth + 1)) return true;
-        if (!scope.error.empty()) return false;
+        if (parts.Add(EvaluateExpr(*child, scope, depth + 1))) break;
       }
-      return false;
-    case Expr::Kind::kNone:
-      for (const rules::ExprPtr& child : expr.children) {
-        if (EvaluateExpr(*child, scope, depth + 1)) return false;
-        if (!scope.error.empty()) return false;
-      }
-      return true;
+      return parts.Result();
+    }
     case Expr::Kind::kNot: {
       const bool held = EvaluateExpr(*expr.children[0], scope, depth + 1);
       return scope.error.empty() && !held;
     }
     case Expr::Kind::kScope: {
       const std::vector<const nlohmann::json*> items = SelectPath(expr.path, scope);
-      std::size_t passed = 0;
+      if (!scope.error.empty()) return false;
+      Parts parts(expr.quantifier, scope);
       for (const nlohmann::json* item : items) {
         const nlohmann::json* saved = scope.item;
         scope.item = item;
         const bool held = EvaluateExpr(*expr.children[0], scope, depth + 1);
         scope.item = saved;
-        if (!scope.error.empty()) return false;
-        if (held) ++passed;
-        // any and none are decided by the first item that holds.
-        if (held && expr.quantifier != Quantifier::kAll) break;
+        if (parts.Add(held)) break;
       }
-      return Quantify(expr.quantifier, passed, items.size());
+      return parts.Result();
     }
     case Expr::Kind::kTest: {
       const std::vector<const nlohmann::json*> values = SelectPath(expr.path, scope);
+      if (!scope.error.empty()) return false;
       const nlohmann::json expected = OperandValue(expr.value, scope);
       if (!expr.path.multi) {
         if (values.empty()) return false;  // a missing value passes no test, exists included
         return TestValue(expr, *values[0], expected, scope);
       }
-      std::size_t passed = 0;
+      Parts parts(expr.quantifier, scope);
       for (const nlohmann::json* value : values) {
-        if (TestValue(expr, *value, expected, scope)) ++passed;
-        if (!scope.error.empty()) return false;
+        if (parts.Add(TestValue(expr, *value, expected, scope))) break;
       }
-      return Quantify(expr.quantifier, passed, values.size());
+      return parts.Result();
     }
     case Expr::Kind::kMeasure: {
       const std::vector<const nlohmann::json*> values = SelectPath(expr.path, scope);
@@ -352,10 +378,13 @@ std::vector<const nlohmann::json*> SelectPath(const rules::Path& path, EvalScope
   for (const rules::PathStep& step : path.steps) {
     std::vector<const nlohmann::json*> next;
     for (const nlohmann::json* value : current) {
-      if (step.kind != rules::PathStep::Kind::kWildcard && value->is_string()) {
-        if (const nlohmann::json* document = Decoded(*value, scope)) {
+      // Every step reads a document held as text as the document: `[*]` as well as `.field`.
+      if (value->is_string()) {
+        const nlohmann::json* document = nullptr;
+        const DocumentText kind = ReadDocumentText(*value, scope, &document);
+        if (kind == DocumentText::kDocument) {
           value = document;
-        } else if (scope.error.empty()) {
+        } else if (kind == DocumentText::kBroken && scope.error.empty()) {
           // A document that does not decode must not read as "the path selects nothing", which
           // would make the rule PASS a policy nobody could read.
           scope.error = absl::StrCat("path ", path.text,
@@ -364,15 +393,24 @@ std::vector<const nlohmann::json*> SelectPath(const rules::Path& path, EvalScope
                                      Short(*value), ")");
         }
       }
+      // A step that does not apply (a field of a string, an index of a map) selects nothing, as a
+      // missing field does; except into a policy value of a shape IAM does not allow.
+      bool applies = true;
       switch (step.kind) {
         case rules::PathStep::Kind::kField:
           if (value->is_object()) {
             if (auto it = value->find(step.field); it != value->end()) next.push_back(&*it);
+          } else {
+            applies = false;
           }
           break;
         case rules::PathStep::Kind::kIndex:
-          if (value->is_array() && static_cast<std::size_t>(step.index) < value->size()) {
-            next.push_back(&(*value)[static_cast<std::size_t>(step.index)]);
+          if (value->is_array()) {
+            if (static_cast<std::size_t>(step.index) < value->size()) {
+              next.push_back(&(*value)[static_cast<std::size_t>(step.index)]);
+            }
+          } else {
+            applies = false;
           }
           break;
         case rules::PathStep::Kind::kWildcard:
@@ -384,6 +422,12 @@ std::vector<const nlohmann::json*> SelectPath(const rules::Path& path, EvalScope
             next.push_back(value);
           }
           break;
+      }
+      if (!applies && scope.error.empty()) {
+        if (const std::string* why = scope.resource->ShapeProblem(*value)) {
+          scope.error =
+              absl::StrCat("path ", path.text, ": cannot step into ", Short(*value), ": ", *why);
+        }
       }
     }
     current = std::move(next);

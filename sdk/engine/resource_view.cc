@@ -38,17 +38,25 @@ const model::IamDocument& ResourceView::iam() const {
 
 const nlohmann::json& ResourceView::json() const {
   if (json_ != nullptr) return *json_;
-  if (resource_.document_text.empty()) {
+  if (IsIamType(resource_.type)) {
+    // Generic conditions read policy documents decoded and in one shape (policy_view.h), so the
+    // view is a copy even when the resource holds its document as a value.
+    normalized_ = resource_.document_text.empty() ? resource_.document
+                                                  : model::ToNormalizedJson(resource_.type, iam());
+    shape_problems_ = NormalizePolicyDocuments(resource_.type, *normalized_);
+  } else if (resource_.document_text.empty()) {
     json_ = &resource_.document;
     return *json_;
-  }
-  if (IsIamType(resource_.type)) {
-    normalized_ = model::ToNormalizedJson(resource_.type, iam());
   } else {
     normalized_ = model::DocumentJson(resource_);
   }
   json_ = &*normalized_;
   return *json_;
+}
+
+const std::string* ResourceView::ShapeProblem(const nlohmann::json& value) const {
+  const auto it = shape_problems_.find(&value);
+  return it == shape_problems_.end() ? nullptr : &it->second;
 }
 
 }  // namespace kmsguard::engine

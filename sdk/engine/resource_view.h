@@ -3,10 +3,11 @@
 // JSON). Lives for one Evaluate call, on one thread.
 #pragma once
 
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 
+#include "sdk/engine/policy_view.h"
 #include "sdk/iam/policy_memo.h"
 #include "sdk/model/iam_document.h"
 #include "sdk/model/resource.h"
@@ -34,14 +35,20 @@ class ResourceView {
   // this resource (iam/policy_memo.h). Evaluation is single-threaded per resource.
   iam::PolicyAnalyses& analyses() const { return analyses_; }
 
-  // The document in the normalized shape (docs/resource-model.md), for generic conditions.
+  // The document in the normalized shape (docs/resource-model.md), for generic conditions; for
+  // IAM resources with their policy documents decoded and normalized (policy_view.h).
   const nlohmann::json& json() const;
+
+  // Why `value`, a value of json(), is a policy value of a shape IAM does not allow (a path must
+  // not step into it as if nothing were there); null for any other value.
+  const std::string* ShapeProblem(const nlohmann::json& value) const;
 
  private:
   const model::Resource& resource_;
   const bool explanation_;
   mutable std::optional<model::IamDocument> iam_;
   mutable std::optional<nlohmann::json> normalized_;
+  mutable ShapeProblems shape_problems_;  // addresses into normalized_
   mutable iam::PolicyAnalyses analyses_;
   mutable const nlohmann::json* json_ = nullptr;  // `document`, or normalized_
 };

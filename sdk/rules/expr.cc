@@ -99,8 +99,9 @@ std::string_view QuantifierName(Quantifier q) {
 
 const std::vector<std::string_view>& GenericOperators() {
   static const auto* const kOperators = new std::vector<std::string_view>{
-      "all",         "any",      "none", "not", "equals", "in", "exists", "glob",  "matches",
-      "starts_with", "contains", "lt",   "le",  "gt",     "ge", "length", "count", "macro"};
+      "all",  "any",     "none",          "not",         "equals",   "in", "exists",
+      "glob", "matches", "covers_action", "starts_with", "contains", "lt", "le",
+      "gt",   "ge",      "length",        "count",       "macro"};
   return *kOperators;
 }
 

@@ -79,7 +79,8 @@ struct Expr {
     kNone,     // no child is true (`none: [..]`)
     kNot,      // children[0] is false
     kScope,    // `any|all|none: {path: P, where: E}`: quantifier over the items P selects
-    kTest,     // a path test: equals, in, exists, glob, matches, starts_with, contains, lt..ge
+    kTest,     // a path test: equals, in, exists, glob, matches, starts_with, contains, lt..ge,
+               // covers_action
     kMeasure,  // length (of one value) or count (of the values a path selects), compared
     kBuiltin,  // a built-in semantic operator
   };
@@ -92,7 +93,9 @@ struct Expr {
   Operand value;
   bool ignore_case = false;
   Comparison comparison = Comparison::kEquals;  // kMeasure, and lt/le/gt/ge
-  std::shared_ptr<const re2::RE2> regex;        // matches
+  // matches: the patterns of a literal or ${lists} value, compiled at load (a ${params} value's
+  // are in Rule::param_patterns, so that overrides apply).
+  std::vector<std::shared_ptr<const re2::RE2>> regexes;
   BuiltinCall call;                             // kBuiltin
 };
 

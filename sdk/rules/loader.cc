@@ -380,10 +380,62 @@ class RuleReader {
     bool needs_items = false;
     std::vector<std::string> argument_values;
     bool has_argument_values = false;
+    bool pattern = false;       // a `matches` pattern
+    bool action_names = false;  // the actions of `covers_action`
   };
   std::map<std::string, ParamUse> param_uses_;
   int errors_ = 0;
 };
+
+// The actions of a `covers_action` value: an IAM action ("service:Action") or a list of them,
+// without `*` or `?` (the data holds the patterns). Returns what is wrong, or "".
+std::string CheckActionNames(const nlohmann::json& value) {
+  const nlohmann::json list = value.is_array() ? value : nlohmann::json::array({value});
+  for (const nlohmann::json& item : list) {
+    if (!item.is_string()) return absl::StrCat("IAM actions, not ", item.dump());
+    const std::string& action = item.get_ref<const std::string&>();
+    const std::size_t colon = action.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == action.size() ||
+        action.find(':', colon + 1) != std::string::npos ||
+        std::any_of(action.begin(), action.end(), [](char c) {
+          return c == '*' || c == '?' || absl::ascii_isspace(static_cast<unsigned char>(c));
+        })) {
+      return absl::StrCat("IAM actions such as sts:AssumeRole, not ", Quoted(action),
+                          ": the patterns are the data's (to put a pattern in the rule, use "
+                          "glob with ignore_case)");
+    }
+  }
+  return "";
+}
+
+// The RE2 programs of a `matches` value: one pattern or a list of them. `problem` receives the
+// first problem (not a string, invalid, over kMaxRegexProgramSize), and then nothing is returned.
+std::vector<std::shared_ptr<const RE2>> CompilePatterns(const nlohmann::json& value,
+                                                        std::string* problem) {
+  std::vector<std::shared_ptr<const RE2>> out;
+  const nlohmann::json list = value.is_array() ? value : nlohmann::json::array({value});
+  for (const nlohmann::json& item : list) {
+    if (!item.is_string()) {
+      *problem = absl::StrCat("a pattern must be a string, got ", item.dump());
+      return {};
+    }
+    RE2::Options options;
+    options.set_log_errors(false);
+    auto regex = std::make_shared<const RE2>(item.get<std::string>(), options);
+    if (!regex->ok()) {
+      *problem = absl::StrCat("invalid regular expression: ", regex->error());
+      return {};
+    }
+    if (regex->ProgramSize() > kMaxRegexProgramSize) {
+      *problem = absl::StrCat("regular expression too costly: its RE2 program size is ",
+                              regex->ProgramSize(), ", the limit is ", kMaxRegexProgramSize,
+                              "; simplify it (fewer repetitions, smaller counted ranges)");
+      return {};
+    }
+    out.push_back(std::move(regex));
+  }
+  return out;
+}
 
 core::SourceLocation RuleReader::LocationAtOffset(std::size_t offset) const {
   return LocationOfOffset(text_, offset, file_);
@@ -646,6 +698,13 @@ bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
     param.used_by = use->second.used_by;
     param.needs_items = use->second.needs_items;
     if (use->second.has_argument_values) param.argument_values = use->second.argument_values;
+    param.pattern = use->second.pattern;
+    param.action_names = use->second.action_names;
+    if (param.pattern) {
+      // The default was checked where the parameter is used (ReadTest).
+      std::string problem;
+      rule->param_patterns[param.name] = CompilePatterns(param.default_value, &problem);
+    }
   }
 
   ReadTemplate(root, "message", *rule, &rule->message);
@@ -941,9 +1000,9 @@ ExprPtr RuleReader::ReadExpr(const YAML::Node& node, const Rule& rule) {
   }
   if (op == "macro") return ReadMacroRef(entry.first, value, rule);
   if (op == "length" || op == "count") return ReadMeasure(op, entry.first, value, rule);
-  static const std::vector<std::string_view> kTests = {"equals",  "in",          "exists",   "glob",
-                                                       "matches", "starts_with", "contains", "lt",
-                                                       "le",      "gt",          "ge"};
+  static const std::vector<std::string_view> kTests = {
+      "equals",   "in", "exists", "glob", "matches", "starts_with",
+      "contains", "lt", "le",     "gt",   "ge",      "covers_action"};
   if (std::find(kTests.begin(), kTests.end(), op) != kTests.end()) {
     return ReadTest(op, entry.first, value, rule);
   }
@@ -1090,6 +1149,29 @@ ExprPtr RuleReader::ReadTest(const std::string& op, const YAML::Node& name, cons
     Report(kSchemaError, v, absl::StrCat(what, " needs a list value, got a ", type));
     ok = false;
   }
+  if (op == "covers_action") {
+    // The rule names actions; the patterns are the data's. A wildcard here would only be compared
+    // as a character, so it is refused rather than left to match nothing.
+    if (type != "string" && type != "list") {
+      Report(kSchemaError, v,
+             absl::StrCat(what, " needs an IAM action (or a list of them), got a ", type));
+      ok = false;
+    } else if (!expr->value.param.empty()) {
+      ParamUse& use = param_uses_[expr->value.param];
+      if (use.used_by.empty()) use.used_by = "the actions of \"covers_action\"";
+      use.action_names = true;
+      if (std::string problem = CheckActionNames(rule.ParamValue(expr->value.param));
+          !problem.empty()) {
+        Report(kSchemaError, v,
+               absl::StrCat("the default of parameter ", Quoted(expr->value.param), " must be ",
+                            problem));
+        ok = false;
+      }
+    } else if (std::string problem = CheckActionNames(expr->value.literal); !problem.empty()) {
+      Report(kSchemaError, v, absl::StrCat(what, " takes ", problem));
+      ok = false;
+    }
+  }
   if ((op == "glob" || op == "starts_with") && type != "string" && type != "list") {
     Report(kSchemaError, v, absl::StrCat(what, " needs a string (or a list of strings)"));
     ok = false;
@@ -1104,26 +1186,32 @@ ExprPtr RuleReader::ReadTest(const std::string& op, const YAML::Node& name, cons
   if (op == "gt") expr->comparison = Comparison::kGt;
   if (op == "ge") expr->comparison = Comparison::kGe;
   if (op == "matches") {
-    // Compiled once, here: a bad pattern is a load error with its position, never a scan error.
-    if (!expr->value.param.empty() || !expr->value.literal.is_string()) {
-      Report(kRegexError, v, "\"matches\" needs a literal string pattern (RE2 syntax)");
-      return nullptr;
-    }
-    RE2::Options options;
-    options.set_log_errors(false);
-    auto regex = std::make_shared<RE2>(expr->value.literal.get<std::string>(), options);
-    if (!regex->ok()) {
-      Report(kRegexError, v, absl::StrCat("invalid regular expression: ", regex->error()));
-      return nullptr;
-    }
-    if (regex->ProgramSize() > kMaxRegexProgramSize) {
+    // Compiled once, here (a parameter's value at load and at each override): a bad pattern is an
+    // error with its position, never a scan error.
+    if (type != "string" && type != "list") {
       Report(kRegexError, v,
-             absl::StrCat("regular expression too costly: its RE2 program size is ",
-                          regex->ProgramSize(), ", the limit is ", kMaxRegexProgramSize,
-                          "; simplify it (fewer repetitions, smaller counted ranges)"));
+             absl::StrCat(what, " needs a pattern (RE2 syntax) or a list of them, got a ", type));
       return nullptr;
     }
-    expr->regex = std::move(regex);
+    if (!expr->value.param.empty()) {
+      ParamUse& use = param_uses_[expr->value.param];
+      if (use.used_by.empty()) use.used_by = "a \"matches\" pattern";
+      use.pattern = true;
+      std::string problem;
+      CompilePatterns(rule.ParamValue(expr->value.param), &problem);
+      if (!problem.empty()) {
+        Report(kRegexError, v,
+               absl::StrCat("the default of parameter ", Quoted(expr->value.param), ": ", problem));
+        return nullptr;
+      }
+    } else {
+      std::string problem;
+      expr->regexes = CompilePatterns(expr->value.literal, &problem);
+      if (!problem.empty()) {
+        Report(kRegexError, v, problem);
+        return nullptr;
+      }
+    }
   }
   return ok ? expr : nullptr;
 }
@@ -1638,6 +1726,16 @@ std::string CheckParamValue(const Param& param, const nlohmann::json& value) {
                 value.get<std::string>()) == param.argument_values.end()) {
     return absl::StrCat("must be one of ", Join(param.argument_values), ": it is ", param.used_by);
   }
+  if (param.action_names) {
+    if (std::string problem = CheckActionNames(value); !problem.empty()) {
+      return absl::StrCat("is ", param.used_by, ", which takes ", problem);
+    }
+  }
+  if (param.pattern) {
+    std::string problem;
+    CompilePatterns(value, &problem);
+    if (!problem.empty()) return absl::StrCat("is ", param.used_by, ": ", problem);
+  }
   return "";
 }
 
@@ -1731,7 +1829,13 @@ core::Diagnostics ApplyOverrides(const std::vector<Override>& overrides, std::ve
     }
     if (!ok) continue;
     if (override.has_severity) rule->severity = override.severity;
-    for (const auto& [name, value] : override.params) rule->param_values[name] = value;
+    for (const auto& [name, value] : override.params) {
+      rule->param_values[name] = value;
+      if (rule->param_patterns.count(name) != 0) {
+        std::string problem;  // checked above
+        rule->param_patterns[name] = CompilePatterns(value, &problem);
+      }
+    }
     rule->exceptions.insert(rule->exceptions.end(), override.exceptions.begin(),
                             override.exceptions.end());
   }

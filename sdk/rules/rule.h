@@ -29,6 +29,8 @@ struct Param {
   std::string used_by;                       // e.g. "argument \"actions\" of iam.allows"
   bool needs_items = false;                  // a list argument that needs at least one item
   std::vector<std::string> argument_values;  // an enum argument: the values it accepts
+  bool pattern = false;  // a `matches` pattern: each value must be RE2 within the cost limit
+  bool action_names = false;  // the actions of `covers_action`: IAM actions without wildcards
 };
 
 // The violation test. First shape: a call to a built-in semantic operator with arguments.
@@ -86,6 +88,9 @@ struct Rule {
   // The parameter values after defaults and deployment overrides.
   nlohmann::json ParamValue(std::string_view name) const;
   std::map<std::string, nlohmann::json> param_values;
+  // The value of each parameter used as a `matches` pattern, compiled (kept in step with
+  // param_values by the loader and ApplyOverrides).
+  std::map<std::string, std::vector<std::shared_ptr<const re2::RE2>>> param_patterns;
 };
 
 // An immutable, compiled set of rules, indexed by resource type. Shared across threads.

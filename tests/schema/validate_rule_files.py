@@ -32,6 +32,9 @@ BAD_DOCUMENTS = {
     "path outside the subset": {"equals": {"path": "$..name", "value": "x"}},
     "test without a path": {"equals": {"value": "x"}},
     "two operators in one condition": {"exists": {"path": "$.a"}, "not": {"exists": {"path": "$.b"}}},
+    "covers_action with ignore_case (IAM's matching is always case-insensitive)":
+        {"covers_action": {"path": "$.a[*]", "value": "sts:AssumeRole", "quantifier": "any",
+                           "ignore_case": True}},
 }
 
 

@@ -1,8 +1,12 @@
 // Generic conditions evaluated: every operator with a passing and a failing case, quantifiers,
 // for_each sub-keys, exceptions (suppressed, expired), and built-ins inside generic conditions.
+#include <algorithm>
+#include <ostream>
 #include <set>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sdk/engine/evaluator.h"
@@ -24,7 +28,9 @@ std::string RuleText(const std::string& violation, const std::string& extra = ""
   return "api_version: kmsguard/v1\nkind: Rule\nid: generic\nversion: 1.0.0\ntitle: t\n"
          "description: d\nseverity: high\nresource_types: [AWS::IAM::Role]\n"
          "params:\n  names: {type: list, default: [admin, root]}\n  limit: {type: number, "
-         "default: 2}\n"
+         "default: 2}\n  patterns: {type: list, default: [\"^root$\", \"^a.p$\"]}\n"
+         "  no_patterns: {type: string, default: \"^ap$\"}\n"
+         "  actions: {type: list, default: [\"sts:TagSession\"]}\n"
          "violation:\n" +
          violation + "message: \"{{resource.name}} is bad\"\nremediation: {summary: fix}\n" + extra;
 }
@@ -97,6 +103,11 @@ INSTANTIATE_TEST_SUITE_P(
                      "  glob: {path: $.arn, value: \"arn:aws:iam::*:user/*\"}\n"},
         OperatorCase{"matches", "  matches: {path: $.arn, value: \":role/[a-z]+$\"}\n",
                      "  matches: {path: $.arn, value: \"^role/\"}\n"},
+        // A list of patterns (literal, ${lists} or ${params}): any of them matches.
+        OperatorCase{"matches_list", "  matches: {path: $.arn, value: [\"^x\", \":role/a\"]}\n",
+                     "  matches: {path: $.arn, value: [\"^x\", \":user/\"]}\n"},
+        OperatorCase{"matches_param", "  matches: {path: $.name, value: \"${params.patterns}\"}\n",
+                     "  matches: {path: $.name, value: \"${params.no_patterns}\"}\n"},
         OperatorCase{"starts_with", "  starts_with: {path: $.path, value: /service-role/}\n",
                      "  starts_with: {path: $.path, value: /aws-service-role/}\n"},
         OperatorCase{"contains_string", "  contains: {path: $.arn, value: \"role/ap\"}\n",
@@ -149,11 +160,11 @@ INSTANTIATE_TEST_SUITE_P(
                      "  any:\n    path: \"$.inline_policies[*].document.Statement[*]\"\n"
                      "    where:\n      all:\n        - equals: {path: '@.Effect', value: Allow}\n"
                      "        - glob: {path: '@.Action[*]', value: \"kms:*\", quantifier: any}\n"
-                     "        - equals: {path: '@.Resource', value: \"*\"}\n",
+                     "        - equals: {path: '@.Resource[*]', value: \"*\", quantifier: any}\n",
                      "  any:\n    path: \"$.inline_policies[*].document.Statement[*]\"\n"
                      "    where:\n      all:\n        - glob: {path: '@.Action[*]', value: "
-                     "\"kms:*\", quantifier: any}\n        - starts_with: {path: '@.Resource', "
-                     "value: \"arn:\"}\n"},
+                     "\"kms:*\", quantifier: any}\n        - starts_with: {path: '@.Resource[*]', "
+                     "value: \"arn:\", quantifier: all}\n"},
         OperatorCase{"all_scope",
                      "  all:\n    path: \"$.inline_policies[*]\"\n    where: {exists: {path: "
                      "'@.document'}}\n",
@@ -164,11 +175,11 @@ INSTANTIATE_TEST_SUITE_P(
                      "'@.name', value: x}}\n",
                      "  none:\n    path: \"$.inline_policies[*]\"\n    where: {equals: {path: "
                      "'@.name', value: reads}}\n"},
-        // A policy document held as URL-encoded text is parsed when the path steps into it.
+        // A policy document held as URL-encoded text is read decoded, in one shape.
         OperatorCase{"encoded_document",
-                     "  equals: {path: \"$.trust_policy.Statement[*].Principal.AWS\", value: "
+                     "  equals: {path: \"$.trust_policy.Statement[*].Principal.AWS[*]\", value: "
                      "\"*\", quantifier: any}\n",
-                     "  equals: {path: \"$.trust_policy.Statement[*].Principal.AWS\", value: "
+                     "  equals: {path: \"$.trust_policy.Statement[*].Principal.AWS[*]\", value: "
                      "\"111122223333\", quantifier: any}\n"},
         OperatorCase{"resource_envelope",
                      "  equals: {path: $resource.account, value: \"111122223333\"}\n",
@@ -212,6 +223,17 @@ TEST(GenericRuleTest, AnUndecodableDocumentIsAnErrorNotAPass) {
       "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22kms%3ACreateGrant%"
       "22%2C%22Resource%22%3A%22*%22%7D%5D%7D";
   EXPECT_EQ(test::EvaluateOne(test::MakeEvaluator(rule), ok).status, kFail);
+}
+
+TEST(GenericRuleTest, AnOverriddenPatternParameterIsWhatMatchesUses) {
+  std::vector<rules::Rule> rules{
+      Load(RuleText("  matches: {path: $.name, value: \"${params.no_patterns}\"}\n"))};
+  rules::Override override;
+  override.rule_id = "generic";
+  override.params["no_patterns"] = "^a";
+  ASSERT_THAT(rules::ApplyOverrides({override}, &rules), IsEmpty());
+  const Evaluator evaluator(std::make_shared<const rules::RuleSet>(std::move(rules)));
+  EXPECT_EQ(test::EvaluateOne(evaluator, Role()).status, kFail);
 }
 
 TEST(GenericRuleTest, WhenFalseGivesNoFinding) {
@@ -331,6 +353,239 @@ TEST(GenericRuleTest, ABuiltinInsideAGenericConditionLendsItsEvidence) {
   model::Resource elsewhere = Role();
   elsewhere.document["path"] = "/";
   EXPECT_EQ(test::EvaluateOne(evaluator, elsewhere).status, kPass);
+}
+
+// A verdict must not depend on the order in which a rule lists its tests (issue 17, item 2): each
+// group's conditions, in every order, under `any` and under `all`, give the same status.
+struct OrderCase {
+  const char* name;
+  std::vector<std::string> conditions;  // one condition each, YAML flow style
+  model::Status any;                    // the status of `any` of them
+  model::Status all;                    // the status of `all` of them
+};
+
+void PrintTo(const OrderCase& c, std::ostream* os) { *os << c.name; }
+
+class TestOrderTest : public ::testing::TestWithParam<OrderCase> {};
+
+TEST_P(TestOrderTest, EveryOrderGivesOneVerdict) {
+  // The statement the conditions read: Principal "*" in a trust policy of one statement object.
+  model::Resource role = Role();
+  role.document["trust_policy"] = {
+      {"Statement",
+       {{"Effect", "Allow"}, {"Principal", "*"}, {"Action", "sts:AssumeRole"}, {"Sid", "open"}}}};
+  std::vector<std::string> conditions = GetParam().conditions;
+  std::sort(conditions.begin(), conditions.end());
+  do {
+    for (const char* op : {"any", "all"}) {
+      std::string violation =
+          std::string("  any:\n    path: \"$.trust_policy.Statement[*]\"\n    where:\n      ") +
+          op + ":\n";
+      for (const std::string& condition : conditions) violation += "        - " + condition + "\n";
+      const model::Finding f =
+          test::EvaluateOne(test::MakeEvaluator(Load(RuleText(violation))), role);
+      EXPECT_EQ(f.status, std::string(op) == "any" ? GetParam().any : GetParam().all)
+          << violation << f.message;
+    }
+  } while (std::next_permutation(conditions.begin(), conditions.end()));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Conditions, TestOrderTest,
+    ::testing::Values(
+        // Principal "*" reads as {AWS: ["*"]}; a field of a plain string selects nothing.
+        OrderCase{"principal_star_and_its_aws_form",
+                  {"equals: {path: '@.Principal', value: \"*\"}",
+                   "in: {path: '@.Principal.AWS[*]', value: [\"*\"], quantifier: any}"},
+                  kFail,
+                  kPass},
+        OrderCase{"steps_into_plain_strings",
+                  {"equals: {path: '@.Effect.Value', value: Allow}", "exists: {path: '@.Sid[0]'}",
+                   "equals: {path: '@.Effect', value: Allow}"},
+                  kFail, kPass},
+        // A test that cannot be decided (a scalar test meeting a list) decides nothing when the
+        // others settle the whole: `any` with one that holds, `all` with one that does not.
+        OrderCase{"an_undecided_test_and_one_that_holds",
+                  {"glob: {path: '@.Action', value: \"sts:*\"}",
+                   "equals: {path: '@.Effect', value: Allow}"},
+                  kFail, model::Status::kError},
+        OrderCase{"an_undecided_test_and_one_that_does_not_hold",
+                  {"glob: {path: '@.Action', value: \"sts:*\"}",
+                   "equals: {path: '@.Effect', value: Deny}"},
+                  model::Status::kError, kPass}),
+    [](const ::testing::TestParamInfo<OrderCase>& param_info) { return param_info.param.name; });
+
+// The same for the items a quantifier reads, in both orders, for `any|all|none: {path, where}` and
+// for a test with a quantifier: one item cannot be decided (its Sid is a list), the other holds or
+// does not.
+struct ItemOrderCase {
+  const char* name;
+  const char* quantifier;
+  const char* other_sid;  // the decided item's Sid: "x1" holds (glob "x*"), "y1" does not
+  model::Status status;
+};
+
+void PrintTo(const ItemOrderCase& c, std::ostream* os) { *os << c.name; }
+
+class ItemOrderTest : public ::testing::TestWithParam<ItemOrderCase> {};
+
+TEST_P(ItemOrderTest, EveryOrderGivesOneVerdict) {
+  const ItemOrderCase& c = GetParam();
+  const std::string scope = absl::StrCat("  ", c.quantifier,
+                                         ":\n    path: \"$.trust_policy.Statement[*]\"\n"
+                                         "    where: {glob: {path: '@.Sid', value: \"x*\"}}\n");
+  const std::string test = absl::StrCat(
+      "  glob: {path: \"$.trust_policy.Statement[*].Sid\", value: \"x*\", quantifier: ",
+      c.quantifier, "}\n");
+  const nlohmann::json undecided = {{"Effect", "Allow"}, {"Sid", {"x1"}}};
+  const nlohmann::json decided = {{"Effect", "Allow"}, {"Sid", c.other_sid}};
+  for (const std::string& violation : {scope, test}) {
+    for (const bool undecided_first : {true, false}) {
+      model::Resource role = Role();
+      nlohmann::json statements = nlohmann::json::array();
+      statements.push_back(undecided_first ? undecided : decided);
+      statements.push_back(undecided_first ? decided : undecided);
+      role.document["trust_policy"] = {{"Statement", statements}};
+      const model::Finding f =
+          test::EvaluateOne(test::MakeEvaluator(Load(RuleText(violation))), role);
+      EXPECT_EQ(f.status, c.status)
+          << violation << (undecided_first ? "undecided item first" : "") << ": " << f.message;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Quantifiers, ItemOrderTest,
+    ::testing::Values(
+        ItemOrderCase{"any_with_one_that_holds", "any", "x1", kFail},
+        ItemOrderCase{"any_with_one_that_does_not", "any", "y1", model::Status::kError},
+        ItemOrderCase{"all_with_one_that_holds", "all", "x1", model::Status::kError},
+        ItemOrderCase{"all_with_one_that_does_not", "all", "y1", kPass},
+        ItemOrderCase{"none_with_one_that_holds", "none", "x1", kPass},
+        ItemOrderCase{"none_with_one_that_does_not", "none", "y1", model::Status::kError}),
+    [](const ::testing::TestParamInfo<ItemOrderCase>& param_info) {
+      return param_info.param.name;
+    });
+
+// Issue 17, item 4: what a test is on a path that selects nothing, for every operator and
+// quantifier (docs/rule-authoring.md, "A path that selects nothing"). Each path selects nothing in
+// a different way: a missing field, an empty list, a field of a plain string.
+struct NothingCase {
+  const char* name;
+  const char* violation;
+  model::Status status;
+};
+
+void PrintTo(const NothingCase& c, std::ostream* os) { *os << c.name; }
+
+class SelectsNothingTest : public ::testing::TestWithParam<NothingCase> {};
+
+TEST_P(SelectsNothingTest, TheQuantifierDecides) {
+  model::Resource role = Role();
+  role.document["empty"] = nlohmann::json::array();
+  EXPECT_EQ(StatusOf(GetParam().violation, role), GetParam().status) << GetParam().violation;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryOperator, SelectsNothingTest,
+    ::testing::Values(
+        // One value (no [*]): every test is false.
+        NothingCase{"equals", "  equals: {path: $.nope, value: x}\n", kPass},
+        NothingCase{"in", "  in: {path: $.nope, value: [x]}\n", kPass},
+        NothingCase{"exists", "  exists: {path: $.nope}\n", kPass},
+        NothingCase{"not_exists", "  not: {exists: {path: $.nope}}\n", kFail},
+        NothingCase{"glob", "  glob: {path: $.name.first, value: \"*\"}\n", kPass},
+        NothingCase{"matches", "  matches: {path: $.nope, value: \".*\"}\n", kPass},
+        NothingCase{"starts_with", "  starts_with: {path: $.nope, value: \"\"}\n", kPass},
+        NothingCase{"contains", "  contains: {path: $.nope, value: x}\n", kPass},
+        NothingCase{"lt", "  lt: {path: $.nope, value: 1}\n", kPass},
+        NothingCase{"ge", "  ge: {path: $.nope, value: 1}\n", kPass},
+        NothingCase{"length", "  length: {path: $.nope, ge: 0}\n", kPass},
+        // A list of no items: any is false, all and none are true; count is 0.
+        NothingCase{"count", "  count: {path: \"$.empty[*]\", equals: 0}\n", kFail},
+        NothingCase{"test_any", "  equals: {path: \"$.empty[*]\", value: x, quantifier: any}\n",
+                    kPass},
+        NothingCase{"test_all", "  equals: {path: \"$.empty[*]\", value: x, quantifier: all}\n",
+                    kFail},
+        NothingCase{"test_none", "  equals: {path: \"$.nope[*]\", value: x, quantifier: none}\n",
+                    kFail},
+        NothingCase{"exists_any", "  exists: {path: \"$.nope[*]\", quantifier: any}\n", kPass},
+        NothingCase{"exists_none", "  exists: {path: \"$.name.x[*]\", quantifier: none}\n",
+                    kFail},
+        NothingCase{"scope_any",
+                    "  any:\n    path: \"$.empty[*]\"\n    where: {exists: {path: '@'}}\n", kPass},
+        NothingCase{"scope_all",
+                    "  all:\n    path: \"$.nope[*]\"\n    where: {exists: {path: '@.x'}}\n", kFail},
+        NothingCase{"scope_none",
+                    "  none:\n    path: \"$.name.x[*]\"\n    where: {exists: {path: '@'}}\n",
+                    kFail},
+        // none is exactly not any.
+        NothingCase{"not_any_is_none",
+                    "  not:\n    any:\n      path: \"$.empty[*]\"\n      where: {exists: {path: "
+                    "'@'}}\n",
+                    kFail}),
+    [](const ::testing::TestParamInfo<NothingCase>& param_info) { return param_info.param.name; });
+
+// Issue 17, item 5: covers_action applies IAM's action matching with the pattern from the data
+// (case-insensitive, `*` any run, `?` one character, over the whole "service:action").
+struct CoversCase {
+  const char* name;
+  nlohmann::json action;  // the statement's Action, as written
+  const char* value;      // the rule's value
+  bool covers;
+};
+
+void PrintTo(const CoversCase& c, std::ostream* os) { *os << c.name; }
+
+class CoversActionTest : public ::testing::TestWithParam<CoversCase> {};
+
+TEST_P(CoversActionTest, MatchesAsIamDoes) {
+  const CoversCase& c = GetParam();
+  model::Resource role = Role();
+  role.document["trust_policy"] = {
+      {"Statement", {{"Effect", "Allow"}, {"Principal", "*"}, {"Action", c.action}}}};
+  const std::string violation =
+      absl::StrCat("  covers_action: {path: \"$.trust_policy.Statement[*].Action[*]\", value: ",
+                   c.value, ", quantifier: any}\n");
+  EXPECT_EQ(StatusOf(violation, role), c.covers ? kFail : kPass) << violation << c.action;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Patterns, CoversActionTest,
+    ::testing::Values(
+        CoversCase{"exact", "sts:AssumeRole", "sts:AssumeRole", true},
+        CoversCase{"other_case", "STS:assumerole", "sts:AssumeRole", true},
+        CoversCase{"star_suffix", "sts:Assume*", "sts:AssumeRole", true},
+        CoversCase{"star_matches_nothing_too", "sts:AssumeRole*", "sts:AssumeRole", true},
+        CoversCase{"question_mark_other_case", "STS:assume?ole", "sts:AssumeRole", true},
+        CoversCase{"question_mark_is_one_character", "sts:Assume?", "sts:AssumeRole", false},
+        CoversCase{"service_wildcard", "sts:*", "sts:AssumeRole", true},
+        CoversCase{"everything", "*", "sts:AssumeRole", true},
+        CoversCase{"wildcard_in_the_service", "s?s:*Role", "sts:AssumeRole", true},
+        CoversCase{"another_action", "sts:AssumeRoleWithSAML", "sts:AssumeRole", false},
+        CoversCase{"a_prefix_is_not_enough", "sts:Assume", "sts:AssumeRole", false},
+        CoversCase{"another_service", "iam:*", "sts:AssumeRole", false},
+        CoversCase{"one_of_a_list_in_the_data", nlohmann::json({"iam:Get*", "sts:Assume*"}),
+                   "sts:AssumeRole", true},
+        CoversCase{"one_of_the_rule_s_actions", "iam:Pass*", "[sts:AssumeRole, iam:PassRole]",
+                   true},
+        CoversCase{"none_of_the_rule_s_actions", "iam:Get*", "[sts:AssumeRole, iam:PassRole]",
+                   false},
+        CoversCase{"a_list_parameter", "sts:Tag*", "\"${params.actions}\"", true},
+        CoversCase{"not_a_string", 5, "sts:AssumeRole", false}),
+    [](const ::testing::TestParamInfo<CoversCase>& param_info) { return param_info.param.name; });
+
+// NotAction covers an action when none of its patterns does.
+TEST(CoversActionTest, NotActionCoversWhatNoneOfItsPatternsDo) {
+  const std::string violation =
+      "  all:\n    - exists: {path: '$.trust_policy.Statement[0].NotAction'}\n"
+      "    - covers_action: {path: \"$.trust_policy.Statement[0].NotAction[*]\", value: "
+      "sts:AssumeRole, quantifier: none}\n";
+  model::Resource role = Role();
+  role.document["trust_policy"] = {{"Statement", {{"Effect", "Allow"}, {"NotAction", "iam:*"}}}};
+  EXPECT_EQ(StatusOf(violation, role), kFail);
+  role.document["trust_policy"] = {{"Statement", {{"Effect", "Allow"}, {"NotAction", "sts:*"}}}};
+  EXPECT_EQ(StatusOf(violation, role), kPass);
 }
 
 TEST(GlobTest, MatchesWholeText) {

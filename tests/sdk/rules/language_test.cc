@@ -1,6 +1,8 @@
 // The generic rule language at load time: paths, operators, quantifiers, regex cost, lists,
 // macros, exceptions and overrides, each problem with its position.
+#include <ostream>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -156,6 +158,128 @@ TEST(LanguageTest, RegexIsCompiledAtLoadAndItsCostIsLimited) {
       LoadRuleText(RuleWith("  matches: {path: $.name, value: \"a{900}b{900}\"}\n"), "r.yaml");
   EXPECT_THAT(Errors(costly), ElementsAre("10:34 rule_regex_error"));
   EXPECT_THAT(Messages(costly), HasSubstr("the limit is 1000"));
+}
+
+// Issue 17, item 5: a `matches` pattern may be a list, a ${lists} list or a ${params} value; each
+// is compiled and checked where it is written (the default at the reference, an override when it
+// is applied), never at scan time.
+struct PatternCase {
+  const char* name;
+  const char* violation;
+  const char* params;                // extra rule text: a params: block
+  std::vector<std::string> errors;   // "line:col code"
+};
+
+void PrintTo(const PatternCase& c, std::ostream* os) { *os << c.name; }
+
+class MatchesValueTest : public ::testing::TestWithParam<PatternCase> {};
+
+constexpr char kPatternLibrary[] = R"(---
+api_version: kmsguard/v1
+kind: Library
+lists:
+  admins: ["^adm", "root$"]
+  broken: ["ok", "adm("]
+  numbers: [1]
+)";
+
+TEST_P(MatchesValueTest, LoadsOrSaysWhere) {
+  const PatternCase& c = GetParam();
+  const LoadResult result =
+      LoadRuleText(RuleWith(c.violation, std::string(c.params) + kPatternLibrary), "r.yaml");
+  EXPECT_THAT(Errors(result), ::testing::ElementsAreArray(c.errors)) << Messages(result);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Patterns, MatchesValueTest,
+    ::testing::Values(
+        PatternCase{"literal", "  matches: {path: $.name, value: \"^adm\"}\n", "", {}},
+        PatternCase{"literal_list", "  matches: {path: $.name, value: [\"^adm\", x]}\n", "", {}},
+        PatternCase{"library_list", "  matches: {path: $.name, value: \"${lists.admins}\"}\n", "",
+                    {}},
+        PatternCase{"string_param", "  matches: {path: $.name, value: \"${params.p}\"}\n",
+                    "params:\n  p: {type: string, default: \"^adm\"}\n", {}},
+        PatternCase{"list_param", "  matches: {path: $.name, value: \"${params.p}\"}\n",
+                    "params:\n  p: {type: list, default: [\"^adm\"]}\n", {}},
+        PatternCase{"invalid_in_a_list", "  matches: {path: $.name, value: [ok, \"adm(\"]}\n", "",
+                    {"10:34 rule_regex_error"}},
+        PatternCase{"invalid_in_a_library_list",
+                    "  matches: {path: $.name, value: \"${lists.broken}\"}\n", "",
+                    {"10:34 rule_regex_error"}},
+        PatternCase{"not_a_string_in_a_library_list",
+                    "  matches: {path: $.name, value: \"${lists.numbers}\"}\n", "",
+                    {"10:34 rule_regex_error"}},
+        PatternCase{"invalid_param_default",
+                    "  matches: {path: $.name, value: \"${params.p}\"}\n",
+                    "params:\n  p: {type: string, default: \"a{900}b{900}\"}\n",
+                    {"10:34 rule_regex_error"}},
+        PatternCase{"number_param", "  matches: {path: $.name, value: \"${params.p}\"}\n",
+                    "params:\n  p: {type: number, default: 3}\n", {"10:34 rule_regex_error"}},
+        PatternCase{"number", "  matches: {path: $.name, value: 3}\n", "",
+                    {"10:34 rule_regex_error"}}),
+    [](const ::testing::TestParamInfo<PatternCase>& param_info) { return param_info.param.name; });
+
+TEST(MatchesValueTest, AnOverrideOfAPatternParameterIsCheckedAndCompiled) {
+  LoadResult loaded =
+      LoadRuleText(RuleWith("  matches: {path: $.name, value: \"${params.p}\"}\n",
+                            "params:\n  p: {type: list, default: [\"^adm\"]}\n"),
+                   "r.yaml");
+  ASSERT_THAT(loaded.rules, SizeIs(1));
+  ASSERT_THAT(loaded.rules[0].param_patterns["p"], SizeIs(1));
+  Override bad;
+  bad.rule_id = "generic-rule";
+  bad.params["p"] = {"ok", "adm("};
+  Override good;
+  good.rule_id = "generic-rule";
+  good.params["p"] = {"^x", "^y", "^z"};
+  const core::Diagnostics problems = ApplyOverrides({bad, good}, &loaded.rules);
+  ASSERT_THAT(problems, SizeIs(1));
+  EXPECT_THAT(problems[0].message, HasSubstr("is a \"matches\" pattern: invalid regular expression"));
+  EXPECT_THAT(loaded.rules[0].param_patterns["p"], SizeIs(3));
+}
+
+// covers_action takes IAM actions: the patterns are the data's, so a wildcard in the rule, or
+// anything else that is not "service:action", is refused where it is written.
+INSTANTIATE_TEST_SUITE_P(
+    CoversAction, MatchesValueTest,
+    ::testing::Values(
+        PatternCase{"action", "  covers_action: {path: $.name, value: sts:AssumeRole}\n", "", {}},
+        PatternCase{"actions",
+                    "  covers_action: {path: $.name, value: [sts:AssumeRole, iam:PassRole]}\n",
+                    "", {}},
+        PatternCase{"action_param", "  covers_action: {path: $.name, value: \"${params.p}\"}\n",
+                    "params:\n  p: {type: list, default: [iam:PassRole]}\n", {}},
+        PatternCase{"a_wildcard", "  covers_action: {path: $.name, value: \"sts:*\"}\n", "",
+                    {"10:40 rule_schema_error"}},
+        PatternCase{"a_question_mark",
+                    "  covers_action: {path: $.name, value: [sts:AssumeRole, \"sts:Assume?ole\"]}\n",
+                    "", {"10:40 rule_schema_error"}},
+        PatternCase{"no_service", "  covers_action: {path: $.name, value: AssumeRole}\n", "",
+                    {"10:40 rule_schema_error"}},
+        PatternCase{"a_number", "  covers_action: {path: $.name, value: 5}\n", "",
+                    {"10:40 rule_schema_error"}},
+        PatternCase{"a_wildcard_param_default",
+                    "  covers_action: {path: $.name, value: \"${params.p}\"}\n",
+                    "params:\n  p: {type: string, default: \"iam:*\"}\n",
+                    {"10:40 rule_schema_error"}},
+        PatternCase{"ignore_case",
+                    "  covers_action: {path: $.name, value: sts:AssumeRole, ignore_case: true}\n",
+                    "", {"10:69 rule_schema_error"}}),
+    [](const ::testing::TestParamInfo<PatternCase>& param_info) { return param_info.param.name; });
+
+TEST(MatchesValueTest, AnOverrideOfCoversActionActionsIsChecked) {
+  LoadResult loaded =
+      LoadRuleText(RuleWith("  covers_action: {path: $.name, value: \"${params.p}\"}\n",
+                            "params:\n  p: {type: list, default: [iam:PassRole]}\n"),
+                   "r.yaml");
+  ASSERT_THAT(loaded.rules, SizeIs(1));
+  Override bad;
+  bad.rule_id = "generic-rule";
+  bad.params["p"] = {"iam:PassRole", "iam:*"};
+  const core::Diagnostics problems = ApplyOverrides({bad}, &loaded.rules);
+  ASSERT_THAT(problems, SizeIs(1));
+  EXPECT_THAT(problems[0].message, HasSubstr("the actions of \"covers_action\""));
+  EXPECT_EQ(loaded.rules[0].ParamValue("p"), nlohmann::json({"iam:PassRole"}));
 }
 
 TEST(LanguageTest, ValueTypesAreChecked) {
