@@ -58,16 +58,23 @@ const ArnPattern* CompiledPattern(const std::string& text, bool variables) {
   return it->second.get();
 }
 
-// Languages are small but not free to build; policies of a scan share a handful of them.
+// Languages are small but not free to build; policies of a scan share a handful of them. Like
+// the pattern memo, the cache is emptied only when AnalyzeGrant starts: a call holds pointers to
+// the languages it built (every key, then one per account or region its patterns name, two per
+// scope), and emptying it in the middle of a call freed the ones it held (a fuzzer found it).
+absl::flat_hash_map<std::string, std::unique_ptr<KeyLanguage>>& LanguageMemo() {
+  thread_local absl::flat_hash_map<std::string, std::unique_ptr<KeyLanguage>> memo;
+  return memo;
+}
+
 const KeyLanguage& CachedLanguage(const std::string& partition, const std::optional<std::string>& region,
                                   const std::optional<std::string>& account, RegionGrammar regions) {
-  thread_local absl::flat_hash_map<std::string, std::unique_ptr<KeyLanguage>> cache;
+  auto& cache = LanguageMemo();
   std::string key = absl::StrCat(partition, "|", region ? "r" + *region : "-", "|",
                                  account ? "a" + *account : "-",
                                  regions == RegionGrammar::kPartition ? "|p" : "|o");
   auto it = cache.find(key);
   if (it == cache.end()) {
-    if (cache.size() > 1024) cache.clear();
     it = cache.emplace(std::move(key), std::make_unique<KeyLanguage>(
                                            KeyLanguage::Build(partition, region, account, regions)))
              .first;
@@ -312,6 +319,7 @@ GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& quer
   const std::string partition = query.partition.empty() ? "aws" : query.partition;
   const bool variables = document.SupportsPolicyVariables();
   if (PatternMemo().size() > 65536) PatternMemo().clear();  // no pointer into it is held now
+  if (LanguageMemo().size() > 1024) LanguageMemo().clear();  // nor into this one
   std::vector<CompiledStatement> compiled;
   compiled.reserve(document.statements.size());
   for (const Statement& st : document.statements) {

@@ -9,6 +9,8 @@
 #include <deque>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+
 namespace kmsguard::iam {
 namespace {
 
@@ -135,6 +137,24 @@ TEST(GrantAnalysisTest, RegionsOfThePartition) {
   strict.scope = KeyScope::kAccountOrRegionWide;
   EXPECT_TRUE(Granted("[" + Allow(R"("kms:Decrypt")", R"("arn:aws:kms:??-*-?:111122223333:key/*")") + "]", strict))
       << "every key of one account, in every region it can have keys in";
+}
+
+// One document may name more accounts than the language cache holds (1,024): the languages a
+// call holds must outlive it. Emptying the cache mid-call freed the every-key language still in
+// use (heap-use-after-free under ASan; tests/fuzz, resource_proto).
+TEST(GrantAnalysisTest, ADocumentNamingThousandsOfAccountsKeepsItsLanguages) {
+  std::string resources = "[";
+  for (int i = 0; i < 600; ++i) {  // two languages per account: past 1,024
+    resources += absl::StrCat(i == 0 ? "" : ",", "\"arn:aws:kms:*:", 100000000000 + i, ":key/*\"");
+  }
+  resources += "]";
+  GrantQuery strict;
+  strict.scope = KeyScope::kAccountOrRegionWide;
+  for (int round = 0; round < 2; ++round) {
+    const GrantVerdict v = Analyze("[" + Allow(R"("kms:Decrypt")", resources) + "]", strict);
+    ASSERT_TRUE(v.granted) << "every key of account 100000000000";
+    EXPECT_THAT(v.actions[0].why, HasSubstr("of account 100000000000"));
+  }
 }
 
 // 3. Conditions do not clear the finding, but the verdict says it is conditional.
