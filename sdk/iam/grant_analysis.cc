@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/iam/action_glob.h"
@@ -58,16 +59,15 @@ const ArnPattern* CompiledPattern(const std::string& text, bool variables) {
   return it->second.get();
 }
 
-// Languages are small but not free to build; policies of a scan share a handful of them. Like
-// the pattern memo, the cache is emptied only when AnalyzeGrant starts: a call holds pointers to
-// the languages it built (every key, then one per account or region its patterns name, two per
-// scope), and emptying it in the middle of a call freed the ones it held (a fuzzer found it).
-absl::flat_hash_map<std::string, std::unique_ptr<KeyLanguage>>& LanguageMemo() {
-  thread_local absl::flat_hash_map<std::string, std::unique_ptr<KeyLanguage>> memo;
+// Languages are not free to build (a few hundred states), and policies of a scan share a handful
+// of them. A call holds the ones it uses by shared_ptr, so emptying the memo never frees a language
+// in use (it once did, mid-call: a fuzzer found the use after free), and the memo stays small.
+absl::flat_hash_map<std::string, std::shared_ptr<const KeyLanguage>>& LanguageMemo() {
+  thread_local absl::flat_hash_map<std::string, std::shared_ptr<const KeyLanguage>> memo;
   return memo;
 }
 
-const KeyLanguage& CachedLanguage(const std::string& partition, const std::optional<std::string>& region,
+std::shared_ptr<const KeyLanguage> CachedLanguage(const std::string& partition, const std::optional<std::string>& region,
                                   const std::optional<std::string>& account, RegionGrammar regions) {
   auto& cache = LanguageMemo();
   std::string key = absl::StrCat(partition, "|", region ? "r" + *region : "-", "|",
@@ -75,11 +75,12 @@ const KeyLanguage& CachedLanguage(const std::string& partition, const std::optio
                                  regions == RegionGrammar::kPartition ? "|p" : "|o");
   auto it = cache.find(key);
   if (it == cache.end()) {
-    it = cache.emplace(std::move(key), std::make_unique<KeyLanguage>(
+    if (cache.size() >= 64) cache.clear();
+    it = cache.emplace(std::move(key), std::make_shared<const KeyLanguage>(
                                            KeyLanguage::Build(partition, region, account, regions)))
              .first;
   }
-  return *it->second;
+  return it->second;
 }
 
 // One scope of keys (every key, one account's, one region's) in the two region grammars
@@ -87,14 +88,14 @@ const KeyLanguage& CachedLanguage(const std::string& partition, const std::optio
 // cover `open` to cancel, and a NotResource must cover `open` to exclude it. The two are one
 // language when the region is fixed or the partition unknown.
 struct Scope {
-  const KeyLanguage* allow;
-  const KeyLanguage* open;
+  std::shared_ptr<const KeyLanguage> allow;
+  std::shared_ptr<const KeyLanguage> open;
 };
 
 Scope CachedScope(const std::string& partition, const std::optional<std::string>& region,
                   const std::optional<std::string>& account) {
-  return {&CachedLanguage(partition, region, account, RegionGrammar::kPartition),
-          &CachedLanguage(partition, region, account, RegionGrammar::kOpen)};
+  return {CachedLanguage(partition, region, account, RegionGrammar::kPartition),
+          CachedLanguage(partition, region, account, RegionGrammar::kOpen)};
 }
 
 // Coverage is a search; identical pattern sets recur across principals, so results are memoized.
@@ -275,26 +276,30 @@ Reach ReachOf(const std::vector<const CompiledStatement*>& statements, const Sco
   return reach;
 }
 
-// The account and region scopes that the Resource patterns of `statements` name.
-std::vector<Scope> NarrowScopes(const std::vector<const CompiledStatement*>& statements,
-                                const std::string& partition) {
-  std::vector<Scope> scopes;
+// The account and region scopes that the Resource patterns of `statements` name, as names: a
+// document may name thousands of accounts, so each scope's languages are built when it is tried
+// and let go after (one scope at a time is held).
+struct ScopeName {
+  std::optional<std::string> region, account;
+};
+
+std::vector<ScopeName> NarrowScopes(const std::vector<const CompiledStatement*>& statements) {
+  std::vector<ScopeName> scopes;
+  absl::flat_hash_set<std::string> seen;
   auto is_literal = [](const std::string& s) {
     return !s.empty() && s.find_first_of("*?") == std::string::npos;
-  };
-  auto add = [&](const Scope& scope) {
-    for (const Scope& s : scopes) {
-      if (s.allow == scope.allow) return;
-    }
-    scopes.push_back(scope);
   };
   for (const CompiledStatement* cs : statements) {
     if (cs->statement->not_resource) continue;
     for (const ArnPattern* p : cs->patterns) {
       const std::vector<std::string> segments = ArnPatternSegments(*p);
       if (segments.size() < 6) continue;
-      if (is_literal(segments[4])) add(CachedScope(partition, std::nullopt, segments[4]));
-      if (is_literal(segments[3])) add(CachedScope(partition, segments[3], std::nullopt));
+      if (is_literal(segments[4]) && seen.insert("a" + segments[4]).second) {
+        scopes.push_back({std::nullopt, segments[4]});
+      }
+      if (is_literal(segments[3]) && seen.insert("r" + segments[3]).second) {
+        scopes.push_back({segments[3], std::nullopt});
+      }
     }
   }
   return scopes;
@@ -319,7 +324,6 @@ GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& quer
   const std::string partition = query.partition.empty() ? "aws" : query.partition;
   const bool variables = document.SupportsPolicyVariables();
   if (PatternMemo().size() > 65536) PatternMemo().clear();  // no pointer into it is held now
-  if (LanguageMemo().size() > 1024) LanguageMemo().clear();  // nor into this one
   std::vector<CompiledStatement> compiled;
   compiled.reserve(document.statements.size());
   for (const Statement& st : document.statements) {
@@ -352,7 +356,7 @@ GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& quer
     // Whether the denies cancel, said on each of them once the scope loop is done.
     std::string deny_why;
 
-    std::vector<Scope> scopes = {every_key};
+    std::vector<ScopeName> scopes = {ScopeName{}};
     if (query.scope == KeyScope::kAccountOrRegionWide) {
       // Grants on every key belong to the every-key tier.
       if (Reach all = ReachOf(allows, every_key, action); all.reached) {
@@ -370,14 +374,17 @@ GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& quer
         verdict.actions.push_back(std::move(av));
         continue;
       }
-      scopes = NarrowScopes(allows, partition);
+      scopes = NarrowScopes(allows);
     }
     // Stays when no scope is tried: the strict tier found no account or region to test.
     av.why = allows.empty() ? "no Allow statement covers " + action
                             : absl::StrCat(action,
                                            ": the Resource patterns name no single account or "
                                            "region, and do not reach every key");
-    for (const Scope& scope : scopes) {
+    for (const ScopeName& name : scopes) {
+      const Scope scope = name.region || name.account
+                              ? CachedScope(partition, name.region, name.account)
+                              : every_key;
       Reach allowed = ReachOf(allows, scope, action);
       if (!allowed.reached) {
         if (!allows.empty()) av.why = action + ": " + allowed.why;
