@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "sdk/core/json_tree.h"
 #include "sdk/iam/policy_document.h"
 #include "sdk/model/resource.h"
 
@@ -117,20 +118,16 @@ void ForEachPolicy(std::string_view type, Json& document, Visit visit) {
 }  // namespace
 
 DocumentText ParseDocumentText(std::string_view text, nlohmann::json* out) {
-  while (!text.empty() && absl::ascii_isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  std::string plain;
-  if (!text.empty() && text.front() == '{') {
-    plain = std::string(text);
-  } else if (absl::StartsWithIgnoreCase(absl::string_view(text.data(), text.size()), "%7B")) {
-    absl::StatusOr<std::string> decoded = iam::PercentDecode(text);
-    if (!decoded.ok()) return DocumentText::kBroken;
-    plain = *std::move(decoded);
-  } else {
+  // Only text that starts like a document is read as one; iam::PolicyJsonText then decides, as
+  // for the policies the IAM engine reads, between JSON text and URL-encoded JSON text.
+  const absl::string_view start = absl::StripLeadingAsciiWhitespace(core::Sv(text));
+  if (!absl::StartsWith(start, "{") && !absl::StartsWithIgnoreCase(start, "%7B")) {
     return DocumentText::kPlain;
   }
-  json parsed = json::parse(plain, nullptr, /*allow_exceptions=*/false);
+  std::string decoded;
+  const absl::StatusOr<std::string_view> plain = iam::PolicyJsonText(text, &decoded);
+  if (!plain.ok()) return DocumentText::kBroken;
+  json parsed = json::parse(*plain, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded() || !parsed.is_object()) return DocumentText::kBroken;
   *out = std::move(parsed);
   return DocumentText::kDocument;
