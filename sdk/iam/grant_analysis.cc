@@ -59,8 +59,8 @@ const ArnPattern* CompiledPattern(const std::string& text, bool variables) {
   return it->second.get();
 }
 
-// Languages are not free to build (a few hundred states), and policies of a scan share a handful
-// of them. A call holds the ones it uses by shared_ptr, so emptying the memo never frees a language
+// Languages are not free to build (a few hundred states of 1 KB each; the partition's region trie
+// makes an every-key language about 270), and policies of a scan share a handful of them. A call holds the ones it uses by shared_ptr, so emptying the memo never frees a language
 // in use (it once did, mid-call: a fuzzer found the use after free), and the memo stays small.
 absl::flat_hash_map<std::string, std::shared_ptr<const KeyLanguage>>& LanguageMemo() {
   thread_local absl::flat_hash_map<std::string, std::shared_ptr<const KeyLanguage>> memo;
@@ -84,9 +84,9 @@ std::shared_ptr<const KeyLanguage> CachedLanguage(const std::string& partition, 
 }
 
 // One scope of keys (every key, one account's, one region's) in the two region grammars
-// (key_space.h): an Allow's Resource patterns must cover `allow` to reach the scope; a Deny must
-// cover `open` to cancel, and a NotResource must cover `open` to exclude it. The two are one
-// language when the region is fixed or the partition unknown.
+// (key_space.h): `allow` holds the regions the partition has, `open` any region name. ReachOf
+// says which test uses which. The two are one language when the region is fixed or the partition
+// unknown.
 struct Scope {
   std::shared_ptr<const KeyLanguage> allow;
   std::shared_ptr<const KeyLanguage> open;

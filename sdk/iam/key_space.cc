@@ -56,16 +56,18 @@ KeyLanguage KeyLanguage::Build(std::string_view partition, std::optional<std::st
   KeyLanguage lang;
   const int start = lang.AddState();
   const int after_service = lang.AddChain(lang.AddChain(start, "arn:"), std::string(partition) + ":kms:");
-  const PartitionRegions* known =
-      regions == RegionGrammar::kPartition && !fixed_region ? FindPartitionRegions(partition) : nullptr;
+  // The partition's regions, when the data knows some; `listed`: this language is made of them.
+  const PartitionRegions* data = FindPartitionRegions(partition);
+  if (data != nullptr && data->regions.empty()) data = nullptr;
+  const bool listed = data != nullptr && regions == RegionGrammar::kPartition && !fixed_region;
 
   int after_region;
   if (fixed_region) {
     after_region = lang.AddChain(after_service, *fixed_region + ":");
-  } else if (known != nullptr && !known->regions.empty()) {
+  } else if (listed) {
     // Exactly the regions the partition has: a trie of their names, each followed by ':'.
     after_region = lang.AddState();
-    for (const std::string& region : known->regions) {
+    for (const std::string& region : data->regions) {
       lang.AddEdge(lang.AddChain(after_service, region), ':', after_region);
     }
   } else {
@@ -131,16 +133,16 @@ KeyLanguage KeyLanguage::Build(std::string_view partition, std::optional<std::st
   std::vector<std::string> canary_regions;
   if (fixed_region) {
     canary_regions = {*fixed_region};
-  } else if (known != nullptr && !known->regions.empty()) {
-    canary_regions = known->regions;
+  } else if (listed) {
+    canary_regions = data->regions;
   } else {
     canary_regions = {"xq-kmsguard-7"};
     // For a partition the data knows, also a region of its shape with a suffix one digit longer
     // than any it has (af-south-10): what a Deny covering every launched region leaves open.
-    if (const PartitionRegions* p = FindPartitionRegions(partition); p != nullptr && !p->regions.empty()) {
-      std::string future = p->regions.front();
+    if (data != nullptr) {
+      std::string future = data->regions.front();
       while (!future.empty() && future.back() >= '0' && future.back() <= '9') future.pop_back();
-      canary_regions.push_back(future + "1" + std::string(static_cast<std::size_t>(p->suffix_digits), '0'));
+      canary_regions.push_back(future + "1" + std::string(static_cast<std::size_t>(data->suffix_digits), '0'));
     }
   }
   for (const std::string& region : canary_regions) {
@@ -165,8 +167,7 @@ KeyLanguage KeyLanguage::Build(std::string_view partition, std::optional<std::st
   lang.description_ += " (partition " + std::string(partition);
   // The open grammar of a partition the data knows holds more than its regions: say so, since a
   // Deny that covers every real region is then reported as not covering this language.
-  if (!fixed_region && (known == nullptr || known->regions.empty()) &&
-      FindPartitionRegions(partition) != nullptr) {
+  if (!fixed_region && !listed && data != nullptr) {
     lang.description_ += ", regions not launched yet included";
   }
   lang.description_ += ")";

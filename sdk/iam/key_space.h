@@ -33,8 +33,9 @@ namespace kmsguard::iam {
 //    grant that misses only that region is still reported (the safe side), until the data is
 //    updated (scripts/update-aws-partitions.py).
 //  - kOpen: any [a-z]+(-[a-z]+)*-[0-9]+, regions not launched yet included. The safe side for
-//    what a Deny must cover to cancel, and for what a NotResource must cover to exclude: a Deny on
-//    `arn:aws:kms:??-*-?:*:key/*` leaves a future `us-east-10` open.
+//    what a Deny's Resource must cover to cancel, and for what an Allow's NotResource must cover
+//    to exclude: a Deny on `arn:aws:kms:??-*-?:*:key/*` leaves a future `us-east-10` open. (A
+//    Deny's NotResource is the other way round: it is judged in kPartition, grant_analysis.cc.)
 // A partition the data does not know (or knows no region of) gets kOpen either way.
 enum class RegionGrammar { kOpen, kPartition };
 
