@@ -219,20 +219,27 @@ INSTANTIATE_TEST_SUITE_P(
                     {"10:34 rule_regex_error"}}),
     [](const ::testing::TestParamInfo<PatternCase>& param_info) { return param_info.param.name; });
 
+// The generic rule with `violation` over a list parameter p of `default_values` (YAML), loaded.
+LoadResult LoadWithListParam(const std::string& violation, const std::string& default_values) {
+  return LoadRuleText(RuleWith(violation, "params:\n  p: {type: list, default: " + default_values + "}\n"),
+                      "r.yaml");
+}
+
+// An override of the generic rule's parameter p.
+Override OverrideOfP(std::vector<std::string> values) {
+  Override o;
+  o.rule_id = "generic-rule";
+  o.params["p"] = std::move(values);
+  return o;
+}
+
 TEST(MatchesValueTest, AnOverrideOfAPatternParameterIsCheckedAndCompiled) {
   LoadResult loaded =
-      LoadRuleText(RuleWith("  matches: {path: $.name, value: \"${params.p}\"}\n",
-                            "params:\n  p: {type: list, default: [\"^adm\"]}\n"),
-                   "r.yaml");
+      LoadWithListParam("  matches: {path: $.name, value: \"${params.p}\"}\n", "[\"^adm\"]");
   ASSERT_THAT(loaded.rules, SizeIs(1));
   ASSERT_THAT(loaded.rules[0].param_patterns["p"], SizeIs(1));
-  Override bad;
-  bad.rule_id = "generic-rule";
-  bad.params["p"] = {"ok", "adm("};
-  Override good;
-  good.rule_id = "generic-rule";
-  good.params["p"] = {"^x", "^y", "^z"};
-  const core::Diagnostics problems = ApplyOverrides({bad, good}, &loaded.rules);
+  const core::Diagnostics problems =
+      ApplyOverrides({OverrideOfP({"ok", "adm("}), OverrideOfP({"^x", "^y", "^z"})}, &loaded.rules);
   ASSERT_THAT(problems, SizeIs(1));
   EXPECT_THAT(problems[0].message, HasSubstr("is a \"matches\" pattern: invalid regular expression"));
   EXPECT_THAT(loaded.rules[0].param_patterns["p"], SizeIs(3));
@@ -269,14 +276,10 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(MatchesValueTest, AnOverrideOfCoversActionActionsIsChecked) {
   LoadResult loaded =
-      LoadRuleText(RuleWith("  covers_action: {path: $.name, value: \"${params.p}\"}\n",
-                            "params:\n  p: {type: list, default: [iam:PassRole]}\n"),
-                   "r.yaml");
+      LoadWithListParam("  covers_action: {path: $.name, value: \"${params.p}\"}\n", "[iam:PassRole]");
   ASSERT_THAT(loaded.rules, SizeIs(1));
-  Override bad;
-  bad.rule_id = "generic-rule";
-  bad.params["p"] = {"iam:PassRole", "iam:*"};
-  const core::Diagnostics problems = ApplyOverrides({bad}, &loaded.rules);
+  const core::Diagnostics problems =
+      ApplyOverrides({OverrideOfP({"iam:PassRole", "iam:*"})}, &loaded.rules);
   ASSERT_THAT(problems, SizeIs(1));
   EXPECT_THAT(problems[0].message, HasSubstr("the actions of \"covers_action\""));
   EXPECT_EQ(loaded.rules[0].ParamValue("p"), nlohmann::json({"iam:PassRole"}));
