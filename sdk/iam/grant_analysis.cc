@@ -59,30 +59,6 @@ const ArnPattern* CompiledPattern(const std::string& text, bool variables) {
   return it->second.get();
 }
 
-// Languages are not free to build (a few hundred states of 1 KB each; the partition's region trie
-// makes an every-key language about 270), and policies of a scan share a handful of them. A call holds the ones it uses by shared_ptr, so emptying the memo never frees a language
-// in use (it once did, mid-call: a fuzzer found the use after free), and the memo stays small.
-absl::flat_hash_map<std::string, std::shared_ptr<const KeyLanguage>>& LanguageMemo() {
-  thread_local absl::flat_hash_map<std::string, std::shared_ptr<const KeyLanguage>> memo;
-  return memo;
-}
-
-std::shared_ptr<const KeyLanguage> CachedLanguage(const std::string& partition, const std::optional<std::string>& region,
-                                  const std::optional<std::string>& account, RegionGrammar regions) {
-  auto& cache = LanguageMemo();
-  std::string key = absl::StrCat(partition, "|", region ? "r" + *region : "-", "|",
-                                 account ? "a" + *account : "-",
-                                 regions == RegionGrammar::kPartition ? "|p" : "|o");
-  auto it = cache.find(key);
-  if (it == cache.end()) {
-    if (cache.size() >= 64) cache.clear();
-    it = cache.emplace(std::move(key), std::make_shared<const KeyLanguage>(
-                                           KeyLanguage::Build(partition, region, account, regions)))
-             .first;
-  }
-  return it->second;
-}
-
 // One scope of keys (every key, one account's, one region's) in the two region grammars
 // (key_space.h): `allow` holds the regions the partition has, `open` any region name. ReachOf
 // says which test uses which. The two are one language when the region is fixed or the partition
@@ -92,10 +68,26 @@ struct Scope {
   std::shared_ptr<const KeyLanguage> open;
 };
 
+// Languages are not free to build (a few hundred states of 1 KB each; the partition's region trie
+// makes an every-key language about 270), and policies of a scan share a handful of scopes: each
+// is memoized with both its languages, under one key. A call holds the scopes it uses by
+// shared_ptr, so emptying the memo never frees a language in use (it once did, mid-call: a fuzzer
+// found the use after free), and the memo stays small.
 Scope CachedScope(const std::string& partition, const std::optional<std::string>& region,
                   const std::optional<std::string>& account) {
-  return {CachedLanguage(partition, region, account, RegionGrammar::kPartition),
-          CachedLanguage(partition, region, account, RegionGrammar::kOpen)};
+  thread_local absl::flat_hash_map<std::string, Scope> memo;
+  std::string key = absl::StrCat(partition, "|", region ? "r" + *region : "-", "|",
+                                 account ? "a" + *account : "-");
+  auto it = memo.find(key);
+  if (it == memo.end()) {
+    if (memo.size() >= 32) memo.clear();
+    const auto build = [&](RegionGrammar regions) {
+      return std::make_shared<const KeyLanguage>(KeyLanguage::Build(partition, region, account, regions));
+    };
+    it = memo.emplace(std::move(key), Scope{build(RegionGrammar::kPartition), build(RegionGrammar::kOpen)})
+             .first;
+  }
+  return it->second;
 }
 
 // Coverage is a search; identical pattern sets recur across principals, so results are memoized.
