@@ -58,8 +58,8 @@ class KeyLanguage {
   // Characters with at least one transition, in a fixed order.
   const std::string& alphabet() const { return alphabet_; }
   // A few keys of the language that no policy is likely to name (fresh account and key ids, both
-  // key id forms; in kPartition one per region the partition has, in kOpen a made-up region and
-  // one not launched yet). A pattern set that misses one of them cannot cover the language, which
+  // key id forms; in kPartition the partition's first region, in kOpen a made-up region and one
+  // not launched yet). A pattern set that misses one of them cannot cover the language, which
   // settles most questions without the search; the first one missed is the example key shown.
   const std::vector<std::string>& canaries() const { return canaries_; }
   // A human-readable description, e.g. "every KMS key (partition aws)"; it tells languages
