@@ -15,9 +15,12 @@ namespace kmsguard::plugin {
 CLI::App* AddCheckCommand(CLI::App& app, CheckFlags* flags) {
   CLI::App* check = app.add_subcommand(
       "check", "Load and lint rule files: every problem as file:line:col, not just the first");
-  check->add_option("DIR", flags->dirs, "Rule directory (searched recursively for *.yaml, *.yml)")
+  check->add_option("DIR", flags->dirs,
+                    "Rule directory (searched recursively for *.yaml, *.yml), or one rule file "
+                    "(repeatable)")
+      ->type_name("DIR|FILE")
       ->required()
-      ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
+      ->check(CLI::Validator(CLI::ExistingPath).description(""));
   check->add_option("--format", flags->format, "text: one line per problem; json: for editors/CI")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -27,6 +30,9 @@ CLI::App* AddCheckCommand(CLI::App& app, CheckFlags* flags) {
       "variables, exceptions without reason/owner/expiry, duplicate ids). Warnings do not\n"
       "(missing remediation, unused lists or macros, expired exceptions). Rule test files\n"
       "(*.test.yaml) are read and checked too, not run (kmsguard test runs them).\n"
+      "Output: with --format text, one line per problem then a summary line, all on stdout;\n"
+      "with --format json, one JSON document on stdout (its counts are the summary). stderr\n"
+      "only says why a check could not run.\n"
       "Exit status: 0 no error (warnings allowed), 2 errors. Codes: docs/errors/<code>.md.");
   return check;
 }
@@ -72,13 +78,17 @@ int RunCheck(const CheckFlags& flags) {
            {"code", d.code},
            {"message", d.message}});
     }
-    std::cout << out.dump(2) << "\n";
-  } else {
-    for (const core::Diagnostic& d : all) std::cout << d.ToString() << "\n";
+    std::cout << out.dump(2) << "\n" << std::flush;
+    return errors > 0 ? 2 : 0;
   }
-  std::cerr << "kmsguard check: " << sources->user_files.size() << " file(s), "
+  // As linters do (ESLint, flake8, yamllint): the report, diagnostics then the summary, is one
+  // text on stdout, so that `2>&1`, a pipe or a file keeps them in order; stderr is for a check
+  // that could not run (a directory that cannot be listed).
+  for (const core::Diagnostic& d : all) std::cout << d.ToString() << "\n";
+  std::cout << "kmsguard check: " << sources->user_files.size() << " file(s), "
             << loaded.rules.size() << " rule(s) loaded, " << errors << " error(s), " << warnings
-            << " warning(s)\n";
+            << " warning(s)\n"
+            << std::flush;
   return errors > 0 ? 2 : 0;
 }
 

@@ -25,9 +25,10 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalFlags* flags) {
                    "a snapshot `scan` reads")
       ->required()
       ->check(CLI::ExistingFile);
-  eval->add_option("--rules", flags->rule_dirs, "Also load the rule files under DIR (repeatable)")
-      ->type_name("DIR")
-      ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
+  eval->add_option("--rules", flags->rule_dirs,
+                   "Also load the rule files under DIR, or the rule file FILE (repeatable)")
+      ->type_name("DIR|FILE")
+      ->check(CLI::Validator(CLI::ExistingPath).description(""));
   eval->add_flag("--explain", flags->explain,
                  "Print why: each test of the condition with its result, statements, exceptions");
   eval->add_option("--format", flags->format, "Output format (docs/findings.md)")

@@ -8,7 +8,9 @@
 
 namespace kmsguard::plugin {
 
-InputFile::InputFile(const std::string& path) : file_(std::fopen(path.c_str(), "rb")) {
+InputFile::InputFile(const std::string& path)
+    : file_(path == kStandardInput ? stdin : std::fopen(path.c_str(), "rb")),
+      owns_file_(path != kStandardInput) {
   if (file_ == nullptr) {
     status_ = absl::NotFoundError(absl::StrCat("cannot read the file: ", std::strerror(errno)));
     return;
@@ -52,7 +54,7 @@ InputFile::InputFile(const std::string& path) : file_(std::fopen(path.c_str(), "
 
 InputFile::~InputFile() {
   gunzip_.reset();  // it reads through file_
-  if (file_ != nullptr) std::fclose(file_);
+  if (file_ != nullptr && owns_file_) std::fclose(file_);
 }
 
 std::size_t InputFile::ReadRaw(char* buffer, std::size_t size) {

@@ -1,4 +1,5 @@
-// One input of `kmsguard scan`, read exactly once: a regular file, a pipe or a FIFO, gzip or not.
+// One input of `kmsguard scan`, read exactly once: a regular file, a pipe, a FIFO or standard
+// input ("-"), gzip or not.
 // Its first bytes are held to judge what it is (the format, or that it is binary), then the same
 // bytes and the rest are handed on either as a stream (authorization-details exports, which can be
 // gigabytes) or whole (the other formats, up to a size limit).
@@ -21,8 +22,12 @@ class InputFile {
   // How many (decompressed) bytes are held to judge the content.
   static constexpr std::size_t kPrefixBytes = 64 * 1024;
 
-  // Opens `path` and reads its first bytes, through gzip when it starts with gzip's magic bytes.
-  // Never fails: a file that cannot be opened or read has a non-OK status().
+  // The path that names standard input (`kmsguard scan -`), read like a pipe and never closed.
+  static constexpr std::string_view kStandardInput = "-";
+
+  // Opens `path` (standard input for kStandardInput) and reads its first bytes, through gzip when
+  // it starts with gzip's magic bytes. Never fails: a file that cannot be opened or read has a
+  // non-OK status().
   explicit InputFile(const std::string& path);
   ~InputFile();
   InputFile(const InputFile&) = delete;
@@ -51,6 +56,7 @@ class InputFile {
   std::size_t ReadContent(char* buffer, std::size_t size);  // decompressed when gzip
 
   std::FILE* file_ = nullptr;
+  bool owns_file_ = true;  // false for standard input
   std::unique_ptr<adapters::GunzipStream> gunzip_;
   std::string prefix_;
   std::size_t prefix_read_ = 0;  // how much of prefix_ Read has handed out

@@ -1,6 +1,8 @@
 #include "plugin/listen_address.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -149,12 +151,57 @@ absl::Status PrepareUnixSocket(std::string_view address) {
   const int error = errno;
   close(fd);
   if (rc == 0) {
-    return absl::AlreadyExistsError(absl::StrCat("another process is listening on ", path));
+    return absl::AlreadyExistsError(
+        absl::StrCat("cannot listen on ", std::string(address),
+                     ": the address is already in use (another process is listening on ", path,
+                     ")"));
   }
   if (error != ECONNREFUSED) return ErrnoStatus("connect " + path, error);
   // Nobody accepts there: the file is left over from a plugin that did not shut down cleanly.
   if (unlink(path.c_str()) != 0) return ErrnoStatus("unlink stale socket " + path, errno);
   return absl::OkStatus();
+}
+
+absl::Status CheckTcpAddressFree(std::string_view address) {
+  if (address.starts_with(kUnixPrefix)) return absl::OkStatus();
+  std::string host;
+  std::string port;
+  if (address.starts_with("[")) {
+    const std::size_t close = address.find(']');
+    if (close == std::string_view::npos || address.substr(close + 1, 1) != ":") {
+      return absl::OkStatus();  // ValidateListenAddress says what is wrong
+    }
+    host = std::string(address.substr(1, close - 1));
+    port = std::string(address.substr(close + 2));
+  } else {
+    const std::size_t colon = address.rfind(':');
+    if (colon == std::string_view::npos) return absl::OkStatus();
+    host = std::string(address.substr(0, colon));
+    port = std::string(address.substr(colon + 1));
+  }
+  if (port == "0") return absl::OkStatus();  // any free port
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return absl::OkStatus();
+  bool in_use = false;
+  for (const addrinfo* entry = found; entry != nullptr && !in_use; entry = entry->ai_next) {
+    const int fd = socket(entry->ai_family, entry->ai_socktype | SOCK_CLOEXEC, entry->ai_protocol);
+    if (fd < 0) continue;
+    // As gRPC binds: SO_REUSEADDR, so a port whose last connections are in TIME_WAIT is free.
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (entry->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    in_use = bind(fd, entry->ai_addr, entry->ai_addrlen) != 0 && errno == EADDRINUSE;
+    close(fd);
+  }
+  freeaddrinfo(found);
+  if (!in_use) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(
+      "cannot listen on ", std::string(address),
+      ": the address is already in use (another process is listening on that port)"));
 }
 
 }  // namespace kmsguard::plugin

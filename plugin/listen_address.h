@@ -28,4 +28,10 @@ absl::StatusOr<std::string> DefaultListenAddress();
 // process accepts connections there. No-op for non-unix addresses.
 absl::Status PrepareUnixSocket(std::string_view address);
 
+// Fails (Unavailable, naming the address) when a HOST:PORT address is taken: binding it (any of
+// the addresses HOST resolves to, e.g. both loopbacks of localhost), as gRPC would, answers
+// EADDRINUSE. gRPC itself would log lines of its core's errors and fail without
+// saying why. OK for unix: addresses, port 0 and anything this check cannot decide (gRPC does).
+absl::Status CheckTcpAddressFree(std::string_view address);
+
 }  // namespace kmsguard::plugin

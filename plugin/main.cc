@@ -1,5 +1,6 @@
 // kmsguard: finds IAM principals whose identity policies allow decrypting with every KMS key
-// (AWS Security Hub KMS.1 / KMS.2). One source file per subcommand.
+// (AWS Security Hub KMS.1 / KMS.2). One source file per subcommand; the command line itself is
+// declared in plugin/cli.cc.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -7,13 +8,9 @@
 #include <cerrno>
 #include <exception>
 #include <iostream>
+#include <memory>
 
-#include "plugin/check_command.h"
-#include "plugin/eval_command.h"
-#include "plugin/scan_command.h"
-#include "plugin/serve_command.h"
-#include "plugin/test_command.h"
-#include "plugin/version.h"
+#include "plugin/cli.h"
 
 int main(int argc, char** argv) {
   // A standard descriptor the caller closed (`>&-`) would be the number the next open() returns:
@@ -27,24 +24,8 @@ int main(int argc, char** argv) {
       }
     }
   }
-  using kmsguard::plugin::kPluginVersion;
-  CLI::App app{
-      "kmsguard: finds IAM principals allowed to decrypt with every KMS key (AWS Security Hub "
-      "KMS.1/KMS.2)",
-      "kmsguard"};
-  app.set_version_flag("--version", kPluginVersion);
-  app.require_subcommand(1);
-  kmsguard::plugin::ServeFlags serve_flags;
-  kmsguard::plugin::ScanFlags scan_flags;
-  CLI::App* serve = kmsguard::plugin::AddServeCommand(app, &serve_flags);
-  CLI::App* scan = kmsguard::plugin::AddScanCommand(app, &scan_flags);
-  // Rule authoring (OPA-style exit codes: 0 ok, 1 findings or test failures, 2 load errors).
-  kmsguard::plugin::CheckFlags check_flags;
-  kmsguard::plugin::TestFlags test_flags;
-  kmsguard::plugin::EvalFlags eval_flags;
-  CLI::App* check = kmsguard::plugin::AddCheckCommand(app, &check_flags);
-  CLI::App* test = kmsguard::plugin::AddTestCommand(app, &test_flags);
-  CLI::App* eval = kmsguard::plugin::AddEvalCommand(app, &eval_flags);
+  const std::unique_ptr<kmsguard::plugin::CommandLine> cli = kmsguard::plugin::MakeCommandLine();
+  CLI::App& app = cli->app;
   // CLI11 would answer "A subcommand is required" to a mistyped command; name it instead.
   bool known_command = argc < 2 || argv[1][0] == '-';
   for (const CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
@@ -62,11 +43,11 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
-    if (serve->parsed()) return kmsguard::plugin::RunServe(serve_flags);
-    if (scan->parsed()) return kmsguard::plugin::RunScan(scan_flags);
-    if (check->parsed()) return kmsguard::plugin::RunCheck(check_flags);
-    if (test->parsed()) return kmsguard::plugin::RunTest(test_flags);
-    if (eval->parsed()) return kmsguard::plugin::RunEval(eval_flags);
+    if (cli->serve->parsed()) return kmsguard::plugin::RunServe(cli->serve_flags);
+    if (cli->scan->parsed()) return kmsguard::plugin::RunScan(cli->scan_flags);
+    if (cli->check->parsed()) return kmsguard::plugin::RunCheck(cli->check_flags);
+    if (cli->test->parsed()) return kmsguard::plugin::RunTest(cli->test_flags);
+    if (cli->eval->parsed()) return kmsguard::plugin::RunEval(cli->eval_flags);
   } catch (const std::exception& e) {
     // Nothing should get here; if something does, fail like any other plugin failure.
     std::cerr << "kmsguard: internal error: " << e.what() << "\n";

@@ -154,6 +154,7 @@ absl::StatusOr<std::unique_ptr<PluginServer>> PluginServer::Start(const ServerOp
   if (absl::Status prepared = PrepareUnixSocket(options.listen_address); !prepared.ok()) {
     return prepared;
   }
+  if (absl::Status free = CheckTcpAddressFree(options.listen_address); !free.ok()) return free;
   // Both are process-wide switches read when a server is built.
   grpc::EnableDefaultHealthCheckService(true);
 #ifdef KMSGUARD_HAVE_REFLECTION
@@ -162,7 +163,8 @@ absl::StatusOr<std::unique_ptr<PluginServer>> PluginServer::Start(const ServerOp
 
   std::unique_ptr<PluginServer> server(new PluginServer());
   server->service_ = std::make_unique<PolicyPluginService>(
-      ServiceLimits{.max_message_bytes = options.max_message_bytes,
+      ServiceLimits{.replica_id = options.replica_id,
+                    .max_message_bytes = options.max_message_bytes,
                     .max_batch_size = options.max_batch_size,
                     .evaluation_threads = options.evaluation_threads});
   server->negotiation_ = std::make_unique<NegotiationService>();
@@ -203,6 +205,33 @@ absl::StatusOr<std::unique_ptr<PluginServer>> PluginServer::Start(const ServerOp
   } else {
     server->address_ = options.listen_address;
   }
+  if (!options.health_listen_address.empty()) {
+    // Plaintext on purpose, on any address: it answers grpc.health.v1 only (Kubernetes' gRPC
+    // probes cannot speak TLS), never PolicyPlugin, so it discloses only whether rules are loaded.
+    if (absl::Status valid = ValidateListenAddress(options.health_listen_address, /*tls=*/true);
+        !valid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--health-listen: ", valid.message()));
+    }
+    if (absl::Status free = CheckTcpAddressFree(options.health_listen_address); !free.ok()) {
+      return free;
+    }
+    grpc::ServerBuilder health_builder;
+    int health_port = 0;
+    health_builder.AddListeningPort(options.health_listen_address,
+                                    grpc::InsecureServerCredentials(), &health_port);
+    health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    server->health_server_ = health_builder.BuildAndStart();
+    if (server->health_server_ == nullptr || health_port == 0) {
+      server->server_->Shutdown(std::chrono::system_clock::now());
+      return absl::UnavailableError(absl::StrCat("cannot listen on ",
+                                                 options.health_listen_address,
+                                                 " for health checks (address in use?)"));
+    }
+    const std::size_t colon = options.health_listen_address.rfind(':');
+    server->health_address_ =
+        absl::StrCat(options.health_listen_address.substr(0, colon), ":", health_port);
+  }
   server->InstallRuleSet(nullptr);
   return server;
 }
@@ -212,19 +241,21 @@ PluginServer::~PluginServer() {
     Shutdown(std::chrono::seconds(5));
     server_->Wait();
   }
+  if (health_server_ != nullptr) health_server_->Wait();
   if (!socket_path_.empty()) unlink(socket_path_.c_str());
 }
 
-void PluginServer::InstallRuleSet(std::shared_ptr<const rules::RuleSet> rule_set) {
+void PluginServer::InstallRuleSet(std::shared_ptr<const rules::RuleSet> rule_set,
+                                  std::string version) {
   const bool serving = rule_set != nullptr && !rule_set->rules().empty();
   service_->SetEvaluator(serving ? std::make_shared<const engine::Evaluator>(std::move(rule_set))
-                                 : nullptr);
-  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  if (health != nullptr) {
-    health->SetServingStatus(client::kPolicyPluginServiceName, serving);
-    health->SetServingStatus(kGoPluginHealthService, serving);
-    health->SetServingStatus("", serving);
-  }
+                                 : nullptr,
+                         std::move(version));
+  ForEachHealthService([serving](grpc::HealthCheckServiceInterface& health) {
+    health.SetServingStatus(client::kPolicyPluginServiceName, serving);
+    health.SetServingStatus(kGoPluginHealthService, serving);
+    health.SetServingStatus("", serving);
+  });
 }
 
 void PluginServer::SetReloadError(std::string error) { service_->SetReloadError(std::move(error)); }
@@ -235,16 +266,27 @@ void PluginServer::Shutdown(std::chrono::milliseconds grace) {
   // done here instead: refuse new scans, wait for the streams in flight, then shut down at once
   // (which cancels whatever is left).
   service_->StartDraining();
-  if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
-    health->SetServingStatus(false);
-  }
+  // NOT_SERVING first: balancing hosts (round_robin with health checks) and Kubernetes'
+  // readiness probe take the replica out of rotation while its streams finish.
+  ForEachHealthService(
+      [](grpc::HealthCheckServiceInterface& health) { health.SetServingStatus(false); });
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (service_->active_streams() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   server_->Shutdown(std::chrono::system_clock::now());
+  if (health_server_ != nullptr) health_server_->Shutdown(std::chrono::system_clock::now());
 }
 
 void PluginServer::Wait() { server_->Wait(); }
+
+void PluginServer::ForEachHealthService(
+    const std::function<void(grpc::HealthCheckServiceInterface&)>& set) const {
+  for (grpc::Server* server : {server_.get(), health_server_.get()}) {
+    grpc::HealthCheckServiceInterface* health =
+        server != nullptr ? server->GetHealthCheckService() : nullptr;
+    if (health != nullptr) set(*health);
+  }
+}
 
 }  // namespace kmsguard::plugin

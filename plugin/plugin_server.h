@@ -13,6 +13,7 @@
 #include "sdk/rules/rule.h"
 
 namespace grpc {
+class HealthCheckServiceInterface;
 class Server;
 class Service;
 }  // namespace grpc
@@ -27,6 +28,12 @@ inline constexpr char kGoPluginHealthService[] = "plugin";
 struct ServerOptions {
   // See ValidateListenAddress (plugin/listen_address.h). Port 0 picks a free port.
   std::string listen_address;
+  // A second, plaintext listener that serves grpc.health.v1 only (no PolicyPlugin), for
+  // Kubernetes' native gRPC probes, which cannot speak TLS. Any HOST:PORT (it tells only whether
+  // the plugin serves); empty: none.
+  std::string health_listen_address;
+  // Named in each Evaluate call's initial metadata (client::kReplicaIdHeader); empty: not sent.
+  std::string replica_id;
   int max_message_bytes = client::kDefaultMaxMessageBytes;
   int max_batch_size = client::kDefaultMaxBatchSize;
   // Threads evaluating batches; 0: one per hardware thread.
@@ -69,7 +76,8 @@ class PluginServer {
 
   // Swaps in a new rule set for calls that start from now on, clears the reload error, and sets
   // health to SERVING when it has rules (NOT_SERVING when null or empty). Thread-safe.
-  void InstallRuleSet(std::shared_ptr<const rules::RuleSet> rule_set);
+  // `version` (LoadedRules::version) is sent with each call evaluated by this rule set.
+  void InstallRuleSet(std::shared_ptr<const rules::RuleSet> rule_set, std::string version = "");
 
   // Records why a reload was refused (GetPluginInfoResponse.last_reload_error); the rules in
   // force stay. Thread-safe.
@@ -77,6 +85,8 @@ class PluginServer {
 
   // The address clients dial: the unix: address as given, or host:port with the port chosen.
   const std::string& address() const { return address_; }
+  // The health-only listener's address with its port chosen; empty without one.
+  const std::string& health_address() const { return health_address_; }
 
   // Stops accepting calls, lets calls in flight finish until `grace` has passed, then cancels
   // them; blocks until then. Thread-safe; later calls do nothing.
@@ -86,13 +96,18 @@ class PluginServer {
   void Wait();
 
  private:
+  // Calls `set` with the health service of the main server and of the health-only one, if any.
+  void ForEachHealthService(
+      const std::function<void(grpc::HealthCheckServiceInterface&)>& set) const;
   PluginServer() = default;
 
   std::unique_ptr<PolicyPluginService> service_;
   std::unique_ptr<grpc::Service> negotiation_;
   std::unique_ptr<grpc::Service> controller_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;  // health_listen_address; may be null
   std::string address_;
+  std::string health_address_;
   std::string socket_path_;
 };
 

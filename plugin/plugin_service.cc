@@ -80,7 +80,7 @@ class EvaluateReactor final
   EvaluateReactor(grpc::CallbackServerContext* context,
                   std::shared_ptr<const engine::Evaluator> evaluator, int max_batch_size,
                   boost::asio::thread_pool* pool, int max_in_flight, std::atomic<int>* active,
-                  bool draining)
+                  bool draining, const std::string& replica_id, const std::string& rules_version)
       // Batches poll the reactor's flag, not the context: a batch may still be running when gRPC
       // is done with the call and has freed its context.
       : session_(evaluator, max_batch_size, [this] { return stopped_.load(); }),
@@ -88,6 +88,12 @@ class EvaluateReactor final
         max_in_flight_(std::max(1, max_in_flight)),
         active_(active) {
     ++*active_;
+    // Who answers, and with which rules, travels with the call's first response (or its status):
+    // a host spreading a scan over replicas says which replica answered how much.
+    if (!replica_id.empty()) context->AddInitialMetadata(client::kReplicaIdHeader, replica_id);
+    if (!rules_version.empty()) {
+      context->AddInitialMetadata(client::kRulesVersionHeader, rules_version);
+    }
     std::lock_guard<std::mutex> lock(mu_);
     if (draining) {
       FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the plugin is shutting down"));
@@ -316,9 +322,11 @@ PolicyPluginService::PolicyPluginService(ServiceLimits limits)
 
 PolicyPluginService::~PolicyPluginService() { pool_.join(); }
 
-void PolicyPluginService::SetEvaluator(std::shared_ptr<const engine::Evaluator> evaluator) {
+void PolicyPluginService::SetEvaluator(std::shared_ptr<const engine::Evaluator> evaluator,
+                                       std::string rules_version) {
   std::lock_guard<std::mutex> lock(mu_);
   evaluator_ = std::move(evaluator);
+  rules_version_ = evaluator_ != nullptr ? std::move(rules_version) : "";
   reload_error_.clear();
   loaded_at_ = evaluator_ != nullptr ? NowRfc3339() : "";
 }
@@ -374,9 +382,18 @@ grpc::ServerUnaryReactor* PolicyPluginService::GetPluginInfo(
 
 grpc::ServerBidiReactor<v1::EvaluateRequest, v1::EvaluateResponse>* PolicyPluginService::Evaluate(
     grpc::CallbackServerContext* context) {
-  return new EvaluateReactor(context, evaluator(), limits_.max_batch_size, &pool_,
+  std::shared_ptr<const engine::Evaluator> current;
+  std::string rules_version;
+  {
+    // Together: the version names exactly the rule set this call is evaluated with.
+    std::lock_guard<std::mutex> lock(mu_);
+    current = evaluator_;
+    rules_version = rules_version_;
+  }
+  return new EvaluateReactor(context, std::move(current), limits_.max_batch_size, &pool_,
                              static_cast<int>(PoolSize(limits_.evaluation_threads)),
-                             &active_streams_, draining_.load());
+                             &active_streams_, draining_.load(), limits_.replica_id,
+                             rules_version);
 }
 
 }  // namespace kmsguard::plugin

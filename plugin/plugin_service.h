@@ -16,6 +16,8 @@
 namespace kmsguard::plugin {
 
 struct ServiceLimits {
+  // Sent in each Evaluate call's initial metadata (client::kReplicaIdHeader); empty: not sent.
+  std::string replica_id;
   int max_message_bytes = 0;
   int max_batch_size = 0;
   // Threads evaluating batches; 0: one per hardware thread.
@@ -31,7 +33,9 @@ class PolicyPluginService final : public v1::PolicyPlugin::CallbackService {
   // Replaces the evaluator used by calls that start from now on; calls in flight keep theirs (one
   // immutable rule set per call, swapped atomically). Null (or an evaluator with no rules) makes
   // new Evaluate calls fail with FAILED_PRECONDITION. Clears the reload error. Thread-safe.
-  void SetEvaluator(std::shared_ptr<const engine::Evaluator> evaluator);
+  // `rules_version` (LoadedRules::version) goes with it to each call's initial metadata.
+  void SetEvaluator(std::shared_ptr<const engine::Evaluator> evaluator,
+                    std::string rules_version = "");
   std::shared_ptr<const engine::Evaluator> evaluator() const;
 
   // Reported as GetPluginInfoResponse.last_reload_error until the next SetEvaluator. Thread-safe.
@@ -61,6 +65,7 @@ class PolicyPluginService final : public v1::PolicyPlugin::CallbackService {
   std::shared_ptr<const engine::Evaluator> evaluator_;  // guarded by mu_
   std::string reload_error_;                            // guarded by mu_
   std::string loaded_at_;                               // guarded by mu_
+  std::string rules_version_;                           // guarded by mu_
 };
 
 }  // namespace kmsguard::plugin

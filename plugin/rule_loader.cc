@@ -8,9 +8,11 @@
 #include <system_error>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "plugin/diagnostic_printer.h"
+#include "sdk/core/digest.h"
 
 namespace kmsguard::plugin {
 
@@ -24,8 +26,18 @@ absl::string_view AV(std::string_view text) { return absl::string_view(text.data
 absl::StatusOr<std::vector<fs::path>> ListFiles(const std::string& dir, bool recursive,
                                                 bool (*wanted)(std::string_view)) {
   std::error_code error;
+  // One file named on the command line is loaded whatever its name: the user chose it. A rule
+  // test file is not a rule file, and loading it as one would only report its keys as unknown.
+  if (fs::is_regular_file(dir, error)) {
+    if (IsRuleTestFileName(fs::path(dir).filename().string())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          dir, " is a rule test file (kmsguard test runs it), not a rule file"));
+    }
+    return std::vector<fs::path>{fs::path(dir)};
+  }
   if (!fs::is_directory(dir, error)) {
-    return absl::NotFoundError(absl::StrCat("rule directory ", dir, " does not exist"));
+    return absl::NotFoundError(
+        absl::StrCat("rule directory ", dir, " does not exist (nor is it a rule file)"));
   }
   std::vector<fs::path> files;
   const auto consider = [&](const fs::directory_entry& entry) {
@@ -37,6 +49,14 @@ absl::StatusOr<std::vector<fs::path>> ListFiles(const std::string& dir, bool rec
   if (recursive) {
     for (fs::recursive_directory_iterator it(dir, error), end; !error && it != end;
          it.increment(error)) {
+      // Hidden directories are not descended into: a Kubernetes ConfigMap volume keeps each
+      // version of its files in "..<timestamp>/" beside the symlinks that name the current one,
+      // and reading both would load every rule twice.
+      std::error_code ignored;
+      if (it->path().filename().string().starts_with(".") && it->is_directory(ignored)) {
+        it.disable_recursion_pending();
+        continue;
+      }
       consider(*it);
     }
   } else {
@@ -136,6 +156,23 @@ absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs,
     }
     ++result.files_read;
     files.push_back(rules::SourceFile{path.string(), std::move(text)});
+  }
+  {
+    std::string identity;
+    for (const rules::SourceFile& file : files) {
+      absl::StrAppend(&identity, fs::path(file.name).filename().string(), "\x1f",
+                      file.text.size(), ":", file.text, "\x1e");
+    }
+    for (const auto& [rule, params] : overrides) {
+      for (const auto& [name, value] : params) {
+        absl::StrAppend(&identity, rule, "\x1f", name, "\x1f",
+                        value.value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                        "\x1e");
+      }
+    }
+    const core::Sha256Digest digest = core::Sha256(identity);
+    result.version = absl::BytesToHexString(absl::string_view(
+                                                reinterpret_cast<const char*>(digest.data()), 6));
   }
   // One set: built-in rules come first, so a user rule with a built-in's id is the one left out.
   rules::LoadResult loaded = rules::LoadRuleFiles(files);

@@ -15,6 +15,7 @@
 #include <memory>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -22,7 +23,10 @@
 #include "plugin/exit_status.h"
 #include "plugin/input_file.h"
 #include "plugin/plugin_process.h"
+#include "plugin/replica_scan.h"
 #include "plugin/rule_loader.h"
+#include "plugin/terminal_width.h"
+#include "plugin/tls_files.h"
 #include "plugin/version.h"
 #include "sdk/adapters/gzip.h"
 #include "sdk/adapters/snapshot.h"
@@ -39,13 +43,16 @@ namespace {
 constexpr auto kStartTimeout = std::chrono::milliseconds(10000);
 constexpr auto kStopGrace = std::chrono::seconds(5);
 constexpr int kBatchSize = 100;
+// The name of standard input (FILE "-") in diagnostics and in the findings' source locations.
+constexpr char kStdinName[] = "<stdin>";
 
 constexpr char kExitStatusHelp[] =
     "Reads each FILE (`aws iam get-account-authorization-details` output, AWS Config items,\n"
     "a Terraform plan from `terraform show -json`, or a CloudFormation template in JSON or\n"
     "YAML; gzip-compressed files too; the format is detected from the content unless\n"
     "--input-format says it), starts the plugin (`kmsguard serve`) as a child process on a\n"
-    "private Unix socket, streams the resources to it and prints the findings to stdout.\n"
+    "private Unix socket (or, with --plugin TARGET, uses running replicas), streams the\n"
+    "resources to it and prints the findings to stdout.\n"
     "Problems go to stderr as `file#/pointer: error: message [code]`.\n"
     "\n"
     "Exit status: two bits, so that neither answer hides the other.\n"
@@ -58,8 +65,10 @@ constexpr char kExitStatusHelp[] =
     "  0  a complete scan, nothing failing; 1 complete with failures; 2 incomplete without a\n"
     "     known failure; 3 incomplete with failures (`status & 1`: failed; `status & 2`: partial)\n"
     "\n"
-    "Each FILE is read once; a pipe or FIFO (/dev/stdin) too. Authorization-details exports are\n"
-    "streamed; a file in another format is read whole, up to --max-input-mib (default 512).";
+    "Each FILE is read once; a pipe or FIFO too, and - is standard input (named <stdin> in\n"
+    "messages and findings): `aws iam get-account-authorization-details | kmsguard scan -`.\n"
+    "Authorization-details exports are streamed; a file in another format is read whole, up to\n"
+    "--max-input-mib (default 512).";
 
 // The first 128 bits of SHA-256 over "type id": a resource's identity in the index of resources
 // already read, 16 bytes however long its ARN (a chance collision is not a practical concern).
@@ -222,11 +231,26 @@ Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat f
   inputs.files = files;
   inputs.formats.assign(files.size(), format);
   inputs.streams.resize(files.size());
+  bool read_stdin = false;
   for (std::size_t index = 0; index < files.size(); ++index) {
-    const std::string& path = files[index];
+    // What diagnostics and findings call the input: "-" is named "<stdin>".
+    const bool is_stdin = files[index] == InputFile::kStandardInput;
+    if (is_stdin) inputs.files[index] = kStdinName;
+    const std::string& path = inputs.files[index];
     core::SourceLocation where;
     where.file = path;
-    auto file = std::make_unique<InputFile>(path);
+    if (is_stdin && read_stdin) {
+      Report("snapshot_read_error",
+             "standard input (\"-\") is given more than once; it is read once", where);
+      ++inputs.problems;
+      continue;
+    }
+    read_stdin = read_stdin || is_stdin;
+    if (is_stdin && isatty(STDIN_FILENO) == 1) {
+      std::cerr << "kmsguard scan: reading a snapshot from standard input (the terminal); end it "
+                   "with Ctrl-D\n";
+    }
+    auto file = std::make_unique<InputFile>(files[index]);
     const std::string_view prefix = file->prefix();
     if (prefix.empty() && !file->status().ok()) {
       Report("snapshot_read_error", std::string(file->status().message()), where);
@@ -350,6 +374,99 @@ absl::StatusOr<client::ScanResult> ScanWith(PluginProcess& process, Inputs& inpu
   return result;
 }
 
+// How to reach the replicas of --plugin, from the flags: the PEM files read and checked with
+// OpenSSL (a wrong or mismatched file is named now, not seen by gRPC as "no connection" after
+// the retry time), and a name to check certificates against when the target has none of its own.
+absl::StatusOr<client::ChannelOptions> ChannelFromFlags(const ScanFlags& flags) {
+  client::ChannelOptions channel;
+  channel.target = flags.plugin;
+  channel.tls = flags.tls;
+  channel.tls_server_name = flags.tls_server_name;
+  channel.round_robin = true;
+  for (const auto& [path, what, out] :
+       {std::tuple{&flags.tls_ca, "TLS CA", &channel.tls_ca_pem},
+        std::tuple{&flags.tls_cert, "TLS certificate", &channel.tls_cert_pem},
+        std::tuple{&flags.tls_key, "TLS key", &channel.tls_key_pem}}) {
+    absl::StatusOr<std::string> pem = ReadTlsFile(*path, what);
+    if (!pem.ok()) return pem.status();
+    *out = *std::move(pem);
+  }
+  if (channel.tls_cert_pem.empty() != channel.tls_key_pem.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together (mTLS)");
+  }
+  if (absl::Status files = CheckTlsFiles(channel.tls_cert_pem, flags.tls_cert,
+                                         channel.tls_key_pem, flags.tls_key, channel.tls_ca_pem,
+                                         flags.tls_ca, "TLS CA");
+      !files.ok()) {
+    return files;
+  }
+  // TLS checks the replicas' certificate against one name, by default the target's authority;
+  // for a list of addresses that is the whole list ("127.0.0.1:1,127.0.0.1:2"), which no
+  // certificate holds: every handshake would fail, seen only as "no connection" after the retry
+  // time.
+  if (channel.UsesTls() && channel.tls_server_name.empty() &&
+      (flags.plugin.starts_with("ipv4:") || flags.plugin.starts_with("ipv6:")) &&
+      flags.plugin.find(',') != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--plugin ", flags.plugin,
+        " lists several addresses: with TLS, give --tls-server-name, the name the replicas' "
+        "certificate holds"));
+  }
+  return channel;
+}
+
+// Step 3 with --plugin: the replicas behind the target, balanced by gRPC (round_robin, health
+// checks), each batch its own call, sent again when its replica fails (plugin/replica_scan.h).
+absl::StatusOr<client::ScanResult> ScanRemote(const ScanFlags& flags,
+                                              const client::ChannelOptions& channel,
+                                              Inputs& inputs, client::ScanOptions options) {
+  const auto budget = std::chrono::milliseconds(
+      static_cast<std::int64_t>(flags.plugin_retry_seconds * 1000));
+  client::PluginClient plugin_client(channel);
+  if (absl::Status serving = plugin_client.WaitForServing(std::max(
+          budget, std::chrono::milliseconds(1)));
+      !serving.ok()) {
+    return absl::UnavailableError(absl::StrCat("no replica of the plugin at ", flags.plugin,
+                                               " is serving: ", serving.message()));
+  }
+  if (absl::StatusOr<client::PluginInfo> info = plugin_client.GetPluginInfo(); info.ok()) {
+    std::cerr << "kmsguard scan: plugin at " << flags.plugin << ": " << info->name << " "
+              << info->version << ", " << info->rules.size() << " rule(s) loaded\n";
+  }
+  options.scan_id = absl::StrCat("kmsguard-scan-", getpid());
+  ReplicaScanOptions replica_options;
+  replica_options.parallel = flags.parallel;
+  replica_options.chunk_size = kBatchSize;
+  replica_options.retry_budget = budget;
+  replica_options.scan = std::move(options);
+  replica_options.target = flags.plugin;
+  absl::StatusOr<ReplicaScanResult> result = ScanOverReplicas(
+      plugin_client,
+      [&inputs](const client::PluginClient::Send& send) { ProduceResources(inputs, send); },
+      replica_options);
+  if (!result.ok()) return result.status();
+  // Which replica answered how much, and with which rule set: stderr, so stdout stays the report.
+  std::cerr << "kmsguard scan: " << result->chunks << " batch(es) over "
+            << result->replicas.size() << " replica(s) of " << flags.plugin;
+  if (result->resent_chunks > 0) {
+    std::cerr << "; " << result->resent_chunks
+              << " batch(es) sent again after their replica failed";
+  }
+  std::cerr << "\n";
+  for (const auto& [name, stats] : result->replicas) {
+    std::cerr << "kmsguard scan:   replica " << name;
+    if (!stats.peer.empty() && stats.peer != name) std::cerr << " (" << stats.peer << ")";
+    std::cerr << ": " << stats.calls << " batch(es), " << stats.resources << " resource(s), "
+              << stats.findings << " finding(s)";
+    if (stats.failed_calls > 0) std::cerr << ", " << stats.failed_calls << " failed call(s)";
+    for (const auto& [version, calls] : stats.rules_versions) {
+      std::cerr << ", rules " << version << " (" << calls << ")";
+    }
+    std::cerr << "\n";
+  }
+  return std::move(result->result);
+}
+
 // Step 4, while the scan runs: each finding goes to the renderer as it arrives, so the host holds
 // none of them (a 1 GB export yields over a million); problems go to stderr at once.
 class FindingSink {
@@ -411,7 +528,7 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
   CLI::App* scan = app.add_subcommand("scan", "Scan IAM snapshots, Terraform plans and templates");
   scan->add_option("FILE", flags->files,
                    "Authorization details, AWS Config items, Terraform plan JSON or a "
-                   "CloudFormation template")
+                   "CloudFormation template; - reads standard input")
       ->required();
   scan->add_option("--input-format", flags->input_format,
                    "Format of every FILE (auto: detect from the content)")
@@ -421,10 +538,11 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
       ->check(CLI::IsMember(render::RendererNames()))
       ->capture_default_str();
   scan->add_option("--rules", flags->rule_dirs,
-                   "Also load every *.yaml / *.yml rule file in DIR (repeatable)")
-      ->type_name("DIR")
-      // Without its description: CLI11 would append ":DIR" to the type name in --help.
-      ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
+                   "Also load every *.yaml / *.yml rule file under DIR, or the rule file FILE "
+                   "(repeatable)")
+      ->type_name("DIR|FILE")
+      // Without its description: CLI11 would append ":PATH" to the type name in --help.
+      ->check(CLI::Validator(CLI::ExistingPath).description(""));
   scan->add_option("--parameter", flags->parameters,
                    "A CloudFormation template parameter's value, in place of its Default "
                    "(repeatable; a list parameter's value is comma-separated)")
@@ -460,6 +578,38 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
       ->capture_default_str();
   scan->add_flag("--explain", flags->explain,
                  "Print why under each listed finding (statements, conditions set aside, keys)");
+  scan->add_flag("--wide", flags->wide,
+                 "Table: print every name and grant whole on one line, whatever the width "
+                 "(else the table fits $COLUMNS, the terminal, or 120 columns)");
+  scan->add_option("--plugin", flags->plugin,
+                   "Scan with running plugins instead of launching one: any gRPC target "
+                   "(unix:PATH, HOST:PORT, dns:///NAME:PORT, ipv4:A:P,B:P); several replicas "
+                   "share the batches (round_robin), a failed batch is sent again "
+                   "(docs/deployment.md)")
+      ->type_name("TARGET");
+  scan->add_flag("--tls", flags->tls, "--plugin: speak TLS, trusting the system's CAs");
+  scan->add_option("--tls-ca", flags->tls_ca, "--plugin: CA that signed the replicas' (PEM)")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
+  scan->add_option("--tls-cert", flags->tls_cert, "--plugin: client certificate for mTLS (PEM)")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
+  scan->add_option("--tls-key", flags->tls_key, "--plugin: private key of --tls-cert (PEM)")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
+  scan->add_option("--tls-server-name", flags->tls_server_name,
+                   "--plugin: the name the replicas' certificate must hold, when the target's "
+                   "host is not it (an IP list, a headless Service)")
+      ->type_name("NAME");
+  scan->add_option("--parallel", flags->parallel,
+                   "--plugin: Evaluate calls (batches) in flight at once, over all replicas")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  scan->add_option("--plugin-retry-seconds", flags->plugin_retry_seconds,
+                   "--plugin: how long a batch is sent again while no replica takes it, before "
+                   "the scan fails")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
   scan->footer(kExitStatusHelp);
   return scan;
 }
@@ -477,15 +627,42 @@ int RunScan(const ScanFlags& flags) {
       return 2;
     }
   }
-  // The plugin is this same binary, so host and plugin always speak the same protocol version.
-  // Started first: it loads its rules and binds its socket while the host reads the inputs.
-  absl::StatusOr<std::unique_ptr<PluginProcess>> launched =
-      PluginProcess::Launch("/proc/self/exe", flags.rule_dirs);
-  if (!launched.ok()) {
-    std::cerr << "kmsguard scan: cannot start the plugin: " << launched.status().message() << "\n";
+  const bool remote = !flags.plugin.empty();
+  if (remote && !flags.rule_dirs.empty()) {
+    std::cerr << "kmsguard scan: --rules does not go with --plugin: the replicas scan with the "
+                 "rules they loaded (serve --rules)\n";
     return 2;
   }
-  PluginProcess& process = **launched;
+  if (!remote && (flags.tls || !flags.tls_ca.empty() || !flags.tls_cert.empty() ||
+                  !flags.tls_key.empty() || !flags.tls_server_name.empty())) {
+    std::cerr << "kmsguard scan: --tls, --tls-ca, --tls-cert, --tls-key and --tls-server-name "
+                 "are for --plugin TARGET\n";
+    return 2;
+  }
+  // The replicas' channel, made before anything is read: a TLS file or flag that cannot work is
+  // said at once.
+  client::ChannelOptions channel;
+  if (remote) {
+    absl::StatusOr<client::ChannelOptions> made = ChannelFromFlags(flags);
+    if (!made.ok()) {
+      std::cerr << "kmsguard scan: " << made.status().message() << "\n";
+      return 2;
+    }
+    channel = *std::move(made);
+  }
+  // The plugin is this same binary, so host and plugin always speak the same protocol version.
+  // Started first: it loads its rules and binds its socket while the host reads the inputs.
+  std::unique_ptr<PluginProcess> process;
+  if (!remote) {
+    absl::StatusOr<std::unique_ptr<PluginProcess>> launched =
+        PluginProcess::Launch("/proc/self/exe", flags.rule_dirs);
+    if (!launched.ok()) {
+      std::cerr << "kmsguard scan: cannot start the plugin: " << launched.status().message()
+                << "\n";
+      return 2;
+    }
+    process = *std::move(launched);
+  }
 
   Inputs inputs = ReadInputs(flags.files, format, parameters,
                              static_cast<std::size_t>(flags.max_input_mib) << 20);
@@ -498,7 +675,7 @@ int RunScan(const ScanFlags& flags) {
   // the scan say how many loaded and fail with 2 when a rule file is broken, instead of passing
   // silently with fewer rules.
   int rule_errors = 0;
-  {
+  if (!remote) {
     std::ostringstream ignored;  // the plugin prints the same errors
     absl::StatusOr<LoadedRules> rules = LoadRules(flags.rule_dirs, ignored);
     if (rules.ok()) {
@@ -520,6 +697,7 @@ int RunScan(const ScanFlags& flags) {
   options.product.version = kPluginVersion;
   options.table.show_pass = flags.show_pass;
   options.table.explain = flags.explain;
+  options.table.width = flags.wide ? 0 : TableWidthForStdout();
   options.aws_account_id = flags.aws_account_id;
   // ASFF's ProductArn names the Security Hub region that imports the findings.
   for (const char* variable : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
@@ -530,6 +708,11 @@ int RunScan(const ScanFlags& flags) {
   }
   const render::Renderer* renderer = render::FindRenderer(flags.format);  // CLI11 checked it
   if (renderer == nullptr) renderer = render::FindRenderer("table");
+  // Findings are written as they arrive, several KB each: through stdout's default 4 KiB buffer
+  // that is a write(2) or two per finding (issue 13, host profile). Into a file or a pipe they
+  // go in 1 MiB writes; a terminal keeps its line buffering. Nothing has been written to stdout
+  // yet, as setvbuf requires.
+  if (isatty(STDOUT_FILENO) != 1) std::setvbuf(stdout, nullptr, _IOFBF, std::size_t{1} << 20);
   const std::unique_ptr<render::FindingWriter> writer = renderer->open(std::cout, options);
   FindingSink sink(inputs, *writer);
   client::ScanOptions scan_options;
@@ -547,8 +730,10 @@ int RunScan(const ScanFlags& flags) {
   };
   scan_options.keep_going = [&sink] { return sink.output_error().empty(); };
 
-  absl::StatusOr<client::ScanResult> result = ScanWith(process, inputs, std::move(scan_options));
-  const absl::Status stopped = process.Stop(kStopGrace);
+  absl::StatusOr<client::ScanResult> result =
+      remote ? ScanRemote(flags, channel, inputs, std::move(scan_options))
+             : ScanWith(*process, inputs, std::move(scan_options));
+  const absl::Status stopped = remote ? absl::OkStatus() : process->Stop(kStopGrace);
   // A scan that stops early still says whether the findings that did arrive hold a failure.
   ScanOutcome stopped_early;
   stopped_early.fail = sink.fail();

@@ -18,9 +18,20 @@ struct ScanFlags {
   std::string fail_on = "fail";  // --fail-on: "fail", "warning" or "never" (exit_status.h)
   std::string aws_account_id;     // --aws-account-id: ASFF's account where a resource names none
   bool explain = false;  // table: print each listed finding's explanation under it
+  bool wide = false;     // table: never cut or wrap, whatever the terminal's width
   // A FILE in a format read whole (not an authorization-details export, which is streamed) may
   // hold at most this many MiB: /dev/zero or a runaway pipe must not take the machine's memory.
   int max_input_mib = 512;
+  // --plugin TARGET: scan with running plugins (any gRPC target) instead of launching one;
+  // several replicas are balanced with round_robin (plugin/replica_scan.h). Empty: launch.
+  std::string plugin;
+  std::string tls_ca;           // PEM files, for --plugin
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_server_name;  // verify the replicas' certificate for this name
+  bool tls = false;             // --tls: TLS with the system's roots and no other flag
+  int parallel = 4;             // Evaluate calls in flight with --plugin
+  double plugin_retry_seconds = 15;  // how long a batch is retried while no replica takes it
 };
 
 // Declares the subcommand and its flags on `app`; `flags` is filled in by parsing.

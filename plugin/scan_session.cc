@@ -246,20 +246,7 @@ ScanSession::BatchResult ScanSession::Evaluate(const BatchWork& work) const {
   return result;
 }
 
-void ScanSession::Merge(const model::ScanSummary& batch) {
-  summary_.resources_received += batch.resources_received;
-  summary_.resources_evaluated += batch.resources_evaluated;
-  summary_.resource_errors += batch.resource_errors;
-  summary_.pass += batch.pass;
-  summary_.warning += batch.warning;
-  summary_.fail += batch.fail;
-  summary_.error += batch.error;
-  summary_.suppressed += batch.suppressed;
-  summary_.rule_ids.insert(batch.rule_ids.begin(), batch.rule_ids.end());
-  summary_.resource_types.insert(batch.resource_types.begin(), batch.resource_types.end());
-  summary_.accounts.insert(batch.accounts.begin(), batch.accounts.end());
-  summary_.regions.insert(batch.regions.begin(), batch.regions.end());
-}
+void ScanSession::Merge(const model::ScanSummary& batch) { summary_.Add(batch); }
 
 void ScanSession::EvaluateOne(const v1::Resource& resource, std::int64_t batch, int index,
                               FindingBatcher* findings, BatchResult* out) const {

@@ -15,7 +15,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <mutex>
 #include <sstream>
@@ -77,7 +76,7 @@ bool LoadAndInstall(const ServeFlags& flags, bool reload, PluginServer& server, 
     log.Warn(details);
   }
   const std::size_t count = loaded->rule_set->rules().size();
-  server.InstallRuleSet(loaded->rule_set);
+  server.InstallRuleSet(loaded->rule_set, loaded->version);
   if (loaded->errors > 0) {
     // After the install, which clears it: a host should see that rules it expects are missing.
     server.SetReloadError(absl::StrCat(loaded->errors, " rule error(s) in ",
@@ -87,7 +86,7 @@ bool LoadAndInstall(const ServeFlags& flags, bool reload, PluginServer& server, 
   if (count == 0) log.Warn("no rules loaded; reporting NOT_SERVING");
   log.Info(absl::StrCat(reload ? "rules reloaded: " : "", count, " rule(s) loaded (",
                         loaded->builtin_rules, " built-in, ", loaded->files_read,
-                        " file(s) read)"));
+                        " file(s) read; rule set version ", loaded->version, ")"));
   return true;
 }
 
@@ -97,6 +96,12 @@ std::string RuleDirsFingerprint(const std::vector<std::string>& dirs) {
   for (const auto& dir : dirs) {
     std::error_code error;
     out += dir;
+    if (fs::is_regular_file(dir, error)) {  // --rules FILE: that file
+      std::error_code ignored;
+      out += absl::StrCat("|", fs::file_size(dir, ignored), ":",
+                          fs::last_write_time(dir, ignored).time_since_epoch().count(), ";");
+      continue;
+    }
     // The same files LoadRules reads: every *.yaml / *.yml below the directory.
     for (fs::recursive_directory_iterator it(dir, error), end; !error && it != end;
          it.increment(error)) {
@@ -108,17 +113,6 @@ std::string RuleDirsFingerprint(const std::vector<std::string>& dirs) {
     out += error ? "|unreadable;" : ";";
   }
   return out;
-}
-
-absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
-  if (path.empty()) return std::string();
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in || text.str().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot read the ", what, " file ", path));
-  }
-  return text.str();
 }
 
 // Everything written to stdout from now on (by us or any library) goes to stderr; the returned
@@ -192,13 +186,21 @@ CLI::App* AddServeCommand(CLI::App& app, ServeFlags* flags) {
                     "unix:PATH, or HOST:PORT. Without TLS only loopback (127.0.0.1:PORT, "
                     "[::1]:PORT, localhost:PORT). Default: unix:$XDG_RUNTIME_DIR/kmsguard.sock, "
                     "else unix:/tmp/kmsguard-$UID/kmsguard.sock");
+  serve->add_option("--health-listen", flags->health_listen,
+                    "Also serve grpc.health.v1 alone, in plaintext, on HOST:PORT (any address: "
+                    "for Kubernetes gRPC probes, which cannot speak TLS)");
+  serve->add_option("--replica-id", flags->replica_id,
+                    "Name sent with every Evaluate call, so hosts can tell replicas apart "
+                    "(default: $KMSGUARD_REPLICA_ID, else HOSTNAME/PID)");
   serve
       ->add_option("--rules", flags->rule_dirs,
-                   "Also load every *.yaml / *.yml rule file in DIR (repeatable); built-in rules are "
-                   "always loaded")
-      ->type_name("DIR");
+                   "Also load every *.yaml / *.yml rule file under DIR, or the rule file FILE "
+                   "(repeatable); built-in rules are always loaded")
+      ->type_name("DIR|FILE");
   serve->add_option("--config", flags->config_file,
-                    "Settings file (YAML, see configs/kmsguard.yaml); flags override it")
+                    "Settings file (YAML; every key is in the example kmsguard.yaml: "
+                    "configs/ of the source, share/doc/kmsguard/examples/ installed); flags "
+                    "override it")
       ->type_name("FILE");
   serve->add_option("--tls-cert", flags->tls_cert, "Server certificate chain (PEM); enables TLS")
       ->type_name("FILE");
@@ -327,6 +329,17 @@ int RunServe(const ServeFlags& given_flags) {
 
   ServerOptions options;
   options.listen_address = address;
+  options.health_listen_address = flags.health_listen;
+  options.replica_id = flags.replica_id;
+  if (options.replica_id.empty()) {
+    if (const char* id = std::getenv("KMSGUARD_REPLICA_ID"); id != nullptr && id[0] != '\0') {
+      options.replica_id = id;
+    } else {
+      char host[256] = {};
+      gethostname(host, sizeof(host) - 1);
+      options.replica_id = absl::StrCat(host, "/", getpid());
+    }
+  }
   if (flags.max_batch_size > 0) options.max_batch_size = flags.max_batch_size;
   if (flags.max_message_bytes > 0) options.max_message_bytes = flags.max_message_bytes;
   options.evaluation_threads = flags.evaluation_threads;
@@ -360,7 +373,7 @@ int RunServe(const ServeFlags& given_flags) {
         std::tuple{flags.tls_key, "TLS key", &options.tls_key_pem},
         std::tuple{flags.tls_client_ca, "TLS client CA", &options.tls_client_ca_pem}}) {
     if (path.empty()) continue;  // not configured (or AutoMTLS's, set above)
-    absl::StatusOr<std::string> pem = ReadPem(path, what);
+    absl::StatusOr<std::string> pem = ReadTlsFile(path, what);
     if (!pem.ok()) {
       log.Error(std::string(pem.status().message()));
       remove_socket_dir();
@@ -453,7 +466,12 @@ int RunServe(const ServeFlags& given_flags) {
       (void)!write(handshake_fd, line.data(), line.size());
     }
     if (flags.ready_fd >= 0) (void)!write(flags.ready_fd, "ready\n", 6);
-    log.Info(absl::StrCat("listening on ", server->address()));
+    log.Info(absl::StrCat("listening on ", server->address(),
+                          server->health_address().empty()
+                              ? ""
+                              : absl::StrCat(" (health checks only: ", server->health_address(),
+                                             ")"),
+                          " as replica ", options.replica_id));
   } else {
     request_stop("rules could not be loaded");
   }

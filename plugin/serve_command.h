@@ -12,6 +12,11 @@ namespace kmsguard::plugin {
 
 struct ServeFlags {
   std::string listen;  // empty: DefaultListenAddress()
+  // --health-listen: a plaintext grpc.health.v1-only listener (Kubernetes probes); empty: none.
+  std::string health_listen;
+  // --replica-id: named in each Evaluate call's metadata; empty: $KMSGUARD_REPLICA_ID, else
+  // "<hostname>/<pid>".
+  std::string replica_id;
   std::vector<std::string> rule_dirs;
   bool quiet = false;
   std::string config_file;  // --config: settings in YAML (configs/kmsguard.yaml); flags win

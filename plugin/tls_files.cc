@@ -6,7 +6,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "plugin/openssl_handles.h"
@@ -29,7 +31,8 @@ openssl::Certificate FirstCertificate(const std::string& pem) {
 
 absl::Status CheckTlsFiles(const std::string& cert_pem, const std::string& cert_path,
                            const std::string& key_pem, const std::string& key_path,
-                           const std::string& client_ca_pem, const std::string& client_ca_path) {
+                           const std::string& client_ca_pem, const std::string& client_ca_path,
+                           const char* ca_what) {
   // OpenSSL keeps errors on a per-thread queue; leave none behind for gRPC to misreport.
   struct ClearErrors {
     ~ClearErrors() { ERR_clear_error(); }
@@ -55,9 +58,20 @@ absl::Status CheckTlsFiles(const std::string& cert_pem, const std::string& cert_
   }
   if (!client_ca_pem.empty() && !FirstCertificate(client_ca_pem)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("TLS client CA file ", client_ca_path, " holds no PEM certificate"));
+        absl::StrCat(ca_what, " file ", client_ca_path, " holds no PEM certificate"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadTlsFile(const std::string& path, const char* what) {
+  if (path.empty()) return std::string();
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot read the ", what, " file ", path));
+  }
+  return text.str();
 }
 
 }  // namespace kmsguard::plugin

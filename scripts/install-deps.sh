@@ -13,8 +13,17 @@ packages=(
   python3-jsonschema python3-yaml  # validate rule files against docs/schema (tests/schema)
   chromium  # headless, for the HTML report test (tests/plugin/html_report_chromium_test.cc)
   procps gzip  # pgrep/pkill and gzip in the scan tests' shell commands (tests/plugin)
+  # the install and package tests (tests/install): dpkg-shlibdeps, groff's checks of the man pages,
+  # zsh to load the zsh completion
+  dpkg-dev groff-base zsh
   clang-14 libfuzzer-14-dev  # the fuzz targets (tests/fuzz, scripts/fuzz.sh)
 )
+# node and npm, for the Kubernetes manifest check (tests/plugin/kubernetes: kubernetes-models from
+# npm): Debian's, unless a node with its npm is there already (NodeSource's nodejs package
+# provides npm and conflicts with Debian's npm package, so asking apt for npm would fail).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

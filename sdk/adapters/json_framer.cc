@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "sdk/core/json_text.h"
 
 namespace kmsguard::adapters::internal {
 
@@ -117,30 +118,27 @@ bool JsonFramer::Expect(char wanted, const char* what) {
 }
 
 bool JsonFramer::ScanString() {
-  // pos_ is at the opening quote.
+  // pos_ is at the opening quote. Plain string text is skipped many bytes at a time.
   ++pos_;
   while (true) {
-    const char* p = buffer_.data() + pos_;
-    const char* end = buffer_.data() + size_;
-    while (p < end) {
-      const char c = *p;
+    const std::string_view buffered(buffer_.data(), size_);
+    std::size_t i = pos_;
+    while ((i = core::NextJsonStringStop(buffered, i)) < size_) {
+      const char c = buffered[i];
       if (c == '"') {
-        pos_ = static_cast<std::size_t>(p - buffer_.data()) + 1;
+        pos_ = i + 1;
         return true;
       }
       if (c == '\\') {
-        if (p + 1 >= end) break;  // the escaped byte is in the next chunk
-        p += 2;
+        if (i + 1 >= size_) break;  // the escaped byte is in the next chunk
+        i += 2;
         continue;
       }
-      if (static_cast<unsigned char>(c) < 0x20) {
-        pos_ = static_cast<std::size_t>(p - buffer_.data());
-        return Fail(absl::StrCat("syntax error: control character ", Shown(c),
-                                 " inside a string (it must be escaped)"));
-      }
-      ++p;
+      pos_ = i;  // a control character
+      return Fail(absl::StrCat("syntax error: control character ", Shown(c),
+                               " inside a string (it must be escaped)"));
     }
-    pos_ = static_cast<std::size_t>(p - buffer_.data());
+    pos_ = std::min(i, size_);
     if (!Fill()) {
       pos_ = size_;
       return Fail(size_ > kMaxElementBytes

@@ -44,7 +44,13 @@ struct PluginClient::Impl {
   std::unique_ptr<health::Health::Stub> health;
 };
 
-PluginClient::PluginClient(std::string_view address) : impl_(std::make_unique<Impl>()) {
+PluginClient::PluginClient(std::string_view address) : PluginClient([address] {
+  ChannelOptions options;
+  options.target = std::string(address);
+  return options;
+}()) {}
+
+PluginClient::PluginClient(const ChannelOptions& options) : impl_(std::make_unique<Impl>()) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kDefaultMaxMessageBytes);
   args.SetMaxSendMessageSize(kDefaultMaxMessageBytes);
@@ -53,8 +59,25 @@ PluginClient::PluginClient(std::string_view address) : impl_(std::make_unique<Im
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
-  impl_->channel =
-      grpc::CreateCustomChannel(std::string(address), grpc::InsecureChannelCredentials(), args);
+  if (options.round_robin) {
+    // gRPC's own balancing: one subchannel per resolved address, each call to the next READY one;
+    // the health check keeps a NOT_SERVING (draining, rule-less) replica out of the rotation.
+    args.SetServiceConfigJSON(absl::StrCat(
+        R"({"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":")",
+        kPolicyPluginServiceName, R"("}})"));
+  }
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (options.UsesTls()) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = options.tls_ca_pem;
+    ssl.pem_private_key = options.tls_key_pem;
+    ssl.pem_cert_chain = options.tls_cert_pem;
+    credentials = grpc::SslCredentials(ssl);
+    if (!options.tls_server_name.empty()) {
+      args.SetSslTargetNameOverride(options.tls_server_name);
+    }
+  }
+  impl_->channel = grpc::CreateCustomChannel(options.target, credentials, args);
   impl_->plugin = v1::PolicyPlugin::NewStub(impl_->channel);
   impl_->health = health::Health::NewStub(impl_->channel);
 }
@@ -253,6 +276,18 @@ absl::StatusOr<ScanResult> PluginClient::ScanStreaming(
     }
     finished_cv.notify_one();
     watchdog.join();
+  }
+  if (options.call_peer != nullptr) {
+    *options.call_peer = CallPeer();
+    options.call_peer->peer = context.peer();
+    const auto& metadata = context.GetServerInitialMetadata();
+    for (const auto& [key, out] :
+         {std::pair{kReplicaIdHeader, &options.call_peer->replica_id},
+          std::pair{kRulesVersionHeader, &options.call_peer->rules_version}}) {
+      if (const auto it = metadata.find(key); it != metadata.end()) {
+        out->assign(it->second.data(), it->second.size());
+      }
+    }
   }
   if (stopped_by_host) return absl::CancelledError("the host stopped the scan");
   if (cancelled_here && status.error_code() == grpc::StatusCode::CANCELLED) {

@@ -16,6 +16,18 @@
 
 namespace kmsguard::client {
 
+// What the server said about the Evaluate call that answered (or failed) a scan: the replica that
+// took it, for a host that spreads scans over several (docs/deployment.md).
+struct CallPeer {
+  // gRPC's name of the connection's far end, e.g. "ipv4:10.0.3.7:50051" (empty if never
+  // connected).
+  std::string peer;
+  // The plugin's initial metadata (docs/plugin-protocol.md "Replica identity"): kReplicaIdHeader
+  // and kRulesVersionHeader; empty when the plugin predates them or the call never started.
+  std::string replica_id;
+  std::string rules_version;
+};
+
 struct ScanOptions {
   // Echoed back in ScanResult::scan_id; any string.
   std::string scan_id;
@@ -46,6 +58,31 @@ struct ScanOptions {
   // When set, asked after each response: false cancels the scan (the call then fails with
   // Cancelled), e.g. because the host can no longer write its output.
   std::function<bool()> keep_going;
+  // When set, filled in once the call has ended, whether it succeeded or not.
+  CallPeer* call_peer = nullptr;
+};
+
+// How to reach the plugin (or its replicas).
+struct ChannelOptions {
+  // Any gRPC target: "unix:/path/to.sock", "127.0.0.1:50051", "dns:///kmsguard.ns.svc:50051",
+  // "ipv4:10.0.0.1:50051,10.0.0.2:50051".
+  std::string target;
+  // TLS: on when `tls` is set or any PEM below is given (UsesTls). PEM text, not file names.
+  // Without a CA the system's roots are used; a client certificate and key together give mTLS.
+  bool tls = false;
+  std::string tls_ca_pem;
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  // Verify the server's certificate for this name instead of the target's host name.
+  std::string tls_server_name;
+  // Spread calls over every address the target resolves to with gRPC's `round_robin` policy,
+  // skipping replicas whose grpc.health.v1 status for kPolicyPluginServiceName is not SERVING
+  // (client-side health checking in the channel's service config). Off: `pick_first`.
+  bool round_robin = false;
+
+  bool UsesTls() const {
+    return tls || !tls_ca_pem.empty() || !tls_cert_pem.empty() || !tls_key_pem.empty();
+  }
 };
 
 class PluginClient {
@@ -53,6 +90,9 @@ class PluginClient {
   // `address` is a gRPC target: "unix:/path/to.sock" or "127.0.0.1:50051". Connects lazily; does
   // not fail here when nothing listens yet.
   explicit PluginClient(std::string_view address);
+  // Any target, TLS and balancing as `options` say. InvalidArgument-free: a bad target shows as
+  // calls failing with Unavailable.
+  explicit PluginClient(const ChannelOptions& options);
   ~PluginClient();
   PluginClient(const PluginClient&) = delete;
   PluginClient& operator=(const PluginClient&) = delete;

@@ -19,6 +19,12 @@ inline constexpr std::uint32_t kProtocolVersion = 1;
 // The service name under which grpc.health.v1 reports whether rules are loaded.
 inline constexpr char kPolicyPluginServiceName[] = "kmsguard.plugin.v1.PolicyPlugin";
 
+// Initial metadata the plugin sends on every Evaluate call: which replica took it (serve
+// --replica-id: $KMSGUARD_REPLICA_ID, else "<hostname>/<pid>") and a digest of the rule set the
+// call is evaluated with (one rule set per call, even across a reload).
+inline constexpr char kReplicaIdHeader[] = "kmsguard-replica";
+inline constexpr char kRulesVersionHeader[] = "kmsguard-rules-version";
+
 // Defaults for both sides: the largest message either side accepts, and the most resources one
 // ResourceBatch may carry.
 inline constexpr int kDefaultMaxMessageBytes = 16 * 1024 * 1024;

@@ -64,4 +64,10 @@ class JsonText {
 // UTF-8 replaced by U+FFFD as its `replace` error handler does).
 void AppendJsonString(std::string_view text, std::string* out);
 
+// Where, from `from`, the next byte of `text` is that interrupts the plain text of a JSON string:
+// '"', '\\' or a control character (below 0x20; RFC 8259 section 7); `text.size()` when there
+// is none. Other bytes, UTF-8 included, are plain. For readers that skip a string whole (the
+// export framer); several bytes per step.
+std::size_t NextJsonStringStop(std::string_view text, std::size_t from);
+
 }  // namespace kmsguard::core

@@ -79,15 +79,22 @@ std::string ValidUtf8(std::string_view text) {
 }
 
 std::string TerminalSafe(std::string_view text) {
-  // Most text is printable ASCII, which is returned as it is without the per-character walk.
+  std::string out;
+  AppendTerminalSafe(text, &out);
+  return out;
+}
+
+void AppendTerminalSafe(std::string_view text, std::string* out_ptr) {
+  std::string& out = *out_ptr;
+  // Most text is printable ASCII, which is appended as it is without the per-character walk.
   if (std::all_of(text.begin(), text.end(), [](char c) {
         const auto b = static_cast<std::uint8_t>(c);
         return b >= 0x20 && b < 0x7F;
       })) {
-    return std::string(text);
+    out.append(text);
+    return;
   }
-  std::string out;
-  out.reserve(text.size());
+  out.reserve(out.size() + text.size());
   for (std::size_t i = 0; i < text.size();) {
     const auto b0 = static_cast<std::uint8_t>(text[i]);
     std::size_t invalid = 0;
@@ -106,7 +113,6 @@ std::string TerminalSafe(std::string_view text) {
     out.append(text.substr(i, length));
     i += length;
   }
-  return out;
 }
 
 std::string Excerpt(std::string_view line, std::size_t center, std::size_t max_bytes,

@@ -21,6 +21,8 @@ std::string ValidUtf8(std::string_view text);
 // other valid UTF-8 is kept. Newlines and tabs are escaped too: callers that want lines split
 // them first.
 std::string TerminalSafe(std::string_view text);
+// The same, appended to `*out` (templates insert every value of every finding).
+void AppendTerminalSafe(std::string_view text, std::string* out);
 
 // At most `max_bytes` of `line` around byte offset `center` (0-based), cut at UTF-8 character
 // boundaries, with "..." where text was left out on either side. `*center_out` receives the

@@ -1,6 +1,7 @@
 // Implementations of the built-in operators declared in sdk/rules/builtins.h, looked up by name.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,18 +47,34 @@ struct Outcome {
   std::vector<FixRequest> fixes;
 };
 
-// An operator: reads `resource` (its document read once and shared by every rule, see
-// resource_view.h) under the call's arguments `args` (declared by `spec`; parameter references
-// resolve through `rule`). May throw only through a third-party call; the evaluator catches and
-// reports that as an ERROR.
-using BuiltinFn = Outcome (*)(const rules::Rule& rule, const nlohmann::json& args,
-                              const rules::BuiltinSpec& spec, const ResourceView& resource);
+// An operator's arguments, read and checked once per call site (for a rule's lone call, once
+// when the evaluator is made: prepared_rule.h) instead of once per resource. Each operator derives
+// its own.
+struct PreparedArgs {
+  virtual ~PreparedArgs() = default;
+};
+
+// An operator, in two steps. `prepare` reads the call's arguments `args` (declared by `spec`;
+// parameter references resolve through `rule`); a problem with them is not an error of the
+// prepare step but of every outcome `run` returns. `run` judges one resource (its document read
+// once and shared by every rule, see resource_view.h) under prepared arguments made by the same
+// implementation's `prepare`. Either may throw only through a third-party call; callers catch and
+// report that as an ERROR.
+struct Builtin {
+  std::string_view name;
+  std::shared_ptr<const PreparedArgs> (*prepare)(const rules::Rule& rule,
+                                                 const nlohmann::json& args,
+                                                 const rules::BuiltinSpec& spec);
+  Outcome (*run)(const PreparedArgs& args, const ResourceView& resource);
+};
 
 // The implementation of the operator called `name`, or nullptr.
-BuiltinFn FindImplementation(std::string_view name);
+const Builtin* FindImplementation(std::string_view name);
 
 // Operators (one per file).
-Outcome IamAllows(const rules::Rule& rule, const nlohmann::json& args,
-                  const rules::BuiltinSpec& spec, const ResourceView& resource);
+std::shared_ptr<const PreparedArgs> PrepareIamAllows(const rules::Rule& rule,
+                                                     const nlohmann::json& args,
+                                                     const rules::BuiltinSpec& spec);
+Outcome IamAllows(const PreparedArgs& args, const ResourceView& resource);
 
 }  // namespace kmsguard::engine

@@ -9,10 +9,10 @@
 #include "absl/strings/str_join.h"
 #include "sdk/engine/builtins.h"
 #include "sdk/engine/expr_eval.h"
+#include "sdk/engine/prepared_rule.h"
 #include "sdk/engine/resource_view.h"
 #include "sdk/remediation/specific_remediation.h"
 #include "sdk/rules/builtins.h"
-#include "sdk/rules/template.h"
 
 namespace kmsguard::engine {
 
@@ -25,49 +25,22 @@ std::string ResourceKind(std::string_view type) {
       std::string(colons == std::string_view::npos ? type : type.substr(colons + 2)));
 }
 
-std::string ParamText(const nlohmann::json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_array()) {
-    std::vector<std::string> items;
-    for (const nlohmann::json& item : value) items.push_back(ParamText(item));
-    return absl::StrJoin(items, ", ");
-  }
-  return value.is_null() ? "" : value.dump();
-}
-
-rules::TemplateValues TemplateValuesFor(const rules::Rule& rule, const model::Resource& resource,
-                                        const Outcome& outcome) {
-  rules::TemplateValues values = {
-      {"resource.name", resource.name},
-      {"resource.id", resource.id},
-      {"resource.type", resource.type},
-      {"resource.kind", ResourceKind(resource.type)},
-      {"resource.partition", resource.partition.empty() ? "aws" : resource.partition},
-      {"resource.account", resource.account},
-      {"resource.region", resource.region},
-      {"policy.names", absl::StrJoin(outcome.failing_policies, ", ")},
-      {"policy.version", outcome.policy_version},
-      {"evidence.actions", absl::StrJoin(outcome.actions, ", ")},
-      {"evidence.resources", absl::StrJoin(outcome.resources, ", ")},
-  };
-  for (const rules::Param& param : rule.params) {
-    values[absl::StrCat("param.", param.name)] = ParamText(rule.ParamValue(param.name));
-  }
-  return values;
-}
-
-Outcome RunBuiltin(const rules::Rule& rule, const ResourceView& resource) {
-  const rules::BuiltinSpec* spec = rules::FindBuiltin(rule.violation.builtin);
-  const BuiltinFn fn = FindImplementation(rule.violation.builtin);
+Outcome RunBuiltin(const rules::Rule& rule, const PreparedRule& prepared,
+                   const ResourceView& resource) {
   Outcome outcome;
-  if (spec == nullptr || fn == nullptr) {
+  if (prepared.builtin == nullptr) {
     outcome.status = model::Status::kError;
     outcome.errors.push_back(absl::StrCat("rule calls operator \"", rule.violation.builtin,
                                           "\", which has no implementation"));
     return outcome;
   }
+  if (!prepared.builtin_failure.empty()) {
+    outcome.status = model::Status::kError;
+    outcome.errors.push_back(prepared.builtin_failure);
+    return outcome;
+  }
   try {
-    return fn(rule, rule.violation.args, *spec, resource);
+    return prepared.builtin->run(*prepared.builtin_args, resource);
   } catch (const std::exception& e) {
     // Only third-party calls (nlohmann) can throw; the resource is reported, not the scan lost.
     outcome.status = model::Status::kError;
@@ -84,8 +57,9 @@ model::Severity Raised(model::Severity severity) {
 }
 
 // The finding for `outcome` (a built-in's verdict, or a generic condition's turned into one).
-model::Finding MakeFinding(const rules::Rule& rule, const ResourceView& view, Outcome outcome,
-                           const std::string& sub_key, const EvaluationOptions& options) {
+model::Finding MakeFinding(const rules::Rule& rule, const PreparedRule& prepared,
+                           const ResourceView& view, Outcome outcome, const std::string& sub_key,
+                           const EvaluationOptions& options) {
   const model::Resource& resource = view.resource();
   model::Finding finding;
   finding.sub_key = sub_key;
@@ -117,9 +91,26 @@ model::Finding MakeFinding(const rules::Rule& rule, const ResourceView& view, Ou
   switch (finding.status) {
     case model::Status::kFail:
     case model::Status::kWarning: {
-      rules::TemplateValues values = TemplateValuesFor(rule, resource, outcome);
-      if (rule.for_each != nullptr) values["item.key"] = sub_key;
-      finding.message = rules::RenderTemplate(rule.message, values);
+      const std::string kind = ResourceKind(resource.type);
+      const std::string policy_names = absl::StrJoin(outcome.failing_policies, ", ");
+      const std::string actions = absl::StrJoin(outcome.actions, ", ");
+      const std::string resources = absl::StrJoin(outcome.resources, ", ");
+      FindingValues values;
+      values.resource_name = resource.name;
+      values.resource_id = resource.id;
+      values.resource_type = resource.type;
+      values.resource_kind = kind;
+      values.resource_partition =
+          resource.partition.empty() ? std::string_view("aws") : std::string_view(resource.partition);
+      values.resource_account = resource.account;
+      values.resource_region = resource.region;
+      values.policy_names = policy_names;
+      values.policy_version = outcome.policy_version;
+      values.evidence_actions = actions;
+      values.evidence_resources = resources;
+      values.item_key = sub_key;
+      const std::vector<std::string_view> slots = prepared.Slots(values);
+      finding.message = prepared.message.Render(slots);
       if (finding.conditional) {
         absl::StrAppend(&finding.message, " Every such grant depends on a Condition.");
       }
@@ -133,13 +124,15 @@ model::Finding MakeFinding(const rules::Rule& rule, const ResourceView& view, Ou
         finding.explanation.push_back(raise);
       }
       // Block scalars end in a newline; renderers add their own separators.
-      const auto render = [&values](const std::string& text) {
-        return std::string(absl::StripTrailingAsciiWhitespace(rules::RenderTemplate(text, values)));
+      const auto render = [&slots](const rules::CompiledTemplate& text) {
+        std::string out = text.Render(slots);
+        out.resize(absl::StripTrailingAsciiWhitespace(out).size());
+        return out;
       };
-      finding.remediation.summary = render(rule.remediation.summary);
-      finding.remediation.console = render(rule.remediation.console);
-      finding.remediation.cli = render(rule.remediation.cli);
-      finding.remediation.terraform = render(rule.remediation.terraform);
+      finding.remediation.summary = render(prepared.summary);
+      finding.remediation.console = render(prepared.console);
+      finding.remediation.cli = render(prepared.cli);
+      finding.remediation.terraform = render(prepared.terraform);
       if (options.specific_remediation) {
         std::vector<remediation::PolicyFix> fixes;
         for (const Outcome::FixRequest& request : outcome.fixes) {
@@ -249,8 +242,8 @@ Outcome JudgeCondition(const rules::Rule& rule, EvalScope& scope) {
   return out;
 }
 
-std::vector<model::Finding> EvaluateRule(const rules::Rule& rule, const ResourceView& resource,
-                                         const std::string& today,
+std::vector<model::Finding> EvaluateRule(const rules::Rule& rule, const PreparedRule& prepared,
+                                         const ResourceView& resource, const std::string& today,
                                          const EvaluationOptions& options) {
   std::vector<model::Finding> findings;
   // Only generic conditions read the envelope; the lone built-in rules skip building it.
@@ -273,22 +266,22 @@ std::vector<model::Finding> EvaluateRule(const rules::Rule& rule, const Resource
       Outcome error;
       error.status = model::Status::kError;
       error.errors.push_back(absl::StrCat("when: ", scope.error));
-      findings.push_back(MakeFinding(rule, resource, std::move(error), "", options));
+      findings.push_back(MakeFinding(rule, prepared, resource, std::move(error), "", options));
       return findings;
     }
     if (!applies) return findings;
   }
   if (rule.condition == nullptr) {
     // A lone built-in call: its verdict, untouched.
-    Outcome outcome = RunBuiltin(rule, resource);
+    Outcome outcome = RunBuiltin(rule, prepared, resource);
     if (outcome.not_applicable) return findings;
-    findings.push_back(MakeFinding(rule, resource, std::move(outcome), "", options));
+    findings.push_back(MakeFinding(rule, prepared, resource, std::move(outcome), "", options));
     ApplyExceptions(rule, resource, envelope, nullptr, today, &findings.back());
     return findings;
   }
   if (rule.for_each == nullptr) {
     EvalScope scope = new_scope(nullptr);
-    findings.push_back(MakeFinding(rule, resource, JudgeCondition(rule, scope), "", options));
+    findings.push_back(MakeFinding(rule, prepared, resource, JudgeCondition(rule, scope), "", options));
     ApplyExceptions(rule, resource, envelope, nullptr, today, &findings.back());
     return findings;
   }
@@ -308,7 +301,7 @@ std::vector<model::Finding> EvaluateRule(const rules::Rule& rule, const Resource
     // Two items with one key (two policies of the same name in an IaC input) would share a
     // finding uid, and a dashboard would keep one verdict for both.
     if (!keys_used.insert(key).second) key = absl::StrCat(key, "#", i);
-    findings.push_back(MakeFinding(rule, resource, JudgeCondition(rule, scope), key, options));
+    findings.push_back(MakeFinding(rule, prepared, resource, JudgeCondition(rule, scope), key, options));
     ApplyExceptions(rule, resource, envelope, items[i], today, &findings.back());
   }
   return findings;
@@ -320,14 +313,22 @@ Evaluator::Evaluator(std::shared_ptr<const rules::RuleSet> rule_set, std::string
                      EvaluationOptions options)
     : rule_set_(std::move(rule_set)),
       today_(today.empty() ? rules::TodayUtc() : std::move(today)),
-      options_(options) {}
+      options_(options) {
+  if (rule_set_ == nullptr) return;
+  prepared_.reserve(rule_set_->rules().size());
+  for (const rules::Rule& rule : rule_set_->rules()) {
+    prepared_.push_back(std::make_shared<const PreparedRule>(rule));
+  }
+}
 
 std::vector<model::Finding> Evaluator::Evaluate(const model::Resource& resource) const {
   std::vector<model::Finding> findings;
   if (rule_set_ == nullptr) return findings;
   const ResourceView view(resource, options_.explanation);
   for (const rules::Rule* rule : rule_set_->ForType(resource.type)) {
-    for (model::Finding& f : EvaluateRule(*rule, view, today_, options_)) {
+    // ForType points into rules(), which prepared_ follows index for index.
+    const PreparedRule& prepared = *prepared_[static_cast<std::size_t>(rule - rule_set_->rules().data())];
+    for (model::Finding& f : EvaluateRule(*rule, prepared, view, today_, options_)) {
       if (!options_.explanation) f.explanation.clear();
       findings.push_back(std::move(f));
     }

@@ -24,6 +24,8 @@ struct EvaluationOptions {
   bool explanation = true;
 };
 
+struct PreparedRule;  // prepared_rule.h
+
 class Evaluator {
  public:
   // `today` (YYYY-MM-DD, UTC) decides which rule exceptions have expired; empty: the current date.
@@ -45,6 +47,10 @@ class Evaluator {
   std::shared_ptr<const rules::RuleSet> rule_set_;
   std::string today_;
   EvaluationOptions options_;
+  // One per rule of rule_set_->rules(), in the same order: what evaluation reads of a rule for
+  // every finding, made once here (prepared_rule.h; tens of microseconds for the built-in rules).
+  // Held through shared_ptr because PreparedRule is complete only where it is used.
+  std::vector<std::shared_ptr<const PreparedRule>> prepared_;
 };
 
 }  // namespace kmsguard::engine

@@ -254,14 +254,16 @@ std::string Describe(const Expr& expr, const EvalScope& scope) {
 
 bool EvaluateBuiltin(const Expr& expr, EvalScope& scope) {
   const rules::BuiltinSpec* spec = rules::FindBuiltin(expr.call.name);
-  const BuiltinFn fn = FindImplementation(expr.call.name);
-  if (spec == nullptr || fn == nullptr) {
+  const Builtin* builtin = FindImplementation(expr.call.name);
+  if (spec == nullptr || builtin == nullptr) {
     scope.error = absl::StrCat("operator \"", expr.call.name, "\" has no implementation");
     return false;
   }
   Outcome outcome;
   try {
-    outcome = fn(*scope.rule, expr.call.args, *spec, *scope.resource);
+    // Prepared per call: calls inside conditions are rarer than lone calls, which the evaluator
+    // prepares once (prepared_rule.h).
+    outcome = builtin->run(*builtin->prepare(*scope.rule, expr.call.args, *spec), *scope.resource);
   } catch (const std::exception& e) {
     scope.error = absl::StrCat(expr.call.name, " failed: ", e.what());
     return false;

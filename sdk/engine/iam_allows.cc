@@ -49,7 +49,8 @@ const rules::ArgSpec* FindArg(const rules::BuiltinSpec& spec, std::string_view n
 // The argument's value as one of its allowed strings; an empty string (with an error recorded)
 // when a deployment override gave something else.
 std::string EnumArg(const rules::Rule& rule, const nlohmann::json& args,
-                    const rules::BuiltinSpec& spec, std::string_view name, Outcome* out) {
+                    const rules::BuiltinSpec& spec, std::string_view name,
+                    std::vector<std::string>* errors) {
   const rules::ArgSpec* arg = FindArg(spec, name);
   const nlohmann::json value = arg ? rules::ResolveArg(rule, args, *arg) : nlohmann::json();
   if (arg && value.is_string() &&
@@ -61,19 +62,19 @@ std::string EnumArg(const rules::Rule& rule, const nlohmann::json& args,
   for (std::string_view a : arg ? arg->allowed : std::vector<std::string_view>()) {
     allowed += (allowed.empty() ? "" : ", ") + std::string(a);
   }
-  out->errors.push_back("argument \"" + std::string(name) + "\" of " + std::string(spec.name) +
-                        " is " + value.dump() + "; allowed: " + allowed);
+  errors->push_back("argument \"" + std::string(name) + "\" of " + std::string(spec.name) +
+                    " is " + value.dump() + "; allowed: " + allowed);
   return "";
 }
 
 // A kBool argument; false (with an error recorded) when an override gave something else.
 bool BoolArg(const rules::Rule& rule, const nlohmann::json& args, const rules::BuiltinSpec& spec,
-             std::string_view name, Outcome* out) {
+             std::string_view name, std::vector<std::string>* errors) {
   const rules::ArgSpec* arg = FindArg(spec, name);
   const nlohmann::json value = arg ? rules::ResolveArg(rule, args, *arg) : nlohmann::json();
   if (value.is_boolean()) return value.get<bool>();
-  out->errors.push_back("argument \"" + std::string(name) + "\" of " + std::string(spec.name) +
-                        " is " + value.dump() + "; expected true or false");
+  errors->push_back("argument \"" + std::string(name) + "\" of " + std::string(spec.name) +
+                    " is " + value.dump() + "; expected true or false");
   return false;
 }
 
@@ -97,9 +98,25 @@ std::string StatementLabel(int index, const std::string& sid) {
                       sid.empty() ? " (no Sid)" : absl::StrCat(" \"", sid, "\""));
 }
 
+// The call's arguments, read once per call site (PrepareIamAllows).
+struct IamAllowsArgs : PreparedArgs {
+  std::vector<std::string> errors;  // arguments that could not be read: every outcome is an ERROR
+  std::string spec_name;            // "iam.allows"
+  iam::GrantQuery query;            // without the partition, which is the resource's
+  bool warn_on_condition = false;
+  std::string policies;  // "inline_policies" or "default_version"
+  bool managed = false;  // policies: default_version
+  bool skip_aws_managed = false;
+  bool skip_boundary_only = false;
+  std::vector<std::string> managed_errors;  // of the two arguments above, read for managed only
+  std::string pass_what;  // "kms:Decrypt, kms:ReEncryptFrom on all KMS keys", for a PASS message
+};
+
 // The query that every policy of the resource is judged by.
 struct Judge {
   iam::GrantQuery query;
+  std::string query_key;    // iam::QueryKey(query), made once per resource
+  std::string explain_key;  // the explanation lines' key in AnalyzedPolicy::Derived
   bool warn_on_condition = false;
   bool explain = true;  // build explanation lines (EvaluationOptions::explanation)
   iam::PolicyAnalyses* analyses = nullptr;  // the resource's (ResourceView::analyses)
@@ -150,9 +167,11 @@ void AddEvidence(const PolicyRef& policy, const iam::GrantVerdict& verdict, Outc
   for (auto& [index, e] : by_statement) out->evidence.push_back(std::move(e));
 }
 
-// The explanation lines of one judged policy: per action the verdict and its reason (the key a
-// pattern set leaves out, or why it covers every key), then per statement what it did.
-void Explain(const PolicyRef& policy, const iam::GrantVerdict& verdict, Outcome* out) {
+// The explanation lines of one judged policy, each without the policy's label that starts it:
+// per action the verdict and its reason (the key a pattern set leaves out, or why it covers every
+// key), then per statement what it did.
+std::vector<std::string> ExplanationTails(const iam::GrantVerdict& verdict) {
+  std::vector<std::string> out;
   enum Kind { kAllow, kDeny, kIgnoredDeny };
   struct StatementLine {
     const iam::StatementRole* role = nullptr;
@@ -172,8 +191,8 @@ void Explain(const PolicyRef& policy, const iam::GrantVerdict& verdict, Outcome*
       untouched.push_back(av.action);
       continue;
     }
-    out->explanation.push_back(absl::StrCat(policy.label, ": ", av.action,
-                                            av.granted ? " granted: " : " not granted: ", av.why));
+    out.push_back(
+        absl::StrCat(": ", av.action, av.granted ? " granted: " : " not granted: ", av.why));
     for (const iam::StatementRole& role : av.grants) note(kAllow, role, av.action);
     for (const iam::StatementRole& role : av.allows) note(kAllow, role, av.action);
     for (const iam::StatementRole& role : av.denies) note(kDeny, role, av.action);
@@ -184,7 +203,7 @@ void Explain(const PolicyRef& policy, const iam::GrantVerdict& verdict, Outcome*
     const Kind kind = key.second;
     const std::string conditions = absl::StrJoin(ConditionKeys(role.conditions()), ", ");
     std::string text = absl::StrCat(
-        policy.label, ": ", StatementLabel(role.statement_index, role.sid()), " (",
+        ": ", StatementLabel(role.statement_index, role.sid()), " (",
         kind == kAllow ? "Allow " : "Deny ", absl::StrJoin(line.actions, ", "),
         role.not_action() ? " through NotAction" : "", " on ",
         role.not_resource() ? "NotResource " : "Resource ",
@@ -193,7 +212,7 @@ void Explain(const PolicyRef& policy, const iam::GrantVerdict& verdict, Outcome*
       absl::StrAppend(&text, ": set aside: its Condition (", conditions,
                       ") is not evaluated, and conditional_deny: ignore keeps a conditional Deny "
                       "from cancelling grants");
-      out->explanation.push_back(std::move(text));
+      out.push_back(std::move(text));
       continue;
     }
     if (!line.why.empty()) absl::StrAppend(&text, ": ", line.why);
@@ -202,12 +221,21 @@ void Explain(const PolicyRef& policy, const iam::GrantVerdict& verdict, Outcome*
                       kind == kAllow ? " set aside (conditions are not evaluated)"
                                      : " honored (conditional_deny: honor)");
     }
-    out->explanation.push_back(std::move(text));
+    out.push_back(std::move(text));
   }
   if (!untouched.empty()) {
-    out->explanation.push_back(absl::StrCat(policy.label, ": no statement allows or denies ",
-                                            absl::StrJoin(untouched, ", ")));
+    out.push_back(absl::StrCat(": no statement allows or denies ", absl::StrJoin(untouched, ", ")));
   }
+  return out;
+}
+
+// The explanation lines of one judged policy (ExplanationTails after its label), made once per
+// analyzed document and query: a document repeated over many principals is explained once.
+void Explain(const PolicyRef& policy, const iam::AnalyzedPolicy& analysis,
+             const std::string& explain_key, const iam::GrantVerdict& verdict, Outcome* out) {
+  const auto& tails = analysis.Derived<std::vector<std::string>>(explain_key,
+      [&verdict] { return ExplanationTails(verdict); });
+  for (const std::string& tail : tails) out->explanation.push_back(absl::StrCat(policy.label, tail));
 }
 
 // An error that concerns one policy: recorded for the message, as evidence and in the
@@ -242,8 +270,8 @@ bool JudgePolicy(const PolicyRef& policy, const simdjson::dom::element& text, co
                 out);
     return false;
   }
-  const iam::GrantVerdict& verdict = analysis->Verdict(judge.query);
-  if (judge.explain) Explain(policy, verdict, out);
+  const iam::GrantVerdict& verdict = analysis->Verdict(judge.query, judge.query_key);
+  if (judge.explain) Explain(policy, *analysis, judge.explain_key, verdict, out);
   if (!verdict.granted) return false;
   AddEvidence(policy, verdict, out);
   out->failing_policies.push_back(policy.name);
@@ -327,12 +355,12 @@ int JudgeInlinePolicies(const model::Resource& resource, const model::IamDocumen
 }
 
 // The default version of a managed policy. Returns false when the rule does not apply to it.
-bool JudgeDefaultVersion(const rules::Rule& rule, const nlohmann::json& args,
-                         const rules::BuiltinSpec& spec, const model::Resource& resource,
+bool JudgeDefaultVersion(const IamAllowsArgs& args, const model::Resource& resource,
                          const model::IamDocument& document, const Judge& judge, bool* granted,
                          bool* all_conditional, Outcome* out) {
-  const bool skip_aws_managed = BoolArg(rule, args, spec, "skip_aws_managed", out);
-  const bool skip_boundary_only = BoolArg(rule, args, spec, "skip_boundary_only", out);
+  const bool skip_aws_managed = args.skip_aws_managed;
+  const bool skip_boundary_only = args.skip_boundary_only;
+  out->errors = args.managed_errors;
   if (std::string problem = RootProblem(document); !problem.empty()) {
     out->errors.push_back(std::move(problem));
   }
@@ -387,47 +415,69 @@ void AddExposure(const model::Resource& resource, const model::IamDocument& docu
 
 }  // namespace
 
-Outcome IamAllows(const rules::Rule& rule, const nlohmann::json& args,
-                  const rules::BuiltinSpec& spec, const ResourceView& view) {
-  const model::Resource& resource = view.resource();
-  Outcome out;
-  Judge judge;
-  judge.explain = view.explanation();
-  judge.analyses = &view.analyses();
-  judge.query.partition = resource.partition;
-  judge.query.actions.clear();
+std::shared_ptr<const PreparedArgs> PrepareIamAllows(const rules::Rule& rule,
+                                                     const nlohmann::json& args,
+                                                     const rules::BuiltinSpec& spec) {
+  auto out = std::make_shared<IamAllowsArgs>();
+  out->spec_name = std::string(spec.name);
+  out->query.actions.clear();
   if (const rules::ArgSpec* arg = FindArg(spec, "actions")) {
     const nlohmann::json actions = rules::ResolveArg(rule, args, *arg);
     if (actions.is_array()) {
       for (const nlohmann::json& a : actions) {
-        if (a.is_string()) judge.query.actions.push_back(a.get<std::string>());
+        if (a.is_string()) out->query.actions.push_back(a.get<std::string>());
       }
     }
-    if (judge.query.actions.empty() || !actions.is_array() ||
-        judge.query.actions.size() != actions.size()) {
-      out.errors.push_back(absl::StrCat("argument \"actions\" of ", std::string(spec.name),
-                                        " must be a non-empty list of strings, got ",
-                                        actions.dump()));
+    if (out->query.actions.empty() || !actions.is_array() ||
+        out->query.actions.size() != actions.size()) {
+      out->errors.push_back(absl::StrCat("argument \"actions\" of ", out->spec_name,
+                                         " must be a non-empty list of strings, got ",
+                                         actions.dump()));
     }
   }
-  const std::string scope = EnumArg(rule, args, spec, "resources", &out);
-  judge.query.scope = scope == "account_or_region_wide_kms_keys"
-                          ? iam::KeyScope::kAccountOrRegionWide
-                          : iam::KeyScope::kEveryKey;
-  judge.warn_on_condition = EnumArg(rule, args, spec, "on_condition", &out) == "warn";
-  judge.query.honor_conditional_deny =
-      EnumArg(rule, args, spec, "conditional_deny", &out) == "honor";
-  const std::string policies = EnumArg(rule, args, spec, "policies", &out);
-  const bool managed = policies == "default_version";
-  if (!out.errors.empty()) {
+  const std::string scope = EnumArg(rule, args, spec, "resources", &out->errors);
+  out->query.scope = scope == "account_or_region_wide_kms_keys"
+                         ? iam::KeyScope::kAccountOrRegionWide
+                         : iam::KeyScope::kEveryKey;
+  out->warn_on_condition = EnumArg(rule, args, spec, "on_condition", &out->errors) == "warn";
+  out->query.honor_conditional_deny =
+      EnumArg(rule, args, spec, "conditional_deny", &out->errors) == "honor";
+  out->policies = EnumArg(rule, args, spec, "policies", &out->errors);
+  out->managed = out->policies == "default_version";
+  if (out->managed) {
+    out->skip_aws_managed = BoolArg(rule, args, spec, "skip_aws_managed", &out->managed_errors);
+    out->skip_boundary_only = BoolArg(rule, args, spec, "skip_boundary_only", &out->managed_errors);
+  }
+  out->pass_what = absl::StrCat(absl::StrJoin(out->query.actions, ", "), " on ",
+                                out->query.scope == iam::KeyScope::kEveryKey
+                                    ? "all KMS keys"
+                                    : "account- or region-wide KMS keys");
+  return out;
+}
+
+Outcome IamAllows(const PreparedArgs& prepared, const ResourceView& view) {
+  const auto& args = static_cast<const IamAllowsArgs&>(prepared);
+  const model::Resource& resource = view.resource();
+  Outcome out;
+  if (!args.errors.empty()) {
+    out.errors = args.errors;
     out.status = model::Status::kError;
     return out;
   }
+  Judge judge;
+  judge.explain = view.explanation();
+  judge.analyses = &view.analyses();
+  judge.query = args.query;
+  judge.query.partition = resource.partition;
+  judge.query_key = iam::QueryKey(judge.query);
+  judge.explain_key = absl::StrCat("engine.explanation|", judge.query_key);
+  judge.warn_on_condition = args.warn_on_condition;
+  const bool managed = args.managed;
   // The loader checks rule resource types against `policies`; a resource of another type can
   // still arrive when a deployment overrides a parameter.
   if (managed != (resource.type == model::kIamManagedPolicy)) {
-    out.errors.push_back(absl::StrCat("argument \"policies\" of ", std::string(spec.name), " is \"",
-                                      policies, "\", which cannot read a ", resource.type));
+    out.errors.push_back(absl::StrCat("argument \"policies\" of ", args.spec_name, " is \"",
+                                      args.policies, "\", which cannot read a ", resource.type));
     out.status = model::Status::kError;
     return out;
   }
@@ -436,8 +486,8 @@ Outcome IamAllows(const rules::Rule& rule, const nlohmann::json& args,
   bool all_conditional = true;
   int inline_count = 0;
   if (managed) {
-    if (!JudgeDefaultVersion(rule, args, spec, resource, view.iam(), judge, &granted,
-                             &all_conditional, &out)) {
+    if (!JudgeDefaultVersion(args, resource, view.iam(), judge, &granted, &all_conditional,
+                             &out)) {
       Outcome skipped;
       skipped.not_applicable = true;
       return skipped;
@@ -467,10 +517,7 @@ Outcome IamAllows(const rules::Rule& rule, const nlohmann::json& args,
     out.status = model::Status::kError;
   } else {
     out.status = model::Status::kPass;
-    const std::string what = absl::StrCat(absl::StrJoin(judge.query.actions, ", "), " on ",
-                                          judge.query.scope == iam::KeyScope::kEveryKey
-                                              ? "all KMS keys"
-                                              : "account- or region-wide KMS keys");
+    const std::string& what = args.pass_what;
     if (managed) {
       out.pass_detail = absl::StrCat(
           "has a default version", out.policy_version.empty() ? "" : " (", out.policy_version,

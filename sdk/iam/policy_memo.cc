@@ -1,6 +1,7 @@
 #include "sdk/iam/policy_memo.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "sdk/core/repeat_memo.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -12,20 +13,23 @@ std::string QueryKey(const GrantQuery& query) {
 }
 
 const GrantVerdict& AnalyzedPolicy::Verdict(const GrantQuery& query) const {
-  std::string key = QueryKey(query);
+  return Verdict(query, QueryKey(query));
+}
+
+const GrantVerdict& AnalyzedPolicy::Verdict(const GrantQuery& query,
+                                            std::string_view query_key) const {
   for (const auto& [k, verdict] : verdicts_) {
-    if (k == key) return verdict;
+    if (k == query_key) return verdict;
   }
   // Rules ask two or three questions of a document; the list stays short.
-  verdicts_.emplace_back(std::move(key), AnalyzeGrant(*document_, query));
+  verdicts_.emplace_back(std::string(query_key), AnalyzeGrant(*document_, query));
   return verdicts_.back().second;
 }
 
 std::shared_ptr<const AnalyzedPolicy> AnalyzePolicy(simdjson::dom::element document) {
   // Large enough for the documents of an account that repeats them; small enough that a scan of
   // millions of distinct documents stays within a few tens of MB per thread.
-  constexpr std::size_t kMaxEntries = 4096;
-  thread_local absl::flat_hash_map<std::string, std::shared_ptr<const AnalyzedPolicy>> memo;
+  thread_local core::RepeatMemo<std::shared_ptr<const AnalyzedPolicy>> memo(4096, 65536);
   std::string key;
   if (document.is_string()) {
     const std::string_view text = core::StringOf(document);
@@ -37,11 +41,9 @@ std::shared_ptr<const AnalyzedPolicy> AnalyzePolicy(simdjson::dom::element docum
     key += 'j';
     core::AppendCanonicalKey(document, &key);
   }
-  if (auto it = memo.find(key); it != memo.end()) return it->second;
-  if (memo.size() >= kMaxEntries) memo.clear();  // holders keep theirs alive (shared_ptr)
-  auto analysis = std::make_shared<const AnalyzedPolicy>(key, ParsePolicyDocument(document));
-  memo.emplace(std::move(key), analysis);
-  return analysis;
+  return memo.Get(key, [&key, &document] {
+    return std::make_shared<const AnalyzedPolicy>(key, ParsePolicyDocument(document));
+  });
 }
 
 std::shared_ptr<const AnalyzedPolicy> PolicyAnalyses::Get(const simdjson::dom::element& document) {

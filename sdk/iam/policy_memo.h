@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,11 +32,29 @@ class AnalyzedPolicy {
   // verdict points into this object (StatementRole), so it lives as long as it. Not thread-safe:
   // an AnalyzedPolicy belongs to the thread that made it.
   const GrantVerdict& Verdict(const GrantQuery& query) const;
+  // The same, for a caller that asks many documents one question: `query_key` must be
+  // QueryKey(query).
+  const GrantVerdict& Verdict(const GrantQuery& query, std::string_view query_key) const;
+
+  // A value a later stage computes from this analysis alone (the remediation's named keys, the
+  // engine's explanation lines), made by `make()` on first use under `key` and kept with the
+  // analysis: a document stamped onto many principals pays for it once. Each stage prefixes its
+  // keys with its own name, and one key always holds one type T. Not thread-safe, like Verdict.
+  template <class T, class Make>
+  const T& Derived(const std::string& key, Make&& make) const {
+    for (const auto& [k, value] : derived_) {
+      if (k == key) return *static_cast<const T*>(value.get());
+    }
+    auto value = std::make_shared<const T>(make());
+    derived_.emplace_back(key, value);
+    return *value;
+  }
 
  private:
   std::string key_;
   absl::StatusOr<PolicyDocument> document_;
   mutable std::vector<std::pair<std::string, GrantVerdict>> verdicts_;  // by query
+  mutable std::vector<std::pair<std::string, std::shared_ptr<const void>>> derived_;  // by key
 };
 
 // The analysis of `document` (an object, or JSON or URL-encoded JSON text, as ParsePolicyDocument

@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "sdk/core/repeat_memo.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -273,8 +274,7 @@ absl::StatusOr<std::shared_ptr<const PolicyReplacement>> Replacement(
     const iam::AnalyzedPolicy& policy, simdjson::dom::element document,
     const iam::GrantQuery& query, const std::vector<std::string>& known_keys) {
   using Result = absl::StatusOr<std::shared_ptr<const PolicyReplacement>>;
-  constexpr std::size_t kMaxEntries = 1024;
-  thread_local absl::flat_hash_map<std::string, Result> memo;
+  thread_local core::RepeatMemo<Result> memo(1024, 65536);
   std::string key = policy.key();
   key += '\0';
   key += iam::QueryKey(query);
@@ -282,16 +282,12 @@ absl::StatusOr<std::shared_ptr<const PolicyReplacement>> Replacement(
     key += '\0';
     key += k;
   }
-  if (auto it = memo.find(key); it != memo.end()) return it->second;
-  if (memo.size() >= kMaxEntries) memo.clear();
-  Result result = [&]() -> Result {
+  return memo.Get(key, [&]() -> Result {
     absl::StatusOr<PolicyReplacement> replacement =
         ReplaceBroadGrant(policy, document, query, known_keys);
     if (!replacement.ok()) return replacement.status();
     return std::make_shared<const PolicyReplacement>(*std::move(replacement));
-  }();
-  memo.emplace(std::move(key), result);
-  return result;
+  });
 }
 
 }  // namespace
@@ -324,8 +320,12 @@ std::vector<PolicyFix> FixPolicies(const model::Resource& resource,
     if (!entry.document) continue;
     policies[i] = analyze(*entry.document);
     if (!policies[i]->document().ok()) continue;
-    for (std::string& key : NamedKeyArns(*policies[i]->document(), query.partition)) {
-      if (seen.insert(key).second) keys.push_back(std::move(key));
+    const iam::AnalyzedPolicy& policy = *policies[i];
+    const auto& named = policy.Derived<std::vector<std::string>>(
+        absl::StrCat("remediation.named_keys|", query.partition),
+        [&] { return NamedKeyArns(*policy.document(), query.partition); });
+    for (const std::string& key : named) {
+      if (seen.insert(key).second) keys.push_back(key);
     }
   }
   for (const std::string& name : policy_names) {

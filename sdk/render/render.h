@@ -25,11 +25,15 @@ struct ProductInfo {
 struct TableOptions {
   bool show_pass = false;  // list PASS findings too (they are always counted)
   bool explain = false;    // print each listed finding's explanation lines under it
+  // The line width to fit (a terminal's columns); 0: unlimited, nothing cut or wrapped (`scan
+  // --wide`). Names (rule, principal, policy) too wide are cut in the middle, keeping their
+  // distinguishing end; the grant or message wraps, under the row when it has no room beside it.
+  std::size_t width = 0;
 };
 
 // A terminal table: severity, status, rule, principal, policy, what is granted; under a FAIL or
 // WARNING, who holds the grant ("exposed: ..."); with `explain`, the finding's explanation lines;
-// then counts.
+// then counts. Fitted to `options.width` (see TableOptions).
 std::string RenderTable(const std::vector<model::Finding>& findings,
                         const model::ScanSummary& summary, const TableOptions& options);
 std::string RenderTable(const std::vector<model::Finding>& findings,
@@ -96,7 +100,8 @@ std::string RenderJsonLines(const std::vector<model::Finding>& findings,
 std::string RenderAsff(const std::vector<model::Finding>& findings, const RenderOptions& options);
 
 // A SARIF 2.1.0 log: one run, the rules in tool.driver.rules, FAIL and WARNING findings as results
-// (error, warning), ERROR findings as tool execution notifications; PASS findings are counted in
+// (level by severity: critical/high error, medium warning, low/informational note; a WARNING at
+// most warning), ERROR findings as tool execution notifications; PASS findings are counted in
 // run.properties but not listed (code-scanning hosts would show them as alerts).
 std::string RenderSarif(const std::vector<model::Finding>& findings,
                         const model::ScanSummary& summary, const RenderOptions& options);

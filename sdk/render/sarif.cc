@@ -1,7 +1,10 @@
 // SARIF 2.1.0 (OASIS, errata 01 schema). Mapping choices (docs/findings.md):
 // - tool.driver.rules: one reportingDescriptor per rule seen, sorted by id; properties carry
 //   "security-severity" (the score code-scanning hosts rank by) and tags with the controls.
-// - FAIL -> result kind "fail", level "error"; WARNING -> kind "fail", level "warning".
+// - FAIL and WARNING -> result kind "fail"; the level follows the severity (SarifLevel): critical
+//   and high -> "error", medium -> "warning", low and informational -> "note", and a WARNING is at
+//   most "warning" (a conditional grant is not an error). A SUPPRESSED result keeps the level of
+//   the verdict it suppresses. Each rule's defaultConfiguration.level is its severity's level.
 // - PASS findings are not results: SARIF's kind "pass" exists, but code-scanning hosts do not
 //   document it and would raise alerts. They are counted in run.properties.summary.
 // - ERROR findings (a rule could not be evaluated) are tool execution notifications of the
@@ -59,6 +62,14 @@ constexpr int kRanks = 15;
 std::string SecuritySeverity(model::Severity severity) {
   constexpr std::string_view kScores[] = {"0.0", "3.0", "5.5", "8.0", "9.5"};
   return std::string(kScores[static_cast<int>(severity)]);
+}
+
+// SARIF's level for a finding of `severity` (critical/high "error", medium "warning",
+// low/informational "note"); a WARNING verdict is at most "warning".
+std::string SarifLevel(model::Severity severity, model::Status status = model::Status::kFail) {
+  if (severity <= model::Severity::kLow) return "note";
+  if (severity == model::Severity::kMedium || status == model::Status::kWarning) return "warning";
+  return "error";
 }
 
 // "aws-iam-inline-kms-decrypt-all-keys" -> "AwsIamInlineKmsDecryptAllKeys".
@@ -120,7 +131,7 @@ Json RuleJson(const model::Finding& f) {
                {"fullDescription", {{"text", full.empty() ? f.rule_id : full}}},
                {"help", {{"text", help}}}};
   if (!url.empty()) rule["helpUri"] = url;
-  rule["defaultConfiguration"] = {{"level", "error"}};
+  rule["defaultConfiguration"] = {{"level", SarifLevel(f.severity)}};
   rule["properties"] = {{"security-severity", SecuritySeverity(f.severity)},
                         {"tags", std::move(tags)}};
   if (!f.rule_version.empty()) rule["properties"]["version"] = f.rule_version;
@@ -339,14 +350,14 @@ class SarifWriter final : public FindingWriter {
     Json result = {{"ruleId", f.rule_id},
                    {"ruleIndex", index},
                    {"kind", "fail"},
-                   {"level", f.status == model::Status::kFail ? "error" : "warning"},
+                   {"level", SarifLevel(f.severity, f.status)},
                    {"message", {{"text", f.message.empty() ? f.title : f.message}}},
                    {"locations", Locations(f)},
                    {"partialFingerprints", {{kFingerprintKey, FindingUid(f)}}},
                    {"properties", ResultProperties(f)}};
     if (f.status == model::Status::kSuppressed) {
       // SARIF's own field: viewers hide accepted results by default instead of losing them.
-      result["level"] = f.suppression.status == model::Status::kFail ? "error" : "warning";
+      result["level"] = SarifLevel(f.severity, f.suppression.status);
       result["suppressions"] = Json::array(
           {{{"kind", "external"},
             {"status", "accepted"},

@@ -1,5 +1,5 @@
 // The terminal table: one row per failing policy (or per finding when there is none to name),
-// aligned columns, long cells cut, then the counts.
+// aligned columns fitted to a width (table_layout.h), then the counts.
 #include <algorithm>
 #include <array>
 #include <limits>
@@ -16,28 +16,36 @@
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
 #include "sdk/render/spool.h"
+#include "sdk/render/table_layout.h"
 
 namespace kmsguard::render {
 
 namespace {
 
-constexpr std::size_t kColumns = 6;
-constexpr std::size_t kMaxCell = 48;  // principal names and ARNs can be long
+using internal::ColumnWidths;
+using internal::TableLayout;
+constexpr std::size_t kColumns = internal::kTableColumns;
+constexpr std::size_t kLast = kColumns - 1;
 
 using Row = std::array<std::string, kColumns>;
 
 // A table row and the free lines printed under it (exposure, explanation).
 struct Line {
   Row cells;
+  bool grant = false;  // the last cell says what is granted (else it is the finding's message)
+  bool header = false;  // the column names: a last column printed under the rows is left out
   std::vector<std::string> below;
 };
 
-// One line per cell; cut to kMaxCell unless it is the last column, which nothing follows.
-std::string Cut(std::string text, bool last_column) {
+// One line of terminal-safe text: newlines become spaces, control bytes are escaped.
+std::string Clean(std::string text) {
   std::replace(text.begin(), text.end(), '\n', ' ');
-  text = core::TerminalSafe(text);
-  if (!last_column && text.size() > kMaxCell) text = text.substr(0, kMaxCell - 3) + "...";
-  return text;
+  return core::TerminalSafe(text);
+}
+
+// "1 finding", "2 findings".
+std::string Count(std::size_t n, const char* noun) {
+  return absl::StrCat(n, " ", noun, n == 1 ? "" : "s");
 }
 
 std::string Principal(const model::Finding& f) {
@@ -81,7 +89,7 @@ void AddRows(const model::Finding& f, const TableOptions& options, std::vector<L
       Row row = base;
       row[4] = PolicyCell(e.policy_name);
       row[5] = Granted(e);
-      rows->push_back({row, {}});
+      rows->push_back({row, /*grant=*/true, /*header=*/false, {}});
       any = true;
     }
   }
@@ -93,7 +101,7 @@ void AddRows(const model::Finding& f, const TableOptions& options, std::vector<L
     }
     if (!broken.empty()) row[4] = absl::StrJoin(broken, ", ");
     row[5] = f.message;
-    rows->push_back({row, {}});
+    rows->push_back({row, /*grant=*/false, /*header=*/false, {}});
   }
   std::vector<std::string>& below = rows->back().below;
   if (!f.exposure.empty()) below.push_back(absl::StrCat("  exposed: ", f.exposure));
@@ -102,32 +110,64 @@ void AddRows(const model::Finding& f, const TableOptions& options, std::vector<L
   }
 }
 
-using Widths = std::array<std::size_t, kColumns>;
-
-// The finding's lines with their cells cut; widens `width` to fit them.
-std::vector<Line> CutLines(const model::Finding& f, const TableOptions& options, Widths* width) {
+// The finding's lines, each cell made one line of terminal-safe text; widens `width` to fit them.
+std::vector<Line> CleanLines(const model::Finding& f, const TableOptions& options,
+                             ColumnWidths* width) {
   std::vector<Line> lines;
   AddRows(f, options, &lines);
   for (Line& line : lines) {
     for (std::size_t c = 0; c < kColumns; ++c) {
-      line.cells[c] = Cut(line.cells[c], c + 1 == kColumns);
-      (*width)[c] = std::max((*width)[c], line.cells[c].size());
+      line.cells[c] = Clean(std::move(line.cells[c]));
+      (*width)[c] = std::max((*width)[c], internal::DisplayWidth(line.cells[c]));
     }
+    for (std::string& below : line.below) below = Clean(std::move(below));
   }
   return lines;
 }
 
-std::string LineText(const Line& line, const Widths& width) {
+// A free line under a row ("  exposed: ..."), wrapped to the table's width: continuation lines are
+// indented two columns more than the first.
+void AppendBelow(std::string_view text, const TableLayout& layout, std::string* out) {
+  const std::size_t indent = std::min(text.find_first_not_of(' '), text.size());
+  if (layout.total == 0 || layout.total <= indent + 2 + internal::kMinName) {
+    absl::StrAppend(out, std::string(text), "\n");
+    return;
+  }
+  const std::vector<std::string> pieces =
+      internal::Wrap(text.substr(indent), layout.total - indent - 2);
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    absl::StrAppend(out, std::string(indent + (i == 0 ? 0 : 2), ' '), pieces[i], "\n");
+  }
+}
+
+std::string LineText(const Line& line, const TableLayout& layout) {
   std::string text;
-  for (std::size_t c = 0; c < kColumns; ++c) {
-    text += line.cells[c];
-    if (c + 1 < kColumns) text.append(width[c] - line.cells[c].size() + 2, ' ');
+  for (std::size_t c = 0; c < kLast; ++c) {
+    // Only the name columns are ever narrower than their cells.
+    const std::string cell = c >= 2 ? internal::CutMiddle(line.cells[c], layout.width[c])
+                                    : line.cells[c];
+    text += cell;
+    const std::size_t shown = internal::DisplayWidth(cell);
+    text.append(std::max(layout.width[c], shown) - shown + internal::kColumnGap, ' ');
   }
-  std::string out = absl::StrCat(absl::StripTrailingAsciiWhitespace(text), "\n");
-  for (std::string below : line.below) {
-    std::replace(below.begin(), below.end(), '\n', ' ');
-    absl::StrAppend(&out, core::TerminalSafe(below), "\n");
+  const std::size_t indent = internal::DisplayWidth(text);  // where the last column starts
+  std::string out;
+  if (layout.last_below) {
+    absl::StrAppend(&out, absl::StripTrailingAsciiWhitespace(text), "\n");
+    if (!line.header && !line.cells[kLast].empty()) {
+      AppendBelow(absl::StrCat(line.grant ? "  granted: " : "  message: ", line.cells[kLast]),
+                  layout, &out);
+    }
+  } else if (layout.wrap_last) {
+    const std::vector<std::string> pieces = internal::Wrap(line.cells[kLast], layout.width[kLast]);
+    absl::StrAppend(&out, absl::StripTrailingAsciiWhitespace(text + pieces[0]), "\n");
+    for (std::size_t i = 1; i < pieces.size(); ++i) {
+      absl::StrAppend(&out, std::string(indent, ' '), pieces[i], "\n");
+    }
+  } else {
+    absl::StrAppend(&out, absl::StripTrailingAsciiWhitespace(text + line.cells[kLast]), "\n");
   }
+  for (const std::string& below : line.below) AppendBelow(below, layout, &out);
   return out;
 }
 
@@ -141,8 +181,8 @@ class TableWriter final : public FindingWriter {
         options_(options.table),
         spool_(options.memory_budget_bytes, &internal::WorstFirst) {
     header_.cells = {"SEVERITY", "STATUS", "RULE", "PRINCIPAL", "POLICY", "GRANTED"};
+    header_.header = true;
     for (std::size_t c = 0; c < kColumns; ++c) {
-      header_.cells[c] = Cut(header_.cells[c], c + 1 == kColumns);
       width_[c] = header_.cells[c].size();
     }
   }
@@ -151,7 +191,7 @@ class TableWriter final : public FindingWriter {
     ++total_;
     ++counts_[static_cast<int>(f.status)];
     if (f.status == model::Status::kPass && !options_.show_pass) return;
-    CutLines(f, options_, &width_);
+    CleanLines(f, options_, &width_);
     spool_.Add(f);
   }
 
@@ -159,10 +199,11 @@ class TableWriter final : public FindingWriter {
     // Counts under a table missing rows would read as a complete report: after a spill error the
     // table stops where it is, without them.
     if (!spool_.status().ok()) return spool_.status();
-    out_ << LineText(header_, width_);
-    Widths unused{};
+    const TableLayout layout = internal::FitTable(width_, options_.width);
+    out_ << LineText(header_, layout);
+    ColumnWidths unused{};
     const absl::Status spooled = spool_.ForEach([&](const model::Finding& f) {
-      for (const Line& line : CutLines(f, options_, &unused)) out_ << LineText(line, width_);
+      for (const Line& line : CleanLines(f, options_, &unused)) out_ << LineText(line, layout);
     });
     if (!spooled.ok()) {
       out_.flush();
@@ -174,7 +215,7 @@ class TableWriter final : public FindingWriter {
     // learns their number from the summary.
     const std::size_t pass =
         std::max(counts_[0], static_cast<std::size_t>(std::max<std::int64_t>(summary.pass, 0)));
-    out_ << absl::StrCat("\n", total_ - counts_[0] + pass, " findings: ", counts_[2], " FAIL, ",
+    out_ << absl::StrCat("\n", Count(total_ - counts_[0] + pass, "finding"), ": ", counts_[2], " FAIL, ",
                          counts_[3], " ERROR, ", counts_[1], " WARNING, ", pass, " PASS",
                          show_pass || pass == 0 ? "" : " (PASS not listed)",
                          counts_[4] == 0 ? "" : absl::StrCat(", ", counts_[4], " SUPPRESSED"),
@@ -192,7 +233,7 @@ class TableWriter final : public FindingWriter {
   const TableOptions options_;
   internal::SortedSpool spool_;
   Line header_;
-  Widths width_{};
+  ColumnWidths width_{};
   std::size_t total_ = 0;
   std::array<std::size_t, 5> counts_ = {0, 0, 0, 0, 0};
 };

@@ -99,45 +99,62 @@ std::vector<TemplateError> CheckTemplate(std::string_view text,
   return errors;
 }
 
-namespace {
-
-// The placeholders of a template, scanned once per thread: a rule's templates are rendered for
-// every finding it makes, and they are few (a handful per rule).
-const std::vector<Placeholder>& CachedScan(std::string_view text) {
-  thread_local std::map<std::string, std::vector<Placeholder>, std::less<>> cache;
-  if (auto it = cache.find(text); it != cache.end()) return it->second;
-  if (cache.size() >= 1024) cache.clear();  // rule sets are reloaded; keep the memo small
-  auto [it, inserted] = cache.emplace(std::string(text), std::vector<Placeholder>());
-  // Offsets, not views: the views of Scan point into `text`, which the key now owns a copy of.
-  it->second = Scan(it->first);
-  return it->second;
+CompiledTemplate::CompiledTemplate(std::string text,
+                                   const std::function<int(std::string_view)>& slot_of)
+    : text_(std::move(text)) {
+  for (const Placeholder& p : Scan(text_)) {
+    if (p.end == std::string_view::npos) break;  // an unterminated "{{" stays text
+    Piece piece;
+    piece.begin = tail_;
+    piece.end = p.begin;
+    piece.slot = slot_of(p.name);
+    // An unknown filter (the loader refuses one) inserts the value unquoted.
+    piece.filter = p.filter == "shell" ? Filter::kShell
+                   : p.filter == "hcl" ? Filter::kHcl
+                                       : Filter::kNone;
+    pieces_.push_back(piece);
+    tail_ = p.end;
+  }
 }
 
-}  // namespace
-
-std::string RenderTemplate(std::string_view text, const TemplateValues& values) {
+std::string CompiledTemplate::Render(std::span<const std::string_view> values) const {
   std::string out;
-  out.reserve(text.size());
-  std::size_t copied = 0;
-  const std::vector<Placeholder>& placeholders = CachedScan(text);
-  for (const Placeholder& p : placeholders) {
-    if (p.end == std::string_view::npos) break;
-    out.append(text.substr(copied, p.begin - copied));
+  out.reserve(text_.size() + 64);
+  const std::string_view text = text_;
+  for (const Piece& piece : pieces_) {
+    out.append(text.substr(piece.begin, piece.end - piece.begin));
+    const std::string_view value =
+        piece.slot >= 0 && static_cast<std::size_t>(piece.slot) < values.size()
+            ? values[static_cast<std::size_t>(piece.slot)]
+            : std::string_view();
     // Values come from the input (names, ARNs, patterns): a newline in one would end the comment
     // line of a CLI or Terraform snippet and put the rest on a line of its own, to be run by
     // whoever pastes it. Control characters are written out as visible escapes instead.
-    std::string value;
-    if (auto it = values.find(p.name); it != values.end()) value = core::TerminalSafe(it->second);
-    if (p.filter == "shell") {
-      value = core::ShellQuote(value);
-    } else if (p.filter == "hcl") {
-      value = core::HclQuote(value);
+    switch (piece.filter) {
+      case Filter::kNone:
+        core::AppendTerminalSafe(value, &out);
+        break;
+      case Filter::kShell:
+        out += core::ShellQuote(core::TerminalSafe(value));
+        break;
+      case Filter::kHcl:
+        core::AppendHclQuote(core::TerminalSafe(value), &out);
+        break;
     }
-    out += value;
-    copied = p.end;
   }
-  out.append(text.substr(copied));
+  out.append(text.substr(tail_));
   return out;
+}
+
+std::string RenderTemplate(std::string_view text, const TemplateValues& values) {
+  std::vector<std::string_view> slots;
+  slots.reserve(values.size());
+  for (const auto& [name, value] : values) slots.push_back(value);
+  const CompiledTemplate compiled(std::string(text), [&values](std::string_view name) {
+    const auto it = values.find(name);
+    return it == values.end() ? -1 : static_cast<int>(std::distance(values.begin(), it));
+  });
+  return compiled.Render(slots);
 }
 
 }  // namespace kmsguard::rules

@@ -22,15 +22,12 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using testing::ProcessResult;
+using testing::BundledExample;
 using testing::Run;
 
 constexpr char kRuleId[] = "aws-iam-inline-kms-decrypt-all-keys";
 constexpr char kManagedRuleId[] = "aws-iam-managed-kms-decrypt-all-keys";
 constexpr char kBroadRuleId[] = "aws-iam-kms-decrypt-broad-scope";
-
-std::string BundledExample() {
-  return std::string(KMSGUARD_SOURCE_DIR) + "/docs/examples/account-authorization-details.json";
-}
 
 std::string Sample(const std::string& name) {
   return std::string(KMSGUARD_SHARED_DIR) + "/samples/" + name;
@@ -158,7 +155,10 @@ std::string RowAndLinesUnder(const std::string& table, const std::vector<std::st
 
 // --explain names the statement, its Sid and the key a pattern leaves out, also for a PASS.
 TEST(KmsguardScanTest, ExplainShowsWhyEvenForAPass) {
-  const ProcessResult r = Kmsguard({"scan", BundledExample(), "--explain", "--show-pass"});
+  // --wide: rows and explanation lines whole, whatever the width (the table's layout is tested in
+  // scan_table_width_test.cc).
+  const ProcessResult r =
+      Kmsguard({"scan", BundledExample(), "--explain", "--show-pass", "--wide"});
   ASSERT_EQ(r.exit_code, 1) << Describe(r);
   // glue-data-pipeline: PASS for KMS.2 (its keys are one account's), FAIL for the strict tier.
   const std::string pass = RowAndLinesUnder(r.out, {"PASS", kRuleId, "role/glue-data-pipeline"});
@@ -197,7 +197,7 @@ TEST(KmsguardScanTest, ExplainShowsWhyEvenForAPass) {
   EXPECT_THAT(partner, HasSubstr("  why: Severity raised from medium to high"));
 
   // Without --show-pass, PASS findings and their explanations stay out.
-  const ProcessResult fails_only = Kmsguard({"scan", BundledExample(), "--explain"});
+  const ProcessResult fails_only = Kmsguard({"scan", BundledExample(), "--explain", "--wide"});
   EXPECT_EQ(RowAndLinesUnder(fails_only.out, {"PASS", kRuleId, "role/glue-data-pipeline"}), "");
   EXPECT_THAT(fails_only.out, HasSubstr("  why: "));
 }
@@ -385,6 +385,29 @@ TEST(KmsguardScanTest, RulesDirectoryAcceptsYmlFiles) {
   EXPECT_EQ(r.exit_code, 1) << Describe(r);
   EXPECT_THAT(r.err, HasSubstr("4 rule(s) loaded (3 built-in, 1 rule file(s) read)"));
   EXPECT_THAT(r.out, HasSubstr("custom-yml-rule"));
+}
+
+// Issue 18: --rules took only a directory.
+TEST(KmsguardScanTest, RulesTakesOneRuleFileToo) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string rule = dir.Write(
+      "one-rule.yaml",
+      "api_version: kmsguard/v1\nkind: Rule\nid: custom-single-file\nversion: 1.0.0\ntitle: t\n"
+      "description: d\nseverity: low\nresource_types: [AWS::IAM::Role]\nviolation:\n"
+      "  equals: {path: $.name, value: ec2-app-server}\n"
+      "message: \"{{resource.name}} is named\"\nremediation: {summary: rename it}\n");
+  const ProcessResult r =
+      Kmsguard({"scan", "--format", "jsonl", "--rules", rule, BundledExample()});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr("4 rule(s) loaded (3 built-in, 1 rule file(s) read)"));
+  EXPECT_THAT(r.out, HasSubstr("ec2-app-server is named"));
+
+  // A rule test file is not a rule file.
+  const std::string test = dir.Write("one-rule.test.yaml", "api_version: kmsguard/v1\n");
+  const ProcessResult t = Kmsguard({"scan", "--rules", test, BundledExample()});
+  EXPECT_EQ(t.exit_code, 2) << Describe(t);
+  EXPECT_THAT(t.err, HasSubstr("is a rule test file"));
 }
 
 TEST(KmsguardServeTest, RefusesANonLoopbackAddress) {

@@ -31,18 +31,7 @@ std::shared_ptr<const rules::RuleSet> BuiltinRules() {
 class Certificates {
  public:
   explicit Certificates(const testing::TempDir& dir) : dir_(dir) {
-    const std::string d = dir.path();
-    const std::string script =
-        "set -e; cd " + d +
-        "; openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 "
-        "-subj /CN=kmsguard-test-ca 2>/dev/null"
-        "; printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > san.ext"
-        "; for who in server client; do"
-        "  openssl req -newkey rsa:2048 -nodes -keyout $who.key -out $who.csr -subj /CN=$who "
-        "2>/dev/null;"
-        "  openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $who.pem "
-        "-days 2 -extfile san.ext 2>/dev/null; done";
-    ok_ = std::system(script.c_str()) == 0;
+    ok_ = testing::MakeTestCertificates(dir.path());
   }
   bool ok() const { return ok_; }
   std::string Pem(const std::string& name) const { return testing::ReadFile(dir_.File(name)); }

@@ -171,3 +171,36 @@ TEST(RuleLoaderTest, ParamOverridesChangeTheVerdictAndBadOnesAreReported) {
 
 }  // namespace
 }  // namespace kmsguard::plugin
+
+namespace kmsguard::plugin {
+namespace {
+
+// A Kubernetes ConfigMap volume: the files are symlinks into "..data", itself a symlink to a
+// hidden "..<timestamp>" directory that holds the real files. Each rule loads once, and the rule
+// set's version follows the content, not the directory it was read from.
+TEST(RuleLoaderTest, AConfigMapVolumeLoadsEachRuleOnceAndVersionsFollowTheContent) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  namespace fs = std::filesystem;
+  fs::create_directories(dir.File("..2026_12_04_10_00_00.1"));
+  dir.Write("..2026_12_04_10_00_00.1/custom.yaml", RuleWithId("custom-copy"));
+  fs::create_directory_symlink("..2026_12_04_10_00_00.1", dir.File("..data"));
+  fs::create_symlink("..data/custom.yaml", dir.File("custom.yaml"));
+  std::ostringstream log;
+  absl::StatusOr<LoadedRules> loaded = LoadRules({dir.path()}, log);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->errors, 0) << log.str();
+  EXPECT_EQ(loaded->files_read, 1);
+  EXPECT_THAT(Ids(*loaded->rule_set), ::testing::Contains("custom-copy"));
+  EXPECT_THAT(loaded->version, ::testing::MatchesRegex("[0-9a-f]{12}"));
+
+  testing::TempDir elsewhere;
+  elsewhere.Write("custom.yaml", RuleWithId("custom-copy"));
+  std::ostringstream ignored;
+  EXPECT_EQ(LoadRules({elsewhere.path()}, ignored)->version, loaded->version);
+  elsewhere.Write("custom.yaml", RuleWithId("custom-changed"));
+  EXPECT_NE(LoadRules({elsewhere.path()}, ignored)->version, loaded->version);
+}
+
+}  // namespace
+}  // namespace kmsguard::plugin

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -38,8 +39,9 @@ TEST(KmsguardCheckTest, ReportsEveryProblemWithItsPositionAsTheGoldenSays) {
   const ProcessResult r = Kmsguard({"check", kGoldenDir + "/bad-rules"});
   EXPECT_EQ(r.exit_code, 2) << Describe(r);
   const std::string out = absl::StrReplaceAll(r.out, {{kGoldenDir + "/", ""}});
+  // The summary is the report's last line, on stdout too (issue 18: it used to go to stderr).
   EXPECT_EQ(out, testing::ReadFile(kGoldenDir + "/bad-rules.txt"));
-  EXPECT_THAT(r.err, HasSubstr("3 file(s), 4 rule(s) loaded, 11 error(s), 4 warning(s)"));
+  EXPECT_EQ(r.err, "");
 }
 
 TEST(KmsguardCheckTest, JsonFormatHasTheSameDiagnostics) {
@@ -47,6 +49,7 @@ TEST(KmsguardCheckTest, JsonFormatHasTheSameDiagnostics) {
   EXPECT_EQ(r.exit_code, 2) << Describe(r);
   const nlohmann::json report = nlohmann::json::parse(r.out, nullptr, false);
   ASSERT_FALSE(report.is_discarded()) << r.out;
+  EXPECT_EQ(r.err, "");  // the JSON's counts are the summary
   EXPECT_EQ(report["errors"], 11);
   EXPECT_EQ(report["warnings"], 4);
   ASSERT_EQ(report["diagnostics"].size(), 15u);
@@ -61,7 +64,53 @@ TEST(KmsguardCheckTest, JsonFormatHasTheSameDiagnostics) {
 TEST(KmsguardCheckTest, TheShippedRulesAreClean) {
   const ProcessResult r = Kmsguard({"check", std::string(KMSGUARD_SOURCE_DIR) + "/rules"});
   EXPECT_EQ(r.exit_code, 0) << Describe(r);
-  EXPECT_EQ(r.out, "");
+  // Nothing but the summary.
+  EXPECT_THAT(r.out, ::testing::MatchesRegex(
+                         "kmsguard check: [0-9]+ file\\(s\\), [0-9]+ rule\\(s\\) loaded, "
+                         "0 error\\(s\\), 0 warning\\(s\\)\n"));
+  EXPECT_EQ(r.err, "");
+}
+
+// Issue 18: the diagnostics went to stdout and the summary to stderr, so that the summary came
+// first in a file or a pipe (`2>&1`) and was glued to the next prompt.
+TEST(KmsguardCheckTest, DiagnosticsAndTheSummaryAreOneReportOnStdout) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string broken = dir.Write("broken.yaml", "api_version: kmsguard/v1\nid: [oops\n");
+  const ProcessResult r = Kmsguard({"check", dir.path()});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_EQ(r.err, "");
+  std::vector<std::string> lines;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_GE(lines.size(), 2u) << r.out;
+  EXPECT_THAT(lines.front(), HasSubstr(broken + ":"));
+  // (The built-in rules are loaded beside the file, as context.)
+  EXPECT_THAT(lines.back(), ::testing::MatchesRegex("kmsguard check: 1 file\\(s\\), [0-9]+ "
+                                                    "rule\\(s\\) loaded, 1 error\\(s\\), 0 "
+                                                    "warning\\(s\\)"));
+  EXPECT_TRUE(r.out.ends_with("\n"));
+}
+
+// One rule file is checked as scan --rules FILE loads it (README: "or one rule file, after
+// linting and testing them"); a rule test file is named as such rather than misread.
+TEST(KmsguardCheckTest, OneRuleFileIsCheckedAlone) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string broken = dir.Write("broken.yaml", "api_version: kmsguard/v1\nid: [oops\n");
+  const ProcessResult bad = Kmsguard({"check", broken});
+  EXPECT_EQ(bad.exit_code, 2) << Describe(bad);
+  EXPECT_THAT(bad.out, HasSubstr(broken + ":"));
+  EXPECT_THAT(bad.out, HasSubstr("kmsguard check: 1 file(s)"));
+  const std::string shipped =
+      std::string(KMSGUARD_SOURCE_DIR) + "/rules/aws-iam-kms-decrypt-broad-scope.yaml";
+  const ProcessResult good = Kmsguard({"check", shipped});
+  EXPECT_EQ(good.exit_code, 0) << Describe(good);
+  EXPECT_THAT(good.out, HasSubstr("kmsguard check: 1 file(s)"));
+  const ProcessResult test_file = Kmsguard(
+      {"check", std::string(KMSGUARD_SOURCE_DIR) + "/rules/aws-iam-kms-decrypt-broad-scope.test.yaml"});
+  EXPECT_EQ(test_file.exit_code, 2) << Describe(test_file);
+  EXPECT_THAT(test_file.err + test_file.out, HasSubstr("is a rule test file"));
 }
 
 TEST(KmsguardTestTest, TheShippedRulesAndExamplesPassTheirTests) {

@@ -17,10 +17,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using testing::ProcessResult;
-
-std::string BundledExample() {
-  return std::string(KMSGUARD_SOURCE_DIR) + "/docs/examples/account-authorization-details.json";
-}
+using testing::BundledExample;
 
 ProcessResult Scan(const std::string& format) {
   return testing::Run({KMSGUARD_BINARY, "scan", BundledExample(), "--format", format});

@@ -17,15 +17,11 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::ProcessResult;
+using testing::DescribeRun;
 
 ProcessResult Kmsguard(std::vector<std::string> args) {
   args.insert(args.begin(), KMSGUARD_BINARY);
   return testing::Run(args);
-}
-
-std::string Describe(const ProcessResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "\n--- stdout:\n" + r.out.substr(0, 3000) +
-         "\n--- stderr:\n" + r.err.substr(0, 3000);
 }
 
 constexpr char kDecryptAll[] =
@@ -45,14 +41,14 @@ TEST(ScanInputHygieneTest, TheSameResourceInTwoFilesIsEvaluatedOnceWithAWarning)
   const std::string a = dir.Write("a.json", snapshot.dump());
   const std::string b = dir.Write("b.json", snapshot.dump());
   const ProcessResult r = Kmsguard({"scan", "--format", "json", a, b});
-  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_EQ(r.exit_code, 1) << DescribeRun(r);
   const nlohmann::json out = nlohmann::json::parse(r.out, nullptr, false);
-  ASSERT_TRUE(out.is_object()) << Describe(r);
+  ASSERT_TRUE(out.is_object()) << DescribeRun(r);
   int alice_fail = 0;
   for (const auto& f : out.value("findings", nlohmann::json::array())) {
     if (f.value("status", "") == "STATUS_FAIL" && f.value("resource_name", "") == "alice") ++alice_fail;
   }
-  EXPECT_EQ(alice_fail, 1) << Describe(r);
+  EXPECT_EQ(alice_fail, 1) << DescribeRun(r);
   EXPECT_THAT(r.err, HasSubstr("[duplicate_resource]"));
   EXPECT_THAT(r.err, HasSubstr(b + "#/UserDetailList/0"));
   EXPECT_THAT(r.err, HasSubstr("was already read from " + a + "; this copy is ignored"));
@@ -73,7 +69,7 @@ TEST(ScanInputHygieneTest, ACopyWithADifferentDocumentIsAnError) {
       nlohmann::json{{"UserDetailList", {User("alice", nlohmann::json::parse(kDecryptAll))}}}
           .dump());
   const ProcessResult r = Kmsguard({"scan", old_export, new_export});
-  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_EQ(r.exit_code, 2) << DescribeRun(r);
   EXPECT_THAT(r.err, HasSubstr(new_export + "#/UserDetailList/0 ("));
   EXPECT_THAT(r.err, HasSubstr("error: AWS::IAM::User arn:aws:iam::111122223333:user/alice "
                                "appears again with a different document (the copy in " +
@@ -83,7 +79,7 @@ TEST(ScanInputHygieneTest, ACopyWithADifferentDocumentIsAnError) {
       "moved.json",
       nlohmann::json{{"UserDetailList", {User("bob", benign), User("alice", benign)}}}.dump());
   const ProcessResult same = Kmsguard({"scan", old_export, moved});
-  EXPECT_EQ(same.exit_code, 0) << Describe(same);
+  EXPECT_EQ(same.exit_code, 0) << DescribeRun(same);
   EXPECT_THAT(same.err, HasSubstr("was already read from " + old_export));
   EXPECT_THAT(same.err, Not(HasSubstr("different document")));
 }
@@ -95,7 +91,7 @@ TEST(ScanInputHygieneTest, TheSameResourceTwiceInOneFileIsEvaluatedOnceWithAWarn
   const std::string file =
       dir.Write("twice.json", nlohmann::json{{"UserDetailList", {alice, alice}}}.dump());
   const ProcessResult r = Kmsguard({"scan", "--format", "jsonl", file});
-  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_EQ(r.exit_code, 1) << DescribeRun(r);
   int alice_fail = 0;
   for (std::size_t at = 0; at < r.out.size();) {
     const std::size_t end = r.out.find('\n', at);
@@ -103,7 +99,7 @@ TEST(ScanInputHygieneTest, TheSameResourceTwiceInOneFileIsEvaluatedOnceWithAWarn
     if (line.is_object() && line.value("status", "") == "STATUS_FAIL") ++alice_fail;
     at = end == std::string::npos ? r.out.size() : end + 1;
   }
-  EXPECT_EQ(alice_fail, 1) << Describe(r);
+  EXPECT_EQ(alice_fail, 1) << DescribeRun(r);
   EXPECT_THAT(r.err, HasSubstr(file + "#/UserDetailList/1"));
   EXPECT_THAT(r.err, HasSubstr("appears earlier in this file; this copy is ignored"));
 }
@@ -116,9 +112,9 @@ TEST(ScanInputHygieneTest, ABrokenInlinePolicyIsNamedByItsPlaceInTheFile) {
       {"UserDetailList", {User("ok", nlohmann::json::parse(kDecryptAll)), User("bad", broken)}}};
   const std::string file = dir.Write("s.json", snapshot.dump());
   const ProcessResult r = Kmsguard({"scan", file});
-  EXPECT_EQ(r.exit_code, 3) << Describe(r);  // "ok" still fails: the broken one costs itself
+  EXPECT_EQ(r.exit_code, 3) << DescribeRun(r);  // "ok" still fails: the broken one costs itself
   EXPECT_THAT(r.err, HasSubstr(file + "#/UserDetailList/1/UserPolicyList/0/PolicyDocument"))
-      << Describe(r);
+      << DescribeRun(r);
   EXPECT_THAT(r.err, Not(HasSubstr("/inline_policies/"))) << "the normalized shape leaked";
   EXPECT_THAT(r.err, Not(HasSubstr("could not be evaluated: user bad could not be evaluated")));
 }
@@ -133,7 +129,7 @@ TEST(ScanInputHygieneTest, ALongMinifiedLineIsQuotedAsAWindowNotWhole) {
   text.insert(text.find(",{", text.size() / 2) + 1, "@");
   const std::string file = dir.Write("minified.json", text);
   const ProcessResult r = Kmsguard({"scan", file});
-  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_EQ(r.exit_code, 2) << DescribeRun(r);
   EXPECT_THAT(r.err, HasSubstr(file + ":1:"));
   EXPECT_LT(r.err.size(), 2000u) << "the whole line was printed";
   EXPECT_THAT(r.err, HasSubstr("@"));
@@ -147,8 +143,8 @@ TEST(ScanInputHygieneTest, ControlCharactersInNamesNeverReachTheTerminal) {
   user["Arn"] = "arn:aws:iam::111122223333:user/evil";
   const std::string file = dir.Write("s.json", nlohmann::json{{"UserDetailList", {user}}}.dump());
   const ProcessResult r = Kmsguard({"scan", file});
-  EXPECT_EQ(r.exit_code, 1) << Describe(r);
-  EXPECT_THAT(r.out, Not(HasSubstr("\x1b"))) << Describe(r);
+  EXPECT_EQ(r.exit_code, 1) << DescribeRun(r);
+  EXPECT_THAT(r.out, Not(HasSubstr("\x1b"))) << DescribeRun(r);
   EXPECT_THAT(r.out, Not(HasSubstr("\x07")));
   EXPECT_THAT(r.out, HasSubstr("x\\x1b]0;owned\\x07\\x1b[2J"));
 }
@@ -164,9 +160,9 @@ TEST(ScanInputHygieneTest, ANumberTooLargeForADoubleCostsOnlyItsFile) {
       {"UserDetailList", {User("alice", nlohmann::json::parse(kDecryptAll))}}};
   const std::string ok = dir.Write("good.json", good.dump());
   const ProcessResult r = Kmsguard({"scan", bad, ok});
-  EXPECT_EQ(r.exit_code, 3) << Describe(r);  // alice still FAILs; bad was not read
-  EXPECT_THAT(r.out, HasSubstr("user/alice")) << Describe(r);
-  EXPECT_THAT(r.err, HasSubstr(bad + ":1:")) << Describe(r);
+  EXPECT_EQ(r.exit_code, 3) << DescribeRun(r);  // alice still FAILs; bad was not read
+  EXPECT_THAT(r.out, HasSubstr("user/alice")) << DescribeRun(r);
+  EXPECT_THAT(r.err, HasSubstr(bad + ":1:")) << DescribeRun(r);
   EXPECT_THAT(r.err, Not(HasSubstr("internal error")));
 }
 
@@ -182,8 +178,8 @@ TEST(ScanInputHygieneTest, ARepeatedKeyInAnEntryIsAnErrorNotAPass) {
              [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}}],
            "UserPolicyList": []}]})");
   const ProcessResult r = Kmsguard({"scan", file});
-  EXPECT_EQ(r.exit_code, 2) << Describe(r);
-  EXPECT_THAT(r.err, HasSubstr(file + "#/UserDetailList/0")) << Describe(r);
+  EXPECT_EQ(r.exit_code, 2) << DescribeRun(r);
+  EXPECT_THAT(r.err, HasSubstr(file + "#/UserDetailList/0")) << DescribeRun(r);
   EXPECT_THAT(r.err, HasSubstr("repeats the key \"UserPolicyList\""));
 }
 
@@ -211,9 +207,9 @@ TEST(ScanInputHygieneTest, AnOversizedFindingIsShortenedAndTheOthersAreKept) {
       {"UserDetailList", {User("small", nlohmann::json::parse(kDecryptAll)), big}}};
   const std::string file = dir.Write("big.json", snapshot.dump());
   const ProcessResult r = Kmsguard({"scan", "--format", "json", file});
-  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  ASSERT_EQ(r.exit_code, 1) << DescribeRun(r);
   const nlohmann::json out = nlohmann::json::parse(r.out, nullptr, false);
-  ASSERT_TRUE(out.is_object()) << Describe(r);
+  ASSERT_TRUE(out.is_object()) << DescribeRun(r);
   std::set<std::string> failing;
   bool shortened = false;
   for (const auto& f : out.value("findings", nlohmann::json::array())) {
@@ -224,8 +220,8 @@ TEST(ScanInputHygieneTest, AnOversizedFindingIsShortenedAndTheOthersAreKept) {
       EXPECT_LT(f.dump().size(), 1024u * 1024u);
     }
   }
-  EXPECT_TRUE(failing.count("small")) << Describe(r);
-  EXPECT_TRUE(failing.count("big")) << Describe(r);
+  EXPECT_TRUE(failing.count("small")) << DescribeRun(r);
+  EXPECT_TRUE(failing.count("big")) << DescribeRun(r);
   EXPECT_TRUE(shortened) << "the finding does not say it was shortened";
 }
 
@@ -234,13 +230,13 @@ TEST(ScanInputHygieneTest, AnOversizedFindingIsShortenedAndTheOthersAreKept) {
 // scan has read (and held) all of it; /dev/zero took 8 GB in 27 s.
 TEST(ScanInputHygieneTest, BinaryInputIsRefusedAfterItsFirstBytes) {
   const ProcessResult zeros = Kmsguard({"scan", "/dev/zero"});
-  EXPECT_EQ(zeros.exit_code, 2) << Describe(zeros);
+  EXPECT_EQ(zeros.exit_code, 2) << DescribeRun(zeros);
   EXPECT_THAT(zeros.err, HasSubstr("/dev/zero:1:1: error: the file holds a NUL byte"));
   EXPECT_THAT(zeros.err, HasSubstr("nothing could be read"));
   testing::TempDir dir;
   const std::string gz = dir.Write("zeros.json.gz", testing::GzipOf(std::string(200000, '\0')));
   const ProcessResult compressed = Kmsguard({"scan", gz});
-  EXPECT_EQ(compressed.exit_code, 2) << Describe(compressed);
+  EXPECT_EQ(compressed.exit_code, 2) << DescribeRun(compressed);
   EXPECT_THAT(compressed.err, HasSubstr("the decompressed data holds a NUL byte"));
 }
 
@@ -251,7 +247,7 @@ TEST(ScanInputHygieneTest, AFileReadWholeHasASizeLimit) {
   while (yaml.size() < (std::size_t{3} << 20)) yaml += "  # padding of a template that never ends\n";
   const std::string big = dir.Write("big.yaml", yaml);
   const ProcessResult r = Kmsguard({"scan", "--max-input-mib", "2", big});
-  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_EQ(r.exit_code, 2) << DescribeRun(r);
   EXPECT_THAT(r.err, HasSubstr("larger than 2 MiB, the limit for a file read whole"));
 }
 
@@ -265,7 +261,7 @@ TEST(ScanInputHygieneTest, AGzipFileMissingItsTrailerKeepsWhatItHolds) {
   gz.pop_back();
   const std::string cut = dir.Write("cut.json.gz", gz);
   const ProcessResult r = Kmsguard({"scan", cut});
-  EXPECT_EQ(r.exit_code, 3) << Describe(r);  // alice FAILs; the damaged end was not read
+  EXPECT_EQ(r.exit_code, 3) << DescribeRun(r);  // alice FAILs; the damaged end was not read
   EXPECT_THAT(r.out, HasSubstr("user/alice"));
   EXPECT_THAT(r.err, HasSubstr(cut + ": error: the gzip data is truncated"));
 }
@@ -278,7 +274,7 @@ TEST(ScanInputHygieneTest, AnExportOnAPipeIsReadOnceAndStreamed) {
   const ProcessResult r = testing::Run(
       {"/bin/sh", "-c",
        std::string("cat '") + file + "' | '" + KMSGUARD_BINARY + "' scan --format jsonl /dev/stdin"});
-  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_EQ(r.exit_code, 1) << DescribeRun(r);
   EXPECT_THAT(r.out, HasSubstr("user/alice"));
   // Streamed: the export reader's pointer, in the findings' source.
   EXPECT_THAT(r.out, HasSubstr(R"("file":"/dev/stdin","line":0,"column":0,"json_pointer":"/UserDetailList/0")"));

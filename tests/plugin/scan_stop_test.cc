@@ -18,21 +18,25 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Shell: waits (at most 30 s) until the scan started in the background ($!) has its plugin
-// running, then half a second more, so that what follows hits the scan mid-stream even in a slow
-// (sanitizer) build.
-constexpr char kOncePluginRuns[] =
-    "for i in $(seq 150); do pgrep -P $! -f serve > /dev/null && break; sleep 0.2; done; "
-    "sleep 0.5; ";
-
-// The export the mid-scan tests stop: its scan must outlast the half second above. An optimized
-// build now scans 8 MB in about 0.6 s, which the kill could miss (the scan had ended: exit 1);
-// 32 MB takes a few seconds. The instrumented build is ~20x slower, so 8 MB is ample there.
+// The export the mid-scan tests stop, and how long after its plugin process appears they act.
+// The scan must outlast that wait: an optimized build scans 8 MB in about 0.6 s, which the kill
+// could miss (the scan had ended: exit 1), 32 MB in a few seconds. The instrumented build is ~20x
+// slower: 8 MB is ample there, but its plugin also needs more than half a second to load its
+// rules and serve on a loaded machine, and a kill before that is "killed before serving", not a
+// kill mid-scan (seen under ASan with the suite run two at a time).
 #ifdef __SANITIZE_ADDRESS__
 constexpr std::uint64_t kMidScanBytes = 8u << 20;
+#define KMSGUARD_AFTER_PLUGIN_APPEARS "sleep 3; "
 #else
 constexpr std::uint64_t kMidScanBytes = 32u << 20;
+#define KMSGUARD_AFTER_PLUGIN_APPEARS "sleep 0.5; "
 #endif
+
+// Shell: waits (at most 30 s) until the scan started in the background ($!) has its plugin
+// running, then a little more (above), so that what follows hits the scan mid-stream.
+constexpr char kOncePluginRuns[] =
+    "for i in $(seq 150); do pgrep -P $! -f serve > /dev/null && break; sleep 0.2; done; "
+    KMSGUARD_AFTER_PLUGIN_APPEARS;
 
 // A generated authorization-details export of about `bytes` bytes in `dir`; "" if it could not
 // be written.

@@ -136,4 +136,42 @@ inline ProcessResult Run(const std::vector<std::string>& args) {
   return process.Wait();
 }
 
+// Runs `command` through /bin/sh (pipes, redirections).
+inline ProcessResult Shell(const std::string& command) { return Run({"/bin/sh", "-c", command}); }
+
+// A run's exit status and the start of its output, for a failed expectation's message.
+inline std::string DescribeRun(const ProcessResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\n--- stdout:\n" + r.out.substr(0, 3000) +
+         "\n--- stderr:\n" + r.err.substr(0, 3000);
+}
+
+inline std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The bundled example account (docs/examples/account-authorization-details.json).
+inline std::string BundledExample() {
+  return std::string(KMSGUARD_SOURCE_DIR) + "/docs/examples/account-authorization-details.json";
+}
+
+// Makes, with the openssl CLI, in `dir`: a CA (ca.pem, ca.key), and from it a server and a client
+// certificate (server.pem/.key, client.pem/.key), both for localhost and 127.0.0.1. False if
+// openssl failed.
+inline bool MakeTestCertificates(const std::string& dir) {
+  const std::string script =
+      "set -e; cd '" + dir +
+      "'; openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 "
+      "-subj /CN=kmsguard-test-ca 2>/dev/null"
+      "; printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > san.ext"
+      "; for who in server client; do"
+      "  openssl req -newkey rsa:2048 -nodes -keyout $who.key -out $who.csr -subj /CN=$who "
+      "2>/dev/null;"
+      "  openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $who.pem "
+      "-days 2 -extfile san.ext 2>/dev/null; done";
+  return std::system(script.c_str()) == 0;
+}
+
 }  // namespace kmsguard::testing

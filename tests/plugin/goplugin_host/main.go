@@ -1,15 +1,18 @@
-// A real HashiCorp go-plugin host (Debian's golang-github-hashicorp-go-plugin-dev) that launches
-// `kmsguard serve` the way Terraform-style hosts do, dispenses the plugin over gRPC, and checks
-// the handshake, health, GetPluginInfo, an Evaluate stream, the JSON log lines and the controller
-// Shutdown. Modes (docs/plugin-protocol.md):
+// A real HashiCorp go-plugin host (Debian's golang-github-hashicorp-go-plugin-dev) built on the Go
+// host SDK (sdk/go/kmsguard): it launches `kmsguard serve` the way Terraform-style hosts do, with
+// the SDK's handshake config and Plugin type, and checks the handshake, health, GetPluginInfo, a
+// scan through the SDK's Scan (findings, an in-band resource error, the summary, a call error),
+// the JSON log lines and the controller Shutdown. Modes (docs/plugin-protocol.md):
 //
 //	basic      the above, on the plain private Unix socket
-//	automtls   the above with ClientConfig.AutoMTLS (what Terraform sets), then the certificate
-//	           the plugin serves and who it lets in: only the host's own certificate
+//	automtls   the above with ClientConfig.AutoMTLS (what Terraform sets, and the SDK's default),
+//	           then the certificate the plugin serves and who it lets in: only the host's own
+//	dial       a standalone `kmsguard serve --listen unix:...` reached with the SDK's Dial and
+//	           WaitServing, then the same manifest and scan checks
 //	keepalive  a grpc-go connection pinging every 10 s (grpc-go's minimum) stays idle for
 //	           -idle (42 s) and must survive it: no GOAWAY, no reconnection
 //
-// Usage: goplugin_host [-mode basic|automtls|keepalive] [-idle DURATION] PATH-TO-KMSGUARD.
+// Usage: goplugin_host [-mode basic|automtls|dial|keepalive] [-idle DURATION] PATH-TO-KMSGUARD.
 // Prints "OK" and exits 0, or says what failed and exits 1.
 package main
 
@@ -32,34 +35,25 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	pb "kmsguardpb"
+	"kmsguard/sdk/go/kmsguard"
+	pb "kmsguard/sdk/go/kmsguard/pluginv1"
 
 	hclog "github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/status"
 )
 
 const ruleID = "aws-iam-inline-kms-decrypt-all-keys"
-
-// kmsguardPlugin is the host side only: its client is the generated PolicyPlugin stub.
-type kmsguardPlugin struct {
-	plugin.NetRPCUnsupportedPlugin
-}
-
-func (kmsguardPlugin) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error {
-	return fmt.Errorf("host only")
-}
-
-func (kmsguardPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, conn *grpc.ClientConn) (interface{}, error) {
-	return pb.NewPolicyPluginClient(conn), nil
-}
 
 // lockedBuffer collects the plugin's stderr, which go-plugin copies from its own goroutine.
 type lockedBuffer struct {
@@ -94,17 +88,19 @@ func role(name, policy string) *pb.Resource {
 }
 
 func main() {
-	mode := flag.String("mode", "basic", "basic, automtls or keepalive")
+	mode := flag.String("mode", "basic", "basic, automtls, dial or keepalive")
 	idle := flag.Duration("idle", 42*time.Second, "keepalive mode: how long the connection stays idle")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fail("usage: goplugin_host [-mode basic|automtls|keepalive] [-idle DURATION] PATH-TO-KMSGUARD")
+		fail("usage: goplugin_host [-mode basic|automtls|dial|keepalive] [-idle DURATION] PATH-TO-KMSGUARD")
 	}
 	switch *mode {
 	case "basic":
 		runScan(flag.Arg(0), false)
 	case "automtls":
 		runScan(flag.Arg(0), true)
+	case "dial":
+		runDial(flag.Arg(0))
 	case "keepalive":
 		runKeepalive(flag.Arg(0), *idle)
 	default:
@@ -113,54 +109,48 @@ func main() {
 	fmt.Println("OK")
 }
 
-// newClient configures go-plugin's client the way a Terraform-style host does.
-func newClient(path string, autoMTLS bool, stderr io.Writer) (*plugin.Client, *plugin.ClientConfig) {
-	config := &plugin.ClientConfig{
-		HandshakeConfig: plugin.HandshakeConfig{
-			ProtocolVersion:  1,
-			MagicCookieKey:   "KMSGUARD_PLUGIN_MAGIC_COOKIE",
-			MagicCookieValue: "kmsguard",
-		},
-		Plugins:          map[string]plugin.Plugin{"kmsguard": kmsguardPlugin{}},
-		Cmd:              exec.Command(path, "serve"),
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		StartTimeout:     20 * time.Second,
-		Stderr:           stderr,
-		AutoMTLS:         autoMTLS,
-		Logger: hclog.New(&hclog.LoggerOptions{
-			Name: "host", Output: os.Stderr, Level: hclog.Debug}),
+// newConfig is the SDK's go-plugin configuration, with what a Terraform-style host adds.
+func newConfig(path string, autoMTLS bool, stderr io.Writer) *plugin.ClientConfig {
+	config := kmsguard.NewClientConfig(path)
+	if !config.AutoMTLS || len(config.AllowedProtocols) != 1 || config.AllowedProtocols[0] != plugin.ProtocolGRPC {
+		fail("the SDK's config: AutoMTLS %v, protocols %v; want AutoMTLS and gRPC only",
+			config.AutoMTLS, config.AllowedProtocols)
 	}
-	return plugin.NewClient(config), config
+	config.AutoMTLS = autoMTLS
+	config.StartTimeout = 20 * time.Second
+	config.Stderr = stderr
+	config.Logger = hclog.New(&hclog.LoggerOptions{Name: "host", Output: os.Stderr, Level: hclog.Debug})
+	return config
 }
 
-// connect starts the plugin and completes go-plugin's handshake and health check.
-func connect(client *plugin.Client, stderr *lockedBuffer) plugin.ClientProtocol {
+// launch starts the plugin with the SDK's Launch (handshake, dispense) and checks the negotiated
+// version and go-plugin's health check.
+func launch(config *plugin.ClientConfig, stderr *lockedBuffer) (*plugin.Client, pb.PolicyPluginClient) {
 	started := time.Now()
-	rpcClient, err := client.Client()
+	client, policy, err := kmsguard.Launch(config)
 	if err != nil {
-		fail("handshake: %v (plugin stderr: %s)", err, stderr.String())
+		fail("launch: %v (plugin stderr: %s)", err, stderr.String())
 	}
 	fmt.Printf("handshake and connection took %v\n", time.Since(started))
 	if client.NegotiatedVersion() != 1 {
 		fail("negotiated version %d, want 1", client.NegotiatedVersion())
 	}
+	rpcClient, err := client.Client()
+	if err != nil {
+		fail("client: %v", err)
+	}
 	if err := rpcClient.Ping(); err != nil {
 		fail("health check of service \"plugin\": %v", err)
 	}
-	return rpcClient
+	return client, policy
 }
 
 // runScan: handshake, GetPluginInfo, one Evaluate stream, Kill, and the plugin's log lines.
 func runScan(path string, autoMTLS bool) {
 	stderr := &lockedBuffer{}
-	client, config := newClient(path, autoMTLS, stderr)
+	config := newConfig(path, autoMTLS, stderr)
+	client, policy := launch(config, stderr)
 	defer client.Kill()
-	rpcClient := connect(client, stderr)
-	raw, err := rpcClient.Dispense("kmsguard")
-	if err != nil {
-		fail("dispense: %v", err)
-	}
-	policy := raw.(pb.PolicyPluginClient)
 	checkInfo(policy)
 	checkEvaluate(policy)
 	if autoMTLS {
@@ -199,57 +189,81 @@ func checkInfo(policy pb.PolicyPluginClient) {
 	}
 }
 
+// checkEvaluate scans through the SDK: a FAIL, a PASS, a resource the plugin cannot read (an
+// in-band error, the scan goes on), the summary; then a call the plugin refuses.
 func checkEvaluate(policy pb.PolicyPluginClient) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	stream, err := policy.Evaluate(ctx)
-	if err != nil {
-		fail("Evaluate: %v", err)
-	}
 	star := role("star-role", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:*","Resource":"*"}}`)
 	scoped := role("scoped-role", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}}`)
-	requests := []*pb.EvaluateRequest{
-		{Kind: &pb.EvaluateRequest_ScanStart{ScanStart: &pb.ScanStart{ScanId: "go-host"}}},
-		{Kind: &pb.EvaluateRequest_ResourceBatch{ResourceBatch: &pb.ResourceBatch{
-			Resources: []*pb.Resource{star, scoped}}}},
-		{Kind: &pb.EvaluateRequest_ScanEnd{ScanEnd: &pb.ScanEnd{}}},
-	}
-	for _, r := range requests {
-		if err := stream.Send(r); err != nil {
-			fail("Evaluate send: %v", err)
-		}
-	}
-	if err := stream.CloseSend(); err != nil {
-		fail("Evaluate close: %v", err)
+	broken := &pb.Resource{Id: "arn:aws:iam::111122223333:role/broken", Type: "AWS::IAM::Role",
+		DocumentJson: []byte("{not json")}
+	// Batches of one: the plugin answers three batches of one scan.
+	result, err := kmsguard.Scan(ctx, policy, []*pb.Resource{star, broken, scoped},
+		&kmsguard.ScanOptions{ScanID: "go-host", BatchSize: 1})
+	if err != nil {
+		fail("Scan: %v", err)
 	}
 	verdicts := map[string]pb.Status{}
-	var summary *pb.ScanSummary
-	for {
-		resp, err := stream.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			fail("Evaluate recv: %v", err)
-		}
-		if batch := resp.GetFindingBatch(); batch != nil {
-			for _, f := range batch.Findings {
-				if f.RuleId == ruleID {
-					verdicts[f.ResourceName] = f.Status
-				}
-			}
-		}
-		if s := resp.GetScanSummary(); s != nil {
-			summary = s
+	for _, f := range result.Findings {
+		if f.RuleId == ruleID {
+			verdicts[f.ResourceName] = f.Status
 		}
 	}
-	if verdicts["star-role"] != pb.Status_STATUS_FAIL || verdicts["scoped-role"] != pb.Status_STATUS_PASS {
+	if len(verdicts) != 2 || verdicts["star-role"] != pb.Status_STATUS_FAIL || verdicts["scoped-role"] != pb.Status_STATUS_PASS {
 		fail("verdicts for %s: %v, want star-role FAIL and scoped-role PASS", ruleID, verdicts)
 	}
-	if summary == nil || summary.ScanId != "go-host" || summary.ResourcesReceived != 2 ||
-		summary.ResourcesEvaluated != 2 {
-		fail("summary %v", summary)
+	if len(result.ResourceErrors) != 1 || result.ResourceErrors[0].Code != kmsguard.ResourceParseError ||
+		result.ResourceErrors[0].ResourceId != broken.Id {
+		fail("resource errors %v, want one resource_parse_error for %s", result.ResourceErrors, broken.Id)
 	}
+	s := result.Summary
+	if s.ScanId != "go-host" || s.ResourcesReceived != 3 || s.ResourcesEvaluated != 2 || s.ResourceErrors != 1 {
+		fail("summary %v", s)
+	}
+	_, err = kmsguard.Scan(ctx, policy, []*pb.Resource{star}, &kmsguard.ScanOptions{RuleIDs: []string{"no-such-rule"}})
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), "no-such-rule") {
+		fail("a scan naming an unknown rule: %v, want INVALID_ARGUMENT naming it", err)
+	}
+}
+
+// runDial: a plugin running on its own, reached with the SDK's Dial.
+func runDial(path string) {
+	dir, err := os.MkdirTemp("", "kmsguard-dial-")
+	if err != nil {
+		fail("temp dir: %v", err)
+	}
+	defer os.RemoveAll(dir)
+	address := "unix:" + dir + "/plugin.sock"
+	conn, err := kmsguard.Dial(address, nil)
+	if err != nil {
+		fail("Dial: %v", err)
+	}
+	defer conn.Close()
+	// Nothing listens yet: WaitServing gives up when its context ends, and says so.
+	short, cancelShort := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	err = conn.WaitServing(short)
+	cancelShort()
+	if err == nil || !strings.Contains(err.Error(), "not SERVING") {
+		fail("WaitServing with no plugin: %v", err)
+	}
+	stderr := &lockedBuffer{}
+	serve := exec.Command(path, "serve", "--listen", address)
+	serve.Stderr = stderr
+	if err := serve.Start(); err != nil {
+		fail("start serve: %v", err)
+	}
+	defer func() {
+		serve.Process.Signal(os.Interrupt)
+		serve.Wait()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := conn.WaitServing(ctx); err != nil {
+		fail("WaitServing: %v (serve stderr: %s)", err, stderr.String())
+	}
+	checkInfo(conn)
+	checkEvaluate(conn)
 }
 
 // checkLogLines: every stderr line must be one of hclog's JSON entries, which go-plugin re-logs
@@ -492,9 +506,8 @@ func (c *countingConn) Read(b []byte) (int, error) {
 // no GOAWAY (too_many_pings), no reconnection, every ping answered.
 func runKeepalive(path string, idle time.Duration) {
 	stderr := &lockedBuffer{}
-	client, _ := newClient(path, false, stderr)
+	client, _ := launch(newConfig(path, false, stderr), stderr)
 	defer client.Kill()
-	connect(client, stderr)
 	addr := client.ReattachConfig().Addr
 
 	var dials int32

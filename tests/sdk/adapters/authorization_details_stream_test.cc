@@ -7,6 +7,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sdk/adapters/authorization_details.h"
@@ -239,6 +240,38 @@ TEST(StreamAuthorizationDetailsTest, ANumberTooLargeForADoubleIsReportedWhereItI
   EXPECT_EQ(result.diagnostics[0].location.column, 30);
   EXPECT_EQ(result.diagnostics[0].location.json_pointer, "/RoleDetailList/0");
   EXPECT_THAT(result.diagnostics[0].message, HasSubstr("entry skipped"));
+}
+
+// The framer skips string text many bytes at a time (core::NextJsonStringStop): escaped quotes
+// and backslashes, UTF-8 and a raw control character must be found at any offset from the
+// start of a read and of a 16-byte block, and a backslash that ends a read must still escape the
+// next read's first byte.
+TEST(StreamAuthorizationDetailsTest, StringTextAtAnyOffsetAndReadBoundary) {
+  for (std::size_t pad = 0; pad < 34; ++pad) {
+    const std::string name = std::string(pad, 'x') + "q\\\"uo\\\\te-\xC3\xA9\\u00e9\\/z";
+    const std::string decoded = std::string(pad, 'x') + "q\"uo\\te-\xC3\xA9\xC3\xA9/z";
+    const std::string text = R"({"RoleDetailList": [{"RoleName": ")" + name +
+                             R"(", "Arn": "arn:aws:iam::111122223333:role/r"}]})";
+    for (std::size_t step : {1, 2, 3, 7, 16, 17, 1 << 20}) {
+      SCOPED_TRACE(absl::StrCat("pad ", pad, " step ", step));
+      const AdapterResult streamed = Stream(text, step);
+      EXPECT_THAT(streamed.diagnostics, IsEmpty()) << Describe(streamed.diagnostics);
+      ASSERT_THAT(streamed.resources, SizeIs(1));
+      EXPECT_EQ(streamed.resources[0].name, decoded);
+    }
+    // A raw control character is a syntax error named as such, at any offset; as for any break
+    // in the file, the entries before it are kept.
+    const std::string broken =
+        R"({"RoleDetailList": [{"RoleName": "ok", "Arn": "arn:aws:iam::111122223333:role/ok"},
+           {"RoleName": ")" + std::string(pad, 'x') + "\x01" + R"("}]})";
+    for (std::size_t step : {1, 5, 16, 1 << 20}) {
+      SCOPED_TRACE(absl::StrCat("control character, pad ", pad, " step ", step));
+      const AdapterResult streamed = Stream(broken, step);
+      EXPECT_THAT(Describe(streamed.diagnostics), HasSubstr("control character"));
+      ASSERT_THAT(streamed.resources, SizeIs(1));
+      EXPECT_EQ(streamed.resources[0].name, "ok");
+    }
+  }
 }
 
 }  // namespace

@@ -79,13 +79,14 @@ TEST(JsonTextTest, StringsAreEscapedAsNlohmannEscapesThem) {
   }
 }
 
-// Long strings: the writer skips eight plain bytes at a time and checks UTF-8 from the first
+// Long strings: the writer skips sixteen plain bytes at a time and checks UTF-8 from the first
 // non-ASCII byte on, so escapes, multi-byte characters and invalid bytes are placed at every
-// offset of runs longer than eight; an invalid byte after escapes already written must still give
+// offset of runs longer than sixteen; an invalid byte after escapes already written must still give
 // nlohmann's replaced text, and the text written before the string must stay.
 TEST(JsonTextTest, LongStringsWithEscapesAndUtf8AtAnyOffset) {
   const std::vector<std::string> pieces = {"a", "bcdefghij", "\"", "\\", "\n", "\x01", "\x1f",
-                                           "\xC3\xA9", "\xF0\x9F\x94\x91", "/", "\x7f"};
+                                           "\xC3\xA9", "\xF0\x9F\x94\x91", "/", "\x7f",
+                                           "seventeen bytes!!", "~ } { ! #", " "};
   const std::vector<std::string> invalid = {"\xFF", "\xE2\x82", "\xED\xA0\x80"};
   std::mt19937 rng(11);
   for (int i = 0; i < 2000; ++i) {
@@ -98,6 +99,28 @@ TEST(JsonTextTest, LongStringsWithEscapesAndUtf8AtAnyOffset) {
     const OrderedJson keyed = {{"before", "x"}, {s, s}};
     EXPECT_EQ(Text(keyed, -1), Dump(keyed, -1)) << ::testing::PrintToString(s);
   }
+}
+
+// The next byte that interrupts a string's plain text, from any start, at any place relative to
+// the sixteen-byte steps: '"', '\\' and the 32 control characters; never a byte from 0x20 up
+// otherwise (DEL, UTF-8, bytes that are not UTF-8 at all).
+TEST(JsonTextTest, NextStringStopFindsEveryStopAndNothingElse) {
+  std::string plain;
+  for (int b = 0x20; b < 0x100; ++b) {
+    if (b != '"' && b != '\\') plain += static_cast<char>(b);
+  }
+  for (int stop = 0; stop < 0x20 + 2; ++stop) {
+    const char c = stop < 0x20 ? static_cast<char>(stop) : (stop == 0x20 ? '"' : '\\');
+    for (std::size_t at = 0; at < 40; ++at) {
+      std::string text = plain.substr(0, at) + c + plain;
+      for (std::size_t from = 0; from <= at; from += 3) {
+        EXPECT_EQ(NextJsonStringStop(text, from), at) << "byte " << stop << " at " << at;
+      }
+      EXPECT_EQ(NextJsonStringStop(text, at + 1), text.size()) << "byte " << stop;
+    }
+  }
+  EXPECT_EQ(NextJsonStringStop("", 0), 0U);
+  EXPECT_EQ(NextJsonStringStop(plain, 0), plain.size());
 }
 
 TEST(JsonTextTest, DocumentsCompactAndIndentedAtAnyLevel) {

@@ -13,6 +13,7 @@
 #include "sdk/adapters/authorization_details.h"
 #include "sdk/engine/builtins.h"
 #include "sdk/rules/builtins.h"
+#include "sdk/rules/template.h"
 #include "tests/sdk/engine/engine_test_support.h"
 
 namespace kmsguard::engine {
@@ -46,6 +47,41 @@ const Json kConditional =
           {"Action", "kms:*"},
           {"Resource", "*"},
           {"Condition", {{"StringEquals", {{"kms:ViaService", "s3.us-east-1.amazonaws.com"}}}}}}});
+
+// Every variable a template may name reaches the finding's text with its own value, through
+// the templates the evaluator prepares once per rule (prepared_rule.h): the fixed variables,
+// parameters as the templates print them (a list ", "-joined), item.key (empty outside
+// for_each), and a name with no value as nothing. Values are made terminal-safe before a filter
+// quotes them.
+TEST(EvaluatorTest, EveryTemplateVariableRendersItsValue) {
+  rules::Rule rule = BuiltinRule();
+  std::string all;
+  for (std::string_view name : rules::TemplateVariables()) {
+    all += std::string(name) + "=[{{" + std::string(name) + "}}] ";
+  }
+  rule.message = all + "item=[{{item.key}}] list=[{{ param.blocked_actions }}] "
+                       "enum=[{{param.on_condition}}] none=[{{param.nope}}]";
+  rule.remediation.summary = "{{resource.name}}\n\n";
+  rule.remediation.cli = "x {{ resource.name | shell }} {{policy.names|shell}}";
+  rule.remediation.terraform = "name = {{resource.name | hcl}}";
+  rule.remediation.console = "";
+  model::Resource role =
+      Principal(model::kIamRole, "it's\n${x}", {Policy("kms-all", kDecryptAll)});
+  role.partition = "";  // renders as aws
+  role.region = "global";
+  const model::Finding f = EvaluateOne(MakeEvaluator(std::move(rule)), role);
+  ASSERT_EQ(f.status, model::Status::kFail);
+  EXPECT_EQ(f.message,
+            "resource.name=[it's\\x0a${x}] "
+            "resource.id=[arn:aws:iam::111122223333:role/it's\\x0a${x}] "
+            "resource.type=[AWS::IAM::Role] resource.kind=[role] resource.partition=[aws] "
+            "resource.account=[111122223333] resource.region=[global] policy.names=[kms-all] "
+            "policy.version=[] evidence.actions=[kms:Decrypt] evidence.resources=[\"*\"] "
+            "item=[] list=[kms:Decrypt, kms:ReEncryptFrom] enum=[fail] none=[]");
+  EXPECT_EQ(f.remediation.summary, "it's\\x0a${x}");  // trailing whitespace of a block scalar cut
+  EXPECT_THAT(f.remediation.cli, HasSubstr("x 'it'\\''s\\x0a${x}' 'kms-all'"));
+  EXPECT_THAT(f.remediation.terraform, HasSubstr("name = \"it's\\\\x0a$${x}\""));
+}
 
 TEST(EvaluatorTest, BroadDecryptFails) {
   const Evaluator evaluator = MakeEvaluator(BuiltinRule());

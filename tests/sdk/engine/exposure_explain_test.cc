@@ -270,6 +270,48 @@ TEST(ExplainTest, FailNamesTheGrantingStatementAndWhyItCoversEveryKey) {
   EXPECT_THAT(f.evidence[0].note, HasSubstr("matches keys of every KMS key"));
 }
 
+// A document stamped onto many principals is explained once (AnalyzedPolicy::Derived); each
+// principal's lines still name its own policy, and each question asked of the document (the
+// every-key rule, the account- or region-wide rule; a partition) gets its own lines.
+TEST(ExplainTest, ARepeatedDocumentIsExplainedUnderEachPolicyAndEachQuestion) {
+  std::vector<rules::Rule> both;
+  both.push_back(BuiltinRule());
+  both.push_back(BuiltinRule(kBroadRule));
+  const Evaluator evaluator(std::make_shared<const rules::RuleSet>(std::move(both)));
+  const auto judge = [&evaluator](const std::string& policy, const std::string& partition) {
+    model::Resource role = Principal(model::kIamRole, "r-" + policy, {Policy(policy, kAccountKeys)});
+    role.partition = partition;
+    std::vector<model::Finding> findings = evaluator.Evaluate(role);
+    EXPECT_THAT(findings, SizeIs(2));
+    return findings;
+  };
+  const std::vector<model::Finding> first = judge("alpha", "aws");
+  const std::vector<model::Finding> second = judge("beta", "aws");
+  const std::vector<model::Finding> china = judge("gamma", "aws-cn");
+  ASSERT_EQ(first.size(), 2u);
+  ASSERT_EQ(second.size(), 2u);
+  ASSERT_EQ(china.size(), 2u);
+  // Every key: not granted; account- or region-wide: granted.
+  EXPECT_EQ(second[0].status, model::Status::kPass);
+  EXPECT_EQ(second[1].status, model::Status::kFail);
+  EXPECT_THAT(Explanation(second[0]), HasSubstr("inline policy \"beta\": kms:Decrypt not granted"));
+  EXPECT_THAT(Explanation(second[1]), HasSubstr("inline policy \"beta\": kms:Decrypt granted"));
+  for (const model::Finding& f : second) {
+    EXPECT_THAT(Explanation(f), Not(HasSubstr("alpha")));
+  }
+  // The same lines as the first principal's, apart from the name.
+  for (std::size_t i = 0; i < 2; ++i) {
+    std::string expected = Explanation(first[i]);
+    for (std::size_t at; (at = expected.find("alpha")) != std::string::npos;) {
+      expected.replace(at, 5, "beta");
+    }
+    EXPECT_EQ(Explanation(second[i]), expected);
+  }
+  // Another partition is another question: its lines name its own partition, not aws.
+  EXPECT_THAT(Explanation(china[0]), HasSubstr("(partition aws-cn)"));
+  EXPECT_THAT(Explanation(china[0]), Not(HasSubstr("(partition aws)")));
+}
+
 TEST(ExplainTest, PassNamesTheStatementAndTheKeyItLeavesOut) {
   const model::Finding f =
       EvaluateOne(MakeEvaluator(BuiltinRule()),

@@ -250,6 +250,39 @@ TEST(SpecificRemediationTest, HostileNamesAndPatternsNeverRunWhenTheSnippetIsPas
   std::filesystem::remove_all(dir);
 }
 
+// The keys a principal's other inline policies name replace the placeholder in its rewrite. A
+// document is read for them once (AnalyzedPolicy::Derived) and kept per partition: the same two
+// documents on a principal of another partition name that partition's keys.
+TEST(SpecificRemediationTest, NamedKeysOfARepeatedDocumentFollowEachPrincipalsPartition) {
+  const engine::Evaluator evaluator = EvaluatorFor(kInlineRule);
+  const Json broad = Doc({{{"Effect", "Allow"}, {"Action", "kms:Decrypt"}, {"Resource", "*"}}});
+  const Json uses = Doc({{{"Effect", "Allow"},
+                          {"Action", "kms:Encrypt"},
+                          {"Resource",
+                           {"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                            "arn:aws-cn:kms:cn-north-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890cd"}}}});
+  const auto rewrite = [&evaluator, &broad, &uses](const std::string& name,
+                                                  const std::string& partition) {
+    model::Resource role = Principal(model::kIamRole, "role", name,
+                                     {{{"name", "broad"}, {"document", broad}},
+                                      {{"name", "uses"}, {"document", uses}}});
+    role.partition = partition;
+    role.id = "arn:" + partition + ":iam::111122223333:role/" + name;
+    std::vector<model::Finding> findings = evaluator.Evaluate(role);
+    EXPECT_THAT(findings, SizeIs(1));
+    EXPECT_EQ(findings.at(0).status, model::Status::kFail);
+    return findings.at(0).remediation.cli;
+  };
+  const std::string commercial = rewrite("a", "aws");
+  const std::string again = rewrite("b", "aws");
+  const std::string china = rewrite("c", "aws-cn");
+  EXPECT_THAT(commercial, HasSubstr("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"));
+  EXPECT_THAT(commercial, Not(HasSubstr("5678abcd-12ab")));
+  EXPECT_THAT(again, HasSubstr("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"));
+  EXPECT_THAT(china, HasSubstr("arn:aws-cn:kms:cn-north-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890cd"));
+  EXPECT_THAT(china, Not(HasSubstr("1234abcd-12ab")));
+}
+
 TEST(SpecificRemediationTest, PassAndErrorFindingsGetNoGeneratedText) {
   const engine::Evaluator evaluator = EvaluatorFor(kInlineRule);
   const model::Finding pass = evaluator

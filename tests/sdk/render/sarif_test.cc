@@ -124,6 +124,46 @@ TEST_F(SarifTest, RulesResultsLevelsAndFingerprints) {
   EXPECT_EQ(notification["message"]["text"], "role d allows kms:Decrypt on all KMS keys.");
 }
 
+// Issue 18: an informational FAIL was `level: error`. The level follows the severity (critical
+// and high: error, medium: warning, low and informational: note); a WARNING is at most a warning;
+// a suppressed result keeps the level of the verdict it accepts.
+TEST_F(SarifTest, LevelFollowsTheSeverity) {
+  struct Case {
+    model::Severity severity;
+    model::Status status;
+    const char* level;
+  };
+  const std::vector<Case> cases = {
+      {model::Severity::kCritical, model::Status::kFail, "error"},
+      {model::Severity::kHigh, model::Status::kFail, "error"},
+      {model::Severity::kMedium, model::Status::kFail, "warning"},
+      {model::Severity::kLow, model::Status::kFail, "note"},
+      {model::Severity::kInformational, model::Status::kFail, "note"},
+      {model::Severity::kCritical, model::Status::kWarning, "warning"},
+      {model::Severity::kMedium, model::Status::kWarning, "warning"},
+      {model::Severity::kInformational, model::Status::kWarning, "note"},
+  };
+  for (const Case& c : cases) {
+    model::Finding f = Finding(c.status, "r");
+    f.severity = c.severity;
+    const Json log = RenderAndValidate({f});
+    const Json& run = log["runs"][0];
+    ASSERT_THAT(run["results"], SizeIs(1));
+    EXPECT_EQ(run["results"][0]["level"], c.level)
+        << model::SeverityName(c.severity) << " " << model::StatusName(c.status);
+    // The rule's default level is its severity's, whatever the verdict.
+    const char* rule_level = c.severity >= model::Severity::kHigh     ? "error"
+                             : c.severity == model::Severity::kMedium ? "warning"
+                                                                      : "note";
+    EXPECT_EQ(run["tool"]["driver"]["rules"][0]["defaultConfiguration"]["level"], rule_level);
+  }
+  model::Finding accepted = Finding(model::Status::kSuppressed, "break-glass");
+  accepted.severity = model::Severity::kInformational;
+  accepted.suppression = {.status = model::Status::kFail, .reason = "r", .owner = "o",
+                          .expires = "2030-06-30"};
+  EXPECT_EQ(RenderAndValidate({accepted})["runs"][0]["results"][0]["level"], "note");
+}
+
 TEST_F(SarifTest, SuppressedFindingsAreListedWithTheirSuppression) {
   model::Finding suppressed = Finding(model::Status::kSuppressed, "break-glass");
   suppressed.suppression = {.status = model::Status::kFail,

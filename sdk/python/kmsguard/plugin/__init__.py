@@ -1,0 +1,1 @@
+"""Generated from proto/kmsguard/plugin (sdk/python/generate.sh)."""
