@@ -47,19 +47,34 @@ class NegotiationService final : public negotiation::VersionNegotiation::Callbac
   }
 };
 
+// Answers Shutdown, and only once the answer has left (OnDone) asks for the stop: serve shuts
+// the server down at once on that request, which would cancel a reply still being sent (over TLS
+// most of all) and the host would see its Shutdown fail although the plugin did stop.
+class ShutdownReactor final : public grpc::ServerUnaryReactor {
+ public:
+  explicit ShutdownReactor(const std::function<void()>& on_shutdown) : on_shutdown_(on_shutdown) {
+    Finish(grpc::Status::OK);
+  }
+  void OnDone() override {
+    const std::function<void()> on_shutdown = std::move(on_shutdown_);
+    delete this;
+    on_shutdown();
+  }
+
+ private:
+  std::function<void()> on_shutdown_;
+};
+
 // go-plugin's host calls Shutdown from Client.Kill, then waits briefly for the process to exit.
 class ControllerService final : public ::plugin::GRPCController::CallbackService {
  public:
   explicit ControllerService(std::function<void()> on_shutdown)
       : on_shutdown_(std::move(on_shutdown)) {}
 
-  grpc::ServerUnaryReactor* Shutdown(grpc::CallbackServerContext* context,
+  grpc::ServerUnaryReactor* Shutdown(grpc::CallbackServerContext* /*context*/,
                                      const ::plugin::Empty* /*request*/,
                                      ::plugin::Empty* /*response*/) override {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(grpc::Status::OK);
-    on_shutdown_();
-    return reactor;
+    return new ShutdownReactor(on_shutdown_);
   }
 
  private:

@@ -48,8 +48,9 @@ struct ServerOptions {
   // client certificate and accepts exactly this one (PEM), checked in the TLS handshake. Not
   // together with tls_client_ca_pem.
   std::string tls_pinned_client_cert_pem;
-  // When set, go-plugin's plugin.GRPCController is served and its Shutdown calls this (from a
-  // gRPC thread; it must not block).
+  // When set, go-plugin's plugin.GRPCController is served and its Shutdown calls this once the
+  // reply has been sent (from a gRPC thread; it must not block). The callee may shut the server
+  // down at once without cancelling the host's Shutdown call.
   std::function<void()> on_controller_shutdown;
 };
 
