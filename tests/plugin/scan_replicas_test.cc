@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_replace.h"
 #include "plugin/plugin_server.h"
 #include "plugin/rule_loader.h"
 #include "tests/bench/snapshot_generator.h"
@@ -36,9 +37,8 @@ class Replica {
   Replica(const testing::TempDir& dir, const std::string& id,
           const std::vector<std::string>& extra = {})
       : dir_(dir), id_(id) {
-    std::vector<std::string> args = {KMSGUARD_BINARY, "serve",        "--listen",
-                                     "127.0.0.1:0",   "--replica-id", id,
-                                     "--shutdown-grace", "5"};
+    std::vector<std::string> args = {KMSGUARD_BINARY, "serve", "--listen",         "127.0.0.1:0",
+                                     "--replica-id",  id,      "--shutdown-grace", "5"};
     args.insert(args.end(), extra.begin(), extra.end());
     process_ = std::make_unique<testing::Process>(args, dir, id);
     // The port it got is in its log line "listening on 127.0.0.1:PORT".
@@ -46,8 +46,10 @@ class Replica {
     for (int i = 0; i < 300 && address_.empty(); ++i) {
       std::smatch match;
       const std::string log = testing::ReadFile(dir.File(id + ".stderr"));
-      if (std::regex_search(log, match, listening)) address_ = match[1];
-      else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (std::regex_search(log, match, listening))
+        address_ = match[1];
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
   const std::string& address() const { return address_; }
@@ -127,13 +129,13 @@ TEST(ScanReplicasTest, ThreeReplicasGiveTheLocalReportAndEveryOneIsUsed) {
   EXPECT_EQ(WithoutTimestamps(remote.out), WithoutTimestamps(local.out));
   for (const char* id : {"r1", "r2", "r3"}) {
     // "replica r1 (ipv4:127.0.0.1:PORT): N batch(es)" with N > 0.
-    EXPECT_TRUE(std::regex_search(
-        remote.err, std::regex(std::string("replica ") + id + " \\(ipv4:[^)]*\\): [1-9][0-9]* batch")))
-        << id << " answered nothing:\n" << remote.err;
+    EXPECT_TRUE(std::regex_search(remote.err, std::regex(std::string("replica ") + id +
+                                                         " \\(ipv4:[^)]*\\): [1-9][0-9]* batch")))
+        << id << " answered nothing:\n"
+        << remote.err;
   }
   // The three share one rule set, named by its version.
-  EXPECT_TRUE(std::regex_search(remote.err, std::regex("rules [0-9a-f]{12} \\(")))
-      << remote.err;
+  EXPECT_TRUE(std::regex_search(remote.err, std::regex("rules [0-9a-f]{12} \\("))) << remote.err;
 }
 
 // A replica SIGKILLed and another drained (SIGTERM) while the scan runs: the batches they held
@@ -151,9 +153,10 @@ TEST(ScanReplicasTest, AReplicaKilledAndOneDrainedMidScanLoseAndDuplicateNothing
 
   Replica killed(dir, "killed"), drained(dir, "drained"), kept(dir, "kept");
   ASSERT_FALSE(killed.address().empty() || drained.address().empty() || kept.address().empty());
-  std::vector<std::string> args = {KMSGUARD_BINARY, "scan", "--format", "jsonl", "--plugin",
-                                   Target({killed.address(), drained.address(), kept.address()}),
-                                   "--parallel", "6"};
+  std::vector<std::string> args = {
+      KMSGUARD_BINARY, "scan",     "--format",
+      "jsonl",         "--plugin", Target({killed.address(), drained.address(), kept.address()}),
+      "--parallel",    "6"};
   args.insert(args.end(), files.begin(), files.end());
   testing::Process scan(args, dir, "scan");
   // Mid-scan: findings have started to come out, and the scan still runs.
@@ -178,11 +181,118 @@ TEST(ScanReplicasTest, AReplicaKilledAndOneDrainedMidScanLoseAndDuplicateNothing
   const std::map<std::string, int> counts = UidCounts(remote.out);
   EXPECT_EQ(counts, UidCounts(local.out));
   for (const auto& [uid, count] : counts) EXPECT_EQ(count, 1) << uid;
-  // The killed replica's streams broke: their batches went again, to another replica.
-  EXPECT_THAT(remote.err, HasSubstr("sent again after their replica failed")) << remote.err;
+  // A call that broke with the killed replica had its batch sent again to another one. The kill
+  // may land between two calls (none in flight), so a resend is required whenever the summary
+  // shows failed calls, not always (that was flaky under load).
+  if (remote.err.find("failed call(s)") != std::string::npos) {
+    EXPECT_THAT(remote.err, HasSubstr("sent again after their replica failed")) << remote.err;
+  }
   // The drained one finished its streams and exited cleanly.
   const testing::ProcessResult drained_exit = drained.Wait();
   EXPECT_EQ(drained_exit.exit_code, 0) << drained_exit.err;
+}
+
+// A rule that fails every resource, its message naming the generation of the rule set.
+std::string GenerationRule(int generation) {
+  return "api_version: kmsguard/v1\nkind: Rule\nid: custom-generation\nversion: " +
+         std::to_string(generation) +
+         ".0.0\ntitle: t\ndescription: d\nseverity: low\n"
+         "resource_types: [AWS::IAM::User, AWS::IAM::Group, AWS::IAM::Role, AWS::IAM::Policy]\n"
+         "violation:\n  not: {equals: {path: $.type, value: none}}\n"
+         "message: \"generation " +
+         std::to_string(generation) + "\"\nremediation: {summary: none}\n";
+}
+
+// Issue 19: each replica's rules are rewritten and reloaded (SIGHUP) in turn while a scan runs
+// over the three. Every batch (one call, 100 resources) must have been evaluated by one rule set,
+// the report must be the local one but for the generation, and the summary must name both
+// versions of the rule set.
+TEST(ScanReplicasTest, ARollingRuleReloadAnswersEachBatchWithOneRuleSet) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+#ifdef __SANITIZE_ADDRESS__
+  const std::vector<std::string> files = ThreeAccounts(dir, 1u << 20);
+#else
+  const std::vector<std::string> files = ThreeAccounts(dir, 2u << 20);
+#endif
+  std::vector<std::string> rule_dirs;
+  for (const char* id : {"r1", "r2", "r3"}) {
+    rule_dirs.push_back(dir.File(std::string("rules-") + id));
+    std::filesystem::create_directory(rule_dirs.back());
+    std::ofstream(rule_dirs.back() + "/generation.yaml") << GenerationRule(1);
+  }
+  const testing::ProcessResult local = Scan(files, {"--rules", rule_dirs[0]});
+  ASSERT_EQ(local.exit_code, 1) << testing::DescribeRun(local);
+  ASSERT_THAT(local.out, HasSubstr("generation 1"));
+
+  Replica r1(dir, "r1", {"--rules", rule_dirs[0]}), r2(dir, "r2", {"--rules", rule_dirs[1]}),
+      r3(dir, "r3", {"--rules", rule_dirs[2]});
+  ASSERT_FALSE(r1.address().empty() || r2.address().empty() || r3.address().empty());
+  std::vector<std::string> args = {
+      KMSGUARD_BINARY, "scan",     "--format",
+      "jsonl",         "--plugin", Target({r1.address(), r2.address(), r3.address()}),
+      "--parallel",    "3"};
+  args.insert(args.end(), files.begin(), files.end());
+  testing::Process scan(args, dir, "scan");
+  const std::string out = dir.File("scan.stdout");
+  for (int i = 0; i < 1000; ++i) {
+    std::error_code ignored;
+    if (std::filesystem::file_size(out, ignored) > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  // One replica after the other: rewrite (atomically, as a ConfigMap update does), reload, and
+  // wait until it says it reloaded.
+  Replica* replicas[] = {&r1, &r2, &r3};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const std::string rule = rule_dirs[i] + "/generation.yaml";
+    std::ofstream(rule + ".new") << GenerationRule(2);
+    std::filesystem::rename(rule + ".new", rule);
+    replicas[i]->Signal(SIGHUP);
+    for (int wait = 0; wait < 400; ++wait) {
+      if (replicas[i]->Log().find("rules reloaded") != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_THAT(replicas[i]->Log(), HasSubstr("rules reloaded"));
+  }
+  const testing::ProcessResult remote = scan.Wait(std::chrono::seconds(120));
+  EXPECT_EQ(remote.exit_code, local.exit_code) << testing::DescribeRun(remote);
+
+  // The custom rule's findings, in order: one per resource, so the k-th is in batch k / 100.
+  std::map<std::size_t, std::set<std::string>> generations_by_batch;
+  std::size_t index = 0;
+  for (const std::string& line : testing::Lines(remote.out)) {
+    const nlohmann::json value = nlohmann::json::parse(line, nullptr, false);
+    if (!value.is_object() || value.value("rule_id", "") != "custom-generation") continue;
+    generations_by_batch[index++ / 100].insert(value.value("message", ""));
+  }
+  // One finding per resource, or the batches above are not the calls' batches.
+  const nlohmann::json summary =
+      nlohmann::json::parse(testing::Lines(remote.out).back(), nullptr, false);
+  ASSERT_TRUE(summary.is_object() && summary.contains("summary"))
+      << testing::Lines(remote.out).back();
+  EXPECT_EQ(index, summary["summary"].value("resources_evaluated", std::size_t{0}));
+  EXPECT_GT(generations_by_batch.size(), 10u);
+  std::set<std::string> seen;
+  for (const auto& [batch, generations] : generations_by_batch) {
+    EXPECT_EQ(generations.size(), 1u) << "batch " << batch << " mixes rule sets";
+    seen.insert(generations.begin(), generations.end());
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"generation 1", "generation 2"}))
+      << "the reloads did not fall within the scan";
+
+  // Read as generation 1, the report is the local one, every finding once.
+  const std::string as_first = absl::StrReplaceAll(
+      remote.out, {{"generation 2", "generation 1"}, {"\"2.0.0\"", "\"1.0.0\""}});
+  EXPECT_EQ(WithoutTimestamps(as_first), WithoutTimestamps(local.out));
+  for (const auto& [uid, count] : UidCounts(remote.out)) EXPECT_EQ(count, 1) << uid;
+  // The summary names the two rule-set versions that answered.
+  std::set<std::string> versions;
+  const std::regex version("rules ([0-9a-f]{12}) \\(");
+  for (std::sregex_iterator it(remote.err.begin(), remote.err.end(), version), end; it != end;
+       ++it) {
+    versions.insert((*it)[1]);
+  }
+  EXPECT_EQ(versions.size(), 2u) << remote.err;
 }
 
 // A replica whose health is NOT_SERVING (no rules: its Evaluate calls would fail with
@@ -200,8 +310,8 @@ TEST(ScanReplicasTest, ANotServingReplicaGetsNoBatches) {
   ASSERT_FALSE(r1.address().empty() || r2.address().empty());
   const testing::ProcessResult local = Scan(files, {});
   const testing::ProcessResult remote = Scan(
-      files, {"--plugin", Target({(*idle)->address(), r1.address(), r2.address()}),
-              "--parallel", "3"});
+      files,
+      {"--plugin", Target({(*idle)->address(), r1.address(), r2.address()}), "--parallel", "3"});
   EXPECT_EQ(remote.exit_code, local.exit_code) << testing::DescribeRun(remote);
   EXPECT_EQ(WithoutTimestamps(remote.out), WithoutTimestamps(local.out));
   EXPECT_THAT(remote.err, Not(HasSubstr("not-serving"))) << remote.err;
@@ -222,8 +332,7 @@ TEST(ScanReplicasTest, NoReplicaLeftIsAClearFailureNamingTheTarget) {
     r1.Wait();
     r2.Wait();
   }
-  const testing::ProcessResult r =
-      Scan(files, {"--plugin", target, "--plugin-retry-seconds", "1"});
+  const testing::ProcessResult r = Scan(files, {"--plugin", target, "--plugin-retry-seconds", "1"});
   EXPECT_EQ(r.exit_code, 2) << testing::DescribeRun(r);
   EXPECT_THAT(r.err, HasSubstr("no replica of the plugin at " + target)) << r.err;
   EXPECT_EQ(r.out, "");  // no report at all, rather than one that looks complete
@@ -264,26 +373,27 @@ TEST(ScanReplicasTest, TlsFilesThatCannotWorkAreNamedAtOnce) {
       Scan(files, {"--plugin", "127.0.0.1:1", "--tls-cert", dir.File("client.pem"), "--tls-key",
                    dir.File("server.key")});
   EXPECT_EQ(mismatched.exit_code, 2) << testing::DescribeRun(mismatched);
-  EXPECT_THAT(mismatched.err, HasSubstr("does not match the certificate in " +
-                                        dir.File("client.pem")));
+  EXPECT_THAT(mismatched.err,
+              HasSubstr("does not match the certificate in " + dir.File("client.pem")));
 }
 
 TEST(ScanReplicasTest, MutualTlsReplicasServeAHostWithACertificateAndRefuseOneWithout) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
-  ASSERT_TRUE(testing::MakeTestCertificates(dir.path())) << "openssl could not make the test certificates";
+  ASSERT_TRUE(testing::MakeTestCertificates(dir.path()))
+      << "openssl could not make the test certificates";
   const std::vector<std::string> files = ThreeAccounts(dir, 64u << 10);
-  const std::vector<std::string> tls = {"--tls-cert", dir.File("server.pem"), "--tls-key",
-                                        dir.File("server.key"), "--tls-client-ca",
-                                        dir.File("ca.pem")};
+  const std::vector<std::string> tls = {"--tls-cert",      dir.File("server.pem"),
+                                        "--tls-key",       dir.File("server.key"),
+                                        "--tls-client-ca", dir.File("ca.pem")};
   Replica r1(dir, "r1", tls), r2(dir, "r2", tls);
   ASSERT_FALSE(r1.address().empty() || r2.address().empty()) << r1.Log();
   const std::string target = Target({r1.address(), r2.address()});
   const testing::ProcessResult local = Scan(files, {});
   const testing::ProcessResult with_cert =
       Scan(files, {"--plugin", target, "--tls-ca", dir.File("ca.pem"), "--tls-cert",
-                   dir.File("client.pem"), "--tls-key", dir.File("client.key"),
-                   "--tls-server-name", "localhost"});
+                   dir.File("client.pem"), "--tls-key", dir.File("client.key"), "--tls-server-name",
+                   "localhost"});
   EXPECT_EQ(with_cert.exit_code, local.exit_code) << testing::DescribeRun(with_cert);
   EXPECT_EQ(WithoutTimestamps(with_cert.out), WithoutTimestamps(local.out));
 
