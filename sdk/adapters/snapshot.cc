@@ -15,6 +15,7 @@
 #include "sdk/adapters/config.h"
 #include "sdk/adapters/gzip.h"
 #include "sdk/adapters/terraform.h"
+#include "sdk/core/text.h"
 
 namespace kmsguard::adapters {
 
@@ -166,6 +167,97 @@ bool LooksLikeJson(std::string_view text) {
   return first != std::string_view::npos && (text[first] == '{' || text[first] == '[');
 }
 
+// Text that is not JSON is only ever read as a YAML template, and yaml-cpp reads a text whole
+// before anything can be said of it: a 105 MB log took 41 s and 650 MB only to be refused. Above
+// this size (four times CloudFormation's 1 MB limit for a template in S3) the first significant
+// line must open a template section, or the text is refused at once, naming that line. Smaller
+// texts keep the full reader and its messages.
+constexpr std::size_t kYamlReadWholeBytes = std::size_t{4} << 20;
+
+// The top-level keys of a template ("Template anatomy", CloudFormation User Guide; Globals is
+// SAM's).
+constexpr std::string_view kTemplateSections[] = {"AWSTemplateFormatVersion",
+                                                  "Description",
+                                                  "Metadata",
+                                                  "Parameters",
+                                                  "Rules",
+                                                  "Mappings",
+                                                  "Conditions",
+                                                  "Transform",
+                                                  "Resources",
+                                                  "Outputs",
+                                                  "Globals"};
+
+struct FirstSignificantLine {
+  int number = 0;  // 1-based; 0 when the text has none
+  std::string_view text;
+};
+
+// Skips blank lines, comments, directives (%YAML, %TAG) and a bare document start (---).
+FirstSignificantLine FindFirstSignificantLine(std::string_view text) {
+  int number = 0;
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    ++number;
+    const std::size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) continue;
+    line = line.substr(first);
+    if (line[0] == '#' || line[0] == '%') continue;
+    if (line.substr(0, 3) == "---") {
+      const std::size_t rest = line.find_first_not_of(" \t\r", 3);
+      if (rest == std::string_view::npos || line[rest] == '#') continue;
+      if (rest == 3) return {number, line};  // "---x" is no marker
+      line = line.substr(rest);
+    }
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+      line.remove_suffix(1);
+    }
+    return {number, line};
+  }
+  return {};
+}
+
+// Whether `line` is `Section:` (plain, single- or double-quoted key) for a template section.
+bool OpensTemplateSection(std::string_view line) {
+  std::string_view key;
+  if (!line.empty() && (line[0] == '"' || line[0] == '\'')) {
+    const std::size_t close = line.find(line[0], 1);
+    if (close == std::string_view::npos) return false;
+    key = line.substr(1, close - 1);
+    line = line.substr(close + 1);
+  } else {
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return false;
+    key = line.substr(0, colon);
+    while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.remove_suffix(1);
+    line = line.substr(colon);
+  }
+  const std::size_t colon = line.find_first_not_of(" \t");
+  if (colon == std::string_view::npos || line[colon] != ':') return false;
+  if (colon + 1 < line.size() && line[colon + 1] != ' ' && line[colon + 1] != '\t') return false;
+  for (std::string_view section : kTemplateSections) {
+    if (key == section) return true;
+  }
+  return false;
+}
+
+// For a text too large to read whole on the chance it is a template: the error that refuses it,
+// or "" when it may be one (or is small enough to read whole).
+std::string RefuseLargeNonTemplate(std::string_view text) {
+  if (text.size() <= kYamlReadWholeBytes) return "";
+  const FirstSignificantLine first = FindFirstSignificantLine(text);
+  if (first.number > 0 && OpensTemplateSection(first.text)) return "";
+  std::string_view shown = first.text.substr(0, 60);
+  return absl::StrCat("neither JSON nor a CloudFormation template (", kExpected, "): line ",
+                      first.number, " (\"", core::ValidUtf8(shown),
+                      shown.size() < first.text.size() ? "..." : "",
+                      "\") opens no template section (AWSTemplateFormatVersion, Resources, ...), "
+                      "and a text of ",
+                      text.size() >> 20, " MiB is not read whole to find one");
+}
+
 // What a text that is not a YAML template holds, for the "unknown format" error: a lone JSON
 // value (`null`, `0`, `true` in a .json file) is named as JSON, not as YAML.
 std::string DescribeNonTemplate(std::string_view text, const Json& root) {
@@ -245,6 +337,7 @@ InputFormat DetectInputFormat(std::string_view text) {
   }
   text = WithoutBom(text);
   if (LooksLikeJson(text)) return SniffJson(text).format;
+  if (!RefuseLargeNonTemplate(text).empty()) return InputFormat::kAuto;
   Json root;
   core::Diagnostics ignored;
   if (text.find_first_not_of(" \t\r\n") != std::string_view::npos &&
@@ -302,6 +395,14 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, 
       return result;
     }
     AdapterResult result;
+    if (std::string refused = RefuseLargeNonTemplate(text); !refused.empty()) {
+      core::SourceLocation at = PointerLocation(source_name, "");
+      at.json_pointer.clear();
+      at.line = FindFirstSignificantLine(text).number;
+      at.column = at.line > 0 ? 1 : 0;
+      AddDiagnostic(&result.diagnostics, kError, std::move(at), std::move(refused));
+      return result;
+    }
     Json root;
     TemplatePositions positions;
     bool lossy = false;
