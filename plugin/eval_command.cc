@@ -28,6 +28,8 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalFlags* flags) {
   eval->add_option("--rules", flags->rule_dirs,
                    "Also load the rule files under DIR, or the rule file FILE (repeatable)")
       ->type_name("DIR|FILE")
+      // One value per flag, as for scan --rules.
+      ->allow_extra_args(false)
       ->check(CLI::Validator(CLI::ExistingPath).description(""));
   eval->add_flag("--explain", flags->explain,
                  "Print why: each test of the condition with its result, statements, exceptions");

@@ -541,12 +541,17 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
                    "Also load every *.yaml / *.yml rule file under DIR, or the rule file FILE "
                    "(repeatable)")
       ->type_name("DIR|FILE")
+      // One value per flag: CLI11 would otherwise let a vector option take every word up to
+      // the positionals, so `--rules R.yaml a.json b.json` read a.json as a rule file.
+      ->allow_extra_args(false)
       // Without its description: CLI11 would append ":PATH" to the type name in --help.
       ->check(CLI::Validator(CLI::ExistingPath).description(""));
   scan->add_option("--parameter", flags->parameters,
                    "A CloudFormation template parameter's value, in place of its Default "
                    "(repeatable; a list parameter's value is comma-separated)")
       ->type_name("NAME=VALUE")
+      // One value per flag, as for scan --rules.
+      ->allow_extra_args(false)
       ->check(CLI::Validator(
           [](std::string& value) -> std::string {
             return value.find('=') == 0 || value.find('=') == std::string::npos

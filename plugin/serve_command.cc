@@ -196,7 +196,9 @@ CLI::App* AddServeCommand(CLI::App& app, ServeFlags* flags) {
       ->add_option("--rules", flags->rule_dirs,
                    "Also load every *.yaml / *.yml rule file under DIR, or the rule file FILE "
                    "(repeatable); built-in rules are always loaded")
-      ->type_name("DIR|FILE");
+      ->type_name("DIR|FILE")
+      // One value per flag, as for scan --rules.
+      ->allow_extra_args(false);
   serve->add_option("--config", flags->config_file,
                     "Settings file (YAML; every key is in the example kmsguard.yaml: "
                     "configs/ of the source, share/doc/kmsguard/examples/ installed); flags "

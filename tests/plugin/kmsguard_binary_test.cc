@@ -410,6 +410,47 @@ TEST(KmsguardScanTest, RulesTakesOneRuleFileToo) {
   EXPECT_THAT(t.err, HasSubstr("is a rule test file"));
 }
 
+// CLI11 let a repeatable option take every word up to the positionals: `scan --rules R.yaml
+// a.json b.json` read a.json as a rule file and scanned b.json only, and --parameter swallowed
+// inputs the same way. Each repeatable option takes one value per flag, and repeats add up.
+TEST(KmsguardScanTest, ARepeatableOptionTakesOneValueAndLeavesTheInputsToScan) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string rule = dir.Write(
+      "named.yaml",
+      "api_version: kmsguard/v1\nkind: Rule\nid: custom-named\nversion: 1.0.0\ntitle: t\n"
+      "description: d\nseverity: low\nresource_types: [AWS::IAM::Role]\nviolation:\n"
+      "  equals: {path: $.name, value: alpha}\n"
+      "message: \"{{resource.name}} is named\"\nremediation: {summary: rename it}\n");
+  const std::string other = dir.Write(
+      "other.yaml",
+      "api_version: kmsguard/v1\nkind: Rule\nid: custom-other\nversion: 1.0.0\ntitle: t\n"
+      "description: d\nseverity: low\nresource_types: [AWS::IAM::Role]\nviolation:\n"
+      "  equals: {path: $.name, value: beta}\n"
+      "message: \"{{resource.name}} is other\"\nremediation: {summary: rename it}\n");
+  const std::string a = dir.Write("a.json", Snapshot({{"alpha", kKmsStar}}));
+  const std::string b = dir.Write("b.json", Snapshot({{"beta", kKmsStar}}));
+
+  const ProcessResult one = Kmsguard({"scan", "--format", "jsonl", "--rules", rule, a, b});
+  EXPECT_EQ(one.exit_code, 1) << Describe(one);
+  EXPECT_THAT(one.err, HasSubstr("4 rule(s) loaded (3 built-in, 1 rule file(s) read)"));
+  EXPECT_THAT(one.out, HasSubstr("alpha is named"));
+  EXPECT_THAT(one.out, HasSubstr("\"beta\"")) << "b.json was not scanned";
+
+  const ProcessResult two =
+      Kmsguard({"scan", "--format", "jsonl", "--rules", rule, "--rules", other, a, b});
+  EXPECT_EQ(two.exit_code, 1) << Describe(two);
+  EXPECT_THAT(two.err, HasSubstr("5 rule(s) loaded (3 built-in, 2 rule file(s) read)"));
+  EXPECT_THAT(two.out, HasSubstr("alpha is named"));
+  EXPECT_THAT(two.out, HasSubstr("beta is other"));
+
+  const ProcessResult parameter =
+      Kmsguard({"scan", "--format", "jsonl", "--parameter", "Env=prod", a, b});
+  EXPECT_THAT(parameter.out, HasSubstr("\"alpha\"")) << Describe(parameter);
+  EXPECT_THAT(parameter.out, HasSubstr("\"beta\"")) << Describe(parameter);
+  EXPECT_THAT(parameter.err, Not(HasSubstr("expected NAME=VALUE")));
+}
+
 TEST(KmsguardServeTest, RefusesANonLoopbackAddress) {
   const ProcessResult r = Kmsguard({"serve", "--listen", "0.0.0.0:50051"});
   EXPECT_EQ(r.exit_code, 2) << Describe(r);
