@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "plugin/diagnostic_printer.h"
+#include "plugin/rule_loader.h"
 #include "plugin/rule_tools.h"
 #include "sdk/core/yaml_text.h"
 #include "sdk/engine/evaluator.h"
@@ -290,6 +292,71 @@ core::Diagnostic UnknownRule(const TestFile& file) {
   return d;
 }
 
+// What `kmsguard test` runs for its arguments. A DIR: every test file under it, and every rule
+// file under it needs tests. A rule FILE: its own test file (<stem>.test.yaml or .test.yml beside
+// it), and only its rules need tests. A test FILE: that file alone. A FILE's rules load from its
+// whole directory, so the shared lists and macros beside it are found.
+struct TestPlan {
+  std::vector<std::string> rule_dirs;   // what LoadToolRules reads; none inside another
+  std::vector<std::string> test_files;  // sorted, each once
+  std::vector<fs::path> tested_dirs;    // DIR arguments (normalized)
+  std::set<fs::path> tested_files;      // rule FILE arguments (normalized)
+};
+
+fs::path Normal(const std::string& path) { return fs::path(path).lexically_normal(); }
+
+bool Inside(const fs::path& file, const fs::path& dir) {
+  if (dir == ".") return file.is_relative() && *file.begin() != "..";
+  const auto [d, f] = std::mismatch(dir.begin(), dir.end(), file.begin(), file.end());
+  return d == dir.end() || (std::next(d) == dir.end() && d->empty());
+}
+
+TestPlan PlanTests(const std::vector<std::string>& arguments) {
+  TestPlan plan;
+  std::vector<fs::path> load;
+  std::set<std::string> tests;
+  for (const std::string& argument : arguments) {
+    std::error_code error;
+    if (fs::is_directory(argument, error)) {
+      plan.tested_dirs.push_back(Normal(argument));
+      load.push_back(Normal(argument));
+      for (std::string& path : TestFilePaths({argument})) tests.insert(std::move(path));
+      continue;
+    }
+    const fs::path file(argument);
+    const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+    load.push_back(dir.lexically_normal());
+    if (IsRuleTestFileName(file.filename().string())) {
+      tests.insert(argument);
+      continue;
+    }
+    plan.tested_files.insert(file.lexically_normal());
+    std::string stem = file.filename().string();
+    stem = stem.substr(0, stem.rfind('.'));
+    for (const char* extension : {".test.yaml", ".test.yml"}) {
+      const fs::path test = dir / (stem + extension);
+      if (fs::is_regular_file(test, error)) tests.insert(test.string());
+    }
+  }
+  // A directory inside another one given would load its rules twice (their ids repeated).
+  std::sort(load.begin(), load.end());
+  for (const fs::path& dir : load) {
+    const bool covered = std::any_of(plan.rule_dirs.begin(), plan.rule_dirs.end(),
+                                     [&](const std::string& kept) { return Inside(dir, kept); });
+    if (!covered) plan.rule_dirs.push_back(dir.string());
+  }
+  plan.test_files.assign(tests.begin(), tests.end());
+  return plan;
+}
+
+// Whether the rules of `rule_file` must have tests under `plan`.
+bool NeedsTests(const TestPlan& plan, const std::string& rule_file) {
+  const fs::path file = Normal(rule_file);
+  if (plan.tested_files.count(file) != 0) return true;
+  return std::any_of(plan.tested_dirs.begin(), plan.tested_dirs.end(),
+                     [&](const fs::path& dir) { return Inside(file, dir); });
+}
+
 bool Matches(const Expectation& e, const model::Finding& f) {
   return std::string(model::StatusName(f.status)) == e.status &&
          (!e.has_sub_key || f.sub_key == e.sub_key) &&
@@ -329,10 +396,14 @@ std::string Judge(const std::vector<Expectation>& expect, std::vector<model::Fin
 
 CLI::App* AddTestCommand(CLI::App& app, TestFlags* flags) {
   CLI::App* test = app.add_subcommand(
-      "test", "Run the rule tests (<rule>.test.yaml beside each rule) under each DIR");
-  test->add_option("DIR", flags->dirs, "Rule directory (searched recursively)")
+      "test",
+      "Run the rule tests (<rule>.test.yaml beside each rule) under each DIR, or of a FILE");
+  test->add_option("DIR", flags->dirs,
+                   "Rule directory (searched recursively), a rule file (runs its own test "
+                   "file) or a rule test file")
+      ->type_name("DIR|FILE")
       ->required()
-      ->check(CLI::Validator(CLI::ExistingDirectory).description(""));
+      ->check(CLI::Validator(CLI::ExistingPath).description(""));
   test->add_flag("-v,--verbose", flags->verbose, "Also list passing cases");
   test->footer(
       "A test file (kind: RuleTest) names its rule and lists cases: an input resource (inline\n"
@@ -344,7 +415,19 @@ CLI::App* AddTestCommand(CLI::App& app, TestFlags* flags) {
 }
 
 int RunTest(const TestFlags& flags) {
-  absl::StatusOr<ToolRules> tool = LoadToolRules(flags.dirs, std::cerr);
+  for (const std::string& argument : flags.dirs) {
+    std::error_code error;
+    const std::string name = fs::path(argument).filename().string();
+    if (!fs::is_directory(argument, error) && !IsRuleFileName(name) &&
+        !IsRuleTestFileName(name)) {
+      std::cerr << "kmsguard test: " << argument
+                << " is neither a directory, a rule file (*.yaml, *.yml) nor a rule test file "
+                   "(*.test.yaml, *.test.yml)\n";
+      return 2;
+    }
+  }
+  const TestPlan plan = PlanTests(flags.dirs);
+  absl::StatusOr<ToolRules> tool = LoadToolRules(plan.rule_dirs, std::cerr);
   if (!tool.ok()) {
     std::cerr << "kmsguard test: " << tool.status().message() << "\n";
     return 2;
@@ -352,7 +435,7 @@ int RunTest(const TestFlags& flags) {
   int load_errors = tool->errors;
 
   std::vector<TestFile> tests;
-  for (const std::string& path : TestFilePaths(flags.dirs)) {
+  for (const std::string& path : plan.test_files) {
     core::Diagnostics problems;
     TestFile file;
     std::string text;
@@ -401,12 +484,15 @@ int RunTest(const TestFlags& flags) {
       }
     }
   }
-  // Every rule of the directories needs tests.
+  // Every rule of the directories and rule files given needs tests.
   const std::set<std::string> user_files(tool->sources.user_files.begin(),
                                          tool->sources.user_files.end());
   int untested = 0;
   for (const rules::Rule& rule : tool->loaded.rules) {
-    if (user_files.count(rule.location.file) == 0 || tested.count(rule.id) != 0) continue;
+    if (user_files.count(rule.location.file) == 0 || tested.count(rule.id) != 0 ||
+        !NeedsTests(plan, rule.location.file)) {
+      continue;
+    }
     ++untested;
     std::cout << "FAIL  " << rule.id << ": no tests (" << rule.location.ToString() << "; write "
               << fs::path(rule.location.file).stem().string() << ".test.yaml)\n";

@@ -1,4 +1,4 @@
-// `kmsguard test DIR...`: runs each rule's test file (<rule>.test.yaml beside the rule).
+// `kmsguard test DIR|FILE...`: runs each rule's test file (<rule>.test.yaml beside the rule).
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -107,8 +107,9 @@ TEST(KmsguardCheckTest, OneRuleFileIsCheckedAlone) {
   const ProcessResult good = Kmsguard({"check", shipped});
   EXPECT_EQ(good.exit_code, 0) << Describe(good);
   EXPECT_THAT(good.out, HasSubstr("kmsguard check: 1 file(s)"));
-  const ProcessResult test_file = Kmsguard(
-      {"check", std::string(KMSGUARD_SOURCE_DIR) + "/rules/aws-iam-kms-decrypt-broad-scope.test.yaml"});
+  const ProcessResult test_file =
+      Kmsguard({"check", std::string(KMSGUARD_SOURCE_DIR) +
+                             "/rules/aws-iam-kms-decrypt-broad-scope.test.yaml"});
   EXPECT_EQ(test_file.exit_code, 2) << Describe(test_file);
   EXPECT_THAT(test_file.err + test_file.out, HasSubstr("is a rule test file"));
 }
@@ -151,6 +152,61 @@ TEST(KmsguardTestTest, FailedCasesAndRulesWithoutTestsFailWithOne) {
   EXPECT_THAT(r.out, HasSubstr("FAIL: 1 case(s) passed, 1 failed, 1 rule(s) without tests"));
 }
 
+// `kmsguard test FILE`: a rule file runs its own test file, and only its rules need tests (a
+// sibling without tests is not this file's problem); a test file runs alone; rules load from the
+// file's directory, so a rule that uses a list from a Library beside it loads. A FILE that is
+// neither is a usage error, and a rule file without a test file fails as untested.
+TEST(KmsguardTestTest, ARuleFileRunsItsOwnTestsAndATestFileRunsAlone) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string named = dir.Write("named.yaml", RuleText("named-bad"));
+  const std::string untested = dir.Write("untested.yaml", RuleText("untested"));
+  const std::string tests =
+      dir.Write("named.test.yaml",
+                "api_version: kmsguard/v1\nkind: RuleTest\nrule: named-bad\ncases:\n"
+                "  - name: right\n    resource: {type: AWS::IAM::Role, document: {name: bad}}\n"
+                "    expect: {status: FAIL, message_contains: bad is bad}\n");
+
+  dir.Write("shared.yaml", "api_version: kmsguard/v1\nkind: Library\nlists:\n  bad_names: [bad]\n");
+  std::string listed_rule = RuleText("listed-bad");
+  listed_rule.replace(listed_rule.find("equals: {path: $.name, value: bad}"),
+                      std::string("equals: {path: $.name, value: bad}").size(),
+                      "in: {path: $.name, value: \"${lists.bad_names}\"}");
+  const std::string listed = dir.Write("listed.yaml", listed_rule);
+  dir.Write("listed.test.yaml",
+            "api_version: kmsguard/v1\nkind: RuleTest\nrule: listed-bad\ncases:\n"
+            "  - name: listed\n    resource: {type: AWS::IAM::Role, document: {name: bad}}\n"
+            "    expect: {status: FAIL}\n");
+  const ProcessResult with_list = Kmsguard({"test", "-v", listed});
+  EXPECT_EQ(with_list.exit_code, 0) << Describe(with_list);
+  EXPECT_THAT(with_list.out, HasSubstr("ok    listed-bad: listed"));
+
+  for (const std::string& file : {named, tests}) {
+    SCOPED_TRACE(file);
+    const ProcessResult r = Kmsguard({"test", "-v", file});
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_THAT(r.out, HasSubstr("ok    named-bad: right"));
+    EXPECT_THAT(r.out, Not(HasSubstr("untested")));
+    EXPECT_THAT(r.out, HasSubstr("PASS: 1 case(s) passed, 0 failed"));
+  }
+  // The directory, as before: the sibling without tests fails it.
+  EXPECT_EQ(Kmsguard({"test", dir.path()}).exit_code, 1);
+  // Its own rule file without a test file.
+  const ProcessResult alone = Kmsguard({"test", untested});
+  EXPECT_EQ(alone.exit_code, 1) << Describe(alone);
+  EXPECT_THAT(alone.out, HasSubstr("FAIL  untested: no tests"));
+  EXPECT_THAT(alone.out, Not(HasSubstr("named-bad")));
+  // A directory and a file inside it: the rules load once (no repeated ids).
+  const ProcessResult both = Kmsguard({"test", dir.path(), named});
+  EXPECT_EQ(both.exit_code, 1) << Describe(both);
+  EXPECT_THAT(both.err, Not(HasSubstr("error")));
+  // Neither a rule nor a test file.
+  const std::string other = dir.Write("notes.txt", "x\n");
+  const ProcessResult refused = Kmsguard({"test", other});
+  EXPECT_EQ(refused.exit_code, 2) << Describe(refused);
+  EXPECT_THAT(refused.err, HasSubstr(other + " is neither a directory, a rule file"));
+}
+
 TEST(KmsguardTestTest, ABrokenTestFileIsALoadErrorWithItsPosition) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
@@ -174,10 +230,10 @@ TEST(KmsguardCheckTest, BrokenTestFilesAreErrorsWithTheirPosition) {
       dir.Write("named.test.yaml",
                 "api_version: kmsguard/v1\nkind: RuleTest\nrule: named-bad\ncases:\n  - name: x\n"
                 "    expect: {status: FAIL}\n    resourse: {}\n");
-  const std::string orphan =
-      dir.Write("orphan.test.yaml",
-                "api_version: kmsguard/v1\nkind: RuleTest\nrule: no-such-rule\ncases:\n"
-                "  - name: x\n    expect: []\n    resource: {type: AWS::IAM::Role, document: {}}\n");
+  const std::string orphan = dir.Write(
+      "orphan.test.yaml",
+      "api_version: kmsguard/v1\nkind: RuleTest\nrule: no-such-rule\ncases:\n"
+      "  - name: x\n    expect: []\n    resource: {type: AWS::IAM::Role, document: {}}\n");
   const ProcessResult r = Kmsguard({"check", dir.path()});
   EXPECT_EQ(r.exit_code, 2) << Describe(r);
   EXPECT_THAT(r.out, HasSubstr(test + ":7:5: error: unknown key \"resourse\" in a test case"));
