@@ -18,11 +18,11 @@
 namespace kmsguard {
 namespace {
 
+using testing::BundledExample;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using testing::ProcessResult;
-using testing::BundledExample;
 using testing::Run;
 
 constexpr char kRuleId[] = "aws-iam-inline-kms-decrypt-all-keys";
@@ -226,11 +226,10 @@ TEST(KmsguardScanTest, PipesAndFifosAreReadOnceAndScanned) {
   const std::string binary = KMSGUARD_BINARY;
   const std::string example = BundledExample();
   const std::string fifo = dir.File("fifo");
-  for (const std::string& command :
-       {"cat '" + example + "' | '" + binary + "' scan /dev/stdin",
-        "gzip -c '" + example + "' | '" + binary + "' scan /dev/stdin",
-        "mkfifo '" + fifo + "' && { cat '" + example + "' > '" + fifo + "' & } && '" + binary +
-            "' scan '" + fifo + "'"}) {
+  for (const std::string& command : {"cat '" + example + "' | '" + binary + "' scan /dev/stdin",
+                                     "gzip -c '" + example + "' | '" + binary + "' scan /dev/stdin",
+                                     "mkfifo '" + fifo + "' && { cat '" + example + "' > '" + fifo +
+                                         "' & } && '" + binary + "' scan '" + fifo + "'"}) {
     const ProcessResult r = testing::Run({"/bin/sh", "-c", command});
     EXPECT_EQ(r.exit_code, 1) << command << "\n" << Describe(r);
     EXPECT_THAT(r.out, HasSubstr("7 FAIL")) << command;
@@ -259,12 +258,12 @@ TEST(KmsguardScanTest, AnUnwritableOutputStopsTheScanAndSaysWhy) {
 TEST(KmsguardScanTest, AnInputWithNothingToScanExitsTwo) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
-  const ProcessResult empty =
-      Kmsguard({"scan", dir.Write("empty.json", R"({"UserDetailList": [], "RoleDetailList": []})")});
+  const ProcessResult empty = Kmsguard(
+      {"scan", dir.Write("empty.json", R"({"UserDetailList": [], "RoleDetailList": []})")});
   EXPECT_EQ(empty.exit_code, 2) << Describe(empty);
   EXPECT_THAT(empty.err, HasSubstr("nothing scanned"));
-  const ProcessResult piped =
-      testing::Run({"/bin/sh", "-c", "printf '' | '" + std::string(KMSGUARD_BINARY) + "' scan /dev/stdin"});
+  const ProcessResult piped = testing::Run(
+      {"/bin/sh", "-c", "printf '' | '" + std::string(KMSGUARD_BINARY) + "' scan /dev/stdin"});
   EXPECT_EQ(piped.exit_code, 2) << Describe(piped);
 }
 
@@ -393,10 +392,8 @@ TEST(KmsguardScanTest, RulesTakesOneRuleFileToo) {
   ASSERT_TRUE(dir.ok());
   const std::string rule = dir.Write(
       "one-rule.yaml",
-      "api_version: kmsguard/v1\nkind: Rule\nid: custom-single-file\nversion: 1.0.0\ntitle: t\n"
-      "description: d\nseverity: low\nresource_types: [AWS::IAM::Role]\nviolation:\n"
-      "  equals: {path: $.name, value: ec2-app-server}\n"
-      "message: \"{{resource.name}} is named\"\nremediation: {summary: rename it}\n");
+      testing::RoleRuleYaml("custom-single-file", "equals: {path: $.name, value: ec2-app-server}",
+                            "{{resource.name}} is named"));
   const ProcessResult r =
       Kmsguard({"scan", "--format", "jsonl", "--rules", rule, BundledExample()});
   EXPECT_EQ(r.exit_code, 1) << Describe(r);
@@ -417,17 +414,11 @@ TEST(KmsguardScanTest, ARepeatableOptionTakesOneValueAndLeavesTheInputsToScan) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
   const std::string rule = dir.Write(
-      "named.yaml",
-      "api_version: kmsguard/v1\nkind: Rule\nid: custom-named\nversion: 1.0.0\ntitle: t\n"
-      "description: d\nseverity: low\nresource_types: [AWS::IAM::Role]\nviolation:\n"
-      "  equals: {path: $.name, value: alpha}\n"
-      "message: \"{{resource.name}} is named\"\nremediation: {summary: rename it}\n");
+      "named.yaml", testing::RoleRuleYaml("custom-named", "equals: {path: $.name, value: alpha}",
+                                          "{{resource.name}} is named"));
   const std::string other = dir.Write(
-      "other.yaml",
-      "api_version: kmsguard/v1\nkind: Rule\nid: custom-other\nversion: 1.0.0\ntitle: t\n"
-      "description: d\nseverity: low\nresource_types: [AWS::IAM::Role]\nviolation:\n"
-      "  equals: {path: $.name, value: beta}\n"
-      "message: \"{{resource.name}} is other\"\nremediation: {summary: rename it}\n");
+      "other.yaml", testing::RoleRuleYaml("custom-other", "equals: {path: $.name, value: beta}",
+                                          "{{resource.name}} is other"));
   const std::string a = dir.Write("a.json", Snapshot({{"alpha", kKmsStar}}));
   const std::string b = dir.Write("b.json", Snapshot({{"beta", kKmsStar}}));
 

@@ -121,10 +121,8 @@ TEST(KmsguardTestTest, TheShippedRulesAndExamplesPassTheirTests) {
 }
 
 std::string RuleText(const std::string& id) {
-  return "api_version: kmsguard/v1\nkind: Rule\nid: " + id +
-         "\nversion: 1.0.0\ntitle: t\ndescription: d\nseverity: low\n"
-         "resource_types: [AWS::IAM::Role]\nviolation:\n  equals: {path: $.name, value: bad}\n"
-         "message: \"{{resource.name}} is bad\"\nremediation: {summary: rename it}\n";
+  return testing::RoleRuleYaml(id, "equals: {path: $.name, value: bad}",
+                               "{{resource.name}} is bad");
 }
 
 constexpr char kBadRole[] =
@@ -168,11 +166,10 @@ TEST(KmsguardTestTest, ARuleFileRunsItsOwnTestsAndATestFileRunsAlone) {
                 "    expect: {status: FAIL, message_contains: bad is bad}\n");
 
   dir.Write("shared.yaml", "api_version: kmsguard/v1\nkind: Library\nlists:\n  bad_names: [bad]\n");
-  std::string listed_rule = RuleText("listed-bad");
-  listed_rule.replace(listed_rule.find("equals: {path: $.name, value: bad}"),
-                      std::string("equals: {path: $.name, value: bad}").size(),
-                      "in: {path: $.name, value: \"${lists.bad_names}\"}");
-  const std::string listed = dir.Write("listed.yaml", listed_rule);
+  const std::string listed = dir.Write(
+      "listed.yaml",
+      testing::RoleRuleYaml("listed-bad", "in: {path: $.name, value: \"${lists.bad_names}\"}",
+                            "{{resource.name}} is listed"));
   dir.Write("listed.test.yaml",
             "api_version: kmsguard/v1\nkind: RuleTest\nrule: listed-bad\ncases:\n"
             "  - name: listed\n    resource: {type: AWS::IAM::Role, document: {name: bad}}\n"

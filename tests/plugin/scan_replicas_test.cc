@@ -113,6 +113,24 @@ testing::ProcessResult Scan(const std::vector<std::string>& files,
   return testing::Run(args);
 }
 
+// `scan --format jsonl --plugin TARGET FILES` started in the background (output in dir's
+// scan.stdout / scan.stderr), returned once its first findings have come out (or after 5 s).
+std::unique_ptr<testing::Process> StartScanOverReplicas(const testing::TempDir& dir,
+                                                        const std::vector<std::string>& files,
+                                                        const std::string& target, int parallel) {
+  std::vector<std::string> args = {KMSGUARD_BINARY, "scan", "--format",   "jsonl",
+                                   "--plugin",      target, "--parallel", std::to_string(parallel)};
+  args.insert(args.end(), files.begin(), files.end());
+  auto scan = std::make_unique<testing::Process>(args, dir, "scan");
+  const std::string out = dir.File("scan.stdout");
+  for (int i = 0; i < 1000; ++i) {
+    std::error_code ignored;
+    if (std::filesystem::file_size(out, ignored) > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return scan;
+}
+
 TEST(ScanReplicasTest, ThreeReplicasGiveTheLocalReportAndEveryOneIsUsed) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
@@ -153,19 +171,10 @@ TEST(ScanReplicasTest, AReplicaKilledAndOneDrainedMidScanLoseAndDuplicateNothing
 
   Replica killed(dir, "killed"), drained(dir, "drained"), kept(dir, "kept");
   ASSERT_FALSE(killed.address().empty() || drained.address().empty() || kept.address().empty());
-  std::vector<std::string> args = {
-      KMSGUARD_BINARY, "scan",     "--format",
-      "jsonl",         "--plugin", Target({killed.address(), drained.address(), kept.address()}),
-      "--parallel",    "6"};
-  args.insert(args.end(), files.begin(), files.end());
-  testing::Process scan(args, dir, "scan");
   // Mid-scan: findings have started to come out, and the scan still runs.
-  const std::string out = dir.File("scan.stdout");
-  for (int i = 0; i < 600; ++i) {
-    std::error_code ignored;
-    if (std::filesystem::file_size(out, ignored) > 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  std::unique_ptr<testing::Process> started = StartScanOverReplicas(
+      dir, files, Target({killed.address(), drained.address(), kept.address()}), 6);
+  testing::Process& scan = *started;
   siginfo_t state{};
   // WNOWAIT: looked at, not reaped (Process::Wait reaps it).
   const bool still_running =
@@ -228,18 +237,8 @@ TEST(ScanReplicasTest, ARollingRuleReloadAnswersEachBatchWithOneRuleSet) {
   Replica r1(dir, "r1", {"--rules", rule_dirs[0]}), r2(dir, "r2", {"--rules", rule_dirs[1]}),
       r3(dir, "r3", {"--rules", rule_dirs[2]});
   ASSERT_FALSE(r1.address().empty() || r2.address().empty() || r3.address().empty());
-  std::vector<std::string> args = {
-      KMSGUARD_BINARY, "scan",     "--format",
-      "jsonl",         "--plugin", Target({r1.address(), r2.address(), r3.address()}),
-      "--parallel",    "3"};
-  args.insert(args.end(), files.begin(), files.end());
-  testing::Process scan(args, dir, "scan");
-  const std::string out = dir.File("scan.stdout");
-  for (int i = 0; i < 1000; ++i) {
-    std::error_code ignored;
-    if (std::filesystem::file_size(out, ignored) > 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  std::unique_ptr<testing::Process> scan =
+      StartScanOverReplicas(dir, files, Target({r1.address(), r2.address(), r3.address()}), 3);
   // One replica after the other: rewrite (atomically, as a ConfigMap update does), reload, and
   // wait until it says it reloaded.
   Replica* replicas[] = {&r1, &r2, &r3};
@@ -254,7 +253,7 @@ TEST(ScanReplicasTest, ARollingRuleReloadAnswersEachBatchWithOneRuleSet) {
     }
     ASSERT_THAT(replicas[i]->Log(), HasSubstr("rules reloaded"));
   }
-  const testing::ProcessResult remote = scan.Wait(std::chrono::seconds(120));
+  const testing::ProcessResult remote = scan->Wait(std::chrono::seconds(120));
   EXPECT_EQ(remote.exit_code, local.exit_code) << testing::DescribeRun(remote);
 
   // The custom rule's findings, in order: one per resource, so the k-th is in batch k / 100.

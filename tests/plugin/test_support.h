@@ -174,4 +174,14 @@ inline bool MakeTestCertificates(const std::string& dir) {
   return std::system(script.c_str()) == 0;
 }
 
+// A minimal valid rule file (kmsguard/v1) on AWS::IAM::Role: `violation` is the condition as a
+// YAML flow mapping, `message` the message template.
+inline std::string RoleRuleYaml(const std::string& id, const std::string& violation,
+                                const std::string& message) {
+  return "api_version: kmsguard/v1\nkind: Rule\nid: " + id +
+         "\nversion: 1.0.0\ntitle: t\ndescription: d\nseverity: low\n"
+         "resource_types: [AWS::IAM::Role]\nviolation:\n  " +
+         violation + "\nmessage: \"" + message + "\"\nremediation: {summary: rename it}\n";
+}
+
 }  // namespace kmsguard::testing
