@@ -213,4 +213,18 @@ absl::StatusOr<ReplicaScanResult> ScanOverReplicas(
   return out;
 }
 
+std::string NoReplicaHint(std::string_view why, const client::ChannelOptions& channel) {
+  if (why.find("Socket closed") == std::string_view::npos) return "";
+  if (!channel.UsesTls()) {
+    return "the replicas closed the connection: if they serve TLS, give --tls-ca (or --tls for "
+           "the system's CAs)";
+  }
+  if (channel.tls_cert_pem.empty()) {
+    return "the replicas closed the connection: if they require mTLS (--tls-client-ca), give "
+           "--tls-cert and --tls-key";
+  }
+  return "the replicas closed the connection: check that they serve TLS and accept this client "
+         "certificate";
+}
+
 }  // namespace kmsguard::plugin

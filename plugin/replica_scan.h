@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -60,5 +61,11 @@ absl::StatusOr<ReplicaScanResult> ScanOverReplicas(
     client::PluginClient& client,
     const std::function<void(const client::PluginClient::Send& send)>& produce,
     const ReplicaScanOptions& options);
+
+// What to change when no replica could be reached; `why` is WaitForServing's message, which
+// ends with the channel's own error. A socket closed at once is what a TLS replica does to a
+// plaintext host, and what an mTLS replica does to a host without a client certificate; the
+// hint names the flags for the case `channel` is in. "" when there is nothing to add.
+std::string NoReplicaHint(std::string_view why, const client::ChannelOptions& channel);
 
 }  // namespace kmsguard::plugin

@@ -426,8 +426,11 @@ absl::StatusOr<client::ScanResult> ScanRemote(const ScanFlags& flags,
   if (absl::Status serving = plugin_client.WaitForServing(std::max(
           budget, std::chrono::milliseconds(1)));
       !serving.ok()) {
+    const absl::string_view why = serving.message();
+    const std::string hint = NoReplicaHint(std::string_view(why.data(), why.size()), channel);
     return absl::UnavailableError(absl::StrCat("no replica of the plugin at ", flags.plugin,
-                                               " is serving: ", serving.message()));
+                                               " is serving: ", serving.message(),
+                                               hint.empty() ? "" : "; ", hint));
   }
   if (absl::StatusOr<client::PluginInfo> info = plugin_client.GetPluginInfo(); info.ok()) {
     std::cerr << "kmsguard scan: plugin at " << flags.plugin << ": " << info->name << " "

@@ -93,6 +93,25 @@ absl::Status PluginClient::WaitForServing(std::chrono::milliseconds timeout) {
   while (true) {
     const auto now = Clock::now();
     if (now >= deadline) {
+      if (last == "no connection") {
+        // Waiting for a connection hides why there is none; one call that does not wait gets the
+        // channel's last error ("Connection refused", "No such file or directory", "Socket
+        // closed" from a TLS mismatch), so the caller can say what to change.
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+        health::HealthCheckRequest request;
+        request.set_service(kPolicyPluginServiceName);
+        health::HealthCheckResponse response;
+        const grpc::Status status = impl_->health->Check(&context, request, &response);
+        if (status.ok() && response.status() == health::HealthCheckResponse::SERVING) {
+          return absl::OkStatus();
+        }
+        if (status.ok()) {
+          last = health::HealthCheckResponse::ServingStatus_Name(response.status());
+        } else if (status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+          last = absl::StrCat("no connection: ", status.error_message());
+        }
+      }
       return absl::DeadlineExceededError(absl::StrCat("plugin not serving after ", timeout.count(),
                                                       " ms (last seen: ", last, ")"));
     }

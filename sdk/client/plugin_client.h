@@ -98,7 +98,9 @@ class PluginClient {
   PluginClient& operator=(const PluginClient&) = delete;
 
   // Polls grpc.health.v1 until the plugin reports SERVING for the PolicyPlugin service (it does
-  // once rules are loaded). DeadlineExceeded after `timeout`, with the last state seen.
+  // once rules are loaded). DeadlineExceeded after `timeout`, with the last state seen; when no
+  // connection came up, the channel's own reason (one call at the end that does not wait; it may
+  // add up to 1 s to the failure).
   absl::Status WaitForServing(std::chrono::milliseconds timeout);
 
   // The plugin's name, version, protocol version, limits and loaded rules. Errors are the call's

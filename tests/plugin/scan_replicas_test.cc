@@ -401,11 +401,38 @@ TEST(ScanReplicasTest, MutualTlsReplicasServeAHostWithACertificateAndRefuseOneWi
                    "localhost", "--plugin-retry-seconds", "1"});
   EXPECT_EQ(without_cert.exit_code, 2) << testing::DescribeRun(without_cert);
   EXPECT_THAT(without_cert.err, HasSubstr("no replica of the plugin at " + target));
+  // Why, and what to change: the channel's own error, and the flags for this case.
+  EXPECT_THAT(without_cert.err, HasSubstr("Socket closed"));
+  EXPECT_THAT(without_cert.err, HasSubstr("give --tls-cert and --tls-key"));
   EXPECT_EQ(without_cert.out, "");
-  // Plaintext to a TLS replica is refused too.
+  // Plaintext to a TLS replica is refused too, and told to speak TLS.
   const testing::ProcessResult plaintext =
       Scan(files, {"--plugin", target, "--plugin-retry-seconds", "1"});
   EXPECT_EQ(plaintext.exit_code, 2) << testing::DescribeRun(plaintext);
+  EXPECT_THAT(plaintext.err, HasSubstr("give --tls-ca"));
+}
+
+// "No connection" said nothing of why: the channel's own reason is named for a port nobody
+// listens on and a socket file that does not exist, with no TLS hint for either.
+TEST(ScanReplicasTest, NoConnectionNamesTheChannelsReason) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::vector<std::string> files = ThreeAccounts(dir, 16u << 10);
+  const struct {
+    std::string target;
+    const char* reason;
+  } cases[] = {{"unix:" + dir.File("absent.sock"), "No such file or directory"},
+               {"ipv4:127.0.0.1:1", "Connection refused"}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.target);
+    const testing::ProcessResult r =
+        Scan(files, {"--plugin", c.target, "--plugin-retry-seconds", "1"});
+    EXPECT_EQ(r.exit_code, 2) << testing::DescribeRun(r);
+    EXPECT_THAT(r.err, HasSubstr("no replica of the plugin at " + c.target));
+    EXPECT_THAT(r.err, HasSubstr(c.reason));
+    EXPECT_THAT(r.err, Not(HasSubstr("--tls")));
+    EXPECT_EQ(r.out, "");
+  }
 }
 
 }  // namespace
