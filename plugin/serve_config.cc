@@ -151,9 +151,9 @@ absl::Status ApplyConfigFile(const std::string& path, const ServeFlags& command_
   if (root.IsNull()) return absl::OkStatus();  // an empty file: all defaults
   ConfigReader reader(path);
   try {
-    if (!reader.CheckKeys(root, "", {"listen", "tls", "rules", "limits",
-                                     "shutdown_grace_seconds", "exit_with_parent", "log",
-                                     "go_plugin"})) {
+    if (!reader.CheckKeys(root, "", {"listen", "health_listen", "replica_id", "tls", "rules",
+                                     "limits", "shutdown_grace_seconds", "exit_with_parent",
+                                     "log", "go_plugin"})) {
       return absl::InvalidArgumentError(reader.errors().front());
     }
     // Sets `*field` from the file unless the command line set it.
@@ -167,6 +167,10 @@ absl::Status ApplyConfigFile(const std::string& path, const ServeFlags& command_
       }
     };
     set_string(root["listen"], "listen", &flags->listen, command_line.listen, defaults.listen);
+    set_string(root["health_listen"], "health_listen", &flags->health_listen,
+               command_line.health_listen, defaults.health_listen);
+    set_string(root["replica_id"], "replica_id", &flags->replica_id, command_line.replica_id,
+               defaults.replica_id);
     if (const YAML::Node tls = root["tls"]; tls && reader.CheckKeys(tls, "tls", {"cert", "key",
                                                                                  "client_ca"})) {
       set_string(tls["cert"], "tls.cert", &flags->tls_cert, command_line.tls_cert, "", true);
