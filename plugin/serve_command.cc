@@ -146,19 +146,27 @@ std::string PrivateSocketDir() {
   return dir;  // mkdtemp creates it 0700
 }
 
-// gRPC's own log lines (a refused TLS handshake, say) go to stderr as plain text. With JSON logs
-// they go through a ServeLog instead, so that every stderr line stays one JSON object that a
-// go-plugin host re-logs at its level. Never destroyed: gRPC threads may log until the process
-// exits.
+// gRPC's own log lines (a refused TLS handshake, say) would go to stderr in gRPC's format. They
+// go through the plugin's log instead, so that every stderr line has the plugin's form (with JSON
+// logs, one object that a go-plugin host re-logs at its level), and each of gRPC's source lines
+// writes at most 5 a minute (a client retrying a handshake would flood the log). Never
+// destroyed: gRPC threads may log until the process exits.
 ServeLog* grpc_log = nullptr;
+LogLimiter* grpc_log_limiter = nullptr;
 
 void LogGrpcLine(gpr_log_func_args* args) {
   if (grpc_log == nullptr) return;
+  const std::string source = absl::StrCat(args->file, ":", args->line);
+  std::int64_t left_out = 0;
+  if (!grpc_log_limiter->Admit(source, LogLimiter::Clock::now(), &left_out)) return;
   const LogLevel level = args->severity == GPR_LOG_SEVERITY_ERROR  ? LogLevel::kError
                          : args->severity == GPR_LOG_SEVERITY_INFO ? LogLevel::kInfo
                                                                    : LogLevel::kDebug;
-  grpc_log->Write(level,
-                  absl::StrCat("grpc: ", args->message, " (", args->file, ":", args->line, ")"));
+  grpc_log->Write(level, absl::StrCat("grpc: ", args->message, " (", source, ")",
+                                      left_out > 0 ? absl::StrCat("; ", left_out,
+                                                                  " more line(s) from there "
+                                                                  "left out before this one")
+                                                   : ""));
 }
 
 // go-plugin AutoMTLS: the host's certificate is pinned as the only client accepted, and a fresh
@@ -249,8 +257,9 @@ int RunServe(const ServeFlags& given_flags) {
   const bool go_plugin = cookie != nullptr && flags.magic_cookie_value == cookie;
   const bool json = flags.log_format.empty() ? go_plugin : flags.log_format == "json";
   ServeLog log(std::cerr, json, flags.quiet);
-  if (json && grpc_log == nullptr) {
-    grpc_log = new ServeLog(std::cerr, /*json=*/true, flags.quiet);
+  if (grpc_log == nullptr) {
+    grpc_log = new ServeLog(std::cerr, json, flags.quiet);
+    grpc_log_limiter = new LogLimiter(5, std::chrono::minutes(1));
     gpr_set_log_function(LogGrpcLine);
   }
   if (!config_status.ok()) {

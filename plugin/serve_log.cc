@@ -65,4 +65,22 @@ void ServeLog::Write(LogLevel level, std::string_view message) {
   }
 }
 
+bool LogLimiter::Admit(const std::string& source, Clock::time_point now, std::int64_t* left_out) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [it, inserted] = sources_.try_emplace(source);
+  Window& w = it->second;
+  if (inserted || now - w.start >= window_) {
+    w.start = now;
+    w.written = 0;
+  }
+  if (w.written >= per_window_) {
+    ++w.left_out;
+    return false;
+  }
+  ++w.written;
+  *left_out = w.left_out;
+  w.left_out = 0;
+  return true;
+}
+
 }  // namespace kmsguard::plugin
