@@ -11,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "yaml-cpp/yaml.h"
 #include "plugin/diagnostic_printer.h"
 #include "sdk/core/digest.h"
 
@@ -114,6 +115,31 @@ int ApplyParamOverrides(const ParamOverrides& overrides, std::ostream& log,
 }
 
 }  // namespace
+
+absl::Status CheckOverridesOnly(const std::string& path) {
+  std::error_code error;
+  if (!fs::is_regular_file(path, error)) {
+    return absl::NotFoundError(absl::StrCat(path, ": no such file (rules.exceptions_file)"));
+  }
+  try {
+    for (const YAML::Node& document : YAML::LoadAllFromFile(path)) {
+      if (document.IsNull()) continue;
+      const YAML::Node kind = document.IsMap() ? document["kind"] : YAML::Node();
+      if (!kind.IsDefined() || !kind.IsScalar() || kind.Scalar() != "Override") {
+        const YAML::Mark mark = document.Mark();
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ":", mark.line + 1, ":", mark.column + 1,
+            ": rules.exceptions_file holds only kind: Override documents (exceptions, severity, "
+            "params); rules and libraries go in a rules directory"));
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    // The rule loader reports the same text with its source line; say where it is here too.
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": not YAML: ", e.msg));
+  }
+  return absl::OkStatus();
+}
 
 bool IsRuleTestFileName(std::string_view name) {
   return absl::EndsWith(AV(name), ".test.yaml") || absl::EndsWith(AV(name), ".test.yml");

@@ -63,6 +63,11 @@ absl::StatusOr<RuleSources> CollectRuleSources(const std::vector<std::string>& d
 // The text of `name` among `files` (for printing a diagnostic's source line); empty if absent.
 std::string_view SourceText(const std::vector<rules::SourceFile>& files, std::string_view name);
 
+// Checks that the file at `path` holds only `kind: Override` documents (serve's
+// rules.exceptions_file: accepted findings, severities and parameters, never rules). The error
+// names the file and the line:col of the first other document, or why the file cannot be read.
+absl::Status CheckOverridesOnly(const std::string& path);
+
 // True for a rule file name: *.yaml or *.yml, but not a rule test (*.test.yaml, *.test.yml).
 bool IsRuleFileName(std::string_view name);
 // True for a rule test file name (*.test.yaml, *.test.yml).

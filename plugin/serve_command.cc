@@ -44,13 +44,28 @@ constexpr int kGoPluginCoreProtocol = 1;
 constexpr auto kHardExitMargin = std::chrono::seconds(2);
 constexpr auto kParentWatchInterval = std::chrono::milliseconds(200);
 
+// What the rules are loaded (and watched) from: the rule directories or files, then the
+// exceptions file.
+std::vector<std::string> RuleInputs(const ServeFlags& flags) {
+  std::vector<std::string> inputs = flags.rule_dirs;
+  if (!flags.exceptions_file.empty()) inputs.push_back(flags.exceptions_file);
+  return inputs;
+}
+
 // Loads the rules. At start-up a broken file costs only its own rules (the rest serve); on reload
 // any error keeps the rule set in force, so a typo never silently drops rules. Returns false when
 // nothing could be installed at start-up.
 bool LoadAndInstall(const ServeFlags& flags, bool reload, PluginServer& server, ServeLog& log) {
   std::ostringstream diagnostics;
-  absl::StatusOr<LoadedRules> loaded =
-      LoadRules(flags.rule_dirs, diagnostics, flags.param_overrides);
+  absl::StatusOr<LoadedRules> loaded = absl::UnknownError("not loaded");
+  if (absl::Status overrides_only = flags.exceptions_file.empty()
+                                        ? absl::OkStatus()
+                                        : CheckOverridesOnly(flags.exceptions_file);
+      !overrides_only.ok()) {
+    loaded = overrides_only;
+  } else {
+    loaded = LoadRules(RuleInputs(flags), diagnostics, flags.param_overrides);
+  }
   const std::string details = diagnostics.str();
   if (!loaded.ok()) {
     const std::string error = std::string(loaded.status().message());
@@ -445,13 +460,13 @@ int RunServe(const ServeFlags& given_flags) {
   }
 
   boost::asio::steady_timer rules_timer(io);
-  std::string fingerprint = RuleDirsFingerprint(flags.rule_dirs);
+  std::string fingerprint = RuleDirsFingerprint(RuleInputs(flags));
   const auto watch_interval = std::chrono::milliseconds(
       static_cast<std::int64_t>(flags.rule_watch_seconds * 1000));
   std::function<void(const boost::system::error_code&)> watch_rules =
       [&](const boost::system::error_code& error) {
         if (error) return;
-        std::string now = RuleDirsFingerprint(flags.rule_dirs);
+        std::string now = RuleDirsFingerprint(RuleInputs(flags));
         if (now != fingerprint) {
           fingerprint = std::move(now);
           log.Info("rule directory changed: reloading rules");
@@ -460,7 +475,7 @@ int RunServe(const ServeFlags& given_flags) {
         rules_timer.expires_after(watch_interval);
         rules_timer.async_wait(watch_rules);
       };
-  if (!flags.rule_dirs.empty() && watch_interval.count() > 0) {
+  if (!RuleInputs(flags).empty() && watch_interval.count() > 0) {
     rules_timer.expires_after(watch_interval);
     rules_timer.async_wait(watch_rules);
   }

@@ -37,6 +37,9 @@ struct ServeFlags {
   // What `kmsguard scan` waits on instead of polling the health service.
   int ready_fd = -1;
   ParamOverrides param_overrides;  // from --config only
+  // rules.exceptions_file (--config only): `kind: Override` documents (accepted findings,
+  // severities, parameters), loaded, watched and reloaded with the rules; empty: none.
+  std::string exceptions_file;
 };
 
 // Declares the subcommand and its flags on `app`; `flags` is filled in by parsing.

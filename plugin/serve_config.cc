@@ -216,10 +216,7 @@ absl::Status ApplyConfigFile(const std::string& path, const ServeFlags& command_
       }
       if (rules["exceptions_file"]) {
         const auto file = reader.Get<std::string>(rules["exceptions_file"], "rules.exceptions_file");
-        if (file && !file->empty()) {
-          reader.Error(rules["exceptions_file"],
-                       "rules.exceptions_file is not supported by this build yet; leave it empty");
-        }
+        if (file && !file->empty()) flags->exceptions_file = reader.ResolvePath(*file);
       }
     }
     if (const YAML::Node limits = root["limits"];

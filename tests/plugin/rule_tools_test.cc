@@ -204,6 +204,31 @@ TEST(KmsguardTestTest, ARuleFileRunsItsOwnTestsAndATestFileRunsAlone) {
   EXPECT_THAT(refused.err, HasSubstr(other + " is neither a directory, a rule file"));
 }
 
+// docs/rule-authoring.md "Tests": an Override in the directory applies in `kmsguard test` as in
+// scan (the rule as it runs there); kept in a directory of its own, the rule is tested as written.
+TEST(KmsguardTestTest, OverridesBesideTheRuleApplyInItsTests) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string rules = dir.path() + "/rules";
+  std::filesystem::create_directory(rules);
+  std::ofstream(rules + "/named.yaml") << RuleText("named-bad");
+  std::ofstream(rules + "/named.test.yaml")
+      << "api_version: kmsguard/v1\nkind: RuleTest\nrule: named-bad\ncases:\n"
+         "  - name: bad\n    resource: {type: AWS::IAM::Role, document: {name: bad}}\n"
+         "    expect: {status: FAIL}\n";
+  const ProcessResult as_written = Kmsguard({"test", rules});
+  EXPECT_EQ(as_written.exit_code, 0) << Describe(as_written);
+
+  std::ofstream(rules + "/override.yaml")
+      << "api_version: kmsguard/v1\nkind: Override\nrule: named-bad\nexceptions:\n"
+         "  - match: {equals: {path: $.name, value: bad}}\n    reason: accepted\n"
+         "    owner: a@example.com\n    expires: 2099-12-31\n";
+  const ProcessResult overridden = Kmsguard({"test", rules});
+  EXPECT_EQ(overridden.exit_code, 1) << Describe(overridden);
+  EXPECT_THAT(overridden.out, HasSubstr("FAIL  named-bad: bad"));
+  EXPECT_THAT(overridden.out, HasSubstr("SUPPRESSED"));
+}
+
 TEST(KmsguardTestTest, ABrokenTestFileIsALoadErrorWithItsPosition) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());

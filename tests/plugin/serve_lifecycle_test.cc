@@ -442,6 +442,50 @@ TEST(ServeConfigTest, WrongTypesAndBadOverridesAreErrorsWithTheirPosition) {
   EXPECT_THAT(r.err, HasSubstr("has no parameter \"no_such\""));
 }
 
+// rules.exceptions_file: Override documents kept apart from the rules. An accepted finding in it
+// is SUPPRESSED in a scan over the plugin; a Rule document in it stops the start, named.
+TEST(ServeConfigTest, AnExceptionsFileSuppressesAcceptedFindingsAndHoldsOnlyOverrides) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  dir.Write("exceptions.yaml",
+            "api_version: kmsguard/v1\nkind: Override\nrule: aws-iam-inline-kms-decrypt-all-keys\n"
+            "exceptions:\n  - match: {equals: {path: $.name, value: ec2-app-server}}\n"
+            "    reason: reviewed\n    owner: sec@example.com\n    expires: 2099-12-31\n");
+  const std::string config =
+      dir.Write("kmsguard.yaml", "rules:\n  exceptions_file: exceptions.yaml\n");  // beside it
+  const std::string address = "unix:" + dir.File("plugin.sock");
+  Process serve({KMSGUARD_BINARY, "serve", "--config", config, "--listen", address}, dir, "serve");
+  ASSERT_TRUE(client::PluginClient(address).WaitForServing(std::chrono::seconds(10)).ok())
+      << testing::ReadFile(dir.File("serve.stderr"));
+  const ProcessResult scan = testing::Run({KMSGUARD_BINARY, "scan", "--format", "jsonl",
+                                           "--plugin", address, testing::BundledExample()});
+  EXPECT_EQ(scan.exit_code, 1) << Describe(scan);  // the other FAILs remain
+  int suppressed = 0;
+  for (const std::string& line : testing::Lines(scan.out)) {
+    const nlohmann::json finding = nlohmann::json::parse(line, nullptr, false);
+    if (!finding.is_object() || finding.value("status", "") != "STATUS_SUPPRESSED") continue;
+    ++suppressed;
+    EXPECT_EQ(finding.value("rule_id", ""), "aws-iam-inline-kms-decrypt-all-keys");
+    EXPECT_THAT(finding.dump(), HasSubstr("ec2-app-server"));
+  }
+  EXPECT_EQ(suppressed, 1) << scan.out;
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(std::chrono::seconds(15)).exit_code, 0);
+
+  const std::string with_rule = dir.Write(
+      "with-rule.yaml",
+      "api_version: kmsguard/v1\nkind: Override\nrule: aws-iam-inline-kms-decrypt-all-keys\n"
+      "severity: high\n---\n" +
+          testing::RoleRuleYaml("sneaked-in", "equals: {path: $.name, value: x}", "x"));
+  const std::string bad_config =
+      dir.Write("bad.yaml", "rules:\n  exceptions_file: with-rule.yaml\n");
+  const ProcessResult refused = testing::Run({KMSGUARD_BINARY, "serve", "--config", bad_config,
+                                              "--listen", "unix:" + dir.File("bad.sock")});
+  EXPECT_NE(refused.exit_code, 0) << Describe(refused);
+  EXPECT_THAT(refused.err, HasSubstr(with_rule + ":6:1: rules.exceptions_file holds only kind: "
+                                                 "Override documents"));
+}
+
 // Every mistake of the file in one run, each with its position, not only the first.
 TEST(ServeConfigTest, EveryProblemOfTheFileIsReported) {
   TempDir dir;
