@@ -6,6 +6,7 @@ std::optional<FailOn> ParseFailOn(std::string_view name) {
   if (name == "fail") return FailOn::kFail;
   if (name == "warning") return FailOn::kWarning;
   if (name == "never") return FailOn::kNever;
+  if (name == "new") return FailOn::kNew;
   return std::nullopt;
 }
 
@@ -19,6 +20,9 @@ int ExitStatus(const ScanOutcome& outcome, FailOn fail_on) {
       failed = outcome.fail > 0 || outcome.warning > 0;
       break;
     case FailOn::kNever:
+      break;
+    case FailOn::kNew:
+      failed = outcome.new_open > 0;
       break;
   }
   const bool incomplete = !outcome.finished || outcome.problems > 0;

@@ -21,15 +21,17 @@ enum class FailOn {
   kFail,     // FAIL findings (the default)
   kWarning,  // FAIL or WARNING findings
   kNever,    // none: only an incomplete scan is a non-zero status
+  kNew,      // FAIL or WARNING findings that are NEW against the --baseline (only with one)
 };
 
-// "fail", "warning", "never"; std::nullopt for any other name.
+// "fail", "warning", "never", "new"; std::nullopt for any other name.
 std::optional<FailOn> ParseFailOn(std::string_view name);
 
 // What the scan saw, as counts.
 struct ScanOutcome {
   std::int64_t fail = 0;     // FAIL findings that arrived (suppressed ones are not FAIL)
   std::int64_t warning = 0;  // WARNING findings
+  std::int64_t new_open = 0;  // FAIL or WARNING findings NEW against the baseline (--baseline)
   // Problems that left something unscanned, unjudged or unwritten: unreadable files, entries or
   // resources, ERROR findings, rule files with errors, findings the output format could not hold.
   std::int64_t problems = 0;

@@ -24,6 +24,7 @@
 #include "plugin/input_file.h"
 #include "plugin/plugin_process.h"
 #include "plugin/replica_scan.h"
+#include "plugin/scan_baseline.h"
 #include "plugin/rule_loader.h"
 #include "plugin/terminal_width.h"
 #include "plugin/tls_files.h"
@@ -56,7 +57,8 @@ constexpr char kExitStatusHelp[] =
     "Problems go to stderr as `file#/pointer: error: message [code]`.\n"
     "\n"
     "Exit status: two bits, so that neither answer hides the other.\n"
-    "  1  a FAIL finding (with --fail-on warning, also a WARNING; with --fail-on never, not set)\n"
+    "  1  a FAIL finding (with --fail-on warning, also a WARNING; with --fail-on never, not set;\n"
+    "     with --fail-on new, only a FAIL or WARNING finding that is NEW against --baseline)\n"
     "  2  the scan is incomplete: a FILE could not be read or is not a snapshot, an entry or\n"
     "     resource could not be read, a rule could not be evaluated (ERROR finding), a rule file\n"
     "     under --rules did not load (the rules that loaded still ran), the input held nothing\n"
@@ -474,13 +476,16 @@ absl::StatusOr<client::ScanResult> ScanRemote(const ScanFlags& flags,
 // none of them (a 1 GB export yields over a million); problems go to stderr at once.
 class FindingSink {
  public:
-  FindingSink(const Inputs& inputs, render::FindingWriter& writer) : writer_(writer) {
+  FindingSink(const Inputs& inputs, render::FindingWriter& writer,
+              render::BaselineComparison* baseline)
+      : writer_(writer), baseline_(baseline) {
     for (const auto& resource : inputs.resources) where_.emplace(resource.id, &resource.source);
   }
 
   void Add(model::Finding&& finding) {
     if (finding.status == model::Status::kFail) ++fail_;
     if (finding.status == model::Status::kWarning) ++warning_;
+    if (baseline_ != nullptr) CountAgainstBaseline(finding, *baseline_, &new_open_);
     if (finding.status == model::Status::kError) {
       core::SourceLocation location = finding.source;
       if (location.file.empty()) {
@@ -504,17 +509,22 @@ class FindingSink {
   const std::string& output_error() const { return output_error_; }
 
   void AddError(client::ResourceError&& error) {
+    // Its earlier findings are not resolved by being missing from this scan.
+    if (baseline_ != nullptr) baseline_->MarkUnevaluated(error.resource_id);
     Report(error.code, error.message, error.source);
     ++problems_;
   }
 
   std::int64_t fail() const { return fail_; }
   std::int64_t warning() const { return warning_; }
+  std::int64_t new_open() const { return new_open_; }
   int problems() const { return problems_; }
   std::int64_t written() const { return written_; }
 
  private:
   render::FindingWriter& writer_;
+  render::BaselineComparison* baseline_;  // null without --baseline
+  std::int64_t new_open_ = 0;
   // Where each resource read whole came from, for its ERROR findings (streamed resources carry
   // their source through the plugin).
   std::map<std::string_view, const core::SourceLocation*> where_;
@@ -577,8 +587,13 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
   scan->add_option("--fail-on", flags->fail_on,
                    "Which findings set exit status bit 1: fail, warning (FAIL or WARNING) or "
                    "never (only an incomplete scan is non-zero)")
-      ->check(CLI::IsMember({"fail", "warning", "never"}))
+      ->check(CLI::IsMember({"fail", "warning", "never", "new"}))
       ->capture_default_str();
+  scan->add_option("--baseline", flags->baseline,
+                   "An earlier scan's output (json, jsonl, ocsf or sarif; gzip too): each finding "
+                   "is marked NEW, UNCHANGED, UPDATED or RESOLVED in the output's own field "
+                   "(docs/findings.md, \"Baseline\"); --fail-on new fails only on new ones")
+      ->type_name("FILE");
   scan->add_option("--max-input-mib", flags->max_input_mib,
                    "Largest FILE read whole, in MiB (every format but authorization-details "
                    "exports, which are streamed)")
@@ -634,6 +649,22 @@ int RunScan(const ScanFlags& flags) {
                 << " is given twice\n";
       return 2;
     }
+  }
+  // The baseline is read and checked before anything is started: a wrong file refuses the scan.
+  std::shared_ptr<render::BaselineComparison> baseline;
+  if (fail_on == FailOn::kNew && flags.baseline.empty()) {
+    std::cerr << "kmsguard scan: --fail-on new needs --baseline FILE (new against what?)\n";
+    return 2;
+  }
+  if (!flags.baseline.empty()) {
+    absl::StatusOr<std::shared_ptr<render::BaselineComparison>> loaded = LoadBaseline(
+        flags.baseline, static_cast<std::size_t>(flags.max_input_mib) << 20, std::cerr);
+    if (!loaded.ok()) {
+      std::cerr << "kmsguard scan: --baseline " << flags.baseline << ": "
+                << loaded.status().message() << "; not scanning\n";
+      return 2;
+    }
+    baseline = *std::move(loaded);
   }
   const bool remote = !flags.plugin.empty();
   if (remote && !flags.rule_dirs.empty()) {
@@ -707,6 +738,7 @@ int RunScan(const ScanFlags& flags) {
   options.table.explain = flags.explain;
   options.table.width = flags.wide ? 0 : TableWidthForStdout();
   options.aws_account_id = flags.aws_account_id;
+  options.baseline = baseline;
   // ASFF's ProductArn names the Security Hub region that imports the findings.
   for (const char* variable : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
     if (const char* region = std::getenv(variable); region != nullptr && *region != '\0') {
@@ -722,7 +754,7 @@ int RunScan(const ScanFlags& flags) {
   // yet, as setvbuf requires.
   if (isatty(STDOUT_FILENO) != 1) std::setvbuf(stdout, nullptr, _IOFBF, std::size_t{1} << 20);
   const std::unique_ptr<render::FindingWriter> writer = renderer->open(std::cout, options);
-  FindingSink sink(inputs, *writer);
+  FindingSink sink(inputs, *writer, baseline.get());
   client::ScanOptions scan_options;
   // The table shows verdicts, grants and exposure, never remediation: no need for the plugin to
   // rewrite every failing policy (most of its time on an account that fails a lot).
@@ -731,7 +763,9 @@ int RunScan(const ScanFlags& flags) {
   scan_options.skip_explanation = renderer->name == "table" && !flags.explain;
   // Nor, without --show-pass, the PASS findings themselves: the table counts them from the
   // summary (most findings of an account that mostly passes).
-  scan_options.omit_pass_findings = renderer->name == "table" && !flags.show_pass;
+  // With a baseline they are needed: a finding fixed since is told from one that is gone.
+  scan_options.omit_pass_findings =
+      renderer->name == "table" && !flags.show_pass && baseline == nullptr;
   scan_options.on_finding = [&sink](model::Finding&& finding) { sink.Add(std::move(finding)); };
   scan_options.on_resource_error = [&sink](client::ResourceError&& error) {
     sink.AddError(std::move(error));
@@ -746,6 +780,7 @@ int RunScan(const ScanFlags& flags) {
   ScanOutcome stopped_early;
   stopped_early.fail = sink.fail();
   stopped_early.warning = sink.warning();
+  stopped_early.new_open = sink.new_open();
   stopped_early.finished = false;
   if (!sink.output_error().empty()) {
     std::cerr << "kmsguard scan: cannot write the output: " << sink.output_error()
@@ -771,6 +806,9 @@ int RunScan(const ScanFlags& flags) {
                         "policies; nothing scanned\n");
     return 2;
   }
+  // A file or entry that could not be read at all hides which resources it held: nothing missing
+  // from this scan is then called resolved.
+  if (baseline != nullptr && inputs.problems > 0) baseline->MarkUnevaluated("");
   errno = 0;
   if (const absl::Status finished = writer->Finish(result->summary); !finished.ok()) {
     std::cerr << "kmsguard scan: cannot write the " << renderer->name
@@ -790,6 +828,7 @@ int RunScan(const ScanFlags& flags) {
   ScanOutcome outcome;
   outcome.fail = std::max(result->summary.fail, sink.fail());
   outcome.warning = std::max(result->summary.warning, sink.warning());
+  outcome.new_open = sink.new_open();
   outcome.problems =
       inputs.problems + sink.problems() + rule_errors + static_cast<std::int64_t>(notices.size());
   return ExitStatus(outcome, fail_on);

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -30,6 +31,7 @@
 #include "nlohmann/json.hpp"
 #include "sdk/model/resource.h"
 #include "sdk/render/json_stream.h"
+#include "sdk/render/baseline.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
 
@@ -211,6 +213,23 @@ namespace {
 // A JSON array and a newline, each finding written as it comes. A finding without an AWS account
 // id takes RenderOptions::aws_account_id; without that it is left out, since ASFF cannot express
 // one (AwsAccountId is a 12-digit id; docs/findings.md), and notices() say how many.
+// The partition field of an ARN ("aws" when it has none).
+std::string PartitionOfArn(std::string_view arn) {
+  if (!arn.starts_with("arn:")) return "aws";
+  const std::size_t end = arn.find(':', 4);
+  return end == std::string_view::npos || end == 4 ? "aws" : std::string(arn.substr(4, end - 4));
+}
+
+// With a baseline: FirstObservedAt from it, and the finding's state among the ProductFields.
+Json WithBaseline(Json json, const std::optional<BaselineComparison::Mark>& mark) {
+  if (!mark.has_value()) return json;
+  json["FirstObservedAt"] = internal::Iso8601(mark->first_seen);
+  if (json["ProductFields"].size() < kFieldsMax) {
+    json["ProductFields"]["kmsguard/BaselineState"] = BaselineStateName(mark->state);
+  }
+  return json;
+}
+
 class AsffWriter final : public FindingWriter {
  public:
   AsffWriter(std::ostream& out, const RenderOptions& options)
@@ -221,10 +240,13 @@ class AsffWriter final : public FindingWriter {
 
   void Write(const model::Finding& finding) override {
     if (!out_) return;
+    std::optional<BaselineComparison::Mark> mark;
+    if (options_.baseline != nullptr) mark = options_.baseline->Record(finding, options_.time);
     if (IsAccountId(finding.account)) {
-      findings_.Add(FindingJson(finding, finding.account, options_, timestamp_));
+      findings_.Add(WithBaseline(FindingJson(finding, finding.account, options_, timestamp_), mark));
     } else if (IsAccountId(options_.aws_account_id)) {
-      findings_.Add(FindingJson(finding, options_.aws_account_id, options_, timestamp_));
+      findings_.Add(WithBaseline(
+          FindingJson(finding, options_.aws_account_id, options_, timestamp_), mark));
     } else {
       ++left_out_;
       if (finding.status == model::Status::kFail) ++left_out_fail_;
@@ -239,7 +261,36 @@ class AsffWriter final : public FindingWriter {
                          "requires AwsAccountId; give the account with --aws-account-id")};
   }
 
-  absl::Status Finish(const model::ScanSummary&) override {
+  absl::Status Finish(const model::ScanSummary& summary) override {
+    if (options_.baseline != nullptr) {
+      // The baseline's open findings gone from this scan: archived and resolved, under their Id.
+      for (const BaselineFinding* b : options_.baseline->Gone(summary)) {
+        if (!IsAccountId(b->account)) continue;  // ASFF cannot name it; it had no Id there
+        model::Finding gone;
+        gone.rule_id = b->rule_id;
+        gone.title = b->title;
+        gone.severity = b->severity;
+        gone.status = b->status;
+        gone.resource_id = b->resource_id;
+        gone.resource_type = b->resource_type;
+        gone.resource_name = b->resource_name;
+        gone.account = b->account;
+        gone.provider = "aws";
+        gone.partition = PartitionOfArn(b->resource_id);
+        gone.message = absl::StrCat("Resolved: no longer reported by this scan (was ",
+                                    std::string(model::StatusName(b->status)), ").");
+        Json json = FindingJson(gone, b->account, options_, timestamp_);
+        json["Id"] = b->uid;
+        json["FirstObservedAt"] = internal::Iso8601(b->first_seen);
+        json["ProductFields"]["kmsguard/FindingUid"] = b->uid;
+        if (json["ProductFields"].size() < kFieldsMax) {
+          json["ProductFields"]["kmsguard/BaselineState"] = "RESOLVED";
+        }
+        json["RecordState"] = "ARCHIVED";
+        json["Workflow"] = {{"Status", "RESOLVED"}};
+        findings_.Add(json);
+      }
+    }
     findings_.Close();
     out_ << '\n';
     return internal::FlushStatus(out_);

@@ -10,10 +10,14 @@
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/render/baseline.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
 #include "sdk/render/spool.h"
@@ -201,7 +205,45 @@ std::string Section(const char* title, const std::string& text) {
   return absl::StrCat("<h4>", title, "</h4><pre>", Escape(text), "</pre>\n");
 }
 
-std::string FindingHtml(const model::Finding& f, int order) {
+// With a baseline: the rows' state badges, a filter by state that narrows what the page's own
+// filters show, and the count it leaves. Added only with a baseline, so the page without one is
+// unchanged.
+constexpr char kBaselineStyle[] = R"css(
+.baseline-NEW { background: #1d4ed8; color: #fff; }
+.baseline-UPDATED { background: #c2410c; color: #fff; }
+.baseline-RESOLVED { background: #15803d; color: #fff; }
+.baseline-UNCHANGED { background: #e5e7eb; color: #1d2430; }
+)css";
+
+constexpr char kBaselineScript[] = R"js(
+(function () {
+  'use strict';
+  var choice = document.getElementById('baseline-filter');
+  var bodies = Array.prototype.slice.call(document.querySelectorAll('tbody.finding'));
+  var shown = document.getElementById('shown');
+  function narrow() {
+    var count = 0;
+    bodies.forEach(function (body) {
+      if (!body.hidden && choice.value !== 'all' &&
+          body.getAttribute('data-baseline') !== choice.value) body.hidden = true;
+      if (!body.hidden) count++;
+    });
+    shown.textContent = count + ' of ' + bodies.length + ' findings shown';
+    shown.setAttribute('data-shown', String(count));
+  }
+  ['filter', 'status-filter', 'severity-filter'].forEach(function (id) {
+    var control = document.getElementById(id);
+    control.addEventListener('input', narrow);
+    control.addEventListener('change', narrow);
+  });
+  choice.addEventListener('change', function () {
+    document.getElementById('status-filter').dispatchEvent(new Event('change'));
+  });
+  narrow();
+})();
+)js";
+
+std::string FindingHtml(const model::Finding& f, int order, std::string_view baseline_state = {}) {
   const std::string principal = internal::PrincipalLabel(f);
   const std::string policies = absl::StrJoin(internal::PolicyNames(f), ", ");
   const std::string status = StatusText(f.status);
@@ -213,10 +255,19 @@ std::string FindingHtml(const model::Finding& f, int order) {
       "\" data-severity-rank=\"", static_cast<int>(f.severity), "\" data-rule=\"",
       Escape(f.rule_id), "\" data-principal=\"", Escape(principal), "\" data-account=\"",
       Escape(f.account), "\" data-policies=\"", Escape(policies), "\" data-uid=\"",
-      FindingUid(f), "\">\n");
+      FindingUid(f), "\"",
+      baseline_state.empty() ? ""
+                             : absl::StrCat(" data-baseline=\"", std::string(baseline_state), "\""),
+      ">\n");
+  const std::string baseline_badge =
+      baseline_state.empty()
+          ? ""
+          : absl::StrCat(" <span class=\"badge baseline-", std::string(baseline_state), "\">",
+                         absl::AsciiStrToLower(std::string(baseline_state)), "</span>");
   absl::StrAppend(&out, "<tr class=\"row\"><td><span class=\"badge severity-", severity, "\">",
                   severity, "</span></td><td><span class=\"badge status-", status, "\">", status,
-                  f.conditional ? " (conditional)" : "", "</span></td><td>", Escape(f.rule_id),
+                  f.conditional ? " (conditional)" : "", "</span>", baseline_badge, "</td><td>",
+                  Escape(f.rule_id),
                   "</td><td>", Escape(principal), "</td><td>", Escape(f.account), "</td><td>",
                   Escape(policies), "</td><td>", Escape(f.message), "</td></tr>\n");
 
@@ -287,6 +338,7 @@ class HtmlWriter final : public FindingWriter {
         spool_(options.memory_budget_bytes, &internal::WorstFirst) {}
 
   void Write(const model::Finding& f) override {
+    if (options_.baseline != nullptr) options_.baseline->Record(f, options_.time);
     spool_.Add(f);
     if (f.status == model::Status::kSuppressed) return;  // not in the count tables
     const int column = StatusColumn(f.status);
@@ -300,10 +352,17 @@ class HtmlWriter final : public FindingWriter {
     // A report missing rows must not look whole: nothing after a spill error, and a read-back
     // error ends the page where it is (no closing tags, no script).
     if (!spool_.status().ok()) return spool_.status();
+    std::vector<const BaselineFinding*> gone;
+    if (options_.baseline != nullptr) gone = options_.baseline->Gone(summary);
     out_ << Head(summary);
     int index = 0;
-    const absl::Status spooled =
-        spool_.ForEach([&](const model::Finding& f) { out_ << FindingHtml(f, index++); });
+    const absl::Status spooled = spool_.ForEach([&](const model::Finding& f) {
+      out_ << FindingHtml(f, index++,
+                          options_.baseline == nullptr
+                              ? std::string_view()
+                              : BaselineStateName(
+                                    options_.baseline->Classify(f, options_.time).state));
+    });
     if (!spooled.ok()) {
       out_.flush();
       return spooled;
@@ -312,8 +371,11 @@ class HtmlWriter final : public FindingWriter {
       out_ << "<tbody><tr><td colspan=\"7\">No findings.</td></tr></tbody>\n";
     }
     out_ << "</table>\n<noscript><p>Sorting and filtering need JavaScript; every finding "
-            "is listed above.</p></noscript>\n</section>\n<script>"
-         << kScript << "</script>\n</body>\n</html>\n";
+            "is listed above.</p></noscript>\n</section>\n";
+    if (options_.baseline != nullptr) out_ << ResolvedHtml(gone);
+    out_ << "<script>" << kScript << "</script>\n";
+    if (options_.baseline != nullptr) out_ << "<script>" << kBaselineScript << "</script>\n";
+    out_ << "</body>\n</html>\n";
     out_.flush();
     if (!out_) return absl::InternalError("the output stream failed");
     return absl::OkStatus();
@@ -356,7 +418,8 @@ class HtmlWriter final : public FindingWriter {
                     CountsHtml("by-status", "By status", "", {"findings"}, by_status_),
                     CountsHtml("by-severity", "By severity", "Severity", severities, by_severity_),
                     CountsHtml("by-account", "By account", "Account", accounts, by_account_),
-                    CountsHtml("by-rule", "By rule", "Rule", rules, by_rule_), "</section>\n");
+                    CountsHtml("by-rule", "By rule", "Rule", rules, by_rule_),
+                    options_.baseline == nullptr ? "" : BaselineCountsHtml(), "</section>\n");
     absl::StrAppend(
         &out,
         "<section id=\"findings\">\n<div class=\"controls\">\n"
@@ -374,6 +437,16 @@ class HtmlWriter final : public FindingWriter {
     for (const std::string& s : severities) {
       absl::StrAppend(&out, "<option value=\"", s, "\">", s, "</option>");
     }
+    if (options_.baseline != nullptr) {
+      absl::StrAppend(&out, "</select></label>\n<label>Since the baseline <select "
+                            "id=\"baseline-filter\"><option value=\"all\" selected>all</option>");
+      for (BaselineState s : {BaselineState::kNew, BaselineState::kUpdated,
+                              BaselineState::kUnchanged, BaselineState::kResolved}) {
+        const std::string name(BaselineStateName(s));
+        absl::StrAppend(&out, "<option value=\"", name, "\">", absl::AsciiStrToLower(name),
+                        "</option>");
+      }
+    }
     absl::StrAppend(&out,
                     "</select></label>\n<span id=\"shown\" data-shown=\"", total, "\">",
                     total, " findings</span>\n</div>\n<table id=\"findings-table\">\n"
@@ -383,6 +456,43 @@ class HtmlWriter final : public FindingWriter {
                     "<th data-key=\"account\">Account</th><th data-key=\"policies\">Policies</th>"
                     "<th>Message</th></tr></thead>\n");
     return out;
+  }
+
+  // The comparison's counts, a table among the others (ids for tests and scripts).
+  std::string BaselineCountsHtml() const {
+    const BaselineCounts& c = options_.baseline->counts();
+    std::string out = absl::StrCat(
+        "<style>", kBaselineStyle, "</style>\n<table class=\"counts\" id=\"by-baseline\"><caption>"
+        "Since the baseline (", Escape(options_.baseline->baseline().format),
+        ")</caption>\n<tbody>");
+    for (const auto& [label, n] : {std::pair<const char*, std::int64_t>{"new", c.new_findings},
+                                   {"updated", c.updated},
+                                   {"unchanged", c.unchanged},
+                                   {"resolved", c.resolved},
+                                   {"gone, not covered", c.not_covered}}) {
+      absl::StrAppend(&out, "<tr><th>", label, "</th><td", n == 0 ? " class=\"zero\"" : "",
+                      " data-count=\"", n, "\">", n, "</td></tr>");
+    }
+    return out + "</tbody></table>\n";
+  }
+
+  // The baseline's open findings gone from this scan (which covered them).
+  static std::string ResolvedHtml(const std::vector<const BaselineFinding*>& gone) {
+    std::string out = absl::StrCat("<section id=\"resolved\">\n<h2>Resolved: gone since the "
+                                   "baseline (", gone.size(), ")</h2>\n");
+    if (gone.empty()) return out + "<p>None.</p>\n</section>\n";
+    absl::StrAppend(&out, "<table class=\"counts\" id=\"resolved-table\"><thead><tr>"
+                          "<th>Severity</th><th>Was</th><th>Rule</th><th>Resource</th>"
+                          "<th>Account</th><th>First seen</th></tr></thead>\n<tbody>");
+    for (const BaselineFinding* b : gone) {
+      absl::StrAppend(&out, "<tr data-uid=\"", Escape(b->uid), "\"><td>",
+                      std::string(model::SeverityName(b->severity)), "</td><td>",
+                      std::string(model::StatusName(b->status)),
+                      "</td><td>", Escape(b->rule_id), "</td><td>", Escape(b->resource_id),
+                      "</td><td>", Escape(b->account), "</td><td>",
+                      internal::Iso8601(b->first_seen), "</td></tr>\n");
+    }
+    return out + "</tbody></table>\n</section>\n";
   }
 
   std::ostream& out_;

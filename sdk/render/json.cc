@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "nlohmann/json.hpp"
+#include "sdk/render/baseline.h"
 #include "sdk/render/json_stream.h"
 #include "sdk/core/json_text.h"
 #include "sdk/render/render.h"
@@ -33,9 +34,16 @@ std::string StatusEnum(model::Status status) {
   return "STATUS_" + std::string(model::StatusName(status));
 }
 
+// With a baseline: the finding's state and first-seen time, last in its object.
+void WriteBaselineMembers(const BaselineComparison::Mark& mark, core::JsonText& out) {
+  out.Member("baseline_state", BaselineStateName(mark.state))
+      .Member("first_seen_at", internal::Iso8601(mark.first_seen));
+}
+
 // One finding as kmsguard's JSON object, written straight into `out` (json_text.h): the same
 // bytes a nlohmann ordered_json of these members in this order dumps.
-void WriteFinding(const model::Finding& f, core::JsonText& out) {
+void WriteFinding(const model::Finding& f, const BaselineComparison::Mark* mark,
+                  core::JsonText& out) {
   out.BeginObject()
       .Member("uid", FindingUid(f))
       .Member("rule_id", f.rule_id)
@@ -102,7 +110,36 @@ void WriteFinding(const model::Finding& f, core::JsonText& out) {
         .Member("expires", f.suppression.expires)
         .EndObject();
   }
+  if (mark != nullptr) WriteBaselineMembers(*mark, out);
   out.EndObject();
+}
+
+// A baseline finding gone from this scan, which it covered: what the baseline said of it.
+void WriteResolved(const BaselineFinding& b, core::JsonText& out) {
+  out.BeginObject()
+      .Member("uid", b.uid)
+      .Member("rule_id", b.rule_id)
+      .Member("title", b.title)
+      .Member("severity", SeverityEnum(b.severity))
+      .Member("status", StatusEnum(b.status))
+      .Member("resource_id", b.resource_id)
+      .Member("resource_type", b.resource_type)
+      .Member("resource_name", b.resource_name)
+      .Member("account", b.account)
+      .Member("baseline_state", BaselineStateName(BaselineState::kResolved))
+      .Member("first_seen_at", internal::Iso8601(b.first_seen))
+      .EndObject();
+}
+
+// The comparison's counts, in the summary.
+Json BaselineCountsJson(const BaselineComparison& comparison) {
+  const BaselineCounts& c = comparison.counts();
+  return {{"format", comparison.baseline().format},
+          {"new", c.new_findings},
+          {"unchanged", c.unchanged},
+          {"updated", c.updated},
+          {"resolved", c.resolved},
+          {"not_covered", c.not_covered}};
 }
 
 // The proto's ScanSummary, less scan_id (a host-side notion).
@@ -146,14 +183,32 @@ class JsonWriter final : public FindingWriter {
     text_.clear();
     // Inside "findings": [...] at two spaces: each finding's lines four spaces in, dump(2) style.
     core::JsonText json(&text_, 2, 2);
-    WriteFinding(finding, json);
+    if (options_.baseline != nullptr) {
+      const BaselineComparison::Mark mark = options_.baseline->Record(finding, options_.time);
+      WriteFinding(finding, &mark, json);
+    } else {
+      WriteFinding(finding, nullptr, json);
+    }
     findings_.AddText(text_);
   }
 
   absl::Status Finish(const model::ScanSummary& summary) override {
     Start();
     findings_.Close();
-    const Json tail = {{"summary", SummaryJson(summary)}};
+    Json tail = {{"summary", SummaryJson(summary)}};
+    if (options_.baseline != nullptr) {
+      // "resolved": the baseline's open findings gone from this scan, before the summary.
+      out_ << ",\n  \"resolved\": ";
+      internal::JsonArrayStream resolved(out_, 2);
+      for (const BaselineFinding* b : options_.baseline->Gone(summary)) {
+        text_.clear();
+        core::JsonText json(&text_, 2, 2);
+        WriteResolved(*b, json);
+        resolved.AddText(text_);
+      }
+      resolved.Close();
+      tail["summary"]["baseline"] = BaselineCountsJson(*options_.baseline);
+    }
     out_ << ",\n" << internal::ObjectMembers(tail) << "\n}\n";
     return internal::FlushStatus(out_);
   }
@@ -180,7 +235,12 @@ class JsonLinesWriter final : public FindingWriter {
     if (!out_) return;
     text_.clear();
     core::JsonText json(&text_);
-    WriteFinding(finding, json);
+    if (options_.baseline != nullptr) {
+      const BaselineComparison::Mark mark = options_.baseline->Record(finding, options_.time);
+      WriteFinding(finding, &mark, json);
+    } else {
+      WriteFinding(finding, nullptr, json);
+    }
     text_.push_back('\n');
     out_.write(text_.data(), static_cast<std::streamsize>(text_.size()));
   }
@@ -188,6 +248,17 @@ class JsonLinesWriter final : public FindingWriter {
   absl::Status Finish(const model::ScanSummary& summary) override {
     Json last = HeaderJson(options_);
     last["summary"] = SummaryJson(summary);
+    if (options_.baseline != nullptr) {
+      // One line per baseline finding resolved by being gone, before the summary line.
+      for (const BaselineFinding* b : options_.baseline->Gone(summary)) {
+        text_.clear();
+        core::JsonText json(&text_);
+        WriteResolved(*b, json);
+        text_.push_back('\n');
+        out_.write(text_.data(), static_cast<std::streamsize>(text_.size()));
+      }
+      last["summary"]["baseline"] = BaselineCountsJson(*options_.baseline);
+    }
     out_ << internal::DumpJson(last, -1) << '\n';
     return internal::FlushStatus(out_);
   }

@@ -6,6 +6,9 @@
 //   0 "Unknown" ("The status is unknown"): the check gave no verdict, and Warning already carries
 //   WARNING; status_code keeps kmsguard's own status and status_details says why.
 // - The event's status_id is the finding's workflow state, set by the consumer: always 1 "New".
+//   With a baseline (`scan --baseline`), activity_id says what happened since: 1 Create (a NEW
+//   finding), 2 Update (UNCHANGED, UPDATED), 3 Close (RESOLVED: now passing, or gone, when the
+//   event says status_id 4 "Resolved"); finding_info.first_seen_time and last_seen_time are set.
 // - The rule is finding_info.analytic (type_id 1 "Rule"); the schema has no rule slot in
 //   metadata or compliance.
 // - resource_details has no account attribute: the account is cloud.account.uid. The evidence
@@ -27,6 +30,7 @@
 #include "sdk/render/json_stream.h"
 #include "sdk/core/json_text.h"
 #include "sdk/core/digest.h"
+#include "sdk/render/baseline.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
 
@@ -87,26 +91,44 @@ std::string RemediationText(const model::Remediation& r) {
   return out;
 }
 
+// What the baseline adds to an event (null without one).
+struct EventBaseline {
+  BaselineState state = BaselineState::kNone;
+  std::int64_t first_seen_ms = 0;
+  std::string_view uid;  // set for a finding gone from this scan (its baseline uid)
+};
+
 // One Compliance Finding event, written straight into `out` (json_text.h), members in the order
 // the schema's examples give them.
 void WriteFinding(const model::Finding& f, const ProductInfo& product, std::int64_t time_ms,
-                  core::JsonText& out) {
+                  const EventBaseline* baseline, core::JsonText& out) {
   const int severity_id = static_cast<int>(f.severity) + 1;  // informational = 1
   const ComplianceStatus compliance_status = ComplianceStatusOf(f.status);
+  int activity = 1;
+  std::string_view activity_name = "Create";
+  if (baseline != nullptr && (baseline->state == BaselineState::kUnchanged ||
+                              baseline->state == BaselineState::kUpdated)) {
+    activity = 2;
+    activity_name = "Update";
+  } else if (baseline != nullptr && baseline->state == BaselineState::kResolved) {
+    activity = 3;
+    activity_name = "Close";
+  }
+  const bool resolved = baseline != nullptr && baseline->state == BaselineState::kResolved;
   out.BeginObject()
       .Member("class_uid", 2003)
       .Member("class_name", "Compliance Finding")
       .Member("category_uid", 2)
       .Member("category_name", "Findings")
-      .Member("activity_id", 1)
-      .Member("activity_name", "Create")
-      .Member("type_uid", 200301)
-      .Member("type_name", "Compliance Finding: Create")
+      .Member("activity_id", activity)
+      .Member("activity_name", activity_name)
+      .Member("type_uid", 200300 + activity)
+      .Member("type_name", absl::StrCat("Compliance Finding: ", std::string(activity_name)))
       .Member("time", time_ms)
       .Member("severity_id", severity_id)
       .Member("severity", kSeverityCaptions[severity_id - 1])
-      .Member("status_id", 1)
-      .Member("status", "New")
+      .Member("status_id", resolved ? 4 : 1)
+      .Member("status", resolved ? "Resolved" : "New")
       .Member("status_code", model::StatusName(f.status))
       .Member("message", f.message);
 
@@ -128,9 +150,13 @@ void WriteFinding(const model::Finding& f, const ProductInfo& product, std::int6
 
   out.Key("finding_info")
       .BeginObject()
-      .Member("uid", FindingUid(f))
+      .Member("uid", baseline != nullptr && !baseline->uid.empty() ? std::string(baseline->uid)
+                                                                    : FindingUid(f))
       .Member("title", f.title)
       .Member("desc", f.message);
+  if (baseline != nullptr) {
+    out.Member("first_seen_time", baseline->first_seen_ms).Member("last_seen_time", time_ms);
+  }
   out.Key("types")
       .BeginArray()
       .String(f.provider == "aws" ? "Software and Configuration Checks/AWS Security Best Practices"
@@ -224,18 +250,50 @@ class OcsfWriter final : public FindingWriter {
   OcsfWriter(std::ostream& out, const RenderOptions& options)
       : out_(out),
         product_(options.product),
+        time_(options.time),
         time_ms_(internal::EpochMillis(options.time)),
+        baseline_(options.baseline),
         events_(out, 0) {}
 
   void Write(const model::Finding& finding) override {
     if (!out_) return;  // the output is lost anyway; Finish says so
     text_.clear();
     core::JsonText json(&text_, 2, 1);  // an element of the top-level array
-    WriteFinding(finding, product_, time_ms_, json);
+    if (baseline_ != nullptr) {
+      const BaselineComparison::Mark mark = baseline_->Record(finding, time_);
+      const EventBaseline event{mark.state, internal::EpochMillis(mark.first_seen), {}};
+      WriteFinding(finding, product_, time_ms_, &event, json);
+    } else {
+      WriteFinding(finding, product_, time_ms_, nullptr, json);
+    }
     events_.AddText(text_);
   }
 
-  absl::Status Finish(const model::ScanSummary&) override {
+  absl::Status Finish(const model::ScanSummary& summary) override {
+    if (baseline_ != nullptr) {
+      // The baseline's open findings gone from this scan: a Close event each, with what the
+      // baseline said of them.
+      for (const BaselineFinding* b : baseline_->Gone(summary)) {
+        model::Finding gone;
+        gone.rule_id = b->rule_id;
+        gone.title = b->title;
+        gone.severity = b->severity;
+        gone.status = b->status;
+        gone.resource_id = b->resource_id;
+        gone.resource_type = b->resource_type;
+        gone.resource_name = b->resource_name;
+        gone.account = b->account;
+        gone.provider = "aws";
+        gone.message = absl::StrCat("Resolved: no longer reported by this scan (was ",
+                                    std::string(model::StatusName(b->status)), ").");
+        const EventBaseline event{BaselineState::kResolved, internal::EpochMillis(b->first_seen),
+                                  b->uid};
+        text_.clear();
+        core::JsonText json(&text_, 2, 1);
+        WriteFinding(gone, product_, time_ms_, &event, json);
+        events_.AddText(text_);
+      }
+    }
     events_.Close();
     return internal::FlushStatus(out_);
   }
@@ -243,7 +301,9 @@ class OcsfWriter final : public FindingWriter {
  private:
   std::ostream& out_;
   const ProductInfo product_;
+  const std::chrono::system_clock::time_point time_;
   const std::int64_t time_ms_;
+  const std::shared_ptr<BaselineComparison> baseline_;
   internal::JsonArrayStream events_;
   std::string text_;  // reused: one event's text
 };

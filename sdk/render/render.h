@@ -17,6 +17,8 @@
 
 namespace kmsguard::render {
 
+class BaselineComparison;  // baseline.h
+
 struct ProductInfo {
   std::string name = "kmsguard";
   std::string version;
@@ -60,6 +62,10 @@ struct RenderOptions {
   // at most about this many bytes of findings in memory and spill the rest to temporary files
   // (unlinked files in $TMPDIR, or /tmp). Tests set it small to force spilling.
   std::size_t memory_budget_bytes = 32 * 1024 * 1024;
+  // `scan --baseline`: the earlier scan this one is compared with (baseline.h). Null: no
+  // comparison, and every format's output is exactly what it is without one. The writer records
+  // each finding in it; the caller may mark resources it could not evaluate before Finish.
+  std::shared_ptr<BaselineComparison> baseline;
 };
 
 // Takes a scan's findings one at a time and writes one format to an std::ostream. Call Write for

@@ -35,6 +35,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
+#include "sdk/render/baseline.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
 #include "sdk/render/spool.h"
@@ -209,6 +210,7 @@ class SarifWriter final : public FindingWriter {
         results_(options.memory_budget_bytes / 2) {}
 
   void Write(const model::Finding& f) override {
+    if (options_.baseline != nullptr) options_.baseline->Record(f, options_.time);
     // Rule metadata comes from the rule's findings; the least severe one carries the rule's own
     // severity (a finding's severity may have been raised, e.g. for outside exposure).
     auto it = rule_source_.find(f.rule_id);
@@ -310,7 +312,15 @@ class SarifWriter final : public FindingWriter {
     }
     if (notifications_.count() > 0 || dropped_ > 0) out_ << "\n          ]";
     out_ << "\n        }\n      ],\n      \"results\": ";
-    if (results_.count() == 0) {
+    // With a baseline, its open findings gone from this scan (which covered them) follow the
+    // results as baselineState "absent".
+    std::vector<Json> absent;
+    if (options_.baseline != nullptr) {
+      for (const BaselineFinding* b : options_.baseline->Gone(summary)) {
+        absent.push_back(AbsentJson(*b, rule_index));
+      }
+    }
+    if (results_.count() == 0 && absent.empty()) {
       out_ << "[]";
     } else {
       out_ << "[\n";
@@ -319,10 +329,16 @@ class SarifWriter final : public FindingWriter {
       status.Update(results_.ForEach([&](const model::Finding& f) {
         const int rank = KeepRank(f);
         if (rank > last_rank || (rank == last_rank && last_rank_taken++ >= last_rank_room)) return;
-        out_ << separator << "        " << Indented(ResultJson(f, rule_index[f.rule_id]), 8);
+        Json result = ResultJson(f, rule_index[f.rule_id]);
+        if (options_.baseline != nullptr) AddBaseline(f, result);
+        out_ << separator << "        " << Indented(result, 8);
         separator = ",\n";
       }));
       if (!status.ok()) return status;
+      for (const Json& result : absent) {
+        out_ << separator << "        " << Indented(result, 8);
+        separator = ",\n";
+      }
       out_ << "\n      ]";
     }
     const Json run_summary = {{"resourcesReceived", summary.resources_received},
@@ -364,6 +380,47 @@ class SarifWriter final : public FindingWriter {
             {"justification", f.suppression.reason},
             {"properties", {{"owner", f.suppression.owner}, {"expires", f.suppression.expires}}}}});
     }
+    return result;
+  }
+
+  // SARIF's baselineState: new, unchanged, updated. A result that is present is never "absent":
+  // one open before and suppressed now is "updated".
+  void AddBaseline(const model::Finding& f, Json& result) const {
+    const BaselineComparison::Mark mark = options_.baseline->Classify(f, options_.time);
+    std::string_view state = "new";
+    if (mark.state == BaselineState::kUnchanged) state = "unchanged";
+    if (mark.state == BaselineState::kUpdated || mark.state == BaselineState::kResolved) {
+      state = "updated";
+    }
+    result["baselineState"] = state;
+    // What a later --baseline needs to decide coverage, and when it was first seen.
+    result["properties"]["firstSeenAt"] = internal::Iso8601(mark.first_seen);
+    result["properties"]["resourceType"] = f.resource_type;
+    result["properties"]["account"] = f.account;
+  }
+
+  Json AbsentJson(const BaselineFinding& b, const std::map<std::string, int>& rule_index) const {
+    Json location = {{"logicalLocations",
+                      Json::array({{{"name", b.resource_name.empty() ? b.resource_id
+                                                                      : b.resource_name},
+                                    {"fullyQualifiedName", b.resource_id},
+                                    {"kind", "resource"}}})}};
+    Json result = {{"ruleId", b.rule_id}};
+    if (auto it = rule_index.find(b.rule_id); it != rule_index.end()) {
+      result["ruleIndex"] = it->second;
+    }
+    result["kind"] = "pass";
+    result["level"] = "none";
+    result["message"] = {{"text", absl::StrCat("Resolved: no longer reported (was ",
+                                               std::string(model::StatusName(b.status)), ").")}};
+    result["locations"] = Json::array({std::move(location)});
+    result["partialFingerprints"] = {{kFingerprintKey, b.uid}};
+    result["baselineState"] = "absent";
+    result["properties"] = {{"status", std::string(model::StatusName(b.status))},
+                            {"severity", std::string(model::SeverityName(b.severity))},
+                            {"firstSeenAt", internal::Iso8601(b.first_seen)},
+                            {"resourceType", b.resource_type},
+                            {"account", b.account}};
     return result;
   }
 

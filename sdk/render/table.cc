@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/core/text.h"
+#include "sdk/render/baseline.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
 #include "sdk/render/spool.h"
@@ -77,9 +78,11 @@ std::string PolicyCell(const std::string& policy_name) {
   return slash == std::string::npos ? policy_name : policy_name.substr(slash + 1);
 }
 
-void AddRows(const model::Finding& f, const TableOptions& options, std::vector<Line>* rows) {
-  const std::string status =
-      std::string(model::StatusName(f.status)) + (f.conditional ? " (conditional)" : "");
+// `mark`: " [new]" or " [updated]" after the status with a baseline, else empty.
+void AddRows(const model::Finding& f, const TableOptions& options, std::string_view mark,
+             std::vector<Line>* rows) {
+  const std::string status = std::string(model::StatusName(f.status)) +
+                             (f.conditional ? " (conditional)" : "") + std::string(mark);
   const Row base = {
       std::string(model::SeverityName(f.severity)), status, f.rule_id, Principal(f), "-", ""};
   bool any = false;
@@ -112,9 +115,9 @@ void AddRows(const model::Finding& f, const TableOptions& options, std::vector<L
 
 // The finding's lines, each cell made one line of terminal-safe text; widens `width` to fit them.
 std::vector<Line> CleanLines(const model::Finding& f, const TableOptions& options,
-                             ColumnWidths* width) {
+                             std::string_view mark, ColumnWidths* width) {
   std::vector<Line> lines;
-  AddRows(f, options, &lines);
+  AddRows(f, options, mark, &lines);
   for (Line& line : lines) {
     for (std::size_t c = 0; c < kColumns; ++c) {
       line.cells[c] = Clean(std::move(line.cells[c]));
@@ -179,6 +182,8 @@ class TableWriter final : public FindingWriter {
   TableWriter(std::ostream& out, const RenderOptions& options)
       : out_(out),
         options_(options.table),
+        time_(options.time),
+        baseline_(options.baseline),
         spool_(options.memory_budget_bytes, &internal::WorstFirst) {
     header_.cells = {"SEVERITY", "STATUS", "RULE", "PRINCIPAL", "POLICY", "GRANTED"};
     header_.header = true;
@@ -190,8 +195,12 @@ class TableWriter final : public FindingWriter {
   void Write(const model::Finding& f) override {
     ++total_;
     ++counts_[static_cast<int>(f.status)];
+    if (baseline_ != nullptr &&
+        baseline_->Record(f, time_).state == BaselineState::kResolved) {
+      resolved_.push_back(ResolvedLine(f.severity, f.rule_id, Principal(f), f.status));
+    }
     if (f.status == model::Status::kPass && !options_.show_pass) return;
-    CleanLines(f, options_, &width_);
+    CleanLines(f, options_, Mark(f), &width_);
     spool_.Add(f);
   }
 
@@ -203,7 +212,9 @@ class TableWriter final : public FindingWriter {
     out_ << LineText(header_, layout);
     ColumnWidths unused{};
     const absl::Status spooled = spool_.ForEach([&](const model::Finding& f) {
-      for (const Line& line : CleanLines(f, options_, &unused)) out_ << LineText(line, layout);
+      for (const Line& line : CleanLines(f, options_, Mark(f), &unused)) {
+        out_ << LineText(line, layout);
+      }
     });
     if (!spooled.ok()) {
       out_.flush();
@@ -223,14 +234,70 @@ class TableWriter final : public FindingWriter {
          << absl::StrCat("resources: ", summary.resources_received, " received, ",
                          summary.resources_evaluated, " evaluated, ", summary.resource_errors,
                          " could not be evaluated\n");
+    if (baseline_ != nullptr) WriteBaseline(summary);
     out_.flush();
     if (!out_) return absl::InternalError("the output stream failed");
     return absl::OkStatus();
   }
 
  private:
+  // " [new]" / " [updated]" after an open finding's status, with a baseline.
+  std::string Mark(const model::Finding& f) const {
+    if (baseline_ == nullptr || !IsOpen(f.status)) return "";
+    switch (baseline_->Classify(f, time_).state) {
+      case BaselineState::kNew:
+        return " [new]";
+      case BaselineState::kUpdated:
+        return " [updated]";
+      default:
+        return "";
+    }
+  }
+
+  static std::string ResolvedLine(model::Severity severity, std::string_view rule_id,
+                                  std::string_view principal, model::Status now) {
+    return Clean(absl::StrCat("  ", std::string(model::SeverityName(severity)), "  ",
+                              std::string(rule_id), "  ", std::string(principal), "  (now ",
+                              std::string(model::StatusName(now)), ")"));
+  }
+
+  // After the counts: the findings resolved since the baseline, then the comparison's counts.
+  void WriteBaseline(const model::ScanSummary& summary) {
+    for (const BaselineFinding* b : baseline_->Gone(summary)) {
+      model::Finding gone;
+      gone.resource_type = b->resource_type;
+      gone.resource_name = b->resource_name;
+      gone.resource_id = b->resource_id;
+      resolved_.push_back(ResolvedLine(b->severity, b->rule_id, Principal(gone),
+                                       model::Status::kPass) +
+                          " (gone)");
+    }
+    // "(now PASS) (gone)" reads badly: a finding gone from the scan says only "gone".
+    for (std::string& line : resolved_) {
+      const std::string both = "(now PASS) (gone)";
+      if (line.ends_with(both)) line.replace(line.size() - both.size(), both.size(), "(gone)");
+    }
+    const BaselineCounts& c = baseline_->counts();
+    if (!resolved_.empty()) {
+      out_ << "\nresolved since the baseline (" << resolved_.size() << "):\n";
+      for (const std::string& line : resolved_) out_ << line << "\n";
+    }
+    out_ << absl::StrCat("baseline (", baseline_->baseline().format, "): ", c.new_findings,
+                         " new, ", c.unchanged, " unchanged, ", c.updated, " updated, ",
+                         c.resolved, " resolved",
+                         c.not_covered == 0
+                             ? ""
+                             : absl::StrCat(", ", c.not_covered,
+                                            " gone but outside this scan's coverage (not "
+                                            "resolved)"),
+                         "\n");
+  }
+
   std::ostream& out_;
   const TableOptions options_;
+  const std::chrono::system_clock::time_point time_;
+  const std::shared_ptr<BaselineComparison> baseline_;
+  std::vector<std::string> resolved_;
   internal::SortedSpool spool_;
   Line header_;
   ColumnWidths width_{};

@@ -388,4 +388,83 @@ class BotocoreShapeValidator {
   Json model_;
 };
 
+// Checks every attribute the renderer writes against the OCSF 1.5.0 definitions (the server's
+// compiled export): names exist, types and enum values fit, required attributes are present.
+class OcsfSchemaChecker {
+ public:
+  explicit OcsfSchemaChecker(Json schema) : schema_(std::move(schema)) {}
+
+  std::vector<std::string> CheckEvent(const Json& event) {
+    errors_.clear();
+    std::set<std::string> profiles;
+    for (const Json& p : event["metadata"].value("profiles", Json::array())) profiles.insert(p);
+    CheckAttributes(schema_["classes"]["compliance_finding"], event, "", profiles);
+    return errors_;
+  }
+
+ private:
+  std::string BaseType(const std::string& type) const {
+    static const std::set<std::string> kBase = {"string_t", "integer_t", "long_t",  "boolean_t",
+                                                "float_t",  "json_t",    "object_t"};
+    if (kBase.count(type) || !schema_["types"].contains(type)) return type;
+    const Json& t = schema_["types"][type];
+    return t.contains("type") ? BaseType(t["type"]) : "string_t";
+  }
+
+  void CheckValue(const Json& def, const Json& value, const std::string& path) {
+    if (def.value("is_array", false)) {
+      if (!value.is_array()) return errors_.push_back(path + ": expected an array");
+      Json item_def = def;
+      item_def["is_array"] = false;
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        CheckValue(item_def, value[i], path + "/" + std::to_string(i));
+      }
+      return;
+    }
+    const std::string type = BaseType(def.value("type", "string_t"));
+    bool ok = true;
+    if (type == "string_t") ok = value.is_string();
+    if (type == "integer_t" || type == "long_t") ok = value.is_number_integer();
+    if (type == "boolean_t") ok = value.is_boolean();
+    if (type == "object_t") {
+      ok = value.is_object();
+      if (ok)
+        CheckAttributes(schema_["objects"][def["object_type"].get<std::string>()], value, path, {});
+    }
+    if (!ok) errors_.push_back(path + ": expected " + type + ", got " + value.dump());
+    if (ok && def.contains("enum") && value.is_number_integer() &&
+        !def["enum"].contains(std::to_string(value.get<std::int64_t>()))) {
+      errors_.push_back(path + ": " + value.dump() + " is not in the enum");
+    }
+  }
+
+  void CheckAttributes(const Json& definition, const Json& value, const std::string& path,
+                       const std::set<std::string>& profiles) {
+    const Json& attributes = definition["attributes"];
+    for (const auto& [name, v] : value.items()) {
+      if (!attributes.contains(name)) {
+        errors_.push_back(path + "/" + name + ": not an attribute of " +
+                          definition.value("name", "?"));
+        continue;
+      }
+      CheckValue(attributes[name], v, path + "/" + name);
+    }
+    for (const auto& [name, def] : attributes.items()) {
+      if (def.value("requirement", "") != "required" || value.contains(name)) continue;
+      const Json profile = def.value("profile", Json());
+      if (profile.is_string() && !profiles.count(profile.get<std::string>())) continue;
+      errors_.push_back(path + "/" + name + ": required by " + definition.value("name", "?"));
+    }
+    if (definition.contains("constraints") && definition["constraints"].contains("at_least_one")) {
+      bool any = false;
+      for (const Json& n : definition["constraints"]["at_least_one"])
+        any = any || value.contains(n);
+      if (!any) errors_.push_back(path + ": needs one of " + definition["constraints"].dump());
+    }
+  }
+
+  Json schema_;
+  std::vector<std::string> errors_;
+};
+
 }  // namespace kmsguard::render::test
