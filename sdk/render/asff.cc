@@ -266,19 +266,8 @@ class AsffWriter final : public FindingWriter {
       // The baseline's open findings gone from this scan: archived and resolved, under their Id.
       for (const BaselineFinding* b : options_.baseline->Gone(summary)) {
         if (!IsAccountId(b->account)) continue;  // ASFF cannot name it; it had no Id there
-        model::Finding gone;
-        gone.rule_id = b->rule_id;
-        gone.title = b->title;
-        gone.severity = b->severity;
-        gone.status = b->status;
-        gone.resource_id = b->resource_id;
-        gone.resource_type = b->resource_type;
-        gone.resource_name = b->resource_name;
-        gone.account = b->account;
-        gone.provider = "aws";
+        model::Finding gone = GoneFinding(*b);
         gone.partition = PartitionOfArn(b->resource_id);
-        gone.message = absl::StrCat("Resolved: no longer reported by this scan (was ",
-                                    std::string(model::StatusName(b->status)), ").");
         Json json = FindingJson(gone, b->account, options_, timestamp_);
         json["Id"] = b->uid;
         json["FirstObservedAt"] = internal::Iso8601(b->first_seen);

@@ -424,6 +424,22 @@ BaselineRead ReadBaseline(std::string_view text, std::string_view file) {
   return reader.Take();
 }
 
+model::Finding GoneFinding(const BaselineFinding& b) {
+  model::Finding gone;
+  gone.rule_id = b.rule_id;
+  gone.title = b.title;
+  gone.severity = b.severity;
+  gone.status = b.status;
+  gone.resource_id = b.resource_id;
+  gone.resource_type = b.resource_type;
+  gone.resource_name = b.resource_name;
+  gone.account = b.account;
+  gone.provider = "aws";
+  gone.message = absl::StrCat("Resolved: no longer reported by this scan (was ",
+                              std::string(model::StatusName(b.status)), ").");
+  return gone;
+}
+
 BaselineComparison::BaselineComparison(Baseline baseline) : baseline_(std::move(baseline)) {
   for (std::size_t i = 0; i < baseline_.findings.size(); ++i) {
     by_uid_[baseline_.findings[i].uid] = i;  // a repeated uid: the last one read
@@ -432,9 +448,16 @@ BaselineComparison::BaselineComparison(Baseline baseline) : baseline_(std::move(
 
 BaselineComparison::Mark BaselineComparison::Classify(const model::Finding& finding,
                                                       TimePoint now) const {
+  return Classify(FindingUid(finding), finding, now);
+}
+
+BaselineComparison::Mark BaselineComparison::Classify(std::string uid,
+                                                      const model::Finding& finding,
+                                                      TimePoint now) const {
   Mark mark;
   mark.first_seen = now;
-  const auto it = by_uid_.find(FindingUid(finding));
+  mark.uid = std::move(uid);
+  const auto it = by_uid_.find(mark.uid);
   const BaselineFinding* before = it == by_uid_.end() ? nullptr : &baseline_.findings[it->second];
   if (IsOpen(finding.status)) {
     if (before == nullptr || !IsOpen(before->status)) {
@@ -459,8 +482,8 @@ BaselineComparison::Mark BaselineComparison::Classify(const model::Finding& find
 
 BaselineComparison::Mark BaselineComparison::Record(const model::Finding& finding,
                                                     TimePoint now) {
-  const Mark mark = Classify(finding, now);
-  seen_.insert(FindingUid(finding));
+  const Mark mark = Classify(FindingUid(finding), finding, now);
+  seen_.insert(mark.uid);
   switch (mark.state) {
     case BaselineState::kNew:
       ++counts_.new_findings;

@@ -47,6 +47,11 @@ struct BaselineFinding {
   core::SourceLocation where;  // in the baseline file
 };
 
+// A baseline finding gone from this scan as a finding, for the writers that report it in their
+// own shape (an archived ASFF finding, an OCSF Close event): what the baseline said of it (status
+// as it was), provider aws, and a message saying it is no longer reported.
+model::Finding GoneFinding(const BaselineFinding& b);
+
 struct Baseline {
   std::string format;  // "json", "jsonl", "ocsf" or "sarif"
   // False for SARIF, which lists no PASS (nor ERROR) finding: a finding not open now and absent
@@ -81,6 +86,7 @@ class BaselineComparison {
   struct Mark {
     BaselineState state = BaselineState::kNone;
     std::chrono::system_clock::time_point first_seen;  // `now` for a finding not seen before
+    std::string uid;  // the finding's uid (FindingUid), computed once for the writer to reuse
   };
   Mark Classify(const model::Finding& finding, std::chrono::system_clock::time_point now) const;
   // Classify, and remembers the uid as seen and the state in counts().
@@ -100,6 +106,9 @@ class BaselineComparison {
   const Baseline& baseline() const { return baseline_; }
 
  private:
+  Mark Classify(std::string uid, const model::Finding& finding,
+                std::chrono::system_clock::time_point now) const;
+
   Baseline baseline_;
   std::unordered_map<std::string, std::size_t> by_uid_;
   std::set<std::string, std::less<>> seen_;

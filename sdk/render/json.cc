@@ -45,7 +45,7 @@ void WriteBaselineMembers(const BaselineComparison::Mark& mark, core::JsonText& 
 void WriteFinding(const model::Finding& f, const BaselineComparison::Mark* mark,
                   core::JsonText& out) {
   out.BeginObject()
-      .Member("uid", FindingUid(f))
+      .Member("uid", mark != nullptr ? mark->uid : FindingUid(f))
       .Member("rule_id", f.rule_id)
       .Member("rule_version", f.rule_version)
       .Member("title", f.title)

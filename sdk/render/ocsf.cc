@@ -95,7 +95,7 @@ std::string RemediationText(const model::Remediation& r) {
 struct EventBaseline {
   BaselineState state = BaselineState::kNone;
   std::int64_t first_seen_ms = 0;
-  std::string_view uid;  // set for a finding gone from this scan (its baseline uid)
+  std::string_view uid;  // the finding's uid (the comparison computed it; a gone one's from the baseline)
 };
 
 // One Compliance Finding event, written straight into `out` (json_text.h), members in the order
@@ -261,7 +261,7 @@ class OcsfWriter final : public FindingWriter {
     core::JsonText json(&text_, 2, 1);  // an element of the top-level array
     if (baseline_ != nullptr) {
       const BaselineComparison::Mark mark = baseline_->Record(finding, time_);
-      const EventBaseline event{mark.state, internal::EpochMillis(mark.first_seen), {}};
+      const EventBaseline event{mark.state, internal::EpochMillis(mark.first_seen), mark.uid};
       WriteFinding(finding, product_, time_ms_, &event, json);
     } else {
       WriteFinding(finding, product_, time_ms_, nullptr, json);
@@ -274,18 +274,7 @@ class OcsfWriter final : public FindingWriter {
       // The baseline's open findings gone from this scan: a Close event each, with what the
       // baseline said of them.
       for (const BaselineFinding* b : baseline_->Gone(summary)) {
-        model::Finding gone;
-        gone.rule_id = b->rule_id;
-        gone.title = b->title;
-        gone.severity = b->severity;
-        gone.status = b->status;
-        gone.resource_id = b->resource_id;
-        gone.resource_type = b->resource_type;
-        gone.resource_name = b->resource_name;
-        gone.account = b->account;
-        gone.provider = "aws";
-        gone.message = absl::StrCat("Resolved: no longer reported by this scan (was ",
-                                    std::string(model::StatusName(b->status)), ").");
+        const model::Finding gone = GoneFinding(*b);
         const EventBaseline event{BaselineState::kResolved, internal::EpochMillis(b->first_seen),
                                   b->uid};
         text_.clear();
