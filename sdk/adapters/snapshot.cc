@@ -243,19 +243,27 @@ bool OpensTemplateSection(std::string_view line) {
   return false;
 }
 
-// For a text too large to read whole on the chance it is a template: the error that refuses it,
-// or "" when it may be one (or is small enough to read whole).
-std::string RefuseLargeNonTemplate(std::string_view text) {
-  if (text.size() <= kYamlReadWholeBytes) return "";
+// Whether a text too large to read whole on the chance it is a template is refused (false when
+// it may be one, or is small enough to read whole); with `diagnostics`, adds the error at its
+// first significant line.
+bool RefuseLargeNonTemplate(std::string_view text, std::string_view source_name,
+                            core::Diagnostics* diagnostics) {
+  if (text.size() <= kYamlReadWholeBytes) return false;
   const FirstSignificantLine first = FindFirstSignificantLine(text);
-  if (first.number > 0 && OpensTemplateSection(first.text)) return "";
+  if (first.number > 0 && OpensTemplateSection(first.text)) return false;
+  if (diagnostics == nullptr) return true;
+  core::SourceLocation at;
+  at.file = std::string(source_name);
+  at.line = first.number;
+  at.column = first.number > 0 ? 1 : 0;
   std::string_view shown = first.text.substr(0, 60);
-  return absl::StrCat("neither JSON nor a CloudFormation template (", kExpected, "): line ",
+  AddDiagnostic(diagnostics, kError, std::move(at), absl::StrCat("neither JSON nor a CloudFormation template (", kExpected, "): line ",
                       first.number, " (\"", core::ValidUtf8(shown),
                       shown.size() < first.text.size() ? "..." : "",
                       "\") opens no template section (AWSTemplateFormatVersion, Resources, ...), "
                       "and a text of ",
-                      text.size() >> 20, " MiB is not read whole to find one");
+                      text.size() >> 20, " MiB is not read whole to find one"));
+  return true;
 }
 
 // What a text that is not a YAML template holds, for the "unknown format" error: a lone JSON
@@ -337,7 +345,7 @@ InputFormat DetectInputFormat(std::string_view text) {
   }
   text = WithoutBom(text);
   if (LooksLikeJson(text)) return SniffJson(text).format;
-  if (!RefuseLargeNonTemplate(text).empty()) return InputFormat::kAuto;
+  if (RefuseLargeNonTemplate(text, "", nullptr)) return InputFormat::kAuto;
   Json root;
   core::Diagnostics ignored;
   if (text.find_first_not_of(" \t\r\n") != std::string_view::npos &&
@@ -395,14 +403,7 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, 
       return result;
     }
     AdapterResult result;
-    if (std::string refused = RefuseLargeNonTemplate(text); !refused.empty()) {
-      core::SourceLocation at = PointerLocation(source_name, "");
-      at.json_pointer.clear();
-      at.line = FindFirstSignificantLine(text).number;
-      at.column = at.line > 0 ? 1 : 0;
-      AddDiagnostic(&result.diagnostics, kError, std::move(at), std::move(refused));
-      return result;
-    }
+    if (RefuseLargeNonTemplate(text, source_name, &result.diagnostics)) return result;
     Json root;
     TemplatePositions positions;
     bool lossy = false;
