@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "absl/strings/str_replace.h"
 #include "sdk/core/text.h"
 
 namespace kmsguard::plugin {
@@ -157,7 +158,10 @@ std::string RoffOptions(const std::vector<const CLI::Option*>& options, bool pos
       }
     }
     const std::string opts = HelpFormatter().make_option_opts(option);
-    if (!opts.empty()) out += " \\fI" + Roff(Trim(opts)) + "\\fR";
+    if (!opts.empty()) {
+      // A list of choices ({a,b,c}) is one word to troff: \: lets it break after each comma.
+      out += " \\fI" + absl::StrReplaceAll(Roff(Trim(opts)), {{",", ",\\:"}}) + "\\fR";
+    }
     out += "\n" + Roff(Trim(HelpFormatter().make_option_desc(option))) + "\n";
   }
   return out;

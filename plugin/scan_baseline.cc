@@ -40,11 +40,12 @@ absl::StatusOr<std::shared_ptr<render::BaselineComparison>> LoadBaseline(const s
   return std::make_shared<render::BaselineComparison>(std::move(read.baseline));
 }
 
-void CountAgainstBaseline(const model::Finding& finding, render::BaselineComparison& baseline,
-                          std::int64_t* new_open) {
+bool IsNewOpenFinding(const model::Finding& finding, render::BaselineComparison& baseline) {
   if (finding.status == model::Status::kError) baseline.MarkUnevaluated(finding.resource_id);
-  if (finding.status != model::Status::kFail && finding.status != model::Status::kWarning) return;
-  if (baseline.Classify(finding, {}).state == render::BaselineState::kNew) ++*new_open;
+  if (finding.status != model::Status::kFail && finding.status != model::Status::kWarning) {
+    return false;
+  }
+  return baseline.Classify(finding, {}).state == render::BaselineState::kNew;
 }
 
 }  // namespace kmsguard::plugin

@@ -20,10 +20,9 @@ absl::StatusOr<std::shared_ptr<render::BaselineComparison>> LoadBaseline(const s
                                                                         std::size_t max_bytes,
                                                                         std::ostream& err);
 
-// For --fail-on new, as each finding arrives: adds one to `*new_open` when `finding` is a FAIL or
-// WARNING that is NEW against the baseline; an ERROR finding's resource is marked unevaluated
-// (its earlier findings are not resolved by being missing).
-void CountAgainstBaseline(const model::Finding& finding, render::BaselineComparison& baseline,
-                          std::int64_t* new_open);
+// For --fail-on new, as each finding arrives: true when `finding` is a FAIL or WARNING that is NEW
+// against the baseline; an ERROR finding's resource is marked unevaluated (its earlier findings
+// are not resolved by being missing).
+bool IsNewOpenFinding(const model::Finding& finding, render::BaselineComparison& baseline);
 
 }  // namespace kmsguard::plugin

@@ -58,7 +58,9 @@ constexpr char kExitStatusHelp[] =
     "\n"
     "Exit status: two bits, so that neither answer hides the other.\n"
     "  1  a FAIL finding (with --fail-on warning, also a WARNING; with --fail-on never, not set;\n"
-    "     with --fail-on new, only a FAIL or WARNING finding that is NEW against --baseline)\n"
+    "     with --fail-on new, only a FAIL or WARNING finding that is NEW against --baseline;\n"
+    "     with a severity, as --fail-on high or --fail-on warning,high, only those of severity\n"
+    "     high or critical)\n"
     "  2  the scan is incomplete: a FILE could not be read or is not a snapshot, an entry or\n"
     "     resource could not be read, a rule could not be evaluated (ERROR finding), a rule file\n"
     "     under --rules did not load (the rules that loaded still ran), the input held nothing\n"
@@ -483,9 +485,12 @@ class FindingSink {
   }
 
   void Add(model::Finding&& finding) {
-    if (finding.status == model::Status::kFail) ++fail_;
-    if (finding.status == model::Status::kWarning) ++warning_;
-    if (baseline_ != nullptr) CountAgainstBaseline(finding, *baseline_, &new_open_);
+    const auto severity = static_cast<std::size_t>(finding.severity);
+    if (finding.status == model::Status::kFail) ++counts_.fail_by_severity[severity];
+    if (finding.status == model::Status::kWarning) ++counts_.warning_by_severity[severity];
+    if (baseline_ != nullptr && IsNewOpenFinding(finding, *baseline_)) {
+      ++counts_.new_open_by_severity[severity];
+    }
     if (finding.status == model::Status::kError) {
       core::SourceLocation location = finding.source;
       if (location.file.empty()) {
@@ -515,21 +520,26 @@ class FindingSink {
     ++problems_;
   }
 
-  std::int64_t fail() const { return fail_; }
-  std::int64_t warning() const { return warning_; }
-  std::int64_t new_open() const { return new_open_; }
+  // The FAIL, WARNING and NEW-open findings that arrived, by severity and in all.
+  ScanOutcome Counts() const {
+    ScanOutcome outcome = counts_;
+    for (std::size_t i = 0; i < outcome.fail_by_severity.size(); ++i) {
+      outcome.fail += outcome.fail_by_severity[i];
+      outcome.warning += outcome.warning_by_severity[i];
+      outcome.new_open += outcome.new_open_by_severity[i];
+    }
+    return outcome;
+  }
   int problems() const { return problems_; }
   std::int64_t written() const { return written_; }
 
  private:
   render::FindingWriter& writer_;
   render::BaselineComparison* baseline_;  // null without --baseline
-  std::int64_t new_open_ = 0;
+  ScanOutcome counts_;                    // only the by-severity counts are kept here
   // Where each resource read whole came from, for its ERROR findings (streamed resources carry
   // their source through the plugin).
   std::map<std::string_view, const core::SourceLocation*> where_;
-  std::int64_t fail_ = 0;
-  std::int64_t warning_ = 0;
   int problems_ = 0;
   std::int64_t written_ = 0;
   std::string output_error_;
@@ -585,9 +595,21 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
           },
           ""));
   scan->add_option("--fail-on", flags->fail_on,
-                   "Which findings set exit status bit 1: fail, warning (FAIL or WARNING) or "
-                   "never (only an incomplete scan is non-zero)")
-      ->check(CLI::IsMember({"fail", "warning", "never", "new"}))
+                   "Which findings set exit status bit 1: fail, warning (FAIL or WARNING), new "
+                   "(NEW against --baseline) or never (only an incomplete scan is non-zero); a "
+                   "severity (informational, low, medium, high, critical) for FAIL findings of it "
+                   "or above; or both, as warning,high")
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            return ParseFailRule(value) ? ""
+                                        : "takes fail, warning, new or never, a "
+                                          "severity, or one of each as warning,high; got \"" +
+                                              value + "\"";
+          },
+          // The single words in braces, as CLI::IsMember writes them: the completion offers
+          // them (cli_docs.cc).
+          "{fail,warning,new,never,informational,low,medium,high,critical}"))
+      ->type_name("LEVEL[,SEVERITY]")
       ->capture_default_str();
   scan->add_option("--baseline", flags->baseline,
                    "An earlier scan's output (json, jsonl, ocsf or sarif; gzip too): each finding "
@@ -638,7 +660,7 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
 }
 
 int RunScan(const ScanFlags& flags) {
-  const FailOn fail_on = ParseFailOn(flags.fail_on).value_or(FailOn::kFail);  // CLI11 checked it
+  const FailRule fail_on = ParseFailRule(flags.fail_on).value_or(FailRule{});  // CLI11 checked it
   adapters::InputFormat format = adapters::InputFormat::kAuto;
   adapters::ParseInputFormat(flags.input_format, &format);  // CLI11 checked the name
   adapters::CloudFormationParameters parameters;
@@ -652,7 +674,7 @@ int RunScan(const ScanFlags& flags) {
   }
   // The baseline is read and checked before anything is started: a wrong file refuses the scan.
   std::shared_ptr<render::BaselineComparison> baseline;
-  if (fail_on == FailOn::kNew && flags.baseline.empty()) {
+  if (fail_on.on == FailOn::kNew && flags.baseline.empty()) {
     std::cerr << "kmsguard scan: --fail-on new needs --baseline FILE (new against what?)\n";
     return 2;
   }
@@ -777,10 +799,7 @@ int RunScan(const ScanFlags& flags) {
              : ScanWith(*process, inputs, std::move(scan_options));
   const absl::Status stopped = remote ? absl::OkStatus() : process->Stop(kStopGrace);
   // A scan that stops early still says whether the findings that did arrive hold a failure.
-  ScanOutcome stopped_early;
-  stopped_early.fail = sink.fail();
-  stopped_early.warning = sink.warning();
-  stopped_early.new_open = sink.new_open();
+  ScanOutcome stopped_early = sink.Counts();
   stopped_early.finished = false;
   if (!sink.output_error().empty()) {
     std::cerr << "kmsguard scan: cannot write the output: " << sink.output_error()
@@ -825,10 +844,9 @@ int RunScan(const ScanFlags& flags) {
     std::cerr << "kmsguard scan: warning: " << notice << "\n";
   }
 
-  ScanOutcome outcome;
-  outcome.fail = std::max(result->summary.fail, sink.fail());
-  outcome.warning = std::max(result->summary.warning, sink.warning());
-  outcome.new_open = sink.new_open();
+  ScanOutcome outcome = sink.Counts();
+  outcome.fail = std::max(result->summary.fail, outcome.fail);
+  outcome.warning = std::max(result->summary.warning, outcome.warning);
   outcome.problems =
       inputs.problems + sink.problems() + rule_errors + static_cast<std::int64_t>(notices.size());
   return ExitStatus(outcome, fail_on);

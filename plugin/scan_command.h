@@ -15,7 +15,7 @@ struct ScanFlags {
   std::vector<std::string> rule_dirs;
   std::vector<std::string> parameters;  // --parameter NAME=VALUE: CloudFormation parameter values
   bool show_pass = false;
-  std::string fail_on = "fail";  // --fail-on: "fail", "warning", "never" or "new" (exit_status.h)
+  std::string fail_on = "fail";  // --fail-on: a level, a severity or both (exit_status.h FailRule)
   std::string baseline;  // --baseline FILE: an earlier scan's output to compare with
   std::string aws_account_id;     // --aws-account-id: ASFF's account where a resource names none
   bool explain = false;  // table: print each listed finding's explanation under it

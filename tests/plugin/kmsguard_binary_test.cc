@@ -329,9 +329,32 @@ TEST(KmsguardScanTest, FailOnDecidesTheFailureBitAndNeverHidesAnIncompleteScan) 
   EXPECT_EQ(Kmsguard({"scan", "--fail-on", "warning", failing}).exit_code, 1);
   EXPECT_EQ(Kmsguard({"scan", "--fail-on", "never", both}).exit_code, 2);
   EXPECT_EQ(Kmsguard({"scan", both}).exit_code, 3);
-  const ProcessResult bad = Kmsguard({"scan", "--fail-on", "high", clean});
-  EXPECT_EQ(bad.exit_code, 2) << Describe(bad);
-  EXPECT_THAT(bad.err, HasSubstr("--fail-on"));
+  for (const char* wrong : {"HIGH", "severe", "high,medium", "fail,warning", "never,high", ""}) {
+    const ProcessResult bad = Kmsguard({"scan", "--fail-on", wrong, clean});
+    EXPECT_EQ(bad.exit_code, 2) << wrong << ": " << Describe(bad);
+    EXPECT_THAT(bad.err, HasSubstr("--fail-on")) << wrong;
+  }
+}
+
+// --fail-on SEVERITY counts the findings of that severity or above, by the severity each output
+// shows: the rule's own (medium for an inline policy's `kms:*` on `*`) or the one exposure raised
+// (the bundled example's role that every principal of the account may assume is high).
+TEST(KmsguardScanTest, FailOnASeverityCountsThatSeverityAndAbove) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string medium = dir.Write("medium.json", Snapshot({{"star", kKmsStar}}));
+  EXPECT_EQ(Kmsguard({"scan", "--fail-on", "low", medium}).exit_code, 1);
+  EXPECT_EQ(Kmsguard({"scan", "--fail-on", "medium", medium}).exit_code, 1);
+  EXPECT_EQ(Kmsguard({"scan", "--fail-on", "high", medium}).exit_code, 0);
+  EXPECT_EQ(Kmsguard({"scan", "--fail-on", "fail,high", medium}).exit_code, 0);
+  EXPECT_EQ(Kmsguard({"scan", "--fail-on", "high,warning", medium}).exit_code, 0);
+  EXPECT_EQ(Kmsguard({"scan", "--fail-on", "warning,medium", medium}).exit_code, 1);
+
+  const std::string example = BundledExample();
+  EXPECT_EQ(Kmsguard({"scan", "--fail-on", "high", example}).exit_code, 1);
+  EXPECT_EQ(Kmsguard({"scan", "--fail-on", "critical", example}).exit_code, 0);
+  // The table asks the plugin for no PASS findings; the count is the same.
+  EXPECT_EQ(Kmsguard({"scan", "--format", "jsonl", "--fail-on", "critical", example}).exit_code, 0);
 }
 
 TEST(KmsguardScanTest, UsageErrorsExitTwoAndHelpDocumentsTheExitStatus) {
