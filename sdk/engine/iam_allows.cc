@@ -120,6 +120,14 @@ struct Judge {
   bool warn_on_condition = false;
   bool explain = true;  // build explanation lines (EvaluationOptions::explanation)
   iam::PolicyAnalyses* analyses = nullptr;  // the resource's (ResourceView::analyses)
+  // Out, for the account-or-region-wide tier: the policies whose grant reaches every key, which
+  // that tier leaves to the every-key one; its PASS message names them instead of saying the
+  // actions are not allowed (a reader saw "does not allow" beside the every-key FAIL).
+  struct EveryKeyGrants {
+    std::vector<std::string> policies;
+    std::vector<std::string> actions;  // first-seen order
+  };
+  EveryKeyGrants* left_to_every_key_tier = nullptr;
 };
 
 // One policy to judge: `name` names it in messages and evidence, `label` in explanations.
@@ -272,7 +280,19 @@ bool JudgePolicy(const PolicyRef& policy, const simdjson::dom::element& text, co
   }
   const iam::GrantVerdict& verdict = analysis->Verdict(judge.query, judge.query_key);
   if (judge.explain) Explain(policy, *analysis, judge.explain_key, verdict, out);
-  if (!verdict.granted) return false;
+  if (!verdict.granted) {
+    if (judge.left_to_every_key_tier != nullptr) {
+      Judge::EveryKeyGrants& every_key = *judge.left_to_every_key_tier;
+      bool any = false;
+      for (const iam::ActionVerdict& action : verdict.actions) {
+        if (!action.left_to_every_key_tier) continue;
+        any = true;
+        AddUnique(&every_key.actions, action.action);
+      }
+      if (any) every_key.policies.push_back(policy.name);
+    }
+    return false;
+  }
   AddEvidence(policy, verdict, out);
   out->failing_policies.push_back(policy.name);
   *conditional = verdict.conditional;
@@ -451,7 +471,7 @@ std::shared_ptr<const PreparedArgs> PrepareIamAllows(const rules::Rule& rule,
   out->pass_what = absl::StrCat(absl::StrJoin(out->query.actions, ", "), " on ",
                                 out->query.scope == iam::KeyScope::kEveryKey
                                     ? "all KMS keys"
-                                    : "account- or region-wide KMS keys");
+                                    : "every key of one account or one region");
   return out;
 }
 
@@ -472,6 +492,10 @@ Outcome IamAllows(const PreparedArgs& prepared, const ResourceView& view) {
   judge.query_key = iam::QueryKey(judge.query);
   judge.explain_key = absl::StrCat("engine.explanation|", judge.query_key);
   judge.warn_on_condition = args.warn_on_condition;
+  Judge::EveryKeyGrants left_to_every_key_tier;
+  if (judge.query.scope == iam::KeyScope::kAccountOrRegionWide) {
+    judge.left_to_every_key_tier = &left_to_every_key_tier;
+  }
   const bool managed = args.managed;
   // The loader checks rule resource types against `policies`; a resource of another type can
   // still arrive when a deployment overrides a parameter.
@@ -518,7 +542,21 @@ Outcome IamAllows(const PreparedArgs& prepared, const ResourceView& view) {
   } else {
     out.status = model::Status::kPass;
     const std::string& what = args.pass_what;
-    if (managed) {
+    if (!left_to_every_key_tier.policies.empty()) {
+      // Not "does not allow": the grant is broader than this tier, and the every-key rule
+      // reports it.
+      const std::vector<std::string>& names = left_to_every_key_tier.policies;
+      const bool one = names.size() == 1;
+      out.pass_detail = absl::StrCat(
+          managed ? "has a default version"
+          : one   ? "has an inline policy"
+                  : "has inline policies",
+          managed ? "" : absl::StrCat(" (", absl::StrJoin(names, ", "), ")"),
+          one || managed ? " that allows " : " that allow ",
+          absl::StrJoin(left_to_every_key_tier.actions, ", "),
+          " on every KMS key, which the every-key rule reports; this rule reports only grants on "
+          "every key of one account or one region, and there is none");
+    } else if (managed) {
       out.pass_detail = absl::StrCat(
           "has a default version", out.policy_version.empty() ? "" : " (", out.policy_version,
           out.policy_version.empty() ? "" : ")", " that does not allow ", what);

@@ -18,9 +18,11 @@ namespace kmsguard::iam {
 namespace {
 
 // A counterexample key for people: a segment fixed to a policy variable's value is held by an
-// internal symbol, written out here as "${...}" (one specific value the policy names).
+// internal symbol, written out here as "${...}" (one specific value the policy names). The key is
+// built by the search (canary regions such as xq-kmsguard-7, account 918273645012), never read
+// from the input, and says so: a reader must not go looking for it (issue 18).
 std::string ShownKey(const std::string& key) {
-  std::string out;
+  std::string out = "the made-up key ";
   for (const char c : key) {
     if (c == kVariableSymbol) {
       out += "${...}";
@@ -355,6 +357,7 @@ GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& quer
         const Reach denied_all = ReachOf(denies, every_key, action);
         if (!denied_all.reached) {
           av.why = "granted on every KMS key (reported by the every-key rule, not this tier)";
+          av.left_to_every_key_tier = true;
         } else {
           // A Deny on every key cancels every narrower grant too.
           av.why =

@@ -61,6 +61,9 @@ struct ActionVerdict {
   std::string action;
   bool granted = false;      // reaches the scope after Deny is applied
   bool conditional = false;  // granted only through statements that carry a Condition
+  // KeyScope::kAccountOrRegionWide only: granted on every KMS key, a grant that tier leaves to
+  // the every-key one (`granted` is then false), so a PASS can say why.
+  bool left_to_every_key_tier = false;
   std::vector<StatementRole> grants;  // Allow statements covering the action and reaching keys
   // Deny statements covering the action (conditional ones only under honor_conditional_deny);
   // `why` says whether they cancel the grant and, when they do not, which key they leave open.

@@ -165,8 +165,16 @@ TEST(KmsguardScanTest, ExplainShowsWhyEvenForAPass) {
   ASSERT_FALSE(pass.empty()) << r.out;
   EXPECT_THAT(pass, HasSubstr("  why: inline policy \"pipeline-kms-account-keys\": kms:Decrypt "
                               "not granted: kms:Decrypt: not every KMS key (partition aws): e.g. "
-                              "arn:aws:kms:"));
+                              "the made-up key arn:aws:kms:"));
   EXPECT_THAT(pass, HasSubstr("is not reached"));
+  // The strict tier's PASS of a principal whose grant reaches every key says that grant is the
+  // every-key rule's, not that nothing is allowed.
+  const std::string strict_pass =
+      RowAndLinesUnder(r.out, {"PASS", "aws-iam-kms-decrypt-broad-scope", "role/ec2-app-server"});
+  EXPECT_THAT(strict_pass, HasSubstr("has an inline policy (app-kms-full) that allows kms:Decrypt, "
+                                     "kms:ReEncryptFrom on every KMS key, which the every-key rule "
+                                     "reports"));
+  EXPECT_THAT(strict_pass, Not(HasSubstr("does not allow")));
   EXPECT_THAT(pass, HasSubstr("  why: inline policy \"pipeline-kms-account-keys\": statement 0 "
                               "\"DecryptWithAccountKeys\" (Allow kms:Decrypt, kms:ReEncryptFrom "
                               "on Resource [\"arn:aws:kms:*:111122223333:key/*\"])"));

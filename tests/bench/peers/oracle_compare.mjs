@@ -19,7 +19,8 @@
 //    allowed and some denied, the FAIL is kmsguard's documented "arbitrary key" reading (a Deny or
 //    NotResource takes some keys out, e.g. one account's; docs/iam-semantics.md, point 2);
 //    when no canary is allowed, a residual (a possible false alarm).
-//  - PASS, per action: a key its explanation names as left out ("e.g. ARN is not reached") must
+//  - PASS, per action: a key its explanation names as left out ("e.g. the made-up key ARN is not
+//    reached") must
 //    be denied; an action no Allow covers must be denied on every named key and every canary; an
 //    action "allowed but an explicit Deny cancels it" must have some canary denied (a PASS whose
 //    Deny leaves some canaries allowed is counted as a note). Otherwise a residual (possible miss).
@@ -172,7 +173,7 @@ for (const { arn, inline } of principals) {
     continue;
   }
   // PASS. Per action, the explanation says why it is not granted on every key:
-  //  - "e.g. ARN is not reached": that key must be denied;
+  //  - "e.g. the made-up key ARN is not reached": that key must be denied;
   //  - no Allow covers it ("no Allow statement covers", "no statement allows or denies"): nothing
   //    may be allowed, neither a named key nor a canary;
   //  - "an explicit Deny cancels it": what is left is not every key, so some canary must be denied.
@@ -180,7 +181,7 @@ for (const { arn, inline } of principals) {
   //    leaves the keys inside allowed: Allow * with Deny NotResource (own account's keys) grants
   //    that account's keys only. Such PASSes are counted apart, not as residuals.
   const named = {};
-  for (const m of explanation.matchAll(/(kms:\w+) not granted: [^\n]*?e\.g\. (arn:\S+) is not reached/g)) {
+  for (const m of explanation.matchAll(/(kms:\w+) not granted: [^\n]*?e\.g\. the made-up key (arn:\S+) is not reached/g)) {
     (named[m[1]] ??= new Set()).add(m[2]);
   }
   const allNamed = [...new Set(Object.values(named).flatMap((s) => [...s]))];

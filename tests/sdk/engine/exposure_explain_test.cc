@@ -82,7 +82,7 @@ TEST(BroadScopeRuleTest, AccountAndRegionWideGrantsFailEveryKeyAndOneKeyPass) {
   EXPECT_EQ(f.status, model::Status::kPass);
   EXPECT_EQ(f.message,
             "user u has 1 inline policy, which does not allow kms:Decrypt, kms:ReEncryptFrom on "
-            "account- or region-wide KMS keys.");
+            "every key of one account or one region.");
 
   // The two tiers never report the same grant.
   const Evaluator every_key = MakeEvaluator(BuiltinRule());
@@ -92,6 +92,41 @@ TEST(BroadScopeRuleTest, AccountAndRegionWideGrantsFailEveryKeyAndOneKeyPass) {
                  EvaluateOne(evaluator, r).status == model::Status::kFail)
         << doc.dump();
   }
+}
+
+// The PASS of a principal whose grant reaches every key (the every-key rule's FAIL) says so, and
+// names only the policies and actions that reach every key; it never reads "does not allow"
+// (issue 18: a reader saw that beside the every-key FAIL of the same principal).
+TEST(BroadScopeRuleTest, APassLeftToTheEveryKeyTierSaysItIsGrantedOnEveryKey) {
+  const Evaluator evaluator = MakeEvaluator(BuiltinRule(kBroadRule));
+  const Json decrypt_only =
+      Doc({{{"Effect", "Allow"}, {"Action", "kms:Decrypt"}, {"Resource", "*"}}});
+  model::Finding f = EvaluateOne(
+      evaluator,
+      Principal(model::kIamUser, "u", {Policy("any", kEveryKey), Policy("one", kOneKey)}));
+  EXPECT_EQ(f.status, model::Status::kPass);
+  EXPECT_EQ(f.message,
+            "user u has an inline policy (any) that allows kms:Decrypt on every KMS key, which the "
+            "every-key rule reports; this rule reports only grants on every key "
+            "of one account or one region, and there is none.");
+  f = EvaluateOne(evaluator, Principal(model::kIamRole, "r",
+                                       {Policy("a", decrypt_only), Policy("b", decrypt_only)}));
+  EXPECT_EQ(f.status, model::Status::kPass);
+  EXPECT_EQ(f.message,
+            "role r has inline policies (a, b) that allow kms:Decrypt on every KMS key, which the "
+            "every-key rule reports; this rule reports only grants on every key of one account or "
+            "one region, and there is none.");
+  // A Deny on every key cancels the grant: then nothing is allowed, and the PASS says that.
+  const Json denied = Doc(
+      {kEveryKey["Statement"][0], {{"Effect", "Deny"}, {"Action", "kms:*"}, {"Resource", "*"}}});
+  f = EvaluateOne(evaluator, Principal(model::kIamUser, "u", {Policy("denied", denied)}));
+  EXPECT_EQ(f.status, model::Status::kPass);
+  EXPECT_THAT(f.message, HasSubstr("which does not allow"));
+  // An every-key grant beside an account-wide one: this tier fails on the account-wide one.
+  f = EvaluateOne(evaluator, Principal(model::kIamUser, "u",
+                                       {Policy("any", kEveryKey), Policy("acct", kAccountKeys)}));
+  EXPECT_EQ(f.status, model::Status::kFail);
+  EXPECT_THAT(f.message, HasSubstr("(acct)"));
 }
 
 TEST(BroadScopeRuleTest, DenyOnTheSameKeysCancelsAndConditionsWarnWhenAsked) {
@@ -320,7 +355,7 @@ TEST(ExplainTest, PassNamesTheStatementAndTheKeyItLeavesOut) {
   EXPECT_THAT(f.evidence, IsEmpty());
   const std::string why = Explanation(f);
   EXPECT_THAT(why, HasSubstr("inline policy \"acct\": kms:Decrypt not granted: kms:Decrypt: not "
-                             "every KMS key (partition aws): e.g. arn:aws:kms:"));
+                             "every KMS key (partition aws): e.g. the made-up key arn:aws:kms:"));
   EXPECT_THAT(why, HasSubstr("is not reached"));
   EXPECT_THAT(why, HasSubstr("inline policy \"acct\": statement 0 \"AccountKeys\" (Allow "
                              "kms:Decrypt, kms:ReEncryptFrom on Resource "

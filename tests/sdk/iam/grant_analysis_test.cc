@@ -130,7 +130,9 @@ TEST(GrantAnalysisTest, RegionsOfThePartition) {
   const GrantVerdict one_account = Analyze("[" + Allow(R"("kms:Decrypt")", R"("*")") +
       R"(,{"Effect":"Deny","Action":"kms:Decrypt","NotResource":"arn:aws:kms:*:111122223333:key/*"}])");
   ASSERT_FALSE(one_account.actions[0].granted);
-  EXPECT_THAT(one_account.actions[0].denies.at(0).why, HasSubstr("from the Deny; e.g. arn:aws:kms:af-south-1:918273645012:"));
+  EXPECT_THAT(
+      one_account.actions[0].denies.at(0).why,
+      HasSubstr("from the Deny; e.g. the made-up key arn:aws:kms:af-south-1:918273645012:"));
   EXPECT_THAT(one_account.actions[0].denies.at(0).why, HasSubstr(" is denied"));
 
   GrantQuery strict;
