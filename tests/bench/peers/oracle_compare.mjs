@@ -20,8 +20,7 @@
 //    NotResource takes some keys out, e.g. one account's; docs/iam-semantics.md, point 2);
 //    when no canary is allowed, a residual (a possible false alarm).
 //  - PASS, per action: a key its explanation names as left out ("e.g. the made-up key ARN is not
-//    reached") must
-//    be denied; an action no Allow covers must be denied on every named key and every canary; an
+//    reached") must be denied; an action no Allow covers must be denied on every named key and every canary; an
 //    action "allowed but an explicit Deny cancels it" must have some canary denied (a PASS whose
 //    Deny leaves some canaries allowed is counted as a note). Otherwise a residual (possible miss).
 //    A PASS with an action every-key by sample is counted too (the sample cannot tell).
