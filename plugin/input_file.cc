@@ -1,5 +1,7 @@
 #include "plugin/input_file.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -14,6 +16,9 @@ InputFile::InputFile(const std::string& path)
   if (file_ == nullptr) {
     status_ = absl::NotFoundError(absl::StrCat("cannot read the file: ", std::strerror(errno)));
     return;
+  }
+  if (struct stat st; fstat(fileno(file_), &st) == 0 && S_ISREG(st.st_mode)) {
+    raw_size_ = static_cast<std::uint64_t>(st.st_size);
   }
   // The magic bytes decide whether the content goes through gzip; they are read from the file
   // itself, so a pipe is never read twice.
@@ -60,6 +65,7 @@ InputFile::~InputFile() {
 std::size_t InputFile::ReadRaw(char* buffer, std::size_t size) {
   if (file_ == nullptr) return 0;
   const std::size_t n = std::fread(buffer, 1, size, file_);
+  raw_bytes_read_ += n;
   if (n == 0 && std::ferror(file_) != 0 && status_.ok()) {
     status_ = absl::DataLossError(absl::StrCat("cannot read the file: ", std::strerror(errno)));
   }

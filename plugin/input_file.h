@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -46,6 +47,11 @@ class InputFile {
   // returned (a gzip file missing only its trailer still yields its content).
   absl::StatusOr<std::string> ReadAll(std::size_t max_bytes);
 
+  // For progress: the file's bytes read so far (compressed ones for gzip), and its size when it
+  // is a regular file (0 for a pipe, a FIFO or a terminal, whose size is not known ahead).
+  std::uint64_t raw_bytes_read() const { return raw_bytes_read_; }
+  std::uint64_t raw_size() const { return raw_size_; }
+
   // OK, or why reading stopped: NotFound/PermissionDenied-like errors from opening (as
   // "cannot read the file: ..."), DataLoss for a read error, InvalidArgument for corrupt or
   // truncated gzip data.
@@ -60,6 +66,8 @@ class InputFile {
   std::unique_ptr<adapters::GunzipStream> gunzip_;
   std::string prefix_;
   std::size_t prefix_read_ = 0;  // how much of prefix_ Read has handed out
+  std::uint64_t raw_bytes_read_ = 0;
+  std::uint64_t raw_size_ = 0;
   absl::Status status_;
 };
 

@@ -24,8 +24,9 @@
 #include "plugin/input_file.h"
 #include "plugin/plugin_process.h"
 #include "plugin/replica_scan.h"
-#include "plugin/scan_baseline.h"
 #include "plugin/rule_loader.h"
+#include "plugin/scan_baseline.h"
+#include "plugin/scan_progress.h"
 #include "plugin/terminal_width.h"
 #include "plugin/tls_files.h"
 #include "plugin/version.h"
@@ -97,8 +98,18 @@ struct Inputs {
   absl::flat_hash_map<ResourceKey, FirstCopy> first_seen;
 };
 
+// While a progress line is drawn on stderr, problems go through it, so that each stands on its
+// own line (one scan per process: set by RunScan for the scan's duration).
+ScanProgress* active_progress = nullptr;
+
 void Report(const core::Diagnostic& diagnostic, std::string_view source_text = {}) {
-  PrintDiagnostic(std::cerr, diagnostic, source_text);
+  if (active_progress == nullptr) {
+    PrintDiagnostic(std::cerr, diagnostic, source_text);
+    return;
+  }
+  std::ostringstream text;
+  PrintDiagnostic(text, diagnostic, source_text);
+  active_progress->Write(text.str());
 }
 
 void Report(std::string code, std::string message, core::SourceLocation location) {
@@ -323,21 +334,31 @@ Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat f
 
 // Sends what ReadInputs read, then streams each authorization-details file (runs on the scan's
 // writer thread).
-void ProduceResources(Inputs& inputs, const client::PluginClient::Send& send) {
+void ProduceResources(Inputs& inputs, ScanProgress& progress,
+                      const client::PluginClient::Send& send) {
   for (const auto& resource : inputs.resources) {
     if (!send(resource)) return;
+    progress.AddResource();
   }
   for (const std::size_t index : inputs.streamed_files) {
     const std::string& path = inputs.files[index];
     InputFile& file = *inputs.streams[index];
     bool sending = true;
+    std::uint64_t counted = 0;  // of file.raw_bytes_read(), given to the progress line
     const core::Diagnostics diagnostics = adapters::StreamAuthorizationDetails(
         [&](char* buffer, std::size_t size) -> std::size_t {
           if (!sending) return 0;  // the scan failed: stop reading
-          return file.Read(buffer, size);
+          const std::size_t n = file.Read(buffer, size);
+          progress.AddBytes(file.raw_bytes_read() - counted);
+          counted = file.raw_bytes_read();
+          return n;
         },
-        path, [&](model::Resource resource) {
-          if (sending && FirstTime(inputs, resource, index)) sending = send(resource);
+        path,
+        [&](model::Resource resource) {
+          if (sending && FirstTime(inputs, resource, index)) {
+            sending = send(resource);
+            progress.AddResource();
+          }
         });
     // When the scan failed, reading stopped part way: the "truncated" error that follows is
     // not the file's fault, and the scan's own failure is what gets reported.
@@ -360,7 +381,7 @@ void ProduceResources(Inputs& inputs, const client::PluginClient::Send& send) {
 // drains open connections when told to stop, so one left open would hold it for its whole grace
 // period.
 absl::StatusOr<client::ScanResult> ScanWith(PluginProcess& process, Inputs& inputs,
-                                            client::ScanOptions options) {
+                                            ScanProgress& progress, client::ScanOptions options) {
   // Step 2: the child says when it serves (a pipe, not polling), or that it ended instead.
   if (absl::Status serving = process.WaitUntilReady(kStartTimeout); !serving.ok()) {
     return serving;
@@ -369,7 +390,9 @@ absl::StatusOr<client::ScanResult> ScanWith(PluginProcess& process, Inputs& inpu
   options.scan_id = absl::StrCat("kmsguard-scan-", getpid());
   options.batch_size = kBatchSize;
   absl::StatusOr<client::ScanResult> result = plugin_client.ScanStreaming(
-      [&inputs](const client::PluginClient::Send& send) { ProduceResources(inputs, send); },
+      [&inputs, &progress](const client::PluginClient::Send& send) {
+        ProduceResources(inputs, progress, send);
+      },
       options);
   if (!result.ok()) {
     return absl::Status(result.status().code(),
@@ -422,8 +445,8 @@ absl::StatusOr<client::ChannelOptions> ChannelFromFlags(const ScanFlags& flags) 
 // Step 3 with --plugin: the replicas behind the target, balanced by gRPC (round_robin, health
 // checks), each batch its own call, sent again when its replica fails (plugin/replica_scan.h).
 absl::StatusOr<client::ScanResult> ScanRemote(const ScanFlags& flags,
-                                              const client::ChannelOptions& channel,
-                                              Inputs& inputs, client::ScanOptions options) {
+                                              const client::ChannelOptions& channel, Inputs& inputs,
+                                              ScanProgress& progress, client::ScanOptions options) {
   const auto budget = std::chrono::milliseconds(
       static_cast<std::int64_t>(flags.plugin_retry_seconds * 1000));
   client::PluginClient plugin_client(channel);
@@ -436,7 +459,8 @@ absl::StatusOr<client::ScanResult> ScanRemote(const ScanFlags& flags,
                                                " is serving: ", serving.message(),
                                                hint.empty() ? "" : "; ", hint));
   }
-  if (absl::StatusOr<client::PluginInfo> info = plugin_client.GetPluginInfo(); info.ok()) {
+  if (absl::StatusOr<client::PluginInfo> info = plugin_client.GetPluginInfo();
+      info.ok() && !flags.quiet) {
     std::cerr << "kmsguard scan: plugin at " << flags.plugin << ": " << info->name << " "
               << info->version << ", " << info->rules.size() << " rule(s) loaded\n";
   }
@@ -449,9 +473,13 @@ absl::StatusOr<client::ScanResult> ScanRemote(const ScanFlags& flags,
   replica_options.target = flags.plugin;
   absl::StatusOr<ReplicaScanResult> result = ScanOverReplicas(
       plugin_client,
-      [&inputs](const client::PluginClient::Send& send) { ProduceResources(inputs, send); },
+      [&inputs, &progress](const client::PluginClient::Send& send) {
+        ProduceResources(inputs, progress, send);
+      },
       replica_options);
   if (!result.ok()) return result.status();
+  progress.Stop();
+  if (flags.quiet) return std::move(result->result);
   // Which replica answered how much, and with which rule set: stderr, so stdout stays the report.
   std::cerr << "kmsguard scan: " << result->chunks << " batch(es) over "
             << result->replicas.size() << " replica(s) of " << flags.plugin;
@@ -474,17 +502,37 @@ absl::StatusOr<client::ScanResult> ScanRemote(const ScanFlags& flags,
   return std::move(result->result);
 }
 
+// The progress line: only for a person at a terminal (stderr one, not "dumb"), never with --quiet;
+// a total only when every streamed input is a regular file.
+ScanProgress::Options ProgressOptions(const ScanFlags& flags, const Inputs& inputs) {
+  ScanProgress::Options options;
+  const char* term = std::getenv("TERM");
+  options.enabled = !flags.quiet && isatty(STDERR_FILENO) == 1 &&
+                    !(term != nullptr && std::string_view(term) == "dumb");
+  options.width = TerminalColumns(STDERR_FILENO).value_or(0);
+  for (const std::size_t index : inputs.streamed_files) {
+    const std::uint64_t size = inputs.streams[index]->raw_size();
+    if (size == 0) {
+      options.total_bytes = 0;
+      break;
+    }
+    options.total_bytes += size;
+  }
+  return options;
+}
+
 // Step 4, while the scan runs: each finding goes to the renderer as it arrives, so the host holds
 // none of them (a 1 GB export yields over a million); problems go to stderr at once.
 class FindingSink {
  public:
   FindingSink(const Inputs& inputs, render::FindingWriter& writer,
-              render::BaselineComparison* baseline)
-      : writer_(writer), baseline_(baseline) {
+              render::BaselineComparison* baseline, ScanProgress& progress)
+      : writer_(writer), baseline_(baseline), progress_(progress) {
     for (const auto& resource : inputs.resources) where_.emplace(resource.id, &resource.source);
   }
 
   void Add(model::Finding&& finding) {
+    progress_.AddFinding(finding.status == model::Status::kFail);
     const auto severity = static_cast<std::size_t>(finding.severity);
     if (finding.status == model::Status::kFail) ++counts_.fail_by_severity[severity];
     if (finding.status == model::Status::kWarning) ++counts_.warning_by_severity[severity];
@@ -536,6 +584,7 @@ class FindingSink {
  private:
   render::FindingWriter& writer_;
   render::BaselineComparison* baseline_;  // null without --baseline
+  ScanProgress& progress_;
   ScanOutcome counts_;                    // only the by-severity counts are kept here
   // Where each resource read whole came from, for its ERROR findings (streamed resources carry
   // their source through the plugin).
@@ -616,6 +665,9 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
                    "is marked NEW, UNCHANGED, UPDATED or RESOLVED in the output's own field "
                    "(docs/findings.md, \"Baseline\"); --fail-on new fails only on new ones")
       ->type_name("FILE");
+  scan->add_flag("-q,--quiet", flags->quiet,
+                 "No progress line (drawn on stderr during long scans when it is a terminal) and "
+                 "no informational lines; problems and warnings are still printed");
   scan->add_option("--max-input-mib", flags->max_input_mib,
                    "Largest FILE read whole, in MiB (every format but authorization-details "
                    "exports, which are streamed)")
@@ -739,8 +791,9 @@ int RunScan(const ScanFlags& flags) {
   if (!remote) {
     std::ostringstream ignored;  // the plugin prints the same errors
     absl::StatusOr<LoadedRules> rules = LoadRules(flags.rule_dirs, ignored);
-    if (rules.ok()) {
-      rule_errors = rules->errors;
+    if (rules.ok()) rule_errors = rules->errors;
+    // --quiet keeps the line only when it reports rule errors.
+    if (rules.ok() && (!flags.quiet || rule_errors > 0)) {
       std::cerr << "kmsguard scan: " << rules->rule_set->rules().size() << " rule(s) loaded ("
                 << rules->builtin_rules << " built-in, " << rules->files_read
                 << " rule file(s) read)";
@@ -776,7 +829,9 @@ int RunScan(const ScanFlags& flags) {
   // yet, as setvbuf requires.
   if (isatty(STDOUT_FILENO) != 1) std::setvbuf(stdout, nullptr, _IOFBF, std::size_t{1} << 20);
   const std::unique_ptr<render::FindingWriter> writer = renderer->open(std::cout, options);
-  FindingSink sink(inputs, *writer, baseline.get());
+  ScanProgress progress(std::cerr, ProgressOptions(flags, inputs));
+  active_progress = &progress;
+  FindingSink sink(inputs, *writer, baseline.get(), progress);
   client::ScanOptions scan_options;
   // The table shows verdicts, grants and exposure, never remediation: no need for the plugin to
   // rewrite every failing policy (most of its time on an account that fails a lot).
@@ -795,8 +850,10 @@ int RunScan(const ScanFlags& flags) {
   scan_options.keep_going = [&sink] { return sink.output_error().empty(); };
 
   absl::StatusOr<client::ScanResult> result =
-      remote ? ScanRemote(flags, channel, inputs, std::move(scan_options))
-             : ScanWith(*process, inputs, std::move(scan_options));
+      remote ? ScanRemote(flags, channel, inputs, progress, std::move(scan_options))
+             : ScanWith(*process, inputs, progress, std::move(scan_options));
+  progress.Stop();
+  active_progress = nullptr;
   const absl::Status stopped = remote ? absl::OkStatus() : process->Stop(kStopGrace);
   // A scan that stops early still says whether the findings that did arrive hold a failure.
   ScanOutcome stopped_early = sink.Counts();

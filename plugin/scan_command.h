@@ -20,6 +20,9 @@ struct ScanFlags {
   std::string aws_account_id;     // --aws-account-id: ASFF's account where a resource names none
   bool explain = false;  // table: print each listed finding's explanation under it
   bool wide = false;     // table: never cut or wrap, whatever the terminal's width
+  // --quiet: no progress line and no informational lines on stderr (problems, warnings and rule
+  // errors are still printed).
+  bool quiet = false;
   // A FILE in a format read whole (not an authorization-details export, which is streamed) may
   // hold at most this many MiB: /dev/zero or a runaway pipe must not take the machine's memory.
   int max_input_mib = 512;

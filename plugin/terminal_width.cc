@@ -23,13 +23,16 @@ std::size_t TableWidth(const char* columns_env, std::optional<std::size_t> termi
   return kDefaultTableWidth;
 }
 
-std::size_t TableWidthForStdout() {
-  std::optional<std::size_t> terminal;
+std::optional<std::size_t> TerminalColumns(int fd) {
   winsize size{};
-  if (isatty(STDOUT_FILENO) == 1 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0) {
-    terminal = size.ws_col;
+  if (isatty(fd) == 1 && ioctl(fd, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+    return size.ws_col;
   }
-  return TableWidth(std::getenv("COLUMNS"), terminal);
+  return std::nullopt;
+}
+
+std::size_t TableWidthForStdout() {
+  return TableWidth(std::getenv("COLUMNS"), TerminalColumns(STDOUT_FILENO));
 }
 
 }  // namespace kmsguard::plugin
