@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "sdk/engine/builtins.h"
 #include "sdk/engine/expr_eval.h"
 #include "sdk/engine/prepared_rule.h"
@@ -214,7 +215,9 @@ Outcome JudgeCondition(const rules::Rule& rule, EvalScope& scope) {
   for (std::string& line : trace) out.explanation.push_back("  " + std::move(line));
   if (!held) {
     out.status = model::Status::kPass;
-    out.pass_detail = "does not match the violation condition";
+    // The rule's title states the good state ("... should not ..."): the PASS says it is met,
+    // which a reader understands without knowing the rule's condition (issue 18).
+    out.pass_detail = absl::StrCat("meets the rule: ", absl::StripSuffix(rule.title, "."));
     return out;
   }
   // A built-in that held inside the condition lends its evidence and message values; WARNING

@@ -236,6 +236,17 @@ TEST(GenericRuleTest, AnOverriddenPatternParameterIsWhatMatchesUses) {
   EXPECT_EQ(test::EvaluateOne(evaluator, Role()).status, kFail);
 }
 
+// A PASS says the rule's stated good state is met, in the rule's own words (its title), not
+// "does not match the violation condition" (issue 18's trial).
+TEST(GenericRuleTest, APassSaysTheRuleIsMetInItsTitlesWords) {
+  std::string text = RuleText("  exists: {path: $.no_such_field}\n");
+  text.replace(text.find("title: t\n"), 9,
+               "title: IAM roles should not have a field nobody has.\n");
+  const model::Finding f = test::EvaluateOne(test::MakeEvaluator(Load(text)), Role());
+  EXPECT_EQ(f.status, kPass);
+  EXPECT_EQ(f.message, "role app meets the rule: IAM roles should not have a field nobody has.");
+}
+
 TEST(GenericRuleTest, WhenFalseGivesNoFinding) {
   const rules::Rule rule = Load(RuleText("  exists: {path: $.name}\n",
                                          "when: {starts_with: {path: $.path, value: /app/}}\n"));
