@@ -15,7 +15,7 @@ struct CheckFlags {
 CLI::App* AddCheckCommand(CLI::App& app, CheckFlags* flags);
 
 // Prints every diagnostic (`file:line:col: error|warning: message [code]`, or one JSON object)
-// to stdout and a count to stderr. Returns 0 when there is no error (warnings allowed), 2 when a
+// and then their count to stdout, in that order (a pipe or a file keeps them together). Returns 0 when there is no error (warnings allowed), 2 when a
 // rule file has an error or a directory cannot be listed.
 int RunCheck(const CheckFlags& flags);
 

@@ -19,6 +19,7 @@ std::unique_ptr<CommandLine> MakeCommandLine() {
   cli->check = AddCheckCommand(app, &cli->check_flags);
   cli->test = AddTestCommand(app, &cli->test_flags);
   cli->eval = AddEvalCommand(app, &cli->eval_flags);
+  cli->schema = AddSchemaCommand(app, &cli->schema_flags);
   return cli;
 }
 

@@ -8,6 +8,7 @@
 #include "plugin/check_command.h"
 #include "plugin/eval_command.h"
 #include "plugin/scan_command.h"
+#include "plugin/schema_command.h"
 #include "plugin/serve_command.h"
 #include "plugin/test_command.h"
 
@@ -22,11 +23,13 @@ struct CommandLine {
   CheckFlags check_flags;
   TestFlags test_flags;
   EvalFlags eval_flags;
+  SchemaFlags schema_flags;
   CLI::App* serve = nullptr;
   CLI::App* scan = nullptr;
   CLI::App* check = nullptr;
   CLI::App* test = nullptr;
   CLI::App* eval = nullptr;
+  CLI::App* schema = nullptr;
 };
 
 // Declares every subcommand and flag, and --version (plugin/version.h: version and commit).

@@ -32,8 +32,9 @@ int main(int argc, char** argv) {
     known_command = known_command || command->get_name() == argv[1];
   }
   if (!known_command) {
-    std::cerr << "kmsguard: unknown command \"" << argv[1]
-              << "\"; the commands are scan, serve, check, test and eval (see kmsguard --help)\n";
+    std::cerr
+        << "kmsguard: unknown command \"" << argv[1]
+        << "\"; the commands are scan, serve, check, test, eval and schema (see kmsguard --help)\n";
     return 2;
   }
   try {
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
     if (cli->check->parsed()) return kmsguard::plugin::RunCheck(cli->check_flags);
     if (cli->test->parsed()) return kmsguard::plugin::RunTest(cli->test_flags);
     if (cli->eval->parsed()) return kmsguard::plugin::RunEval(cli->eval_flags);
+    if (cli->schema->parsed()) return kmsguard::plugin::RunSchema(cli->schema_flags);
   } catch (const std::exception& e) {
     // Nothing should get here; if something does, fail like any other plugin failure.
     std::cerr << "kmsguard: internal error: " << e.what() << "\n";

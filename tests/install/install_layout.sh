@@ -33,7 +33,7 @@ expect=(
   share/gocode/src/kmsguard/sdk/go/kmsguard/scan.go
   share/gocode/src/kmsguard/sdk/go/kmsguard/pluginv1/plugin.pb.go
 )
-for verb in serve scan check test eval; do expect+=("share/man/man1/kmsguard-$verb.1.gz"); done
+for verb in serve scan check test eval schema; do expect+=("share/man/man1/kmsguard-$verb.1.gz"); done
 for file in "${expect[@]}"; do
   [ -f "$prefix/$file" ] || fail "missing $file"
 done

@@ -56,4 +56,11 @@ run "$kmsguard" test "$prefix/share/kmsguard/rules" >"$work/test.txt" 2>&1 ||
   { cat "$work/test.txt" >&2; echo "installed.scan: kmsguard test on the installed rules failed" >&2; exit 1; }
 run "$kmsguard" check "$prefix/share/kmsguard/rules" >"$work/check.txt" 2>&1 ||
   { cat "$work/check.txt" >&2; echo "installed.scan: kmsguard check on the installed rules failed" >&2; exit 1; }
-echo "installed.scan: 7 FAIL from /, $version_line, installed rules tested and checked"
+# `kmsguard schema --path` names the installed schema, which is what `kmsguard schema` prints.
+schema_path=$(run "$kmsguard" schema --path) ||
+  { echo "installed.scan: kmsguard schema --path failed" >&2; exit 1; }
+[ "$schema_path" = "$(cd "$prefix" && pwd -P)/share/kmsguard/schema/kmsguard-rule.schema.json" ] ||
+  { echo "installed.scan: schema --path printed '$schema_path'" >&2; exit 1; }
+cmp -s "$schema_path" <(run "$kmsguard" schema) ||
+  { echo "installed.scan: kmsguard schema differs from $schema_path" >&2; exit 1; }
+echo "installed.scan: 7 FAIL from /, $version_line, installed rules tested and checked, schema found"

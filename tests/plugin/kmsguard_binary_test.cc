@@ -372,7 +372,7 @@ TEST(KmsguardScanTest, UsageErrorsExitTwoAndHelpDocumentsTheExitStatus) {
   EXPECT_EQ(unknown.exit_code, 2);
   // Named, not "A subcommand is required".
   EXPECT_THAT(unknown.err, HasSubstr("unknown command \"frobnicate\""));
-  EXPECT_THAT(unknown.err, HasSubstr("scan, serve, check, test and eval"));
+  EXPECT_THAT(unknown.err, HasSubstr("scan, serve, check, test, eval and schema"));
   EXPECT_EQ(Kmsguard({}).exit_code, 2);
   EXPECT_EQ(Kmsguard({"--version"}).exit_code, 0);
   const ProcessResult help = Kmsguard({"scan", "--help"});
