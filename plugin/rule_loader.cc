@@ -159,30 +159,24 @@ std::string_view SourceText(const std::vector<rules::SourceFile>& files, std::st
 
 absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs, std::ostream& log,
                                       const ParamOverrides& overrides) {
-  // List every directory first, so a typo fails before any output about rule contents.
-  std::vector<fs::path> paths;
-  for (const auto& dir : rule_dirs) {
-    absl::StatusOr<std::vector<fs::path>> listed = ListFiles(dir, /*recursive=*/true, &IsRuleFileName);
-    if (!listed.ok()) return listed.status();
-    paths.insert(paths.end(), listed->begin(), listed->end());
-  }
+  // The same listing as check, test and eval (CollectRuleSources): a user file named like a
+  // built-in one replaces it everywhere, so `scan --rules` on a copy of the shipped rules (the
+  // installed share/kmsguard/rules) loads them once instead of reporting every id twice.
+  absl::StatusOr<RuleSources> sources = CollectRuleSources(rule_dirs);
+  if (!sources.ok()) return sources.status();
 
   LoadedRules result;
-  std::vector<rules::SourceFile> files = rules::BuiltinRuleSources();
-  std::set<std::string, std::less<>> builtin_files;
-  for (const rules::SourceFile& file : files) builtin_files.insert(file.name);
   std::set<std::string, std::less<>> bad_files;
-  for (const auto& path : paths) {
-    std::string text;
-    if (!ReadFile(path, &text)) {
-      PrintDiagnostic(log, Unreadable(path));
-      ++result.errors;
-      bad_files.insert(path.string());
-      continue;
-    }
-    ++result.files_read;
-    files.push_back(rules::SourceFile{path.string(), std::move(text)});
+  for (const core::Diagnostic& problem : sources->problems) {
+    PrintDiagnostic(log, problem);
+    ++result.errors;
+    bad_files.insert(problem.location.file);
   }
+  result.files_read = static_cast<int>(sources->user_files.size());
+  result.replaced_builtins = sources->replaced_builtins;
+  const std::set<std::string, std::less<>> user_files(sources->user_files.begin(),
+                                                      sources->user_files.end());
+  std::vector<rules::SourceFile> files = std::move(sources->files);
   {
     std::string identity;
     for (const rules::SourceFile& file : files) {
@@ -209,7 +203,7 @@ absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs,
     bad_files.insert(diagnostic.location.file);
   }
   for (const rules::Rule& rule : loaded.rules) {
-    if (builtin_files.count(rule.location.file) != 0) ++result.builtin_rules;
+    if (user_files.count(rule.location.file) == 0) ++result.builtin_rules;
   }
   result.files_with_errors = static_cast<int>(bad_files.size());
   result.errors += ApplyParamOverrides(overrides, log, &loaded.rules);
@@ -238,6 +232,8 @@ absl::StatusOr<RuleSources> CollectRuleSources(const std::vector<std::string>& d
   for (rules::SourceFile& file : rules::BuiltinRuleSources()) {
     if (user_names.count(fs::path(file.name).filename().string()) == 0) {
       sources.files.push_back(std::move(file));
+    } else {
+      sources.replaced_builtins.push_back(file.name);
     }
   }
   for (rules::SourceFile& file : user) sources.files.push_back(std::move(file));

@@ -29,6 +29,8 @@ struct LoadedRules {
   int files_read = 0;
   int files_with_errors = 0;  // files that could not be read or had error diagnostics
   int errors = 0;             // error diagnostics in all, built-in rules included
+  // Built-in rule files left out because a file of the same name was given (RuleSources).
+  std::vector<std::string> replaced_builtins;
   // The rule set's version: the first 12 hex digits of SHA-256 over every rule file's name (not
   // its directory) and text, in load order, and the parameter overrides. Equal on replicas that
   // load the same files; sent with each Evaluate call (client::kRulesVersionHeader).
@@ -37,25 +39,28 @@ struct LoadedRules {
 
 // Loads the built-in rules, then every rule file (*.yaml, *.yml; not *.test.yaml) under each of
 // `rule_dirs` (recursively, in name order; an entry that is a file is that one rule file, whatever
-// its name, but not a rule test file), as one set: shared lists and macros of any file are visible
-// to every rule, and `kind: Override` documents apply to built-in rules too. Each error is printed
-// to `log` as file:line:col with the source line and a caret (lint warnings are left to `kmsguard
-// check`); a broken file costs only its own rules. A rule whose id is already loaded is reported
-// (rule_link_error) and left out. Fails (NotFound / FailedPrecondition) only when a directory
-// cannot be listed (or an entry is a rule test file), since running without rules the user asked
-// for would pass silently.
-// `overrides` replace parameter defaults; an override naming an unknown rule or parameter, or of
-// the wrong JSON type for the parameter, is an error diagnostic (rule_param_error).
+// its name, but not a rule test file), listed by CollectRuleSources (so a file named like a
+// built-in rule file replaces it, as in check, test and eval), as one set: shared lists and macros
+// of any file are visible to every rule, and `kind: Override` documents apply to built-in rules
+// too. Each error is printed to `log` as file:line:col with the source line and a caret (lint
+// warnings are left to `kmsguard check`); a broken file costs only its own rules. A rule whose id
+// is already loaded is reported (rule_link_error) and left out. Fails (NotFound /
+// FailedPrecondition) only when a directory cannot be listed (or an entry is a rule test file),
+// since running without rules the user asked for would pass silently. `overrides` replace parameter
+// defaults; an override naming an unknown rule or parameter, or of the wrong JSON type for the
+// parameter, is an error diagnostic (rule_param_error).
 absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs, std::ostream& log,
                                       const ParamOverrides& overrides = {});
 
-// The rule sources for the authoring tools (check, test, eval): every rule file under each of
-// `dirs` (recursively; an entry that is a file is itself read, as in LoadRules), and the built-in rule files as context, except a built-in file with the
-// same file name as one under `dirs` (the user's copy replaces it). `problems` gets unreadable
-// files. Fails when a directory cannot be listed.
+// The one listing of rule sources, for scan and serve (LoadRules) and the authoring tools (check,
+// test, eval): the built-in rule files, except one with the same file name as a file under `dirs`
+// (the user's copy replaces it), then every rule file under each of `dirs` (recursively, in name
+// order; an entry that is a file is itself read). `problems` gets unreadable files. Fails when a
+// directory cannot be listed.
 struct RuleSources {
-  std::vector<rules::SourceFile> files;
-  std::vector<std::string> user_files;  // the names of `files` that came from `dirs`
+  std::vector<rules::SourceFile> files;        // built-in ones first
+  std::vector<std::string> user_files;         // the names of `files` that came from `dirs`
+  std::vector<std::string> replaced_builtins;  // built-in files a user file replaced
   core::Diagnostics problems;
 };
 absl::StatusOr<RuleSources> CollectRuleSources(const std::vector<std::string>& dirs);

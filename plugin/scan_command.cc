@@ -796,7 +796,12 @@ int RunScan(const ScanFlags& flags) {
     if (rules.ok() && (!flags.quiet || rule_errors > 0)) {
       std::cerr << "kmsguard scan: " << rules->rule_set->rules().size() << " rule(s) loaded ("
                 << rules->builtin_rules << " built-in, " << rules->files_read
-                << " rule file(s) read)";
+                << " rule file(s) read";
+      if (!rules->replaced_builtins.empty()) {
+        std::cerr << ", replacing " << rules->replaced_builtins.size()
+                  << " built-in rule file(s) of the same name";
+      }
+      std::cerr << ")";
       if (rule_errors > 0) {
         std::cerr << "; " << rule_errors << " rule error(s) in " << rules->files_with_errors
                   << " file(s): those rules are not loaded (exit status 2)";

@@ -100,8 +100,12 @@ bool LoadAndInstall(const ServeFlags& flags, bool reload, PluginServer& server, 
   }
   if (count == 0) log.Warn("no rules loaded; reporting NOT_SERVING");
   log.Info(absl::StrCat(reload ? "rules reloaded: " : "", count, " rule(s) loaded (",
-                        loaded->builtin_rules, " built-in, ", loaded->files_read,
-                        " file(s) read; rule set version ", loaded->version, ")"));
+                        loaded->builtin_rules, " built-in, ", loaded->files_read, " file(s) read",
+                        loaded->replaced_builtins.empty()
+                            ? ""
+                            : absl::StrCat(", replacing ", loaded->replaced_builtins.size(),
+                                           " built-in rule file(s) of the same name"),
+                        "; rule set version ", loaded->version, ")"));
   return true;
 }
 

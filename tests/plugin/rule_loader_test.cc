@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -65,6 +66,49 @@ TEST(RuleLoaderTest, ABrokenFileIsReportedWithItsPositionAndTheOthersLoad) {
   EXPECT_THAT(log.str(), ContainsRegex(broken + ":[0-9]+:[0-9]+: error: "));
   EXPECT_THAT(log.str(), HasSubstr("[rule_link_error]"));
   EXPECT_THAT(log.str(), HasSubstr("already defined"));
+}
+
+// One listing for scan, serve, check, test and eval (issue 17): a file named like a built-in rule
+// file replaces it in the set scan and serve load, as it does in check and test, so the shipped
+// rules given as a directory (a copy, the installed share/kmsguard/rules) load once, not as
+// duplicates; a different file name holding a built-in id is still a duplicate (above).
+TEST(RuleLoaderTest, AFileNamedLikeABuiltinReplacesItAsInCheckAndTest) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  // The user's copy of the built-in file, with a parameter default changed.
+  std::string edited = BuiltinRuleText();
+  const std::size_t at = edited.find("severity: medium");
+  ASSERT_NE(at, std::string::npos);
+  edited.replace(at, 16, "severity: critical");
+  dir.Write(std::string(kBuiltinRuleId) + ".yaml", edited);
+
+  std::ostringstream log;
+  absl::StatusOr<LoadedRules> loaded = LoadRules({dir.path()}, log);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->errors, 0) << log.str();
+  EXPECT_EQ(loaded->files_read, 1);
+  EXPECT_EQ(loaded->builtin_rules, 2);
+  ASSERT_EQ(loaded->replaced_builtins.size(), 1u);
+  EXPECT_THAT(loaded->replaced_builtins[0], HasSubstr(kBuiltinRuleId));
+  const auto& set = loaded->rule_set->rules();
+  const auto rule = std::find_if(set.begin(), set.end(),
+                                 [](const rules::Rule& r) { return r.id == kBuiltinRuleId; });
+  ASSERT_NE(rule, set.end());
+  EXPECT_EQ(rule->severity, model::Severity::kCritical);
+
+  // The authoring tools see the same list.
+  absl::StatusOr<RuleSources> sources = CollectRuleSources({dir.path()});
+  ASSERT_TRUE(sources.ok());
+  EXPECT_EQ(sources->replaced_builtins, loaded->replaced_builtins);
+
+  // The repository's rules directory (a copy of the built-ins and the examples): no duplicates.
+  std::ostringstream shipped_log;
+  absl::StatusOr<LoadedRules> shipped =
+      LoadRules({std::string(KMSGUARD_SOURCE_DIR) + "/rules"}, shipped_log);
+  ASSERT_TRUE(shipped.ok()) << shipped.status();
+  EXPECT_EQ(shipped->errors, 0) << shipped_log.str();
+  EXPECT_EQ(shipped->builtin_rules, 0);
+  EXPECT_EQ(shipped->replaced_builtins.size(), 3u);
 }
 
 TEST(RuleLoaderTest, OverridesAndLibrariesInADirectoryApplyToTheWholeSet) {
