@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
@@ -49,6 +50,91 @@ using internal::LocationOfOffset;
 using internal::Quoted;
 using internal::RuleReader;
 using internal::WithinNodeLimit;
+
+namespace {
+
+// Every rule document of a load by id (the first of an id), for `extends:`.
+using RuleDocuments = std::map<std::string, YAML::Node, std::less<>>;
+
+// How deep `extends:` may chain (a rule on a rule on a shipped rule is already unusual).
+constexpr int kMaxExtendsDepth = 8;
+
+// The keys a rule that extends another must state itself: its findings are a different check, so
+// they must not carry the base's id, version or title.
+constexpr std::array<std::string_view, 3> kOwnKeys = {"id", "version", "title"};
+
+// `extends: BASE`: the base rule's document with this one's keys over it: every key it gives
+// replaces the base's, except `params`, merged parameter by parameter and field by field (a new
+// default, description or allowed list for an inherited parameter; new parameters added). The
+// base's `compliance` is never inherited (a derived rule is not the control the base maps to:
+// its findings must not be reported as Security Hub KMS.2). Resolves chains; reports an unknown
+// base, a cycle, a chain deeper than kMaxExtendsDepth or a missing own key at the `extends` key,
+// and then returns false. Inherited nodes keep their marks: a problem found in them is rare (the
+// base reads clean on its own) and is reported at their line in the base's file.
+bool ResolveExtends(const YAML::Node& document, const RuleDocuments& documents, RuleReader& reader,
+                    std::set<std::string, std::less<>>& chain, YAML::Node* out) {
+  const YAML::Node extends = document["extends"];
+  const core::SourceLocation where = reader.LocationOf(extends.Mark());
+  if (!extends.IsScalar() || extends.Scalar().empty()) {
+    reader.Report(kSchemaError, where, "extends must name one rule by its id");
+    return false;
+  }
+  for (std::string_view key : kOwnKeys) {
+    if (!document[std::string(key)].IsDefined()) {
+      reader.Report(kSchemaError, reader.LocationOf(document.Mark()),
+                    absl::StrCat("a rule that extends another states its own ", Quoted(key),
+                                 " (id, version and title are never inherited)"));
+      return false;
+    }
+  }
+  const std::string& base_id = extends.Scalar();
+  const auto base = documents.find(base_id);
+  if (base == documents.end()) {
+    reader.Report(kLinkError, where,
+                  absl::StrCat("extends names no rule: ", Quoted(base_id),
+                               " is not the id of a rule in this load (built-in or given)"));
+    return false;
+  }
+  if (!chain.insert(base_id).second || chain.size() > kMaxExtendsDepth) {
+    reader.Report(kLinkError, where,
+                  absl::StrCat("extends ", Quoted(base_id),
+                               chain.size() > kMaxExtendsDepth
+                                   ? absl::StrCat(" chains more than ", kMaxExtendsDepth, " rules")
+                                   : " leads back to a rule of its own chain (a cycle)"));
+    return false;
+  }
+  YAML::Node merged;
+  if (base->second["extends"].IsDefined()) {
+    if (!ResolveExtends(base->second, documents, reader, chain, &merged)) return false;
+  } else {
+    merged = YAML::Clone(base->second);
+  }
+  merged.remove("compliance");
+  for (const auto& entry : document) {
+    const std::string key = entry.first.as<std::string>("");
+    if (key == "extends") continue;
+    const YAML::Node inherited = merged["params"];
+    if (key == "params" && entry.second.IsMap() && inherited.IsMap()) {
+      for (const auto& param : entry.second) {
+        const std::string name = param.first.as<std::string>("");
+        YAML::Node target = merged["params"][name];
+        if (param.second.IsMap() && target.IsMap()) {
+          for (const auto& field : param.second) {
+            target[field.first.as<std::string>("")] = YAML::Clone(field.second);
+          }
+        } else {
+          merged["params"][name] = YAML::Clone(param.second);
+        }
+      }
+      continue;
+    }
+    merged[key] = YAML::Clone(entry.second);
+  }
+  *out = merged;
+  return true;
+}
+
+}  // namespace
 
 LoadResult LoadRuleFiles(const std::vector<SourceFile>& files, const LoadOptions& options) {
   LoadResult result;
@@ -120,6 +206,16 @@ LoadResult LoadRuleFiles(const std::vector<SourceFile>& files, const LoadOptions
       reader.Report(kParseError, loc, absl::StrCat("could not read the rule file: ", e.what()));
     }
   }
+  // Every rule document by id, so that a rule may extend any other of the load.
+  RuleDocuments rule_documents;
+  for (const Parsed& p : parsed) {
+    for (const YAML::Node& document : p.documents) {
+      if (!document.IsMap() || !(KindOf(document).empty() || KindOf(document) == "Rule")) continue;
+      if (const YAML::Node id = document["id"]; id.IsScalar()) {
+        rule_documents.emplace(id.Scalar(), document);
+      }
+    }
+  }
   // Pass 2: rules and overrides.
   std::map<std::string, core::SourceLocation, std::less<>> ids;
   for (const Parsed& p : parsed) {
@@ -137,7 +233,18 @@ LoadResult LoadRuleFiles(const std::vector<SourceFile>& files, const LoadOptions
           continue;
         }
         Rule rule;
-        if (!reader.Read(document, &rule)) continue;
+        if (document.IsMap() && document["extends"].IsDefined()) {
+          std::set<std::string, std::less<>> chain;
+          if (const YAML::Node id = document["id"]; id.IsScalar()) chain.insert(id.Scalar());
+          YAML::Node merged;
+          if (!ResolveExtends(document, rule_documents, reader, chain, &merged)) continue;
+          const bool read = reader.Read(merged, &rule);
+          rule.location = reader.LocationOf(document.Mark());
+          rule.extends = document["extends"].Scalar();
+          if (!read) continue;
+        } else if (!reader.Read(document, &rule)) {
+          continue;
+        }
         if (auto [it, inserted] = ids.emplace(rule.id, rule.location); !inserted) {
           reader.Report(
               kLinkError, rule.location,

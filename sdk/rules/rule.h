@@ -83,6 +83,9 @@ struct Rule {
   std::vector<Exception> exceptions;
   std::string message;             // template, e.g. "{{resource.name}} ... {{evidence.actions}}"
   model::Remediation remediation;  // each field a template
+  // The id of the rule this one extends (`extends:`; its document is merged under this one's,
+  // compliance left out), or empty.
+  std::string extends;
   core::SourceLocation location;   // the rule's position in its file
 
   // The parameter values after defaults and deployment overrides.
