@@ -115,10 +115,11 @@ code { font-size: .85em; }
 }
 )css";
 
-// Filters and sorts the rows already in the page. Cheap on tens of thousands of rows: each row's
-// keys are read once, the text it is searched by only when a text is first typed (the row's
-// cells and exposure graph, not its collapsed details), typing is debounced, and a row is
-// touched only when it changes from shown to hidden or back.
+// Filters and sorts the rows already in the page, and makes their details markup when opened.
+// Cheap on tens of thousands of rows: each row's keys are read once, the text it is searched by
+// only when a text is first typed (the row's cells and exposure graph, not its collapsed
+// details), typing is debounced, and a row is touched only when it changes from shown to hidden
+// or back.
 constexpr char kScript[] = R"js(
 (function () {
   'use strict';
@@ -174,6 +175,17 @@ constexpr char kScript[] = R"js(
   });
   text.addEventListener('change', apply);
   selects.forEach(function (select) { select.addEventListener('change', apply); });
+  // A finding's details arrive as the text of a <noscript> (html_finding.cc): made markup the
+  // first time they are opened. The toggle event does not bubble, hence the capture.
+  table.addEventListener('toggle', function (event) {
+    var details = event.target;
+    var raw = details.open ? details.querySelector('noscript') : null;
+    if (raw === null) return;
+    var box = document.createElement('div');
+    box.className = 'details-body';
+    box.innerHTML = raw.textContent;
+    details.replaceChild(box, raw);
+  }, true);
   var headers = Array.prototype.slice.call(table.querySelectorAll('th[data-key]'), 0);
   headers.forEach(function (th) {
     th.addEventListener('click', function () {
