@@ -99,6 +99,34 @@ void Screenshot(const std::string& chromium, const std::string& page, const std:
   std::cout << "[ screenshot ] " << png << " (" << seconds << " s in Chromium)\n";
 }
 
+// The pages of a PDF Chromium wrote: its /Type /Page objects (not /Pages).
+int PdfPages(const std::string& path) {
+  const std::string pdf = testing::ReadFile(path);
+  int pages = 0;
+  for (const std::string marker : {"/Type /Page", "/Type/Page"}) {
+    for (std::size_t at = pdf.find(marker); at != std::string::npos;
+         at = pdf.find(marker, at + 1)) {
+      const std::size_t next = at + marker.size();
+      if (next >= pdf.size() || !std::isalpha(static_cast<unsigned char>(pdf[next]))) ++pages;
+    }
+  }
+  return pages;
+}
+
+// `page` printed to PDF by Chromium (A4/Letter, its defaults); returns the PDF's path.
+std::string PrintToPdf(const std::string& chromium, const std::string& page, const std::string& pdf,
+                       const testing::TempDir& dir) {
+  std::filesystem::remove(pdf);
+  std::vector<std::string> args =
+      ChromiumArgs(chromium, dir, "profile-pdf-" + std::filesystem::path(pdf).stem().string());
+  args.push_back("--print-to-pdf=" + pdf);
+  args.push_back("--no-pdf-header-footer");
+  double seconds = 0;
+  const ProcessResult printed = RunChromium(args, page, dir, std::chrono::seconds(120), &seconds);
+  EXPECT_EQ(printed.exit_code, 0) << printed.err;
+  return pdf;
+}
+
 // Works the page as a reader would, once it has loaded, and writes what it saw as JSON into
 // <pre id="probe">. With `drop`, the findings table is removed afterwards, so that the DOM
 // Chromium prints stays small on a large report.
@@ -334,6 +362,21 @@ TEST(HtmlReportChromiumTest, RenderedPageShowsTheCountsAndFiltersPass) {
   }
   EXPECT_EQ(hidden, pass);
   Screenshot(chromium, page, "html-report-example", dir);
+
+  // Printed, every row is there: the page whose script hid the PASS rows prints as many pages
+  // as a copy without the script, which hides nothing (without the print rule it printed 4
+  // pages of 10). The PDF is kept beside the screenshots.
+  std::string unscripted = html.out;
+  const std::size_t script = unscripted.rfind("<script>");
+  ASSERT_NE(script, std::string::npos);
+  unscripted.erase(script, unscripted.find("</script>", script) + 9 - script);
+  const std::string plain = dir.Write("report-without-script.html", unscripted);
+  std::filesystem::create_directories(KMSGUARD_TEST_ARTIFACTS_DIR);
+  const int printed = PdfPages(PrintToPdf(
+      chromium, page, std::string(KMSGUARD_TEST_ARTIFACTS_DIR) + "/html-report-example.pdf", dir));
+  const int whole = PdfPages(PrintToPdf(chromium, plain, dir.File("without-script.pdf"), dir));
+  EXPECT_GT(whole, 1);
+  EXPECT_EQ(printed, whole) << "rows the filter hid on screen are missing from the print";
 }
 
 // The example with an Override (a SUPPRESSED finding, an informational rule) against a baseline
