@@ -191,6 +191,14 @@ window.addEventListener('load', function () {
   out.textGroup = shown();
   set('filter', '');
   out.allShown = shown();
+  // Sorting by a column: every row, ascending by principal (ties in page order).
+  timed('sort', function () { document.querySelector('th[data-key=principal]').click(); });
+  var principals = Array.prototype.map.call(document.querySelectorAll('tbody.finding'),
+                                            function (b) { return b.getAttribute('data-principal'); });
+  out.sortedRows = principals.length;
+  out.sortedAscending = principals.every(function (name, i) {
+    return i === 0 || principals[i - 1].localeCompare(name) <= 0;
+  });
   // The charts' bars and the count tables' cells.
   out.charts = {};
   document.querySelectorAll('rect[data-chart]').forEach(function (r) {
@@ -215,8 +223,8 @@ window.addEventListener('load', function () {
       shownWidth: small ? graph.getBoundingClientRect().width : -1
     };
   });
-  // A finding's details, opened: made markup from their <noscript> text.
-  var details = document.querySelector('tbody.finding details');
+  // A FAIL finding's details, opened: made markup from their <noscript> text.
+  var details = document.querySelector('tbody.finding[data-status=FAIL] details');
   details.open = true;
   details.dispatchEvent(new Event('toggle'));  // now, not in a later task
   out.openedDetails = {
@@ -466,6 +474,8 @@ TEST(HtmlReportChromiumTest, FiltersChartsAndExposureGraphsMatchTheScan) {
   // Text: frank's and the others' roles; a search that ends leaves every row.
   EXPECT_GT(p["textRole"].get<int>(), 0);
   EXPECT_EQ(p["allShown"], total);
+  EXPECT_EQ(p["sortedRows"], total);
+  EXPECT_EQ(p["sortedAscending"], true);
 
   // Charts: every bar as the scan counted it.
   for (const auto& [key, n] : severity_status) {
@@ -512,7 +522,7 @@ TEST(HtmlReportChromiumTest, FiltersChartsAndExposureGraphsMatchTheScan) {
   }
   EXPECT_TRUE(group_graph);
 
-  // Details open as markup: the first row's evidence and remediation, text escaped as written.
+  // Details open as markup: a FAIL row's evidence and remediation.
   EXPECT_EQ(p["openedDetails"]["noscriptLeft"], 0);
   EXPECT_GE(p["openedDetails"]["evidence"].get<int>(), 3);
   EXPECT_THAT(p["openedDetails"]["text"].get<std::string>(), HasSubstr("Finding uid "));
@@ -575,13 +585,16 @@ TEST(HtmlReportChromiumTest, TenMegabyteExportLoadsAndFilters) {
   }
   EXPECT_EQ(severity_fail, summary["fail"]);
   EXPECT_THAT(p["badgesWrapped"], ::testing::IsEmpty());
+  EXPECT_EQ(p["sortedRows"], total);
+  EXPECT_EQ(p["sortedAscending"], true);
 
   const std::uintmax_t bytes = std::filesystem::file_size(page);
   std::ostringstream timings;
   timings << "10 MB export: " << total << " findings, report " << bytes / (1 << 20)
           << " MiB; Chromium: DOMContentLoaded " << p["domContentLoadedMs"] << " ms, load "
           << p["loadMs"] << " ms, first contentful paint " << p["firstContentfulPaintMs"]
-          << " ms; status filter " << p["statusFilterMs"] << " ms, first text filter "
+          << " ms; status filter " << p["statusFilterMs"] << " ms, sort by principal " << p["sortMs"]
+          << " ms, first text filter "
           << p["firstTextFilterMs"] << " ms, next " << p["secondTextFilterMs"]
           << " ms; whole --dump-dom run " << probed.seconds << " s";
   std::cout << "[  timing  ] " << timings.str() << "\n";
