@@ -205,6 +205,13 @@ absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs,
   for (const rules::Rule& rule : loaded.rules) {
     if (user_files.count(rule.location.file) == 0) ++result.builtin_rules;
   }
+  for (const rules::Override& override : loaded.overrides) {
+    const std::string& file = override.location.file;
+    if (std::find(result.override_files.begin(), result.override_files.end(), file) ==
+        result.override_files.end()) {
+      result.override_files.push_back(file);
+    }
+  }
   result.files_with_errors = static_cast<int>(bad_files.size());
   result.errors += ApplyParamOverrides(overrides, log, &loaded.rules);
   result.rule_set = std::make_shared<const rules::RuleSet>(std::move(loaded.rules));

@@ -35,6 +35,9 @@ struct LoadedRules {
   // its directory) and text, in load order, and the parameter overrides. Equal on replicas that
   // load the same files; sent with each Evaluate call (client::kRulesVersionHeader).
   std::string version;
+  // The files whose `kind: Override` documents were read, in load order (the HTML report's scan
+  // context names them).
+  std::vector<std::string> override_files;
 };
 
 // Loads the built-in rules, then every rule file (*.yaml, *.yml; not *.test.yaml) under each of

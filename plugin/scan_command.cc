@@ -594,6 +594,39 @@ class FindingSink {
   std::string output_error_;
 };
 
+// What produced the scan, for the HTML report's "Scan context" (the other formats ignore it): the
+// inputs, and the rules, exceptions and overrides the plugin loads. The rules are loaded once more
+// for it (cheap, as for the count above), and only for html, the one format that states them.
+render::ScanContext ScanContextFor(const ScanFlags& flags, const Inputs& inputs) {
+  render::ScanContext context;
+  context.inputs = inputs.files;
+  if (flags.format != "html") return context;
+  if (!flags.plugin.empty()) {
+    context.rules_note = "the rules the replicas at " + flags.plugin + " loaded (serve --rules)";
+    return context;
+  }
+  std::ostringstream ignored;  // the plugin prints the errors
+  absl::StatusOr<LoadedRules> loaded = LoadRules(flags.rule_dirs, ignored);
+  if (!loaded.ok()) return context;
+  context.rules_version = loaded->version;
+  context.override_files = loaded->override_files;
+  const std::string today = rules::TodayUtc();
+  for (const rules::Rule& rule : loaded->rule_set->rules()) {
+    std::size_t in_force = 0;
+    for (const rules::Exception& exception : rule.exceptions) {
+      if (!exception.expires.empty() && exception.expires < today) continue;  // expired
+      ++in_force;
+      const std::string& file = exception.location.file;
+      if (std::find(context.override_files.begin(), context.override_files.end(), file) ==
+          context.override_files.end()) {
+        context.override_files.push_back(file);
+      }
+    }
+    context.rules.push_back({rule.id, rule.version, rule.location.file, in_force});
+  }
+  return context;
+}
+
 }  // namespace
 
 CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
@@ -819,6 +852,7 @@ int RunScan(const ScanFlags& flags) {
   options.table.width = flags.wide ? 0 : TableWidthForStdout();
   options.aws_account_id = flags.aws_account_id;
   options.baseline = baseline;
+  options.context = ScanContextFor(flags, inputs);
   // ASFF's ProductArn names the Security Hub region that imports the findings.
   for (const char* variable : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
     if (const char* region = std::getenv(variable); region != nullptr && *region != '\0') {

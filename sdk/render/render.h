@@ -41,6 +41,31 @@ std::string RenderTable(const std::vector<model::Finding>& findings,
 std::string RenderTable(const std::vector<model::Finding>& findings,
                         const model::ScanSummary& summary, bool show_pass = false);
 
+// What produced a scan, for a reader of the report: the HTML report's "Scan context" states it
+// (issue 18); the other formats ignore it. Filled by `kmsguard scan`; left empty, the page says
+// only what the findings and the summary carry (rule ids and versions, accounts, coverage).
+struct ScanContext {
+  // The files scanned, as named on the command line ("-": standard input).
+  std::vector<std::string> inputs;
+  // One loaded rule: where it came from (a built-in rule file's name, or the path of a --rules
+  // file) and what it is.
+  struct Rule {
+    std::string id;
+    std::string version;
+    std::string file;
+    std::size_t exceptions = 0;  // rule exceptions in force (its own and overrides')
+  };
+  std::vector<Rule> rules;
+  // The rule set's identity (the plugin's rules version: a digest of every rule file and
+  // override); empty when unknown.
+  std::string rules_version;
+  // Files whose `kind: Override` documents or rule exceptions are in force, in load order.
+  std::vector<std::string> override_files;
+  // Where the rules were loaded when the host did not load them itself (`scan --plugin`: the
+  // replicas' own rules), one line; empty otherwise.
+  std::string rules_note;
+};
+
 // Everything a renderer may need besides the findings and the summary.
 struct RenderOptions {
   ProductInfo product;
@@ -66,6 +91,8 @@ struct RenderOptions {
   // comparison, and every format's output is exactly what it is without one. The writer records
   // each finding in it; the caller may mark resources it could not evaluate before Finish.
   std::shared_ptr<BaselineComparison> baseline;
+  // HTML: what produced the scan (inputs, rules, overrides), stated at the top of the page.
+  ScanContext context;
 };
 
 // Takes a scan's findings one at a time and writes one format to an std::ostream. Call Write for

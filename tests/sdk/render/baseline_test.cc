@@ -493,6 +493,17 @@ TEST(BaselineOutputTest, HtmlHasBadgesAFilterCountsAndTheResolvedList) {
   EXPECT_THAT(html, HasSubstr("<tr><th>resolved</th><td data-count=\"2\">2</td></tr>"));
   EXPECT_THAT(html, HasSubstr("Resolved: gone since the baseline (1)"));
   EXPECT_THAT(html, HasSubstr("arn:aws:iam::111122223333:role/deleted"));
+  // The chart of new versus resolved, by severity: "fresh" (medium) is new; "fixed" (medium, now
+  // PASS) and "deleted" (high, gone) are resolved, as the counts above say.
+  EXPECT_THAT(html, HasSubstr("New versus resolved since the baseline (1 new, 2 resolved)"));
+  EXPECT_THAT(html, HasSubstr("data-chart=\"baseline\" data-key=\"medium\" data-series=\"new\" "
+                              "data-value=\"1\""));
+  EXPECT_THAT(html, HasSubstr("data-chart=\"baseline\" data-key=\"medium\" "
+                              "data-series=\"resolved\" data-value=\"1\""));
+  EXPECT_THAT(html, HasSubstr("data-chart=\"baseline\" data-key=\"high\" "
+                              "data-series=\"resolved\" data-value=\"1\""));
+  EXPECT_THAT(html, HasSubstr("data-chart=\"baseline\" data-key=\"high\" data-series=\"new\" "
+                              "data-value=\"0\""));
   // Without a baseline, none of it.
   const std::string plain = RenderHtml(s.now, s.summary, test::FixedOptions());
   EXPECT_THAT(plain, Not(HasSubstr("baseline")));
