@@ -69,8 +69,8 @@ constexpr std::array<std::string_view, 3> kOwnKeys = {"id", "version", "title"};
 // base's `compliance` is never inherited (a derived rule is not the control the base maps to:
 // its findings must not be reported as Security Hub KMS.2). Resolves chains; reports an unknown
 // base, a cycle, a chain deeper than kMaxExtendsDepth or a missing own key at the `extends` key,
-// and then returns false. Inherited nodes keep their marks: a problem found in them is rare (the
-// base reads clean on its own) and is reported at their line in the base's file.
+// and then returns false. Inherited nodes keep their marks: a problem found in one (rare: the base
+// reads clean on its own) is reported in this rule's file at the base's line and column.
 bool ResolveExtends(const YAML::Node& document, const RuleDocuments& documents, RuleReader& reader,
                     std::set<std::string, std::less<>>& chain, YAML::Node* out) {
   const YAML::Node extends = document["extends"];
@@ -211,7 +211,7 @@ LoadResult LoadRuleFiles(const std::vector<SourceFile>& files, const LoadOptions
   for (const Parsed& p : parsed) {
     for (const YAML::Node& document : p.documents) {
       if (!document.IsMap() || !(KindOf(document).empty() || KindOf(document) == "Rule")) continue;
-      if (const YAML::Node id = document["id"]; id.IsScalar()) {
+      if (const YAML::Node id = document["id"]; id.IsDefined() && id.IsScalar()) {
         rule_documents.emplace(id.Scalar(), document);
       }
     }
@@ -235,7 +235,8 @@ LoadResult LoadRuleFiles(const std::vector<SourceFile>& files, const LoadOptions
         Rule rule;
         if (document.IsMap() && document["extends"].IsDefined()) {
           std::set<std::string, std::less<>> chain;
-          if (const YAML::Node id = document["id"]; id.IsScalar()) chain.insert(id.Scalar());
+          if (const YAML::Node id = document["id"]; id.IsDefined() && id.IsScalar())
+            chain.insert(id.Scalar());
           YAML::Node merged;
           if (!ResolveExtends(document, rule_documents, reader, chain, &merged)) continue;
           const bool read = reader.Read(merged, &rule);

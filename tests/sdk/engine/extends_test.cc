@@ -149,6 +149,11 @@ TEST(ExtendsTest, AWrongBaseACycleOrAMissingOwnKeyIsAnErrorAtItsPlace) {
        "mine.yaml:1:1: error: a rule that extends another states its own \"title\""},
       {"not an id", head + "id: a\nversion: 1.0.0\ntitle: A\nextends: [x]\n",
        "extends must name one rule by its id"},
+      {"no id of its own", head + "version: 1.0.0\ntitle: A\nextends: " + kEveryKeyRule + "\n",
+       "states its own \"id\""},
+      {"a document that is no map beside it",
+       head + "id: a\nversion: 1.0.0\ntitle: A\nextends: nothing\n---\n- x\n---\nkey: value\n",
+       "extends names no rule"},
       {"a parameter of the wrong type",
        head + "id: a\nversion: 1.0.0\ntitle: A\nextends: " + kEveryKeyRule +
            "\nparams:\n  blocked_actions: {default: kms:Decrypt}\n",

@@ -1,0 +1,304 @@
+// Step 1 of `kmsguard scan` (plugin/scan_inputs.h): each FILE read once into resources or kept
+// open to be streamed, duplicates across files found, and problems reported where they are.
+#include "plugin/scan_inputs.h"
+
+#include <iostream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "plugin/diagnostic_printer.h"
+#include "sdk/adapters/snapshot.h"
+#include "sdk/core/digest.h"
+#include "sdk/core/json_tree.h"
+#include "sdk/model/iam_document.h"
+
+namespace kmsguard::plugin {
+
+namespace {
+
+// The name of standard input (FILE "-") in diagnostics and in the findings' source locations.
+constexpr char kStdinName[] = "<stdin>";
+
+// While a progress line is drawn on stderr, problems go through it, so that each stands on its
+// own line (one scan per process: set by RunScan for the scan's duration).
+ScanProgress* active_progress = nullptr;
+
+}  // namespace
+
+void ReportProblemsThrough(ScanProgress* progress) { active_progress = progress; }
+
+void ReportProblem(const core::Diagnostic& diagnostic, std::string_view source_text) {
+  if (active_progress == nullptr) {
+    PrintDiagnostic(std::cerr, diagnostic, source_text);
+    return;
+  }
+  std::ostringstream text;
+  PrintDiagnostic(text, diagnostic, source_text);
+  active_progress->Write(text.str());
+}
+
+void ReportProblem(std::string code, std::string message, core::SourceLocation location) {
+  core::Diagnostic diagnostic;
+  diagnostic.code = std::move(code);
+  diagnostic.message = std::move(message);
+  diagnostic.location = std::move(location);
+  ReportProblem(diagnostic);
+}
+
+namespace {
+
+// The same resource twice (an export given twice, overlapping pages, an account in two formats)
+// would double its findings and its place in the counts: the first one is kept. An identical
+// later copy is a warning; a copy whose document differs (two exports taken at different times)
+// is an error, since which one is right is not known and the ignored one may be the one that
+// grants. The index grows by one entry per resource, also for streamed files.
+// The document without where its parts were read (policy entries' "source_pointer" and "source"
+// differ between two files holding the same principal), for comparing two copies.
+nlohmann::json WithoutSources(nlohmann::json value) {
+  if (value.is_object()) {
+    if (value.contains("document")) {
+      value.erase("source_pointer");
+      value.erase("source");
+    }
+    for (auto& [key, child] : value.items()) child = WithoutSources(std::move(child));
+  } else if (value.is_array()) {
+    for (auto& child : value) child = WithoutSources(std::move(child));
+  }
+  return value;
+}
+
+// What decides whether two copies of a resource say the same: its document as the rules read
+// it, without where its parts were read. For an export entry (read with simdjson), the fields
+// the rules use, each as compact JSON text, so that fields the rules do not read (RoleLastUsed,
+// CreateDate) and the layout of the file do not make two copies differ.
+std::string ComparableDocument(const model::Resource& resource) {
+  if (resource.document_tree == nullptr) {
+    // `replace`: a dump never throws here, whatever bytes a string holds.
+    return WithoutSources(resource.document)
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  const model::IamDocument document = model::ReadIamDocument(resource.type, resource.document_tree);
+  std::string out;
+  const auto add = [&out](std::string_view label, std::string_view text) {
+    absl::StrAppend(&out, core::Sv(label), "\x1f", text.size(), ":", core::Sv(text), "\x1e");
+  };
+  const auto add_element = [&add](std::string_view label,
+                                  const std::optional<simdjson::dom::element>& element) {
+    std::string encoded = "<none>";
+    if (element) {
+      encoded.clear();
+      core::AppendCanonicalKey(*element, &encoded);  // equal exactly when the JSON is equal
+    }
+    add(label, encoded);
+  };
+  add("name", document.name);
+  add("arn", document.arn);
+  add("path", document.path);
+  add("inline_policies", document.inline_policies_problem);
+  for (const model::InlinePolicy& policy : document.inline_policies) {
+    add("policy", policy.name);
+    add_element("document", policy.is_object ? policy.document : policy.entry);
+  }
+  for (const auto& attached : document.attached_managed_policies) {
+    add("attached", absl::StrCat(attached.name, " ", attached.arn));
+  }
+  for (const std::string& group : document.group_memberships) add("group", group);
+  for (const std::string& member : document.members) add("member", member);
+  add_element("trust_policy", document.trust_policy);
+  add("aws_managed", document.aws_managed ? "true" : "false");
+  add("counts",
+      absl::StrCat(document.attachment_count, " ", document.permissions_boundary_usage_count));
+  add("default_version_id", document.default_version_id);
+  add_element("default_version", document.document);
+  add("document_problem", document.document_problem);
+  return out;
+}
+
+bool FirstTime(Inputs& inputs, const model::Resource& resource, std::size_t file) {
+  const core::Sha256Digest digest = core::Sha256(absl::StrCat(resource.type, " ", resource.id));
+  ResourceKey key;
+  std::copy_n(digest.begin(), key.size(), key.begin());
+  // `replace`: a dump never throws here, whatever bytes a string holds (the adapters already
+  // replace invalid UTF-8, so this is the same guard the proto conversion keeps).
+  const core::Sha256Digest document = core::Sha256(ComparableDocument(resource));
+  Inputs::FirstCopy copy{static_cast<std::uint32_t>(file), {}};
+  std::copy_n(document.begin(), copy.content.size(), copy.content.begin());
+  const auto [first, inserted] = inputs.first_seen.emplace(key, copy);
+  if (inserted) return true;
+  // Only copies read in the same format are compared: two formats write the same policy
+  // differently (an object here, URL-encoded text there).
+  const bool differs = first->second.content != copy.content &&
+                       inputs.formats[first->second.file] == inputs.formats[file];
+  core::Diagnostic duplicate;
+  duplicate.severity =
+      differs ? core::DiagnosticSeverity::kError : core::DiagnosticSeverity::kWarning;
+  duplicate.code = "duplicate_resource";
+  const std::string& where = inputs.files[first->second.file];
+  const std::string earlier =
+      first->second.file == file ? "earlier in this file" : absl::StrCat("in ", where);
+  duplicate.message =
+      differs ? absl::StrCat(resource.type, " ", resource.id,
+                             " appears again with a different document (the copy ", earlier,
+                             " is the one evaluated); this copy is ignored: scan one snapshot "
+                             "of an account at a time")
+              : absl::StrCat(resource.type, " ", resource.id,
+                             first->second.file == file
+                                 ? " appears earlier in this file"
+                                 : absl::StrCat(" was already read from ", where),
+                             "; this copy is ignored");
+  duplicate.location = resource.source;
+  ReportProblem(duplicate);
+  if (differs) ++inputs.problems;
+  return false;
+}
+
+// Where the first NUL byte of `text` is, or npos: JSON, YAML and gzip never hold one (UTF-16 and
+// UTF-32 text do, and are named as such by ReadSnapshot from their byte order mark).
+std::size_t FirstNul(std::string_view text) {
+  if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF") ||
+      text.starts_with(std::string_view("\x00\x00\xFE\xFF", 4))) {
+    return std::string_view::npos;
+  }
+  return text.find('\0');
+}
+
+}  // namespace
+
+Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat format,
+                  const adapters::CloudFormationParameters& parameters,
+                  std::size_t max_whole_bytes) {
+  Inputs inputs;
+  inputs.files = files;
+  inputs.formats.assign(files.size(), format);
+  inputs.streams.resize(files.size());
+  bool read_stdin = false;
+  for (std::size_t index = 0; index < files.size(); ++index) {
+    // What diagnostics and findings call the input: "-" is named "<stdin>".
+    const bool is_stdin = files[index] == InputFile::kStandardInput;
+    if (is_stdin) inputs.files[index] = kStdinName;
+    const std::string& path = inputs.files[index];
+    core::SourceLocation where;
+    where.file = path;
+    if (is_stdin && read_stdin) {
+      ReportProblem("snapshot_read_error",
+                    "standard input (\"-\") is given more than once; it is read once", where);
+      ++inputs.problems;
+      continue;
+    }
+    read_stdin = read_stdin || is_stdin;
+    if (is_stdin && isatty(STDIN_FILENO) == 1) {
+      std::cerr << "kmsguard scan: reading a snapshot from standard input (the terminal); end it "
+                   "with Ctrl-D\n";
+    }
+    auto file = std::make_unique<InputFile>(files[index]);
+    const std::string_view prefix = file->prefix();
+    if (prefix.empty() && !file->status().ok()) {
+      ReportProblem("snapshot_read_error", std::string(file->status().message()), where);
+      ++inputs.problems;
+      continue;
+    }
+    // Binary data is said to be so after its first bytes, not after reading all of it
+    // (/dev/zero, /dev/urandom).
+    if (const std::size_t nul = FirstNul(prefix); nul != std::string_view::npos) {
+      core::Diagnostic binary;
+      binary.code = "snapshot_read_error";
+      binary.message =
+          absl::StrCat(file->compressed() ? "the decompressed data holds" : "the file holds",
+                       " a NUL byte: binary data, not JSON, YAML or gzip; nothing read from it");
+      binary.location = where;
+      const std::string_view before = prefix.substr(0, nul);
+      binary.location.line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+      const std::size_t line_start = before.rfind('\n');
+      binary.location.column =
+          static_cast<int>(line_start == std::string_view::npos ? nul : nul - line_start - 1) + 1;
+      ReportProblem(binary);
+      ++inputs.problems;
+      continue;
+    }
+    adapters::InputFormat detected = format;
+    if (format == adapters::InputFormat::kAuto) {
+      const std::size_t first = prefix.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+      if (first != std::string_view::npos && prefix[first] == '{' &&
+          adapters::DetectInputFormat(prefix) == adapters::InputFormat::kAuthorizationDetails) {
+        detected = adapters::InputFormat::kAuthorizationDetails;
+      }
+    }
+    if (detected == adapters::InputFormat::kAuthorizationDetails) {
+      inputs.formats[index] = detected;
+      inputs.streams[index] = std::move(file);
+      inputs.streamed_files.push_back(index);
+      continue;
+    }
+    absl::StatusOr<std::string> text = file->ReadAll(max_whole_bytes);
+    if (!text.ok()) {
+      ReportProblem("snapshot_read_error", std::string(text.status().message()), where);
+      ++inputs.problems;
+      continue;
+    }
+    if (const absl::Status status = file->status(); !status.ok()) {
+      // Reported, and what could be read is still read: a gzip file missing only its trailer
+      // (its check sums) holds all of its content.
+      ReportProblem("snapshot_read_error", std::string(status.message()), where);
+      ++inputs.problems;
+    }
+    // Judged once, on the whole text, when the first bytes did not decide.
+    if (detected == adapters::InputFormat::kAuto) detected = adapters::DetectInputFormat(*text);
+    inputs.formats[index] = detected;
+    adapters::AdapterResult read = adapters::ReadSnapshot(
+        *text, path, detected == adapters::InputFormat::kAuto ? format : detected, parameters);
+    for (const auto& diagnostic : read.diagnostics) {
+      ReportProblem(diagnostic, *text);
+      if (diagnostic.severity == core::DiagnosticSeverity::kError) ++inputs.problems;
+    }
+    for (auto& resource : read.resources) {
+      if (FirstTime(inputs, resource, index)) inputs.resources.push_back(std::move(resource));
+    }
+  }
+  return inputs;
+}
+
+void ProduceResources(Inputs& inputs, ScanProgress& progress,
+                      const client::PluginClient::Send& send) {
+  for (const auto& resource : inputs.resources) {
+    if (!send(resource)) return;
+    progress.AddResource();
+  }
+  for (const std::size_t index : inputs.streamed_files) {
+    const std::string& path = inputs.files[index];
+    InputFile& file = *inputs.streams[index];
+    bool sending = true;
+    std::uint64_t counted = 0;  // of file.raw_bytes_read(), given to the progress line
+    const core::Diagnostics diagnostics = adapters::StreamAuthorizationDetails(
+        [&](char* buffer, std::size_t size) -> std::size_t {
+          if (!sending) return 0;  // the scan failed: stop reading
+          const std::size_t n = file.Read(buffer, size);
+          progress.AddBytes(file.raw_bytes_read() - counted);
+          counted = file.raw_bytes_read();
+          return n;
+        },
+        path,
+        [&](model::Resource resource) {
+          if (sending && FirstTime(inputs, resource, index)) {
+            sending = send(resource);
+            progress.AddResource();
+          }
+        });
+    // When the scan failed, reading stopped part way: the "truncated" error that follows is
+    // not the file's fault, and the scan's own failure is what gets reported.
+    if (!sending) return;
+    for (const auto& diagnostic : diagnostics) {
+      ReportProblem(diagnostic);
+      if (diagnostic.severity == core::DiagnosticSeverity::kError) ++inputs.problems;
+    }
+    if (const absl::Status status = file.status(); !status.ok()) {
+      core::SourceLocation location;
+      location.file = path;
+      ReportProblem("snapshot_read_error", std::string(status.message()), location);
+      ++inputs.problems;
+    }
+    inputs.streams[index].reset();  // closed as soon as it is read
+  }
+}
+
+}  // namespace kmsguard::plugin
