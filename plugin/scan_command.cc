@@ -291,10 +291,12 @@ class FindingSink {
   std::string output_error_;
 };
 
-// What produced the scan, for the HTML report's "Scan context" (the other formats ignore it): the
-// inputs, and the rules, exceptions and overrides the plugin loads. The rules are loaded once more
-// for it (cheap, as for the count above), and only for html, the one format that states them.
-render::ScanContext ScanContextFor(const ScanFlags& flags, const Inputs& inputs) {
+// What produced the scan, for the HTML report's "Scan context" (the other formats ignore it; only
+// html gets the rules): the inputs, and the rules, exceptions and overrides the plugin loads
+// (`loaded`: the host's own load of the same rules, for its count line; null with --plugin or when
+// the rules did not load).
+render::ScanContext ScanContextFor(const ScanFlags& flags, const Inputs& inputs,
+                                   const LoadedRules* loaded) {
   render::ScanContext context;
   context.inputs = inputs.files;
   if (flags.format != "html") return context;
@@ -302,16 +304,14 @@ render::ScanContext ScanContextFor(const ScanFlags& flags, const Inputs& inputs)
     context.rules_note = "the rules the replicas at " + flags.plugin + " loaded (serve --rules)";
     return context;
   }
-  std::ostringstream ignored;  // the plugin prints the errors
-  absl::StatusOr<LoadedRules> loaded = LoadRules(flags.rule_dirs, ignored);
-  if (!loaded.ok()) return context;
+  if (loaded == nullptr) return context;
   context.rules_version = loaded->version;
   context.override_files = loaded->override_files;
   const std::string today = rules::TodayUtc();
   for (const rules::Rule& rule : loaded->rule_set->rules()) {
     std::size_t in_force = 0;
     for (const rules::Exception& exception : rule.exceptions) {
-      if (!exception.expires.empty() && exception.expires < today) continue;  // expired
+      if (exception.ExpiredOn(today)) continue;
       ++in_force;
       const std::string& file = exception.location.file;
       if (std::find(context.override_files.begin(), context.override_files.end(), file) ==
@@ -517,10 +517,12 @@ int RunScan(const ScanFlags& flags) {
   // The plugin loads the rules itself and prints their errors; loading them here too (cheap) lets
   // the scan say how many loaded and fail with 2 when a rule file is broken, instead of passing
   // silently with fewer rules.
+  // The same load describes the rules in the HTML report's scan context.
   int rule_errors = 0;
+  absl::StatusOr<LoadedRules> rules = absl::FailedPreconditionError("--plugin: not loaded here");
   if (!remote) {
     std::ostringstream ignored;  // the plugin prints the same errors
-    absl::StatusOr<LoadedRules> rules = LoadRules(flags.rule_dirs, ignored);
+    rules = LoadRules(flags.rule_dirs, ignored);
     if (rules.ok()) rule_errors = rules->errors;
     // --quiet keeps the line only when it reports rule errors.
     if (rules.ok() && (!flags.quiet || rule_errors > 0)) {
@@ -549,7 +551,7 @@ int RunScan(const ScanFlags& flags) {
   options.table.width = flags.wide ? 0 : TableWidthForStdout();
   options.aws_account_id = flags.aws_account_id;
   options.baseline = baseline;
-  options.context = ScanContextFor(flags, inputs);
+  options.context = ScanContextFor(flags, inputs, rules.ok() ? &*rules : nullptr);
   // ASFF's ProductArn names the Security Hub region that imports the findings.
   for (const char* variable : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
     if (const char* region = std::getenv(variable); region != nullptr && *region != '\0') {

@@ -177,7 +177,7 @@ void ApplyExceptions(const rules::Rule& rule, const ResourceView& resource,
     scope.envelope = &envelope;
     scope.item = item;
     if (exception.match == nullptr || !EvaluateExpr(*exception.match, scope)) continue;
-    if (exception.expires < today) {
+    if (exception.ExpiredOn(today)) {
       const std::string note =
           absl::StrCat("An exception (", exception.reason, "; owner ", exception.owner, "; at ",
                        exception.location.ToString(), ") expired on ", exception.expires,

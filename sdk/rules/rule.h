@@ -59,6 +59,9 @@ struct Exception {
   std::string owner;
   std::string expires;
   core::SourceLocation location;
+
+  // Past its `expires` day on `today` (YYYY-MM-DD, as TodayUtc gives it): no longer applies.
+  bool ExpiredOn(std::string_view today) const { return expires < today; }
 };
 
 struct Rule {
