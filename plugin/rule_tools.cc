@@ -53,7 +53,14 @@ std::optional<model::Resource> ResourceFromJson(const nlohmann::json& value, std
   const std::string doc_name = doc.is_object() ? doc.value("name", "") : "";
   resource.name = text("name", doc_name);
   resource.id = text("id", doc_arn.empty() ? resource.name : doc_arn);
-  resource.partition = text("partition", "aws");
+  // The partition of an ARN (arn:PARTITION:...) when none is given, as the account below: a
+  // resource in aws-cn must not be judged as one in aws.
+  std::string arn_partition = "aws";
+  if (resource.id.rfind("arn:", 0) == 0) {
+    const std::size_t end = resource.id.find(':', 4);
+    if (end != std::string::npos && end > 4) arn_partition = resource.id.substr(4, end - 4);
+  }
+  resource.partition = text("partition", arn_partition);
   resource.account = text("account", "");
   resource.region = text("region", "global");
   resource.provider = text("provider", "aws");

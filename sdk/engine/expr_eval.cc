@@ -4,13 +4,16 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "sdk/engine/policy_view.h"
 #include "sdk/iam/action_glob.h"
+#include "sdk/iam/request_decision.h"
 #include "sdk/rules/builtins.h"
 
 namespace kmsguard::engine {
@@ -109,11 +112,81 @@ nlohmann::json OperandValue(const rules::Operand& operand, const EvalScope& scop
   return operand.literal;
 }
 
+// The IAM tests (iam/request_decision.h) on one value: a statement for admits_principal and
+// unconditional, a policy document for policy_allows. A value that is not a readable statement or
+// document cannot be decided: an ERROR naming the path, never "not allowed".
+bool TestIam(const Expr& expr, const nlohmann::json& actual, const nlohmann::json& expected,
+             EvalScope& scope) {
+  const bool decision = expr.op == "policy_allows";
+  if (!decision && !actual.is_object()) {
+    scope.error =
+        absl::StrCat(expr.op, " on ", expr.path.text, ": expected a policy statement (a map), got ",
+                     Short(actual), " (", expr.location.ToString(), ")");
+    return false;
+  }
+  // A statement is read as the one statement of a document, so that it is checked as IAM would.
+  const absl::StatusOr<iam::PolicyDocument> document = iam::ParsePolicyDocument(
+      decision ? actual : nlohmann::json{{"Version", "2012-10-17"}, {"Statement", {actual}}});
+  if (!document.ok()) {
+    scope.error = absl::StrCat(expr.op, " on ", expr.path.text, ": ", document.status().message(),
+                               " (", expr.location.ToString(), ")");
+    return false;
+  }
+  std::optional<iam::RequestPrincipal> principal;
+  if (!expr.principal.is_null()) {
+    absl::StatusOr<iam::RequestPrincipal> parsed = iam::ParseRequestPrincipal(expr.principal);
+    if (!parsed.ok()) {  // checked at load; kept for a rule built without the loader
+      scope.error = std::string(parsed.status().message());
+      return false;
+    }
+    principal = *std::move(parsed);
+  }
+  if (expr.op == "unconditional") return iam::StatementUnconditional(document->statements.at(0));
+  if (expr.op == "admits_principal")
+    return iam::StatementAdmits(document->statements.at(0), *principal);
+  iam::Request request;
+  request.actions = Strings(expected);
+  request.principal = principal;
+  if (!expr.resource.empty()) {
+    // {{resource.partition}} and the like name the resource being judged; unknown (a template
+    // before deployment) reads as the aws partition and the made-up account 000000000000.
+    const auto field = [&](const char* name, const char* unknown) {
+      const nlohmann::json* value = scope.envelope != nullptr && scope.envelope->contains(name)
+                                        ? &(*scope.envelope)[name]
+                                        : nullptr;
+      return value != nullptr && value->is_string() && !value->get_ref<const std::string&>().empty()
+                 ? value->get<std::string>()
+                 : std::string(unknown);
+    };
+    request.resource = absl::StrReplaceAll(
+        expr.resource, {{"{{resource.partition}}", field("partition", "aws")},
+                        {"{{resource.account}}", field("account", "000000000000")},
+                        {"{{resource.region}}", field("region", "us-east-1")}});
+  }
+  const iam::DecisionResult result = iam::Decide(*document, request);
+  if (scope.trace != nullptr) {
+    const std::string indent(2 * static_cast<std::size_t>(scope.depth + 1), ' ');
+    std::vector<std::string> lines = iam::DescribeDecision(*document, result);
+    if (result.decision == iam::Decision::kAllowedUnderConditions) {
+      lines.back() += expr.count_conditional ? " (counted: count_conditional is true)"
+                                             : " (not counted: count_conditional is false)";
+    }
+    for (const std::string& line : lines) {
+      if (scope.trace->size() < kMaxTraceLines) scope.trace->push_back(absl::StrCat(indent, line));
+    }
+  }
+  return result.decision == iam::Decision::kAllowed ||
+         (expr.count_conditional && result.decision == iam::Decision::kAllowedUnderConditions);
+}
+
 // One value against a test. Sets scope.error for a list where one value is expected.
 bool TestValue(const Expr& expr, const nlohmann::json& actual, const nlohmann::json& expected,
                EvalScope& scope) {
   const std::string& op = expr.op;
   if (op == "exists") return !actual.is_null();
+  if (op == "admits_principal" || op == "unconditional" || op == "policy_allows") {
+    return TestIam(expr, actual, expected, scope);
+  }
   if (op == "equals") return ValueEqual(actual, expected, expr.ignore_case);
   if (op == "contains") {
     if (actual.is_array()) {
@@ -240,7 +313,13 @@ std::string Describe(const Expr& expr, const EvalScope& scope) {
       if (expr.quantifier != Quantifier::kUnset) {
         text = absl::StrCat(text, " (", AV(rules::QuantifierName(expr.quantifier)), ")");
       }
-      if (expr.op != "exists") absl::StrAppend(&text, " ", Short(OperandValue(expr.value, scope)));
+      if (expr.op != "exists" && expr.op != "unconditional") {
+        absl::StrAppend(&text, " ", Short(OperandValue(expr.value, scope)));
+      }
+      if (!expr.principal.is_null() && expr.op == "policy_allows") {
+        absl::StrAppend(&text, " by ", Short(expr.principal));
+      }
+      if (!expr.resource.empty()) absl::StrAppend(&text, " on ", expr.resource);
       return text;
     }
     case Expr::Kind::kMeasure:
@@ -444,7 +523,10 @@ bool EvaluateExpr(const rules::Expr& expr, EvalScope& scope, int depth) {
     line = scope.trace->size();
     scope.trace->emplace_back();
   }
+  const int saved_depth = scope.depth;
+  scope.depth = depth;
   const bool held = Evaluate(expr, scope, depth);
+  scope.depth = saved_depth;
   if (tracing) {
     (*scope.trace)[line] = absl::StrCat(std::string(2 * static_cast<std::size_t>(depth), ' '),
                                         Describe(expr, scope), ": ",

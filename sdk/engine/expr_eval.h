@@ -23,6 +23,7 @@ struct EvalScope {
   std::vector<std::string>* trace = nullptr;  // why, one line per test (may be null)
   std::vector<Outcome>* outcomes = nullptr;   // built-in calls that held (may be null)
   std::string error;                          // set when the condition cannot be decided
+  int depth = 0;  // of the condition being evaluated: where a test's own trace lines indent
   // Policy documents held as JSON or URL-encoded text, parsed when a path steps into them; a
   // deque, so the values a path selected stay where they are.
   std::deque<nlohmann::json> decoded;

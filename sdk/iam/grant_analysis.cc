@@ -13,6 +13,7 @@
 #include "sdk/iam/action_glob.h"
 #include "sdk/iam/arn_pattern.h"
 #include "sdk/iam/key_space.h"
+#include "sdk/iam/request_decision.h"
 
 namespace kmsguard::iam {
 namespace {
@@ -147,19 +148,6 @@ bool CachedIntersects(const KeyLanguage& language, const ArnPattern& pattern) {
   const bool result = Intersects(language, pattern);
   cache.emplace(std::move(key), result);
   return result;
-}
-
-bool CoversAction(const Statement& st, std::string_view action) {
-  bool any = false;
-  for (const std::string& pattern : st.actions) {
-    if (ActionGlobMatches(pattern, action)) {
-      any = true;
-      break;
-    }
-  }
-  // An empty Action/NotAction grants nothing (IAM rejects such a statement anyway).
-  if (st.actions.empty()) return false;
-  return st.not_action ? !any : any;
 }
 
 StatementRole RoleOf(const CompiledStatement& cs, std::string_view action, std::string why) {
@@ -334,7 +322,7 @@ GrantVerdict AnalyzeGrant(const PolicyDocument& document, const GrantQuery& quer
     av.action = action;
     std::vector<const CompiledStatement*> allows, unconditional_allows, denies;
     for (const CompiledStatement& cs : compiled) {
-      if (!CoversAction(*cs.statement, action)) continue;
+      if (!StatementCoversAction(*cs.statement, action)) continue;
       if (cs.statement->effect == Effect::kAllow) {
         allows.push_back(&cs);
         if (!HasCondition(&cs)) unconditional_allows.push_back(&cs);

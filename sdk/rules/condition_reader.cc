@@ -105,6 +105,9 @@ ExprPtr RuleReader::ReadExpr(const YAML::Node& node, const Rule& rule) {
   static const std::vector<std::string_view> kTests = {
       "equals",   "in", "exists", "glob", "matches", "starts_with",
       "contains", "lt", "le",     "gt",   "ge",      "covers_action"};
+  if (op == "admits_principal" || op == "unconditional" || op == "policy_allows") {
+    return ReadIamTest(op, entry.first, value, rule);
+  }
   if (std::find(kTests.begin(), kTests.end(), op) != kTests.end()) {
     return ReadTest(op, entry.first, value, rule);
   }
@@ -221,28 +224,7 @@ ExprPtr RuleReader::ReadTest(const std::string& op, const YAML::Node& name, cons
     expr->ignore_case = b;
   }
   if (!value["path"].IsDefined() || !ReadPath(value["path"], &expr->path)) return nullptr;
-  if (const YAML::Node q = value["quantifier"]; q.IsDefined()) {
-    const std::string text = q.IsScalar() ? q.Scalar() : "";
-    expr->quantifier = text == "any"    ? Quantifier::kAny
-                       : text == "all"  ? Quantifier::kAll
-                       : text == "none" ? Quantifier::kNone
-                                        : Quantifier::kUnset;
-    if (expr->quantifier == Quantifier::kUnset) {
-      Report(kSchemaError, q, "\"quantifier\" must be any, all or none");
-      ok = false;
-    } else if (!expr->path.multi) {
-      Report(kQuantifierError, q,
-             absl::StrCat("\"quantifier\" needs a path that selects a list (with [*]); ",
-                          Quoted(expr->path.text), " selects one value"));
-      ok = false;
-    }
-  } else if (expr->path.multi) {
-    Report(kQuantifierError, value["path"],
-           absl::StrCat(what, " on ", Quoted(expr->path.text),
-                        ", which selects a list: say which items must pass with "
-                        "quantifier: any, all or none"));
-    ok = false;
-  }
+  if (!ReadQuantifier(value, what, expr.get())) ok = false;
   if (!takes_value || !value["value"].IsDefined()) return ok ? expr : nullptr;
   std::string type;
   const YAML::Node v = value["value"];
@@ -251,29 +233,7 @@ ExprPtr RuleReader::ReadTest(const std::string& op, const YAML::Node& name, cons
     Report(kSchemaError, v, absl::StrCat(what, " needs a list value, got a ", type));
     ok = false;
   }
-  if (op == "covers_action") {
-    // The rule names actions; the patterns are the data's. A wildcard here would only be compared
-    // as a character, so it is refused rather than left to match nothing.
-    if (type != "string" && type != "list") {
-      Report(kSchemaError, v,
-             absl::StrCat(what, " needs an IAM action (or a list of them), got a ", type));
-      ok = false;
-    } else if (!expr->value.param.empty()) {
-      ParamUse& use = param_uses_[expr->value.param];
-      if (use.used_by.empty()) use.used_by = "the actions of \"covers_action\"";
-      use.action_names = true;
-      if (std::string problem = CheckActionNames(rule.ParamValue(expr->value.param));
-          !problem.empty()) {
-        Report(kSchemaError, v,
-               absl::StrCat("the default of parameter ", Quoted(expr->value.param), " must be ",
-                            problem));
-        ok = false;
-      }
-    } else if (std::string problem = CheckActionNames(expr->value.literal); !problem.empty()) {
-      Report(kSchemaError, v, absl::StrCat(what, " takes ", problem));
-      ok = false;
-    }
-  }
+  if (op == "covers_action" && !CheckActionOperand(v, type, what, expr->value, rule)) ok = false;
   if ((op == "glob" || op == "starts_with") && type != "string" && type != "list") {
     Report(kSchemaError, v, absl::StrCat(what, " needs a string (or a list of strings)"));
     ok = false;
@@ -316,6 +276,60 @@ ExprPtr RuleReader::ReadTest(const std::string& op, const YAML::Node& name, cons
     }
   }
   return ok ? expr : nullptr;
+}
+
+bool RuleReader::ReadQuantifier(const YAML::Node& value, const std::string& what, Expr* expr) {
+  bool ok = true;
+  if (const YAML::Node q = value["quantifier"]; q.IsDefined()) {
+    const std::string text = q.IsScalar() ? q.Scalar() : "";
+    expr->quantifier = text == "any"    ? Quantifier::kAny
+                       : text == "all"  ? Quantifier::kAll
+                       : text == "none" ? Quantifier::kNone
+                                        : Quantifier::kUnset;
+    if (expr->quantifier == Quantifier::kUnset) {
+      Report(kSchemaError, q, "\"quantifier\" must be any, all or none");
+      ok = false;
+    } else if (!expr->path.multi) {
+      Report(kQuantifierError, q,
+             absl::StrCat("\"quantifier\" needs a path that selects a list (with [*]); ",
+                          Quoted(expr->path.text), " selects one value"));
+      ok = false;
+    }
+  } else if (expr->path.multi) {
+    Report(kQuantifierError, value["path"],
+           absl::StrCat(what, " on ", Quoted(expr->path.text),
+                        ", which selects a list: say which items must pass with "
+                        "quantifier: any, all or none"));
+    ok = false;
+  }
+  return ok;
+}
+
+bool RuleReader::CheckActionOperand(const YAML::Node& v, const std::string& type,
+                                    const std::string& what, const Operand& operand,
+                                    const Rule& rule) {
+  bool ok = true;
+  // The rule names actions; the patterns are the data's. A wildcard here would only be compared
+  // as a character, so it is refused rather than left to match nothing.
+  if (type != "string" && type != "list") {
+    Report(kSchemaError, v,
+           absl::StrCat(what, " needs an IAM action (or a list of them), got a ", type));
+    ok = false;
+  } else if (!operand.param.empty()) {
+    ParamUse& use = param_uses_[operand.param];
+    if (use.used_by.empty()) use.used_by = absl::StrCat("the actions of ", what);
+    use.action_names = true;
+    if (std::string problem = CheckActionNames(rule.ParamValue(operand.param)); !problem.empty()) {
+      Report(
+          kSchemaError, v,
+          absl::StrCat("the default of parameter ", Quoted(operand.param), " must be ", problem));
+      ok = false;
+    }
+  } else if (std::string problem = CheckActionNames(operand.literal); !problem.empty()) {
+    Report(kSchemaError, v, absl::StrCat(what, " takes ", problem));
+    ok = false;
+  }
+  return ok;
 }
 
 ExprPtr RuleReader::ReadMeasure(const std::string& op, const YAML::Node& name,

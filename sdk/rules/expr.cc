@@ -98,10 +98,16 @@ std::string_view QuantifierName(Quantifier q) {
 }
 
 const std::vector<std::string_view>& GenericOperators() {
+  // Grouped as documented: logic, path tests, IAM tests, measures, macros.
+  // Grouped as documented: logic, path tests, IAM tests, measures, macros.
+  // clang-format off
   static const auto* const kOperators = new std::vector<std::string_view>{
-      "all",  "any",     "none",          "not",         "equals",   "in", "exists",
-      "glob", "matches", "covers_action", "starts_with", "contains", "lt", "le",
-      "gt",   "ge",      "length",        "count",       "macro"};
+      "all", "any", "none", "not",
+      "equals", "in", "exists", "glob", "matches", "covers_action",
+      "starts_with", "contains", "lt", "le", "gt", "ge",
+      "admits_principal", "unconditional", "policy_allows",
+      "length", "count", "macro"};
+  // clang-format on
   return *kOperators;
 }
 

@@ -80,7 +80,7 @@ struct Expr {
     kNot,      // children[0] is false
     kScope,    // `any|all|none: {path: P, where: E}`: quantifier over the items P selects
     kTest,     // a path test: equals, in, exists, glob, matches, starts_with, contains, lt..ge,
-               // covers_action
+               // covers_action, admits_principal, unconditional, policy_allows
     kMeasure,  // length (of one value) or count (of the values a path selects), compared
     kBuiltin,  // a built-in semantic operator
   };
@@ -97,6 +97,13 @@ struct Expr {
   // are in Rule::param_patterns, so that overrides apply).
   std::vector<std::shared_ptr<const re2::RE2>> regexes;
   BuiltinCall call;                             // kBuiltin
+  // policy_allows: the request besides its actions (`value`). The principal as written (a string
+  // or a one-key map, checked at load by iam::ParseRequestPrincipal; null: Principal is not
+  // consulted), the resource ARN (empty: Resource is not consulted), and whether an allow that
+  // holds only under a Condition counts.
+  nlohmann::json principal;
+  std::string resource;
+  bool count_conditional = false;
 };
 
 // Names of every generic operator, in documentation order.

@@ -200,6 +200,16 @@ class RuleReader {
                     const Rule& rule);
   ExprPtr ReadTest(const std::string& op, const YAML::Node& name, const YAML::Node& value,
                    const Rule& rule);
+  // admits_principal, unconditional and policy_allows (iam_condition_reader.cc).
+  ExprPtr ReadIamTest(const std::string& op, const YAML::Node& name, const YAML::Node& value,
+                      const Rule& rule);
+  // A test's `quantifier`, checked against its path (read into expr->path before). False after
+  // reporting a problem.
+  bool ReadQuantifier(const YAML::Node& value, const std::string& what, Expr* expr);
+  // IAM actions without wildcards (a literal, or a list parameter whose default is checked and
+  // whose overrides will be): for covers_action and policy_allows. False after reporting.
+  bool CheckActionOperand(const YAML::Node& v, const std::string& type, const std::string& what,
+                          const Operand& operand, const Rule& rule);
   ExprPtr ReadMeasure(const std::string& op, const YAML::Node& name, const YAML::Node& value,
                       const Rule& rule);
   ExprPtr ReadMacroRef(const YAML::Node& name, const YAML::Node& value, const Rule& rule);
@@ -239,7 +249,7 @@ class RuleReader {
     std::vector<std::string> argument_values;
     bool has_argument_values = false;
     bool pattern = false;       // a `matches` pattern
-    bool action_names = false;  // the actions of `covers_action`
+    bool action_names = false;  // the actions of `covers_action` or `policy_allows`
   };
   std::map<std::string, ParamUse> param_uses_;
   int errors_ = 0;

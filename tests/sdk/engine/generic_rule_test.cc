@@ -183,7 +183,32 @@ INSTANTIATE_TEST_SUITE_P(
                      "\"111122223333\", quantifier: any}\n"},
         OperatorCase{"resource_envelope",
                      "  equals: {path: $resource.account, value: \"111122223333\"}\n",
-                     "  equals: {path: $resource.region, value: us-east-1}\n"}),
+                     "  equals: {path: $resource.region, value: us-east-1}\n"},
+        // The IAM operators (iam/request_decision.h), on Role(): its URL-encoded trust policy
+        // allows sts:AssumeRole to {"AWS": "*"}; "grants" allows kms:CreateGrant on "*".
+        OperatorCase{"policy_allows_principal",
+                     "  policy_allows: {path: $.trust_policy, action: sts:AssumeRole, principal: "
+                     "\"*\"}\n",
+                     "  policy_allows: {path: $.trust_policy, action: sts:TagSession, principal: "
+                     "\"*\"}\n"},
+        OperatorCase{"policy_allows_resource",
+                     "  policy_allows: {path: \"$.inline_policies[*].document\", action: "
+                     "\"${params.actions}\", resource: \"arn:aws:kms:us-east-1:1:key/k\", "
+                     "quantifier: none}\n",
+                     "  policy_allows: {path: \"$.inline_policies[*].document\", action: "
+                     "[kms:TagResource, kms:CreateGrant], resource: "
+                     "\"arn:{{resource.partition}}:kms:us-east-1:{{resource.account}}:key/k\", "
+                     "quantifier: none}\n"},
+        OperatorCase{"admits_principal",
+                     "  admits_principal: {path: \"$.trust_policy.Statement[*]\", value: "
+                     "\"arn:aws:iam::444455556666:role/ci\", quantifier: all}\n",
+                     "  admits_principal: {path: \"$.trust_policy.Statement[*]\", value: "
+                     "{Service: ec2.amazonaws.com}, quantifier: none}\n"},
+        OperatorCase{"unconditional",
+                     "  unconditional: {path: \"$.inline_policies[*].document.Statement[*]\", "
+                     "quantifier: all}\n",
+                     "  unconditional: {path: \"$.inline_policies[*].document.Statement[*]\", "
+                     "quantifier: none}\n"}),
     [](const ::testing::TestParamInfo<OperatorCase>& param_info) { return param_info.param.name; });
 
 TEST(GenericRuleTest, AllOnAnEmptyListHolds) {
@@ -223,6 +248,47 @@ TEST(GenericRuleTest, AnUndecodableDocumentIsAnErrorNotAPass) {
       "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22kms%3ACreateGrant%"
       "22%2C%22Resource%22%3A%22*%22%7D%5D%7D";
   EXPECT_EQ(test::EvaluateOne(test::MakeEvaluator(rule), ok).status, kFail);
+}
+
+// What IAM would reject cannot be decided: an IAM test on it is an ERROR naming where, never a
+// PASS (a trust policy nobody can read may trust anyone).
+TEST(GenericRuleTest, AnIamTestOnWhatIamWouldRejectIsAnError) {
+  const std::vector<std::pair<nlohmann::json, const char*>> trust_policies = {
+      {{{"Statement", {{{"Effect", "allow"}, {"Principal", "*"}, {"Action", "sts:AssumeRole"}}}}},
+       "/Statement/0/Effect"},
+      {{{"Statement", {5}}}, "/Statement/0"},
+      {{{"Statement", {{{"Effect", "Allow"}, {"Principal", 7}, {"Action", "sts:AssumeRole"}}}}},
+       "/Statement/0/Principal"}};
+  for (const char* violation :
+       {"  policy_allows: {path: $.trust_policy, action: sts:AssumeRole, principal: \"*\"}\n",
+        "  admits_principal: {path: \"$.trust_policy.Statement[*]\", value: \"*\", "
+        "quantifier: any}\n",
+        "  unconditional: {path: \"$.trust_policy.Statement[*]\", quantifier: any}\n"}) {
+    const rules::Rule rule = Load(RuleText(violation));
+    for (const auto& [trust, pointer] : trust_policies) {
+      model::Resource r = Role();
+      r.document["trust_policy"] = trust;
+      const model::Finding f = test::EvaluateOne(test::MakeEvaluator(rule), r);
+      EXPECT_EQ(f.status, model::Status::kError) << violation << trust.dump() << f.message;
+      // The statement-level tests see the statement, not the document: its pointer has no prefix.
+      if (std::string(violation).find("policy_allows") != std::string::npos) {
+        EXPECT_THAT(f.message, HasSubstr(pointer)) << violation << trust.dump();
+      }
+    }
+  }
+}
+
+// --explain shows the statements that took part in policy_allows's decision, under its test.
+TEST(GenericRuleTest, ExplanationListsTheStatementsOfAPolicyDecision) {
+  const Evaluator evaluator = test::MakeEvaluator(Load(RuleText(
+      "  policy_allows: {path: $.trust_policy, action: sts:AssumeRole, principal: \"*\"}\n")));
+  const model::Finding f = test::EvaluateOne(evaluator, Role());
+  EXPECT_EQ(f.status, kFail);
+  EXPECT_THAT(
+      f.explanation,
+      testing::IsSupersetOf({"  policy_allows $.trust_policy \"sts:AssumeRole\" by \"*\": true",
+                             "    statement 0 allows sts:AssumeRole, without a condition",
+                             "    decision for sts:AssumeRole: allowed"}));
 }
 
 TEST(GenericRuleTest, AnOverriddenPatternParameterIsWhatMatchesUses) {

@@ -274,6 +274,87 @@ INSTANTIATE_TEST_SUITE_P(
                     "", {"10:69 rule_schema_error"}}),
     [](const ::testing::TestParamInfo<PatternCase>& param_info) { return param_info.param.name; });
 
+// The IAM operators: a principal, an action and a resource are checked where they are written
+// (sdk/iam/request_decision.h reads them), so a rule that names no one principal, a wildcard
+// action or resource, or an unknown key never loads.
+INSTANTIATE_TEST_SUITE_P(
+    IamOperators, MatchesValueTest,
+    ::testing::Values(
+        PatternCase{
+            "decision",
+            "  policy_allows: {path: $.trust_policy, action: sts:AssumeRole, principal: \"*\"}\n",
+            "",
+            {}},
+        PatternCase{
+            "decision_resource",
+            "  policy_allows: {path: $.d, action: [iam:PassRole], resource: "
+            "\"arn:{{resource.partition}}:iam::000000000000:role/r\", count_conditional: true}\n",
+            "",
+            {}},
+        PatternCase{"decision_service",
+                    "  policy_allows: {path: $.d, action: sts:AssumeRole, principal: {Service: "
+                    "ec2.amazonaws.com}}\n",
+                    "",
+                    {}},
+        PatternCase{"admits",
+                    "  admits_principal: {path: \"$.d.Statement[*]\", value: \"444455556666\", "
+                    "quantifier: any}\n",
+                    "",
+                    {}},
+        PatternCase{"unconditional",
+                    "  unconditional: {path: \"$.d.Statement[*]\", quantifier: all}\n",
+                    "",
+                    {}},
+        PatternCase{"a_wildcard_principal",
+                    "  admits_principal: {path: $.s, value: \"arn:aws:iam::*:root\"}\n",
+                    "",
+                    {"10:40 rule_schema_error"}},
+        PatternCase{"a_service_as_aws",
+                    "  admits_principal: {path: $.s, value: ec2.amazonaws.com}\n",
+                    "",
+                    {"10:40 rule_schema_error"}},
+        PatternCase{"a_principal_list",
+                    "  admits_principal: {path: $.s, value: [\"*\"]}\n",
+                    "",
+                    {"10:40 rule_schema_error"}},
+        PatternCase{"a_wildcard_action",
+                    "  policy_allows: {path: $.d, action: \"sts:*\"}\n",
+                    "",
+                    {"10:38 rule_schema_error"}},
+        PatternCase{"a_wildcard_resource",
+                    "  policy_allows: {path: $.d, action: iam:PassRole, resource: "
+                    "\"arn:aws:iam::*:role/*\"}\n",
+                    "",
+                    {"10:62 rule_schema_error"}},
+        PatternCase{"an_unknown_placeholder",
+                    "  policy_allows: {path: $.d, action: iam:PassRole, resource: "
+                    "\"arn:aws:iam::{{resource.name}}:role/x\"}\n",
+                    "",
+                    {"10:62 rule_schema_error"}},
+        PatternCase{"a_resource_not_an_arn",
+                    "  policy_allows: {path: $.d, action: iam:PassRole, resource: role/x}\n",
+                    "",
+                    {"10:62 rule_schema_error"}},
+        PatternCase{
+            "a_quoted_bool",
+            "  policy_allows: {path: $.d, action: iam:PassRole, count_conditional: \"yes\"}\n",
+            "",
+            {"10:71 rule_schema_error"}},
+        PatternCase{"no_action", "  policy_allows: {path: $.d}\n", "", {"10:18 rule_schema_error"}},
+        PatternCase{"an_unknown_key",
+                    "  policy_allows: {path: $.d, action: iam:PassRole, value: x}\n",
+                    "",
+                    {"10:52 rule_schema_error"}},
+        PatternCase{"a_list_without_quantifier",
+                    "  unconditional: {path: \"$.d.Statement[*]\"}\n",
+                    "",
+                    {"10:25 rule_quantifier_error"}},
+        PatternCase{"unconditional_with_value",
+                    "  unconditional: {path: $.s, value: x}\n",
+                    "",
+                    {"10:37 rule_schema_error"}}),
+    [](const ::testing::TestParamInfo<PatternCase>& param_info) { return param_info.param.name; });
+
 TEST(MatchesValueTest, AnOverrideOfCoversActionActionsIsChecked) {
   LoadResult loaded =
       LoadWithListParam("  covers_action: {path: $.name, value: \"${params.p}\"}\n", "[iam:PassRole]");

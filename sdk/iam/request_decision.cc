@@ -1,0 +1,300 @@
+#include "sdk/iam/request_decision.h"
+
+#include <algorithm>
+#include <optional>
+#include <string_view>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "sdk/iam/action_glob.h"
+#include "sdk/iam/arn_pattern.h"
+
+namespace kmsguard::iam {
+namespace {
+
+// Debian's abseil has its own string_view, distinct from std::string_view.
+absl::string_view AV(std::string_view text) { return absl::string_view(text.data(), text.size()); }
+
+bool IsAccountId(std::string_view text) {
+  return text.size() == 12 && std::all_of(text.begin(), text.end(), [](char c) {
+           return absl::ascii_isdigit(static_cast<unsigned char>(c));
+         });
+}
+
+// The parts of "arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE", or nothing when `text` is not one.
+struct ArnParts {
+  std::string partition, service, region, account, resource;
+};
+std::optional<ArnParts> SplitArn(std::string_view text) {
+  std::vector<std::string> parts = absl::StrSplit(AV(text), absl::MaxSplits(':', 5));
+  if (parts.size() != 6 || parts[0] != "arn" || parts[1].empty()) return std::nullopt;
+  return ArnParts{parts[1], parts[2], parts[3], parts[4], parts[5]};
+}
+
+// The account an AWS Principal entry names as a whole (its id, or its root ARN), or "".
+std::string AccountOfEntry(std::string_view value) {
+  if (IsAccountId(value)) return std::string(value);
+  const std::optional<ArnParts> arn = SplitArn(value);
+  if (arn && arn->service == "iam" && arn->region.empty() && IsAccountId(arn->account) &&
+      arn->resource == "root") {
+    return arn->account;
+  }
+  return "";
+}
+
+bool IsAwsType(std::string_view type) { return type == "AWS" || type == "*"; }
+
+// Policy variables in a Resource pattern stand for a request value the document does not fix: a
+// pattern that matches only with them read as wildcards matches under a condition.
+ArnPattern WithVariablesAsStars(ArnPattern pattern) {
+  for (ArnToken& token : pattern.tokens) {
+    if (token.kind == ArnToken::Kind::kVariable) token.kind = ArnToken::Kind::kStar;
+  }
+  return pattern;
+}
+
+enum class Match { kNo, kYes, kDepends };
+
+Match ResourceMatches(const Statement& st, const std::string& resource, bool variables) {
+  if (!st.has_resource_element) return Match::kYes;
+  Match any = Match::kNo;
+  for (const std::string& text : st.resources) {
+    const ArnPattern pattern = CompileArnPattern(text, variables);
+    if (ArnPatternMatches(pattern, resource)) {
+      any = Match::kYes;
+      break;
+    }
+    if (ArnPatternMatches(WithVariablesAsStars(pattern), resource)) any = Match::kDepends;
+  }
+  if (!st.not_resource) return any;
+  // NotResource: the statement applies to every resource no pattern matches.
+  if (any == Match::kYes) return Match::kNo;
+  return any == Match::kDepends ? Match::kDepends : Match::kYes;
+}
+
+}  // namespace
+
+std::string RequestPrincipal::Describe() const {
+  switch (kind) {
+    case Kind::kAnyone:
+      return "anyone";
+    case Kind::kAccount:
+      return absl::StrCat("a principal of account ", account);
+    case Kind::kArn:
+      return value;
+    case Kind::kService:
+      return absl::StrCat("service ", value);
+    case Kind::kFederated:
+      return absl::StrCat("federated ", value);
+    case Kind::kCanonicalUser:
+      return absl::StrCat("canonical user ", value);
+  }
+  return value;
+}
+
+absl::StatusOr<RequestPrincipal> ParseRequestPrincipal(const nlohmann::json& value) {
+  std::string type = "AWS";
+  const nlohmann::json* text = &value;
+  if (value.is_object()) {
+    if (value.size() != 1) {
+      return absl::InvalidArgumentError(
+          "a principal map has exactly one key: AWS, Service, Federated or CanonicalUser");
+    }
+    type = value.begin().key();
+    text = &value.begin().value();
+  }
+  if (!text->is_string() || text->get_ref<const std::string&>().empty()) {
+    return absl::InvalidArgumentError(
+        "a principal is \"*\", an account id, an IAM ARN, or {Service|Federated|CanonicalUser: "
+        "value}");
+  }
+  const std::string& v = text->get_ref<const std::string&>();
+  RequestPrincipal out;
+  out.value = v;
+  if (v == "*" && type == "AWS") return out;  // kAnyone
+  if (v.find_first_of("*?") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a principal names one principal; \"", v,
+        "\" has a wildcard (\"*\" alone means anyone; a policy's wildcards are the data's)"));
+  }
+  if (type == "Service") {
+    out.kind = RequestPrincipal::Kind::kService;
+  } else if (type == "Federated") {
+    out.kind = RequestPrincipal::Kind::kFederated;
+  } else if (type == "CanonicalUser") {
+    out.kind = RequestPrincipal::Kind::kCanonicalUser;
+  } else if (type != "AWS") {
+    return absl::InvalidArgumentError(absl::StrCat("unknown principal type \"", type,
+                                                   "\": AWS, Service, Federated or CanonicalUser"));
+  } else if (const std::string account = AccountOfEntry(v); !account.empty()) {
+    out.kind = RequestPrincipal::Kind::kAccount;
+    out.account = account;
+  } else if (const std::optional<ArnParts> arn = SplitArn(v);
+             arn && (arn->service == "iam" || arn->service == "sts") && arn->region.empty() &&
+             IsAccountId(arn->account) &&
+             (absl::StartsWith(arn->resource, "user/") ||
+              absl::StartsWith(arn->resource, "role/") ||
+              (arn->service == "sts" && absl::StartsWith(arn->resource, "assumed-role/")))) {
+    out.kind = RequestPrincipal::Kind::kArn;
+    out.account = arn->account;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", v,
+        "\" is not an AWS principal: \"*\", a 12-digit account id, "
+        "arn:PARTITION:iam::ACCOUNT:root, "
+        "an IAM user or role ARN, or an sts assumed-role ARN (services: {Service: NAME})"));
+  }
+  return out;
+}
+
+bool EntryIncludes(const PrincipalEntry& entry, const RequestPrincipal& principal) {
+  using Kind = RequestPrincipal::Kind;
+  if (IsAwsType(entry.type) && entry.value == "*") return true;  // everyone
+  switch (principal.kind) {
+    case Kind::kAnyone:
+      return false;  // a principal no entry names
+    case Kind::kAccount:
+      return entry.type == "AWS" && AccountOfEntry(entry.value) == principal.account;
+    case Kind::kArn:
+      return entry.type == "AWS" &&
+             (entry.value == principal.value || AccountOfEntry(entry.value) == principal.account);
+    case Kind::kService:
+      return entry.type == "Service" &&
+             absl::EqualsIgnoreCase(AV(entry.value), AV(principal.value));
+    case Kind::kFederated:
+      return entry.type == "Federated" && entry.value == principal.value;
+    case Kind::kCanonicalUser:
+      return entry.type == "CanonicalUser" && entry.value == principal.value;
+  }
+  return false;
+}
+
+bool EntryExempts(const PrincipalEntry& entry, const RequestPrincipal& principal) {
+  using Kind = RequestPrincipal::Kind;
+  if (IsAwsType(entry.type) && entry.value == "*") return true;
+  switch (principal.kind) {
+    case Kind::kAnyone:
+      return false;
+    case Kind::kAccount:
+      return entry.type == "AWS" && AccountOfEntry(entry.value) == principal.account;
+    case Kind::kArn:
+      return entry.type == "AWS" && entry.value == principal.value;
+    case Kind::kService:
+    case Kind::kFederated:
+    case Kind::kCanonicalUser:
+      return EntryIncludes(entry, principal);
+  }
+  return false;
+}
+
+bool StatementAdmits(const Statement& st, const RequestPrincipal& principal) {
+  if (!st.has_principal) return true;
+  if (st.not_principal) {
+    return std::none_of(st.principals.begin(), st.principals.end(),
+                        [&](const PrincipalEntry& e) { return EntryExempts(e, principal); });
+  }
+  return std::any_of(st.principals.begin(), st.principals.end(),
+                     [&](const PrincipalEntry& e) { return EntryIncludes(e, principal); });
+}
+
+bool StatementUnconditional(const Statement& st) { return st.conditions.empty(); }
+
+bool StatementCoversAction(const Statement& st, std::string_view action) {
+  // An empty Action/NotAction grants nothing (IAM rejects such a statement anyway).
+  if (st.actions.empty()) return false;
+  const bool any = std::any_of(st.actions.begin(), st.actions.end(),
+                               [&](const std::string& p) { return ActionGlobMatches(p, action); });
+  return st.not_action ? !any : any;
+}
+
+std::string_view DecisionName(Decision decision) {
+  switch (decision) {
+    case Decision::kNotAllowed:
+      return "not allowed";
+    case Decision::kDenied:
+      return "denied";
+    case Decision::kAllowedUnderConditions:
+      return "allowed under conditions";
+    case Decision::kAllowed:
+      return "allowed";
+  }
+  return "?";
+}
+
+DecisionResult Decide(const PolicyDocument& document, const Request& request) {
+  DecisionResult best;
+  bool have = false;
+  for (const std::string& action : request.actions) {
+    DecisionResult result;
+    result.action = action;
+    bool allow = false, conditional_allow = false, deny = false, conditional_deny = false;
+    for (const Statement& st : document.statements) {
+      if (!StatementCoversAction(st, action)) continue;
+      if (request.principal && !StatementAdmits(st, *request.principal)) continue;
+      Match resource = Match::kYes;
+      if (request.resource) {
+        resource = ResourceMatches(st, *request.resource, document.SupportsPolicyVariables());
+        if (resource == Match::kNo) continue;
+      }
+      StatementPart part;
+      part.statement_index = st.index;
+      part.effect = st.effect;
+      part.action = action;
+      part.conditional = !StatementUnconditional(st) || resource == Match::kDepends;
+      if (st.effect == Effect::kDeny) {
+        (part.conditional ? conditional_deny : deny) = true;
+      } else {
+        (part.conditional ? conditional_allow : allow) = true;
+      }
+      result.parts.push_back(std::move(part));
+    }
+    result.decision = deny                         ? Decision::kDenied
+                      : allow && !conditional_deny ? Decision::kAllowed
+                      : allow || conditional_allow ? Decision::kAllowedUnderConditions
+                                                   : Decision::kNotAllowed;
+    // Most permissive first; among equals (kNotAllowed and kDenied rank as one) the first action.
+    const auto rank = [](Decision d) {
+      return d == Decision::kAllowed ? 2 : d == Decision::kAllowedUnderConditions ? 1 : 0;
+    };
+    if (!have || rank(result.decision) > rank(best.decision)) {
+      best = std::move(result);
+      have = true;
+    }
+  }
+  return best;
+}
+
+std::vector<std::string> DescribeDecision(const PolicyDocument& document,
+                                          const DecisionResult& result) {
+  std::vector<std::string> lines;
+  for (const StatementPart& part : result.parts) {
+    const Statement* st = nullptr;
+    for (const Statement& s : document.statements) {
+      if (s.index == part.statement_index) st = &s;
+    }
+    std::string name = absl::StrCat("statement ", part.statement_index);
+    if (st != nullptr && !st->sid.empty()) absl::StrAppend(&name, " (Sid ", st->sid, ")");
+    std::string condition = "without a condition";
+    if (part.conditional) {
+      std::vector<std::string> keys;
+      if (st != nullptr) {
+        for (const ConditionKey& key : st->conditions)
+          keys.push_back(absl::StrCat(key.op, ":", key.key));
+      }
+      condition = keys.empty()
+                      ? "if a policy variable in its Resource matches"
+                      : absl::StrCat("if its Condition holds (", absl::StrJoin(keys, ", "), ")");
+    }
+    lines.push_back(absl::StrCat(name, " ", part.effect == Effect::kAllow ? "allows " : "denies ",
+                                 part.action, ", ", condition));
+  }
+  lines.push_back(absl::StrCat("decision for ",
+                               result.action.empty() ? "(no action)" : result.action, ": ",
+                               AV(DecisionName(result.decision))));
+  return lines;
+}
+
+}  // namespace kmsguard::iam
