@@ -127,6 +127,10 @@ DocumentText ParseDocumentText(std::string_view text, nlohmann::json* out) {
   std::string decoded;
   const absl::StatusOr<std::string_view> plain = iam::PolicyJsonText(text, &decoded);
   if (!plain.ok()) return DocumentText::kBroken;
+  // Read by the one reader of untrusted JSON first: it refuses a repeated key (JSON does not say
+  // which value wins, and IAM refuses it) and nesting past its limit, so nothing deeper reaches
+  // the recursive steps after it (a trust policy 70,000 levels deep crashed the evaluation).
+  if (core::ParseJsonTree(*plain).tree == nullptr) return DocumentText::kBroken;
   json parsed = json::parse(*plain, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded() || !parsed.is_object()) return DocumentText::kBroken;
   *out = std::move(parsed);

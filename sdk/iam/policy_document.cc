@@ -109,11 +109,21 @@ absl::Status ReadPrincipals(element value, std::string_view pointer,
   }
   std::vector<Member> types;
   SortedMembers(value, &types);
+  // IAM takes exactly these keys, in this case, each with at least one principal ("AWS JSON
+  // policy elements: Principal"); anything else would be read as naming no one, so a policy
+  // IAM would refuse could pass as "admits nobody".
+  if (types.empty()) return Invalid(pointer, "names no principal ({})");
   for (const Member& type : types) {
-    std::vector<std::string> values;
-    if (auto s = ReadStringList(type.value, absl::StrCat(core::Sv(pointer), "/", core::Sv(type.key)), &values); !s.ok()) {
-      return s;
+    const std::string at = absl::StrCat(core::Sv(pointer), "/", core::Sv(type.key));
+    if (type.key != "AWS" && type.key != "Service" && type.key != "Federated" &&
+        type.key != "CanonicalUser") {
+      return Invalid(at,
+                     "unknown principal type (AWS, Service, Federated or CanonicalUser, "
+                     "case-sensitive)");
     }
+    std::vector<std::string> values;
+    if (auto s = ReadStringList(type.value, at, &values); !s.ok()) return s;
+    if (values.empty()) return Invalid(at, "names no principal (an empty list)");
     for (std::string& v : values) out->push_back({std::string(type.key), std::move(v)});
   }
   return absl::OkStatus();

@@ -34,45 +34,63 @@ std::optional<ArnParts> SplitArn(std::string_view text) {
   return ArnParts{parts[1], parts[2], parts[3], parts[4], parts[5]};
 }
 
-// The account an AWS Principal entry names as a whole (its id, or its root ARN), or "".
-std::string AccountOfEntry(std::string_view value) {
-  if (IsAccountId(value)) return std::string(value);
+// The account an AWS Principal entry names as a whole (its id, or its root ARN), or "", and the
+// root ARN's partition ("" for a bare id, which names the account in whatever partition).
+struct EntryAccount {
+  std::string account, partition;
+};
+EntryAccount AccountOfEntry(std::string_view value) {
+  if (IsAccountId(value)) return {std::string(value), ""};
   const std::optional<ArnParts> arn = SplitArn(value);
   if (arn && arn->service == "iam" && arn->region.empty() && IsAccountId(arn->account) &&
       arn->resource == "root") {
-    return arn->account;
+    return {arn->account, arn->partition};
   }
-  return "";
+  return {};
+}
+
+// True when `entry` names the account of `principal` as a whole: same id, same partition when
+// both say one.
+bool NamesAccountOf(std::string_view entry, const RequestPrincipal& principal) {
+  const EntryAccount named = AccountOfEntry(entry);
+  return !named.account.empty() && named.account == principal.account &&
+         (named.partition.empty() || principal.partition.empty() ||
+          named.partition == principal.partition);
+}
+
+// For an assumed-role session arn:P:sts::A:assumed-role/ROLE/SESSION, true when `entry` is the
+// ARN of its role, arn:P:iam::A:role/[PATH/]ROLE: a role named in a resource-based policy stands
+// for its sessions, which are what makes requests ("IAM role principals").
+bool NamesRoleOfSession(std::string_view entry, const RequestPrincipal& principal) {
+  const std::optional<ArnParts> session = SplitArn(principal.value);
+  if (!session || session->service != "sts" ||
+      !absl::StartsWith(session->resource, "assumed-role/")) {
+    return false;
+  }
+  const std::string_view rest = std::string_view(session->resource).substr(13);
+  const std::string_view role = rest.substr(0, rest.find('/'));
+  const std::optional<ArnParts> named = SplitArn(entry);
+  if (!named || named->service != "iam" || named->partition != session->partition ||
+      named->account != session->account || !absl::StartsWith(named->resource, "role/")) {
+    return false;
+  }
+  const std::string_view name = std::string_view(named->resource);
+  return name.substr(name.rfind('/') + 1) == role;
 }
 
 bool IsAwsType(std::string_view type) { return type == "AWS" || type == "*"; }
 
-// Policy variables in a Resource pattern stand for a request value the document does not fix: a
-// pattern that matches only with them read as wildcards matches under a condition.
-ArnPattern WithVariablesAsStars(ArnPattern pattern) {
-  for (ArnToken& token : pattern.tokens) {
-    if (token.kind == ArnToken::Kind::kVariable) token.kind = ArnToken::Kind::kStar;
-  }
-  return pattern;
-}
-
-enum class Match { kNo, kYes, kDepends };
-
-Match ResourceMatches(const Statement& st, const std::string& resource, bool variables) {
-  if (!st.has_resource_element) return Match::kYes;
-  Match any = Match::kNo;
-  for (const std::string& text : st.resources) {
-    const ArnPattern pattern = CompileArnPattern(text, variables);
-    if (ArnPatternMatches(pattern, resource)) {
-      any = Match::kYes;
-      break;
-    }
-    if (ArnPatternMatches(WithVariablesAsStars(pattern), resource)) any = Match::kDepends;
-  }
-  if (!st.not_resource) return any;
-  // NotResource: the statement applies to every resource no pattern matches.
-  if (any == Match::kYes) return Match::kNo;
-  return any == Match::kDepends ? Match::kDepends : Match::kYes;
+// Policy variables in a Resource pattern stand for one value the request supplies (the caller's
+// name, say). The resource a rule asks about is one no such value names, as its principal "*" is
+// one no Principal entry names: a pattern matches it only through its literal text and wildcards
+// (ArnPatternMatches: a variable matches nothing concrete). So "role/${aws:username}" does not
+// reach it, and a NotResource or Deny written with a variable does not keep it out.
+bool ResourceMatches(const Statement& st, const std::string& resource, bool variables) {
+  if (!st.has_resource_element) return true;
+  const bool any = std::any_of(st.resources.begin(), st.resources.end(), [&](const std::string& p) {
+    return ArnPatternMatches(CompileArnPattern(p, variables), resource);
+  });
+  return st.not_resource ? !any : any;
 }
 
 }  // namespace
@@ -129,9 +147,10 @@ absl::StatusOr<RequestPrincipal> ParseRequestPrincipal(const nlohmann::json& val
   } else if (type != "AWS") {
     return absl::InvalidArgumentError(absl::StrCat("unknown principal type \"", type,
                                                    "\": AWS, Service, Federated or CanonicalUser"));
-  } else if (const std::string account = AccountOfEntry(v); !account.empty()) {
+  } else if (const EntryAccount named = AccountOfEntry(v); !named.account.empty()) {
     out.kind = RequestPrincipal::Kind::kAccount;
-    out.account = account;
+    out.account = named.account;
+    out.partition = named.partition;
   } else if (const std::optional<ArnParts> arn = SplitArn(v);
              arn && (arn->service == "iam" || arn->service == "sts") && arn->region.empty() &&
              IsAccountId(arn->account) &&
@@ -140,6 +159,7 @@ absl::StatusOr<RequestPrincipal> ParseRequestPrincipal(const nlohmann::json& val
               (arn->service == "sts" && absl::StartsWith(arn->resource, "assumed-role/")))) {
     out.kind = RequestPrincipal::Kind::kArn;
     out.account = arn->account;
+    out.partition = arn->partition;
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
         "\"", v,
@@ -157,10 +177,11 @@ bool EntryIncludes(const PrincipalEntry& entry, const RequestPrincipal& principa
     case Kind::kAnyone:
       return false;  // a principal no entry names
     case Kind::kAccount:
-      return entry.type == "AWS" && AccountOfEntry(entry.value) == principal.account;
+      return entry.type == "AWS" && NamesAccountOf(entry.value, principal);
     case Kind::kArn:
       return entry.type == "AWS" &&
-             (entry.value == principal.value || AccountOfEntry(entry.value) == principal.account);
+             (entry.value == principal.value || NamesAccountOf(entry.value, principal) ||
+              NamesRoleOfSession(entry.value, principal));
     case Kind::kService:
       return entry.type == "Service" &&
              absl::EqualsIgnoreCase(AV(entry.value), AV(principal.value));
@@ -177,9 +198,10 @@ bool EntryExempts(const PrincipalEntry& entry, const RequestPrincipal& principal
   if (IsAwsType(entry.type) && entry.value == "*") return true;
   switch (principal.kind) {
     case Kind::kAnyone:
-      return false;
     case Kind::kAccount:
-      return entry.type == "AWS" && AccountOfEntry(entry.value) == principal.account;
+      // Neither is named by an ARN of its own: an account entry does not exempt the account's
+      // principals, which AWS evaluates by their own ARN too ("NotPrincipal").
+      return false;
     case Kind::kArn:
       return entry.type == "AWS" && entry.value == principal.value;
     case Kind::kService:
@@ -234,16 +256,15 @@ DecisionResult Decide(const PolicyDocument& document, const Request& request) {
     for (const Statement& st : document.statements) {
       if (!StatementCoversAction(st, action)) continue;
       if (request.principal && !StatementAdmits(st, *request.principal)) continue;
-      Match resource = Match::kYes;
-      if (request.resource) {
-        resource = ResourceMatches(st, *request.resource, document.SupportsPolicyVariables());
-        if (resource == Match::kNo) continue;
+      if (request.resource &&
+          !ResourceMatches(st, *request.resource, document.SupportsPolicyVariables())) {
+        continue;
       }
       StatementPart part;
       part.statement_index = st.index;
       part.effect = st.effect;
       part.action = action;
-      part.conditional = !StatementUnconditional(st) || resource == Match::kDepends;
+      part.conditional = !StatementUnconditional(st);
       if (st.effect == Effect::kDeny) {
         (part.conditional ? conditional_deny : deny) = true;
       } else {
@@ -284,9 +305,7 @@ std::vector<std::string> DescribeDecision(const PolicyDocument& document,
         for (const ConditionKey& key : st->conditions)
           keys.push_back(absl::StrCat(key.op, ":", key.key));
       }
-      condition = keys.empty()
-                      ? "if a policy variable in its Resource matches"
-                      : absl::StrCat("if its Condition holds (", absl::StrJoin(keys, ", "), ")");
+      condition = absl::StrCat("if its Condition holds (", absl::StrJoin(keys, ", "), ")");
     }
     lines.push_back(absl::StrCat(name, " ", part.effect == Effect::kAllow ? "allows " : "denies ",
                                  part.action, ", ", condition));

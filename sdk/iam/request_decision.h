@@ -36,6 +36,7 @@ struct RequestPrincipal {
   Kind kind = Kind::kAnyone;
   std::string value;    // as written ("*" for kAnyone; the account id for kAccount)
   std::string account;  // kAccount, kArn: the 12-digit account id
+  std::string partition;  // kArn, and kAccount given as a root ARN: "aws", "aws-cn", ...
 
   std::string Describe() const;  // "anyone", "account 111122223333", "arn:aws:iam::...", ...
 };
@@ -48,16 +49,18 @@ struct RequestPrincipal {
 absl::StatusOr<RequestPrincipal> ParseRequestPrincipal(const nlohmann::json& value);
 
 // True when the Principal element entry `entry` includes `principal`: "*" (of type "*" or AWS)
-// includes every principal; an AWS account (id or root ARN) every principal of that account
-// (kAccount, kArn); an ARN exactly itself; Service (case-insensitively), Federated and
+// includes every principal; an AWS account (id, or root ARN in the same partition) every
+// principal of that account (kAccount, kArn); an ARN exactly itself, and a role's ARN its
+// assumed-role sessions ("IAM role principals"); Service (case-insensitively), Federated and
 // CanonicalUser values exactly themselves. Entries with other wildcards include nothing but their
 // own text (IAM rejects them).
 bool EntryIncludes(const PrincipalEntry& entry, const RequestPrincipal& principal);
 
-// True when a NotPrincipal entry exempts `principal`: the entry names it exactly (its ARN; for
-// kAccount, the account id or root ARN; a Service, Federated or CanonicalUser value) or is "*".
-// An account entry does not exempt the account's users and roles: AWS evaluates the principal's
-// own ARN as well ("NotPrincipal" with Deny names both the principal and its account).
+// True when a NotPrincipal entry exempts `principal`: the entry is "*", or names it exactly (its
+// own ARN; a Service, Federated or CanonicalUser value). kAnyone and kAccount (a principal the
+// policy does not name by its ARN) are never exempted by name: an account entry does not exempt
+// the account's users and roles, which AWS evaluates by their own ARN as well ("NotPrincipal" with
+// Deny names both the principal and its account), nor a role's ARN its sessions.
 bool EntryExempts(const PrincipalEntry& entry, const RequestPrincipal& principal);
 
 // True when statement `st` applies to `principal`: some Principal entry includes it; with
@@ -75,8 +78,10 @@ bool StatementUnconditional(const Statement& st);
 struct Request {
   std::vector<std::string> actions;     // without wildcards; the policy allows the request when it
                                         // allows any one of them
-  std::optional<std::string> resource;  // a concrete ARN; unset: the policy's own resource (a
-                                        // resource-based policy), so Resource is not consulted
+  // A concrete ARN, taken to be one no policy variable names (a pattern's ${...} matches only the
+  // value the request supplies); unset: the policy's own resource (a resource-based policy), so
+  // Resource is not consulted.
+  std::optional<std::string> resource;
   std::optional<RequestPrincipal> principal;  // unset: Principal is not consulted (an identity
                                               // policy's holder)
 };
@@ -85,8 +90,7 @@ enum class Decision {
   kNotAllowed,              // no statement allows it (an implicit deny)
   kDenied,                  // a Deny statement that applies, without a Condition, denies it
   kAllowedUnderConditions,  // allowed only when a Condition holds (of the Allow, or of a Deny
-                            // that would otherwise cancel it), or when a policy variable in a
-                            // Resource takes a matching value
+                            // that would otherwise cancel it)
   kAllowed,                 // an Allow applies without a Condition, and no Deny can cancel it
 };
 
@@ -97,7 +101,7 @@ struct StatementPart {
   int statement_index = 0;
   Effect effect = Effect::kAllow;
   std::string action;        // the requested action it covers
-  bool conditional = false;  // its Condition (or a policy variable in its Resource) decides
+  bool conditional = false;  // its Condition decides
 };
 
 struct DecisionResult {

@@ -319,6 +319,7 @@ bool RuleReader::CheckActionOperand(const YAML::Node& v, const std::string& type
     ParamUse& use = param_uses_[operand.param];
     if (use.used_by.empty()) use.used_by = absl::StrCat("the actions of ", what);
     use.action_names = true;
+    use.needs_items = true;
     if (std::string problem = CheckActionNames(rule.ParamValue(operand.param)); !problem.empty()) {
       Report(
           kSchemaError, v,

@@ -25,6 +25,8 @@ namespace kmsguard::rules::internal {
 // without `*` or `?` (the data holds the patterns). Returns what is wrong, or "".
 std::string CheckActionNames(const nlohmann::json& value) {
   const nlohmann::json list = value.is_array() ? value : nlohmann::json::array({value});
+  // An empty list names no action: every test on it would be false, and the rule PASS all.
+  if (list.empty()) return "at least one IAM action, not an empty list";
   for (const nlohmann::json& item : list) {
     if (!item.is_string()) return absl::StrCat("IAM actions, not ", item.dump());
     const std::string& action = item.get_ref<const std::string&>();
@@ -32,7 +34,10 @@ std::string CheckActionNames(const nlohmann::json& value) {
     if (colon == std::string::npos || colon == 0 || colon + 1 == action.size() ||
         action.find(':', colon + 1) != std::string::npos ||
         std::any_of(action.begin(), action.end(), [](char c) {
-          return c == '*' || c == '?' || absl::ascii_isspace(static_cast<unsigned char>(c));
+          // `$`, `{` and `}` never occur in an action: "sts:${params.a}" is a reference written
+          // inside a value, which is not substituted (only a whole value is a reference).
+          return c == '*' || c == '?' || c == '$' || c == '{' || c == '}' ||
+                 absl::ascii_isspace(static_cast<unsigned char>(c));
         })) {
       return absl::StrCat("IAM actions such as sts:AssumeRole, not ", Quoted(action),
                           ": the patterns are the data's (to put a pattern in the rule, use "

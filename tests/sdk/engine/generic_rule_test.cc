@@ -278,6 +278,26 @@ TEST(GenericRuleTest, AnIamTestOnWhatIamWouldRejectIsAnError) {
   }
 }
 
+// A policy held as JSON text nested far past any limit is an ERROR, never a crash: the text is
+// read by the depth-limited reader before anything recursive sees it (a user trial: 70,000
+// levels inside a Condition crashed every IAM test and, through scan, the plugin).
+TEST(GenericRuleTest, ADeeplyNestedPolicyTextIsAnErrorNotACrash) {
+  const std::size_t depth = 200'000;
+  const std::string trust =
+      R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringEquals":{"x":)" +
+      std::string(depth, '[') + std::string(depth, ']') + "}}}]}";
+  for (const char* violation :
+       {"  policy_allows: {path: $.trust_policy, action: sts:AssumeRole, principal: \"*\"}\n",
+        "  admits_principal: {path: \"$.trust_policy.Statement[*]\", value: \"*\", "
+        "quantifier: any}\n",
+        "  unconditional: {path: \"$.trust_policy.Statement[*]\", quantifier: any}\n"}) {
+    model::Resource r = Role();
+    r.document["trust_policy"] = trust;
+    const model::Finding f = test::EvaluateOne(test::MakeEvaluator(Load(RuleText(violation))), r);
+    EXPECT_EQ(f.status, model::Status::kError) << violation << f.message;
+  }
+}
+
 // --explain shows the statements that took part in policy_allows's decision, under its test.
 TEST(GenericRuleTest, ExplanationListsTheStatementsOfAPolicyDecision) {
   const Evaluator evaluator = test::MakeEvaluator(Load(RuleText(

@@ -111,7 +111,9 @@ TEST(PrincipalMatchTest, NotPrincipal) {
   const std::string allow_not =
       R"([{"Effect":"Allow","Action":"sts:AssumeRole","NotPrincipal":{"AWS":"arn:aws:iam::444455556666:root"}}])";
   EXPECT_EQ(Decide(allow_not, {"sts:AssumeRole"}, kAnyone), Decision::kAllowed);
-  EXPECT_EQ(Decide(allow_not, {"sts:AssumeRole"}, "444455556666"), Decision::kNotAllowed);
+  // "444455556666" is a principal of the account that no entry names by its own ARN: the account
+  // listed alone does not exempt it.
+  EXPECT_EQ(Decide(allow_not, {"sts:AssumeRole"}, "444455556666"), Decision::kAllowed);
   EXPECT_EQ(Decide(allow_not, {"sts:AssumeRole"}, "arn:aws:iam::444455556666:role/ci"),
             Decision::kAllowed);
 
@@ -126,8 +128,56 @@ TEST(PrincipalMatchTest, NotPrincipal) {
             Decision::kAllowed);
   EXPECT_EQ(Decide(doc, {"s3:GetObject"}, "arn:aws:iam::444455556666:user/Alice"),
             Decision::kDenied);
-  EXPECT_EQ(Decide(doc, {"s3:GetObject"}, "444455556666"), Decision::kAllowed);
+  EXPECT_EQ(Decide(doc, {"s3:GetObject"}, "444455556666"), Decision::kDenied);
   EXPECT_EQ(Decide(doc, {"s3:GetObject"}, "arn:aws:iam::777788889999:user/Bob"), Decision::kDenied);
+}
+
+// A role named in a Principal stands for its sessions, which are what make requests ("IAM role
+// principals"); a session is exempted from a NotPrincipal only by its own ARN. Accounts match
+// within their partition.
+TEST(PrincipalMatchTest, RoleSessionsAndPartitions) {
+  const std::string session = "arn:aws:sts::444455556666:assumed-role/ci/build-17";
+  const std::string to_role =
+      R"([{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":"arn:aws:iam::444455556666:role/deploy/ci"}}])";
+  EXPECT_EQ(Decide(to_role, {"sts:AssumeRole"}, session), Decision::kAllowed);
+  EXPECT_EQ(Decide(to_role, {"sts:AssumeRole"}, "arn:aws:sts::444455556666:assumed-role/cd/x"),
+            Decision::kNotAllowed);
+  EXPECT_EQ(Decide(to_role, {"sts:AssumeRole"}, "arn:aws-cn:sts::444455556666:assumed-role/ci/x"),
+            Decision::kNotAllowed);
+  const std::string deny_role =
+      R"([{"Effect":"Allow","Action":"sts:AssumeRole","Principal":"*"},
+          {"Effect":"Deny","Action":"sts:AssumeRole","Principal":{"AWS":"arn:aws:iam::444455556666:role/ci"}}])";
+  EXPECT_EQ(Decide(deny_role, {"sts:AssumeRole"}, session), Decision::kDenied);
+  const std::string deny_all_but_role =
+      R"([{"Effect":"Allow","Action":"sts:AssumeRole","Principal":"*"},
+          {"Effect":"Deny","Action":"sts:AssumeRole","NotPrincipal":{"AWS":["arn:aws:iam::444455556666:role/ci","arn:aws:iam::444455556666:root"]}}])";
+  EXPECT_EQ(Decide(deny_all_but_role, {"sts:AssumeRole"}, session), Decision::kDenied);
+  EXPECT_EQ(Decide(deny_all_but_role, {"sts:AssumeRole"}, "arn:aws:iam::444455556666:role/ci"),
+            Decision::kAllowed);
+
+  const std::string to_account =
+      R"([{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":"arn:aws:iam::444455556666:root"}}])";
+  EXPECT_EQ(Decide(to_account, {"sts:AssumeRole"}, "arn:aws-us-gov:iam::444455556666:root"),
+            Decision::kNotAllowed);
+  EXPECT_EQ(Decide(to_account, {"sts:AssumeRole"}, "arn:aws-us-gov:iam::444455556666:role/x"),
+            Decision::kNotAllowed);
+  EXPECT_EQ(Decide(to_account, {"sts:AssumeRole"}, "444455556666"), Decision::kAllowed);
+  EXPECT_EQ(Decide(to_account, {"sts:AssumeRole"}, "arn:aws:iam::444455556666:user/bob"),
+            Decision::kAllowed);
+}
+
+// Principal elements IAM refuses are errors, never "names nobody" (found by a user trial:
+// {"aws": "*"} and {"AWS": []} read as admitting no one, so an Allow passed and a Deny vanished).
+TEST(PrincipalMatchTest, PrincipalElementsIamRefusesDoNotParse) {
+  for (const char* principal :
+       {R"({"aws":"*"})", R"({"Foo":"*"})", R"({"AWS":[]})", R"({})", R"({"Service":[]})"}) {
+    for (const char* element : {"Principal", "NotPrincipal"}) {
+      const std::string text =
+          std::string(R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*",)") +
+          "\"" + element + "\":" + principal + "}]}";
+      EXPECT_FALSE(ParsePolicyText(text).ok()) << text;
+    }
+  }
 }
 
 // "An explicit deny in any policy overrides any allows"; nothing allowed is an implicit deny.
@@ -187,17 +237,34 @@ TEST(DecisionTest, ResourcesAndNotResources) {
   EXPECT_EQ(Decide(R"([{"Effect":"Allow","Action":"iam:PassRole","NotResource":"*"}])",
                    {"iam:PassRole"}, nullptr, role),
             Decision::kNotAllowed);
-  // ${aws:username} is one request value: the grant depends on it.
+  // ${aws:username} is one value the request supplies; the resource asked about is one no such
+  // value names. So an Allow on "role/${aws:username}" does not reach it (one role per caller),
+  // and a NotResource or a Deny written with it does not keep it out (found by a user trial: both
+  // read as conditional and let "PassRole on all roles but one" pass).
+  const std::string per_user = "arn:aws:iam::*:role/${aws:username}";
+  EXPECT_EQ(
+      Decide(R"([{"Effect":"Allow","Action":"iam:PassRole","Resource":")" + per_user + R"("}])",
+             {"iam:PassRole"}, nullptr, role),
+      Decision::kNotAllowed);
+  EXPECT_EQ(
+      Decide(R"([{"Effect":"Allow","Action":"iam:PassRole","NotResource":")" + per_user + R"("}])",
+             {"iam:PassRole"}, nullptr, role),
+      Decision::kAllowed);
+  EXPECT_EQ(Decide(R"([{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"},
+                       {"Effect":"Deny","Action":"iam:PassRole","Resource":")" +
+                       per_user + R"("}])",
+                   {"iam:PassRole"}, nullptr, role),
+            Decision::kAllowed);
+  // Under Version 2008-10-17 the same text is literal: it matches nothing but itself, and "${*}"
+  // is a literal star under 2012-10-17.
+  EXPECT_EQ(
+      Decide(R"([{"Effect":"Allow","Action":"iam:PassRole","NotResource":")" + per_user + R"("}])",
+             {"iam:PassRole"}, nullptr, role, "2008-10-17"),
+      Decision::kAllowed);
   EXPECT_EQ(
       Decide(
-          R"([{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::000000000000:role/${aws:username}"}])",
+          R"([{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::000000000000:role/${*}"}])",
           {"iam:PassRole"}, nullptr, role),
-      Decision::kAllowedUnderConditions);
-  // Under Version 2008-10-17 the same text is literal: it matches nothing but itself.
-  EXPECT_EQ(
-      Decide(
-          R"([{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::000000000000:role/${aws:username}"}])",
-          {"iam:PassRole"}, nullptr, role, "2008-10-17"),
       Decision::kNotAllowed);
   // Without a resource in the request, Resource is not consulted (a resource-based policy).
   EXPECT_EQ(

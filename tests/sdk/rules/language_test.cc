@@ -349,6 +349,20 @@ INSTANTIATE_TEST_SUITE_P(
                     "  unconditional: {path: \"$.d.Statement[*]\"}\n",
                     "",
                     {"10:25 rule_quantifier_error"}},
+        // An empty list names no action (every resource would PASS); a reference inside a value
+        // is not substituted, so it is refused rather than matched as text (a user trial).
+        PatternCase{"an_empty_action_list",
+                    "  policy_allows: {path: $.d, action: []}\n",
+                    "",
+                    {"10:38 rule_schema_error"}},
+        PatternCase{"a_reference_inside_an_action",
+                    "  policy_allows: {path: $.d, action: \"sts:${params.a}\"}\n",
+                    "params:\n  a: {type: string, default: AssumeRole}\n",
+                    {"10:38 rule_schema_error"}},
+        PatternCase{"an_empty_covers_action_list",
+                    "  covers_action: {path: $.name, value: []}\n",
+                    "",
+                    {"10:40 rule_schema_error"}},
         PatternCase{"unconditional_with_value",
                     "  unconditional: {path: $.s, value: x}\n",
                     "",
@@ -363,6 +377,15 @@ TEST(MatchesValueTest, AnOverrideOfCoversActionActionsIsChecked) {
       ApplyOverrides({OverrideOfP({"iam:PassRole", "iam:*"})}, &loaded.rules);
   ASSERT_THAT(problems, SizeIs(1));
   EXPECT_THAT(problems[0].message, HasSubstr("the actions of \"covers_action\""));
+  EXPECT_EQ(loaded.rules[0].ParamValue("p"), nlohmann::json({"iam:PassRole"}));
+}
+
+TEST(MatchesValueTest, AnEmptyOverrideOfPolicyAllowsActionsIsRefused) {
+  LoadResult loaded = LoadWithListParam("  policy_allows: {path: $.d, action: \"${params.p}\"}\n",
+                                        "[iam:PassRole]");
+  ASSERT_THAT(loaded.rules, SizeIs(1));
+  const core::Diagnostics problems = ApplyOverrides({OverrideOfP({})}, &loaded.rules);
+  ASSERT_THAT(problems, SizeIs(1));
   EXPECT_EQ(loaded.rules[0].ParamValue("p"), nlohmann::json({"iam:PassRole"}));
 }
 
