@@ -1,6 +1,7 @@
 #include "plugin/rule_tools.h"
 
 #include "plugin/diagnostic_printer.h"
+#include "sdk/core/arn.h"
 
 namespace kmsguard::plugin {
 
@@ -53,28 +54,14 @@ std::optional<model::Resource> ResourceFromJson(const nlohmann::json& value, std
   const std::string doc_name = doc.is_object() ? doc.value("name", "") : "";
   resource.name = text("name", doc_name);
   resource.id = text("id", doc_arn.empty() ? resource.name : doc_arn);
-  // The partition of an ARN (arn:PARTITION:...) when none is given, as the account below: a
-  // resource in aws-cn must not be judged as one in aws.
-  std::string arn_partition = "aws";
-  if (resource.id.rfind("arn:", 0) == 0) {
-    const std::size_t end = resource.id.find(':', 4);
-    if (end != std::string::npos && end > 4) arn_partition = resource.id.substr(4, end - 4);
-  }
-  resource.partition = text("partition", arn_partition);
-  resource.account = text("account", "");
+  // The partition and account of an ARN id when none is given: a resource in aws-cn must not be
+  // judged as one in aws.
+  const std::optional<core::ArnFields> arn = core::SplitArn(resource.id);
+  resource.partition =
+      text("partition", arn && !arn->partition.empty() ? std::string(arn->partition) : "aws");
+  resource.account = text("account", arn ? std::string(arn->account) : "");
   resource.region = text("region", "global");
   resource.provider = text("provider", "aws");
-  // The account of an ARN (arn:partition:service:region:account:...) when none is given.
-  if (resource.account.empty() && resource.id.rfind("arn:", 0) == 0) {
-    std::size_t at = 0;
-    for (int field = 0; field < 4 && at != std::string::npos; ++field) {
-      at = resource.id.find(':', at + 1);
-    }
-    if (at != std::string::npos) {
-      const std::size_t end = resource.id.find(':', at + 1);
-      if (end != std::string::npos) resource.account = resource.id.substr(at + 1, end - at - 1);
-    }
-  }
   return resource;
 }
 

@@ -8,7 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
+#include "sdk/core/arn.h"
 #include "sdk/iam/action_glob.h"
 #include "sdk/iam/arn_pattern.h"
 
@@ -18,32 +18,16 @@ namespace {
 // Debian's abseil has its own string_view, distinct from std::string_view.
 absl::string_view AV(std::string_view text) { return absl::string_view(text.data(), text.size()); }
 
-bool IsAccountId(std::string_view text) {
-  return text.size() == 12 && std::all_of(text.begin(), text.end(), [](char c) {
-           return absl::ascii_isdigit(static_cast<unsigned char>(c));
-         });
-}
-
-// The parts of "arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE", or nothing when `text` is not one.
-struct ArnParts {
-  std::string partition, service, region, account, resource;
-};
-std::optional<ArnParts> SplitArn(std::string_view text) {
-  std::vector<std::string> parts = absl::StrSplit(AV(text), absl::MaxSplits(':', 5));
-  if (parts.size() != 6 || parts[0] != "arn" || parts[1].empty()) return std::nullopt;
-  return ArnParts{parts[1], parts[2], parts[3], parts[4], parts[5]};
-}
-
 // The account an AWS Principal entry names as a whole (its id, or its root ARN), or "", and the
 // root ARN's partition ("" for a bare id, which names the account in whatever partition).
 struct EntryAccount {
-  std::string account, partition;
+  std::string_view account, partition;
 };
 EntryAccount AccountOfEntry(std::string_view value) {
-  if (IsAccountId(value)) return {std::string(value), ""};
-  const std::optional<ArnParts> arn = SplitArn(value);
-  if (arn && arn->service == "iam" && arn->region.empty() && IsAccountId(arn->account) &&
-      arn->resource == "root") {
+  if (core::IsAccountId(value)) return {value, ""};
+  const std::optional<core::ArnFields> arn = core::SplitArn(value);
+  if (arn && !arn->partition.empty() && arn->service == "iam" && arn->region.empty() &&
+      core::IsAccountId(arn->account) && arn->resource == "root") {
     return {arn->account, arn->partition};
   }
   return {};
@@ -62,20 +46,18 @@ bool NamesAccountOf(std::string_view entry, const RequestPrincipal& principal) {
 // ARN of its role, arn:P:iam::A:role/[PATH/]ROLE: a role named in a resource-based policy stands
 // for its sessions, which are what makes requests ("IAM role principals").
 bool NamesRoleOfSession(std::string_view entry, const RequestPrincipal& principal) {
-  const std::optional<ArnParts> session = SplitArn(principal.value);
-  if (!session || session->service != "sts" ||
-      !absl::StartsWith(session->resource, "assumed-role/")) {
+  const std::optional<core::ArnFields> session = core::SplitArn(principal.value);
+  if (!session || session->service != "sts" || !session->resource.starts_with("assumed-role/")) {
     return false;
   }
-  const std::string_view rest = std::string_view(session->resource).substr(13);
+  const std::string_view rest = session->resource.substr(13);
   const std::string_view role = rest.substr(0, rest.find('/'));
-  const std::optional<ArnParts> named = SplitArn(entry);
+  const std::optional<core::ArnFields> named = core::SplitArn(entry);
   if (!named || named->service != "iam" || named->partition != session->partition ||
-      named->account != session->account || !absl::StartsWith(named->resource, "role/")) {
+      named->account != session->account || !named->resource.starts_with("role/")) {
     return false;
   }
-  const std::string_view name = std::string_view(named->resource);
-  return name.substr(name.rfind('/') + 1) == role;
+  return named->resource.substr(named->resource.rfind('/') + 1) == role;
 }
 
 bool IsAwsType(std::string_view type) { return type == "AWS" || type == "*"; }
@@ -93,25 +75,74 @@ bool ResourceMatches(const Statement& st, const std::string& resource, bool vari
   return st.not_resource ? !any : any;
 }
 
-}  // namespace
-
-std::string RequestPrincipal::Describe() const {
-  switch (kind) {
+// True when the Principal element entry `entry` includes `principal`: "*" (of type "*" or AWS)
+// includes every principal; an AWS account (id, or root ARN in the same partition) every
+// principal of that account (kAccount, kArn); an ARN exactly itself, and a role's ARN its
+// assumed-role sessions ("IAM role principals"); Service (case-insensitively), Federated and
+// CanonicalUser values exactly themselves. Entries with other wildcards include nothing but their
+// own text (IAM rejects them).
+bool EntryIncludes(const PrincipalEntry& entry, const RequestPrincipal& principal) {
+  using Kind = RequestPrincipal::Kind;
+  if (IsAwsType(entry.type) && entry.value == "*") return true;  // everyone
+  switch (principal.kind) {
     case Kind::kAnyone:
-      return "anyone";
+      return false;  // a principal no entry names
     case Kind::kAccount:
-      return absl::StrCat("a principal of account ", account);
+      return entry.type == "AWS" && NamesAccountOf(entry.value, principal);
     case Kind::kArn:
-      return value;
+      return entry.type == "AWS" &&
+             (entry.value == principal.value || NamesAccountOf(entry.value, principal) ||
+              NamesRoleOfSession(entry.value, principal));
     case Kind::kService:
-      return absl::StrCat("service ", value);
+      return entry.type == "Service" &&
+             absl::EqualsIgnoreCase(AV(entry.value), AV(principal.value));
     case Kind::kFederated:
-      return absl::StrCat("federated ", value);
+      return entry.type == "Federated" && entry.value == principal.value;
     case Kind::kCanonicalUser:
-      return absl::StrCat("canonical user ", value);
+      return entry.type == "CanonicalUser" && entry.value == principal.value;
   }
-  return value;
+  return false;
 }
+
+// True when a NotPrincipal entry exempts `principal`: the entry is "*", or names it exactly (its
+// own ARN; a Service, Federated or CanonicalUser value). kAnyone and kAccount (a principal the
+// policy does not name by its ARN) are never exempted by name: an account entry does not exempt
+// the account's users and roles, which AWS evaluates by their own ARN as well ("NotPrincipal" with
+// Deny names both the principal and its account), nor a role's ARN its sessions.
+bool EntryExempts(const PrincipalEntry& entry, const RequestPrincipal& principal) {
+  using Kind = RequestPrincipal::Kind;
+  if (IsAwsType(entry.type) && entry.value == "*") return true;
+  switch (principal.kind) {
+    case Kind::kAnyone:
+    case Kind::kAccount:
+      // Neither is named by an ARN of its own: an account entry does not exempt the account's
+      // principals, which AWS evaluates by their own ARN too ("NotPrincipal").
+      return false;
+    case Kind::kArn:
+      return entry.type == "AWS" && entry.value == principal.value;
+    case Kind::kService:
+    case Kind::kFederated:
+    case Kind::kCanonicalUser:
+      return EntryIncludes(entry, principal);
+  }
+  return false;
+}
+
+std::string_view DecisionName(Decision decision) {
+  switch (decision) {
+    case Decision::kNotAllowed:
+      return "not allowed";
+    case Decision::kDenied:
+      return "denied";
+    case Decision::kAllowedUnderConditions:
+      return "allowed under conditions";
+    case Decision::kAllowed:
+      return "allowed";
+  }
+  return "?";
+}
+
+}  // namespace
 
 absl::StatusOr<RequestPrincipal> ParseRequestPrincipal(const nlohmann::json& value) {
   std::string type = "AWS";
@@ -149,17 +180,16 @@ absl::StatusOr<RequestPrincipal> ParseRequestPrincipal(const nlohmann::json& val
                                                    "\": AWS, Service, Federated or CanonicalUser"));
   } else if (const EntryAccount named = AccountOfEntry(v); !named.account.empty()) {
     out.kind = RequestPrincipal::Kind::kAccount;
-    out.account = named.account;
-    out.partition = named.partition;
-  } else if (const std::optional<ArnParts> arn = SplitArn(v);
-             arn && (arn->service == "iam" || arn->service == "sts") && arn->region.empty() &&
-             IsAccountId(arn->account) &&
-             (absl::StartsWith(arn->resource, "user/") ||
-              absl::StartsWith(arn->resource, "role/") ||
-              (arn->service == "sts" && absl::StartsWith(arn->resource, "assumed-role/")))) {
+    out.account = std::string(named.account);
+    out.partition = std::string(named.partition);
+  } else if (const std::optional<core::ArnFields> arn = core::SplitArn(v);
+             arn && !arn->partition.empty() && (arn->service == "iam" || arn->service == "sts") &&
+             arn->region.empty() && core::IsAccountId(arn->account) &&
+             (arn->resource.starts_with("user/") || arn->resource.starts_with("role/") ||
+              (arn->service == "sts" && arn->resource.starts_with("assumed-role/")))) {
     out.kind = RequestPrincipal::Kind::kArn;
-    out.account = arn->account;
-    out.partition = arn->partition;
+    out.account = std::string(arn->account);
+    out.partition = std::string(arn->partition);
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
         "\"", v,
@@ -168,48 +198,6 @@ absl::StatusOr<RequestPrincipal> ParseRequestPrincipal(const nlohmann::json& val
         "an IAM user or role ARN, or an sts assumed-role ARN (services: {Service: NAME})"));
   }
   return out;
-}
-
-bool EntryIncludes(const PrincipalEntry& entry, const RequestPrincipal& principal) {
-  using Kind = RequestPrincipal::Kind;
-  if (IsAwsType(entry.type) && entry.value == "*") return true;  // everyone
-  switch (principal.kind) {
-    case Kind::kAnyone:
-      return false;  // a principal no entry names
-    case Kind::kAccount:
-      return entry.type == "AWS" && NamesAccountOf(entry.value, principal);
-    case Kind::kArn:
-      return entry.type == "AWS" &&
-             (entry.value == principal.value || NamesAccountOf(entry.value, principal) ||
-              NamesRoleOfSession(entry.value, principal));
-    case Kind::kService:
-      return entry.type == "Service" &&
-             absl::EqualsIgnoreCase(AV(entry.value), AV(principal.value));
-    case Kind::kFederated:
-      return entry.type == "Federated" && entry.value == principal.value;
-    case Kind::kCanonicalUser:
-      return entry.type == "CanonicalUser" && entry.value == principal.value;
-  }
-  return false;
-}
-
-bool EntryExempts(const PrincipalEntry& entry, const RequestPrincipal& principal) {
-  using Kind = RequestPrincipal::Kind;
-  if (IsAwsType(entry.type) && entry.value == "*") return true;
-  switch (principal.kind) {
-    case Kind::kAnyone:
-    case Kind::kAccount:
-      // Neither is named by an ARN of its own: an account entry does not exempt the account's
-      // principals, which AWS evaluates by their own ARN too ("NotPrincipal").
-      return false;
-    case Kind::kArn:
-      return entry.type == "AWS" && entry.value == principal.value;
-    case Kind::kService:
-    case Kind::kFederated:
-    case Kind::kCanonicalUser:
-      return EntryIncludes(entry, principal);
-  }
-  return false;
 }
 
 bool StatementAdmits(const Statement& st, const RequestPrincipal& principal) {
@@ -230,20 +218,6 @@ bool StatementCoversAction(const Statement& st, std::string_view action) {
   const bool any = std::any_of(st.actions.begin(), st.actions.end(),
                                [&](const std::string& p) { return ActionGlobMatches(p, action); });
   return st.not_action ? !any : any;
-}
-
-std::string_view DecisionName(Decision decision) {
-  switch (decision) {
-    case Decision::kNotAllowed:
-      return "not allowed";
-    case Decision::kDenied:
-      return "denied";
-    case Decision::kAllowedUnderConditions:
-      return "allowed under conditions";
-    case Decision::kAllowed:
-      return "allowed";
-  }
-  return "?";
 }
 
 DecisionResult Decide(const PolicyDocument& document, const Request& request) {

@@ -37,8 +37,6 @@ struct RequestPrincipal {
   std::string value;    // as written ("*" for kAnyone; the account id for kAccount)
   std::string account;  // kAccount, kArn: the 12-digit account id
   std::string partition;  // kArn, and kAccount given as a root ARN: "aws", "aws-cn", ...
-
-  std::string Describe() const;  // "anyone", "account 111122223333", "arn:aws:iam::...", ...
 };
 
 // Reads a principal as a rule writes it: "*", an account id, an account root ARN or an IAM ARN
@@ -47,21 +45,6 @@ struct RequestPrincipal {
 // {AWS|Service|Federated|CanonicalUser: value}. Errors (InvalidArgument) say what was expected; a
 // wildcard inside a value is refused (a rule names one principal).
 absl::StatusOr<RequestPrincipal> ParseRequestPrincipal(const nlohmann::json& value);
-
-// True when the Principal element entry `entry` includes `principal`: "*" (of type "*" or AWS)
-// includes every principal; an AWS account (id, or root ARN in the same partition) every
-// principal of that account (kAccount, kArn); an ARN exactly itself, and a role's ARN its
-// assumed-role sessions ("IAM role principals"); Service (case-insensitively), Federated and
-// CanonicalUser values exactly themselves. Entries with other wildcards include nothing but their
-// own text (IAM rejects them).
-bool EntryIncludes(const PrincipalEntry& entry, const RequestPrincipal& principal);
-
-// True when a NotPrincipal entry exempts `principal`: the entry is "*", or names it exactly (its
-// own ARN; a Service, Federated or CanonicalUser value). kAnyone and kAccount (a principal the
-// policy does not name by its ARN) are never exempted by name: an account entry does not exempt
-// the account's users and roles, which AWS evaluates by their own ARN as well ("NotPrincipal" with
-// Deny names both the principal and its account), nor a role's ARN its sessions.
-bool EntryExempts(const PrincipalEntry& entry, const RequestPrincipal& principal);
 
 // True when statement `st` applies to `principal`: some Principal entry includes it; with
 // NotPrincipal, no entry exempts it; a statement with neither element (an identity policy's)
@@ -94,8 +77,6 @@ enum class Decision {
   kAllowed,                 // an Allow applies without a Condition, and no Deny can cancel it
 };
 
-std::string_view DecisionName(Decision decision);  // "not allowed", "denied", ...
-
 // How one statement took part in a decision.
 struct StatementPart {
   int statement_index = 0;
@@ -117,8 +98,8 @@ struct DecisionResult {
 // decision over the actions.
 DecisionResult Decide(const PolicyDocument& document, const Request& request);
 
-// One line per part of `result`, e.g. "statement 0 (Sid Trust, Allow) allows sts:AssumeRole,
-// without a condition"; for explanations.
+// One line per part of `result`, then the decision, e.g. "statement 0 (Sid Trust) allows
+// sts:AssumeRole, without a condition", "decision for sts:AssumeRole: allowed"; for --explain.
 std::vector<std::string> DescribeDecision(const PolicyDocument& document,
                                           const DecisionResult& result);
 

@@ -1,7 +1,8 @@
 #include "sdk/iam/trust_policy.h"
 
-#include <cctype>
+#include <optional>
 
+#include "sdk/core/arn.h"
 #include "sdk/iam/action_glob.h"
 
 namespace kmsguard::iam {
@@ -10,27 +11,11 @@ namespace {
 constexpr const char* kAssumeActions[] = {"sts:AssumeRole", "sts:AssumeRoleWithSAML",
                                           "sts:AssumeRoleWithWebIdentity"};
 
-bool IsAccountId(const std::string& s) {
-  if (s.size() != 12) return false;
-  for (const char c : s) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
 // "123456789012" or "arn:PARTITION:iam::123456789012:root|user/..|role/.." or an STS ARN.
 std::string AccountOf(const std::string& value) {
-  if (IsAccountId(value)) return value;
-  if (value.rfind("arn:", 0) != 0) return "";
-  std::size_t pos = 0;
-  for (int i = 0; i < 4; ++i) {
-    pos = value.find(':', pos);
-    if (pos == std::string::npos) return "";
-    ++pos;
-  }
-  const std::size_t end = value.find(':', pos);
-  if (end == std::string::npos) return "";
-  return value.substr(pos, end - pos);
+  if (core::IsAccountId(value)) return value;
+  const std::optional<core::ArnFields> arn = core::SplitArn(value);
+  return arn ? std::string(arn->account) : "";
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/core/arn.h"
 
 namespace kmsguard::model {
 
@@ -60,12 +61,9 @@ constexpr ExportKind kExportKinds[] = {
 
 // "arn:partition:service:region:account:resource" -> partition; false when not shaped so.
 bool ArnPartition(std::string_view arn, std::string_view* partition) {
-  std::size_t colons = 0;
-  for (char c : arn) colons += c == ':';
-  if (colons < 5 || !arn.starts_with("arn:")) return false;
-  const std::size_t end = arn.find(':', 4);
-  if (end == 4) return false;
-  *partition = arn.substr(4, end - 4);
+  const std::optional<core::ArnFields> fields = core::SplitArn(arn);
+  if (!fields || fields->partition.empty()) return false;
+  *partition = fields->partition;
   return true;
 }
 

@@ -29,9 +29,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
+#include "sdk/core/arn.h"
 #include "sdk/model/resource.h"
-#include "sdk/render/json_stream.h"
 #include "sdk/render/baseline.h"
+#include "sdk/render/json_stream.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
 
@@ -48,10 +49,7 @@ constexpr std::size_t kFieldValueMax = 2048;
 constexpr std::size_t kFieldsMax = 50;
 constexpr char kFsbp[] = "AWS Foundational Security Best Practices";
 
-bool IsAccountId(const std::string& account) {
-  return account.size() == 12 &&
-         std::all_of(account.begin(), account.end(), [](char c) { return absl::ascii_isdigit(c); });
-}
+using core::IsAccountId;
 
 std::string SeverityLabel(model::Severity severity) {
   return absl::AsciiStrToUpper(std::string(model::SeverityName(severity)));

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "sdk/core/arn.h"
 
 namespace kmsguard::render {
 
@@ -36,16 +37,8 @@ const Json* LogicalLocation(const Json& result) {
 
 // The account field of an ARN (arn:partition:service:region:account:resource), or "".
 std::string AccountOfArn(std::string_view arn) {
-  // arn : partition : service : region : account : ...
-  std::size_t at = 0;
-  for (int field = 0; field < 4; ++field) {
-    at = arn.find(':', at);
-    if (at == std::string_view::npos) return "";
-    ++at;
-  }
-  const std::size_t end = arn.find(':', at);
-  if (!arn.starts_with("arn:") || end == std::string_view::npos) return "";
-  return std::string(arn.substr(at, end - at));
+  const std::optional<core::ArnFields> fields = core::SplitArn(arn);
+  return fields ? std::string(fields->account) : "";
 }
 
 
