@@ -4,13 +4,11 @@
 
 #include <algorithm>
 #include <exception>
-#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
 #include "sdk/engine/policy_view.h"
 #include "sdk/iam/action_glob.h"
 #include "sdk/iam/request_decision.h"
@@ -132,36 +130,24 @@ bool TestIam(const Expr& expr, const nlohmann::json& actual, const nlohmann::jso
                                " (", expr.location.ToString(), ")");
     return false;
   }
-  std::optional<iam::RequestPrincipal> principal;
-  if (!expr.principal.is_null()) {
-    absl::StatusOr<iam::RequestPrincipal> parsed = iam::ParseRequestPrincipal(expr.principal);
-    if (!parsed.ok()) {  // checked at load; kept for a rule built without the loader
-      scope.error = std::string(parsed.status().message());
-      return false;
-    }
-    principal = *std::move(parsed);
-  }
   if (expr.op == "unconditional") return iam::StatementUnconditional(document->statements.at(0));
-  if (expr.op == "admits_principal")
-    return iam::StatementAdmits(document->statements.at(0), *principal);
+  if (expr.op == "admits_principal") {
+    return iam::StatementAdmits(document->statements.at(0), *expr.request_principal);
+  }
   iam::Request request;
   request.actions = Strings(expected);
-  request.principal = principal;
+  if (expr.request_principal != nullptr) request.principal = *expr.request_principal;
   if (!expr.resource.empty()) {
-    // {{resource.partition}} and the like name the resource being judged; unknown (a template
-    // before deployment) reads as the aws partition and the made-up account 000000000000.
-    const auto field = [&](const char* name, const char* unknown) {
-      const nlohmann::json* value = scope.envelope != nullptr && scope.envelope->contains(name)
-                                        ? &(*scope.envelope)[name]
-                                        : nullptr;
-      return value != nullptr && value->is_string() && !value->get_ref<const std::string&>().empty()
-                 ? value->get<std::string>()
-                 : std::string(unknown);
+    // The slots of rules::kResourceTemplateVariables, from the resource being judged; unknown (a
+    // template before deployment) reads as the aws partition and the made-up account.
+    const model::Resource& judged = scope.resource->resource();
+    const auto known = [](const std::string& value, std::string_view unknown) {
+      return value.empty() ? unknown : std::string_view(value);
     };
-    request.resource = absl::StrReplaceAll(
-        expr.resource, {{"{{resource.partition}}", field("partition", "aws")},
-                        {"{{resource.account}}", field("account", "000000000000")},
-                        {"{{resource.region}}", field("region", "us-east-1")}});
+    const std::string_view slots[] = {known(judged.partition, "aws"),
+                                      known(judged.account, "000000000000"),
+                                      known(judged.region, "us-east-1")};
+    request.resource = expr.resource_template.Render(slots);
   }
   const iam::DecisionResult result = iam::Decide(*document, request);
   if (scope.trace != nullptr) {

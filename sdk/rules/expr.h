@@ -11,9 +11,13 @@
 #include <vector>
 
 #include "sdk/core/diagnostic.h"
+#include "sdk/rules/template.h"
 
 namespace re2 {
 class RE2;
+}
+namespace kmsguard::iam {
+struct RequestPrincipal;
 }
 
 namespace kmsguard::rules {
@@ -56,6 +60,11 @@ std::string_view QuantifierName(Quantifier q);
 // A comparison for `length`/`count` and the `lt`/`le`/`gt`/`ge` operators.
 enum class Comparison { kEquals, kLt, kLe, kGt, kGe };
 
+// The template variables policy_allows's `resource` may name, in the order of their slots in
+// Expr::resource_template: the resource being judged's own partition, account and region.
+inline constexpr std::string_view kResourceTemplateVariables[] = {
+    "resource.partition", "resource.account", "resource.region"};
+
 struct Expr;
 using ExprPtr = std::shared_ptr<const Expr>;
 
@@ -97,12 +106,16 @@ struct Expr {
   // are in Rule::param_patterns, so that overrides apply).
   std::vector<std::shared_ptr<const re2::RE2>> regexes;
   BuiltinCall call;                             // kBuiltin
-  // policy_allows: the request besides its actions (`value`). The principal as written (a string
-  // or a one-key map, checked at load by iam::ParseRequestPrincipal; null: Principal is not
-  // consulted), the resource ARN (empty: Resource is not consulted), and whether an allow that
-  // holds only under a Condition counts.
+  // admits_principal and policy_allows: the principal as written (a string or a one-key map; null:
+  // Principal is not consulted) and as iam::ParseRequestPrincipal read it at load, once.
+  // policy_allows also: the resource ARN (empty: Resource is not consulted), and whether an allow
+  // that holds only under a Condition counts; its actions are `value`.
   nlohmann::json principal;
-  std::string resource;
+  std::shared_ptr<const iam::RequestPrincipal> request_principal;
+  std::string resource;  // as written
+  // `resource` compiled once, its {{resource.partition}}, {{resource.account}} and
+  // {{resource.region}} bound to slots 0, 1 and 2 (kResourceTemplateVariables).
+  CompiledTemplate resource_template;
   bool count_conditional = false;
 };
 

@@ -5,10 +5,12 @@
 // resource is a load error at its position, never a scan ERROR.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <iterator>
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "sdk/iam/request_decision.h"
 #include "sdk/rules/rule_reader.h"
 
@@ -61,12 +63,13 @@ ExprPtr RuleReader::ReadIamTest(const std::string& op, const YAML::Node& name,
       return false;
     }
     nlohmann::json principal = TypedJson(node);
-    if (absl::StatusOr<iam::RequestPrincipal> parsed = iam::ParseRequestPrincipal(principal);
-        !parsed.ok()) {
+    absl::StatusOr<iam::RequestPrincipal> parsed = iam::ParseRequestPrincipal(principal);
+    if (!parsed.ok()) {
       Report(kSchemaError, node, absl::StrCat(what, ": ", parsed.status().message()));
       return false;
     }
     expr->principal = std::move(principal);
+    expr->request_principal = std::make_shared<const iam::RequestPrincipal>(*std::move(parsed));
     return true;
   };
 
@@ -97,13 +100,20 @@ ExprPtr RuleReader::ReadIamTest(const std::string& op, const YAML::Node& name,
   }
   if (const YAML::Node resource = value["resource"]; resource.IsDefined()) {
     const std::string text = resource.IsScalar() ? resource.Scalar() : "";
-    // The resource's own partition, account and region may be named: an ARN in the principal's
-    // partition is what its policy's patterns are written for.
-    const std::string bare = absl::StrReplaceAll(text, {{"{{resource.partition}}", "p"},
-                                                        {"{{resource.account}}", "a"},
-                                                        {"{{resource.region}}", "r"}});
-    if (text.rfind("arn:", 0) != 0 || bare.find_first_of("*?") != std::string::npos ||
-        bare.find("${") != std::string::npos || bare.find("{{") != std::string::npos) {
+    // The resource's own partition, account and region may be named, as in messages: an ARN in
+    // the principal's partition is what its policy's patterns are written for. No filter: an ARN
+    // is not a shell word.
+    const auto slot_of = [](std::string_view variable) {
+      const auto* const end = std::end(kResourceTemplateVariables);
+      const auto* const it = std::find(std::begin(kResourceTemplateVariables), end, variable);
+      return it == end ? -1 : static_cast<int>(it - std::begin(kResourceTemplateVariables));
+    };
+    const bool template_ok =
+        CheckTemplate(text, [&](std::string_view variable) { return slot_of(variable) >= 0; })
+            .empty() &&
+        text.find('|') == std::string::npos;
+    if (!template_ok || text.rfind("arn:", 0) != 0 ||
+        text.find_first_of("*?") != std::string::npos || text.find("${") != std::string::npos) {
       Report(kSchemaError, resource,
              absl::StrCat(what,
                           ": \"resource\" is one resource's ARN, without wildcards or policy "
@@ -114,6 +124,7 @@ ExprPtr RuleReader::ReadIamTest(const std::string& op, const YAML::Node& name,
       ok = false;
     }
     expr->resource = text;
+    expr->resource_template = CompiledTemplate(text, slot_of);
   }
   if (const YAML::Node count = value["count_conditional"]; count.IsDefined()) {
     bool b = false;

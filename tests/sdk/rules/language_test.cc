@@ -363,6 +363,17 @@ INSTANTIATE_TEST_SUITE_P(
                     "  covers_action: {path: $.name, value: []}\n",
                     "",
                     {"10:40 rule_schema_error"}},
+        // The resource is a template like a message's (spaces inside braces), without filters.
+        PatternCase{"a_resource_template_with_spaces",
+                    "  policy_allows: {path: $.d, action: iam:PassRole, resource: \"arn:{{ "
+                    "resource.partition }}:iam::0:role/r\"}\n",
+                    "",
+                    {}},
+        PatternCase{"a_filter_in_the_resource",
+                    "  policy_allows: {path: $.d, action: iam:PassRole, resource: "
+                    "\"arn:{{resource.partition | shell}}:iam::0:role/r\"}\n",
+                    "",
+                    {"10:62 rule_schema_error"}},
         PatternCase{"unconditional_with_value",
                     "  unconditional: {path: $.s, value: x}\n",
                     "",
