@@ -129,15 +129,19 @@ class Process {
   std::string err_path_;
 };
 
-// Runs `args` to completion.
-inline ProcessResult Run(const std::vector<std::string>& args) {
+// Runs `args` to completion, killing it after `timeout` (a hang guard, never a timing assertion).
+inline ProcessResult Run(const std::vector<std::string>& args,
+                         std::chrono::seconds timeout = std::chrono::seconds(60)) {
   TempDir dir;
   Process process(args, dir, "run");
-  return process.Wait();
+  return process.Wait(timeout);
 }
 
 // Runs `command` through /bin/sh (pipes, redirections).
-inline ProcessResult Shell(const std::string& command) { return Run({"/bin/sh", "-c", command}); }
+inline ProcessResult Shell(const std::string& command,
+                           std::chrono::seconds timeout = std::chrono::seconds(60)) {
+  return Run({"/bin/sh", "-c", command}, timeout);
+}
 
 // A run's exit status and the start of its output, for a failed expectation's message.
 inline std::string DescribeRun(const ProcessResult& r) {
