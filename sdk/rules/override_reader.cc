@@ -37,6 +37,7 @@ bool RuleReader::ReadOverride(const YAML::Node& root, Override* out, bool standa
                           "; allowed: informational, low, medium, high, critical"));
     }
     out->has_severity = true;
+    out->severity_location = LocationOf(root["severity"]);
   }
   if (const YAML::Node params = root["params"]; params.IsDefined()) {
     if (!params.IsMap()) {
@@ -202,7 +203,13 @@ core::Diagnostics ApplyOverrides(const std::vector<Override>& overrides, std::ve
       }
     }
     if (!ok) continue;
-    if (override.has_severity) rule->severity = override.severity;
+    if (override.has_severity && override.severity != rule->severity) {
+      // Recorded, so that every output can show the rule's own severity and whose this one is.
+      rule->severity_changes.push_back(
+          {rule->severity, override.severity,
+           absl::StrCat("override at ", override.severity_location.ToString())});
+      rule->severity = override.severity;
+    }
     for (const auto& [name, value] : override.params) {
       rule->param_values[name] = value;
       if (rule->param_patterns.count(name) != 0) {

@@ -115,9 +115,10 @@ TEST(RuleLoaderTest, OverridesAndLibrariesInADirectoryApplyToTheWholeSet) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
   // An override of a built-in rule, and a rule in a .yml file that uses a list of another file.
-  dir.Write("a-override.yaml", std::string("api_version: kmsguard/v1\nkind: Override\nrule: ") +
-                                   kBuiltinRuleId +
-                                   "\nseverity: critical\nparams:\n  on_condition: warn\n");
+  const std::string override_file =
+      dir.Write("a-override.yaml", std::string("api_version: kmsguard/v1\nkind: Override\nrule: ") +
+                                       kBuiltinRuleId +
+                                       "\nseverity: critical\nparams:\n  on_condition: warn\n");
   dir.Write("b-lists.yaml",
             "api_version: kmsguard/v1\nkind: Library\nlists:\n  admins: [admin, root]\n");
   dir.Write("c-rule.yml",
@@ -134,6 +135,9 @@ TEST(RuleLoaderTest, OverridesAndLibrariesInADirectoryApplyToTheWholeSet) {
   for (const rules::Rule& rule : loaded->rule_set->rules()) {
     if (rule.id != kBuiltinRuleId) continue;
     EXPECT_EQ(rule.severity, model::Severity::kCritical);
+    EXPECT_EQ(rule.FileSeverity(), model::Severity::kMedium);
+    ASSERT_EQ(rule.severity_changes.size(), 1u);
+    EXPECT_EQ(rule.severity_changes[0].reason, "override at " + override_file + ":4:11");
     EXPECT_EQ(rule.ParamValue("on_condition"), "warn");
   }
 }

@@ -525,6 +525,54 @@ TEST(OverrideTest, OverrideDocumentChangesSeverityAndParams) {
   EXPECT_EQ(result.rules[0].ParamValue("names"), nlohmann::json({"a", "b"}));
 }
 
+// The rule keeps the severity its file states and each override that changed it, located at
+// the override's `severity`, so that every finding can show both (docs/findings.md).
+TEST(OverrideTest, ASeverityOverrideIsRecordedWithItsLocation) {
+  const std::string rule = RuleWith("  in: {path: $.name, value: \"${params.names}\"}\n",
+                                    "params:\n  names: {type: list, default: [admin]}\n");
+  const LoadResult result = LoadRuleFiles({{"r.yaml", rule}, {"o.yaml", kOverride}});
+  ASSERT_THAT(Errors(result), IsEmpty()) << Messages(result);
+  ASSERT_THAT(result.rules, SizeIs(1));
+  const Rule& overridden = result.rules[0];
+  EXPECT_EQ(overridden.severity, model::Severity::kCritical);
+  EXPECT_EQ(overridden.FileSeverity(), model::Severity::kLow);
+  ASSERT_THAT(overridden.severity_changes, SizeIs(1));
+  EXPECT_EQ(overridden.severity_changes[0].from, model::Severity::kLow);
+  EXPECT_EQ(overridden.severity_changes[0].to, model::Severity::kCritical);
+  EXPECT_EQ(overridden.severity_changes[0].reason, "override at o.yaml:4:11");
+
+  // Without an override, or with one that restates the rule's severity, nothing is recorded.
+  const LoadResult plain = LoadRuleFiles({{"r.yaml", rule}});
+  ASSERT_THAT(plain.rules, SizeIs(1));
+  EXPECT_THAT(plain.rules[0].severity_changes, IsEmpty());
+  EXPECT_EQ(plain.rules[0].FileSeverity(), model::Severity::kLow);
+  const LoadResult same = LoadRuleFiles(
+      {{"r.yaml", rule},
+       {"o.yaml",
+        "api_version: kmsguard/v1\nkind: Override\nrule: generic-rule\nseverity: low\n"}});
+  ASSERT_THAT(same.rules, SizeIs(1));
+  EXPECT_THAT(same.rules[0].severity_changes, IsEmpty());
+
+  // Two overrides in turn: both are recorded, the file's severity stays the first one's `from`.
+  std::vector<Rule> rules = plain.rules;
+  Override high;
+  high.rule_id = "generic-rule";
+  high.has_severity = true;
+  high.severity = model::Severity::kHigh;
+  high.severity_location = {"a.yaml", 3, 11, "", ""};
+  Override medium = high;
+  medium.severity = model::Severity::kMedium;
+  medium.severity_location = {"b.yaml", 7, 13, "", ""};
+  EXPECT_THAT(ApplyOverrides({high, medium}, &rules), IsEmpty());
+  EXPECT_EQ(rules[0].severity, model::Severity::kMedium);
+  EXPECT_EQ(rules[0].FileSeverity(), model::Severity::kLow);
+  ASSERT_THAT(rules[0].severity_changes, SizeIs(2));
+  EXPECT_EQ(rules[0].severity_changes[0].reason, "override at a.yaml:3:11");
+  EXPECT_EQ(rules[0].severity_changes[1].from, model::Severity::kHigh);
+  EXPECT_EQ(rules[0].severity_changes[1].to, model::Severity::kMedium);
+  EXPECT_EQ(rules[0].severity_changes[1].reason, "override at b.yaml:7:13");
+}
+
 TEST(OverrideTest, ApplyOverridesChecksIdsNamesAndTypes) {
   const std::string rule =
       RuleWith("  exists: {path: $.name}\n", "params:\n  limit: {type: number, default: 3}\n");
