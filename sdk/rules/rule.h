@@ -128,13 +128,17 @@ class RuleSet {
 };
 
 // A deployment's change to a loaded rule, from a `kind: Override` document in a rule directory or
-// from the configuration file: severity, parameter values and extra exceptions.
+// from the configuration file (`rules.overrides`, `rules.params`; ReadOverrides and
+// ReadParamOverrides in yaml_json.h): severity, parameter values and extra exceptions.
 struct Override {
   std::string rule_id;
   bool has_severity = false;
   model::Severity severity = model::Severity::kMedium;
   core::SourceLocation severity_location;        // where `severity` is written
   std::map<std::string, nlohmann::json> params;  // name -> value (checked against the param type)
+  // Where each value of `params` is written: a parameter's problem is reported there (else at
+  // `location`).
+  std::map<std::string, core::SourceLocation> param_locations;
   std::vector<Exception> exceptions;
   core::SourceLocation location;
 };

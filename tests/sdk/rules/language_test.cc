@@ -628,6 +628,46 @@ TEST(OverrideTest, AConfigurationListOfOverridesIsReadWithPositions) {
   EXPECT_EQ(loaded.rules[0].severity, model::Severity::kHigh);
 }
 
+// The older form of a configuration file's parameters, read as an override's `params` are.
+TEST(OverrideTest, AConfigurationMapOfParamsIsReadAsOverridesWithPositions) {
+  const YAML::Node config = YAML::Load(R"(params:
+  generic-rule:
+    limit: 7
+  other-rule: [1]
+  generic-rule: {limit: 8}
+)");
+  core::Diagnostics problems;
+  const std::vector<Override> overrides =
+      ReadParamOverrides(config["params"], "kmsguard.yaml", &problems);
+  ASSERT_THAT(overrides, SizeIs(1));
+  EXPECT_EQ(overrides[0].rule_id, "generic-rule");
+  EXPECT_EQ(overrides[0].location.ToString(), "kmsguard.yaml:2:3");
+  EXPECT_EQ(overrides[0].params.at("limit"), 7);
+  EXPECT_EQ(overrides[0].param_locations.at("limit").ToString(), "kmsguard.yaml:3:12");
+  EXPECT_FALSE(overrides[0].has_severity);
+  ASSERT_THAT(problems, SizeIs(2));
+  EXPECT_EQ(problems[0].ToString().substr(0, 18), "kmsguard.yaml:4:15");
+  EXPECT_THAT(problems[0].message, HasSubstr("\"params\" must be a map, got a list"));
+  EXPECT_EQ(problems[1].ToString().substr(0, 17), "kmsguard.yaml:5:3");
+  EXPECT_THAT(problems[1].message,
+              HasSubstr("rule \"generic-rule\" is given twice in params (first at "
+                        "kmsguard.yaml:2:3)"));
+
+  // Applied: a bad value is reported at the value, naming the parameter.
+  LoadResult loaded = LoadRuleText(
+      RuleWith("  exists: {path: $.name}\n", "params:\n  limit: {type: number, default: 3}\n"),
+      "r.yaml");
+  EXPECT_THAT(ApplyOverrides(overrides, &loaded.rules), IsEmpty());
+  EXPECT_EQ(loaded.rules[0].ParamValue("limit"), 7);
+  const std::vector<Override> wrong =
+      ReadParamOverrides(YAML::Load("generic-rule: {limit: ten}\n"), "kmsguard.yaml", &problems);
+  const core::Diagnostics applied = ApplyOverrides(wrong, &loaded.rules);
+  ASSERT_THAT(applied, SizeIs(1));
+  EXPECT_EQ(applied[0].ToString().substr(0, 19), "kmsguard.yaml:1:23:");
+  EXPECT_THAT(applied[0].message, HasSubstr("parameter \"limit\" of rule \"generic-rule\""));
+  EXPECT_EQ(loaded.rules[0].ParamValue("limit"), 7);
+}
+
 TEST(LanguageTest, MissingRemediationIsAWarningNotAnError) {
   std::string text = RuleWith("  exists: {path: $.name}\n");
   text = text.substr(0, text.find("remediation:"));
