@@ -91,22 +91,12 @@ core::Diagnostic Unreadable(const fs::path& path) {
   return unreadable;
 }
 
-// The settings file's parameter overrides, checked and applied exactly as a rule directory's
-// `kind: Override` documents are; reported under their own code, which documents the settings file.
-int ApplyParamOverrides(const ParamOverrides& overrides, std::ostream& log,
-                        std::vector<rules::Rule>* rules) {
-  std::vector<rules::Override> list;
-  for (const auto& [rule_id, params] : overrides) {
-    for (const auto& [name, param] : params) {
-      rules::Override override;
-      override.rule_id = rule_id;
-      override.params[name] = param.value;
-      override.location.file = param.where;
-      list.push_back(std::move(override));
-    }
-  }
+// The settings file's overrides, checked and applied exactly as a rule directory's `kind:
+// Override` documents are; reported under their own code, which documents the settings file.
+int ApplyConfigOverrides(const ConfigOverrides& config, std::ostream& log,
+                         std::vector<rules::Rule>* rules) {
   int errors = 0;
-  for (core::Diagnostic diagnostic : rules::ApplyOverrides(list, rules)) {
+  for (core::Diagnostic diagnostic : rules::ApplyOverrides(config.overrides, rules)) {
     diagnostic.code = "rule_param_error";
     PrintDiagnostic(log, diagnostic);
     if (diagnostic.severity == core::DiagnosticSeverity::kError) ++errors;
@@ -158,7 +148,7 @@ std::string_view SourceText(const std::vector<rules::SourceFile>& files, std::st
 }
 
 absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs, std::ostream& log,
-                                      const ParamOverrides& overrides) {
+                                      const ConfigOverrides& config) {
   // The same listing as check, test and eval (CollectRuleSources): a user file named like a
   // built-in one replaces it everywhere, so `scan --rules` on a copy of the shipped rules (the
   // installed share/kmsguard/rules) loads them once instead of reporting every id twice.
@@ -183,13 +173,7 @@ absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs,
       absl::StrAppend(&identity, fs::path(file.name).filename().string(), "\x1f",
                       file.text.size(), ":", file.text, "\x1e");
     }
-    for (const auto& [rule, params] : overrides) {
-      for (const auto& [name, value] : params) {
-        absl::StrAppend(&identity, rule, "\x1f", name, "\x1f",
-                        value.value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                        "\x1e");
-      }
-    }
+    if (!config.text.empty()) absl::StrAppend(&identity, "\x1f", config.text, "\x1e");
     const core::Sha256Digest digest = core::Sha256(identity);
     result.version = absl::BytesToHexString(absl::string_view(
                                                 reinterpret_cast<const char*>(digest.data()), 6));
@@ -213,7 +197,7 @@ absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs,
     }
   }
   result.files_with_errors = static_cast<int>(bad_files.size());
-  result.errors += ApplyParamOverrides(overrides, log, &loaded.rules);
+  result.errors += ApplyConfigOverrides(config, log, &loaded.rules);
   result.rule_set = std::make_shared<const rules::RuleSet>(std::move(loaded.rules));
   return result;
 }

@@ -2,9 +2,7 @@
 // not in the engine, which only ever sees text.
 #pragma once
 
-#include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -15,13 +13,13 @@
 
 namespace kmsguard::plugin {
 
-// A deployment's value for one rule parameter, and where it was set (file:line:col).
-struct ParamOverride {
-  nlohmann::json value;
-  std::string where;
+// The settings file's changes to rules (serve --config: `rules.params`, then `rules.overrides`),
+// read by rules::ReadParamOverrides and rules::ReadOverrides as `kind: Override` documents are.
+struct ConfigOverrides {
+  std::vector<rules::Override> overrides;
+  // Their YAML as written, canonical (YAML::Dump): part of the rule set's version.
+  std::string text;
 };
-// rule id -> parameter name -> override.
-using ParamOverrides = std::map<std::string, std::map<std::string, ParamOverride>>;
 
 struct LoadedRules {
   std::shared_ptr<const rules::RuleSet> rule_set;
@@ -32,8 +30,8 @@ struct LoadedRules {
   // Built-in rule files left out because a file of the same name was given (RuleSources).
   std::vector<std::string> replaced_builtins;
   // The rule set's version: the first 12 hex digits of SHA-256 over every rule file's name (not
-  // its directory) and text, in load order, and the parameter overrides. Equal on replicas that
-  // load the same files; sent with each Evaluate call (client::kRulesVersionHeader).
+  // its directory) and text, in load order, and the settings file's overrides. Equal on replicas
+  // that load the same files; sent with each Evaluate call (client::kRulesVersionHeader).
   std::string version;
   // The files whose `kind: Override` documents were read, in load order (the HTML report's scan
   // context names them).
@@ -49,11 +47,12 @@ struct LoadedRules {
 // warnings are left to `kmsguard check`); a broken file costs only its own rules. A rule whose id
 // is already loaded is reported (rule_link_error) and left out. Fails (NotFound /
 // FailedPrecondition) only when a directory cannot be listed (or an entry is a rule test file),
-// since running without rules the user asked for would pass silently. `overrides` replace parameter
-// defaults; an override naming an unknown rule or parameter, or of the wrong JSON type for the
-// parameter, is an error diagnostic (rule_param_error).
+// since running without rules the user asked for would pass silently. `config` (the settings
+// file's overrides) applies after the files' `kind: Override` documents, by the same
+// rules::ApplyOverrides; an override naming an unknown rule or parameter, or a value that does not
+// fit the parameter, is an error diagnostic (rule_param_error) at its place in the settings file.
 absl::StatusOr<LoadedRules> LoadRules(const std::vector<std::string>& rule_dirs, std::ostream& log,
-                                      const ParamOverrides& overrides = {});
+                                      const ConfigOverrides& config = {});
 
 // The one listing of rule sources, for scan and serve (LoadRules) and the authoring tools (check,
 // test, eval): the built-in rule files, except one with the same file name as a file under `dirs`

@@ -64,7 +64,7 @@ bool LoadAndInstall(const ServeFlags& flags, bool reload, PluginServer& server, 
       !overrides_only.ok()) {
     loaded = overrides_only;
   } else {
-    loaded = LoadRules(RuleInputs(flags), diagnostics, flags.param_overrides);
+    loaded = LoadRules(RuleInputs(flags), diagnostics, flags.config_overrides);
   }
   const std::string details = diagnostics.str();
   if (!loaded.ok()) {

@@ -36,7 +36,9 @@ struct ServeFlags {
   // the server answers SERVING, or it is closed without a word when serving failed. -1: none.
   // What `kmsguard scan` waits on instead of polling the health service.
   int ready_fd = -1;
-  ParamOverrides param_overrides;  // from --config only
+  // --config only: the file's changes to rules (rules.params, rules.overrides), applied at every
+  // load after the rule files' own overrides.
+  ConfigOverrides config_overrides;
   // rules.exceptions_file (--config only): `kind: Override` documents (accepted findings,
   // severities, parameters), loaded, watched and reloaded with the rules; empty: none.
   std::string exceptions_file;

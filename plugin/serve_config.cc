@@ -7,7 +7,6 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -17,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/core/yaml_text.h"
+#include "sdk/rules/yaml_json.h"
 
 namespace kmsguard::plugin {
 
@@ -79,40 +79,21 @@ class ConfigReader {
     return (std::filesystem::path(path_).parent_path() / value).lexically_normal().string();
   }
 
+  // The problems a rules:: reader found in the file, as this reader words its own.
+  void Add(const core::Diagnostics& diagnostics) {
+    for (const core::Diagnostic& d : diagnostics) {
+      if (d.severity == core::DiagnosticSeverity::kError) {
+        errors_.push_back(absl::StrCat(d.location.ToString(), ": ", d.message));
+      }
+    }
+  }
+
   const std::vector<std::string>& errors() const { return errors_; }
 
  private:
   std::string path_;
   std::vector<std::string> errors_;
 };
-
-// Scalars become booleans or numbers when they read as such (YAML 1.2 core schema), else strings.
-nlohmann::json YamlToJson(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Sequence: {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& item : node) out.push_back(YamlToJson(item));
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      nlohmann::json out = nlohmann::json::object();
-      for (const auto& entry : node) out[entry.first.as<std::string>()] = YamlToJson(entry.second);
-      return out;
-    }
-    case YAML::NodeType::Scalar: {
-      if (node.Tag() == "!") return node.Scalar();  // quoted: always a string
-      const std::string& text = node.Scalar();
-      if (text == "true" || text == "false") return text == "true";
-      long long integer = 0;
-      double number = 0;
-      if (YAML::convert<long long>::decode(node, integer)) return integer;
-      if (YAML::convert<double>::decode(node, number)) return number;
-      return text;
-    }
-    default:
-      return nullptr;
-  }
-}
 
 }  // namespace
 
@@ -179,8 +160,9 @@ absl::Status ApplyConfigFile(const std::string& path, const ServeFlags& command_
                  command_line.tls_client_ca, "", true);
     }
     if (const YAML::Node rules = root["rules"];
-        rules && reader.CheckKeys(rules, "rules",
-                                  {"dirs", "watch_seconds", "params", "exceptions_file"})) {
+        rules &&
+        reader.CheckKeys(rules, "rules",
+                         {"dirs", "watch_seconds", "params", "overrides", "exceptions_file"})) {
       if (rules["dirs"] && command_line.rule_dirs.empty()) {
         if (auto dirs = reader.Get<std::vector<std::string>>(rules["dirs"], "rules.dirs")) {
           flags->rule_dirs.clear();
@@ -195,25 +177,26 @@ absl::Status ApplyConfigFile(const std::string& path, const ServeFlags& command_
           flags->rule_watch_seconds = *seconds;
         }
       }
-      if (const YAML::Node params = rules["params"]) {
-        if (!params.IsMap()) {
-          reader.Error(params, "rules.params must map rule ids to {param: value}");
-        } else {
-          for (const auto& rule : params) {
-            const std::string rule_id = rule.first.as<std::string>("");
-            if (!rule.second.IsMap()) {
-              reader.Error(rule.second, absl::StrCat("rules.params.", rule_id,
-                                                     " must map parameter names to values"));
-              continue;
-            }
-            for (const auto& param : rule.second) {
-              flags->param_overrides[rule_id][param.first.as<std::string>("")] =
-                  ParamOverride{.value = YamlToJson(param.second),
-                                .where = reader.Where(param.second)};
-            }
-          }
+      // Changes to rules, read as `kind: Override` documents are (same checks, same messages,
+      // each at its place): `params` (rule id -> {parameter: value}, the older form), then
+      // `overrides` (a list of {rule, severity, params, exceptions}). Reading problems are
+      // errors of the file; an unknown rule or parameter is found when the rules load.
+      core::Diagnostics problems;
+      flags->config_overrides = {};
+      for (const char* key : {"params", "overrides"}) {
+        const YAML::Node node = rules[key];
+        if (!node || node.IsNull()) continue;
+        std::vector<kmsguard::rules::Override> read =
+            std::string_view(key) == "params"
+                ? kmsguard::rules::ReadParamOverrides(node, path, &problems)
+                : kmsguard::rules::ReadOverrides(node, path, &problems);
+        if (read.empty()) continue;  // `params: {}` (as shipped) leaves the rule set's version
+        for (kmsguard::rules::Override& override : read) {
+          flags->config_overrides.overrides.push_back(std::move(override));
         }
+        absl::StrAppend(&flags->config_overrides.text, key, ":\n", YAML::Dump(node), "\n");
       }
+      reader.Add(problems);
       if (rules["exceptions_file"]) {
         const auto file = reader.Get<std::string>(rules["exceptions_file"], "rules.exceptions_file");
         if (file && !file->empty()) flags->exceptions_file = reader.ResolvePath(*file);

@@ -270,6 +270,13 @@ void FindingToProto(F&& f, v1::Finding* out) {
     suppression->set_owner(take(finding.suppression.owner));
     suppression->set_expires(take(finding.suppression.expires));
   }
+  out->set_rule_severity(ToProto(finding.RuleSeverity()));
+  for (auto& change : finding.severity_changes) {
+    v1::SeverityChange* to = out->add_severity_changes();
+    to->set_from_severity(ToProto(change.from));
+    to->set_to_severity(ToProto(change.to));
+    to->set_reason(take(change.reason));
+  }
 }
 
 void ToProto(const model::Finding& finding, v1::Finding* out) { FindingToProto(finding, out); }
@@ -309,6 +316,16 @@ model::Finding FromProto(const v1::Finding& finding) {
     out.suppression.reason = finding.suppression().reason();
     out.suppression.owner = finding.suppression().owner();
     out.suppression.expires = finding.suppression().expires();
+  }
+  for (const auto& change : finding.severity_changes()) {
+    out.severity_changes.push_back(
+        {FromProto(change.from_severity()), FromProto(change.to_severity()), change.reason()});
+  }
+  // A plugin that states a rule severity but not how it changed: one change, no reason given,
+  // so that the model's rule severity is the plugin's.
+  if (out.severity_changes.empty() && finding.rule_severity() != v1::SEVERITY_UNSPECIFIED &&
+      FromProto(finding.rule_severity()) != out.severity) {
+    out.severity_changes.push_back({FromProto(finding.rule_severity()), out.severity, ""});
   }
   return out;
 }

@@ -68,6 +68,7 @@ model::Finding MakeFinding(const rules::Rule& rule, const PreparedRule& prepared
   finding.rule_version = rule.version;
   finding.title = rule.title;
   finding.severity = rule.severity;
+  finding.severity_changes = rule.severity_changes;  // the overrides (none: no allocation)
   finding.resource_id = resource.id;
   finding.resource_type = resource.type;
   finding.resource_name = resource.name;
@@ -123,6 +124,8 @@ model::Finding MakeFinding(const rules::Rule& rule, const PreparedRule& prepared
             std::string(model::SeverityName(finding.severity)), ": ", outcome.severity_raise, ".");
         absl::StrAppend(&finding.message, " ", raise);
         finding.explanation.push_back(raise);
+        finding.severity_changes.push_back(
+            {rule.severity, finding.severity, absl::StrCat("raised: ", outcome.severity_raise)});
       }
       // Block scalars end in a newline; renderers add their own separators.
       const auto render = [&slots](const rules::CompiledTemplate& text) {

@@ -50,6 +50,16 @@ struct Evidence {
   std::string note;                            // one line of explanation
 };
 
+// One step from the severity a rule file states to a finding's (effective) severity: an override
+// of the rule (`kind: Override`, or the configuration file) or a raise by the engine.
+struct SeverityChange {
+  Severity from = Severity::kMedium;
+  Severity to = Severity::kMedium;
+  // Why: "override at org-overrides.yaml:4:13" (where the override's `severity` is), or
+  // "raised: the role can be assumed from outside account 111122223333 by ...".
+  std::string reason;
+};
+
 // The rule exception that suppressed a finding.
 struct Suppression {
   Status status = Status::kFail;  // the verdict the exception accepts: FAIL or WARNING
@@ -62,6 +72,7 @@ struct Finding {
   std::string rule_id;
   std::string rule_version;
   std::string title;
+  // The effective severity: what the finding is sorted, filtered (--fail-on) and rated by.
   Severity severity = Severity::kMedium;
   Status status = Status::kPass;
   std::string resource_id;  // ARN
@@ -87,6 +98,15 @@ struct Finding {
   // aside, why a pattern counts as every key or which key it leaves out (`scan --explain`).
   std::vector<std::string> explanation;
   Suppression suppression;  // status SUPPRESSED only
+  // How `severity` came from the severity the rule file states, in order: the overrides of the
+  // rule, then a raise (e.g. a role assumable from outside its account). Empty when `severity` is
+  // the rule's own.
+  std::vector<SeverityChange> severity_changes;
+
+  // The severity the rule file states, before overrides and raises.
+  Severity RuleSeverity() const {
+    return severity_changes.empty() ? severity : severity_changes.front().from;
+  }
 };
 
 }  // namespace kmsguard::model

@@ -8,8 +8,10 @@
 // - Id is the finding uid; ProductArn is the account's default product
 //   (arn:PARTITION:securityhub:REGION:ACCOUNT:product/ACCOUNT/default), REGION the importing region.
 // - Severity: FAIL and WARNING carry the rule's severity; PASS and ERROR are INFORMATIONAL, as
-//   Security Hub's own control findings are when they pass or cannot be evaluated. Original is
-//   always the rule's severity.
+//   Security Hub's own control findings are when they pass or cannot be evaluated. Original
+//   ("the native severity from the finding product") is always the severity the rule file
+//   states, as a Label value; when an override or a raise changed it, ProductFields
+//   kmsguard/RuleSeverity and kmsguard/SeverityChange/N (from, to, why) say how.
 // - Compliance.Status: PASS PASSED, WARNING WARNING, FAIL FAILED, ERROR NOT_AVAILABLE (with a
 //   StatusReasons entry saying why).
 // - Workflow.Status: NEW, except RESOLVED for PASS; Security Hub keeps the customer's workflow
@@ -122,6 +124,16 @@ Json ProductFields(const model::Finding& f) {
   add("kmsguard/SubKey", f.sub_key);
   add("kmsguard/Conditional", f.conditional ? "true" : "");
   add("kmsguard/Exposure", f.exposure);
+  // Before the evidence, which may fill the 50 pairs.
+  if (!f.severity_changes.empty()) {
+    add("kmsguard/RuleSeverity", SeverityLabel(f.RuleSeverity()));
+    for (std::size_t i = 0; i < f.severity_changes.size(); ++i) {
+      const model::SeverityChange& change = f.severity_changes[i];
+      add(absl::StrCat("kmsguard/SeverityChange/", i),
+          absl::StrCat(SeverityLabel(change.from), " -> ", SeverityLabel(change.to),
+                       change.reason.empty() ? "" : ": ", change.reason));
+    }
+  }
   for (std::size_t i = 0; i < f.evidence.size(); ++i) {
     add(absl::StrCat("kmsguard/Evidence/", i), internal::EvidenceLine(f.evidence[i]));
   }
@@ -136,7 +148,7 @@ Json FindingJson(const model::Finding& f, const std::string& account, const Rend
   const bool actionable = f.status == model::Status::kFail || f.status == model::Status::kWarning;
   const Json severity = {
       {"Label", actionable ? SeverityLabel(f.severity) : std::string("INFORMATIONAL")},
-      {"Original", SeverityLabel(f.severity)}};
+      {"Original", SeverityLabel(f.RuleSeverity())}};
   const Json types = Json::array({"Software and Configuration Checks/AWS Security Best Practices"});
 
   Json out = {

@@ -132,13 +132,19 @@ std::string FindingHtml(const model::Finding& f, std::int64_t order,
           ? ""
           : absl::StrCat(" <span class=\"badge baseline-", std::string(baseline_state), "\">",
                          absl::AsciiStrToLower(std::string(baseline_state)), "</span>");
+  // The rule's own severity beside the effective one when an override or a raise changed it.
+  const std::string rule_severity =
+      f.RuleSeverity() == f.severity
+          ? ""
+          : absl::StrCat(" <span class=\"tag rule-severity\">(rule: ",
+                         std::string(model::SeverityName(f.RuleSeverity())), ")</span>");
   absl::StrAppend(&out, "<tr class=\"row\"><td><span class=\"badge severity-", severity, "\">",
-                  severity, "</span></td><td><span class=\"badge status-", status, "\">", status,
-                  "</span>", f.conditional ? " <span class=\"tag\">conditional</span>" : "",
-                  baseline_badge, "</td><td>", HtmlEscape(f.rule_id), "</td><td>",
-                  HtmlEscape(principal), "</td><td>", HtmlEscape(f.account), "</td><td>",
-                  policy_html, "</td><td>", HtmlEscape(f.message), SuppressionHtml(f),
-                  "</td></tr>\n");
+                  severity, "</span>", rule_severity, "</td><td><span class=\"badge status-",
+                  status, "\">", status, "</span>",
+                  f.conditional ? " <span class=\"tag\">conditional</span>" : "", baseline_badge,
+                  "</td><td>", HtmlEscape(f.rule_id), "</td><td>", HtmlEscape(principal),
+                  "</td><td>", HtmlEscape(f.account), "</td><td>", policy_html, "</td><td>",
+                  HtmlEscape(f.message), SuppressionHtml(f), "</td></tr>\n");
 
   std::string detail;
   absl::StrAppend(&detail, "<p>", HtmlEscape(f.title), "<br>Resource <code>",
@@ -161,6 +167,17 @@ std::string FindingHtml(const model::Finding& f, std::int64_t order,
     absl::StrAppend(&detail, "<br>Compliance: ", absl::StrJoin(refs, "; "));
   }
   absl::StrAppend(&detail, "</p>\n");
+  if (!f.severity_changes.empty()) {
+    absl::StrAppend(&detail, "<h4>Severity</h4><p>", std::string(model::SeverityName(f.severity)),
+                    "; the rule states ", std::string(model::SeverityName(f.RuleSeverity())),
+                    "</p><ul class=\"severity-changes\">\n");
+    for (const model::SeverityChange& change : f.severity_changes) {
+      absl::StrAppend(&detail, "<li>", std::string(model::SeverityName(change.from)), " &rarr; ",
+                      std::string(model::SeverityName(change.to)),
+                      change.reason.empty() ? "" : ": ", HtmlEscape(change.reason), "</li>\n");
+    }
+    absl::StrAppend(&detail, "</ul>\n");
+  }
   if (!f.evidence.empty()) {
     absl::StrAppend(&detail, "<h4>Evidence</h4><ul>\n");
     for (const model::Evidence& e : f.evidence) {

@@ -50,7 +50,17 @@ void WriteFinding(const model::Finding& f, const BaselineComparison::Mark* mark,
       .Member("rule_version", f.rule_version)
       .Member("title", f.title)
       .Member("severity", SeverityEnum(f.severity))
-      .Member("status", StatusEnum(f.status))
+      .Member("rule_severity", SeverityEnum(f.RuleSeverity()));
+  out.Key("severity_changes").BeginArray();
+  for (const model::SeverityChange& change : f.severity_changes) {
+    out.BeginObject()
+        .Member("from_severity", SeverityEnum(change.from))
+        .Member("to_severity", SeverityEnum(change.to))
+        .Member("reason", change.reason)
+        .EndObject();
+  }
+  out.EndArray();
+  out.Member("status", StatusEnum(f.status))
       .Member("resource_id", f.resource_id)
       .Member("resource_type", f.resource_type)
       .Member("resource_name", f.resource_name)

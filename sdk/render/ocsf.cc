@@ -15,6 +15,10 @@
 //   (policy statements) goes in resources[0].data, the resource's free-form "additional data",
 //   with the effective exposure (data.exposure, data.exposed_to) and the explanation lines
 //   (data.explanation): OCSF 1.5 has no attribute for either.
+// - severity_id and severity are the finding's effective severity. When an override or a raise
+//   changed it, the event's `unmapped` object says what the rule states (rule_severity_id,
+//   rule_severity) and each change (severity_changes: from, to, reason): OCSF 1.5 has no
+//   attribute for a source's original severity.
 
 #include <chrono>
 #include <cstdint>
@@ -213,6 +217,25 @@ void WriteFinding(const model::Finding& f, const ProductInfo& product, std::int6
 
   if (const std::string text = RemediationText(f.remediation); !text.empty()) {
     out.Key("remediation").BeginObject().Member("desc", text).EndObject();
+  }
+  if (!f.severity_changes.empty()) {
+    // severity and severity_id are the effective severity; OCSF 1.5 has no attribute for the
+    // severity the source first gave, so it goes in the event's unmapped data, with OCSF's
+    // captions and ids.
+    const int rule_severity_id = static_cast<int>(f.RuleSeverity()) + 1;
+    out.Key("unmapped")
+        .BeginObject()
+        .Member("rule_severity_id", rule_severity_id)
+        .Member("rule_severity", kSeverityCaptions[rule_severity_id - 1]);
+    out.Key("severity_changes").BeginArray();
+    for (const model::SeverityChange& change : f.severity_changes) {
+      out.BeginObject()
+          .Member("from", kSeverityCaptions[static_cast<int>(change.from)])
+          .Member("to", kSeverityCaptions[static_cast<int>(change.to)])
+          .Member("reason", change.reason)
+          .EndObject();
+    }
+    out.EndArray().EndObject();
   }
   out.EndObject();
 }

@@ -175,6 +175,18 @@ Json ResultProperties(const model::Finding& f) {
   if (!f.sub_key.empty()) out["subKey"] = f.sub_key;
   if (!f.exposure.empty()) out["exposure"] = f.exposure;
   if (!f.exposed_to.empty()) out["exposedTo"] = f.exposed_to;
+  if (!f.severity_changes.empty()) {
+    // `level` and `severity` are the effective severity's; these say what the rule states and
+    // how it came to this one.
+    out["ruleSeverity"] = std::string(model::SeverityName(f.RuleSeverity()));
+    Json changes = Json::array();
+    for (const model::SeverityChange& change : f.severity_changes) {
+      changes.push_back({{"from", std::string(model::SeverityName(change.from))},
+                         {"to", std::string(model::SeverityName(change.to))},
+                         {"reason", change.reason}});
+    }
+    out["severityChanges"] = std::move(changes);
+  }
   return out;
 }
 

@@ -28,20 +28,21 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Evidence, policy_name, statement_index, sid, 
                                    action_patterns, not_action, resource_patterns, not_resource,
                                    condition_keys, note)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Suppression, status, reason, owner, expires)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SeverityChange, from, to, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Finding, rule_id, rule_version, title, severity, status,
                                    resource_id, resource_type, resource_name, provider, partition,
                                    account, region, sub_key, message, remediation, compliance,
                                    evidence, conditional, source, exposed_to, exposure, explanation,
-                                   suppression)
+                                   suppression, severity_changes)
 }  // namespace kmsguard::model
 
 namespace kmsguard::render::internal {
 
 namespace {
 
-// The 23 fields above (13 strings, 4 vectors, 3 structs, 3 small scalars padded to 16 bytes) on
+// The 24 fields above (13 strings, 5 vectors, 3 structs, 3 small scalars padded to 16 bytes) on
 // libstdc++ x86_64: a new field must be added to the list above, then here.
-static_assert(sizeof(model::Finding) == 13 * sizeof(std::string) + 4 * sizeof(std::vector<int>) +
+static_assert(sizeof(model::Finding) == 13 * sizeof(std::string) + 5 * sizeof(std::vector<int>) +
                                             sizeof(model::Remediation) +
                                             sizeof(core::SourceLocation) +
                                             sizeof(model::Suppression) + 16,
@@ -101,6 +102,9 @@ std::size_t FindingBytes(const model::Finding& f) {
     n += sizeof(e) + e.policy_name.size() + e.sid.size() + e.effect.size() + e.note.size() +
          Bytes(e.actions) + Bytes(e.action_patterns) + Bytes(e.resource_patterns) +
          Bytes(e.condition_keys);
+  }
+  for (const model::SeverityChange& change : f.severity_changes) {
+    n += sizeof(change) + change.reason.size();
   }
   return n + Bytes(f.exposed_to) + Bytes(f.explanation);
 }

@@ -78,6 +78,29 @@ std::string PolicyCell(const std::string& policy_name) {
   return slash == std::string::npos ? policy_name : policy_name.substr(slash + 1);
 }
 
+// Under a row whose severity an override or a raise changed: the rule's own and why, e.g.
+// "  severity: high (rule: medium): override at org-overrides.yaml:4:11". A line of its own, not
+// a wider SEVERITY column: the other rows and the width the names get stay as they were.
+std::string SeverityLine(const model::Finding& f) {
+  const auto name = [](model::Severity s) { return std::string(model::SeverityName(s)); };
+  std::string out =
+      absl::StrCat("  severity: ", name(f.severity), " (rule: ", name(f.RuleSeverity()), ")");
+  const char* separator = ": ";
+  for (const model::SeverityChange& change : f.severity_changes) {
+    absl::StrAppend(&out, separator);
+    separator = "; ";
+    // One change is said by the words before it; several need each step.
+    if (f.severity_changes.size() > 1) {
+      absl::StrAppend(&out, name(change.from), " -> ", name(change.to),
+                      change.reason.empty() ? "" : " ");
+    }
+    absl::StrAppend(&out, change.reason.empty() && f.severity_changes.size() == 1
+                              ? absl::StrCat(name(change.from), " -> ", name(change.to))
+                              : change.reason);
+  }
+  return out;
+}
+
 // `mark`: " [new]" or " [updated]" after the status with a baseline, else empty.
 void AddRows(const model::Finding& f, const TableOptions& options, std::string_view mark,
              std::vector<Line>* rows) {
@@ -107,6 +130,7 @@ void AddRows(const model::Finding& f, const TableOptions& options, std::string_v
     rows->push_back({row, /*grant=*/false, /*header=*/false, {}});
   }
   std::vector<std::string>& below = rows->back().below;
+  if (!f.severity_changes.empty()) below.push_back(SeverityLine(f));
   if (!f.exposure.empty()) below.push_back(absl::StrCat("  exposed: ", f.exposure));
   if (options.explain) {
     for (const std::string& line : f.explanation) below.push_back(absl::StrCat("  why: ", line));

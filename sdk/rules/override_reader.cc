@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,7 @@ bool RuleReader::ReadOverride(const YAML::Node& root, Override* out, bool standa
                           "; allowed: informational, low, medium, high, critical"));
     }
     out->has_severity = true;
+    out->severity_location = LocationOf(root["severity"]);
   }
   if (const YAML::Node params = root["params"]; params.IsDefined()) {
     if (!params.IsMap()) {
@@ -45,7 +47,9 @@ bool RuleReader::ReadOverride(const YAML::Node& root, Override* out, bool standa
     } else {
       CheckDuplicateKeys(params, "params");
       for (const auto& kv : params) {
-        out->params[kv.first.IsScalar() ? kv.first.Scalar() : ""] = TypedJson(kv.second);
+        const std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "";
+        out->params[name] = TypedJson(kv.second);
+        out->param_locations[name] = LocationOf(kv.second);
       }
     }
   }
@@ -147,6 +151,46 @@ std::vector<Override> ReadOverrides(const YAML::Node& list, std::string_view fil
   return out;
 }
 
+std::vector<Override> ReadParamOverrides(const YAML::Node& map, std::string_view file_name,
+                                         core::Diagnostics* diagnostics) {
+  std::vector<Override> out;
+  RuleReader reader({}, file_name, diagnostics);
+  try {
+    if (!map.IsMap()) {
+      reader.Report(kSchemaError, reader.LocationOf(map.Mark()),
+                    "params must map rule ids to {parameter: value}");
+      return out;
+    }
+    std::map<std::string, core::SourceLocation> seen;
+    for (const auto& entry : map) {
+      const core::SourceLocation at = reader.LocationOf(entry.first.Mark());
+      const std::string id = entry.first.IsScalar() ? entry.first.Scalar() : "";
+      if (const auto [first, inserted] = seen.emplace(id, at); !inserted) {
+        // yaml-cpp keeps both entries; neither is guessed to win.
+        reader.Report(kSchemaError, at,
+                      absl::StrCat("rule ", Quoted(id), " is given twice in params (first at ",
+                                   first->second.ToString(), ")"));
+        continue;
+      }
+      // The entry as the override it stands for, {rule: ID, params: {...}}, read as any other:
+      // the nodes are the file's own, so every problem keeps its position.
+      YAML::Node item(YAML::NodeType::Map);
+      item["rule"] = entry.first;
+      item["params"] = entry.second;
+      Override override;
+      if (reader.ReadOverride(item, &override, /*standalone=*/false)) {
+        override.location = at;
+        out.push_back(std::move(override));
+      }
+    }
+  } catch (const std::exception& e) {
+    core::SourceLocation loc;
+    loc.file = std::string(file_name);
+    reader.Report(kParseError, loc, absl::StrCat("could not read the params: ", e.what()));
+  }
+  return out;
+}
+
 std::string TodayUtc() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -169,6 +213,11 @@ bool IsDate(std::string_view text) {
 core::Diagnostics ApplyOverrides(const std::vector<Override>& overrides, std::vector<Rule>* rules) {
   core::Diagnostics problems;
   for (const Override& override : overrides) {
+    // A parameter's problem is reported where its value is written.
+    const auto where = [&override](const std::string& name) {
+      const auto at = override.param_locations.find(name);
+      return at == override.param_locations.end() ? override.location : at->second;
+    };
     auto rule = std::find_if(rules->begin(), rules->end(),
                              [&](const Rule& r) { return r.id == override.rule_id; });
     if (rule == rules->end()) {
@@ -187,7 +236,7 @@ core::Diagnostics ApplyOverrides(const std::vector<Override>& overrides, std::ve
         std::vector<std::string> names;
         for (const Param& p : rule->params) names.push_back(p.name);
         problems.push_back(
-            Error(kOverrideError, override.location,
+            Error(kOverrideError, where(name),
                   absl::StrCat("rule ", Quoted(rule->id), " has no parameter ", Quoted(name),
                                "; parameters: ", names.empty() ? "(none)" : Join(names))));
         ok = false;
@@ -195,14 +244,20 @@ core::Diagnostics ApplyOverrides(const std::vector<Override>& overrides, std::ve
       }
       if (std::string problem = CheckParamValue(*param, value); !problem.empty()) {
         problems.push_back(
-            Error(kOverrideError, override.location,
+            Error(kOverrideError, where(name),
                   absl::StrCat("parameter ", Quoted(name), " of rule ", Quoted(rule->id), " (",
                                param->type, ") ", problem, "; got ", value.dump())));
         ok = false;
       }
     }
     if (!ok) continue;
-    if (override.has_severity) rule->severity = override.severity;
+    if (override.has_severity && override.severity != rule->severity) {
+      // Recorded, so that every output can show the rule's own severity and whose this one is.
+      rule->severity_changes.push_back(
+          {rule->severity, override.severity,
+           absl::StrCat("override at ", override.severity_location.ToString())});
+      rule->severity = override.severity;
+    }
     for (const auto& [name, value] : override.params) {
       rule->param_values[name] = value;
       if (rule->param_patterns.count(name) != 0) {

@@ -69,7 +69,11 @@ struct Rule {
   std::string version;
   std::string title;
   std::string description;
+  // In force: the rule file's, or the last override's that set one.
   model::Severity severity = model::Severity::kMedium;
+  // Each override that changed `severity`, in order ("override at FILE:LINE:COL"); every
+  // finding of the rule starts with these (docs/findings.md). Set by ApplyOverrides.
+  std::vector<model::SeverityChange> severity_changes;
   std::string provider = "aws";
   std::vector<std::string> resource_types;
   std::vector<model::ComplianceRef> compliance;
@@ -90,6 +94,11 @@ struct Rule {
   // compliance left out), or empty.
   std::string extends;
   core::SourceLocation location;   // the rule's position in its file
+
+  // The severity the rule file states (before overrides).
+  model::Severity FileSeverity() const {
+    return severity_changes.empty() ? severity : severity_changes.front().from;
+  }
 
   // The parameter values after defaults and deployment overrides.
   nlohmann::json ParamValue(std::string_view name) const;
@@ -119,12 +128,17 @@ class RuleSet {
 };
 
 // A deployment's change to a loaded rule, from a `kind: Override` document in a rule directory or
-// from the configuration file: severity, parameter values and extra exceptions.
+// from the configuration file (`rules.overrides`, `rules.params`; ReadOverrides and
+// ReadParamOverrides in yaml_json.h): severity, parameter values and extra exceptions.
 struct Override {
   std::string rule_id;
   bool has_severity = false;
   model::Severity severity = model::Severity::kMedium;
+  core::SourceLocation severity_location;        // where `severity` is written
   std::map<std::string, nlohmann::json> params;  // name -> value (checked against the param type)
+  // Where each value of `params` is written: a parameter's problem is reported there (else at
+  // `location`).
+  std::map<std::string, core::SourceLocation> param_locations;
   std::vector<Exception> exceptions;
   core::SourceLocation location;
 };

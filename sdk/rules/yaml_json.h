@@ -24,4 +24,12 @@ nlohmann::json YamlToJson(const YAML::Node& node);
 std::vector<Override> ReadOverrides(const YAML::Node& list, std::string_view file_name,
                                     core::Diagnostics* diagnostics);
 
+// Reads the older form of a configuration file's parameter changes, a map
+//   {RULE_ID: {NAME: VALUE, ...}, ...}
+// into one Override per rule, each read exactly as an override's `params` are (value types,
+// positions: the rule id's for the override, each value's for its parameter). A rule id given
+// twice is an error. Never throws.
+std::vector<Override> ReadParamOverrides(const YAML::Node& map, std::string_view file_name,
+                                         core::Diagnostics* diagnostics);
+
 }  // namespace kmsguard::rules

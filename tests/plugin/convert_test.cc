@@ -144,6 +144,56 @@ TEST(ConvertTest, SuppressionSurvivesTheRoundTrip) {
   EXPECT_FALSE(plain_message.has_suppression());
 }
 
+TEST(ConvertTest, SeverityChangesSurviveTheRoundTripWithTheRuleSeverity) {
+  model::Finding in = FullFinding();
+  in.severity = model::Severity::kCritical;
+  in.severity_changes = {
+      {model::Severity::kMedium, model::Severity::kHigh, "override at org.yaml:4:11"},
+      {model::Severity::kHigh, model::Severity::kCritical, "raised: the role can be assumed"}};
+  plugin::v1::Finding message;
+  ToProto(in, &message);
+  EXPECT_EQ(message.severity(), plugin::v1::SEVERITY_CRITICAL);
+  EXPECT_EQ(message.rule_severity(), plugin::v1::SEVERITY_MEDIUM);
+  ASSERT_EQ(message.severity_changes_size(), 2);
+  EXPECT_EQ(message.severity_changes(0).from_severity(), plugin::v1::SEVERITY_MEDIUM);
+  EXPECT_EQ(message.severity_changes(0).to_severity(), plugin::v1::SEVERITY_HIGH);
+  EXPECT_EQ(message.severity_changes(0).reason(), "override at org.yaml:4:11");
+  model::Finding out = FromProto(message);
+  EXPECT_EQ(out.severity, model::Severity::kCritical);
+  EXPECT_EQ(out.RuleSeverity(), model::Severity::kMedium);
+  ASSERT_EQ(out.severity_changes.size(), 2u);
+  EXPECT_EQ(out.severity_changes[1].from, model::Severity::kHigh);
+  EXPECT_EQ(out.severity_changes[1].to, model::Severity::kCritical);
+  EXPECT_EQ(out.severity_changes[1].reason, "raised: the role can be assumed");
+  // Moved into the message, the same.
+  plugin::v1::Finding moved;
+  ToProto(model::Finding(in), &moved);
+  EXPECT_EQ(moved.SerializeAsString(), message.SerializeAsString());
+
+  // Unchanged: the rule severity is the severity, and no change is sent.
+  plugin::v1::Finding plain;
+  ToProto(FullFinding(), &plain);
+  EXPECT_EQ(plain.rule_severity(), plugin::v1::SEVERITY_HIGH);
+  EXPECT_EQ(plain.severity_changes_size(), 0);
+  EXPECT_TRUE(FromProto(plain).severity_changes.empty());
+
+  // A plugin that predates the fields: SEVERITY_UNSPECIFIED, nothing changed.
+  plain.clear_rule_severity();
+  EXPECT_TRUE(FromProto(plain).severity_changes.empty());
+  // One that states a rule severity without the changes: one change without a reason.
+  plain.set_rule_severity(plugin::v1::SEVERITY_LOW);
+  out = FromProto(plain);
+  ASSERT_EQ(out.severity_changes.size(), 1u);
+  EXPECT_EQ(out.RuleSeverity(), model::Severity::kLow);
+  EXPECT_EQ(out.severity_changes[0].to, model::Severity::kHigh);
+  EXPECT_EQ(out.severity_changes[0].reason, "");
+
+  // Added fields keep their numbers (never renumbered).
+  const auto* descriptor = plugin::v1::Finding::descriptor();
+  EXPECT_EQ(descriptor->FindFieldByName("rule_severity")->number(), 24);
+  EXPECT_EQ(descriptor->FindFieldByName("severity_changes")->number(), 25);
+}
+
 TEST(ConvertTest, SummarySurvivesTheRoundTrip) {
   model::ScanSummary in;
   in.resources_received = 9;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -151,6 +152,41 @@ std::string RowAndLinesUnder(const std::string& table, const std::vector<std::st
     return out;
   }
   return "";
+}
+
+// An Override in a rules directory re-rates the managed-policy rule: the finding crosses the
+// plugin protocol with the rule's own severity and the override's place, and the table says both.
+TEST(KmsguardScanTest, AnOverriddenSeverityShowsTheRulesOwnAndWhere) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string overrides =
+      dir.Write("org-overrides.yaml", std::string("api_version: kmsguard/v1\nkind: Override\n"
+                                                  "rule: ") +
+                                          kManagedRuleId + "\nseverity: critical\n");
+  const ProcessResult r =
+      Kmsguard({"scan", "--rules", overrides, "--format", "jsonl", BundledExample()});
+  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  int seen = 0;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const nlohmann::json f = nlohmann::json::parse(line);
+    if (f.value("rule_id", "") != kManagedRuleId) continue;
+    ++seen;
+    EXPECT_EQ(f["severity"], "SEVERITY_CRITICAL");
+    EXPECT_EQ(f["rule_severity"], "SEVERITY_MEDIUM");
+    EXPECT_EQ(f["severity_changes"], nlohmann::json::parse(R"([{"from_severity": "SEVERITY_MEDIUM",
+                  "to_severity": "SEVERITY_CRITICAL", "reason": "override at )" +
+                                                           overrides + R"(:4:11"}])"));
+  }
+  EXPECT_EQ(seen, 2) << "the managed policy's FAIL and its PASS";
+
+  const ProcessResult table = Kmsguard({"scan", "--rules", overrides, "--wide", BundledExample()});
+  ASSERT_EQ(table.exit_code, 1) << Describe(table);
+  EXPECT_THAT(
+      RowAndLinesUnder(table.out, {"FAIL", kManagedRuleId}),
+      HasSubstr("\n  severity: critical (rule: medium): override at " + overrides + ":4:11\n"));
+  EXPECT_THAT(RowAndLinesUnder(table.out, {"FAIL", kRuleId, "role/partner-audit-access"}),
+              HasSubstr("\n  severity: high (rule: medium): raised: the role can be assumed"));
 }
 
 // --explain names the statement, its Sid and the key a pattern leaves out, also for a PASS.

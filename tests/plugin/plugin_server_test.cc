@@ -449,6 +449,8 @@ TEST_F(PluginServerTest, BuiltinRulesJudgeManagedPoliciesAndCarryExposureAndExpl
   ASSERT_NE(norm, nullptr);
   EXPECT_EQ(norm->status(), v1::STATUS_FAIL);
   EXPECT_EQ(norm->exposure(), "attached to 1 IAM identity");
+  EXPECT_EQ(norm->rule_severity(), norm->severity());
+  EXPECT_EQ(norm->severity_changes_size(), 0);
 
   const v1::Finding* role = by_key[std::string(kRuleId) + " partner"];
   ASSERT_NE(role, nullptr);
@@ -458,6 +460,12 @@ TEST_F(PluginServerTest, BuiltinRulesJudgeManagedPoliciesAndCarryExposureAndExpl
   EXPECT_EQ(role->exposed_to(0), "other-account 444455556666 (arn:aws:iam::444455556666:root)");
   EXPECT_THAT(role->exposure(), HasSubstr("from outside account 111122223333"));
   EXPECT_THAT(role->explanation(), Contains(HasSubstr("Severity raised from medium to high")));
+  EXPECT_EQ(role->rule_severity(), v1::SEVERITY_MEDIUM);
+  ASSERT_EQ(role->severity_changes_size(), 1);
+  EXPECT_EQ(role->severity_changes(0).from_severity(), v1::SEVERITY_MEDIUM);
+  EXPECT_EQ(role->severity_changes(0).to_severity(), v1::SEVERITY_HIGH);
+  EXPECT_THAT(role->severity_changes(0).reason(),
+              HasSubstr("raised: the role can be assumed from outside account 111122223333"));
   EXPECT_THAT(role->explanation(), Contains(HasSubstr("kms:Decrypt granted")));
   const v1::Finding* strict = by_key["aws-iam-kms-decrypt-broad-scope partner"];
   ASSERT_NE(strict, nullptr);

@@ -48,6 +48,8 @@ model::Finding FullFinding() {
   f.exposed_to = {"user/alice"};
   f.exposure = "held by user alice";
   f.explanation = {"why 1", "why 2"};
+  f.severity_changes = {
+      {model::Severity::kMedium, model::Severity::kHigh, "override at o.yaml:4:11"}};
   return f;
 }
 

@@ -9,7 +9,9 @@
 #include <string>
 
 #include "sdk/engine/evaluator.h"
+#include "sdk/rules/yaml_json.h"
 #include "tests/plugin/test_support.h"
+#include "yaml-cpp/yaml.h"
 
 namespace kmsguard::plugin {
 namespace {
@@ -115,9 +117,10 @@ TEST(RuleLoaderTest, OverridesAndLibrariesInADirectoryApplyToTheWholeSet) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
   // An override of a built-in rule, and a rule in a .yml file that uses a list of another file.
-  dir.Write("a-override.yaml", std::string("api_version: kmsguard/v1\nkind: Override\nrule: ") +
-                                   kBuiltinRuleId +
-                                   "\nseverity: critical\nparams:\n  on_condition: warn\n");
+  const std::string override_file =
+      dir.Write("a-override.yaml", std::string("api_version: kmsguard/v1\nkind: Override\nrule: ") +
+                                       kBuiltinRuleId +
+                                       "\nseverity: critical\nparams:\n  on_condition: warn\n");
   dir.Write("b-lists.yaml",
             "api_version: kmsguard/v1\nkind: Library\nlists:\n  admins: [admin, root]\n");
   dir.Write("c-rule.yml",
@@ -134,6 +137,9 @@ TEST(RuleLoaderTest, OverridesAndLibrariesInADirectoryApplyToTheWholeSet) {
   for (const rules::Rule& rule : loaded->rule_set->rules()) {
     if (rule.id != kBuiltinRuleId) continue;
     EXPECT_EQ(rule.severity, model::Severity::kCritical);
+    EXPECT_EQ(rule.FileSeverity(), model::Severity::kMedium);
+    ASSERT_EQ(rule.severity_changes.size(), 1u);
+    EXPECT_EQ(rule.severity_changes[0].reason, "override at " + override_file + ":4:11");
     EXPECT_EQ(rule.ParamValue("on_condition"), "warn");
   }
 }
@@ -174,9 +180,27 @@ TEST(RuleLoaderTest, AMissingDirectoryIsAnError) {
   EXPECT_THAT(std::string(loaded.status().message()), HasSubstr("/nonexistent/kmsguard-rules"));
 }
 
-// Deployment overrides (serve --config rules.params) change what a rule decides, not only what
-// the manifest shows; mistakes in them are rule errors with the config position.
-TEST(RuleLoaderTest, ParamOverridesChangeTheVerdictAndBadOnesAreReported) {
+// The settings file's overrides, read as `serve --config` reads them (rules.params, the older
+// form, and rules.overrides).
+ConfigOverrides ConfigFrom(const std::string& yaml) {
+  const YAML::Node root = YAML::Load(yaml);
+  core::Diagnostics problems;
+  ConfigOverrides config;
+  if (root["params"])
+    config.overrides = rules::ReadParamOverrides(root["params"], "c.yaml", &problems);
+  if (root["overrides"]) {
+    for (rules::Override& o : rules::ReadOverrides(root["overrides"], "c.yaml", &problems)) {
+      config.overrides.push_back(std::move(o));
+    }
+  }
+  config.text = yaml;
+  EXPECT_TRUE(problems.empty()) << problems.front().ToString();
+  return config;
+}
+
+// Deployment overrides (serve --config) change what a rule decides, not only what the manifest
+// shows; mistakes in them are rule errors with the settings file's position.
+TEST(RuleLoaderTest, ConfigOverridesChangeTheVerdictAndBadOnesAreReported) {
   model::Resource role;
   role.id = "arn:aws:iam::111122223333:role/d";
   role.type = "AWS::IAM::Role";
@@ -185,32 +209,52 @@ TEST(RuleLoaderTest, ParamOverridesChangeTheVerdictAndBadOnesAreReported) {
       {"name": "p", "document": {"Version": "2012-10-17", "Statement":
         {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}}}],
       "attached_managed_policies": []})");
-  auto verdict = [&](const ParamOverrides& overrides) {
+  auto finding = [&](const ConfigOverrides& config) {
     std::ostringstream log;
-    absl::StatusOr<LoadedRules> loaded = LoadRules({}, log, overrides);
+    absl::StatusOr<LoadedRules> loaded = LoadRules({}, log, config);
     EXPECT_TRUE(loaded.ok()) << loaded.status();
-    for (const auto& finding : engine::Evaluator(loaded->rule_set).Evaluate(role)) {
-      if (finding.rule_id == kBuiltinRuleId) return finding.status;
+    EXPECT_EQ(loaded->errors, 0) << log.str();
+    for (auto& f : engine::Evaluator(loaded->rule_set).Evaluate(role)) {
+      if (f.rule_id == kBuiltinRuleId) return f;
     }
-    return model::Status::kError;
+    return model::Finding();
   };
-  EXPECT_EQ(verdict({}), model::Status::kFail);
-  EXPECT_EQ(verdict({{kBuiltinRuleId,
-                      {{"blocked_actions", {.value = {"kms:Encrypt"}, .where = "c.yaml:4:7"}}}}}),
+  EXPECT_EQ(finding({}).status, model::Status::kFail);
+  // The older form: parameters only.
+  EXPECT_EQ(finding(ConfigFrom(std::string("params:\n  ") + kBuiltinRuleId +
+                               ":\n    blocked_actions: [kms:Encrypt]\n"))
+                .status,
             model::Status::kPass);
+  // The override list: severity, parameters and an exception, per rule.
+  const model::Finding changed = finding(
+      ConfigFrom(std::string("overrides:\n  - rule: ") + kBuiltinRuleId +
+                 "\n    severity: critical\n    params: {on_condition: warn}\n    exceptions:\n"
+                 "      - match: {equals: {path: $.name, value: d}}\n        reason: r\n"
+                 "        owner: o\n        expires: 2099-01-01\n"));
+  EXPECT_EQ(changed.status, model::Status::kSuppressed);        // the exception
+  EXPECT_EQ(changed.suppression.status, model::Status::kFail);  // no Condition: not a warning
+  EXPECT_EQ(changed.severity, model::Severity::kCritical);
+  ASSERT_EQ(changed.severity_changes.size(), 1u);
+  EXPECT_EQ(changed.severity_changes[0].reason, "override at c.yaml:3:15");
 
   std::ostringstream log;
-  absl::StatusOr<LoadedRules> loaded = LoadRules(
-      {}, log,
-      {{"no-such-rule", {{"x", {.value = 1, .where = "c.yaml:3:5"}}}},
-       {kBuiltinRuleId, {{"blocked_actions", {.value = "kms:Encrypt", .where = "c.yaml:4:7"}},
-                         {"nope", {.value = 1, .where = "c.yaml:5:7"}}}}});
+  absl::StatusOr<LoadedRules> loaded =
+      LoadRules({}, log,
+                ConfigFrom(std::string("params:\n  no-such-rule: {x: 1}\n  ") + kBuiltinRuleId +
+                           ":\n    blocked_actions: kms:Encrypt\n    nope: 1\n"));
   ASSERT_TRUE(loaded.ok());
-  EXPECT_EQ(loaded->errors, 3);
-  EXPECT_THAT(log.str(), HasSubstr("c.yaml:3:5"));
-  EXPECT_THAT(log.str(), HasSubstr("unknown rule \"no-such-rule\""));
+  EXPECT_EQ(loaded->errors, 3) << log.str();
+  EXPECT_THAT(log.str(), HasSubstr("c.yaml:2:3: error: override of unknown rule \"no-such-rule\""));
+  // Each parameter's problem at its value; the rule's override is left out, as for a
+  // `kind: Override` document.
+  EXPECT_THAT(log.str(), HasSubstr("c.yaml:4:22: error: parameter \"blocked_actions\""));
   EXPECT_THAT(log.str(), HasSubstr("(list) must be a list"));
-  EXPECT_THAT(log.str(), HasSubstr("has no parameter \"nope\""));
+  EXPECT_THAT(log.str(), HasSubstr("c.yaml:5:11: error: rule \"" + std::string(kBuiltinRuleId) +
+                                   "\" has no parameter \"nope\""));
+  EXPECT_THAT(log.str(), HasSubstr("[rule_param_error]"));
+  // The settings' overrides are part of the rule set's version.
+  std::ostringstream ignored;
+  EXPECT_NE(LoadRules({}, ignored)->version, loaded->version);
 }
 
 }  // namespace

@@ -332,7 +332,7 @@ TEST(KmsguardCheckTest, RulesThatWouldNeverFinishOrAlwaysFailToJudgeAreErrors) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   EXPECT_EQ(r.exit_code, 2) << Describe(r);
   EXPECT_THAT(r.out, HasSubstr(override_file +
-                               ":1:1: error: parameter \"blocked_actions\" of rule "
+                               ":5:20: error: parameter \"blocked_actions\" of rule "
                                "\"aws-iam-inline-kms-decrypt-all-keys\" (list) must not be empty"));
   EXPECT_THAT(r.out, HasSubstr(library_file + ":30:3: error: macro \"m13\""));
   EXPECT_THAT(r.out, HasSubstr("[rule_too_large]"));

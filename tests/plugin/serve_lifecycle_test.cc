@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -440,6 +441,106 @@ TEST(ServeConfigTest, WrongTypesAndBadOverridesAreErrorsWithTheirPosition) {
   r = serve.Wait(std::chrono::seconds(15));
   EXPECT_THAT(r.err, HasSubstr(bad_param + ":4:16"));
   EXPECT_THAT(r.err, HasSubstr("has no parameter \"no_such\""));
+}
+
+// rules.overrides: the settings file changes a rule's severity, parameters and exceptions as a
+// `kind: Override` document would, read by the same reader; rules.params (the older form) still
+// works beside it. A scan over the plugin shows each change.
+TEST(ServeConfigTest, OverridesInTheSettingsFileSetSeverityParamsAndExceptionsPerRule) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string config = dir.Write("kmsguard.yaml",
+                                       "rules:\n"
+                                       "  params:\n"
+                                       "    aws-iam-kms-decrypt-broad-scope:\n"
+                                       "      blocked_actions: [kms:ReEncryptFrom]\n"
+                                       "  overrides:\n"
+                                       "    - rule: aws-iam-inline-kms-decrypt-all-keys\n"
+                                       "      severity: high\n"
+                                       "      params:\n"
+                                       "        on_condition: warn\n"
+                                       "      exceptions:\n"
+                                       "        - match: {equals: {path: $.name, value: erin}}\n"
+                                       "          reason: legacy, retiring in Q1\n"
+                                       "          owner: sec@example.com\n"
+                                       "          expires: 2099-12-31\n"
+                                       "    - rule: aws-iam-managed-kms-decrypt-all-keys\n"
+                                       "      severity: low\n");
+  const std::string address = "unix:" + dir.File("plugin.sock");
+  Process serve({KMSGUARD_BINARY, "serve", "--config", config, "--listen", address}, dir, "serve");
+  ASSERT_TRUE(client::PluginClient(address).WaitForServing(std::chrono::seconds(10)).ok())
+      << testing::ReadFile(dir.File("serve.stderr"));
+  const ProcessResult scan = testing::Run({KMSGUARD_BINARY, "scan", "--format", "jsonl", "--plugin",
+                                           address, testing::BundledExample()});
+  EXPECT_EQ(scan.exit_code, 1) << Describe(scan);
+  std::map<std::string, nlohmann::json> by_key;
+  for (const std::string& line : testing::Lines(scan.out)) {
+    const nlohmann::json f = nlohmann::json::parse(line, nullptr, false);
+    if (f.is_object() && f.contains("rule_id")) {
+      by_key[f.value("rule_id", "") + " " + f.value("resource_name", "")] = f;
+    }
+  }
+  // Severity, with the place in the settings file that set it.
+  const nlohmann::json bob = by_key[std::string(kRuleId) + " bob"];
+  EXPECT_EQ(bob["status"], "STATUS_FAIL");
+  EXPECT_EQ(bob["severity"], "SEVERITY_HIGH");
+  EXPECT_EQ(bob["rule_severity"], "SEVERITY_MEDIUM");
+  EXPECT_EQ(bob["severity_changes"][0]["reason"], "override at " + config + ":7:17");
+  const nlohmann::json managed =
+      by_key["aws-iam-managed-kms-decrypt-all-keys KmsDecryptAllKeys-Managed"];
+  EXPECT_EQ(managed["severity"], "SEVERITY_LOW");
+  EXPECT_EQ(managed["severity_changes"][0]["reason"], "override at " + config + ":16:17");
+  // The parameter: a grant under a Condition is a WARNING now (severity high, then raised).
+  const nlohmann::json partner = by_key[std::string(kRuleId) + " partner-audit-access"];
+  EXPECT_EQ(partner["status"], "STATUS_WARNING");
+  EXPECT_EQ(partner["severity"], "SEVERITY_CRITICAL");
+  EXPECT_EQ(partner["severity_changes"].size(), 2u);
+  // The exception.
+  const nlohmann::json erin = by_key[std::string(kRuleId) + " erin"];
+  EXPECT_EQ(erin["status"], "STATUS_SUPPRESSED");
+  EXPECT_EQ(erin["suppression"]["reason"], "legacy, retiring in Q1");
+  // rules.params: the broad-scope rule blocks only kms:ReEncryptFrom, which glue's policy grants.
+  const nlohmann::json glue = by_key["aws-iam-kms-decrypt-broad-scope glue-data-pipeline"];
+  EXPECT_EQ(glue["status"], "STATUS_FAIL");
+  EXPECT_THAT(glue["message"].get<std::string>(), Not(HasSubstr("kms:Decrypt")));
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(std::chrono::seconds(15)).exit_code, 0);
+}
+
+// A value the reader refuses stops the start, at its line and column, naming the key, as every
+// other mistake of the file; an unknown rule id is a rule error (the rest serve), at the id.
+TEST(ServeConfigTest, BadOverridesInTheSettingsFileAreErrorsAtTheirPlace) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string bad = dir.Write("bad.yaml",
+                                    "rules:\n"
+                                    "  overrides:\n"
+                                    "    - rule: aws-iam-inline-kms-decrypt-all-keys\n"
+                                    "      severity: hihg\n"
+                                    "    - rule: aws-iam-managed-kms-decrypt-all-keys\n"
+                                    "      colour: red\n"
+                                    "  params:\n"
+                                    "    aws-iam-kms-decrypt-broad-scope: [kms:Decrypt]\n");
+  const ProcessResult r = testing::Run({KMSGUARD_BINARY, "serve", "--config", bad});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr(bad + ":4:17: invalid severity \"hihg\"; allowed: informational, "
+                                     "low, medium, high, critical"));
+  EXPECT_THAT(r.err, HasSubstr(bad + ":6:7: unknown key \"colour\" in an override"));
+  EXPECT_THAT(r.err, HasSubstr(bad + ":8:38: \"params\" must be a map, got a list"));
+
+  const std::string unknown =
+      dir.Write("unknown.yaml",
+                "rules:\n  overrides:\n    - rule: no-such-rule\n      severity: high\n"
+                "  params:\n    also-no-such-rule: {x: 1}\n");
+  const std::string address = "unix:" + dir.File("plugin.sock");
+  Process serve({KMSGUARD_BINARY, "serve", "--config", unknown, "--listen", address}, dir, "serve");
+  ASSERT_TRUE(client::PluginClient(address).WaitForServing(std::chrono::seconds(10)).ok());
+  serve.Signal(SIGTERM);
+  const ProcessResult served = serve.Wait(std::chrono::seconds(15));
+  EXPECT_THAT(served.err, HasSubstr(unknown + ":3:7: error: override of unknown rule "
+                                              "\"no-such-rule\" [rule_param_error]"));
+  EXPECT_THAT(served.err, HasSubstr(unknown + ":6:5: error: override of unknown rule "
+                                              "\"also-no-such-rule\" [rule_param_error]"));
 }
 
 // rules.exceptions_file: Override documents kept apart from the rules. An accepted finding in it

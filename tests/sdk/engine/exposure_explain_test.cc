@@ -230,6 +230,15 @@ TEST(ExposureTest, RolesAssumableFromOutsideTheAccountAreRaisedOneLevel) {
             "can be assumed from outside account 111122223333 by other-account 444455556666 "
             "(arn:aws:iam::444455556666:root) [conditional: StringEquals:sts:ExternalId].");
   EXPECT_THAT(f.exposure, HasSubstr("(from outside account 111122223333)"));
+  // The rule's own severity and the raise, for every output to show.
+  EXPECT_EQ(f.RuleSeverity(), model::Severity::kMedium);
+  ASSERT_THAT(f.severity_changes, SizeIs(1));
+  EXPECT_EQ(f.severity_changes[0].from, model::Severity::kMedium);
+  EXPECT_EQ(f.severity_changes[0].to, model::Severity::kHigh);
+  EXPECT_EQ(f.severity_changes[0].reason,
+            "raised: the role can be assumed from outside account 111122223333 by other-account "
+            "444455556666 (arn:aws:iam::444455556666:root) [conditional: "
+            "StringEquals:sts:ExternalId]");
 
   f = EvaluateOne(evaluator, Role("public", kEveryKey, Trust({{"AWS", "*"}})));
   EXPECT_EQ(f.severity, model::Severity::kHigh);
@@ -251,6 +260,47 @@ TEST(ExposureTest, RolesAssumableFromOutsideTheAccountAreRaisedOneLevel) {
   EXPECT_EQ(f.status, model::Status::kPass);
   EXPECT_EQ(f.severity, model::Severity::kMedium);
   EXPECT_THAT(f.exposed_to, IsEmpty());
+  EXPECT_THAT(f.severity_changes, IsEmpty());
+  EXPECT_EQ(f.RuleSeverity(), model::Severity::kMedium);
+}
+
+// An override and a raise in turn: the finding says the rule's own severity, then each change.
+TEST(ExposureTest, AnOverriddenSeverityIsRaisedFromTheOverride) {
+  rules::Rule rule = BuiltinRule();
+  rules::Override override;
+  override.rule_id = rule.id;
+  override.has_severity = true;
+  override.severity = model::Severity::kHigh;
+  override.severity_location = {"org-overrides.yaml", 4, 11, "", ""};
+  std::vector<rules::Rule> rules = {rule};
+  ASSERT_THAT(rules::ApplyOverrides({override}, &rules), IsEmpty());
+  const Evaluator evaluator = MakeEvaluator(rules[0]);
+
+  model::Finding f =
+      EvaluateOne(evaluator, Role("partner", kEveryKey, Trust({{"AWS", "444455556666"}})));
+  EXPECT_EQ(f.status, model::Status::kFail);
+  EXPECT_EQ(f.severity, model::Severity::kCritical);
+  EXPECT_EQ(f.RuleSeverity(), model::Severity::kMedium);
+  ASSERT_THAT(f.severity_changes, SizeIs(2));
+  EXPECT_EQ(f.severity_changes[0].from, model::Severity::kMedium);
+  EXPECT_EQ(f.severity_changes[0].to, model::Severity::kHigh);
+  EXPECT_EQ(f.severity_changes[0].reason, "override at org-overrides.yaml:4:11");
+  EXPECT_EQ(f.severity_changes[1].from, model::Severity::kHigh);
+  EXPECT_EQ(f.severity_changes[1].to, model::Severity::kCritical);
+  EXPECT_THAT(f.severity_changes[1].reason,
+              HasSubstr("raised: the role can be assumed from outside account 111122223333"));
+
+  // Not raised: the override alone, on FAIL and PASS alike.
+  f = EvaluateOne(evaluator, Role("inside", kEveryKey, Trust({{"Service", "ec2.amazonaws.com"}})));
+  EXPECT_EQ(f.status, model::Status::kFail);
+  EXPECT_EQ(f.severity, model::Severity::kHigh);
+  EXPECT_EQ(f.RuleSeverity(), model::Severity::kMedium);
+  ASSERT_THAT(f.severity_changes, SizeIs(1));
+  EXPECT_EQ(f.severity_changes[0].reason, "override at org-overrides.yaml:4:11");
+  f = EvaluateOne(evaluator, Role("one-key", kOneKey, Trust({{"AWS", "444455556666"}})));
+  EXPECT_EQ(f.status, model::Status::kPass);
+  EXPECT_EQ(f.severity, model::Severity::kHigh);
+  ASSERT_THAT(f.severity_changes, SizeIs(1));
 }
 
 TEST(ExposureTest, AnUnreadableTrustPolicyIsNotedAndTheVerdictStands) {

@@ -428,8 +428,12 @@ class OcsfSchemaChecker {
     if (type == "boolean_t") ok = value.is_boolean();
     if (type == "object_t") {
       ok = value.is_object();
-      if (ok)
-        CheckAttributes(schema_["objects"][def["object_type"].get<std::string>()], value, path, {});
+      // The generic "object" (Object: "used as a generic object to log objects that are not
+      // otherwise defined by the schema", e.g. the event's `unmapped`) takes any attributes.
+      const std::string object_type = def.value("object_type", "");
+      if (ok && object_type != "object") {
+        CheckAttributes(schema_["objects"][object_type], value, path, {});
+      }
     }
     if (!ok) errors_.push_back(path + ": expected " + type + ", got " + value.dump());
     if (ok && def.contains("enum") && value.is_number_integer() &&

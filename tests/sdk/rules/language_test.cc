@@ -559,6 +559,54 @@ TEST(OverrideTest, OverrideDocumentChangesSeverityAndParams) {
   EXPECT_EQ(result.rules[0].ParamValue("names"), nlohmann::json({"a", "b"}));
 }
 
+// The rule keeps the severity its file states and each override that changed it, located at
+// the override's `severity`, so that every finding can show both (docs/findings.md).
+TEST(OverrideTest, ASeverityOverrideIsRecordedWithItsLocation) {
+  const std::string rule = RuleWith("  in: {path: $.name, value: \"${params.names}\"}\n",
+                                    "params:\n  names: {type: list, default: [admin]}\n");
+  const LoadResult result = LoadRuleFiles({{"r.yaml", rule}, {"o.yaml", kOverride}});
+  ASSERT_THAT(Errors(result), IsEmpty()) << Messages(result);
+  ASSERT_THAT(result.rules, SizeIs(1));
+  const Rule& overridden = result.rules[0];
+  EXPECT_EQ(overridden.severity, model::Severity::kCritical);
+  EXPECT_EQ(overridden.FileSeverity(), model::Severity::kLow);
+  ASSERT_THAT(overridden.severity_changes, SizeIs(1));
+  EXPECT_EQ(overridden.severity_changes[0].from, model::Severity::kLow);
+  EXPECT_EQ(overridden.severity_changes[0].to, model::Severity::kCritical);
+  EXPECT_EQ(overridden.severity_changes[0].reason, "override at o.yaml:4:11");
+
+  // Without an override, or with one that restates the rule's severity, nothing is recorded.
+  const LoadResult plain = LoadRuleFiles({{"r.yaml", rule}});
+  ASSERT_THAT(plain.rules, SizeIs(1));
+  EXPECT_THAT(plain.rules[0].severity_changes, IsEmpty());
+  EXPECT_EQ(plain.rules[0].FileSeverity(), model::Severity::kLow);
+  const LoadResult same = LoadRuleFiles(
+      {{"r.yaml", rule},
+       {"o.yaml",
+        "api_version: kmsguard/v1\nkind: Override\nrule: generic-rule\nseverity: low\n"}});
+  ASSERT_THAT(same.rules, SizeIs(1));
+  EXPECT_THAT(same.rules[0].severity_changes, IsEmpty());
+
+  // Two overrides in turn: both are recorded, the file's severity stays the first one's `from`.
+  std::vector<Rule> rules = plain.rules;
+  Override high;
+  high.rule_id = "generic-rule";
+  high.has_severity = true;
+  high.severity = model::Severity::kHigh;
+  high.severity_location = {"a.yaml", 3, 11, "", ""};
+  Override medium = high;
+  medium.severity = model::Severity::kMedium;
+  medium.severity_location = {"b.yaml", 7, 13, "", ""};
+  EXPECT_THAT(ApplyOverrides({high, medium}, &rules), IsEmpty());
+  EXPECT_EQ(rules[0].severity, model::Severity::kMedium);
+  EXPECT_EQ(rules[0].FileSeverity(), model::Severity::kLow);
+  ASSERT_THAT(rules[0].severity_changes, SizeIs(2));
+  EXPECT_EQ(rules[0].severity_changes[0].reason, "override at a.yaml:3:11");
+  EXPECT_EQ(rules[0].severity_changes[1].from, model::Severity::kHigh);
+  EXPECT_EQ(rules[0].severity_changes[1].to, model::Severity::kMedium);
+  EXPECT_EQ(rules[0].severity_changes[1].reason, "override at b.yaml:7:13");
+}
+
 TEST(OverrideTest, ApplyOverridesChecksIdsNamesAndTypes) {
   const std::string rule =
       RuleWith("  exists: {path: $.name}\n", "params:\n  limit: {type: number, default: 3}\n");
@@ -612,6 +660,46 @@ TEST(OverrideTest, AConfigurationListOfOverridesIsReadWithPositions) {
   EXPECT_THAT(ApplyOverrides(overrides, &loaded.rules), IsEmpty());
   EXPECT_EQ(loaded.rules[0].ParamValue("limit"), 7);
   EXPECT_EQ(loaded.rules[0].severity, model::Severity::kHigh);
+}
+
+// The older form of a configuration file's parameters, read as an override's `params` are.
+TEST(OverrideTest, AConfigurationMapOfParamsIsReadAsOverridesWithPositions) {
+  const YAML::Node config = YAML::Load(R"(params:
+  generic-rule:
+    limit: 7
+  other-rule: [1]
+  generic-rule: {limit: 8}
+)");
+  core::Diagnostics problems;
+  const std::vector<Override> overrides =
+      ReadParamOverrides(config["params"], "kmsguard.yaml", &problems);
+  ASSERT_THAT(overrides, SizeIs(1));
+  EXPECT_EQ(overrides[0].rule_id, "generic-rule");
+  EXPECT_EQ(overrides[0].location.ToString(), "kmsguard.yaml:2:3");
+  EXPECT_EQ(overrides[0].params.at("limit"), 7);
+  EXPECT_EQ(overrides[0].param_locations.at("limit").ToString(), "kmsguard.yaml:3:12");
+  EXPECT_FALSE(overrides[0].has_severity);
+  ASSERT_THAT(problems, SizeIs(2));
+  EXPECT_EQ(problems[0].ToString().substr(0, 18), "kmsguard.yaml:4:15");
+  EXPECT_THAT(problems[0].message, HasSubstr("\"params\" must be a map, got a list"));
+  EXPECT_EQ(problems[1].ToString().substr(0, 17), "kmsguard.yaml:5:3");
+  EXPECT_THAT(problems[1].message,
+              HasSubstr("rule \"generic-rule\" is given twice in params (first at "
+                        "kmsguard.yaml:2:3)"));
+
+  // Applied: a bad value is reported at the value, naming the parameter.
+  LoadResult loaded = LoadRuleText(
+      RuleWith("  exists: {path: $.name}\n", "params:\n  limit: {type: number, default: 3}\n"),
+      "r.yaml");
+  EXPECT_THAT(ApplyOverrides(overrides, &loaded.rules), IsEmpty());
+  EXPECT_EQ(loaded.rules[0].ParamValue("limit"), 7);
+  const std::vector<Override> wrong =
+      ReadParamOverrides(YAML::Load("generic-rule: {limit: ten}\n"), "kmsguard.yaml", &problems);
+  const core::Diagnostics applied = ApplyOverrides(wrong, &loaded.rules);
+  ASSERT_THAT(applied, SizeIs(1));
+  EXPECT_EQ(applied[0].ToString().substr(0, 19), "kmsguard.yaml:1:23:");
+  EXPECT_THAT(applied[0].message, HasSubstr("parameter \"limit\" of rule \"generic-rule\""));
+  EXPECT_EQ(loaded.rules[0].ParamValue("limit"), 7);
 }
 
 TEST(LanguageTest, MissingRemediationIsAWarningNotAnError) {

@@ -296,7 +296,10 @@ TEST(RuleFileLimitsTest, ParametersAreCheckedAgainstTheArgumentsThatTakeThem) {
       EXPECT_THAT(result.diagnostics, IsEmpty()) << Messages(result);
       continue;
     }
-    ASSERT_THAT(Errors(result), ElementsAre("1:1 rule_override_error")) << Messages(result);
+    // At the parameter's value (line 5, after "  NAME: "), not at the document's start.
+    ASSERT_THAT(Errors(result), ElementsAre("5:" + std::to_string(c.override_params.find(':') + 3) +
+                                            " rule_override_error"))
+        << Messages(result);
     EXPECT_THAT(result.diagnostics[0].message, HasSubstr(c.says));
     // Left out: the rule keeps its values.
     EXPECT_EQ(result.rules[0].ParamValue("blocked_actions"), nlohmann::json({"kms:Decrypt"}));
