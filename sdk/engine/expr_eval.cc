@@ -152,7 +152,7 @@ bool TestIam(const Expr& expr, const nlohmann::json& actual, const nlohmann::jso
   const iam::DecisionResult result = iam::Decide(*document, request);
   if (scope.trace != nullptr) {
     const std::string indent(2 * static_cast<std::size_t>(scope.depth + 1), ' ');
-    std::vector<std::string> lines = iam::DescribeDecision(*document, result);
+    std::vector<std::string> lines = iam::DescribeDecision(*document, request, result);
     if (result.decision == iam::Decision::kAllowedUnderConditions) {
       lines.back() += expr.count_conditional ? " (counted: count_conditional is true)"
                                              : " (not counted: count_conditional is false)";

@@ -142,6 +142,25 @@ std::string_view DecisionName(Decision decision) {
   return "?";
 }
 
+// How --explain names the principal a request is from: its value as the rule wrote it, with the
+// map key for the kinds that are not AWS principals.
+std::string_view PrincipalKindName(RequestPrincipal::Kind kind) {
+  switch (kind) {
+    case RequestPrincipal::Kind::kAccount:
+      return "account ";
+    case RequestPrincipal::Kind::kService:
+      return "Service ";
+    case RequestPrincipal::Kind::kFederated:
+      return "Federated ";
+    case RequestPrincipal::Kind::kCanonicalUser:
+      return "CanonicalUser ";
+    case RequestPrincipal::Kind::kAnyone:
+    case RequestPrincipal::Kind::kArn:
+      break;
+  }
+  return "";
+}
+
 }  // namespace
 
 absl::StatusOr<RequestPrincipal> ParseRequestPrincipal(const nlohmann::json& value) {
@@ -262,9 +281,15 @@ DecisionResult Decide(const PolicyDocument& document, const Request& request) {
   return best;
 }
 
-std::vector<std::string> DescribeDecision(const PolicyDocument& document,
+std::vector<std::string> DescribeDecision(const PolicyDocument& document, const Request& request,
                                           const DecisionResult& result) {
   std::vector<std::string> lines;
+  // Without this line an exemption (NotPrincipal, NotResource) that left nothing applying would
+  // read as if the document had not been looked at.
+  if (result.parts.empty()) {
+    lines.push_back(absl::StrCat("no statement of the ", document.statements.size(),
+                                 " applies to this request"));
+  }
   for (const StatementPart& part : result.parts) {
     const Statement* st = nullptr;
     for (const Statement& s : document.statements) {
@@ -284,9 +309,13 @@ std::vector<std::string> DescribeDecision(const PolicyDocument& document,
     lines.push_back(absl::StrCat(name, " ", part.effect == Effect::kAllow ? "allows " : "denies ",
                                  part.action, ", ", condition));
   }
-  lines.push_back(absl::StrCat("decision for ",
-                               result.action.empty() ? "(no action)" : result.action, ": ",
-                               AV(DecisionName(result.decision))));
+  std::string asked = result.action.empty() ? "(no action)" : result.action;
+  if (request.resource.has_value()) absl::StrAppend(&asked, " on ", *request.resource);
+  if (request.principal.has_value()) {
+    const RequestPrincipal& principal = *request.principal;
+    absl::StrAppend(&asked, " by ", AV(PrincipalKindName(principal.kind)), principal.value);
+  }
+  lines.push_back(absl::StrCat("decision for ", asked, ": ", AV(DecisionName(result.decision))));
   return lines;
 }
 

@@ -98,9 +98,11 @@ struct DecisionResult {
 // decision over the actions.
 DecisionResult Decide(const PolicyDocument& document, const Request& request);
 
-// One line per part of `result`, then the decision, e.g. "statement 0 (Sid Trust) allows
-// sts:AssumeRole, without a condition", "decision for sts:AssumeRole: allowed"; for --explain.
-std::vector<std::string> DescribeDecision(const PolicyDocument& document,
+// One line per part of `result` (or a line saying no statement applies), then the decision with
+// the request's resource and principal when it has them, e.g. "statement 0 (Sid Trust) allows
+// sts:AssumeRole, without a condition", "decision for sts:AssumeRole by *: allowed"; for
+// --explain.
+std::vector<std::string> DescribeDecision(const PolicyDocument& document, const Request& request,
                                           const DecisionResult& result);
 
 }  // namespace kmsguard::iam

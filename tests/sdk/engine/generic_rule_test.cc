@@ -308,7 +308,23 @@ TEST(GenericRuleTest, ExplanationListsTheStatementsOfAPolicyDecision) {
       f.explanation,
       testing::IsSupersetOf({"  policy_allows $.trust_policy \"sts:AssumeRole\" by \"*\": true",
                              "    statement 0 allows sts:AssumeRole, without a condition",
-                             "    decision for sts:AssumeRole: allowed"}));
+                             "    decision for sts:AssumeRole by *: allowed"}));
+}
+
+// The decision line names the resource as judged, its template rendered with the resource's
+// account, so a reader sees which ARN was asked about.
+TEST(GenericRuleTest, ExplanationNamesTheRenderedResource) {
+  const Evaluator evaluator = test::MakeEvaluator(Load(
+      RuleText("  policy_allows: {path: \"$.inline_policies[1].document\", action: s3:GetObject, "
+               "resource: \"arn:{{resource.partition}}:s3:::b/{{resource.account}}\"}\n")));
+  model::Resource role = Role();
+  role.partition = "aws";
+  role.account = "111122223333";
+  const model::Finding f = test::EvaluateOne(evaluator, role);
+  EXPECT_EQ(f.status, kFail) << f.message;
+  EXPECT_THAT(f.explanation,
+              testing::Contains(testing::HasSubstr(
+                  "decision for s3:GetObject on arn:aws:s3:::b/111122223333: allowed")));
 }
 
 TEST(GenericRuleTest, AnOverriddenPatternParameterIsWhatMatchesUses) {

@@ -306,11 +306,34 @@ TEST(DecisionTest, DescribesTheStatementsThatDecided) {
   request.principal = P(kAnyone);
   const DecisionResult result = iam::Decide(doc, request);
   EXPECT_THAT(
-      DescribeDecision(doc, result),
+      DescribeDecision(doc, request, result),
       ::testing::ElementsAre("statement 0 (Sid Open) allows sts:AssumeRole, without a condition",
                              "statement 1 denies sts:AssumeRole, if its Condition holds "
                              "(StringNotEquals:aws:PrincipalOrgID)",
-                             "decision for sts:AssumeRole: allowed under conditions"));
+                             "decision for sts:AssumeRole by *: allowed under conditions"));
+}
+
+// A principal that NotPrincipal exempts leaves no statement applying: the explanation says so,
+// and names the resource and principal asked about, so the exemption is visible.
+TEST(DecisionTest, DescribesARequestNoStatementAppliesTo) {
+  const PolicyDocument doc = Doc(
+      R"([{"Effect":"Allow","Action":"s3:GetObject","NotPrincipal":{"AWS":"arn:aws:iam::444455556666:role/r"},"Resource":"*"}])");
+  Request request;
+  request.actions = {"s3:GetObject"};
+  request.resource = "arn:aws:s3:::b/k";
+  request.principal = P("arn:aws:iam::444455556666:role/r");
+  const DecisionResult result = iam::Decide(doc, request);
+  EXPECT_EQ(result.decision, Decision::kNotAllowed);
+  EXPECT_THAT(DescribeDecision(doc, request, result),
+              ::testing::ElementsAre("no statement of the 1 applies to this request",
+                                     "decision for s3:GetObject on arn:aws:s3:::b/k by "
+                                     "arn:aws:iam::444455556666:role/r: not allowed"));
+  request.principal = P("111122223333");
+  EXPECT_THAT(DescribeDecision(doc, request, iam::Decide(doc, request)).back(),
+              ::testing::HasSubstr("by account 111122223333: "));
+  request.principal = P(nlohmann::json{{"Service", "ec2.amazonaws.com"}});
+  EXPECT_THAT(DescribeDecision(doc, request, iam::Decide(doc, request)).back(),
+              ::testing::HasSubstr("by Service ec2.amazonaws.com: "));
 }
 
 TEST(StatementTest, UnconditionalAndAdmits) {
