@@ -134,6 +134,19 @@ bool TestIam(const Expr& expr, const nlohmann::json& actual, const nlohmann::jso
   if (expr.op == "admits_principal") {
     return iam::StatementAdmits(document->statements.at(0), *expr.request_principal);
   }
+  if (expr.request_principal != nullptr) {
+    // Asking on behalf of a principal makes this a resource-based policy (trust, key, bucket),
+    // whose every statement must name Principal or NotPrincipal: IAM refuses the document
+    // otherwise, and reading the statement as an identity policy's would admit everyone.
+    for (const iam::Statement& st : document->statements) {
+      if (st.has_principal) continue;
+      scope.error = absl::StrCat(expr.op, " on ", expr.path.text, ": statement ", st.index,
+                                 " has neither Principal nor NotPrincipal, which every statement "
+                                 "of a resource-based policy must have (",
+                                 expr.location.ToString(), ")");
+      return false;
+    }
+  }
   iam::Request request;
   request.actions = Strings(expected);
   if (expr.request_principal != nullptr) request.principal = *expr.request_principal;

@@ -202,8 +202,14 @@ absl::StatusOr<Statement> ReadStatement(element value, const std::string& pointe
   // may leave it out (a role's trust policy does). Read as "no resource", the statement would
   // be a PASS of a document IAM refuses to store.
   if (!st.has_principal && !st.has_resource_element) {
-    return Invalid(pointer, "the statement has no Resource or NotResource (an identity policy's "
-                            "statement needs one)");
+    // Which of the two was forgotten depends on the policy's kind, which the document alone does
+    // not say: name both (a trust policy's statement without Principal read "an identity
+    // policy's statement needs one", pointing the author at the wrong element).
+    return Invalid(pointer,
+                   "the statement has no Resource or NotResource and no Principal or "
+                   "NotPrincipal (an identity policy's statement needs Resource or NotResource; a "
+                   "resource-based policy's, such as a trust or key policy, needs Principal or "
+                   "NotPrincipal)");
   }
   return st;
 }

@@ -278,6 +278,40 @@ TEST(GenericRuleTest, AnIamTestOnWhatIamWouldRejectIsAnError) {
   }
 }
 
+// Asked for a principal, a document is a resource-based policy: a statement without Principal or
+// NotPrincipal (IAM refuses such a trust policy) is an ERROR, not a grant to everyone. Asked
+// without one, the same statement is an identity policy's and applies to its holder.
+TEST(GenericRuleTest, AStatementWithoutPrincipalInAResourcePolicyIsAnError) {
+  model::Resource r = Role();
+  r.document["trust_policy"] = {
+      {"Statement",
+       {{{"Effect", "Allow"},
+         {"Principal", {{"Service", "ec2.amazonaws.com"}}},
+         {"Action", "sts:AssumeRole"}},
+        {{"Effect", "Allow"}, {"Action", "sts:AssumeRole"}, {"Resource", "*"}}}}};
+  const model::Finding f = test::EvaluateOne(
+      test::MakeEvaluator(Load(RuleText(
+          "  policy_allows: {path: $.trust_policy, action: sts:AssumeRole, principal: \"*\"}\n"))),
+      r);
+  EXPECT_EQ(f.status, model::Status::kError) << f.message;
+  EXPECT_THAT(f.message, HasSubstr("statement 1 has neither Principal nor NotPrincipal"));
+  const model::Finding identity = test::EvaluateOne(
+      test::MakeEvaluator(
+          Load(RuleText("  policy_allows: {path: $.trust_policy, action: sts:AssumeRole}\n"))),
+      r);
+  EXPECT_EQ(identity.status, kFail) << identity.message;
+  // Without Resource either, the document is one IAM refuses whatever its kind: the message
+  // names what each kind needs instead of assuming an identity policy.
+  r.document["trust_policy"]["Statement"][1].erase("Resource");
+  const model::Finding neither = test::EvaluateOne(
+      test::MakeEvaluator(Load(RuleText(
+          "  policy_allows: {path: $.trust_policy, action: sts:AssumeRole, principal: \"*\"}\n"))),
+      r);
+  EXPECT_EQ(neither.status, model::Status::kError) << neither.message;
+  EXPECT_THAT(neither.message, HasSubstr("/Statement/1: the statement has no Resource or "
+                                         "NotResource and no Principal or NotPrincipal"));
+}
+
 // A policy held as JSON text nested far past any limit is an ERROR, never a crash: the text is
 // read by the depth-limited reader before anything recursive sees it (a user trial: 70,000
 // levels inside a Condition crashed every IAM test and, through scan, the plugin).
