@@ -529,6 +529,9 @@ void MarkUnreadablePolicies(std::vector<model::Resource>* resources,
     if (resource.type == model::kIamManagedPolicy) {
       if (auto it = doc.find("document"); it != doc.end()) mark(&*it, "the policy document");
     }
+    if (resource.type == model::kKmsKey) {
+      if (auto it = doc.find("key_policy"); it != doc.end()) mark(&*it, "the key policy");
+    }
   }
 }
 

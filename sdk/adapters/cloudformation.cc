@@ -1,4 +1,5 @@
-// CloudFormation templates -> normalized principals and managed policies.
+// CloudFormation templates -> normalized principals, managed policies and KMS keys (the keys in
+// cloudformation_kms.cc, through internal::CloudFormationContext).
 //
 // A template is evaluated before deployment, so pseudo parameters and attributes of other
 // resources are unknown, and parameters have only their defaults (or the values the caller gives,
@@ -34,6 +35,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "sdk/adapters/adapter_support.h"
+#include "sdk/adapters/cloudformation_kms.h"
 #include "sdk/core/yaml_text.h"
 
 namespace kmsguard::adapters {
@@ -794,7 +796,7 @@ std::optional<UnknownPart> FindUnknownPart(const Json& document,
   return std::nullopt;
 }
 
-class TemplateReader {
+class TemplateReader : public internal::CloudFormationContext {
  public:
   TemplateReader(const Json& root, std::string_view file, const TemplatePositions* positions,
                  const CloudFormationParameters& parameters)
@@ -866,6 +868,14 @@ class TemplateReader {
       }
     }
     for (const Entry& e : entries_) {
+      if (e.type == model::kKmsKey) {
+        for (model::Resource& key :
+             internal::ReadCloudFormationKmsKey(*this, e.id, e.pointer, *e.properties)) {
+          out_.push_back(std::move(key));
+        }
+      }
+    }
+    for (const Entry& e : entries_) {
       if (e.type == "AWS::IAM::Policy") PolicyResource(e);
       for (const PrincipalKind& kind : kKinds) {
         if (e.type == kind.policy_type) SinglePolicy(e, kind);
@@ -882,6 +892,31 @@ class TemplateReader {
     return std::move(result_);
   }
 
+  // --- internal::CloudFormationContext, for the readers of other resource types ---------------
+
+  Json Resolve(const Json& value) const override { return resolver_.Resolve(value); }
+
+  std::vector<internal::CloudFormationVariant> PolicyVariants(
+      const Json& value, const std::string& pointer, const std::string& logical_id) override {
+    std::vector<internal::CloudFormationVariant> out;
+    for (Variant& v : Variants(value, pointer, logical_id)) {
+      out.push_back({std::move(v.label), std::move(v.value)});
+    }
+    return out;
+  }
+
+  std::optional<std::string> UnknownStatement(const Json& document) const override {
+    std::optional<UnknownPart> unknown = FindUnknownPart(document, resolver_.unresolved());
+    if (!unknown) return std::nullopt;
+    return std::move(unknown->description);
+  }
+
+  bool MayHoldWildcards(std::string_view name) const override {
+    return name.rfind("Fn::", 0) == 0 || resolver_.unresolved().contains(std::string(name));
+  }
+
+  core::Diagnostics* diagnostics() override { return &result_.diagnostics; }
+
  private:
   struct Entry {
     std::string id;
@@ -895,7 +930,8 @@ class TemplateReader {
     return *kEmpty;
   }
 
-  core::SourceLocation Location(const std::string& pointer, const std::string& logical_id = "") {
+  core::SourceLocation Location(const std::string& pointer,
+                                const std::string& logical_id = "") override {
     core::SourceLocation loc = PointerLocation(file_, pointer, logical_id);
     if (positions_ != nullptr) {
       if (auto it = positions_->find(pointer); it != positions_->end()) {

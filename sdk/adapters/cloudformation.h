@@ -23,14 +23,15 @@ using CloudFormationParameters = std::map<std::string, std::string, std::less<>>
 // Role (`Policies`, `ManagedPolicyArns`, `AssumeRolePolicyDocument`); AWS::IAM::Policy and
 // AWS::IAM::RolePolicy / UserPolicy / GroupPolicy join, as inline policies, the principals they
 // name (a `Ref` to a template resource, or a literal name); AWS::IAM::ManagedPolicy gives a
-// managed policy resource. Intrinsic functions in policy documents are resolved where literal
-// (Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::FindInMap on literals; parameters take their
-// `parameters` value, else their Default); a policy holding `Fn::If` is judged once per
-// combination of its conditions (each a policy "NAME (if COND)"); anything else becomes a
-// `${...}` policy variable, one specific unknown value, never a wildcard, and a parameter left
-// without a value is reported (docs/input-formats.md states the rules). Resource ids are
-// "cloudformation:LOGICAL_ID"; sources carry the logical id and the line. Problems are
-// diagnostics with positions; the rest still loads. Never throws.
+// managed policy resource; AWS::KMS::Key gives a KMS key (its KeyPolicy, EnableKeyRotation,
+// KeySpec, KeyUsage, Origin, Enabled, MultiRegion, Description). Intrinsic functions in policy
+// documents are resolved where literal (Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::FindInMap on
+// literals; parameters take their `parameters` value, else their Default); a policy holding
+// `Fn::If` is judged once per combination of its conditions (each a policy "NAME (if COND)");
+// anything else becomes a `${...}` policy variable, one specific unknown value, never a wildcard,
+// and a parameter left without a value is reported (docs/input-formats.md states the rules).
+// Resource ids are "cloudformation:LOGICAL_ID"; sources carry the logical id and the line.
+// Problems are diagnostics with positions; the rest still loads. Never throws.
 AdapterResult ReadCloudFormationTemplate(std::string_view text, std::string_view source_name,
                                          const CloudFormationParameters& parameters = {});
 

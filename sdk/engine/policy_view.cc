@@ -102,6 +102,10 @@ void ForEachPolicy(std::string_view type, Json& document, Visit visit) {
     if (auto it = document.find("document"); it != document.end()) visit(*it);
     return;
   }
+  if (type == model::kKmsKey) {
+    if (auto it = document.find("key_policy"); it != document.end()) visit(*it);
+    return;
+  }
   if (type != model::kIamUser && type != model::kIamGroup && type != model::kIamRole) return;
   if (auto policies = document.find("inline_policies");
       policies != document.end() && policies->is_array()) {

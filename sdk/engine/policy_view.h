@@ -24,7 +24,8 @@ using ShapeProblems = std::map<const nlohmann::json*, std::string>;
 
 // Rewrites in place the policy documents of `document`, the normalized document
 // (docs/resource-model.md) of a resource of type `type`: `inline_policies[*].document` of users,
-// groups and roles, `trust_policy` of roles, `document` of managed policies. A document held as
+// groups and roles, `trust_policy` of roles, `document` of managed policies, `key_policy` of KMS
+// keys. A document held as
 // text becomes the object; `Statement` becomes a list; in each statement `Action`, `NotAction`,
 // `Resource` and `NotResource` become lists, `Principal` and `NotPrincipal` "*" becomes
 // {"AWS": ["*"]} and each of their values a list. IAM reads each form the same way, so nothing is

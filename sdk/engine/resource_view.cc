@@ -44,6 +44,10 @@ const nlohmann::json& ResourceView::json() const {
     normalized_ = resource_.document_text.empty() ? resource_.document
                                                   : model::ToNormalizedJson(resource_.type, iam());
     shape_problems_ = NormalizePolicyDocuments(resource_.type, *normalized_);
+  } else if (resource_.type == model::kKmsKey) {
+    // A key policy is read like the IAM documents: decoded and in one shape.
+    normalized_ = model::DocumentJson(resource_);
+    shape_problems_ = NormalizePolicyDocuments(resource_.type, *normalized_);
   } else if (resource_.document_text.empty()) {
     json_ = &resource_.document;
     return *json_;

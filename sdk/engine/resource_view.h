@@ -36,7 +36,8 @@ class ResourceView {
   iam::PolicyAnalyses& analyses() const { return analyses_; }
 
   // The document in the normalized shape (docs/resource-model.md), for generic conditions; for
-  // IAM resources with their policy documents decoded and normalized (policy_view.h).
+  // IAM resources and KMS keys with their policy documents decoded and normalized
+  // (policy_view.h).
   const nlohmann::json& json() const;
 
   // Why `value`, a value of json(), is a policy value of a shape IAM does not allow (a path must

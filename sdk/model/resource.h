@@ -20,6 +20,7 @@ inline constexpr char kIamUser[] = "AWS::IAM::User";
 inline constexpr char kIamGroup[] = "AWS::IAM::Group";
 inline constexpr char kIamRole[] = "AWS::IAM::Role";
 inline constexpr char kIamManagedPolicy[] = "AWS::IAM::Policy";
+inline constexpr char kKmsKey[] = "AWS::KMS::Key";
 
 // One resource of a snapshot.
 //
@@ -39,6 +40,24 @@ inline constexpr char kIamManagedPolicy[] = "AWS::IAM::Policy";
 //    "default_version_id": str, "document": <the default version's document>,
 //    "attachment_count": int, "permissions_boundary_usage_count": int,
 //    "document_problem": str}  // only when "document" is absent: why the snapshot lacks it
+// For KMS keys (type AWS::KMS::Key) the shape is:
+//   {"name": str,                      // key_id when known, else the logical id / address
+//    "key_id": str,                    // "<unknown: ADDRESS>" before deployment
+//    "arn": str,                       // "" when unknown
+//    "description": str,
+//    "key_spec": str,                  // default "SYMMETRIC_DEFAULT"
+//    "key_usage": str,                 // default "ENCRYPT_DECRYPT"
+//    "origin": str,                    // default "AWS_KMS"; EXTERNAL, AWS_CLOUDHSM, ...
+//    "key_manager": str,               // "CUSTOMER" (a key a template or plan creates)
+//    "enabled": bool,                  // default true
+//    "enable_key_rotation": bool,      // absent in the source: false (the CFN/Terraform default)
+//    "multi_region": bool,             // default false
+//    "key_policy": <document>,         // as given: object or JSON text; absent when none is given
+//    "key_policy_source": str,         // optional: where the key policy is (file:line:col)
+//    "key_policy_from": str,           // optional: the resource that set it (aws_kms_key_policy)
+//    "partial": true,                  // only for a key the snapshot knows by its policy alone
+//    "notes": [str]}
+// A value unknown before deployment is the text "<unknown: EXPRESSION>" (never guessed).
 // Policy documents are kept as given and parsed by the engine, so a broken document becomes an
 // error result for its resource rather than a failure of the whole snapshot.
 //

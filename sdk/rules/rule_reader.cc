@@ -267,8 +267,8 @@ bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
   GetStringList(root, "resource_types", &rule->resource_types, /*non_empty=*/true);
   // Not an error: a host may send its own resource types over gRPC. But a typo here
   // ("AWS::IAM::role") silently makes a rule that never runs on the snapshots kmsguard reads.
-  static constexpr std::string_view kAdapterTypes[] = {model::kIamUser, model::kIamGroup,
-                                                       model::kIamRole, model::kIamManagedPolicy};
+  static constexpr std::string_view kAdapterTypes[] = {
+      model::kIamUser, model::kIamGroup, model::kIamRole, model::kIamManagedPolicy, model::kKmsKey};
   for (const std::string& type : rule->resource_types) {
     if (std::find(std::begin(kAdapterTypes), std::end(kAdapterTypes), type) ==
         std::end(kAdapterTypes)) {

@@ -197,6 +197,47 @@ Resources:
   }
 }
 
+// KMS keys from a template and a plan reach the rules that select AWS::KMS::Key (the example
+// rules), and only those: the built-in IAM rules judge the template's role alone.
+TEST(ScanInputFormatsTest, KmsKeysFromTemplatesAndPlansReachTheExampleRules) {
+  const std::string examples = std::string(KMSGUARD_SOURCE_DIR) + "/rules/examples";
+  const std::string fixtures = examples + "/fixtures/";
+  const ProcessResult r =
+      Kmsguard({"scan", "--format", "jsonl", "--show-pass", "--rules", examples,
+                fixtures + "kms-keys.template.json", fixtures + "kms-keys.tfplan.json"});
+  // FAIL findings, and ERROR ones (policies that cannot be judged): both bits.
+  EXPECT_EQ(r.exit_code, 3) << Describe(r);
+  std::vector<std::string> lines;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json f = nlohmann::json::parse(line, nullptr, false);
+    if (f.is_discarded() || !f.contains("rule_id")) continue;
+    const std::string rule = f.value("rule_id", "");
+    if (rule.rfind("example-kms-key-", 0) != 0) {
+      EXPECT_EQ(f.value("resource_type", ""), "AWS::IAM::Role") << line;
+      continue;
+    }
+    EXPECT_EQ(f.value("resource_type", ""), "AWS::KMS::Key") << line;
+    lines.push_back(rule.substr(std::string("example-kms-key-").size()) + " " +
+                    f.value("status", "").substr(7) + " " + f.value("resource_name", ""));
+  }
+  std::sort(lines.begin(), lines.end());
+  EXPECT_THAT(
+      lines,
+      ::testing::IsSupersetOf(
+          {"policy-public-principal FAIL PublicKey",
+           "policy-public-principal FAIL ProdOpenKey (if IsProd)",
+           "policy-public-principal PASS ProdOpenKey (if not IsProd)",
+           "policy-public-principal ERROR BrokenKey", "policy-public-principal ERROR PartnerKey",
+           "policy-public-principal FAIL aws_kms_key.open",
+           "policy-public-principal ERROR aws_kms_key.computed", "rotation-disabled FAIL PublicKey",
+           "rotation-disabled PASS AppKey", "rotation-disabled FAIL aws_kms_key.open",
+           "rotation-disabled PASS aws_kms_key.app"}))
+      << Describe(r);
+  EXPECT_THAT(lines, Not(::testing::Contains(HasSubstr("rotation-disabled FAIL SigningKey"))));
+  EXPECT_THAT(r.err, HasSubstr("key policy of PartnerKey"));
+}
+
 // A role deleted after its last recorded configuration gives no finding (it used to FAIL with
 // its last policy), and stderr says so.
 TEST(ScanInputFormatsTest, ADeletedResourceInConfigHistoryHasNoFindingAndIsNamed) {

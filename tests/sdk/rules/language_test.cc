@@ -749,5 +749,16 @@ TEST(LanguageTest, AResourceTypeNoAdapterProducesIsALintWarning) {
   EXPECT_THAT(LoadRuleText(text, "r.yaml").diagnostics, IsEmpty());
 }
 
+TEST(LanguageTest, KmsKeysAreAResourceTypeAdaptersProduce) {
+  std::string text = RuleWith("  exists: {path: $.key_policy}\n");
+  const std::string types = "resource_types: [AWS::KMS::Key]";
+  text.replace(text.find("resource_types: [AWS::IAM::Role]"),
+               std::string("resource_types: [AWS::IAM::Role]").size(), types);
+  const LoadResult result = LoadRuleFiles({{"r.yaml", text}}, {.lint = true});
+  EXPECT_THAT(Errors(result), IsEmpty());
+  ASSERT_THAT(result.rules, SizeIs(1));
+  EXPECT_THAT(Messages(result), Not(HasSubstr("is not one the input adapters produce")));
+}
+
 }  // namespace
 }  // namespace kmsguard::rules
