@@ -15,6 +15,7 @@ expect=(
   share/kmsguard/rules/aws-iam-managed-kms-decrypt-all-keys.yaml
   share/kmsguard/rules/aws-iam-managed-kms-decrypt-all-keys.test.yaml
   share/kmsguard/rules/examples/library.yaml
+  share/kmsguard/rules/catalogs/gcp-predefined-roles.json
   share/doc/kmsguard/examples/account-authorization-details.json
   share/doc/kmsguard/examples/kmsguard.yaml
   share/doc/kmsguard/plugin-protocol.md
