@@ -27,6 +27,7 @@ expect=(
   lib/sysusers.d/kmsguard.conf
   include/kmsguard/sdk/client/plugin_client.h
   include/kmsguard/sdk/model/finding.h
+  include/kmsguard/sdk/gcp/effective_grant.h
   include/kmsguard/kmsguard/plugin/v1/plugin.grpc.pb.h
   include/kmsguard/kmsguard/plugin/v1/plugin.pb.h
   lib/python3/dist-packages/kmsguard/__init__.py
