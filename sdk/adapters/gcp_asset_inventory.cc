@@ -78,6 +78,29 @@ bool KeepsData(std::string_view asset_type) {
          asset_type.starts_with("cloudkms.googleapis.com/");
 }
 
+// The line as a nlohmann value, without the resource data ReadAsset would drop: a large export is
+// mostly compute, storage and other data that the join never reads, so it is not converted.
+json TrimmedAsset(simdjson::dom::element root) {
+  if (!root.is_object()) return ToJson(root);
+  std::string_view asset_type;
+  simdjson::dom::element type;
+  if (core::Member(root, "asset_type", &type) || core::Member(root, "assetType", &type)) {
+    asset_type = core::StringOf(type);
+  }
+  json out = json::object();
+  for (const simdjson::dom::key_value_pair m : core::AsObject(root)) {
+    if (m.key != "resource" || !m.value.is_object() || KeepsData(asset_type)) {
+      out[std::string(m.key)] = ToJson(m.value);
+      continue;
+    }
+    json resource = json::object();
+    simdjson::dom::element parent;
+    if (core::Member(m.value, "parent", &parent)) resource["parent"] = ToJson(parent);
+    out["resource"] = std::move(resource);
+  }
+  return out;
+}
+
 // Normalizes an IAM Policy object (`pointer` is its place in the source). Bindings that cannot be
 // read are diagnostics and "problems" entries; the others are kept.
 json NormalizePolicy(const json& policy, const std::string& pointer, const Where& where,
@@ -220,8 +243,11 @@ void ReadAsset(const json& root, const Where& where, AdapterResult* result) {
                                 {"problems", {pointer + ": not an object"}}};
     }
   }
-  if (const json* resource = Field(root, "resource", "resource");
-      resource && resource->is_object()) {
+  const json* resource = Field(root, "resource", "resource");
+  if (resource != nullptr && !resource->is_null() && !resource->is_object()) {
+    AddDiagnostic(&result->diagnostics, Severity::kError, where.At("/resource"),
+                  "resource is not an object (the asset loads without it)");
+  } else if (resource != nullptr && resource->is_object()) {
     json kept = json::object();
     if (const auto p = resource->find("parent"); p != resource->end() && p->is_string()) {
       kept["parent"] = *p;
@@ -313,7 +339,7 @@ AdapterResult ReadAssetInventoryExport(std::string_view text, std::string_view s
       ReadBrokenLine(line, where, &result);
       continue;
     }
-    ReadAsset(ToJson(parsed.tree->root()), where, &result);
+    ReadAsset(TrimmedAsset(parsed.tree->root()), where, &result);
   }
   return result;
 }

@@ -94,6 +94,14 @@ TEST_F(ForsetiSamplesTest, NormalizedResources) {
   EXPECT_EQ(key->document["iam_policy"]["bindings"][0]["role"],
             "roles/cloudkms.cryptoKeyEncrypterDecrypter");
   EXPECT_EQ(inventory_.custom_roles.size(), 2u);
+  // Resource data is kept only where the join reads it.
+  for (const model::Resource& r : resources_) {
+    if (!r.document.contains("resource")) continue;
+    const bool kept = r.type.starts_with("cloudresourcemanager.googleapis.com/") ||
+                      r.type.starts_with("cloudkms.googleapis.com/") ||
+                      r.type == "iam.googleapis.com/Role";
+    EXPECT_EQ(r.document["resource"].contains("data"), kept) << r.id;
+  }
   EXPECT_EQ(inventory_.hierarchy.Canonical("projects/project2"), "projects/1042");
 }
 
@@ -194,6 +202,8 @@ TEST(AssetInventoryExportTest, BadLinesNameFileLineAndPointerAndLoseNothingElse)
       R"json({"name":"//cloudresourcemanager.googleapis.com/projects/4","asset_type":"cloudresourcemanager.googleapis.com/Project","iam_policy":{"bindings":[{"role":"roles/owner","members":["user:b@x", 7]},{"role":"roles/cloudkms.admin","members":["user:c@x"]},{"members":["user:d@x"]}]}})json"
       "\n"
       R"json({"name":"//cloudresourcemanager.googleapis.com/projects/5","asset_type":"cloudresourcemanager.googleapis.com/Project","iam_policy":{"bindings":{}}})json"
+      "\n"
+      R"json({"name":"//compute.googleapis.com/projects/p/global/networks/n","asset_type":"compute.googleapis.com/Network","resource":[]})json"
       "\n";
   const AdapterResult result = ReadAssetInventoryExport(text, "bad.ndjson");
   std::vector<std::string> where;
@@ -204,8 +214,8 @@ TEST(AssetInventoryExportTest, BadLinesNameFileLineAndPointerAndLoseNothingElse)
   EXPECT_THAT(where, ElementsAre(HasSubstr("bad.ndjson:2:"), "bad.ndjson:3#/asset_type",
                                  "bad.ndjson:4", "bad.ndjson:5#/iam_policy/bindings/0/members/1",
                                  "bad.ndjson:5#/iam_policy/bindings/2/role",
-                                 "bad.ndjson:6#/iam_policy/bindings"));
-  ASSERT_EQ(result.resources.size(), 3u);
+                                 "bad.ndjson:6#/iam_policy/bindings", "bad.ndjson:7#/resource"));
+  ASSERT_EQ(result.resources.size(), 4u);
   EXPECT_EQ(result.resources[0].id, "//cloudresourcemanager.googleapis.com/projects/1");
   const nlohmann::json& policy = result.resources[1].document["iam_policy"];
   EXPECT_EQ(policy["bindings"].size(), 1u);  // the readable binding is kept
