@@ -15,6 +15,7 @@ expect=(
   share/kmsguard/rules/aws-iam-managed-kms-decrypt-all-keys.yaml
   share/kmsguard/rules/aws-iam-managed-kms-decrypt-all-keys.test.yaml
   share/kmsguard/rules/examples/library.yaml
+  share/kmsguard/rules/catalogs/gcp-predefined-roles.json
   share/doc/kmsguard/examples/account-authorization-details.json
   share/doc/kmsguard/examples/kmsguard.yaml
   share/doc/kmsguard/plugin-protocol.md
@@ -26,6 +27,7 @@ expect=(
   lib/sysusers.d/kmsguard.conf
   include/kmsguard/sdk/client/plugin_client.h
   include/kmsguard/sdk/model/finding.h
+  include/kmsguard/sdk/gcp/effective_grant.h
   include/kmsguard/kmsguard/plugin/v1/plugin.grpc.pb.h
   include/kmsguard/kmsguard/plugin/v1/plugin.pb.h
   lib/python3/dist-packages/kmsguard/__init__.py

@@ -1,0 +1,406 @@
+#include "sdk/adapters/gcp_asset_inventory.h"
+
+#include <cstdint>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "sdk/adapters/adapter_support.h"
+#include "sdk/core/json_tree.h"
+#include "sdk/gcp/hierarchy.h"
+
+namespace kmsguard::adapters {
+namespace {
+
+using internal::AddDiagnostic;
+using nlohmann::json;
+using Severity = core::DiagnosticSeverity;
+
+// simdjson element -> nlohmann value (the normalized document is a nlohmann value, as the IaC
+// adapters' are). Depth is bounded by ParseJsonTree's limit.
+json ToJson(simdjson::dom::element element) {
+  switch (element.type()) {
+    case simdjson::dom::element_type::ARRAY: {
+      json out = json::array();
+      for (const simdjson::dom::element e : core::AsArray(element)) out.push_back(ToJson(e));
+      return out;
+    }
+    case simdjson::dom::element_type::OBJECT: {
+      json out = json::object();
+      for (const simdjson::dom::key_value_pair m : core::AsObject(element)) {
+        out[std::string(m.key)] = ToJson(m.value);
+      }
+      return out;
+    }
+    case simdjson::dom::element_type::INT64:
+      return element.get_int64().value_unsafe();
+    case simdjson::dom::element_type::UINT64:
+      return element.get_uint64().value_unsafe();
+    case simdjson::dom::element_type::DOUBLE:
+      return element.get_double().value_unsafe();
+    case simdjson::dom::element_type::STRING:
+      return std::string(core::StringOf(element));
+    case simdjson::dom::element_type::BOOL:
+      return element.get_bool().value_unsafe();
+    case simdjson::dom::element_type::NULL_VALUE:
+      break;
+  }
+  return nullptr;
+}
+
+// The member `snake` or, failing that, `camel`; nullptr when neither is present.
+const json* Field(const json& object, const char* snake, const char* camel) {
+  if (const auto it = object.find(snake); it != object.end()) return &*it;
+  if (const auto it = object.find(camel); it != object.end()) return &*it;
+  return nullptr;
+}
+
+std::string KeyUsed(const json& object, const char* snake, const char* camel) {
+  return object.contains(camel) && !object.contains(snake) ? camel : snake;
+}
+
+// Where a problem is: the file, the line, and a JSON pointer within the line's document.
+struct Where {
+  std::string_view file;
+  int line = 0;
+  core::SourceLocation At(std::string pointer) const {
+    core::SourceLocation loc;
+    loc.file = std::string(file);
+    loc.line = line;
+    loc.json_pointer = std::move(pointer);
+    return loc;
+  }
+};
+
+// Whether the resource data of `asset_type` is kept: what gcp::BuildInventory reads.
+bool KeepsData(std::string_view asset_type) {
+  return asset_type.starts_with("cloudresourcemanager.googleapis.com/") ||
+         asset_type == "iam.googleapis.com/Role" ||
+         asset_type.starts_with("cloudkms.googleapis.com/");
+}
+
+// The line as a nlohmann value, without the resource data ReadAsset would drop: a large export is
+// mostly compute, storage and other data that the join never reads, so it is not converted.
+json TrimmedAsset(simdjson::dom::element root) {
+  if (!root.is_object()) return ToJson(root);
+  std::string_view asset_type;
+  simdjson::dom::element type;
+  if (core::Member(root, "asset_type", &type) || core::Member(root, "assetType", &type)) {
+    asset_type = core::StringOf(type);
+  }
+  json out = json::object();
+  for (const simdjson::dom::key_value_pair m : core::AsObject(root)) {
+    if (m.key != "resource" || !m.value.is_object() || KeepsData(asset_type)) {
+      out[std::string(m.key)] = ToJson(m.value);
+      continue;
+    }
+    json resource = json::object();
+    simdjson::dom::element parent;
+    if (core::Member(m.value, "parent", &parent)) resource["parent"] = ToJson(parent);
+    out["resource"] = std::move(resource);
+  }
+  return out;
+}
+
+// Normalizes an IAM Policy object (`pointer` is its place in the source). Bindings that cannot be
+// read are diagnostics and "problems" entries; the others are kept.
+json NormalizePolicy(const json& policy, const std::string& pointer, const Where& where,
+                     core::Diagnostics* diagnostics) {
+  json out = {{"bindings", json::array()}};
+  json problems = json::array();
+  auto problem = [&](const std::string& at, const std::string& message) {
+    AddDiagnostic(diagnostics, Severity::kError, where.At(at), message);
+    problems.push_back(absl::StrCat(at, ": ", message));
+  };
+  if (const auto v = policy.find("version"); v != policy.end() && v->is_number_integer()) {
+    out["version"] = v->get<std::int64_t>();
+  }
+  const auto bindings = policy.find("bindings");
+  if (bindings != policy.end() && !bindings->is_null() && !bindings->is_array()) {
+    problem(pointer + "/bindings", "bindings is not a list");
+  } else if (bindings != policy.end() && bindings->is_array()) {
+    for (std::size_t i = 0; i < bindings->size(); ++i) {
+      const json& b = (*bindings)[i];
+      const std::string at = absl::StrCat(pointer, "/bindings/", i);
+      if (!b.is_object()) {
+        problem(at, "a binding is not an object");
+        continue;
+      }
+      const auto role = b.find("role");
+      if (role == b.end() || !role->is_string() || role->get<std::string>().empty()) {
+        problem(at + "/role", "a binding needs a role (a non-empty string)");
+        continue;
+      }
+      const auto members = b.find("members");
+      if (members == b.end() || !members->is_array()) {
+        problem(at + "/members", "a binding needs a list of members");
+        continue;
+      }
+      json binding = {{"role", *role}, {"members", json::array()}};
+      bool readable = true;
+      for (std::size_t m = 0; m < members->size(); ++m) {
+        if (!(*members)[m].is_string()) {
+          problem(absl::StrCat(at, "/members/", m), "a member is not a string");
+          readable = false;
+          break;
+        }
+        binding["members"].push_back((*members)[m]);
+      }
+      if (!readable) continue;
+      if (const auto c = b.find("condition"); c != b.end() && !c->is_null()) {
+        if (!c->is_object()) {
+          problem(at + "/condition", "a condition is not an object");
+          continue;
+        }
+        json condition = json::object();
+        for (const char* key : {"title", "description", "expression"}) {
+          if (const auto f = c->find(key); f != c->end() && f->is_string()) condition[key] = *f;
+        }
+        binding["condition"] = std::move(condition);
+      }
+      out["bindings"].push_back(std::move(binding));
+    }
+  }
+  if (!problems.empty()) out["problems"] = std::move(problems);
+  return out;
+}
+
+// The project a CAI name holds ("projects/X/..." after the service), or "".
+std::string ProjectOf(std::string_view name) {
+  const std::size_t at = name.find("/projects/");
+  const std::size_t start = at == std::string_view::npos
+                                ? (name.starts_with("projects/") ? 9 : std::string_view::npos)
+                                : at + 10;
+  if (start == std::string_view::npos) return {};
+  return std::string(name.substr(start, name.find('/', start) - start));
+}
+
+// A KMS asset's location ("…/locations/us/…"), or "global".
+std::string RegionOf(std::string_view name) {
+  const std::size_t at = name.find("/locations/");
+  if (at == std::string_view::npos) return "global";
+  const std::size_t start = at + 11;
+  return std::string(name.substr(start, name.find('/', start) - start));
+}
+
+model::Resource MakeResource(std::string name, std::string asset_type, json document,
+                             const Where& where) {
+  model::Resource r;
+  r.provider = "gcp";
+  r.id = name;
+  r.type = std::move(asset_type);
+  r.account = ProjectOf(name);
+  r.region = RegionOf(name);
+  r.name = name.substr(name.rfind('/') + 1);
+  r.document = std::move(document);
+  r.source = where.At("");
+  return r;
+}
+
+// One line of an export, parsed. Adds the resource, or a diagnostic when it is not an asset.
+void ReadAsset(const json& root, const Where& where, AdapterResult* result) {
+  if (!root.is_object()) {
+    AddDiagnostic(&result->diagnostics, Severity::kError, where.At(""),
+                  "a Cloud Asset Inventory line is a JSON object (one asset per line)");
+    return;
+  }
+  const json* name = Field(root, "name", "name");
+  const json* type = Field(root, "asset_type", "assetType");
+  if (name == nullptr || !name->is_string() || name->get<std::string>().empty()) {
+    AddDiagnostic(&result->diagnostics, Severity::kError, where.At("/name"),
+                  "an asset needs a name (a non-empty string)");
+    return;
+  }
+  if (type == nullptr || !type->is_string() || type->get<std::string>().empty()) {
+    AddDiagnostic(&result->diagnostics, Severity::kError,
+                  where.At("/" + KeyUsed(root, "asset_type", "assetType")),
+                  "an asset needs an asset_type (a non-empty string)");
+    return;
+  }
+  const std::string asset_type = type->get<std::string>();
+  json document = {{"name", *name}, {"asset_type", asset_type}};
+  if (const json* ancestors = Field(root, "ancestors", "ancestors");
+      ancestors && !ancestors->is_null()) {
+    bool ok = ancestors->is_array();
+    for (std::size_t i = 0; ok && i < ancestors->size(); ++i) ok = (*ancestors)[i].is_string();
+    if (ok) {
+      document["ancestors"] = *ancestors;
+    } else {
+      AddDiagnostic(&result->diagnostics, Severity::kError, where.At("/ancestors"),
+                    "ancestors is not a list of strings (the asset loads without it)");
+    }
+  }
+  if (const json* t = Field(root, "update_time", "updateTime"); t && t->is_string()) {
+    document["update_time"] = *t;
+  }
+  if (const json* policy = Field(root, "iam_policy", "iamPolicy"); policy && !policy->is_null()) {
+    const std::string pointer = "/" + KeyUsed(root, "iam_policy", "iamPolicy");
+    if (policy->is_object()) {
+      document["iam_policy"] = NormalizePolicy(*policy, pointer, where, &result->diagnostics);
+    } else {
+      AddDiagnostic(&result->diagnostics, Severity::kError, where.At(pointer),
+                    "iam_policy is not an object");
+      document["iam_policy"] = {{"bindings", json::array()},
+                                {"problems", {pointer + ": not an object"}}};
+    }
+  }
+  const json* resource = Field(root, "resource", "resource");
+  if (resource != nullptr && !resource->is_null() && !resource->is_object()) {
+    AddDiagnostic(&result->diagnostics, Severity::kError, where.At("/resource"),
+                  "resource is not an object (the asset loads without it)");
+  } else if (resource != nullptr && resource->is_object()) {
+    json kept = json::object();
+    if (const auto p = resource->find("parent"); p != resource->end() && p->is_string()) {
+      kept["parent"] = *p;
+    }
+    if (const auto d = resource->find("data");
+        d != resource->end() && d->is_object() && KeepsData(asset_type)) {
+      kept["data"] = *d;
+    }
+    document["resource"] = std::move(kept);
+  }
+  result->resources.push_back(
+      MakeResource(name->get<std::string>(), asset_type, std::move(document), where));
+}
+
+// A line that simdjson refused: nlohmann names the position (line:col within the file), and a
+// lossy read (invalid UTF-8, a repeated key) still loads, with its policy marked incomplete.
+void ReadBrokenLine(std::string_view line, const Where& where, AdapterResult* result) {
+  core::Diagnostics diagnostics;
+  json root;
+  bool lossy = false;
+  const bool parsed = internal::ParseJsonText(line, internal::JsonOrigin{where.file, ""}, &root,
+                                              &diagnostics, &lossy);
+  for (core::Diagnostic& d : diagnostics) {
+    d.location.line = d.location.line > 0 ? d.location.line - 1 + where.line : where.line;
+    d.message = absl::StrCat("Cloud Asset Inventory line ", where.line, ": ", d.message);
+    result->diagnostics.push_back(std::move(d));
+  }
+  if (!parsed) return;
+  const std::size_t before = result->resources.size();
+  ReadAsset(root, where, result);
+  if (lossy && result->resources.size() > before) {
+    json& document = result->resources.back().document;
+    if (document.contains("iam_policy")) {
+      document["iam_policy"]["problems"].push_back(
+          "the line was read with replacements (invalid UTF-8 or a repeated key)");
+    }
+  }
+}
+
+}  // namespace
+
+bool LooksLikeAssetInventoryExport(std::string_view text) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view line = text.substr(start, end - start);
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
+      const core::JsonTreeResult parsed = core::ParseJsonTree(line);
+      if (!parsed.tree) return false;
+      simdjson::dom::element name;
+      simdjson::dom::element type;
+      return core::Member(parsed.tree->root(), "name", &name) && name.is_string() &&
+             (core::Member(parsed.tree->root(), "asset_type", &type) ||
+              core::Member(parsed.tree->root(), "assetType", &type)) &&
+             type.is_string();
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+bool LooksLikeIamPolicy(std::string_view text) {
+  const core::JsonTreeResult parsed = core::ParseJsonTree(text);
+  if (!parsed.tree || !parsed.tree->root().is_object()) return false;
+  bool bindings = false;
+  for (const simdjson::dom::key_value_pair m : core::AsObject(parsed.tree->root())) {
+    if (m.key == "bindings") {
+      bindings = m.value.is_array();
+    } else if (m.key != "version" && m.key != "etag" && m.key != "auditConfigs") {
+      return false;
+    }
+  }
+  return bindings;
+}
+
+AdapterResult ReadAssetInventoryExport(std::string_view text, std::string_view source_name) {
+  AdapterResult result;
+  std::size_t start = 0;
+  int line_number = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    ++line_number;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    const Where where{source_name, line_number};
+    const core::JsonTreeResult parsed = core::ParseJsonTree(line, internal::kMaxNestingDepth);
+    if (!parsed.tree) {
+      ReadBrokenLine(line, where, &result);
+      continue;
+    }
+    ReadAsset(TrimmedAsset(parsed.tree->root()), where, &result);
+  }
+  return result;
+}
+
+AdapterResult ReadGcloudIamPolicy(std::string_view text, std::string_view source_name,
+                                  std::string_view attached_to) {
+  AdapterResult result;
+  json root;
+  bool lossy = false;
+  if (!internal::ParseJsonText(text, internal::JsonOrigin{source_name, ""}, &root,
+                               &result.diagnostics, &lossy)) {
+    return result;
+  }
+  const Where where{source_name, 0};
+  if (!root.is_object()) {
+    AddDiagnostic(&result.diagnostics, Severity::kError, where.At(""),
+                  "an IAM policy is a JSON object (get-iam-policy --format=json)");
+    return result;
+  }
+  const gcp::Scope scope = gcp::ParseScope(attached_to);
+  std::string name;
+  std::string asset_type;
+  switch (scope.kind) {
+    case gcp::ScopeKind::kOrganization:
+    case gcp::ScopeKind::kFolder:
+    case gcp::ScopeKind::kProject: {
+      name = absl::StrCat("//cloudresourcemanager.googleapis.com/", scope.name);
+      const char* kinds[] = {"Organization", "Folder", "Project"};
+      asset_type =
+          absl::StrCat("cloudresourcemanager.googleapis.com/", kinds[static_cast<int>(scope.kind)]);
+      break;
+    }
+    case gcp::ScopeKind::kKeyRing:
+    case gcp::ScopeKind::kCryptoKey:
+      name = absl::StrCat("//cloudkms.googleapis.com/", scope.name);
+      asset_type = scope.kind == gcp::ScopeKind::kKeyRing ? "cloudkms.googleapis.com/KeyRing"
+                                                          : "cloudkms.googleapis.com/CryptoKey";
+      break;
+    case gcp::ScopeKind::kOther:
+      name = attached_to.empty() ? absl::StrCat("<unattached policy: ", core::Sv(source_name), ">")
+                                 : std::string(attached_to);
+      asset_type = "iam.googleapis.com/Policy";
+      AddDiagnostic(&result.diagnostics, Severity::kWarning, where.At(""),
+                    attached_to.empty()
+                        ? std::string("the resource the policy is attached to was not given: its "
+                                      "bindings cannot be placed in the hierarchy")
+                        : absl::StrCat("'", core::Sv(attached_to),
+                                       "' is not an organization, folder, project, key ring or "
+                                       "key: the policy's bindings cannot be placed in the "
+                                       "hierarchy"));
+      break;
+  }
+  json document = {{"name", name},
+                   {"asset_type", asset_type},
+                   {"iam_policy", NormalizePolicy(root, "", where, &result.diagnostics)}};
+  if (lossy) {
+    document["iam_policy"]["problems"].push_back(
+        "the file was read with replacements (invalid UTF-8 or a repeated key)");
+  }
+  result.resources.push_back(MakeResource(name, asset_type, std::move(document), where));
+  return result;
+}
+
+}  // namespace kmsguard::adapters

@@ -1,0 +1,208 @@
+#include "sdk/gcp/inventory.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace kmsguard::gcp {
+namespace {
+
+using nlohmann::json;
+
+std::string Str(const json& object, const char* key) {
+  if (!object.is_object()) return {};
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+const json* Obj(const json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(key);
+  return it != object.end() && it->is_object() ? &*it : nullptr;
+}
+
+const json* Arr(const json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(key);
+  return it != object.end() && it->is_array() ? &*it : nullptr;
+}
+
+// Reads the strings of a list; false (and nothing kept) when an element is not a string.
+bool Strings(const json& list, std::vector<std::string>* out) {
+  for (const json& e : list) {
+    if (!e.is_string()) return false;
+    out->push_back(e.get<std::string>());
+  }
+  return true;
+}
+
+class Joiner {
+ public:
+  explicit Joiner(InventoryResult* out) : out_(out) {}
+
+  void Add(const model::Resource& resource) {
+    const json document = model::DocumentJson(resource);
+    if (!document.is_object()) {
+      Problem(resource.source, "", "the document of a Google Cloud asset is not an object");
+      return;
+    }
+    std::string name = Str(document, "name");
+    if (name.empty()) name = resource.id;
+    const std::string type =
+        Str(document, "asset_type").empty() ? resource.type : Str(document, "asset_type");
+    Hierarchy& hierarchy = out_->inventory.hierarchy;
+    if (const json* ancestors = Arr(document, "ancestors")) {
+      std::vector<std::string> list;
+      if (Strings(*ancestors, &list)) {
+        hierarchy.AddAncestors(name, list);
+      } else {
+        Problem(resource.source, "/ancestors", "ancestors is not a list of strings");
+      }
+    }
+    if (type == "cloudkms.googleapis.com/CryptoKey" || type == "cloudkms.googleapis.com/KeyRing") {
+      hierarchy.AddKmsResource(name);
+    }
+    if (const json* asset = Obj(document, "resource")) AddResource(resource, name, type, *asset);
+    if (const json* policy = Obj(document, "iam_policy")) AddPolicy(resource, name, *policy);
+  }
+
+ private:
+  void Problem(const core::SourceLocation& at, std::string_view pointer, std::string message) {
+    core::Diagnostic d;
+    d.code = "snapshot_error";
+    d.message = std::move(message);
+    d.location = at;
+    d.location.json_pointer += std::string(pointer);
+    out_->diagnostics.push_back(std::move(d));
+  }
+
+  void AddResource(const model::Resource& resource, const std::string& name,
+                   const std::string& type, const json& asset) {
+    Hierarchy& hierarchy = out_->inventory.hierarchy;
+    const json empty = json::object();
+    const json* data_ptr = Obj(asset, "data");
+    const json& data = data_ptr ? *data_ptr : empty;
+    const std::string parent = Str(asset, "parent");
+    if (type == "cloudresourcemanager.googleapis.com/Project") {
+      const std::string id = Str(data, "projectId");
+      const std::string number = Str(data, "projectNumber");
+      hierarchy.AddProject(id, number);
+      const std::string self = number.empty() ? name : absl::StrCat("projects/", number);
+      std::string data_parent;
+      if (const json* p = Obj(data, "parent")) {
+        // Resource Manager v1: {"type": "folder" | "organization", "id": "123"}.
+        const std::string kind = Str(*p, "type");
+        if (!kind.empty() && !Str(*p, "id").empty()) {
+          data_parent = absl::StrCat(kind, "s/", Str(*p, "id"));
+        }
+      } else if (!Str(data, "parent").empty()) {
+        data_parent = Str(data, "parent");  // Resource Manager v3: "folders/123"
+      }
+      if (!data_parent.empty()) {
+        hierarchy.SetParent(self, data_parent);
+      } else if (!parent.empty()) {
+        hierarchy.SetParent(self, parent);
+      } else if (data_ptr != nullptr) {
+        hierarchy.MarkRoot(self);  // a project outside any organization
+      }
+    } else if (type == "cloudresourcemanager.googleapis.com/Folder") {
+      const std::string data_parent = Str(data, "parent");
+      if (!data_parent.empty() || !parent.empty()) {
+        hierarchy.SetParent(name, data_parent.empty() ? parent : data_parent);
+      }
+    } else if (type == "iam.googleapis.com/Role") {
+      CustomRole role;
+      role.name = Str(data, "name");
+      if (role.name.empty() && name.starts_with("//iam.googleapis.com/")) {
+        role.name = name.substr(std::string_view("//iam.googleapis.com/").size());
+      }
+      role.stage = Str(data, "stage");
+      role.deleted = data.is_object() && data.contains("deleted") && data["deleted"].is_boolean() &&
+                     data["deleted"].get<bool>();
+      const json* permissions = Arr(data, "includedPermissions");
+      if (role.name.empty()) {
+        Problem(resource.source, "/resource/data/name", "a custom role without a name");
+        return;
+      }
+      if (permissions != nullptr && !Strings(*permissions, &role.permissions)) {
+        // An unreadable permission list: leave the role out, so its bindings are undetermined.
+        Problem(resource.source, "/resource/data/includedPermissions",
+                absl::StrCat("custom role ", role.name,
+                             ": includedPermissions is not a list of strings"));
+        return;
+      }
+      out_->inventory.custom_roles.push_back(std::move(role));
+    }
+  }
+
+  void AddPolicy(const model::Resource& resource, const std::string& name, const json& policy) {
+    AttachedPolicy attached;
+    attached.resource = name;
+    attached.source = resource.source;
+    if (const auto it = policy.find("version"); it != policy.end() && it->is_number_integer()) {
+      attached.version = it->get<int>();
+    }
+    if (const json* problems = Arr(policy, "problems")) {
+      for (const json& p : *problems) {
+        if (p.is_string()) attached.problems.push_back(p.get<std::string>());
+      }
+    }
+    if (const auto it = policy.find("bindings"); it != policy.end() && !it->is_null()) {
+      if (!it->is_array()) {
+        attached.problems.push_back("/iam_policy/bindings is not a list");
+        Problem(resource.source, "/iam_policy/bindings", "bindings is not a list");
+      } else {
+        for (std::size_t i = 0; i < it->size(); ++i) ReadBinding(resource, (*it)[i], i, &attached);
+      }
+    }
+    out_->inventory.policies.push_back(std::move(attached));
+  }
+
+  void ReadBinding(const model::Resource& resource, const json& b, std::size_t index,
+                   AttachedPolicy* policy) {
+    const std::string pointer = absl::StrCat("/iam_policy/bindings/", index);
+    Binding binding;
+    binding.pointer = pointer;
+    binding.role = Str(b, "role");
+    const json* members = Arr(b, "members");
+    if (binding.role.empty() || members == nullptr || !Strings(*members, &binding.members)) {
+      const std::string message = "a binding needs a role and a list of member strings";
+      policy->problems.push_back(absl::StrCat(pointer, ": ", message));
+      Problem(resource.source, pointer, message);
+      return;
+    }
+    if (const json* condition = Obj(b, "condition")) {
+      binding.condition = Condition{Str(*condition, "title"), Str(*condition, "description"),
+                                    Str(*condition, "expression")};
+    }
+    policy->bindings.push_back(std::move(binding));
+  }
+
+  InventoryResult* out_;
+};
+
+}  // namespace
+
+InventoryResult BuildInventory(const std::vector<model::Resource>& resources) {
+  InventoryResult result;
+  Joiner joiner(&result);
+  for (const model::Resource& resource : resources) {
+    if (resource.provider == "gcp") joiner.Add(resource);
+  }
+  for (const std::string& conflict : result.inventory.hierarchy.conflicts()) {
+    core::Diagnostic d;
+    d.severity = core::DiagnosticSeverity::kWarning;
+    d.code = "snapshot_error";
+    d.message =
+        absl::StrCat("the inputs disagree on a parent in the resource hierarchy: ", conflict,
+                     "; an asset's own record is kept over another asset's ancestors");
+    result.diagnostics.push_back(std::move(d));
+  }
+  return result;
+}
+
+RoleResolver MakeRoleResolver(const Inventory& inventory, const RoleCatalog& catalog) {
+  return RoleResolver(&catalog, inventory.custom_roles, inventory.hierarchy.project_aliases());
+}
+
+}  // namespace kmsguard::gcp
