@@ -408,6 +408,10 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
   scan->add_flag("--wide", flags->wide,
                  "Table: print every name and grant whole on one line, whatever the width "
                  "(else the table fits $COLUMNS, the terminal, or 120 columns)");
+  scan->add_flag("--no-severity-trace", flags->no_severity_trace,
+                 "Show only the effective severity: leave out the rule's own severity and each "
+                 "change an override or exposure made to it (rule_severity, severity_changes; "
+                 "docs/findings.md), as outputs were before they carried them");
   scan->add_option("--plugin", flags->plugin,
                    "Scan with running plugins instead of launching one: any gRPC target "
                    "(unix:PATH, HOST:PORT, dns:///NAME:PORT, ipv4:A:P,B:P); several replicas "
@@ -549,6 +553,7 @@ int RunScan(const ScanFlags& flags) {
   options.table.show_pass = flags.show_pass;
   options.table.explain = flags.explain;
   options.table.width = flags.wide ? 0 : TableWidthForStdout();
+  options.severity_trace = !flags.no_severity_trace;
   options.aws_account_id = flags.aws_account_id;
   options.baseline = baseline;
   options.context = ScanContextFor(flags, inputs, rules.ok() ? &*rules : nullptr);

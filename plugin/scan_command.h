@@ -20,6 +20,9 @@ struct ScanFlags {
   std::string aws_account_id;     // --aws-account-id: ASFF's account where a resource names none
   bool explain = false;  // table: print each listed finding's explanation under it
   bool wide = false;     // table: never cut or wrap, whatever the terminal's width
+  // --no-severity-trace: outputs show the effective severity only, byte for byte as before the
+  // rule's own severity and its changes were shown (render::RenderOptions::severity_trace).
+  bool no_severity_trace = false;
   // --quiet: no progress line and no informational lines on stderr (problems, warnings and rule
   // errors are still printed).
   bool quiet = false;

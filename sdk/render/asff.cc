@@ -307,7 +307,7 @@ class AsffWriter final : public FindingWriter {
 }  // namespace
 
 std::unique_ptr<FindingWriter> OpenAsffWriter(std::ostream& out, const RenderOptions& options) {
-  return std::make_unique<AsffWriter>(out, options);
+  return internal::HonorSeverityTrace(std::make_unique<AsffWriter>(out, options), options);
 }
 
 }  // namespace kmsguard::render

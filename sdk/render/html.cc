@@ -165,7 +165,7 @@ std::string RenderHtml(const std::vector<model::Finding>& findings,
 }
 
 std::unique_ptr<FindingWriter> OpenHtmlWriter(std::ostream& out, const RenderOptions& options) {
-  return std::make_unique<HtmlWriter>(out, options);
+  return internal::HonorSeverityTrace(std::make_unique<HtmlWriter>(out, options), options);
 }
 
 }  // namespace kmsguard::render

@@ -42,24 +42,27 @@ void WriteBaselineMembers(const BaselineComparison::Mark& mark, core::JsonText& 
 
 // One finding as kmsguard's JSON object, written straight into `out` (json_text.h): the same
 // bytes a nlohmann ordered_json of these members in this order dumps.
+// `severity_trace` off: no rule_severity and severity_changes (RenderOptions::severity_trace).
 void WriteFinding(const model::Finding& f, const BaselineComparison::Mark* mark,
-                  core::JsonText& out) {
+                  bool severity_trace, core::JsonText& out) {
   out.BeginObject()
       .Member("uid", mark != nullptr ? mark->uid : FindingUid(f))
       .Member("rule_id", f.rule_id)
       .Member("rule_version", f.rule_version)
       .Member("title", f.title)
-      .Member("severity", SeverityEnum(f.severity))
-      .Member("rule_severity", SeverityEnum(f.RuleSeverity()));
-  out.Key("severity_changes").BeginArray();
-  for (const model::SeverityChange& change : f.severity_changes) {
-    out.BeginObject()
-        .Member("from_severity", SeverityEnum(change.from))
-        .Member("to_severity", SeverityEnum(change.to))
-        .Member("reason", change.reason)
-        .EndObject();
+      .Member("severity", SeverityEnum(f.severity));
+  if (severity_trace) {
+    out.Member("rule_severity", SeverityEnum(f.RuleSeverity()));
+    out.Key("severity_changes").BeginArray();
+    for (const model::SeverityChange& change : f.severity_changes) {
+      out.BeginObject()
+          .Member("from_severity", SeverityEnum(change.from))
+          .Member("to_severity", SeverityEnum(change.to))
+          .Member("reason", change.reason)
+          .EndObject();
+    }
+    out.EndArray();
   }
-  out.EndArray();
   out.Member("status", StatusEnum(f.status))
       .Member("resource_id", f.resource_id)
       .Member("resource_type", f.resource_type)
@@ -195,9 +198,9 @@ class JsonWriter final : public FindingWriter {
     core::JsonText json(&text_, 2, 2);
     if (options_.baseline != nullptr) {
       const BaselineComparison::Mark mark = options_.baseline->Record(finding, options_.time);
-      WriteFinding(finding, &mark, json);
+      WriteFinding(finding, &mark, options_.severity_trace, json);
     } else {
-      WriteFinding(finding, nullptr, json);
+      WriteFinding(finding, nullptr, options_.severity_trace, json);
     }
     findings_.AddText(text_);
   }
@@ -247,9 +250,9 @@ class JsonLinesWriter final : public FindingWriter {
     core::JsonText json(&text_);
     if (options_.baseline != nullptr) {
       const BaselineComparison::Mark mark = options_.baseline->Record(finding, options_.time);
-      WriteFinding(finding, &mark, json);
+      WriteFinding(finding, &mark, options_.severity_trace, json);
     } else {
-      WriteFinding(finding, nullptr, json);
+      WriteFinding(finding, nullptr, options_.severity_trace, json);
     }
     text_.push_back('\n');
     out_.write(text_.data(), static_cast<std::streamsize>(text_.size()));
@@ -292,12 +295,12 @@ std::string RenderJsonLines(const std::vector<model::Finding>& findings,
 }
 
 std::unique_ptr<FindingWriter> OpenJsonWriter(std::ostream& out, const RenderOptions& options) {
-  return std::make_unique<JsonWriter>(out, options);
+  return internal::HonorSeverityTrace(std::make_unique<JsonWriter>(out, options), options);
 }
 
 std::unique_ptr<FindingWriter> OpenJsonLinesWriter(std::ostream& out,
                                                    const RenderOptions& options) {
-  return std::make_unique<JsonLinesWriter>(out, options);
+  return internal::HonorSeverityTrace(std::make_unique<JsonLinesWriter>(out, options), options);
 }
 
 }  // namespace kmsguard::render

@@ -323,7 +323,7 @@ class OcsfWriter final : public FindingWriter {
 }  // namespace
 
 std::unique_ptr<FindingWriter> OpenOcsfWriter(std::ostream& out, const RenderOptions& options) {
-  return std::make_unique<OcsfWriter>(out, options);
+  return internal::HonorSeverityTrace(std::make_unique<OcsfWriter>(out, options), options);
 }
 
 }  // namespace kmsguard::render

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "sdk/render/render.h"
+#include "sdk/render/render_support.h"
 
 namespace kmsguard::render {
 
@@ -10,7 +11,8 @@ namespace {
 
 std::string Table(const std::vector<model::Finding>& findings, const model::ScanSummary& summary,
                   const RenderOptions& options) {
-  return RenderTable(findings, summary, options.table);
+  // All the options, not only the table's: severity_trace applies to the table too.
+  return internal::RenderThroughWriter(&OpenTableWriter, findings, summary, options);
 }
 
 std::string Ocsf(const std::vector<model::Finding>& findings, const model::ScanSummary&,

@@ -93,6 +93,13 @@ struct RenderOptions {
   std::shared_ptr<BaselineComparison> baseline;
   // HTML: what produced the scan (inputs, rules, overrides), stated at the top of the page.
   ScanContext context;
+  // Whether outputs show the severity the rule states and each change to it (an override, a
+  // raise by exposure): JSON/JSONL `rule_severity` and `severity_changes`, OCSF `unmapped`, SARIF
+  // `ruleSeverity`/`severityChanges`, ASFF `Severity.Original` and `kmsguard/RuleSeverity`, the
+  // HTML tag and section, the table's `severity:` line. False (`kmsguard scan
+  // --no-severity-trace`) writes every format byte for byte as before the trace existed: the
+  // effective severity only (docs/findings.md, "Severity").
+  bool severity_trace = true;
 };
 
 // Takes a scan's findings one at a time and writes one format to an std::ostream. Call Write for

@@ -137,6 +137,35 @@ bool WorstFirst(const model::Finding& a, const model::Finding& b) {
   return a.resource_id < b.resource_id;
 }
 
+namespace {
+
+class WithoutSeverityTrace : public FindingWriter {
+ public:
+  explicit WithoutSeverityTrace(std::unique_ptr<FindingWriter> writer)
+      : writer_(std::move(writer)) {}
+  void Write(const model::Finding& finding) override {
+    if (finding.severity_changes.empty()) return writer_->Write(finding);
+    model::Finding shown = finding;
+    shown.severity_changes.clear();
+    writer_->Write(shown);
+  }
+  absl::Status Finish(const model::ScanSummary& summary) override {
+    return writer_->Finish(summary);
+  }
+  std::vector<std::string> notices() const override { return writer_->notices(); }
+
+ private:
+  std::unique_ptr<FindingWriter> writer_;
+};
+
+}  // namespace
+
+std::unique_ptr<FindingWriter> HonorSeverityTrace(std::unique_ptr<FindingWriter> writer,
+                                                  const RenderOptions& options) {
+  if (options.severity_trace) return writer;
+  return std::make_unique<WithoutSeverityTrace>(std::move(writer));
+}
+
 std::string RenderThroughWriter(OpenWriterFunction open,
                                 const std::vector<model::Finding>& findings,
                                 const model::ScanSummary& summary, const RenderOptions& options) {

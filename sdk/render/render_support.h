@@ -55,6 +55,12 @@ bool WorstFirst(const model::Finding& a, const model::Finding& b);
 // A Render function in terms of the format's writer, so each format has one implementation. The
 // findings are in memory already, so the writer gets no memory budget: nothing spills, and Finish
 // cannot fail.
+// Every Open*Writer returns its writer through this: with options.severity_trace off, the writer
+// sees each finding without its severity changes (copied only for a finding that has some, which
+// few have), so each format needs no test of its own for the option (render.h).
+std::unique_ptr<FindingWriter> HonorSeverityTrace(std::unique_ptr<FindingWriter> writer,
+                                                  const RenderOptions& options);
+
 using OpenWriterFunction = std::unique_ptr<FindingWriter> (*)(std::ostream& out,
                                                               const RenderOptions& options);
 std::string RenderThroughWriter(OpenWriterFunction open,

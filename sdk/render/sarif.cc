@@ -463,7 +463,7 @@ std::string RenderSarif(const std::vector<model::Finding>& findings,
 }
 
 std::unique_ptr<FindingWriter> OpenSarifWriter(std::ostream& out, const RenderOptions& options) {
-  return std::make_unique<SarifWriter>(out, options);
+  return internal::HonorSeverityTrace(std::make_unique<SarifWriter>(out, options), options);
 }
 
 }  // namespace kmsguard::render

@@ -346,7 +346,7 @@ std::string RenderTable(const std::vector<model::Finding>& findings,
 }
 
 std::unique_ptr<FindingWriter> OpenTableWriter(std::ostream& out, const RenderOptions& options) {
-  return std::make_unique<TableWriter>(out, options);
+  return internal::HonorSeverityTrace(std::make_unique<TableWriter>(out, options), options);
 }
 
 }  // namespace kmsguard::render

@@ -189,6 +189,44 @@ TEST(KmsguardScanTest, AnOverriddenSeverityShowsTheRulesOwnAndWhere) {
               HasSubstr("\n  severity: high (rule: medium): raised: the role can be assumed"));
 }
 
+// --no-severity-trace: the overridden and the raised findings keep their effective severity, and
+// no output carries the rule's own or the changes (the flag reaches the writers from the CLI).
+TEST(KmsguardScanTest, NoSeverityTraceLeavesOutTheRulesSeverityAndTheChanges) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string overrides =
+      dir.Write("org-overrides.yaml", std::string("api_version: kmsguard/v1\nkind: Override\n"
+                                                  "rule: ") +
+                                          kManagedRuleId + "\nseverity: critical\n");
+  const ProcessResult r = Kmsguard(
+      {"scan", "--rules", overrides, "--no-severity-trace", "--format", "jsonl", BundledExample()});
+  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  int managed = 0, raised = 0;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const nlohmann::json f = nlohmann::json::parse(line);
+    if (!f.contains("rule_id")) continue;  // the summary line
+    EXPECT_FALSE(f.contains("rule_severity")) << line;
+    EXPECT_FALSE(f.contains("severity_changes")) << line;
+    if (f["rule_id"] == kManagedRuleId) {
+      ++managed;
+      EXPECT_EQ(f["severity"], "SEVERITY_CRITICAL");
+    }
+    if (f["resource_name"] == "partner-audit-access" && f["status"] == "STATUS_FAIL") {
+      ++raised;
+      EXPECT_EQ(f["severity"], "SEVERITY_HIGH");
+    }
+  }
+  EXPECT_EQ(managed, 2);
+  EXPECT_EQ(raised, 1);
+
+  const ProcessResult table =
+      Kmsguard({"scan", "--rules", overrides, "--no-severity-trace", "--wide", BundledExample()});
+  ASSERT_EQ(table.exit_code, 1) << Describe(table);
+  EXPECT_THAT(table.out, Not(HasSubstr("severity: ")));
+  EXPECT_THAT(RowAndLinesUnder(table.out, {"FAIL", kManagedRuleId}), HasSubstr("critical"));
+}
+
 // --explain names the statement, its Sid and the key a pattern leaves out, also for a PASS.
 TEST(KmsguardScanTest, ExplainShowsWhyEvenForAPass) {
   // --wide: rows and explanation lines whole, whatever the width (the table's layout is tested in
