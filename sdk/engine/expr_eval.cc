@@ -35,9 +35,66 @@ DocumentText ReadDocumentText(const nlohmann::json& value, EvalScope& scope,
   const DocumentText kind = ParseDocumentText(value.get_ref<const std::string&>(), &parsed);
   if (kind == DocumentText::kDocument) {
     scope.decoded.push_back(std::move(parsed));
+    scope.decoded_from.push_back(&value);
     *document = &scope.decoded.back();
   }
   return kind;
+}
+
+// Depth-first search for `target` under `node`, appending the JSON pointer of the way to `path`.
+bool FindPointer(const nlohmann::json& node, const nlohmann::json* target, std::string* path) {
+  if (&node == target) return true;
+  const std::size_t size = path->size();
+  if (node.is_object()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      path->push_back('/');
+      for (const char c : it.key()) {  // RFC 6901: "~" is "~0", "/" is "~1"
+        if (c == '~') {
+          path->append("~0");
+        } else if (c == '/') {
+          path->append("~1");
+        } else {
+          path->push_back(c);
+        }
+      }
+      if (FindPointer(it.value(), target, path)) return true;
+      path->resize(size);
+    }
+  } else if (node.is_array()) {
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      absl::StrAppend(path, "/", i);
+      if (FindPointer(node[i], target, path)) return true;
+      path->resize(size);
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string PointerOf(const nlohmann::json* value, const EvalScope& scope) {
+  std::string path;
+  if (scope.resource != nullptr && FindPointer(scope.resource->json(), value, &path)) {
+    return path.empty() ? "/" : path;
+  }
+  // Inside a document held as text: the text's own place, then the way within the document.
+  for (std::size_t i = 0; i < scope.decoded.size(); ++i) {
+    path.clear();
+    if (FindPointer(scope.decoded[i], value, &path)) {
+      const std::string outer = PointerOf(scope.decoded_from[i], scope);
+      if (outer.empty()) return "";
+      return absl::StrCat(outer, " (decoded) ", path.empty() ? "/" : path);
+    }
+  }
+  return "";
+}
+
+namespace {
+
+// " at /inline_policies/0/document" for a message, or nothing when the place is unknown.
+std::string At(const nlohmann::json* value, const EvalScope& scope) {
+  const std::string pointer = PointerOf(value, scope);
+  return pointer.empty() ? "" : absl::StrCat(" at ", pointer);
 }
 
 std::string Short(const nlohmann::json& value) {
@@ -119,15 +176,29 @@ bool TestIam(const Expr& expr, const nlohmann::json& actual, const nlohmann::jso
   if (!decision && !actual.is_object()) {
     scope.error =
         absl::StrCat(expr.op, " on ", expr.path.text, ": expected a policy statement (a map), got ",
-                     Short(actual), " (", expr.location.ToString(), ")");
+                     Short(actual), At(&actual, scope), " (", expr.location.ToString(), ")");
     return false;
   }
   // A statement is read as the one statement of a document, so that it is checked as IAM would.
   const absl::StatusOr<iam::PolicyDocument> document = iam::ParsePolicyDocument(
       decision ? actual : nlohmann::json{{"Version", "2012-10-17"}, {"Statement", {actual}}});
   if (!document.ok()) {
-    scope.error = absl::StrCat(expr.op, " on ", expr.path.text, ": ", document.status().message(),
-                               " (", expr.location.ToString(), ")");
+    // The parser's message starts with the place within what it read ("/Statement/0/Effect:
+    // ..."); joined to where that is in the resource, it is one pointer. A statement was read as
+    // the one statement of a wrapper document, whose "/Statement/0" is not its place.
+    std::string_view why(document.status().message().data(), document.status().message().size());
+    const std::string pointer = PointerOf(&actual, scope);
+    if (!pointer.empty() && !decision && absl::StartsWith(AV(why), "/Statement/0")) {
+      why.remove_prefix(std::string_view("/Statement/0").size());
+    }
+    const bool joins = !pointer.empty() && !why.empty() && (why[0] == '/' || why[0] == ':');
+    scope.error = absl::StrCat(expr.op, " on ", expr.path.text, pointer.empty() ? "" : " at ",
+                               pointer, joins || pointer.empty() ? "" : ": ", AV(why), " (",
+                               expr.location.ToString(), ")");
+    if (pointer.empty()) {
+      scope.error = absl::StrCat(expr.op, " on ", expr.path.text, ": ", AV(why), " (",
+                                 expr.location.ToString(), ")");
+    }
     return false;
   }
   if (expr.op == "unconditional") return iam::StatementUnconditional(document->statements.at(0));
@@ -140,7 +211,8 @@ bool TestIam(const Expr& expr, const nlohmann::json& actual, const nlohmann::jso
     // otherwise, and reading the statement as an identity policy's would admit everyone.
     for (const iam::Statement& st : document->statements) {
       if (st.has_principal) continue;
-      scope.error = absl::StrCat(expr.op, " on ", expr.path.text, ": statement ", st.index,
+      scope.error = absl::StrCat(expr.op, " on ", expr.path.text, At(&actual, scope),
+                                 ": statement ", st.index,
                                  " has neither Principal nor NotPrincipal, which every statement "
                                  "of a resource-based policy must have (",
                                  expr.location.ToString(), ")");
@@ -202,11 +274,11 @@ bool TestValue(const Expr& expr, const nlohmann::json& actual, const nlohmann::j
     return false;
   }
   if (actual.is_array()) {
-    scope.error =
-        absl::StrCat(op, " on ", expr.path.text, ", which is a list here (", Short(actual),
-                     "): use [*] in the path and a quantifier, or "
-                     "contains (",
-                     expr.location.ToString(), ")");
+    scope.error = absl::StrCat(op, " on ", expr.path.text, ", which is a list here (",
+                               Short(actual), ")", At(&actual, scope),
+                               ": use [*] in the path and a quantifier, or "
+                               "contains (",
+                               expr.location.ToString(), ")");
     return false;
   }
   if (op == "in") {
@@ -470,7 +542,7 @@ std::vector<const nlohmann::json*> SelectPath(const rules::Path& path, EvalScope
           scope.error = absl::StrCat("path ", path.text,
                                      ": cannot step into a string that is not a JSON or "
                                      "URL-encoded JSON document (",
-                                     Short(*value), ")");
+                                     Short(*value), ")", At(value, scope));
         }
       }
       // A step that does not apply (a field of a string, an index of a map) selects nothing, as a
@@ -505,8 +577,8 @@ std::vector<const nlohmann::json*> SelectPath(const rules::Path& path, EvalScope
       }
       if (!applies && scope.error.empty()) {
         if (const std::string* why = scope.resource->ShapeProblem(*value)) {
-          scope.error =
-              absl::StrCat("path ", path.text, ": cannot step into ", Short(*value), ": ", *why);
+          scope.error = absl::StrCat("path ", path.text, ": cannot step into ", Short(*value),
+                                     At(value, scope), ": ", *why);
         }
       }
     }

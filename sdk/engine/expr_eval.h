@@ -27,7 +27,13 @@ struct EvalScope {
   // Policy documents held as JSON or URL-encoded text, parsed when a path steps into them; a
   // deque, so the values a path selected stay where they are.
   std::deque<nlohmann::json> decoded;
+  std::deque<const nlohmann::json*> decoded_from;  // the text each `decoded` entry was read from
 };
+
+// Where `value` is, for error messages: its JSON pointer in the resource's document as rules read
+// it ("/inline_policies/1/document/Statement/0/Principal"), through a document held as text
+// ("/document (decoded) /Statement/0"); empty when it is in neither (a literal, `$resource`).
+std::string PointerOf(const nlohmann::json* value, const EvalScope& scope);
 
 // The `$resource` object of `resource`.
 nlohmann::json ResourceEnvelope(const model::Resource& resource);

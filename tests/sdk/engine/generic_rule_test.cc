@@ -278,6 +278,48 @@ TEST(GenericRuleTest, AnIamTestOnWhatIamWouldRejectIsAnError) {
   }
 }
 
+// An error inside a list names the item it happened on, as a JSON pointer into the document the
+// rule reads, not only the path: "statement 0" of which policy, among hundreds of roles' (a user
+// trial could not tell which of 40 inline policies a "cannot step into" came from).
+TEST(GenericRuleTest, AnErrorInsideAListNamesWhichItem) {
+  model::Resource r = Role();
+  r.document["trust_policy"] = {{"Statement",
+                                 {{{"Effect", "Allow"},
+                                   {"Principal", {{"Service", "ec2.amazonaws.com"}}},
+                                   {"Action", "sts:AssumeRole"}},
+                                  5}}};
+  const model::Finding statement = test::EvaluateOne(
+      test::MakeEvaluator(
+          Load(RuleText("  admits_principal: {path: \"$.trust_policy.Statement[*]\", "
+                        "value: \"*\", quantifier: any}\n"))),
+      r);
+  EXPECT_EQ(statement.status, model::Status::kError) << statement.message;
+  EXPECT_THAT(statement.message, HasSubstr("got 5 at /trust_policy/Statement/1 ("));
+
+  // A scalar test on a list, reached through two lists: the pointer names both positions.
+  const model::Finding list = test::EvaluateOne(
+      test::MakeEvaluator(
+          Load(RuleText("  any:\n    path: \"$.inline_policies[*].document.Statement[*]\"\n"
+                        "    where: {glob: {path: '@.Action', value: \"kms:*\"}}\n"))),
+      Role());
+  EXPECT_EQ(list.status, model::Status::kError) << list.message;
+  EXPECT_THAT(list.message, HasSubstr("at /inline_policies/0/document/Statement/0/Action:"));
+
+  // Inside a document held as text that the rule's path decodes: the text's place, then the
+  // place within it.
+  model::Resource tagged = Role();
+  tagged.document["tags"] = {
+      {"policy", R"({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+                                   "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+                                  {"Effect": "Allow", "Action": 3, "Resource": "*"}]})"}};
+  const model::Finding decoded = test::EvaluateOne(
+      test::MakeEvaluator(Load(RuleText("  any:\n    path: \"$.tags.policy.Statement[*]\"\n"
+                                        "    where: {unconditional: {path: '@'}}\n"))),
+      tagged);
+  EXPECT_EQ(decoded.status, model::Status::kError) << decoded.message;
+  EXPECT_THAT(decoded.message, HasSubstr("at /tags/policy (decoded) /Statement/1/Action: "));
+}
+
 // Asked for a principal, a document is a resource-based policy: a statement without Principal or
 // NotPrincipal (IAM refuses such a trust policy) is an ERROR, not a grant to everyone. Asked
 // without one, the same statement is an identity policy's and applies to its holder.
