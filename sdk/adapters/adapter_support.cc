@@ -423,21 +423,6 @@ core::SourceLocation PointerLocation(std::string_view file, std::string pointer,
   return loc;
 }
 
-std::string PointerToken(std::string_view token) {
-  std::string out;
-  out.reserve(token.size());
-  for (const char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string StringField(const nlohmann::json& object, std::string_view key) {
   if (!object.is_object()) return "";
   const auto it = object.find(key);

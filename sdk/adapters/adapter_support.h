@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sdk/core/diagnostic.h"
+#include "sdk/core/json_tree.h"
 #include "sdk/model/resource.h"
 
 namespace kmsguard::adapters::internal {
@@ -90,8 +91,7 @@ void AddDiagnostic(core::Diagnostics* out, core::DiagnosticSeverity severity,
                    core::SourceLocation location, std::string message);
 core::SourceLocation PointerLocation(std::string_view file, std::string pointer,
                                      std::string resource_id = "");
-// RFC 6901 escaping of one reference token ("~" -> "~0", "/" -> "~1").
-std::string PointerToken(std::string_view token);
+using core::PointerToken;  // sdk/core/json_tree.h
 
 // The string at `key`, or "" when absent or not a string.
 std::string StringField(const nlohmann::json& object, std::string_view key);

@@ -208,4 +208,19 @@ std::string_view TypeName(simdjson::dom::element element) {
   }
 }
 
+std::string PointerToken(std::string_view token) {
+  std::string out;
+  out.reserve(token.size());
+  for (const char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace kmsguard::core

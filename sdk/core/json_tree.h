@@ -109,4 +109,8 @@ void AppendCanonicalKey(simdjson::dom::element element, std::string* out);
 // "boolean", "null"), so both readers describe a wrong shape in the same words.
 std::string_view TypeName(simdjson::dom::element element);
 
+// RFC 6901 escaping of one JSON pointer reference token ("~" -> "~0", "/" -> "~1"): what follows
+// a "/" in "/roles/roles~1owner".
+std::string PointerToken(std::string_view token);
+
 }  // namespace kmsguard::core

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/core/json_tree.h"
 #include "sdk/engine/policy_view.h"
 #include "sdk/iam/action_glob.h"
 #include "sdk/iam/request_decision.h"
@@ -47,16 +48,7 @@ bool FindPointer(const nlohmann::json& node, const nlohmann::json* target, std::
   const std::size_t size = path->size();
   if (node.is_object()) {
     for (auto it = node.begin(); it != node.end(); ++it) {
-      path->push_back('/');
-      for (const char c : it.key()) {  // RFC 6901: "~" is "~0", "/" is "~1"
-        if (c == '~') {
-          path->append("~0");
-        } else if (c == '/') {
-          path->append("~1");
-        } else {
-          path->push_back(c);
-        }
-      }
+      absl::StrAppend(path, "/", core::PointerToken(it.key()));
       if (FindPointer(it.value(), target, path)) return true;
       path->resize(size);
     }

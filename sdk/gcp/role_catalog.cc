@@ -16,21 +16,6 @@ namespace {
 
 using core::Sv;
 
-// RFC 6901 escaping of one reference token.
-std::string Token(std::string_view key) {
-  std::string out;
-  for (const char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 absl::Status Error(std::string_view name, std::string_view pointer, std::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat(Sv(name), "#", Sv(pointer), ": ", Sv(message)));
 }
@@ -95,7 +80,7 @@ absl::StatusOr<RoleCatalog> RoleCatalog::FromJson(std::string_view text, std::st
     return Error(name, "/roles", "needs an object of roles by name");
   }
   for (const simdjson::dom::key_value_pair role : core::AsObject(roles)) {
-    const std::string pointer = absl::StrCat("/roles/", Token(role.key));
+    const std::string pointer = absl::StrCat("/roles/", core::PointerToken(role.key));
     if (!role.key.starts_with("roles/")) {
       return Error(name, pointer, "a predefined role's name starts with \"roles/\"");
     }
