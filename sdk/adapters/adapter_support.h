@@ -93,6 +93,19 @@ core::SourceLocation PointerLocation(std::string_view file, std::string pointer,
                                      std::string resource_id = "");
 using core::PointerToken;  // sdk/core/json_tree.h
 
+// Whether `text` (a CloudFormation Fn::Sub string, or text made from one) holds a `${NAME}` for
+// which `unsafe(NAME)` holds; an unclosed `${` ends the search.
+template <typename Predicate>
+bool HoldsVariable(const std::string& text, Predicate unsafe) {
+  for (std::size_t open = text.find("${"); open != std::string::npos;
+       open = text.find("${", open + 2)) {
+    const std::size_t close = text.find('}', open + 2);
+    if (close == std::string::npos) return false;
+    if (unsafe(std::string_view(text).substr(open + 2, close - open - 2))) return true;
+  }
+  return false;
+}
+
 // The string at `key`, or "" when absent or not a string.
 std::string StringField(const nlohmann::json& object, std::string_view key);
 // The first of `keys` that holds a string, or "".

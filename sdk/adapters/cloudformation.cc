@@ -43,6 +43,7 @@ namespace kmsguard::adapters {
 namespace {
 
 using internal::AddDiagnostic;
+using internal::HoldsVariable;
 using internal::PointerLocation;
 using internal::PointerToken;
 using internal::StringField;
@@ -734,18 +735,6 @@ struct UnknownPart {
   std::string element;      // "Action", "NotAction", "NotResource"
   std::string description;  // "statement 0 (Allow) has the Action \"${P}\", which is ..."
 };
-
-// Whether `text` holds a `${NAME}` for which `unsafe(NAME)` holds.
-template <typename Predicate>
-bool HoldsVariable(const std::string& text, Predicate unsafe) {
-  for (std::size_t open = text.find("${"); open != std::string::npos;
-       open = text.find("${", open + 2)) {
-    const std::size_t close = text.find('}', open + 2);
-    if (close == std::string::npos) return false;
-    if (unsafe(std::string_view(text).substr(open + 2, close - open - 2))) return true;
-  }
-  return false;
-}
 
 // Reading an unknown value as one specific value (docs/iam-semantics.md rule 6) is the safe side
 // where it narrows what a policy reaches: an Allow's Resource (one resource is never every

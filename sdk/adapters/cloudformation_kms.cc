@@ -48,18 +48,6 @@ Json BoolProperty(const Json& resolved, bool fallback, bool* invalid) {
   return resolved;
 }
 
-// Whether `text` holds a `${NAME}` for which `unsafe(NAME)` holds.
-template <typename Predicate>
-bool HoldsVariable(const std::string& text, Predicate unsafe) {
-  for (std::size_t open = text.find("${"); open != std::string::npos;
-       open = text.find("${", open + 2)) {
-    const std::size_t close = text.find('}', open + 2);
-    if (close == std::string::npos) return false;
-    if (unsafe(std::string_view(text).substr(open + 2, close - open - 2))) return true;
-  }
-  return false;
-}
-
 // The strings a Principal or NotPrincipal value names: "*", or each value of its map.
 void PrincipalStrings(const Json& value, std::vector<std::string>* out) {
   if (value.is_string()) {
