@@ -116,7 +116,14 @@ std::string ComparableDocument(const model::Resource& resource) {
 }
 
 bool FirstTime(Inputs& inputs, const model::Resource& resource, std::size_t file) {
-  const core::Sha256Digest digest = core::Sha256(absl::StrCat(resource.type, " ", resource.id));
+  // A Cloud Asset Inventory asset comes once per content type (`--content-type=iam-policy` and
+  // `=resource` name the same project): each is its own part of the picture BuildInventory joins.
+  const char* part =
+      resource.provider != "gcp"
+          ? ""
+          : (model::DocumentJson(resource).contains("iam_policy") ? " iam_policy" : " resource");
+  const core::Sha256Digest digest =
+      core::Sha256(absl::StrCat(resource.type, " ", resource.id, part));
   ResourceKey key;
   std::copy_n(digest.begin(), key.size(), key.begin());
   // `replace`: a dump never throws here, whatever bytes a string holds (the adapters already

@@ -284,9 +284,21 @@ void ScanSession::EvaluateOne(const v1::Resource& resource, std::int64_t batch, 
   }
   // The engine reads the document in either shape (normalized, or an export entry), once.
   model::Resource& normalized = *parsed;
+  if (normalized.provider == "gcp") {
+    const std::lock_guard<std::mutex> lock(deferred_mutex_);
+    deferred_.push_back({resource, std::move(normalized)});
+    return;
+  }
+  Judge(resource, normalized, nullptr, findings, out);
+}
+
+void ScanSession::Judge(const v1::Resource& resource, const model::Resource& normalized,
+                        const gcp::Inventory* gcp, FindingBatcher* findings,
+                        BatchResult* out) const {
+  model::ScanSummary& summary = out->summary;
   std::vector<model::Finding> results;
   try {
-    results = evaluator_->Evaluate(normalized);
+    results = evaluator_->Evaluate(normalized, gcp);
   } catch (const std::exception& e) {
     AddResourceError(resource,
                      absl::StrCat("resource ", resource.id(), ": evaluation failed: ", e.what()),
@@ -317,7 +329,29 @@ void ScanSession::AddResourceError(const v1::Resource& resource, std::string mes
   }
 }
 
+void ScanSession::EvaluateDeferred(std::vector<v1::EvaluateResponse>* out) {
+  std::vector<Deferred> deferred;
+  {
+    const std::lock_guard<std::mutex> lock(deferred_mutex_);
+    deferred.swap(deferred_);
+  }
+  if (deferred.empty()) return;
+  std::vector<model::Resource> resources;
+  resources.reserve(deferred.size());
+  for (const Deferred& d : deferred) resources.push_back(d.resource);
+  const gcp::InventoryResult joined = gcp::BuildInventory(resources);
+  BatchResult result;
+  FindingBatcher findings(&result.responses);
+  for (const Deferred& d : deferred) {
+    Judge(d.message, d.resource, &joined.inventory, &findings, &result);
+  }
+  findings.Flush();
+  Merge(result.summary);
+  for (auto& response : result.responses) out->push_back(std::move(response));
+}
+
 void ScanSession::End(std::vector<v1::EvaluateResponse>* out) {
+  EvaluateDeferred(out);
   v1::ScanSummary* summary = out->emplace_back().mutable_scan_summary();
   client::ToProto(summary_, summary);
   summary->set_scan_id(scan_id_);

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "kmsguard/plugin/v1/plugin.pb.h"
 #include "sdk/engine/evaluator.h"
+#include "sdk/gcp/inventory.h"
 #include "sdk/model/scan_summary.h"
 
 namespace kmsguard::plugin {
@@ -62,6 +64,18 @@ class ScanSession {
   static void AddResourceError(const v1::Resource& resource, std::string message,
                                const char* code, BatchResult* out);
   void End(std::vector<v1::EvaluateResponse>* out);
+  // Evaluates one parsed resource (with the scan's joined GCP inventory, when given) and adds its
+  // findings and counts.
+  void Judge(const v1::Resource& resource, const model::Resource& normalized,
+             const gcp::Inventory* gcp, FindingBatcher* findings, BatchResult* out) const;
+  // The scan's Google Cloud resources, held until ScanEnd: a grant depends on several of them
+  // (policies, hierarchy, custom roles), so they are joined once (gcp::BuildInventory) and
+  // evaluated then. Batches add to it concurrently.
+  struct Deferred {
+    v1::Resource message;
+    model::Resource resource;
+  };
+  void EvaluateDeferred(std::vector<v1::EvaluateResponse>* out);
 
   std::shared_ptr<const engine::Evaluator> evaluator_;
   const int max_batch_size_;
@@ -71,6 +85,8 @@ class ScanSession {
   std::int64_t batches_ = 0;
   bool omit_pass_ = false;  // ScanStart.omit_pass_findings: PASS findings counted, not sent
   model::ScanSummary summary_;
+  mutable std::mutex deferred_mutex_;
+  mutable std::vector<Deferred> deferred_;
 };
 
 }  // namespace kmsguard::plugin

@@ -12,8 +12,8 @@
 //    get-iam-policy … --format=json`: one Policy object, which does not name its resource, so the
 //    caller says where it is attached.
 //
-// Not wired into format detection (adapters/snapshot.h) yet: LooksLike… say whether a text has
-// one of these shapes, for when it is.
+// Format detection (adapters/snapshot.h) reads CAI exports through LooksLikeAssetInventoryExport;
+// get-iam-policy output is not detected (it does not say what it is attached to).
 #pragma once
 
 #include <string_view>

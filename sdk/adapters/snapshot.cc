@@ -13,6 +13,7 @@
 #include "sdk/adapters/adapter_support.h"
 #include "sdk/adapters/cloudformation.h"
 #include "sdk/adapters/config.h"
+#include "sdk/adapters/gcp_asset_inventory.h"
 #include "sdk/adapters/gzip.h"
 #include "sdk/adapters/terraform.h"
 #include "sdk/core/text.h"
@@ -32,6 +33,7 @@ constexpr std::pair<InputFormat, std::string_view> kNames[] = {
     {InputFormat::kConfig, "config"},
     {InputFormat::kTerraform, "terraform"},
     {InputFormat::kCloudFormation, "cloudformation"},
+    {InputFormat::kGcpAssetInventory, "gcp-cai"},
 };
 
 constexpr char kExpected[] =
@@ -344,6 +346,8 @@ InputFormat DetectInputFormat(std::string_view text) {
     return plain.ok() ? DetectInputFormat(*plain) : InputFormat::kAuto;
   }
   text = WithoutBom(text);
+  // Before the JSON sniffer: an NDJSON export is several JSON values, which it would stop at.
+  if (LooksLikeAssetInventoryExport(text)) return InputFormat::kGcpAssetInventory;
   if (LooksLikeJson(text)) return SniffJson(text).format;
   if (RefuseLargeNonTemplate(text, "", nullptr)) return InputFormat::kAuto;
   Json root;
@@ -390,6 +394,11 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, 
     AddDiagnostic(&result.diagnostics, kError, PointerLocation(source_name, ""),
                   absl::StrCat("the file is empty; ", kExpected));
     return result;
+  }
+
+  if (format == InputFormat::kGcpAssetInventory ||
+      (format == InputFormat::kAuto && LooksLikeAssetInventoryExport(text))) {
+    return ReadAssetInventoryExport(text, source_name);
   }
 
   if (!LooksLikeJson(text)) {
@@ -452,6 +461,7 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, 
             return ReadCloudFormationJson(root, file, nullptr, parameters);
           case InputFormat::kAuto:
           case InputFormat::kAuthorizationDetails:
+          case InputFormat::kGcpAssetInventory:
             break;
         }
         AdapterResult unknown;

@@ -14,9 +14,10 @@ enum class InputFormat {
   kConfig,                // AWS Config configuration items ("config")
   kTerraform,             // terraform show -json, plan or state ("terraform")
   kCloudFormation,        // CloudFormation template, JSON or YAML ("cloudformation")
+  kGcpAssetInventory,     // gcloud asset export, NDJSON ("gcp-cai")
 };
 
-// "auto", "gaad", "config", "terraform", "cloudformation".
+// "auto", "gaad", "config", "terraform", "cloudformation", "gcp-cai".
 std::string_view InputFormatName(InputFormat format);
 // The inverse of InputFormatName; false for any other text.
 bool ParseInputFormat(std::string_view name, InputFormat* format);
@@ -27,8 +28,9 @@ bool ParseInputFormat(std::string_view name, InputFormat* format);
 // baseConfigurationItems, configurationItem, invokingEvent, fileVersion, or resourceType with
 // configuration; Terraform by planned_values, resource_changes or prior_state (or
 // format_version with values); CloudFormation by AWSTemplateFormatVersion, or Resources whose
-// entries have a Type "AWS::...". Text that is not JSON is tried as a YAML template. Gzip data is
-// decompressed first.
+// entries have a Type "AWS::..."; a Cloud Asset Inventory export (`gcloud asset export`, NDJSON)
+// by a first line that is an object with a string "name" and "asset_type" (or "assetType"). Text
+// that is not JSON is tried as a YAML template. Gzip data is decompressed first.
 InputFormat DetectInputFormat(std::string_view text);
 
 // Reads one snapshot file's text (gzip data is decompressed first) as `format`, or as the format

@@ -7,6 +7,7 @@ namespace {
 // The one place that binds operator names to code; tests check it covers rules::Builtins().
 constexpr Builtin kImplementations[] = {
     {"iam.allows", &PrepareIamAllows, &IamAllows},
+    {"gcp.grants", &PrepareGcpGrants, &GcpGrants},
 };
 
 }  // namespace

@@ -16,6 +16,8 @@
 
 namespace kmsguard::engine {
 
+struct OutcomeItem;
+
 // What an operator found for one resource; the evaluator turns it into a Finding.
 struct Outcome {
   model::Status status = model::Status::kPass;
@@ -45,6 +47,17 @@ struct Outcome {
     iam::GrantQuery query;
   };
   std::vector<FixRequest> fixes;
+  // A command that removes the grant (the `evidence.command` template variable), when the
+  // operator can name one.
+  std::string command;
+  // Non-empty: one finding per item instead of one for the resource (a Google Cloud policy grants
+  // many members at one scope), each with its key as sub_key (the `item.key` variable).
+  std::vector<OutcomeItem> items;
+};
+
+struct OutcomeItem {
+  std::string key;
+  Outcome outcome;
 };
 
 // An operator's arguments, read and checked once per call site (for a rule's lone call, once
@@ -76,5 +89,9 @@ std::shared_ptr<const PreparedArgs> PrepareIamAllows(const rules::Rule& rule,
                                                      const nlohmann::json& args,
                                                      const rules::BuiltinSpec& spec);
 Outcome IamAllows(const PreparedArgs& args, const ResourceView& resource);
+std::shared_ptr<const PreparedArgs> PrepareGcpGrants(const rules::Rule& rule,
+                                                     const nlohmann::json& args,
+                                                     const rules::BuiltinSpec& spec);
+Outcome GcpGrants(const PreparedArgs& args, const ResourceView& resource);
 
 }  // namespace kmsguard::engine

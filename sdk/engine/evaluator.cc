@@ -111,6 +111,7 @@ model::Finding MakeFinding(const rules::Rule& rule, const PreparedRule& prepared
       values.evidence_actions = actions;
       values.evidence_resources = resources;
       values.item_key = sub_key;
+      values.evidence_command = outcome.command;
       const std::vector<std::string_view> slots = prepared.Slots(values);
       finding.message = prepared.message.Render(slots);
       if (finding.conditional) {
@@ -281,6 +282,15 @@ std::vector<model::Finding> EvaluateRule(const rules::Rule& rule, const Prepared
     // A lone built-in call: its verdict, untouched.
     Outcome outcome = RunBuiltin(rule, prepared, resource);
     if (outcome.not_applicable) return findings;
+    if (!outcome.items.empty()) {
+      std::vector<OutcomeItem> items = std::move(outcome.items);
+      for (OutcomeItem& item : items) {
+        findings.push_back(
+            MakeFinding(rule, prepared, resource, std::move(item.outcome), item.key, options));
+        ApplyExceptions(rule, resource, envelope, nullptr, today, &findings.back());
+      }
+      return findings;
+    }
     findings.push_back(MakeFinding(rule, prepared, resource, std::move(outcome), "", options));
     ApplyExceptions(rule, resource, envelope, nullptr, today, &findings.back());
     return findings;
@@ -327,10 +337,12 @@ Evaluator::Evaluator(std::shared_ptr<const rules::RuleSet> rule_set, std::string
   }
 }
 
-std::vector<model::Finding> Evaluator::Evaluate(const model::Resource& resource) const {
+std::vector<model::Finding> Evaluator::Evaluate(const model::Resource& resource,
+                                                const gcp::Inventory* gcp) const {
   std::vector<model::Finding> findings;
   if (rule_set_ == nullptr) return findings;
-  const ResourceView view(resource, options_.explanation);
+  ResourceView view(resource, options_.explanation);
+  view.set_gcp_inventory(gcp);
   for (const rules::Rule* rule : rule_set_->ForType(resource.type)) {
     // ForType points into rules(), which prepared_ follows index for index.
     const PreparedRule& prepared = *prepared_[static_cast<std::size_t>(rule - rule_set_->rules().data())];

@@ -9,6 +9,10 @@
 #include "sdk/model/resource.h"
 #include "sdk/rules/rule.h"
 
+namespace kmsguard::gcp {
+struct Inventory;  // gcp/inventory.h
+}  // namespace kmsguard::gcp
+
 namespace kmsguard::engine {
 
 struct EvaluationOptions {
@@ -37,7 +41,10 @@ class Evaluator {
   // could not be evaluated, or SUPPRESSED when an unexpired exception accepts a FAIL/WARNING. A
   // rule whose `when` is false, or whose operator finds it does not apply (an AWS managed policy
   // under `skip_aws_managed`), gives no finding. Never throws.
-  std::vector<model::Finding> Evaluate(const model::Resource& resource) const;
+  // `gcp`: the scan's Google Cloud resources joined once (gcp::BuildInventory), read by the GCP
+  // operators; null evaluates a GCP resource on its own.
+  std::vector<model::Finding> Evaluate(const model::Resource& resource,
+                                       const gcp::Inventory* gcp = nullptr) const;
 
   const rules::RuleSet& rule_set() const { return *rule_set_; }
   const std::string& today() const { return today_; }

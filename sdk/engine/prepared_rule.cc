@@ -16,7 +16,8 @@ namespace {
 constexpr std::string_view kSlotNames[] = {
     "resource.name",      "resource.id",      "resource.type",      "resource.kind",
     "resource.partition", "resource.account", "resource.region",    "policy.names",
-    "policy.version",     "evidence.actions", "evidence.resources", "item.key"};
+    "policy.version",     "evidence.actions", "evidence.resources", "item.key",
+    "evidence.command"};
 constexpr int kFixedSlots = static_cast<int>(std::size(kSlotNames));
 
 std::string ParamText(const nlohmann::json& value) {
@@ -74,7 +75,8 @@ std::vector<std::string_view> PreparedRule::Slots(const FindingValues& values) c
       values.resource_name,    values.resource_id,        values.resource_type,
       values.resource_kind,    values.resource_partition, values.resource_account,
       values.resource_region,  values.policy_names,       values.policy_version,
-      values.evidence_actions, values.evidence_resources, values.item_key};
+      values.evidence_actions, values.evidence_resources, values.item_key,
+      values.evidence_command};
   slots.insert(slots.end(), param_texts.begin(), param_texts.end());
   return slots;
 }

@@ -12,6 +12,10 @@
 #include "sdk/model/iam_document.h"
 #include "sdk/model/resource.h"
 
+namespace kmsguard::gcp {
+struct Inventory;  // gcp/inventory.h
+}  // namespace kmsguard::gcp
+
 namespace kmsguard::engine {
 
 class ResourceView {
@@ -24,6 +28,12 @@ class ResourceView {
   ResourceView& operator=(const ResourceView&) = delete;
 
   const model::Resource& resource() const { return resource_; }
+
+  // The scan's Google Cloud resources joined once (gcp::BuildInventory): a grant depends on
+  // several resources (policies, hierarchy, custom roles). Null when this resource is evaluated on
+  // its own (`kmsguard test`, `eval`); operators then join the resource alone.
+  const gcp::Inventory* gcp_inventory() const { return gcp_inventory_; }
+  void set_gcp_inventory(const gcp::Inventory* inventory) { gcp_inventory_ = inventory; }
   bool explanation() const { return explanation_; }
 
   // The document of an IAM resource (model/iam_document.h), read with simdjson from
@@ -47,6 +57,7 @@ class ResourceView {
  private:
   const model::Resource& resource_;
   const bool explanation_;
+  const gcp::Inventory* gcp_inventory_ = nullptr;
   mutable std::optional<model::IamDocument> iam_;
   mutable std::optional<nlohmann::json> normalized_;
   mutable ShapeProblems shape_problems_;  // addresses into normalized_

@@ -57,6 +57,25 @@ const std::vector<BuiltinSpec>& Builtins() {
                 .doc = "default_version only: no finding for a policy attached to nobody and "
                        "used as a permissions boundary"},
            }},
+      {.name = "gcp.grants",
+       .doc = "One finding per member that holds any of `permissions` through the allow policy of "
+              "a Google Cloud organization, folder or project (so on every Cloud KMS key below "
+              "it): roles are expanded to permissions (predefined-role catalog and the scan's "
+              "custom roles), over the scan's Google Cloud resources joined once. Key-ring and "
+              "key bindings are not this operator's findings.",
+       .resource_types = {"cloudresourcemanager.googleapis.com/Organization",
+                          "cloudresourcemanager.googleapis.com/Folder",
+                          "cloudresourcemanager.googleapis.com/Project"},
+       .args =
+           {
+               {.name = "permissions",
+                .kind = ArgKind::kStringList,
+                .required = true,
+                .doc = "Cloud KMS permissions to look for, e.g. "
+                       "[cloudkms.cryptoKeyVersions.useToDecrypt]; a member counts when it holds "
+                       "any of them"},
+           },
+       .per_item = true},
   };
   return *kBuiltins;
 }

@@ -42,6 +42,8 @@ struct BuiltinSpec {
   std::string_view doc;
   std::vector<std::string_view> resource_types;  // the resource types the operator can read
   std::vector<ArgSpec> args;
+  // The operator gives one finding per item (its key is `item.key`), as `for_each` does.
+  bool per_item = false;
 };
 
 // Every built-in operator, in the order they are documented.

@@ -17,9 +17,21 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/model/resource.h"
+#include "sdk/rules/builtins.h"
 #include "sdk/rules/template.h"
 
 namespace kmsguard::rules::internal {
+
+namespace {
+
+// The rule's lone operator gives one finding per item (BuiltinSpec::per_item).
+bool PerItem(const Rule& rule) {
+  if (rule.condition != nullptr || rule.violation.builtin.empty()) return false;
+  const BuiltinSpec* spec = FindBuiltin(rule.violation.builtin);
+  return spec != nullptr && spec->per_item;
+}
+
+}  // namespace
 
 // The actions of a `covers_action` value: an IAM action ("service:Action") or a list of them,
 // without `*` or `?` (the data holds the patterns). Returns what is wrong, or "".
@@ -758,7 +770,7 @@ void RuleReader::ReadTemplate(const YAML::Node& map, std::string_view key, const
   const YAML::Node node = map[std::string(key)];
   const auto is_known = [&rule](std::string_view name) {
     constexpr std::string_view kParamPrefix = "param.";
-    if (name == "item.key") return rule.for_each != nullptr;
+    if (name == "item.key") return rule.for_each != nullptr || PerItem(rule);
     if (name.substr(0, kParamPrefix.size()) == kParamPrefix) {
       const std::string_view param = name.substr(kParamPrefix.size());
       return std::any_of(rule.params.begin(), rule.params.end(),
@@ -772,7 +784,7 @@ void RuleReader::ReadTemplate(const YAML::Node& map, std::string_view key, const
     if (error.message.find("unknown") != std::string::npos) {
       std::vector<std::string> names(TemplateVariables().begin(), TemplateVariables().end());
       for (const Param& p : rule.params) names.push_back(absl::StrCat("param.", p.name));
-      if (rule.for_each != nullptr) names.push_back("item.key");
+      if (rule.for_each != nullptr || PerItem(rule)) names.push_back("item.key");
       absl::StrAppend(&message, "; known: ", Join(names));
     }
     Report(kTemplateError, LocationInScalar(node, error.offset, error.length), std::move(message));

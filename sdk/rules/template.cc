@@ -64,9 +64,9 @@ const std::vector<std::string_view>& TemplateFilters() {
 
 const std::vector<std::string_view>& TemplateVariables() {
   static const auto* const kVariables = new std::vector<std::string_view>{
-      "resource.name",      "resource.id",      "resource.type",     "resource.kind",
-      "resource.partition", "resource.account", "resource.region",   "policy.names",
-      "policy.version",     "evidence.actions", "evidence.resources"};
+      "resource.name",      "resource.id",      "resource.type",      "resource.kind",
+      "resource.partition", "resource.account", "resource.region",    "policy.names",
+      "policy.version",     "evidence.actions", "evidence.resources", "evidence.command"};
   return *kVariables;
 }
 

@@ -299,6 +299,74 @@ TEST(KmsguardScanTest, OcsfOutputIsAJsonArrayOfComplianceFindings) {
   EXPECT_THAT(FailingNames(findings, kRuleId), ::testing::ElementsAre("star"));
 }
 
+// The forseti Cloud Asset Inventory exports (SOURCES.md): both files are detected by content and
+// joined once. roles/owner on four projects gives its two members a FAIL each, one per project;
+// roles/cloudkms.admin on a key ring and Encrypter/Decrypter on one key fail nothing.
+TEST(KmsguardScanTest, GcpAssetInventoryExportsFailOwnersAtProjectScope) {
+  const std::string policies = Sample("multicloud/gcp-cai-iam-policies.forseti.ndjson");
+  const std::string resources = Sample("multicloud/gcp-cai-resources.forseti.ndjson");
+  const ProcessResult r = Kmsguard({"scan", policies, resources, "--format", "ocsf"});
+  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_THAT(r.err, Not(HasSubstr("duplicate_resource"))) << Describe(r);
+  const nlohmann::json findings = ParseOcsf(r);
+  ASSERT_TRUE(findings.is_array());
+  using Pointer = nlohmann::json::json_pointer;
+  std::vector<std::string> failing;
+  std::set<std::string> uids;
+  for (const auto& item : findings) {
+    if (item.value(Pointer("/finding_info/analytic/uid"), "") != "gcp-kms-decrypt-broad-scope" ||
+        item.value("status_code", "") != "FAIL") {
+      continue;
+    }
+    const std::string message = item.value("message", "");
+    EXPECT_THAT(message, Not(HasSubstr("keyRings"))) << message;
+    failing.push_back(message.substr(0, message.find(" holds")) + " @ " +
+                      message.substr(message.find(" at ") + 4, 13));
+    uids.insert(item.value(Pointer("/finding_info/uid"), ""));
+  }
+  std::sort(failing.begin(), failing.end());
+  EXPECT_THAT(failing,
+              ::testing::ElementsAre("group:c_grp@forseti.test via roles/owner @ projects/1041",
+                                     "group:c_grp@forseti.test via roles/owner @ projects/1042",
+                                     "group:c_grp@forseti.test via roles/owner @ projects/1043",
+                                     "group:c_grp@forseti.test via roles/owner @ projects/1044",
+                                     "user:a_user@forseti.test via roles/owner @ projects/1041",
+                                     "user:a_user@forseti.test via roles/owner @ projects/1042",
+                                     "user:a_user@forseti.test via roles/owner @ projects/1043",
+                                     "user:a_user@forseti.test via roles/owner @ projects/1044"));
+  EXPECT_EQ(uids.size(), 8u) << "one finding uid per scope, role and member";
+}
+
+// A custom role is read from the resource export of the same scan: the join makes its binding in
+// the other file a FAIL, and the remediation names the gcloud command that removes it.
+TEST(KmsguardScanTest, GcpCustomRoleFromAnotherFileOfTheScanFails) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string policies =
+      dir.Write("policies.ndjson",
+                R"({"name": "//cloudresourcemanager.googleapis.com/projects/1042", "asset_type": )"
+                R"("cloudresourcemanager.googleapis.com/Project", "iam_policy": {"bindings": [)"
+                R"({"role": "organizations/9/roles/kmsReader", "members": ["user:x@example.com"]},)"
+                R"({"role": "roles/editor", "members": ["user:e@example.com"]}]}})"
+                "\n");
+  const std::string resources =
+      dir.Write("resources.ndjson",
+                R"({"name": "//iam.googleapis.com/organizations/9/roles/kmsReader", "asset_type": )"
+                R"("iam.googleapis.com/Role", "resource": {"data": {"name": )"
+                R"("organizations/9/roles/kmsReader", "stage": "GA", "includedPermissions": )"
+                R"(["cloudkms.cryptoKeyVersions.useToDecrypt"]}}})"
+                "\n");
+  const ProcessResult r = Kmsguard({"scan", policies, resources, "--format", "ocsf"});
+  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  const std::string out = r.out;
+  EXPECT_THAT(out, HasSubstr("user:x@example.com via organizations/9/roles/kmsReader holds "
+                             "cloudkms.cryptoKeyVersions.useToDecrypt at projects/1042"));
+  EXPECT_THAT(out, HasSubstr("gcloud projects remove-iam-policy-binding 1042 "
+                             "--member='user:x@example.com' "
+                             "--role='organizations/9/roles/kmsReader'"));
+  EXPECT_THAT(out, Not(HasSubstr("user:e@example.com via")));
+}
+
 // A pipe can be read only once: sniffing its format used to consume it, and the scan then read
 // nothing and passed (exit 0); a FIFO was opened twice and hung. Plain and gzipped, through
 // /dev/stdin and a FIFO, the bundled example must give its 7 FAIL.
@@ -470,7 +538,7 @@ TEST(KmsguardScanTest, RulesDirectoryIsPassedToThePluginAndBrokenFilesAreReporte
   EXPECT_EQ(r.exit_code, 3) << Describe(r);
   EXPECT_THAT(r.err, ::testing::ContainsRegex(broken + ":[0-9]+:[0-9]+: error: "));
   EXPECT_THAT(r.err,
-              HasSubstr("3 rule(s) loaded (3 built-in, 1 rule file(s) read); 1 rule error(s)"));
+              HasSubstr("4 rule(s) loaded (4 built-in, 1 rule file(s) read); 1 rule error(s)"));
   EXPECT_THAT(r.out, HasSubstr("star"));
 }
 
@@ -487,7 +555,7 @@ TEST(KmsguardScanTest, RulesDirectoryAcceptsYmlFiles) {
   const std::string file = dir.Write("snapshot.json", Snapshot({{"star", kKmsStar}}));
   const ProcessResult r = Kmsguard({"scan", "--format", "json", file, "--rules", rules_dir});
   EXPECT_EQ(r.exit_code, 1) << Describe(r);
-  EXPECT_THAT(r.err, HasSubstr("4 rule(s) loaded (3 built-in, 1 rule file(s) read)"));
+  EXPECT_THAT(r.err, HasSubstr("5 rule(s) loaded (4 built-in, 1 rule file(s) read)"));
   EXPECT_THAT(r.out, HasSubstr("custom-yml-rule"));
 }
 
@@ -502,7 +570,7 @@ TEST(KmsguardScanTest, RulesTakesOneRuleFileToo) {
   const ProcessResult r =
       Kmsguard({"scan", "--format", "jsonl", "--rules", rule, BundledExample()});
   EXPECT_EQ(r.exit_code, 1) << Describe(r);
-  EXPECT_THAT(r.err, HasSubstr("4 rule(s) loaded (3 built-in, 1 rule file(s) read)"));
+  EXPECT_THAT(r.err, HasSubstr("5 rule(s) loaded (4 built-in, 1 rule file(s) read)"));
   EXPECT_THAT(r.out, HasSubstr("ec2-app-server is named"));
 
   // A rule test file is not a rule file.
@@ -529,14 +597,14 @@ TEST(KmsguardScanTest, ARepeatableOptionTakesOneValueAndLeavesTheInputsToScan) {
 
   const ProcessResult one = Kmsguard({"scan", "--format", "jsonl", "--rules", rule, a, b});
   EXPECT_EQ(one.exit_code, 1) << Describe(one);
-  EXPECT_THAT(one.err, HasSubstr("4 rule(s) loaded (3 built-in, 1 rule file(s) read)"));
+  EXPECT_THAT(one.err, HasSubstr("5 rule(s) loaded (4 built-in, 1 rule file(s) read)"));
   EXPECT_THAT(one.out, HasSubstr("alpha is named"));
   EXPECT_THAT(one.out, HasSubstr("\"beta\"")) << "b.json was not scanned";
 
   const ProcessResult two =
       Kmsguard({"scan", "--format", "jsonl", "--rules", rule, "--rules", other, a, b});
   EXPECT_EQ(two.exit_code, 1) << Describe(two);
-  EXPECT_THAT(two.err, HasSubstr("5 rule(s) loaded (3 built-in, 2 rule file(s) read)"));
+  EXPECT_THAT(two.err, HasSubstr("6 rule(s) loaded (4 built-in, 2 rule file(s) read)"));
   EXPECT_THAT(two.out, HasSubstr("alpha is named"));
   EXPECT_THAT(two.out, HasSubstr("beta is other"));
 

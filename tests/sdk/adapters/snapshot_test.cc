@@ -71,13 +71,32 @@ TEST(DetectInputFormatTest, FromTheContent) {
 TEST(InputFormatTest, NamesRoundTrip) {
   for (InputFormat f :
        {InputFormat::kAuto, InputFormat::kAuthorizationDetails, InputFormat::kConfig,
-        InputFormat::kTerraform, InputFormat::kCloudFormation}) {
+        InputFormat::kTerraform, InputFormat::kCloudFormation, InputFormat::kGcpAssetInventory}) {
     InputFormat parsed = InputFormat::kAuto;
     ASSERT_TRUE(ParseInputFormat(InputFormatName(f), &parsed));
     EXPECT_EQ(parsed, f);
   }
   InputFormat parsed;
   EXPECT_FALSE(ParseInputFormat("xml", &parsed));
+}
+
+// gcloud asset export writes one asset per line; the sniffer alone would stop after the first.
+TEST(InputFormatTest, DetectsAssetInventoryExportsByContent) {
+  constexpr char kExport[] =
+      R"({"name": "//cloudresourcemanager.googleapis.com/projects/1", "asset_type": )"
+      R"("cloudresourcemanager.googleapis.com/Project"})"
+      "\n"
+      R"({"name": "//cloudkms.googleapis.com/projects/p/locations/l/keyRings/r", "assetType": )"
+      R"("cloudkms.googleapis.com/KeyRing", "iamPolicy": {"bindings": []}})"
+      "\n";
+  EXPECT_EQ(DetectInputFormat(kExport), InputFormat::kGcpAssetInventory);
+  EXPECT_EQ(DetectInputFormat(std::string("\n  \n") + kExport), InputFormat::kGcpAssetInventory);
+  EXPECT_EQ(DetectInputFormat(R"({"name": "x"})"), InputFormat::kAuto);
+  const AdapterResult read = ReadSnapshot(kExport, "export.ndjson");
+  EXPECT_THAT(read.diagnostics, IsEmpty()) << Describe(read.diagnostics);
+  ASSERT_EQ(read.resources.size(), 2u);
+  EXPECT_EQ(read.resources[0].provider, "gcp");
+  EXPECT_EQ(read.resources[1].type, "cloudkms.googleapis.com/KeyRing");
 }
 
 TEST(ReadSnapshotTest, DispatchesOnTheDetectedFormat) {

@@ -1,0 +1,186 @@
+// gcp.grants: which members hold the asked Cloud KMS permissions through the allow policy of an
+// organization, folder or project, and so on every key below it (docs/gcp-kms-semantics.md).
+//
+// The resource judged is a CAI asset that carries an allow policy (an `--content-type=iam-policy`
+// line; the same scope's `resource` line gives no finding). The grants come from
+// gcp::FindGrants over the scan's joined inventory (ResourceView::gcp_inventory), or over this
+// resource alone when it is evaluated on its own. One finding per member at the scope, keyed by
+// member and roles (the finding uid then derives from scope, role and member, never display
+// names): FAIL, conditional when only conditional bindings grant; WARNING when the member's role
+// has unknown permissions (undetermined); PASS (one finding for the scope) when nobody holds them.
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "sdk/engine/builtins.h"
+#include "sdk/gcp/effective_grant.h"
+#include "sdk/gcp/inventory.h"
+
+namespace kmsguard::engine {
+
+namespace {
+
+struct GcpGrantsArgs : PreparedArgs {
+  gcp::PermissionQuestion question;
+  std::string error;  // why the question cannot be answered
+};
+
+// The gcloud command group that manages `kind`'s allow policy.
+const char* CommandGroup(gcp::ScopeKind kind) {
+  switch (kind) {
+    case gcp::ScopeKind::kOrganization:
+      return "organizations";
+    case gcp::ScopeKind::kFolder:
+      return "resource-manager folders";
+    default:
+      return "projects";
+  }
+}
+
+// "organizations/1" -> "1": the id gcloud takes.
+std::string ScopeId(const gcp::Scope& scope) {
+  const std::size_t slash = scope.name.find('/');
+  return slash == std::string::npos ? scope.name : scope.name.substr(slash + 1);
+}
+
+// Single-quoted for a POSIX shell.
+std::string Shell(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& roles) {
+  Outcome out;
+  out.status = grant.certainty == gcp::Certainty::kUndetermined ? model::Status::kWarning
+                                                                : model::Status::kFail;
+  out.conditional = grant.certainty == gcp::Certainty::kConditional;
+  out.failing_policies = roles;
+  out.resources = {grant.scope.name};
+  std::vector<std::string> commands;
+  for (const gcp::GrantVia& via : grant.via) {
+    for (const std::string& p : via.permissions) {
+      if (std::find(out.actions.begin(), out.actions.end(), p) == out.actions.end()) {
+        out.actions.push_back(p);
+      }
+    }
+    model::Evidence evidence;
+    evidence.policy_name = via.role;
+    evidence.actions = via.permissions;
+    evidence.resource_patterns = {via.scope};
+    evidence.note =
+        absl::StrCat(std::string(gcp::CertaintyName(via.certainty)), " at ", via.source.ToString(),
+                     via.condition_expression.empty()
+                         ? ""
+                         : absl::StrCat(", condition (not evaluated) ", via.condition_expression),
+                     via.note.empty() ? "" : absl::StrCat(": ", via.note));
+    out.evidence.push_back(std::move(evidence));
+    std::string command = absl::StrCat(
+        "gcloud ", CommandGroup(grant.scope.kind), " remove-iam-policy-binding ",
+        ScopeId(grant.scope), " --member=", Shell(grant.member.text), " --role=", Shell(via.role));
+    if (!via.condition_expression.empty()) {
+      absl::StrAppend(&command, " --condition=",
+                      Shell(absl::StrCat("expression=", via.condition_expression,
+                                         ",title=", via.condition_title)));
+    }
+    if (std::find(commands.begin(), commands.end(), command) == commands.end()) {
+      commands.push_back(std::move(command));
+    }
+  }
+  out.command = absl::StrJoin(commands, "\n");
+  out.exposed_to = {grant.member.text};
+  out.exposure =
+      absl::StrCat(grant.member.text, " on every Cloud KMS key below ", grant.scope.name);
+  out.explanation.push_back(absl::StrCat(
+      grant.member.text, " holds ", absl::StrJoin(out.actions, ", "), " through ",
+      absl::StrJoin(roles, ", "), " bound at ", std::string(gcp::ScopeKindName(grant.scope.kind)),
+      " ", grant.scope.name, " (", std::string(gcp::CertaintyName(grant.certainty)),
+      "): every key below it, including keys not in the input or created later"));
+  if (!grant.keys_below.empty()) {
+    out.explanation.push_back(
+        absl::StrCat("keys of the input below it: ", absl::StrJoin(grant.keys_below, ", ")));
+  }
+  out.explanation.push_back("deny policies were not seen (no supported input carries them)");
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<const PreparedArgs> PrepareGcpGrants(const rules::Rule& rule,
+                                                     const nlohmann::json& args,
+                                                     const rules::BuiltinSpec& spec) {
+  auto prepared = std::make_shared<GcpGrantsArgs>();
+  prepared->question.name = rule.id;
+  for (const rules::ArgSpec& arg : spec.args) {
+    if (arg.name != "permissions") continue;
+    const nlohmann::json value = rules::ResolveArg(rule, args, arg);
+    if (value.is_string()) prepared->question.permissions.push_back(value.get<std::string>());
+    if (value.is_array()) {
+      for (const nlohmann::json& p : value) {
+        if (p.is_string()) prepared->question.permissions.push_back(p.get<std::string>());
+      }
+    }
+  }
+  const gcp::RoleResolver roles = gcp::MakeRoleResolver(gcp::Inventory{});
+  if (const absl::Status status = gcp::CheckQuestion(prepared->question, roles); !status.ok()) {
+    prepared->error = absl::StrCat("gcp.grants: ", status.message());
+  }
+  return prepared;
+}
+
+Outcome GcpGrants(const PreparedArgs& prepared_args, const ResourceView& view) {
+  const auto& args = static_cast<const GcpGrantsArgs&>(prepared_args);
+  Outcome out;
+  const model::Resource& resource = view.resource();
+  // Only the asset's allow policy is judged: its `resource` line (the same scope, another content
+  // type) would repeat every finding.
+  const nlohmann::json& document = view.json();
+  if (!document.is_object() || !document.contains("iam_policy")) {
+    out.not_applicable = true;
+    return out;
+  }
+  if (!args.error.empty()) {
+    out.status = model::Status::kError;
+    out.errors.push_back(args.error);
+    return out;
+  }
+  std::optional<gcp::InventoryResult> alone;
+  const gcp::Inventory* inventory = view.gcp_inventory();
+  if (inventory == nullptr) {
+    alone = gcp::BuildInventory({resource});
+    inventory = &alone->inventory;
+  }
+  const gcp::RoleResolver roles = gcp::MakeRoleResolver(*inventory);
+  const gcp::GrantReport report = gcp::FindGrants(*inventory, roles, args.question);
+  // The asset's own name, as BuildInventory reads it (the resource id when it has none).
+  const nlohmann::json* name = document.contains("name") ? &document["name"] : nullptr;
+  const std::string here = inventory->hierarchy.Canonical(
+      gcp::ParseScope(name != nullptr && name->is_string() ? name->get<std::string>() : resource.id)
+          .name);
+  for (const gcp::ScopedGrant& grant : report.grants) {
+    if (grant.reach != gcp::Reach::kEveryKeyBelow || grant.scope.name != here) continue;
+    std::vector<std::string> role_names;
+    for (const gcp::GrantVia& via : grant.via) {
+      if (std::find(role_names.begin(), role_names.end(), via.role) == role_names.end()) {
+        role_names.push_back(via.role);
+      }
+    }
+    std::sort(role_names.begin(), role_names.end());
+    out.items.push_back({absl::StrCat(grant.member.text, " via ", absl::StrJoin(role_names, ", ")),
+                         Judge(grant, role_names)});
+  }
+  if (out.items.empty()) {
+    out.status = model::Status::kPass;
+    out.pass_detail =
+        absl::StrCat("grants no member ", absl::StrJoin(args.question.permissions, ", "),
+                     " through its allow policy");
+    for (const std::string& note : report.notes) out.explanation.push_back(note);
+  }
+  return out;
+}
+
+}  // namespace kmsguard::engine
