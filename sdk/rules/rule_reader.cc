@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/model/resource.h"
@@ -282,8 +283,11 @@ bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
   static constexpr std::string_view kAdapterTypes[] = {
       model::kIamUser, model::kIamGroup, model::kIamRole, model::kIamManagedPolicy, model::kKmsKey};
   for (const std::string& type : rule->resource_types) {
-    if (std::find(std::begin(kAdapterTypes), std::end(kAdapterTypes), type) ==
-        std::end(kAdapterTypes)) {
+    // The Cloud Asset Inventory adapter keeps each asset's own type, which is any
+    // "SERVICE.googleapis.com/Kind" (adapters/gcp_asset_inventory.h).
+    const bool asset_type = absl::StrContains(type, ".googleapis.com/");
+    if (!asset_type && std::find(std::begin(kAdapterTypes), std::end(kAdapterTypes), type) ==
+                           std::end(kAdapterTypes)) {
       Warn(kUnknownResourceType, LocationOf(root["resource_types"].Mark()),
            absl::StrCat("resource type ", Quoted(type), " is not one the input adapters produce (",
                         Join(kAdapterTypes),
