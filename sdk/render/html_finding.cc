@@ -207,7 +207,7 @@ std::string FindingHtml(const model::Finding& f, std::int64_t order,
                     "</p>\n");
   }
   absl::StrAppend(&detail, Section("Console", f.remediation.console),
-                  Section("AWS CLI", f.remediation.cli),
+                  Section(internal::CliTitle(f), f.remediation.cli),
                   Section("Terraform", f.remediation.terraform));
   // The details inside <noscript>: with scripts off the browser reads them as markup, as any
   // other; with scripts on it keeps them as text, which loads several times faster than the

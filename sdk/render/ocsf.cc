@@ -83,18 +83,6 @@ void WriteEvidence(const model::Evidence& e, core::JsonText& out) {
   out.EndObject();
 }
 
-std::string RemediationText(const model::Remediation& r) {
-  std::string out = r.summary;
-  const auto section = [&out](const char* title, const std::string& text) {
-    if (text.empty()) return;
-    absl::StrAppend(&out, out.empty() ? "" : "\n\n", title, ":\n", text);
-  };
-  section("Console", r.console);
-  section("AWS CLI", r.cli);
-  section("Terraform", r.terraform);
-  return out;
-}
-
 // What the baseline adds to an event (null without one).
 struct EventBaseline {
   BaselineState state = BaselineState::kNone;
@@ -215,7 +203,7 @@ void WriteFinding(const model::Finding& f, const ProductInfo& product, std::int6
   out.Key("profiles").BeginArray().String("cloud").EndArray();
   out.EndObject();
 
-  if (const std::string text = RemediationText(f.remediation); !text.empty()) {
+  if (const std::string text = internal::RemediationText(f); !text.empty()) {
     out.Key("remediation").BeginObject().Member("desc", text).EndObject();
   }
   if (!f.severity_changes.empty()) {

@@ -102,14 +102,22 @@ std::string EvidenceLine(const model::Evidence& e) {
   return out;
 }
 
-std::string RemediationText(const model::Remediation& r) {
+const char* CliTitle(const model::Finding& finding) {
+  if (finding.provider.empty() || finding.provider == "aws") return "AWS CLI";
+  if (finding.provider == "gcp") return "gcloud CLI";
+  if (finding.provider == "azure") return "Azure CLI";
+  return "CLI";
+}
+
+std::string RemediationText(const model::Finding& finding) {
+  const model::Remediation& r = finding.remediation;
   std::string out = r.summary;
   const auto section = [&out](const char* title, const std::string& text) {
     if (text.empty()) return;
     absl::StrAppend(&out, out.empty() ? "" : "\n\n", title, ":\n", text);
   };
   section("Console", r.console);
-  section("AWS CLI", r.cli);
+  section(CliTitle(finding), r.cli);
   section("Terraform", r.terraform);
   return out;
 }

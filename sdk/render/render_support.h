@@ -43,8 +43,13 @@ std::vector<std::string> PolicyNames(const model::Finding& finding);
 // (Action ["kms:*"]) on Resource ["*"]: <note>`.
 std::string EvidenceLine(const model::Evidence& evidence);
 
-// The summary, console, CLI and Terraform parts of a remediation as one text with headings.
-std::string RemediationText(const model::Remediation& remediation);
+// The heading of a remediation's command-line part for the finding's cloud: "AWS CLI" (aws, or
+// no provider), "gcloud CLI" (gcp), "Azure CLI" (azure), else "CLI".
+const char* CliTitle(const model::Finding& finding);
+
+// The summary, console, CLI and Terraform parts of a finding's remediation as one text with
+// headings.
+std::string RemediationText(const model::Finding& finding);
 
 // Worst first, the order the table and the HTML report list findings in: FAIL 0, ERROR 1,
 // WARNING 2, PASS and SUPPRESSED 3.

@@ -323,6 +323,10 @@ TEST(KmsguardScanTest, GcpAssetInventoryExportsFailOwnersAtProjectScope) {
     failing.push_back(message.substr(0, message.find(" holds")) + " @ " +
                       message.substr(message.find(" at ") + 4, 13));
     uids.insert(item.value(Pointer("/finding_info/uid"), ""));
+    // The command-line part is gcloud's and says so: never under an "AWS CLI" heading.
+    const std::string remediation = item.value(Pointer("/remediation/desc"), "");
+    EXPECT_THAT(remediation, HasSubstr("gcloud CLI:\ngcloud projects remove-iam-policy-binding"));
+    EXPECT_THAT(remediation, Not(HasSubstr("AWS CLI")));
   }
   std::sort(failing.begin(), failing.end());
   EXPECT_THAT(failing,
