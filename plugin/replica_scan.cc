@@ -143,13 +143,26 @@ absl::StatusOr<ReplicaScanResult> ScanOverReplicas(
       chunk = std::make_shared<Chunk>();
       return true;
     };
+    // Resources judged only after the whole scan is read (model::JoinedAtScanEnd: a Google Cloud
+    // or Azure grant depends on several resources) all go in one last chunk: each call is its
+    // own scan on its replica, and a join split over calls would miss grants whose parts arrive
+    // in different chunks. That chunk is not cut at chunk_size.
+    auto joined = std::make_shared<Chunk>();
     const client::PluginClient::Send send = [&](const model::Resource& resource) {
+      if (model::JoinedAtScanEnd(resource.provider)) {
+        joined->resources.push_back(resource);
+        return true;
+      }
       chunk->resources.push_back(resource);
       if (chunk->resources.size() < chunk_size) return true;
       return hand_over();
     };
     produce(send);
     if (!chunk->resources.empty()) hand_over();
+    if (!joined->resources.empty()) {
+      chunk = std::move(joined);
+      hand_over();
+    }
     std::lock_guard<std::mutex> lock(state.mu);
     state.producing_done = true;
     state.changed.notify_all();

@@ -7,8 +7,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/azure/inventory.h"
 #include "sdk/client/convert.h"
 #include "sdk/client/protocol.h"
+#include "sdk/gcp/inventory.h"
 
 namespace kmsguard::plugin {
 
@@ -284,21 +286,21 @@ void ScanSession::EvaluateOne(const v1::Resource& resource, std::int64_t batch, 
   }
   // The engine reads the document in either shape (normalized, or an export entry), once.
   model::Resource& normalized = *parsed;
-  if (normalized.provider == "gcp") {
+  if (model::JoinedAtScanEnd(normalized.provider)) {
     const std::lock_guard<std::mutex> lock(deferred_mutex_);
     deferred_.push_back({resource, std::move(normalized)});
     return;
   }
-  Judge(resource, normalized, nullptr, findings, out);
+  Judge(resource, normalized, {}, findings, out);
 }
 
 void ScanSession::Judge(const v1::Resource& resource, const model::Resource& normalized,
-                        const gcp::Inventory* gcp, FindingBatcher* findings,
+                        const engine::ScanJoins& joins, FindingBatcher* findings,
                         BatchResult* out) const {
   model::ScanSummary& summary = out->summary;
   std::vector<model::Finding> results;
   try {
-    results = evaluator_->Evaluate(normalized, gcp);
+    results = evaluator_->Evaluate(normalized, joins);
   } catch (const std::exception& e) {
     AddResourceError(resource,
                      absl::StrCat("resource ", resource.id(), ": evaluation failed: ", e.what()),
@@ -339,12 +341,12 @@ void ScanSession::EvaluateDeferred(std::vector<v1::EvaluateResponse>* out) {
   std::vector<model::Resource> resources;
   resources.reserve(deferred.size());
   for (const Deferred& d : deferred) resources.push_back(d.resource);
-  const gcp::InventoryResult joined = gcp::BuildInventory(resources);
+  const gcp::InventoryResult gcp_joined = gcp::BuildInventory(resources);
+  const azure::InventoryResult azure_joined = azure::BuildInventory(resources);
+  const engine::ScanJoins joins{&gcp_joined.inventory, &azure_joined.inventory};
   BatchResult result;
   FindingBatcher findings(&result.responses);
-  for (const Deferred& d : deferred) {
-    Judge(d.message, d.resource, &joined.inventory, &findings, &result);
-  }
+  for (const Deferred& d : deferred) Judge(d.message, d.resource, joins, &findings, &result);
   findings.Flush();
   Merge(result.summary);
   for (auto& response : result.responses) out->push_back(std::move(response));

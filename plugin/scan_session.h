@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "kmsguard/plugin/v1/plugin.pb.h"
 #include "sdk/engine/evaluator.h"
-#include "sdk/gcp/inventory.h"
+#include "sdk/engine/scan_joins.h"
 #include "sdk/model/scan_summary.h"
 
 namespace kmsguard::plugin {
@@ -64,12 +64,13 @@ class ScanSession {
   static void AddResourceError(const v1::Resource& resource, std::string message,
                                const char* code, BatchResult* out);
   void End(std::vector<v1::EvaluateResponse>* out);
-  // Evaluates one parsed resource (with the scan's joined GCP inventory, when given) and adds its
-  // findings and counts.
+  // Evaluates one parsed resource (with the scan's joined inventories) and adds its findings and
+  // counts.
   void Judge(const v1::Resource& resource, const model::Resource& normalized,
-             const gcp::Inventory* gcp, FindingBatcher* findings, BatchResult* out) const;
-  // The scan's Google Cloud resources, held until ScanEnd: a grant depends on several of them
-  // (policies, hierarchy, custom roles), so they are joined once (gcp::BuildInventory) and
+             const engine::ScanJoins& joins, FindingBatcher* findings, BatchResult* out) const;
+  // The scan's Google Cloud and Azure resources (model::JoinedAtScanEnd), held until ScanEnd: a
+  // grant depends on several of them (policies or assignments, hierarchy, custom roles, the
+  // vault's model), so they are joined once (gcp::BuildInventory, azure::BuildInventory) and
   // evaluated then. Batches add to it concurrently.
   struct Deferred {
     v1::Resource message;

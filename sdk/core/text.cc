@@ -140,6 +140,35 @@ std::string Excerpt(std::string_view line, std::size_t center, std::size_t max_b
   return out;
 }
 
+bool StarGlobMatch(std::string_view pattern, std::string_view text, bool ignore_case) {
+  const auto same = [ignore_case](char a, char b) {
+    if (a == b) return true;
+    if (!ignore_case) return false;
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    return lower(a) == lower(b);
+  };
+  std::size_t p = 0;
+  std::size_t t = 0;
+  std::size_t star = std::string_view::npos;
+  std::size_t resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (p < pattern.size() && same(pattern[p], text[t])) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
 std::string ShellQuote(std::string_view text) {
   std::string out = "'";
   for (const char c : text) {

@@ -8,6 +8,7 @@ namespace {
 constexpr Builtin kImplementations[] = {
     {"iam.allows", &PrepareIamAllows, &IamAllows},
     {"gcp.grants", &PrepareGcpGrants, &GcpGrants},
+    {"azure.grants", &PrepareAzureGrants, &AzureGrants},
 };
 
 }  // namespace

@@ -93,5 +93,9 @@ std::shared_ptr<const PreparedArgs> PrepareGcpGrants(const rules::Rule& rule,
                                                      const nlohmann::json& args,
                                                      const rules::BuiltinSpec& spec);
 Outcome GcpGrants(const PreparedArgs& args, const ResourceView& resource);
+std::shared_ptr<const PreparedArgs> PrepareAzureGrants(const rules::Rule& rule,
+                                                       const nlohmann::json& args,
+                                                       const rules::BuiltinSpec& spec);
+Outcome AzureGrants(const PreparedArgs& args, const ResourceView& resource);
 
 }  // namespace kmsguard::engine

@@ -338,11 +338,11 @@ Evaluator::Evaluator(std::shared_ptr<const rules::RuleSet> rule_set, std::string
 }
 
 std::vector<model::Finding> Evaluator::Evaluate(const model::Resource& resource,
-                                                const gcp::Inventory* gcp) const {
+                                                const ScanJoins& joins) const {
   std::vector<model::Finding> findings;
   if (rule_set_ == nullptr) return findings;
   ResourceView view(resource, options_.explanation);
-  view.set_gcp_inventory(gcp);
+  view.set_joins(joins);
   for (const rules::Rule* rule : rule_set_->ForType(resource.type)) {
     // ForType points into rules(), which prepared_ follows index for index.
     const PreparedRule& prepared = *prepared_[static_cast<std::size_t>(rule - rule_set_->rules().data())];

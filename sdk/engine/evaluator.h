@@ -5,13 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "sdk/engine/scan_joins.h"
 #include "sdk/model/finding.h"
 #include "sdk/model/resource.h"
 #include "sdk/rules/rule.h"
-
-namespace kmsguard::gcp {
-struct Inventory;  // gcp/inventory.h
-}  // namespace kmsguard::gcp
 
 namespace kmsguard::engine {
 
@@ -41,10 +38,10 @@ class Evaluator {
   // could not be evaluated, or SUPPRESSED when an unexpired exception accepts a FAIL/WARNING. A
   // rule whose `when` is false, or whose operator finds it does not apply (an AWS managed policy
   // under `skip_aws_managed`), gives no finding. Never throws.
-  // `gcp`: the scan's Google Cloud resources joined once (gcp::BuildInventory), read by the GCP
-  // operators; null evaluates a GCP resource on its own.
+  // `joins`: the scan's Google Cloud and Azure resources joined once (scan_joins.h), read by
+  // those clouds' operators.
   std::vector<model::Finding> Evaluate(const model::Resource& resource,
-                                       const gcp::Inventory* gcp = nullptr) const;
+                                       const ScanJoins& joins = {}) const;
 
   const rules::RuleSet& rule_set() const { return *rule_set_; }
   const std::string& today() const { return today_; }

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/core/text.h"
 #include "sdk/engine/builtins.h"
 #include "sdk/gcp/effective_grant.h"
 #include "sdk/gcp/inventory.h"
@@ -47,13 +48,6 @@ std::string ScopeId(const gcp::Scope& scope) {
   return slash == std::string::npos ? scope.name : scope.name.substr(slash + 1);
 }
 
-// Single-quoted for a POSIX shell.
-std::string Shell(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& roles) {
   Outcome out;
   out.status = grant.certainty == gcp::Certainty::kUndetermined ? model::Status::kWarning
@@ -79,13 +73,14 @@ Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& rol
                          : absl::StrCat(", condition (not evaluated) ", via.condition_expression),
                      via.note.empty() ? "" : absl::StrCat(": ", via.note));
     out.evidence.push_back(std::move(evidence));
-    std::string command = absl::StrCat(
-        "gcloud ", CommandGroup(grant.scope.kind), " remove-iam-policy-binding ",
-        ScopeId(grant.scope), " --member=", Shell(grant.member.text), " --role=", Shell(via.role));
+    std::string command =
+        absl::StrCat("gcloud ", CommandGroup(grant.scope.kind), " remove-iam-policy-binding ",
+                     ScopeId(grant.scope), " --member=", core::ShellQuote(grant.member.text),
+                     " --role=", core::ShellQuote(via.role));
     if (!via.condition_expression.empty()) {
       absl::StrAppend(&command, " --condition=",
-                      Shell(absl::StrCat("expression=", via.condition_expression,
-                                         ",title=", via.condition_title)));
+                      core::ShellQuote(absl::StrCat("expression=", via.condition_expression,
+                                                    ",title=", via.condition_title)));
     }
     if (std::find(commands.begin(), commands.end(), command) == commands.end()) {
       commands.push_back(std::move(command));

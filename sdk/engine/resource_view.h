@@ -8,13 +8,10 @@
 #include <string>
 
 #include "sdk/engine/policy_view.h"
+#include "sdk/engine/scan_joins.h"
 #include "sdk/iam/policy_memo.h"
 #include "sdk/model/iam_document.h"
 #include "sdk/model/resource.h"
-
-namespace kmsguard::gcp {
-struct Inventory;  // gcp/inventory.h
-}  // namespace kmsguard::gcp
 
 namespace kmsguard::engine {
 
@@ -29,11 +26,11 @@ class ResourceView {
 
   const model::Resource& resource() const { return resource_; }
 
-  // The scan's Google Cloud resources joined once (gcp::BuildInventory): a grant depends on
-  // several resources (policies, hierarchy, custom roles). Null when this resource is evaluated on
-  // its own (`kmsguard test`, `eval`); operators then join the resource alone.
-  const gcp::Inventory* gcp_inventory() const { return gcp_inventory_; }
-  void set_gcp_inventory(const gcp::Inventory* inventory) { gcp_inventory_ = inventory; }
+  // The scan's Google Cloud and Azure resources joined once (scan_joins.h). A null member: this
+  // resource is evaluated on its own (`kmsguard test`, `eval`); operators then join it alone.
+  const gcp::Inventory* gcp_inventory() const { return joins_.gcp; }
+  const azure::Inventory* azure_inventory() const { return joins_.azure; }
+  void set_joins(const ScanJoins& joins) { joins_ = joins; }
   bool explanation() const { return explanation_; }
 
   // The document of an IAM resource (model/iam_document.h), read with simdjson from
@@ -57,7 +54,7 @@ class ResourceView {
  private:
   const model::Resource& resource_;
   const bool explanation_;
-  const gcp::Inventory* gcp_inventory_ = nullptr;
+  ScanJoins joins_;
   mutable std::optional<model::IamDocument> iam_;
   mutable std::optional<nlohmann::json> normalized_;
   mutable ShapeProblems shape_problems_;  // addresses into normalized_

@@ -3,37 +3,18 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "sdk/model/json_fields.h"
 
 namespace kmsguard::gcp {
 namespace {
 
 using nlohmann::json;
 
-std::string Str(const json& object, const char* key) {
-  if (!object.is_object()) return {};
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-const json* Obj(const json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  const auto it = object.find(key);
-  return it != object.end() && it->is_object() ? &*it : nullptr;
-}
-
-const json* Arr(const json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  const auto it = object.find(key);
-  return it != object.end() && it->is_array() ? &*it : nullptr;
-}
-
-// Reads the strings of a list; false (and nothing kept) when an element is not a string.
+std::string Str(const json& object, const char* key) { return model::StringMember(object, key); }
+const json* Obj(const json& object, const char* key) { return model::ObjectMember(object, key); }
+const json* Arr(const json& object, const char* key) { return model::ArrayMember(object, key); }
 bool Strings(const json& list, std::vector<std::string>* out) {
-  for (const json& e : list) {
-    if (!e.is_string()) return false;
-    out->push_back(e.get<std::string>());
-  }
-  return true;
+  return model::StringList(list, out);
 }
 
 class Joiner {

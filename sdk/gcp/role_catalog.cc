@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "sdk/core/json_tree.h"
+#include "sdk/core/text.h"
 
 namespace kmsguard::gcp {
 namespace internal {
@@ -30,27 +31,7 @@ bool ReadString(simdjson::dom::element root, std::string_view key, std::string* 
 }  // namespace
 
 bool MatchesPermissionPattern(std::string_view pattern, std::string_view text) {
-  // Iterative glob with one backtrack point: linear in practice, never exponential.
-  std::size_t p = 0;
-  std::size_t t = 0;
-  std::size_t star = std::string_view::npos;
-  std::size_t resume = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-    } else if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
+  return core::StarGlobMatch(pattern, text);
 }
 
 absl::StatusOr<RoleCatalog> RoleCatalog::FromJson(std::string_view text, std::string_view name) {

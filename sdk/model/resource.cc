@@ -12,4 +12,6 @@ nlohmann::json DocumentJson(const Resource& resource) {
   return nlohmann::json::parse(resource.document_text, nullptr, /*allow_exceptions=*/false);
 }
 
+bool JoinedAtScanEnd(std::string_view provider) { return provider == "gcp" || provider == "azure"; }
+
 }  // namespace kmsguard::model

@@ -2,10 +2,10 @@
 #pragma once
 
 #include <memory>
-#include <string>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "sdk/core/diagnostic.h"
 
@@ -91,5 +91,10 @@ std::string DocumentText(const Resource& resource);
 // The document as a nlohmann value: `document`, or `document_text` parsed (a text that is not
 // JSON gives a discarded value). For cold paths: generic rules, tests, the IaC adapters.
 nlohmann::json DocumentJson(const Resource& resource);
+
+// Whether a resource of `provider` is judged only after the whole scan is read: a Google Cloud
+// or Azure grant depends on several resources (engine/scan_joins.h), so the plugin holds them
+// until the scan ends, and a scan spread over replicas sends them all in one call.
+bool JoinedAtScanEnd(std::string_view provider);
 
 }  // namespace kmsguard::model

@@ -76,6 +76,32 @@ const std::vector<BuiltinSpec>& Builtins() {
                        "any of them"},
            },
        .per_item = true},
+      {.name = "azure.grants",
+       .doc = "One finding per principal that may use any of `data_actions` (RBAC) or "
+              "`key_permissions` (access policies) on every key of an Azure Key Vault or more: "
+              "for a vault in the access-policy model, each access-policy entry that grants them "
+              "(every key of the vault); for a role assignment, its role expanded to data actions "
+              "(built-in catalog and the scan's custom roles) at a management group, "
+              "subscription, resource group or vault scope, unless the vault uses access "
+              "policies. Over the scan's Azure resources joined once. Key-scoped assignments "
+              "are narrow and pass.",
+       .resource_types = {"Microsoft.KeyVault/vaults", "Microsoft.KeyVault/vaults/accessPolicies",
+                          "Microsoft.Authorization/roleAssignments"},
+       .args =
+           {
+               {.name = "data_actions",
+                .kind = ArgKind::kStringList,
+                .required = false,
+                .doc = "Key Vault data actions to look for in role definitions, e.g. "
+                       "[Microsoft.KeyVault/vaults/keys/decrypt/action]; exact operations, "
+                       "compared case-insensitively"},
+               {.name = "key_permissions",
+                .kind = ArgKind::kStringList,
+                .required = false,
+                .doc = "access-policy key permissions to look for, e.g. [decrypt, unwrapKey]; "
+                       "`all` always counts"},
+           },
+       .per_item = true},
   };
   return *kBuiltins;
 }

@@ -1,0 +1,326 @@
+#include "sdk/azure/inventory.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "sdk/model/json_fields.h"
+
+namespace kmsguard::azure {
+namespace {
+
+using model::ArrayMember;
+using model::ObjectMember;
+using model::StringList;
+using model::StringMember;
+using nlohmann::json;
+
+// The first API version whose vault create defaults to RBAC
+// (https://learn.microsoft.com/azure/key-vault/general/access-control-default).
+constexpr char kRbacDefaultApiVersion[] = "2026-02-01";
+constexpr std::size_t kApiDateLength = 10;  // YYYY-MM-DD, before any "-preview"
+
+bool Listed(const std::vector<std::string>& unknown, std::string_view pointer) {
+  return std::find(unknown.begin(), unknown.end(), pointer) != unknown.end();
+}
+
+class Joiner {
+ public:
+  explicit Joiner(InventoryResult* out) : out_(out) {}
+
+  void Add(const model::Resource& resource) {
+    const json document = model::DocumentJson(resource);
+    if (!document.is_object()) {
+      Problem(resource.source, "", "the document of an Azure resource is not an object");
+      return;
+    }
+    std::vector<std::string> unknown;
+    if (const json* list = ArrayMember(document, "unknown")) StringList(*list, &unknown);
+    std::vector<std::string> problems;
+    if (const json* list = ArrayMember(document, "problems")) StringList(*list, &problems);
+    std::string id = StringMember(document, "id");
+    if (id.empty()) id = resource.id;
+    const std::string& type = resource.type;
+    static const json kEmpty = json::object();
+    const json* properties = ObjectMember(document, "properties");
+    if (properties == nullptr) {
+      if (document.contains("properties")) {
+        problems.push_back("/properties: not an object");
+        Problem(resource.source, "/properties", "properties is not an object");
+      }
+      properties = &kEmpty;
+    }
+    if (absl::EqualsIgnoreCase(type, "Microsoft.KeyVault/vaults")) {
+      AddVault(resource, id, document, *properties, unknown, std::move(problems));
+    } else if (absl::EqualsIgnoreCase(type, "Microsoft.KeyVault/vaults/accessPolicies")) {
+      changes_.push_back({resource.id, StringMember(*properties, "vaultId"),
+                          StringMember(*properties, "operation"),
+                          Entries(resource, *properties, unknown), resource.source});
+    } else if (absl::EqualsIgnoreCase(type, "Microsoft.Authorization/roleAssignments")) {
+      AddAssignment(resource, id, *properties, unknown, std::move(problems));
+    } else if (absl::EqualsIgnoreCase(type, "Microsoft.Authorization/roleDefinitions")) {
+      AddRole(resource, id, document, *properties);
+    }
+  }
+
+  // Applies the access-policy changes to their vaults, in input order.
+  void Finish() {
+    Inventory& inventory = out_->inventory;
+    for (DetachedAccessPolicies& change : changes_) {
+      const Scope target = ParseScope(change.vault_id);
+      auto vault =
+          std::find_if(inventory.vaults.begin(), inventory.vaults.end(),
+                       [&](const Vault& v) { return v.scope.canonical == target.canonical; });
+      if (change.vault_id.empty() || vault == inventory.vaults.end()) {
+        inventory.detached.push_back(std::move(change));
+        continue;
+      }
+      std::vector<AccessPolicyEntry>& list = vault->access_policies;
+      if (change.operation == "replace") {
+        list = std::move(change.entries);
+      } else if (change.operation == "remove") {
+        for (const AccessPolicyEntry& removal : change.entries) Remove(removal, &list);
+      } else {
+        for (AccessPolicyEntry& entry : change.entries) list.push_back(std::move(entry));
+      }
+    }
+  }
+
+ private:
+  void Problem(const core::SourceLocation& at, std::string_view pointer, std::string message) {
+    core::Diagnostic d;
+    d.code = "snapshot_error";
+    d.message = std::move(message);
+    d.location = at;
+    d.location.json_pointer += std::string(pointer);
+    out_->diagnostics.push_back(std::move(d));
+  }
+
+  // ARM's "remove" takes the listed permissions away from the entry of the same identity.
+  static void Remove(const AccessPolicyEntry& removal, std::vector<AccessPolicyEntry>* list) {
+    for (AccessPolicyEntry& entry : *list) {
+      if (!absl::EqualsIgnoreCase(entry.object_id, removal.object_id) ||
+          !absl::EqualsIgnoreCase(entry.application_id, removal.application_id)) {
+        continue;
+      }
+      const bool all =
+          std::any_of(removal.keys.begin(), removal.keys.end(),
+                      [](const std::string& k) { return absl::EqualsIgnoreCase(k, "all"); });
+      std::erase_if(entry.keys, [&](const std::string& k) {
+        return all ||
+               std::any_of(removal.keys.begin(), removal.keys.end(),
+                           [&](const std::string& r) { return absl::EqualsIgnoreCase(k, r); });
+      });
+    }
+  }
+
+  std::vector<AccessPolicyEntry> Entries(const model::Resource& resource, const json& properties,
+                                         const std::vector<std::string>& unknown) {
+    std::vector<AccessPolicyEntry> entries;
+    if (!properties.contains("accessPolicies")) return entries;
+    const json* list = ArrayMember(properties, "accessPolicies");
+    if (list == nullptr) {
+      Problem(resource.source, "/properties/accessPolicies", "accessPolicies is not a list");
+      return entries;
+    }
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string pointer = absl::StrCat("/properties/accessPolicies/", i);
+      const json& e = (*list)[i];
+      AccessPolicyEntry entry;
+      entry.tenant_id = StringMember(e, "tenantId");
+      entry.object_id = StringMember(e, "objectId");
+      entry.application_id = StringMember(e, "applicationId");
+      entry.object_unknown = Listed(unknown, pointer + "/objectId");
+      entry.source = resource.source;
+      entry.source.json_pointer += pointer;
+      const json* permissions = ObjectMember(e, "permissions");
+      const json* keys = permissions == nullptr ? nullptr : ArrayMember(*permissions, "keys");
+      if (!e.is_object() || (permissions != nullptr && permissions->contains("keys") &&
+                             (keys == nullptr || !StringList(*keys, &entry.keys)))) {
+        Problem(resource.source, pointer,
+                "an access policy needs an object whose permissions.keys is a list of strings");
+        entry.keys.clear();
+      }
+      entries.push_back(std::move(entry));
+    }
+    return entries;
+  }
+
+  void AddVault(const model::Resource& resource, const std::string& id, const json& document,
+                const json& properties, const std::vector<std::string>& unknown,
+                std::vector<std::string> problems) {
+    Vault vault;
+    vault.id = id;
+    vault.scope = ParseScope(id);
+    vault.name = StringMember(document, "name");
+    if (vault.name.empty()) vault.name = vault.scope.name;
+    static const json kEmpty = json::object();
+    const json* origin = ObjectMember(document, "origin");
+    vault.model =
+        DecideModel(properties, origin != nullptr ? *origin : kEmpty,
+                    Listed(unknown, "/properties/enableRbacAuthorization"), &vault.model_reason);
+    vault.access_policies = Entries(resource, properties, unknown);
+    const auto disk = properties.find("enabledForDiskEncryption");
+    vault.enabled_for_disk_encryption =
+        disk != properties.end() && disk->is_boolean() && disk->get<bool>();
+    vault.problems = std::move(problems);
+    vault.source = resource.source;
+    out_->inventory.vaults.push_back(std::move(vault));
+  }
+
+  void AddAssignment(const model::Resource& resource, const std::string& id, const json& properties,
+                     const std::vector<std::string>& unknown, std::vector<std::string> problems) {
+    RoleAssignment a;
+    a.id = id;
+    std::string scope = StringMember(properties, "scope");
+    if (scope.empty()) {
+      // The id is "<scope>/providers/Microsoft.Authorization/roleAssignments/<name>".
+      const std::string lower = absl::AsciiStrToLower(id);
+      const std::size_t at = lower.rfind("/providers/microsoft.authorization/roleassignments/");
+      if (at != std::string::npos) scope = at == 0 ? "/" : id.substr(0, at);
+    }
+    a.scope = ParseScope(scope);
+    a.scope_unknown = scope.empty() || Listed(unknown, "/properties/scope");
+    a.role_definition_id = StringMember(properties, "roleDefinitionId");
+    a.role_definition_name = StringMember(properties, "roleDefinitionName");
+    a.role_unknown =
+        Listed(unknown, "/properties/roleDefinitionId") ||
+        (a.role_definition_id.empty() && Listed(unknown, "/properties/roleDefinitionName"));
+    a.principal_id = StringMember(properties, "principalId");
+    a.principal_type = StringMember(properties, "principalType");
+    a.principal_name = StringMember(properties, "principalName");
+    a.principal_unknown = Listed(unknown, "/properties/principalId");
+    a.condition = StringMember(properties, "condition");
+    a.problems = std::move(problems);
+    a.source = resource.source;
+    out_->inventory.assignments.push_back(std::move(a));
+  }
+
+  void AddRole(const model::Resource& resource, const std::string& id, const json& document,
+               const json& properties) {
+    RoleDefinition role;
+    role.guid = RoleDefinitionGuid(StringMember(document, "name"));
+    if (role.guid.empty()) role.guid = RoleDefinitionGuid(id);
+    if (role.guid.empty()) {
+      Problem(resource.source, "/name", "a role definition needs a GUID in its name or id");
+      return;
+    }
+    role.role_name = StringMember(properties, "roleName");
+    role.builtin = StringMember(properties, "type") == "BuiltInRole";
+    role.source = resource.source;
+    if (const json* scopes = ArrayMember(properties, "assignableScopes")) {
+      StringList(*scopes, &role.assignable_scopes);
+    }
+    const json* blocks = ArrayMember(properties, "permissions");
+    if (blocks == nullptr && properties.contains("permissions")) {
+      Problem(resource.source, "/properties/permissions", "permissions is not a list");
+    }
+    bool readable = true;
+    if (blocks != nullptr) {
+      for (std::size_t i = 0; i < blocks->size(); ++i) {
+        const json& b = (*blocks)[i];
+        PermissionBlock block;
+        const auto read = [&](const char* key, std::vector<std::string>* out) {
+          if (!b.is_object() || !b.contains(key) || b[key].is_null()) return true;
+          const json* list = ArrayMember(b, key);
+          return list != nullptr && StringList(*list, out);
+        };
+        if (!b.is_object() || !read("actions", &block.actions) ||
+            !read("notActions", &block.not_actions) || !read("dataActions", &block.data_actions) ||
+            !read("notDataActions", &block.not_data_actions)) {
+          Problem(resource.source, absl::StrCat("/properties/permissions/", i),
+                  "a permission block needs lists of strings");
+          readable = false;
+          continue;
+        }
+        role.permissions.push_back(std::move(block));
+      }
+    }
+    // A role whose blocks cannot all be read is left out: its assignments are then undetermined,
+    // never "no permission" (a dropped block could have held the grant).
+    if (!readable) return;
+    out_->inventory.custom_roles.push_back(std::move(role));
+  }
+
+  InventoryResult* out_;
+  std::vector<DetachedAccessPolicies> changes_;
+};
+
+}  // namespace
+
+std::string_view PermissionModelName(PermissionModel model) {
+  switch (model) {
+    case PermissionModel::kAccessPolicies:
+      return "access_policies";
+    case PermissionModel::kRbac:
+      return "rbac";
+    case PermissionModel::kUndetermined:
+      break;
+  }
+  return "undetermined";
+}
+
+PermissionModel DecideModel(const json& properties, const json& origin, bool flag_unknown,
+                            std::string* reason) {
+  if (flag_unknown) {
+    *reason = "enableRbacAuthorization is a value the input does not determine";
+    return PermissionModel::kUndetermined;
+  }
+  const auto flag =
+      properties.is_object() ? properties.find("enableRbacAuthorization") : properties.end();
+  if (properties.is_object() && flag != properties.end() && flag->is_boolean()) {
+    const bool rbac = flag->get<bool>();
+    *reason = rbac ? "enableRbacAuthorization is true" : "enableRbacAuthorization is false";
+    return rbac ? PermissionModel::kRbac : PermissionModel::kAccessPolicies;
+  }
+  const bool present = properties.is_object() && flag != properties.end();
+  if (present && !flag->is_null()) {
+    *reason = "enableRbacAuthorization is neither true, false nor null";
+    return PermissionModel::kUndetermined;
+  }
+  const char* what = present ? "null" : "absent";
+  const std::string kind = StringMember(origin, "kind");
+  if (kind.empty() || kind == "live") {
+    *reason = absl::StrCat("enableRbacAuthorization is ", what,
+                           " on an existing vault, which then uses access policies");
+    return PermissionModel::kAccessPolicies;
+  }
+  const std::string api = StringMember(origin, "api_version");
+  if (api.size() < kApiDateLength) {
+    *reason =
+        absl::StrCat("enableRbacAuthorization is ", what, " in a ", kind,
+                     " whose API version is not known: a vault created with API version ",
+                     kRbacDefaultApiVersion, " or later uses RBAC, an older one access policies");
+    return PermissionModel::kUndetermined;
+  }
+  const bool rbac = api.substr(0, kApiDateLength) >= kRbacDefaultApiVersion;
+  *reason = absl::StrCat("enableRbacAuthorization is ", what, " in a ", kind, " with API version ",
+                         api, ": a new vault then uses ", rbac ? "RBAC" : "access policies");
+  return rbac ? PermissionModel::kRbac : PermissionModel::kAccessPolicies;
+}
+
+const Vault* Inventory::FindVault(std::string_view id) const {
+  const std::string canonical = ParseScope(id).canonical;
+  for (const Vault& vault : vaults) {
+    if (vault.scope.canonical == canonical) return &vault;
+  }
+  return nullptr;
+}
+
+InventoryResult BuildInventory(const std::vector<model::Resource>& resources) {
+  InventoryResult out;
+  Joiner joiner(&out);
+  for (const model::Resource& resource : resources) {
+    if (resource.provider == "azure") joiner.Add(resource);
+  }
+  joiner.Finish();
+  return out;
+}
+
+RoleResolver MakeRoleResolver(const Inventory& inventory, const RoleCatalog& catalog) {
+  return RoleResolver(&catalog, inventory.custom_roles);
+}
+
+}  // namespace kmsguard::azure

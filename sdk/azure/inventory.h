@@ -1,0 +1,118 @@
+// One picture of an Azure scan: the vaults (with their permission model and access policies), the
+// role assignments and the custom role definitions of every Azure resource read
+// (adapters/azure_*.h make them, in the shape of docs/resource-model.md "Azure resources"),
+// joined after reading.
+//
+// Several files form one picture: `az role assignment list`, `az role definition list` and
+// `az keyvault list` output, ARM templates, Terraform plans. BuildInventory is the one step that
+// joins them; no format reader does.
+//
+// Rules implemented (docs/azure-keyvault-semantics.md):
+//  - A vault answers data-plane requests through one model, chosen by
+//    properties.enableRbacAuthorization: true -> RBAC (access policies are ignored); false ->
+//    access policies (data-action role assignments are ignored)
+//    (https://learn.microsoft.com/azure/key-vault/general/rbac-access-policy).
+//  - Null or absent on an existing vault (a live export) -> access policies; in a template or plan
+//    that omits it, a vault created with API version 2026-02-01 or later gets RBAC, an older one
+//    access policies; with no API version the model is undetermined
+//    (https://learn.microsoft.com/azure/key-vault/general/access-control-default).
+//  - An access-policy child resource (ARM `vaults/accessPolicies` add|replace|remove, Terraform
+//    azurerm_key_vault_access_policy) changes the list of its vault
+//    (https://learn.microsoft.com/azure/templates/microsoft.keyvault/vaults/accesspolicies).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sdk/azure/roles.h"
+#include "sdk/azure/scope.h"
+#include "sdk/core/diagnostic.h"
+#include "sdk/model/resource.h"
+
+namespace kmsguard::azure {
+
+enum class PermissionModel : std::uint8_t {
+  kAccessPolicies,
+  kRbac,
+  kUndetermined,  // a template or plan without the flag and without an API version, or a flag
+                  // the input did not determine
+};
+std::string_view PermissionModelName(PermissionModel model);  // "access_policies", "rbac", ...
+
+struct AccessPolicyEntry {
+  std::string tenant_id;
+  std::string object_id;          // the principal (user, group, service principal)
+  std::string application_id;     // non-empty: a compound identity (the principal through the app)
+  std::vector<std::string> keys;  // permissions.keys, as written (compare case-insensitively)
+  bool object_unknown = false;    // the input did not determine object_id
+  core::SourceLocation source;    // json_pointer names the entry
+};
+
+struct Vault {
+  std::string id;  // as written
+  Scope scope;
+  std::string name;
+  PermissionModel model = PermissionModel::kUndetermined;
+  std::string model_reason;  // why that model, in words ("enableRbacAuthorization is false")
+  std::vector<AccessPolicyEntry> access_policies;
+  bool enabled_for_disk_encryption = false;
+  std::vector<std::string> problems;  // parts the adapter or the join could not read
+  core::SourceLocation source;
+};
+
+// An access-policy change whose vault is not in the scan.
+struct DetachedAccessPolicies {
+  std::string resource_id;
+  std::string vault_id;
+  std::string operation;  // "add", "replace", "remove"
+  std::vector<AccessPolicyEntry> entries;
+  core::SourceLocation source;
+};
+
+struct RoleAssignment {
+  std::string id;
+  Scope scope;
+  bool scope_unknown = false;
+  std::string role_definition_id;
+  std::string role_definition_name;
+  bool role_unknown = false;  // the input did not determine which role
+  std::string principal_id;
+  std::string principal_type;  // "User", "Group", "ServicePrincipal", ...
+  std::string principal_name;  // a display name, when the input gave one
+  bool principal_unknown = false;
+  std::string condition;  // ABAC condition text, not evaluated
+  std::vector<std::string> problems;
+  core::SourceLocation source;
+};
+
+struct Inventory {
+  std::vector<Vault> vaults;
+  std::vector<DetachedAccessPolicies> detached;
+  std::vector<RoleAssignment> assignments;
+  std::vector<RoleDefinition> custom_roles;
+
+  // The vault whose id is `id` (any case), or nullptr.
+  const Vault* FindVault(std::string_view id) const;
+};
+
+struct InventoryResult {
+  Inventory inventory;
+  core::Diagnostics diagnostics;  // shapes the join could not read (file + JSON pointer)
+};
+
+// Joins the Azure resources among `resources` (provider "azure"; others are skipped). Never
+// fails: what cannot be read is a diagnostic and a problem on the resource concerned.
+InventoryResult BuildInventory(const std::vector<model::Resource>& resources);
+
+// A resolver over the inventory's custom roles and `catalog`, which must outlive it.
+RoleResolver MakeRoleResolver(const Inventory& inventory,
+                              const RoleCatalog& catalog = BuiltinRoles());
+
+// The model of a vault document (its "properties" and "origin" as docs/resource-model.md gives
+// them), and why, in words. `flag_unknown`: the document lists the flag in "unknown".
+PermissionModel DecideModel(const nlohmann::json& properties, const nlohmann::json& origin,
+                            bool flag_unknown, std::string* reason);
+
+}  // namespace kmsguard::azure

@@ -1,0 +1,193 @@
+#include "sdk/azure/key_access.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace kmsguard::azure {
+namespace {
+
+void AddOnce(std::vector<std::string>* list, const std::string& value) {
+  if (std::find(list->begin(), list->end(), value) == list->end()) list->push_back(value);
+}
+
+Reach ReachOf(ScopeKind kind) {
+  switch (kind) {
+    case ScopeKind::kTenantRoot:
+    case ScopeKind::kManagementGroup:
+    case ScopeKind::kSubscription:
+    case ScopeKind::kResourceGroup:
+      return Reach::kEveryKeyBelow;
+    case ScopeKind::kVault:
+      return Reach::kEveryKeyInVault;
+    case ScopeKind::kKey:
+      return Reach::kOneKey;
+    case ScopeKind::kOther:
+      break;
+  }
+  return Reach::kUnknown;
+}
+
+}  // namespace
+
+Question DecryptQuestion() {
+  return {"decrypt",
+          {"Microsoft.KeyVault/vaults/keys/decrypt/action",
+           "Microsoft.KeyVault/vaults/keys/unwrap/action"},
+          {"decrypt", "unwrapKey"}};
+}
+
+absl::Status CheckQuestion(const Question& question, const RoleCatalog& catalog) {
+  if (question.data_actions.empty() && question.key_permissions.empty()) {
+    return absl::InvalidArgumentError("asks about no data action and no key permission");
+  }
+  for (const std::string& action : question.data_actions) {
+    if (action.find('*') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("data action \"", action, "\" is a pattern; ask about exact operations"));
+    }
+    if (!catalog.CoversOperation(action)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "data action \"", action, "\" is outside what the built-in role catalog keeps (",
+          catalog.Describe(), "): which built-in roles grant it cannot be told"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string_view ReachName(Reach reach) {
+  switch (reach) {
+    case Reach::kEveryKeyBelow:
+      return "every_key_below";
+    case Reach::kEveryKeyInVault:
+      return "every_key_in_vault";
+    case Reach::kOneKey:
+      return "one_key";
+    case Reach::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+std::string_view CertaintyName(Certainty certainty) {
+  switch (certainty) {
+    case Certainty::kGranted:
+      return "granted";
+    case Certainty::kConditional:
+      return "conditional";
+    case Certainty::kUndetermined:
+      return "undetermined";
+    case Certainty::kNone:
+      break;
+  }
+  return "none";
+}
+
+AssignmentAnswer JudgeAssignment(const Inventory& inventory, const RoleResolver& roles,
+                                 const Question& question, const RoleAssignment& assignment) {
+  AssignmentAnswer out;
+  out.reach = assignment.scope_unknown ? Reach::kUnknown : ReachOf(assignment.scope.kind);
+  if (assignment.role_unknown) {
+    out.role.display = assignment.role_definition_id.empty() ? assignment.role_definition_name
+                                                             : assignment.role_definition_id;
+    out.role.note =
+        absl::StrCat("the role (", out.role.display, ") is a value the input does not determine");
+  } else {
+    out.role = roles.Resolve(assignment.role_definition_id, assignment.role_definition_name);
+  }
+  if (out.role.state == RoleState::kKnown) {
+    for (const std::string& action : question.data_actions) {
+      std::string pattern = GrantingPattern(*out.role.definition, action);
+      if (pattern.empty()) continue;
+      out.data_actions.push_back(action);
+      AddOnce(&out.patterns, pattern);
+    }
+    if (out.data_actions.empty()) return out;
+    out.certainty = assignment.condition.empty() ? Certainty::kGranted : Certainty::kConditional;
+  } else {
+    out.certainty = Certainty::kUndetermined;
+    out.notes.push_back(out.role.note);
+  }
+  if (!assignment.condition.empty()) {
+    out.notes.push_back(
+        absl::StrCat("the assignment has a condition, not evaluated: ", assignment.condition));
+  }
+  if (assignment.scope.kind == ScopeKind::kVault || assignment.scope.kind == ScopeKind::kKey) {
+    const Vault* vault = inventory.FindVault(assignment.scope.vault);
+    if (vault == nullptr) {
+      out.notes.push_back(
+          "the vault is not in the scan: if it uses access policies, this assignment grants no "
+          "data action there");
+    } else if (vault->model == PermissionModel::kAccessPolicies) {
+      out.ignored_by_vault_model = true;
+      out.certainty = Certainty::kNone;
+      out.notes.push_back(absl::StrCat("vault ", vault->id, " uses access policies (",
+                                       vault->model_reason,
+                                       "): role assignments grant no data action there"));
+    } else if (vault->model == PermissionModel::kUndetermined) {
+      out.notes.push_back(absl::StrCat("the permission model of vault ", vault->id,
+                                       " is undetermined (", vault->model_reason,
+                                       "): this assignment grants only if it uses RBAC"));
+    }
+  } else if (out.reach == Reach::kEveryKeyBelow) {
+    for (const Vault& vault : inventory.vaults) {
+      if (vault.model != PermissionModel::kAccessPolicies &&
+          Covers(assignment.scope, vault.scope)) {
+        out.vaults_below.push_back(vault.id);
+      }
+    }
+    if (assignment.scope.kind == ScopeKind::kManagementGroup) {
+      out.notes.push_back(
+          "which subscriptions are below the management group is not in the input: vaults of "
+          "the scan are not matched to it");
+    }
+  } else if (out.reach == Reach::kUnknown) {
+    out.notes.push_back(assignment.scope_unknown
+                            ? "the scope is a value the input does not determine"
+                            : absl::StrCat("scope ", assignment.scope.id,
+                                           " is not a management group, subscription, resource "
+                                           "group, vault or key"));
+  }
+  return out;
+}
+
+VaultAnswer JudgeAccessPolicies(const Question& question, PermissionModel model,
+                                const std::vector<AccessPolicyEntry>& entries) {
+  VaultAnswer out;
+  for (const AccessPolicyEntry& entry : entries) {
+    AccessPolicyGrant grant;
+    grant.entry = &entry;
+    for (const std::string& permission : entry.keys) {
+      const bool grants =
+          absl::EqualsIgnoreCase(permission, "all") ||
+          std::any_of(question.key_permissions.begin(), question.key_permissions.end(),
+                      [&](const std::string& q) { return absl::EqualsIgnoreCase(q, permission); });
+      (grants ? grant.permissions : grant.remaining).push_back(permission);
+    }
+    if (!grant.permissions.empty() && !question.key_permissions.empty()) {
+      out.grants.push_back(std::move(grant));
+    }
+  }
+  switch (model) {
+    case PermissionModel::kAccessPolicies:
+      out.certainty = out.grants.empty() ? Certainty::kNone : Certainty::kGranted;
+      break;
+    case PermissionModel::kUndetermined:
+      out.certainty = out.grants.empty() ? Certainty::kNone : Certainty::kUndetermined;
+      break;
+    case PermissionModel::kRbac:
+      out.certainty = Certainty::kNone;
+      if (!out.grants.empty()) {
+        out.notes.push_back(absl::StrCat(
+            out.grants.size(), " access policy entr", out.grants.size() == 1 ? "y" : "ies",
+            " would grant it, but the vault uses RBAC, which ignores access policies"));
+      }
+      break;
+  }
+  return out;
+}
+
+}  // namespace kmsguard::azure

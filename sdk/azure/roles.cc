@@ -1,0 +1,213 @@
+#include "sdk/azure/roles.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "sdk/azure/scope.h"
+#include "sdk/core/json_tree.h"
+#include "sdk/core/text.h"
+
+namespace kmsguard::azure {
+namespace internal {
+// rules/catalogs/azure-builtin-roles.json, embedded by sdk/CMakeLists.txt.
+extern const char kAzureBuiltinRolesJson[];
+}  // namespace internal
+
+namespace {
+
+using core::Sv;
+
+absl::Status Error(std::string_view name, std::string_view pointer, std::string_view message) {
+  return absl::InvalidArgumentError(absl::StrCat(Sv(name), "#", Sv(pointer), ": ", Sv(message)));
+}
+
+bool ReadString(simdjson::dom::element root, std::string_view key, std::string* out) {
+  simdjson::dom::element value;
+  if (!core::Member(root, key, &value) || !value.is_string()) return false;
+  *out = std::string(core::StringOf(value));
+  return true;
+}
+
+// Reads an optional list of strings; false when present and not one.
+bool ReadStrings(simdjson::dom::element object, std::string_view key,
+                 std::vector<std::string>* out) {
+  simdjson::dom::element list;
+  if (!core::Member(object, key, &list)) return true;
+  if (!list.is_array()) return false;
+  for (const simdjson::dom::element e : core::AsArray(list)) {
+    if (!e.is_string()) return false;
+    out->emplace_back(core::StringOf(e));
+  }
+  return true;
+}
+
+bool AnyMatches(const std::vector<std::string>& patterns, std::string_view operation) {
+  return std::any_of(patterns.begin(), patterns.end(),
+                     [&](const std::string& p) { return MatchesOperation(p, operation); });
+}
+
+}  // namespace
+
+bool MatchesOperation(std::string_view pattern, std::string_view operation) {
+  return core::StarGlobMatch(pattern, operation, /*ignore_case=*/true);
+}
+
+std::string GrantingPattern(const RoleDefinition& role, std::string_view data_action) {
+  for (const PermissionBlock& block : role.permissions) {
+    if (AnyMatches(block.not_data_actions, data_action)) continue;
+    for (const std::string& pattern : block.data_actions) {
+      if (MatchesOperation(pattern, data_action)) return pattern;
+    }
+  }
+  return {};
+}
+
+absl::StatusOr<RoleCatalog> RoleCatalog::FromJson(std::string_view text, std::string_view name) {
+  const core::JsonTreeResult parsed = core::ParseJsonTree(text);
+  if (!parsed.tree) return Error(name, "", parsed.message);
+  const simdjson::dom::element root = parsed.tree->root();
+  RoleCatalog catalog;
+  if (!ReadString(root, "source", &catalog.source_) ||
+      !ReadString(root, "source_commit", &catalog.source_commit_) ||
+      !ReadString(root, "source_date", &catalog.source_date_)) {
+    return Error(name, "", "needs the strings source, source_commit and source_date");
+  }
+  if (!ReadStrings(root, "operation_filter", &catalog.filter_) || catalog.filter_.empty()) {
+    return Error(name, "/operation_filter", "needs a non-empty list of operation prefixes");
+  }
+  simdjson::dom::element roles;
+  if (!core::Member(root, "roles", &roles) || !roles.is_object()) {
+    return Error(name, "/roles", "needs an object of roles by GUID");
+  }
+  for (const simdjson::dom::key_value_pair role : core::AsObject(roles)) {
+    const std::string pointer = absl::StrCat("/roles/", core::PointerToken(role.key));
+    RoleDefinition entry;
+    entry.guid = RoleDefinitionGuid(role.key);
+    if (entry.guid.empty() || entry.guid != role.key) {
+      return Error(name, pointer, "a role is keyed by its GUID, in lower case");
+    }
+    entry.builtin = true;
+    simdjson::dom::element blocks;
+    if (!ReadString(role.value, "roleName", &entry.role_name) ||
+        !core::Member(role.value, "permissions", &blocks) || !blocks.is_array()) {
+      return Error(name, pointer, "needs a string roleName and a list of permissions");
+    }
+    std::size_t b = 0;
+    for (const simdjson::dom::element block : core::AsArray(blocks)) {
+      const std::string where = absl::StrCat(pointer, "/permissions/", b++);
+      PermissionBlock out;
+      if (!block.is_object() || !ReadStrings(block, "actions", &out.actions) ||
+          !ReadStrings(block, "notActions", &out.not_actions) ||
+          !ReadStrings(block, "dataActions", &out.data_actions) ||
+          !ReadStrings(block, "notDataActions", &out.not_data_actions)) {
+        return Error(name, where, "needs an object of lists of strings");
+      }
+      entry.permissions.push_back(std::move(out));
+    }
+    catalog.by_name_[absl::AsciiStrToLower(entry.role_name)] = entry.guid;
+    catalog.roles_.emplace(entry.guid, std::move(entry));
+  }
+  return catalog;
+}
+
+const RoleDefinition* RoleCatalog::Find(std::string_view guid) const {
+  const auto it = roles_.find(absl::AsciiStrToLower(Sv(guid)));
+  return it == roles_.end() ? nullptr : &it->second;
+}
+
+const RoleDefinition* RoleCatalog::FindByName(std::string_view role_name) const {
+  const auto it = by_name_.find(absl::AsciiStrToLower(Sv(role_name)));
+  return it == by_name_.end() ? nullptr : Find(it->second);
+}
+
+bool RoleCatalog::CoversOperation(std::string_view operation) const {
+  return std::any_of(filter_.begin(), filter_.end(), [&](const std::string& prefix) {
+    return absl::StartsWithIgnoreCase(Sv(operation), prefix);
+  });
+}
+
+std::string RoleCatalog::Describe() const {
+  return absl::StrCat(source_, " (commit ", source_commit_, ", ", source_date_, ")");
+}
+
+namespace {
+
+struct Loaded {
+  absl::Status status;
+  RoleCatalog catalog;
+};
+
+const Loaded& LoadBuiltin() {
+  static const Loaded* const kLoaded = [] {
+    auto* loaded = new Loaded;
+    absl::StatusOr<RoleCatalog> catalog = RoleCatalog::FromJson(
+        internal::kAzureBuiltinRolesJson, "rules/catalogs/azure-builtin-roles.json");
+    if (catalog.ok()) {
+      loaded->catalog = *std::move(catalog);
+    } else {
+      loaded->status = absl::InternalError(catalog.status().message());
+    }
+    return loaded;
+  }();
+  return *kLoaded;
+}
+
+}  // namespace
+
+const RoleCatalog& BuiltinRoles() { return LoadBuiltin().catalog; }
+
+absl::Status BuiltinRolesStatus() { return LoadBuiltin().status; }
+
+RoleResolver::RoleResolver(const RoleCatalog* catalog, std::vector<RoleDefinition> custom_roles)
+    : catalog_(catalog) {
+  for (RoleDefinition& role : custom_roles) {
+    if (role.guid.empty()) continue;
+    custom_by_name_[absl::AsciiStrToLower(role.role_name)] = role.guid;
+    std::string guid = role.guid;
+    custom_.emplace(std::move(guid), std::move(role));
+  }
+}
+
+ResolvedRole RoleResolver::Resolve(std::string_view role_definition_id,
+                                   std::string_view role_definition_name) const {
+  ResolvedRole out;
+  const RoleDefinition* found = nullptr;
+  const std::string guid = RoleDefinitionGuid(role_definition_id);
+  if (!guid.empty()) {
+    const auto it = custom_.find(guid);
+    found = it != custom_.end() ? &it->second : catalog_->Find(guid);
+    out.display = std::string(role_definition_id);
+    if (found == nullptr) {
+      out.note = absl::StrCat("role definition ", guid, " is neither a built-in role of ",
+                              catalog_->Describe(),
+                              " nor a custom role of the scan: its permissions are unknown");
+    }
+  } else if (!role_definition_name.empty()) {
+    const auto it = custom_by_name_.find(absl::AsciiStrToLower(Sv(role_definition_name)));
+    found = it != custom_by_name_.end() ? &custom_.at(it->second)
+                                        : catalog_->FindByName(role_definition_name);
+    out.display = std::string(role_definition_name);
+    if (found == nullptr) {
+      out.note = absl::StrCat("no built-in or custom role of the scan is named \"",
+                              Sv(role_definition_name), "\": its permissions are unknown");
+    }
+  } else {
+    out.display = std::string(role_definition_id);
+    out.note = role_definition_id.empty()
+                   ? "the assignment names no role definition"
+                   : absl::StrCat("\"", Sv(role_definition_id),
+                                  "\" does not end in a role definition GUID: its permissions "
+                                  "are unknown");
+  }
+  if (found != nullptr) {
+    out.state = RoleState::kKnown;
+    out.definition = found;
+    out.display = found->role_name.empty() ? found->guid : found->role_name;
+  }
+  return out;
+}
+
+}  // namespace kmsguard::azure

@@ -1,0 +1,308 @@
+// azure.grants: which principals may use the asked Key Vault operations on every key of a vault
+// or more (docs/azure-keyvault-semantics.md).
+//
+// The resources judged, over the scan's Azure resources joined once (ResourceView::
+// azure_inventory; the resource alone when it is evaluated on its own):
+//  - a vault: each access-policy entry that grants the asked key permissions (or "all") is a
+//    finding: FAIL when the vault uses access policies, WARNING when its model is undetermined;
+//    a vault in the RBAC model passes (its access policies are ignored);
+//  - an access-policy change (ARM vaults/accessPolicies, azurerm_key_vault_access_policy): judged
+//    on the vault it changes; on its own (WARNING, the model unknown) only when that vault is not
+//    in the scan;
+//  - a role assignment: FAIL when its role grants an asked data action at a management group,
+//    subscription, resource group (severity raised: every key below) or vault scope; PASS at a key
+//    scope or on a vault that uses access policies; WARNING when the role or the scope is not
+//    determined.
+// One finding per principal (the item key): the finding uid then derives from the resource (the
+// assignment, which names scope, role and principal; or the vault) and the principal, never from
+// display names.
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "sdk/azure/inventory.h"
+#include "sdk/azure/key_access.h"
+#include "sdk/core/text.h"
+#include "sdk/engine/builtins.h"
+
+namespace kmsguard::engine {
+
+namespace {
+
+struct AzureGrantsArgs : PreparedArgs {
+  azure::Question question;
+  std::string error;  // why the question cannot be answered
+};
+
+constexpr char kDenyNote[] =
+    "deny assignments were not seen (no supported input carries them); they could only narrow "
+    "this grant";
+
+// "User 5a5a… (etl-app)": who the principal is, as the input says.
+std::string Principal(const std::string& type, const std::string& id, const std::string& name) {
+  std::string out = type.empty() ? std::string("principal") : type;
+  absl::StrAppend(&out, " ", id);
+  if (!name.empty()) absl::StrAppend(&out, " (", name, ")");
+  return out;
+}
+
+std::string EntryKey(const azure::AccessPolicyEntry& entry) {
+  return entry.application_id.empty()
+             ? entry.object_id
+             : absl::StrCat(entry.object_id, " via application ", entry.application_id);
+}
+
+// The az command that takes the grant away from one access-policy entry: its other key
+// permissions set again, or the entry deleted when none is left.
+std::string AccessPolicyCommand(const std::string& vault_name, const azure::AccessPolicyGrant& g) {
+  const azure::AccessPolicyEntry& entry = *g.entry;
+  std::string command =
+      g.remaining.empty() ? "az keyvault delete-policy" : "az keyvault set-policy";
+  absl::StrAppend(&command, " --name ", core::ShellQuote(vault_name), " --object-id ",
+                  core::ShellQuote(entry.object_id));
+  if (!entry.application_id.empty()) {
+    absl::StrAppend(&command, " --application-id ", core::ShellQuote(entry.application_id));
+  }
+  if (!g.remaining.empty()) {
+    absl::StrAppend(&command, " --key-permissions");
+    for (const std::string& p : g.remaining) absl::StrAppend(&command, " ", core::ShellQuote(p));
+  }
+  return command;
+}
+
+// Findings for access-policy entries that would grant.
+void JudgeEntries(const azure::VaultAnswer& answer, const std::string& vault_id,
+                  const std::string& vault_name, const std::string& model_reason, Outcome* out) {
+  for (const azure::AccessPolicyGrant& grant : answer.grants) {
+    const azure::AccessPolicyEntry& entry = *grant.entry;
+    Outcome item;
+    item.status = answer.certainty == azure::Certainty::kGranted ? model::Status::kFail
+                                                                 : model::Status::kWarning;
+    item.actions = grant.permissions;
+    item.failing_policies = {absl::StrCat("access policy of ", EntryKey(entry))};
+    item.resources = {vault_id};
+    model::Evidence evidence;
+    evidence.policy_name = item.failing_policies.front();
+    evidence.actions = grant.permissions;
+    evidence.resource_patterns = {vault_id};
+    evidence.note = absl::StrCat(std::string(azure::CertaintyName(answer.certainty)), " at ",
+                                 entry.source.ToString(), ": ", model_reason);
+    item.evidence.push_back(std::move(evidence));
+    item.command = AccessPolicyCommand(vault_name, grant);
+    item.exposed_to = {EntryKey(entry)};
+    item.exposure = absl::StrCat("object ", EntryKey(entry), " on every key of vault ", vault_id);
+    item.explanation.push_back(
+        absl::StrCat("access-policy entry of object ", EntryKey(entry), " holds key permission(s) ",
+                     absl::StrJoin(grant.permissions, ", "), " on vault ", vault_id,
+                     ": every key of the vault, including keys created later"));
+    item.explanation.push_back(absl::StrCat("permission model: ", model_reason));
+    if (entry.object_unknown) {
+      item.explanation.push_back("the object id is a value the input does not determine");
+    }
+    out->items.push_back({EntryKey(entry), std::move(item)});
+  }
+}
+
+Outcome JudgeVault(const AzureGrantsArgs& args, const azure::Vault& vault) {
+  Outcome out;
+  const azure::VaultAnswer answer =
+      azure::JudgeAccessPolicies(args.question, vault.model, vault.access_policies);
+  if (answer.certainty != azure::Certainty::kNone) {
+    JudgeEntries(answer, vault.id, vault.name, vault.model_reason, &out);
+    for (OutcomeItem& item : out.items) {
+      for (const std::string& p : vault.problems) {
+        item.outcome.explanation.push_back(absl::StrCat("not read: ", p));
+      }
+    }
+    return out;
+  }
+  out.status = model::Status::kPass;
+  out.pass_detail =
+      vault.model == azure::PermissionModel::kRbac
+          ? absl::StrCat("uses RBAC (", vault.model_reason,
+                         "): its access policies are ignored, and role assignments are judged on "
+                         "their own")
+          : absl::StrCat("no access-policy entry holds key permission ",
+                         absl::StrJoin(args.question.key_permissions, ", "), " or all");
+  out.explanation = answer.notes;
+  out.explanation.push_back(absl::StrCat("permission model: ", vault.model_reason));
+  for (const std::string& p : vault.problems)
+    out.explanation.push_back(absl::StrCat("not read: ", p));
+  return out;
+}
+
+Outcome JudgeAssignment(const AzureGrantsArgs& args, const azure::Inventory& inventory,
+                        const azure::RoleAssignment& a) {
+  Outcome out;
+  const azure::RoleResolver roles = azure::MakeRoleResolver(inventory);
+  const azure::AssignmentAnswer answer = azure::JudgeAssignment(inventory, roles, args.question, a);
+  const std::string principal = Principal(a.principal_type, a.principal_id, a.principal_name);
+  const std::string where = absl::StrCat(std::string(azure::ScopeKindName(a.scope.kind)), " ",
+                                         a.scope.id.empty() ? "(unknown)" : a.scope.id);
+  const bool broad = answer.reach == azure::Reach::kEveryKeyBelow ||
+                     answer.reach == azure::Reach::kEveryKeyInVault;
+  const bool grants = answer.certainty == azure::Certainty::kGranted ||
+                      answer.certainty == azure::Certainty::kConditional;
+  if (answer.certainty == azure::Certainty::kNone || answer.reach == azure::Reach::kOneKey) {
+    Outcome pass;
+    pass.status = model::Status::kPass;
+    pass.pass_detail =
+        answer.ignored_by_vault_model
+            ? absl::StrCat("grants ", principal, " no data action: the vault uses access policies")
+        : answer.reach == azure::Reach::kOneKey && answer.certainty != azure::Certainty::kNone
+            ? absl::StrCat("grants ", principal, " ", absl::StrJoin(answer.data_actions, ", "),
+                           " on one key only (", a.scope.id, ")")
+            : absl::StrCat("role ", answer.role.display, " holds none of ",
+                           absl::StrJoin(args.question.data_actions, ", "));
+    pass.explanation = answer.notes;
+    out.items.push_back({a.principal_id, std::move(pass)});
+    return out;
+  }
+  Outcome item;
+  item.status = grants && broad ? model::Status::kFail : model::Status::kWarning;
+  item.conditional = answer.certainty == azure::Certainty::kConditional;
+  item.actions = answer.data_actions;
+  item.failing_policies = {answer.role.display};
+  item.resources = {a.scope.id};
+  model::Evidence evidence;
+  evidence.policy_name = answer.role.display;
+  evidence.actions = answer.data_actions;
+  evidence.action_patterns = answer.patterns;
+  evidence.resource_patterns = {a.scope.id};
+  evidence.note =
+      absl::StrCat(std::string(azure::CertaintyName(answer.certainty)), ", reach ",
+                   std::string(azure::ReachName(answer.reach)), ", at ", a.source.ToString());
+  item.evidence.push_back(std::move(evidence));
+  const bool arm_id =
+      absl::StartsWith(a.id, "/") &&
+      azure::ParseScope(a.id).canonical.find(
+          "/providers/microsoft.authorization/roleassignments/") != std::string::npos;
+  item.command =
+      arm_id ? absl::StrCat("az role assignment delete --ids ", core::ShellQuote(a.id))
+             : absl::StrCat("az role assignment delete --assignee ",
+                            core::ShellQuote(a.principal_id), " --role ",
+                            core::ShellQuote(a.role_definition_id.empty() ? a.role_definition_name
+                                                                          : a.role_definition_id),
+                            " --scope ", core::ShellQuote(a.scope.id));
+  item.exposed_to = {principal};
+  item.exposure = answer.reach == azure::Reach::kEveryKeyBelow
+                      ? absl::StrCat(principal, " on every key of every vault below ", where)
+                      : absl::StrCat(principal, " on every key of vault ", a.scope.id);
+  if (answer.certainty == azure::Certainty::kUndetermined) {
+    item.explanation.push_back(absl::StrCat(principal, " is assigned ", answer.role.display, " at ",
+                                            where, ", whose permissions are unknown"));
+  } else {
+    item.explanation.push_back(absl::StrCat(
+        principal, " holds ", absl::StrJoin(answer.data_actions, ", "), " through role ",
+        answer.role.display, " (", absl::StrJoin(answer.patterns, ", "), ") assigned at ", where,
+        answer.reach == azure::Reach::kEveryKeyBelow
+            ? ": every key of every vault in the RBAC model below it, including vaults and keys "
+              "created later"
+            : ": every key of the vault, including keys created later"));
+  }
+  if (answer.reach == azure::Reach::kEveryKeyBelow && grants) {
+    item.severity_raise = absl::StrCat("the assignment is at ", where,
+                                       ", so it reaches every key of every vault below it");
+  }
+  if (!answer.vaults_below.empty()) {
+    item.explanation.push_back(
+        absl::StrCat("vaults of the input below it: ", absl::StrJoin(answer.vaults_below, ", ")));
+  }
+  for (const std::string& note : answer.notes) item.explanation.push_back(note);
+  for (const std::string& p : a.problems) item.explanation.push_back(absl::StrCat("not read: ", p));
+  item.explanation.push_back(kDenyNote);
+  out.items.push_back({a.principal_id, std::move(item)});
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<const PreparedArgs> PrepareAzureGrants(const rules::Rule& rule,
+                                                       const nlohmann::json& args,
+                                                       const rules::BuiltinSpec& spec) {
+  auto prepared = std::make_shared<AzureGrantsArgs>();
+  prepared->question.name = rule.id;
+  for (const rules::ArgSpec& arg : spec.args) {
+    std::vector<std::string>* list = arg.name == "data_actions" ? &prepared->question.data_actions
+                                     : arg.name == "key_permissions"
+                                         ? &prepared->question.key_permissions
+                                         : nullptr;
+    if (list == nullptr) continue;
+    const nlohmann::json value = rules::ResolveArg(rule, args, arg);
+    if (value.is_string()) list->push_back(value.get<std::string>());
+    if (value.is_array()) {
+      for (const nlohmann::json& p : value) {
+        if (p.is_string()) list->push_back(p.get<std::string>());
+      }
+    }
+  }
+  if (const absl::Status status = azure::CheckQuestion(prepared->question, azure::BuiltinRoles());
+      !status.ok()) {
+    prepared->error = absl::StrCat("azure.grants: ", status.message());
+  }
+  return prepared;
+}
+
+Outcome AzureGrants(const PreparedArgs& prepared_args, const ResourceView& view) {
+  const auto& args = static_cast<const AzureGrantsArgs&>(prepared_args);
+  Outcome out;
+  if (!args.error.empty()) {
+    out.status = model::Status::kError;
+    out.errors.push_back(args.error);
+    return out;
+  }
+  const model::Resource& resource = view.resource();
+  std::optional<azure::InventoryResult> alone;
+  const azure::Inventory* inventory = view.azure_inventory();
+  if (inventory == nullptr) {
+    alone = azure::BuildInventory({resource});
+    inventory = &alone->inventory;
+  }
+  const nlohmann::json& document = view.json();
+  const auto it = document.is_object() ? document.find("id") : document.end();
+  const std::string id =
+      it != document.end() && it->is_string() ? it->get<std::string>() : resource.id;
+  if (absl::EqualsIgnoreCase(resource.type, "Microsoft.KeyVault/vaults")) {
+    const azure::Vault* vault = inventory->FindVault(id);
+    if (vault == nullptr) {
+      out.not_applicable = true;
+      return out;
+    }
+    return JudgeVault(args, *vault);
+  }
+  if (absl::EqualsIgnoreCase(resource.type, "Microsoft.KeyVault/vaults/accessPolicies")) {
+    for (const azure::DetachedAccessPolicies& change : inventory->detached) {
+      if (change.resource_id != resource.id) continue;
+      const azure::VaultAnswer answer = azure::JudgeAccessPolicies(
+          args.question, azure::PermissionModel::kUndetermined, change.entries);
+      const std::string vault_id = change.vault_id.empty() ? "(unknown)" : change.vault_id;
+      JudgeEntries(answer, vault_id, azure::ParseScope(vault_id).name,
+                   absl::StrCat("vault ", vault_id,
+                                " is not in the scan, so its permission model is unknown; these "
+                                "entries grant only if it uses access policies"),
+                   &out);
+      if (out.items.empty()) {
+        out.status = model::Status::kPass;
+        out.pass_detail =
+            absl::StrCat("adds no access-policy entry holding key permission ",
+                         absl::StrJoin(args.question.key_permissions, ", "), " or all");
+      }
+      return out;
+    }
+    // Applied to a vault of the scan: that vault's findings say what it grants.
+    out.not_applicable = true;
+    return out;
+  }
+  for (const azure::RoleAssignment& a : inventory->assignments) {
+    if (a.id == id) return JudgeAssignment(args, *inventory, a);
+  }
+  out.not_applicable = true;
+  return out;
+}
+
+}  // namespace kmsguard::engine

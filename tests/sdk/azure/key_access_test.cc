@@ -1,0 +1,403 @@
+// The Azure traps of issue 16 and docs/azure-keyvault-semantics.md, one case each, through the
+// whole join (normalized resources -> azure::BuildInventory -> the decision). Expected values come
+// from the providers' documentation: built-in role contents from the Azure built-in roles page
+// (Security section: Key Vault roles; Owner's actions "*" hold no data action), data-action
+// matching from "Azure role definitions" (wildcards, case, notDataActions per block), scopes from
+// "Understand scope for Azure RBAC", the permission model from "Azure RBAC vs. access policies" and
+// "Azure Key Vault: default access control".
+#include "sdk/azure/key_access.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sdk/azure/inventory.h"
+
+namespace kmsguard::azure {
+namespace {
+
+using nlohmann::json;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr char kSub[] = "/subscriptions/11111111-2222-3333-4444-555555555555";
+constexpr char kRg[] = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/data-rg";
+constexpr char kVault[] =
+    "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/data-rg/providers/"
+    "Microsoft.KeyVault/vaults/kv-data";
+constexpr char kMg[] = "/providers/Microsoft.Management/managementGroups/corp";
+// Built-in role GUIDs (Azure built-in roles page).
+constexpr char kCryptoUser[] = "12338af0-0e69-4776-bea7-57ae8d297424";
+constexpr char kCryptoOfficer[] = "14b46e9e-c2b7-41b4-b07b-48a6ebf60603";
+constexpr char kAdministrator[] = "00482a5a-887f-4fb3-b363-3b7fe8e74483";
+constexpr char kServiceEncryptionUser[] = "e147488a-f6f5-4113-8e2d-b22465e65bf6";
+constexpr char kServiceReleaseUser[] = "08bbd89e-9f13-488c-ac41-acfcb10c90ab";
+constexpr char kOwner[] = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+constexpr char kContributor[] = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+constexpr char kSecretsUser[] = "4633458b-17de-408a-b874-0445c86b69e6";
+constexpr char kCustom[] = "7d1e0000-0000-4000-8000-000000000001";
+
+model::Resource Make(const std::string& type, const std::string& id, json document) {
+  model::Resource r;
+  r.provider = "azure";
+  r.type = type;
+  r.id = id;
+  document["id"] = id;
+  document["type"] = type;
+  r.document = std::move(document);
+  r.source.file = "test.json";
+  return r;
+}
+
+model::Resource Assignment(const std::string& scope, const std::string& role_definition_id,
+                           const std::string& principal = "5a5a0000-0000-0000-0000-000000000001",
+                           json extra = json::object()) {
+  json properties = {{"scope", scope},
+                     {"roleDefinitionId", role_definition_id},
+                     {"principalId", principal},
+                     {"principalType", "ServicePrincipal"}};
+  properties.update(extra);
+  static int n = 0;
+  return Make("Microsoft.Authorization/roleAssignments",
+              scope + "/providers/Microsoft.Authorization/roleAssignments/a" + std::to_string(++n),
+              {{"properties", properties}});
+}
+
+std::string BuiltinId(const char* guid, bool subscription_prefix = true) {
+  return std::string(subscription_prefix ? kSub : "") +
+         "/providers/Microsoft.Authorization/roleDefinitions/" + guid;
+}
+
+model::Resource CustomRole(json permissions) {
+  return Make(
+      "Microsoft.Authorization/roleDefinitions",
+      std::string(kSub) + "/providers/Microsoft.Authorization/roleDefinitions/" + kCustom,
+      {{"name", kCustom},
+       {"properties",
+        {{"roleName", "kv-custom"}, {"type", "CustomRole"}, {"permissions", permissions}}}});
+}
+
+model::Resource VaultResource(json flag, json origin = {{"kind", "live"}},
+                              json keys = json::array({"get"}), const std::string& id = kVault) {
+  json properties = {
+      {"accessPolicies",
+       {{{"tenantId", "t"}, {"objectId", "obj-1"}, {"permissions", {{"keys", keys}}}}}}};
+  if (!flag.is_discarded()) properties["enableRbacAuthorization"] = flag;
+  return Make("Microsoft.KeyVault/vaults", id,
+              {{"name", "kv-data"}, {"properties", properties}, {"origin", origin}});
+}
+
+json Absent() { return json(json::value_t::discarded); }
+
+AssignmentAnswer JudgeFirst(const std::vector<model::Resource>& resources) {
+  const InventoryResult joined = BuildInventory(resources);
+  EXPECT_THAT(joined.diagnostics, IsEmpty());
+  const RoleResolver roles = MakeRoleResolver(joined.inventory);
+  return JudgeAssignment(joined.inventory, roles, DecryptQuestion(),
+                         joined.inventory.assignments.at(0));
+}
+
+// --- role expansion: names that look dangerous but grant no data action, and the reverse ---
+
+TEST(AzureAssignmentTest, OwnerAndContributorHoldNoDataActionDespiteActionsStar) {
+  for (const char* role : {kOwner, kContributor}) {
+    const AssignmentAnswer a = JudgeFirst({Assignment(kSub, BuiltinId(role))});
+    EXPECT_EQ(a.certainty, Certainty::kNone) << role;
+    EXPECT_EQ(a.role.state, RoleState::kKnown) << role;
+  }
+}
+
+TEST(AzureAssignmentTest, CryptoUserAtResourceGroupReachesEveryKeyBelow) {
+  const AssignmentAnswer a =
+      JudgeFirst({Assignment(kRg, BuiltinId(kCryptoUser)), VaultResource(true)});
+  EXPECT_EQ(a.certainty, Certainty::kGranted);
+  EXPECT_EQ(a.reach, Reach::kEveryKeyBelow);
+  EXPECT_THAT(a.data_actions, ElementsAre("Microsoft.KeyVault/vaults/keys/decrypt/action",
+                                          "Microsoft.KeyVault/vaults/keys/unwrap/action"));
+  EXPECT_EQ(a.role.display, "Key Vault Crypto User");
+  EXPECT_THAT(a.vaults_below, ElementsAre(kVault));
+}
+
+TEST(AzureAssignmentTest, AdministratorGrantsThroughVaultsWildcardAtVaultScope) {
+  const AssignmentAnswer a =
+      JudgeFirst({Assignment(kVault, BuiltinId(kAdministrator)), VaultResource(true)});
+  EXPECT_EQ(a.certainty, Certainty::kGranted);
+  EXPECT_EQ(a.reach, Reach::kEveryKeyInVault);
+  EXPECT_THAT(a.patterns, ElementsAre("Microsoft.KeyVault/vaults/*"));
+}
+
+TEST(AzureAssignmentTest, CryptoOfficerGrantsThroughKeysWildcard) {
+  const AssignmentAnswer a = JudgeFirst({Assignment(kSub, BuiltinId(kCryptoOfficer))});
+  EXPECT_EQ(a.certainty, Certainty::kGranted);
+  EXPECT_THAT(a.patterns, ElementsAre("Microsoft.KeyVault/vaults/keys/*"));
+}
+
+TEST(AzureAssignmentTest, ServiceEncryptionUserUnwrapsOnly) {
+  const AssignmentAnswer a = JudgeFirst({Assignment(kRg, BuiltinId(kServiceEncryptionUser))});
+  EXPECT_EQ(a.certainty, Certainty::kGranted);
+  EXPECT_THAT(a.data_actions, ElementsAre("Microsoft.KeyVault/vaults/keys/unwrap/action"));
+}
+
+TEST(AzureAssignmentTest, ReleaseUserAndSecretsUserDoNotDecrypt) {
+  for (const char* role : {kServiceReleaseUser, kSecretsUser}) {
+    EXPECT_EQ(JudgeFirst({Assignment(kRg, BuiltinId(role))}).certainty, Certainty::kNone) << role;
+  }
+}
+
+TEST(AzureAssignmentTest, RoleIdWithOrWithoutSubscriptionPrefixIsTheSameRole) {
+  EXPECT_EQ(JudgeFirst({Assignment(kRg, BuiltinId(kCryptoUser, false))}).certainty,
+            Certainty::kGranted);
+  // Mixed case, as portals and templates sometimes write it.
+  EXPECT_EQ(JudgeFirst({Assignment(kRg,
+                                   "/Subscriptions/X/Providers/Microsoft.Authorization/"
+                                   "RoleDefinitions/12338AF0-0E69-4776-BEA7-57AE8D297424")})
+                .certainty,
+            Certainty::kGranted);
+}
+
+// --- custom roles: wildcards, notDataActions, the Actions trap ---
+
+TEST(AzureAssignmentTest, CustomRoleNotDataActionsSubtractWithinTheirBlock) {
+  const json both_removed = json::array({{{"dataActions", {"Microsoft.KeyVault/vaults/keys/*"}},
+                                          {"notDataActions",
+                                           {"Microsoft.KeyVault/vaults/keys/decrypt/action",
+                                            "Microsoft.KeyVault/vaults/keys/unwrap/action"}}}});
+  EXPECT_EQ(JudgeFirst({Assignment(kRg, BuiltinId(kCustom)), CustomRole(both_removed)}).certainty,
+            Certainty::kNone);
+  const json decrypt_removed =
+      json::array({{{"dataActions", {"Microsoft.KeyVault/vaults/keys/*"}},
+                    {"notDataActions", {"microsoft.keyvault/vaults/keys/DECRYPT/action"}}}});
+  const AssignmentAnswer a =
+      JudgeFirst({Assignment(kRg, BuiltinId(kCustom)), CustomRole(decrypt_removed)});
+  EXPECT_EQ(a.certainty, Certainty::kGranted);
+  EXPECT_THAT(a.data_actions, ElementsAre("Microsoft.KeyVault/vaults/keys/unwrap/action"));
+}
+
+TEST(AzureAssignmentTest, NotDataActionsOfAnotherBlockDoNotSubtract) {
+  const json blocks =
+      json::array({{{"dataActions", {"Microsoft.KeyVault/vaults/keys/decrypt/action"}}},
+                   {{"dataActions", json::array()},
+                    {"notDataActions", {"Microsoft.KeyVault/vaults/keys/decrypt/action"}}}});
+  EXPECT_EQ(JudgeFirst({Assignment(kRg, BuiltinId(kCustom)), CustomRole(blocks)}).certainty,
+            Certainty::kGranted);
+}
+
+TEST(AzureAssignmentTest, KeyWildcardsInActionsGrantNoDataAction) {
+  const json blocks = json::array({{{"actions", {"Microsoft.KeyVault/vaults/keys/*", "*"}}}});
+  EXPECT_EQ(JudgeFirst({Assignment(kRg, BuiltinId(kCustom)), CustomRole(blocks)}).certainty,
+            Certainty::kNone);
+}
+
+TEST(AzureAssignmentTest, WildcardInTheMiddleAndAnyCaseMatch) {
+  const json blocks =
+      json::array({{{"dataActions", {"MICROSOFT.KEYVAULT/vaults/*/decrypt/action"}}}});
+  const AssignmentAnswer a = JudgeFirst({Assignment(kRg, BuiltinId(kCustom)), CustomRole(blocks)});
+  EXPECT_EQ(a.certainty, Certainty::kGranted);
+  EXPECT_THAT(a.data_actions, ElementsAre("Microsoft.KeyVault/vaults/keys/decrypt/action"));
+}
+
+TEST(AzureAssignmentTest, UnknownRoleIsUndeterminedNeverNoGrant) {
+  const AssignmentAnswer a = JudgeFirst({Assignment(kRg, BuiltinId(kCustom))});
+  EXPECT_EQ(a.certainty, Certainty::kUndetermined);
+  EXPECT_THAT(a.notes.front(), HasSubstr("permissions are unknown"));
+}
+
+TEST(AzureAssignmentTest, RoleByNameWhenNoIdIsGiven) {
+  model::Resource r = Assignment(kRg, "");
+  r.document["properties"]["roleDefinitionName"] = "key vault crypto officer";
+  EXPECT_EQ(JudgeFirst({r}).certainty, Certainty::kGranted);
+}
+
+TEST(AzureAssignmentTest, RoleTheTemplateDoesNotDetermineIsUndetermined) {
+  model::Resource r = Assignment(kRg, "[parameters('roleId')]");
+  r.document["unknown"] = {"/properties/roleDefinitionId"};
+  EXPECT_EQ(JudgeFirst({r}).certainty, Certainty::kUndetermined);
+}
+
+// --- scopes and the vault's model ---
+
+TEST(AzureAssignmentTest, ReachFollowsTheScope) {
+  EXPECT_EQ(JudgeFirst({Assignment(kMg, BuiltinId(kCryptoUser))}).reach, Reach::kEveryKeyBelow);
+  EXPECT_EQ(JudgeFirst({Assignment("/", BuiltinId(kCryptoUser))}).reach, Reach::kEveryKeyBelow);
+  EXPECT_EQ(JudgeFirst({Assignment(kSub, BuiltinId(kCryptoUser))}).reach, Reach::kEveryKeyBelow);
+  EXPECT_EQ(
+      JudgeFirst({Assignment(std::string(kVault) + "/keys/k1", BuiltinId(kCryptoUser))}).reach,
+      Reach::kOneKey);
+}
+
+TEST(AzureAssignmentTest, VaultInTheAccessPolicyModelIgnoresRoleAssignments) {
+  // The scope written in another case than the vault's id: ids compare case-insensitively.
+  std::string scope = kVault;
+  for (char& c : scope) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const AssignmentAnswer a =
+      JudgeFirst({Assignment(scope, BuiltinId(kCryptoUser)), VaultResource(false)});
+  EXPECT_TRUE(a.ignored_by_vault_model);
+  EXPECT_EQ(a.certainty, Certainty::kNone);
+}
+
+TEST(AzureAssignmentTest, ConditionIsReportedNotEvaluated) {
+  const AssignmentAnswer a = JudgeFirst(
+      {Assignment(kRg, BuiltinId(kCryptoUser), "p", {{"condition", "@Resource[x] == 'y'"}})});
+  EXPECT_EQ(a.certainty, Certainty::kConditional);
+}
+
+// --- the permission model: null versus absent, live versus template ---
+
+PermissionModel ModelOf(json flag, json origin) {
+  const InventoryResult joined =
+      BuildInventory({VaultResource(std::move(flag), std::move(origin))});
+  return joined.inventory.vaults.at(0).model;
+}
+
+TEST(AzureVaultModelTest, NullOrAbsentOnAnExistingVaultIsAccessPolicies) {
+  EXPECT_EQ(ModelOf(nullptr, {{"kind", "live"}}), PermissionModel::kAccessPolicies);
+  EXPECT_EQ(ModelOf(Absent(), {{"kind", "live"}}), PermissionModel::kAccessPolicies);
+  EXPECT_EQ(ModelOf(true, {{"kind", "live"}}), PermissionModel::kRbac);
+  EXPECT_EQ(ModelOf(false, {{"kind", "template"}}), PermissionModel::kAccessPolicies);
+}
+
+TEST(AzureVaultModelTest, AbsentInATemplateDependsOnTheApiVersion) {
+  EXPECT_EQ(ModelOf(Absent(), {{"kind", "template"}, {"api_version", "2023-07-01"}}),
+            PermissionModel::kAccessPolicies);
+  EXPECT_EQ(ModelOf(Absent(), {{"kind", "template"}, {"api_version", "2026-02-01"}}),
+            PermissionModel::kRbac);
+  EXPECT_EQ(ModelOf(nullptr, {{"kind", "template"}, {"api_version", "2026-05-01-preview"}}),
+            PermissionModel::kRbac);
+  EXPECT_EQ(ModelOf(Absent(), {{"kind", "plan"}}), PermissionModel::kUndetermined);
+}
+
+TEST(AzureVaultModelTest, FlagTheInputDoesNotDetermineIsUndetermined) {
+  model::Resource vault = VaultResource("[parameters('rbac')]", {{"kind", "template"}});
+  vault.document["unknown"] = {"/properties/enableRbacAuthorization"};
+  EXPECT_EQ(BuildInventory({vault}).inventory.vaults.at(0).model, PermissionModel::kUndetermined);
+}
+
+// --- access policies ---
+
+VaultAnswer Policies(json keys, json flag = false) {
+  static InventoryResult joined;  // the answer points into it
+  joined = BuildInventory({VaultResource(std::move(flag), {{"kind", "live"}}, std::move(keys))});
+  const Vault& vault = joined.inventory.vaults.at(0);
+  return JudgeAccessPolicies(DecryptQuestion(), vault.model, vault.access_policies);
+}
+
+TEST(AzureAccessPolicyTest, DecryptUnwrapKeyOrAllInAnyCaseGrant) {
+  for (const char* permission : {"decrypt", "Decrypt", "UNWRAPKEY", "unwrapKey", "all", "All"}) {
+    const VaultAnswer a = Policies({"get", permission});
+    EXPECT_EQ(a.certainty, Certainty::kGranted) << permission;
+    ASSERT_EQ(a.grants.size(), 1u) << permission;
+    EXPECT_THAT(a.grants[0].permissions, ElementsAre(permission));
+    EXPECT_THAT(a.grants[0].remaining, ElementsAre("get"));
+  }
+}
+
+TEST(AzureAccessPolicyTest, EncryptWrapAndReleaseDoNotDecrypt) {
+  EXPECT_EQ(Policies({"encrypt", "wrapKey", "release", "unwrap"}).certainty, Certainty::kNone);
+}
+
+TEST(AzureAccessPolicyTest, RbacVaultIgnoresItsAccessPolicies) {
+  const VaultAnswer a = Policies({"decrypt"}, true);
+  EXPECT_EQ(a.certainty, Certainty::kNone);
+  EXPECT_THAT(a.notes.at(0), HasSubstr("ignores access policies"));
+}
+
+TEST(AzureAccessPolicyTest, ChildResourcesAddReplaceAndRemoveEntries) {
+  const auto change = [](const std::string& op, json keys) {
+    static int n = 0;
+    return Make(
+        "Microsoft.KeyVault/vaults/accessPolicies",
+        std::string(kVault) + "/accessPolicies/" + op + std::to_string(++n),
+        {{"properties",
+          {{"vaultId", std::string(kVault)},
+           {"operation", op},
+           {"accessPolicies", {{{"objectId", "obj-2"}, {"permissions", {{"keys", keys}}}}}}}}});
+  };
+  InventoryResult joined =
+      BuildInventory({VaultResource(false), change("add", {"UnwrapKey", "Get"})});
+  ASSERT_EQ(joined.inventory.vaults.at(0).access_policies.size(), 2u);
+  joined = BuildInventory(
+      {VaultResource(false), change("add", {"UnwrapKey", "Get"}), change("remove", {"unwrapkey"})});
+  EXPECT_THAT(joined.inventory.vaults.at(0).access_policies.at(1).keys, ElementsAre("Get"));
+  joined = BuildInventory(
+      {VaultResource(false, {{"kind", "live"}}, {"decrypt"}), change("replace", {"get"})});
+  ASSERT_EQ(joined.inventory.vaults.at(0).access_policies.size(), 1u);
+  EXPECT_EQ(joined.inventory.vaults.at(0).access_policies.at(0).object_id, "obj-2");
+  // A change to a vault not in the scan is kept apart, not lost.
+  joined = BuildInventory({change("add", {"decrypt"})});
+  EXPECT_THAT(joined.inventory.vaults, IsEmpty());
+  ASSERT_EQ(joined.inventory.detached.size(), 1u);
+  EXPECT_EQ(joined.inventory.detached[0].entries.at(0).keys.at(0), "decrypt");
+}
+
+TEST(AzureAccessPolicyTest, AnUnreadableEntryIsADiagnosticAndItsSiblingsLoad) {
+  model::Resource vault = VaultResource(false, {{"kind", "live"}}, {"decrypt"});
+  vault.document["properties"]["accessPolicies"].push_back(
+      {{"objectId", "obj-3"}, {"permissions", {{"keys", "decrypt"}}}});
+  const InventoryResult joined = BuildInventory({vault});
+  ASSERT_EQ(joined.diagnostics.size(), 1u);
+  EXPECT_EQ(joined.diagnostics[0].location.json_pointer, "/properties/accessPolicies/1");
+  EXPECT_EQ(joined.inventory.vaults.at(0).access_policies.size(), 2u);
+  EXPECT_THAT(joined.inventory.vaults.at(0).access_policies.at(0).keys, ElementsAre("decrypt"));
+}
+
+// --- scope parsing ---
+
+TEST(AzureScopeTest, KindsAndCanonicalForm) {
+  EXPECT_EQ(ParseScope("/").kind, ScopeKind::kTenantRoot);
+  EXPECT_EQ(ParseScope(kMg).kind, ScopeKind::kManagementGroup);
+  EXPECT_EQ(ParseScope(kSub).kind, ScopeKind::kSubscription);
+  EXPECT_EQ(ParseScope(std::string(kRg) + "/").kind, ScopeKind::kResourceGroup);
+  const Scope vault = ParseScope(kVault);
+  EXPECT_EQ(vault.kind, ScopeKind::kVault);
+  EXPECT_EQ(vault.name, "kv-data");
+  EXPECT_EQ(vault.subscription, "11111111-2222-3333-4444-555555555555");
+  const Scope key = ParseScope(std::string(kVault) + "/keys/K1");
+  EXPECT_EQ(key.kind, ScopeKind::kKey);
+  EXPECT_EQ(key.vault, vault.canonical);
+  EXPECT_EQ(key.name, "K1");
+  EXPECT_EQ(ParseScope(std::string(kVault) + "/keys/k/versions/v").kind, ScopeKind::kOther);
+  EXPECT_EQ(ParseScope(std::string(kRg) + "/providers/Microsoft.Storage/storageAccounts/s").kind,
+            ScopeKind::kOther);
+  EXPECT_EQ(ParseScope("kv-data").kind, ScopeKind::kOther);
+  EXPECT_TRUE(Covers(ParseScope(kRg), ParseScope(kVault)));
+  EXPECT_FALSE(Covers(ParseScope(kRg), ParseScope(std::string(kRg) + "2")));
+  EXPECT_TRUE(Covers(ParseScope("/"), ParseScope(kVault)));
+}
+
+TEST(AzureScopeTest, RoleDefinitionGuid) {
+  EXPECT_EQ(RoleDefinitionGuid(BuiltinId(kCryptoUser)), kCryptoUser);
+  EXPECT_EQ(RoleDefinitionGuid("12338AF0-0E69-4776-BEA7-57AE8D297424"), kCryptoUser);
+  EXPECT_EQ(RoleDefinitionGuid("/providers/x/roleDefinitions/not-a-guid"), "");
+}
+
+TEST(AzureCatalogTest, ShippedCatalogReadsAndKnowsTheKeyVaultRoles) {
+  ASSERT_TRUE(BuiltinRolesStatus().ok()) << BuiltinRolesStatus();
+  EXPECT_GE(BuiltinRoles().size(), 900u);
+  ASSERT_NE(BuiltinRoles().Find(kCryptoUser), nullptr);
+  EXPECT_EQ(BuiltinRoles().Find(kCryptoUser)->role_name, "Key Vault Crypto User");
+  EXPECT_EQ(BuiltinRoles().FindByName("KEY VAULT CRYPTO USER"), BuiltinRoles().Find(kCryptoUser));
+  EXPECT_TRUE(CheckQuestion(DecryptQuestion(), BuiltinRoles()).ok());
+  EXPECT_FALSE(CheckQuestion({"x",
+                              {"Microsoft.Storage/storageAccounts/blobServices/containers/"
+                               "blobs/read"},
+                              {}},
+                             BuiltinRoles())
+                   .ok());
+  EXPECT_FALSE(CheckQuestion({"x", {"Microsoft.KeyVault/vaults/keys/*"}, {}}, BuiltinRoles()).ok());
+  EXPECT_FALSE(CheckQuestion({"x", {}, {}}, BuiltinRoles()).ok());
+}
+
+TEST(AzureCatalogTest, CatalogErrorsNameThePointer) {
+  const absl::StatusOr<RoleCatalog> bad = RoleCatalog::FromJson(
+      R"({"source":"s","source_commit":"c","source_date":"d","operation_filter":["Microsoft.KeyVault/"],
+          "roles":{"12338af0-0e69-4776-bea7-57ae8d297424":{"roleName":"r","permissions":[{"dataActions":"x"}]}}})",
+      "cat.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("cat.json#/roles/12338af0-0e69-4776-bea7-57ae8d297424/permissions/0"));
+}
+
+}  // namespace
+}  // namespace kmsguard::azure
