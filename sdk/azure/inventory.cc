@@ -52,15 +52,15 @@ class Joiner {
       }
       properties = &kEmpty;
     }
-    if (absl::EqualsIgnoreCase(type, "Microsoft.KeyVault/vaults")) {
+    if (absl::EqualsIgnoreCase(type, model::kAzureVault)) {
       AddVault(resource, id, document, *properties, unknown, std::move(problems));
-    } else if (absl::EqualsIgnoreCase(type, "Microsoft.KeyVault/vaults/accessPolicies")) {
+    } else if (absl::EqualsIgnoreCase(type, model::kAzureVaultAccessPolicies)) {
       changes_.push_back({resource.id, StringMember(*properties, "vaultId"),
                           StringMember(*properties, "operation"),
                           Entries(resource, *properties, unknown), resource.source});
-    } else if (absl::EqualsIgnoreCase(type, "Microsoft.Authorization/roleAssignments")) {
+    } else if (absl::EqualsIgnoreCase(type, model::kAzureRoleAssignment)) {
       AddAssignment(resource, id, *properties, unknown, std::move(problems));
-    } else if (absl::EqualsIgnoreCase(type, "Microsoft.Authorization/roleDefinitions")) {
+    } else if (absl::EqualsIgnoreCase(type, model::kAzureRoleDefinition)) {
       AddRole(resource, id, document, *properties);
     }
   }
@@ -90,12 +90,7 @@ class Joiner {
 
  private:
   void Problem(const core::SourceLocation& at, std::string_view pointer, std::string message) {
-    core::Diagnostic d;
-    d.code = "snapshot_error";
-    d.message = std::move(message);
-    d.location = at;
-    d.location.json_pointer += std::string(pointer);
-    out_->diagnostics.push_back(std::move(d));
+    out_->diagnostics.push_back(core::ErrorAt(at, pointer, "snapshot_error", std::move(message)));
   }
 
   // ARM's "remove" takes the listed permissions away from the entry of the same identity.
@@ -154,8 +149,9 @@ class Joiner {
     Vault vault;
     vault.id = id;
     vault.scope = ParseScope(id);
-    vault.name = StringMember(document, "name");
-    if (vault.name.empty()) vault.name = vault.scope.name;
+    // The id is authoritative (ARM derives it from the name); "name" only when the id has none.
+    vault.name = vault.scope.kind == ScopeKind::kVault ? vault.scope.name : std::string();
+    if (vault.name.empty()) vault.name = StringMember(document, "name");
     static const json kEmpty = json::object();
     const json* origin = ObjectMember(document, "origin");
     vault.model =

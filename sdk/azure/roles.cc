@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "sdk/azure/scope.h"
+#include "sdk/core/data_file.h"
 #include "sdk/core/json_tree.h"
 #include "sdk/core/text.h"
 
@@ -20,16 +21,7 @@ namespace {
 
 using core::Sv;
 
-absl::Status Error(std::string_view name, std::string_view pointer, std::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(Sv(name), "#", Sv(pointer), ": ", Sv(message)));
-}
-
-bool ReadString(simdjson::dom::element root, std::string_view key, std::string* out) {
-  simdjson::dom::element value;
-  if (!core::Member(root, key, &value) || !value.is_string()) return false;
-  *out = std::string(core::StringOf(value));
-  return true;
-}
+using core::DataError;
 
 // Reads an optional list of strings; false when present and not one.
 bool ReadStrings(simdjson::dom::element object, std::string_view key,
@@ -52,7 +44,7 @@ bool AnyMatches(const std::vector<std::string>& patterns, std::string_view opera
 }  // namespace
 
 bool MatchesOperation(std::string_view pattern, std::string_view operation) {
-  return core::StarGlobMatch(pattern, operation, /*ignore_case=*/true);
+  return core::StarGlobMatch(pattern, operation, {.ignore_case = true});
 }
 
 std::string GrantingPattern(const RoleDefinition& role, std::string_view data_action) {
@@ -67,33 +59,31 @@ std::string GrantingPattern(const RoleDefinition& role, std::string_view data_ac
 
 absl::StatusOr<RoleCatalog> RoleCatalog::FromJson(std::string_view text, std::string_view name) {
   const core::JsonTreeResult parsed = core::ParseJsonTree(text);
-  if (!parsed.tree) return Error(name, "", parsed.message);
+  if (!parsed.tree) return DataError(name, "", parsed.message);
   const simdjson::dom::element root = parsed.tree->root();
   RoleCatalog catalog;
-  if (!ReadString(root, "source", &catalog.source_) ||
-      !ReadString(root, "source_commit", &catalog.source_commit_) ||
-      !ReadString(root, "source_date", &catalog.source_date_)) {
-    return Error(name, "", "needs the strings source, source_commit and source_date");
+  if (absl::Status status = core::ReadDataSource(root, name, &catalog.source_); !status.ok()) {
+    return status;
   }
   if (!ReadStrings(root, "operation_filter", &catalog.filter_) || catalog.filter_.empty()) {
-    return Error(name, "/operation_filter", "needs a non-empty list of operation prefixes");
+    return DataError(name, "/operation_filter", "needs a non-empty list of operation prefixes");
   }
   simdjson::dom::element roles;
   if (!core::Member(root, "roles", &roles) || !roles.is_object()) {
-    return Error(name, "/roles", "needs an object of roles by GUID");
+    return DataError(name, "/roles", "needs an object of roles by GUID");
   }
   for (const simdjson::dom::key_value_pair role : core::AsObject(roles)) {
     const std::string pointer = absl::StrCat("/roles/", core::PointerToken(role.key));
     RoleDefinition entry;
     entry.guid = RoleDefinitionGuid(role.key);
     if (entry.guid.empty() || entry.guid != role.key) {
-      return Error(name, pointer, "a role is keyed by its GUID, in lower case");
+      return DataError(name, pointer, "a role is keyed by its GUID, in lower case");
     }
     entry.builtin = true;
     simdjson::dom::element blocks;
-    if (!ReadString(role.value, "roleName", &entry.role_name) ||
+    if (!core::ReadStringMember(role.value, "roleName", &entry.role_name) ||
         !core::Member(role.value, "permissions", &blocks) || !blocks.is_array()) {
-      return Error(name, pointer, "needs a string roleName and a list of permissions");
+      return DataError(name, pointer, "needs a string roleName and a list of permissions");
     }
     std::size_t b = 0;
     for (const simdjson::dom::element block : core::AsArray(blocks)) {
@@ -103,7 +93,7 @@ absl::StatusOr<RoleCatalog> RoleCatalog::FromJson(std::string_view text, std::st
           !ReadStrings(block, "notActions", &out.not_actions) ||
           !ReadStrings(block, "dataActions", &out.data_actions) ||
           !ReadStrings(block, "notDataActions", &out.not_data_actions)) {
-        return Error(name, where, "needs an object of lists of strings");
+        return DataError(name, where, "needs an object of lists of strings");
       }
       entry.permissions.push_back(std::move(out));
     }
@@ -129,35 +119,21 @@ bool RoleCatalog::CoversOperation(std::string_view operation) const {
   });
 }
 
-std::string RoleCatalog::Describe() const {
-  return absl::StrCat(source_, " (commit ", source_commit_, ", ", source_date_, ")");
-}
+std::string RoleCatalog::Describe() const { return source_.Describe(); }
 
 namespace {
 
-struct Loaded {
-  absl::Status status;
-  RoleCatalog catalog;
-};
-
-const Loaded& LoadBuiltin() {
-  static const Loaded* const kLoaded = [] {
-    auto* loaded = new Loaded;
-    absl::StatusOr<RoleCatalog> catalog = RoleCatalog::FromJson(
-        internal::kAzureBuiltinRolesJson, "rules/catalogs/azure-builtin-roles.json");
-    if (catalog.ok()) {
-      loaded->catalog = *std::move(catalog);
-    } else {
-      loaded->status = absl::InternalError(catalog.status().message());
-    }
-    return loaded;
-  }();
+const core::EmbeddedData<RoleCatalog>& LoadBuiltin() {
+  static const core::EmbeddedData<RoleCatalog>* const kLoaded = core::ReadEmbedded<RoleCatalog>([] {
+    return RoleCatalog::FromJson(internal::kAzureBuiltinRolesJson,
+                                 "rules/catalogs/azure-builtin-roles.json");
+  });
   return *kLoaded;
 }
 
 }  // namespace
 
-const RoleCatalog& BuiltinRoles() { return LoadBuiltin().catalog; }
+const RoleCatalog& BuiltinRoles() { return LoadBuiltin().value; }
 
 absl::Status BuiltinRolesStatus() { return LoadBuiltin().status; }
 

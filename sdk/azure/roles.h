@@ -29,6 +29,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "sdk/core/data_file.h"
 #include "sdk/core/diagnostic.h"
 
 namespace kmsguard::azure {
@@ -80,9 +81,7 @@ class RoleCatalog {
   std::size_t size() const { return roles_.size(); }
 
  private:
-  std::string source_;
-  std::string source_commit_;
-  std::string source_date_;
+  core::DataSource source_;
   std::vector<std::string> filter_;
   absl::flat_hash_map<std::string, RoleDefinition> roles_;  // by GUID
   absl::flat_hash_map<std::string, std::string> by_name_;   // lower-case name -> GUID

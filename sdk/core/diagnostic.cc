@@ -1,5 +1,7 @@
 #include "sdk/core/diagnostic.h"
 
+#include <utility>
+
 namespace kmsguard::core {
 
 std::string SourceLocation::ToString() const {
@@ -17,6 +19,16 @@ std::string Diagnostic::ToString() const {
   return location.ToString() + ": " +
          (severity == DiagnosticSeverity::kError ? "error" : "warning") + ": " + message + " [" +
          code + "]";
+}
+
+Diagnostic ErrorAt(const SourceLocation& at, std::string_view pointer, std::string code,
+                   std::string message) {
+  Diagnostic d;
+  d.code = std::move(code);
+  d.message = std::move(message);
+  d.location = at;
+  d.location.json_pointer += pointer;
+  return d;
 }
 
 bool HasErrors(const Diagnostics& diagnostics) {

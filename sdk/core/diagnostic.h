@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kmsguard::core {
@@ -36,5 +37,10 @@ struct Diagnostic {
 using Diagnostics = std::vector<Diagnostic>;
 
 bool HasErrors(const Diagnostics& diagnostics);
+
+// An error `code` at `at`, `pointer` appended to its JSON pointer (a place inside the document
+// `at` names).
+Diagnostic ErrorAt(const SourceLocation& at, std::string_view pointer, std::string code,
+                   std::string message);
 
 }  // namespace kmsguard::core

@@ -140,12 +140,11 @@ std::string Excerpt(std::string_view line, std::size_t center, std::size_t max_b
   return out;
 }
 
-bool StarGlobMatch(std::string_view pattern, std::string_view text, bool ignore_case) {
-  const auto same = [ignore_case](char a, char b) {
-    if (a == b) return true;
-    if (!ignore_case) return false;
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    return lower(a) == lower(b);
+bool StarGlobMatch(std::string_view pattern, std::string_view text, GlobOptions options) {
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+  const auto same = [&](char p, char t) {
+    return p == t || (options.question_mark && p == '?') ||
+           (options.ignore_case && lower(p) == lower(t));
   };
   std::size_t p = 0;
   std::size_t t = 0;

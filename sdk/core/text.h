@@ -30,11 +30,18 @@ void AppendTerminalSafe(std::string_view text, std::string* out);
 std::string Excerpt(std::string_view line, std::size_t center, std::size_t max_bytes,
                     std::size_t* center_out);
 
+// How StarGlobMatch compares: ASCII letters ignore case (AWS actions, Azure operations; Google
+// Cloud permission names are case-sensitive); '?' matches any one character (AWS actions).
+struct GlobOptions {
+  bool ignore_case = false;
+  bool question_mark = false;
+};
+
 // True when `text` matches `pattern`, where '*' matches any run of characters (possibly empty)
-// and every other character matches itself; ASCII letters ignore case when `ignore_case` (Azure
-// compares operations case-insensitively; Google Cloud permission names are case-sensitive).
-// Iterative with one backtrack point: linear in practice, never exponential.
-bool StarGlobMatch(std::string_view pattern, std::string_view text, bool ignore_case = false);
+// and every other character matches itself (but '?' under `options.question_mark`). Greedy with
+// one backtrack point, the last '*': linear in practice, never exponential, and sufficient since
+// '*' is unrestricted.
+bool StarGlobMatch(std::string_view pattern, std::string_view text, GlobOptions options = {});
 
 // `text` as one POSIX shell word: 'text', each ' written as '\''. For values pasted into commands.
 std::string ShellQuote(std::string_view text);

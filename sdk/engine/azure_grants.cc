@@ -267,7 +267,7 @@ Outcome AzureGrants(const PreparedArgs& prepared_args, const ResourceView& view)
   const auto it = document.is_object() ? document.find("id") : document.end();
   const std::string id =
       it != document.end() && it->is_string() ? it->get<std::string>() : resource.id;
-  if (absl::EqualsIgnoreCase(resource.type, "Microsoft.KeyVault/vaults")) {
+  if (absl::EqualsIgnoreCase(resource.type, model::kAzureVault)) {
     const azure::Vault* vault = inventory->FindVault(id);
     if (vault == nullptr) {
       out.not_applicable = true;
@@ -275,7 +275,7 @@ Outcome AzureGrants(const PreparedArgs& prepared_args, const ResourceView& view)
     }
     return JudgeVault(args, *vault);
   }
-  if (absl::EqualsIgnoreCase(resource.type, "Microsoft.KeyVault/vaults/accessPolicies")) {
+  if (absl::EqualsIgnoreCase(resource.type, model::kAzureVaultAccessPolicies)) {
     for (const azure::DetachedAccessPolicies& change : inventory->detached) {
       if (change.resource_id != resource.id) continue;
       const azure::VaultAnswer answer = azure::JudgeAccessPolicies(

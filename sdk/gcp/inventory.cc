@@ -10,12 +10,10 @@ namespace {
 
 using nlohmann::json;
 
-std::string Str(const json& object, const char* key) { return model::StringMember(object, key); }
-const json* Obj(const json& object, const char* key) { return model::ObjectMember(object, key); }
-const json* Arr(const json& object, const char* key) { return model::ArrayMember(object, key); }
-bool Strings(const json& list, std::vector<std::string>* out) {
-  return model::StringList(list, out);
-}
+using model::ArrayMember;
+using model::ObjectMember;
+using model::StringList;
+using model::StringMember;
 
 class Joiner {
  public:
@@ -27,14 +25,15 @@ class Joiner {
       Problem(resource.source, "", "the document of a Google Cloud asset is not an object");
       return;
     }
-    std::string name = Str(document, "name");
+    std::string name = StringMember(document, "name");
     if (name.empty()) name = resource.id;
-    const std::string type =
-        Str(document, "asset_type").empty() ? resource.type : Str(document, "asset_type");
+    const std::string type = StringMember(document, "asset_type").empty()
+                                 ? resource.type
+                                 : StringMember(document, "asset_type");
     Hierarchy& hierarchy = out_->inventory.hierarchy;
-    if (const json* ancestors = Arr(document, "ancestors")) {
+    if (const json* ancestors = ArrayMember(document, "ancestors")) {
       std::vector<std::string> list;
-      if (Strings(*ancestors, &list)) {
+      if (StringList(*ancestors, &list)) {
         hierarchy.AddAncestors(name, list);
       } else {
         Problem(resource.source, "/ancestors", "ancestors is not a list of strings");
@@ -43,41 +42,38 @@ class Joiner {
     if (type == "cloudkms.googleapis.com/CryptoKey" || type == "cloudkms.googleapis.com/KeyRing") {
       hierarchy.AddKmsResource(name);
     }
-    if (const json* asset = Obj(document, "resource")) AddResource(resource, name, type, *asset);
-    if (const json* policy = Obj(document, "iam_policy")) AddPolicy(resource, name, *policy);
+    if (const json* asset = ObjectMember(document, "resource"))
+      AddResource(resource, name, type, *asset);
+    if (const json* policy = ObjectMember(document, "iam_policy"))
+      AddPolicy(resource, name, *policy);
   }
 
  private:
   void Problem(const core::SourceLocation& at, std::string_view pointer, std::string message) {
-    core::Diagnostic d;
-    d.code = "snapshot_error";
-    d.message = std::move(message);
-    d.location = at;
-    d.location.json_pointer += std::string(pointer);
-    out_->diagnostics.push_back(std::move(d));
+    out_->diagnostics.push_back(core::ErrorAt(at, pointer, "snapshot_error", std::move(message)));
   }
 
   void AddResource(const model::Resource& resource, const std::string& name,
                    const std::string& type, const json& asset) {
     Hierarchy& hierarchy = out_->inventory.hierarchy;
     const json empty = json::object();
-    const json* data_ptr = Obj(asset, "data");
+    const json* data_ptr = ObjectMember(asset, "data");
     const json& data = data_ptr ? *data_ptr : empty;
-    const std::string parent = Str(asset, "parent");
+    const std::string parent = StringMember(asset, "parent");
     if (type == "cloudresourcemanager.googleapis.com/Project") {
-      const std::string id = Str(data, "projectId");
-      const std::string number = Str(data, "projectNumber");
+      const std::string id = StringMember(data, "projectId");
+      const std::string number = StringMember(data, "projectNumber");
       hierarchy.AddProject(id, number);
       const std::string self = number.empty() ? name : absl::StrCat("projects/", number);
       std::string data_parent;
-      if (const json* p = Obj(data, "parent")) {
+      if (const json* p = ObjectMember(data, "parent")) {
         // Resource Manager v1: {"type": "folder" | "organization", "id": "123"}.
-        const std::string kind = Str(*p, "type");
-        if (!kind.empty() && !Str(*p, "id").empty()) {
-          data_parent = absl::StrCat(kind, "s/", Str(*p, "id"));
+        const std::string kind = StringMember(*p, "type");
+        if (!kind.empty() && !StringMember(*p, "id").empty()) {
+          data_parent = absl::StrCat(kind, "s/", StringMember(*p, "id"));
         }
-      } else if (!Str(data, "parent").empty()) {
-        data_parent = Str(data, "parent");  // Resource Manager v3: "folders/123"
+      } else if (!StringMember(data, "parent").empty()) {
+        data_parent = StringMember(data, "parent");  // Resource Manager v3: "folders/123"
       }
       if (!data_parent.empty()) {
         hierarchy.SetParent(self, data_parent);
@@ -87,25 +83,25 @@ class Joiner {
         hierarchy.MarkRoot(self);  // a project outside any organization
       }
     } else if (type == "cloudresourcemanager.googleapis.com/Folder") {
-      const std::string data_parent = Str(data, "parent");
+      const std::string data_parent = StringMember(data, "parent");
       if (!data_parent.empty() || !parent.empty()) {
         hierarchy.SetParent(name, data_parent.empty() ? parent : data_parent);
       }
     } else if (type == "iam.googleapis.com/Role") {
       CustomRole role;
-      role.name = Str(data, "name");
+      role.name = StringMember(data, "name");
       if (role.name.empty() && name.starts_with("//iam.googleapis.com/")) {
         role.name = name.substr(std::string_view("//iam.googleapis.com/").size());
       }
-      role.stage = Str(data, "stage");
+      role.stage = StringMember(data, "stage");
       role.deleted = data.is_object() && data.contains("deleted") && data["deleted"].is_boolean() &&
                      data["deleted"].get<bool>();
-      const json* permissions = Arr(data, "includedPermissions");
+      const json* permissions = ArrayMember(data, "includedPermissions");
       if (role.name.empty()) {
         Problem(resource.source, "/resource/data/name", "a custom role without a name");
         return;
       }
-      if (permissions != nullptr && !Strings(*permissions, &role.permissions)) {
+      if (permissions != nullptr && !StringList(*permissions, &role.permissions)) {
         // An unreadable permission list: leave the role out, so its bindings are undetermined.
         Problem(resource.source, "/resource/data/includedPermissions",
                 absl::StrCat("custom role ", role.name,
@@ -123,7 +119,7 @@ class Joiner {
     if (const auto it = policy.find("version"); it != policy.end() && it->is_number_integer()) {
       attached.version = it->get<int>();
     }
-    if (const json* problems = Arr(policy, "problems")) {
+    if (const json* problems = ArrayMember(policy, "problems")) {
       for (const json& p : *problems) {
         if (p.is_string()) attached.problems.push_back(p.get<std::string>());
       }
@@ -144,17 +140,18 @@ class Joiner {
     const std::string pointer = absl::StrCat("/iam_policy/bindings/", index);
     Binding binding;
     binding.pointer = pointer;
-    binding.role = Str(b, "role");
-    const json* members = Arr(b, "members");
-    if (binding.role.empty() || members == nullptr || !Strings(*members, &binding.members)) {
+    binding.role = StringMember(b, "role");
+    const json* members = ArrayMember(b, "members");
+    if (binding.role.empty() || members == nullptr || !StringList(*members, &binding.members)) {
       const std::string message = "a binding needs a role and a list of member strings";
       policy->problems.push_back(absl::StrCat(pointer, ": ", message));
       Problem(resource.source, pointer, message);
       return;
     }
-    if (const json* condition = Obj(b, "condition")) {
-      binding.condition = Condition{Str(*condition, "title"), Str(*condition, "description"),
-                                    Str(*condition, "expression")};
+    if (const json* condition = ObjectMember(b, "condition")) {
+      binding.condition =
+          Condition{StringMember(*condition, "title"), StringMember(*condition, "description"),
+                    StringMember(*condition, "expression")};
     }
     policy->bindings.push_back(std::move(binding));
   }

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "sdk/core/data_file.h"
 #include "sdk/core/json_tree.h"
 #include "sdk/core/text.h"
 
@@ -15,18 +16,8 @@ extern const char kGcpPredefinedRolesJson[];
 
 namespace {
 
+using core::DataError;
 using core::Sv;
-
-absl::Status Error(std::string_view name, std::string_view pointer, std::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(Sv(name), "#", Sv(pointer), ": ", Sv(message)));
-}
-
-bool ReadString(simdjson::dom::element root, std::string_view key, std::string* out) {
-  simdjson::dom::element value;
-  if (!core::Member(root, key, &value) || !value.is_string()) return false;
-  *out = std::string(core::StringOf(value));
-  return true;
-}
 
 }  // namespace
 
@@ -36,49 +27,48 @@ bool MatchesPermissionPattern(std::string_view pattern, std::string_view text) {
 
 absl::StatusOr<RoleCatalog> RoleCatalog::FromJson(std::string_view text, std::string_view name) {
   const core::JsonTreeResult parsed = core::ParseJsonTree(text);
-  if (!parsed.tree) return Error(name, "", parsed.message);
+  if (!parsed.tree) return DataError(name, "", parsed.message);
   const simdjson::dom::element root = parsed.tree->root();
   RoleCatalog catalog;
-  if (!ReadString(root, "source", &catalog.source_) ||
-      !ReadString(root, "source_commit", &catalog.source_commit_) ||
-      !ReadString(root, "source_date", &catalog.source_date_)) {
-    return Error(name, "", "needs the strings source, source_commit and source_date");
+  if (absl::Status status = core::ReadDataSource(root, name, &catalog.source_); !status.ok()) {
+    return status;
   }
   simdjson::dom::element filter;
   if (!core::Member(root, "permission_filter", &filter) || !filter.is_array()) {
-    return Error(name, "/permission_filter", "needs a list of permission patterns");
+    return DataError(name, "/permission_filter", "needs a list of permission patterns");
   }
   std::size_t index = 0;
   for (const simdjson::dom::element entry : core::AsArray(filter)) {
     if (!entry.is_string() || core::StringOf(entry).empty()) {
-      return Error(name, absl::StrCat("/permission_filter/", index), "needs a non-empty string");
+      return DataError(name, absl::StrCat("/permission_filter/", index),
+                       "needs a non-empty string");
     }
     catalog.filter_.emplace_back(core::StringOf(entry));
     ++index;
   }
   simdjson::dom::element roles;
   if (!core::Member(root, "roles", &roles) || !roles.is_object()) {
-    return Error(name, "/roles", "needs an object of roles by name");
+    return DataError(name, "/roles", "needs an object of roles by name");
   }
   for (const simdjson::dom::key_value_pair role : core::AsObject(roles)) {
     const std::string pointer = absl::StrCat("/roles/", core::PointerToken(role.key));
     if (!role.key.starts_with("roles/")) {
-      return Error(name, pointer, "a predefined role's name starts with \"roles/\"");
+      return DataError(name, pointer, "a predefined role's name starts with \"roles/\"");
     }
     PredefinedRole entry;
     entry.name = std::string(role.key);
     simdjson::dom::element permissions;
-    if (!ReadString(role.value, "stage", &entry.stage) ||
+    if (!core::ReadStringMember(role.value, "stage", &entry.stage) ||
         !core::Member(role.value, "permissions", &permissions) || !permissions.is_array()) {
-      return Error(name, pointer, "needs a string stage and a list of permissions");
+      return DataError(name, pointer, "needs a string stage and a list of permissions");
     }
     std::size_t p = 0;
     for (const simdjson::dom::element permission : core::AsArray(permissions)) {
       const std::string where = absl::StrCat(pointer, "/permissions/", p++);
-      if (!permission.is_string()) return Error(name, where, "needs a string");
+      if (!permission.is_string()) return DataError(name, where, "needs a string");
       std::string value(core::StringOf(permission));
       if (!catalog.CoversPermission(value)) {
-        return Error(name, where, absl::StrCat(value, " is outside the permission_filter"));
+        return DataError(name, where, absl::StrCat(value, " is outside the permission_filter"));
       }
       entry.permissions.push_back(std::move(value));
     }
@@ -101,35 +91,21 @@ bool RoleCatalog::CoversPermission(std::string_view permission) const {
   });
 }
 
-std::string RoleCatalog::Describe() const {
-  return absl::StrCat(source_, " (commit ", source_commit_, ", ", source_date_, ")");
-}
+std::string RoleCatalog::Describe() const { return source_.Describe(); }
 
 namespace {
 
-struct Loaded {
-  absl::Status status;
-  RoleCatalog catalog;
-};
-
-const Loaded& LoadPredefined() {
-  static const Loaded* const kLoaded = [] {
-    auto* loaded = new Loaded;
-    absl::StatusOr<RoleCatalog> catalog = RoleCatalog::FromJson(
-        internal::kGcpPredefinedRolesJson, "rules/catalogs/gcp-predefined-roles.json");
-    if (catalog.ok()) {
-      loaded->catalog = *std::move(catalog);
-    } else {
-      loaded->status = absl::InternalError(catalog.status().message());
-    }
-    return loaded;
-  }();
+const core::EmbeddedData<RoleCatalog>& LoadPredefined() {
+  static const core::EmbeddedData<RoleCatalog>* const kLoaded = core::ReadEmbedded<RoleCatalog>([] {
+    return RoleCatalog::FromJson(internal::kGcpPredefinedRolesJson,
+                                 "rules/catalogs/gcp-predefined-roles.json");
+  });
   return *kLoaded;
 }
 
 }  // namespace
 
-const RoleCatalog& PredefinedRoles() { return LoadPredefined().catalog; }
+const RoleCatalog& PredefinedRoles() { return LoadPredefined().value; }
 
 absl::Status PredefinedRolesStatus() { return LoadPredefined().status; }
 

@@ -24,6 +24,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "sdk/core/data_file.h"
 
 namespace kmsguard::gcp {
 
@@ -57,9 +58,7 @@ class RoleCatalog {
   std::size_t size() const { return roles_.size(); }
 
  private:
-  std::string source_;
-  std::string source_commit_;
-  std::string source_date_;
+  core::DataSource source_;
   std::vector<std::string> filter_;
   absl::flat_hash_map<std::string, PredefinedRole> roles_;
 };

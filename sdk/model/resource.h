@@ -21,6 +21,11 @@ inline constexpr char kIamGroup[] = "AWS::IAM::Group";
 inline constexpr char kIamRole[] = "AWS::IAM::Role";
 inline constexpr char kIamManagedPolicy[] = "AWS::IAM::Policy";
 inline constexpr char kKmsKey[] = "AWS::KMS::Key";
+// Azure resource types keep ARM's spelling (docs/resource-model.md, "Azure resources").
+inline constexpr char kAzureVault[] = "Microsoft.KeyVault/vaults";
+inline constexpr char kAzureVaultAccessPolicies[] = "Microsoft.KeyVault/vaults/accessPolicies";
+inline constexpr char kAzureRoleAssignment[] = "Microsoft.Authorization/roleAssignments";
+inline constexpr char kAzureRoleDefinition[] = "Microsoft.Authorization/roleDefinitions";
 
 // One resource of a snapshot.
 //

@@ -42,6 +42,19 @@ namespace kmsguard::render {
 
 namespace {
 
+struct CloudNames {
+  std::string provider;
+  int account_type_id = 0;
+  const char* account_type = "Unknown";
+};
+
+CloudNames CloudNamesOf(const std::string& provider) {
+  if (provider == "aws") return {"AWS", 10, "AWS Account"};
+  if (provider == "gcp") return {"GCP", 11, "GCP Project"};
+  if (provider == "azure") return {"Azure", 13, "Azure Subscription"};
+  return {absl::AsciiStrToUpper(provider), 0, "Unknown"};
+}
+
 using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kSeverityCaptions[] = {"Informational", "Low", "Medium", "High",
@@ -180,13 +193,16 @@ void WriteFinding(const model::Finding& f, const ProductInfo& product, std::int6
   out.EndObject();  // data
   out.EndObject().EndArray();  // the resource, resources
 
-  out.Key("cloud").BeginObject().Member("provider", absl::AsciiStrToUpper(f.provider));
+  // OCSF's account object types the container by cloud (objects/account.json type_id): an AWS
+  // account, a Google Cloud project, an Azure subscription.
+  const CloudNames cloud = CloudNamesOf(f.provider);
+  out.Key("cloud").BeginObject().Member("provider", cloud.provider);
   if (!f.account.empty()) {
     out.Key("account")
         .BeginObject()
         .Member("uid", f.account)
-        .Member("type_id", 10)
-        .Member("type", "AWS Account")
+        .Member("type_id", cloud.account_type_id)
+        .Member("type", cloud.account_type)
         .EndObject();
   }
   if (!f.region.empty()) out.Member("region", f.region);

@@ -85,8 +85,8 @@ const std::vector<BuiltinSpec>& Builtins() {
               "subscription, resource group or vault scope, unless the vault uses access "
               "policies. Over the scan's Azure resources joined once. Key-scoped assignments "
               "are narrow and pass.",
-       .resource_types = {"Microsoft.KeyVault/vaults", "Microsoft.KeyVault/vaults/accessPolicies",
-                          "Microsoft.Authorization/roleAssignments"},
+       .resource_types = {model::kAzureVault, model::kAzureVaultAccessPolicies,
+                          model::kAzureRoleAssignment},
        .args =
            {
                {.name = "data_actions",

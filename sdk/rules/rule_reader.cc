@@ -280,8 +280,15 @@ bool RuleReader::Read(const YAML::Node& root, Rule* rule) {
   GetStringList(root, "resource_types", &rule->resource_types, /*non_empty=*/true);
   // Not an error: a host may send its own resource types over gRPC. But a typo here
   // ("AWS::IAM::role") silently makes a rule that never runs on the snapshots kmsguard reads.
-  static constexpr std::string_view kAdapterTypes[] = {
-      model::kIamUser, model::kIamGroup, model::kIamRole, model::kIamManagedPolicy, model::kKmsKey};
+  static constexpr std::string_view kAdapterTypes[] = {model::kIamUser,
+                                                       model::kIamGroup,
+                                                       model::kIamRole,
+                                                       model::kIamManagedPolicy,
+                                                       model::kKmsKey,
+                                                       model::kAzureVault,
+                                                       model::kAzureVaultAccessPolicies,
+                                                       model::kAzureRoleAssignment,
+                                                       model::kAzureRoleDefinition};
   for (const std::string& type : rule->resource_types) {
     // The Cloud Asset Inventory adapter keeps each asset's own type, which is any
     // "SERVICE.googleapis.com/Kind" (adapters/gcp_asset_inventory.h).

@@ -48,7 +48,7 @@ constexpr char kUnused[] = "rule_unused_definition";
 constexpr char kExpired[] = "rule_exception_expired";
 
 constexpr std::string_view kParamTypes[] = {"string", "list", "bool", "number"};
-constexpr std::string_view kProviders[] = {"aws", "gcp"};
+constexpr std::string_view kProviders[] = {"aws", "gcp", "azure"};
 
 // What a YAML node is, for messages ("a map", "a list", "text").
 const char* NodeKind(const YAML::Node& node);

@@ -323,6 +323,10 @@ TEST(KmsguardScanTest, GcpAssetInventoryExportsFailOwnersAtProjectScope) {
     failing.push_back(message.substr(0, message.find(" holds")) + " @ " +
                       message.substr(message.find(" at ") + 4, 13));
     uids.insert(item.value(Pointer("/finding_info/uid"), ""));
+    // OCSF's cloud object says Google Cloud, and the account is a project (type_id 11).
+    EXPECT_EQ(item.value(Pointer("/cloud/provider"), ""), "GCP");
+    EXPECT_EQ(item.value(Pointer("/cloud/account/type_id"), 0), 11);
+    EXPECT_EQ(item.value(Pointer("/cloud/account/type"), ""), "GCP Project");
     // The command-line part is gcloud's and says so: never under an "AWS CLI" heading.
     const std::string remediation = item.value(Pointer("/remediation/desc"), "");
     EXPECT_THAT(remediation, HasSubstr("gcloud CLI:\ngcloud projects remove-iam-policy-binding"));
@@ -339,6 +343,52 @@ TEST(KmsguardScanTest, GcpAssetInventoryExportsFailOwnersAtProjectScope) {
                                      "user:a_user@forseti.test via roles/owner @ projects/1043",
                                      "user:a_user@forseti.test via roles/owner @ projects/1044"));
   EXPECT_EQ(uids.size(), 8u) << "one finding uid per scope, role and member";
+}
+
+// The shared Azure samples (../shared/samples/multicloud/SOURCES.md): the demisto ARM GET vault
+// has no enableRbacAuthorization, so its access policy (decrypt, unwrapKey) answers: FAIL on every
+// key of the vault. The quickstart template's vault uses RBAC and its default role (Key Vault
+// Secrets User) holds no key data action: no FAIL.
+TEST(KmsguardScanTest, AzureAccessPolicyVaultFailsAndTheRbacQuickstartPasses) {
+  const ProcessResult r =
+      Kmsguard({"scan", Sample("multicloud/azure-keyvault-get.access-policy.demisto.json"),
+                "--format", "ocsf"});
+  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  using Pointer = nlohmann::json::json_pointer;
+  std::vector<nlohmann::json> failing;
+  for (const auto& item : ParseOcsf(r)) {
+    if (item.value(Pointer("/finding_info/analytic/uid"), "") ==
+            "azure-keyvault-decrypt-every-key" &&
+        item.value("status_code", "") == "FAIL") {
+      failing.push_back(item);
+    }
+  }
+  ASSERT_EQ(failing.size(), 1u) << Describe(r);
+  const nlohmann::json& f = failing[0];
+  EXPECT_EQ(f.value(Pointer("/resources/0/data/sub_key"), ""),
+            "00000000-0000-0000-0000-000000000000");
+  EXPECT_THAT(f.value("message", ""), HasSubstr("may use decrypt, unwrapKey"));
+  EXPECT_EQ(f.value(Pointer("/cloud/provider"), ""), "Azure");
+  EXPECT_EQ(f.value(Pointer("/cloud/account/type_id"), 0), 13);
+  EXPECT_EQ(f.value(Pointer("/cloud/account/uid"), ""), "00000000-0000-0000-0000-000000000000");
+  const std::string remediation = f.value(Pointer("/remediation/desc"), "");
+  EXPECT_THAT(remediation, HasSubstr("Azure CLI:\naz keyvault set-policy --name 'sample-vault' "
+                                     "--object-id '00000000-0000-0000-0000-000000000000' "
+                                     "--key-permissions 'encrypt' 'wrapKey'"));
+  EXPECT_THAT(remediation, Not(HasSubstr("'decrypt'")));
+
+  const ProcessResult quickstart =
+      Kmsguard({"scan", Sample("multicloud/azure-arm-kv-rbac-vault-scope.quickstart.json"),
+                "--format", "jsonl"});
+  EXPECT_EQ(quickstart.exit_code, 0) << Describe(quickstart);
+  int judged = 0;
+  for (const std::string& line : testing::Lines(quickstart.out)) {
+    const nlohmann::json v = nlohmann::json::parse(line, nullptr, false);
+    if (!v.is_object() || v.value("rule_id", "") != "azure-keyvault-decrypt-every-key") continue;
+    ++judged;
+    EXPECT_EQ(v.value("status", ""), "PASS") << line;
+  }
+  EXPECT_EQ(judged, 2) << "the vault and the role assignment:\n" << quickstart.out;
 }
 
 // A custom role is read from the resource export of the same scan: the join makes its binding in

@@ -165,6 +165,38 @@ TEST(ScanReplicasTest, ThreeReplicasGiveTheLocalReportAndEveryOneIsUsed) {
   EXPECT_TRUE(std::regex_search(remote.err, std::regex("rules [0-9a-f]{12} \\("))) << remote.err;
 }
 
+// Google Cloud (and Azure) resources are judged over the scan's joined picture: a role defined
+// in one file, bound in another, the project id in a third line. The forseti pair is 155
+// resources, more than one chunk of 100: before the joined resources were sent in one call, each
+// replica joined its own chunk and the owners' grants on projects named by number were lost.
+TEST(ScanReplicasTest, GoogleCloudExportsOverReplicasFindWhatTheLocalScanFinds) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string samples = std::string(KMSGUARD_SHARED_DIR) + "/samples/multicloud/";
+  const std::vector<std::string> files = {samples + "gcp-cai-iam-policies.forseti.ndjson",
+                                          samples + "gcp-cai-resources.forseti.ndjson"};
+  Replica r1(dir, "r1"), r2(dir, "r2");
+  ASSERT_FALSE(r1.address().empty() || r2.address().empty()) << r1.Log() << r2.Log();
+  const testing::ProcessResult local = Scan(files, {});
+  const testing::ProcessResult remote =
+      Scan(files, {"--plugin", Target({r1.address(), r2.address()}), "--parallel", "2"});
+  ASSERT_EQ(local.exit_code, 1) << testing::DescribeRun(local);
+  EXPECT_EQ(remote.exit_code, 1) << testing::DescribeRun(remote);
+  const auto failing = [](const std::string& jsonl) {
+    std::set<std::string> uids;
+    for (const std::string& line : testing::Lines(jsonl)) {
+      const nlohmann::json value = nlohmann::json::parse(line, nullptr, false);
+      if (value.is_object() && value.value("status", "") == "STATUS_FAIL" &&
+          value.value("rule_id", "") == "gcp-kms-decrypt-broad-scope") {
+        uids.insert(value.value("uid", ""));
+      }
+    }
+    return uids;
+  };
+  EXPECT_EQ(failing(local.out).size(), 8u) << local.err;
+  EXPECT_EQ(failing(remote.out), failing(local.out)) << remote.err;
+}
+
 // A replica SIGKILLed and another drained (SIGTERM) while the scan runs: the batches they held
 // are answered by the one left, and the report is the local one, every finding once.
 TEST(ScanReplicasTest, AReplicaKilledAndOneDrainedMidScanLoseAndDuplicateNothing) {
