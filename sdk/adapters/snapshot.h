@@ -15,9 +15,10 @@ enum class InputFormat {
   kTerraform,             // terraform show -json, plan or state ("terraform")
   kCloudFormation,        // CloudFormation template, JSON or YAML ("cloudformation")
   kGcpAssetInventory,     // gcloud asset export, NDJSON ("gcp-cai")
+  kAzureCli,              // az CLI / ARM REST / Resource Graph JSON ("azure-cli")
 };
 
-// "auto", "gaad", "config", "terraform", "cloudformation", "gcp-cai".
+// "auto", "gaad", "config", "terraform", "cloudformation", "gcp-cai", "azure-cli".
 std::string_view InputFormatName(InputFormat format);
 // The inverse of InputFormatName; false for any other text.
 bool ParseInputFormat(std::string_view name, InputFormat* format);
@@ -29,7 +30,9 @@ bool ParseInputFormat(std::string_view name, InputFormat* format);
 // configuration; Terraform by planned_values, resource_changes or prior_state (or
 // format_version with values); CloudFormation by AWSTemplateFormatVersion, or Resources whose
 // entries have a Type "AWS::..."; a Cloud Asset Inventory export (`gcloud asset export`, NDJSON)
-// by a first line that is an object with a string "name" and "asset_type" (or "assetType"). Text
+// by a first line that is an object with a string "name" and "asset_type" (or "assetType"); Azure
+// CLI, ARM REST and Resource Graph output (adapters/azure_cli.h, LooksLikeAzureCliOutput) by the
+// shape of its first element, when no key above decided. Text
 // that is not JSON is tried as a YAML template. Gzip data is decompressed first.
 InputFormat DetectInputFormat(std::string_view text);
 
