@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/adapters/adapter_support.h"
+#include "sdk/adapters/azure_arm_template.h"
 #include "sdk/adapters/azure_cli.h"
 #include "sdk/adapters/cloudformation.h"
 #include "sdk/adapters/config.h"
@@ -36,6 +37,7 @@ constexpr std::pair<InputFormat, std::string_view> kNames[] = {
     {InputFormat::kCloudFormation, "cloudformation"},
     {InputFormat::kGcpAssetInventory, "gcp-cai"},
     {InputFormat::kAzureCli, "azure-cli"},
+    {InputFormat::kArmTemplate, "arm-template"},
 };
 
 constexpr char kExpected[] =
@@ -322,6 +324,7 @@ InputFormat DetectAzureJson(std::string_view text) {
     return InputFormat::kAuto;
   }
   if (root.is_discarded()) return InputFormat::kAuto;
+  if (LooksLikeArmTemplate(root)) return InputFormat::kArmTemplate;
   if (LooksLikeAzureCliOutput(root)) return InputFormat::kAzureCli;
   return InputFormat::kAuto;
 }
@@ -463,6 +466,7 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, 
   if (format == InputFormat::kAuto) format = sniffed.format;
   if (format == InputFormat::kAuto) format = DetectAzureJson(text);
   if (format == InputFormat::kAzureCli) return ReadAzureCli(text, source_name);
+  if (format == InputFormat::kArmTemplate) return ReadArmTemplate(text, source_name, parameters);
   if (format == InputFormat::kAuthorizationDetails) {
     return ReadGaad(text, source_name, sniffed, explicit_format);
   }
@@ -484,6 +488,7 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, 
           case InputFormat::kAuthorizationDetails:
           case InputFormat::kGcpAssetInventory:
           case InputFormat::kAzureCli:
+          case InputFormat::kArmTemplate:
             break;
         }
         AdapterResult unknown;

@@ -9,6 +9,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sdk/adapters/azure_arm_template.h"
 #include "sdk/adapters/azure_cli.h"
 #include "sdk/adapters/snapshot.h"
 #include "tests/sdk/adapters/adapter_test_support.h"
@@ -263,6 +264,283 @@ TEST(AzureCliTest, AFlatAssignmentFieldOfTheWrongTypeNamesTheFlatPointer) {
   EXPECT_EQ(result.diagnostics[0].location.json_pointer, "/0/principalId");
 }
 
+// --- ARM templates
+// ------------------------------------------------------------------------------
+
+constexpr char kSubscriptionRg[] =
+    "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}";
+
+std::vector<std::string> Unknown(const model::Resource& r) {
+  return r.document["unknown"].get<std::vector<std::string>>();
+}
+
+class AzureQuickstartTemplateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!test::ReadFile(kSamples / "azure-arm-kv-rbac-vault-scope.quickstart.json", &text_)) {
+      GTEST_SKIP() << "reference sample not found in " << kSamples;
+    }
+  }
+  std::string text_;
+};
+
+TEST_F(AzureQuickstartTemplateTest, DefaultsResolveAndParametersWithoutDefaultsStayUnknown) {
+  EXPECT_EQ(DetectInputFormat(text_), InputFormat::kArmTemplate);
+  const AdapterResult result = ReadSnapshot(text_, "azuredeploy.json");
+  ASSERT_THAT(result.diagnostics, IsEmpty()) << test::Describe(result.diagnostics);
+  ASSERT_EQ(result.resources.size(),
+            2u);  // the secret is not a resource of the model
+
+  const model::Resource& vault = result.resources[0];
+  const std::string vault_id = std::string(kSubscriptionRg) +
+                               "/providers/Microsoft.KeyVault/vaults/[parameters('keyVaultName')]";
+  EXPECT_EQ(vault.type, "Microsoft.KeyVault/vaults");
+  EXPECT_EQ(vault.provider, "azure");
+  EXPECT_EQ(vault.id, vault_id);
+  EXPECT_EQ(vault.account, "");
+  EXPECT_EQ(vault.region,
+            "");  // "{location}": the resource group's, unknown here
+  EXPECT_EQ(vault.source.json_pointer, "/resources/0");
+  EXPECT_EQ(vault.source.line, 114);
+  const Json& v = vault.document;
+  EXPECT_EQ(v["origin"], Json::parse(R"({"kind": "template", "format": "arm-template",
+                                         "api_version": "2021-04-01-preview"})"));
+  EXPECT_EQ(v["name"], "[parameters('keyVaultName')]");
+  EXPECT_EQ(v["location"], "{location}");
+  EXPECT_EQ(v["properties"]["enableRbacAuthorization"], true);
+  EXPECT_EQ(v["properties"]["tenantId"], "{tenantId}");
+  EXPECT_EQ(v["properties"]["enabledForDiskEncryption"],
+            false);  // a bool parameter, as a bool
+  EXPECT_THAT(Unknown(vault), ElementsAre("/id", "/name"));
+  EXPECT_THAT(v["problems"], IsEmpty());
+
+  const model::Resource& assignment = result.resources[1];
+  EXPECT_EQ(assignment.type, "Microsoft.Authorization/roleAssignments");
+  EXPECT_EQ(assignment.source.json_pointer, "/resources/2");
+  const Json& p = assignment.document["properties"];
+  EXPECT_EQ(p["scope"],
+            vault_id);  // the shape of a vault scope, its name unknown
+  EXPECT_EQ(p["roleDefinitionId"],
+            "/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/"
+            "roleDefinitions/"
+            "4633458b-17de-408a-b874-0445c86b69e6");  // Key Vault Secrets User,
+                                                      // the default
+  EXPECT_EQ(p["principalId"], "[parameters('objectId')]");
+  EXPECT_EQ(p["principalType"], "ServicePrincipal");
+  EXPECT_THAT(Unknown(assignment),
+              ElementsAre("/id", "/name", "/properties/principalId", "/properties/scope"));
+  EXPECT_THAT(assignment.document["name"].get<std::string>(),
+              HasSubstr("4633458b-17de-408a-b874-0445c86b69e6"));
+  EXPECT_EQ(assignment.document["origin"]["api_version"], "2020-04-01-preview");
+}
+
+TEST_F(AzureQuickstartTemplateTest, ParameterValuesFromAParametersFile) {
+  constexpr char kParameters[] = R"({
+    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+    "contentVersion": "1.0.0.0",
+    "parameters": {"keyVaultName": {"value": "kv-prod"}, "objectId": {"value": "5a5a"},
+                   "roleName": {"value": "Key Vault Crypto Officer"},
+                   "enabledForDiskEncryption": {"value": true},
+                   "secretValue": {"reference": {"keyVault": {"id": "x"}, "secretName": "s"}}}})";
+  CloudFormationParameters parameters;
+  core::Diagnostics diagnostics;
+  ASSERT_TRUE(
+      ReadArmParameters(kParameters, "azuredeploy.parameters.json", &parameters, &diagnostics));
+  ASSERT_EQ(diagnostics.size(), 1u);  // the Key Vault reference
+  EXPECT_EQ(diagnostics[0].severity, core::DiagnosticSeverity::kWarning);
+  EXPECT_EQ(parameters.at("enabledForDiskEncryption"), "true");
+
+  const AdapterResult result =
+      ReadSnapshot(text_, "azuredeploy.json", InputFormat::kAuto, parameters);
+  ASSERT_THAT(result.diagnostics, IsEmpty()) << test::Describe(result.diagnostics);
+  ASSERT_EQ(result.resources.size(), 2u);
+  const std::string vault_id =
+      std::string(kSubscriptionRg) + "/providers/Microsoft.KeyVault/vaults/kv-prod";
+  EXPECT_EQ(result.resources[0].id, vault_id);
+  EXPECT_EQ(result.resources[0].document["properties"]["enabledForDiskEncryption"], true);
+  EXPECT_THAT(Unknown(result.resources[0]), IsEmpty());
+  const Json& p = result.resources[1].document["properties"];
+  EXPECT_EQ(p["scope"], vault_id);
+  EXPECT_EQ(p["roleDefinitionId"],
+            "/subscriptions/{subscriptionId}/providers/"
+            "Microsoft.Authorization/roleDefinitions/"
+            "14b46e9e-c2b7-41b4-b07b-48a6ebf60603");
+  EXPECT_EQ(p["principalId"], "5a5a");
+  EXPECT_THAT(Unknown(result.resources[1]), IsEmpty());
+  EXPECT_EQ(result.resources[1].id, vault_id +
+                                        "/providers/Microsoft.Authorization/roleAssignments/" +
+                                        result.resources[1].document["name"].get<std::string>());
+}
+
+TEST(AzureArmTemplateTest, AccessPolicyChangesAssignmentScopesAndRoleDefinitions) {
+  constexpr char kTemplate[] = R"({
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "parameters": {"principal": {"type": "string", "defaultValue": "p-1"}},
+  "variables": {"cryptoUser": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '12338af0-0e69-4776-bea7-57ae8d297424')]"},
+  "resources": [
+    {"type": "Microsoft.KeyVault/vaults/accessPolicies", "apiVersion": "2023-07-01",
+     "name": "kv1/add",
+     "properties": {"accessPolicies": [{"tenantId": "[subscription().tenantId]",
+        "objectId": "[parameters('principal')]", "permissions": {"keys": ["Decrypt"]}}]}},
+    {"type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01",
+     "name": "[guid(resourceGroup().id, parameters('principal'))]",
+     "properties": {"roleDefinitionId": "[variables('cryptoUser')]",
+                    "principalId": "[parameters('principal')]"}},
+    {"type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01",
+     "name": "ra2", "scope": "[resourceId('Microsoft.KeyVault/vaults', 'kv1')]",
+     "properties": {"roleDefinitionId": "[reference('x').roleId]", "principalId": "[[literal]"}},
+    {"type": "Microsoft.Authorization/roleDefinitions", "apiVersion": "2022-04-01",
+     "name": "[guid('custom')]",
+     "properties": {"roleName": "kv-decrypt", "type": "customRole",
+                    "permissions": [{"actions": [], "dataActions": ["Microsoft.KeyVault/vaults/keys/decrypt/action"]}],
+                    "assignableScopes": ["[resourceGroup().id]"]}},
+    {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2019-09-01", "name": "kv2",
+     "location": "[resourceGroup().location]", "properties": {"tenantId": "t"},
+     "resources": [{"type": "accessPolicies", "apiVersion": "2019-09-01", "name": "replace",
+                    "properties": {"accessPolicies": []}}]},
+    {"condition": "[equals(parameters('principal'), 'other')]",
+     "type": "Microsoft.KeyVault/vaults", "apiVersion": "2019-09-01", "name": "skipped",
+     "properties": {}}
+  ]})";
+  EXPECT_EQ(DetectInputFormat(kTemplate), InputFormat::kArmTemplate);
+  const AdapterResult result = ReadSnapshot(kTemplate, "t.json");
+  ASSERT_THAT(result.diagnostics, IsEmpty()) << test::Describe(result.diagnostics);
+  ASSERT_EQ(result.resources.size(), 6u);
+  const std::string rg = kSubscriptionRg;
+
+  const model::Resource& add = result.resources[0];
+  EXPECT_EQ(add.type, "Microsoft.KeyVault/vaults/accessPolicies");
+  EXPECT_EQ(add.id, rg + "/providers/Microsoft.KeyVault/vaults/kv1/accessPolicies/add");
+  EXPECT_EQ(add.document["properties"]["vaultId"], rg + "/providers/Microsoft.KeyVault/vaults/kv1");
+  EXPECT_EQ(add.document["properties"]["operation"], "add");
+  EXPECT_EQ(add.document["properties"]["accessPolicies"][0],
+            Json::parse(R"({"tenantId": "{tenantId}", "objectId": "p-1",
+                            "permissions": {"keys": ["Decrypt"]}})"));
+
+  const model::Resource& at_group = result.resources[1];
+  EXPECT_EQ(at_group.document["properties"]["scope"],
+            rg);  // no `scope`: the resource group
+  EXPECT_EQ(at_group.document["properties"]["roleDefinitionId"],
+            "/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/"
+            "roleDefinitions/"
+            "12338af0-0e69-4776-bea7-57ae8d297424");
+  EXPECT_EQ(at_group.document["name"], "guid(" + rg + ", p-1)");
+  EXPECT_THAT(Unknown(at_group), IsEmpty());
+
+  const model::Resource& at_vault = result.resources[2];
+  EXPECT_EQ(at_vault.document["properties"]["scope"],
+            rg + "/providers/Microsoft.KeyVault/vaults/kv1");
+  EXPECT_EQ(at_vault.id, rg + "/providers/Microsoft.KeyVault/vaults/kv1/providers/"
+                              "Microsoft.Authorization/roleAssignments/ra2");
+  EXPECT_EQ(at_vault.document["properties"]["roleDefinitionId"], "[reference('x').roleId]");
+  EXPECT_EQ(at_vault.document["properties"]["principalId"], "[literal]");
+  EXPECT_THAT(Unknown(at_vault), ElementsAre("/properties/roleDefinitionId"));
+
+  const model::Resource& role = result.resources[3];
+  EXPECT_EQ(role.id,
+            "/subscriptions/{subscriptionId}/providers/"
+            "Microsoft.Authorization/roleDefinitions/"
+            "guid(custom)");
+  EXPECT_EQ(role.document["properties"]["roleName"], "kv-decrypt");
+  EXPECT_EQ(role.document["properties"]["permissions"][0]["dataActions"],
+            Json::array({"Microsoft.KeyVault/vaults/keys/decrypt/action"}));
+  EXPECT_EQ(role.document["properties"]["assignableScopes"], Json::array({rg}));
+
+  EXPECT_EQ(result.resources[4].id, rg + "/providers/Microsoft.KeyVault/vaults/kv2");
+  const model::Resource& replace = result.resources[5];
+  EXPECT_EQ(replace.id, rg + "/providers/Microsoft.KeyVault/vaults/kv2/accessPolicies/replace");
+  EXPECT_EQ(replace.document["properties"]["operation"], "replace");
+  EXPECT_EQ(replace.document["properties"]["accessPolicies"], Json::array());
+}
+
+TEST(AzureArmTemplateTest, NestedDeploymentRebindsItsOwnParameters) {
+  constexpr char kTemplate[] = R"({
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "parameters": {"vaultName": {"type": "string", "defaultValue": "outer-kv"},
+                 "who": {"type": "string"},
+                 "rbac": {"type": "bool", "defaultValue": false},
+                 "keyPerms": {"type": "array", "defaultValue": ["get", "unwrapKey"]}},
+  "variables": {"name": "outer-variable"},
+  "resources": [{
+    "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "inner",
+    "properties": {
+      "mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+      "parameters": {"name": {"value": "[concat(parameters('vaultName'), '-2')]"},
+                     "rbac": {"value": "[parameters('rbac')]"},
+                     "perms": {"value": "[parameters('keyPerms')]"},
+                     "principal": {"value": "[parameters('who')]"}},
+      "template": {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "parameters": {"name": {"type": "string"}, "rbac": {"type": "bool", "defaultValue": true},
+                       "perms": {"type": "array"},
+                       "principal": {"type": "string", "defaultValue": "nobody"}},
+        "variables": {"name": "inner-variable"},
+        "resources": [{
+          "type": "Microsoft.KeyVault/vaults", "apiVersion": "2026-02-01",
+          "name": "[parameters('name')]", "location": "westeurope",
+          "tags": {"v": "[variables('name')]"},
+          "properties": {"tenantId": "[subscription().tenantId]",
+                         "enableRbacAuthorization": "[parameters('rbac')]",
+                         "accessPolicies": [{"tenantId": "[subscription().tenantId]",
+                                             "objectId": "[parameters('principal')]",
+                                             "permissions": {"keys": "[parameters('perms')]"}}]}}]}}}]})";
+  const AdapterResult result = ReadSnapshot(kTemplate, "nested.json");
+  ASSERT_THAT(result.diagnostics, IsEmpty()) << test::Describe(result.diagnostics);
+  ASSERT_EQ(result.resources.size(), 1u);
+  const model::Resource& vault = result.resources[0];
+  EXPECT_EQ(vault.name, "outer-kv-2");
+  EXPECT_EQ(vault.region, "westeurope");
+  EXPECT_EQ(vault.source.json_pointer, "/resources/0/properties/template/resources/0");
+  EXPECT_GT(vault.source.line, 0);
+  const Json& p = vault.document["properties"];
+  EXPECT_EQ(p["enableRbacAuthorization"],
+            false);  // the outer default, not the inner one
+  EXPECT_EQ(p["accessPolicies"][0]["permissions"]["keys"], Json::array({"get", "unwrapKey"}));
+  EXPECT_EQ(p["accessPolicies"][0]["objectId"], "[parameters('who')]");
+  EXPECT_THAT(Unknown(vault), ElementsAre("/properties/accessPolicies/0/objectId"));
+  EXPECT_EQ(vault.document["origin"]["api_version"], "2026-02-01");
+}
+
+TEST(AzureArmTemplateTest, UnresolvedAndUnreadableExpressions) {
+  constexpr char kTemplate[] = R"({
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "parameters": {"rbac": {"type": "bool"}},
+  "resources": [
+    {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2026-02-01", "name": "kv",
+     "properties": {"tenantId": "[parameters('nope')]",
+                    "enableRbacAuthorization": "[parameters('rbac')]",
+                    "accessPolicies": "[concat('a']"}},
+    {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2026-02-01", "name": "kv-ok",
+     "properties": {"tenantId": "t", "accessPolicies": [{"objectId": 5}]}}]})";
+  AdapterResult result = ReadSnapshot(kTemplate, "u.json");
+  ASSERT_EQ(result.resources.size(), 2u);
+  const model::Resource& vault = result.resources[0];
+  const Json& p = vault.document["properties"];
+  EXPECT_EQ(p["enableRbacAuthorization"], "[parameters('rbac')]");
+  EXPECT_EQ(p["tenantId"], "[parameters('nope')]");
+  EXPECT_EQ(p["accessPolicies"], "[concat('a']");
+  EXPECT_THAT(Unknown(vault),
+              ElementsAre("/properties/accessPolicies", "/properties/enableRbacAuthorization",
+                          "/properties/tenantId"));
+  EXPECT_THAT(vault.document["problems"], IsEmpty());
+  EXPECT_EQ(result.resources[1].document["problems"],
+            Json::array({"/properties/accessPolicies/0/objectId: objectId is not a string"}));
+  std::vector<std::string> where;
+  for (const core::Diagnostic& d : result.diagnostics) where.push_back(d.location.json_pointer);
+  EXPECT_THAT(where, ElementsAre("/resources/0/properties/accessPolicies",
+                                 "/resources/0/properties/tenantId",
+                                 "/resources/1/properties/accessPolicies/0/objectId"))
+      << test::Describe(result.diagnostics);
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("could not be read"));
+  EXPECT_THAT(result.diagnostics[1].message, HasSubstr("'nope' is not declared"));
+  EXPECT_GT(result.diagnostics[0].location.line, 0);
+
+  // A value given for the bool parameter arrives as a bool.
+  result = ReadSnapshot(kTemplate, "u.json", InputFormat::kArmTemplate, {{"rbac", "true"}});
+  ASSERT_EQ(result.resources.size(), 2u);
+  EXPECT_EQ(result.resources[0].document["properties"]["enableRbacAuthorization"], true);
+}
+
 // --- Detection
 // ----------------------------------------------------------------------------------
 
@@ -271,6 +549,9 @@ TEST(AzureDetectTest, NamesAndExistingFormatsUnchanged) {
   ASSERT_TRUE(ParseInputFormat("azure-cli", &format));
   EXPECT_EQ(format, InputFormat::kAzureCli);
   EXPECT_EQ(InputFormatName(InputFormat::kAzureCli), "azure-cli");
+  ASSERT_TRUE(ParseInputFormat("arm-template", &format));
+  EXPECT_EQ(format, InputFormat::kArmTemplate);
+  EXPECT_EQ(InputFormatName(InputFormat::kArmTemplate), "arm-template");
   ASSERT_TRUE(ParseInputFormat("gcp-cai", &format));
   EXPECT_EQ(format, InputFormat::kGcpAssetInventory);
 
@@ -285,6 +566,10 @@ TEST(AzureDetectTest, NamesAndExistingFormatsUnchanged) {
             InputFormat::kConfig);
   EXPECT_EQ(DetectInputFormat(R"({"format_version": "1.2", "planned_values": {}})"),
             InputFormat::kTerraform);
+  EXPECT_EQ(
+      DetectInputFormat(
+          R"({"$schema": "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#", "resources": []})"),
+      InputFormat::kArmTemplate);
   EXPECT_EQ(DetectInputFormat(R"({"AWSTemplateFormatVersion": "2010-09-09", "Resources": {}})"),
             InputFormat::kCloudFormation);
   // Lists and objects of nothing Azure stay undetected (an ARM parameters file
