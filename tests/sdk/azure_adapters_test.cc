@@ -1,8 +1,6 @@
-// Azure input adapters (az CLI / ARM REST / Resource Graph, ARM templates,
-// Terraform azurerm) -> the normalized Azure documents of
-// docs/resource-model.md: the shared reference samples
-// (../shared/samples/multicloud) and inline fixtures of each shape, with their
-// errors.
+// Azure input adapters (az CLI / ARM REST / Resource Graph, ARM templates, Terraform azurerm) ->
+// the normalized Azure documents of docs/resource-model.md: the shared reference samples
+// (../shared/samples/multicloud) and inline fixtures of each shape, with their errors.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -12,6 +10,7 @@
 #include "sdk/adapters/azure_arm_template.h"
 #include "sdk/adapters/azure_cli.h"
 #include "sdk/adapters/snapshot.h"
+#include "sdk/adapters/terraform.h"
 #include "tests/sdk/adapters/adapter_test_support.h"
 
 namespace kmsguard::adapters {
@@ -25,8 +24,7 @@ using Json = nlohmann::json;
 const std::filesystem::path kSamples =
     std::filesystem::path(KMSGUARD_SHARED_DIR) / "samples" / "multicloud";
 
-// --- az CLI, ARM GET, REST and Resource Graph
-// ---------------------------------------------------
+// --- az CLI, ARM GET, REST and Resource Graph ---------------------------------------------------
 
 TEST(AzureCliTest, DemistoVaultWithoutTheRbacFlagKeepsItAbsent) {
   std::string text;
@@ -94,14 +92,12 @@ TEST(AzureCliTest, RoleAssignmentListMovesFieldsUnderProperties) {
   const Json& p = first.document["properties"];
   EXPECT_EQ(p["roleDefinitionId"],
             "/subscriptions/1111AAAA-0000-0000-0000-000000000000/providers/"
-            "Microsoft.Authorization/roleDefinitions/"
-            "12338af0-0e69-4776-bea7-57ae8d297424");
+            "Microsoft.Authorization/roleDefinitions/12338af0-0e69-4776-bea7-57ae8d297424");
   EXPECT_EQ(p["roleDefinitionName"], "Key Vault Crypto User");
   EXPECT_EQ(p["principalName"], "etl-app");
   EXPECT_EQ(p["principalType"], "ServicePrincipal");
   EXPECT_EQ(p["scope"],
-            "/subscriptions/1111AAAA-0000-0000-0000-000000000000/"
-            "resourceGroups/data-rg");
+            "/subscriptions/1111AAAA-0000-0000-0000-000000000000/resourceGroups/data-rg");
   EXPECT_FALSE(p.contains("condition"));
   EXPECT_FALSE(first.document.contains("principalId"));
   const model::Resource& second = result.resources[1];
@@ -131,8 +127,7 @@ TEST(AzureCliTest, RoleDefinitionListCustomRoleAndPowerShellVariant) {
   EXPECT_EQ(role.document["properties"]["permissions"][0]["notDataActions"],
             Json::array({"Microsoft.KeyVault/vaults/keys/Delete"}));  // case kept
 
-  constexpr char kPowerShell[] =
-      R"([{"Name": "kv-decrypt-all", "Id": "7d1e", "IsCustom": true,
+  constexpr char kPowerShell[] = R"([{"Name": "kv-decrypt-all", "Id": "7d1e", "IsCustom": true,
     "Actions": [], "NotActions": [], "DataActions": ["Microsoft.KeyVault/vaults/keys/decrypt/action"],
     "NotDataActions": ["Microsoft.KeyVault/vaults/keys/delete"],
     "AssignableScopes": ["/subscriptions/1111"]}])";
@@ -228,12 +223,12 @@ TEST(AzureCliTest, AMalformedElementIsADiagnosticAndItsSiblingsLoad) {
   const model::Resource& vault = result.resources[1];
   EXPECT_EQ(vault.name, "v");
   const Json& doc = vault.document;
-  EXPECT_EQ(doc["problems"], Json::array({"/properties/tenantId: tenantId is not a string",
-                                          "/properties/enableRbacAuthorization: "
-                                          "enableRbacAuthorization is not a "
-                                          "boolean",
-                                          "/properties/accessPolicies/0/permissions: "
-                                          "permissions is not an object"}));
+  EXPECT_EQ(
+      doc["problems"],
+      Json::array({"/properties/tenantId: tenantId is not a string",
+                   "/properties/enableRbacAuthorization: enableRbacAuthorization is not a "
+                   "boolean",
+                   "/properties/accessPolicies/0/permissions: permissions is not an object"}));
   EXPECT_FALSE(doc["properties"].contains("enableRbacAuthorization"));
   EXPECT_EQ(doc["properties"]["accessPolicies"][0]["objectId"], "o");
   EXPECT_EQ(doc["properties"]["accessPolicies"][1]["permissions"]["keys"],
@@ -247,8 +242,7 @@ TEST(AzureCliTest, AMalformedElementIsADiagnosticAndItsSiblingsLoad) {
   EXPECT_THAT(where,
               ElementsAre("/1", "/2/properties/tenantId", "/2/properties/enableRbacAuthorization",
                           "/2/properties/accessPolicies/0/permissions", "/3"));
-  EXPECT_EQ(result.diagnostics[0].location.line,
-            3);  // the element itself has a position
+  EXPECT_EQ(result.diagnostics[0].location.line, 3);  // the element itself has a position
 }
 
 TEST(AzureCliTest, AFlatAssignmentFieldOfTheWrongTypeNamesTheFlatPointer) {
@@ -264,8 +258,7 @@ TEST(AzureCliTest, AFlatAssignmentFieldOfTheWrongTypeNamesTheFlatPointer) {
   EXPECT_EQ(result.diagnostics[0].location.json_pointer, "/0/principalId");
 }
 
-// --- ARM templates
-// ------------------------------------------------------------------------------
+// --- ARM templates ------------------------------------------------------------------------------
 
 constexpr char kSubscriptionRg[] =
     "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}";
@@ -288,8 +281,7 @@ TEST_F(AzureQuickstartTemplateTest, DefaultsResolveAndParametersWithoutDefaultsS
   EXPECT_EQ(DetectInputFormat(text_), InputFormat::kArmTemplate);
   const AdapterResult result = ReadSnapshot(text_, "azuredeploy.json");
   ASSERT_THAT(result.diagnostics, IsEmpty()) << test::Describe(result.diagnostics);
-  ASSERT_EQ(result.resources.size(),
-            2u);  // the secret is not a resource of the model
+  ASSERT_EQ(result.resources.size(), 2u);  // the secret is not a resource of the model
 
   const model::Resource& vault = result.resources[0];
   const std::string vault_id = std::string(kSubscriptionRg) +
@@ -298,8 +290,7 @@ TEST_F(AzureQuickstartTemplateTest, DefaultsResolveAndParametersWithoutDefaultsS
   EXPECT_EQ(vault.provider, "azure");
   EXPECT_EQ(vault.id, vault_id);
   EXPECT_EQ(vault.account, "");
-  EXPECT_EQ(vault.region,
-            "");  // "{location}": the resource group's, unknown here
+  EXPECT_EQ(vault.region, "");  // "{location}": the resource group's, unknown here
   EXPECT_EQ(vault.source.json_pointer, "/resources/0");
   EXPECT_EQ(vault.source.line, 114);
   const Json& v = vault.document;
@@ -309,8 +300,7 @@ TEST_F(AzureQuickstartTemplateTest, DefaultsResolveAndParametersWithoutDefaultsS
   EXPECT_EQ(v["location"], "{location}");
   EXPECT_EQ(v["properties"]["enableRbacAuthorization"], true);
   EXPECT_EQ(v["properties"]["tenantId"], "{tenantId}");
-  EXPECT_EQ(v["properties"]["enabledForDiskEncryption"],
-            false);  // a bool parameter, as a bool
+  EXPECT_EQ(v["properties"]["enabledForDiskEncryption"], false);  // a bool parameter, as a bool
   EXPECT_THAT(Unknown(vault), ElementsAre("/id", "/name"));
   EXPECT_THAT(v["problems"], IsEmpty());
 
@@ -318,13 +308,10 @@ TEST_F(AzureQuickstartTemplateTest, DefaultsResolveAndParametersWithoutDefaultsS
   EXPECT_EQ(assignment.type, "Microsoft.Authorization/roleAssignments");
   EXPECT_EQ(assignment.source.json_pointer, "/resources/2");
   const Json& p = assignment.document["properties"];
-  EXPECT_EQ(p["scope"],
-            vault_id);  // the shape of a vault scope, its name unknown
+  EXPECT_EQ(p["scope"], vault_id);  // the shape of a vault scope, its name unknown
   EXPECT_EQ(p["roleDefinitionId"],
-            "/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/"
-            "roleDefinitions/"
-            "4633458b-17de-408a-b874-0445c86b69e6");  // Key Vault Secrets User,
-                                                      // the default
+            "/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/"
+            "4633458b-17de-408a-b874-0445c86b69e6");  // Key Vault Secrets User, the default
   EXPECT_EQ(p["principalId"], "[parameters('objectId')]");
   EXPECT_EQ(p["principalType"], "ServicePrincipal");
   EXPECT_THAT(Unknown(assignment),
@@ -362,8 +349,7 @@ TEST_F(AzureQuickstartTemplateTest, ParameterValuesFromAParametersFile) {
   const Json& p = result.resources[1].document["properties"];
   EXPECT_EQ(p["scope"], vault_id);
   EXPECT_EQ(p["roleDefinitionId"],
-            "/subscriptions/{subscriptionId}/providers/"
-            "Microsoft.Authorization/roleDefinitions/"
+            "/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/"
             "14b46e9e-c2b7-41b4-b07b-48a6ebf60603");
   EXPECT_EQ(p["principalId"], "5a5a");
   EXPECT_THAT(Unknown(result.resources[1]), IsEmpty());
@@ -418,11 +404,9 @@ TEST(AzureArmTemplateTest, AccessPolicyChangesAssignmentScopesAndRoleDefinitions
                             "permissions": {"keys": ["Decrypt"]}})"));
 
   const model::Resource& at_group = result.resources[1];
-  EXPECT_EQ(at_group.document["properties"]["scope"],
-            rg);  // no `scope`: the resource group
+  EXPECT_EQ(at_group.document["properties"]["scope"], rg);  // no `scope`: the resource group
   EXPECT_EQ(at_group.document["properties"]["roleDefinitionId"],
-            "/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/"
-            "roleDefinitions/"
+            "/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/"
             "12338af0-0e69-4776-bea7-57ae8d297424");
   EXPECT_EQ(at_group.document["name"], "guid(" + rg + ", p-1)");
   EXPECT_THAT(Unknown(at_group), IsEmpty());
@@ -438,8 +422,7 @@ TEST(AzureArmTemplateTest, AccessPolicyChangesAssignmentScopesAndRoleDefinitions
 
   const model::Resource& role = result.resources[3];
   EXPECT_EQ(role.id,
-            "/subscriptions/{subscriptionId}/providers/"
-            "Microsoft.Authorization/roleDefinitions/"
+            "/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/"
             "guid(custom)");
   EXPECT_EQ(role.document["properties"]["roleName"], "kv-decrypt");
   EXPECT_EQ(role.document["properties"]["permissions"][0]["dataActions"],
@@ -493,8 +476,7 @@ TEST(AzureArmTemplateTest, NestedDeploymentRebindsItsOwnParameters) {
   EXPECT_EQ(vault.source.json_pointer, "/resources/0/properties/template/resources/0");
   EXPECT_GT(vault.source.line, 0);
   const Json& p = vault.document["properties"];
-  EXPECT_EQ(p["enableRbacAuthorization"],
-            false);  // the outer default, not the inner one
+  EXPECT_EQ(p["enableRbacAuthorization"], false);  // the outer default, not the inner one
   EXPECT_EQ(p["accessPolicies"][0]["permissions"]["keys"], Json::array({"get", "unwrapKey"}));
   EXPECT_EQ(p["accessPolicies"][0]["objectId"], "[parameters('who')]");
   EXPECT_THAT(Unknown(vault), ElementsAre("/properties/accessPolicies/0/objectId"));
@@ -541,8 +523,168 @@ TEST(AzureArmTemplateTest, UnresolvedAndUnreadableExpressions) {
   EXPECT_EQ(result.resources[0].document["properties"]["enableRbacAuthorization"], true);
 }
 
-// --- Detection
-// ----------------------------------------------------------------------------------
+// --- Terraform azurerm --------------------------------------------------------------------------
+
+const model::Resource* ById(const AdapterResult& result, std::string_view id) {
+  for (const model::Resource& r : result.resources) {
+    if (r.id == id) return &r;
+  }
+  return nullptr;
+}
+
+Json PlanResource(const std::string& type, const std::string& name, Json values) {
+  return {{"address", type + "." + name},
+          {"mode", "managed"},
+          {"type", type},
+          {"name", name},
+          {"values", std::move(values)}};
+}
+
+Json Change(const std::string& type, const std::string& name, Json after, Json after_unknown) {
+  return {{"address", type + "." + name},
+          {"mode", "managed"},
+          {"type", type},
+          {"name", name},
+          {"change",
+           {{"actions", {"create"}},
+            {"after", std::move(after)},
+            {"after_unknown", std::move(after_unknown)}}}};
+}
+
+TEST(AzureTerraformTest, PlanWithBothFlagNamesAndAnUnknownPrincipal) {
+  const Json old_vault = {{"name", "kv-old"},
+                          {"location", "westeurope"},
+                          {"resource_group_name", "rg"},
+                          {"tenant_id", "t1"},
+                          {"enable_rbac_authorization", true},
+                          {"enabled_for_disk_encryption", false},
+                          {"access_policy", Json::array()}};
+  const Json new_vault = Json::parse(R"({"name": "kv-new", "location": "westeurope",
+    "resource_group_name": "rg", "tenant_id": "t1", "rbac_authorization_enabled": false,
+    "access_policy": [{"tenant_id": "t1", "object_id": "o1", "application_id": "",
+      "key_permissions": ["Get", "UnwrapKey", "Decrypt"], "secret_permissions": [],
+      "certificate_permissions": [], "storage_permissions": []}]})");
+  const Json policy = Json::parse(R"({"tenant_id": "t1", "object_id": "o2", "application_id": "",
+    "key_permissions": ["Decrypt"], "secret_permissions": null})");
+  const Json assignment = Json::parse(R"({"role_definition_name": "Key Vault Crypto User",
+    "condition": null, "condition_version": null, "description": null})");
+  const Json definition = Json::parse(R"({"name": "kv-decrypt", "scope": "/subscriptions/AAAA",
+    "description": "", "assignable_scopes": ["/subscriptions/AAAA"], "role_definition_id": "0b3f",
+    "permissions": [{"actions": [], "not_actions": [],
+      "data_actions": ["Microsoft.KeyVault/vaults/keys/*"],
+      "not_data_actions": ["Microsoft.KeyVault/vaults/keys/delete"]}]})");
+  const Json role = Json::parse(R"({"name": "app", "path": "/", "assume_role_policy": "{}",
+                                    "inline_policy": []})");
+  Json plan = {{"format_version", "1.2"}};
+  plan["planned_values"]["root_module"]["resources"] = {
+      PlanResource("aws_iam_role", "app", role),
+      PlanResource("azurerm_key_vault", "old", old_vault),
+      PlanResource("azurerm_key_vault", "new", new_vault),
+      PlanResource("azurerm_key_vault_access_policy", "app", policy),
+      PlanResource("azurerm_role_assignment", "kv_crypto", assignment),
+      PlanResource("azurerm_role_definition", "custom", definition)};
+  plan["resource_changes"] = {Change("azurerm_key_vault", "new", new_vault, {{"id", true}}),
+                              Change("azurerm_key_vault_access_policy", "app", policy,
+                                     {{"id", true}, {"key_vault_id", true}}),
+                              Change("azurerm_role_assignment", "kv_crypto", assignment,
+                                     Json::parse(R"({"id": true, "name": true, "principal_id": true,
+                             "principal_type": true, "role_definition_id": true,
+                             "scope": true})"))};
+  plan["configuration"]["root_module"]["resources"] = Json::parse(R"([
+    {"address": "azurerm_key_vault_access_policy.app",
+     "expressions": {"key_vault_id": {"references": ["azurerm_key_vault.new.id", "azurerm_key_vault.new"]}}},
+    {"address": "azurerm_role_assignment.kv_crypto",
+     "expressions": {"scope": {"references": ["azurerm_key_vault.new.id", "azurerm_key_vault.new"]},
+                     "principal_id": {"references": ["azurerm_user_assigned_identity.app.principal_id",
+                                                      "azurerm_user_assigned_identity.app"]}}}])");
+  const std::string text = plan.dump(2);
+  EXPECT_EQ(DetectInputFormat(text), InputFormat::kTerraform);
+  const AdapterResult result = ReadSnapshot(text, "plan.json");
+  ASSERT_THAT(result.diagnostics, IsEmpty()) << test::Describe(result.diagnostics);
+  ASSERT_EQ(result.resources.size(), 6u);
+  EXPECT_EQ(result.resources[0].type, "AWS::IAM::Role");  // AWS first, as before
+
+  const model::Resource* old_kv = ById(result, "azurerm_key_vault.old");
+  ASSERT_NE(old_kv, nullptr);
+  EXPECT_EQ(old_kv->provider, "azure");
+  EXPECT_EQ(old_kv->type, "Microsoft.KeyVault/vaults");
+  EXPECT_EQ(old_kv->name, "kv-old");
+  EXPECT_EQ(old_kv->region, "westeurope");
+  EXPECT_EQ(old_kv->document["properties"]["enableRbacAuthorization"], true);
+  EXPECT_EQ(old_kv->document["origin"],
+            Json::parse(R"({"kind": "plan", "format": "terraform", "api_version": ""})"));
+  EXPECT_EQ(old_kv->source.resource_id, "azurerm_key_vault.old");
+
+  const model::Resource* new_kv = ById(result, "azurerm_key_vault.new");
+  ASSERT_NE(new_kv, nullptr);
+  EXPECT_EQ(new_kv->source.json_pointer, "/planned_values/root_module/resources/2");
+  const Json& nv = new_kv->document["properties"];
+  EXPECT_EQ(nv["enableRbacAuthorization"], false);
+  EXPECT_EQ(nv["accessPolicies"],
+            Json::parse(R"([{"tenantId": "t1", "objectId": "o1", "permissions": {
+                "keys": ["Get", "UnwrapKey", "Decrypt"], "secrets": [], "certificates": [],
+                "storage": []}}])"));
+  EXPECT_THAT(Unknown(*new_kv), IsEmpty());
+
+  const model::Resource* add = ById(result, "azurerm_key_vault_access_policy.app");
+  ASSERT_NE(add, nullptr);
+  EXPECT_EQ(add->type, "Microsoft.KeyVault/vaults/accessPolicies");
+  EXPECT_EQ(add->document["properties"]["vaultId"], "azurerm_key_vault.new");  // the plan's vault
+  EXPECT_EQ(add->document["properties"]["operation"], "add");
+  EXPECT_EQ(add->document["properties"]["accessPolicies"],
+            Json::parse(R"([{"tenantId": "t1", "objectId": "o2",
+                             "permissions": {"keys": ["Decrypt"]}}])"));
+
+  const model::Resource* ra = ById(result, "azurerm_role_assignment.kv_crypto");
+  ASSERT_NE(ra, nullptr);
+  EXPECT_EQ(ra->name, "azurerm_role_assignment.kv_crypto");
+  const Json& rp = ra->document["properties"];
+  EXPECT_EQ(rp["scope"], "azurerm_key_vault.new");
+  EXPECT_EQ(rp["roleDefinitionName"], "Key Vault Crypto User");
+  EXPECT_EQ(rp["roleDefinitionId"], "(known after apply)");
+  EXPECT_EQ(rp["principalId"], "(known after apply)");
+  EXPECT_FALSE(rp.contains("condition"));
+  EXPECT_THAT(Unknown(*ra),
+              ElementsAre("/name", "/properties/principalId", "/properties/principalType",
+                          "/properties/roleDefinitionId"));
+
+  const model::Resource* rd =
+      ById(result, "/subscriptions/aaaa/providers/Microsoft.Authorization/roleDefinitions/0b3f");
+  ASSERT_NE(rd, nullptr);
+  EXPECT_EQ(rd->account, "aaaa");
+  EXPECT_EQ(rd->name, "0b3f");
+  const Json& dp = rd->document["properties"];
+  EXPECT_EQ(dp["roleName"], "kv-decrypt");
+  EXPECT_EQ(dp["type"], "CustomRole");
+  EXPECT_EQ(dp["assignableScopes"], Json::array({"/subscriptions/AAAA"}));
+  EXPECT_EQ(dp["permissions"], Json::parse(R"([{"actions": [], "notActions": [],
+                             "dataActions": ["Microsoft.KeyVault/vaults/keys/*"],
+                             "notDataActions": ["Microsoft.KeyVault/vaults/keys/delete"]}])"));
+}
+
+TEST(AzureTerraformTest, TheRenamedFlagWinsWhenKnownAndAnUnknownFlagIsListed) {
+  Json plan = {{"format_version", "1.2"}};
+  plan["resource_changes"] = {
+      Change("azurerm_key_vault", "a",
+             {{"name", "a"},
+              {"enable_rbac_authorization", nullptr},
+              {"rbac_authorization_enabled", true}},
+             {{"enable_rbac_authorization", true}}),
+      Change("azurerm_key_vault", "b", {{"name", "b"}},
+             {{"rbac_authorization_enabled", true}, {"access_policy", true}})};
+  const AdapterResult result = ReadTerraformPlanJson(plan, "plan.json");
+  ASSERT_THAT(result.diagnostics, IsEmpty()) << test::Describe(result.diagnostics);
+  ASSERT_EQ(result.resources.size(), 2u);
+  EXPECT_EQ(result.resources[0].document["properties"]["enableRbacAuthorization"], true);
+  EXPECT_THAT(Unknown(result.resources[0]), IsEmpty());
+  EXPECT_EQ(result.resources[1].document["properties"]["enableRbacAuthorization"],
+            "(known after apply)");
+  EXPECT_THAT(Unknown(result.resources[1]),
+              ElementsAre("/properties/accessPolicies", "/properties/enableRbacAuthorization"));
+  EXPECT_EQ(result.resources[1].source.json_pointer, "/resource_changes/1/change/after");
+}
+
+// --- Detection ----------------------------------------------------------------------------------
 
 TEST(AzureDetectTest, NamesAndExistingFormatsUnchanged) {
   InputFormat format = InputFormat::kAuto;
@@ -572,14 +714,12 @@ TEST(AzureDetectTest, NamesAndExistingFormatsUnchanged) {
       InputFormat::kArmTemplate);
   EXPECT_EQ(DetectInputFormat(R"({"AWSTemplateFormatVersion": "2010-09-09", "Resources": {}})"),
             InputFormat::kCloudFormation);
-  // Lists and objects of nothing Azure stay undetected (an ARM parameters file
-  // is no snapshot).
+  // Lists and objects of nothing Azure stay undetected (an ARM parameters file is no snapshot).
   EXPECT_EQ(
       DetectInputFormat(
           R"({"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "parameters": {}})"),
       InputFormat::kAuto);
-  EXPECT_EQ(DetectInputFormat(
-                R"([{"id": "x", "type": "Microsoft.Storage/storageAccounts",
+  EXPECT_EQ(DetectInputFormat(R"([{"id": "x", "type": "Microsoft.Storage/storageAccounts",
                                    "properties": {}}])"),
             InputFormat::kAuto);
   EXPECT_EQ(DetectInputFormat(R"({"value": []})"), InputFormat::kAuto);
