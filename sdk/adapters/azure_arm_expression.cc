@@ -47,6 +47,11 @@ Json::const_iterator FindIgnoreCase(const Json& object, std::string_view name) {
 
 ArmValue Known(Json value) { return {std::move(value), {}}; }
 
+// How deep expressions nest, and parameters and variables refer to one another, before the
+// evaluation gives up (the value is then unknown): well beyond real templates, well within the
+// stack.
+constexpr int kMaxDepth = 64;
+
 // Evaluates one expression while parsing it.
 class Parser {
  public:
@@ -89,17 +94,29 @@ class Parser {
     return {absl::StrCat("[", core::Sv(text), "]"), {""}};
   }
 
-  std::string Identifier() {
+  // A name; a function's may hold dots (user-defined functions are namespace.name), a property's
+  // may not (a.b.c is two accesses).
+  std::string Identifier(bool dots) {
     SkipSpace();
     const std::size_t start = pos_;
     while (pos_ < src_.size() && (std::isalnum(static_cast<unsigned char>(src_[pos_])) ||
-                                  src_[pos_] == '_' || src_[pos_] == '.')) {
+                                  src_[pos_] == '_' || (dots && src_[pos_] == '.'))) {
       ++pos_;
     }
     return std::string(src_.substr(start, pos_ - start));
   }
 
   ArmValue Expression() {
+    // Calls nest by recursion: a hostile template must not exhaust the stack.
+    struct Depth {
+      explicit Depth(int* d) : depth(d) { ++*depth; }
+      ~Depth() { --*depth; }
+      int* depth;
+    } depth(&depth_);
+    if (depth_ > kMaxDepth) {
+      Fail(absl::StrCat("the expression nests deeper than ", kMaxDepth, " levels"));
+      return {};
+    }
     SkipSpace();
     const std::size_t start = pos_;
     ArmValue value = Primary();
@@ -107,7 +124,7 @@ class Parser {
       SkipSpace();
       if (pos_ < src_.size() && src_[pos_] == '.') {
         ++pos_;
-        const std::string name = Identifier();
+        const std::string name = Identifier(/*dots=*/false);
         if (name.empty()) {
           Fail("a property name is expected after '.'");
           break;
@@ -154,7 +171,7 @@ class Parser {
       return Known(number);
     }
     const std::size_t start = pos_;
-    const std::string name = Identifier();
+    const std::string name = Identifier(/*dots=*/true);
     if (name.empty()) {
       Fail(absl::StrCat("unexpected '", std::string(1, c), "'"));
       return {};
@@ -222,7 +239,7 @@ class Parser {
       const auto it = FindIgnoreCase(value.value, index.value.get<std::string>());
       if (it != value.value.end()) return {*it, Below(value.unknown, it.key())};
     }
-    issues_->push_back({"", absl::StrCat("no element ", index.value.dump(), " in the value of '",
+    issues_->push_back({"", absl::StrCat("no element ", TextOf(index.value), " in the value of '",
                                          std::string(src_.substr(start, pos_ - start)), "'")});
     return UnknownFrom(start);
   }
@@ -480,6 +497,7 @@ class Parser {
 
   std::string_view src_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
   ArmScope* scope_;
   std::vector<ArmIssue>* issues_;
   std::string error_;
@@ -562,6 +580,13 @@ ArmValue ArmScope::Parameter(std::string_view name, std::vector<ArmIssue>* issue
     issues->push_back({"", absl::StrCat("parameter '", core::Sv(name), "' is not declared")});
     return unknown;
   }
+  if (evaluating_.size() >= static_cast<std::size_t>(kMaxDepth)) {
+    issues->push_back({"", absl::StrCat("parameter '", core::Sv(name),
+                                        "': parameters and variables refer to one "
+                                        "another more than ",
+                                        kMaxDepth, " levels deep")});
+    return unknown;
+  }
   if (!evaluating_.insert("p:" + key).second) {
     issues->push_back({"", absl::StrCat("parameter '", core::Sv(name), "' refers to itself")});
     return unknown;
@@ -586,6 +611,13 @@ ArmValue ArmScope::Variable(std::string_view name, std::vector<ArmIssue>* issues
       variables == template_.end() ? template_.end() : FindIgnoreCase(*variables, name);
   if (variables == template_.end() || variable == variables->end()) {
     issues->push_back({"", absl::StrCat("variable '", core::Sv(name), "' is not declared")});
+    return unknown;
+  }
+  if (evaluating_.size() >= static_cast<std::size_t>(kMaxDepth)) {
+    issues->push_back({"", absl::StrCat("variable '", core::Sv(name),
+                                        "': parameters and variables refer to one "
+                                        "another more than ",
+                                        kMaxDepth, " levels deep")});
     return unknown;
   }
   if (!evaluating_.insert("v:" + key).second) {

@@ -362,7 +362,8 @@ TEST(AzureArmTemplateTest, AccessPolicyChangesAssignmentScopesAndRoleDefinitions
   constexpr char kTemplate[] = R"({
   "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
   "parameters": {"principal": {"type": "string", "defaultValue": "p-1"}},
-  "variables": {"cryptoUser": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '12338af0-0e69-4776-bea7-57ae8d297424')]"},
+  "variables": {"cryptoUser": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('roles').crypto.user)]",
+                "roles": {"crypto": {"user": "12338af0-0e69-4776-bea7-57ae8d297424"}}},
   "resources": [
     {"type": "Microsoft.KeyVault/vaults/accessPolicies", "apiVersion": "2023-07-01",
      "name": "kv1/add",
@@ -521,6 +522,37 @@ TEST(AzureArmTemplateTest, UnresolvedAndUnreadableExpressions) {
   result = ReadSnapshot(kTemplate, "u.json", InputFormat::kArmTemplate, {{"rbac", "true"}});
   ASSERT_EQ(result.resources.size(), 2u);
   EXPECT_EQ(result.resources[0].document["properties"]["enableRbacAuthorization"], true);
+}
+
+TEST(AzureArmTemplateTest, HostileNestingIsUnknownNotACrash) {
+  std::string deep = "[";
+  for (int i = 0; i < 5000; ++i) deep += "concat(";
+  deep += "'a'";
+  for (int i = 0; i < 5000; ++i) deep += ")";
+  deep += "]";
+  Json tmpl = {{"$schema",
+                "https://schema.management.azure.com/schemas/2019-04-01/"
+                "deploymentTemplate.json#"},
+               {"variables", Json::object()}};
+  for (int i = 0; i < 1000; ++i) {
+    tmpl["variables"]["v" + std::to_string(i)] = "[variables('v" + std::to_string(i + 1) + "')]";
+  }
+  tmpl["variables"]["v1000"] = "end";
+  tmpl["resources"] = {{{"type", "Microsoft.KeyVault/vaults"},
+                        {"name", "kv"},
+                        {"properties", {{"tenantId", deep}, {"vaultUri", "x"}}}},
+                       {{"type", "Microsoft.KeyVault/vaults"},
+                        {"name", "[variables('v0')]"},
+                        {"properties", Json::object()}}};
+  const AdapterResult result = ReadArmTemplateJson(tmpl, "deep.json");
+  ASSERT_EQ(result.resources.size(), 2u);
+  EXPECT_EQ(result.resources[0].document["properties"]["tenantId"], deep);
+  EXPECT_THAT(Unknown(result.resources[0]), ElementsAre("/properties/tenantId"));
+  EXPECT_THAT(Unknown(result.resources[1]), ElementsAre("/id", "/name"));
+  ASSERT_EQ(result.diagnostics.size(), 2u) << test::Describe(result.diagnostics);
+  EXPECT_THAT(result.diagnostics[0].message, HasSubstr("nests deeper than 64 levels"));
+  EXPECT_THAT(result.diagnostics[1].message, HasSubstr("more than 64 levels deep"));
+  EXPECT_EQ(result.diagnostics[1].location.json_pointer, "/resources/1/name");
 }
 
 // --- Terraform azurerm --------------------------------------------------------------------------
