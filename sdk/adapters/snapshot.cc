@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/adapters/adapter_support.h"
+#include "sdk/adapters/azure_arm_template.h"
+#include "sdk/adapters/azure_cli.h"
 #include "sdk/adapters/cloudformation.h"
 #include "sdk/adapters/config.h"
 #include "sdk/adapters/gcp_asset_inventory.h"
@@ -34,6 +36,8 @@ constexpr std::pair<InputFormat, std::string_view> kNames[] = {
     {InputFormat::kTerraform, "terraform"},
     {InputFormat::kCloudFormation, "cloudformation"},
     {InputFormat::kGcpAssetInventory, "gcp-cai"},
+    {InputFormat::kAzureCli, "azure-cli"},
+    {InputFormat::kArmTemplate, "arm-template"},
 };
 
 constexpr char kExpected[] =
@@ -310,6 +314,21 @@ AdapterResult ReadGaad(std::string_view text, std::string_view source_name, cons
   return result;
 }
 
+// The Azure format of JSON text that no AWS key decided (the shapes have no distinctive top-level
+// key, so the text is parsed whole), or kAuto.
+InputFormat DetectAzureJson(std::string_view text) {
+  Json root;
+  try {
+    root = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  } catch (const std::exception&) {
+    return InputFormat::kAuto;
+  }
+  if (root.is_discarded()) return InputFormat::kAuto;
+  if (LooksLikeArmTemplate(root)) return InputFormat::kArmTemplate;
+  if (LooksLikeAzureCliOutput(root)) return InputFormat::kAzureCli;
+  return InputFormat::kAuto;
+}
+
 std::string DescribeKeys(const Sniffed& sniffed) {
   if (sniffed.root_is_array) return "a JSON list whose first element is not a configuration item";
   if (sniffed.top_keys.empty()) return "a JSON value with no keys";
@@ -348,7 +367,10 @@ InputFormat DetectInputFormat(std::string_view text) {
   text = WithoutBom(text);
   // Before the JSON sniffer: an NDJSON export is several JSON values, which it would stop at.
   if (LooksLikeAssetInventoryExport(text)) return InputFormat::kGcpAssetInventory;
-  if (LooksLikeJson(text)) return SniffJson(text).format;
+  if (LooksLikeJson(text)) {
+    const InputFormat format = SniffJson(text).format;
+    return format == InputFormat::kAuto ? DetectAzureJson(text) : format;
+  }
   if (RefuseLargeNonTemplate(text, "", nullptr)) return InputFormat::kAuto;
   Json root;
   core::Diagnostics ignored;
@@ -442,6 +464,9 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, 
   const Sniffed sniffed = SniffJson(text);
   const bool explicit_format = format != InputFormat::kAuto;
   if (format == InputFormat::kAuto) format = sniffed.format;
+  if (format == InputFormat::kAuto) format = DetectAzureJson(text);
+  if (format == InputFormat::kAzureCli) return ReadAzureCli(text, source_name);
+  if (format == InputFormat::kArmTemplate) return ReadArmTemplate(text, source_name, parameters);
   if (format == InputFormat::kAuthorizationDetails) {
     return ReadGaad(text, source_name, sniffed, explicit_format);
   }
@@ -462,6 +487,8 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, 
           case InputFormat::kAuto:
           case InputFormat::kAuthorizationDetails:
           case InputFormat::kGcpAssetInventory:
+          case InputFormat::kAzureCli:
+          case InputFormat::kArmTemplate:
             break;
         }
         AdapterResult unknown;

@@ -15,9 +15,12 @@ enum class InputFormat {
   kTerraform,             // terraform show -json, plan or state ("terraform")
   kCloudFormation,        // CloudFormation template, JSON or YAML ("cloudformation")
   kGcpAssetInventory,     // gcloud asset export, NDJSON ("gcp-cai")
+  kAzureCli,              // az CLI / ARM REST / Resource Graph JSON ("azure-cli")
+  kArmTemplate,           // Azure Resource Manager template, JSON ("arm-template")
 };
 
-// "auto", "gaad", "config", "terraform", "cloudformation", "gcp-cai".
+// "auto", "gaad", "config", "terraform", "cloudformation", "gcp-cai", "azure-cli",
+// "arm-template".
 std::string_view InputFormatName(InputFormat format);
 // The inverse of InputFormatName; false for any other text.
 bool ParseInputFormat(std::string_view name, InputFormat* format);
@@ -29,7 +32,10 @@ bool ParseInputFormat(std::string_view name, InputFormat* format);
 // configuration; Terraform by planned_values, resource_changes or prior_state (or
 // format_version with values); CloudFormation by AWSTemplateFormatVersion, or Resources whose
 // entries have a Type "AWS::..."; a Cloud Asset Inventory export (`gcloud asset export`, NDJSON)
-// by a first line that is an object with a string "name" and "asset_type" (or "assetType"). Text
+// by a first line that is an object with a string "name" and "asset_type" (or "assetType"); Azure
+// CLI, ARM REST and Resource Graph output (adapters/azure_cli.h, LooksLikeAzureCliOutput) by the
+// shape of its first element, and an ARM template (adapters/azure_arm_template.h) by a "$schema"
+// naming deploymentTemplate.json, when no key above decided. Text
 // that is not JSON is tried as a YAML template. Gzip data is decompressed first.
 InputFormat DetectInputFormat(std::string_view text);
 
@@ -38,7 +44,7 @@ InputFormat DetectInputFormat(std::string_view text);
 // diagnostic saying what was expected and what was found. Invalid UTF-8 and nesting deeper than
 // 128 levels are reported with their position; the rest still loads, and the policies they
 // touched are ERRORs. A CloudFormation template's parameters take `parameters` values (else their
-// Default). Never throws.
+// Default), and so do an ARM template's (else their defaultValue). Never throws.
 AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name,
                            InputFormat format = InputFormat::kAuto,
                            const CloudFormationParameters& parameters = {});

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/adapters/adapter_support.h"
+#include "sdk/adapters/azure_terraform.h"
 
 namespace kmsguard::adapters {
 
@@ -195,6 +196,11 @@ class TerraformReader {
     }
     for (model::Resource& resource : resources_out_) {
       result_.resources.push_back(std::move(resource));
+    }
+    // azurerm resources: Azure's own model (azure_terraform.h), after the AWS ones.
+    for (const std::string& address : order_) {
+      const TfResource& r = resources_.at(address);
+      if (IsAzurermType(r.type)) AzurermResource(r);
     }
     return std::move(result_);
   }
@@ -702,6 +708,36 @@ class TerraformReader {
     } else if (attribute == kind.attribute) {
       Attach(PrincipalNamedBy(r, kind, attribute, value), arn, managed_key);
     }
+  }
+
+  // --- Azure ---------------------------------------------------------------------------------
+
+  void AzurermResource(const TfResource& r) {
+    AzurermInstance instance;
+    instance.address = r.address;
+    instance.type = r.type;
+    instance.values = r.values;
+    instance.after_unknown = r.after_unknown;
+    instance.pointer = r.pointer;
+    instance.referenced_id = [this, &r](std::string_view attribute) -> std::string {
+      for (const std::string& reference : References(r, attribute)) {
+        const TfResource* target = nullptr;
+        const Json* data_values = nullptr;
+        std::string attr;
+        if (!ResolveReference(r, reference, &target, &data_values, &attr)) continue;
+        if (data_values != nullptr) {
+          if (std::string id = StringField(*data_values, "id"); !id.empty()) return id;
+          continue;
+        }
+        if (target == nullptr || !IsAzurermType(target->type)) continue;
+        const std::string id = target->values != nullptr && !Unknown(*target, "id")
+                                   ? StringField(*target->values, "id")
+                                   : std::string();
+        return id.empty() ? target->address : id;
+      }
+      return "";
+    };
+    ReadAzurermResource(instance, file_, &result_);
   }
 
   // --- KMS keys -------------------------------------------------------------------------------

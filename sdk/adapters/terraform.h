@@ -19,7 +19,9 @@ namespace kmsguard::adapters {
 // named "<unknown: ADDRESS>", never guessed, and a warning says so. aws_iam_policy gives a managed
 // policy resource. Policies are kept as the JSON text Terraform plans (CRLF included). Resource
 // ids are ARNs when known, else "terraform:ADDRESS"; sources are the file, the JSON pointer and
-// the resource address. Problems are diagnostics; the rest still loads. Never throws.
+// the resource address. Problems are diagnostics; the rest still loads. azurerm_key_vault,
+// azurerm_key_vault_access_policy, azurerm_role_assignment and azurerm_role_definition become
+// Azure resources (azure_terraform.h), after the AWS ones. Never throws.
 AdapterResult ReadTerraformPlan(std::string_view json_text, std::string_view source_name);
 
 // Same, on an already parsed document.
