@@ -334,7 +334,7 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
       ->required();
   scan->add_option("--input-format", flags->input_format,
                    "Format of every FILE (auto: detect from the content)")
-      ->check(CLI::IsMember({"auto", "gaad", "config", "terraform", "cloudformation"}))
+      ->check(CLI::IsMember(adapters::InputFormatNames()))
       ->capture_default_str();
   scan->add_option("--format", flags->format, "Output format on stdout (docs/findings.md)")
       ->check(CLI::IsMember(render::RendererNames()))
@@ -349,8 +349,8 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
       // Without its description: CLI11 would append ":PATH" to the type name in --help.
       ->check(CLI::Validator(CLI::ExistingPath).description(""));
   scan->add_option("--parameter", flags->parameters,
-                   "A CloudFormation template parameter's value, in place of its Default "
-                   "(repeatable; a list parameter's value is comma-separated)")
+                   "A CloudFormation or ARM template parameter's value, in place of its "
+                   "default (repeatable; a list parameter's value is comma-separated)")
       ->type_name("NAME=VALUE")
       // One value per flag, as for scan --rules.
       ->allow_extra_args(false)

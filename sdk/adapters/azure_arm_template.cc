@@ -251,9 +251,9 @@ class TemplateReader {
     Json properties = Json::object();
     if (const auto it = e.find("properties"); it != e.end()) properties = *it;
     azure_internal::NormalizeContext context;
-    if (canonical == azure_internal::kVaultType) {
+    if (canonical == azure_internal::kAzureVault) {
       arm["id"] = absl::StrCat(in_target, "/providers/Microsoft.KeyVault/vaults/", name_text);
-    } else if (canonical == azure_internal::kAccessPoliciesType) {
+    } else if (canonical == azure_internal::kAzureVaultAccessPolicies) {
       const std::size_t slash = name_text.rfind('/');
       const std::string vault = slash == std::string::npos ? "" : name_text.substr(0, slash);
       const std::string operation = name_text.substr(slash == std::string::npos ? 0 : slash + 1);
@@ -274,7 +274,7 @@ class TemplateReader {
             lower == "add" || lower == "replace" || lower == "remove" ? lower : operation;
       }
       if (name_unknown) unknown.insert("/properties/vaultId");
-    } else if (canonical == azure_internal::kRoleAssignmentType) {
+    } else if (canonical == azure_internal::kAzureRoleAssignment) {
       std::string scope_text = in_target;
       const auto written = e.find("scope");
       if (written != e.end() && written->is_string() && !written->get<std::string>().empty()) {
@@ -291,7 +291,7 @@ class TemplateReader {
                                "/providers/Microsoft.Authorization/roleAssignments/", name_text);
       if (unknown.contains("/properties/scope")) unknown.insert("/id");
       context.source_of = AssignmentSource;
-    } else if (canonical == azure_internal::kRoleDefinitionType) {
+    } else if (canonical == azure_internal::kAzureRoleDefinition) {
       const std::string prefix =
           target.starts_with("/subscriptions/") ? "/subscriptions/{subscriptionId}" : "";
       arm["id"] =

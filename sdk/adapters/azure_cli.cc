@@ -41,29 +41,29 @@ Classified Classify(const Json& element) {
   const bool has_properties = properties != element.end() && properties->is_object();
   if (const std::string_view canonical = CanonicalType(type); !canonical.empty()) {
     // az prints role assignments and definitions flat, with their ARM type beside the fields.
-    if (canonical == azure_internal::kRoleAssignmentType && !has_properties) {
+    if (canonical == azure_internal::kAzureRoleAssignment && !has_properties) {
       return {Shape::kFlatAssignment, canonical};
     }
-    if (canonical == azure_internal::kRoleDefinitionType && !has_properties) {
+    if (canonical == azure_internal::kAzureRoleDefinition && !has_properties) {
       return {Shape::kFlatDefinition, canonical};
     }
     return {Shape::kArm, canonical};
   }
   if (has_properties && Has(*properties, "roleDefinitionId") && Has(*properties, "principalId")) {
-    return {Shape::kArm, azure_internal::kRoleAssignmentType};
+    return {Shape::kArm, azure_internal::kAzureRoleAssignment};
   }
   if (has_properties && Has(*properties, "roleName") && Has(*properties, "permissions")) {
-    return {Shape::kArm, azure_internal::kRoleDefinitionType};
+    return {Shape::kArm, azure_internal::kAzureRoleDefinition};
   }
   if (Has(element, "roleDefinitionId") && Has(element, "principalId")) {
-    return {Shape::kFlatAssignment, azure_internal::kRoleAssignmentType};
+    return {Shape::kFlatAssignment, azure_internal::kAzureRoleAssignment};
   }
   if (Has(element, "roleName") && (Has(element, "permissions") || Has(element, "roleType"))) {
-    return {Shape::kFlatDefinition, azure_internal::kRoleDefinitionType};
+    return {Shape::kFlatDefinition, azure_internal::kAzureRoleDefinition};
   }
   if (Has(element, "Name") && Has(element, "Actions") &&
       (Has(element, "IsCustom") || Has(element, "AssignableScopes"))) {
-    return {Shape::kPowerShellDefinition, azure_internal::kRoleDefinitionType};
+    return {Shape::kPowerShellDefinition, azure_internal::kAzureRoleDefinition};
   }
   if (!type.empty()) return {Shape::kOtherType, {}};
   return {};

@@ -38,19 +38,19 @@ class Normalizer {
     if (properties != arm.end() && !properties->is_null()) {
       if (!properties->is_object()) {
         Problem("/properties", "properties is not an object");
-      } else if (type == kVaultType) {
+      } else if (type == kAzureVault) {
         Vault(*properties, &out);
-      } else if (type == kAccessPoliciesType) {
+      } else if (type == kAzureVaultAccessPolicies) {
         CopyString(*properties, "vaultId", "/properties", &out);
         CopyString(*properties, "operation", "/properties", &out);
         AccessPolicies(*properties, &out);
-      } else if (type == kRoleAssignmentType) {
+      } else if (type == kAzureRoleAssignment) {
         for (const char* key :
              {"scope", "roleDefinitionId", "roleDefinitionName", "principalId", "principalType",
               "principalName", "condition", "conditionVersion"}) {
           CopyString(*properties, key, "/properties", &out);
         }
-      } else if (type == kRoleDefinitionType) {
+      } else if (type == kAzureRoleDefinition) {
         RoleDefinition(*properties, &out);
       }
     }
@@ -265,7 +265,7 @@ class Normalizer {
 
 std::string_view CanonicalType(std::string_view type) {
   for (const char* canonical :
-       {kVaultType, kAccessPoliciesType, kRoleAssignmentType, kRoleDefinitionType}) {
+       {kAzureVault, kAzureVaultAccessPolicies, kAzureRoleAssignment, kAzureRoleDefinition}) {
     if (EqualsIgnoreCase(type, canonical)) return canonical;
   }
   return {};

@@ -14,10 +14,10 @@
 
 namespace kmsguard::adapters::azure_internal {
 
-inline constexpr char kVaultType[] = "Microsoft.KeyVault/vaults";
-inline constexpr char kAccessPoliciesType[] = "Microsoft.KeyVault/vaults/accessPolicies";
-inline constexpr char kRoleAssignmentType[] = "Microsoft.Authorization/roleAssignments";
-inline constexpr char kRoleDefinitionType[] = "Microsoft.Authorization/roleDefinitions";
+using model::kAzureRoleAssignment;
+using model::kAzureRoleDefinition;
+using model::kAzureVault;  // the four types: sdk/model/resource.h
+using model::kAzureVaultAccessPolicies;
 
 // The canonical spelling of `type` when it names one of the four types above in any case
 // ("microsoft.keyvault/vaults" from Resource Graph); "" otherwise.

@@ -225,12 +225,12 @@ class Builder {
 };
 
 std::string_view TypeOf(std::string_view terraform_type) {
-  if (terraform_type == "azurerm_key_vault") return azure_internal::kVaultType;
+  if (terraform_type == "azurerm_key_vault") return azure_internal::kAzureVault;
   if (terraform_type == "azurerm_key_vault_access_policy") {
-    return azure_internal::kAccessPoliciesType;
+    return azure_internal::kAzureVaultAccessPolicies;
   }
-  if (terraform_type == "azurerm_role_assignment") return azure_internal::kRoleAssignmentType;
-  if (terraform_type == "azurerm_role_definition") return azure_internal::kRoleDefinitionType;
+  if (terraform_type == "azurerm_role_assignment") return azure_internal::kAzureRoleAssignment;
+  if (terraform_type == "azurerm_role_definition") return azure_internal::kAzureRoleDefinition;
   return {};
 }
 
@@ -247,11 +247,11 @@ void ReadAzurermResource(const AzurermInstance& instance, std::string_view file,
   if (in.values == nullptr) in.values = kEmpty;
   Builder builder(in);
   Json arm;
-  if (type == azure_internal::kVaultType) {
+  if (type == azure_internal::kAzureVault) {
     arm = builder.Vault();
-  } else if (type == azure_internal::kAccessPoliciesType) {
+  } else if (type == azure_internal::kAzureVaultAccessPolicies) {
     arm = builder.AccessPolicies();
-  } else if (type == azure_internal::kRoleAssignmentType) {
+  } else if (type == azure_internal::kAzureRoleAssignment) {
     arm = builder.RoleAssignment();
   } else {
     arm = builder.RoleDefinition();

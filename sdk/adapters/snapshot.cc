@@ -42,7 +42,8 @@ constexpr std::pair<InputFormat, std::string_view> kNames[] = {
 
 constexpr char kExpected[] =
     "expected `aws iam get-account-authorization-details` output, AWS Config configuration "
-    "items, a Terraform plan or state (`terraform show -json`) or a CloudFormation template";
+    "items, a Terraform plan or state (`terraform show -json`), a CloudFormation template, a "
+    "Cloud Asset Inventory export, `az` CLI or ARM REST output, or an ARM template";
 
 bool IsGaadKey(std::string_view key) {
   return key == "UserDetailList" || key == "GroupDetailList" || key == "RoleDetailList" ||
@@ -347,6 +348,12 @@ std::string_view InputFormatName(InputFormat format) {
     if (f == format) return name;
   }
   return "auto";
+}
+
+std::vector<std::string> InputFormatNames() {
+  std::vector<std::string> names;
+  for (const auto& entry : kNames) names.emplace_back(entry.second);
+  return names;
 }
 
 bool ParseInputFormat(std::string_view name, InputFormat* format) {

@@ -1,7 +1,9 @@
 // Snapshot input: format detection and dispatch to the adapter for the format.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "sdk/adapters/authorization_details.h"
 #include "sdk/adapters/cloudformation.h"
@@ -22,6 +24,8 @@ enum class InputFormat {
 // "auto", "gaad", "config", "terraform", "cloudformation", "gcp-cai", "azure-cli",
 // "arm-template".
 std::string_view InputFormatName(InputFormat format);
+// Every format's name, "auto" first (the command line's choices).
+std::vector<std::string> InputFormatNames();
 // The inverse of InputFormatName; false for any other text.
 bool ParseInputFormat(std::string_view name, InputFormat* format);
 

@@ -386,9 +386,30 @@ TEST(KmsguardScanTest, AzureAccessPolicyVaultFailsAndTheRbacQuickstartPasses) {
     const nlohmann::json v = nlohmann::json::parse(line, nullptr, false);
     if (!v.is_object() || v.value("rule_id", "") != "azure-keyvault-decrypt-every-key") continue;
     ++judged;
-    EXPECT_EQ(v.value("status", ""), "PASS") << line;
+    EXPECT_EQ(v.value("status", ""), "STATUS_PASS") << line;
   }
   EXPECT_EQ(judged, 2) << "the vault and the role assignment:\n" << quickstart.out;
+
+  // With a crypto role given for the template's parameter, the vault-scoped assignment reaches
+  // every key of that vault: FAIL, and the principal and vault come from the other parameters.
+  const ProcessResult crypto = Kmsguard(
+      {"scan", Sample("multicloud/azure-arm-kv-rbac-vault-scope.quickstart.json"), "--format",
+       "jsonl", "--parameter", "roleName=Key Vault Crypto User", "--parameter",
+       "objectId=5a5a0000-0000-0000-0000-000000000001", "--parameter", "keyVaultName=kv-app"});
+  EXPECT_EQ(crypto.exit_code, 1) << Describe(crypto);
+  std::vector<std::string> failing_keys;
+  for (const std::string& line : testing::Lines(crypto.out)) {
+    const nlohmann::json v = nlohmann::json::parse(line, nullptr, false);
+    if (!v.is_object() || v.value("status", "") != "STATUS_FAIL") continue;
+    failing_keys.push_back(v.value("sub_key", ""));
+    EXPECT_THAT(v.value("message", ""), HasSubstr("through Key Vault Crypto User at "
+                                                  "/subscriptions/{subscriptionId}/resourceGroups/"
+                                                  "{resourceGroupName}/providers/"
+                                                  "Microsoft.KeyVault/vaults/kv-app"))
+        << line;
+    EXPECT_EQ(v.value("severity", ""), "SEVERITY_HIGH") << "a vault scope is not raised";
+  }
+  EXPECT_THAT(failing_keys, ::testing::ElementsAre("5a5a0000-0000-0000-0000-000000000001"));
 }
 
 // A custom role is read from the resource export of the same scan: the join makes its binding in
@@ -592,7 +613,7 @@ TEST(KmsguardScanTest, RulesDirectoryIsPassedToThePluginAndBrokenFilesAreReporte
   EXPECT_EQ(r.exit_code, 3) << Describe(r);
   EXPECT_THAT(r.err, ::testing::ContainsRegex(broken + ":[0-9]+:[0-9]+: error: "));
   EXPECT_THAT(r.err,
-              HasSubstr("4 rule(s) loaded (4 built-in, 1 rule file(s) read); 1 rule error(s)"));
+              HasSubstr("5 rule(s) loaded (5 built-in, 1 rule file(s) read); 1 rule error(s)"));
   EXPECT_THAT(r.out, HasSubstr("star"));
 }
 
@@ -609,7 +630,7 @@ TEST(KmsguardScanTest, RulesDirectoryAcceptsYmlFiles) {
   const std::string file = dir.Write("snapshot.json", Snapshot({{"star", kKmsStar}}));
   const ProcessResult r = Kmsguard({"scan", "--format", "json", file, "--rules", rules_dir});
   EXPECT_EQ(r.exit_code, 1) << Describe(r);
-  EXPECT_THAT(r.err, HasSubstr("5 rule(s) loaded (4 built-in, 1 rule file(s) read)"));
+  EXPECT_THAT(r.err, HasSubstr("6 rule(s) loaded (5 built-in, 1 rule file(s) read)"));
   EXPECT_THAT(r.out, HasSubstr("custom-yml-rule"));
 }
 
@@ -624,7 +645,7 @@ TEST(KmsguardScanTest, RulesTakesOneRuleFileToo) {
   const ProcessResult r =
       Kmsguard({"scan", "--format", "jsonl", "--rules", rule, BundledExample()});
   EXPECT_EQ(r.exit_code, 1) << Describe(r);
-  EXPECT_THAT(r.err, HasSubstr("5 rule(s) loaded (4 built-in, 1 rule file(s) read)"));
+  EXPECT_THAT(r.err, HasSubstr("6 rule(s) loaded (5 built-in, 1 rule file(s) read)"));
   EXPECT_THAT(r.out, HasSubstr("ec2-app-server is named"));
 
   // A rule test file is not a rule file.
@@ -651,14 +672,14 @@ TEST(KmsguardScanTest, ARepeatableOptionTakesOneValueAndLeavesTheInputsToScan) {
 
   const ProcessResult one = Kmsguard({"scan", "--format", "jsonl", "--rules", rule, a, b});
   EXPECT_EQ(one.exit_code, 1) << Describe(one);
-  EXPECT_THAT(one.err, HasSubstr("5 rule(s) loaded (4 built-in, 1 rule file(s) read)"));
+  EXPECT_THAT(one.err, HasSubstr("6 rule(s) loaded (5 built-in, 1 rule file(s) read)"));
   EXPECT_THAT(one.out, HasSubstr("alpha is named"));
   EXPECT_THAT(one.out, HasSubstr("\"beta\"")) << "b.json was not scanned";
 
   const ProcessResult two =
       Kmsguard({"scan", "--format", "jsonl", "--rules", rule, "--rules", other, a, b});
   EXPECT_EQ(two.exit_code, 1) << Describe(two);
-  EXPECT_THAT(two.err, HasSubstr("6 rule(s) loaded (4 built-in, 2 rule file(s) read)"));
+  EXPECT_THAT(two.err, HasSubstr("7 rule(s) loaded (5 built-in, 2 rule file(s) read)"));
   EXPECT_THAT(two.out, HasSubstr("alpha is named"));
   EXPECT_THAT(two.out, HasSubstr("beta is other"));
 

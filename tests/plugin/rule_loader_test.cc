@@ -60,10 +60,11 @@ TEST(RuleLoaderTest, ABrokenFileIsReportedWithItsPositionAndTheOthersLoad) {
   std::ostringstream log;
   absl::StatusOr<LoadedRules> loaded = LoadRules({dir.path()}, log);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  EXPECT_THAT(Ids(*loaded->rule_set), ::testing::UnorderedElementsAre(
-                                          kBuiltinRuleId, "aws-iam-managed-kms-decrypt-all-keys",
-                                          "aws-iam-kms-decrypt-broad-scope",
-                                          "gcp-kms-decrypt-broad-scope", "custom-copy"));
+  EXPECT_THAT(
+      Ids(*loaded->rule_set),
+      ::testing::UnorderedElementsAre(
+          kBuiltinRuleId, "aws-iam-managed-kms-decrypt-all-keys", "aws-iam-kms-decrypt-broad-scope",
+          "gcp-kms-decrypt-broad-scope", "azure-keyvault-decrypt-every-key", "custom-copy"));
   EXPECT_EQ(loaded->files_read, 3);
   EXPECT_EQ(loaded->files_with_errors, 2);
   EXPECT_THAT(log.str(), ContainsRegex(broken + ":[0-9]+:[0-9]+: error: "));
@@ -90,7 +91,7 @@ TEST(RuleLoaderTest, AFileNamedLikeABuiltinReplacesItAsInCheckAndTest) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->errors, 0) << log.str();
   EXPECT_EQ(loaded->files_read, 1);
-  EXPECT_EQ(loaded->builtin_rules, 3);
+  EXPECT_EQ(loaded->builtin_rules, 4);
   ASSERT_EQ(loaded->replaced_builtins.size(), 1u);
   EXPECT_THAT(loaded->replaced_builtins[0], HasSubstr(kBuiltinRuleId));
   const auto& set = loaded->rule_set->rules();
@@ -111,7 +112,7 @@ TEST(RuleLoaderTest, AFileNamedLikeABuiltinReplacesItAsInCheckAndTest) {
   ASSERT_TRUE(shipped.ok()) << shipped.status();
   EXPECT_EQ(shipped->errors, 0) << shipped_log.str();
   EXPECT_EQ(shipped->builtin_rules, 0);
-  EXPECT_EQ(shipped->replaced_builtins.size(), 4u);
+  EXPECT_EQ(shipped->replaced_builtins.size(), 5u);
 }
 
 TEST(RuleLoaderTest, OverridesAndLibrariesInADirectoryApplyToTheWholeSet) {
