@@ -423,6 +423,18 @@ core::SourceLocation PointerLocation(std::string_view file, std::string pointer,
   return loc;
 }
 
+core::SourceLocation PointerLocation(std::string_view file, const std::string& pointer,
+                                     const JsonPositions* positions) {
+  core::SourceLocation location = PointerLocation(file, pointer);
+  if (positions != nullptr) {
+    if (const auto it = positions->find(pointer); it != positions->end()) {
+      location.line = it->second.first;
+      location.column = it->second.second;
+    }
+  }
+  return location;
+}
+
 std::string StringField(const nlohmann::json& object, std::string_view key) {
   if (!object.is_object()) return "";
   const auto it = object.find(key);

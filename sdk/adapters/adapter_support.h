@@ -91,6 +91,10 @@ void AddDiagnostic(core::Diagnostics* out, core::DiagnosticSeverity severity,
                    core::SourceLocation location, std::string message);
 core::SourceLocation PointerLocation(std::string_view file, std::string pointer,
                                      std::string resource_id = "");
+// The same, with the line and column `positions` records for `pointer` (none when it is null or
+// has no entry).
+core::SourceLocation PointerLocation(std::string_view file, const std::string& pointer,
+                                     const JsonPositions* positions);
 using core::PointerToken;  // sdk/core/json_tree.h
 
 // Whether `text` (a CloudFormation Fn::Sub string, or text made from one) holds a `${NAME}` for

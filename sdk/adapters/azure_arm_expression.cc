@@ -523,6 +523,19 @@ nlohmann::json ParameterFromText(std::string_view text, std::string_view type) {
          (kind != "int" && kind != "array" && parsed.is_object()))) {
       return parsed;
     }
+    // `--parameter NAME=a,b` (the command line's list form): an array of the strings between
+    // commas.
+    if (kind == "array") {
+      Json list = Json::array();
+      std::size_t start = 0;
+      while (true) {
+        const std::size_t comma = text.find(',', start);
+        list.push_back(std::string(text.substr(start, comma - start)));
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+      }
+      return list;
+    }
   }
   return std::string(text);
 }

@@ -96,14 +96,7 @@ class TemplateReader {
 
  private:
   core::SourceLocation Located(const std::string& pointer) const {
-    core::SourceLocation location = PointerLocation(file_, pointer);
-    if (positions_ != nullptr) {
-      if (const auto it = positions_->find(pointer); it != positions_->end()) {
-        location.line = it->second.first;
-        location.column = it->second.second;
-      }
-    }
-    return location;
+    return PointerLocation(file_, pointer, positions_);
   }
 
   void Report(const std::string& at, std::vector<ArmIssue>* issues) {
@@ -250,6 +243,18 @@ class TemplateReader {
     if (const auto it = e.find("location"); it != e.end()) arm["location"] = *it;
     Json properties = Json::object();
     if (const auto it = e.find("properties"); it != e.end()) properties = *it;
+    // Property loops ("copy" inside properties: accessPolicies made per element of a parameter)
+    // are not evaluated: the list they make is unknown, never an empty one.
+    if (properties.is_object() && properties.contains("copy")) {
+      for (const Json& loop : properties["copy"].is_array() ? properties["copy"] : Json::array()) {
+        const std::string looped =
+            loop.is_object() && loop.contains("name") && loop["name"].is_string()
+                ? loop["name"].get<std::string>()
+                : std::string("?");
+        unknown.insert("/properties/" + core::PointerToken(looped));
+      }
+      properties.erase("copy");
+    }
     azure_internal::NormalizeContext context;
     if (canonical == azure_internal::kAzureVault) {
       arm["id"] = absl::StrCat(in_target, "/providers/Microsoft.KeyVault/vaults/", name_text);

@@ -211,14 +211,7 @@ class CliReader {
 
  private:
   core::SourceLocation Located(const std::string& pointer) const {
-    core::SourceLocation location = PointerLocation(file_, pointer);
-    if (positions_ != nullptr) {
-      if (const auto it = positions_->find(pointer); it != positions_->end()) {
-        location.line = it->second.first;
-        location.column = it->second.second;
-      }
-    }
-    return location;
+    return PointerLocation(file_, pointer, positions_);
   }
 
   void ReadElement(const Json& element, const std::string& pointer) {

@@ -921,13 +921,8 @@ class TemplateReader : public internal::CloudFormationContext {
 
   core::SourceLocation Location(const std::string& pointer,
                                 const std::string& logical_id = "") override {
-    core::SourceLocation loc = PointerLocation(file_, pointer, logical_id);
-    if (positions_ != nullptr) {
-      if (auto it = positions_->find(pointer); it != positions_->end()) {
-        loc.line = it->second.first;
-        loc.column = it->second.second;
-      }
-    }
+    core::SourceLocation loc = PointerLocation(file_, pointer, positions_);
+    loc.resource_id = logical_id;
     return loc;
   }
 

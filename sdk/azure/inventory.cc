@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "sdk/core/json_tree.h"
 #include "sdk/model/json_fields.h"
 
 namespace kmsguard::azure {
@@ -61,7 +62,7 @@ class Joiner {
     } else if (absl::EqualsIgnoreCase(type, model::kAzureRoleAssignment)) {
       AddAssignment(resource, id, *properties, unknown, std::move(problems));
     } else if (absl::EqualsIgnoreCase(type, model::kAzureRoleDefinition)) {
-      AddRole(resource, id, document, *properties);
+      AddRole(resource, id, document, *properties, problems);
     }
   }
 
@@ -81,9 +82,26 @@ class Joiner {
       if (change.operation == "replace") {
         list = std::move(change.entries);
       } else if (change.operation == "remove") {
-        for (const AccessPolicyEntry& removal : change.entries) Remove(removal, &list);
+        // Not applied: ARM orders a deployment's resources by dependsOn only, and a vault's own
+        // PUT replaces its list, so whether the removal happens last is not in the template.
+        // Keeping the entries can only over-report.
+        vault->notes.push_back(absl::StrCat(
+            "an accessPolicies/remove change (", change.resource_id,
+            ") was not applied: its order against the vault's own list is not fixed by the input"));
       } else {
         for (AccessPolicyEntry& entry : change.entries) list.push_back(std::move(entry));
+      }
+    }
+    // An assignment whose scope is the id of a vault of the scan, written as the input writes it
+    // (a Terraform address, a template id with an unresolved name: the same text from the same
+    // input), is at that vault.
+    for (RoleAssignment& a : inventory.assignments) {
+      if (a.scope.kind != ScopeKind::kOther && !a.scope_unknown) continue;
+      if (const Vault* vault = inventory.FindVault(a.scope.id); vault != nullptr) {
+        a.scope.kind = ScopeKind::kVault;
+        a.scope.vault = vault->scope.canonical;
+        a.scope.name = vault->name;
+        a.scope_unknown = false;
       }
     }
   }
@@ -91,24 +109,6 @@ class Joiner {
  private:
   void Problem(const core::SourceLocation& at, std::string_view pointer, std::string message) {
     out_->diagnostics.push_back(core::ErrorAt(at, pointer, "snapshot_error", std::move(message)));
-  }
-
-  // ARM's "remove" takes the listed permissions away from the entry of the same identity.
-  static void Remove(const AccessPolicyEntry& removal, std::vector<AccessPolicyEntry>* list) {
-    for (AccessPolicyEntry& entry : *list) {
-      if (!absl::EqualsIgnoreCase(entry.object_id, removal.object_id) ||
-          !absl::EqualsIgnoreCase(entry.application_id, removal.application_id)) {
-        continue;
-      }
-      const bool all =
-          std::any_of(removal.keys.begin(), removal.keys.end(),
-                      [](const std::string& k) { return absl::EqualsIgnoreCase(k, "all"); });
-      std::erase_if(entry.keys, [&](const std::string& k) {
-        return all ||
-               std::any_of(removal.keys.begin(), removal.keys.end(),
-                           [&](const std::string& r) { return absl::EqualsIgnoreCase(k, r); });
-      });
-    }
   }
 
   std::vector<AccessPolicyEntry> Entries(const model::Resource& resource, const json& properties,
@@ -132,11 +132,19 @@ class Joiner {
       entry.source.json_pointer += pointer;
       const json* permissions = ObjectMember(e, "permissions");
       const json* keys = permissions == nullptr ? nullptr : ArrayMember(*permissions, "keys");
-      if (!e.is_object() || (permissions != nullptr && permissions->contains("keys") &&
-                             (keys == nullptr || !StringList(*keys, &entry.keys)))) {
+      if (!e.is_object() || (e.contains("permissions") && permissions == nullptr) ||
+          (permissions != nullptr && permissions->contains("keys") &&
+           (keys == nullptr || !StringList(*keys, &entry.keys)))) {
         Problem(resource.source, pointer,
                 "an access policy needs an object whose permissions.keys is a list of strings");
         entry.keys.clear();
+        entry.unreadable = true;
+      }
+      if (permissions != nullptr) {
+        if (const json* l = ArrayMember(*permissions, "secrets")) StringList(*l, &entry.secrets);
+        if (const json* l = ArrayMember(*permissions, "certificates")) {
+          StringList(*l, &entry.certificates);
+        }
       }
       entries.push_back(std::move(entry));
     }
@@ -154,10 +162,36 @@ class Joiner {
     if (vault.name.empty()) vault.name = StringMember(document, "name");
     static const json kEmpty = json::object();
     const json* origin = ObjectMember(document, "origin");
-    vault.model =
-        DecideModel(properties, origin != nullptr ? *origin : kEmpty,
-                    Listed(unknown, "/properties/enableRbacAuthorization"), &vault.model_reason);
+    // A flag the adapter could not read (the text "true") is as undetermined as one the input
+    // does not give a value for: it is never read as absent.
+    const auto about = [&](std::string_view pointer) {
+      return Listed(unknown, pointer) ||
+             std::any_of(problems.begin(), problems.end(), [&](const std::string& p) {
+               return absl::StartsWith(p, core::Sv(pointer));
+             });
+    };
+    vault.model = DecideModel(properties, origin != nullptr ? *origin : kEmpty,
+                              about("/properties/enableRbacAuthorization"), &vault.model_reason);
     vault.access_policies = Entries(resource, properties, unknown);
+    for (const AccessPolicyEntry& entry : vault.access_policies) {
+      if (entry.unreadable) {
+        vault.incomplete.push_back(
+            absl::StrCat("access policy ", entry.source.json_pointer, " could not be read"));
+      }
+    }
+    for (const std::string& p : problems) {
+      if (absl::StartsWith(p, "/properties/accessPolicies") ||
+          absl::StartsWith(p, "/properties:") || absl::StartsWith(p, "/properties ")) {
+        vault.incomplete.push_back(absl::StrCat("not read: ", p));
+      }
+    }
+    for (const std::string& u : unknown) {
+      if (absl::StartsWith(u, "/properties/accessPolicies")) {
+        vault.incomplete.push_back(absl::StrCat(
+            "the access policies at ", u,
+            " are values the input does not determine (a template parameter, a property loop)"));
+      }
+    }
     const auto disk = properties.find("enabledForDiskEncryption");
     vault.enabled_for_disk_encryption =
         disk != properties.end() && disk->is_boolean() && disk->get<bool>();
@@ -181,9 +215,16 @@ class Joiner {
     a.scope_unknown = scope.empty() || Listed(unknown, "/properties/scope");
     a.role_definition_id = StringMember(properties, "roleDefinitionId");
     a.role_definition_name = StringMember(properties, "roleDefinitionName");
+    // Terraform computes role_definition_id from role_definition_name: a plan knows the name
+    // only, and the role is found by it.
+    if (Listed(unknown, "/properties/roleDefinitionId") && !a.role_definition_name.empty() &&
+        !Listed(unknown, "/properties/roleDefinitionName")) {
+      a.role_definition_id.clear();
+    }
     a.role_unknown =
-        Listed(unknown, "/properties/roleDefinitionId") ||
-        (a.role_definition_id.empty() && Listed(unknown, "/properties/roleDefinitionName"));
+        (!a.role_definition_id.empty() && Listed(unknown, "/properties/roleDefinitionId")) ||
+        (a.role_definition_id.empty() &&
+         (a.role_definition_name.empty() || Listed(unknown, "/properties/roleDefinitionName")));
     a.principal_id = StringMember(properties, "principalId");
     a.principal_type = StringMember(properties, "principalType");
     a.principal_name = StringMember(properties, "principalName");
@@ -195,15 +236,20 @@ class Joiner {
   }
 
   void AddRole(const model::Resource& resource, const std::string& id, const json& document,
-               const json& properties) {
+               const json& properties, const std::vector<std::string>& problems) {
     RoleDefinition role;
     role.guid = RoleDefinitionGuid(StringMember(document, "name"));
     if (role.guid.empty()) role.guid = RoleDefinitionGuid(id);
-    if (role.guid.empty()) {
-      Problem(resource.source, "/name", "a role definition needs a GUID in its name or id");
+    role.role_name = StringMember(properties, "roleName");
+    // A plan's new custom role has no GUID yet: it is found by its name.
+    if (role.guid.empty() && role.role_name.empty()) {
+      Problem(resource.source, "/name",
+              "a role definition needs a GUID in its name or id, or a roleName");
       return;
     }
-    role.role_name = StringMember(properties, "roleName");
+    // A role the adapter could not read whole is left out: its assignments are then
+    // undetermined, never "no permission" (a dropped pattern could have held the grant).
+    if (!problems.empty()) return;
     role.builtin = StringMember(properties, "type") == "BuiltInRole";
     role.source = resource.source;
     if (const json* scopes = ArrayMember(properties, "assignableScopes")) {

@@ -46,7 +46,10 @@ struct AccessPolicyEntry {
   std::string object_id;          // the principal (user, group, service principal)
   std::string application_id;     // non-empty: a compound identity (the principal through the app)
   std::vector<std::string> keys;  // permissions.keys, as written (compare case-insensitively)
+  std::vector<std::string> secrets;       // permissions.secrets, for a remediation that keeps them
+  std::vector<std::string> certificates;  // permissions.certificates
   bool object_unknown = false;    // the input did not determine object_id
+  bool unreadable = false;        // the entry's key permissions could not be read
   core::SourceLocation source;    // json_pointer names the entry
 };
 
@@ -59,6 +62,11 @@ struct Vault {
   std::vector<AccessPolicyEntry> access_policies;
   bool enabled_for_disk_encryption = false;
   std::vector<std::string> problems;  // parts the adapter or the join could not read
+  // Why the access-policy list may hold grants not listed (an unreadable entry, a list the input
+  // does not determine such as an ARM property loop): a vault with no grant found is then not a
+  // PASS.
+  std::vector<std::string> incomplete;
+  std::vector<std::string> notes;  // what the answer assumed (a `remove` change not applied)
   core::SourceLocation source;
 };
 

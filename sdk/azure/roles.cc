@@ -140,10 +140,10 @@ absl::Status BuiltinRolesStatus() { return LoadBuiltin().status; }
 RoleResolver::RoleResolver(const RoleCatalog* catalog, std::vector<RoleDefinition> custom_roles)
     : catalog_(catalog) {
   for (RoleDefinition& role : custom_roles) {
-    if (role.guid.empty()) continue;
-    custom_by_name_[absl::AsciiStrToLower(role.role_name)] = role.guid;
-    std::string guid = role.guid;
-    custom_.emplace(std::move(guid), std::move(role));
+    // A role without a GUID (a plan's new custom role) is keyed by its name only.
+    std::string key = role.guid.empty() ? absl::StrCat("name:", role.role_name) : role.guid;
+    custom_by_name_[absl::AsciiStrToLower(role.role_name)] = key;
+    custom_.emplace(std::move(key), std::move(role));
   }
 }
 

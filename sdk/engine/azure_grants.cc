@@ -25,6 +25,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "sdk/azure/inventory.h"
 #include "sdk/azure/key_access.h"
 #include "sdk/core/text.h"
@@ -57,27 +58,86 @@ std::string EntryKey(const azure::AccessPolicyEntry& entry) {
              : absl::StrCat(entry.object_id, " via application ", entry.application_id);
 }
 
-// The az command that takes the grant away from one access-policy entry: its other key
-// permissions set again, or the entry deleted when none is left.
-std::string AccessPolicyCommand(const std::string& vault_name, const azure::AccessPolicyGrant& g) {
+// Every key permission of an access policy (Key Vault management API, KeyPermissions): what
+// "all" stands for when the remediation lists the permissions to keep.
+constexpr const char* kKeyPermissions[] = {"encrypt",
+                                           "decrypt",
+                                           "wrapKey",
+                                           "unwrapKey",
+                                           "sign",
+                                           "verify",
+                                           "get",
+                                           "list",
+                                           "create",
+                                           "update",
+                                           "import",
+                                           "delete",
+                                           "backup",
+                                           "restore",
+                                           "recover",
+                                           "purge",
+                                           "release",
+                                           "rotate",
+                                           "getrotationpolicy",
+                                           "setrotationpolicy"};
+
+// The az command that takes the grant away from one access-policy entry and keeps the rest of
+// it: the entry's other key permissions set again ("all" written out without the granting ones),
+// or, when no key permission is left, the entry deleted and its secret and certificate
+// permissions set again.
+std::string AccessPolicyCommand(const azure::Scope& vault, const azure::AccessPolicyGrant& g,
+                                const azure::Question& question) {
   const azure::AccessPolicyEntry& entry = *g.entry;
-  std::string command =
-      g.remaining.empty() ? "az keyvault delete-policy" : "az keyvault set-policy";
-  absl::StrAppend(&command, " --name ", core::ShellQuote(vault_name), " --object-id ",
-                  core::ShellQuote(entry.object_id));
-  if (!entry.application_id.empty()) {
-    absl::StrAppend(&command, " --application-id ", core::ShellQuote(entry.application_id));
+  std::vector<std::string> keep = g.remaining;
+  const bool all =
+      std::any_of(g.permissions.begin(), g.permissions.end(),
+                  [](const std::string& p) { return absl::EqualsIgnoreCase(p, "all"); });
+  if (all) {
+    for (const char* p : kKeyPermissions) {
+      const bool asked =
+          std::any_of(question.key_permissions.begin(), question.key_permissions.end(),
+                      [&](const std::string& q) { return absl::EqualsIgnoreCase(q, p); });
+      const bool kept = std::any_of(keep.begin(), keep.end(), [&](const std::string& k) {
+        return absl::EqualsIgnoreCase(k, p);
+      });
+      if (!asked && !kept) keep.emplace_back(p);
+    }
   }
-  if (!g.remaining.empty()) {
-    absl::StrAppend(&command, " --key-permissions");
-    for (const std::string& p : g.remaining) absl::StrAppend(&command, " ", core::ShellQuote(p));
+  std::string target = absl::StrCat(" --name ", core::ShellQuote(vault.name));
+  const std::vector<std::string> parts = absl::StrSplit(vault.id, '/');
+  // "/subscriptions/S/resourceGroups/RG/providers/...": parts 2 and 4.
+  if (vault.kind == azure::ScopeKind::kVault && parts.size() > 4) {
+    absl::StrAppend(&target, " --resource-group ", core::ShellQuote(parts[4]), " --subscription ",
+                    core::ShellQuote(parts[2]));
+  }
+  absl::StrAppend(&target, " --object-id ", core::ShellQuote(entry.object_id));
+  if (!entry.application_id.empty()) {
+    absl::StrAppend(&target, " --application-id ", core::ShellQuote(entry.application_id));
+  }
+  const auto listed = [](const char* flag, const std::vector<std::string>& values) {
+    std::string out = absl::StrCat(" ", flag);
+    for (const std::string& v : values) absl::StrAppend(&out, " ", core::ShellQuote(v));
+    return out;
+  };
+  if (!keep.empty()) {
+    return absl::StrCat("az keyvault set-policy", target, listed("--key-permissions", keep));
+  }
+  std::string command = absl::StrCat("az keyvault delete-policy", target);
+  if (!entry.secrets.empty() || !entry.certificates.empty()) {
+    absl::StrAppend(&command, " && az keyvault set-policy", target);
+    if (!entry.secrets.empty())
+      absl::StrAppend(&command, listed("--secret-permissions", entry.secrets));
+    if (!entry.certificates.empty()) {
+      absl::StrAppend(&command, listed("--certificate-permissions", entry.certificates));
+    }
   }
   return command;
 }
 
 // Findings for access-policy entries that would grant.
-void JudgeEntries(const azure::VaultAnswer& answer, const std::string& vault_id,
-                  const std::string& vault_name, const std::string& model_reason, Outcome* out) {
+void JudgeEntries(const azure::VaultAnswer& answer, const azure::Scope& vault,
+                  const std::string& model_reason, const azure::Question& question, Outcome* out) {
+  const std::string& vault_id = vault.id;
   for (const azure::AccessPolicyGrant& grant : answer.grants) {
     const azure::AccessPolicyEntry& entry = *grant.entry;
     Outcome item;
@@ -93,7 +153,7 @@ void JudgeEntries(const azure::VaultAnswer& answer, const std::string& vault_id,
     evidence.note = absl::StrCat(std::string(azure::CertaintyName(answer.certainty)), " at ",
                                  entry.source.ToString(), ": ", model_reason);
     item.evidence.push_back(std::move(evidence));
-    item.command = AccessPolicyCommand(vault_name, grant);
+    item.command = AccessPolicyCommand(vault, grant, question);
     item.exposed_to = {EntryKey(entry)};
     item.exposure = absl::StrCat("object ", EntryKey(entry), " on every key of vault ", vault_id);
     item.explanation.push_back(
@@ -113,12 +173,22 @@ Outcome JudgeVault(const AzureGrantsArgs& args, const azure::Vault& vault) {
   const azure::VaultAnswer answer =
       azure::JudgeAccessPolicies(args.question, vault.model, vault.access_policies);
   if (answer.certainty != azure::Certainty::kNone) {
-    JudgeEntries(answer, vault.id, vault.name, vault.model_reason, &out);
+    azure::Scope scope = vault.scope;
+    scope.name = vault.name;
+    JudgeEntries(answer, scope, vault.model_reason, args.question, &out);
     for (OutcomeItem& item : out.items) {
       for (const std::string& p : vault.problems) {
         item.outcome.explanation.push_back(absl::StrCat("not read: ", p));
       }
+      for (const std::string& n : vault.notes) item.outcome.explanation.push_back(n);
     }
+    return out;
+  }
+  // Part of the list could not be read, or is not determined: a grant may hide there, so the
+  // vault is not a PASS.
+  if (!vault.incomplete.empty() && vault.model != azure::PermissionModel::kRbac) {
+    out.status = model::Status::kError;
+    out.errors = vault.incomplete;
     return out;
   }
   out.status = model::Status::kPass;
@@ -167,6 +237,7 @@ Outcome JudgeAssignment(const AzureGrantsArgs& args, const azure::Inventory& inv
   item.status = grants && broad ? model::Status::kFail : model::Status::kWarning;
   item.conditional = answer.certainty == azure::Certainty::kConditional;
   item.actions = answer.data_actions;
+  if (item.actions.empty()) item.actions = {"data actions not known"};
   item.failing_policies = {answer.role.display};
   item.resources = {a.scope.id};
   model::Evidence evidence;
@@ -281,11 +352,12 @@ Outcome AzureGrants(const PreparedArgs& prepared_args, const ResourceView& view)
       const azure::VaultAnswer answer = azure::JudgeAccessPolicies(
           args.question, azure::PermissionModel::kUndetermined, change.entries);
       const std::string vault_id = change.vault_id.empty() ? "(unknown)" : change.vault_id;
-      JudgeEntries(answer, vault_id, azure::ParseScope(vault_id).name,
+      azure::Scope vault = azure::ParseScope(vault_id);
+      JudgeEntries(answer, vault,
                    absl::StrCat("vault ", vault_id,
                                 " is not in the scan, so its permission model is unknown; these "
                                 "entries grant only if it uses access policies"),
-                   &out);
+                   args.question, &out);
       if (out.items.empty()) {
         out.status = model::Status::kPass;
         out.pass_detail =

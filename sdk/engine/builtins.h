@@ -48,7 +48,8 @@ struct Outcome {
   };
   std::vector<FixRequest> fixes;
   // A command that removes the grant (the `evidence.command` template variable), when the
-  // operator can name one.
+  // operator can name one. One line: template values are made terminal-safe (a newline prints
+  // as \x0a), so several commands are joined with " && ".
   std::string command;
   // Non-empty: one finding per item instead of one for the resource (a Google Cloud policy grants
   // many members at one scope), each with its key as sub_key (the `item.key` variable).

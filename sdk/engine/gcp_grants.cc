@@ -86,7 +86,7 @@ Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& rol
       commands.push_back(std::move(command));
     }
   }
-  out.command = absl::StrJoin(commands, "\n");
+  out.command = absl::StrJoin(commands, " && ");
   out.exposed_to = {grant.member.text};
   out.exposure =
       absl::StrCat(grant.member.text, " on every Cloud KMS key below ", grant.scope.name);

@@ -373,9 +373,27 @@ TEST(KmsguardScanTest, AzureAccessPolicyVaultFailsAndTheRbacQuickstartPasses) {
   EXPECT_EQ(f.value(Pointer("/cloud/account/uid"), ""), "00000000-0000-0000-0000-000000000000");
   const std::string remediation = f.value(Pointer("/remediation/desc"), "");
   EXPECT_THAT(remediation, HasSubstr("Azure CLI:\naz keyvault set-policy --name 'sample-vault' "
+                                     "--resource-group 'sample-resource-group' --subscription "
+                                     "'00000000-0000-0000-0000-000000000000' "
                                      "--object-id '00000000-0000-0000-0000-000000000000' "
                                      "--key-permissions 'encrypt' 'wrapKey'"));
   EXPECT_THAT(remediation, Not(HasSubstr("'decrypt'")));
+  // An entry left with no key permission is deleted and its other permissions set again, on one
+  // line (template values are terminal-safe: a newline would print as \x0a).
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string vaults = dir.Write(
+      "vaults.json",
+      R"([{"id":"/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv3",
+           "type":"Microsoft.KeyVault/vaults",
+           "properties":{"accessPolicies":[{"tenantId":"t","objectId":"obj-c",
+             "permissions":{"keys":["UnwrapKey"],"secrets":["get"]}}]}}])");
+  const ProcessResult kept = Kmsguard({"scan", vaults, "--format", "jsonl"});
+  EXPECT_EQ(kept.exit_code, 1) << Describe(kept);
+  EXPECT_THAT(kept.out, HasSubstr("az keyvault delete-policy --name 'kv3' --resource-group 'rg' "
+                                  "--subscription 's1' --object-id 'obj-c' && az keyvault "
+                                  "set-policy --name 'kv3' --resource-group 'rg' --subscription "
+                                  "'s1' --object-id 'obj-c' --secret-permissions 'get'"));
 
   const ProcessResult quickstart =
       Kmsguard({"scan", Sample("multicloud/azure-arm-kv-rbac-vault-scope.quickstart.json"),

@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sdk/adapters/azure_arm_expression.h"
 #include "sdk/adapters/azure_arm_template.h"
 #include "sdk/adapters/azure_cli.h"
 #include "sdk/adapters/snapshot.h"
@@ -757,6 +758,17 @@ TEST(AzureDetectTest, NamesAndExistingFormatsUnchanged) {
   EXPECT_EQ(DetectInputFormat(R"({"value": []})"), InputFormat::kAuto);
   EXPECT_EQ(DetectInputFormat(R"({"type": "Microsoft.KeyVault/vaults"})"), InputFormat::kAuto);
   EXPECT_EQ(DetectInputFormat(R"([1, 2])"), InputFormat::kAuto);
+}
+
+// `--parameter NAME=a,b` is the command line's list form (scan --help): an array parameter
+// takes the strings between commas; JSON text is read as JSON.
+TEST(AzureArmParameterTest, CommaSeparatedValueOfAnArrayParameterIsAList) {
+  EXPECT_EQ(azure_internal::ParameterFromText("get,unwrapKey", "array"),
+            nlohmann::json::array({"get", "unwrapKey"}));
+  EXPECT_EQ(azure_internal::ParameterFromText(R"(["get","unwrapKey"])", "Array"),
+            nlohmann::json::array({"get", "unwrapKey"}));
+  EXPECT_EQ(azure_internal::ParameterFromText("get", "array"), nlohmann::json::array({"get"}));
+  EXPECT_EQ(azure_internal::ParameterFromText("a,b", "string"), "a,b");
 }
 
 }  // namespace
