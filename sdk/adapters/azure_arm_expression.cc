@@ -436,8 +436,9 @@ class Parser {
       for (const ArmValue& a : args) {
         if (a.value.is_object()) {
           for (const auto& [key, v] : a.value.items()) {
-            std::erase_if(out.unknown, [&](const std::string& p) {
-              const std::string prefix = "/" + core::PointerToken(key);
+            // Computed outside the lambda: clang 14 cannot capture a structured binding.
+            const std::string prefix = "/" + core::PointerToken(key);
+            std::erase_if(out.unknown, [&prefix](const std::string& p) {
               return p == prefix || p.starts_with(prefix + "/");
             });
             AddBelow(&out.unknown, Below(a.unknown, key), key);
