@@ -251,6 +251,8 @@ class TemplateReader {
             loop.is_object() && loop.contains("name") && loop["name"].is_string()
                 ? loop["name"].get<std::string>()
                 : std::string("?");
+        // The pointer must hold a value for the document to list it as unknown.
+        if (looped != "?" && !properties.contains(looped)) properties[looped] = Json::array();
         unknown.insert("/properties/" + core::PointerToken(looped));
       }
       properties.erase("copy");

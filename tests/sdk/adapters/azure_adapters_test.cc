@@ -771,5 +771,23 @@ TEST(AzureArmParameterTest, CommaSeparatedValueOfAnArrayParameterIsAList) {
   EXPECT_EQ(azure_internal::ParameterFromText("a,b", "string"), "a,b");
 }
 
+// A property loop ("copy" in properties) is not evaluated: the list it makes is unknown, never
+// an empty list (a user's trial found the vault reported as granting nobody).
+TEST(AzureArmTemplateTest, APropertyCopyLoopLeavesItsListUnknown) {
+  const AdapterResult r = ReadArmTemplate(R"({
+    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+    "parameters": {"ids": {"type": "array", "defaultValue": ["a", "b"]}},
+    "resources": [{"type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01",
+      "name": "kv-copy", "properties": {"tenantId": "t", "enableRbacAuthorization": false,
+      "copy": [{"name": "accessPolicies", "count": "[length(parameters('ids'))]",
+        "input": {"tenantId": "t", "objectId": "[parameters('ids')[copyIndex('accessPolicies')]]",
+                  "permissions": {"keys": ["unwrapKey"]}}}]}}]})",
+                                          "t.json");
+  ASSERT_EQ(r.resources.size(), 1u);
+  const nlohmann::json doc = model::DocumentJson(r.resources[0]);
+  EXPECT_FALSE(doc["properties"].contains("copy"));
+  EXPECT_THAT(doc["unknown"], ::testing::Contains("/properties/accessPolicies")) << doc.dump();
+}
+
 }  // namespace
 }  // namespace kmsguard::adapters
