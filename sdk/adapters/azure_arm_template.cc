@@ -338,26 +338,11 @@ AdapterResult ReadArmTemplateJson(const nlohmann::json& root, std::string_view s
 
 AdapterResult ReadArmTemplate(std::string_view text, std::string_view source_name,
                               const CloudFormationParameters& parameters) {
-  AdapterResult result;
-  Json root;
-  bool lossy = false;
-  internal::JsonPositions positions;
-  if (!internal::ParseJsonText(text, internal::JsonOrigin{source_name, ""}, &root,
-                               &result.diagnostics, &lossy, {&positions, kPositionDepth})) {
-    return result;
-  }
-  AdapterResult read = TemplateReader(source_name, &positions).Read(root, parameters);
-  result.resources = std::move(read.resources);
-  for (core::Diagnostic& d : read.diagnostics) result.diagnostics.push_back(std::move(d));
-  if (lossy) {
-    for (model::Resource& r : result.resources) {
-      if (internal::ContainsReplacementChar(r.document)) {
-        r.document["problems"].push_back(
-            "the resource was read with replacements (invalid UTF-8 or a repeated key)");
-      }
-    }
-  }
-  return result;
+  return azure_internal::ReadJsonText(
+      text, source_name, kPositionDepth, "resource",
+      [&](const Json& root, const internal::JsonPositions* positions) {
+        return TemplateReader(source_name, positions).Read(root, parameters);
+      });
 }
 
 bool ReadArmParameters(std::string_view text, std::string_view source_name,

@@ -280,26 +280,11 @@ AdapterResult ReadAzureCliJson(const nlohmann::json& root, std::string_view sour
 }
 
 AdapterResult ReadAzureCli(std::string_view text, std::string_view source_name) {
-  AdapterResult result;
-  Json root;
-  bool lossy = false;
-  internal::JsonPositions positions;
-  if (!internal::ParseJsonText(text, internal::JsonOrigin{source_name, ""}, &root,
-                               &result.diagnostics, &lossy, {&positions, 2})) {
-    return result;
-  }
-  AdapterResult read = CliReader(source_name, &positions).Read(root);
-  result.resources = std::move(read.resources);
-  for (core::Diagnostic& d : read.diagnostics) result.diagnostics.push_back(std::move(d));
-  if (lossy) {
-    for (model::Resource& r : result.resources) {
-      if (internal::ContainsReplacementChar(r.document)) {
-        r.document["problems"].push_back(
-            "the element was read with replacements (invalid UTF-8 or a repeated key)");
-      }
-    }
-  }
-  return result;
+  return azure_internal::ReadJsonText(
+      text, source_name, 2, "element",
+      [&](const Json& root, const internal::JsonPositions* positions) {
+        return CliReader(source_name, positions).Read(root);
+      });
 }
 
 }  // namespace kmsguard::adapters

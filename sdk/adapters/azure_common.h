@@ -9,10 +9,43 @@
 #include <string>
 #include <string_view>
 
+#include "sdk/adapters/adapter_support.h"
+#include "sdk/adapters/authorization_details.h"
 #include "sdk/core/diagnostic.h"
 #include "sdk/model/resource.h"
 
 namespace kmsguard::adapters::azure_internal {
+
+// Parses `text` (recording line:col of the keys down to `position_depth`) and reads the value
+// with `read(root, positions)`, which returns an AdapterResult. A resource whose document holds
+// text read with replacements (invalid UTF-8, a repeated key) gets a problem saying so; `what`
+// names the thing read ("resource", "element"). What does not parse is a diagnostic, and nothing
+// is read.
+template <typename Read>
+AdapterResult ReadJsonText(std::string_view text, std::string_view source_name, int position_depth,
+                           std::string_view what, Read read) {
+  AdapterResult result;
+  nlohmann::json root;
+  bool lossy = false;
+  internal::JsonPositions positions;
+  if (!internal::ParseJsonText(text, internal::JsonOrigin{source_name, ""}, &root,
+                               &result.diagnostics, &lossy, {&positions, position_depth})) {
+    return result;
+  }
+  AdapterResult read_result = read(root, &positions);
+  result.resources = std::move(read_result.resources);
+  for (core::Diagnostic& d : read_result.diagnostics) result.diagnostics.push_back(std::move(d));
+  if (lossy) {
+    for (model::Resource& r : result.resources) {
+      if (internal::ContainsReplacementChar(r.document)) {
+        r.document["problems"].push_back(
+            std::string("the ") + std::string(what) +
+            " was read with replacements (invalid UTF-8 or a repeated key)");
+      }
+    }
+  }
+  return result;
+}
 
 using model::kAzureRoleAssignment;
 using model::kAzureRoleDefinition;
