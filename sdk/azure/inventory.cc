@@ -1,6 +1,7 @@
 #include "sdk/azure/inventory.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -69,12 +70,10 @@ class Joiner {
   // Applies the access-policy changes to their vaults, in input order.
   void Finish() {
     Inventory& inventory = out_->inventory;
+    inventory.Index();  // the vaults, for FindVault
     for (DetachedAccessPolicies& change : changes_) {
-      const Scope target = ParseScope(change.vault_id);
-      auto vault =
-          std::find_if(inventory.vaults.begin(), inventory.vaults.end(),
-                       [&](const Vault& v) { return v.scope.canonical == target.canonical; });
-      if (change.vault_id.empty() || vault == inventory.vaults.end()) {
+      Vault* vault = change.vault_id.empty() ? nullptr : inventory.FindVault(change.vault_id);
+      if (vault == nullptr) {
         inventory.detached.push_back(std::move(change));
         continue;
       }
@@ -155,6 +154,7 @@ class Joiner {
                 const json& properties, const std::vector<std::string>& unknown,
                 std::vector<std::string> problems) {
     Vault vault;
+    vault.resource_id = resource.id;
     vault.id = id;
     vault.scope = ParseScope(id);
     // The id is authoritative (ARM derives it from the name); "name" only when the id has none.
@@ -203,6 +203,7 @@ class Joiner {
   void AddAssignment(const model::Resource& resource, const std::string& id, const json& properties,
                      const std::vector<std::string>& unknown, std::vector<std::string> problems) {
     RoleAssignment a;
+    a.resource_id = resource.id;
     a.id = id;
     std::string scope = StringMember(properties, "scope");
     if (scope.empty()) {
@@ -343,12 +344,52 @@ PermissionModel DecideModel(const json& properties, const json& origin, bool fla
   return rbac ? PermissionModel::kRbac : PermissionModel::kAccessPolicies;
 }
 
+namespace {
+
+template <typename T>
+const T* Lookup(const absl::flat_hash_map<std::string, std::size_t>& index,
+                const std::vector<T>& list, std::string_view key) {
+  const auto it = index.find(core::Sv(key));
+  return it == index.end() ? nullptr : &list[it->second];
+}
+
+}  // namespace
+
 const Vault* Inventory::FindVault(std::string_view id) const {
-  const std::string canonical = ParseScope(id).canonical;
-  for (const Vault& vault : vaults) {
-    if (vault.scope.canonical == canonical) return &vault;
+  return Lookup(vault_by_canonical_, vaults, ParseScope(id).canonical);
+}
+
+Vault* Inventory::FindVault(std::string_view id) {
+  return const_cast<Vault*>(std::as_const(*this).FindVault(id));
+}
+
+const Vault* Inventory::VaultOf(std::string_view resource_id) const {
+  return Lookup(vault_by_resource_, vaults, resource_id);
+}
+
+const RoleAssignment* Inventory::AssignmentOf(std::string_view resource_id) const {
+  return Lookup(assignment_by_resource_, assignments, resource_id);
+}
+
+const DetachedAccessPolicies* Inventory::DetachedOf(std::string_view resource_id) const {
+  return Lookup(detached_by_resource_, detached, resource_id);
+}
+
+void Inventory::Index() {
+  vault_by_canonical_.clear();
+  vault_by_resource_.clear();
+  assignment_by_resource_.clear();
+  detached_by_resource_.clear();
+  for (std::size_t i = 0; i < vaults.size(); ++i) {
+    vault_by_canonical_.try_emplace(vaults[i].scope.canonical, i);
+    vault_by_resource_.try_emplace(vaults[i].resource_id, i);
   }
-  return nullptr;
+  for (std::size_t i = 0; i < assignments.size(); ++i) {
+    assignment_by_resource_.try_emplace(assignments[i].resource_id, i);
+  }
+  for (std::size_t i = 0; i < detached.size(); ++i) {
+    detached_by_resource_.try_emplace(detached[i].resource_id, i);
+  }
 }
 
 InventoryResult BuildInventory(const std::vector<model::Resource>& resources) {
@@ -358,6 +399,8 @@ InventoryResult BuildInventory(const std::vector<model::Resource>& resources) {
     if (resource.provider == "azure") joiner.Add(resource);
   }
   joiner.Finish();
+  out.inventory.Index();
+  out.inventory.roles = std::make_shared<const RoleResolver>(MakeRoleResolver(out.inventory));
   return out;
 }
 

@@ -22,10 +22,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "sdk/azure/roles.h"
 #include "sdk/azure/scope.h"
 #include "sdk/core/diagnostic.h"
@@ -54,7 +56,8 @@ struct AccessPolicyEntry {
 };
 
 struct Vault {
-  std::string id;  // as written
+  std::string resource_id;  // the model::Resource it was read from
+  std::string id;           // as written
   Scope scope;
   std::string name;
   PermissionModel model = PermissionModel::kUndetermined;
@@ -80,6 +83,7 @@ struct DetachedAccessPolicies {
 };
 
 struct RoleAssignment {
+  std::string resource_id;  // the model::Resource it was read from
   std::string id;
   Scope scope;
   bool scope_unknown = false;
@@ -95,14 +99,34 @@ struct RoleAssignment {
   core::SourceLocation source;
 };
 
-struct Inventory {
+class Inventory {
+ public:
   std::vector<Vault> vaults;
   std::vector<DetachedAccessPolicies> detached;
   std::vector<RoleAssignment> assignments;
   std::vector<RoleDefinition> custom_roles;
+  // The built-in catalog and custom_roles, made once by BuildInventory: every assignment of a
+  // scan is resolved through it.
+  std::shared_ptr<const RoleResolver> roles;
 
   // The vault whose id is `id` (any case), or nullptr.
   const Vault* FindVault(std::string_view id) const;
+  Vault* FindVault(std::string_view id);
+  // What was read from the model::Resource whose id is `resource_id`, or nullptr: the operator
+  // judging a resource finds its part of the joined picture without reading its document again.
+  const Vault* VaultOf(std::string_view resource_id) const;
+  const RoleAssignment* AssignmentOf(std::string_view resource_id) const;
+  const DetachedAccessPolicies* DetachedOf(std::string_view resource_id) const;
+
+  // (Re)builds the lookups above from the lists; BuildInventory calls it. The first of equal keys
+  // wins.
+  void Index();
+
+ private:
+  absl::flat_hash_map<std::string, std::size_t> vault_by_canonical_;
+  absl::flat_hash_map<std::string, std::size_t> vault_by_resource_;
+  absl::flat_hash_map<std::string, std::size_t> assignment_by_resource_;
+  absl::flat_hash_map<std::string, std::size_t> detached_by_resource_;
 };
 
 struct InventoryResult {

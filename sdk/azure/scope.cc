@@ -60,6 +60,7 @@ Scope ParseScope(std::string_view id) {
     return scope;
   }
   if (parts[2] != "resourcegroups" || n < 4) return scope;
+  scope.resource_group = std::string(written[3]);
   if (n == 4) {
     scope.kind = ScopeKind::kResourceGroup;
     return scope;

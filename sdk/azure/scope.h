@@ -39,7 +39,8 @@ struct Scope {
   std::string id;         // as written
   std::string canonical;  // lower case, no trailing '/'; "/" for the tenant root
   ScopeKind kind = ScopeKind::kOther;
-  std::string subscription;  // lower case; empty when the id holds none
+  std::string subscription;    // lower case; empty when the id holds none
+  std::string resource_group;  // as written; empty when the id holds none
   std::string vault;         // kVault, kKey: the vault's canonical id
   std::string name;          // the last name of the id (the vault's or key's name, ...), as written
 };

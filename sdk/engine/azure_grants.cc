@@ -25,7 +25,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "sdk/azure/inventory.h"
 #include "sdk/azure/key_access.h"
 #include "sdk/core/text.h"
@@ -104,11 +103,9 @@ std::string AccessPolicyCommand(const azure::Scope& vault, const azure::AccessPo
     }
   }
   std::string target = absl::StrCat(" --name ", core::ShellQuote(vault.name));
-  const std::vector<std::string> parts = absl::StrSplit(vault.id, '/');
-  // "/subscriptions/S/resourceGroups/RG/providers/...": parts 2 and 4.
-  if (vault.kind == azure::ScopeKind::kVault && parts.size() > 4) {
-    absl::StrAppend(&target, " --resource-group ", core::ShellQuote(parts[4]), " --subscription ",
-                    core::ShellQuote(parts[2]));
+  if (vault.kind == azure::ScopeKind::kVault) {
+    absl::StrAppend(&target, " --resource-group ", core::ShellQuote(vault.resource_group),
+                    " --subscription ", core::ShellQuote(vault.subscription));
   }
   absl::StrAppend(&target, " --object-id ", core::ShellQuote(entry.object_id));
   if (!entry.application_id.empty()) {
@@ -209,8 +206,8 @@ Outcome JudgeVault(const AzureGrantsArgs& args, const azure::Vault& vault) {
 Outcome JudgeAssignment(const AzureGrantsArgs& args, const azure::Inventory& inventory,
                         const azure::RoleAssignment& a) {
   Outcome out;
-  const azure::RoleResolver roles = azure::MakeRoleResolver(inventory);
-  const azure::AssignmentAnswer answer = azure::JudgeAssignment(inventory, roles, args.question, a);
+  const azure::AssignmentAnswer answer =
+      azure::JudgeAssignment(inventory, *inventory.roles, args.question, a);
   const std::string principal = Principal(a.principal_type, a.principal_id, a.principal_name);
   const std::string where = absl::StrCat(std::string(azure::ScopeKindName(a.scope.kind)), " ",
                                          a.scope.id.empty() ? "(unknown)" : a.scope.id);
@@ -334,12 +331,10 @@ Outcome AzureGrants(const PreparedArgs& prepared_args, const ResourceView& view)
     alone = azure::BuildInventory({resource});
     inventory = &alone->inventory;
   }
-  const nlohmann::json& document = view.json();
-  const auto it = document.is_object() ? document.find("id") : document.end();
-  const std::string id =
-      it != document.end() && it->is_string() ? it->get<std::string>() : resource.id;
+  // The join keeps what it read of each resource under the resource's id: the document is not
+  // read again here.
   if (absl::EqualsIgnoreCase(resource.type, model::kAzureVault)) {
-    const azure::Vault* vault = inventory->FindVault(id);
+    const azure::Vault* vault = inventory->VaultOf(resource.id);
     if (vault == nullptr) {
       out.not_applicable = true;
       return out;
@@ -347,31 +342,29 @@ Outcome AzureGrants(const PreparedArgs& prepared_args, const ResourceView& view)
     return JudgeVault(args, *vault);
   }
   if (absl::EqualsIgnoreCase(resource.type, model::kAzureVaultAccessPolicies)) {
-    for (const azure::DetachedAccessPolicies& change : inventory->detached) {
-      if (change.resource_id != resource.id) continue;
-      const azure::VaultAnswer answer = azure::JudgeAccessPolicies(
-          args.question, azure::PermissionModel::kUndetermined, change.entries);
-      const std::string vault_id = change.vault_id.empty() ? "(unknown)" : change.vault_id;
-      azure::Scope vault = azure::ParseScope(vault_id);
-      JudgeEntries(answer, vault,
-                   absl::StrCat("vault ", vault_id,
-                                " is not in the scan, so its permission model is unknown; these "
-                                "entries grant only if it uses access policies"),
-                   args.question, &out);
-      if (out.items.empty()) {
-        out.status = model::Status::kPass;
-        out.pass_detail =
-            absl::StrCat("adds no access-policy entry holding key permission ",
-                         absl::StrJoin(args.question.key_permissions, ", "), " or all");
-      }
+    const azure::DetachedAccessPolicies* change = inventory->DetachedOf(resource.id);
+    if (change == nullptr) {
+      // Applied to a vault of the scan: that vault's findings say what it grants.
+      out.not_applicable = true;
       return out;
     }
-    // Applied to a vault of the scan: that vault's findings say what it grants.
-    out.not_applicable = true;
+    const azure::VaultAnswer answer = azure::JudgeAccessPolicies(
+        args.question, azure::PermissionModel::kUndetermined, change->entries);
+    const std::string vault_id = change->vault_id.empty() ? "(unknown)" : change->vault_id;
+    JudgeEntries(answer, azure::ParseScope(vault_id),
+                 absl::StrCat("vault ", vault_id,
+                              " is not in the scan, so its permission model is unknown; these "
+                              "entries grant only if it uses access policies"),
+                 args.question, &out);
+    if (out.items.empty()) {
+      out.status = model::Status::kPass;
+      out.pass_detail = absl::StrCat("adds no access-policy entry holding key permission ",
+                                     absl::StrJoin(args.question.key_permissions, ", "), " or all");
+    }
     return out;
   }
-  for (const azure::RoleAssignment& a : inventory->assignments) {
-    if (a.id == id) return JudgeAssignment(args, *inventory, a);
+  if (const azure::RoleAssignment* a = inventory->AssignmentOf(resource.id)) {
+    return JudgeAssignment(args, *inventory, *a);
   }
   out.not_applicable = true;
   return out;

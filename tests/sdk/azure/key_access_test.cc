@@ -414,6 +414,26 @@ TEST(AzureTrialTest, ARemoveChangeIsNotAppliedSinceItsOrderIsNotFixed) {
   EXPECT_THAT(vault.notes, ElementsAre(HasSubstr("was not applied")));
 }
 
+// The operator finds a resource's part of the joined picture by the resource's id, even when its
+// document names another id (a host's own ids), without reading the document again.
+TEST(AzureInventoryTest, PartsAreFoundByTheResourceTheyWereReadFrom) {
+  model::Resource a1 = Assignment(kRg, BuiltinId(kCryptoUser), "p1");
+  model::Resource a2 = Assignment(kSub, BuiltinId(kOwner), "p2");
+  a2.id = "host-id-2";
+  model::Resource vault = VaultResource(false);
+  vault.id = "host-vault";
+  const InventoryResult joined = BuildInventory({a1, a2, vault});
+  ASSERT_NE(joined.inventory.AssignmentOf("host-id-2"), nullptr);
+  EXPECT_EQ(joined.inventory.AssignmentOf("host-id-2")->principal_id, "p2");
+  EXPECT_EQ(joined.inventory.AssignmentOf(a1.id)->principal_id, "p1");
+  ASSERT_NE(joined.inventory.VaultOf("host-vault"), nullptr);
+  EXPECT_EQ(joined.inventory.VaultOf("host-vault")->id, kVault);
+  EXPECT_EQ(joined.inventory.AssignmentOf("nothing"), nullptr);
+  ASSERT_NE(joined.inventory.roles, nullptr);
+  EXPECT_EQ(joined.inventory.roles->Resolve(BuiltinId(kCryptoUser), "").display,
+            "Key Vault Crypto User");
+}
+
 // --- scope parsing ---
 
 TEST(AzureScopeTest, KindsAndCanonicalForm) {
