@@ -20,8 +20,11 @@ from it), empty blocks dropped.
 """
 import datetime
 import json
-import subprocess
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from catalog_json import git, source_commit, write_catalog  # noqa: E402
 
 # What kmsguard asks about: Key Vault data actions (decrypt, unwrap, a user's own questions such as
 # keys/delete) and the control-plane operations that let a holder change who may decrypt (role
@@ -35,17 +38,12 @@ def could_match(pattern: str) -> bool:
                for f in OPERATION_FILTER)
 
 
-def git(repo: str, *args: str) -> str:
-    return subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True,
-                          text=True).stdout
-
 
 def main() -> None:
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     repo = sys.argv[1]
-    commit = git(repo, "rev-parse", "HEAD").strip()
-    commit_date = git(repo, "show", "-s", "--format=%cs", commit).strip()
+    commit, commit_date = source_commit(repo)
     source = json.loads(git(repo, "show", f"{commit}:azure/built-in-roles-raw.json"))
     roles = {}
     for role in sorted(source, key=lambda r: r["name"].lower()):
@@ -76,18 +74,8 @@ def main() -> None:
         "operation_filter": OPERATION_FILTER,
         "roles": roles,
     }
-    # One role per line: small diffs when the source changes.
-    out = sys.stdout
-    out.write("{\n")
-    for key in ("about", "source", "source_commit", "source_date", "generated",
-                "operation_filter"):
-        out.write(f"  {json.dumps(key)}: {json.dumps(catalog[key])},\n")
-    out.write('  "roles": {\n')
-    lines = [f"    {json.dumps(n)}: {json.dumps(r, separators=(', ', ': '))}"
-             for n, r in roles.items()]
-    out.write(",\n".join(lines))
-    out.write("\n  }\n}\n")
-
+    write_catalog(catalog, ("about", "source", "source_commit", "source_date", "generated",
+                            "operation_filter"))
 
 if __name__ == "__main__":
     main()

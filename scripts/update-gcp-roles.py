@@ -18,8 +18,11 @@ library refuses questions about permissions outside it.
 import datetime
 import fnmatch
 import json
-import subprocess
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from catalog_json import git, source_commit, write_catalog  # noqa: E402
 
 # What kmsguard asks about: Cloud KMS permissions (decrypt and its strict tier, key management,
 # a user's own questions such as cloudkms.cryptoKeyVersions.destroy), and the permissions that let
@@ -27,17 +30,12 @@ import sys
 PERMISSION_FILTER = ["cloudkms.*", "resourcemanager.*.setIamPolicy", "iam.roles.*"]
 
 
-def git(repo: str, *args: str) -> str:
-    return subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True,
-                          text=True).stdout
-
 
 def main() -> None:
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     repo = sys.argv[1]
-    commit = git(repo, "rev-parse", "HEAD").strip()
-    commit_date = git(repo, "show", "-s", "--format=%cs", commit).strip()
+    commit, commit_date = source_commit(repo)
     paths = [p for p in git(repo, "ls-tree", "-r", "--name-only", commit, "gcp/roles/").split("\n")
              if p.endswith(".json")]
     roles = {}
@@ -63,18 +61,8 @@ def main() -> None:
         "permission_filter": PERMISSION_FILTER,
         "roles": roles,
     }
-    # One role per line: small diffs when the source changes.
-    out = sys.stdout
-    out.write("{\n")
-    for key in ("about", "source", "source_commit", "source_date", "generated",
-                "permission_filter"):
-        out.write(f"  {json.dumps(key)}: {json.dumps(catalog[key])},\n")
-    out.write('  "roles": {\n')
-    lines = [f"    {json.dumps(n)}: {json.dumps(r, separators=(', ', ': '))}"
-             for n, r in roles.items()]
-    out.write(",\n".join(lines))
-    out.write("\n  }\n}\n")
-
+    write_catalog(catalog, ("about", "source", "source_commit", "source_date", "generated",
+                            "permission_filter"))
 
 if __name__ == "__main__":
     main()
