@@ -288,7 +288,8 @@ void ScanSession::EvaluateOne(const v1::Resource& resource, std::int64_t batch, 
   model::Resource& normalized = *parsed;
   if (model::JoinedAtScanEnd(normalized.provider)) {
     const std::lock_guard<std::mutex> lock(deferred_mutex_);
-    deferred_.push_back({resource, std::move(normalized)});
+    deferred_.messages.push_back(resource);
+    deferred_.resources.push_back(std::move(normalized));
     return;
   }
   Judge(resource, normalized, {}, findings, out);
@@ -332,21 +333,20 @@ void ScanSession::AddResourceError(const v1::Resource& resource, std::string mes
 }
 
 void ScanSession::EvaluateDeferred(std::vector<v1::EvaluateResponse>* out) {
-  std::vector<Deferred> deferred;
+  Deferred deferred;
   {
     const std::lock_guard<std::mutex> lock(deferred_mutex_);
-    deferred.swap(deferred_);
+    std::swap(deferred, deferred_);
   }
-  if (deferred.empty()) return;
-  std::vector<model::Resource> resources;
-  resources.reserve(deferred.size());
-  for (const Deferred& d : deferred) resources.push_back(d.resource);
-  const gcp::InventoryResult gcp_joined = gcp::BuildInventory(resources);
-  const azure::InventoryResult azure_joined = azure::BuildInventory(resources);
+  if (deferred.resources.empty()) return;
+  const gcp::InventoryResult gcp_joined = gcp::BuildInventory(deferred.resources);
+  const azure::InventoryResult azure_joined = azure::BuildInventory(deferred.resources);
   const engine::ScanJoins joins{&gcp_joined.inventory, &azure_joined.inventory};
   BatchResult result;
   FindingBatcher findings(&result.responses);
-  for (const Deferred& d : deferred) Judge(d.message, d.resource, joins, &findings, &result);
+  for (std::size_t i = 0; i < deferred.resources.size(); ++i) {
+    Judge(deferred.messages[i], deferred.resources[i], joins, &findings, &result);
+  }
   findings.Flush();
   Merge(result.summary);
   for (auto& response : result.responses) out->push_back(std::move(response));

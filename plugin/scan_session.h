@@ -72,9 +72,10 @@ class ScanSession {
   // grant depends on several of them (policies or assignments, hierarchy, custom roles, the
   // vault's model), so they are joined once (gcp::BuildInventory, azure::BuildInventory) and
   // evaluated then. Batches add to it concurrently.
+  // Two lists, index for index: the joins read the resources as one list, with no copy.
   struct Deferred {
-    v1::Resource message;
-    model::Resource resource;
+    std::vector<v1::Resource> messages;
+    std::vector<model::Resource> resources;
   };
   void EvaluateDeferred(std::vector<v1::EvaluateResponse>* out);
 
@@ -87,7 +88,7 @@ class ScanSession {
   bool omit_pass_ = false;  // ScanStart.omit_pass_findings: PASS findings counted, not sent
   model::ScanSummary summary_;
   mutable std::mutex deferred_mutex_;
-  mutable std::vector<Deferred> deferred_;
+  mutable Deferred deferred_;
 };
 
 }  // namespace kmsguard::plugin
