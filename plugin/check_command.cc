@@ -2,12 +2,13 @@
 
 #include <algorithm>
 #include <iostream>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <tuple>
 
 #include "plugin/rule_loader.h"
 #include "plugin/test_command.h"
+#include "sdk/core/json_text.h"
 #include "sdk/rules/rule.h"
 
 namespace kmsguard::plugin {
@@ -78,7 +79,7 @@ int RunCheck(const CheckFlags& flags) {
            {"code", d.code},
            {"message", d.message}});
     }
-    std::cout << out.dump(2) << "\n" << std::flush;
+    std::cout << core::DumpJson(out, 2) << "\n" << std::flush;
     return errors > 0 ? 2 : 0;
   }
   // As linters do (ESLint, flake8, yamllint): the report, diagnostics then the summary, is one

@@ -3,8 +3,8 @@
 #include <boost/asio/post.hpp>
 #include <ctime>
 #include <deque>
-#include <mutex>
 #include <exception>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -15,6 +15,7 @@
 #include "plugin/version.h"
 #include "sdk/client/convert.h"
 #include "sdk/client/protocol.h"
+#include "sdk/core/json_text.h"
 
 namespace kmsguard::plugin {
 
@@ -45,9 +46,7 @@ std::string NowRfc3339() {
   return text;
 }
 
-std::string JsonText(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+std::string JsonText(const nlohmann::json& value) { return core::DumpJson(value); }
 
 void AddParams(const rules::Rule& rule, v1::RuleInfo* out) {
   out->set_description(client::ValidUtf8(rule.description));

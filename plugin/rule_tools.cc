@@ -2,6 +2,7 @@
 
 #include "plugin/diagnostic_printer.h"
 #include "sdk/core/arn.h"
+#include "sdk/core/json_text.h"
 
 namespace kmsguard::plugin {
 
@@ -46,7 +47,7 @@ std::optional<model::Resource> ResourceFromJson(const nlohmann::json& value, std
   resource.document = value["document"];
   const auto text = [&](const char* key, const std::string& fallback) {
     if (value.contains(key) && value[key].is_string()) return value[key].get<std::string>();
-    if (value.contains(key) && value[key].is_number()) return value[key].dump();
+    if (value.contains(key) && value[key].is_number()) return core::DumpJson(value[key]);
     return fallback;
   };
   const nlohmann::json& doc = resource.document;

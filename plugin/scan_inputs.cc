@@ -10,6 +10,7 @@
 #include "plugin/diagnostic_printer.h"
 #include "sdk/adapters/snapshot.h"
 #include "sdk/core/digest.h"
+#include "sdk/core/json_text.h"
 #include "sdk/core/json_tree.h"
 #include "sdk/model/iam_document.h"
 
@@ -75,8 +76,7 @@ nlohmann::json WithoutSources(nlohmann::json value) {
 std::string ComparableDocument(const model::Resource& resource) {
   if (resource.document_tree == nullptr) {
     // `replace`: a dump never throws here, whatever bytes a string holds.
-    return WithoutSources(resource.document)
-        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return core::DumpJson(WithoutSources(resource.document));
   }
   const model::IamDocument document = model::ReadIamDocument(resource.type, resource.document_tree);
   std::string out;

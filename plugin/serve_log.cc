@@ -6,6 +6,8 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
+#include "sdk/core/json_text.h"
+
 namespace kmsguard::plugin {
 
 namespace {
@@ -51,7 +53,7 @@ void ServeLog::Write(LogLevel level, std::string_view message) {
                                     {"@message", std::string(message)},
                                     {"@module", "kmsguard"},
                                     {"@timestamp", Timestamp()}};
-      line = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      line = core::DumpJson(entry);
     } else {
       line = "kmsguard serve: ";
       line.append(message);

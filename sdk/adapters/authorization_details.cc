@@ -26,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "sdk/adapters/adapter_support.h"
 #include "sdk/adapters/json_framer.h"
+#include "sdk/core/json_text.h"
 #include "sdk/core/json_tree.h"
 #include "sdk/model/iam_document.h"
 
@@ -332,8 +333,7 @@ class ExportReader {
              absl::StrCat("the entry could not be read after repair; entry skipped", PageSuffix()));
       return false;
     }
-    const std::string dumped =
-        entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string dumped = core::DumpJson(entry);
     core::JsonTreeResult parsed = core::ParseJsonTree(dumped);
     if (parsed.tree == nullptr) {
       Report(&diagnostics_, core::DiagnosticSeverity::kError, source_name_, pointer,
@@ -386,8 +386,7 @@ class ExportReader {
 nlohmann::json NormalizePrincipalDocument(std::string_view type, const nlohmann::json& document) {
   // Not an object: returned unchanged, so the engine reports "/: not an object" for it.
   if (!document.is_object()) return document;
-  const core::JsonTreeResult parsed =
-      core::ParseJsonTree(document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  const core::JsonTreeResult parsed = core::ParseJsonTree(core::DumpJson(document));
   if (parsed.tree == nullptr) return document;
   return model::ToNormalizedJson(type, model::ReadIamDocument(type, parsed.tree));
 }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sdk/adapters/azure_common.h"
+#include "sdk/core/json_text.h"
 #include "sdk/core/json_tree.h"
 
 namespace kmsguard::adapters::azure_internal {
@@ -509,7 +510,7 @@ class Parser {
 std::string TextOf(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_boolean()) return value.get<bool>() ? "True" : "False";
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return core::DumpJson(value);
 }
 
 nlohmann::json ParameterFromText(std::string_view text, std::string_view type) {

@@ -14,6 +14,7 @@
 #include "sdk/adapters/adapter_support.h"
 #include "sdk/adapters/azure_arm_expression.h"
 #include "sdk/adapters/azure_common.h"
+#include "sdk/core/json_text.h"
 
 namespace kmsguard::adapters {
 namespace {
@@ -364,8 +365,7 @@ bool ReadArmParameters(std::string_view text, std::string_view source_name,
     const std::string at = "/parameters/" + core::PointerToken(name);
     if (entry.is_object() && entry.contains("value")) {
       const Json& value = entry.at("value");
-      (*out)[name] = value.is_string() ? value.get<std::string>()
-                                       : value.dump(-1, ' ', false, Json::error_handler_t::replace);
+      (*out)[name] = value.is_string() ? value.get<std::string>() : core::DumpJson(value);
     } else if (entry.is_object() && entry.contains("reference")) {
       AddDiagnostic(diagnostics, kWarning, PointerLocation(source_name, at),
                     absl::StrCat("parameter '", name,

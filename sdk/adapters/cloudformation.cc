@@ -36,6 +36,7 @@
 #include "absl/strings/str_split.h"
 #include "sdk/adapters/adapter_support.h"
 #include "sdk/adapters/cloudformation_kms.h"
+#include "sdk/core/json_text.h"
 #include "sdk/core/yaml_text.h"
 
 namespace kmsguard::adapters {
@@ -215,8 +216,9 @@ class YamlConverter {
 // --- YAML text, before yaml-cpp -----------------------------------------------------------------
 
 // YAML allows no raw control character (sdk/core/yaml_text.h), and yaml-cpp misreads them (a NUL
-// in a plain scalar starts an "escape"). Each one in `text` is replaced by U+FFFD into `*out`; the
-// first is reported with its position (and how many there are), and reading goes on: a policy
+// in a plain scalar starts an "escape"). Bytes that are not UTF-8 never get here: the template is
+// refused before (CloudFormationYamlToJson). Each one in `text` is replaced by U+FFFD into `*out`;
+// the first is reported with its position (and how many there are), and reading goes on: a policy
 // that held one is not evaluated (MarkUnreadablePolicies). False when there is none.
 bool ReplaceForbiddenCharacters(std::string_view text, std::string_view file, std::string* out,
                                 core::Diagnostics* diagnostics) {
@@ -234,11 +236,9 @@ bool ReplaceForbiddenCharacters(std::string_view text, std::string_view file, st
   }
   out->append(text.substr(copied));
   AddDiagnostic(diagnostics, kError, internal::LocationOfOffset(text, first.offset, file),
-                absl::StrCat("the raw control character ", first.name,
-                             count > 1 ? absl::StrCat(" (and ", count - 1, " more)") : "",
-                             " is not allowed in YAML (inside a double-quoted string, write it as "
-                             "an escape such as \"\\0\"); replaced by U+FFFD, and a policy "
-                             "document that held it is not evaluated"));
+                absl::StrCat(core::ForbiddenYamlCharacterProblem(first, count - 1),
+                             "; replaced by U+FFFD, and a policy document that held it is not "
+                             "evaluated"));
   return true;
 }
 
@@ -985,7 +985,7 @@ class TemplateReader : public internal::CloudFormationContext {
   }
 
   static std::string ScalarText(const Json& value) {
-    return value.is_string() ? value.get<std::string>() : value.dump();
+    return value.is_string() ? value.get<std::string>() : core::DumpJson(value);
   }
 
   static Json ParameterValueOf(const std::string& text, bool list) {
@@ -1273,7 +1273,8 @@ class TemplateReader : public internal::CloudFormationContext {
       return out_.back();
     }
     // A parameter, an import, an attribute: the same expression is the same principal.
-    const std::string text = resolved.is_string() ? resolved.get<std::string>() : resolved.dump();
+    const std::string text =
+        resolved.is_string() ? resolved.get<std::string>() : core::DumpJson(resolved);
     const std::string key = absl::StrCat("unknown:", kind.kind, ":", text);
     if (auto it = index_.find(key); it != index_.end()) return out_[it->second];
     model::Resource resource;

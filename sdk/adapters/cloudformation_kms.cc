@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "sdk/adapters/adapter_support.h"
+#include "sdk/core/json_text.h"
 
 namespace kmsguard::adapters::internal {
 
@@ -27,7 +28,7 @@ std::string Unknown(const std::string& text) { return absl::StrCat("<unknown: ",
 // string holding a `${...}` variable is unknown.
 Json StringProperty(const Json& resolved, std::string_view fallback) {
   if (resolved.is_discarded() || resolved.is_null()) return std::string(fallback);
-  if (!resolved.is_string()) return Unknown(resolved.dump());
+  if (!resolved.is_string()) return Unknown(core::DumpJson(resolved));
   const std::string& text = resolved.get_ref<const std::string&>();
   if (text.find("${") != std::string::npos) return Unknown(text);
   return text;

@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "sdk/adapters/adapter_support.h"
+#include "sdk/core/json_text.h"
 
 namespace kmsguard::adapters {
 
@@ -314,13 +315,14 @@ class ConfigReader {
         // A deletion and a configuration that cannot be ordered: the configuration is
         // evaluated (a finding that may be stale, rather than none that may be wrong), and the
         // choice is said.
-        AddDiagnostic(&result_.diagnostics, kError, PointerLocation(file_, item.pointer, arn),
-                      absl::StrCat("this resource has a ", kept.gone,
-                                   " item and a configuration item whose "
-                                   "configurationItemCaptureTime (",
-                                   capture_time.dump(), " here, ", kept.capture_time.dump(),
-                                   " there) does not say which is newer; the configuration "
-                                   "is evaluated"));
+        AddDiagnostic(
+            &result_.diagnostics, kError, PointerLocation(file_, item.pointer, arn),
+            absl::StrCat("this resource has a ", kept.gone,
+                         " item and a configuration item whose "
+                         "configurationItemCaptureTime (",
+                         core::DumpJson(capture_time), " here, ", core::DumpJson(kept.capture_time),
+                         " there) does not say which is newer; the configuration "
+                         "is evaluated"));
         kept.resource = std::move(resource);
         kept.capture_time = std::move(capture_time);
         kept.gone.clear();
@@ -329,12 +331,13 @@ class ConfigReader {
       // Which item is newest cannot be told (a time that does not parse, or the same instant):
       // the first is kept, and if the two differ that choice is not made silently.
       if (kept.resource.document != resource.document) {
-        AddDiagnostic(&result_.diagnostics, kError, PointerLocation(file_, item.pointer, arn),
-                      absl::StrCat("configuration items of this resource differ, and their "
-                                   "configurationItemCaptureTime (",
-                                   capture_time.dump(), " here, ", kept.capture_time.dump(),
-                                   " before) does not say which is newer; the first is "
-                                   "evaluated"));
+        AddDiagnostic(
+            &result_.diagnostics, kError, PointerLocation(file_, item.pointer, arn),
+            absl::StrCat("configuration items of this resource differ, and their "
+                         "configurationItemCaptureTime (",
+                         core::DumpJson(capture_time), " here, ", core::DumpJson(kept.capture_time),
+                         " before) does not say which is newer; the first is "
+                         "evaluated"));
       }
       return;
     }
@@ -394,13 +397,14 @@ class ConfigReader {
       return;
     }
     if (kept.gone.empty()) {
-      AddDiagnostic(&result_.diagnostics, kError, PointerLocation(file_, item.pointer, arn),
-                    absl::StrCat("this resource has a ", status,
-                                 " item and a configuration item whose "
-                                 "configurationItemCaptureTime (",
-                                 capture_time.dump(), " here, ", kept.capture_time.dump(),
-                                 " there) does not say which is newer; the configuration is "
-                                 "evaluated"));
+      AddDiagnostic(
+          &result_.diagnostics, kError, PointerLocation(file_, item.pointer, arn),
+          absl::StrCat("this resource has a ", status,
+                       " item and a configuration item whose "
+                       "configurationItemCaptureTime (",
+                       core::DumpJson(capture_time), " here, ", core::DumpJson(kept.capture_time),
+                       " there) does not say which is newer; the configuration is "
+                       "evaluated"));
     }
   }
 
@@ -422,7 +426,7 @@ class ConfigReader {
               ? std::string()
               : absl::StrCat(" (",
                              entry.capture_time.is_string() ? entry.capture_time.get<std::string>()
-                                                            : entry.capture_time.dump(),
+                                                            : core::DumpJson(entry.capture_time),
                              ")");
       AddDiagnostic(
           &result_.diagnostics, kWarning,

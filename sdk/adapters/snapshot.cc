@@ -18,6 +18,7 @@
 #include "sdk/adapters/gcp_asset_inventory.h"
 #include "sdk/adapters/gzip.h"
 #include "sdk/adapters/terraform.h"
+#include "sdk/core/json_text.h"
 #include "sdk/core/text.h"
 
 namespace kmsguard::adapters {
@@ -279,8 +280,8 @@ std::string DescribeNonTemplate(std::string_view text, const Json& root) {
   if (Json::accept(text)) {
     return absl::StrCat("the file is JSON holding only ",
                         root.is_null()      ? std::string("null")
-                        : root.is_boolean() ? absl::StrCat("the boolean ", root.dump())
-                        : root.is_number()  ? absl::StrCat("the number ", root.dump())
+                        : root.is_boolean() ? absl::StrCat("the boolean ", core::DumpJson(root))
+                        : root.is_number()  ? absl::StrCat("the number ", core::DumpJson(root))
                                             : std::string("a string"),
                         ", not an object or a list");
   }

@@ -13,6 +13,14 @@
 
 namespace kmsguard::core {
 
+std::string DumpJson(const nlohmann::json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string DumpJson(const nlohmann::ordered_json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 namespace {
 
 // Per byte: 1 for what a JSON string cannot hold as it is (control characters, '"', '\\'), 2 for
@@ -102,8 +110,7 @@ void AppendJsonString(std::string_view text, std::string* out) {
         // Invalid UTF-8 is rare (the protocol carries valid text): nlohmann itself replaces it,
         // so the bytes are the ones it has always written.
         out->resize(start);
-        out->append(nlohmann::json(std::string(text))
-                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        out->append(core::DumpJson(nlohmann::json(std::string(text))));
         return;
       }
       checked_utf8 = true;

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "nlohmann/json_fwd.hpp"
+
 namespace kmsguard::core {
 
 class JsonText {
@@ -59,6 +61,15 @@ class JsonText {
   std::vector<int> counts_;
   bool after_key_ = false;
 };
+
+// value.dump(indent) (compact when `indent` < 0), except that a string holding bytes that are not
+// UTF-8 is written with U+FFFD for each bad sequence (nlohmann's `replace` error handler) where a
+// plain dump() throws type_error 316. Strings can hold such bytes even though every JSON reader
+// here checks UTF-8: yaml-cpp does not check it, and text is cut and joined by templates and
+// functions. Every dump in sdk/ and plugin/ goes through these, so no message and no output can
+// throw on its input (the fuzz target `rules` found one that did).
+std::string DumpJson(const nlohmann::json& value, int indent = -1);
+std::string DumpJson(const nlohmann::ordered_json& value, int indent = -1);
 
 // Appends `text` as a JSON string, escaped as nlohmann escapes it (ensure_ascii off; invalid
 // UTF-8 replaced by U+FFFD as its `replace` error handler does).

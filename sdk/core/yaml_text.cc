@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "sdk/core/text.h"
 
 namespace kmsguard::core {
 
@@ -40,18 +44,41 @@ std::optional<ForbiddenYamlCharacter> FindForbiddenYamlCharacter(std::string_vie
     if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7F) {
       return ForbiddenYamlCharacter{i, 1, CodePointName(b)};
     }
+    if (b < 0x80) continue;
+    std::size_t invalid = 0;
+    const std::size_t length = Utf8SequenceLength(text, i, &invalid);
+    if (length == 0) {
+      std::string bytes;
+      for (std::size_t k = 0; k < invalid; ++k) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "%s0x%02X", k == 0 ? "" : " ", byte(i + k));
+        bytes += hex;
+      }
+      return ForbiddenYamlCharacter{i, invalid, std::move(bytes), true};
+    }
     // C1 controls are U+0080..U+009F: C2 80..C2 9F in UTF-8. U+0085 (NEL) is allowed.
-    if (b == 0xC2 && i + 1 < text.size() && byte(i + 1) >= 0x80 && byte(i + 1) <= 0x9F &&
-        byte(i + 1) != 0x85) {
+    if (b == 0xC2 && byte(i + 1) <= 0x9F && byte(i + 1) != 0x85) {
       return ForbiddenYamlCharacter{i, 2, CodePointName(byte(i + 1))};
     }
     // U+FFFE and U+FFFF: EF BF BE, EF BF BF.
-    if (b == 0xEF && i + 2 < text.size() && byte(i + 1) == 0xBF &&
-        (byte(i + 2) == 0xBE || byte(i + 2) == 0xBF)) {
+    if (b == 0xEF && byte(i + 1) == 0xBF && (byte(i + 2) == 0xBE || byte(i + 2) == 0xBF)) {
       return ForbiddenYamlCharacter{i, 3, CodePointName(byte(i + 2) == 0xBE ? 0xFFFE : 0xFFFF)};
     }
+    i += length - 1;
   }
   return std::nullopt;
+}
+
+std::string ForbiddenYamlCharacterProblem(const ForbiddenYamlCharacter& bad, std::size_t more) {
+  const std::string others = more > 0 ? absl::StrCat(" (and ", more, " more)") : "";
+  if (bad.not_utf8) {
+    return absl::StrCat(bad.length == 1 ? "the byte " : "the bytes ", bad.name, others,
+                        bad.length == 1 && more == 0 ? " is" : " are",
+                        " not UTF-8 (YAML text is Unicode: save the file as UTF-8)");
+  }
+  return absl::StrCat("the raw control character ", bad.name, others,
+                      " is not allowed in YAML (inside a double-quoted string, write it as an "
+                      "escape such as \"\\0\")");
 }
 
 std::optional<YamlTextError> CheckYamlText(std::string_view text) {
@@ -63,9 +90,8 @@ std::optional<YamlTextError> CheckYamlText(std::string_view text) {
   error.line = 1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
   error.column =
       1 + (line_start == std::string_view::npos ? bad->offset : bad->offset - line_start - 1);
-  error.message = "not valid YAML: the raw control character " + bad->name +
-                  " is not allowed in YAML (inside a double-quoted string, write it as an escape "
-                  "such as \"\\0\"); the file is not read";
+  error.message = absl::StrCat("not valid YAML: ", ForbiddenYamlCharacterProblem(*bad),
+                               "; the file is not read");
   return error;
 }
 

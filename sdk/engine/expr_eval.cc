@@ -9,7 +9,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/core/json_text.h"
 #include "sdk/core/json_tree.h"
+#include "sdk/core/text.h"
 #include "sdk/engine/policy_view.h"
 #include "sdk/iam/action_glob.h"
 #include "sdk/iam/request_decision.h"
@@ -90,8 +92,10 @@ std::string At(const nlohmann::json* value, const EvalScope& scope) {
 }
 
 std::string Short(const nlohmann::json& value) {
-  std::string text = value.dump();
-  if (text.size() > 80) text = text.substr(0, 77) + "...";
+  std::string text = core::DumpJson(value);
+  std::size_t unused = 0;
+  // Cut at a character boundary: half a UTF-8 sequence would be bytes no output can carry.
+  if (text.size() > 80) text = core::Excerpt(text, 0, 77, &unused);
   return text;
 }
 

@@ -25,6 +25,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/core/json_text.h"
 #include "sdk/engine/builtins.h"
 #include "sdk/engine/exposure.h"
 #include "sdk/iam/grant_analysis.h"
@@ -62,8 +63,8 @@ std::string EnumArg(const rules::Rule& rule, const nlohmann::json& args,
   for (std::string_view a : arg ? arg->allowed : std::vector<std::string_view>()) {
     allowed += (allowed.empty() ? "" : ", ") + std::string(a);
   }
-  errors->push_back("argument \"" + std::string(name) + "\" of " + std::string(spec.name) +
-                    " is " + value.dump() + "; allowed: " + allowed);
+  errors->push_back("argument \"" + std::string(name) + "\" of " + std::string(spec.name) + " is " +
+                    core::DumpJson(value) + "; allowed: " + allowed);
   return "";
 }
 
@@ -73,8 +74,8 @@ bool BoolArg(const rules::Rule& rule, const nlohmann::json& args, const rules::B
   const rules::ArgSpec* arg = FindArg(spec, name);
   const nlohmann::json value = arg ? rules::ResolveArg(rule, args, *arg) : nlohmann::json();
   if (value.is_boolean()) return value.get<bool>();
-  errors->push_back("argument \"" + std::string(name) + "\" of " + std::string(spec.name) +
-                    " is " + value.dump() + "; expected true or false");
+  errors->push_back("argument \"" + std::string(name) + "\" of " + std::string(spec.name) + " is " +
+                    core::DumpJson(value) + "; expected true or false");
   return false;
 }
 
@@ -452,7 +453,7 @@ std::shared_ptr<const PreparedArgs> PrepareIamAllows(const rules::Rule& rule,
         out->query.actions.size() != actions.size()) {
       out->errors.push_back(absl::StrCat("argument \"actions\" of ", out->spec_name,
                                          " must be a non-empty list of strings, got ",
-                                         actions.dump()));
+                                         core::DumpJson(actions)));
     }
   }
   const std::string scope = EnumArg(rule, args, spec, "resources", &out->errors);

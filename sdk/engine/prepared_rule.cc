@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/core/json_text.h"
 #include "sdk/rules/builtins.h"
 
 namespace kmsguard::engine {
@@ -27,7 +28,7 @@ std::string ParamText(const nlohmann::json& value) {
     for (const nlohmann::json& item : value) items.push_back(ParamText(item));
     return absl::StrJoin(items, ", ");
   }
-  return value.is_null() ? "" : value.dump();
+  return value.is_null() ? "" : core::DumpJson(value);
 }
 
 int SlotOf(const rules::Rule& rule, std::string_view name) {

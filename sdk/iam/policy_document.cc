@@ -1,12 +1,13 @@
 #include "sdk/iam/policy_document.h"
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "sdk/core/json_text.h"
 
 namespace kmsguard::iam {
 namespace {
@@ -349,7 +350,7 @@ absl::StatusOr<PolicyDocument> ParsePolicyDocument(const nlohmann::json& value) 
     return Invalid("", "a policy document must be an object or a string, got " +
                            std::string(value.type_name()));
   }
-  return ParseJsonText(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return ParseJsonText(core::DumpJson(value));
 }
 
 }  // namespace kmsguard::iam

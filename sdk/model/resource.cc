@@ -1,10 +1,12 @@
 #include "sdk/model/resource.h"
 
+#include "sdk/core/json_text.h"
+
 namespace kmsguard::model {
 
 std::string DocumentText(const Resource& resource) {
   if (!resource.document_text.empty()) return resource.document_text;
-  return resource.document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return core::DumpJson(resource.document);
 }
 
 nlohmann::json DocumentJson(const Resource& resource) {

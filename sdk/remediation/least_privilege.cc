@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/core/json_text.h"
 #include "sdk/core/text.h"
 #include "sdk/iam/action_glob.h"
 #include "sdk/iam/arn_pattern.h"
@@ -490,8 +491,7 @@ absl::StatusOr<PolicyReplacement> ReplaceBroadGrant(const nlohmann::json& docume
                                                     const iam::GrantQuery& query,
                                                     const std::vector<std::string>& known_keys) {
   // The same path as a document the engine read: its text through simdjson.
-  const core::JsonTreeResult tree =
-      core::ParseJsonTree(document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  const core::JsonTreeResult tree = core::ParseJsonTree(core::DumpJson(document));
   if (tree.tree == nullptr) return absl::InvalidArgumentError("not a policy document");
   const simdjson::dom::element element = tree.tree->root();
   absl::StatusOr<iam::PolicyDocument> parsed = iam::ParsePolicyDocument(element);

@@ -272,7 +272,7 @@ class JsonLinesWriter final : public FindingWriter {
       }
       last["summary"]["baseline"] = BaselineCountsJson(*options_.baseline);
     }
-    out_ << internal::DumpJson(last, -1) << '\n';
+    out_ << core::DumpJson(last) << '\n';
     return internal::FlushStatus(out_);
   }
 

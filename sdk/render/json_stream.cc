@@ -4,14 +4,12 @@
 #include <string>
 #include <utility>
 
+#include "sdk/core/json_text.h"
+
 namespace kmsguard::render::internal {
 
-std::string DumpJson(const OrderedJson& value, int indent) {
-  return value.dump(indent, ' ', false, OrderedJson::error_handler_t::replace);
-}
-
 void WriteNested(std::ostream& out, const OrderedJson& value, int depth) {
-  const std::string text = DumpJson(value, 2);
+  const std::string text = core::DumpJson(value, 2);
   const std::string indent(static_cast<std::size_t>(depth), ' ');
   std::size_t from = 0;
   for (std::size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', from)) {
@@ -44,7 +42,7 @@ void JsonArrayStream::Close() {
 
 std::string ObjectMembers(const OrderedJson& object) {
   // dump(2) of a non-empty object is "{\n" + members + "\n}".
-  const std::string text = DumpJson(object, 2);
+  const std::string text = core::DumpJson(object, 2);
   return text.substr(2, text.size() - 4);
 }
 

@@ -19,9 +19,6 @@ namespace kmsguard::render::internal {
 
 using OrderedJson = nlohmann::ordered_json;
 
-// value.dump(indent) with invalid UTF-8 in strings replaced (U+FFFD) rather than thrown on.
-std::string DumpJson(const OrderedJson& value, int indent);
-
 // Writes `value` as dump(2) would inside a document where its first line starts `depth` spaces
 // in: every line after the first is indented by `depth` more spaces. Exact because a dump has no
 // raw newline inside strings (they are escaped).

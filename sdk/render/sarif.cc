@@ -35,6 +35,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
+#include "sdk/core/json_text.h"
 #include "sdk/render/baseline.h"
 #include "sdk/render/render.h"
 #include "sdk/render/render_support.h"
@@ -190,9 +191,7 @@ Json ResultProperties(const model::Finding& f) {
   return out;
 }
 
-std::string Dump(const Json& json) {
-  return json.dump(2, ' ', false, Json::error_handler_t::replace);
-}
+std::string Dump(const Json& json) { return core::DumpJson(json, 2); }
 
 // `json` dumped as nlohmann's dump(2) would inside a value indented by `indent` spaces. Strings
 // are dumped with their newlines escaped, so every newline is the dump's own.

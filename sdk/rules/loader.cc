@@ -148,14 +148,14 @@ LoadResult LoadRuleFiles(const std::vector<SourceFile>& files, const LoadOptions
   for (const SourceFile& file : files) {
     RuleReader reader(file.text, file.name, &result.diagnostics, &library, options.lint);
     // yaml-cpp reads a raw NUL in a plain scalar as the start of an escape ("vic<NUL>ntim" reads
-    // as "vic\ntim") and other raw controls as text: YAML allows none of them, so the file is
-    // refused where the character is, before yaml-cpp sees it.
+    // as "vic\ntim"), other raw controls as text, and bytes that are not UTF-8 into strings as
+    // they are: YAML allows none of them, so the file is refused where they are, before yaml-cpp
+    // sees it.
     if (const std::optional<core::ForbiddenYamlCharacter> bad =
             core::FindForbiddenYamlCharacter(file.text)) {
       reader.Report(kParseError, LocationOfOffset(file.text, bad->offset, file.name),
-                    absl::StrCat("not valid YAML: the raw control character ", bad->name,
-                                 " is not allowed in YAML (inside a double-quoted string, write "
-                                 "it as an escape such as \"\\0\"); the file is not read"));
+                    absl::StrCat("not valid YAML: ", core::ForbiddenYamlCharacterProblem(*bad),
+                                 "; the file is not read"));
       continue;
     }
     if (const std::optional<core::YamlTextError> stuck = core::CheckYamlDocuments(file.text)) {

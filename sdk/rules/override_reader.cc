@@ -12,6 +12,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "sdk/core/json_text.h"
 #include "sdk/rules/rule_reader.h"
 #include "sdk/rules/yaml_json.h"
 
@@ -246,7 +247,7 @@ core::Diagnostics ApplyOverrides(const std::vector<Override>& overrides, std::ve
         problems.push_back(
             Error(kOverrideError, where(name),
                   absl::StrCat("parameter ", Quoted(name), " of rule ", Quoted(rule->id), " (",
-                               param->type, ") ", problem, "; got ", value.dump())));
+                               param->type, ") ", problem, "; got ", core::DumpJson(value))));
         ok = false;
       }
     }

@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/core/json_text.h"
 #include "sdk/model/resource.h"
 #include "sdk/rules/builtins.h"
 #include "sdk/rules/template.h"
@@ -41,7 +42,7 @@ std::string CheckActionNames(const nlohmann::json& value) {
   // An empty list names no action: every test on it would be false, and the rule PASS all.
   if (list.empty()) return "at least one IAM action, not an empty list";
   for (const nlohmann::json& item : list) {
-    if (!item.is_string()) return absl::StrCat("IAM actions, not ", item.dump());
+    if (!item.is_string()) return absl::StrCat("IAM actions, not ", core::DumpJson(item));
     const std::string& action = item.get_ref<const std::string&>();
     const std::size_t colon = action.find(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == action.size() ||
@@ -68,7 +69,7 @@ std::vector<std::shared_ptr<const RE2>> CompilePatterns(const nlohmann::json& va
   const nlohmann::json list = value.is_array() ? value : nlohmann::json::array({value});
   for (const nlohmann::json& item : list) {
     if (!item.is_string()) {
-      *problem = absl::StrCat("a pattern must be a string, got ", item.dump());
+      *problem = absl::StrCat("a pattern must be a string, got ", core::DumpJson(item));
       return {};
     }
     RE2::Options options;

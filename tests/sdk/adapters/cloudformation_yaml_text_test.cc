@@ -88,6 +88,30 @@ TEST(CloudFormationYamlTextTest, RawControlCharactersAreErrorsWhereTheyAre) {
   EXPECT_THAT(test::TypeNames(crlf), ElementsAre("AWS::IAM::User/U"));
 }
 
+// Bytes that are not UTF-8 (a Latin-1 template, a cut sequence) refuse the template at the first
+// of them: yaml-cpp would pass them into the policy's strings unchecked.
+TEST(CloudFormationYamlTextTest, BytesThatAreNotUtf8RefuseTheTemplateWhereTheyAre) {
+  struct Case {
+    const char* name;
+    std::string resource;  // Dirty's Resource; column 105 is where it starts on line 11
+    int column;
+  };
+  const std::vector<Case> cases = {
+      {"Latin-1", "arn:aws:s3:::caf\xE9", 121},
+      {"a lone continuation byte, quoted", "\"a\x88\"", 107},
+      {"a sequence cut short", "\"a\xE2\x82\"", 107},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const AdapterResult result = ReadCloudFormationTemplate(TwoUsers(c.resource), "t.yaml");
+    ASSERT_THAT(result.diagnostics, SizeIs(1)) << Describe(result.diagnostics);
+    EXPECT_EQ(result.diagnostics[0].ToString(),
+              "t.yaml:11:" + std::to_string(c.column) +
+                  ": error: invalid UTF-8; the template is not read [snapshot_error]");
+    EXPECT_THAT(result.resources, IsEmpty());
+  }
+}
+
 TEST(CloudFormationYamlTextTest, EveryControlCharacterIsCountedAndAKeyOrCommentWithOneToo) {
   const AdapterResult result = ReadCloudFormationTemplate(
       "# a comment with a NUL: \0\nResources:\n  U\x01:\n    Type: AWS::IAM::User\n"

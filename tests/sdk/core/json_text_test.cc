@@ -70,6 +70,20 @@ std::vector<std::string> AwkwardStrings() {
   return out;
 }
 
+// DumpJson never throws on bytes that are not UTF-8, in values or keys, of either JSON type: each
+// maximal invalid subpart becomes U+FFFD; everything else is what dump() writes.
+TEST(DumpJsonTest, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  const nlohmann::json plain = {{"k\xFF", {"fu\x88z", "caf\xC3", "\xE2\x82!", "ok \xC3\xA9"}},
+                                {"n", 1}};
+  EXPECT_THROW((void)plain.dump(), nlohmann::json::type_error);
+  EXPECT_EQ(DumpJson(plain),
+            "{\"k\xEF\xBF\xBD\":[\"fu\xEF\xBF\xBDz\",\"caf\xEF\xBF\xBD\",\"\xEF\xBF\xBD!\","
+            "\"ok \xC3\xA9\"],\"n\":1}");
+  const OrderedJson ordered = {{"z", "\x88"}, {"a", true}};
+  EXPECT_EQ(DumpJson(ordered), "{\"z\":\"\xEF\xBF\xBD\",\"a\":true}");
+  EXPECT_EQ(DumpJson(ordered, 2), "{\n  \"z\": \"\xEF\xBF\xBD\",\n  \"a\": true\n}");
+}
+
 TEST(JsonTextTest, StringsAreEscapedAsNlohmannEscapesThem) {
   for (const std::string& s : AwkwardStrings()) {
     const OrderedJson value = s;

@@ -68,6 +68,56 @@ TEST(FindForbiddenYamlCharacterTest, EveryCharacterOutsideThePrintableSet) {
   EXPECT_FALSE(FindForbiddenYamlCharacter(two, 4));
 }
 
+// Ill-formed UTF-8 (RFC 3629; Unicode Table 3-7) is found as the maximal invalid subpart at its
+// offset, named by its bytes; well-formed sequences of every length are not.
+TEST(FindForbiddenYamlCharacterTest, BytesThatAreNotUtf8) {
+  struct Case {
+    std::string text;
+    std::size_t offset;
+    std::size_t length;
+    const char* name;
+  };
+  const std::vector<Case> cases = {
+      {"fu\x88z", 2, 1, "0x88"},            // a lone continuation byte
+      {"caf\xC3", 3, 1, "0xC3"},            // cut short at the end
+      {"\xE2\x82 x", 0, 2, "0xE2 0x82"},    // cut short by a space
+      {"a\xC0\xAF", 1, 1, "0xC0"},          // an overlong '/'
+      {"a\xE0\x80\xAF", 1, 1, "0xE0"},      // an overlong three-byte form
+      {"a\xED\xA0\x80", 1, 1, "0xED"},      // a surrogate (U+D800)
+      {"a\xF4\x90\x80\x80", 1, 1, "0xF4"},  // above U+10FFFF
+      {"a\xF5\x80\x80\x80", 1, 1, "0xF5"},  // a lead byte UTF-8 never uses
+      {"r\xE9sum\xE9", 1, 1, "0xE9"},       // Latin-1
+      {"\xFF\xFE"
+       "a\0",
+       0, 1, "0xFF"},                                            // UTF-16's byte order mark
+      {"\xF0\x9F\x94\x91\xF0\x9F\x94", 4, 3, "0xF0 0x9F 0x94"},  // a key, then half of one
+  };
+  for (const Case& c : cases) {
+    const auto found = FindForbiddenYamlCharacter(c.text);
+    ASSERT_TRUE(found) << c.name;
+    EXPECT_TRUE(found->not_utf8) << c.name;
+    EXPECT_EQ(found->offset, c.offset) << c.name;
+    EXPECT_EQ(found->length, c.length) << c.name;
+    EXPECT_EQ(found->name, c.name);
+  }
+  // One, two, three and four bytes, the extremes of each range included.
+  EXPECT_FALSE(
+      FindForbiddenYamlCharacter("a \xC2\xA0 \xDF\xBF \xE0\xA0\x80 \xED\x9F\xBF "
+                                 "\xEE\x80\x80 \xF0\x90\x80\x80 \xF4\x8F\xBF\xBF"));
+  EXPECT_EQ(ForbiddenYamlCharacterProblem(*FindForbiddenYamlCharacter("\x88")),
+            "the byte 0x88 is not UTF-8 (YAML text is Unicode: save the file as UTF-8)");
+  EXPECT_EQ(ForbiddenYamlCharacterProblem(*FindForbiddenYamlCharacter("\xE2\x82 "), 2),
+            "the bytes 0xE2 0x82 (and 2 more) are not UTF-8 (YAML text is Unicode: save the file "
+            "as UTF-8)");
+  const auto where = CheckYamlText("a: 1\nb: \"fu\x88\"\n");
+  ASSERT_TRUE(where);
+  EXPECT_EQ(where->line, 2u);
+  EXPECT_EQ(where->column, 7u);
+  EXPECT_EQ(where->message,
+            "not valid YAML: the byte 0x88 is not UTF-8 (YAML text is Unicode: save the file as "
+            "UTF-8); the file is not read");
+}
+
 // Whole-file readers report the first forbidden character at its line and byte column.
 TEST(CheckYamlTextTest, NamesTheLineAndColumnOfTheFirstForbiddenCharacter) {
   EXPECT_FALSE(CheckYamlText("a: b\nc: \"\\0\"\n"));

@@ -1,6 +1,7 @@
 // Generic conditions evaluated: every operator with a passing and a failing case, quantifiers,
 // for_each sub-keys, exceptions (suppressed, expired), and built-ins inside generic conditions.
 #include <algorithm>
+#include <memory>
 #include <ostream>
 #include <set>
 #include <string>
@@ -9,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sdk/core/text.h"
 #include "sdk/engine/evaluator.h"
 #include "sdk/engine/expr_eval.h"
 #include "sdk/render/render.h"
@@ -385,6 +387,39 @@ TEST(GenericRuleTest, ExplanationListsTheStatementsOfAPolicyDecision) {
       testing::IsSupersetOf({"  policy_allows $.trust_policy \"sts:AssumeRole\" by \"*\": true",
                              "    statement 0 allows sts:AssumeRole, without a condition",
                              "    decision for sts:AssumeRole by *: allowed"}));
+}
+
+// A value the explanation shows is written as JSON: bytes that are not UTF-8 (in a rule built
+// through the SDK, or a resource document a host built) become U+FFFD where a plain dump threw
+// and took the process down (found by the fuzz target `rules`), and a long value is cut at a
+// character boundary, never inside a multi-byte character.
+TEST(GenericRuleTest, ExplanationValuesAreValidUtf8WhateverTheBytesAre) {
+  rules::Rule rule = Load(RuleText("  equals: {path: $.name, value: placeholder}\n"));
+  const std::string long_value = [] {
+    std::string s = "a";  // one ASCII byte first, so a cut at 77 bytes would split a "é"
+    for (int i = 0; i < 60; ++i) s += "\xC3\xA9";
+    return s;
+  }();
+  for (const std::string& value : {std::string("fu\x88z"), long_value}) {
+    SCOPED_TRACE(value.size());
+    auto condition = std::make_shared<rules::Expr>(*rule.condition);
+    condition->value.literal = value;
+    rules::Rule changed = rule;
+    changed.condition = condition;
+    const Evaluator evaluator = test::MakeEvaluator(changed);
+    const model::Finding f = test::EvaluateOne(evaluator, Role(value));
+    EXPECT_EQ(f.status, kFail) << f.message;
+    ASSERT_THAT(f.explanation, SizeIs(2));
+    EXPECT_EQ(f.explanation[0], "violation (the bad state):");
+    const std::string& test = f.explanation[1];
+    EXPECT_EQ(core::ValidUtf8(test), test);
+    EXPECT_THAT(test, testing::StartsWith("  equals $.name \""));
+    if (value == long_value) {
+      EXPECT_THAT(test, HasSubstr("\xC3\xA9...: true"));
+    } else {
+      EXPECT_EQ(test, "  equals $.name \"fu\xEF\xBF\xBDz\": true");
+    }
+  }
 }
 
 // The decision line names the resource as judged, its template rendered with the resource's
