@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <system_error>
@@ -11,9 +12,10 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "yaml-cpp/yaml.h"
 #include "plugin/diagnostic_printer.h"
 #include "sdk/core/digest.h"
+#include "sdk/core/yaml_text.h"
+#include "yaml-cpp/yaml.h"
 
 namespace kmsguard::plugin {
 
@@ -111,8 +113,24 @@ absl::Status CheckOverridesOnly(const std::string& path) {
   if (!fs::is_regular_file(path, error)) {
     return absl::NotFoundError(absl::StrCat(path, ": no such file (rules.exceptions_file)"));
   }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (!in)
+    return absl::NotFoundError(absl::StrCat(path, ": cannot be read (rules.exceptions_file)"));
+  const std::string text = buffer.str();
+  // The same checks the rule loader makes before yaml-cpp sees the text: a forbidden character or
+  // a byte that is not UTF-8 is refused where it is, and text on which yaml-cpp 0.7's LoadAll
+  // never ends (sdk/core/yaml_text.h) is refused before it is called.
+  for (const std::optional<core::YamlTextError>& bad :
+       {core::CheckYamlText(text), core::CheckYamlDocuments(text)}) {
+    if (bad) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", bad->line, ":", bad->column, ": ", bad->message));
+    }
+  }
   try {
-    for (const YAML::Node& document : YAML::LoadAllFromFile(path)) {
+    for (const YAML::Node& document : YAML::LoadAll(text)) {
       if (document.IsNull()) continue;
       const YAML::Node kind = document.IsMap() ? document["kind"] : YAML::Node();
       if (!kind.IsDefined() || !kind.IsScalar() || kind.Scalar() != "Override") {

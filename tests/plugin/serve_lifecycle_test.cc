@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "go_plugin/grpc_controller.grpc.pb.h"
@@ -585,6 +586,22 @@ TEST(ServeConfigTest, AnExceptionsFileSuppressesAcceptedFindingsAndHoldsOnlyOver
   EXPECT_NE(refused.exit_code, 0) << Describe(refused);
   EXPECT_THAT(refused.err, HasSubstr(with_rule + ":6:1: rules.exceptions_file holds only kind: "
                                                  "Override documents"));
+
+  // Text the rule loader refuses is refused here too, where it is, before yaml-cpp reads it: a
+  // byte that is not UTF-8, and text on which yaml-cpp 0.7's LoadAll never returns (this check
+  // ran LoadAll on it first and hung at start-up).
+  for (const auto& [text, says] : std::vector<std::pair<std::string, std::string>>{
+           {"api_version: kmsguard/v1\nkind: Override\nrule: r\nseverity: \"h\x88\"\n",
+            ":4:13: not valid YAML: the byte 0x88 is not UTF-8"},
+           {"\n,\n    ", ":2:1: "}}) {
+    const std::string file = dir.Write("odd.yaml", text);
+    const std::string odd_config =
+        dir.Write("odd-config.yaml", "rules:\n  exceptions_file: odd.yaml\n");
+    const ProcessResult odd = testing::Run({KMSGUARD_BINARY, "serve", "--config", odd_config,
+                                            "--listen", "unix:" + dir.File("odd.sock")});
+    EXPECT_NE(odd.exit_code, 0) << Describe(odd);
+    EXPECT_THAT(odd.err, HasSubstr(file + says)) << Describe(odd);
+  }
 }
 
 // Every mistake of the file in one run, each with its position, not only the first.
