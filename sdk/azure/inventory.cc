@@ -61,7 +61,10 @@ class Joiner {
                           StringMember(*properties, "operation"),
                           Entries(resource, *properties, unknown), resource.source});
     } else if (absl::EqualsIgnoreCase(type, model::kAzureRoleAssignment)) {
-      AddAssignment(resource, id, *properties, unknown, std::move(problems));
+      const json* origin = ObjectMember(document, "origin");
+      const std::string kind = origin != nullptr ? StringMember(*origin, "kind") : std::string();
+      AddAssignment(resource, id, *properties, unknown, std::move(problems),
+                    kind.empty() || kind == "live");
     } else if (absl::EqualsIgnoreCase(type, model::kAzureRoleDefinition)) {
       AddRole(resource, id, document, *properties, problems);
     }
@@ -201,9 +204,11 @@ class Joiner {
   }
 
   void AddAssignment(const model::Resource& resource, const std::string& id, const json& properties,
-                     const std::vector<std::string>& unknown, std::vector<std::string> problems) {
+                     const std::vector<std::string>& unknown, std::vector<std::string> problems,
+                     bool live) {
     RoleAssignment a;
     a.resource_id = resource.id;
+    a.live = live;
     a.id = id;
     std::string scope = StringMember(properties, "scope");
     if (scope.empty()) {
@@ -399,6 +404,25 @@ InventoryResult BuildInventory(const std::vector<model::Resource>& resources) {
     if (resource.provider == "azure") joiner.Add(resource);
   }
   joiner.Finish();
+  const std::vector<RoleAssignment>& assignments = out.inventory.assignments;
+  const auto live = std::count_if(assignments.begin(), assignments.end(),
+                                  [](const RoleAssignment& a) { return a.live; });
+  const bool above =
+      std::any_of(assignments.begin(), assignments.end(), [](const RoleAssignment& a) {
+        return a.live && (a.scope.kind == ScopeKind::kManagementGroup ||
+                          a.scope.kind == ScopeKind::kTenantRoot);
+      });
+  if (assignments.empty()) {
+    out.inventory.unseen_assignments_note =
+        "the input holds no role assignment: grants through Azure RBAC were not seen (list them "
+        "with `az role assignment list --all --include-inherited`)";
+  } else if (live > 0 && !above) {
+    out.inventory.unseen_assignments_note = absl::StrCat(
+        "none of the input's ", live, " live role assignment", live == 1 ? " is" : "s is",
+        " at a management group or the tenant root: if they were listed without `az role "
+        "assignment list --all --include-inherited`, assignments inherited from above the "
+        "subscription were not seen");
+  }
   out.inventory.Index();
   out.inventory.roles = std::make_shared<const RoleResolver>(MakeRoleResolver(out.inventory));
   return out;

@@ -95,6 +95,7 @@ struct RoleAssignment {
   std::string principal_name;  // a display name, when the input gave one
   bool principal_unknown = false;
   std::string condition;  // ABAC condition text, not evaluated
+  bool live = false;      // read from a live export (origin kind "live", or no origin)
   std::vector<std::string> problems;
   core::SourceLocation source;
 };
@@ -105,6 +106,14 @@ class Inventory {
   std::vector<DetachedAccessPolicies> detached;
   std::vector<RoleAssignment> assignments;
   std::vector<RoleDefinition> custom_roles;
+  // What role assignments the input cannot have shown, said on every finding about a vault that
+  // role assignments reach (RBAC or undetermined model); empty when nothing is known missing:
+  //  - no role assignment at all: grants through RBAC were not seen;
+  //  - live role assignments, none above a subscription (a management group, the tenant root):
+  //    `az role assignment list --all` lists those only with --include-inherited, so grants
+  //    inherited from above may be missing. Templates and plans never hold inherited assignments
+  //    and are not counted.
+  std::string unseen_assignments_note;
   // The built-in catalog and custom_roles, made once by BuildInventory: every assignment of a
   // scan is resolved through it.
   std::shared_ptr<const RoleResolver> roles;

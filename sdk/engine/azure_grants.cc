@@ -165,7 +165,7 @@ void JudgeEntries(const azure::VaultAnswer& answer, const azure::Scope& vault,
   }
 }
 
-Outcome JudgeVault(const AzureGrantsArgs& args, const azure::Vault& vault) {
+Outcome JudgeVaultAccess(const AzureGrantsArgs& args, const azure::Vault& vault) {
   Outcome out;
   const azure::VaultAnswer answer =
       azure::JudgeAccessPolicies(args.question, vault.model, vault.access_policies);
@@ -200,6 +200,20 @@ Outcome JudgeVault(const AzureGrantsArgs& args, const azure::Vault& vault) {
   out.explanation.push_back(absl::StrCat("permission model: ", vault.model_reason));
   for (const std::string& p : vault.problems)
     out.explanation.push_back(absl::StrCat("not read: ", p));
+  return out;
+}
+
+Outcome JudgeVault(const AzureGrantsArgs& args, const azure::Inventory& inventory,
+                   const azure::Vault& vault) {
+  Outcome out = JudgeVaultAccess(args, vault);
+  // Role assignments reach a vault unless it answers through access policies alone.
+  if (!inventory.unseen_assignments_note.empty() &&
+      vault.model != azure::PermissionModel::kAccessPolicies) {
+    out.explanation.push_back(inventory.unseen_assignments_note);
+    for (OutcomeItem& item : out.items) {
+      item.outcome.explanation.push_back(inventory.unseen_assignments_note);
+    }
+  }
   return out;
 }
 
@@ -339,7 +353,7 @@ Outcome AzureGrants(const PreparedArgs& prepared_args, const ResourceView& view)
       out.not_applicable = true;
       return out;
     }
-    return JudgeVault(args, *vault);
+    return JudgeVault(args, *inventory, *vault);
   }
   if (absl::EqualsIgnoreCase(resource.type, model::kAzureVaultAccessPolicies)) {
     const azure::DetachedAccessPolicies* change = inventory->DetachedOf(resource.id);

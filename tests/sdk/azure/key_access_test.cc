@@ -37,6 +37,7 @@ constexpr char kServiceEncryptionUser[] = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
 constexpr char kServiceReleaseUser[] = "08bbd89e-9f13-488c-ac41-acfcb10c90ab";
 constexpr char kOwner[] = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 constexpr char kContributor[] = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+constexpr char kReader[] = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
 constexpr char kSecretsUser[] = "4633458b-17de-408a-b874-0445c86b69e6";
 constexpr char kCustom[] = "7d1e0000-0000-4000-8000-000000000001";
 
@@ -432,6 +433,29 @@ TEST(AzureInventoryTest, PartsAreFoundByTheResourceTheyWereReadFrom) {
   ASSERT_NE(joined.inventory.roles, nullptr);
   EXPECT_EQ(joined.inventory.roles->Resolve(BuiltinId(kCryptoUser), "").display,
             "Key Vault Crypto User");
+}
+
+// What the input cannot have shown is said, never taken for "no grant": no role assignment at
+// all, or live ones none of which is above a subscription (az lists management-group and root
+// assignments only with --include-inherited, "List Azure role assignments using Azure CLI").
+// Template and plan assignments are never inherited ones and do not count.
+TEST(AzureInventoryTest, AssignmentsTheInputCannotHaveShownAreSaid) {
+  const auto note = [](const std::vector<model::Resource>& resources) {
+    return BuildInventory(resources).inventory.unseen_assignments_note;
+  };
+  EXPECT_THAT(note({VaultResource(true)}), HasSubstr("the input holds no role assignment"));
+  EXPECT_THAT(note({VaultResource(true), Assignment(kSub, BuiltinId(kOwner)),
+                    Assignment(kRg, BuiltinId(kCryptoUser))}),
+              HasSubstr("none of the input's 2 live role assignments is at a management group or "
+                        "the tenant root"));
+  EXPECT_EQ(note({Assignment(kSub, BuiltinId(kOwner)), Assignment(kMg, BuiltinId(kReader))}), "");
+  EXPECT_EQ(note({Assignment(kRg, BuiltinId(kOwner)), Assignment("/", BuiltinId(kReader))}), "");
+  model::Resource planned = Assignment(kRg, BuiltinId(kCryptoUser));
+  planned.document["origin"] = {{"kind", "plan"}};
+  EXPECT_EQ(note({planned, VaultResource(true)}), "");
+  // A live one beside it counts: an export of the same tenant without its inherited scopes.
+  EXPECT_THAT(note({planned, Assignment(kSub, BuiltinId(kOwner))}),
+              HasSubstr("1 live role assignment is"));
 }
 
 // --- scope parsing ---

@@ -1,0 +1,88 @@
+// azure.grants through the evaluator, with the scan's joined picture: what the input cannot have
+// shown about role assignments is said on the findings of vaults that role assignments reach, and
+// not on vaults that answer through access policies only (docs/azure-keyvault-semantics.md).
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sdk/azure/inventory.h"
+#include "sdk/engine/evaluator.h"
+#include "sdk/engine/scan_joins.h"
+#include "tests/sdk/engine/engine_test_support.h"
+
+namespace kmsguard::engine {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kRule[] = "azure-keyvault-decrypt-every-key";
+constexpr char kSub[] = "/subscriptions/11111111-2222-3333-4444-555555555555";
+constexpr char kVault[] =
+    "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/data-rg/providers/"
+    "Microsoft.KeyVault/vaults/kv-data";
+
+model::Resource Make(const std::string& type, const std::string& id, nlohmann::json document) {
+  model::Resource r;
+  r.provider = "azure";
+  r.type = type;
+  r.id = id;
+  document["id"] = id;
+  document["type"] = type;
+  document["origin"] = {{"kind", "live"}, {"format", "azure-cli"}};
+  r.document = std::move(document);
+  r.source.file = "test.json";
+  return r;
+}
+
+// A vault whose access policy gives obj-1 decrypt; `rbac` sets its permission model.
+model::Resource Vault(bool rbac) {
+  return Make(model::kAzureVault, kVault,
+              {{"name", "kv-data"},
+               {"properties",
+                {{"enableRbacAuthorization", rbac},
+                 {"accessPolicies",
+                  {{{"objectId", "obj-1"}, {"permissions", {{"keys", {"decrypt"}}}}}}}}}});
+}
+
+// Owner at the subscription: no data action, so no grant, but a live assignment.
+model::Resource OwnerAtSubscription() {
+  return Make(model::kAzureRoleAssignment,
+              std::string(kSub) + "/providers/Microsoft.Authorization/roleAssignments/a1",
+              {{"properties",
+                {{"scope", kSub},
+                 {"roleDefinitionId", std::string(kSub) +
+                                          "/providers/Microsoft.Authorization/roleDefinitions/"
+                                          "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"},
+                 {"principalId", "p1"}}}});
+}
+
+std::vector<std::string> VaultExplanation(const std::vector<model::Resource>& scan) {
+  const Evaluator evaluator = test::MakeEvaluator(test::BuiltinRule(kRule));
+  const azure::InventoryResult joined = azure::BuildInventory(scan);
+  const ScanJoins joins{nullptr, &joined.inventory};
+  for (const model::Resource& r : scan) {
+    if (r.type != model::kAzureVault) continue;
+    const std::vector<model::Finding> findings = evaluator.Evaluate(r, joins);
+    EXPECT_EQ(findings.size(), 1u);
+    if (!findings.empty()) return findings.front().explanation;
+  }
+  ADD_FAILURE() << "no vault finding";
+  return {};
+}
+
+TEST(AzureGrantsTest, UnseenAssignmentsAreSaidOnVaultsRoleAssignmentsReach) {
+  EXPECT_THAT(VaultExplanation({Vault(true)}),
+              Contains(HasSubstr("the input holds no role assignment: grants through Azure RBAC "
+                                 "were not seen")));
+  EXPECT_THAT(VaultExplanation({Vault(true), OwnerAtSubscription()}),
+              Contains(HasSubstr("none of the input's 1 live role assignment is at a management "
+                                 "group or the tenant root")));
+  // Access policies answer alone: no role assignment can reach this vault.
+  EXPECT_THAT(VaultExplanation({Vault(false)}), Not(Contains(HasSubstr("role assignment"))));
+}
+
+}  // namespace
+}  // namespace kmsguard::engine
