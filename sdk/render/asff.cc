@@ -20,6 +20,7 @@
 //   Recommendation.Text 512, ProductFields values 2048 characters).
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -82,6 +83,15 @@ std::string ResourceType(const std::string& type) {
   return "Other";
 }
 
+bool IsAws(const model::Finding& f) { return f.provider.empty() || f.provider == "aws"; }
+
+// How a message names a provider ("gcp" -> "Google Cloud").
+std::string CloudName(const std::string& provider) {
+  if (provider == "gcp") return "Google Cloud";
+  if (provider == "azure") return "Azure";
+  return provider;
+}
+
 // Resources[].Details: the type's own details object with the name and the policies concerned.
 Json ResourceDetails(const model::Finding& f) {
   Json policies = Json::array();
@@ -107,7 +117,15 @@ Json ResourceDetails(const model::Finding& f) {
   if (f.resource_type == model::kIamManagedPolicy) {
     return {{"AwsIamPolicy", {{"PolicyName", f.resource_name}}}};
   }
-  return {{"Other", {{"Type", internal::Truncate(f.resource_type, kFieldValueMax)}}}};
+  Json other = {{"Type", internal::Truncate(f.resource_type, kFieldValueMax)}};
+  // Another cloud's resource: where it is, in that cloud's terms (Resources[].Region is an AWS
+  // region, the importing one).
+  if (!IsAws(f)) {
+    other["Cloud"] = CloudName(f.provider);
+    if (!f.account.empty()) other["CloudAccount"] = internal::Truncate(f.account, kFieldValueMax);
+    if (!f.region.empty()) other["CloudLocation"] = internal::Truncate(f.region, kFieldValueMax);
+  }
+  return {{"Other", std::move(other)}};
 }
 
 // kmsguard's own fields, within the FieldMap limits (50 pairs, values of 2048 characters).
@@ -124,6 +142,10 @@ Json ProductFields(const model::Finding& f) {
   add("kmsguard/SubKey", f.sub_key);
   add("kmsguard/Conditional", f.conditional ? "true" : "");
   add("kmsguard/Exposure", f.exposure);
+  if (!IsAws(f)) {
+    add("kmsguard/Cloud", CloudName(f.provider));
+    add("kmsguard/CloudAccount", f.account);
+  }
   // Before the evidence, which may fill the 50 pairs.
   if (!f.severity_changes.empty()) {
     add("kmsguard/RuleSeverity", SeverityLabel(f.RuleSeverity()));
@@ -143,8 +165,8 @@ Json ProductFields(const model::Finding& f) {
 Json FindingJson(const model::Finding& f, const std::string& account, const RenderOptions& options,
                  const std::string& timestamp) {
   const std::string partition = f.partition.empty() ? "aws" : f.partition;
-  const std::string region = f.region.empty() || f.region == "global" ? options.aws_region
-                                                                      : f.region;
+  const std::string region =
+      !IsAws(f) || f.region.empty() || f.region == "global" ? options.aws_region : f.region;
   const bool actionable = f.status == model::Status::kFail || f.status == model::Status::kWarning;
   const Json severity = {
       {"Label", actionable ? SeverityLabel(f.severity) : std::string("INFORMATIONAL")},
@@ -182,7 +204,7 @@ Json FindingJson(const model::Finding& f, const std::string& account, const Rend
                    {"Id", f.resource_id},
                    {"Partition", partition},
                    {"Region", region}};
-  if (!f.resource_name.empty()) resource["Details"] = ResourceDetails(f);
+  if (!f.resource_name.empty() || !IsAws(f)) resource["Details"] = ResourceDetails(f);
   out["Resources"] = Json::array({std::move(resource)});
 
   Json compliance = {{"Status", ComplianceStatus(f.status)}};
@@ -252,23 +274,39 @@ class AsffWriter final : public FindingWriter {
     if (!out_) return;
     std::optional<BaselineComparison::Mark> mark;
     if (options_.baseline != nullptr) mark = options_.baseline->Record(finding, options_.time);
-    if (IsAccountId(finding.account)) {
+    // A Google Cloud project number is 12 digits too: only an AWS finding's account is an AWS
+    // account.
+    const bool aws = IsAws(finding);
+    if (aws && IsAccountId(finding.account)) {
       findings_.Add(WithBaseline(FindingJson(finding, finding.account, options_, timestamp_), mark));
     } else if (IsAccountId(options_.aws_account_id)) {
       findings_.Add(WithBaseline(
           FindingJson(finding, options_.aws_account_id, options_, timestamp_), mark));
     } else {
-      ++left_out_;
-      if (finding.status == model::Status::kFail) ++left_out_fail_;
+      LeftOut& count = aws ? left_out_aws_ : left_out_other_[finding.provider];
+      ++count.findings;
+      if (finding.status == model::Status::kFail) ++count.fail;
     }
   }
 
   std::vector<std::string> notices() const override {
-    if (left_out_ == 0) return {};
-    return {absl::StrCat(left_out_, " finding(s) (", left_out_fail_,
-                         " FAIL) are not in the ASFF output: their resources name no AWS "
-                         "account (a Terraform plan or CloudFormation template, say), and ASFF "
-                         "requires AwsAccountId; give the account with --aws-account-id")};
+    std::vector<std::string> out;
+    if (left_out_aws_.findings > 0) {
+      out.push_back(absl::StrCat(left_out_aws_.findings, " finding(s) (", left_out_aws_.fail,
+                                 " FAIL) are not in the ASFF output: their resources name no AWS "
+                                 "account (a Terraform plan or CloudFormation template, say), and "
+                                 "ASFF requires AwsAccountId; give the account with "
+                                 "--aws-account-id"));
+    }
+    for (const auto& [provider, count] : left_out_other_) {
+      out.push_back(absl::StrCat(
+          count.findings, " finding(s) (", count.fail, " FAIL) of ", CloudName(provider),
+          " are not in the ASFF output: ASFF holds findings of an AWS account; to import them "
+          "into Security Hub anyway, give the importing account with --aws-account-id (they are "
+          "written with resource type Other and their cloud in ProductFields), or use --format "
+          "ocsf or sarif"));
+    }
+    return out;
   }
 
   absl::Status Finish(const model::ScanSummary& summary) override {
@@ -300,8 +338,12 @@ class AsffWriter final : public FindingWriter {
   const RenderOptions options_;
   const std::string timestamp_;
   internal::JsonArrayStream findings_;
-  std::int64_t left_out_ = 0;
-  std::int64_t left_out_fail_ = 0;
+  struct LeftOut {
+    std::int64_t findings = 0;
+    std::int64_t fail = 0;
+  };
+  LeftOut left_out_aws_;
+  std::map<std::string, LeftOut> left_out_other_;  // by provider
 };
 
 }  // namespace

@@ -1,4 +1,6 @@
 // ASFF output, checked against the AwsSecurityFinding shape of the Security Hub API model.
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -180,6 +182,70 @@ TEST_F(AsffTest, LengthLimitsAndMissingAccount) {
   EXPECT_EQ(test::CodePoints(out[0]["Title"]), 256u);
   EXPECT_EQ(test::CodePoints(out[0]["Remediation"]["Recommendation"]["Text"]), 512u);
   EXPECT_EQ(out[0]["ProductFields"].size(), 50u);
+}
+
+// Findings of other clouds are not AWS findings: a Google Cloud project number is 12 digits, yet
+// never an AwsAccountId. Without an importing account they are left out and said, by cloud; with
+// one (--aws-account-id) they are written under it, with resource type Other, the cloud, its
+// account and location in Details.Other and ProductFields, and the importing AWS region.
+TEST_F(AsffTest, OtherCloudsOnlyUnderAnImportingAccountGivenExplicitly) {
+  model::Finding gcp = Fail();
+  gcp.provider = "gcp";
+  gcp.account = "123456789012";  // a project number
+  gcp.resource_type = "cloudresourcemanager.googleapis.com/Project";
+  gcp.resource_id = "//cloudresourcemanager.googleapis.com/projects/123456789012";
+  gcp.region = "global";
+  model::Finding azure = Fail();
+  azure.provider = "azure";
+  azure.status = model::Status::kPass;
+  azure.account = "11111111-2222-3333-4444-555555555555";
+  azure.resource_type = "Microsoft.KeyVault/vaults";
+  azure.resource_id =
+      "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/"
+      "Microsoft.KeyVault/vaults/kv1";
+  azure.region = "westeurope";
+  const std::vector<model::Finding> findings = {gcp, azure, Fail()};
+
+  std::ostringstream without;
+  const std::unique_ptr<FindingWriter> writer = OpenAsffWriter(without, test::FixedOptions());
+  for (const model::Finding& f : findings) writer->Write(f);
+  ASSERT_TRUE(writer->Finish({}).ok());
+  const Json aws_only = Json::parse(without.str());
+  ASSERT_THAT(aws_only, SizeIs(1));
+  EXPECT_EQ(aws_only[0]["AwsAccountId"], "111122223333");
+  EXPECT_THAT(writer->notices(),
+              ElementsAre(HasSubstr("1 finding(s) (0 FAIL) of Azure are not in the ASFF output"),
+                          HasSubstr("1 finding(s) (1 FAIL) of Google Cloud are not in the ASFF "
+                                    "output: ASFF holds findings of an AWS account; to import "
+                                    "them into Security Hub anyway, give the importing account "
+                                    "with --aws-account-id")));
+
+  RenderOptions options = test::FixedOptions();
+  options.aws_account_id = "444455556666";
+  options.aws_region = "eu-west-1";
+  const Json out = Json::parse(RenderAsff(findings, options));
+  ASSERT_THAT(out, SizeIs(3));
+  ExpectImportable(out);
+  for (int i : {0, 1}) {
+    const Json& f = out[i];
+    EXPECT_EQ(f["AwsAccountId"], "444455556666");
+    EXPECT_EQ(f["ProductArn"],
+              "arn:aws:securityhub:eu-west-1:444455556666:product/444455556666/default");
+    EXPECT_EQ(f["Resources"][0]["Type"], "Other");
+    EXPECT_EQ(f["Resources"][0]["Partition"], "aws");
+    EXPECT_EQ(f["Resources"][0]["Region"], "eu-west-1");
+    EXPECT_EQ(f["Resources"][0]["Id"], findings[i].resource_id);
+    EXPECT_EQ(f["Resources"][0]["Details"]["Other"]["Type"], findings[i].resource_type);
+    EXPECT_EQ(f["Resources"][0]["Details"]["Other"]["CloudAccount"], findings[i].account);
+    EXPECT_EQ(f["ProductFields"]["kmsguard/CloudAccount"], findings[i].account);
+  }
+  EXPECT_EQ(out[0]["Resources"][0]["Details"]["Other"]["Cloud"], "Google Cloud");
+  EXPECT_EQ(out[0]["ProductFields"]["kmsguard/Cloud"], "Google Cloud");
+  EXPECT_EQ(out[1]["Resources"][0]["Details"]["Other"]["Cloud"], "Azure");
+  EXPECT_EQ(out[1]["Resources"][0]["Details"]["Other"]["CloudLocation"], "westeurope");
+  EXPECT_EQ(out[1]["Compliance"]["Status"], "PASSED");
+  EXPECT_EQ(out[2]["AwsAccountId"], "111122223333");  // an AWS finding keeps its own account
+  EXPECT_FALSE(out[2]["ProductFields"].contains("kmsguard/Cloud"));
 }
 
 TEST_F(AsffTest, TheValidatorCatchesMistakes) {
