@@ -1,9 +1,11 @@
 // Fuzz target: every snapshot a stranger can hand `kmsguard scan`, through the one entry point the
 // scan uses (adapters::ReadSnapshot, format detected from the content): gzip, the
 // authorization-details export reader (framer, simdjson, the damaged-entry path), AWS Config
-// items, Terraform plans and state, CloudFormation JSON and YAML with intrinsics. Then every
-// resource read is evaluated by the built-in rules, which parses each policy document (plain and
-// URL-encoded) and runs the remediation rewrite on every FAIL.
+// items, Terraform plans and state, CloudFormation JSON and YAML with intrinsics, Google Cloud
+// Asset Inventory exports, az / ARM REST output, ARM templates with their expressions, azurerm
+// plans. Then every resource read is evaluated by the built-in rules as a scan evaluates it (the
+// Google Cloud and Azure ones over the joined picture), which parses each policy document (plain
+// and URL-encoded) and runs the remediation rewrite on every FAIL.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

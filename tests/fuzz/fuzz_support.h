@@ -6,7 +6,10 @@
 #include <utility>
 #include <vector>
 
+#include "sdk/azure/inventory.h"
 #include "sdk/engine/evaluator.h"
+#include "sdk/engine/scan_joins.h"
+#include "sdk/gcp/inventory.h"
 #include "sdk/model/resource.h"
 #include "sdk/rules/rule.h"
 
@@ -23,9 +26,16 @@ inline std::shared_ptr<const engine::Evaluator> BuiltinEvaluator() {
   return evaluator;
 }
 
+// Every resource judged as a scan judges it: Google Cloud and Azure resources over the scan's
+// joined picture (gcp::BuildInventory, azure::BuildInventory), the others on their own.
 inline void EvaluateAll(const std::vector<model::Resource>& resources) {
   const std::shared_ptr<const engine::Evaluator> evaluator = BuiltinEvaluator();
-  for (const model::Resource& resource : resources) (void)evaluator->Evaluate(resource);
+  const gcp::InventoryResult gcp_joined = gcp::BuildInventory(resources);
+  const azure::InventoryResult azure_joined = azure::BuildInventory(resources);
+  const engine::ScanJoins joins{&gcp_joined.inventory, &azure_joined.inventory};
+  for (const model::Resource& resource : resources) {
+    (void)evaluator->Evaluate(resource, model::JoinedAtScanEnd(resource.provider) ? joins : engine::ScanJoins{});
+  }
 }
 
 // A role with an inline policy that grants kms:Decrypt on every key and one that is scoped, so a
