@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/core/json_tree.h"
 
 namespace kmsguard::azure {
 namespace {
@@ -31,28 +32,70 @@ Reach ReachOf(ScopeKind kind) {
   return Reach::kUnknown;
 }
 
+// The vault models on which a grant counts.
+struct ModelsReached {
+  bool rbac = false;
+  bool access_policies = false;
+
+  void Add(ModelsReached other) {
+    rbac = rbac || other.rbac;
+    access_policies = access_policies || other.access_policies;
+  }
+  // An undetermined model may be either.
+  bool Counts(PermissionModel model) const {
+    switch (model) {
+      case PermissionModel::kRbac:
+        return rbac;
+      case PermissionModel::kAccessPolicies:
+        return access_policies;
+      case PermissionModel::kUndetermined:
+        break;
+    }
+    return rbac || access_policies;
+  }
+};
+
+// Data actions are read by vaults in the RBAC model only.
+ModelsReached ModelsOfDataAction() { return {.rbac = true, .access_policies = false}; }
+
+// A Key Vault control-plane operation (vaults/write, vaults/accessPolicies/write) gives power
+// over a vault's access policies, which only the access-policy model reads; any other one asked
+// about (Microsoft.Authorization/roleAssignments/write) over who holds which role, whatever the
+// model (a role can be given that edits access policies, or one with data actions).
+ModelsReached ModelsOfAction(std::string_view action) {
+  if (absl::StartsWithIgnoreCase(core::Sv(action), "Microsoft.KeyVault/")) {
+    return {.rbac = false, .access_policies = true};
+  }
+  return {.rbac = true, .access_policies = true};
+}
+
 }  // namespace
 
 Question DecryptQuestion() {
-  return {"decrypt",
-          {"Microsoft.KeyVault/vaults/keys/decrypt/action",
-           "Microsoft.KeyVault/vaults/keys/unwrap/action"},
-          {"decrypt", "unwrapKey"}};
+  return {.name = "decrypt",
+          .data_actions = {"Microsoft.KeyVault/vaults/keys/decrypt/action",
+                           "Microsoft.KeyVault/vaults/keys/unwrap/action"},
+          .key_permissions = {"decrypt", "unwrapKey"},
+          .actions = {}};
 }
 
 absl::Status CheckQuestion(const Question& question, const RoleCatalog& catalog) {
-  if (question.data_actions.empty() && question.key_permissions.empty()) {
-    return absl::InvalidArgumentError("asks about no data action and no key permission");
+  if (question.data_actions.empty() && question.key_permissions.empty() &&
+      question.actions.empty()) {
+    return absl::InvalidArgumentError("asks about no data action, no key permission and no action");
   }
-  for (const std::string& action : question.data_actions) {
-    if (action.find('*') != std::string::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("data action \"", action, "\" is a pattern; ask about exact operations"));
-    }
-    if (!catalog.CoversOperation(action)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "data action \"", action, "\" is outside what the built-in role catalog keeps (",
-          catalog.Describe(), "): which built-in roles grant it cannot be told"));
+  for (const auto& [kind, list] :
+       {std::pair{"data action", &question.data_actions}, std::pair{"action", &question.actions}}) {
+    for (const std::string& action : *list) {
+      if (action.find('*') != std::string::npos) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(kind, " \"", action, "\" is a pattern; ask about exact operations"));
+      }
+      if (!catalog.CoversOperation(action)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            kind, " \"", action, "\" is outside what the built-in role catalog keeps (",
+            catalog.Describe(), "): which built-in roles grant it cannot be told"));
+      }
     }
   }
   return absl::OkStatus();
@@ -98,18 +141,32 @@ AssignmentAnswer JudgeAssignment(const Inventory& inventory, const RoleResolver&
   } else {
     out.role = roles.Resolve(assignment.role_definition_id, assignment.role_definition_name);
   }
+  // On which vault models what is granted counts: data actions on RBAC vaults; access-policy
+  // changes on access-policy vaults; role-assignment writes on both. An undetermined role may
+  // hold anything the question asks.
+  ModelsReached reached;
   if (out.role.state == RoleState::kKnown) {
     for (const std::string& action : question.data_actions) {
       std::string pattern = GrantingPattern(*out.role.definition, action);
       if (pattern.empty()) continue;
       out.data_actions.push_back(action);
       AddOnce(&out.patterns, pattern);
+      reached.Add(ModelsOfDataAction());
     }
-    if (out.data_actions.empty()) return out;
+    for (const std::string& action : question.actions) {
+      std::string pattern = GrantingActionPattern(*out.role.definition, action);
+      if (pattern.empty()) continue;
+      out.actions.push_back(action);
+      AddOnce(&out.patterns, pattern);
+      reached.Add(ModelsOfAction(action));
+    }
+    if (out.data_actions.empty() && out.actions.empty()) return out;
     out.certainty = assignment.condition.empty() ? Certainty::kGranted : Certainty::kConditional;
   } else {
     out.certainty = Certainty::kUndetermined;
     out.notes.push_back(out.role.note);
+    if (!question.data_actions.empty()) reached.Add(ModelsOfDataAction());
+    for (const std::string& action : question.actions) reached.Add(ModelsOfAction(action));
   }
   if (!assignment.condition.empty()) {
     out.notes.push_back(
@@ -118,24 +175,34 @@ AssignmentAnswer JudgeAssignment(const Inventory& inventory, const RoleResolver&
   if (assignment.scope.kind == ScopeKind::kVault || assignment.scope.kind == ScopeKind::kKey) {
     const Vault* vault = inventory.FindVault(assignment.scope.vault);
     if (vault == nullptr) {
-      out.notes.push_back(
-          "the vault is not in the scan: if it uses access policies, this assignment grants no "
-          "data action there");
-    } else if (vault->model == PermissionModel::kAccessPolicies) {
+      if (!reached.access_policies) {
+        out.notes.push_back(
+            "the vault is not in the scan: if it uses access policies, this assignment grants no "
+            "data action there");
+      } else if (!reached.rbac) {
+        out.notes.push_back(
+            "the vault is not in the scan: if it uses RBAC, changing its access policies grants "
+            "nothing there");
+      }
+    } else if (!reached.Counts(vault->model)) {
       out.ignored_by_vault_model = true;
       out.certainty = Certainty::kNone;
-      out.notes.push_back(absl::StrCat("vault ", vault->id, " uses access policies (",
-                                       vault->model_reason,
-                                       "): role assignments grant no data action there"));
-    } else if (vault->model == PermissionModel::kUndetermined) {
-      out.notes.push_back(absl::StrCat("the permission model of vault ", vault->id,
-                                       " is undetermined (", vault->model_reason,
-                                       "): this assignment grants only if it uses RBAC"));
+      out.notes.push_back(
+          vault->model == PermissionModel::kAccessPolicies
+              ? absl::StrCat("vault ", vault->id, " uses access policies (", vault->model_reason,
+                             "): role assignments grant no data action there")
+              : absl::StrCat("vault ", vault->id, " uses RBAC (", vault->model_reason,
+                             "), which ignores access policies: changing them grants nothing "
+                             "there"));
+    } else if (vault->model == PermissionModel::kUndetermined &&
+               !(reached.rbac && reached.access_policies)) {
+      out.notes.push_back(absl::StrCat(
+          "the permission model of vault ", vault->id, " is undetermined (", vault->model_reason,
+          "): this assignment grants only if it uses ", reached.rbac ? "RBAC" : "access policies"));
     }
   } else if (out.reach == Reach::kEveryKeyBelow) {
     for (const Vault& vault : inventory.vaults) {
-      if (vault.model != PermissionModel::kAccessPolicies &&
-          Covers(assignment.scope, vault.scope)) {
+      if (reached.Counts(vault.model) && Covers(assignment.scope, vault.scope)) {
         out.vaults_below.push_back(vault.id);
       }
     }

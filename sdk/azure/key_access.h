@@ -14,6 +14,14 @@
 //  - A role whose permissions are unknown, or an assignment whose role the input does not
 //    determine, is undetermined, never "no grant". A condition on the assignment is reported, not
 //    evaluated. Deny assignments are in no supported input: every answer says they were not seen.
+//  - Control-plane actions (the escalation question): an assignment holds what its role's
+//    `actions` grant (roles.h), whatever the vault's model for Microsoft.Authorization/ operations
+//    (a holder of roleAssignments/write can assign itself any role, e.g. Key Vault Crypto User);
+//    Microsoft.KeyVault/ operations (vaults/write, vaults/accessPolicies/write) change access
+//    policies, so they count only on vaults that use access policies: "a user with Contributor,
+//    Key Vault Contributor, or any other role that includes Microsoft.KeyVault/vaults/write ... can
+//    grant themselves data plane access by setting a Key Vault access policy"
+//    (https://learn.microsoft.com/azure/key-vault/general/rbac-access-policy).
 #pragma once
 
 #include <cstdint>
@@ -32,14 +40,18 @@ struct Question {
   std::string name;
   std::vector<std::string> data_actions;  // RBAC: "Microsoft.KeyVault/vaults/keys/decrypt/action"
   std::vector<std::string> key_permissions;  // access policies: "decrypt" ("all" always counts)
+  // Control-plane operations that give power over access: "Microsoft.Authorization/
+  // roleAssignments/write", "Microsoft.KeyVault/vaults/write".
+  std::vector<std::string> actions;
 };
 
 // Decrypt: keys/decrypt/action and keys/unwrap/action (unwrapping a wrapped key is decrypting
 // it); access-policy key permissions decrypt and unwrapKey.
 Question DecryptQuestion();
 
-// OK when the question can be answered: at least one data action or key permission, and every
-// data action under the catalog's filter. InvalidArgument otherwise, saying which.
+// OK when the question can be answered: at least one data action, key permission or action, and
+// every data action and action exact and under the catalog's filter. InvalidArgument otherwise,
+// saying which.
 absl::Status CheckQuestion(const Question& question, const RoleCatalog& catalog);
 
 enum class Reach : std::uint8_t {
@@ -59,16 +71,19 @@ struct AssignmentAnswer {
   Reach reach = Reach::kUnknown;
   ResolvedRole role;
   std::vector<std::string> data_actions;  // the question's data actions the role grants
-  std::vector<std::string> patterns;      // the role's dataActions that grant them
-  // The assignment is at a vault (or one of its keys) that uses access policies: it grants no
-  // data action there (certainty kNone, and `notes` says so).
+  std::vector<std::string> actions;       // the question's control-plane actions it grants
+  std::vector<std::string> patterns;      // the role's dataActions and actions that grant them
+  // The assignment is at a vault (or one of its keys) whose model makes what it grants count for
+  // nothing there: data actions on a vault that uses access policies, access-policy changes on a
+  // vault in RBAC (certainty kNone, and `notes` says so).
   bool ignored_by_vault_model = false;
-  std::vector<std::string> vaults_below;  // the scan's vaults in the RBAC model below the scope
+  // The scan's vaults below the scope on which what it grants counts (by their model).
+  std::vector<std::string> vaults_below;
   std::vector<std::string> notes;         // what the answer depends on, in words
 };
 
-// Whether `assignment` grants any of `question`'s data actions, and how far. `roles` should be
-// MakeRoleResolver(inventory, …).
+// Whether `assignment` grants any of `question`'s data actions or actions, and how far. `roles`
+// should be MakeRoleResolver(inventory, …).
 AssignmentAnswer JudgeAssignment(const Inventory& inventory, const RoleResolver& roles,
                                  const Question& question, const RoleAssignment& assignment);
 

@@ -47,14 +47,31 @@ bool MatchesOperation(std::string_view pattern, std::string_view operation) {
   return core::StarGlobMatch(pattern, operation, {.ignore_case = true});
 }
 
-std::string GrantingPattern(const RoleDefinition& role, std::string_view data_action) {
+namespace {
+
+// The first pattern of `granting` in a block that grants `operation` after the same block's
+// `subtracting` list.
+std::string GrantingIn(const RoleDefinition& role, std::string_view operation,
+                       std::vector<std::string> PermissionBlock::*granting,
+                       std::vector<std::string> PermissionBlock::*subtracting) {
   for (const PermissionBlock& block : role.permissions) {
-    if (AnyMatches(block.not_data_actions, data_action)) continue;
-    for (const std::string& pattern : block.data_actions) {
-      if (MatchesOperation(pattern, data_action)) return pattern;
+    if (AnyMatches(block.*subtracting, operation)) continue;
+    for (const std::string& pattern : block.*granting) {
+      if (MatchesOperation(pattern, operation)) return pattern;
     }
   }
   return {};
+}
+
+}  // namespace
+
+std::string GrantingPattern(const RoleDefinition& role, std::string_view data_action) {
+  return GrantingIn(role, data_action, &PermissionBlock::data_actions,
+                    &PermissionBlock::not_data_actions);
+}
+
+std::string GrantingActionPattern(const RoleDefinition& role, std::string_view action) {
+  return GrantingIn(role, action, &PermissionBlock::actions, &PermissionBlock::not_actions);
 }
 
 absl::StatusOr<RoleCatalog> RoleCatalog::FromJson(std::string_view text, std::string_view name) {

@@ -57,6 +57,12 @@ bool MatchesOperation(std::string_view pattern, std::string_view operation);
 // empty when none does (after each block's notDataActions).
 std::string GrantingPattern(const RoleDefinition& role, std::string_view data_action);
 
+// The `actions` pattern of `role` that grants the control-plane operation `action` (the first, in
+// block order), or empty when none does (after each block's notActions). The same rule as for
+// data actions, on the other pair of lists ("Understand Azure role definitions": actions and
+// notActions); Owner's "*" grants every action.
+std::string GrantingActionPattern(const RoleDefinition& role, std::string_view action);
+
 // An immutable table of built-in roles. Thread-safe to read.
 class RoleCatalog {
  public:

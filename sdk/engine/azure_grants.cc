@@ -229,17 +229,26 @@ Outcome JudgeAssignment(const AzureGrantsArgs& args, const azure::Inventory& inv
                      answer.reach == azure::Reach::kEveryKeyInVault;
   const bool grants = answer.certainty == azure::Certainty::kGranted ||
                       answer.certainty == azure::Certainty::kConditional;
+  // What it holds of what was asked: data actions, then control-plane actions.
+  std::vector<std::string> held = answer.data_actions;
+  held.insert(held.end(), answer.actions.begin(), answer.actions.end());
+  std::vector<std::string> asked = args.question.data_actions;
+  asked.insert(asked.end(), args.question.actions.begin(), args.question.actions.end());
+  // Data actions alone are permissions on keys; an action is power over who holds them.
+  const bool control =
+      !answer.actions.empty() || (answer.data_actions.empty() && !args.question.actions.empty());
   if (answer.certainty == azure::Certainty::kNone || answer.reach == azure::Reach::kOneKey) {
     Outcome pass;
     pass.status = model::Status::kPass;
     pass.pass_detail =
         answer.ignored_by_vault_model
-            ? absl::StrCat("grants ", principal, " no data action: the vault uses access policies")
+            ? absl::StrCat("grants ", principal, " nothing that counts there: ",
+                           answer.notes.empty() ? std::string() : answer.notes.back())
         : answer.reach == azure::Reach::kOneKey && answer.certainty != azure::Certainty::kNone
-            ? absl::StrCat("grants ", principal, " ", absl::StrJoin(answer.data_actions, ", "),
+            ? absl::StrCat("grants ", principal, " ", absl::StrJoin(held, ", "),
                            " on one key only (", a.scope.id, ")")
             : absl::StrCat("role ", answer.role.display, " holds none of ",
-                           absl::StrJoin(args.question.data_actions, ", "));
+                           absl::StrJoin(asked, ", "));
     pass.explanation = answer.notes;
     out.items.push_back({a.principal_id, std::move(pass)});
     return out;
@@ -247,13 +256,13 @@ Outcome JudgeAssignment(const AzureGrantsArgs& args, const azure::Inventory& inv
   Outcome item;
   item.status = grants && broad ? model::Status::kFail : model::Status::kWarning;
   item.conditional = answer.certainty == azure::Certainty::kConditional;
-  item.actions = answer.data_actions;
-  if (item.actions.empty()) item.actions = {"data actions not known"};
+  item.actions = held;
+  if (item.actions.empty()) item.actions = {"operations not known"};
   item.failing_policies = {answer.role.display};
   item.resources = {a.scope.id};
   model::Evidence evidence;
   evidence.policy_name = answer.role.display;
-  evidence.actions = answer.data_actions;
+  evidence.actions = held;
   evidence.action_patterns = answer.patterns;
   evidence.resource_patterns = {a.scope.id};
   evidence.note =
@@ -272,17 +281,22 @@ Outcome JudgeAssignment(const AzureGrantsArgs& args, const azure::Inventory& inv
                                                                           : a.role_definition_id),
                             " --scope ", core::ShellQuote(a.scope.id));
   item.exposed_to = {principal};
+  const char* power = control ? " (may give itself access)" : "";
   item.exposure = answer.reach == azure::Reach::kEveryKeyBelow
-                      ? absl::StrCat(principal, " on every key of every vault below ", where)
-                      : absl::StrCat(principal, " on every key of vault ", a.scope.id);
+                      ? absl::StrCat(principal, " on every key of every vault below ", where, power)
+                      : absl::StrCat(principal, " on every key of vault ", a.scope.id, power);
   if (answer.certainty == azure::Certainty::kUndetermined) {
     item.explanation.push_back(absl::StrCat(principal, " is assigned ", answer.role.display, " at ",
                                             where, ", whose permissions are unknown"));
   } else {
     item.explanation.push_back(absl::StrCat(
-        principal, " holds ", absl::StrJoin(answer.data_actions, ", "), " through role ",
-        answer.role.display, " (", absl::StrJoin(answer.patterns, ", "), ") assigned at ", where,
-        answer.reach == azure::Reach::kEveryKeyBelow
+        principal, " holds ", absl::StrJoin(held, ", "), " through role ", answer.role.display,
+        " (", absl::StrJoin(answer.patterns, ", "), ") assigned at ", where,
+        control ? (answer.reach == azure::Reach::kEveryKeyBelow
+                       ? ": it may give itself access to every key of every vault below it on "
+                         "which that counts, including vaults and keys created later"
+                       : ": it may give itself access to every key of the vault")
+        : answer.reach == azure::Reach::kEveryKeyBelow
             ? ": every key of every vault in the RBAC model below it, including vaults and keys "
               "created later"
             : ": every key of the vault, including keys created later"));
@@ -313,7 +327,8 @@ std::shared_ptr<const PreparedArgs> PrepareAzureGrants(const rules::Rule& rule,
     std::vector<std::string>* list = arg.name == "data_actions" ? &prepared->question.data_actions
                                      : arg.name == "key_permissions"
                                          ? &prepared->question.key_permissions
-                                         : nullptr;
+                                     : arg.name == "actions" ? &prepared->question.actions
+                                                             : nullptr;
     if (list == nullptr) continue;
     const nlohmann::json value = rules::ResolveArg(rule, args, arg);
     if (value.is_string()) list->push_back(value.get<std::string>());
@@ -346,10 +361,11 @@ Outcome AzureGrants(const PreparedArgs& prepared_args, const ResourceView& view)
     inventory = &alone->inventory;
   }
   // The join keeps what it read of each resource under the resource's id: the document is not
-  // read again here.
+  // read again here. Access-policy entries answer only a question about key permissions.
+  const bool entries_asked = !args.question.key_permissions.empty();
   if (absl::EqualsIgnoreCase(resource.type, model::kAzureVault)) {
     const azure::Vault* vault = inventory->VaultOf(resource.id);
-    if (vault == nullptr) {
+    if (vault == nullptr || !entries_asked) {
       out.not_applicable = true;
       return out;
     }
@@ -357,7 +373,7 @@ Outcome AzureGrants(const PreparedArgs& prepared_args, const ResourceView& view)
   }
   if (absl::EqualsIgnoreCase(resource.type, model::kAzureVaultAccessPolicies)) {
     const azure::DetachedAccessPolicies* change = inventory->DetachedOf(resource.id);
-    if (change == nullptr) {
+    if (change == nullptr || !entries_asked) {
       // Applied to a vault of the scan: that vault's findings say what it grants.
       out.not_applicable = true;
       return out;

@@ -78,7 +78,8 @@ const std::vector<BuiltinSpec>& Builtins() {
        .per_item = true},
       {.name = "azure.grants",
        .doc = "One finding per principal that may use any of `data_actions` (RBAC) or "
-              "`key_permissions` (access policies) on every key of an Azure Key Vault or more: "
+              "`key_permissions` (access policies), or holds any of `actions` (control plane: "
+              "power to give itself access), on every key of an Azure Key Vault or more: "
               "for a vault in the access-policy model, each access-policy entry that grants them "
               "(every key of the vault); for a role assignment, its role expanded to data actions "
               "(built-in catalog and the scan's custom roles) at a management group, "
@@ -100,6 +101,14 @@ const std::vector<BuiltinSpec>& Builtins() {
                 .required = false,
                 .doc = "access-policy key permissions to look for, e.g. [decrypt, unwrapKey]; "
                        "`all` always counts"},
+               {.name = "actions",
+                .kind = ArgKind::kStringList,
+                .required = false,
+                .doc = "control-plane actions that give power over access, looked for in role "
+                       "definitions' actions (after notActions), e.g. "
+                       "[Microsoft.Authorization/roleAssignments/write]; a Microsoft.KeyVault/ "
+                       "action (vaults/write) counts only on vaults that use access policies, "
+                       "others on every vault"},
            },
        .per_item = true},
   };

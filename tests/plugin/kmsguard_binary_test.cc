@@ -631,7 +631,7 @@ TEST(KmsguardScanTest, RulesDirectoryIsPassedToThePluginAndBrokenFilesAreReporte
   EXPECT_EQ(r.exit_code, 3) << Describe(r);
   EXPECT_THAT(r.err, ::testing::ContainsRegex(broken + ":[0-9]+:[0-9]+: error: "));
   EXPECT_THAT(r.err,
-              HasSubstr("5 rule(s) loaded (5 built-in, 1 rule file(s) read); 1 rule error(s)"));
+              HasSubstr("6 rule(s) loaded (6 built-in, 1 rule file(s) read); 1 rule error(s)"));
   EXPECT_THAT(r.out, HasSubstr("star"));
 }
 
@@ -648,7 +648,7 @@ TEST(KmsguardScanTest, RulesDirectoryAcceptsYmlFiles) {
   const std::string file = dir.Write("snapshot.json", Snapshot({{"star", kKmsStar}}));
   const ProcessResult r = Kmsguard({"scan", "--format", "json", file, "--rules", rules_dir});
   EXPECT_EQ(r.exit_code, 1) << Describe(r);
-  EXPECT_THAT(r.err, HasSubstr("6 rule(s) loaded (5 built-in, 1 rule file(s) read)"));
+  EXPECT_THAT(r.err, HasSubstr("7 rule(s) loaded (6 built-in, 1 rule file(s) read)"));
   EXPECT_THAT(r.out, HasSubstr("custom-yml-rule"));
 }
 
@@ -663,7 +663,7 @@ TEST(KmsguardScanTest, RulesTakesOneRuleFileToo) {
   const ProcessResult r =
       Kmsguard({"scan", "--format", "jsonl", "--rules", rule, BundledExample()});
   EXPECT_EQ(r.exit_code, 1) << Describe(r);
-  EXPECT_THAT(r.err, HasSubstr("6 rule(s) loaded (5 built-in, 1 rule file(s) read)"));
+  EXPECT_THAT(r.err, HasSubstr("7 rule(s) loaded (6 built-in, 1 rule file(s) read)"));
   EXPECT_THAT(r.out, HasSubstr("ec2-app-server is named"));
 
   // A rule test file is not a rule file.
@@ -690,14 +690,14 @@ TEST(KmsguardScanTest, ARepeatableOptionTakesOneValueAndLeavesTheInputsToScan) {
 
   const ProcessResult one = Kmsguard({"scan", "--format", "jsonl", "--rules", rule, a, b});
   EXPECT_EQ(one.exit_code, 1) << Describe(one);
-  EXPECT_THAT(one.err, HasSubstr("6 rule(s) loaded (5 built-in, 1 rule file(s) read)"));
+  EXPECT_THAT(one.err, HasSubstr("7 rule(s) loaded (6 built-in, 1 rule file(s) read)"));
   EXPECT_THAT(one.out, HasSubstr("alpha is named"));
   EXPECT_THAT(one.out, HasSubstr("\"beta\"")) << "b.json was not scanned";
 
   const ProcessResult two =
       Kmsguard({"scan", "--format", "jsonl", "--rules", rule, "--rules", other, a, b});
   EXPECT_EQ(two.exit_code, 1) << Describe(two);
-  EXPECT_THAT(two.err, HasSubstr("7 rule(s) loaded (5 built-in, 2 rule file(s) read)"));
+  EXPECT_THAT(two.err, HasSubstr("8 rule(s) loaded (6 built-in, 2 rule file(s) read)"));
   EXPECT_THAT(two.out, HasSubstr("alpha is named"));
   EXPECT_THAT(two.out, HasSubstr("beta is other"));
 

@@ -64,7 +64,8 @@ TEST(RuleLoaderTest, ABrokenFileIsReportedWithItsPositionAndTheOthersLoad) {
       Ids(*loaded->rule_set),
       ::testing::UnorderedElementsAre(
           kBuiltinRuleId, "aws-iam-managed-kms-decrypt-all-keys", "aws-iam-kms-decrypt-broad-scope",
-          "gcp-kms-decrypt-broad-scope", "azure-keyvault-decrypt-every-key", "custom-copy"));
+          "gcp-kms-decrypt-broad-scope", "azure-keyvault-decrypt-every-key",
+          "azure-keyvault-access-escalation", "custom-copy"));
   EXPECT_EQ(loaded->files_read, 3);
   EXPECT_EQ(loaded->files_with_errors, 2);
   EXPECT_THAT(log.str(), ContainsRegex(broken + ":[0-9]+:[0-9]+: error: "));
@@ -91,7 +92,7 @@ TEST(RuleLoaderTest, AFileNamedLikeABuiltinReplacesItAsInCheckAndTest) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->errors, 0) << log.str();
   EXPECT_EQ(loaded->files_read, 1);
-  EXPECT_EQ(loaded->builtin_rules, 4);
+  EXPECT_EQ(loaded->builtin_rules, 5);
   ASSERT_EQ(loaded->replaced_builtins.size(), 1u);
   EXPECT_THAT(loaded->replaced_builtins[0], HasSubstr(kBuiltinRuleId));
   const auto& set = loaded->rule_set->rules();
@@ -112,7 +113,7 @@ TEST(RuleLoaderTest, AFileNamedLikeABuiltinReplacesItAsInCheckAndTest) {
   ASSERT_TRUE(shipped.ok()) << shipped.status();
   EXPECT_EQ(shipped->errors, 0) << shipped_log.str();
   EXPECT_EQ(shipped->builtin_rules, 0);
-  EXPECT_EQ(shipped->replaced_builtins.size(), 5u);
+  EXPECT_EQ(shipped->replaced_builtins.size(), 6u);
 }
 
 TEST(RuleLoaderTest, OverridesAndLibrariesInADirectoryApplyToTheWholeSet) {

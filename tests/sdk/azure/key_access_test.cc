@@ -38,6 +38,9 @@ constexpr char kServiceReleaseUser[] = "08bbd89e-9f13-488c-ac41-acfcb10c90ab";
 constexpr char kOwner[] = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 constexpr char kContributor[] = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 constexpr char kReader[] = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+constexpr char kUserAccessAdministrator[] = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
+constexpr char kDataAccessAdministrator[] = "8b54135c-b56d-4d72-a534-26097cfdc8d8";
+constexpr char kKeyVaultContributor[] = "f25e0fa2-a7c8-4377-a976-54943a77a395";
 constexpr char kSecretsUser[] = "4633458b-17de-408a-b874-0445c86b69e6";
 constexpr char kCustom[] = "7d1e0000-0000-4000-8000-000000000001";
 
@@ -458,6 +461,84 @@ TEST(AzureInventoryTest, AssignmentsTheInputCannotHaveShownAreSaid) {
               HasSubstr("1 live role assignment is"));
 }
 
+// --- the escalation question: control-plane actions (issue 16's escalation tier) ---
+
+Question EscalationQuestion() {
+  return {.name = "escalation",
+          .data_actions = {},
+          .key_permissions = {},
+          .actions = {"Microsoft.Authorization/roleAssignments/write",
+                      "Microsoft.KeyVault/vaults/write",
+                      "Microsoft.KeyVault/vaults/accessPolicies/write"}};
+}
+
+AssignmentAnswer JudgeEscalation(const std::vector<model::Resource>& resources) {
+  const InventoryResult joined = BuildInventory(resources);
+  const RoleResolver roles = MakeRoleResolver(joined.inventory);
+  return JudgeAssignment(joined.inventory, roles, EscalationQuestion(),
+                         joined.inventory.assignments.at(0));
+}
+
+// Actions match like data actions, on actions/notActions: Owner's "*" holds all three;
+// Contributor's notActions take Microsoft.Authorization/*/Write away (in another letter case);
+// User Access Administrator and Key Vault Data Access Administrator hold roleAssignments/write
+// only; Key Vault Contributor the Key Vault ones only; Reader none (Azure built-in roles page).
+TEST(AzureEscalationTest, ActionsExpandWithNotActionsWithinTheirBlock) {
+  const auto held = [](const char* guid) {
+    return JudgeEscalation({Assignment(kSub, BuiltinId(guid))}).actions;
+  };
+  EXPECT_THAT(held(kOwner), ElementsAre("Microsoft.Authorization/roleAssignments/write",
+                                        "Microsoft.KeyVault/vaults/write",
+                                        "Microsoft.KeyVault/vaults/accessPolicies/write"));
+  EXPECT_THAT(held(kContributor), ElementsAre("Microsoft.KeyVault/vaults/write",
+                                              "Microsoft.KeyVault/vaults/accessPolicies/write"));
+  EXPECT_THAT(held(kUserAccessAdministrator),
+              ElementsAre("Microsoft.Authorization/roleAssignments/write"));
+  EXPECT_THAT(held(kDataAccessAdministrator),
+              ElementsAre("Microsoft.Authorization/roleAssignments/write"));
+  EXPECT_THAT(held(kKeyVaultContributor),
+              ElementsAre("Microsoft.KeyVault/vaults/write",
+                          "Microsoft.KeyVault/vaults/accessPolicies/write"));
+  EXPECT_THAT(held(kReader), IsEmpty());
+  EXPECT_THAT(held(kCryptoUser), IsEmpty());  // data actions are no power over access
+  EXPECT_EQ(JudgeEscalation({Assignment(kSub, BuiltinId(kOwner))}).certainty, Certainty::kGranted);
+}
+
+// Access-policy changes count only where access policies are read ("Azure RBAC vs. access
+// policies"); writing role assignments counts whatever the model.
+TEST(AzureEscalationTest, AccessPolicyActionsCountOnlyOnVaultsThatUseAccessPolicies) {
+  const AssignmentAnswer on_rbac =
+      JudgeEscalation({Assignment(kVault, BuiltinId(kKeyVaultContributor)), VaultResource(true)});
+  EXPECT_EQ(on_rbac.certainty, Certainty::kNone);
+  EXPECT_TRUE(on_rbac.ignored_by_vault_model);
+  EXPECT_THAT(on_rbac.notes, ElementsAre(HasSubstr("uses RBAC")));
+  const AssignmentAnswer on_policies =
+      JudgeEscalation({Assignment(kVault, BuiltinId(kKeyVaultContributor)), VaultResource(false)});
+  EXPECT_EQ(on_policies.certainty, Certainty::kGranted);
+  EXPECT_FALSE(on_policies.ignored_by_vault_model);
+  const AssignmentAnswer undetermined =
+      JudgeEscalation({Assignment(kVault, BuiltinId(kKeyVaultContributor)),
+                       VaultResource(Absent(), {{"kind", "plan"}})});
+  EXPECT_EQ(undetermined.certainty, Certainty::kGranted);
+  EXPECT_THAT(undetermined.notes, ElementsAre(HasSubstr("grants only if it uses access policies")));
+  for (const bool rbac : {true, false}) {
+    const AssignmentAnswer owner = JudgeEscalation(
+        {Assignment(kVault, BuiltinId(kDataAccessAdministrator)), VaultResource(rbac)});
+    EXPECT_EQ(owner.certainty, Certainty::kGranted) << rbac;
+    EXPECT_FALSE(owner.ignored_by_vault_model) << rbac;
+  }
+  // Below a resource group: the vaults on which it counts, by their model.
+  const std::string other_vault = std::string(kRg) + "/providers/Microsoft.KeyVault/vaults/kv-rbac";
+  const std::vector<model::Resource> vaults = {
+      VaultResource(false),
+      VaultResource(true, {{"kind", "live"}}, json::array({"get"}), other_vault)};
+  std::vector<model::Resource> scan = {Assignment(kRg, BuiltinId(kContributor))};
+  scan.insert(scan.end(), vaults.begin(), vaults.end());
+  EXPECT_THAT(JudgeEscalation(scan).vaults_below, ElementsAre(kVault));
+  scan[0] = Assignment(kRg, BuiltinId(kOwner));
+  EXPECT_THAT(JudgeEscalation(scan).vaults_below, ElementsAre(kVault, other_vault));
+}
+
 // --- scope parsing ---
 
 TEST(AzureScopeTest, KindsAndCanonicalForm) {
@@ -495,14 +576,20 @@ TEST(AzureCatalogTest, ShippedCatalogReadsAndKnowsTheKeyVaultRoles) {
   EXPECT_EQ(BuiltinRoles().Find(kCryptoUser)->role_name, "Key Vault Crypto User");
   EXPECT_EQ(BuiltinRoles().FindByName("KEY VAULT CRYPTO USER"), BuiltinRoles().Find(kCryptoUser));
   EXPECT_TRUE(CheckQuestion(DecryptQuestion(), BuiltinRoles()).ok());
-  EXPECT_FALSE(CheckQuestion({"x",
-                              {"Microsoft.Storage/storageAccounts/blobServices/containers/"
-                               "blobs/read"},
-                              {}},
-                             BuiltinRoles())
-                   .ok());
-  EXPECT_FALSE(CheckQuestion({"x", {"Microsoft.KeyVault/vaults/keys/*"}, {}}, BuiltinRoles()).ok());
-  EXPECT_FALSE(CheckQuestion({"x", {}, {}}, BuiltinRoles()).ok());
+  const auto check = [](std::vector<std::string> data_actions, std::vector<std::string> actions) {
+    return CheckQuestion({.name = "x",
+                          .data_actions = std::move(data_actions),
+                          .key_permissions = {},
+                          .actions = std::move(actions)},
+                         BuiltinRoles());
+  };
+  EXPECT_FALSE(
+      check({"Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"}, {}).ok());
+  EXPECT_FALSE(check({"Microsoft.KeyVault/vaults/keys/*"}, {}).ok());
+  EXPECT_FALSE(check({}, {}).ok());
+  EXPECT_TRUE(check({}, {"Microsoft.Authorization/roleAssignments/write"}).ok());
+  EXPECT_FALSE(check({}, {"Microsoft.Authorization/*"}).ok());
+  EXPECT_FALSE(check({}, {"Microsoft.Compute/virtualMachines/write"}).ok());
 }
 
 TEST(AzureCatalogTest, CatalogErrorsNameThePointer) {
