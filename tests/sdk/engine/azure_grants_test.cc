@@ -9,6 +9,7 @@
 #include "sdk/azure/inventory.h"
 #include "sdk/engine/evaluator.h"
 #include "sdk/engine/scan_joins.h"
+#include "tests/sdk/azure/azure_test_support.h"
 #include "tests/sdk/engine/engine_test_support.h"
 
 namespace kmsguard::engine {
@@ -19,44 +20,16 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr char kRule[] = "azure-keyvault-decrypt-every-key";
-constexpr char kSub[] = "/subscriptions/11111111-2222-3333-4444-555555555555";
-constexpr char kVault[] =
-    "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/data-rg/providers/"
-    "Microsoft.KeyVault/vaults/kv-data";
-
-model::Resource Make(const std::string& type, const std::string& id, nlohmann::json document) {
-  model::Resource r;
-  r.provider = "azure";
-  r.type = type;
-  r.id = id;
-  document["id"] = id;
-  document["type"] = type;
-  document["origin"] = {{"kind", "live"}, {"format", "azure-cli"}};
-  r.document = std::move(document);
-  r.source.file = "test.json";
-  return r;
-}
 
 // A vault whose access policy gives obj-1 decrypt; `rbac` sets its permission model.
 model::Resource Vault(bool rbac) {
-  return Make(model::kAzureVault, kVault,
-              {{"name", "kv-data"},
-               {"properties",
-                {{"enableRbacAuthorization", rbac},
-                 {"accessPolicies",
-                  {{{"objectId", "obj-1"}, {"permissions", {{"keys", {"decrypt"}}}}}}}}}});
+  return azure::test::VaultResource(rbac, {{"kind", "live"}}, {"decrypt"});
 }
 
 // Owner at the subscription: no data action, so no grant, but a live assignment.
 model::Resource OwnerAtSubscription() {
-  return Make(model::kAzureRoleAssignment,
-              std::string(kSub) + "/providers/Microsoft.Authorization/roleAssignments/a1",
-              {{"properties",
-                {{"scope", kSub},
-                 {"roleDefinitionId", std::string(kSub) +
-                                          "/providers/Microsoft.Authorization/roleDefinitions/"
-                                          "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"},
-                 {"principalId", "p1"}}}});
+  using azure::test::BuiltinId;
+  return azure::test::Assignment(azure::test::kSub, BuiltinId(azure::test::kOwner), "p1");
 }
 
 std::vector<std::string> VaultExplanation(const std::vector<model::Resource>& scan) {
