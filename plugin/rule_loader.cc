@@ -111,6 +111,11 @@ int ApplyConfigOverrides(const ConfigOverrides& config, std::ostream& log,
 absl::Status CheckOverridesOnly(const std::string& path) {
   std::error_code error;
   if (!fs::is_regular_file(path, error)) {
+    // A directory, FIFO or device is there but is no file to read (a FIFO would block the read).
+    if (fs::exists(path, error)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": not a regular file (rules.exceptions_file)"));
+    }
     return absl::NotFoundError(absl::StrCat(path, ": no such file (rules.exceptions_file)"));
   }
   std::ifstream in(path, std::ios::binary);

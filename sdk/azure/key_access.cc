@@ -218,6 +218,30 @@ AssignmentAnswer JudgeAssignment(const Inventory& inventory, const RoleResolver&
                                            " is not a management group, subscription, resource "
                                            "group, vault or key"));
   }
+  // Power over access policies alone counts only where a vault uses them: without a vault known
+  // to (at its scope, or among the input's vaults below), the grant is undetermined, never a
+  // FAIL on vaults that ignore it.
+  if (!reached.rbac && out.certainty != Certainty::kNone && !out.ignored_by_vault_model) {
+    bool known = false;
+    if (assignment.scope.kind == ScopeKind::kVault || assignment.scope.kind == ScopeKind::kKey) {
+      const Vault* vault = inventory.FindVault(assignment.scope.vault);
+      known = vault != nullptr && vault->model == PermissionModel::kAccessPolicies;
+    } else if (out.reach == Reach::kEveryKeyBelow) {
+      for (const Vault& vault : inventory.vaults) {
+        if (vault.model == PermissionModel::kAccessPolicies &&
+            Covers(assignment.scope, vault.scope)) {
+          known = true;
+        }
+      }
+      if (!known) {
+        out.notes.push_back(
+            "no vault of the input below it is known to use access policies: this counts only on "
+            "vaults that do (one not in the input, or created later in that model)");
+      }
+    }
+    if (!known && out.certainty != Certainty::kUndetermined)
+      out.certainty = Certainty::kUndetermined;
+  }
   return out;
 }
 

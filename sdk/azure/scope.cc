@@ -93,6 +93,10 @@ bool Covers(const Scope& outer, const Scope& inner) {
 }
 
 std::string RoleDefinitionGuid(std::string_view role_definition_id) {
+  // A trailing "/" is no part of an ARM id (ParseScope drops it too).
+  while (!role_definition_id.empty() && role_definition_id.back() == '/') {
+    role_definition_id.remove_suffix(1);
+  }
   const std::size_t slash = role_definition_id.rfind('/');
   const std::string_view last =
       slash == std::string_view::npos ? role_definition_id : role_definition_id.substr(slash + 1);

@@ -269,8 +269,9 @@ Outcome JudgeAssignment(const AzureGrantsArgs& args, const azure::Inventory& inv
       absl::StrCat(std::string(azure::CertaintyName(answer.certainty)), ", reach ",
                    std::string(azure::ReachName(answer.reach)), ", at ", a.source.ToString());
   item.evidence.push_back(std::move(evidence));
+  // A template's or plan's id ("{subscriptionId}", "[guid(...)]") is no id az can delete by.
   const bool arm_id =
-      absl::StartsWith(a.id, "/") &&
+      absl::StartsWith(a.id, "/") && a.id.find_first_of("{}[]() ") == std::string::npos &&
       azure::ParseScope(a.id).canonical.find(
           "/providers/microsoft.authorization/roleassignments/") != std::string::npos;
   item.command =
@@ -285,7 +286,7 @@ Outcome JudgeAssignment(const AzureGrantsArgs& args, const azure::Inventory& inv
   item.exposure = answer.reach == azure::Reach::kEveryKeyBelow
                       ? absl::StrCat(principal, " on every key of every vault below ", where, power)
                       : absl::StrCat(principal, " on every key of vault ", a.scope.id, power);
-  if (answer.certainty == azure::Certainty::kUndetermined) {
+  if (answer.role.state != azure::RoleState::kKnown) {
     item.explanation.push_back(absl::StrCat(principal, " is assigned ", answer.role.display, " at ",
                                             where, ", whose permissions are unknown"));
   } else {

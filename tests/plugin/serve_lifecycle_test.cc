@@ -602,6 +602,16 @@ TEST(ServeConfigTest, AnExceptionsFileSuppressesAcceptedFindingsAndHoldsOnlyOver
     EXPECT_NE(odd.exit_code, 0) << Describe(odd);
     EXPECT_THAT(odd.err, HasSubstr(file + says)) << Describe(odd);
   }
+  // A directory where the file should be is there, but is no file.
+  const std::string directory = dir.File("a-directory.yaml");
+  std::filesystem::create_directory(directory);
+  const std::string directory_config =
+      dir.Write("dir-config.yaml", "rules:\n  exceptions_file: a-directory.yaml\n");
+  const ProcessResult not_file =
+      testing::Run({KMSGUARD_BINARY, "serve", "--config", directory_config, "--listen",
+                    "unix:" + dir.File("dir.sock")});
+  EXPECT_NE(not_file.exit_code, 0) << Describe(not_file);
+  EXPECT_THAT(not_file.err, HasSubstr(directory + ": not a regular file (rules.exceptions_file)"));
 }
 
 // Every mistake of the file in one run, each with its position, not only the first.

@@ -471,8 +471,12 @@ TEST(AzureEscalationTest, AccessPolicyActionsCountOnlyOnVaultsThatUseAccessPolic
   const AssignmentAnswer undetermined =
       JudgeEscalation({Assignment(kVault, BuiltinId(kKeyVaultContributor)),
                        VaultResource(Absent(), {{"kind", "plan"}})});
-  EXPECT_EQ(undetermined.certainty, Certainty::kGranted);
+  EXPECT_EQ(undetermined.certainty, Certainty::kUndetermined);
   EXPECT_THAT(undetermined.notes, ElementsAre(HasSubstr("grants only if it uses access policies")));
+  const AssignmentAnswer not_in_scan =
+      JudgeEscalation({Assignment(kVault, BuiltinId(kKeyVaultContributor))});
+  EXPECT_EQ(not_in_scan.certainty, Certainty::kUndetermined);
+  EXPECT_THAT(not_in_scan.notes, ElementsAre(HasSubstr("if it uses RBAC")));
   for (const bool rbac : {true, false}) {
     const AssignmentAnswer owner = JudgeEscalation(
         {Assignment(kVault, BuiltinId(kDataAccessAdministrator)), VaultResource(rbac)});
@@ -487,6 +491,13 @@ TEST(AzureEscalationTest, AccessPolicyActionsCountOnlyOnVaultsThatUseAccessPolic
   std::vector<model::Resource> scan = {Assignment(kRg, BuiltinId(kContributor))};
   scan.insert(scan.end(), vaults.begin(), vaults.end());
   EXPECT_THAT(JudgeEscalation(scan).vaults_below, ElementsAre(kVault));
+  EXPECT_EQ(JudgeEscalation(scan).certainty, Certainty::kGranted);
+  // Only RBAC vaults below, or none in the input: no vault is known on which it counts.
+  EXPECT_EQ(JudgeEscalation({scan[0], vaults[1]}).certainty, Certainty::kUndetermined);
+  EXPECT_THAT(JudgeEscalation({scan[0], vaults[1]}).notes,
+              ElementsAre(HasSubstr("no vault of the input below it is known to use access "
+                                    "policies")));
+  EXPECT_EQ(JudgeEscalation({scan[0]}).certainty, Certainty::kUndetermined);
   scan[0] = Assignment(kRg, BuiltinId(kOwner));
   EXPECT_THAT(JudgeEscalation(scan).vaults_below, ElementsAre(kVault, other_vault));
 }
@@ -519,6 +530,7 @@ TEST(AzureScopeTest, RoleDefinitionGuid) {
   EXPECT_EQ(RoleDefinitionGuid(BuiltinId(kCryptoUser)), kCryptoUser);
   EXPECT_EQ(RoleDefinitionGuid("12338AF0-0E69-4776-BEA7-57AE8D297424"), kCryptoUser);
   EXPECT_EQ(RoleDefinitionGuid("/providers/x/roleDefinitions/not-a-guid"), "");
+  EXPECT_EQ(RoleDefinitionGuid(BuiltinId(kCryptoUser) + "/"), kCryptoUser);  // as ParseScope does
 }
 
 TEST(AzureCatalogTest, ShippedCatalogReadsAndKnowsTheKeyVaultRoles) {

@@ -57,5 +57,27 @@ TEST(AzureGrantsTest, UnseenAssignmentsAreSaidOnVaultsRoleAssignmentsReach) {
   EXPECT_THAT(VaultExplanation({Vault(false)}), Not(Contains(HasSubstr("role assignment"))));
 }
 
+// A template's assignment id ("{subscriptionId}", "[guid(...)]") is no id az can delete by: the
+// command names the assignee, role and scope instead (docs/azure-keyvault-semantics.md).
+TEST(AzureGrantsTest, ATemplateIdIsNeverGivenToDeleteByIds) {
+  using azure::test::BuiltinId;
+  const Evaluator evaluator =
+      test::MakeEvaluator(test::BuiltinRule("azure-keyvault-access-escalation"));
+  model::Resource live =
+      azure::test::Assignment(azure::test::kSub, BuiltinId(azure::test::kOwner), "p1");
+  model::Resource templated = live;
+  templated.id = templated.document["id"] =
+      "/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleAssignments/"
+      "[guid(subscription().id, 'p1')]";
+  for (const auto& [resource, starts] :
+       {std::pair{live, std::string("az role assignment delete --ids ")},
+        std::pair{templated, std::string("az role assignment delete --assignee 'p1' --role ")}}) {
+    const std::vector<model::Finding> findings = evaluator.Evaluate(resource);
+    ASSERT_EQ(findings.size(), 1u);
+    EXPECT_EQ(findings[0].status, model::Status::kFail);
+    EXPECT_THAT(findings[0].remediation.cli, testing::StartsWith(starts));
+  }
+}
+
 }  // namespace
 }  // namespace kmsguard::engine
