@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "sdk/core/json_tree.h"
 
 namespace kmsguard::azure {
@@ -15,8 +16,31 @@ void AddOnce(std::vector<std::string>* list, const std::string& value) {
   if (std::find(list->begin(), list->end(), value) == list->end()) list->push_back(value);
 }
 
-Reach ReachOf(ScopeKind kind) {
-  switch (kind) {
+// The reach of a well-formed ARM resource scope that is no vault or key: a resource of another
+// type, or a vault's secret or certificate, holds no vault key (an assignment reaches its scope
+// and what is below it: "Understand scope for Azure RBAC"); a key's version is part of one key.
+// Anything else under a vault is not known here.
+Reach ResourceReach(std::string_view canonical) {
+  const std::vector<absl::string_view> parts =
+      absl::StrSplit(core::Sv(canonical).substr(canonical.empty() ? 0 : 1), '/');
+  const std::size_t n = parts.size();
+  if (n < 6 || parts[0] != "subscriptions" || parts[2] != "resourcegroups" ||
+      parts[4] != "providers" || n % 2 != 0) {
+    return Reach::kUnknown;
+  }
+  for (const absl::string_view part : parts) {
+    if (part.empty()) return Reach::kUnknown;
+  }
+  if (parts[5] == "microsoft.keyvault" && n >= 8 && parts[6] == "vaults") {
+    if (n >= 10 && (parts[8] == "secrets" || parts[8] == "certificates")) return Reach::kNoKey;
+    if (n == 12 && parts[8] == "keys" && parts[10] == "versions") return Reach::kOneKey;
+    return Reach::kUnknown;
+  }
+  return Reach::kNoKey;
+}
+
+Reach ReachOf(const Scope& scope) {
+  switch (scope.kind) {
     case ScopeKind::kTenantRoot:
     case ScopeKind::kManagementGroup:
     case ScopeKind::kSubscription:
@@ -29,7 +53,7 @@ Reach ReachOf(ScopeKind kind) {
     case ScopeKind::kOther:
       break;
   }
-  return Reach::kUnknown;
+  return ResourceReach(scope.canonical);
 }
 
 // The vault models on which a grant counts.
@@ -109,6 +133,8 @@ std::string_view ReachName(Reach reach) {
       return "every_key_in_vault";
     case Reach::kOneKey:
       return "one_key";
+    case Reach::kNoKey:
+      return "no_key";
     case Reach::kUnknown:
       break;
   }
@@ -132,7 +158,7 @@ std::string_view CertaintyName(Certainty certainty) {
 AssignmentAnswer JudgeAssignment(const Inventory& inventory, const RoleResolver& roles,
                                  const Question& question, const RoleAssignment& assignment) {
   AssignmentAnswer out;
-  out.reach = assignment.scope_unknown ? Reach::kUnknown : ReachOf(assignment.scope.kind);
+  out.reach = assignment.scope_unknown ? Reach::kUnknown : ReachOf(assignment.scope);
   if (assignment.role_unknown) {
     out.role.display = assignment.role_definition_id.empty() ? assignment.role_definition_name
                                                              : assignment.role_definition_id;

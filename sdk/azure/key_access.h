@@ -57,7 +57,8 @@ absl::Status CheckQuestion(const Question& question, const RoleCatalog& catalog)
 enum class Reach : std::uint8_t {
   kEveryKeyBelow,    // management group, subscription, resource group (or the tenant root)
   kEveryKeyInVault,  // a vault
-  kOneKey,           // a key
+  kOneKey,           // a key (or one of its versions)
+  kNoKey,            // a resource that holds no vault key (another type, a secret, a certificate)
   kUnknown,          // a scope of another kind, or one the input does not determine
 };
 std::string_view ReachName(Reach reach);  // "every_key_below", "every_key_in_vault", ...

@@ -237,7 +237,8 @@ Outcome JudgeAssignment(const AzureGrantsArgs& args, const azure::Inventory& inv
   // Data actions alone are permissions on keys; an action is power over who holds them.
   const bool control =
       !answer.actions.empty() || (answer.data_actions.empty() && !args.question.actions.empty());
-  if (answer.certainty == azure::Certainty::kNone || answer.reach == azure::Reach::kOneKey) {
+  const bool narrow = answer.reach == azure::Reach::kOneKey || answer.reach == azure::Reach::kNoKey;
+  if (answer.certainty == azure::Certainty::kNone || narrow) {
     Outcome pass;
     pass.status = model::Status::kPass;
     pass.pass_detail =
@@ -247,6 +248,9 @@ Outcome JudgeAssignment(const AzureGrantsArgs& args, const azure::Inventory& inv
         : answer.reach == azure::Reach::kOneKey && answer.certainty != azure::Certainty::kNone
             ? absl::StrCat("grants ", principal, " ", absl::StrJoin(held, ", "),
                            " on one key only (", a.scope.id, ")")
+        : answer.reach == azure::Reach::kNoKey && answer.certainty != azure::Certainty::kNone
+            ? absl::StrCat("grants ", principal, " ", absl::StrJoin(held, ", "), " at ", a.scope.id,
+                           ", which holds no Key Vault key")
             : absl::StrCat("role ", answer.role.display, " holds none of ",
                            absl::StrJoin(asked, ", "));
     pass.explanation = answer.notes;

@@ -184,6 +184,30 @@ TEST(AzureAssignmentTest, ReachFollowsTheScope) {
       Reach::kOneKey);
 }
 
+// An assignment reaches its scope and what is below it ("Understand scope for Azure RBAC"): a
+// resource of another type, a vault's secret or certificate holds no vault key; a key's version
+// is part of one key. Scopes that are not well-formed, or other children of a vault, stay unknown.
+TEST(AzureAssignmentTest, ResourceScopesThatHoldNoVaultKeyReachNone) {
+  const auto reach = [](const std::string& scope) {
+    return JudgeFirst({Assignment(scope, BuiltinId(kCryptoUser))}).reach;
+  };
+  EXPECT_EQ(reach(std::string(kRg) + "/providers/Microsoft.Storage/storageAccounts/sa1"),
+            Reach::kNoKey);
+  EXPECT_EQ(reach(std::string(kRg) + "/providers/Microsoft.Storage/storageAccounts/sa1/"
+                                     "blobServices/default"),
+            Reach::kNoKey);
+  EXPECT_EQ(reach(std::string(kRg) + "/providers/Microsoft.KeyVault/managedHSMs/hsm1"),
+            Reach::kNoKey);
+  EXPECT_EQ(reach(std::string(kVault) + "/secrets/s1"), Reach::kNoKey);
+  EXPECT_EQ(reach(std::string(kVault) + "/certificates/c1"), Reach::kNoKey);
+  EXPECT_EQ(reach(std::string(kVault) + "/keys/k1/versions/abc"), Reach::kOneKey);
+  EXPECT_EQ(reach(std::string(kVault) + "/providers/Microsoft.Insights/diagnosticSettings/d"),
+            Reach::kUnknown);
+  EXPECT_EQ(reach("//subscriptions//s6"), Reach::kUnknown);
+  EXPECT_EQ(reach(std::string(kRg) + "/providers/Microsoft.Storage/storageAccounts"),
+            Reach::kUnknown);
+}
+
 TEST(AzureAssignmentTest, VaultInTheAccessPolicyModelIgnoresRoleAssignments) {
   // The scope written in another case than the vault's id: ids compare case-insensitively.
   std::string scope = kVault;
