@@ -364,7 +364,8 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
   scan->add_flag("--show-pass", flags->show_pass, "List PASS findings in the table too");
   scan->add_option("--aws-account-id", flags->aws_account_id,
                    "ASFF: the AWS account of findings whose resource names none (Terraform "
-                   "plans, CloudFormation templates); without it they are left out, and said")
+                   "plans, CloudFormation templates), and the importing account of Google Cloud "
+                   "and Azure findings; without it they are left out, and said")
       ->type_name("ID")
       ->check(CLI::Validator(
           [](std::string& value) -> std::string {
