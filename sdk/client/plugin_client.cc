@@ -55,9 +55,11 @@ PluginClient::PluginClient(const ChannelOptions& options) : impl_(std::make_uniq
   args.SetMaxReceiveMessageSize(kDefaultMaxMessageBytes);
   args.SetMaxSendMessageSize(kDefaultMaxMessageBytes);
   // A host usually connects while the plugin is still starting; gRPC's default reconnect backoff
-  // (1 s, growing) would add seconds to every scan.
+  // (1 s, growing) would add seconds to every scan. GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is left at
+  // its default: gRPC also takes it as the minimum time a connection attempt may take (its
+  // "min connect timeout", 20 s), and a small value failed scans on a loaded machine whose
+  // plugin finished the HTTP/2 handshake late.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
   if (options.round_robin) {
     // gRPC's own balancing: one subchannel per resolved address, each call to the next READY one;

@@ -2,9 +2,16 @@
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kmsguard/plugin/v1/plugin.grpc.pb.h"
@@ -65,6 +72,105 @@ TEST(ClientRobustnessTest, AnUnparseableResponseEndsTheScanWithAnErrorInsteadOfH
   absl::StatusOr<ScanResult> result = plugin_client.Scan(resources, options);
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInternal) << result.status();
+  server->Shutdown(std::chrono::system_clock::now());
+}
+
+// A plugin that answers GetPluginInfo.
+class InfoPlugin final : public v1::PolicyPlugin::Service {
+  grpc::Status GetPluginInfo(grpc::ServerContext* /*context*/,
+                             const v1::GetPluginInfoRequest* /*request*/,
+                             v1::GetPluginInfoResponse* response) override {
+    response->set_name("slow");
+    return grpc::Status::OK;
+  }
+};
+
+// A Unix-socket proxy that holds each connection `delay` before it relays it to `target`: a
+// plugin that answers the HTTP/2 handshake late, as a loaded machine does (CI under ASan).
+class SlowProxy {
+ public:
+  SlowProxy(std::string listen_path, std::string target_path, std::chrono::milliseconds delay)
+      : target_(std::move(target_path)), delay_(delay) {
+    listener_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address = Address(listen_path);
+    ok_ = listener_ >= 0 &&
+          ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+          ::listen(listener_, 16) == 0;
+    if (ok_) accepter_ = std::thread([this] { Accept(); });
+  }
+  ~SlowProxy() {
+    stop_ = true;
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    if (accepter_.joinable()) accepter_.join();
+    for (std::thread& t : relays_) t.join();
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  static sockaddr_un Address(const std::string& path) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+    return address;
+  }
+  void Accept() {
+    while (!stop_) {
+      const int client = ::accept(listener_, nullptr, nullptr);
+      if (client < 0) return;
+      relays_.emplace_back([this, client] { Relay(client); });
+    }
+  }
+  void Relay(int client) {
+    std::this_thread::sleep_for(delay_);
+    const int server = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address = Address(target_);
+    if (::connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+      pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+      char buffer[16384];
+      while (!stop_ && ::poll(fds, 2, 100) >= 0) {
+        bool closed = false;
+        for (int i = 0; i < 2 && !closed; ++i) {
+          if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+          const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+          closed = n <= 0 || ::write(fds[1 - i].fd, buffer, static_cast<std::size_t>(n)) != n;
+        }
+        if (closed) break;
+      }
+    }
+    ::close(server);
+    ::close(client);
+  }
+
+  std::string target_;
+  std::chrono::milliseconds delay_;
+  int listener_ = -1;
+  bool ok_ = false;
+  std::atomic<bool> stop_{false};
+  std::thread accepter_;
+  std::vector<std::thread> relays_;
+};
+
+// Regression (a scan failed under load, "connection attempt timed out before receiving SETTINGS
+// frame"): GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is also gRPC's minimum connect timeout, and 50 ms
+// (clamped to 100) gave a plugin that long to finish the handshake. A plugin that answers it in
+// 400 ms is answered.
+TEST(ClientRobustnessTest, APluginThatHandshakesSlowlyIsStillReached) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  InfoPlugin service;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + dir.File("real.sock"), grpc::InsecureServerCredentials());
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  SlowProxy proxy(dir.File("slow.sock"), dir.File("real.sock"), std::chrono::milliseconds(400));
+  ASSERT_TRUE(proxy.ok());
+
+  PluginClient plugin_client("unix:" + dir.File("slow.sock"));
+  const absl::StatusOr<PluginInfo> info = plugin_client.GetPluginInfo();
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->name, "slow");
   server->Shutdown(std::chrono::system_clock::now());
 }
 

@@ -53,8 +53,10 @@ _FRAMING_BYTES = 1024
 RESOURCE_TOO_LARGE = "resource_too_large"
 
 # The socket appears when serve runs; gRPC's default reconnect backoff (1 s, growing) would add
-# seconds to a connection made just before it.
-_CHANNEL_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 50), ("grpc.min_reconnect_backoff_ms", 50),
+# seconds to a connection made just before it. grpc.min_reconnect_backoff_ms stays at its
+# default: gRPC also takes it as the least time a connection attempt may take (20 s), and a small
+# value failed calls to a plugin that finished the HTTP/2 handshake late on a loaded machine.
+_CHANNEL_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 50),
                     ("grpc.max_reconnect_backoff_ms", 1000)]
 
 
