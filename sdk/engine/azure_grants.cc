@@ -222,7 +222,12 @@ Outcome JudgeAssignment(const AzureGrantsArgs& args, const azure::Inventory& inv
   Outcome out;
   const azure::AssignmentAnswer answer =
       azure::JudgeAssignment(inventory, *inventory.roles, args.question, a);
-  const std::string principal = Principal(a.principal_type, a.principal_id, a.principal_name);
+  // The item key and the name the finding gives: never blank, so a grant to a principal the
+  // input leaves out (or a template parameter) still reads as a grant to someone.
+  const std::string principal_id = !a.principal_id.empty() && !a.principal_unknown ? a.principal_id
+                                   : a.principal_unknown ? "(principal not determined by the input)"
+                                                         : "(principal not given)";
+  const std::string principal = Principal(a.principal_type, principal_id, a.principal_name);
   const std::string where = absl::StrCat(std::string(azure::ScopeKindName(a.scope.kind)), " ",
                                          a.scope.id.empty() ? "(unknown)" : a.scope.id);
   const bool broad = answer.reach == azure::Reach::kEveryKeyBelow ||
@@ -254,7 +259,7 @@ Outcome JudgeAssignment(const AzureGrantsArgs& args, const azure::Inventory& inv
             : absl::StrCat("role ", answer.role.display, " holds none of ",
                            absl::StrJoin(asked, ", "));
     pass.explanation = answer.notes;
-    out.items.push_back({a.principal_id, std::move(pass)});
+    out.items.push_back({principal_id, std::move(pass)});
     return out;
   }
   Outcome item;
@@ -317,7 +322,7 @@ Outcome JudgeAssignment(const AzureGrantsArgs& args, const azure::Inventory& inv
   for (const std::string& note : answer.notes) item.explanation.push_back(note);
   for (const std::string& p : a.problems) item.explanation.push_back(absl::StrCat("not read: ", p));
   item.explanation.push_back(kDenyNote);
-  out.items.push_back({a.principal_id, std::move(item)});
+  out.items.push_back({principal_id, std::move(item)});
   return out;
 }
 
