@@ -173,6 +173,9 @@ class Joiner {
                return absl::StartsWith(p, core::Sv(pointer));
              });
     };
+    const std::string origin_kind =
+        origin != nullptr ? StringMember(*origin, "kind") : std::string();
+    vault.live = origin_kind.empty() || origin_kind == "live";
     vault.model = DecideModel(properties, origin != nullptr ? *origin : kEmpty,
                               about("/properties/enableRbacAuthorization"), &vault.model_reason);
     vault.access_policies = Entries(resource, properties, unknown);
@@ -416,6 +419,12 @@ InventoryResult BuildInventory(const std::vector<model::Resource>& resources) {
     out.inventory.unseen_assignments_note =
         "the input holds no role assignment: grants through Azure RBAC were not seen (list them "
         "with `az role assignment list --all --include-inherited`)";
+  } else if (live == 0 && std::any_of(out.inventory.vaults.begin(), out.inventory.vaults.end(),
+                                      [](const Vault& v) { return v.live; })) {
+    out.inventory.unseen_assignments_note =
+        "the input's role assignments all come from templates or plans: the live ones of the "
+        "vaults exported here were not seen (list them with `az role assignment list --all "
+        "--include-inherited`)";
   } else if (live > 0 && !above) {
     out.inventory.unseen_assignments_note = absl::StrCat(
         "none of the input's ", live, " live role assignment", live == 1 ? " is" : "s is",

@@ -64,6 +64,7 @@ struct Vault {
   std::string model_reason;  // why that model, in words ("enableRbacAuthorization is false")
   std::vector<AccessPolicyEntry> access_policies;
   bool enabled_for_disk_encryption = false;
+  bool live = false;                  // read from a live export (origin kind "live", or no origin)
   std::vector<std::string> problems;  // parts the adapter or the join could not read
   // Why the access-policy list may hold grants not listed (an unreadable entry, a list the input
   // does not determine such as an ARM property loop): a vault with no grant found is then not a
@@ -109,6 +110,8 @@ class Inventory {
   // What role assignments the input cannot have shown, said on every finding about a vault that
   // role assignments reach (RBAC or undetermined model); empty when nothing is known missing:
   //  - no role assignment at all: grants through RBAC were not seen;
+  //  - live vaults, but role assignments only from templates and plans: the live ones were not
+  //    seen;
   //  - live role assignments, none above a subscription (a management group, the tenant root):
   //    `az role assignment list --all` lists those only with --include-inherited, so grants
   //    inherited from above may be missing. Templates and plans never hold inherited assignments

@@ -431,7 +431,10 @@ TEST(AzureInventoryTest, AssignmentsTheInputCannotHaveShownAreSaid) {
   EXPECT_EQ(note({Assignment(kRg, BuiltinId(kOwner)), Assignment("/", BuiltinId(kReader))}), "");
   model::Resource planned = Assignment(kRg, BuiltinId(kCryptoUser));
   planned.document["origin"] = {{"kind", "plan"}};
-  EXPECT_EQ(note({planned, VaultResource(true)}), "");
+  EXPECT_EQ(note({planned, VaultResource(true, {{"kind", "plan"}})}), "");
+  // A live vault beside planned assignments only: its live assignments were not seen.
+  EXPECT_THAT(note({planned, VaultResource(true)}),
+              HasSubstr("role assignments all come from templates or plans"));
   // A live one beside it counts: an export of the same tenant without its inherited scopes.
   EXPECT_THAT(note({planned, Assignment(kSub, BuiltinId(kOwner))}),
               HasSubstr("1 live role assignment is"));
