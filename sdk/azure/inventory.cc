@@ -19,6 +19,13 @@ using model::StringList;
 using model::StringMember;
 using nlohmann::json;
 
+// Read from a live export (origin kind "live"), or from a host that gives no origin, which reads
+// live state: a template's or plan's resource is never live (docs/resource-model.md).
+bool IsLive(const json* origin) {
+  const std::string kind = origin != nullptr ? StringMember(*origin, "kind") : std::string();
+  return kind.empty() || kind == "live";
+}
+
 // The first API version whose vault create defaults to RBAC
 // (https://learn.microsoft.com/azure/key-vault/general/access-control-default).
 constexpr char kRbacDefaultApiVersion[] = "2026-02-01";
@@ -61,10 +68,8 @@ class Joiner {
                           StringMember(*properties, "operation"),
                           Entries(resource, *properties, unknown), resource.source});
     } else if (absl::EqualsIgnoreCase(type, model::kAzureRoleAssignment)) {
-      const json* origin = ObjectMember(document, "origin");
-      const std::string kind = origin != nullptr ? StringMember(*origin, "kind") : std::string();
       AddAssignment(resource, id, *properties, unknown, std::move(problems),
-                    kind.empty() || kind == "live");
+                    IsLive(ObjectMember(document, "origin")));
     } else if (absl::EqualsIgnoreCase(type, model::kAzureRoleDefinition)) {
       AddRole(resource, id, document, *properties, problems);
     }
@@ -173,9 +178,7 @@ class Joiner {
                return absl::StartsWith(p, core::Sv(pointer));
              });
     };
-    const std::string origin_kind =
-        origin != nullptr ? StringMember(*origin, "kind") : std::string();
-    vault.live = origin_kind.empty() || origin_kind == "live";
+    vault.live = IsLive(origin);
     vault.model = DecideModel(properties, origin != nullptr ? *origin : kEmpty,
                               about("/properties/enableRbacAuthorization"), &vault.model_reason);
     vault.access_policies = Entries(resource, properties, unknown);
@@ -332,12 +335,12 @@ PermissionModel DecideModel(const json& properties, const json& origin, bool fla
     return PermissionModel::kUndetermined;
   }
   const char* what = present ? "null" : "absent";
-  const std::string kind = StringMember(origin, "kind");
-  if (kind.empty() || kind == "live") {
+  if (IsLive(&origin)) {
     *reason = absl::StrCat("enableRbacAuthorization is ", what,
                            " on an existing vault, which then uses access policies");
     return PermissionModel::kAccessPolicies;
   }
+  const std::string kind = StringMember(origin, "kind");  // "template", "plan"
   const std::string api = StringMember(origin, "api_version");
   if (api.size() < kApiDateLength) {
     *reason =
