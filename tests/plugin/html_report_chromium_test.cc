@@ -546,6 +546,12 @@ TEST(HtmlReportChromiumTest, FiltersChartsAndExposureGraphsMatchTheScan) {
 // same generator): thousands of findings. The page must hold them all and filter them; how long
 // Chromium takes is measured and printed, not asserted (the machine decides it).
 TEST(HtmlReportChromiumTest, TenMegabyteExportLoadsAndFilters) {
+#if defined(__SANITIZE_ADDRESS__)
+  // What this adds to the smaller reports above is the page's scale in the browser. Under the
+  // sanitizers its two scans of 10 MB took 150 s of CI's longest step; the sanitized suite scans
+  // multi-megabyte exports elsewhere (ScanStopTest) and renders HTML in the tests above.
+  GTEST_SKIP() << "the browser's side of a 10 MB report is checked in the unsanitized build";
+#endif
   const std::string chromium = Chromium();
   SKIP_WITHOUT_CHROMIUM(chromium);
   testing::TempDir dir;
