@@ -10,6 +10,7 @@
 #include "sdk/azure/inventory.h"
 #include "sdk/client/convert.h"
 #include "sdk/client/protocol.h"
+#include "sdk/gcp/effective_grant.h"
 #include "sdk/gcp/inventory.h"
 
 namespace kmsguard::plugin {
@@ -341,7 +342,8 @@ void ScanSession::EvaluateDeferred(std::vector<v1::EvaluateResponse>* out) {
   if (deferred.resources.empty()) return;
   const gcp::InventoryResult gcp_joined = gcp::BuildInventory(deferred.resources);
   const azure::InventoryResult azure_joined = azure::BuildInventory(deferred.resources);
-  const engine::ScanJoins joins{&gcp_joined.inventory, &azure_joined.inventory};
+  const gcp::GrantIndex gcp_grants(gcp_joined.inventory);
+  const engine::ScanJoins joins{&gcp_joined.inventory, &azure_joined.inventory, &gcp_grants};
   BatchResult result;
   FindingBatcher findings(&result.responses);
   for (std::size_t i = 0; i < deferred.resources.size(); ++i) {

@@ -1,5 +1,8 @@
-// gcp.grants: which members hold the asked Cloud KMS permissions through the allow policy of an
-// organization, folder or project, and so on every key below it (docs/gcp-kms-semantics.md).
+// gcp.grants: which members hold the asked Cloud KMS permissions through the allow policy of the
+// resource judged, and so on every key it reaches (docs/gcp-kms-semantics.md): an organization,
+// folder or project reaches every key below it; a key ring every key of the ring, including keys
+// added later. A binding on one key reaches that key only and is never a finding: it is the narrow
+// grant. The rule's resource_types say which tiers it judges.
 //
 // The resource judged is a CAI asset that carries an allow policy (an `--content-type=iam-policy`
 // line; the same scope's `resource` line gives no finding). The grants come from
@@ -12,10 +15,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "sdk/core/text.h"
 #include "sdk/engine/builtins.h"
 #include "sdk/gcp/effective_grant.h"
@@ -30,22 +35,30 @@ struct GcpGrantsArgs : PreparedArgs {
   std::string error;  // why the question cannot be answered
 };
 
-// The gcloud command group that manages `kind`'s allow policy.
-const char* CommandGroup(gcp::ScopeKind kind) {
-  switch (kind) {
-    case gcp::ScopeKind::kOrganization:
-      return "organizations";
-    case gcp::ScopeKind::kFolder:
-      return "resource-manager folders";
-    default:
-      return "projects";
+// The start of the gcloud command that removes a binding from `scope`'s allow policy, up to the
+// member: "gcloud projects remove-iam-policy-binding acme", "gcloud kms keyrings
+// remove-iam-policy-binding r --location=eu --project=acme"
+// (https://cloud.google.com/sdk/gcloud/reference/kms/keyrings/remove-iam-policy-binding).
+std::string RemoveBindingCommand(const gcp::Scope& scope) {
+  const std::vector<std::string_view> parts = absl::StrSplit(scope.name, '/');
+  if (scope.kind == gcp::ScopeKind::kKeyRing && parts.size() == 6) {
+    return absl::StrCat("gcloud kms keyrings remove-iam-policy-binding ",
+                        core::ShellQuote(parts[5]), " --location=", core::ShellQuote(parts[3]),
+                        " --project=", core::ShellQuote(parts[1]));
   }
+  const char* group = scope.kind == gcp::ScopeKind::kOrganization ? "organizations"
+                      : scope.kind == gcp::ScopeKind::kFolder     ? "resource-manager folders"
+                                                                  : "projects";
+  // "organizations/1" -> "1": the id gcloud takes.
+  return absl::StrCat("gcloud ", group, " remove-iam-policy-binding ",
+                      core::ShellQuote(parts.size() > 1 ? parts[1] : scope.name));
 }
 
-// "organizations/1" -> "1": the id gcloud takes.
-std::string ScopeId(const gcp::Scope& scope) {
-  const std::size_t slash = scope.name.find('/');
-  return slash == std::string::npos ? scope.name : scope.name.substr(slash + 1);
+// Which keys the grant reaches, for the exposure and the explanation.
+std::string ReachText(const gcp::ScopedGrant& grant) {
+  return grant.reach == gcp::Reach::kEveryKeyInRing
+             ? absl::StrCat("every Cloud KMS key of key ring ", grant.scope.name)
+             : absl::StrCat("every Cloud KMS key below ", grant.scope.name);
 }
 
 Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& roles) {
@@ -73,10 +86,9 @@ Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& rol
                          : absl::StrCat(", condition (not evaluated) ", via.condition_expression),
                      via.note.empty() ? "" : absl::StrCat(": ", via.note));
     out.evidence.push_back(std::move(evidence));
-    std::string command =
-        absl::StrCat("gcloud ", CommandGroup(grant.scope.kind), " remove-iam-policy-binding ",
-                     ScopeId(grant.scope), " --member=", core::ShellQuote(grant.member.text),
-                     " --role=", core::ShellQuote(via.role));
+    std::string command = absl::StrCat(RemoveBindingCommand(grant.scope),
+                                       " --member=", core::ShellQuote(grant.member.text),
+                                       " --role=", core::ShellQuote(via.role));
     if (!via.condition_expression.empty()) {
       absl::StrAppend(&command, " --condition=",
                       core::ShellQuote(absl::StrCat("expression=", via.condition_expression,
@@ -88,16 +100,18 @@ Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& rol
   }
   out.command = absl::StrJoin(commands, " && ");
   out.exposed_to = {grant.member.text};
-  out.exposure =
-      absl::StrCat(grant.member.text, " on every Cloud KMS key below ", grant.scope.name);
+  out.exposure = absl::StrCat(grant.member.text, " on ", ReachText(grant));
+  const bool ring = grant.reach == gcp::Reach::kEveryKeyInRing;
   out.explanation.push_back(absl::StrCat(
       grant.member.text, " holds ", absl::StrJoin(out.actions, ", "), " through ",
       absl::StrJoin(roles, ", "), " bound at ", std::string(gcp::ScopeKindName(grant.scope.kind)),
       " ", grant.scope.name, " (", std::string(gcp::CertaintyName(grant.certainty)),
-      "): every key below it, including keys not in the input or created later"));
+      ring ? "): every key of the ring, including keys not in the input or added later"
+           : "): every key below it, including keys not in the input or created later"));
   if (!grant.keys_below.empty()) {
     out.explanation.push_back(
-        absl::StrCat("keys of the input below it: ", absl::StrJoin(grant.keys_below, ", ")));
+        absl::StrCat(ring ? "keys of the input in it: " : "keys of the input below it: ",
+                     absl::StrJoin(grant.keys_below, ", ")));
   }
   out.explanation.push_back("deny policies were not seen (no supported input carries them)");
   return out;
@@ -144,36 +158,49 @@ Outcome GcpGrants(const PreparedArgs& prepared_args, const ResourceView& view) {
     return out;
   }
   std::optional<gcp::InventoryResult> alone;
-  const gcp::Inventory* inventory = view.gcp_inventory();
-  if (inventory == nullptr) {
-    alone = gcp::BuildInventory({resource});
-    inventory = &alone->inventory;
+  std::optional<gcp::GrantIndex> index_alone;
+  const gcp::GrantIndex* index = view.gcp_grant_index();
+  if (index == nullptr) {
+    const gcp::Inventory* inventory = view.gcp_inventory();
+    if (inventory == nullptr) {
+      alone = gcp::BuildInventory({resource});
+      inventory = &alone->inventory;
+    }
+    index_alone.emplace(*inventory);
+    index = &*index_alone;
   }
-  const gcp::RoleResolver roles = gcp::MakeRoleResolver(*inventory);
-  const gcp::GrantReport report = gcp::FindGrants(*inventory, roles, args.question);
+  const gcp::GrantIndex::Answer& answer = index->For(args.question);
   // The asset's own name, as BuildInventory reads it (the resource id when it has none).
   const nlohmann::json* name = document.contains("name") ? &document["name"] : nullptr;
-  const std::string here = inventory->hierarchy.Canonical(
+  const std::string here = index->inventory().hierarchy.Canonical(
       gcp::ParseScope(name != nullptr && name->is_string() ? name->get<std::string>() : resource.id)
           .name);
-  for (const gcp::ScopedGrant& grant : report.grants) {
-    if (grant.reach != gcp::Reach::kEveryKeyBelow || grant.scope.name != here) continue;
-    std::vector<std::string> role_names;
-    for (const gcp::GrantVia& via : grant.via) {
-      if (std::find(role_names.begin(), role_names.end(), via.role) == role_names.end()) {
-        role_names.push_back(via.role);
+  if (const auto at = answer.by_scope.find(here); at != answer.by_scope.end()) {
+    for (const std::size_t i : at->second) {
+      const gcp::ScopedGrant& grant = answer.report.grants[i];
+      // A binding on one key is the narrow grant KMS recommends: never a finding.
+      if (grant.reach == gcp::Reach::kOneKey) continue;
+      std::vector<std::string> role_names;
+      for (const gcp::GrantVia& via : grant.via) {
+        if (std::find(role_names.begin(), role_names.end(), via.role) == role_names.end()) {
+          role_names.push_back(via.role);
+        }
       }
+      std::sort(role_names.begin(), role_names.end());
+      out.items.push_back(
+          {absl::StrCat(grant.member.text, " via ", absl::StrJoin(role_names, ", ")),
+           Judge(grant, role_names)});
     }
-    std::sort(role_names.begin(), role_names.end());
-    out.items.push_back({absl::StrCat(grant.member.text, " via ", absl::StrJoin(role_names, ", ")),
-                         Judge(grant, role_names)});
   }
   if (out.items.empty()) {
     out.status = model::Status::kPass;
     out.pass_detail =
-        absl::StrCat("grants no member ", absl::StrJoin(args.question.permissions, ", "),
-                     " through its allow policy");
-    for (const std::string& note : report.notes) out.explanation.push_back(note);
+        gcp::ParseScope(here).kind == gcp::ScopeKind::kCryptoKey
+            ? absl::StrCat("a binding on one key reaches that key only (",
+                           absl::StrJoin(args.question.permissions, ", "), ")")
+            : absl::StrCat("grants no member ", absl::StrJoin(args.question.permissions, ", "),
+                           " through its allow policy");
+    for (const std::string& note : answer.report.notes) out.explanation.push_back(note);
   }
   return out;
 }

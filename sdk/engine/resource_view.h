@@ -30,6 +30,7 @@ class ResourceView {
   // resource is evaluated on its own (`kmsguard test`, `eval`); operators then join it alone.
   const gcp::Inventory* gcp_inventory() const { return joins_.gcp; }
   const azure::Inventory* azure_inventory() const { return joins_.azure; }
+  const gcp::GrantIndex* gcp_grant_index() const { return joins_.gcp_grants; }
   void set_joins(const ScanJoins& joins) { joins_ = joins; }
   bool explanation() const { return explanation_; }
 

@@ -6,6 +6,7 @@
 
 namespace kmsguard::gcp {
 struct Inventory;  // gcp/inventory.h
+class GrantIndex;  // gcp/effective_grant.h
 }  // namespace kmsguard::gcp
 namespace kmsguard::azure {
 struct Inventory;  // azure/inventory.h
@@ -18,6 +19,9 @@ namespace kmsguard::engine {
 struct ScanJoins {
   const gcp::Inventory* gcp = nullptr;
   const azure::Inventory* azure = nullptr;
+  // Over `gcp`, when given: each question's grants computed once for the scan, not once per
+  // scope judged. Without it, an operator computes what it needs on each call.
+  const gcp::GrantIndex* gcp_grants = nullptr;
 };
 
 }  // namespace kmsguard::engine

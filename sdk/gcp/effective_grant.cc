@@ -63,7 +63,8 @@ class BindingJudge {
       return via;
     }
     for (const std::string& permission : question_.permissions) {
-      if (std::binary_search(role.permissions->begin(), role.permissions->end(), permission)) {
+      if (std::binary_search(role.permissions->begin(), role.permissions->end(), permission) &&
+          PermissionActsAtOrBelow(permission, scope.kind)) {
         via.permissions.push_back(permission);
       }
     }
@@ -118,6 +119,36 @@ PermissionQuestion EscalationQuestion() {
           {"cloudkms.cryptoKeys.setIamPolicy", "cloudkms.keyRings.setIamPolicy",
            "resourcemanager.projects.setIamPolicy", "resourcemanager.folders.setIamPolicy",
            "resourcemanager.organizations.setIamPolicy"}};
+}
+
+bool PermissionActsAtOrBelow(std::string_view permission, ScopeKind scope) {
+  // Depth of each kind in the resource hierarchy; a folder may hold folders (same depth).
+  const auto depth_of_scope = [](ScopeKind kind) {
+    switch (kind) {
+      case ScopeKind::kOrganization:
+        return 0;
+      case ScopeKind::kFolder:
+        return 1;
+      case ScopeKind::kProject:
+        return 2;
+      case ScopeKind::kKeyRing:
+        return 3;
+      case ScopeKind::kCryptoKey:
+        return 4;
+      case ScopeKind::kOther:
+        break;
+    }
+    return 5;
+  };
+  static constexpr std::pair<std::string_view, int> kTypes[] = {
+      {"resourcemanager.organizations.", 0}, {"resourcemanager.folders.", 1},
+      {"resourcemanager.projects.", 2},      {"cloudkms.keyRings.", 3},
+      {"cloudkms.cryptoKeys.", 4},           {"cloudkms.cryptoKeyVersions.", 5},
+  };
+  for (const auto& [prefix, depth] : kTypes) {
+    if (permission.substr(0, prefix.size()) == prefix) return depth_of_scope(scope) <= depth;
+  }
+  return true;
 }
 
 absl::Status CheckQuestion(const PermissionQuestion& question, const RoleResolver& roles) {
@@ -195,6 +226,27 @@ GrantReport FindGrants(const Inventory& inventory, const RoleResolver& roles,
     }
   }
   return report;
+}
+
+GrantIndex::GrantIndex(const Inventory& inventory)
+    : inventory_(inventory), roles_(MakeRoleResolver(inventory)) {}
+
+GrantIndex::~GrantIndex() = default;
+
+const GrantIndex::Answer& GrantIndex::For(const PermissionQuestion& question) const {
+  // The permissions, in order, as the key: two rules that ask the same share one answer.
+  const std::string key = absl::StrJoin(question.permissions, "\n");
+  const std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_ptr<const Answer>& slot = answers_[key];
+  if (slot == nullptr) {
+    auto answer = std::make_unique<Answer>();
+    answer->report = FindGrants(inventory_, roles_, question);
+    for (std::size_t i = 0; i < answer->report.grants.size(); ++i) {
+      answer->by_scope[answer->report.grants[i].scope.name].push_back(i);
+    }
+    slot = std::move(answer);
+  }
+  return *slot;
 }
 
 KeyAccess AnalyzeKey(const Inventory& inventory, const RoleResolver& roles,

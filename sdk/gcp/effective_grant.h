@@ -19,10 +19,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "sdk/core/diagnostic.h"
 #include "sdk/gcp/hierarchy.h"
@@ -48,6 +51,15 @@ PermissionQuestion StrictDecryptQuestion();
 // Escalation: the holder can grant itself decrypt: cloudkms.cryptoKeys.setIamPolicy,
 // cloudkms.keyRings.setIamPolicy, resourcemanager.{projects,folders,organizations}.setIamPolicy.
 PermissionQuestion EscalationQuestion();
+
+// Whether a binding of `permission` on a resource of kind `scope` can act on that resource or on
+// one below it. A permission names the resource type it acts on ("SERVICE.TYPE.VERB"), and a
+// binding applies to its resource and every resource below
+// (https://cloud.google.com/iam/docs/policies#inheritance), so resourcemanager.folders.setIamPolicy
+// bound on a project, or resourcemanager.projects.setIamPolicy bound on a key ring, acts on
+// nothing. Types: organizations > folders > projects > keyRings > cryptoKeys > cryptoKeyVersions. A
+// permission of another type acts wherever it is bound (true).
+bool PermissionActsAtOrBelow(std::string_view permission, ScopeKind scope);
 
 // OK when every permission of `question` can be answered: it is non-empty, and the predefined-role
 // catalog's filter covers each permission. InvalidArgument otherwise (a rule's prepare step
@@ -111,6 +123,36 @@ struct GrantReport {
 // are not read. `roles` should be MakeRoleResolver(inventory, …); call CheckQuestion first.
 GrantReport FindGrants(const Inventory& inventory, const RoleResolver& roles,
                        const PermissionQuestion& question);
+
+// FindGrants' answers by scope, computed once per question over one inventory. An operator that
+// judges scope by scope (gcp.grants: one call per asset) would otherwise run FindGrants over the
+// whole inventory for each asset: quadratic in the number of policies. Thread-safe: concurrent
+// callers of one question wait for one computation. `inventory` must outlive the index and not
+// change.
+class GrantIndex {
+ public:
+  explicit GrantIndex(const Inventory& inventory);
+  ~GrantIndex();
+  GrantIndex(const GrantIndex&) = delete;
+  GrantIndex& operator=(const GrantIndex&) = delete;
+
+  const Inventory& inventory() const { return inventory_; }
+
+  struct Answer {
+    GrantReport report;  // FindGrants(inventory, MakeRoleResolver(inventory), question)
+    // The indices into report.grants of each canonical scope name's grants.
+    absl::flat_hash_map<std::string, std::vector<std::size_t>> by_scope;
+  };
+  // The answer for `question`'s permissions (its name is not part of the key). Call
+  // CheckQuestion first.
+  const Answer& For(const PermissionQuestion& question) const;
+
+ private:
+  const Inventory& inventory_;
+  const RoleResolver roles_;
+  mutable std::mutex mutex_;
+  mutable absl::flat_hash_map<std::string, std::unique_ptr<const Answer>> answers_;
+};
 
 // A member's effective grant on one key: the union over the key and its ancestors.
 struct MemberAccess {

@@ -9,6 +9,7 @@
 #include "sdk/azure/inventory.h"
 #include "sdk/engine/evaluator.h"
 #include "sdk/engine/scan_joins.h"
+#include "sdk/gcp/effective_grant.h"
 #include "sdk/gcp/inventory.h"
 #include "sdk/model/resource.h"
 #include "sdk/rules/rule.h"
@@ -32,7 +33,8 @@ inline void EvaluateAll(const std::vector<model::Resource>& resources) {
   const std::shared_ptr<const engine::Evaluator> evaluator = BuiltinEvaluator();
   const gcp::InventoryResult gcp_joined = gcp::BuildInventory(resources);
   const azure::InventoryResult azure_joined = azure::BuildInventory(resources);
-  const engine::ScanJoins joins{&gcp_joined.inventory, &azure_joined.inventory};
+  const gcp::GrantIndex gcp_grants(gcp_joined.inventory);
+  const engine::ScanJoins joins{&gcp_joined.inventory, &azure_joined.inventory, &gcp_grants};
   for (const model::Resource& resource : resources) {
     (void)evaluator->Evaluate(resource, model::JoinedAtScanEnd(resource.provider) ? joins : engine::ScanJoins{});
   }

@@ -345,6 +345,55 @@ TEST(KmsguardScanTest, GcpAssetInventoryExportsFailOwnersAtProjectScope) {
   EXPECT_EQ(uids.size(), 8u) << "one finding uid per scope, role and member";
 }
 
+// The same exports through the two other Google Cloud rules. Escalation (who may set an allow
+// policy above the keys), from the roles' contents in the predefined-role catalog:
+// organizationAdmin on the organization and folderAdmin on each folder (resourcemanager
+// setIamPolicy), owner on each project (projects.setIamPolicy), cloudkms.admin on the key ring
+// (cryptoKeys/keyRings.setIamPolicy); editor holds none. Key-ring tier: the ring's only binding is
+// cloudkms.admin, which holds no useToDecrypt: it passes.
+TEST(KmsguardScanTest, GcpAssetInventoryExportsEscalationAndKeyRingTiers) {
+  const std::string policies = Sample("multicloud/gcp-cai-iam-policies.forseti.ndjson");
+  const std::string resources = Sample("multicloud/gcp-cai-resources.forseti.ndjson");
+  const ProcessResult r = Kmsguard({"scan", policies, resources, "--format", "ocsf"});
+  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  using Pointer = nlohmann::json::json_pointer;
+  std::vector<std::string> escalation;
+  std::vector<std::string> key_ring;
+  for (const auto& item : ParseOcsf(r)) {
+    const std::string rule = item.value(Pointer("/finding_info/analytic/uid"), "");
+    const std::string status = item.value("status_code", "");
+    const std::string message = item.value("message", "");
+    if (rule == "gcp-kms-decrypt-key-ring") key_ring.push_back(status + " " + message);
+    if (rule != "gcp-kms-access-escalation" || status != "FAIL") continue;
+    const std::size_t at = message.find(" at ");
+    ASSERT_NE(at, std::string::npos) << message;
+    escalation.push_back(message.substr(0, message.find(" holds")) + " @ " +
+                         message.substr(at + 4, message.find(',', at) - at - 4));
+    const std::string remediation = item.value(Pointer("/remediation/desc"), "");
+    EXPECT_THAT(remediation, HasSubstr("remove-iam-policy-binding")) << remediation;
+  }
+  std::sort(escalation.begin(), escalation.end());
+  EXPECT_THAT(escalation,
+              ::testing::ElementsAre(
+                  "group:c_grp@forseti.test via roles/owner @ projects/1041",
+                  "group:c_grp@forseti.test via roles/owner @ projects/1042",
+                  "group:c_grp@forseti.test via roles/owner @ projects/1043",
+                  "group:c_grp@forseti.test via roles/owner @ projects/1044",
+                  "user:a_user@forseti.test via roles/owner @ projects/1041",
+                  "user:a_user@forseti.test via roles/owner @ projects/1042",
+                  "user:a_user@forseti.test via roles/owner @ projects/1043",
+                  "user:a_user@forseti.test via roles/owner @ projects/1044",
+                  "user:a_user@forseti.test via roles/resourcemanager.folderAdmin @ folders/1031",
+                  "user:a_user@forseti.test via roles/resourcemanager.folderAdmin @ folders/1032",
+                  "user:a_user@forseti.test via roles/resourcemanager.folderAdmin @ folders/1033",
+                  "user:a_user@forseti.test via roles/resourcemanager.organizationAdmin @ "
+                  "organizations/111222333",
+                  "user:user@forseti.testing via roles/cloudkms.admin @ "
+                  "projects/project2/locations/us/keyRings/test-kr"));
+  ASSERT_EQ(key_ring.size(), 1u) << ::testing::PrintToString(key_ring);
+  EXPECT_THAT(key_ring[0], ::testing::StartsWith("PASS")) << key_ring[0];
+}
+
 // The shared Azure samples (../shared/samples/multicloud/SOURCES.md): the demisto ARM GET vault
 // has no enableRbacAuthorization, so its access policy (decrypt, unwrapKey) answers: FAIL on every
 // key of the vault. The quickstart template's vault uses RBAC and its default role (Key Vault
@@ -631,7 +680,7 @@ TEST(KmsguardScanTest, RulesDirectoryIsPassedToThePluginAndBrokenFilesAreReporte
   EXPECT_EQ(r.exit_code, 3) << Describe(r);
   EXPECT_THAT(r.err, ::testing::ContainsRegex(broken + ":[0-9]+:[0-9]+: error: "));
   EXPECT_THAT(r.err,
-              HasSubstr("6 rule(s) loaded (6 built-in, 1 rule file(s) read); 1 rule error(s)"));
+              HasSubstr("8 rule(s) loaded (8 built-in, 1 rule file(s) read); 1 rule error(s)"));
   EXPECT_THAT(r.out, HasSubstr("star"));
 }
 
@@ -648,7 +697,7 @@ TEST(KmsguardScanTest, RulesDirectoryAcceptsYmlFiles) {
   const std::string file = dir.Write("snapshot.json", Snapshot({{"star", kKmsStar}}));
   const ProcessResult r = Kmsguard({"scan", "--format", "json", file, "--rules", rules_dir});
   EXPECT_EQ(r.exit_code, 1) << Describe(r);
-  EXPECT_THAT(r.err, HasSubstr("7 rule(s) loaded (6 built-in, 1 rule file(s) read)"));
+  EXPECT_THAT(r.err, HasSubstr("9 rule(s) loaded (8 built-in, 1 rule file(s) read)"));
   EXPECT_THAT(r.out, HasSubstr("custom-yml-rule"));
 }
 
@@ -663,7 +712,7 @@ TEST(KmsguardScanTest, RulesTakesOneRuleFileToo) {
   const ProcessResult r =
       Kmsguard({"scan", "--format", "jsonl", "--rules", rule, BundledExample()});
   EXPECT_EQ(r.exit_code, 1) << Describe(r);
-  EXPECT_THAT(r.err, HasSubstr("7 rule(s) loaded (6 built-in, 1 rule file(s) read)"));
+  EXPECT_THAT(r.err, HasSubstr("9 rule(s) loaded (8 built-in, 1 rule file(s) read)"));
   EXPECT_THAT(r.out, HasSubstr("ec2-app-server is named"));
 
   // A rule test file is not a rule file.
@@ -690,14 +739,14 @@ TEST(KmsguardScanTest, ARepeatableOptionTakesOneValueAndLeavesTheInputsToScan) {
 
   const ProcessResult one = Kmsguard({"scan", "--format", "jsonl", "--rules", rule, a, b});
   EXPECT_EQ(one.exit_code, 1) << Describe(one);
-  EXPECT_THAT(one.err, HasSubstr("7 rule(s) loaded (6 built-in, 1 rule file(s) read)"));
+  EXPECT_THAT(one.err, HasSubstr("9 rule(s) loaded (8 built-in, 1 rule file(s) read)"));
   EXPECT_THAT(one.out, HasSubstr("alpha is named"));
   EXPECT_THAT(one.out, HasSubstr("\"beta\"")) << "b.json was not scanned";
 
   const ProcessResult two =
       Kmsguard({"scan", "--format", "jsonl", "--rules", rule, "--rules", other, a, b});
   EXPECT_EQ(two.exit_code, 1) << Describe(two);
-  EXPECT_THAT(two.err, HasSubstr("8 rule(s) loaded (6 built-in, 2 rule file(s) read)"));
+  EXPECT_THAT(two.err, HasSubstr("10 rule(s) loaded (8 built-in, 2 rule file(s) read)"));
   EXPECT_THAT(two.out, HasSubstr("alpha is named"));
   EXPECT_THAT(two.out, HasSubstr("beta is other"));
 

@@ -64,8 +64,8 @@ TEST(RuleLoaderTest, ABrokenFileIsReportedWithItsPositionAndTheOthersLoad) {
       Ids(*loaded->rule_set),
       ::testing::UnorderedElementsAre(
           kBuiltinRuleId, "aws-iam-managed-kms-decrypt-all-keys", "aws-iam-kms-decrypt-broad-scope",
-          "gcp-kms-decrypt-broad-scope", "azure-keyvault-decrypt-every-key",
-          "azure-keyvault-access-escalation", "custom-copy"));
+          "gcp-kms-decrypt-broad-scope", "gcp-kms-decrypt-key-ring", "gcp-kms-access-escalation",
+          "azure-keyvault-decrypt-every-key", "azure-keyvault-access-escalation", "custom-copy"));
   EXPECT_EQ(loaded->files_read, 3);
   EXPECT_EQ(loaded->files_with_errors, 2);
   EXPECT_THAT(log.str(), ContainsRegex(broken + ":[0-9]+:[0-9]+: error: "));

@@ -177,6 +177,49 @@ INSTANTIATE_TEST_SUITE_P(
                  Q::kEscalation,
                  Certainty::kGranted,
                  Reach::kEveryKeyInRing},
+        // A setIamPolicy permission acts on its resource type and below: bound lower, on nothing.
+        TrapCase{"project_iam_admin_on_project_escalates",
+                 {{kProject, "roles/resourcemanager.projectIamAdmin"}},
+                 {},
+                 Q::kEscalation,
+                 Certainty::kGranted,
+                 Reach::kEveryKeyBelow},
+        TrapCase{"project_iam_admin_on_folder_escalates_on_every_project_below",
+                 {{kFolder, "roles/resourcemanager.projectIamAdmin"}},
+                 {},
+                 Q::kEscalation,
+                 Certainty::kGranted,
+                 Reach::kEveryKeyBelow},
+        TrapCase{"project_set_iam_policy_on_a_key_ring_acts_on_nothing",
+                 {{kRing, "roles/resourcemanager.projectIamAdmin"}},
+                 {},
+                 Q::kEscalation,
+                 std::nullopt},
+        TrapCase{
+            "folder_set_iam_policy_on_a_project_acts_on_nothing",
+            {{kProject, "projects/acme/roles/folderPolicy"}},
+            {Custom("projects/acme/roles/folderPolicy", {"resourcemanager.folders.setIamPolicy"})},
+            Q::kEscalation,
+            std::nullopt},
+        TrapCase{"folder_set_iam_policy_on_a_folder_escalates",
+                 {{kFolder, "organizations/9/roles/folderPolicy"}},
+                 {Custom("organizations/9/roles/folderPolicy",
+                         {"resourcemanager.folders.setIamPolicy"})},
+                 Q::kEscalation,
+                 Certainty::kGranted,
+                 Reach::kEveryKeyBelow},
+        TrapCase{"organization_set_iam_policy_on_a_folder_acts_on_nothing",
+                 {{kFolder, "organizations/9/roles/orgPolicy"}},
+                 {Custom("organizations/9/roles/orgPolicy",
+                         {"resourcemanager.organizations.setIamPolicy"})},
+                 Q::kEscalation,
+                 std::nullopt},
+        TrapCase{"owner_on_a_key_ring_escalates_through_its_kms_permissions",
+                 {{kRing, "roles/owner"}},
+                 {},
+                 Q::kEscalation,
+                 Certainty::kGranted,
+                 Reach::kEveryKeyInRing},
         TrapCase{"kms_admin_strict_tier_via_delegation",
                  {{kRing, "roles/cloudkms.admin"}},
                  {},
@@ -390,6 +433,63 @@ TEST(AnalyzeKeyTest, MissingAncestryIsSaid) {
   EXPECT_FALSE(access.complete);
   ASSERT_EQ(access.notes.size(), 1u);
   EXPECT_THAT(access.notes[0], HasSubstr("projects/acme was not seen"));
+}
+
+// The index answers what FindGrants answers, by scope, once per list of permissions.
+TEST(GrantIndexTest, AnswersAsFindGrantsByScopeOncePerPermissionList) {
+  const Inventory inventory = MakeInventory({{kProject, "roles/owner"},
+                                             {kRing, "roles/cloudkms.admin"},
+                                             {kKeyFull, "roles/cloudkms.cryptoKeyDecrypter"}});
+  const GrantIndex index(inventory);
+  const GrantIndex::Answer& decrypt = index.For(DecryptQuestion());
+  const GrantReport direct = FindGrants(inventory, MakeRoleResolver(inventory), DecryptQuestion());
+  ASSERT_EQ(decrypt.report.grants.size(), direct.grants.size());
+  for (std::size_t i = 0; i < direct.grants.size(); ++i) {
+    EXPECT_EQ(decrypt.report.grants[i].scope.name, direct.grants[i].scope.name);
+    EXPECT_EQ(decrypt.report.grants[i].member.text, direct.grants[i].member.text);
+  }
+  // Owner on the project and the decrypter on the key decrypt; cloudkms.admin on the ring does not.
+  ASSERT_EQ(decrypt.by_scope.size(), 2u);
+  EXPECT_TRUE(decrypt.by_scope.contains(kProject));
+  EXPECT_TRUE(decrypt.by_scope.contains(kKey));
+  // Asked again, under another name: the same answer, not a second computation.
+  PermissionQuestion renamed = DecryptQuestion();
+  renamed.name = "another rule";
+  EXPECT_EQ(&index.For(renamed), &decrypt);
+  // Another list of permissions: its own answer (the ring's admin escalates).
+  const GrantIndex::Answer& escalation = index.For(EscalationQuestion());
+  EXPECT_NE(&escalation, &decrypt);
+  EXPECT_TRUE(escalation.by_scope.contains("projects/acme/locations/eu/keyRings/ring"));
+}
+
+TEST(PermissionActsAtOrBelowTest, APermissionActsOnItsTypeAndBelowOnly) {
+  struct Row {
+    const char* permission;
+    ScopeKind scope;
+    bool acts;
+  };
+  for (const Row& row : std::vector<Row>{
+           {"resourcemanager.organizations.setIamPolicy", ScopeKind::kOrganization, true},
+           {"resourcemanager.organizations.setIamPolicy", ScopeKind::kFolder, false},
+           {"resourcemanager.folders.setIamPolicy", ScopeKind::kOrganization, true},
+           {"resourcemanager.folders.setIamPolicy", ScopeKind::kFolder, true},
+           {"resourcemanager.folders.setIamPolicy", ScopeKind::kProject, false},
+           {"resourcemanager.projects.setIamPolicy", ScopeKind::kProject, true},
+           {"resourcemanager.projects.setIamPolicy", ScopeKind::kKeyRing, false},
+           {"cloudkms.keyRings.setIamPolicy", ScopeKind::kKeyRing, true},
+           {"cloudkms.keyRings.setIamPolicy", ScopeKind::kCryptoKey, false},
+           {"cloudkms.cryptoKeys.setIamPolicy", ScopeKind::kOrganization, true},
+           {"cloudkms.cryptoKeys.setIamPolicy", ScopeKind::kCryptoKey, true},
+           {"cloudkms.cryptoKeyVersions.useToDecrypt", ScopeKind::kCryptoKey, true},
+           {"cloudkms.cryptoKeyVersions.useToDecrypt", ScopeKind::kFolder, true},
+           // Not one of the hierarchy's types: acts wherever it is bound.
+           {"cloudkms.importJobs.useToImport", ScopeKind::kCryptoKey, true},
+           // A prefix must end at the type's dot.
+           {"cloudkms.keyRingsX.setIamPolicy", ScopeKind::kCryptoKey, true},
+       }) {
+    EXPECT_EQ(PermissionActsAtOrBelow(row.permission, row.scope), row.acts)
+        << row.permission << " on " << ScopeKindName(row.scope);
+  }
 }
 
 TEST(CheckQuestionTest, RefusesWhatTheCatalogCannotAnswer) {
