@@ -503,7 +503,7 @@ TEST(KmsguardScanTest, GcpCustomRoleFromAnotherFileOfTheScanFails) {
   const std::string out = r.out;
   EXPECT_THAT(out, HasSubstr("user:x@example.com via organizations/9/roles/kmsReader holds "
                              "cloudkms.cryptoKeyVersions.useToDecrypt at projects/1042"));
-  EXPECT_THAT(out, HasSubstr("gcloud projects remove-iam-policy-binding 1042 "
+  EXPECT_THAT(out, HasSubstr("gcloud projects remove-iam-policy-binding '1042' "
                              "--member='user:x@example.com' "
                              "--role='organizations/9/roles/kmsReader'"));
   EXPECT_THAT(out, Not(HasSubstr("user:e@example.com via")));

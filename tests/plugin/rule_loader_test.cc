@@ -92,7 +92,7 @@ TEST(RuleLoaderTest, AFileNamedLikeABuiltinReplacesItAsInCheckAndTest) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->errors, 0) << log.str();
   EXPECT_EQ(loaded->files_read, 1);
-  EXPECT_EQ(loaded->builtin_rules, 5);
+  EXPECT_EQ(loaded->builtin_rules, 7);
   ASSERT_EQ(loaded->replaced_builtins.size(), 1u);
   EXPECT_THAT(loaded->replaced_builtins[0], HasSubstr(kBuiltinRuleId));
   const auto& set = loaded->rule_set->rules();
@@ -113,7 +113,7 @@ TEST(RuleLoaderTest, AFileNamedLikeABuiltinReplacesItAsInCheckAndTest) {
   ASSERT_TRUE(shipped.ok()) << shipped.status();
   EXPECT_EQ(shipped->errors, 0) << shipped_log.str();
   EXPECT_EQ(shipped->builtin_rules, 0);
-  EXPECT_EQ(shipped->replaced_builtins.size(), 6u);
+  EXPECT_EQ(shipped->replaced_builtins.size(), 8u);
 }
 
 TEST(RuleLoaderTest, OverridesAndLibrariesInADirectoryApplyToTheWholeSet) {

@@ -271,7 +271,7 @@ const Rule* FindRule(const LoadResult& result, const std::string& id) {
 TEST(BuiltinRulesTest, LoadWithoutDiagnostics) {
   const LoadResult result = LoadBuiltinRules();
   for (const core::Diagnostic& d : result.diagnostics) ADD_FAILURE() << d.ToString();
-  ASSERT_THAT(result.rules, SizeIs(6));
+  ASSERT_THAT(result.rules, SizeIs(8));
   const Rule* found = FindRule(result, "aws-iam-inline-kms-decrypt-all-keys");
   ASSERT_NE(found, nullptr);
   const Rule& rule = *found;
