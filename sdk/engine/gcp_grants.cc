@@ -40,7 +40,7 @@ struct GcpGrantsArgs : PreparedArgs {
 // remove-iam-policy-binding r --location=eu --project=acme"
 // (https://cloud.google.com/sdk/gcloud/reference/kms/keyrings/remove-iam-policy-binding).
 std::string RemoveBindingCommand(const gcp::Scope& scope) {
-  const std::vector<std::string_view> parts = absl::StrSplit(scope.name, '/');
+  const std::vector<std::string> parts = absl::StrSplit(scope.name, '/');
   if (scope.kind == gcp::ScopeKind::kKeyRing && parts.size() == 6) {
     return absl::StrCat("gcloud kms keyrings remove-iam-policy-binding ",
                         core::ShellQuote(parts[5]), " --location=", core::ShellQuote(parts[3]),

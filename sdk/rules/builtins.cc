@@ -60,12 +60,13 @@ const std::vector<BuiltinSpec>& Builtins() {
       {.name = "gcp.grants",
        .doc = "One finding per member that holds any of `permissions` through the allow policy of "
               "a Google Cloud organization, folder or project (so on every Cloud KMS key below "
-              "it): roles are expanded to permissions (predefined-role catalog and the scan's "
-              "custom roles), over the scan's Google Cloud resources joined once. Key-ring and "
-              "key bindings are not this operator's findings.",
+              "it) or key ring (every key of the ring): roles are expanded to permissions "
+              "(predefined-role catalog and the scan's custom roles), over the scan's Google "
+              "Cloud resources joined once. Key bindings are not this operator's findings.",
        .resource_types = {"cloudresourcemanager.googleapis.com/Organization",
                           "cloudresourcemanager.googleapis.com/Folder",
-                          "cloudresourcemanager.googleapis.com/Project"},
+                          "cloudresourcemanager.googleapis.com/Project",
+                          "cloudkms.googleapis.com/KeyRing"},
        .args =
            {
                {.name = "permissions",
