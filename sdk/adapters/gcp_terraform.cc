@@ -214,9 +214,11 @@ class Reader {
     if (scope.empty()) {
       AddDiagnostic(&result_->diagnostics, text && !provider_project ? kError : kWarning,
                     Where(in, ""),
-                    absl::StrCat(in.address, ": ", why, "; its ",
-                                 info.kind == Kind::kCustomRole ? "role" : "bindings",
-                                 " cannot be placed and are not judged"));
+                    absl::StrCat(in.address, ": ", why,
+                                 info.kind == Kind::kCustomRole
+                                     ? "; the role is not read, and bindings to it are "
+                                       "undetermined"
+                                     : "; its bindings cannot be placed and are not judged"));
       return;
     }
     if (info.kind == Kind::kCustomRole) {

@@ -359,6 +359,28 @@ TEST(GcpTerraformTest, CustomRolesAreRoleAssetsTheJoinReads) {
   EXPECT_EQ(report.grants[0].certainty, gcp::Certainty::kGranted);
 }
 
+TEST(GcpTerraformTest, ACustomRoleWithUnknownPermissionsLeavesItsBindingsUndetermined) {
+  const AdapterResult result = ReadTerraformPlan(
+      Plan({Change("google_project_iam_custom_role", "later",
+                   {{"project", "acme"}, {"role_id", "later"}}, {{"permissions", true}}),
+            Change("google_project_iam_member", "use",
+                   {{"project", "acme"},
+                    {"role", "projects/acme/roles/later"},
+                    {"member", "user:ana@example.com"}})}),
+      "plan.json");
+  ASSERT_EQ(result.diagnostics.size(), 1u) << test::Describe(result.diagnostics);
+  EXPECT_EQ(result.diagnostics[0].severity, core::DiagnosticSeverity::kWarning);
+  EXPECT_THAT(result.diagnostics[0].message,
+              HasSubstr("google_project_iam_custom_role.later: its permissions are known only "
+                        "after apply; bindings to this role are undetermined"));
+  ASSERT_THAT(Ids(result), ElementsAre(std::string(kCrm) + "projects/acme"));
+  const gcp::InventoryResult inventory = gcp::BuildInventory(result.resources);
+  const gcp::GrantReport report = gcp::FindGrants(
+      inventory.inventory, gcp::MakeRoleResolver(inventory.inventory), gcp::DecryptQuestion());
+  ASSERT_EQ(report.grants.size(), 1u);
+  EXPECT_EQ(report.grants[0].certainty, gcp::Certainty::kUndetermined);
+}
+
 // --- unknown values
 // -----------------------------------------------------------------------------
 
