@@ -50,9 +50,9 @@ struct GoogleInstance {
 // Whether ReadGoogleIamResources reads resources of `type` (the IAM resources above).
 bool IsGoogleIamType(std::string_view type);
 
-// Appends to `result` one normalized resource per scope that the instances of an IAM type bind
-// roles on (in the order the scopes first appear), and one iam.googleapis.com/Role resource per
-// custom role:
+// Appends to `result` one iam.googleapis.com/Role resource per custom role (as read), then one
+// normalized resource per scope that the instances of an IAM type bind roles on (in the order the
+// scopes first appear):
 //   id/name: the scope's CAI full name ("//cloudresourcemanager.googleapis.com/projects/acme",
 //   "//cloudkms.googleapis.com/projects/p/locations/l/keyRings/r"); type: its asset type;
 //   document {"name", "asset_type", "iam_policy": {"bindings": [{"role", "members",
