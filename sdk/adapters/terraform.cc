@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "sdk/adapters/adapter_support.h"
 #include "sdk/adapters/azure_terraform.h"
+#include "sdk/adapters/gcp_terraform.h"
 
 namespace kmsguard::adapters {
 
@@ -202,6 +203,8 @@ class TerraformReader {
       const TfResource& r = resources_.at(address);
       if (IsAzurermType(r.type)) AzurermResource(r);
     }
+    // google resources: Google Cloud assets (gcp_terraform.h), one per scope, after the others.
+    GoogleResources();
     return std::move(result_);
   }
 
@@ -738,6 +741,62 @@ class TerraformReader {
       return "";
     };
     ReadAzurermResource(instance, file_, &result_);
+  }
+
+  // --- Google Cloud ------------------------------------------------------------------------
+
+  // Every google_* instance (the IAM ones, and those they may refer to) goes to the Google reader
+  // at once: it groups the bindings of one scope into one asset.
+  void GoogleResources() {
+    std::map<std::string, std::size_t> index;
+    std::vector<GoogleInstance> instances;
+    for (const std::string& address : order_) {
+      const TfResource& r = resources_.at(address);
+      if (!r.type.starts_with("google_")) continue;
+      index.emplace(address, instances.size());
+      GoogleInstance& in = instances.emplace_back();
+      in.address = r.address;
+      in.type = r.type;
+      in.values = r.values;
+      in.after_unknown = r.after_unknown;
+      in.pointer = r.pointer;
+      in.referenced = [this, &r, &index, &instances](
+                          std::string_view attribute,
+                          std::string* target_attribute) -> const GoogleInstance* {
+        for (const std::string& reference : References(r, attribute)) {
+          const TfResource* target = nullptr;
+          const Json* data_values = nullptr;
+          std::string attr;
+          if (!ResolveReference(r, reference, &target, &data_values, &attr) || target == nullptr ||
+              attr.empty()) {
+            continue;
+          }
+          if (const auto it = index.find(target->address); it != index.end()) {
+            *target_attribute = attr;
+            return &instances[it->second];
+          }
+        }
+        return nullptr;
+      };
+      in.referenced_value = [this, &r](std::string_view attribute) -> const Json* {
+        for (const std::string& reference : References(r, attribute)) {
+          const TfResource* target = nullptr;
+          const Json* data_values = nullptr;
+          std::string attr;
+          if (!ResolveReference(r, reference, &target, &data_values, &attr) || attr.empty()) {
+            continue;
+          }
+          const Json* values = data_values != nullptr ? data_values : target->values;
+          if (values == nullptr || !values->is_object()) continue;
+          if (target != nullptr && Unknown(*target, attr)) continue;
+          if (const auto it = values->find(attr); it != values->end() && !it->is_null()) {
+            return &*it;
+          }
+        }
+        return nullptr;
+      };
+    }
+    ReadGoogleIamResources(instances, file_, &result_);
   }
 
   // --- KMS keys -------------------------------------------------------------------------------

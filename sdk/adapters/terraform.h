@@ -21,7 +21,11 @@ namespace kmsguard::adapters {
 // ids are ARNs when known, else "terraform:ADDRESS"; sources are the file, the JSON pointer and
 // the resource address. Problems are diagnostics; the rest still loads. azurerm_key_vault,
 // azurerm_key_vault_access_policy, azurerm_role_assignment and azurerm_role_definition become
-// Azure resources (azure_terraform.h), after the AWS ones. Never throws.
+// Azure resources (azure_terraform.h), after the AWS ones. The google_{organization,folder,
+// project,kms_key_ring,kms_crypto_key}_iam_{member,binding,policy} resources become Google Cloud
+// assets, one per scope with the bindings of every resource on it, and
+// google_{project,organization}_iam_custom_role iam.googleapis.com/Role assets (gcp_terraform.h),
+// last. Never throws.
 AdapterResult ReadTerraformPlan(std::string_view json_text, std::string_view source_name);
 
 // Same, on an already parsed document.

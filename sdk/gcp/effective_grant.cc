@@ -54,8 +54,12 @@ class BindingJudge {
     via.scope = scope.name;
     via.scope_kind = scope.kind;
     via.role = binding.role;
-    via.source = policy.source;
-    via.source.json_pointer += binding.pointer;
+    if (binding.source) {
+      via.source = *binding.source;
+    } else {
+      via.source = policy.source;
+      via.source.json_pointer += binding.pointer;
+    }
     if (role.state == RoleState::kInactive) return std::nullopt;
     if (role.state == RoleState::kUndetermined) {
       via.certainty = Certainty::kUndetermined;

@@ -148,6 +148,14 @@ class Joiner {
       Problem(resource.source, pointer, message);
       return;
     }
+    if (const json* source = ObjectMember(b, "source")) {
+      // {"json_pointer": str, "address": str}: the binding's own place (gcp_terraform.h).
+      core::SourceLocation at;
+      at.file = resource.source.file;
+      at.json_pointer = StringMember(*source, "json_pointer");
+      at.resource_id = StringMember(*source, "address");
+      binding.source = std::move(at);
+    }
     if (const json* condition = ObjectMember(b, "condition")) {
       binding.condition =
           Condition{StringMember(*condition, "title"), StringMember(*condition, "description"),

@@ -31,6 +31,10 @@ struct Binding {
   std::vector<std::string> members;
   std::optional<Condition> condition;
   std::string pointer;  // the binding's JSON pointer in its source ("/iam_policy/bindings/2")
+  // Where the binding was written when that is not its policy's source: a policy gathered from
+  // several inputs (the Terraform resources on one scope, adapters/gcp_terraform.h) names each
+  // binding's own resource address and JSON pointer. Unset: the policy's source + `pointer`.
+  std::optional<core::SourceLocation> source;
 };
 
 // One allow policy, on the resource it is attached to.

@@ -48,8 +48,9 @@ Inventory MakeInventory(const std::vector<B>& bindings, std::vector<CustomRole> 
     AttachedPolicy policy;
     policy.resource = b.scope;
     policy.source.file = "test.ndjson";
-    policy.bindings.push_back(
-        Binding{b.role, b.members, b.condition, "/iam_policy/bindings/" + std::to_string(index++)});
+    policy.bindings.push_back(Binding{b.role, b.members, b.condition,
+                                      "/iam_policy/bindings/" + std::to_string(index++),
+                                      std::nullopt});
     inventory.policies.push_back(std::move(policy));
   }
   inventory.custom_roles = std::move(custom);
