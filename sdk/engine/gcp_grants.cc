@@ -15,7 +15,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -54,11 +53,21 @@ std::string RemoveBindingCommand(const gcp::Scope& scope) {
                       core::ShellQuote(parts.size() > 1 ? parts[1] : scope.name));
 }
 
-// Which keys the grant reaches, for the exposure and the explanation.
-std::string ReachText(const gcp::ScopedGrant& grant) {
-  return grant.reach == gcp::Reach::kEveryKeyInRing
-             ? absl::StrCat("every Cloud KMS key of key ring ", grant.scope.name)
-             : absl::StrCat("every Cloud KMS key below ", grant.scope.name);
+// How the findings word a grant's reach: one place for the exposure and the explanation.
+struct ReachWords {
+  const char* exposure;  // "... on every Cloud KMS key below SCOPE"
+  const char* keys;      // "): every key below it, ..."
+  const char* seen;      // "keys of the input below it: ..."
+};
+ReachWords WordsFor(gcp::Reach reach) {
+  if (reach == gcp::Reach::kEveryKeyInRing) {
+    return {"every Cloud KMS key of key ring ",
+            "): every key of the ring, including keys not in the input or added later",
+            "keys of the input in it: "};
+  }
+  return {"every Cloud KMS key below ",
+          "): every key below it, including keys not in the input or created later",
+          "keys of the input below it: "};
 }
 
 Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& roles) {
@@ -100,18 +109,14 @@ Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& rol
   }
   out.command = absl::StrJoin(commands, " && ");
   out.exposed_to = {grant.member.text};
-  out.exposure = absl::StrCat(grant.member.text, " on ", ReachText(grant));
-  const bool ring = grant.reach == gcp::Reach::kEveryKeyInRing;
+  const ReachWords words = WordsFor(grant.reach);
+  out.exposure = absl::StrCat(grant.member.text, " on ", words.exposure, grant.scope.name);
   out.explanation.push_back(absl::StrCat(
       grant.member.text, " holds ", absl::StrJoin(out.actions, ", "), " through ",
       absl::StrJoin(roles, ", "), " bound at ", std::string(gcp::ScopeKindName(grant.scope.kind)),
-      " ", grant.scope.name, " (", std::string(gcp::CertaintyName(grant.certainty)),
-      ring ? "): every key of the ring, including keys not in the input or added later"
-           : "): every key below it, including keys not in the input or created later"));
+      " ", grant.scope.name, " (", std::string(gcp::CertaintyName(grant.certainty)), words.keys));
   if (!grant.keys_below.empty()) {
-    out.explanation.push_back(
-        absl::StrCat(ring ? "keys of the input in it: " : "keys of the input below it: ",
-                     absl::StrJoin(grant.keys_below, ", ")));
+    out.explanation.push_back(absl::StrCat(words.seen, absl::StrJoin(grant.keys_below, ", ")));
   }
   out.explanation.push_back("deny policies were not seen (no supported input carries them)");
   return out;
