@@ -745,6 +745,27 @@ class TerraformReader {
 
   // --- Google Cloud ------------------------------------------------------------------------
 
+  // The configuration references of `r`'s `attribute` that resolve to an attribute of a resource
+  // (`target`) or of a data source read at plan time (`data_values`), in order.
+  struct Resolved {
+    const TfResource* target = nullptr;
+    const Json* data_values = nullptr;
+    std::string attr;
+  };
+  std::vector<Resolved> ResolvedReferences(const TfResource& r, std::string_view attribute) {
+    std::vector<Resolved> resolved;
+    for (const std::string& reference : References(r, attribute)) {
+      Resolved ref;
+      // True sets exactly one of target and data_values.
+      if (!ResolveReference(r, reference, &ref.target, &ref.data_values, &ref.attr) ||
+          ref.attr.empty()) {
+        continue;
+      }
+      resolved.push_back(std::move(ref));
+    }
+    return resolved;
+  }
+
   // Every google_* instance (the IAM ones, and those they may refer to) goes to the Google reader
   // at once: it groups the bindings of one scope into one asset.
   void GoogleResources() {
@@ -763,33 +784,21 @@ class TerraformReader {
       in.referenced = [this, &r, &index, &instances](
                           std::string_view attribute,
                           std::string* target_attribute) -> const GoogleInstance* {
-        for (const std::string& reference : References(r, attribute)) {
-          const TfResource* target = nullptr;
-          const Json* data_values = nullptr;
-          std::string attr;
-          if (!ResolveReference(r, reference, &target, &data_values, &attr) || target == nullptr ||
-              attr.empty()) {
-            continue;
-          }
-          if (const auto it = index.find(target->address); it != index.end()) {
-            *target_attribute = attr;
+        for (const Resolved& ref : ResolvedReferences(r, attribute)) {
+          if (ref.target == nullptr) continue;
+          if (const auto it = index.find(ref.target->address); it != index.end()) {
+            *target_attribute = ref.attr;
             return &instances[it->second];
           }
         }
         return nullptr;
       };
       in.referenced_value = [this, &r](std::string_view attribute) -> const Json* {
-        for (const std::string& reference : References(r, attribute)) {
-          const TfResource* target = nullptr;
-          const Json* data_values = nullptr;
-          std::string attr;
-          if (!ResolveReference(r, reference, &target, &data_values, &attr) || attr.empty()) {
-            continue;
-          }
-          const Json* values = data_values != nullptr ? data_values : target->values;
+        for (const Resolved& ref : ResolvedReferences(r, attribute)) {
+          const Json* values = ref.data_values != nullptr ? ref.data_values : ref.target->values;
           if (values == nullptr || !values->is_object()) continue;
-          if (target != nullptr && Unknown(*target, attr)) continue;
-          if (const auto it = values->find(attr); it != values->end() && !it->is_null()) {
+          if (ref.target != nullptr && Unknown(*ref.target, ref.attr)) continue;
+          if (const auto it = values->find(ref.attr); it != values->end() && !it->is_null()) {
             return &*it;
           }
         }
