@@ -85,13 +85,6 @@ std::string ResourceType(const std::string& type) {
 
 bool IsAws(const model::Finding& f) { return f.provider.empty() || f.provider == "aws"; }
 
-// How a message names a provider ("gcp" -> "Google Cloud").
-std::string CloudName(const std::string& provider) {
-  if (provider == "gcp") return "Google Cloud";
-  if (provider == "azure") return "Azure";
-  return provider;
-}
-
 // Resources[].Details: the type's own details object with the name and the policies concerned.
 Json ResourceDetails(const model::Finding& f) {
   Json policies = Json::array();
@@ -121,7 +114,7 @@ Json ResourceDetails(const model::Finding& f) {
   // Another cloud's resource: where it is, in that cloud's terms (Resources[].Region is an AWS
   // region, the importing one).
   if (!IsAws(f)) {
-    other["Cloud"] = CloudName(f.provider);
+    other["Cloud"] = internal::CloudName(f.provider);
     if (!f.account.empty()) other["CloudAccount"] = internal::Truncate(f.account, kFieldValueMax);
     if (!f.region.empty()) other["CloudLocation"] = internal::Truncate(f.region, kFieldValueMax);
   }
@@ -143,7 +136,7 @@ Json ProductFields(const model::Finding& f) {
   add("kmsguard/Conditional", f.conditional ? "true" : "");
   add("kmsguard/Exposure", f.exposure);
   if (!IsAws(f)) {
-    add("kmsguard/Cloud", CloudName(f.provider));
+    add("kmsguard/Cloud", internal::CloudName(f.provider));
     add("kmsguard/CloudAccount", f.account);
   }
   // Before the evidence, which may fill the 50 pairs.
@@ -300,7 +293,7 @@ class AsffWriter final : public FindingWriter {
     }
     for (const auto& [provider, count] : left_out_other_) {
       out.push_back(absl::StrCat(
-          count.findings, " finding(s) (", count.fail, " FAIL) of ", CloudName(provider),
+          count.findings, " finding(s) (", count.fail, " FAIL) of ", internal::CloudName(provider),
           " are not in the ASFF output: ASFF holds findings of an AWS account; to import them "
           "into Security Hub anyway, give the importing account with --aws-account-id (they are "
           "written with resource type Other and their cloud in ProductFields), or use --format "

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "sdk/render/baseline.h"
 #include "sdk/render/html_internal.h"
 #include "sdk/render/render.h"
@@ -67,6 +68,14 @@ std::size_t HtmlStatusColumn(model::Status status) {
   return 0;
 }
 
+std::string CloudKey(std::string_view provider) {
+  std::string key(provider.empty() ? "aws" : provider);
+  for (char& c : key) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(c))) c = '-';
+  }
+  return key;
+}
+
 std::vector<std::string> SeveritiesHighestFirst() {
   std::vector<std::string> out;
   for (int s = static_cast<int>(model::Severity::kCritical); s >= 0; --s) {
@@ -79,6 +88,7 @@ void HtmlTallies::Add(const model::Finding& f, BaselineState state) {
   const std::size_t column = HtmlStatusColumn(f.status);
   ++all[column];
   ++by_severity[std::string(model::SeverityName(f.severity))][column];
+  ++by_cloud[CloudKey(f.provider)][column];
   ++by_account[{f.account.empty() ? "(unknown)" : f.account, f.provider}][column];
   ++by_rule[f.rule_id][column];
   rule_versions.emplace(f.rule_id, f.rule_version);
@@ -143,7 +153,7 @@ class HtmlWriter final : public FindingWriter {
       out_.flush();
       return spooled;
     }
-    if (total == 0) out_ << "<tbody><tr><td colspan=\"7\">No findings.</td></tr></tbody>\n";
+    if (total == 0) out_ << "<tbody><tr><td colspan=\"8\">No findings.</td></tr></tbody>\n";
     out_ << internal::PageBottom(options_, gone);
     out_.flush();
     if (!out_) return absl::InternalError("the output stream failed");

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "sdk/render/html_internal.h"
+#include "sdk/render/render_support.h"
 #include "sdk/render/table_layout.h"
 
 namespace kmsguard::render::internal {
@@ -156,7 +157,7 @@ std::string AccountChart(const HtmlTallies& t) {
   for (const Entry* entry : order) {
     const auto& [account, cloud] = entry->first;
     if (bars.size() < kMostBars) {
-      const std::string label = absl::StrCat(cloud, " ", account);
+      const std::string label = absl::StrCat(CloudName(cloud), " ", account);
       bars.push_back({label, label, account, entry->second});
       continue;
     }

@@ -121,9 +121,9 @@ std::string FindingHtml(const model::Finding& f, std::int64_t order,
       "<tbody class=\"finding\" data-order=\"", order, "\" data-status=\"", status,
       "\" data-status-rank=\"", StatusRank(f.status), "\" data-severity=\"", severity,
       "\" data-severity-rank=\"", static_cast<int>(f.severity), "\" data-rule=\"",
-      HtmlEscape(f.rule_id), "\" data-principal=\"", HtmlEscape(principal), "\" data-account=\"",
-      HtmlEscape(f.account), "\" data-policies=\"", HtmlEscape(policy_key), "\" data-uid=\"", uid,
-      "\"",
+      HtmlEscape(f.rule_id), "\" data-principal=\"", HtmlEscape(principal), "\" data-cloud=\"",
+      HtmlEscape(CloudKey(f.provider)), "\" data-account=\"", HtmlEscape(f.account),
+      "\" data-policies=\"", HtmlEscape(policy_key), "\" data-uid=\"", uid, "\"",
       baseline_state.empty() ? ""
                              : absl::StrCat(" data-baseline=\"", std::string(baseline_state), "\""),
       ">\n");
@@ -138,13 +138,13 @@ std::string FindingHtml(const model::Finding& f, std::int64_t order,
           ? ""
           : absl::StrCat(" <span class=\"tag rule-severity\">(rule: ",
                          std::string(model::SeverityName(f.RuleSeverity())), ")</span>");
-  absl::StrAppend(&out, "<tr class=\"row\"><td><span class=\"badge severity-", severity, "\">",
-                  severity, "</span>", rule_severity, "</td><td><span class=\"badge status-",
-                  status, "\">", status, "</span>",
-                  f.conditional ? " <span class=\"tag\">conditional</span>" : "", baseline_badge,
-                  "</td><td>", HtmlEscape(f.rule_id), "</td><td>", HtmlEscape(principal),
-                  "</td><td>", HtmlEscape(f.account), "</td><td>", policy_html, "</td><td>",
-                  HtmlEscape(f.message), SuppressionHtml(f), "</td></tr>\n");
+  absl::StrAppend(
+      &out, "<tr class=\"row\"><td><span class=\"badge severity-", severity, "\">", severity,
+      "</span>", rule_severity, "</td><td><span class=\"badge status-", status, "\">", status,
+      "</span>", f.conditional ? " <span class=\"tag\">conditional</span>" : "", baseline_badge,
+      "</td><td>", HtmlEscape(f.rule_id), "</td><td>", HtmlEscape(principal), "</td><td>",
+      HtmlEscape(CloudName(f.provider)), "</td><td>", HtmlEscape(f.account), "</td><td>",
+      policy_html, "</td><td>", HtmlEscape(f.message), SuppressionHtml(f), "</td></tr>\n");
 
   std::string detail;
   absl::StrAppend(&detail, "<p>", HtmlEscape(f.title), "<br>Resource <code>",
@@ -213,7 +213,7 @@ std::string FindingHtml(const model::Finding& f, std::int64_t order,
   // other; with scripts on it keeps them as text, which loads several times faster than the
   // elements they make (most of a large report's bytes are here), and the page's script makes
   // them markup when they are first opened.
-  absl::StrAppend(&out, "<tr class=\"detail\"><td colspan=\"7\">", ExposureGraphHtml(f),
+  absl::StrAppend(&out, "<tr class=\"detail\"><td colspan=\"8\">", ExposureGraphHtml(f),
                   "<details><summary>Evidence and remediation</summary><noscript>\n", detail,
                   "</noscript></details></td></tr>\n</tbody>\n");
   return out;

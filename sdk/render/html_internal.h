@@ -34,6 +34,10 @@ using StatusCounts = std::array<std::int64_t, kHtmlStatuses.size()>;
 // The index of `status` in kHtmlStatuses.
 std::size_t HtmlStatusColumn(model::Status status);
 
+// A finding's cloud as one token for the rows' data-cloud and the cloud filter, whose values
+// are space-separated lists: the provider ("aws" when none is given), any whitespace as "-".
+std::string CloudKey(std::string_view provider);
+
 // Severities, highest first (the page's order).
 std::vector<std::string> SeveritiesHighestFirst();
 
@@ -43,6 +47,8 @@ std::vector<std::string> SeveritiesHighestFirst();
 struct HtmlTallies {
   StatusCounts all{};
   std::map<std::string, StatusCounts> by_severity;  // by severity name
+  // By cloud: the key each row's data-cloud holds (CloudKey), in its order.
+  std::map<std::string, StatusCounts> by_cloud;
   // By account, then cloud (the finding's provider): {account, provider}.
   std::map<std::pair<std::string, std::string>, StatusCounts> by_account;
   std::map<std::string, StatusCounts> by_rule;
@@ -69,8 +75,8 @@ struct HtmlTallies {
 std::string ChartsHtml(const HtmlTallies& tallies, bool baseline);
 
 // One finding as the findings table's <tbody>: the row (severity and status badges, rule,
-// principal, account, policy or item, message with the suppression visible), the exposure graph,
-// and the collapsed details (uid, resource, evidence, explanation, remediation).
+// principal, cloud, account, policy or item, message with the suppression visible), the exposure
+// graph, and the collapsed details (uid, resource, evidence, explanation, remediation).
 // `baseline_state`: "NEW", ... with a baseline, else empty.
 std::string FindingHtml(const model::Finding& finding, std::int64_t order,
                         std::string_view baseline_state);

@@ -61,7 +61,7 @@ table.counts td.text { text-align: left; }
 #findings-table tbody.finding { content-visibility: auto; contain-intrinsic-size: auto 5rem; }
 #findings-table tbody.finding[hidden] { display: none; }
 #findings-table tr { display: grid;
-  grid-template-columns: 8rem 8.5rem 12rem 12rem 8rem 11rem minmax(0, 1fr); }
+  grid-template-columns: 8rem 8.5rem 12rem 12rem 7rem 8rem 11rem minmax(0, 1fr); }
 #findings-table tr.detail > td, #findings-table td[colspan] { grid-column: 1 / -1; }
 #findings-table th { text-align: left; background: #eef1f5; border-bottom: 2px solid #c9ced6;
   padding: .35rem .5rem; white-space: nowrap; }
@@ -289,7 +289,7 @@ std::string ContextHtml(const PageParts& p) {
   std::map<std::string, std::vector<std::string>> clouds;
   std::set<std::string> named;
   for (const auto& [key, unused] : p.tallies->by_account) {
-    clouds[key.second].push_back(key.first);
+    clouds[CloudName(key.second)].push_back(key.first);
     named.insert(key.first);
   }
   std::vector<std::string> clouds_text;
@@ -350,19 +350,23 @@ std::string ContextHtml(const PageParts& p) {
 
 std::string CountTables(const PageParts& p) {
   const HtmlTallies& t = *p.tallies;
-  std::vector<CountRow> severity_rows, account_rows, rule_rows;
+  std::vector<CountRow> severity_rows, cloud_rows, account_rows, rule_rows;
   for (const std::string& s : SeveritiesHighestFirst()) {
     const auto it = t.by_severity.find(s);
     severity_rows.push_back({{s}, s, it == t.by_severity.end() ? StatusCounts{} : it->second});
   }
+  for (const auto& [key, counts] : t.by_cloud) {
+    cloud_rows.push_back({{CloudName(key)}, key, counts});
+  }
   for (const auto& [key, counts] : t.by_account) {
-    account_rows.push_back({{key.second, key.first}, key.first, counts});
+    account_rows.push_back({{CloudName(key.second), key.first}, key.first, counts});
   }
   for (const auto& [rule, counts] : t.by_rule) rule_rows.push_back({{rule}, rule, counts});
   return absl::StrCat(
       "<section id=\"counts\">\n",
       CountsHtml("by-status", "By status", {""}, {{{"findings"}, "findings", t.all}}),
       CountsHtml("by-severity", "By severity", {"Severity"}, severity_rows),
+      CountsHtml("by-cloud", "By cloud", {"Cloud"}, cloud_rows),
       CountsHtml("by-account", "By cloud and account", {"Cloud", "Account"}, account_rows),
       CountsHtml("by-rule", "By rule", {"Rule"}, rule_rows), "</section>\n");
 }
@@ -402,6 +406,14 @@ std::string Controls(const PageParts& p) {
   for (const std::string& s : SeveritiesHighestFirst()) {
     absl::StrAppend(&out, "<option value=\"", s, "\">", s, "</option>");
   }
+  // The clouds the findings come from (the tallies are complete: rows are written after them).
+  absl::StrAppend(&out,
+                  "</select></label>\n<label>Cloud <select id=\"cloud-filter\" "
+                  "data-attribute=\"data-cloud\"><option value=\"all\" selected>all</option>");
+  for (const auto& [key, counts] : p.tallies->by_cloud) {
+    absl::StrAppend(&out, "<option value=\"", HtmlEscape(key), "\">", HtmlEscape(CloudName(key)),
+                    "</option>");
+  }
   if (p.options->baseline != nullptr) {
     absl::StrAppend(&out,
                     "</select></label>\n<label>Since the baseline <select "
@@ -420,7 +432,8 @@ std::string Controls(const PageParts& p) {
                   "<thead><tr><th data-key=\"severity-rank\" data-type=\"number\">Severity</th>"
                   "<th data-key=\"status-rank\" data-type=\"number\">Status</th>"
                   "<th data-key=\"rule\">Rule</th><th data-key=\"principal\">Principal</th>"
-                  "<th data-key=\"account\">Account</th><th data-key=\"policies\">Policy or "
+                  "<th data-key=\"cloud\">Cloud</th><th data-key=\"account\">Account</th><th "
+                  "data-key=\"policies\">Policy or "
                   "item</th><th>Message</th></tr></thead>\n");
   return out;
 }

@@ -102,6 +102,13 @@ std::string EvidenceLine(const model::Evidence& e) {
   return out;
 }
 
+std::string CloudName(std::string_view provider) {
+  if (provider.empty() || provider == "aws") return "AWS";
+  if (provider == "gcp") return "Google Cloud";
+  if (provider == "azure") return "Azure";
+  return std::string(provider);
+}
+
 const char* CliTitle(const model::Finding& finding) {
   if (finding.provider.empty() || finding.provider == "aws") return "AWS CLI";
   if (finding.provider == "gcp") return "gcloud CLI";

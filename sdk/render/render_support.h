@@ -43,6 +43,10 @@ std::vector<std::string> PolicyNames(const model::Finding& finding);
 // (Action ["kms:*"]) on Resource ["*"]: <note>`.
 std::string EvidenceLine(const model::Evidence& evidence);
 
+// How a reader names a finding's cloud: "AWS" (aws, or no provider), "Google Cloud" (gcp),
+// "Azure" (azure), else the provider as written.
+std::string CloudName(std::string_view provider);
+
 // The heading of a remediation's command-line part for the finding's cloud: "AWS CLI" (aws, or
 // no provider), "gcloud CLI" (gcp), "Azure CLI" (azure), else "CLI".
 const char* CliTitle(const model::Finding& finding);

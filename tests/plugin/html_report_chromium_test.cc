@@ -175,6 +175,16 @@ window.addEventListener('load', function () {
     out.byStatus[value] = {shown: shown(), uids: uids()};
   });
   set('status-filter', 'all');
+  // Each cloud of the cloud filter, with every status shown.
+  out.cloudOptions = Array.prototype.map.call(
+      document.getElementById('cloud-filter').options, function (o) { return o.value; });
+  out.byCloud = {};
+  out.cloudOptions.forEach(function (value) {
+    set('cloud-filter', value);
+    out.byCloud[value] = {shown: shown(), uids: uids(),
+                          cells: rows().map(function (b) { return b.rows[0].cells[4].textContent; })};
+  });
+  set('cloud-filter', 'all');
   var baseline = document.getElementById('baseline-filter');
   if (baseline) {
     out.byBaseline = {};
@@ -198,6 +208,17 @@ window.addEventListener('load', function () {
   out.sortedRows = principals.length;
   out.sortedAscending = principals.every(function (name, i) {
     return i === 0 || principals[i - 1].localeCompare(name) <= 0;
+  });
+  // By the Cloud column: each cloud's rows in one run.
+  document.querySelector('th[data-key=cloud]').click();
+  var clouds = Array.prototype.map.call(document.querySelectorAll('tbody.finding'),
+                                        function (b) { return b.getAttribute('data-cloud'); });
+  var seen = {};
+  out.cloudSorted = clouds.every(function (cloud, i) {
+    if (i > 0 && clouds[i - 1] === cloud) return true;
+    var fresh = seen[cloud] !== true;
+    seen[cloud] = true;
+    return fresh;
   });
   // The charts' bars and the count tables' cells.
   out.charts = {};
@@ -540,6 +561,59 @@ TEST(HtmlReportChromiumTest, FiltersChartsAndExposureGraphsMatchTheScan) {
   EXPECT_LE(p["placeholderWidth"].get<int>(), p["inputWidth"].get<int>());
   EXPECT_LE(p["pageWidth"].get<int>(), 1366);
   Screenshot(chromium, page, "html-report-example-baseline", dir);
+}
+
+// Findings of three clouds in one report: the AWS example, the Google Cloud Asset Inventory
+// exports and the Azure vault of ../shared/samples/multicloud/. The cloud filter keeps exactly the
+// findings the JSON of the same scan gives that provider, each row names its cloud, the counts
+// by cloud add up, and sorting by the Cloud column groups the rows.
+TEST(HtmlReportChromiumTest, CloudFilterAndCountsGroupTheFindingsByCloud) {
+  const std::string chromium = Chromium();
+  SKIP_WITHOUT_CHROMIUM(chromium);
+  testing::TempDir dir;
+  const std::string samples = std::string(KMSGUARD_SHARED_DIR) + "/samples/multicloud/";
+  const std::vector<std::string> scan = {KMSGUARD_BINARY,
+                                         "scan",
+                                         kExample,
+                                         samples + "gcp-cai-iam-policies.forseti.ndjson",
+                                         samples + "gcp-cai-resources.forseti.ndjson",
+                                         samples + "azure-keyvault-get.access-policy.demisto.json"};
+  std::vector<std::string> as_json = scan, as_html = scan;
+  as_json.insert(as_json.end(), {"--format", "json"});
+  as_html.insert(as_html.end(), {"--format", "html"});
+  const ProcessResult json = testing::Run(as_json);
+  ASSERT_EQ(json.exit_code, 1) << json.err;
+  const ProcessResult html = testing::Run(as_html);
+  ASSERT_EQ(html.exit_code, 1) << html.err;
+  std::map<std::string, std::multiset<std::string>> uids_by_cloud;
+  const Json scanned = Json::parse(json.out);
+  for (const Json& f : scanned["findings"]) {
+    uids_by_cloud[f["provider"].get<std::string>()].insert(f["uid"].get<std::string>());
+  }
+  // The three clouds, each with findings (the samples' expected FAILs are among them).
+  ASSERT_EQ(uids_by_cloud.size(), 3u);
+
+  const std::string page = dir.Write("clouds.html", html.out);
+  const Probed probed = Probe(chromium, page, dir, /*drop_table=*/false);
+  Json p = probed.probe;
+  EXPECT_THAT(p["cloudOptions"].get<std::vector<std::string>>(),
+              ::testing::ElementsAre("all", "aws", "azure", "gcp"));
+  const std::map<std::string, std::string> names = {
+      {"aws", "AWS"}, {"azure", "Azure"}, {"gcp", "Google Cloud"}};
+  int total = 0;
+  for (const auto& [cloud, uids] : uids_by_cloud) {
+    EXPECT_EQ(Set(p["byCloud"][cloud]["uids"]), uids) << cloud;
+    for (const Json& cell : p["byCloud"][cloud]["cells"]) {
+      EXPECT_EQ(cell.get<std::string>(), names.at(cloud)) << cloud;
+    }
+    EXPECT_EQ(p["counts"]["by-cloud:" + cloud + ":total"], static_cast<int>(uids.size())) << cloud;
+    total += static_cast<int>(uids.size());
+  }
+  EXPECT_EQ(p["byCloud"]["all"]["shown"], total);
+  EXPECT_EQ(p["total"], total);
+  // Sorted by the Cloud column, each cloud's rows are one run.
+  EXPECT_EQ(p["cloudSorted"], true);
+  Screenshot(chromium, page, "html-report-clouds", dir);
 }
 
 // A 10 MB generated export (`gen_snapshot --seed 1 --bytes 10485760`, generated here with the

@@ -185,7 +185,7 @@ TEST(HtmlDashboardTest, ScanContextNamesInputsRulesAndOverridesEscaped) {
   const std::string context = Between(html, "<section id=\"scan-context\">", "</section>");
   EXPECT_THAT(context, HasSubstr("<ul id=\"context-inputs\"><li>export-&lt;1&gt;.json</li>"
                                  "<li>-</li></ul>"));
-  EXPECT_THAT(context, HasSubstr("<li>aws: 111122223333</li>"));
+  EXPECT_THAT(context, HasSubstr("<li>AWS: 111122223333</li>"));
   EXPECT_THAT(context, HasSubstr("rule set <code id=\"context-rules-version\">0123456789ab</code>, "
                                  "2 rules loaded"));
   EXPECT_THAT(context, HasSubstr("<tr data-rule=\"custom-rule\"><td class=\"text\">custom-rule</td>"
