@@ -347,7 +347,11 @@ void ScanSession::EvaluateDeferred(std::vector<v1::EvaluateResponse>* out) {
   BatchResult result;
   FindingBatcher findings(&result.responses);
   for (std::size_t i = 0; i < deferred.resources.size(); ++i) {
-    Judge(deferred.messages[i], deferred.resources[i], joins, &findings, &result);
+    model::Resource& resource = deferred.resources[i];
+    if (resource.provider == "gcp") {
+      resource.account = gcp::ProjectAccount(gcp_joined.inventory, resource.account);
+    }
+    Judge(deferred.messages[i], resource, joins, &findings, &result);
   }
   findings.Flush();
   Merge(result.summary);

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "sdk/model/json_fields.h"
 
@@ -185,6 +187,15 @@ InventoryResult BuildInventory(const std::vector<model::Resource>& resources) {
     result.diagnostics.push_back(std::move(d));
   }
   return result;
+}
+
+std::string ProjectAccount(const Inventory& inventory, std::string_view account) {
+  if (account.empty() || !absl::c_all_of(account, absl::ascii_isdigit)) {
+    return std::string(account);
+  }
+  const auto& aliases = inventory.hierarchy.project_aliases();
+  const auto it = aliases.find(std::string(account));
+  return it == aliases.end() ? std::string(account) : it->second;
 }
 
 RoleResolver MakeRoleResolver(const Inventory& inventory, const RoleCatalog& catalog) {

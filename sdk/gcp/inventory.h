@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sdk/core/diagnostic.h"
@@ -67,6 +68,13 @@ struct InventoryResult {
 // shape of docs/resource-model.md ("Google Cloud assets"). Never fails: what cannot be read is a
 // diagnostic and, for a policy, a problem recorded on it.
 InventoryResult BuildInventory(const std::vector<model::Resource>& resources);
+
+// The project a finding of a resource in `account` names (OCSF cloud.account, the HTML report's
+// accounts): the project id when `account` is a project number the join maps to an id, else
+// `account` unchanged. Cloud Asset Inventory names a project by number and its Cloud KMS assets
+// by id (https://cloud.google.com/asset-inventory/docs/resource-name-format), so without this
+// one project's findings would name two accounts.
+std::string ProjectAccount(const Inventory& inventory, std::string_view account);
 
 // A resolver for the inventory's custom roles and project aliases over `catalog`, which must
 // outlive it.

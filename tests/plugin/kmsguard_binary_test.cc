@@ -313,6 +313,26 @@ TEST(KmsguardScanTest, GcpAssetInventoryExportsFailOwnersAtProjectScope) {
   using Pointer = nlohmann::json::json_pointer;
   std::vector<std::string> failing;
   std::set<std::string> uids;
+  // One project, one account: CAI names the project by number (projects/1042) and its key ring by
+  // id (projects/project2/...); the resource export joins the two (projectNumber 1042 is
+  // projectId project2), and every finding names the id. Folders and the organization hold no
+  // project.
+  std::map<std::string, std::set<std::string>> accounts_by_scope;
+  for (const auto& item : findings) {
+    const std::string scope = item.value(Pointer("/resources/0/uid"), "");
+    accounts_by_scope[scope].insert(item.value(Pointer("/cloud/account/uid"), ""));
+  }
+  EXPECT_EQ(accounts_by_scope["//cloudresourcemanager.googleapis.com/projects/1041"],
+            std::set<std::string>{"project1"});
+  EXPECT_EQ(accounts_by_scope["//cloudresourcemanager.googleapis.com/projects/1042"],
+            std::set<std::string>{"project2"});
+  EXPECT_EQ(accounts_by_scope["//cloudresourcemanager.googleapis.com/projects/1044"],
+            std::set<std::string>{"project4"});
+  EXPECT_EQ(accounts_by_scope
+                ["//cloudkms.googleapis.com/projects/project2/locations/us/keyRings/test-kr"],
+            std::set<std::string>{"project2"});
+  EXPECT_EQ(accounts_by_scope["//cloudresourcemanager.googleapis.com/folders/1031"],
+            std::set<std::string>{""});
   for (const auto& item : findings) {
     if (item.value(Pointer("/finding_info/analytic/uid"), "") != "gcp-kms-decrypt-broad-scope" ||
         item.value("status_code", "") != "FAIL") {

@@ -10,6 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sdk/gcp/inventory.h"
 
 namespace kmsguard::gcp {
 namespace {
@@ -491,6 +492,18 @@ TEST(PermissionActsAtOrBelowTest, APermissionActsOnItsTypeAndBelowOnly) {
     EXPECT_EQ(PermissionActsAtOrBelow(row.permission, row.scope), row.acts)
         << row.permission << " on " << ScopeKindName(row.scope);
   }
+}
+
+// A finding's account: the project id when the join maps the number, else as the name holds it
+// (an id stays an id; a number the join never saw, and a folder's empty account, are unchanged).
+TEST(ProjectAccountTest, NamesAJoinedProjectByIdAndLeavesTheRestAsWritten) {
+  const Inventory joined = MakeInventory({});
+  EXPECT_EQ(ProjectAccount(joined, "731"), "acme");
+  EXPECT_EQ(ProjectAccount(joined, "acme"), "acme");
+  EXPECT_EQ(ProjectAccount(joined, "732"), "732");
+  EXPECT_EQ(ProjectAccount(joined, ""), "");
+  const Inventory alone = MakeInventory({}, {}, /*join=*/false);
+  EXPECT_EQ(ProjectAccount(alone, "731"), "731");
 }
 
 TEST(CheckQuestionTest, RefusesWhatTheCatalogCannotAnswer) {
