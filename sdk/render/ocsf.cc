@@ -247,9 +247,14 @@ void WriteFinding(const model::Finding& f, const ProductInfo& product, std::int6
 }  // namespace
 
 std::string FindingUid(const model::Finding& f) {
+  // A Google Cloud finding's account is left out (written empty): its resource id already names
+  // the project, and the scan names the project by id or by number depending on whether it could
+  // join the two (gcp::ProjectAccount), so the account would change the uid with the inputs.
+  static const std::string kNone;
+  const std::string* account = f.provider == "gcp" ? &kNone : &f.account;
   std::string input;
   for (const std::string* field :
-       {&f.rule_id, &f.provider, &f.partition, &f.account, &f.region, &f.resource_id, &f.sub_key}) {
+       {&f.rule_id, &f.provider, &f.partition, account, &f.region, &f.resource_id, &f.sub_key}) {
     // Length-prefixed, so no two field lists give the same input ("a","bc" vs "ab","c").
     absl::StrAppend(&input, field->size(), ":", *field, ";");
   }

@@ -179,7 +179,8 @@ const Renderer* FindRenderer(std::string_view name);
 std::vector<std::string> RendererNames();
 
 // A finding's stable identity: 32 hex digits (128 bits) of SHA-256 over rule id, provider,
-// partition, account, region, resource id and sub-key, each length-prefixed. The same finding gets
+// partition, account, region, resource id and sub-key, each length-prefixed (a Google Cloud
+// finding's account written empty: its resource id names the project). The same finding gets
 // the same id in every scan, whatever its status, severity or message; OCSF finding_info.uid.
 std::string FindingUid(const model::Finding& finding);
 

@@ -135,5 +135,32 @@ TEST(FindingUidStabilityTest, AnotherAccountOrPartitionIsAnotherFinding) {
   }
 }
 
+// A Google Cloud finding's account is not part of its uid: the scan names the project by id once
+// it joins the number (gcp::ProjectAccount), by number otherwise, and the resource id names it
+// already. The pinned value is the documented formula (docs/findings.md) with the account written
+// empty, computed outside the program: the first 32 hex digits of the SHA-256 of
+//   27:gcp-kms-decrypt-broad-scope;3:gcp;0:;0:;6:global;
+//   51://cloudresourcemanager.googleapis.com/projects/1042;36:user:a_user@forseti.test roles/owner;
+// (one line, no newline).
+TEST(FindingUidStabilityTest, AGoogleCloudFindingKeepsItsUidWhetherItsProjectIsNamedByIdOrNumber) {
+  model::Finding f;
+  f.rule_id = "gcp-kms-decrypt-broad-scope";
+  f.provider = "gcp";
+  f.partition = "";
+  f.region = "global";
+  f.resource_id = "//cloudresourcemanager.googleapis.com/projects/1042";
+  f.sub_key = "user:a_user@forseti.test roles/owner";
+  f.account = "1042";
+  model::Finding by_id = f;
+  by_id.account = "project2";
+  EXPECT_EQ(FindingUid(f), "a8887a48f8e49bda1413ec3cf28175df");
+  EXPECT_EQ(FindingUid(by_id), FindingUid(f));
+  // Another cloud's account still counts.
+  model::Finding azure = f, other_subscription = f;
+  azure.provider = other_subscription.provider = "azure";
+  other_subscription.account = "project2";
+  EXPECT_NE(FindingUid(azure), FindingUid(other_subscription));
+}
+
 }  // namespace
 }  // namespace kmsguard::render
