@@ -5,40 +5,64 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <concepts>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <queue>
+#include <string_view>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
-#include "nlohmann/json.hpp"
-
-// The field lists nlohmann_json (de)serializes: every field of the finding types, so that a
-// finding read back equals the one written (the static_assert below trips when a field is added
-// to model::Finding without being added here).
-namespace kmsguard::core {
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceLocation, file, line, column, json_pointer, resource_id)
-}  // namespace kmsguard::core
-
-namespace kmsguard::model {
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ComplianceRef, standard, control)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Remediation, summary, console, cli, terraform)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Evidence, policy_name, statement_index, sid, effect, actions,
-                                   action_patterns, not_action, resource_patterns, not_resource,
-                                   condition_keys, note)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Suppression, status, reason, owner, expires)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SeverityChange, from, to, reason)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Finding, rule_id, rule_version, title, severity, status,
-                                   resource_id, resource_type, resource_name, provider, partition,
-                                   account, region, sub_key, message, remediation, compliance,
-                                   evidence, conditional, source, exposed_to, exposure, explanation,
-                                   suppression, severity_changes)
-}  // namespace kmsguard::model
 
 namespace kmsguard::render::internal {
 
 namespace {
+
+// A spilled finding is a record of its fields in one fixed order, listed once (the Fields
+// overloads) for writing and reading back: a string is its length then its bytes (kept exactly,
+// invalid UTF-8 too), a list its count then its items, an enum or a bool one byte, an int four.
+// No version, tag or byte order: the file is unlinked and read only by the process that wrote
+// it. This replaced CBOR through an nlohmann DOM, which cost 35-60 us per finding and a quarter
+// of the host's CPU in a large table scan (docs/performance.md).
+template <class T, class U>
+concept Is = std::same_as<std::remove_const_t<T>, U>;
+
+template <class Io, Is<core::SourceLocation> T>
+void Fields(Io& io, T& x) {
+  io(x.file), io(x.line), io(x.column), io(x.json_pointer), io(x.resource_id);
+}
+template <class Io, Is<model::ComplianceRef> T>
+void Fields(Io& io, T& x) {
+  io(x.standard), io(x.control);
+}
+template <class Io, Is<model::Remediation> T>
+void Fields(Io& io, T& x) {
+  io(x.summary), io(x.console), io(x.cli), io(x.terraform);
+}
+template <class Io, Is<model::Evidence> T>
+void Fields(Io& io, T& x) {
+  io(x.policy_name), io(x.statement_index), io(x.sid), io(x.effect), io(x.actions),
+      io(x.action_patterns), io(x.not_action), io(x.resource_patterns), io(x.not_resource),
+      io(x.condition_keys), io(x.note);
+}
+template <class Io, Is<model::Suppression> T>
+void Fields(Io& io, T& x) {
+  io(x.status), io(x.reason), io(x.owner), io(x.expires);
+}
+template <class Io, Is<model::SeverityChange> T>
+void Fields(Io& io, T& x) {
+  io(x.from), io(x.to), io(x.reason);
+}
+template <class Io, Is<model::Finding> T>
+void Fields(Io& io, T& x) {
+  io(x.rule_id), io(x.rule_version), io(x.title), io(x.severity), io(x.status), io(x.resource_id),
+      io(x.resource_type), io(x.resource_name), io(x.provider), io(x.partition), io(x.account),
+      io(x.region), io(x.sub_key), io(x.message), io(x.remediation), io(x.compliance),
+      io(x.evidence), io(x.conditional), io(x.source), io(x.exposed_to), io(x.exposure),
+      io(x.explanation), io(x.suppression), io(x.severity_changes);
+}
 
 // The 24 fields above (13 strings, 5 vectors, 3 structs, 3 small scalars padded to 16 bytes) on
 // libstdc++ x86_64: a new field must be added to the list above, then here.
@@ -48,8 +72,101 @@ static_assert(sizeof(model::Finding) == 13 * sizeof(std::string) + 5 * sizeof(st
                                             sizeof(model::Suppression) + 16,
               "model::Finding changed: update the spool's field list in spool.cc");
 
-using Json = nlohmann::json;
 using Length = std::uint32_t;
+
+class RecordWriter {
+ public:
+  explicit RecordWriter(std::string* out) : out_(out) {}
+  void operator()(const std::string& text) {
+    Count(text.size());
+    out_->append(text);
+  }
+  void operator()(bool value) { out_->push_back(value ? '\1' : '\0'); }
+  void operator()(int value) { Count(static_cast<std::uint32_t>(value)); }
+  void operator()(model::Severity value) { out_->push_back(static_cast<char>(value)); }
+  void operator()(model::Status value) { out_->push_back(static_cast<char>(value)); }
+  template <class T>
+  void operator()(const std::vector<T>& items) {
+    Count(items.size());
+    for (const T& item : items) (*this)(item);
+  }
+  void operator()(const core::SourceLocation& x) { Fields(*this, x); }
+  void operator()(const model::ComplianceRef& x) { Fields(*this, x); }
+  void operator()(const model::Remediation& x) { Fields(*this, x); }
+  void operator()(const model::Evidence& x) { Fields(*this, x); }
+  void operator()(const model::Suppression& x) { Fields(*this, x); }
+  void operator()(const model::SeverityChange& x) { Fields(*this, x); }
+
+  // False when a string or list is too long for its 32-bit count (checked once, at the end).
+  bool ok() const { return ok_; }
+
+ private:
+  void Count(std::size_t n) {
+    if (n > std::numeric_limits<Length>::max()) ok_ = false;
+    const Length length = static_cast<Length>(n);
+    out_->append(reinterpret_cast<const char*>(&length), sizeof length);
+  }
+  std::string* out_;
+  bool ok_ = true;
+};
+
+class RecordReader {
+ public:
+  explicit RecordReader(std::string_view in) : in_(in) {}
+  void operator()(std::string& text) {
+    const std::size_t n = Count(1);
+    if (ok_) text.assign(Take(n));
+  }
+  void operator()(bool& value) { value = Byte() != 0; }
+  void operator()(int& value) { value = static_cast<int>(Count(0, /*any=*/true)); }
+  void operator()(model::Severity& value) { value = static_cast<model::Severity>(Byte()); }
+  void operator()(model::Status& value) { value = static_cast<model::Status>(Byte()); }
+  template <class T>
+  void operator()(std::vector<T>& items) {
+    // Each item takes at least one byte, so a count beyond what is left is a damaged record.
+    items.resize(Count(1));
+    for (T& item : items) (*this)(item);
+  }
+  void operator()(core::SourceLocation& x) { Fields(*this, x); }
+  void operator()(model::ComplianceRef& x) { Fields(*this, x); }
+  void operator()(model::Remediation& x) { Fields(*this, x); }
+  void operator()(model::Evidence& x) { Fields(*this, x); }
+  void operator()(model::Suppression& x) { Fields(*this, x); }
+  void operator()(model::SeverityChange& x) { Fields(*this, x); }
+
+  // True when every field was read and nothing is left over.
+  bool done() const { return ok_ && in_.empty(); }
+
+ private:
+  std::string_view Take(std::size_t n) {
+    if (!ok_ || n > in_.size()) {
+      ok_ = false;
+      return {};
+    }
+    const std::string_view out = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return out;
+  }
+  unsigned char Byte() {
+    const std::string_view b = Take(1);
+    return b.empty() ? 0 : static_cast<unsigned char>(b[0]);
+  }
+  // A count of things of at least `unit` bytes each that must fit in what is left (unless `any`:
+  // an int's value).
+  std::size_t Count(std::size_t unit, bool any = false) {
+    const std::string_view b = Take(sizeof(Length));
+    if (b.empty()) return 0;
+    Length n;
+    std::memcpy(&n, b.data(), sizeof n);
+    if (!any && static_cast<std::size_t>(n) * unit > in_.size()) {
+      ok_ = false;
+      return 0;
+    }
+    return n;
+  }
+  std::string_view in_;
+  bool ok_ = true;
+};
 
 constexpr std::size_t kMinReadBuffer = 4096;
 constexpr std::size_t kMaxReadBuffer = 1 << 20;
@@ -142,8 +259,13 @@ absl::Status SpillFile::Create(std::unique_ptr<SpillFile>* out) {
 }
 
 absl::Status SpillFile::Append(const model::Finding& finding) {
-  const std::vector<std::uint8_t> bytes = Json::to_cbor(Json(finding));
-  if (bytes.size() > std::numeric_limits<Length>::max()) return Error("write", EFBIG);
+  std::string& bytes = record_;
+  bytes.clear();
+  RecordWriter writer(&bytes);
+  Fields(writer, finding);
+  if (!writer.ok() || bytes.size() > std::numeric_limits<Length>::max()) {
+    return Error("write", EFBIG);
+  }
   const Length length = static_cast<Length>(bytes.size());
   if (std::fwrite(&length, sizeof length, 1, file_) != 1 ||
       std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) {
@@ -192,16 +314,17 @@ bool SpillFile::Reader::Read(std::size_t n, std::string* out) {
 
 bool SpillFile::Reader::Next(model::Finding* finding) {
   if (!status_.ok() || (position_ == end_ && buffer_at_ == buffer_.size())) return false;
-  std::string bytes;
+  std::string& bytes = record_;
   if (!Read(sizeof(Length), &bytes)) return false;
   Length length;
   std::memcpy(&length, bytes.data(), sizeof length);
   if (!Read(length, &bytes)) return false;
-  try {
-    *finding = Json::from_cbor(bytes).get<model::Finding>();
-  } catch (const Json::exception& e) {
+  *finding = model::Finding();
+  RecordReader reader(bytes);
+  Fields(reader, *finding);
+  if (!reader.done()) {
     status_ = absl::InternalError(
-        absl::StrCat("a temporary file in ", file_->dir_, " holds a bad finding: ", e.what()));
+        absl::StrCat("a temporary file in ", file_->dir_, " holds a damaged finding"));
     return false;
   }
   return true;

@@ -3,10 +3,11 @@
 // memory up to a byte budget and the rest go to unlinked temporary files, read back at Finish.
 // Internal to sdk/render.
 //
-// Spilled findings are CBOR (RFC 8949) written by nlohmann_json, each preceded by its length.
-// The protocol's protobuf mapping (sdk/client/convert.h) is not used: kmsguard_sdk links no
-// protobuf and kmsguard_client depends on kmsguard_sdk, and convert.h replaces invalid UTF-8,
-// which would break the byte-for-byte promise of FindingWriter.
+// A spilled finding is a record of its fields (strings length-prefixed, bytes kept exactly),
+// preceded by its length; spool.cc lists the fields once for both directions. The protocol's
+// protobuf mapping (sdk/client/convert.h) is not used: kmsguard_sdk links no protobuf and
+// kmsguard_client depends on kmsguard_sdk, and convert.h replaces invalid UTF-8, which would
+// break the byte-for-byte promise of FindingWriter.
 #pragma once
 
 #include <cstddef>
@@ -59,6 +60,7 @@ class SpillFile {
     std::size_t buffer_bytes_;
     std::string buffer_;
     std::size_t buffer_at_ = 0;
+    std::string record_;  // the record being read, reused
     absl::Status status_;
   };
 
@@ -69,6 +71,7 @@ class SpillFile {
   std::FILE* file_;
   std::string dir_;
   std::size_t size_ = 0;
+  std::string record_;  // the record being written, reused
 };
 
 // Findings in arrival order.

@@ -372,5 +372,118 @@ TEST(ArrivalSpoolTest, ReadsBackEveryFieldInOrderAndCanBeReadTwice) {
   }
 }
 
+// Every field, each with a value of its own, survives the spill record exactly: bytes that are
+// not UTF-8 and NULs included, empty and non-empty lists, every enum value used.
+TEST(ArrivalSpoolTest, EveryFieldSurvivesTheSpillRecordByteForByte) {
+  model::Finding f;
+  const std::string odd("a\xff\x00b\xc3", 5);
+  f.rule_id = "rule" + odd;
+  f.rule_version = "2.0.1";
+  f.title = "title";
+  f.severity = model::Severity::kCritical;
+  f.status = model::Status::kSuppressed;
+  f.resource_id = "arn:aws:iam::111122223333:role/r";
+  f.resource_type = "AWS::IAM::Role";
+  f.resource_name = "r";
+  f.provider = "gcp";
+  f.partition = "aws-cn";
+  f.account = "project2";
+  f.region = "eu";
+  f.sub_key = "user:a roles/owner";
+  f.message = "message " + odd;
+  f.remediation = {"summary", "console", "cli", "terraform"};
+  f.compliance = {{"standard", "KMS.2"}, {"other", ""}};
+  model::Evidence e;
+  e.policy_name = "p";
+  e.statement_index = -1;
+  e.sid = "sid";
+  e.effect = "Deny";
+  e.actions = {"kms:Decrypt", ""};
+  e.action_patterns = {"kms:*"};
+  e.not_action = true;
+  e.resource_patterns = {"*"};
+  e.not_resource = true;
+  e.condition_keys = {"StringEquals:aws:PrincipalTag/x"};
+  e.note = "note";
+  f.evidence = {e, model::Evidence{}};
+  f.conditional = true;
+  f.source = {"file.json", 12, 34, "/RoleDetailList/3", "arn:x"};
+  f.exposed_to = {"user/alice", odd};
+  f.exposure = "exposure";
+  f.explanation = {"one", "", "three"};
+  f.suppression = {model::Status::kWarning, "reason", "owner", "2099-12-31"};
+  f.severity_changes = {{model::Severity::kLow, model::Severity::kHigh, "override"},
+                        {model::Severity::kHigh, model::Severity::kCritical, "raised"}};
+  internal::ArrivalSpool spool(1);  // everything spills
+  spool.Add(f);
+  spool.Add(model::Finding{});
+  std::vector<model::Finding> back;
+  ASSERT_TRUE(spool.ForEach([&](const model::Finding& read) { back.push_back(read); }).ok());
+  ASSERT_EQ(back.size(), 2u);
+  const model::Finding& g = back[0];
+  EXPECT_EQ(g.rule_id, f.rule_id);
+  EXPECT_EQ(g.rule_version, f.rule_version);
+  EXPECT_EQ(g.title, f.title);
+  EXPECT_EQ(g.severity, f.severity);
+  EXPECT_EQ(g.status, f.status);
+  EXPECT_EQ(g.resource_id, f.resource_id);
+  EXPECT_EQ(g.resource_type, f.resource_type);
+  EXPECT_EQ(g.resource_name, f.resource_name);
+  EXPECT_EQ(g.provider, f.provider);
+  EXPECT_EQ(g.partition, f.partition);
+  EXPECT_EQ(g.account, f.account);
+  EXPECT_EQ(g.region, f.region);
+  EXPECT_EQ(g.sub_key, f.sub_key);
+  EXPECT_EQ(g.message, f.message);
+  EXPECT_EQ(g.remediation.summary, "summary");
+  EXPECT_EQ(g.remediation.console, "console");
+  EXPECT_EQ(g.remediation.cli, "cli");
+  EXPECT_EQ(g.remediation.terraform, "terraform");
+  ASSERT_EQ(g.compliance.size(), 2u);
+  EXPECT_EQ(g.compliance[0].standard, "standard");
+  EXPECT_EQ(g.compliance[0].control, "KMS.2");
+  EXPECT_EQ(g.compliance[1].standard, "other");
+  ASSERT_EQ(g.evidence.size(), 2u);
+  const model::Evidence& h = g.evidence[0];
+  EXPECT_EQ(h.policy_name, "p");
+  EXPECT_EQ(h.statement_index, -1);
+  EXPECT_EQ(h.sid, "sid");
+  EXPECT_EQ(h.effect, "Deny");
+  EXPECT_EQ(h.actions, e.actions);
+  EXPECT_EQ(h.action_patterns, e.action_patterns);
+  EXPECT_TRUE(h.not_action);
+  EXPECT_EQ(h.resource_patterns, e.resource_patterns);
+  EXPECT_TRUE(h.not_resource);
+  EXPECT_EQ(h.condition_keys, e.condition_keys);
+  EXPECT_EQ(h.note, "note");
+  EXPECT_EQ(g.evidence[1].statement_index, -1);
+  EXPECT_FALSE(g.evidence[1].not_action);
+  EXPECT_TRUE(g.conditional);
+  EXPECT_EQ(g.source.file, "file.json");
+  EXPECT_EQ(g.source.line, 12);
+  EXPECT_EQ(g.source.column, 34);
+  EXPECT_EQ(g.source.json_pointer, "/RoleDetailList/3");
+  EXPECT_EQ(g.source.resource_id, "arn:x");
+  EXPECT_EQ(g.exposed_to, f.exposed_to);
+  EXPECT_EQ(g.exposure, "exposure");
+  EXPECT_EQ(g.explanation, f.explanation);
+  EXPECT_EQ(g.suppression.status, model::Status::kWarning);
+  EXPECT_EQ(g.suppression.reason, "reason");
+  EXPECT_EQ(g.suppression.owner, "owner");
+  EXPECT_EQ(g.suppression.expires, "2099-12-31");
+  ASSERT_EQ(g.severity_changes.size(), 2u);
+  EXPECT_EQ(g.severity_changes[0].from, model::Severity::kLow);
+  EXPECT_EQ(g.severity_changes[0].to, model::Severity::kHigh);
+  EXPECT_EQ(g.severity_changes[1].reason, "raised");
+  // A finding with every field at its default reads back as the default, not as the one before.
+  const model::Finding& empty = back[1];
+  EXPECT_EQ(empty.provider, "aws");
+  EXPECT_EQ(empty.region, "global");
+  EXPECT_TRUE(empty.evidence.empty());
+  EXPECT_TRUE(empty.explanation.empty());
+  EXPECT_EQ(empty.status, model::Status::kPass);
+  EXPECT_EQ(empty.source.line, 0);
+}
+
 }  // namespace
 }  // namespace kmsguard::render
