@@ -246,7 +246,7 @@ class FindingSink {
                     location);
       ++problems_;
     }
-    writer_.Write(finding);
+    writer_.Take(std::move(finding));
     ++written_;
     if (!std::cout && output_error_.empty()) {
       // What the failed write left in errno: "No space left on device", "Bad file descriptor".

@@ -124,10 +124,12 @@ class HtmlWriter final : public FindingWriter {
         spool_(options.memory_budget_bytes, &internal::WorstFirst) {}
 
   void Write(const model::Finding& f) override {
-    BaselineState state = BaselineState::kNone;
-    if (options_.baseline != nullptr) state = options_.baseline->Record(f, options_.time).state;
-    tallies_.Add(f, state);
+    Tally(f);
     spool_.Add(f);
+  }
+  void Take(model::Finding&& f) override {
+    Tally(f);
+    spool_.Add(std::move(f));
   }
 
   absl::Status Finish(const model::ScanSummary& summary) override {
@@ -161,6 +163,12 @@ class HtmlWriter final : public FindingWriter {
   }
 
  private:
+  // What the page's counts and charts say of the finding (and its state since the baseline).
+  void Tally(const model::Finding& f) {
+    BaselineState state = BaselineState::kNone;
+    if (options_.baseline != nullptr) state = options_.baseline->Record(f, options_.time).state;
+    tallies_.Add(f, state);
+  }
   std::ostream& out_;
   const RenderOptions options_;
   internal::SortedSpool spool_;

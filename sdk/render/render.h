@@ -110,6 +110,9 @@ class FindingWriter {
  public:
   virtual ~FindingWriter() = default;
   virtual void Write(const model::Finding& finding) = 0;
+  // Write, for a finding the caller no longer needs: the writers that keep findings until Finish
+  // (table, HTML, SARIF) move it into their spool instead of copying every string of it.
+  virtual void Take(model::Finding&& finding) { Write(finding); }
   // Writes the rest of the output. Returns Internal when a temporary file could not be written or
   // read back, or the stream failed: the output is then incomplete.
   virtual absl::Status Finish(const model::ScanSummary& summary) = 0;

@@ -162,7 +162,11 @@ class WithoutSeverityTrace : public FindingWriter {
     if (finding.severity_changes.empty()) return writer_->Write(finding);
     model::Finding shown = finding;
     shown.severity_changes.clear();
-    writer_->Write(shown);
+    writer_->Take(std::move(shown));
+  }
+  void Take(model::Finding&& finding) override {
+    finding.severity_changes.clear();
+    writer_->Take(std::move(finding));
   }
   absl::Status Finish(const model::ScanSummary& summary) override {
     return writer_->Finish(summary);

@@ -220,7 +220,12 @@ class SarifWriter final : public FindingWriter {
         notifications_(options.memory_budget_bytes / 2),
         results_(options.memory_budget_bytes / 2) {}
 
-  void Write(const model::Finding& f) override {
+  void Write(const model::Finding& f) override { Keep(f); }
+  void Take(model::Finding&& f) override { Keep(std::move(f)); }
+
+  // Counts the finding, and keeps it for the results (a copy, or the finding itself when taken).
+  template <class F>
+  void Keep(F&& f) {
     if (options_.baseline != nullptr) options_.baseline->Record(f, options_.time);
     // Rule metadata comes from the rule's findings; the least severe one carries the rule's own
     // severity (a finding's severity may have been raised, e.g. for outside exposure).
@@ -240,8 +245,8 @@ class SarifWriter final : public FindingWriter {
       case model::Status::kFail:
       case model::Status::kWarning:
       case model::Status::kSuppressed:
-        results_.Add(f);
         ++rank_counts_[KeepRank(f)];
+        results_.Add(std::forward<F>(f));
         return;
     }
   }

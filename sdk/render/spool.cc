@@ -330,11 +330,11 @@ bool SpillFile::Reader::Next(model::Finding* finding) {
   return true;
 }
 
-void ArrivalSpool::Add(const model::Finding& finding) {
+void ArrivalSpool::Add(model::Finding&& finding) {
   ++count_;
   if (!status_.ok()) return;  // already failed: Finish reports it
-  memory_.push_back(finding);
   memory_bytes_ += FindingBytes(finding);
+  memory_.push_back(std::move(finding));
   if (memory_bytes_ > budget_) status_ = Spill();
 }
 
@@ -364,11 +364,11 @@ absl::Status ArrivalSpool::ForEach(const FindingVisitor& visit) {
   return absl::OkStatus();
 }
 
-void SortedSpool::Add(const model::Finding& finding) {
+void SortedSpool::Add(model::Finding&& finding) {
   ++count_;
   if (!status_.ok()) return;
-  memory_.push_back(finding);
   memory_bytes_ += FindingBytes(finding);
+  memory_.push_back(std::move(finding));
   if (memory_bytes_ > budget_) status_ = SpillRun();
 }
 

@@ -78,7 +78,8 @@ class SpillFile {
 class ArrivalSpool {
  public:
   explicit ArrivalSpool(std::size_t memory_budget_bytes) : budget_(memory_budget_bytes) {}
-  void Add(const model::Finding& finding);
+  void Add(const model::Finding& finding) { Add(model::Finding(finding)); }
+  void Add(model::Finding&& finding);
   std::size_t count() const { return count_; }
   // The first error spilling findings so far (OK when none): a writer checks it before it
   // writes anything, so that a failed spill never looks like a complete, empty output.
@@ -105,7 +106,8 @@ class SortedSpool {
   using Less = bool (*)(const model::Finding& a, const model::Finding& b);
   SortedSpool(std::size_t memory_budget_bytes, Less less)
       : budget_(memory_budget_bytes), less_(less) {}
-  void Add(const model::Finding& finding);
+  void Add(const model::Finding& finding) { Add(model::Finding(finding)); }
+  void Add(model::Finding&& finding);
   std::size_t count() const { return count_; }
   // The first error spilling findings so far (OK when none); see ArrivalSpool::status.
   const absl::Status& status() const { return status_; }

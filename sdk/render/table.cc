@@ -216,17 +216,8 @@ class TableWriter final : public FindingWriter {
     }
   }
 
-  void Write(const model::Finding& f) override {
-    ++total_;
-    ++counts_[static_cast<int>(f.status)];
-    if (baseline_ != nullptr &&
-        baseline_->Record(f, time_).state == BaselineState::kResolved) {
-      resolved_.push_back(ResolvedLine(f.severity, f.rule_id, Principal(f), f.status));
-    }
-    if (f.status == model::Status::kPass && !options_.show_pass) return;
-    CleanLines(f, options_, Mark(f), &width_);
-    spool_.Add(f);
-  }
+  void Write(const model::Finding& f) override { Keep(f); }
+  void Take(model::Finding&& f) override { Keep(std::move(f)); }
 
   absl::Status Finish(const model::ScanSummary& summary) override {
     // Counts under a table missing rows would read as a complete report: after a spill error the
@@ -265,6 +256,19 @@ class TableWriter final : public FindingWriter {
   }
 
  private:
+  // Counts the finding, and keeps its row (a copy, or the finding itself when taken).
+  template <class F>
+  void Keep(F&& f) {
+    ++total_;
+    ++counts_[static_cast<int>(f.status)];
+    if (baseline_ != nullptr && baseline_->Record(f, time_).state == BaselineState::kResolved) {
+      resolved_.push_back(ResolvedLine(f.severity, f.rule_id, Principal(f), f.status));
+    }
+    if (f.status == model::Status::kPass && !options_.show_pass) return;
+    CleanLines(f, options_, Mark(f), &width_);
+    spool_.Add(std::forward<F>(f));
+  }
+
   // " [new]" / " [updated]" after an open finding's status, with a baseline.
   std::string Mark(const model::Finding& f) const {
     if (baseline_ == nullptr || !IsOpen(f.status)) return "";
