@@ -54,7 +54,7 @@ constexpr char kExitStatusHelp[] =
     "REST or Resource Graph output, an ARM template; a Terraform plan or state from\n"
     "`terraform show -json`; gzip-compressed files too; the format is detected from the\n"
     "content unless --input-format says it) and each --gcp-policy\n"
-    "RESOURCE=FILE (`gcloud … get-iam-policy --format=json` output, which does not name the\n"
+    "RESOURCE=FILE (`gcloud ... get-iam-policy --format=json` output, which does not name the\n"
     "resource it is attached to: RESOURCE says it, e.g. projects/acme, folders/12 or\n"
     "projects/acme/locations/eu/keyRings/ring), starts the plugin (`kmsguard serve`) as a\n"
     "child process on a private Unix socket (or, with --plugin TARGET, uses running\n"
@@ -373,10 +373,10 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
           },
           ""));
   scan->add_option("--gcp-policy", flags->gcp_policies,
-                   "`gcloud … get-iam-policy --format=json` output in FILE (gzip too; - is "
+                   "`gcloud ... get-iam-policy --format=json` output in FILE (gzip too; - is "
                    "standard input), attached to RESOURCE, which the output does not name: "
                    "organizations/N, folders/N, projects/P, projects/P/locations/L/keyRings/R or "
-                   "…/keyRings/R/cryptoKeys/K, or a Cloud Asset Inventory full name (repeatable)")
+                   ".../keyRings/R/cryptoKeys/K, or a Cloud Asset Inventory full name (repeatable)")
       ->type_name("RESOURCE=FILE")
       // One value per flag, as for scan --rules.
       ->allow_extra_args(false)
