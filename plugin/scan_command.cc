@@ -48,12 +48,17 @@ constexpr auto kStopGrace = std::chrono::seconds(5);
 constexpr int kBatchSize = 100;
 
 constexpr char kExitStatusHelp[] =
-    "Reads each FILE (`aws iam get-account-authorization-details` output, AWS Config items,\n"
-    "a Terraform plan from `terraform show -json`, or a CloudFormation template in JSON or\n"
-    "YAML; gzip-compressed files too; the format is detected from the content unless\n"
-    "--input-format says it), starts the plugin (`kmsguard serve`) as a child process on a\n"
-    "private Unix socket (or, with --plugin TARGET, uses running replicas), streams the\n"
-    "resources to it and prints the findings to stdout.\n"
+    "Reads each FILE (AWS: `aws iam get-account-authorization-details` output, AWS Config\n"
+    "items, a CloudFormation template in JSON or YAML; Google Cloud: a Cloud Asset Inventory\n"
+    "export, `gcloud asset search-all-iam-policies --format=json` output; Azure: `az` CLI, ARM\n"
+    "REST or Resource Graph output, an ARM template; a Terraform plan or state from\n"
+    "`terraform show -json`; gzip-compressed files too; the format is detected from the\n"
+    "content unless --input-format says it) and each --gcp-policy\n"
+    "RESOURCE=FILE (`gcloud ... get-iam-policy --format=json` output, which does not name the\n"
+    "resource it is attached to: RESOURCE says it, e.g. projects/acme, folders/12 or\n"
+    "projects/acme/locations/eu/keyRings/ring), starts the plugin (`kmsguard serve`) as a\n"
+    "child process on a private Unix socket (or, with --plugin TARGET, uses running\n"
+    "replicas), streams the resources to it and prints the findings to stdout.\n"
     "Problems go to stderr as `file#/pointer: error: message [code]`.\n"
     "\n"
     "Exit status: two bits, so that neither answer hides the other.\n"
@@ -329,9 +334,15 @@ render::ScanContext ScanContextFor(const ScanFlags& flags, const Inputs& inputs,
 CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
   CLI::App* scan = app.add_subcommand("scan", "Scan IAM snapshots, Terraform plans and templates");
   scan->add_option("FILE", flags->files,
-                   "Authorization details, AWS Config items, Terraform plan JSON or a "
-                   "CloudFormation template; - reads standard input")
-      ->required();
+                   "A snapshot, its format detected from the content (docs/input-formats.md). "
+                   "AWS: `aws iam get-account-authorization-details` output, AWS Config items, a "
+                   "CloudFormation template (JSON or YAML). Google Cloud: a Cloud Asset Inventory "
+                   "export (`gcloud asset export`), `gcloud asset search-all-iam-policies "
+                   "--format=json` output (`get-iam-policy` output goes with --gcp-policy). "
+                   "Azure: `az` CLI, ARM REST or Resource Graph output, an ARM template. A "
+                   "Terraform plan or state (`terraform show -json`; AWS, Google Cloud and Azure "
+                   "resources). gzip too; "
+                   "- reads standard input");
   scan->add_option("--input-format", flags->input_format,
                    "Format of every FILE (auto: detect from the content)")
       ->check(CLI::IsMember(adapters::InputFormatNames()))
@@ -359,6 +370,20 @@ CLI::App* AddScanCommand(CLI::App& app, ScanFlags* flags) {
             return value.find('=') == 0 || value.find('=') == std::string::npos
                        ? "expected NAME=VALUE, got \"" + value + "\""
                        : "";
+          },
+          ""));
+  scan->add_option("--gcp-policy", flags->gcp_policies,
+                   "`gcloud ... get-iam-policy --format=json` output in FILE (gzip too; - is "
+                   "standard input), attached to RESOURCE, which the output does not name: "
+                   "organizations/N, folders/N, projects/P, projects/P/locations/L/keyRings/R or "
+                   ".../keyRings/R/cryptoKeys/K, or a Cloud Asset Inventory full name (repeatable)")
+      ->type_name("RESOURCE=FILE")
+      // One value per flag, as for scan --rules.
+      ->allow_extra_args(false)
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            AttachedPolicy ignored;
+            return ParseAttachedPolicy(value, &ignored);
           },
           ""));
   scan->add_flag("--show-pass", flags->show_pass, "List PASS findings in the table too");
@@ -459,6 +484,15 @@ int RunScan(const ScanFlags& flags) {
       return 2;
     }
   }
+  std::vector<AttachedPolicy> policies;
+  for (const std::string& value : flags.gcp_policies) {  // CLI11 checked RESOURCE=FILE
+    ParseAttachedPolicy(value, &policies.emplace_back());
+  }
+  if (flags.files.empty() && policies.empty()) {
+    std::cerr << "kmsguard scan: nothing to scan: give a FILE (or --gcp-policy RESOURCE=FILE); "
+                 "see kmsguard scan --help\n";
+    return 2;
+  }
   // The baseline is read and checked before anything is started: a wrong file refuses the scan.
   std::shared_ptr<render::BaselineComparison> baseline;
   if (fail_on.on == FailOn::kNew && flags.baseline.empty()) {
@@ -513,7 +547,7 @@ int RunScan(const ScanFlags& flags) {
   }
 
   Inputs inputs = ReadInputs(flags.files, format, parameters,
-                             static_cast<std::size_t>(flags.max_input_mib) << 20);
+                             static_cast<std::size_t>(flags.max_input_mib) << 20, policies);
   if (inputs.resources.empty() && inputs.streamed_files.empty() && inputs.problems > 0) {
     std::cerr << "kmsguard scan: nothing could be read; not scanning\n";
     return 2;

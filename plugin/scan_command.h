@@ -11,9 +11,12 @@ namespace kmsguard::plugin {
 struct ScanFlags {
   std::vector<std::string> files;
   std::string format = "table";  // a render::Renderers() name
-  std::string input_format = "auto";  // "auto", "gaad", "config", "terraform", "cloudformation"
+  std::string input_format = "auto";  // adapters::InputFormatNames(): "auto", "gaad", ...
   std::vector<std::string> rule_dirs;
   std::vector<std::string> parameters;  // --parameter NAME=VALUE: CloudFormation parameter values
+  // --gcp-policy RESOURCE=FILE: `gcloud … get-iam-policy --format=json` output and the resource
+  // it is attached to (which the output does not name); CLI11 checked RESOURCE.
+  std::vector<std::string> gcp_policies;
   bool show_pass = false;
   std::string fail_on = "fail";  // --fail-on: a level, a severity or both (exit_status.h FailRule)
   std::string baseline;  // --baseline FILE: an earlier scan's output to compare with

@@ -8,10 +8,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "plugin/diagnostic_printer.h"
+#include "sdk/adapters/gcp_asset_inventory.h"
 #include "sdk/adapters/snapshot.h"
 #include "sdk/core/digest.h"
 #include "sdk/core/json_text.h"
 #include "sdk/core/json_tree.h"
+#include "sdk/core/text.h"
+#include "sdk/gcp/hierarchy.h"
 #include "sdk/model/iam_document.h"
 
 namespace kmsguard::plugin {
@@ -172,15 +175,41 @@ std::size_t FirstNul(std::string_view text) {
 
 }  // namespace
 
-Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat format,
-                  const adapters::CloudFormationParameters& parameters,
-                  std::size_t max_whole_bytes) {
+std::string ParseAttachedPolicy(std::string_view value, AttachedPolicy* out) {
+  const std::size_t equals = value.find('=');
+  if (equals == std::string_view::npos || equals == 0 || equals + 1 == value.size()) {
+    return absl::StrCat("expected RESOURCE=FILE, got \"", core::ValidUtf8(value), "\"");
+  }
+  const std::string_view resource = value.substr(0, equals);
+  if (gcp::ParseScope(resource).kind == gcp::ScopeKind::kOther) {
+    return absl::StrCat(
+        "RESOURCE is where the policy is attached: organizations/N, folders/N, projects/P, "
+        "projects/P/locations/L/keyRings/R or projects/P/locations/L/keyRings/R/cryptoKeys/K "
+        "(or their Cloud Asset Inventory full names, //cloudresourcemanager.googleapis.com/… "
+        "and //cloudkms.googleapis.com/…); got \"",
+        core::ValidUtf8(resource), "\"");
+  }
+  out->resource = std::string(resource);
+  out->file = std::string(value.substr(equals + 1));
+  return "";
+}
+
+Inputs ReadInputs(const std::vector<std::string>& given_files, adapters::InputFormat format,
+                  const adapters::CloudFormationParameters& parameters, std::size_t max_whole_bytes,
+                  const std::vector<AttachedPolicy>& policies) {
+  std::vector<std::string> files = given_files;
   Inputs inputs;
+  inputs.attached_to.assign(files.size(), "");
+  for (const AttachedPolicy& policy : policies) {
+    files.push_back(policy.file);
+    inputs.attached_to.push_back(policy.resource);
+  }
   inputs.files = files;
   inputs.formats.assign(files.size(), format);
   inputs.streams.resize(files.size());
   bool read_stdin = false;
   for (std::size_t index = 0; index < files.size(); ++index) {
+    const std::string& attached_to = inputs.attached_to[index];
     // What diagnostics and findings call the input: "-" is named "<stdin>".
     const bool is_stdin = files[index] == InputFile::kStandardInput;
     if (is_stdin) inputs.files[index] = kStdinName;
@@ -223,8 +252,9 @@ Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat f
       ++inputs.problems;
       continue;
     }
-    adapters::InputFormat detected = format;
-    if (format == adapters::InputFormat::kAuto) {
+    // A policy file is read whole whatever --input-format says (it is in no format of its own).
+    adapters::InputFormat detected = attached_to.empty() ? format : adapters::InputFormat::kAuto;
+    if (detected == adapters::InputFormat::kAuto && attached_to.empty()) {
       const std::size_t first = prefix.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
       if (first != std::string_view::npos && prefix[first] == '{' &&
           adapters::DetectInputFormat(prefix) == adapters::InputFormat::kAuthorizationDetails) {
@@ -250,10 +280,16 @@ Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat f
       ++inputs.problems;
     }
     // Judged once, on the whole text, when the first bytes did not decide.
-    if (detected == adapters::InputFormat::kAuto) detected = adapters::DetectInputFormat(*text);
+    if (detected == adapters::InputFormat::kAuto && attached_to.empty()) {
+      detected = adapters::DetectInputFormat(*text);
+    }
     inputs.formats[index] = detected;
-    adapters::AdapterResult read = adapters::ReadSnapshot(
-        *text, path, detected == adapters::InputFormat::kAuto ? format : detected, parameters);
+    adapters::AdapterResult read =
+        attached_to.empty()
+            ? adapters::ReadSnapshot(*text, path,
+                                     detected == adapters::InputFormat::kAuto ? format : detected,
+                                     parameters)
+            : adapters::ReadGcloudIamPolicy(*text, path, attached_to);
     for (const auto& diagnostic : read.diagnostics) {
       ReportProblem(diagnostic, *text);
       if (diagnostic.severity == core::DiagnosticSeverity::kError) ++inputs.problems;

@@ -30,6 +30,8 @@ using ResourceKey = std::array<std::uint8_t, 16>;
 // hundreds of MB); every other input is read whole up front.
 struct Inputs {
   std::vector<std::string> files;              // as given; `first_seen` refers to them by index
+  // Of each file: the resource a `get-iam-policy` output is attached to (--gcp-policy), or "".
+  std::vector<std::string> attached_to;
   std::vector<adapters::InputFormat> formats;  // of each file, as detected (kAuto: unknown)
   std::vector<model::Resource> resources;
   std::vector<std::size_t> streamed_files;          // indexes into `files`
@@ -45,12 +47,25 @@ struct Inputs {
   absl::flat_hash_map<ResourceKey, FirstCopy> first_seen;
 };
 
+// `gcloud … get-iam-policy --format=json` output in `file`, attached to `resource` (a relative or
+// Cloud Asset Inventory full name of an organization, folder, project, key ring or key).
+struct AttachedPolicy {
+  std::string resource;
+  std::string file;
+};
+
 // Reads `files` ("-" is standard input, named <stdin>): resources of whole-read formats into
 // `resources`, exports into `streams` for ProduceResources; `format` kAuto detects each file's.
-// Every problem is reported (ReportProblem) and counted in `problems`; never fails.
+// Then each of `policies` (after `files`, under the same rules: read once, gzip, the size limit,
+// "-" once), through adapters::ReadGcloudIamPolicy. Every problem is reported (ReportProblem)
+// and counted in `problems`; never fails.
 Inputs ReadInputs(const std::vector<std::string>& files, adapters::InputFormat format,
-                  const adapters::CloudFormationParameters& parameters,
-                  std::size_t max_whole_bytes);
+                  const adapters::CloudFormationParameters& parameters, std::size_t max_whole_bytes,
+                  const std::vector<AttachedPolicy>& policies = {});
+
+// Reads a --gcp-policy value, RESOURCE=FILE (split at the first "="). An error message (empty when
+// it is valid): RESOURCE must name an organization, folder, project, key ring or key.
+std::string ParseAttachedPolicy(std::string_view value, AttachedPolicy* out);
 
 // Sends what ReadInputs read, then streams each export (on the scan's writer thread), counting
 // bytes and resources on `progress`; stops when `send` says the scan failed.

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "sdk/adapters/adapter_support.h"
 #include "sdk/core/json_tree.h"
+#include "sdk/core/text.h"
 #include "sdk/gcp/hierarchy.h"
 
 namespace kmsguard::adapters {
@@ -104,7 +105,7 @@ json TrimmedAsset(simdjson::dom::element root) {
 // Normalizes an IAM Policy object (`pointer` is its place in the source). Bindings that cannot be
 // read are diagnostics and "problems" entries; the others are kept.
 json NormalizePolicy(const json& policy, const std::string& pointer, const Where& where,
-                     core::Diagnostics* diagnostics) {
+                     core::Diagnostics* diagnostics, bool binding_sources = false) {
   json out = {{"bindings", json::array()}};
   json problems = json::array();
   auto problem = [&](const std::string& at, const std::string& message) {
@@ -157,6 +158,9 @@ json NormalizePolicy(const json& policy, const std::string& pointer, const Where
         }
         binding["condition"] = std::move(condition);
       }
+      // The binding's own place in the file, when the policy is not the whole of a line: a
+      // finding names it (gcp::Binding::source).
+      if (binding_sources) binding["source"] = {{"json_pointer", at}};
       out["bindings"].push_back(std::move(binding));
     }
   }
@@ -287,7 +291,224 @@ void ReadBrokenLine(std::string_view line, const Where& where, AdapterResult* re
   }
 }
 
+// The results of `gcloud asset search-all-iam-policies --format=json`: the list itself, or the
+// REST response's "results" (with the pointer of the list); nullptr for any other shape.
+const json* SearchResultsOf(const json& root, std::string* pointer) {
+  if (root.is_array()) {
+    pointer->clear();
+    return &root;
+  }
+  if (!root.is_object()) return nullptr;
+  const auto results = root.find("results");
+  if (results == root.end() || !results->is_array()) return nullptr;
+  *pointer = "/results";
+  return &*results;
+}
+
+bool IsSearchResult(const json& element) {
+  if (!element.is_object()) return false;
+  const auto resource = element.find("resource");
+  const auto policy = element.find("policy");
+  return resource != element.end() && resource->is_string() && policy != element.end() &&
+         policy->is_object();
+}
+
+// Reads the search results of one file (pointers are within it; lines come from `positions`).
+class SearchResultReader {
+ public:
+  SearchResultReader(std::string_view file, const internal::JsonPositions* positions)
+      : file_(file), positions_(positions) {}
+
+  AdapterResult Read(const json& root) {
+    std::string list_pointer;
+    const json* results = SearchResultsOf(root, &list_pointer);
+    if (results == nullptr) {
+      AddDiagnostic(&result_.diagnostics, Severity::kError, Located(""),
+                    absl::StrCat("expected `gcloud asset search-all-iam-policies --format=json` "
+                                 "output (a JSON list of IAM policy search results, or a REST "
+                                 "response with \"results\"), got ",
+                                 root.type_name()));
+      return std::move(result_);
+    }
+    for (std::size_t i = 0; i < results->size(); ++i) {
+      ReadResult((*results)[i], absl::StrCat(list_pointer, "/", i));
+    }
+    if (unordered_folders_ > 0) {
+      AddDiagnostic(
+          &result_.diagnostics, Severity::kWarning, Located(first_unordered_),
+          absl::StrCat(unordered_folders_,
+                       unordered_folders_ == 1 ? " result lists" : " results list",
+                       " more than one folder, in an order the API does not document: no "
+                       "ancestry is derived for ",
+                       unordered_folders_ == 1 ? "it" : "them",
+                       " (scan a Cloud Asset Inventory `resource` export with it for the folder "
+                       "chain); the first is here"));
+    }
+    if (!filtered_.empty()) {
+      AddDiagnostic(&result_.diagnostics, Severity::kWarning, Located(filtered_),
+                    "the search was filtered by permissions (explanation.matchedPermissions): "
+                    "each policy holds only the bindings that matched the query, so a rule that "
+                    "asks about other permissions sees only these; the first such result is here");
+    }
+    return std::move(result_);
+  }
+
+ private:
+  // Line and column where positions were recorded (a result and its members); deeper, the line
+  // of the result being read.
+  core::SourceLocation Located(const std::string& pointer) const {
+    core::SourceLocation at = internal::PointerLocation(file_, pointer, positions_);
+    if (at.line == 0) at.line = element_line_;
+    return at;
+  }
+
+  void Error(const std::string& pointer, std::string message) {
+    AddDiagnostic(&result_.diagnostics, Severity::kError, Located(pointer), std::move(message));
+  }
+
+  // An optional string member; false (and an error) when present with another type.
+  bool OptionalString(const json& element, const std::string& at, const char* key,
+                      std::string* out) {
+    const auto it = element.find(key);
+    if (it == element.end() || it->is_null()) return true;
+    if (it->is_string()) {
+      *out = it->get<std::string>();
+      return true;
+    }
+    Error(absl::StrCat(at, "/", key),
+          absl::StrCat(key, " is not a string (the result loads without ancestors)"));
+    return false;
+  }
+
+  // ancestors as a CAI export writes them, nearest first: the resource itself when it is a
+  // project, folder or organization, else its project; its folder; its organization. Null when
+  // that chain cannot be known: no organization (none, or output from before the field existed:
+  // proto3 JSON leaves an empty field out, so the two look alike), several folders, a field of the
+  // wrong type.
+  json Ancestors(const json& element, const std::string& at, const gcp::Scope& self) {
+    std::string project;
+    std::string organization;
+    bool ok = OptionalString(element, at, "project", &project);
+    ok = OptionalString(element, at, "organization", &organization) && ok;
+    std::vector<std::string> folders;
+    if (const auto f = element.find("folders"); f != element.end() && !f->is_null()) {
+      bool strings = f->is_array();
+      for (std::size_t i = 0; strings && i < f->size(); ++i) strings = (*f)[i].is_string();
+      if (!strings) {
+        Error(at + "/folders",
+              "folders is not a list of strings (the result loads without "
+              "ancestors)");
+        ok = false;
+      } else {
+        for (const json& folder : *f) {
+          const gcp::Scope scope = gcp::ParseScope(folder.get<std::string>());
+          if (scope.name != self.name) folders.push_back(scope.name);
+        }
+      }
+    }
+    if (!ok || organization.empty()) return json();
+    if (folders.size() > 1) {
+      if (unordered_folders_++ == 0) first_unordered_ = at + "/folders";
+      return json();
+    }
+    json chain = json::array();
+    const bool container = self.kind == gcp::ScopeKind::kOrganization ||
+                           self.kind == gcp::ScopeKind::kFolder ||
+                           self.kind == gcp::ScopeKind::kProject;
+    if (container) chain.push_back(self.name);
+    if (!project.empty() && self.kind != gcp::ScopeKind::kProject &&
+        self.kind != gcp::ScopeKind::kFolder && self.kind != gcp::ScopeKind::kOrganization) {
+      chain.push_back(project);
+    }
+    if (!folders.empty()) chain.push_back(folders[0]);
+    if (organization != self.name) chain.push_back(organization);
+    return chain;
+  }
+
+  void ReadResult(const json& element, const std::string& at) {
+    element_line_ = 0;
+    element_line_ = Located(at).line;
+    if (!element.is_object()) {
+      Error(at, absl::StrCat("an IAM policy search result is an object, got ", element.type_name(),
+                             "; skipped"));
+      return;
+    }
+    const auto resource = element.find("resource");
+    if (resource == element.end() || !resource->is_string() ||
+        resource->get<std::string>().empty()) {
+      Error(at + "/resource", "a search result needs a resource (a non-empty string); skipped");
+      return;
+    }
+    const auto type = element.find("assetType");
+    if (type == element.end() || !type->is_string() || type->get<std::string>().empty()) {
+      Error(at + "/assetType", "a search result needs an assetType (a non-empty string); skipped");
+      return;
+    }
+    const std::string name = resource->get<std::string>();
+    const std::string asset_type = type->get<std::string>();
+    const Where where{file_, element_line_};
+    json document = {{"name", name}, {"asset_type", asset_type}};
+    if (json ancestors = Ancestors(element, at, gcp::ParseScope(name)); !ancestors.is_null()) {
+      document["ancestors"] = std::move(ancestors);
+    }
+    const auto policy = element.find("policy");
+    if (policy != element.end() && policy->is_object()) {
+      document["iam_policy"] = NormalizePolicy(*policy, at + "/policy", where, &result_.diagnostics,
+                                               /*binding_sources=*/true);
+    } else {
+      Error(at + "/policy", "a search result needs a policy (an object)");
+      document["iam_policy"] = {{"bindings", json::array()},
+                                {"problems", {at + "/policy: not an object"}}};
+    }
+    if (const auto e = element.find("explanation"); filtered_.empty() && e != element.end() &&
+                                                    e->is_object() &&
+                                                    e->contains("matchedPermissions")) {
+      filtered_ = at + "/explanation";
+    }
+    model::Resource r = MakeResource(name, asset_type, std::move(document), where);
+    r.source = Located(at);
+    result_.resources.push_back(std::move(r));
+  }
+
+  std::string_view file_;
+  const internal::JsonPositions* positions_;
+  AdapterResult result_;
+  int unordered_folders_ = 0;
+  std::string first_unordered_;
+  std::string filtered_;  // the first result with explanation.matchedPermissions
+  int element_line_ = 0;  // of the result being read
+};
+
 }  // namespace
+
+bool LooksLikeIamPolicySearch(const nlohmann::json& root) {
+  std::string pointer;
+  const json* results = SearchResultsOf(root, &pointer);
+  return results != nullptr && !results->empty() && IsSearchResult(results->front());
+}
+
+AdapterResult ReadIamPolicySearch(std::string_view text, std::string_view source_name) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a UTF-8 byte order mark
+  AdapterResult result;
+  json root;
+  bool lossy = false;
+  internal::JsonPositions positions;
+  if (!internal::ParseJsonText(text, internal::JsonOrigin{source_name, ""}, &root,
+                               &result.diagnostics, &lossy,
+                               internal::PositionRequest{&positions, 3})) {
+    return result;
+  }
+  AdapterResult read = SearchResultReader(source_name, &positions).Read(root);
+  for (core::Diagnostic& d : read.diagnostics) result.diagnostics.push_back(std::move(d));
+  result.resources = std::move(read.resources);
+  if (lossy) {
+    for (model::Resource& r : result.resources) {
+      r.document["iam_policy"]["problems"].push_back(
+          "the file was read with replacements (invalid UTF-8 or a repeated key)");
+    }
+  }
+  return result;
+}
 
 bool LooksLikeAssetInventoryExport(std::string_view text) {
   std::size_t start = 0;
@@ -313,14 +534,20 @@ bool LooksLikeIamPolicy(std::string_view text) {
   const core::JsonTreeResult parsed = core::ParseJsonTree(text);
   if (!parsed.tree || !parsed.tree->root().is_object()) return false;
   bool bindings = false;
+  bool has_bindings = false;
+  bool etag = false;
   for (const simdjson::dom::key_value_pair m : core::AsObject(parsed.tree->root())) {
     if (m.key == "bindings") {
+      has_bindings = true;
       bindings = m.value.is_array();
-    } else if (m.key != "version" && m.key != "etag" && m.key != "auditConfigs") {
+    } else if (m.key == "etag") {
+      etag = m.value.is_string();
+    } else if (m.key != "version" && m.key != "auditConfigs") {
       return false;
     }
   }
-  return bindings;
+  // A policy with no binding prints as {"etag": "ACAB"} (bindings left out, as proto3 JSON does).
+  return has_bindings ? bindings : etag;
 }
 
 AdapterResult ReadAssetInventoryExport(std::string_view text, std::string_view source_name) {
@@ -347,6 +574,7 @@ AdapterResult ReadAssetInventoryExport(std::string_view text, std::string_view s
 AdapterResult ReadGcloudIamPolicy(std::string_view text, std::string_view source_name,
                                   std::string_view attached_to) {
   AdapterResult result;
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a UTF-8 byte order mark
   json root;
   bool lossy = false;
   if (!internal::ParseJsonText(text, internal::JsonOrigin{source_name, ""}, &root,
@@ -357,6 +585,16 @@ AdapterResult ReadGcloudIamPolicy(std::string_view text, std::string_view source
   if (!root.is_object()) {
     AddDiagnostic(&result.diagnostics, Severity::kError, where.At(""),
                   "an IAM policy is a JSON object (get-iam-policy --format=json)");
+    return result;
+  }
+  // Another JSON object (a CAI asset, a Terraform plan) would otherwise read as a policy without
+  // bindings, that is, one that grants nothing.
+  for (const auto& [key, value] : root.items()) {
+    if (key == "version" || key == "etag" || key == "bindings" || key == "auditConfigs") continue;
+    AddDiagnostic(&result.diagnostics, Severity::kError, where.At("/" + core::PointerToken(key)),
+                  absl::StrCat("not `gcloud … get-iam-policy --format=json` output: an IAM policy "
+                               "holds only version, etag, bindings and auditConfigs, not \"",
+                               core::ValidUtf8(key), "\"; nothing read from the file"));
     return result;
   }
   const gcp::Scope scope = gcp::ParseScope(attached_to);
@@ -394,7 +632,8 @@ AdapterResult ReadGcloudIamPolicy(std::string_view text, std::string_view source
   }
   json document = {{"name", name},
                    {"asset_type", asset_type},
-                   {"iam_policy", NormalizePolicy(root, "", where, &result.diagnostics)}};
+                   {"iam_policy", NormalizePolicy(root, "", where, &result.diagnostics,
+                                                  /*binding_sources=*/true)}};
   if (lossy) {
     document["iam_policy"]["problems"].push_back(
         "the file was read with replacements (invalid UTF-8 or a repeated key)");

@@ -19,6 +19,7 @@
 #include "sdk/adapters/gzip.h"
 #include "sdk/adapters/terraform.h"
 #include "sdk/core/json_text.h"
+#include "sdk/core/json_tree.h"
 #include "sdk/core/text.h"
 
 namespace kmsguard::adapters {
@@ -39,12 +40,14 @@ constexpr std::pair<InputFormat, std::string_view> kNames[] = {
     {InputFormat::kGcpAssetInventory, "gcp-cai"},
     {InputFormat::kAzureCli, "azure-cli"},
     {InputFormat::kArmTemplate, "arm-template"},
+    {InputFormat::kGcpIamPolicySearch, "gcp-iam-search"},
 };
 
 constexpr char kExpected[] =
     "expected `aws iam get-account-authorization-details` output, AWS Config configuration "
     "items, a Terraform plan or state (`terraform show -json`), a CloudFormation template, a "
-    "Cloud Asset Inventory export, `az` CLI or ARM REST output, or an ARM template";
+    "Cloud Asset Inventory export, `gcloud asset search-all-iam-policies` output, `az` CLI or "
+    "ARM REST output, or an ARM template";
 
 bool IsGaadKey(std::string_view key) {
   return key == "UserDetailList" || key == "GroupDetailList" || key == "RoleDetailList" ||
@@ -316,9 +319,9 @@ AdapterResult ReadGaad(std::string_view text, std::string_view source_name, cons
   return result;
 }
 
-// The Azure format of JSON text that no AWS key decided (the shapes have no distinctive top-level
-// key, so the text is parsed whole), or kAuto.
-InputFormat DetectAzureJson(std::string_view text) {
+// The Azure or Google Cloud search format of JSON text that no AWS key decided (the shapes have no
+// distinctive top-level key, so the text is parsed whole), or kAuto.
+InputFormat DetectWholeJson(std::string_view text) {
   Json root;
   try {
     root = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
@@ -328,6 +331,7 @@ InputFormat DetectAzureJson(std::string_view text) {
   if (root.is_discarded()) return InputFormat::kAuto;
   if (LooksLikeArmTemplate(root)) return InputFormat::kArmTemplate;
   if (LooksLikeAzureCliOutput(root)) return InputFormat::kAzureCli;
+  if (LooksLikeIamPolicySearch(root)) return InputFormat::kGcpIamPolicySearch;
   return InputFormat::kAuto;
 }
 
@@ -377,7 +381,7 @@ InputFormat DetectInputFormat(std::string_view text) {
   if (LooksLikeAssetInventoryExport(text)) return InputFormat::kGcpAssetInventory;
   if (LooksLikeJson(text)) {
     const InputFormat format = SniffJson(text).format;
-    return format == InputFormat::kAuto ? DetectAzureJson(text) : format;
+    return format == InputFormat::kAuto ? DetectWholeJson(text) : format;
   }
   if (RefuseLargeNonTemplate(text, "", nullptr)) return InputFormat::kAuto;
   Json root;
@@ -472,8 +476,9 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, 
   const Sniffed sniffed = SniffJson(text);
   const bool explicit_format = format != InputFormat::kAuto;
   if (format == InputFormat::kAuto) format = sniffed.format;
-  if (format == InputFormat::kAuto) format = DetectAzureJson(text);
+  if (format == InputFormat::kAuto) format = DetectWholeJson(text);
   if (format == InputFormat::kAzureCli) return ReadAzureCli(text, source_name);
+  if (format == InputFormat::kGcpIamPolicySearch) return ReadIamPolicySearch(text, source_name);
   if (format == InputFormat::kArmTemplate) return ReadArmTemplate(text, source_name, parameters);
   if (format == InputFormat::kAuthorizationDetails) {
     return ReadGaad(text, source_name, sniffed, explicit_format);
@@ -482,6 +487,21 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, 
   // file:line diagnostics); the generic JSON path below would keep only pointers.
   if (format == InputFormat::kCloudFormation) {
     return ReadCloudFormationTemplate(text, source_name, parameters);
+  }
+  // `gcloud … get-iam-policy` output is readable only with the resource it is attached to, which
+  // it does not name: say so, and how to give it, rather than "unknown format".
+  if (format == InputFormat::kAuto && LooksLikeIamPolicy(text)) {
+    AdapterResult result;
+    AddDiagnostic(
+        &result.diagnostics, kError, PointerLocation(source_name, ""),
+        absl::StrCat("this is `gcloud … get-iam-policy --format=json` output (an IAM policy: "
+                     "bindings, etag, version), which does not name the resource it is attached "
+                     "to, so it is not read as a FILE; give that resource with --gcp-policy "
+                     "RESOURCE=",
+                     core::Sv(source_name),
+                     " (RESOURCE: organizations/N, folders/N, projects/P, "
+                     "projects/P/locations/L/keyRings/R or …/keyRings/R/cryptoKeys/K)"));
+    return result;
   }
   return internal::ReadJsonText<AdapterResult>(
       text, source_name, [&](const Json& root, std::string_view file) {
@@ -497,6 +517,7 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, 
           case InputFormat::kGcpAssetInventory:
           case InputFormat::kAzureCli:
           case InputFormat::kArmTemplate:
+          case InputFormat::kGcpIamPolicySearch:
             break;
         }
         AdapterResult unknown;

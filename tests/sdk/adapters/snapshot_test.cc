@@ -69,9 +69,9 @@ TEST(DetectInputFormatTest, FromTheContent) {
 }
 
 TEST(InputFormatTest, NamesRoundTrip) {
-  for (InputFormat f :
-       {InputFormat::kAuto, InputFormat::kAuthorizationDetails, InputFormat::kConfig,
-        InputFormat::kTerraform, InputFormat::kCloudFormation, InputFormat::kGcpAssetInventory}) {
+  for (InputFormat f : {InputFormat::kAuto, InputFormat::kAuthorizationDetails,
+                        InputFormat::kConfig, InputFormat::kTerraform, InputFormat::kCloudFormation,
+                        InputFormat::kGcpAssetInventory, InputFormat::kGcpIamPolicySearch}) {
     InputFormat parsed = InputFormat::kAuto;
     ASSERT_TRUE(ParseInputFormat(InputFormatName(f), &parsed));
     EXPECT_EQ(parsed, f);
@@ -97,6 +97,67 @@ TEST(InputFormatTest, DetectsAssetInventoryExportsByContent) {
   ASSERT_EQ(read.resources.size(), 2u);
   EXPECT_EQ(read.resources[0].provider, "gcp");
   EXPECT_EQ(read.resources[1].type, "cloudkms.googleapis.com/KeyRing");
+}
+
+// get-iam-policy output names no resource: it is no format of its own (kAuto), and reading it as
+// a FILE is an error that says what it is and which option reads it, not "unknown format".
+TEST(ReadSnapshotTest, AGcloudIamPolicyNamesTheOptionThatReadsIt) {
+  constexpr char kPolicy[] =
+      R"({"bindings": [{"role": "roles/owner", "members": ["user:a@x"]}], "etag": "BwX=",)"
+      R"( "version": 1})";
+  EXPECT_EQ(DetectInputFormat(kPolicy), InputFormat::kAuto);
+  const AdapterResult read = ReadSnapshot(kPolicy, "policy.json");
+  EXPECT_THAT(read.resources, IsEmpty());
+  ASSERT_EQ(test::Errors(read.diagnostics), 1) << Describe(read.diagnostics);
+  EXPECT_EQ(read.diagnostics[0].location.file, "policy.json");
+  EXPECT_THAT(read.diagnostics[0].message, HasSubstr("get-iam-policy"));
+  EXPECT_THAT(read.diagnostics[0].message, HasSubstr("--gcp-policy RESOURCE=policy.json"));
+  EXPECT_THAT(read.diagnostics[0].message, Not(HasSubstr("unknown snapshot format")));
+  // An object with other keys as well is some other JSON: unknown, as before.
+  const AdapterResult other = ReadSnapshot(R"({"bindings": [], "users": []})", "other.json");
+  ASSERT_EQ(test::Errors(other.diagnostics), 1);
+  EXPECT_THAT(other.diagnostics[0].message, HasSubstr("unknown snapshot format"));
+}
+
+// search-all-iam-policies output is a list with no distinctive top-level key, like Azure CLI
+// output and lists of Config items: the first element's shape decides, and none of the
+// neighbours' shapes is taken for another.
+TEST(InputFormatTest, DetectsIamPolicySearchWithoutTakingItsNeighbours) {
+  constexpr char kSearch[] =
+      R"([{"resource": "//cloudresourcemanager.googleapis.com/projects/p", "assetType": )"
+      R"("cloudresourcemanager.googleapis.com/Project", "project": "projects/1", "policy": )"
+      R"({"bindings": [{"role": "roles/owner", "members": ["user:a@x"]}]}}])";
+  EXPECT_EQ(DetectInputFormat(kSearch), InputFormat::kGcpIamPolicySearch);
+  EXPECT_EQ(DetectInputFormat(std::string(R"({"results": )") + kSearch + "}"),
+            InputFormat::kGcpIamPolicySearch);
+  const AdapterResult read = ReadSnapshot(kSearch, "search.json");
+  EXPECT_THAT(read.diagnostics, IsEmpty()) << Describe(read.diagnostics);
+  ASSERT_EQ(read.resources.size(), 1u);
+  EXPECT_EQ(read.resources[0].type, "cloudresourcemanager.googleapis.com/Project");
+  InputFormat parsed = InputFormat::kAuto;
+  ASSERT_TRUE(ParseInputFormat("gcp-iam-search", &parsed));
+  EXPECT_EQ(parsed, InputFormat::kGcpIamPolicySearch);
+  EXPECT_EQ(InputFormatName(InputFormat::kGcpIamPolicySearch), "gcp-iam-search");
+
+  // Neighbours keep their formats.
+  EXPECT_EQ(DetectInputFormat(
+                R"([{"principalId": "p", "roleDefinitionId": "/subscriptions/s/providers/)"
+                R"(Microsoft.Authorization/roleDefinitions/r", "scope": "/subscriptions/s"}])"),
+            InputFormat::kAzureCli);
+  EXPECT_EQ(DetectInputFormat(std::string("[") + kConfigItem + "]"), InputFormat::kConfig);
+  EXPECT_EQ(DetectInputFormat(
+                R"({"name": "//cloudresourcemanager.googleapis.com/projects/1", "asset_type": )"
+                R"("cloudresourcemanager.googleapis.com/Project", "resource": {}, "policy": {}})"),
+            InputFormat::kGcpAssetInventory);
+  // An Azure policy-like element with a resource that is not a string, a policy that is not an
+  // object, a match that is not first, an empty list: not search output.
+  EXPECT_EQ(DetectInputFormat(R"([{"resource": {"id": "x"}, "policy": {}}])"), InputFormat::kAuto);
+  EXPECT_EQ(DetectInputFormat(R"([{"resource": "x", "policy": "text"}])"), InputFormat::kAuto);
+  EXPECT_EQ(DetectInputFormat(R"([1, {"resource": "x", "policy": {}}])"), InputFormat::kAuto);
+  EXPECT_EQ(DetectInputFormat("[]"), InputFormat::kAuto);
+  // A CAI export line is one object, not a list: the search shape never takes it, nor the
+  // reverse (the export's test is a string "name" with "asset_type").
+  EXPECT_EQ(DetectInputFormat(R"({"resource": "x", "policy": {}})"), InputFormat::kAuto);
 }
 
 TEST(ReadSnapshotTest, DispatchesOnTheDetectedFormat) {
