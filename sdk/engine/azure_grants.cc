@@ -29,6 +29,7 @@
 #include "sdk/azure/key_access.h"
 #include "sdk/core/text.h"
 #include "sdk/engine/builtins.h"
+#include "sdk/engine/terraform_remediation.h"
 
 namespace kmsguard::engine {
 
@@ -80,13 +81,10 @@ constexpr const char* kKeyPermissions[] = {"encrypt",
                                            "getrotationpolicy",
                                            "setrotationpolicy"};
 
-// The az command that takes the grant away from one access-policy entry and keeps the rest of
-// it: the entry's other key permissions set again ("all" written out without the granting ones),
-// or, when no key permission is left, the entry deleted and its secret and certificate
-// permissions set again.
-std::string AccessPolicyCommand(const azure::Scope& vault, const azure::AccessPolicyGrant& g,
-                                const azure::Question& question) {
-  const azure::AccessPolicyEntry& entry = *g.entry;
+// The key permissions an access-policy entry keeps once the grant is taken away: its other ones,
+// "all" written out without the asked ones.
+std::vector<std::string> KeptKeyPermissions(const azure::AccessPolicyGrant& g,
+                                            const azure::Question& question) {
   std::vector<std::string> keep = g.remaining;
   const bool all =
       std::any_of(g.permissions.begin(), g.permissions.end(),
@@ -102,6 +100,15 @@ std::string AccessPolicyCommand(const azure::Scope& vault, const azure::AccessPo
       if (!asked && !kept) keep.emplace_back(p);
     }
   }
+  return keep;
+}
+
+// The az command that takes the grant away from one access-policy entry and keeps the rest of
+// it: the entry's other key permissions set again (KeptKeyPermissions), or, when no key
+// permission is left, the entry deleted and its secret and certificate permissions set again.
+std::string AccessPolicyCommand(const azure::Scope& vault, const azure::AccessPolicyGrant& g,
+                                const std::vector<std::string>& keep) {
+  const azure::AccessPolicyEntry& entry = *g.entry;
   std::string target = absl::StrCat(" --name ", core::ShellQuote(vault.name));
   if (vault.kind == azure::ScopeKind::kVault) {
     absl::StrAppend(&target, " --resource-group ", core::ShellQuote(vault.resource_group),
@@ -131,9 +138,11 @@ std::string AccessPolicyCommand(const azure::Scope& vault, const azure::AccessPo
   return command;
 }
 
-// Findings for access-policy entries that would grant.
+// Findings for access-policy entries that would grant. `live`: the entries' vault was read from
+// a live export.
 void JudgeEntries(const azure::VaultAnswer& answer, const azure::Scope& vault,
-                  const std::string& model_reason, const azure::Question& question, Outcome* out) {
+                  const std::string& model_reason, const azure::Question& question, bool live,
+                  Outcome* out) {
   const std::string& vault_id = vault.id;
   for (const azure::AccessPolicyGrant& grant : answer.grants) {
     const azure::AccessPolicyEntry& entry = *grant.entry;
@@ -150,7 +159,9 @@ void JudgeEntries(const azure::VaultAnswer& answer, const azure::Scope& vault,
     evidence.note = absl::StrCat(std::string(azure::CertaintyName(answer.certainty)), " at ",
                                  entry.source.ToString(), ": ", model_reason);
     item.evidence.push_back(std::move(evidence));
-    item.command = AccessPolicyCommand(vault, grant, question);
+    const std::vector<std::string> keep = KeptKeyPermissions(grant, question);
+    item.command = AccessPolicyCommand(vault, grant, keep);
+    item.terraform = AzureAccessPolicyTerraform(vault, grant, keep, live);
     item.exposed_to = {EntryKey(entry)};
     item.exposure = absl::StrCat("object ", EntryKey(entry), " on every key of vault ", vault_id);
     item.explanation.push_back(
@@ -172,7 +183,7 @@ Outcome JudgeVaultAccess(const AzureGrantsArgs& args, const azure::Vault& vault)
   if (answer.certainty != azure::Certainty::kNone) {
     azure::Scope scope = vault.scope;
     scope.name = vault.name;
-    JudgeEntries(answer, scope, vault.model_reason, args.question, &out);
+    JudgeEntries(answer, scope, vault.model_reason, args.question, vault.live, &out);
     for (OutcomeItem& item : out.items) {
       for (const std::string& p : vault.problems) {
         item.outcome.explanation.push_back(absl::StrCat("not read: ", p));
@@ -290,6 +301,7 @@ Outcome JudgeAssignment(const AzureGrantsArgs& args, const azure::Inventory& inv
                             core::ShellQuote(a.role_definition_id.empty() ? a.role_definition_name
                                                                           : a.role_definition_id),
                             " --scope ", core::ShellQuote(a.scope.id));
+  item.terraform = AzureAssignmentTerraform(a, answer);
   item.exposed_to = {principal};
   const char* power = control ? " (may give itself access)" : "";
   item.exposure = answer.reach == azure::Reach::kEveryKeyBelow
@@ -395,7 +407,7 @@ Outcome AzureGrants(const PreparedArgs& prepared_args, const ResourceView& view)
                  absl::StrCat("vault ", vault_id,
                               " is not in the scan, so its permission model is unknown; these "
                               "entries grant only if it uses access policies"),
-                 args.question, &out);
+                 args.question, /*live=*/false, &out);
     if (out.items.empty()) {
       out.status = model::Status::kPass;
       out.pass_detail = absl::StrCat("adds no access-policy entry holding key permission ",

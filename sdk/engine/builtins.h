@@ -51,6 +51,11 @@ struct Outcome {
   // operator can name one. One line: template values are made terminal-safe (a newline prints
   // as \x0a), so several commands are joined with " && ".
   std::string command;
+  // Terraform (HCL) that removes or narrows the grant (the `evidence.terraform` template variable),
+  // when the operator can write it: several lines, rendered with their newlines kept
+  // (rules::KeepsLines), so every value from the input in it must be HCL-quoted, or made
+  // terminal-safe in a comment (terraform_remediation.h).
+  std::string terraform;
   // Non-empty: one finding per item instead of one for the resource (a Google Cloud policy grants
   // many members at one scope), each with its key as sub_key (the `item.key` variable).
   std::vector<OutcomeItem> items;

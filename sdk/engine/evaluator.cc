@@ -112,6 +112,7 @@ model::Finding MakeFinding(const rules::Rule& rule, const PreparedRule& prepared
       values.evidence_resources = resources;
       values.item_key = sub_key;
       values.evidence_command = outcome.command;
+      values.evidence_terraform = outcome.terraform;
       const std::vector<std::string_view> slots = prepared.Slots(values);
       finding.message = prepared.message.Render(slots);
       if (finding.conditional) {

@@ -22,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "sdk/core/text.h"
 #include "sdk/engine/builtins.h"
+#include "sdk/engine/terraform_remediation.h"
 #include "sdk/gcp/effective_grant.h"
 #include "sdk/gcp/inventory.h"
 
@@ -70,7 +71,8 @@ ReachWords WordsFor(gcp::Reach reach) {
           "keys of the input below it: "};
 }
 
-Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& roles) {
+Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& roles,
+              const gcp::Inventory& inventory) {
   Outcome out;
   out.status = grant.certainty == gcp::Certainty::kUndetermined ? model::Status::kWarning
                                                                 : model::Status::kFail;
@@ -108,6 +110,7 @@ Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& rol
     }
   }
   out.command = absl::StrJoin(commands, " && ");
+  out.terraform = GcpGrantTerraform(grant, inventory);
   out.exposed_to = {grant.member.text};
   const ReachWords words = WordsFor(grant.reach);
   out.exposure = absl::StrCat(grant.member.text, " on ", words.exposure, grant.scope.name);
@@ -194,7 +197,7 @@ Outcome GcpGrants(const PreparedArgs& prepared_args, const ResourceView& view) {
       std::sort(role_names.begin(), role_names.end());
       out.items.push_back(
           {absl::StrCat(grant.member.text, " via ", absl::StrJoin(role_names, ", ")),
-           Judge(grant, role_names)});
+           Judge(grant, role_names, index->inventory())});
     }
   }
   if (out.items.empty()) {

@@ -15,10 +15,10 @@ namespace {
 
 // The variables in slot order: FindingValues' fields as Slots lists them, then the parameters.
 constexpr std::string_view kSlotNames[] = {
-    "resource.name",      "resource.id",      "resource.type",      "resource.kind",
-    "resource.partition", "resource.account", "resource.region",    "policy.names",
-    "policy.version",     "evidence.actions", "evidence.resources", "item.key",
-    "evidence.command"};
+    "resource.name",      "resource.id",       "resource.type",      "resource.kind",
+    "resource.partition", "resource.account",  "resource.region",    "policy.names",
+    "policy.version",     "evidence.actions",  "evidence.resources", "item.key",
+    "evidence.command",   "evidence.terraform"};
 constexpr int kFixedSlots = static_cast<int>(std::size(kSlotNames));
 
 std::string ParamText(const nlohmann::json& value) {
@@ -77,7 +77,7 @@ std::vector<std::string_view> PreparedRule::Slots(const FindingValues& values) c
       values.resource_kind,    values.resource_partition, values.resource_account,
       values.resource_region,  values.policy_names,       values.policy_version,
       values.evidence_actions, values.evidence_resources, values.item_key,
-      values.evidence_command};
+      values.evidence_command, values.evidence_terraform};
   slots.insert(slots.end(), param_texts.begin(), param_texts.end());
   return slots;
 }

@@ -22,7 +22,7 @@ namespace kmsguard::engine {
 struct FindingValues {
   std::string_view resource_name, resource_id, resource_type, resource_kind, resource_partition,
       resource_account, resource_region, policy_names, policy_version, evidence_actions,
-      evidence_resources, item_key, evidence_command;
+      evidence_resources, item_key, evidence_command, evidence_terraform;
 };
 
 struct PreparedRule {

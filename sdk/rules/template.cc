@@ -66,9 +66,12 @@ const std::vector<std::string_view>& TemplateVariables() {
   static const auto* const kVariables = new std::vector<std::string_view>{
       "resource.name",      "resource.id",      "resource.type",      "resource.kind",
       "resource.partition", "resource.account", "resource.region",    "policy.names",
-      "policy.version",     "evidence.actions", "evidence.resources", "evidence.command"};
+      "policy.version",     "evidence.actions", "evidence.resources", "evidence.command",
+      "evidence.terraform"};
   return *kVariables;
 }
+
+bool KeepsLines(std::string_view variable) { return variable == "evidence.terraform"; }
 
 std::vector<TemplateError> CheckTemplate(std::string_view text,
                                          const std::function<bool(std::string_view)>& is_known) {
@@ -108,6 +111,7 @@ CompiledTemplate::CompiledTemplate(std::string text,
     piece.begin = tail_;
     piece.end = p.begin;
     piece.slot = slot_of(p.name);
+    piece.lines = KeepsLines(p.name);
     // An unknown filter (the loader refuses one) inserts the value unquoted.
     piece.filter = p.filter == "shell" ? Filter::kShell
                    : p.filter == "hcl" ? Filter::kHcl
@@ -132,7 +136,18 @@ std::string CompiledTemplate::Render(std::span<const std::string_view> values) c
     // whoever pastes it. Control characters are written out as visible escapes instead.
     switch (piece.filter) {
       case Filter::kNone:
-        core::AppendTerminalSafe(value, &out);
+        if (piece.lines) {
+          // Made by the engine, one line per line: every input value in it is already quoted or
+          // made terminal-safe, so its own newlines are kept and each line is escaped alone.
+          for (std::size_t begin = 0; begin <= value.size();) {
+            const std::size_t end = std::min(value.find('\n', begin), value.size());
+            if (begin > 0) out += '\n';
+            core::AppendTerminalSafe(value.substr(begin, end - begin), &out);
+            begin = end + 1;
+          }
+        } else {
+          core::AppendTerminalSafe(value, &out);
+        }
         break;
       case Filter::kShell:
         out += core::ShellQuote(core::TerminalSafe(value));

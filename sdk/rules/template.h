@@ -19,7 +19,14 @@ namespace kmsguard::rules {
 //   resource.partition, resource.account, resource.region,
 //   policy.names (failing policy names, ", "-joined), policy.version (the default version id of a
 //   managed policy; empty for principals), evidence.actions, evidence.resources.
+//   evidence.command (one line), evidence.terraform (several lines: see KeepsLines).
 const std::vector<std::string_view>& TemplateVariables();
+
+// Whether the variable's value keeps its newlines when rendered without a filter: its value is
+// text the engine wrote line by line (evidence.terraform, HCL in which every input value is
+// quoted), so each line is made terminal-safe on its own. Every other value has its newlines
+// escaped, so no value can start a line of its own in a snippet.
+bool KeepsLines(std::string_view variable);
 
 // The quoting filters, for values pasted into commands and code (names from IaC inputs are
 // untrusted): `shell` renders a POSIX shell word ('...' with each ' as '\''), `hcl` a quoted
@@ -69,6 +76,7 @@ class CompiledTemplate {
     std::size_t end = 0;
     int slot = -1;
     Filter filter = Filter::kNone;
+    bool lines = false;  // KeepsLines(the variable)
   };
   std::string text_;
   std::vector<Piece> pieces_;

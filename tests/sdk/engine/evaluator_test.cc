@@ -71,14 +71,14 @@ TEST(EvaluatorTest, EveryTemplateVariableRendersItsValue) {
   role.region = "global";
   const model::Finding f = EvaluateOne(MakeEvaluator(std::move(rule)), role);
   ASSERT_EQ(f.status, model::Status::kFail);
-  EXPECT_EQ(
-      f.message,
-      "resource.name=[it's\\x0a${x}] "
-      "resource.id=[arn:aws:iam::111122223333:role/it's\\x0a${x}] "
-      "resource.type=[AWS::IAM::Role] resource.kind=[role] resource.partition=[aws] "
-      "resource.account=[111122223333] resource.region=[global] policy.names=[kms-all] "
-      "policy.version=[] evidence.actions=[kms:Decrypt] evidence.resources=[\"*\"] "
-      "evidence.command=[] item=[] list=[kms:Decrypt, kms:ReEncryptFrom] enum=[fail] none=[]");
+  EXPECT_EQ(f.message,
+            "resource.name=[it's\\x0a${x}] "
+            "resource.id=[arn:aws:iam::111122223333:role/it's\\x0a${x}] "
+            "resource.type=[AWS::IAM::Role] resource.kind=[role] resource.partition=[aws] "
+            "resource.account=[111122223333] resource.region=[global] policy.names=[kms-all] "
+            "policy.version=[] evidence.actions=[kms:Decrypt] evidence.resources=[\"*\"] "
+            "evidence.command=[] evidence.terraform=[] item=[] list=[kms:Decrypt, "
+            "kms:ReEncryptFrom] enum=[fail] none=[]");
   EXPECT_EQ(f.remediation.summary, "it's\\x0a${x}");  // trailing whitespace of a block scalar cut
   EXPECT_THAT(f.remediation.cli, HasSubstr("x 'it'\\''s\\x0a${x}' 'kms-all'"));
   EXPECT_THAT(f.remediation.terraform, HasSubstr("name = \"it's\\\\x0a$${x}\""));

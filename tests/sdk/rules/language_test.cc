@@ -492,7 +492,8 @@ TEST(LanguageTest, TheKnownVariablesOfATemplateErrorIncludeParamsAndItemKey) {
   text.replace(text.find("is bad"), 6, "{{param.nmes}}");
   const LoadResult result = LoadRuleText(text, "r.yaml");
   ASSERT_THAT(Errors(result), ElementsAre("11:29 rule_template_error"));
-  EXPECT_THAT(Messages(result), HasSubstr("evidence.resources, evidence.command, param.names, item.key"));
+  EXPECT_THAT(Messages(result),
+              HasSubstr("evidence.command, evidence.terraform, param.names, item.key"));
 }
 
 TEST(LanguageTest, BuiltinsCombineWithGenericOperators) {

@@ -420,6 +420,20 @@ TEST(TemplateTest, ValuesCannotBreakOutOfTheirLine) {
   EXPECT_EQ(RenderTemplate("a\n{{v}}\nb", {{"v", "x"}}), "a\nx\nb");
 }
 
+// evidence.terraform is HCL the engine wrote line by line (every input value in it quoted): its
+// own newlines stay, and each line is still made terminal-safe; quoted with a filter, it is one
+// value like any other.
+TEST(TemplateTest, EvidenceTerraformKeepsItsLinesAndNothingElse) {
+  EXPECT_TRUE(KeepsLines("evidence.terraform"));
+  EXPECT_FALSE(KeepsLines("evidence.command"));
+  EXPECT_EQ(RenderTemplate("{{evidence.terraform}}\n# end",
+                           {{"evidence.terraform", "# a\nresource \"x\" \"y\" {\x1b[2J\n}\n"}}),
+            "# a\nresource \"x\" \"y\" {\\x1b[2J\n}\n\n# end");
+  EXPECT_EQ(RenderTemplate("{{evidence.terraform | hcl}}", {{"evidence.terraform", "a\nb"}}),
+            "\"a\\\\x0ab\"");
+  EXPECT_EQ(RenderTemplate("{{evidence.command}}", {{"evidence.command", "a\nb"}}), "a\\x0ab");
+}
+
 // `| shell` must give a word the shell reads back as exactly the value, whatever it holds: run
 // each rendered word through /bin/sh and compare what it prints.
 TEST(TemplateTest, TheShellFilterQuotesAnyValueIntoOneWord) {
