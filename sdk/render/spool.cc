@@ -25,7 +25,7 @@ namespace {
 // invalid UTF-8 too), a list its count then its items, an enum or a bool one byte, an int four.
 // No version, tag or byte order: the file is unlinked and read only by the process that wrote
 // it. This replaced CBOR through an nlohmann DOM, which cost 35-60 us per finding and a quarter
-// of the host's CPU in a large table scan (docs/performance.md).
+// of the CPU of a large table scan (docs/performance.md).
 template <class T, class U>
 concept Is = std::same_as<std::remove_const_t<T>, U>;
 
