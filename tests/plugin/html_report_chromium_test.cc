@@ -21,6 +21,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nlohmann/json.hpp"
@@ -345,6 +346,14 @@ severity: informational
   return dir.File("overrides");
 }
 
+// The same scan twice, as JSON (what the page is checked against) and as the HTML report.
+std::pair<ProcessResult, ProcessResult> ScanAsJsonAndHtml(const std::vector<std::string>& scan) {
+  std::vector<std::string> as_json = scan, as_html = scan;
+  as_json.insert(as_json.end(), {"--format", "json"});
+  as_html.insert(as_html.end(), {"--format", "html"});
+  return {testing::Run(as_json), testing::Run(as_html)};
+}
+
 std::multiset<std::string> Set(const Json& list) {
   std::multiset<std::string> out;
   for (const Json& item : list) out.insert(item.get<std::string>());
@@ -428,12 +437,8 @@ TEST(HtmlReportChromiumTest, FiltersChartsAndExposureGraphsMatchTheScan) {
   const std::string now = dir.Write("now.json", text);
   const std::vector<std::string> scan = {KMSGUARD_BINARY, "scan",       now,   "--rules",
                                          overrides,       "--baseline", before};
-  std::vector<std::string> as_json = scan, as_html = scan;
-  as_json.insert(as_json.end(), {"--format", "json"});
-  as_html.insert(as_html.end(), {"--format", "html"});
-  const ProcessResult json = testing::Run(as_json);
+  const auto [json, html] = ScanAsJsonAndHtml(scan);
   ASSERT_EQ(json.exit_code, 1) << json.err;
-  const ProcessResult html = testing::Run(as_html);
   ASSERT_EQ(html.exit_code, 1) << html.err;
   const Json scanned = Json::parse(json.out);
   const Json& summary = scanned["summary"];
@@ -578,12 +583,8 @@ TEST(HtmlReportChromiumTest, CloudFilterAndCountsGroupTheFindingsByCloud) {
                                          samples + "gcp-cai-iam-policies.forseti.ndjson",
                                          samples + "gcp-cai-resources.forseti.ndjson",
                                          samples + "azure-keyvault-get.access-policy.demisto.json"};
-  std::vector<std::string> as_json = scan, as_html = scan;
-  as_json.insert(as_json.end(), {"--format", "json"});
-  as_html.insert(as_html.end(), {"--format", "html"});
-  const ProcessResult json = testing::Run(as_json);
+  const auto [json, html] = ScanAsJsonAndHtml(scan);
   ASSERT_EQ(json.exit_code, 1) << json.err;
-  const ProcessResult html = testing::Run(as_html);
   ASSERT_EQ(html.exit_code, 1) << html.err;
   std::map<std::string, std::multiset<std::string>> uids_by_cloud;
   const Json scanned = Json::parse(json.out);
