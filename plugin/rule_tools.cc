@@ -63,6 +63,9 @@ std::optional<model::Resource> ResourceFromJson(const nlohmann::json& value, std
   resource.account = text("account", arn ? std::string(arn->account) : "");
   resource.region = text("region", "global");
   resource.provider = text("provider", "aws");
+  // Named in its own source, as the adapters name what they read (adapter_support, azure_common):
+  // a Terraform-read resource's id is its address, which the remediation names.
+  resource.source.resource_id = resource.id;
   return resource;
 }
 

@@ -31,6 +31,8 @@ struct Expectation {
   std::string sub_key;
   bool has_sub_key = false;
   std::string message_contains;
+  // Text the remediation must hold, in any of its parts (summary, console, CLI, Terraform).
+  std::string remediation_contains;
 };
 
 struct TestCase {
@@ -222,11 +224,13 @@ class TestFileReader {
       for (const YAML::Node& item : expect) items.push_back(item);
     } else {
       Error(At(path_, expect),
-            "\"expect\" must be a map {status, sub_key?, message_contains?}, or a list of them "
+            "\"expect\" must be a map {status, sub_key?, message_contains?, "
+            "remediation_contains?}, or a list of them "
             "([] for no finding)");
     }
     for (const YAML::Node& item : items) {
-      if (!Keys(item, "an expectation", {"status", "sub_key", "message_contains"}, {"status"})) {
+      if (!Keys(item, "an expectation",
+                {"status", "sub_key", "message_contains", "remediation_contains"}, {"status"})) {
         continue;
       }
       Expectation e;
@@ -241,6 +245,7 @@ class TestFileReader {
         e.sub_key = item["sub_key"].as<std::string>("");
       }
       e.message_contains = item["message_contains"].as<std::string>("");
+      e.remediation_contains = item["remediation_contains"].as<std::string>("");
       test->expect.push_back(std::move(e));
     }
     return errors_ == before;
@@ -357,10 +362,19 @@ bool NeedsTests(const TestPlan& plan, const std::string& rule_file) {
                      [&](const fs::path& dir) { return Inside(file, dir); });
 }
 
+bool RemediationHolds(const model::Remediation& r, const std::string& text) {
+  if (text.empty()) return true;
+  for (const std::string* part : {&r.summary, &r.console, &r.cli, &r.terraform}) {
+    if (part->find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
 bool Matches(const Expectation& e, const model::Finding& f) {
   return std::string(model::StatusName(f.status)) == e.status &&
          (!e.has_sub_key || f.sub_key == e.sub_key) &&
-         f.message.find(e.message_contains) != std::string::npos;
+         f.message.find(e.message_contains) != std::string::npos &&
+         RemediationHolds(f.remediation, e.remediation_contains);
 }
 
 std::string Describe(const model::Finding& f) {
@@ -371,7 +385,10 @@ std::string Describe(const model::Finding& f) {
 std::string Describe(const Expectation& e) {
   return absl::StrCat(
       e.status, e.has_sub_key ? " [" + e.sub_key + "]" : "",
-      e.message_contains.empty() ? "" : " containing \"" + e.message_contains + "\"");
+      e.message_contains.empty() ? "" : " containing \"" + e.message_contains + "\"",
+      e.remediation_contains.empty()
+          ? ""
+          : " with remediation containing \"" + e.remediation_contains + "\"");
 }
 
 // Empty when the findings meet the expectations (one finding per expectation, in any order).
@@ -408,7 +425,7 @@ CLI::App* AddTestCommand(CLI::App& app, TestFlags* flags) {
   test->footer(
       "A test file (kind: RuleTest) names its rule and lists cases: an input resource (inline\n"
       "`resource:` or a `fixture:` file) and the findings expected (status, sub_key,\n"
-      "message_contains). Schema: docs/rule-authoring.md#tests.\n"
+      "message_contains, remediation_contains). Schema: docs/rule-authoring.md#tests.\n"
       "Exit status: 0 all passed; 1 a case failed or a rule has no tests; 2 a rule or test file\n"
       "could not be loaded.");
   return test;

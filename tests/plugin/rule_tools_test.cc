@@ -150,6 +150,26 @@ TEST(KmsguardTestTest, FailedCasesAndRulesWithoutTestsFailWithOne) {
   EXPECT_THAT(r.out, HasSubstr("FAIL: 1 case(s) passed, 1 failed, 1 rule(s) without tests"));
 }
 
+// remediation_contains: an expectation matches only a finding whose remediation (summary,
+// console, CLI or Terraform) holds the text; a missing text fails the case and says so.
+TEST(KmsguardTestTest, RemediationContainsChecksTheRemediationText) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  dir.Write("named.yaml", RuleText("named-bad"));  // remediation: {summary: rename it}
+  dir.Write("named.test.yaml",
+            "api_version: kmsguard/v1\nkind: RuleTest\nrule: named-bad\ncases:\n"
+            "  - name: holds\n    resource: {type: AWS::IAM::Role, document: {name: bad}}\n"
+            "    expect: {status: FAIL, remediation_contains: rename it}\n"
+            "  - name: lacks\n    resource: {type: AWS::IAM::Role, document: {name: bad}}\n"
+            "    expect: {status: FAIL, remediation_contains: delete it}\n");
+  const ProcessResult r = Kmsguard({"test", "-v", dir.path()});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_THAT(r.out, HasSubstr("ok    named-bad: holds"));
+  EXPECT_THAT(r.out, HasSubstr("FAIL  named-bad: lacks ("));
+  EXPECT_THAT(r.out,
+              HasSubstr("expected FAIL with remediation containing \"delete it\": not found"));
+}
+
 // `kmsguard test FILE`: a rule file runs its own test file, and only its rules need tests (a
 // sibling without tests is not this file's problem); a test file runs alone; rules load from the
 // file's directory, so a rule that uses a list from a Library beside it loads. A FILE that is
