@@ -209,7 +209,10 @@ Inputs ReadInputs(const std::vector<std::string>& given_files, adapters::InputFo
   inputs.streams.resize(files.size());
   bool read_stdin = false;
   for (std::size_t index = 0; index < files.size(); ++index) {
+    // A --gcp-policy file is read whole, as get-iam-policy output, whatever --input-format says:
+    // it is in no format the content could name.
     const std::string& attached_to = inputs.attached_to[index];
+    const bool attached = !attached_to.empty();
     // What diagnostics and findings call the input: "-" is named "<stdin>".
     const bool is_stdin = files[index] == InputFile::kStandardInput;
     if (is_stdin) inputs.files[index] = kStdinName;
@@ -252,9 +255,8 @@ Inputs ReadInputs(const std::vector<std::string>& given_files, adapters::InputFo
       ++inputs.problems;
       continue;
     }
-    // A policy file is read whole whatever --input-format says (it is in no format of its own).
-    adapters::InputFormat detected = attached_to.empty() ? format : adapters::InputFormat::kAuto;
-    if (detected == adapters::InputFormat::kAuto && attached_to.empty()) {
+    adapters::InputFormat detected = attached ? adapters::InputFormat::kAuto : format;
+    if (detected == adapters::InputFormat::kAuto && !attached) {
       const std::size_t first = prefix.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
       if (first != std::string_view::npos && prefix[first] == '{' &&
           adapters::DetectInputFormat(prefix) == adapters::InputFormat::kAuthorizationDetails) {
@@ -280,12 +282,12 @@ Inputs ReadInputs(const std::vector<std::string>& given_files, adapters::InputFo
       ++inputs.problems;
     }
     // Judged once, on the whole text, when the first bytes did not decide.
-    if (detected == adapters::InputFormat::kAuto && attached_to.empty()) {
+    if (detected == adapters::InputFormat::kAuto && !attached) {
       detected = adapters::DetectInputFormat(*text);
     }
     inputs.formats[index] = detected;
     adapters::AdapterResult read =
-        attached_to.empty()
+        !attached
             ? adapters::ReadSnapshot(*text, path,
                                      detected == adapters::InputFormat::kAuto ? format : detected,
                                      parameters)

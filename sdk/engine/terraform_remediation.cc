@@ -25,8 +25,8 @@ std::string QList(const std::vector<std::string>& values) {
   return absl::StrJoin(quoted, ", ");
 }
 
-// A resource block: `type` and `name` are the engine's own words; values are quoted here, except
-// those that start with '<' (a placeholder the user replaces, quoted too: "<key-ring>").
+// A resource block: `type` and `name` are the engine's own words; every value is quoted here,
+// placeholders the user replaces too ("<key-ring>").
 std::string Block(const std::string& type, const std::string& name,
                   const std::vector<std::pair<std::string, std::string>>& attributes) {
   std::size_t width = 0;
@@ -89,7 +89,8 @@ std::string NarrowGcpRole(const std::vector<std::string>& held) {
 
 // The narrow grant: on a key ring below an organization, folder or project; on a key of a key
 // ring.
-std::string NarrowGcpBlock(const gcp::ScopedGrant& grant, const std::string& role) {
+std::string NarrowGcpBlock(const gcp::ScopedGrant& grant, const std::string& role,
+                           const gcp::Inventory& inventory) {
   const std::string member =
       grant.member.text == "(known after apply)" ? "<member>" : grant.member.text;
   if (grant.scope.kind == gcp::ScopeKind::kKeyRing) {
@@ -98,31 +99,19 @@ std::string NarrowGcpBlock(const gcp::ScopedGrant& grant, const std::string& rol
                   {"role", role},
                   {"member", member}});
   }
-  // A project id (not a number: Cloud KMS names keys with the project id).
+  // A project id (not a number: Cloud KMS names keys with the project id), the join's when the
+  // scope names the project by number.
   std::string project = "<project>";
   if (grant.scope.kind == gcp::ScopeKind::kProject) {
-    const std::string_view id = std::string_view(grant.scope.name).substr(9);  // "projects/"
-    if (!id.empty() && absl::ascii_isalpha(id.front())) project = std::string(id);
+    const std::string id =
+        gcp::ProjectAccount(inventory, std::string_view(grant.scope.name).substr(9));  // projects/
+    if (!id.empty() && absl::ascii_isalpha(id.front())) project = id;
   }
   return Block("google_kms_key_ring_iam_member", "kms_decrypt",
                {{"key_ring_id",
                  absl::StrCat("projects/", project, "/locations/<location>/keyRings/<key-ring>")},
                 {"role", role},
                 {"member", member}});
-}
-
-// How many members the binding at `via`'s source binds (a google_*_iam_binding's `members`, a
-// policy_data binding's), as the inventory read it; 0 when not found.
-std::size_t MembersOfBinding(const gcp::Inventory& inventory, const gcp::GrantVia& via) {
-  for (const gcp::AttachedPolicy& policy : inventory.policies) {
-    for (const gcp::Binding& b : policy.bindings) {
-      if (b.source && b.source->resource_id == via.source.resource_id &&
-          b.source->json_pointer == via.source.json_pointer && b.role == via.role) {
-        return b.members.size();
-      }
-    }
-  }
-  return 0;
 }
 
 // " (condition \"title\")" for a conditional binding.
@@ -137,8 +126,7 @@ std::string ConditionWords(const gcp::GrantVia& via) {
 // The edit of the Terraform resource at `address` (of `type`) that takes `member`'s binding
 // `via` away.
 std::string GcpResourceEdit(const std::string& address, const std::string& type,
-                            const gcp::ScopedGrant& grant, const gcp::GrantVia& via,
-                            const gcp::Inventory& inventory) {
+                            const gcp::ScopedGrant& grant, const gcp::GrantVia& via) {
   const std::string at = core::TerminalSafe(address);
   const std::string member = Q(grant.member.text);
   const std::string role = absl::StrCat(Q(via.role), ConditionWords(via));
@@ -148,7 +136,7 @@ std::string GcpResourceEdit(const std::string& address, const std::string& type,
                         scope, ".");
   }
   if (absl::EndsWith(type, "_iam_binding")) {
-    if (MembersOfBinding(inventory, via) <= 1) {
+    if (via.binding_members <= 1) {
       return absl::StrCat("# Remove resource ", at, ": ", member,
                           " is the only member it binds to ", role, " on ", scope, ".");
     }
@@ -157,7 +145,7 @@ std::string GcpResourceEdit(const std::string& address, const std::string& type,
   }
   if (absl::EndsWith(type, "_iam_policy")) {
     constexpr char kData[] = "the data \"google_iam_policy\" that policy_data is read from";
-    if (MembersOfBinding(inventory, via) == 1) {
+    if (via.binding_members == 1) {
       return absl::StrCat("# In resource ", at, ", remove the binding for ", role,
                           " from policy_data (or from ", kData, "): ", member,
                           " is its only member.");
@@ -296,7 +284,7 @@ std::string GcpGrantTerraform(const gcp::ScopedGrant& grant, const gcp::Inventor
       }
       continue;
     }
-    std::string edit = GcpResourceEdit(via.source.resource_id, type, grant, via, inventory);
+    std::string edit = GcpResourceEdit(via.source.resource_id, type, grant, via);
     // Several bindings of one resource (a policy_data with two roles) may need the same edit.
     if (std::find(lines.begin(), lines.end(), edit) == lines.end())
       lines.push_back(std::move(edit));
@@ -309,7 +297,7 @@ std::string GcpGrantTerraform(const gcp::ScopedGrant& grant, const gcp::Inventor
     if (!narrow_role.empty()) {
       lines.push_back(absl::StrCat("# Grant ", member, " ", narrow_role, " on the ", where,
                                    " it needs instead of at ", Q(grant.scope.name), ":"));
-      lines.push_back(NarrowGcpBlock(grant, narrow_role));
+      lines.push_back(NarrowGcpBlock(grant, narrow_role, inventory));
     }
     const std::string prefix = GoogleIamPrefix(grant.scope.kind);
     lines.push_back(absl::StrCat("# If Terraform manages the binding at ", Q(grant.scope.name),
@@ -319,7 +307,7 @@ std::string GcpGrantTerraform(const gcp::ScopedGrant& grant, const gcp::Inventor
   } else if (!narrow_role.empty() && !lines.empty()) {
     lines.push_back(absl::StrCat("# Then, if ", member, " needs to decrypt, grant ", narrow_role,
                                  " on the ", where, " it needs:"));
-    lines.push_back(NarrowGcpBlock(grant, narrow_role));
+    lines.push_back(NarrowGcpBlock(grant, narrow_role, inventory));
   }
   return absl::StrJoin(lines, "\n");
 }

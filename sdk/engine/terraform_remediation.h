@@ -45,7 +45,7 @@ namespace kmsguard::engine {
 std::string TerraformAddressType(std::string_view address);
 
 // The Terraform that takes `grant` (a member's bindings at one scope) away. `inventory` is the one
-// the grant was found in: how many members a google_*_iam_binding binds is read from it.
+// the grant was found in: a project the scope names by number is named by id when it joins them.
 std::string GcpGrantTerraform(const gcp::ScopedGrant& grant, const gcp::Inventory& inventory);
 
 // The Terraform that takes the assignment `a` away, or narrows it; `answer` is its judgement.

@@ -54,6 +54,7 @@ class BindingJudge {
     via.scope = scope.name;
     via.scope_kind = scope.kind;
     via.role = binding.role;
+    via.binding_members = binding.members.size();
     if (binding.source) {
       via.source = *binding.source;
     } else {

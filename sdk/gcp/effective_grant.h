@@ -97,6 +97,7 @@ struct GrantVia {
   std::string condition_expression;  // CEL, not evaluated
   std::string note;                  // "_withcond_" or an undetermined role: why, in words
   core::SourceLocation source;       // the policy's source; json_pointer names the binding
+  std::size_t binding_members = 0;   // how many members the binding binds (it among them)
 };
 
 // A member's grant at one scope: the union of that scope's bindings (not of its ancestors).

@@ -160,6 +160,19 @@ TEST(GcpTerraformRemediationTest, AnIamBindingLosesTheMemberOrIsRemovedWhenItIsT
                                   "\"projects/acme\".\n"));
 }
 
+// A project named by number (as CAI names it) whose id the join knows: Cloud KMS names key rings
+// with the project id, so the block to paste names it; an unjoined number stays a placeholder.
+TEST(GcpTerraformRemediationTest, AProjectNamedByNumberIsNamedByItsJoinedIdInTheKeyRingId) {
+  model::Resource project =
+      GcpAsset(kProjectType, "//cloudresourcemanager.googleapis.com/projects/731",
+               json::array({Binding("roles/owner", {"user:dev@example.com"})}));
+  EXPECT_THAT(TerraformFor("gcp-kms-decrypt-broad-scope", project, "user:dev@example.com"),
+              HasSubstr("key_ring_id = \"projects/<project>/locations/"));
+  project.document["resource"] = {{"data", {{"projectId", "acme"}, {"projectNumber", "731"}}}};
+  EXPECT_THAT(TerraformFor("gcp-kms-decrypt-broad-scope", project, "user:dev@example.com"),
+              HasSubstr("key_ring_id = \"projects/acme/locations/<location>/keyRings/"));
+}
+
 TEST(GcpTerraformRemediationTest, AnIamPolicyLosesTheMemberFromTheRolesBindingInPolicyData) {
   const std::string address = "module.org.google_organization_iam_policy.main";
   const model::Resource org = GcpAsset(
