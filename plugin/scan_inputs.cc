@@ -287,11 +287,10 @@ Inputs ReadInputs(const std::vector<std::string>& given_files, adapters::InputFo
     }
     inputs.formats[index] = detected;
     adapters::AdapterResult read =
-        !attached
-            ? adapters::ReadSnapshot(*text, path,
-                                     detected == adapters::InputFormat::kAuto ? format : detected,
-                                     parameters)
-            : adapters::ReadGcloudIamPolicy(*text, path, attached_to);
+        !attached ? adapters::ReadSnapshot(
+                        *text, path, detected == adapters::InputFormat::kAuto ? format : detected,
+                        parameters)
+                  : adapters::ReadGcloudIamPolicy(*text, path, attached_to);
     for (const auto& diagnostic : read.diagnostics) {
       ReportProblem(diagnostic, *text);
       if (diagnostic.severity == core::DiagnosticSeverity::kError) ++inputs.problems;
