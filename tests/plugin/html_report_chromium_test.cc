@@ -575,6 +575,7 @@ TEST(HtmlReportChromiumTest, FiltersChartsAndExposureGraphsMatchTheScan) {
 TEST(HtmlReportChromiumTest, CloudFilterAndCountsGroupTheFindingsByCloud) {
   const std::string chromium = Chromium();
   SKIP_WITHOUT_CHROMIUM(chromium);
+  KMSGUARD_SKIP_WITHOUT_SHARED_SAMPLES();
   testing::TempDir dir;
   const std::string samples = std::string(KMSGUARD_SHARED_DIR) + "/samples/multicloud/";
   const std::vector<std::string> scan = {KMSGUARD_BINARY,

@@ -303,6 +303,7 @@ TEST(KmsguardScanTest, OcsfOutputIsAJsonArrayOfComplianceFindings) {
 // joined once. roles/owner on four projects gives its two members a FAIL each, one per project;
 // roles/cloudkms.admin on a key ring and Encrypter/Decrypter on one key fail nothing.
 TEST(KmsguardScanTest, GcpAssetInventoryExportsFailOwnersAtProjectScope) {
+  KMSGUARD_SKIP_WITHOUT_SHARED_SAMPLES();
   const std::string policies = Sample("multicloud/gcp-cai-iam-policies.forseti.ndjson");
   const std::string resources = Sample("multicloud/gcp-cai-resources.forseti.ndjson");
   const ProcessResult r = Kmsguard({"scan", policies, resources, "--format", "ocsf"});
@@ -372,6 +373,7 @@ TEST(KmsguardScanTest, GcpAssetInventoryExportsFailOwnersAtProjectScope) {
 // (cryptoKeys/keyRings.setIamPolicy); editor holds none. Key-ring tier: the ring's only binding is
 // cloudkms.admin, which holds no useToDecrypt: it passes.
 TEST(KmsguardScanTest, GcpAssetInventoryExportsEscalationAndKeyRingTiers) {
+  KMSGUARD_SKIP_WITHOUT_SHARED_SAMPLES();
   const std::string policies = Sample("multicloud/gcp-cai-iam-policies.forseti.ndjson");
   const std::string resources = Sample("multicloud/gcp-cai-resources.forseti.ndjson");
   const ProcessResult r = Kmsguard({"scan", policies, resources, "--format", "ocsf"});
@@ -419,6 +421,7 @@ TEST(KmsguardScanTest, GcpAssetInventoryExportsEscalationAndKeyRingTiers) {
 // key of the vault. The quickstart template's vault uses RBAC and its default role (Key Vault
 // Secrets User) holds no key data action: no FAIL.
 TEST(KmsguardScanTest, AzureAccessPolicyVaultFailsAndTheRbacQuickstartPasses) {
+  KMSGUARD_SKIP_WITHOUT_SHARED_SAMPLES();
   const ProcessResult r =
       Kmsguard({"scan", Sample("multicloud/azure-keyvault-get.access-policy.demisto.json"),
                 "--format", "ocsf"});
@@ -834,11 +837,7 @@ bool IsRegionName(const std::string& text) {
 // Reference results on public sample exports (../shared/samples; skipped when absent).
 class SharedSampleTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    if (!std::filesystem::is_directory(std::string(KMSGUARD_SHARED_DIR) + "/samples")) {
-      GTEST_SKIP() << "shared reference samples not present at " << KMSGUARD_SHARED_DIR;
-    }
-  }
+  void SetUp() override { KMSGUARD_SKIP_WITHOUT_SHARED_SAMPLES(); }
 };
 
 TEST_F(SharedSampleTest, CloudsplainingExampleFailsExactlyTheSixteenQuickSetupRoles) {

@@ -170,6 +170,7 @@ TEST(ScanReplicasTest, ThreeReplicasGiveTheLocalReportAndEveryOneIsUsed) {
 // resources, more than one chunk of 100: before the joined resources were sent in one call, each
 // replica joined its own chunk and the owners' grants on projects named by number were lost.
 TEST(ScanReplicasTest, GoogleCloudExportsOverReplicasFindWhatTheLocalScanFinds) {
+  KMSGUARD_SKIP_WITHOUT_SHARED_SAMPLES();
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
   const std::string samples = std::string(KMSGUARD_SHARED_DIR) + "/samples/multicloud/";

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -160,6 +161,16 @@ inline std::vector<std::string> Lines(const std::string& text) {
 inline std::string BundledExample() {
   return std::string(KMSGUARD_SOURCE_DIR) + "/docs/examples/account-authorization-details.json";
 }
+
+// The reference samples beside the clone (../shared/samples). Tests that read them skip when the
+// directory is absent, so a clone on its own still passes; CI has it beside the clone.
+inline std::string SharedSamplesDir() { return std::string(KMSGUARD_SHARED_DIR) + "/samples"; }
+
+#define KMSGUARD_SKIP_WITHOUT_SHARED_SAMPLES()                                           \
+  do {                                                                                   \
+    if (!std::filesystem::is_directory(::kmsguard::testing::SharedSamplesDir()))         \
+      GTEST_SKIP() << "shared reference samples not present at " << KMSGUARD_SHARED_DIR; \
+  } while (false)
 
 // Makes, with the openssl CLI, in `dir`: a CA (ca.pem, ca.key), and from it a server and a client
 // certificate (server.pem/.key, client.pem/.key), both for localhost and 127.0.0.1. False if
