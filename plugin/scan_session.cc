@@ -348,8 +348,15 @@ void ScanSession::EvaluateDeferred(std::vector<v1::EvaluateResponse>* out) {
   FindingBatcher findings(&result.responses);
   for (std::size_t i = 0; i < deferred.resources.size(); ++i) {
     model::Resource& resource = deferred.resources[i];
+    // Named in the joined picture: the project by id, the organization and folder above it, an
+    // Azure subscription's tenant. Judge copies them into the findings (OCSF cloud.org).
     if (resource.provider == "gcp") {
       resource.account = gcp::ProjectAccount(gcp_joined.inventory, resource.account);
+      gcp::Organization org = gcp::OrganizationOf(gcp_joined.inventory, resource.id);
+      resource.organization = std::move(org.organization);
+      resource.organizational_unit = std::move(org.folder);
+    } else if (resource.provider == "azure") {
+      resource.organization = azure_joined.inventory.TenantOf(resource.account);
     }
     Judge(deferred.messages[i], resource, joins, &findings, &result);
   }

@@ -164,6 +164,7 @@ class Joiner {
     Vault vault;
     vault.resource_id = resource.id;
     vault.id = id;
+    vault.tenant_id = StringMember(properties, "tenantId");
     vault.scope = ParseScope(id);
     // The id is authoritative (ARM derives it from the name); "name" only when the id has none.
     vault.name = vault.scope.kind == ScopeKind::kVault ? vault.scope.name : std::string();
@@ -386,14 +387,25 @@ const DetachedAccessPolicies* Inventory::DetachedOf(std::string_view resource_id
   return Lookup(detached_by_resource_, detached, resource_id);
 }
 
+std::string_view Inventory::TenantOf(std::string_view subscription) const {
+  const auto it = tenant_by_subscription_.find(std::string(subscription));
+  return it == tenant_by_subscription_.end() ? std::string_view() : std::string_view(it->second);
+}
+
 void Inventory::Index() {
   vault_by_canonical_.clear();
   vault_by_resource_.clear();
   assignment_by_resource_.clear();
   detached_by_resource_.clear();
+  tenant_by_subscription_.clear();
   for (std::size_t i = 0; i < vaults.size(); ++i) {
     vault_by_canonical_.try_emplace(vaults[i].scope.canonical, i);
     vault_by_resource_.try_emplace(vaults[i].resource_id, i);
+    const std::string tenant = Guid(vaults[i].tenant_id);
+    if (tenant.empty() || vaults[i].scope.subscription.empty()) continue;
+    const auto [at, inserted] =
+        tenant_by_subscription_.try_emplace(vaults[i].scope.subscription, tenant);
+    if (!inserted && at->second != tenant) at->second.clear();
   }
   for (std::size_t i = 0; i < assignments.size(); ++i) {
     assignment_by_resource_.try_emplace(assignments[i].resource_id, i);

@@ -58,6 +58,7 @@ struct AccessPolicyEntry {
 struct Vault {
   std::string resource_id;  // the model::Resource it was read from
   std::string id;           // as written
+  std::string tenant_id;    // properties.tenantId, as written
   Scope scope;
   std::string name;
   PermissionModel model = PermissionModel::kUndetermined;
@@ -129,6 +130,14 @@ class Inventory {
   const Vault* VaultOf(std::string_view resource_id) const;
   const RoleAssignment* AssignmentOf(std::string_view resource_id) const;
   const DetachedAccessPolicies* DetachedOf(std::string_view resource_id) const;
+  // The Entra tenant of `subscription` (lower case, as model::Resource::account holds it): the
+  // tenantId every vault of the scan in that subscription states. A subscription trusts exactly
+  // one tenant
+  // (https://learn.microsoft.com/entra/fundamentals/how-subscriptions-associated-directory) and its
+  // vaults authenticate against it. Empty when no vault states one as a GUID (a template's
+  // subscription().tenantId), or when two disagree (a subscription moved to another tenant before
+  // its vaults were updated): the tenant is never guessed.
+  std::string_view TenantOf(std::string_view subscription) const;
 
   // (Re)builds the lookups above from the lists; BuildInventory calls it. The first of equal keys
   // wins.
@@ -139,6 +148,7 @@ class Inventory {
   absl::flat_hash_map<std::string, std::size_t> vault_by_resource_;
   absl::flat_hash_map<std::string, std::size_t> assignment_by_resource_;
   absl::flat_hash_map<std::string, std::size_t> detached_by_resource_;
+  absl::flat_hash_map<std::string, std::string> tenant_by_subscription_;  // "" when they disagree
 };
 
 struct InventoryResult {

@@ -98,15 +98,18 @@ std::string RoleDefinitionGuid(std::string_view role_definition_id) {
     role_definition_id.remove_suffix(1);
   }
   const std::size_t slash = role_definition_id.rfind('/');
-  const std::string_view last =
-      slash == std::string_view::npos ? role_definition_id : role_definition_id.substr(slash + 1);
-  if (last.size() != 36) return {};
-  for (std::size_t i = 0; i < last.size(); ++i) {
-    const char c = last[i];
+  return Guid(slash == std::string_view::npos ? role_definition_id
+                                              : role_definition_id.substr(slash + 1));
+}
+
+std::string Guid(std::string_view text) {
+  if (text.size() != 36) return {};
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
     if (dash ? c != '-' : !absl::ascii_isxdigit(static_cast<unsigned char>(c))) return {};
   }
-  return absl::AsciiStrToLower(core::Sv(last));
+  return absl::AsciiStrToLower(core::Sv(text));
 }
 
 }  // namespace kmsguard::azure

@@ -57,4 +57,9 @@ bool Covers(const Scope& outer, const Scope& inner);
 // case; empty when the last segment is not 36 characters of hex digits and dashes.
 std::string RoleDefinitionGuid(std::string_view role_definition_id);
 
+// `text` lower-cased when it is a GUID (36 characters: hex digits, dashes at 8, 13, 18, 23), else
+// empty. Entra ids (tenant, object, application) and built-in role ids are GUIDs, compared in
+// any letter case.
+std::string Guid(std::string_view text);
+
 }  // namespace kmsguard::azure

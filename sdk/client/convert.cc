@@ -240,6 +240,8 @@ void FindingToProto(F&& f, v1::Finding* out) {
   out->set_provider(take(finding.provider));
   out->set_partition(take(finding.partition));
   out->set_account(take(finding.account));
+  out->set_organization(take(finding.organization));
+  out->set_organizational_unit(take(finding.organizational_unit));
   out->set_region(take(finding.region));
   out->set_sub_key(take(finding.sub_key));
   out->set_message(take(finding.message));
@@ -297,6 +299,8 @@ model::Finding FromProto(const v1::Finding& finding) {
   out.provider = finding.provider();
   out.partition = finding.partition();
   out.account = finding.account();
+  out.organization = finding.organization();
+  out.organizational_unit = finding.organizational_unit();
   out.region = finding.region();
   out.sub_key = finding.sub_key();
   out.message = finding.message();

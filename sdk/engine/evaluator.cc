@@ -75,6 +75,8 @@ model::Finding MakeFinding(const rules::Rule& rule, const PreparedRule& prepared
   finding.provider = resource.provider;
   finding.partition = resource.partition;
   finding.account = resource.account;
+  finding.organization = resource.organization;
+  finding.organizational_unit = resource.organizational_unit;
   finding.region = resource.region;
   finding.compliance = rule.compliance;
   finding.source = resource.source;

@@ -198,6 +198,19 @@ std::string ProjectAccount(const Inventory& inventory, std::string_view account)
   return it == aliases.end() ? std::string(account) : it->second;
 }
 
+Organization OrganizationOf(const Inventory& inventory, std::string_view resource_name) {
+  Organization out;
+  for (const Scope& scope : inventory.hierarchy.AncestryOf(resource_name).scopes) {
+    const std::string_view name = scope.name;
+    if (scope.kind == ScopeKind::kFolder && out.folder.empty()) {
+      out.folder = std::string(name.substr(name.find('/') + 1));  // folders/
+    } else if (scope.kind == ScopeKind::kOrganization) {
+      out.organization = std::string(name.substr(name.find('/') + 1));  // organizations/
+    }
+  }
+  return out;
+}
+
 RoleResolver MakeRoleResolver(const Inventory& inventory, const RoleCatalog& catalog) {
   return RoleResolver(&catalog, inventory.custom_roles, inventory.hierarchy.project_aliases());
 }

@@ -76,6 +76,17 @@ InventoryResult BuildInventory(const std::vector<model::Resource>& resources);
 // one project's findings would name two accounts.
 std::string ProjectAccount(const Inventory& inventory, std::string_view account);
 
+// Where a resource sits above its project (OCSF cloud.org): the organization and the nearest
+// folder on its ancestry, by number ("1234", not "organizations/1234"), the resource itself
+// included. Empty when the inputs' hierarchy does not reach one: a project with no organization,
+// or a parent that was not seen (nothing is guessed).
+// https://cloud.google.com/resource-manager/docs/cloud-platform-resource-hierarchy
+struct Organization {
+  std::string organization;
+  std::string folder;
+};
+Organization OrganizationOf(const Inventory& inventory, std::string_view resource_name);
+
 // A resolver for the inventory's custom roles and project aliases over `catalog`, which must
 // outlive it.
 RoleResolver MakeRoleResolver(const Inventory& inventory,

@@ -81,6 +81,10 @@ struct Finding {
   std::string provider = "aws";
   std::string partition;
   std::string account;
+  // The resource's organization and organizational unit (model::Resource): a Google Cloud
+  // organization and folder by number, an Azure tenant id. Empty when the input does not say.
+  std::string organization;
+  std::string organizational_unit;
   std::string region = "global";
   std::string sub_key;  // e.g. the inline policy name when a rule iterates policies
   std::string message;

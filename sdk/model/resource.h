@@ -79,6 +79,11 @@ struct Resource {
   std::string provider = "aws";
   std::string partition;  // "aws", "aws-cn", ...; empty when unknown
   std::string account;    // 12-digit account id; empty when unknown
+  // Above the account, when the scan's joined picture names it (engine::PlaceInScan; no adapter
+  // sets these): a Google Cloud organization's number and the nearest folder's, an Azure tenant
+  // id. Empty when unknown. OCSF cloud.org.uid and cloud.org.ou_uid.
+  std::string organization;
+  std::string organizational_unit;
   std::string region = "global";
   std::string name;
   nlohmann::json document;

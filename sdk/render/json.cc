@@ -69,10 +69,11 @@ void WriteFinding(const model::Finding& f, const BaselineComparison::Mark* mark,
       .Member("resource_name", f.resource_name)
       .Member("provider", f.provider)
       .Member("partition", f.partition)
-      .Member("account", f.account)
-      .Member("region", f.region)
-      .Member("sub_key", f.sub_key)
-      .Member("message", f.message);
+      .Member("account", f.account);
+  // Only when known (never for AWS), so AWS outputs keep their bytes (docs/findings.md).
+  if (!f.organization.empty()) out.Member("organization", f.organization);
+  if (!f.organizational_unit.empty()) out.Member("organizational_unit", f.organizational_unit);
+  out.Member("region", f.region).Member("sub_key", f.sub_key).Member("message", f.message);
   out.Key("remediation")
       .BeginObject()
       .Member("summary", f.remediation.summary)

@@ -205,6 +205,16 @@ void WriteFinding(const model::Finding& f, const ProductInfo& product, std::int6
         .Member("type", cloud.account_type)
         .EndObject();
   }
+  // objects/organization.json: uid is a Google Cloud organization (here: an Azure tenant, the
+  // construct the object lists as Oracle's tenancy), ou_uid a Google Cloud folder.
+  if (!f.organization.empty() || !f.organizational_unit.empty()) {
+    out.Key("org").BeginObject();
+    if (!f.organization.empty()) out.Member("uid", f.organization);
+    if (!f.organizational_unit.empty()) out.Member("ou_uid", f.organizational_unit);
+    out.EndObject();
+  }
+  // cloud.project_uid names a Google Cloud project; the account above names it too, typed.
+  if (f.provider == "gcp" && !f.account.empty()) out.Member("project_uid", f.account);
   if (!f.region.empty()) out.Member("region", f.region);
   if (!f.partition.empty()) out.Member("cloud_partition", f.partition);
   out.EndObject();

@@ -59,14 +59,15 @@ template <class Io, Is<model::Finding> T>
 void Fields(Io& io, T& x) {
   io(x.rule_id), io(x.rule_version), io(x.title), io(x.severity), io(x.status), io(x.resource_id),
       io(x.resource_type), io(x.resource_name), io(x.provider), io(x.partition), io(x.account),
-      io(x.region), io(x.sub_key), io(x.message), io(x.remediation), io(x.compliance),
-      io(x.evidence), io(x.conditional), io(x.source), io(x.exposed_to), io(x.exposure),
-      io(x.explanation), io(x.suppression), io(x.severity_changes);
+      io(x.organization), io(x.organizational_unit), io(x.region), io(x.sub_key), io(x.message),
+      io(x.remediation), io(x.compliance), io(x.evidence), io(x.conditional), io(x.source),
+      io(x.exposed_to), io(x.exposure), io(x.explanation), io(x.suppression),
+      io(x.severity_changes);
 }
 
-// The 24 fields above (13 strings, 5 vectors, 3 structs, 3 small scalars padded to 16 bytes) on
+// The 26 fields above (15 strings, 5 vectors, 3 structs, 3 small scalars padded to 16 bytes) on
 // libstdc++ x86_64: a new field must be added to the list above, then here.
-static_assert(sizeof(model::Finding) == 13 * sizeof(std::string) + 5 * sizeof(std::vector<int>) +
+static_assert(sizeof(model::Finding) == 15 * sizeof(std::string) + 5 * sizeof(std::vector<int>) +
                                             sizeof(model::Remediation) +
                                             sizeof(core::SourceLocation) +
                                             sizeof(model::Suppression) + 16,
@@ -196,6 +197,8 @@ std::size_t FindingBytes(const model::Finding& f) {
                                   &f.provider,
                                   &f.partition,
                                   &f.account,
+                                  &f.organization,
+                                  &f.organizational_unit,
                                   &f.region,
                                   &f.sub_key,
                                   &f.message,

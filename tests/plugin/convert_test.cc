@@ -24,6 +24,8 @@ model::Finding FullFinding() {
   f.provider = "aws";
   f.partition = "aws-cn";
   f.account = "111122223333";
+  f.organization = "o-exampleorgid";
+  f.organizational_unit = "ou-root-exampleou";
   f.region = "global";
   f.sub_key = "inline-1";
   f.message = "message";
@@ -70,6 +72,8 @@ TEST(ConvertTest, FindingSurvivesTheRoundTripFieldByField) {
   EXPECT_EQ(out.provider, in.provider);
   EXPECT_EQ(out.partition, in.partition);
   EXPECT_EQ(out.account, in.account);
+  EXPECT_EQ(out.organization, in.organization);
+  EXPECT_EQ(out.organizational_unit, in.organizational_unit);
   EXPECT_EQ(out.region, in.region);
   EXPECT_EQ(out.sub_key, in.sub_key);
   EXPECT_EQ(out.message, in.message);

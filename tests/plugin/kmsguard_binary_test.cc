@@ -319,10 +319,31 @@ TEST(KmsguardScanTest, GcpAssetInventoryExportsFailOwnersAtProjectScope) {
   // projectId project2), and every finding names the id. Folders and the organization hold no
   // project.
   std::map<std::string, std::set<std::string>> accounts_by_scope;
+  // cloud.org, "organization/folder": the resource export's parents put projects 1041 and 1042
+  // under organization 111222333, project 1044 in folder 1033 in folder 1032 (the nearest folder
+  // is the unit), folder 1031 under the organization.
+  std::map<std::string, std::set<std::string>> org_by_scope;
   for (const auto& item : findings) {
     const std::string scope = item.value(Pointer("/resources/0/uid"), "");
     accounts_by_scope[scope].insert(item.value(Pointer("/cloud/account/uid"), ""));
+    org_by_scope[scope].insert(item.value(Pointer("/cloud/org/uid"), "") + "/" +
+                               item.value(Pointer("/cloud/org/ou_uid"), ""));
+    if (!item.value(Pointer("/cloud/account/uid"), "").empty()) {
+      EXPECT_EQ(item.value(Pointer("/cloud/project_uid"), ""),
+                item.value(Pointer("/cloud/account/uid"), ""));
+    }
   }
+  EXPECT_EQ(org_by_scope["//cloudresourcemanager.googleapis.com/projects/1041"],
+            std::set<std::string>{"111222333/"});
+  EXPECT_EQ(org_by_scope["//cloudresourcemanager.googleapis.com/projects/1044"],
+            std::set<std::string>{"111222333/1033"});
+  EXPECT_EQ(org_by_scope["//cloudresourcemanager.googleapis.com/folders/1031"],
+            std::set<std::string>{"111222333/1031"});
+  EXPECT_EQ(org_by_scope["//cloudresourcemanager.googleapis.com/organizations/111222333"],
+            std::set<std::string>{"111222333/"});
+  EXPECT_EQ(
+      org_by_scope["//cloudkms.googleapis.com/projects/project2/locations/us/keyRings/test-kr"],
+      std::set<std::string>{"111222333/"});
   EXPECT_EQ(accounts_by_scope["//cloudresourcemanager.googleapis.com/projects/1041"],
             std::set<std::string>{"project1"});
   EXPECT_EQ(accounts_by_scope["//cloudresourcemanager.googleapis.com/projects/1042"],
@@ -420,6 +441,67 @@ TEST(KmsguardScanTest, GcpAssetInventoryExportsEscalationAndKeyRingTiers) {
 // has no enableRbacAuthorization, so its access policy (decrypt, unwrapKey) answers: FAIL on every
 // key of the vault. The quickstart template's vault uses RBAC and its default role (Key Vault
 // Secrets User) holds no key data action: no FAIL.
+// OCSF cloud.org of an Azure finding is its subscription's Entra tenant, as the scan's vaults
+// state it (properties.tenantId, any letter case): on the role assignment's finding as on the
+// vault's. Subscription "b"'s two vaults disagree (a subscription moved to another tenant), so
+// its findings name no tenant rather than a guess; a template's expression is no tenant.
+TEST(KmsguardScanTest, AzureFindingsNameTheTenantTheSubscriptionsVaultsState) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const auto vault = [](const std::string& sub, const std::string& name,
+                        const std::string& tenant) {
+    return "{\"id\":\"/subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.KeyVault/" +
+           "vaults/" + name + "\",\"name\":\"" + name +
+           "\",\"type\":\"Microsoft.KeyVault/vaults\",\"properties\":{\"tenantId\":\"" + tenant +
+           "\",\"enableRbacAuthorization\":true,\"accessPolicies\":[]}}";
+  };
+  const std::string a = "aaaa0000-0000-0000-0000-000000000000";
+  const std::string b = "bbbb0000-0000-0000-0000-000000000000";
+  const std::string c = "cccc0000-0000-0000-0000-000000000000";
+  const std::string vaults =
+      dir.Write("vaults.json", "[" + vault(a, "kv1", "1234ABCD-0000-0000-0000-00000000000F") + "," +
+                                   vault(a, "kv2", "1234abcd-0000-0000-0000-00000000000f") + "," +
+                                   vault(b, "kv3", "1234abcd-0000-0000-0000-00000000000f") + "," +
+                                   vault(b, "kv4", "99990000-0000-0000-0000-000000000000") + "," +
+                                   vault(c, "kv5", "{tenantId}") + "]");
+  const auto assignment = [](const std::string& sub, const std::string& name) {
+    return "{\"id\":\"/subscriptions/" + sub +
+           "/providers/Microsoft.Authorization/roleAssignments/" + name + "\",\"name\":\"" + name +
+           "\",\"principalId\":\"p-" + name +
+           "\",\"principalType\":\"ServicePrincipal\",\"roleDefinitionId\":\"/subscriptions/" +
+           sub +
+           "/providers/Microsoft.Authorization/roleDefinitions/"
+           "12338af0-0e69-4776-bea7-57ae8d297424\",\"scope\":\"/subscriptions/" +
+           sub + "\",\"type\":\"Microsoft.Authorization/roleAssignments\"}";
+  };
+  const std::string assignments =
+      dir.Write("assignments.json", "[" + assignment(a, "ra-a") + "," + assignment(b, "ra-b") +
+                                        "," + assignment(c, "ra-c") + "]");
+  const ProcessResult r = Kmsguard({"scan", vaults, assignments, "--format", "ocsf"});
+  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  using Pointer = nlohmann::json::json_pointer;
+  std::map<std::string, std::set<std::string>> tenants_by_account;
+  int failing = 0;
+  for (const auto& item : ParseOcsf(r)) {
+    failing += item.value("status_code", "") == "FAIL" ? 1 : 0;
+    tenants_by_account[item.value(Pointer("/cloud/account/uid"), "")].insert(
+        item.contains("cloud") && item["cloud"].contains("org")
+            ? item.value(Pointer("/cloud/org/uid"), "(org without uid)")
+            : "");
+  }
+  EXPECT_EQ(failing, 3) << "Key Vault Crypto User at each subscription: " << r.out;
+  EXPECT_EQ(tenants_by_account[a], std::set<std::string>{"1234abcd-0000-0000-0000-00000000000f"});
+  EXPECT_EQ(tenants_by_account[b], std::set<std::string>{""});
+  EXPECT_EQ(tenants_by_account[c], std::set<std::string>{""});
+  // The JSON format says it beside the account; an AWS finding (the bundled example) never has
+  // it, so AWS outputs keep their bytes.
+  const ProcessResult json = Kmsguard({"scan", vaults, assignments, "--format", "jsonl"});
+  EXPECT_THAT(json.out, HasSubstr("\"account\":\"" + a +
+                                  "\",\"organization\":\"1234abcd-0000-0000-0000-00000000000f\""));
+  const ProcessResult aws = Kmsguard({"scan", testing::BundledExample(), "--format", "jsonl"});
+  EXPECT_THAT(aws.out, Not(HasSubstr("\"organization\"")));
+}
+
 TEST(KmsguardScanTest, AzureAccessPolicyVaultFailsAndTheRbacQuickstartPasses) {
   KMSGUARD_SKIP_WITHOUT_SHARED_SAMPLES();
   const ProcessResult r =
@@ -443,6 +525,8 @@ TEST(KmsguardScanTest, AzureAccessPolicyVaultFailsAndTheRbacQuickstartPasses) {
   EXPECT_EQ(f.value(Pointer("/cloud/provider"), ""), "Azure");
   EXPECT_EQ(f.value(Pointer("/cloud/account/type_id"), 0), 13);
   EXPECT_EQ(f.value(Pointer("/cloud/account/uid"), ""), "00000000-0000-0000-0000-000000000000");
+  EXPECT_EQ(f.value(Pointer("/cloud/org/uid"), ""), "00000000-0000-0000-0000-000000000000")
+      << "the vault's properties.tenantId";
   const std::string remediation = f.value(Pointer("/remediation/desc"), "");
   EXPECT_THAT(remediation, HasSubstr("Azure CLI:\naz keyvault set-policy --name 'sample-vault' "
                                      "--resource-group 'sample-resource-group' --subscription "

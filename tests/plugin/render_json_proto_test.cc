@@ -27,6 +27,8 @@ model::Finding FullFinding() {
   f.resource_name = "app";
   f.partition = "aws";
   f.account = "111122223333";
+  f.organization = "o-exampleorgid";
+  f.organizational_unit = "ou-root-exampleou";
   f.sub_key = "inline-1";
   f.message = "message \"quoted\"\nsecond line";
   f.remediation = {.summary = "s", .console = "c", .cli = "l", .terraform = "t"};

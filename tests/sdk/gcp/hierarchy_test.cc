@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sdk/gcp/inventory.h"
 
 namespace kmsguard::gcp {
 namespace {
@@ -138,6 +139,34 @@ TEST(HierarchyTest, KeysBelowAScope) {
               ElementsAre("projects/acme/locations/eu/keyRings/other/cryptoKeys/k2", kKey));
   EXPECT_THAT(h.KeysBelow("projects/acme/locations/eu/keyRings/ring"), ElementsAre(kKey));
   EXPECT_THAT(h.KeysBelow("folders/41"), IsEmpty());
+}
+
+// OCSF cloud.org: the organization and the nearest folder on the ancestry, by number, the scope
+// itself included; nothing where the hierarchy stops short (never guessed).
+TEST(HierarchyTest, OrganizationOfNamesTheOrganizationAndTheNearestFolder) {
+  Inventory inventory;
+  Hierarchy& h = inventory.hierarchy;
+  h.AddProject("project4", "1044");
+  h.SetParent("projects/1044", "folders/1033");
+  h.SetParent("folders/1033", "folders/1032");
+  h.SetParent("folders/1032", "organizations/111222333");
+  h.AddProject("project1", "1041");
+  h.SetParent("projects/1041", "organizations/111222333");
+  h.AddAncestors("//cloudkms.googleapis.com/projects/solo/locations/eu/keyRings/r",
+                 {"projects/55"});
+  const auto of = [&](std::string_view name) {
+    const Organization org = OrganizationOf(inventory, name);
+    return org.organization + "/" + org.folder;
+  };
+  // A key ring named by project id, its project joined by number.
+  EXPECT_EQ(of("//cloudkms.googleapis.com/projects/project4/locations/us/keyRings/r"),
+            "111222333/1033");
+  EXPECT_EQ(of("//cloudresourcemanager.googleapis.com/projects/1041"), "111222333/");
+  EXPECT_EQ(of("//cloudresourcemanager.googleapis.com/folders/1032"), "111222333/1032");
+  EXPECT_EQ(of("//cloudresourcemanager.googleapis.com/organizations/111222333"), "111222333/");
+  EXPECT_EQ(of("projects/solo"), "/") << "a project with no organization";
+  EXPECT_EQ(of("//cloudresourcemanager.googleapis.com/projects/unseen"), "/");
+  EXPECT_EQ(of("//storage.googleapis.com/projects/_/buckets/b"), "/");
 }
 
 }  // namespace

@@ -388,6 +388,8 @@ TEST(ArrivalSpoolTest, EveryFieldSurvivesTheSpillRecordByteForByte) {
   f.provider = "gcp";
   f.partition = "aws-cn";
   f.account = "project2";
+  f.organization = "111222333";
+  f.organizational_unit = "1033";
   f.region = "eu";
   f.sub_key = "user:a roles/owner";
   f.message = "message " + odd;
@@ -432,6 +434,8 @@ TEST(ArrivalSpoolTest, EveryFieldSurvivesTheSpillRecordByteForByte) {
   EXPECT_EQ(g.provider, f.provider);
   EXPECT_EQ(g.partition, f.partition);
   EXPECT_EQ(g.account, f.account);
+  EXPECT_EQ(g.organization, f.organization);
+  EXPECT_EQ(g.organizational_unit, f.organizational_unit);
   EXPECT_EQ(g.region, f.region);
   EXPECT_EQ(g.sub_key, f.sub_key);
   EXPECT_EQ(g.message, f.message);
