@@ -71,6 +71,7 @@ void ScanChunk(client::PluginClient& client, const ReplicaScanOptions& options, 
   client::ScanOptions call = options.scan;
   call.on_finding = nullptr;  // kept in the result until the call has succeeded
   call.on_resource_error = nullptr;
+  call.on_diagnostic = nullptr;
   call.keep_going = nullptr;
   call.batch_size = std::max(1, options.chunk_size);
   const auto deadline = Clock::now() + options.retry_budget;
@@ -194,6 +195,9 @@ absl::StatusOr<ReplicaScanResult> ScanOverReplicas(
     }
     for (client::ResourceError& error : done.result.resource_errors) {
       if (options.scan.on_resource_error) options.scan.on_resource_error(std::move(error));
+    }
+    for (core::Diagnostic& diagnostic : done.result.diagnostics) {
+      if (options.scan.on_diagnostic) options.scan.on_diagnostic(std::move(diagnostic));
     }
     out.result.summary.Add(done.result.summary);
     const bool go_on = !options.scan.keep_going || options.scan.keep_going();

@@ -270,6 +270,12 @@ class FindingSink {
     ++problems_;
   }
 
+  // A problem of the scan's joined picture (ScanDiagnostic): an error leaves the scan incomplete.
+  void AddDiagnostic(const core::Diagnostic& diagnostic) {
+    ReportProblem(diagnostic);
+    if (diagnostic.severity == core::DiagnosticSeverity::kError) ++problems_;
+  }
+
   // The FAIL, WARNING and NEW-open findings that arrived, by severity and in all.
   ScanOutcome Counts() const {
     ScanOutcome outcome = counts_;
@@ -624,6 +630,9 @@ int RunScan(const ScanFlags& flags) {
   scan_options.on_finding = [&sink](model::Finding&& finding) { sink.Add(std::move(finding)); };
   scan_options.on_resource_error = [&sink](client::ResourceError&& error) {
     sink.AddError(std::move(error));
+  };
+  scan_options.on_diagnostic = [&sink](core::Diagnostic&& diagnostic) {
+    sink.AddDiagnostic(diagnostic);
   };
   scan_options.keep_going = [&sink] { return sink.output_error().empty(); };
 

@@ -344,6 +344,13 @@ void ScanSession::EvaluateDeferred(std::vector<v1::EvaluateResponse>* out) {
   const azure::InventoryResult azure_joined = azure::BuildInventory(deferred.resources);
   const gcp::GrantIndex gcp_grants(gcp_joined.inventory);
   const engine::ScanJoins joins{&gcp_joined.inventory, &azure_joined.inventory, &gcp_grants};
+  // What the join could not read or found contradictory concerns the picture, not one resource:
+  // it goes to the host, which reports it with its own input problems, before the findings.
+  for (const core::Diagnostics* joined : {&gcp_joined.diagnostics, &azure_joined.diagnostics}) {
+    for (const core::Diagnostic& diagnostic : *joined) {
+      client::ToProto(diagnostic, out->emplace_back().mutable_scan_diagnostic());
+    }
+  }
   BatchResult result;
   FindingBatcher findings(&result.responses);
   for (std::size_t i = 0; i < deferred.resources.size(); ++i) {

@@ -415,6 +415,26 @@ ResourceError FromProto(const v1::ResourceError& error) {
           .source = FromProto(error.source())};
 }
 
+void ToProto(const core::Diagnostic& diagnostic, v1::ScanDiagnostic* out) {
+  out->set_severity(diagnostic.severity == core::DiagnosticSeverity::kWarning
+                        ? v1::DIAGNOSTIC_SEVERITY_WARNING
+                        : v1::DIAGNOSTIC_SEVERITY_ERROR);
+  out->set_code(ValidUtf8(diagnostic.code));
+  out->set_message(ValidUtf8(diagnostic.message));
+  ToProto(diagnostic.location, out->mutable_source());
+}
+
+core::Diagnostic FromProto(const v1::ScanDiagnostic& diagnostic) {
+  core::Diagnostic out;
+  out.severity = diagnostic.severity() == v1::DIAGNOSTIC_SEVERITY_WARNING
+                     ? core::DiagnosticSeverity::kWarning
+                     : core::DiagnosticSeverity::kError;
+  out.code = diagnostic.code();
+  out.message = diagnostic.message();
+  out.location = FromProto(diagnostic.source());
+  return out;
+}
+
 void ToProto(const model::Resource& resource, v1::Resource* out) {
   out->set_id(ValidUtf8(resource.id));
   out->set_type(ValidUtf8(resource.type));

@@ -50,6 +50,8 @@ RuleInfo FromProto(const plugin::v1::RuleInfo& rule);
 PluginInfo FromProto(const plugin::v1::GetPluginInfoResponse& info);
 
 void ToProto(const ResourceError& error, plugin::v1::ResourceError* out);
+void ToProto(const core::Diagnostic& diagnostic, plugin::v1::ScanDiagnostic* out);
+core::Diagnostic FromProto(const plugin::v1::ScanDiagnostic& diagnostic);
 ResourceError FromProto(const plugin::v1::ResourceError& error);
 
 // Serializes the document as compact JSON; invalid UTF-8 in strings is replaced by U+FFFD rather

@@ -252,6 +252,13 @@ absl::StatusOr<ScanResult> PluginClient::ScanStreaming(
           result.resource_errors.push_back(FromProto(response.resource_error()));
         }
         break;
+      case v1::EvaluateResponse::kScanDiagnostic:
+        if (options.on_diagnostic) {
+          options.on_diagnostic(FromProto(response.scan_diagnostic()));
+        } else {
+          result.diagnostics.push_back(FromProto(response.scan_diagnostic()));
+        }
+        break;
       case v1::EvaluateResponse::kScanSummary:
         result.summary = FromProto(response.scan_summary());
         have_summary = true;

@@ -55,6 +55,8 @@ struct ScanOptions {
   std::function<void(model::Finding&& finding)> on_finding;
   // The same for ScanResult::resource_errors (resources too large to send come last).
   std::function<void(ResourceError&& error)> on_resource_error;
+  // The same for ScanResult::diagnostics (problems of the scan's joined picture).
+  std::function<void(core::Diagnostic&& diagnostic)> on_diagnostic;
   // When set, asked after each response: false cancels the scan (the call then fails with
   // Cancelled), e.g. because the host can no longer write its output.
   std::function<bool()> keep_going;

@@ -72,6 +72,8 @@ struct ResourceError {
 struct ScanResult {
   std::vector<model::Finding> findings;
   std::vector<ResourceError> resource_errors;
+  // Problems of the scan's joined picture (v1::ScanDiagnostic), not of one resource.
+  std::vector<core::Diagnostic> diagnostics;
   model::ScanSummary summary;
   std::string scan_id;
 };

@@ -103,7 +103,11 @@ class Joiner {
         Problem(resource.source, "/resource/data/name", "a custom role without a name");
         return;
       }
-      if (permissions != nullptr && !StringList(*permissions, &role.permissions)) {
+      // Present but not a list (a string, an object) is as unreadable as a list holding a number:
+      // read as absent, the role would grant nothing and its bindings would pass.
+      const bool listed = data.is_object() && data.contains("includedPermissions") &&
+                          !data["includedPermissions"].is_null();
+      if (listed && (permissions == nullptr || !StringList(*permissions, &role.permissions))) {
         // An unreadable permission list: leave the role out, so its bindings are undetermined.
         Problem(resource.source, "/resource/data/includedPermissions",
                 absl::StrCat("custom role ", role.name,
@@ -174,17 +178,23 @@ class Joiner {
 InventoryResult BuildInventory(const std::vector<model::Resource>& resources) {
   InventoryResult result;
   Joiner joiner(&result);
+  const std::vector<std::string>& conflicts = result.inventory.hierarchy.conflicts();
   for (const model::Resource& resource : resources) {
-    if (resource.provider == "gcp") joiner.Add(resource);
-  }
-  for (const std::string& conflict : result.inventory.hierarchy.conflicts()) {
-    core::Diagnostic d;
-    d.severity = core::DiagnosticSeverity::kWarning;
-    d.code = "snapshot_error";
-    d.message =
-        absl::StrCat("the inputs disagree on a parent in the resource hierarchy: ", conflict,
-                     "; an asset's own record is kept over another asset's ancestors");
-    result.diagnostics.push_back(std::move(d));
+    if (resource.provider != "gcp") continue;
+    const std::size_t known = conflicts.size();
+    joiner.Add(resource);
+    // A disagreement is found while reading the asset that states the second parent: it is
+    // reported where that asset was read, so the user can find both statements.
+    for (std::size_t i = known; i < conflicts.size(); ++i) {
+      core::Diagnostic d;
+      d.severity = core::DiagnosticSeverity::kWarning;
+      d.code = "snapshot_error";
+      d.message =
+          absl::StrCat("the inputs disagree on a parent in the resource hierarchy: ", conflicts[i],
+                       "; an asset's own record is kept over another asset's ancestors");
+      d.location = resource.source;
+      result.diagnostics.push_back(std::move(d));
+    }
   }
   return result;
 }

@@ -616,6 +616,67 @@ TEST(KmsguardScanTest, GcpCustomRoleFromAnotherFileOfTheScanFails) {
   EXPECT_THAT(out, Not(HasSubstr("user:e@example.com via")));
 }
 
+// What the plugin's join of the scan finds reaches the user (a ScanDiagnostic): here the
+// project's own record puts it under the organization while a key ring's `ancestors`, read from
+// another file, put it in a folder. The warning names both parents and where the second was read;
+// the owner is still judged (the project's own record wins), and a warning leaves the exit status
+// at "FAIL found" (1), without the incomplete bit.
+TEST(KmsguardScanTest, InputsThatDisagreeOnAGoogleCloudParentAreAWarningNamingWhere) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string resources = dir.Write(
+      "resources.ndjson",
+      R"({"name":"//cloudresourcemanager.googleapis.com/projects/1042","asset_type":)"
+      R"("cloudresourcemanager.googleapis.com/Project","resource":{"parent":)"
+      R"("//cloudresourcemanager.googleapis.com/organizations/1","data":{"projectId":"p2",)"
+      R"("projectNumber":"1042","parent":{"type":"organization","id":"1"}}}})"
+      "\n");
+  const std::string policies = dir.Write(
+      "policies.ndjson",
+      R"({"name":"//cloudresourcemanager.googleapis.com/projects/1042","asset_type":)"
+      R"("cloudresourcemanager.googleapis.com/Project","iam_policy":{"bindings":[{"role":)"
+      R"("roles/owner","members":["user:b@example.com"]}]}})"
+      "\n"
+      R"({"name":"//cloudkms.googleapis.com/projects/p2/locations/us/keyRings/r","asset_type":)"
+      R"("cloudkms.googleapis.com/KeyRing","iam_policy":{"bindings":[]},)"
+      R"("ancestors":["projects/1042","folders/9","organizations/1"]})"
+      "\n");
+  const std::string warning =
+      "policies.ndjson:2 (//cloudkms.googleapis.com/projects/p2/locations/us/keyRings/r): warning: "
+      "the inputs disagree on a parent in the resource hierarchy: projects/1042: parent "
+      "organizations/1 (kept), not folders/9";
+  const ProcessResult r = Kmsguard({"scan", resources, policies, "--format", "jsonl"});
+  EXPECT_EQ(r.exit_code, 1) << Describe(r);
+  EXPECT_THAT(r.err, HasSubstr(warning)) << Describe(r);
+  EXPECT_THAT(r.out, HasSubstr("user:b@example.com via roles/owner holds"));
+  EXPECT_THAT(r.out, HasSubstr("\"organization\":\"1\"")) << "the kept parent";
+  EXPECT_THAT(r.out, Not(HasSubstr("\"organizational_unit\":\"9\"")));
+
+  // An error of the join is an error of the scan: a custom role whose includedPermissions is no
+  // list is left out (its binding is undetermined: WARNING, never PASS), said where it was read,
+  // and the scan is incomplete (exit bit 2).
+  const std::string role = dir.Write(
+      "role.ndjson",
+      R"({"name":"//iam.googleapis.com/projects/p2/roles/custom1","asset_type":)"
+      R"("iam.googleapis.com/Role","resource":{"data":{"name":"projects/p2/roles/custom1",)"
+      R"("includedPermissions":"cloudkms.cryptoKeyVersions.useToDecrypt"}}})"
+      "\n");
+  const std::string bound = dir.Write(
+      "bound.ndjson",
+      R"({"name":"//cloudresourcemanager.googleapis.com/projects/1042","asset_type":)"
+      R"("cloudresourcemanager.googleapis.com/Project","iam_policy":{"bindings":[{"role":)"
+      R"("projects/p2/roles/custom1","members":["user:c@example.com"]}]}})"
+      "\n");
+  const ProcessResult broken = Kmsguard({"scan", role, resources, bound, "--format", "jsonl"});
+  EXPECT_EQ(broken.exit_code, 2) << Describe(broken);
+  EXPECT_THAT(broken.err, HasSubstr("role.ndjson:1#/resource/data/includedPermissions "
+                                    "(//iam.googleapis.com/projects/p2/roles/custom1): error: "
+                                    "custom role projects/p2/roles/custom1: includedPermissions "
+                                    "is not a list of strings"));
+  EXPECT_THAT(broken.out, HasSubstr("\"status\":\"STATUS_WARNING\""));
+  EXPECT_THAT(broken.out, Not(HasSubstr("\"status\":\"STATUS_PASS\"")));
+}
+
 // A pipe can be read only once: sniffing its format used to consume it, and the scan then read
 // nothing and passed (exit 0); a FIFO was opened twice and hung. Plain and gzipped, through
 // /dev/stdin and a FIFO, the bundled example must give its 7 FAIL.
