@@ -62,6 +62,9 @@ type ScanResult struct {
 	Findings []*pluginv1.Finding
 	// ResourceErrors: resources that could not be evaluated at all; the scan went on without them.
 	ResourceErrors []*pluginv1.ResourceError
+	// Diagnostics: problems of the scan's joined picture (two inputs disagreeing on a Google Cloud
+	// parent, a part of an asset the plugin's join could not read), to report beside the host's own.
+	Diagnostics []*pluginv1.ScanDiagnostic
 	// Summary: counts and coverage, including the resources Scan could not send.
 	Summary *pluginv1.ScanSummary
 }
@@ -199,6 +202,8 @@ func ScanStream(ctx context.Context, client pluginv1.PolicyPluginClient, produce
 			}
 		case *pluginv1.EvaluateResponse_ResourceError:
 			result.ResourceErrors = append(result.ResourceErrors, kind.ResourceError)
+		case *pluginv1.EvaluateResponse_ScanDiagnostic:
+			result.Diagnostics = append(result.Diagnostics, kind.ScanDiagnostic)
 		case *pluginv1.EvaluateResponse_ScanSummary:
 			result.Summary = kind.ScanSummary
 		default:
