@@ -109,6 +109,9 @@ Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& rol
       commands.push_back(std::move(command));
     }
   }
+  // Only an undetermined grant names no permission (a role whose definition the input does not
+  // hold): the message and explanation say so rather than "holds  at".
+  if (out.actions.empty()) out.actions.push_back("permissions not known");
   out.command = absl::StrJoin(commands, " && ");
   out.terraform = GcpGrantTerraform(grant, inventory);
   out.exposed_to = {grant.member.text};

@@ -674,6 +674,8 @@ TEST(KmsguardScanTest, InputsThatDisagreeOnAGoogleCloudParentAreAWarningNamingWh
                                     "custom role projects/p2/roles/custom1: includedPermissions "
                                     "is not a list of strings"));
   EXPECT_THAT(broken.out, HasSubstr("\"status\":\"STATUS_WARNING\""));
+  EXPECT_THAT(broken.out, HasSubstr("user:c@example.com via projects/p2/roles/custom1 holds "
+                                    "permissions not known at projects/1042"));
   EXPECT_THAT(broken.out, Not(HasSubstr("\"status\":\"STATUS_PASS\"")));
 }
 
