@@ -145,9 +145,11 @@ class ScanProgressBinaryTest : public ::testing::Test {
   std::string ScanOfASlowFifo(const testing::TempDir& dir, const std::string& flags) {
     const std::string file = dir.Write("export.json", Export());
     const std::string fifo = dir.File("fifo");
-    return "mkfifo " + fifo + " && { head -c 100000 " + file + "; sleep 2; tail -c +100001 " +
-           file + "; } > " + fifo + " & " + KMSGUARD_BINARY + " scan " + flags + " " + fifo +
-           " > " + dir.File("findings.out");
+    // mkfifo runs before the scan starts: `mkfifo && { ... } > fifo &` put it in the background
+    // job too, and under load the scan could open the path before it existed (a flake).
+    return "mkfifo " + fifo + " || exit 2; { head -c 100000 " + file +
+           "; sleep 2; tail -c +100001 " + file + "; } > " + fifo + " & " + KMSGUARD_BINARY +
+           " scan " + flags + " " + fifo + " > " + dir.File("findings.out");
   }
 
   testing::TempDir dir_;
