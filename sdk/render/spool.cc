@@ -21,11 +21,11 @@ namespace kmsguard::render::internal {
 namespace {
 
 // A spilled finding is a record of its fields in one fixed order, listed once (the Fields
-// overloads) for writing and reading back: a string is its length then its bytes (kept exactly,
-// invalid UTF-8 too), a list its count then its items, an enum or a bool one byte, an int four.
-// No version, tag or byte order: the file is unlinked and read only by the process that wrote
-// it. This replaced CBOR through an nlohmann DOM, which cost 35-60 us per finding and a quarter
-// of the CPU of a large table scan (docs/performance.md).
+// overloads) for writing, reading back and counting its memory (FindingBytes): a string is its
+// length then its bytes (kept exactly, invalid UTF-8 too), a list its count then its items, an enum
+// or a bool one byte, an int four. No version, tag or byte order: the file is unlinked and read
+// only by the process that wrote it. This replaced CBOR through an nlohmann DOM, which cost 35-60
+// us per finding and a quarter of the CPU of a large table scan (docs/performance.md).
 template <class T, class U>
 concept Is = std::same_as<std::remove_const_t<T>, U>;
 
@@ -65,6 +65,13 @@ void Fields(Io& io, T& x) {
       io(x.severity_changes);
 }
 
+// A type whose fields are listed above: writer, reader and size counter visit it with Fields.
+struct AnyIo {};
+template <class T>
+concept Listed = requires(AnyIo& io, T& x) {
+  Fields(io, x);
+};
+
 // The 26 fields above (15 strings, 5 vectors, 3 structs, 3 small scalars padded to 16 bytes) on
 // libstdc++ x86_64: a new field must be added to the list above, then here.
 static_assert(sizeof(model::Finding) == 15 * sizeof(std::string) + 5 * sizeof(std::vector<int>) +
@@ -91,12 +98,10 @@ class RecordWriter {
     Count(items.size());
     for (const T& item : items) (*this)(item);
   }
-  void operator()(const core::SourceLocation& x) { Fields(*this, x); }
-  void operator()(const model::ComplianceRef& x) { Fields(*this, x); }
-  void operator()(const model::Remediation& x) { Fields(*this, x); }
-  void operator()(const model::Evidence& x) { Fields(*this, x); }
-  void operator()(const model::Suppression& x) { Fields(*this, x); }
-  void operator()(const model::SeverityChange& x) { Fields(*this, x); }
+  template <Listed T>
+  void operator()(const T& x) {
+    Fields(*this, x);
+  }
 
   // False when a string or list is too long for its 32-bit count (checked once, at the end).
   bool ok() const { return ok_; }
@@ -128,12 +133,10 @@ class RecordReader {
     items.resize(Count(1));
     for (T& item : items) (*this)(item);
   }
-  void operator()(core::SourceLocation& x) { Fields(*this, x); }
-  void operator()(model::ComplianceRef& x) { Fields(*this, x); }
-  void operator()(model::Remediation& x) { Fields(*this, x); }
-  void operator()(model::Evidence& x) { Fields(*this, x); }
-  void operator()(model::Suppression& x) { Fields(*this, x); }
-  void operator()(model::SeverityChange& x) { Fields(*this, x); }
+  template <Listed T>
+  void operator()(T& x) {
+    Fields(*this, x);
+  }
 
   // True when every field was read and nothing is left over.
   bool done() const { return ok_ && in_.empty(); }
@@ -172,13 +175,30 @@ class RecordReader {
 constexpr std::size_t kMinReadBuffer = 4096;
 constexpr std::size_t kMaxReadBuffer = 1 << 20;
 
-std::size_t Bytes(const std::string& text) { return sizeof(std::string) + text.size(); }
+// The heap bytes a finding holds beyond its own object, visiting the same field list as the
+// record (so a new field is counted once it is listed): each string's characters, each list's
+// elements and what they hold.
+class HeapBytes {
+ public:
+  void operator()(const std::string& text) { n_ += text.size(); }
+  void operator()(bool) {}
+  void operator()(int) {}
+  void operator()(model::Severity) {}
+  void operator()(model::Status) {}
+  template <class T>
+  void operator()(const std::vector<T>& items) {
+    n_ += items.size() * sizeof(T);
+    for (const T& item : items) (*this)(item);
+  }
+  template <Listed T>
+  void operator()(const T& x) {
+    Fields(*this, x);
+  }
+  std::size_t bytes() const { return n_; }
 
-std::size_t Bytes(const std::vector<std::string>& items) {
-  std::size_t n = sizeof(items);
-  for (const std::string& item : items) n += Bytes(item);
-  return n;
-}
+ private:
+  std::size_t n_ = 0;
+};
 
 std::size_t ReadBufferBytes(std::size_t budget, std::size_t readers) {
   return std::clamp(budget / std::max<std::size_t>(readers, 1), kMinReadBuffer, kMaxReadBuffer);
@@ -187,46 +207,9 @@ std::size_t ReadBufferBytes(std::size_t budget, std::size_t readers) {
 }  // namespace
 
 std::size_t FindingBytes(const model::Finding& f) {
-  std::size_t n = sizeof(model::Finding);
-  for (const std::string* text : {&f.rule_id,
-                                  &f.rule_version,
-                                  &f.title,
-                                  &f.resource_id,
-                                  &f.resource_type,
-                                  &f.resource_name,
-                                  &f.provider,
-                                  &f.partition,
-                                  &f.account,
-                                  &f.organization,
-                                  &f.organizational_unit,
-                                  &f.region,
-                                  &f.sub_key,
-                                  &f.message,
-                                  &f.exposure,
-                                  &f.remediation.summary,
-                                  &f.remediation.console,
-                                  &f.remediation.cli,
-                                  &f.remediation.terraform,
-                                  &f.source.file,
-                                  &f.source.json_pointer,
-                                  &f.source.resource_id,
-                                  &f.suppression.reason,
-                                  &f.suppression.owner,
-                                  &f.suppression.expires}) {
-    n += text->size();
-  }
-  for (const model::ComplianceRef& ref : f.compliance) {
-    n += Bytes(ref.standard) + Bytes(ref.control);
-  }
-  for (const model::Evidence& e : f.evidence) {
-    n += sizeof(e) + e.policy_name.size() + e.sid.size() + e.effect.size() + e.note.size() +
-         Bytes(e.actions) + Bytes(e.action_patterns) + Bytes(e.resource_patterns) +
-         Bytes(e.condition_keys);
-  }
-  for (const model::SeverityChange& change : f.severity_changes) {
-    n += sizeof(change) + change.reason.size();
-  }
-  return n + Bytes(f.exposed_to) + Bytes(f.explanation);
+  HeapBytes heap;
+  Fields(heap, f);
+  return sizeof(model::Finding) + heap.bytes();
 }
 
 SpillFile::~SpillFile() {
