@@ -325,6 +325,11 @@ std::string ParseErrorReason(const std::exception& e) {
   return std::string(what);
 }
 
+std::string_view WithoutBom(std::string_view text) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  return text;
+}
+
 bool ParseJsonText(std::string_view text, const JsonOrigin& origin, nlohmann::json* out,
                    core::Diagnostics* diagnostics, bool* lossy, const PositionRequest& positions) {
   const TextScan scan = ScanJsonText(text);

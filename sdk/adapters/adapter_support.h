@@ -47,6 +47,10 @@ struct TextScan {
 };
 TextScan ScanJsonText(std::string_view text, int limit = kMaxNestingDepth);
 
+// `text` without a leading UTF-8 byte order mark (which editors on Windows and PowerShell's
+// Out-File write; JSON parsers refuse it).
+std::string_view WithoutBom(std::string_view text);
+
 // Replaces each listed invalid UTF-8 sequence by U+FFFD.
 std::string ReplaceInvalidUtf8(std::string_view text, const std::vector<ByteRange>& ranges);
 

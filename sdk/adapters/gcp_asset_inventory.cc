@@ -488,7 +488,7 @@ bool LooksLikeIamPolicySearch(const nlohmann::json& root) {
 }
 
 AdapterResult ReadIamPolicySearch(std::string_view text, std::string_view source_name) {
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a UTF-8 byte order mark
+  text = internal::WithoutBom(text);
   AdapterResult result;
   json root;
   bool lossy = false;
@@ -574,7 +574,7 @@ AdapterResult ReadAssetInventoryExport(std::string_view text, std::string_view s
 AdapterResult ReadGcloudIamPolicy(std::string_view text, std::string_view source_name,
                                   std::string_view attached_to) {
   AdapterResult result;
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a UTF-8 byte order mark
+  text = internal::WithoutBom(text);
   json root;
   bool lossy = false;
   if (!internal::ParseJsonText(text, internal::JsonOrigin{source_name, ""}, &root,

@@ -28,6 +28,7 @@ namespace {
 
 using internal::AddDiagnostic;
 using internal::PointerLocation;
+using internal::WithoutBom;
 using Json = nlohmann::json;
 constexpr auto kError = core::DiagnosticSeverity::kError;
 
@@ -166,11 +167,6 @@ Sniffed SniffJson(std::string_view text) {
   }
   sniffer.Finish();
   return {sniffer.format(), sniffer.top_keys(), sniffer.root_is_array()};
-}
-
-std::string_view WithoutBom(std::string_view text) {
-  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  return text;
 }
 
 bool LooksLikeJson(std::string_view text) {
