@@ -19,6 +19,8 @@
 #include "sdk/adapters/adapter_support.h"
 #include "sdk/adapters/azure_terraform.h"
 #include "sdk/adapters/gcp_terraform.h"
+#include "sdk/core/terraform_address.h"
+#include "sdk/core/text.h"
 
 namespace kmsguard::adapters {
 
@@ -30,36 +32,6 @@ using internal::StringField;
 using Json = nlohmann::json;
 constexpr auto kError = core::DiagnosticSeverity::kError;
 constexpr auto kWarning = core::DiagnosticSeverity::kWarning;
-
-// Splits a Terraform address or reference at the dots that are not inside [...] (instance keys
-// may be quoted strings holding dots or brackets).
-std::vector<std::string> SplitAddress(std::string_view address) {
-  std::vector<std::string> parts(1);
-  int brackets = 0;
-  bool quoted = false;
-  for (std::size_t i = 0; i < address.size(); ++i) {
-    const char c = address[i];
-    if (quoted) {
-      if (c == '\\' && i + 1 < address.size()) {
-        parts.back() += c;
-        parts.back() += address[++i];
-        continue;
-      }
-      if (c == '"') quoted = false;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == '[') {
-      ++brackets;
-    } else if (c == ']') {
-      --brackets;
-    } else if (c == '.' && brackets == 0) {
-      parts.emplace_back();
-      continue;
-    }
-    parts.back() += c;
-  }
-  return parts;
-}
 
 // "name[0]" -> "name"; "name" stays.
 std::string WithoutIndex(std::string_view part) {
@@ -76,12 +48,12 @@ struct AddressParts {
 };
 
 AddressParts PartsOf(std::string_view address) {
-  const std::vector<std::string> parts = SplitAddress(address);
+  const std::vector<std::string_view> parts = core::SplitTerraformAddress(address);
   AddressParts out;
   std::size_t i = 0;
   while (i + 1 < parts.size() && parts[i] == "module") {
-    out.module_prefix += "module." + parts[i + 1] + ".";
-    out.config_address += "module." + WithoutIndex(parts[i + 1]) + ".";
+    absl::StrAppend(&out.module_prefix, "module.", core::Sv(parts[i + 1]), ".");
+    absl::StrAppend(&out.config_address, "module.", WithoutIndex(parts[i + 1]), ".");
     i += 2;
   }
   for (std::size_t k = i; k < parts.size(); ++k) {
@@ -384,7 +356,7 @@ class TerraformReader {
   bool ResolveReference(const TfResource& from, const std::string& reference,
                         const TfResource** target, const Json** data_values,
                         std::string* attribute) const {
-    const std::vector<std::string> parts = SplitAddress(reference);
+    const std::vector<std::string_view> parts = core::SplitTerraformAddress(reference);
     std::size_t i = 0;
     const bool data = parts[0] == "data";
     if (data) i = 1;
@@ -396,7 +368,7 @@ class TerraformReader {
     }
     const std::string prefix = PartsOf(from.address).module_prefix;
     const std::string address =
-        absl::StrCat(prefix, data ? "data." : "", parts[i], ".", parts[i + 1]);
+        absl::StrCat(prefix, data ? "data." : "", core::Sv(parts[i]), ".", core::Sv(parts[i + 1]));
     *attribute = parts.size() > i + 2 ? parts[i + 2] : "";
     if (data) {
       const auto it = data_.find(address);

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sdk/core/terraform_address.h"
 #include "sdk/core/text.h"
 #include "sdk/gcp/role_catalog.h"
 
@@ -233,31 +234,8 @@ std::string NarrowAzureScope(const azure::Scope& scope) {
 }  // namespace
 
 std::string TerraformAddressType(std::string_view address) {
-  // Steps split at '.' outside brackets: module.NAME[KEY]... TYPE.NAME[KEY].
-  std::vector<std::string_view> steps;
-  std::size_t begin = 0;
-  bool in_brackets = false;
-  bool in_quotes = false;
-  for (std::size_t i = 0; i < address.size(); ++i) {
-    const char c = address[i];
-    if (in_quotes) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_quotes = false;
-      }
-    } else if (c == '"' && in_brackets) {
-      in_quotes = true;
-    } else if (c == '[') {
-      in_brackets = true;
-    } else if (c == ']') {
-      in_brackets = false;
-    } else if (c == '.' && !in_brackets) {
-      steps.push_back(address.substr(begin, i - begin));
-      begin = i + 1;
-    }
-  }
-  steps.push_back(address.substr(begin));
+  // Steps: module.NAME[KEY]... TYPE.NAME[KEY].
+  const std::vector<std::string_view> steps = core::SplitTerraformAddress(address);
   std::size_t i = 0;
   while (i + 2 < steps.size() && steps[i] == "module" && IsNameStep(steps[i + 1])) i += 2;
   if (steps.size() - i != 2) return "";
