@@ -1,6 +1,7 @@
 #include "sdk/engine/prepared_rule.h"
 
 #include <algorithm>
+#include <cassert>
 #include <exception>
 #include <iterator>
 
@@ -8,18 +9,23 @@
 #include "absl/strings/str_join.h"
 #include "sdk/core/json_text.h"
 #include "sdk/rules/builtins.h"
+#include "sdk/rules/template.h"
 
 namespace kmsguard::engine {
 
 namespace {
 
-// The variables in slot order: FindingValues' fields as Slots lists them, then the parameters.
-constexpr std::string_view kSlotNames[] = {
-    "resource.name",      "resource.id",       "resource.type",      "resource.kind",
-    "resource.partition", "resource.account",  "resource.region",    "policy.names",
-    "policy.version",     "evidence.actions",  "evidence.resources", "item.key",
-    "evidence.command",   "evidence.terraform"};
-constexpr int kFixedSlots = static_cast<int>(std::size(kSlotNames));
+// The variables in slot order: rules::TemplateVariables() (the one list of them, which the loader
+// checks templates against), then item.key, then the parameters. Slots lists FindingValues'
+// fields in the same order.
+const std::vector<std::string_view>& FixedSlotNames() {
+  static const auto* const kNames = [] {
+    auto* names = new std::vector<std::string_view>(rules::TemplateVariables());
+    names->push_back("item.key");
+    return names;
+  }();
+  return *kNames;
+}
 
 std::string ParamText(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
@@ -32,13 +38,15 @@ std::string ParamText(const nlohmann::json& value) {
 }
 
 int SlotOf(const rules::Rule& rule, std::string_view name) {
-  if (auto it = std::find(std::begin(kSlotNames), std::end(kSlotNames), name);
-      it != std::end(kSlotNames)) {
-    return static_cast<int>(it - std::begin(kSlotNames));
+  const std::vector<std::string_view>& fixed = FixedSlotNames();
+  if (auto it = std::find(fixed.begin(), fixed.end(), name); it != fixed.end()) {
+    return static_cast<int>(it - fixed.begin());
   }
   if (name.substr(0, 6) == "param.") {
     for (std::size_t i = 0; i < rule.params.size(); ++i) {
-      if (rule.params[i].name == name.substr(6)) return kFixedSlots + static_cast<int>(i);
+      if (rule.params[i].name == name.substr(6)) {
+        return static_cast<int>(fixed.size() + i);
+      }
     }
   }
   return -1;
@@ -72,12 +80,14 @@ PreparedRule::PreparedRule(const rules::Rule& rule) {
 }
 
 std::vector<std::string_view> PreparedRule::Slots(const FindingValues& values) const {
-  std::vector<std::string_view> slots = {
-      values.resource_name,    values.resource_id,        values.resource_type,
-      values.resource_kind,    values.resource_partition, values.resource_account,
-      values.resource_region,  values.policy_names,       values.policy_version,
-      values.evidence_actions, values.evidence_resources, values.item_key,
-      values.evidence_command, values.evidence_terraform};
+  std::vector<std::string_view> slots = {values.resource_name,      values.resource_id,
+                                         values.resource_type,      values.resource_kind,
+                                         values.resource_partition, values.resource_account,
+                                         values.resource_region,    values.policy_names,
+                                         values.policy_version,     values.evidence_actions,
+                                         values.evidence_resources, values.evidence_command,
+                                         values.evidence_terraform, values.item_key};
+  assert(slots.size() == FixedSlotNames().size());
   slots.insert(slots.end(), param_texts.begin(), param_texts.end());
   return slots;
 }
