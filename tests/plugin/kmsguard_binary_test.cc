@@ -34,10 +34,7 @@ std::string Sample(const std::string& name) {
   return std::string(KMSGUARD_SHARED_DIR) + "/samples/" + name;
 }
 
-ProcessResult Kmsguard(std::vector<std::string> args) {
-  args.insert(args.begin(), KMSGUARD_BINARY);
-  return Run(args);
-}
+using testing::Kmsguard;
 
 std::string Describe(const ProcessResult& r) {
   return "exit " + std::to_string(r.exit_code) + "\n--- stderr:\n" + r.err.substr(0, 4000);

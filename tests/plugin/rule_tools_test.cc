@@ -23,10 +23,7 @@ using testing::Run;
 
 const std::string kGoldenDir = std::string(KMSGUARD_SOURCE_DIR) + "/tests/golden/check";
 
-ProcessResult Kmsguard(std::vector<std::string> args) {
-  args.insert(args.begin(), KMSGUARD_BINARY);
-  return Run(args);
-}
+using testing::Kmsguard;
 
 std::string Describe(const ProcessResult& r) {
   return "exit " + std::to_string(r.exit_code) + "\n--- stdout:\n" + r.out.substr(0, 4000) +

@@ -31,15 +31,7 @@ using testing::ProcessResult;
 using Json = nlohmann::json;
 using Pointer = Json::json_pointer;
 
-ProcessResult Kmsguard(std::vector<std::string> args) {
-  args.insert(args.begin(), KMSGUARD_BINARY);
-  return testing::Run(args);
-}
-
-std::string Describe(const ProcessResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "\n--- stdout:\n" + r.out.substr(0, 3000) +
-         "\n--- stderr:\n" + r.err.substr(0, 3000);
-}
+using testing::Kmsguard;
 
 // The messages of the findings of `rule` with `status` in OCSF output, sorted.
 std::vector<std::string> Messages(const std::string& ocsf, const std::string& rule,
@@ -76,7 +68,7 @@ TEST(ScanGcpPolicyTest, AProjectPolicyFailsForOwnerAndDecrypterOnly) {
   const std::string policy = dir.Write("acme-policy.json", kProjectPolicy);
   const ProcessResult r =
       Kmsguard({"scan", "--gcp-policy", "projects/acme=" + policy, "--format", "ocsf"});
-  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  ASSERT_EQ(r.exit_code, 1) << testing::DescribeRun(r);
   EXPECT_THAT(r.err, Not(HasSubstr("error:"))) << r.err;
   EXPECT_THAT(
       Messages(r.out, "gcp-kms-decrypt-broad-scope", "FAIL"),
@@ -111,7 +103,7 @@ TEST(ScanGcpPolicyTest, AKeyScopedPolicyPasses) {
                      "' scan --format ocsf --gcp-policy "
                      "projects/acme/locations/eu/keyRings/ring/cryptoKeys/k=" +
                      key + " --gcp-policy //cloudresourcemanager.googleapis.com/projects/acme=-");
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_EQ(r.exit_code, 0) << testing::DescribeRun(r);
   EXPECT_THAT(Messages(r.out, "gcp-kms-decrypt-broad-scope", "FAIL"), IsEmpty());
   EXPECT_THAT(Messages(r.out, "gcp-kms-decrypt-broad-scope", "PASS"),
               ElementsAre(HasSubstr("project acme grants no member")));
@@ -138,7 +130,7 @@ TEST(ScanGcpPolicyTest, JoinsWithAResourceExportOfTheSameScan) {
       "\n");
   const ProcessResult r = Kmsguard({"scan", resources, "--gcp-policy", "projects/acme=" + policy,
                                     "--gcp-policy", "organizations/9=" + org, "--format", "ocsf"});
-  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  ASSERT_EQ(r.exit_code, 1) << testing::DescribeRun(r);
   EXPECT_THAT(Messages(r.out, "gcp-kms-decrypt-broad-scope", "FAIL"),
               ElementsAre(HasSubstr("group:ops@example.com via roles/cloudkms.cryptoKeyDecrypter "
                                     "holds cloudkms.cryptoKeyVersions.useToDecrypt at "
@@ -158,7 +150,7 @@ TEST(ScanGcpPolicyTest, APolicyGivenAsAFileSaysWhichOptionToUse) {
   const std::string empty = dir.Write("empty-policy.json", R"({"etag": "ACAB"})");
   for (const std::string& file : {policy, empty}) {
     const ProcessResult r = Kmsguard({"scan", file});
-    EXPECT_EQ(r.exit_code, 2) << Describe(r);
+    EXPECT_EQ(r.exit_code, 2) << testing::DescribeRun(r);
     EXPECT_THAT(r.err, HasSubstr(file + ": error: "));
     EXPECT_THAT(r.err, HasSubstr("get-iam-policy"));
     EXPECT_THAT(r.err, HasSubstr("does not name the resource it is attached to"));
@@ -176,16 +168,16 @@ TEST(ScanGcpPolicyTest, AResourceThatIsNoScopeIsAUsageError) {
         "//storage.googleapis.com/projects/_/buckets/b=" + policy,
         "projects/acme/locations/eu/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1=" + policy}) {
     const ProcessResult r = Kmsguard({"scan", "--gcp-policy", value});
-    EXPECT_EQ(r.exit_code, 2) << value << "\n" << Describe(r);
+    EXPECT_EQ(r.exit_code, 2) << value << "\n" << testing::DescribeRun(r);
     EXPECT_THAT(r.err, HasSubstr("--gcp-policy")) << value;
     EXPECT_THAT(r.err, HasSubstr("RESOURCE is where the policy is attached")) << value;
     EXPECT_THAT(r.out, IsEmpty());
   }
   const ProcessResult no_equals = Kmsguard({"scan", "--gcp-policy", policy});
-  EXPECT_EQ(no_equals.exit_code, 2) << Describe(no_equals);
+  EXPECT_EQ(no_equals.exit_code, 2) << testing::DescribeRun(no_equals);
   EXPECT_THAT(no_equals.err, HasSubstr("expected RESOURCE=FILE"));
   const ProcessResult nothing = Kmsguard({"scan"});
-  EXPECT_EQ(nothing.exit_code, 2) << Describe(nothing);
+  EXPECT_EQ(nothing.exit_code, 2) << testing::DescribeRun(nothing);
   EXPECT_THAT(nothing.err, HasSubstr("nothing to scan"));
 }
 
@@ -201,7 +193,8 @@ TEST(ScanGcpPolicyTest, AFileThatIsNoPolicyIsAnErrorAndTheRestIsScanned) {
   const ProcessResult r = Kmsguard(
       {"scan", "--format", "ocsf", "--gcp-policy", "projects/other=" + asset, "--gcp-policy",
        "projects/gone=" + dir.File("missing.json"), "--gcp-policy", "projects/acme=" + policy});
-  EXPECT_EQ(r.exit_code, 3) << Describe(r);  // failures found, and the scan is incomplete
+  EXPECT_EQ(r.exit_code, 3) << testing::DescribeRun(
+      r);  // failures found, and the scan is incomplete
   EXPECT_THAT(r.err, HasSubstr(asset + "#/asset_type: error: not `gcloud … get-iam-policy"));
   EXPECT_THAT(r.err, HasSubstr("missing.json"));
   EXPECT_EQ(Messages(r.out, "gcp-kms-decrypt-broad-scope", "FAIL").size(), 2u);
@@ -221,7 +214,7 @@ TEST(ScanGcpPolicyTest, SearchResultsFailAtTheOrganizationAndFolderAndNotAtTheKe
 {"resource":"//cloudkms.googleapis.com/projects/acme-data/locations/eu/keyRings/ring/cryptoKeys/k","assetType":"cloudkms.googleapis.com/CryptoKey","project":"projects/731","folders":["folders/40"],"organization":"organizations/9","policy":{"bindings":[{"role":"roles/cloudkms.cryptoKeyDecrypter","members":["serviceAccount:app@acme-data.iam.gserviceaccount.com"]}]}}
 ])json");
   const ProcessResult r = Kmsguard({"scan", search, "--format", "ocsf", "--show-pass"});
-  ASSERT_EQ(r.exit_code, 1) << Describe(r);
+  ASSERT_EQ(r.exit_code, 1) << testing::DescribeRun(r);
   EXPECT_THAT(r.err, Not(HasSubstr("error:"))) << r.err;
   EXPECT_THAT(Messages(r.out, "gcp-kms-decrypt-broad-scope", "FAIL"),
               ElementsAre(HasSubstr("group:fold@acme.example via roles/owner holds "
@@ -240,7 +233,7 @@ TEST(ScanGcpPolicyTest, SearchResultsFailAtTheOrganizationAndFolderAndNotAtTheKe
   EXPECT_EQ(Kmsguard({"scan", "--input-format", "gcp-iam-search", search}).exit_code, 1);
   const std::string other = dir.Write("other.json", R"({"users": []})");
   const ProcessResult wrong = Kmsguard({"scan", "--input-format", "gcp-iam-search", other});
-  EXPECT_EQ(wrong.exit_code, 2) << Describe(wrong);
+  EXPECT_EQ(wrong.exit_code, 2) << testing::DescribeRun(wrong);
   EXPECT_THAT(wrong.err, HasSubstr("search-all-iam-policies"));
 }
 

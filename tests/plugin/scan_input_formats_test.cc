@@ -23,10 +23,7 @@ using ::testing::Not;
 using testing::ProcessResult;
 using testing::Run;
 
-ProcessResult Kmsguard(std::vector<std::string> args) {
-  args.insert(args.begin(), KMSGUARD_BINARY);
-  return Run(args);
-}
+using testing::Kmsguard;
 
 std::string Describe(const ProcessResult& r) {
   return "exit " + std::to_string(r.exit_code) + "\n--- stdout:\n" + r.out.substr(0, 2000) +

@@ -19,10 +19,7 @@ using ::testing::Not;
 using testing::ProcessResult;
 using testing::DescribeRun;
 
-ProcessResult Kmsguard(std::vector<std::string> args) {
-  args.insert(args.begin(), KMSGUARD_BINARY);
-  return testing::Run(args);
-}
+using testing::Kmsguard;
 
 constexpr char kDecryptAll[] =
     R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]})";

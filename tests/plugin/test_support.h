@@ -144,6 +144,13 @@ inline ProcessResult Shell(const std::string& command,
   return Run({"/bin/sh", "-c", command}, timeout);
 }
 
+// Runs the kmsguard binary under test with `args`.
+inline ProcessResult Kmsguard(std::vector<std::string> args,
+                              std::chrono::seconds timeout = std::chrono::seconds(60)) {
+  args.insert(args.begin(), KMSGUARD_BINARY);
+  return Run(args, timeout);
+}
+
 // A run's exit status and the start of its output, for a failed expectation's message.
 inline std::string DescribeRun(const ProcessResult& r) {
   return "exit " + std::to_string(r.exit_code) + "\n--- stdout:\n" + r.out.substr(0, 3000) +
