@@ -95,6 +95,30 @@ ModelsReached ModelsOfAction(std::string_view action) {
 
 }  // namespace
 
+std::span<const KeyPermissionName> KeyPermissionNames() {
+  static constexpr KeyPermissionName kNames[] = {{"encrypt", "Encrypt"},
+                                                 {"decrypt", "Decrypt"},
+                                                 {"wrapKey", "WrapKey"},
+                                                 {"unwrapKey", "UnwrapKey"},
+                                                 {"sign", "Sign"},
+                                                 {"verify", "Verify"},
+                                                 {"get", "Get"},
+                                                 {"list", "List"},
+                                                 {"create", "Create"},
+                                                 {"update", "Update"},
+                                                 {"import", "Import"},
+                                                 {"delete", "Delete"},
+                                                 {"backup", "Backup"},
+                                                 {"restore", "Restore"},
+                                                 {"recover", "Recover"},
+                                                 {"purge", "Purge"},
+                                                 {"release", "Release"},
+                                                 {"rotate", "Rotate"},
+                                                 {"getrotationpolicy", "GetRotationPolicy"},
+                                                 {"setrotationpolicy", "SetRotationPolicy"}};
+  return kNames;
+}
+
 Question DecryptQuestion() {
   return {.name = "decrypt",
           .data_actions = {"Microsoft.KeyVault/vaults/keys/decrypt/action",

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,17 @@
 #include "sdk/azure/roles.h"
 
 namespace kmsguard::azure {
+
+// One key permission of an access policy, as the Key Vault management API spells it (KeyPermissions
+// of https://learn.microsoft.com/rest/api/keyvault/keyvault/vaults/create-or-update) and as the
+// azurerm Terraform provider spells it (azurerm_key_vault's access_policy key_permissions). The
+// two compare equal ignoring case, as Key Vault compares them.
+struct KeyPermissionName {
+  const char* api;      // "unwrapKey", "getrotationpolicy"
+  const char* azurerm;  // "UnwrapKey", "GetRotationPolicy"
+};
+// Every key permission but "all": what "all" stands for.
+std::span<const KeyPermissionName> KeyPermissionNames();
 
 // The operations asked about: a principal counts when it holds ANY of them.
 struct Question {

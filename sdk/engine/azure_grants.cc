@@ -58,29 +58,6 @@ std::string EntryKey(const azure::AccessPolicyEntry& entry) {
              : absl::StrCat(entry.object_id, " via application ", entry.application_id);
 }
 
-// Every key permission of an access policy (Key Vault management API, KeyPermissions): what
-// "all" stands for when the remediation lists the permissions to keep.
-constexpr const char* kKeyPermissions[] = {"encrypt",
-                                           "decrypt",
-                                           "wrapKey",
-                                           "unwrapKey",
-                                           "sign",
-                                           "verify",
-                                           "get",
-                                           "list",
-                                           "create",
-                                           "update",
-                                           "import",
-                                           "delete",
-                                           "backup",
-                                           "restore",
-                                           "recover",
-                                           "purge",
-                                           "release",
-                                           "rotate",
-                                           "getrotationpolicy",
-                                           "setrotationpolicy"};
-
 // The key permissions an access-policy entry keeps once the grant is taken away: its other ones,
 // "all" written out without the asked ones.
 std::vector<std::string> KeptKeyPermissions(const azure::AccessPolicyGrant& g,
@@ -90,7 +67,8 @@ std::vector<std::string> KeptKeyPermissions(const azure::AccessPolicyGrant& g,
       std::any_of(g.permissions.begin(), g.permissions.end(),
                   [](const std::string& p) { return absl::EqualsIgnoreCase(p, "all"); });
   if (all) {
-    for (const char* p : kKeyPermissions) {
+    for (const azure::KeyPermissionName& name : azure::KeyPermissionNames()) {
+      const char* p = name.api;
       const bool asked =
           std::any_of(question.key_permissions.begin(), question.key_permissions.end(),
                       [&](const std::string& q) { return absl::EqualsIgnoreCase(q, p); });

@@ -160,28 +160,8 @@ std::string GcpResourceEdit(const std::string& address, const std::string& type,
 
 // Key permissions as azurerm spells them ("Decrypt", "UnwrapKey"); others as written.
 std::string AzurermKeyPermission(const std::string& p) {
-  static constexpr const char* kSpelled[] = {"Backup",
-                                             "Create",
-                                             "Decrypt",
-                                             "Delete",
-                                             "Encrypt",
-                                             "Get",
-                                             "GetRotationPolicy",
-                                             "Import",
-                                             "List",
-                                             "Purge",
-                                             "Recover",
-                                             "Release",
-                                             "Restore",
-                                             "Rotate",
-                                             "SetRotationPolicy",
-                                             "Sign",
-                                             "UnwrapKey",
-                                             "Update",
-                                             "Verify",
-                                             "WrapKey"};
-  for (const char* s : kSpelled) {
-    if (absl::EqualsIgnoreCase(p, s)) return s;
+  for (const azure::KeyPermissionName& name : azure::KeyPermissionNames()) {
+    if (absl::EqualsIgnoreCase(p, name.azurerm)) return name.azurerm;
   }
   return p;
 }
