@@ -136,6 +136,14 @@ bool FirstTime(Inputs& inputs, const model::Resource& resource, std::size_t file
   std::copy_n(document.begin(), copy.content.size(), copy.content.begin());
   const auto [first, inserted] = inputs.first_seen.emplace(key, copy);
   if (inserted) return true;
+  // A Google Cloud allow policy that says something else is another part of one policy, not a
+  // copy: a plan's google_project_iam_member adds a member to the live policy an export shows,
+  // and two plans may each add their own. gcp::BuildInventory joins every policy on a scope into
+  // one (the union of their bindings, as it does for two spellings of the scope's name), and the
+  // rules judge the scope once. Only an identical copy (the same export twice) is dropped.
+  if (std::string_view(part) == " iam_policy" && first->second.content != copy.content) {
+    return true;
+  }
   // Only copies read in the same format are compared: two formats write the same policy
   // differently (an object here, URL-encoded text there).
   const bool differs = first->second.content != copy.content &&

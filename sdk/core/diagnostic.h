@@ -18,6 +18,8 @@ struct SourceLocation {
 
   // "file:line:col", "file#/pointer" or "resource-id", whatever is known.
   std::string ToString() const;
+
+  friend bool operator==(const SourceLocation&, const SourceLocation&) = default;
 };
 
 enum class DiagnosticSeverity : std::uint8_t { kWarning, kError };

@@ -11,10 +11,13 @@
 // member and roles (the finding uid then derives from scope, role and member, never display
 // names): FAIL, conditional when only conditional bindings grant; WARNING when the member's role
 // has unknown permissions (undetermined); PASS (one finding for the scope) when nobody holds them.
+// A scope whose allow policy several inputs hold is judged once, at the first asset read (with the
+// union of their bindings); the others are not applicable.
 #include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -128,6 +131,22 @@ Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& rol
   return out;
 }
 
+// When more than one input holds the allow policy on `scope`: which, as one explanation line.
+std::string ReadFrom(std::string_view scope,
+                     const std::vector<const gcp::AttachedPolicy*>& policies) {
+  if (policies.size() < 2) return "";
+  std::vector<std::string> inputs;
+  for (const gcp::AttachedPolicy* policy : policies) {
+    // The spelling of the scope's name, where the location does not already show it.
+    inputs.push_back(policy->source.resource_id == policy->resource
+                         ? policy->source.ToString()
+                         : absl::StrCat(policy->source.ToString(), " (as ", policy->resource, ")"));
+  }
+  return absl::StrCat("the allow policy on ", core::Sv(scope), " is read from ", policies.size(),
+                      " inputs and judged as one policy, the union of their bindings: ",
+                      absl::StrJoin(inputs, ", "));
+}
+
 }  // namespace
 
 std::shared_ptr<const PreparedArgs> PrepareGcpGrants(const rules::Rule& rule,
@@ -183,9 +202,17 @@ Outcome GcpGrants(const PreparedArgs& prepared_args, const ResourceView& view) {
   const gcp::GrantIndex::Answer& answer = index->For(args.question);
   // The asset's own name, as BuildInventory reads it (the resource id when it has none).
   const nlohmann::json* name = document.contains("name") ? &document["name"] : nullptr;
-  const std::string here = index->inventory().hierarchy.Canonical(
-      gcp::ParseScope(name != nullptr && name->is_string() ? name->get<std::string>() : resource.id)
-          .name);
+  const std::string written =
+      name != nullptr && name->is_string() ? name->get<std::string>() : resource.id;
+  const std::string here = index->inventory().hierarchy.Canonical(gcp::ParseScope(written).name);
+  // One scope read from several inputs (a CAI export naming a project by number, a plan or
+  // `--gcp-policy` by id) is one policy: answered once, at the first asset read, or its findings
+  // would repeat.
+  if (!index->IsFirstPolicyOn(here, written, resource.source)) {
+    out.not_applicable = true;
+    return out;
+  }
+  const std::string read_from = ReadFrom(here, index->PoliciesOn(here));
   if (const auto at = answer.by_scope.find(here); at != answer.by_scope.end()) {
     for (const std::size_t i : at->second) {
       const gcp::ScopedGrant& grant = answer.report.grants[i];
@@ -198,9 +225,11 @@ Outcome GcpGrants(const PreparedArgs& prepared_args, const ResourceView& view) {
         }
       }
       std::sort(role_names.begin(), role_names.end());
+      Outcome judged = Judge(grant, role_names, index->inventory());
+      if (!read_from.empty()) judged.explanation.push_back(read_from);
       out.items.push_back(
           {absl::StrCat(grant.member.text, " via ", absl::StrJoin(role_names, ", ")),
-           Judge(grant, role_names, index->inventory())});
+           std::move(judged)});
     }
   }
   if (out.items.empty()) {
@@ -212,6 +241,7 @@ Outcome GcpGrants(const PreparedArgs& prepared_args, const ResourceView& view) {
             : absl::StrCat("grants no member ", absl::StrJoin(args.question.permissions, ", "),
                            " through its allow policy");
     for (const std::string& note : answer.report.notes) out.explanation.push_back(note);
+    if (!read_from.empty()) out.explanation.push_back(read_from);
   }
   return out;
 }

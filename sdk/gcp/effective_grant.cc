@@ -29,7 +29,7 @@ Reach ReachOf(ScopeKind kind) {
 }
 
 // The policies of the inventory by the canonical name of the resource they are on.
-using PolicyIndex = std::map<std::string, std::vector<const AttachedPolicy*>>;
+using PolicyIndex = std::map<std::string, std::vector<const AttachedPolicy*>, std::less<>>;
 
 PolicyIndex IndexPolicies(const Inventory& inventory) {
   PolicyIndex index;
@@ -234,7 +234,22 @@ GrantReport FindGrants(const Inventory& inventory, const RoleResolver& roles,
 }
 
 GrantIndex::GrantIndex(const Inventory& inventory)
-    : inventory_(inventory), roles_(MakeRoleResolver(inventory)) {}
+    : inventory_(inventory),
+      roles_(MakeRoleResolver(inventory)),
+      policies_(IndexPolicies(inventory)) {}
+
+const std::vector<const AttachedPolicy*>& GrantIndex::PoliciesOn(std::string_view scope) const {
+  static const std::vector<const AttachedPolicy*> kNone;
+  const auto it = policies_.find(scope);
+  return it == policies_.end() ? kNone : it->second;
+}
+
+bool GrantIndex::IsFirstPolicyOn(std::string_view scope, std::string_view name,
+                                 const core::SourceLocation& source) const {
+  const std::vector<const AttachedPolicy*>& policies = PoliciesOn(scope);
+  return policies.empty() ||
+         (policies.front()->resource == name && policies.front()->source == source);
+}
 
 GrantIndex::~GrantIndex() = default;
 

@@ -19,6 +19,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -139,6 +141,17 @@ class GrantIndex {
 
   const Inventory& inventory() const { return inventory_; }
 
+  // The allow policies on `scope` (a canonical name, Hierarchy::Canonical), in the order the scan
+  // read them; empty when there is none. Several when inputs name one scope in different
+  // spellings or formats (a CAI export by project number, a Terraform plan or `--gcp-policy` by
+  // id): FindGrants judges their bindings as one policy (a union), and an operator that judges
+  // asset by asset answers for the scope once, at the first (IsFirstPolicyOn).
+  const std::vector<const AttachedPolicy*>& PoliciesOn(std::string_view scope) const;
+  // Whether the asset named `name` (as its input wrote it) read from `source` holds the first of
+  // PoliciesOn(its canonical scope), or no policy of the index: then it answers for the scope.
+  bool IsFirstPolicyOn(std::string_view scope, std::string_view name,
+                       const core::SourceLocation& source) const;
+
   struct Answer {
     GrantReport report;  // FindGrants(inventory, MakeRoleResolver(inventory), question)
     // The indices into report.grants of each canonical scope name's grants.
@@ -151,6 +164,7 @@ class GrantIndex {
  private:
   const Inventory& inventory_;
   const RoleResolver roles_;
+  const std::map<std::string, std::vector<const AttachedPolicy*>, std::less<>> policies_;
   mutable std::mutex mutex_;
   mutable absl::flat_hash_map<std::string, std::unique_ptr<const Answer>> answers_;
 };

@@ -237,5 +237,84 @@ TEST(ScanGcpPolicyTest, SearchResultsFailAtTheOrganizationAndFolderAndNotAtTheKe
   EXPECT_THAT(wrong.err, HasSubstr("search-all-iam-policies"));
 }
 
+// One project's allow policy read from five inputs, under both spellings of its name and in three
+// formats: a CAI iam-policy export (by number, joined to the id by the resource export), the same
+// policy given by --gcp-policy (by id), and three Terraform plans that each add a member (by id,
+// and twice by number, as the export names it). They are parts of one policy, not copies: each
+// member that may decrypt fails once, none is dropped as a duplicate, and the finding says which
+// inputs the policy was read from. (Before, the plans by number were ignored as duplicates of the
+// export, missing their members, and the other spellings repeated every finding.)
+TEST(ScanGcpPolicyTest, OneScopeReadFromSeveralInputsIsJudgedOnceWithTheUnionOfItsBindings) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string resources = dir.Write(
+      "resources.ndjson",
+      R"json({"name":"//cloudresourcemanager.googleapis.com/projects/731","asset_type":"cloudresourcemanager.googleapis.com/Project","resource":{"parent":"//cloudresourcemanager.googleapis.com/organizations/9","data":{"projectId":"acme","projectNumber":"731","parent":{"type":"organization","id":"9"}}},"ancestors":["projects/731","organizations/9"]})json"
+      "\n");
+  const std::string export_file = dir.Write(
+      "policies.ndjson",
+      R"json({"name":"//cloudresourcemanager.googleapis.com/projects/731","asset_type":"cloudresourcemanager.googleapis.com/Project","iam_policy":{"version":1,"bindings":[{"role":"roles/owner","members":["user:ana@example.com"]},{"role":"roles/cloudkms.admin","members":["user:adm@example.com"]}]},"ancestors":["projects/731","organizations/9"]})json"
+      "\n");
+  const std::string policy = dir.Write("acme-policy.json", kProjectPolicy);
+  const auto plan = [&dir](const std::string& name, const std::string& project,
+                           const std::string& role, const std::string& member) {
+    const Json change = {{"address", "google_project_iam_member." + name},
+                         {"mode", "managed"},
+                         {"type", "google_project_iam_member"},
+                         {"name", name},
+                         {"change",
+                          {{"actions", {"create"}},
+                           {"after", {{"project", project}, {"role", role}, {"member", member}}},
+                           {"after_unknown", Json::object()}}}};
+    const Json document = {
+        {"format_version", "1.2"}, {"terraform_version", "1.9.0"}, {"resource_changes", {change}}};
+    return dir.Write(name + ".json", document.dump());
+  };
+  const std::string by_id = plan("new_owner", "acme", "roles/owner", "user:new@example.com");
+  const std::string by_number =
+      plan("auditor", "731", "roles/cloudkms.cryptoKeyDecrypter", "user:aud@example.com");
+  const std::string by_number_again =
+      plan("backup", "731", "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+           "serviceAccount:backup@acme.iam.gserviceaccount.com");
+  const ProcessResult r =
+      Kmsguard({"scan", resources, export_file, by_id, by_number, by_number_again, "--gcp-policy",
+                "projects/acme=" + policy, "--format", "ocsf"});
+  ASSERT_EQ(r.exit_code, 1) << testing::DescribeRun(r);
+  EXPECT_THAT(r.err, Not(HasSubstr("duplicate_resource"))) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("error:"))) << r.err;
+  const std::string at = std::string(" holds ") + kDecrypt + " at projects/731";
+  EXPECT_THAT(
+      Messages(r.out, "gcp-kms-decrypt-broad-scope", "FAIL"),
+      ElementsAre(HasSubstr("group:ops@example.com via roles/cloudkms.cryptoKeyDecrypter" + at),
+                  HasSubstr("serviceAccount:backup@acme.iam.gserviceaccount.com via "
+                            "roles/cloudkms.cryptoKeyEncrypterDecrypter" +
+                            at),
+                  HasSubstr("user:ana@example.com via roles/owner" + at),
+                  HasSubstr("user:aud@example.com via roles/cloudkms.cryptoKeyDecrypter" + at),
+                  HasSubstr("user:new@example.com via roles/owner" + at)));
+  // Ana is bound by the export and by the --gcp-policy file: one finding, both bindings in it.
+  EXPECT_THAT(Messages(r.out, "gcp-kms-access-escalation", "FAIL"),
+              ElementsAre(HasSubstr("user:adm@example.com via roles/cloudkms.admin"),
+                          HasSubstr("user:ana@example.com via roles/owner"),
+                          HasSubstr("user:new@example.com via roles/owner")));
+  EXPECT_THAT(r.out, HasSubstr("granted at " + export_file + ":1"));
+  EXPECT_THAT(r.out, HasSubstr("granted at " + policy + "#/bindings/0"));
+  EXPECT_THAT(r.out, HasSubstr("the allow policy on projects/731 is read from 5 inputs and judged "
+                               "as one policy, the union of their bindings: " +
+                               export_file + ":1"));
+  EXPECT_THAT(r.out, HasSubstr(by_id + "#/resource_changes/0/change/after "
+                                       "(google_project_iam_member.new_owner) (as "
+                                       "//cloudresourcemanager.googleapis.com/projects/acme)"));
+
+  // The same export given twice is a copy: a warning, and still one finding per member.
+  const ProcessResult twice =
+      Kmsguard({"scan", resources, export_file, export_file, "--format", "ocsf"});
+  ASSERT_EQ(twice.exit_code, 1) << testing::DescribeRun(twice);
+  EXPECT_THAT(twice.err, HasSubstr("[duplicate_resource]"));
+  EXPECT_THAT(Messages(twice.out, "gcp-kms-decrypt-broad-scope", "FAIL"),
+              ElementsAre(HasSubstr("user:ana@example.com via roles/owner" + at)));
+  EXPECT_THAT(twice.out, Not(HasSubstr("is read from")));
+}
+
 }  // namespace
 }  // namespace kmsguard
