@@ -88,9 +88,13 @@ model::Finding MakeFinding(const rules::Rule& rule, const PreparedRule& prepared
   finding.exposure = std::move(outcome.exposure);
   finding.explanation = std::move(outcome.explanation);
 
-  const std::string principal =
-      absl::StrCat(ResourceKind(resource.type), " ", resource.name,
-                   sub_key.empty() ? "" : absl::StrCat(" (", sub_key, ")"));
+  // An item key that is itself a parenthesized note (azure.grants' "(principal not given)") is
+  // not wrapped a second time.
+  const bool noted = sub_key.size() > 1 && sub_key.front() == '(' && sub_key.back() == ')';
+  const std::string principal = absl::StrCat(
+      ResourceKind(resource.type), " ", resource.name,
+      sub_key.empty() ? ""
+                      : (noted ? absl::StrCat(" ", sub_key) : absl::StrCat(" (", sub_key, ")")));
   const std::string errors = absl::StrJoin(outcome.errors, "; ");
   switch (finding.status) {
     case model::Status::kFail:

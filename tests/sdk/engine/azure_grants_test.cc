@@ -79,5 +79,21 @@ TEST(AzureGrantsTest, ATemplateIdIsNeverGivenToDeleteByIds) {
   }
 }
 
+// An assignment whose principal the input leaves out is keyed by a note in parentheses; the
+// message names it once, not "((principal not given))", whatever the verdict.
+TEST(AzureGrantsTest, AnUnnamedPrincipalIsNamedInOneParenthesis) {
+  using azure::test::BuiltinId;
+  for (const char* rule : {kRule, "azure-keyvault-access-escalation"}) {
+    const Evaluator evaluator = test::MakeEvaluator(test::BuiltinRule(rule));
+    // Key Vault Crypto User decrypts (FAIL for the decrypt rule, PASS for escalation).
+    const std::vector<model::Finding> findings = evaluator.Evaluate(
+        azure::test::Assignment(azure::test::kSub, BuiltinId(azure::test::kCryptoUser), ""));
+    ASSERT_EQ(findings.size(), 1u) << rule;
+    EXPECT_EQ(findings[0].sub_key, "(principal not given)");
+    EXPECT_THAT(findings[0].message, Not(HasSubstr("((")));
+    EXPECT_THAT(findings[0].message, HasSubstr("(principal not given)"));
+  }
+}
+
 }  // namespace
 }  // namespace kmsguard::engine
