@@ -70,6 +70,14 @@ model::Finding MakeFinding(const rules::Rule& rule, const PreparedRule& prepared
   finding.severity = rule.severity;
   finding.severity_changes = rule.severity_changes;  // the overrides (none: no allocation)
   finding.resource_id = resource.id;
+  if (resource.provider == "azure") {
+    // Azure ids compare case-insensitively (docs/azure-keyvault-semantics.md): the finding names
+    // its resource and item (a principal's object id) in lower case, the canonical form, so one
+    // assignment exported in two spellings is one finding uid, and OCSF's resource uid is the
+    // lower-cased ARM id. Messages keep the input's spelling.
+    finding.resource_id = absl::AsciiStrToLower(resource.id);
+    finding.sub_key = absl::AsciiStrToLower(sub_key);
+  }
   finding.resource_type = resource.type;
   finding.resource_name = resource.name;
   finding.provider = resource.provider;

@@ -4,11 +4,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sdk/azure/inventory.h"
 #include "sdk/engine/evaluator.h"
 #include "sdk/engine/scan_joins.h"
+#include "sdk/render/render.h"
 #include "tests/sdk/azure/azure_test_support.h"
 #include "tests/sdk/engine/engine_test_support.h"
 
@@ -93,6 +95,34 @@ TEST(AzureGrantsTest, AnUnnamedPrincipalIsNamedInOneParenthesis) {
     EXPECT_THAT(findings[0].message, Not(HasSubstr("((")));
     EXPECT_THAT(findings[0].message, HasSubstr("(principal not given)"));
   }
+}
+
+// Azure ids compare case-insensitively: one assignment exported in two spellings (an upper-case
+// scope and principal) is one finding: the same lower-cased resource id (OCSF's resource uid),
+// item and uid.
+TEST(AzureGrantsTest, OneAssignmentInTwoSpellingsIsOneFindingUid) {
+  using azure::test::BuiltinId;
+  const Evaluator evaluator = test::MakeEvaluator(test::BuiltinRule(kRule));
+  const std::string principal = "5a5a0000-0000-0000-0000-00000000abcd";
+  model::Resource lower =
+      azure::test::Assignment(azure::test::kSub, BuiltinId(azure::test::kCryptoUser), principal);
+  model::Resource upper = lower;
+  upper.id = absl::AsciiStrToUpper(lower.id);
+  upper.document["id"] = upper.id;
+  upper.document["properties"]["scope"] = absl::AsciiStrToUpper(azure::test::kSub);
+  upper.document["properties"]["principalId"] = absl::AsciiStrToUpper(principal);
+  const std::vector<model::Finding> a = evaluator.Evaluate(lower);
+  const std::vector<model::Finding> b = evaluator.Evaluate(upper);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(a[0].status, model::Status::kFail);
+  EXPECT_EQ(b[0].status, model::Status::kFail);
+  EXPECT_EQ(a[0].resource_id, absl::AsciiStrToLower(lower.id));
+  EXPECT_EQ(b[0].resource_id, a[0].resource_id);
+  EXPECT_EQ(b[0].sub_key, principal);
+  EXPECT_EQ(render::FindingUid(b[0]), render::FindingUid(a[0]));
+  // The message keeps the input's spelling.
+  EXPECT_THAT(b[0].message, HasSubstr(absl::AsciiStrToUpper(principal)));
 }
 
 }  // namespace
