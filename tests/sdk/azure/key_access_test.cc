@@ -379,6 +379,37 @@ TEST(AzureTrialTest, UnreadableOrUndeterminedAccessPoliciesMakeTheVaultIncomplet
               ElementsAre(HasSubstr("does not determine")));
 }
 
+// A live vault whose access policies the input does not show is never "no entry grants": a
+// listing through the resources API (`az keyvault list`) has no properties at all (model and
+// policies unknown), and a GET response always holds accessPolicies, so one without it is
+// incomplete too; an RBAC vault ignores access policies, and a template's vault declares its own.
+TEST(AzureTrialTest, AccessPoliciesTheInputDoesNotShowMakeTheVaultIncomplete) {
+  model::Resource listed = VaultResource(false);
+  listed.document.erase("properties");
+  const Vault listed_vault = BuildInventory({listed}).inventory.vaults.at(0);
+  EXPECT_EQ(listed_vault.model, PermissionModel::kUndetermined);
+  EXPECT_THAT(listed_vault.model_reason, HasSubstr("az keyvault show"));
+  EXPECT_THAT(listed_vault.incomplete, ElementsAre(HasSubstr("access policies not seen")));
+  listed.document["properties"] = json::object();
+  EXPECT_EQ(BuildInventory({listed}).inventory.vaults.at(0).model, PermissionModel::kUndetermined);
+
+  for (const json& flag : {json(false), json(nullptr), Absent()}) {
+    model::Resource bare = VaultResource(flag);
+    bare.document["properties"].erase("accessPolicies");
+    bare.document["properties"]["tenantId"] = "t";
+    EXPECT_THAT(BuildInventory({bare}).inventory.vaults.at(0).incomplete,
+                ElementsAre(HasSubstr("no properties.accessPolicies")))
+        << flag.dump();
+  }
+  model::Resource rbac = VaultResource(true);
+  rbac.document["properties"].erase("accessPolicies");
+  EXPECT_THAT(BuildInventory({rbac}).inventory.vaults.at(0).incomplete, IsEmpty());
+  model::Resource templated =
+      VaultResource(false, {{"kind", "template"}, {"api_version", "2023-07-01"}});
+  templated.document["properties"].erase("accessPolicies");
+  EXPECT_THAT(BuildInventory({templated}).inventory.vaults.at(0).incomplete, IsEmpty());
+}
+
 TEST(AzureTrialTest, ARemoveChangeIsNotAppliedSinceItsOrderIsNotFixed) {
   const model::Resource remove = Make(
       "Microsoft.KeyVault/vaults/accessPolicies", std::string(kVault) + "/accessPolicies/remove",
