@@ -28,6 +28,7 @@
 #include "sdk/engine/terraform_remediation.h"
 #include "sdk/gcp/effective_grant.h"
 #include "sdk/gcp/inventory.h"
+#include "sdk/gcp/roles.h"
 
 namespace kmsguard::engine {
 
@@ -100,13 +101,21 @@ Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& rol
                          : absl::StrCat(", condition (not evaluated) ", via.condition_expression),
                      via.note.empty() ? "" : absl::StrCat(": ", via.note));
     out.evidence.push_back(std::move(evidence));
+    // A policy read as version 1 names a conditional binding's role "ROLE_withcond_HASH" and
+    // hides its condition: gcloud knows the role as ROLE, and only --all (every binding of the
+    // role and member, whatever its condition) removes a binding whose condition is not known
+    // (https://cloud.google.com/iam/docs/troubleshooting-withcond).
+    bool withcond = false;
+    const std::string_view role = gcp::StripWithcond(via.role, &withcond);
     std::string command = absl::StrCat(RemoveBindingCommand(grant.scope),
                                        " --member=", core::ShellQuote(grant.member.text),
-                                       " --role=", core::ShellQuote(via.role));
+                                       " --role=", core::ShellQuote(role));
     if (!via.condition_expression.empty()) {
       absl::StrAppend(&command, " --condition=",
                       core::ShellQuote(absl::StrCat("expression=", via.condition_expression,
                                                     ",title=", via.condition_title)));
+    } else if (withcond) {
+      absl::StrAppend(&command, " --all");
     }
     if (std::find(commands.begin(), commands.end(), command) == commands.end()) {
       commands.push_back(std::move(command));

@@ -10,6 +10,7 @@
 #include "sdk/core/terraform_address.h"
 #include "sdk/core/text.h"
 #include "sdk/gcp/role_catalog.h"
+#include "sdk/gcp/roles.h"
 
 namespace kmsguard::engine {
 
@@ -237,8 +238,11 @@ std::string GcpGrantTerraform(const gcp::ScopedGrant& grant, const gcp::Inventor
     }
     const std::string type = TerraformAddressType(via.source.resource_id);
     if (!absl::StartsWith(type, "google_")) {
-      if (std::find(live_roles.begin(), live_roles.end(), via.role) == live_roles.end()) {
-        live_roles.push_back(via.role);
+      // Terraform names a role without the "_withcond_…" a version-1 read adds.
+      bool withcond = false;
+      const std::string role(gcp::StripWithcond(via.role, &withcond));
+      if (std::find(live_roles.begin(), live_roles.end(), role) == live_roles.end()) {
+        live_roles.push_back(role);
       }
       continue;
     }

@@ -109,6 +109,37 @@ TEST(GcpTerraformRemediationTest,
       "google_project_iam_policy).");
 }
 
+// A policy read as version 1 names a conditional binding's role "ROLE_withcond_HASH": neither
+// gcloud nor Terraform knows that name. The command names ROLE and removes the binding whatever
+// its hidden condition (--all); the Terraform names ROLE. A visible condition is named instead.
+TEST(GcpTerraformRemediationTest, AWithcondRoleIsRemovedByItsOwnNameWhateverItsCondition) {
+  const model::Resource project =
+      GcpAsset(kProjectType, kProject,
+               json::array({Binding("roles/cloudkms.cryptoKeyDecrypter_withcond_0a1b2c3d",
+                                    {"user:dev@example.com"})}));
+  const Evaluator evaluator = test::MakeEvaluator(test::BuiltinRule("gcp-kms-decrypt-broad-scope"));
+  const std::vector<model::Finding> findings = evaluator.Evaluate(project);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_TRUE(findings[0].conditional);
+  EXPECT_EQ(findings[0].remediation.cli,
+            "gcloud projects remove-iam-policy-binding 'acme' --member='user:dev@example.com' "
+            "--role='roles/cloudkms.cryptoKeyDecrypter' --all");
+  EXPECT_THAT(
+      findings[0].remediation.terraform,
+      HasSubstr("binds \"user:dev@example.com\" to \"roles/cloudkms.cryptoKeyDecrypter\" "));
+  EXPECT_THAT(findings[0].remediation.terraform, Not(HasSubstr("withcond")));
+
+  json conditional = Binding(kDecrypter, {"user:dev@example.com"});
+  conditional["condition"] = {{"title", "office hours"}, {"expression", "request.time < x"}};
+  const std::vector<model::Finding> visible =
+      evaluator.Evaluate(GcpAsset(kProjectType, kProject, json::array({conditional})));
+  ASSERT_EQ(visible.size(), 1u);
+  EXPECT_THAT(visible[0].remediation.cli,
+              HasSubstr("--role='roles/cloudkms.cryptoKeyDecrypter' "
+                        "--condition='expression=request.time < x,title=office hours'"));
+  EXPECT_THAT(visible[0].remediation.cli, Not(HasSubstr("--all")));
+}
+
 TEST(GcpTerraformRemediationTest, ALiveKeyRingGrantIsNarrowedToAKey) {
   const model::Resource ring =
       GcpAsset(kRingType, kRing, json::array({Binding(kDecrypter, {"group:ops@example.com"})}));
