@@ -463,6 +463,15 @@ InventoryResult BuildInventory(const std::vector<model::Resource>& resources) {
         " at a management group or the tenant root: if they were listed without `az role "
         "assignment list --all --include-inherited`, assignments inherited from above the "
         "subscription were not seen");
+    // Said once for the scan as well, not only in the explanations of the vaults it concerns: an
+    // export that cannot have seen inherited scopes misses grants on every vault below them.
+    const auto first = std::find_if(assignments.begin(), assignments.end(),
+                                    [](const RoleAssignment& a) { return a.live; });
+    core::Diagnostic warning =
+        core::ErrorAt(first->source, "", "snapshot_error",
+                      absl::StrCat(out.inventory.unseen_assignments_note, "; the first is here"));
+    warning.severity = core::DiagnosticSeverity::kWarning;
+    out.diagnostics.push_back(std::move(warning));
   }
   out.inventory.Index();
   out.inventory.roles = std::make_shared<const RoleResolver>(MakeRoleResolver(out.inventory));

@@ -50,7 +50,10 @@ using test::VaultResource;
 
 AssignmentAnswer JudgeFirst(const std::vector<model::Resource>& resources) {
   const InventoryResult joined = BuildInventory(resources);
-  EXPECT_THAT(joined.diagnostics, IsEmpty());
+  // (A warning that inherited assignments were not seen is expected: these inputs have none.)
+  for (const core::Diagnostic& d : joined.diagnostics) {
+    EXPECT_EQ(d.severity, core::DiagnosticSeverity::kWarning) << d.message;
+  }
   const RoleResolver roles = MakeRoleResolver(joined.inventory);
   return JudgeAssignment(joined.inventory, roles, DecryptQuestion(),
                          joined.inventory.assignments.at(0));
@@ -469,6 +472,25 @@ TEST(AzureInventoryTest, AssignmentsTheInputCannotHaveShownAreSaid) {
   // A live one beside it counts: an export of the same tenant without its inherited scopes.
   EXPECT_THAT(note({planned, Assignment(kSub, BuiltinId(kOwner))}),
               HasSubstr("1 live role assignment is"));
+
+  // An export that cannot have seen inherited scopes is also a warning of the scan, at its first
+  // live assignment (the issue: "warn when an export cannot have seen inherited scopes"); the
+  // other cases are said on the vaults they concern only.
+  model::Resource first = Assignment(kRg, BuiltinId(kCryptoUser));
+  first.source = {"assignments.json", 3, 5, "/0", first.id};
+  const InventoryResult unseen =
+      BuildInventory({planned, first, Assignment(kSub, BuiltinId(kOwner))});
+  ASSERT_EQ(unseen.diagnostics.size(), 1u);
+  EXPECT_EQ(unseen.diagnostics[0].severity, core::DiagnosticSeverity::kWarning);
+  EXPECT_EQ(unseen.diagnostics[0].location.file, "assignments.json");
+  EXPECT_EQ(unseen.diagnostics[0].location.line, 3);
+  EXPECT_THAT(unseen.diagnostics[0].message,
+              HasSubstr("none of the input's 2 live role assignments is at a management group"));
+  EXPECT_THAT(BuildInventory({VaultResource(true)}).diagnostics, IsEmpty());
+  EXPECT_THAT(
+      BuildInventory({Assignment(kRg, BuiltinId(kOwner)), Assignment(kMg, BuiltinId(kReader))})
+          .diagnostics,
+      IsEmpty());
 }
 
 // --- the escalation question: control-plane actions (issue 16's escalation tier) ---
