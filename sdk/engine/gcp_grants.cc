@@ -128,7 +128,8 @@ Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& rol
   out.terraform = GcpGrantTerraform(grant, inventory);
   out.exposed_to = {grant.member.text};
   const ReachWords words = WordsFor(grant.reach);
-  out.exposure = absl::StrCat(grant.member.text, " on ", words.exposure, grant.scope.name);
+  out.exposure = absl::StrCat(grant.member.text, " (", gcp::DescribeMember(grant.member), ") on ",
+                              words.exposure, grant.scope.name);
   out.explanation.push_back(absl::StrCat(
       grant.member.text, " holds ", absl::StrJoin(out.actions, ", "), " through ",
       absl::StrJoin(roles, ", "), " bound at ", std::string(gcp::ScopeKindName(grant.scope.kind)),

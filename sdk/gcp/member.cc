@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace kmsguard::gcp {
 namespace {
 
@@ -104,6 +106,48 @@ std::string_view MemberKindName(MemberKind kind) {
       break;
   }
   return "unknown";
+}
+
+std::string DescribeMember(const Member& member) {
+  if (member.kind == MemberKind::kPrincipalSet && IsPublic(member)) {
+    return "public: anyone on the internet";
+  }
+  std::string who;
+  switch (member.kind) {
+    case MemberKind::kUser:
+      who = "user account";
+      break;
+    case MemberKind::kGroup:
+      who = "Google group, whose members the policy does not list";
+      break;
+    case MemberKind::kServiceAccount:
+      who = "service account";
+      break;
+    case MemberKind::kDomain:
+      return absl::StrCat(member.deleted ? "a deleted domain: " : "", "every account of domain ",
+                          member.id);
+    case MemberKind::kAllUsers:
+      return "public: anyone on the internet";
+    case MemberKind::kAllAuthenticatedUsers:
+      return "public: any authenticated Google account or workload identity";
+    case MemberKind::kPrincipal:
+      who = "single identity (workforce, workload or Google)";
+      break;
+    case MemberKind::kPrincipalSet:
+      who = "set of identities (workforce or workload pool)";
+      break;
+    case MemberKind::kProjectOwner:
+      return absl::StrCat("the owners of project ", member.id);
+    case MemberKind::kProjectEditor:
+      return absl::StrCat("the editors of project ", member.id);
+    case MemberKind::kProjectViewer:
+      return absl::StrCat("the viewers of project ", member.id);
+    case MemberKind::kUnknown:
+      return "a member of a kind kmsguard does not know";
+  }
+  // A deleted identity's binding stays until removed; a new identity of the same name does not
+  // inherit it.
+  return absl::StrCat(member.deleted ? "a deleted " : "a ", who);
 }
 
 bool IsPublic(const Member& member) {

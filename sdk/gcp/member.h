@@ -53,6 +53,12 @@ Member ParseMember(std::string_view text);
 // "principalSet", "projectOwner", "projectEditor", "projectViewer", "unknown".
 std::string_view MemberKindName(MemberKind kind);
 
+// Who the member is, in words, for a finding's exposure: "a service account", "a Google group,
+// whose members the policy does not list", "public: anyone on the internet", "every account of
+// domain example.com", "a deleted user account"; `id` where it says more than the member text.
+// Source: the `Binding.members` reference above.
+std::string DescribeMember(const Member& member);
+
 // True for members that stand for anyone (allUsers), any authenticated identity
 // (allAuthenticatedUsers), or the deny-policy spelling of everyone
 // (principalSet://goog/public:all).

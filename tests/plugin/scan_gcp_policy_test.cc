@@ -297,6 +297,13 @@ TEST(ScanGcpPolicyTest, OneScopeReadFromSeveralInputsIsJudgedOnceWithTheUnionOfI
               ElementsAre(HasSubstr("user:adm@example.com via roles/cloudkms.admin"),
                           HasSubstr("user:ana@example.com via roles/owner"),
                           HasSubstr("user:new@example.com via roles/owner")));
+  // The exposure says who each member is.
+  EXPECT_THAT(r.out,
+              HasSubstr("\"exposure\": \"group:ops@example.com (a Google group, whose members "
+                        "the policy does not list) on every Cloud KMS key below "
+                        "projects/731\""));
+  EXPECT_THAT(r.out, HasSubstr("\"exposure\": \"serviceAccount:backup@acme.iam.gserviceaccount.com "
+                               "(a service account) on every Cloud KMS key below projects/731\""));
   EXPECT_THAT(r.out, HasSubstr("granted at " + export_file + ":1"));
   EXPECT_THAT(r.out, HasSubstr("granted at " + policy + "#/bindings/0"));
   EXPECT_THAT(r.out, HasSubstr("the allow policy on projects/731 is read from 5 inputs and judged "

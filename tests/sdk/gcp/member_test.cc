@@ -78,5 +78,25 @@ TEST(MemberKindNameTest, NamesEveryKind) {
   EXPECT_EQ(MemberKindName(MemberKind::kUnknown), "unknown");
 }
 
+// A finding's exposure says who the member is: public members as public, a group as a group whose
+// members the policy does not list, a deleted identity as deleted.
+TEST(DescribeMemberTest, SaysWhoTheMemberIs) {
+  const auto describe = [](std::string_view text) { return DescribeMember(ParseMember(text)); };
+  EXPECT_EQ(describe("allUsers"), "public: anyone on the internet");
+  EXPECT_EQ(describe("principalSet://goog/public:all"), "public: anyone on the internet");
+  EXPECT_EQ(describe("allAuthenticatedUsers"),
+            "public: any authenticated Google account or workload identity");
+  EXPECT_EQ(describe("user:kim@example.com"), "a user account");
+  EXPECT_EQ(describe("serviceAccount:app@p.iam.gserviceaccount.com"), "a service account");
+  EXPECT_EQ(describe("group:ops@example.com"),
+            "a Google group, whose members the policy does not list");
+  EXPECT_EQ(describe("deleted:user:kim@example.com?uid=1"), "a deleted user account");
+  EXPECT_EQ(describe("domain:example.com"), "every account of domain example.com");
+  EXPECT_EQ(describe("projectOwner:project3"), "the owners of project project3");
+  EXPECT_EQ(describe("principalSet://iam.googleapis.com/locations/global/workforcePools/p/*"),
+            "a set of identities (workforce or workload pool)");
+  EXPECT_EQ(describe("someNewKind:x"), "a member of a kind kmsguard does not know");
+}
+
 }  // namespace
 }  // namespace kmsguard::gcp
