@@ -214,6 +214,16 @@ class DocumentSax final : public nlohmann::json_sax<nlohmann::json> {
     if (positions_.out == nullptr || frames_.size() > static_cast<std::size_t>(positions_.depth)) {
       return;
     }
+    if (positions_.wanted) {
+      const auto key_of = [](const Frame& f) {
+        return f.value->is_array() ? std::string_view() : std::string_view(f.key);
+      };
+      const std::size_t n = frames_.size();
+      if (!positions_.wanted(n >= 2 ? key_of(frames_[n - 2]) : std::string_view(),
+                             n >= 1 ? key_of(frames_[n - 1]) : std::string_view())) {
+        return;
+      }
+    }
     const std::size_t offset = NextToken();
     // Offsets come in increasing order: lines are counted from where the last one left off.
     for (const char *p = input_.data() + line_cursor_, *end = input_.data() + offset;
@@ -436,6 +446,24 @@ core::SourceLocation PointerLocation(std::string_view file, const std::string& p
       location.line = it->second.first;
       location.column = it->second.second;
     }
+  }
+  return location;
+}
+
+core::SourceLocation PointerLocationWithin(std::string_view file, std::string pointer,
+                                           std::string resource_id,
+                                           const JsonPositions* positions) {
+  core::SourceLocation location = PointerLocation(file, pointer, std::move(resource_id));
+  if (positions == nullptr) return location;
+  std::string_view at = location.json_pointer;
+  while (true) {
+    if (const auto it = positions->find(at); it != positions->end()) {
+      location.line = it->second.first;
+      location.column = it->second.second;
+      break;
+    }
+    if (at.empty()) break;
+    at = at.substr(0, at.rfind('/'));
   }
   return location;
 }

@@ -71,10 +71,13 @@ struct JsonOrigin {
 using JsonPositions = std::map<std::string, std::pair<int, int>, std::less<>>;
 
 // Which positions ParseJsonText records: those of values at most `depth` levels below the root
-// (the root is depth 0), into `out`.
+// (the root is depth 0), into `out`; with `wanted`, only those it accepts, asked with the value's
+// key and its container's key ("" for an array element), so that a large document keeps the few
+// it needs without a pointer built for every value.
 struct PositionRequest {
   JsonPositions* out = nullptr;
   int depth = 0;
+  std::function<bool(std::string_view parent_key, std::string_view key)> wanted;
 };
 
 // Parses JSON text for an adapter. Never throws. Syntax errors give one error diagnostic with
@@ -99,6 +102,11 @@ core::SourceLocation PointerLocation(std::string_view file, std::string pointer,
 // has no entry).
 core::SourceLocation PointerLocation(std::string_view file, const std::string& pointer,
                                      const JsonPositions* positions);
+// The same, naming `resource_id`, with the line and column of `pointer` or, when `positions`
+// holds none for it (a value deeper than was recorded), of its nearest ancestor that has one: a
+// Terraform resource's attribute is then located at its resource.
+core::SourceLocation PointerLocationWithin(std::string_view file, std::string pointer,
+                                           std::string resource_id, const JsonPositions* positions);
 using core::PointerToken;  // sdk/core/json_tree.h
 
 // Whether `text` (a CloudFormation Fn::Sub string, or text made from one) holds a `${NAME}` for
@@ -145,12 +153,15 @@ void MarkUnreadablePolicies(std::vector<model::Resource>* resources,
 
 // Parses `text` (ParseJsonText), hands the document to `read`, and marks the policies a lossy
 // read damaged (MarkUnreadablePolicies). The text-taking entry point of each JSON adapter.
+// With `positions`, records where values start, as ParseJsonText does, before `read` runs.
 template <typename Result, typename Read>
-Result ReadJsonText(std::string_view text, std::string_view source_name, Read read) {
+Result ReadJsonText(std::string_view text, std::string_view source_name, Read read,
+                    const PositionRequest& positions = {}) {
   Result result;
   nlohmann::json root;
   bool lossy = false;
-  if (!ParseJsonText(text, JsonOrigin{source_name, ""}, &root, &result.diagnostics, &lossy)) {
+  if (!ParseJsonText(text, JsonOrigin{source_name, ""}, &root, &result.diagnostics, &lossy,
+                     positions)) {
     return result;
   }
   Result read_result = read(root, source_name);

@@ -29,7 +29,7 @@ AdapterResult ReadJsonText(std::string_view text, std::string_view source_name, 
   bool lossy = false;
   internal::JsonPositions positions;
   if (!internal::ParseJsonText(text, internal::JsonOrigin{source_name, ""}, &root,
-                               &result.diagnostics, &lossy, {&positions, position_depth})) {
+                               &result.diagnostics, &lossy, {&positions, position_depth, {}})) {
     return result;
   }
   AdapterResult read_result = read(root, &positions);

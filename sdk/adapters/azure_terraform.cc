@@ -239,7 +239,7 @@ std::string_view TypeOf(std::string_view terraform_type) {
 bool IsAzurermType(std::string_view type) { return !TypeOf(type).empty(); }
 
 void ReadAzurermResource(const AzurermInstance& instance, std::string_view file,
-                         AdapterResult* result) {
+                         AdapterResult* result, const internal::JsonPositions* positions) {
   const std::string_view type = TypeOf(instance.type);
   if (type.empty()) return;
   static const Json* const kEmpty = new Json(Json::object());
@@ -267,7 +267,7 @@ void ReadAzurermResource(const AzurermInstance& instance, std::string_view file,
                      !internal::StringField(document, "name").empty();
   model::Resource resource = azure_internal::MakeResource(
       std::move(document), in.address,
-      internal::PointerLocation(file, in.pointer, std::string(in.address)));
+      internal::PointerLocationWithin(file, in.pointer, std::string(in.address), positions));
   if (!named) resource.name = std::string(in.address);
   result->resources.push_back(std::move(resource));
 }

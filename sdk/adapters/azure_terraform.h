@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "sdk/adapters/adapter_support.h"
 #include "sdk/adapters/authorization_details.h"
 
 namespace kmsguard::adapters {
@@ -44,7 +45,8 @@ bool IsAzurermType(std::string_view type);
 // and their pointers are listed in the document's "unknown"; a key_vault_id or scope that refers
 // to a vault of the plan takes that vault's id. The resource's id is its ARM id when known, else
 // its address. Never throws.
+// With `positions` (the plan read from text), the resource's source carries its line and column.
 void ReadAzurermResource(const AzurermInstance& instance, std::string_view file,
-                         AdapterResult* result);
+                         AdapterResult* result, const internal::JsonPositions* positions = nullptr);
 
 }  // namespace kmsguard::adapters

@@ -1455,7 +1455,7 @@ AdapterResult ReadCloudFormationTemplate(std::string_view text, std::string_view
     // reported, where the YAML reader refuses the template); its parser callback records the
     // positions the YAML reader takes from yaml-cpp's marks.
     if (!internal::ParseJsonText(text, internal::JsonOrigin{source_name, ""}, &root,
-                                 &result.diagnostics, &lossy, {&positions, kPositionDepth})) {
+                                 &result.diagnostics, &lossy, {&positions, kPositionDepth, {}})) {
       return result;
     }
   } else if (!CloudFormationYamlToJson(text, source_name, &root, &positions, &result.diagnostics,

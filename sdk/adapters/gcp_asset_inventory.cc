@@ -495,7 +495,7 @@ AdapterResult ReadIamPolicySearch(std::string_view text, std::string_view source
   internal::JsonPositions positions;
   if (!internal::ParseJsonText(text, internal::JsonOrigin{source_name, ""}, &root,
                                &result.diagnostics, &lossy,
-                               internal::PositionRequest{&positions, 3})) {
+                               internal::PositionRequest{&positions, 3, {}})) {
     return result;
   }
   AdapterResult read = SearchResultReader(source_name, &positions).Read(root);

@@ -199,7 +199,8 @@ struct Group {
 
 class Reader {
  public:
-  Reader(std::string_view file, AdapterResult* result) : file_(file), result_(result) {}
+  Reader(std::string_view file, AdapterResult* result, const internal::JsonPositions* positions)
+      : file_(file), positions_(positions), result_(result) {}
 
   void Read(const GoogleInstance& in, const TypeInfo& info) {
     const std::optional<std::string> text = Text(in, info.attribute);
@@ -256,7 +257,19 @@ class Reader {
 
  private:
   core::SourceLocation Where(const GoogleInstance& in, const std::string& pointer) const {
-    return PointerLocation(file_, in.pointer + pointer, in.address);
+    return internal::PointerLocationWithin(file_, in.pointer + pointer, in.address, positions_);
+  }
+
+  // A binding's own place, as docs/resource-model.md has it: the Terraform address, the JSON
+  // pointer and, when the plan was read from text, the line and column.
+  Json BindingSource(const GoogleInstance& in, const std::string& pointer) const {
+    const core::SourceLocation at = Where(in, pointer);
+    Json source = {{"address", in.address}, {"json_pointer", at.json_pointer}};
+    if (at.line > 0) {
+      source["line"] = at.line;
+      source["column"] = at.column;
+    }
+    return source;
   }
 
   void Emit(const std::string& full, const std::string& asset_type, Json document,
@@ -379,7 +392,7 @@ class Reader {
       Problem(in, "/condition", "condition is not a block (a list of one object)", group);
       return;
     }
-    binding["source"] = {{"address", in.address}, {"json_pointer", in.pointer}};
+    binding["source"] = BindingSource(in, "");
     group->bindings.push_back(std::move(binding));
   }
 
@@ -462,7 +475,7 @@ class Reader {
         }
         binding["condition"] = std::move(condition);
       }
-      binding["source"] = {{"address", in.address}, {"json_pointer", in.pointer + here}};
+      binding["source"] = BindingSource(in, here);
       group->bindings.push_back(std::move(binding));
     }
   }
@@ -506,6 +519,7 @@ class Reader {
   }
 
   std::string_view file_;
+  const internal::JsonPositions* positions_;  // null when the plan was handed over parsed
   AdapterResult* result_;
   std::vector<Group> groups_;
   std::map<std::string, std::size_t> group_index_;
@@ -516,8 +530,8 @@ class Reader {
 bool IsGoogleIamType(std::string_view type) { return InfoOf(type) != nullptr; }
 
 void ReadGoogleIamResources(const std::vector<GoogleInstance>& instances, std::string_view file,
-                            AdapterResult* result) {
-  Reader reader(file, result);
+                            AdapterResult* result, const internal::JsonPositions* positions) {
+  Reader reader(file, result, positions);
   for (const GoogleInstance& in : instances) {
     if (const TypeInfo* info = InfoOf(in.type)) reader.Read(in, *info);
   }

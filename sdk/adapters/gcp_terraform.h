@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sdk/adapters/adapter_support.h"
 #include "sdk/adapters/authorization_details.h"
 
 namespace kmsguard::adapters {
@@ -68,7 +69,10 @@ bool IsGoogleIamType(std::string_view type);
 // names the provider's project, which the plan does not hold: a warning, not read. A malformed
 // policy_data is an error naming the address and JSON pointer, and a "problems" entry on the
 // scope's policy. Never throws.
+// With `positions` (the plan read from text), locations carry the line and column of the
+// instance or the value.
 void ReadGoogleIamResources(const std::vector<GoogleInstance>& instances, std::string_view file,
-                            AdapterResult* result);
+                            AdapterResult* result,
+                            const internal::JsonPositions* positions = nullptr);
 
 }  // namespace kmsguard::adapters

@@ -476,6 +476,8 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, 
   if (format == InputFormat::kAzureCli) return ReadAzureCli(text, source_name);
   if (format == InputFormat::kGcpIamPolicySearch) return ReadIamPolicySearch(text, source_name);
   if (format == InputFormat::kArmTemplate) return ReadArmTemplate(text, source_name, parameters);
+  // Read with its values' lines and columns (SARIF regions, file:line diagnostics), as templates.
+  if (format == InputFormat::kTerraform) return ReadTerraformPlan(text, source_name);
   if (format == InputFormat::kAuthorizationDetails) {
     return ReadGaad(text, source_name, sniffed, explicit_format);
   }
@@ -504,11 +506,10 @@ AdapterResult ReadSnapshot(std::string_view text, std::string_view source_name, 
         switch (format) {
           case InputFormat::kConfig:
             return ReadConfigItemsJson(root, file);
-          case InputFormat::kTerraform:
-            return ReadTerraformPlanJson(root, file);
           case InputFormat::kCloudFormation:
             return ReadCloudFormationJson(root, file, nullptr, parameters);
           case InputFormat::kAuto:
+          case InputFormat::kTerraform:  // read above, with positions
           case InputFormat::kAuthorizationDetails:
           case InputFormat::kGcpAssetInventory:
           case InputFormat::kAzureCli:

@@ -155,11 +155,17 @@ class Joiner {
       return;
     }
     if (const json* source = ObjectMember(b, "source")) {
-      // {"json_pointer": str, "address": str}: the binding's own place (gcp_terraform.h).
+      // {"json_pointer": str, "address": str, "line": int, "column": int}: the binding's own
+      // place (gcp_terraform.h); line and column when the plan was read from text.
       core::SourceLocation at;
       at.file = resource.source.file;
       at.json_pointer = StringMember(*source, "json_pointer");
       at.resource_id = StringMember(*source, "address");
+      for (auto [key, field] : {std::pair{"line", &at.line}, std::pair{"column", &at.column}}) {
+        if (const auto it = source->find(key); it != source->end() && it->is_number_integer()) {
+          *field = it->get<int>();
+        }
+      }
       binding.source = std::move(at);
     }
     if (const json* condition = ObjectMember(b, "condition")) {

@@ -309,9 +309,11 @@ TEST(ScanGcpPolicyTest, OneScopeReadFromSeveralInputsIsJudgedOnceWithTheUnionOfI
   EXPECT_THAT(r.out, HasSubstr("the allow policy on projects/731 is read from 5 inputs and judged "
                                "as one policy, the union of their bindings: " +
                                export_file + ":1"));
-  EXPECT_THAT(r.out, HasSubstr(by_id + "#/resource_changes/0/change/after "
-                                       "(google_project_iam_member.new_owner) (as "
-                                       "//cloudresourcemanager.googleapis.com/projects/acme)"));
+  // (The plan is one line: its resources are at line 1.)
+  EXPECT_THAT(r.out, ::testing::ContainsRegex(
+                         by_id + ":1:[0-9]+#/resource_changes/0/change/after "
+                                 "\\(google_project_iam_member.new_owner\\) \\(as "
+                                 "//cloudresourcemanager.googleapis.com/projects/acme\\)"));
 
   // The same export given twice is a copy: a warning, and still one finding per member.
   const ProcessResult twice =

@@ -77,6 +77,26 @@ TEST(ScanGcpTerraformTest, OwnersAtProjectScopeFailOncePerMember) {
   // Each finding's evidence names the Terraform resource that grants.
   EXPECT_THAT(r.out, HasSubstr("google_project_iam_binding.decrypters"));
   EXPECT_THAT(r.out, Not(HasSubstr("serviceAccount:app@acme.iam.gserviceaccount.com via")));
+
+  // SARIF locates each result at the line and column of its resource in the plan (the first
+  // binding's resource on the scope): the project's at google_project_iam_member.owner's "after".
+  const std::string text = plan.dump(2);
+  const std::size_t after = text.find("\"after\"");
+  ASSERT_NE(after, std::string::npos);
+  const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + after, '\n'));
+  const int column = static_cast<int>(after - text.rfind('\n', after));
+  const ProcessResult sarif = testing::Run({KMSGUARD_BINARY, "scan", file, "--format", "sarif"});
+  ASSERT_EQ(sarif.exit_code, 1) << sarif.err.substr(0, 4000);
+  const Json log = Json::parse(sarif.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(log.is_object()) << sarif.out.substr(0, 2000);
+  bool found = false;
+  for (const Json& result : log.value(Pointer("/runs/0/results"), Json::array())) {
+    if (result.value("ruleId", "") != "gcp-kms-decrypt-broad-scope") continue;
+    found = true;
+    EXPECT_EQ(result.value(Pointer("/locations/0/physicalLocation/region/startLine"), 0), line);
+    EXPECT_EQ(result.value(Pointer("/locations/0/physicalLocation/region/startColumn"), 0), column);
+  }
+  EXPECT_TRUE(found) << sarif.out.substr(0, 2000);
 }
 
 }  // namespace

@@ -6,9 +6,11 @@
 // "organizations/{org_id}/roles/{role_id}"; and from docs/gcp-kms-semantics.md for the reach.
 #include "sdk/adapters/gcp_terraform.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sdk/adapters/snapshot.h"
@@ -42,6 +44,19 @@ std::string Plan(Json changes, Json configuration = Json::array()) {
   Json plan = {{"format_version", "1.2"}, {"resource_changes", std::move(changes)}};
   if (!configuration.empty()) plan["configuration"]["root_module"]["resources"] = configuration;
   return plan.dump(1);
+}
+
+// Where the `nth` (0-based) occurrence of `needle` starts in `text`: 1-based line and column,
+// found by counting, as an editor shows it.
+std::pair<int, int> LineOf(const std::string& text, const std::string& needle, int nth) {
+  std::size_t at = text.find(needle);
+  for (int i = 0; i < nth && at != std::string::npos; ++i) at = text.find(needle, at + 1);
+  if (at == std::string::npos) return {0, 0};
+  const std::size_t line_start = text.rfind('\n', at);
+  const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+  const int column =
+      static_cast<int>(at - (line_start == std::string::npos ? 0 : line_start + 1)) + 1;
+  return {line, column};
 }
 
 const model::Resource* ById(const AdapterResult& result, std::string_view id) {
@@ -193,35 +208,49 @@ TEST(GcpTerraformTest, MemberBindingAndPolicyDataWithConditions) {
               {"condition",
                {{"title", "ring"}, {"expression", "resource.name.startsWith(\"x\")"}}}}}}}
           .dump();
-  const AdapterResult result =
-      ReadTerraformPlan(Plan({Change("google_kms_key_ring_iam_member", "m",
-                                     {{"key_ring_id", kRing},
-                                      {"role", "roles/cloudkms.cryptoKeyDecrypter"},
-                                      {"member", "user:ana@example.com"},
-                                      {"condition", condition}}),
-                              Change("google_kms_key_ring_iam_binding", "b",
-                                     {{"key_ring_id", kRing},
-                                      {"role", "roles/cloudkms.cryptoKeyEncrypterDecrypter"},
-                                      {"members", {"user:bo@example.com", "group:ops@example.com"}},
-                                      {"condition", Json::array()}}),
-                              Change("google_kms_crypto_key_iam_policy", "p",
-                                     {{"crypto_key_id", kKey}, {"policy_data", policy_data}})}),
-                        "plan.json");
+  const std::string plan =
+      Plan({Change("google_kms_key_ring_iam_member", "m",
+                   {{"key_ring_id", kRing},
+                    {"role", "roles/cloudkms.cryptoKeyDecrypter"},
+                    {"member", "user:ana@example.com"},
+                    {"condition", condition}}),
+            Change("google_kms_key_ring_iam_binding", "b",
+                   {{"key_ring_id", kRing},
+                    {"role", "roles/cloudkms.cryptoKeyEncrypterDecrypter"},
+                    {"members", {"user:bo@example.com", "group:ops@example.com"}},
+                    {"condition", Json::array()}}),
+            Change("google_kms_crypto_key_iam_policy", "p",
+                   {{"crypto_key_id", kKey}, {"policy_data", policy_data}})});
+  const AdapterResult result = ReadTerraformPlan(plan, "plan.json");
   ASSERT_THAT(result.diagnostics, IsEmpty()) << test::Describe(result.diagnostics);
   ASSERT_THAT(Ids(result), ElementsAre(std::string(kKms) + kRing, std::string(kKms) + kKey));
 
+  // Each binding's source: its resource's address, pointer, and the line and column where that
+  // resource's "after" starts in the text.
+  const auto [line0, column0] = LineOf(plan, "\"after\"", 0);
+  const auto [line1, column1] = LineOf(plan, "\"after\"", 1);
+  const auto [line2, column2] = LineOf(plan, "\"after\"", 2);
+  ASSERT_GT(line0, 0);
   const Json& ring = result.resources[0].document["iam_policy"]["bindings"];
   ASSERT_EQ(ring.size(), 2u);
-  EXPECT_EQ(ring[0], Json::parse(R"j({"role": "roles/cloudkms.cryptoKeyDecrypter",
+  Json first = Json::parse(R"j({"role": "roles/cloudkms.cryptoKeyDecrypter",
       "members": ["user:ana@example.com"],
       "condition": {"title": "expires", "description": "until 2027",
                     "expression": "request.time < timestamp(\"2027-01-01T00:00:00Z\")"},
       "source": {"address": "google_kms_key_ring_iam_member.m",
-                 "json_pointer": "/resource_changes/0/change/after"}})j"));
-  EXPECT_EQ(ring[1], Json::parse(R"j({"role": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+                 "json_pointer": "/resource_changes/0/change/after"}})j");
+  first["source"]["line"] = line0;
+  first["source"]["column"] = column0;
+  EXPECT_EQ(ring[0], first);
+  Json second = Json::parse(R"j({"role": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
       "members": ["user:bo@example.com", "group:ops@example.com"],
       "source": {"address": "google_kms_key_ring_iam_binding.b",
-                 "json_pointer": "/resource_changes/1/change/after"}})j"));
+                 "json_pointer": "/resource_changes/1/change/after"}})j");
+  second["source"]["line"] = line1;
+  second["source"]["column"] = column1;
+  EXPECT_EQ(ring[1], second);
+  // A resource's source is its first binding's resource.
+  EXPECT_EQ(result.resources[0].source.line, line0);
 
   const Json& key = result.resources[1].document["iam_policy"]["bindings"];
   ASSERT_EQ(key.size(), 2u);
@@ -231,6 +260,15 @@ TEST(GcpTerraformTest, MemberBindingAndPolicyDataWithConditions) {
             Json::parse(R"j({"title": "ring", "expression": "resource.name.startsWith(\"x\")"})j"));
   EXPECT_EQ(key[1]["source"]["json_pointer"],
             "/resource_changes/2/change/after/policy_data/bindings/1");
+  // A binding inside policy_data (a string in the plan) is located at its resource, as is every
+  // attribute: only where resources start is recorded.
+  EXPECT_EQ(key[1]["source"]["line"], line2);
+  EXPECT_EQ(key[1]["source"]["column"], column2);
+  // Read already parsed (no text), a binding has no line.
+  const AdapterResult parsed = ReadTerraformPlanJson(Json::parse(plan), "plan.json");
+  ASSERT_FALSE(parsed.resources.empty());
+  EXPECT_FALSE(
+      parsed.resources[0].document["iam_policy"]["bindings"][0]["source"].contains("line"));
 }
 
 TEST(GcpTerraformTest, MalformedPolicyDataNamesTheAddressAndPointer) {
@@ -266,19 +304,18 @@ TEST(GcpTerraformTest, MalformedPolicyDataNamesTheAddressAndPointer) {
 // ------------------------------------------------------------------------------
 
 TEST(GcpTerraformTest, TwoResourcesOnOneScopeAreOneAssetWithBothBindings) {
-  const AdapterResult result = ReadTerraformPlan(
-      Plan({Change(
-                "google_project_iam_member", "owner",
-                {{"project", "acme"}, {"role", "roles/owner"}, {"member", "user:ana@example.com"}}),
-            Change("google_kms_key_ring_iam_member", "ring",
-                   {{"key_ring_id", kRing},
-                    {"role", "roles/cloudkms.cryptoKeyDecrypter"},
-                    {"member", "user:bo@example.com"}}),
-            Change("google_project_iam_binding", "decrypters",
-                   {{"project", "acme"},
-                    {"role", "roles/cloudkms.cryptoKeyDecrypter"},
-                    {"members", {"group:ops@example.com"}}})}),
-      "plan.json");
+  const std::string plan = Plan(
+      {Change("google_project_iam_member", "owner",
+              {{"project", "acme"}, {"role", "roles/owner"}, {"member", "user:ana@example.com"}}),
+       Change("google_kms_key_ring_iam_member", "ring",
+              {{"key_ring_id", kRing},
+               {"role", "roles/cloudkms.cryptoKeyDecrypter"},
+               {"member", "user:bo@example.com"}}),
+       Change("google_project_iam_binding", "decrypters",
+              {{"project", "acme"},
+               {"role", "roles/cloudkms.cryptoKeyDecrypter"},
+               {"members", {"group:ops@example.com"}}})});
+  const AdapterResult result = ReadTerraformPlan(plan, "plan.json");
   ASSERT_THAT(result.diagnostics, IsEmpty()) << test::Describe(result.diagnostics);
   ASSERT_THAT(Ids(result),
               ElementsAre(std::string(kCrm) + "projects/acme", std::string(kKms) + kRing));
@@ -299,13 +336,18 @@ TEST(GcpTerraformTest, TwoResourcesOnOneScopeAreOneAssetWithBothBindings) {
     for (const gcp::GrantVia& via : g.via)
       sources.push_back(g.member.text + " " + via.source.ToString());
   }
-  EXPECT_THAT(sources, ::testing::UnorderedElementsAre(
-                           "user:ana@example.com plan.json#/resource_changes/0/change/after "
-                           "(google_project_iam_member.owner)",
-                           "group:ops@example.com plan.json#/resource_changes/2/change/after "
-                           "(google_project_iam_binding.decrypters)",
-                           "user:bo@example.com plan.json#/resource_changes/1/change/after "
-                           "(google_kms_key_ring_iam_member.ring)"));
+  // "plan.json:LINE:COLUMN#pointer (address)", the line and column where the resource's "after"
+  // starts.
+  const auto at = [&plan](int nth) {
+    const auto [line, column] = LineOf(plan, "\"after\"", nth);
+    return absl::StrCat("plan.json:", line, ":", column, "#/resource_changes/", nth,
+                        "/change/after ");
+  };
+  EXPECT_THAT(sources,
+              ::testing::UnorderedElementsAre(
+                  "user:ana@example.com " + at(0) + "(google_project_iam_member.owner)",
+                  "group:ops@example.com " + at(2) + "(google_project_iam_binding.decrypters)",
+                  "user:bo@example.com " + at(1) + "(google_kms_key_ring_iam_member.ring)"));
 }
 
 // --- custom roles

@@ -1,5 +1,6 @@
 #include "sdk/adapters/terraform.h"
 
+#include <algorithm>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -113,8 +114,20 @@ Json Plan() {
           {"configuration", configuration}};
 }
 
+// The 1-based line and column of the `{` that opens the object whose first key line holds
+// `needle`, counted in `text` (nlohmann's dump(2) writes one key per line).
+std::pair<int, int> ObjectHolding(const std::string& text, const std::string& needle) {
+  const std::size_t at = text.find(needle);
+  if (at == std::string::npos) return {0, 0};
+  const std::size_t open = text.rfind('{', at);
+  const std::size_t line_start = text.rfind('\n', open);
+  return {1 + static_cast<int>(std::count(text.begin(), text.begin() + open, '\n')),
+          static_cast<int>(open - line_start)};
+}
+
 TEST(ReadTerraformPlanTest, PrincipalsPoliciesAndReferences) {
-  const AdapterResult result = ReadTerraformPlan(Plan().dump(2), "plan.json");
+  const std::string text = Plan().dump(2);
+  const AdapterResult result = ReadTerraformPlan(text, "plan.json");
   EXPECT_THAT(test::TypeNames(result),
               ElementsAre("AWS::IAM::Role/app", "AWS::IAM::Group/devs", "AWS::IAM::User/carol",
                           "AWS::IAM::User/dave", "AWS::IAM::Policy/team-managed",
@@ -143,6 +156,13 @@ TEST(ReadTerraformPlanTest, PrincipalsPoliciesAndReferences) {
   const model::Resource* carol = Find(result, "carol");
   ASSERT_NE(carol, nullptr);
   EXPECT_EQ(carol->id, "terraform:module.team.aws_iam_user.u[0]");
+  // Read from text, a resource is located where its object starts, in a child module too (SARIF
+  // regions); an attribute's location is its resource's.
+  const auto [line, column] = ObjectHolding(text, "\"address\": \"module.team.aws_iam_user.u[0]\"");
+  ASSERT_GT(line, 0);
+  EXPECT_EQ(carol->source.line, line);
+  EXPECT_EQ(carol->source.column, column);
+  EXPECT_EQ(ReadTerraformPlanJson(Plan(), "plan.json").resources.at(0).source.line, 0);
   EXPECT_THAT(test::InlinePolicyNames(*carol), ElementsAre("team-star"));
   EXPECT_EQ(carol->document["attached_managed_policies"],
             Json::parse(R"([{"name": "team-managed", "arn": ""}])"));
