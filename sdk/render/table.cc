@@ -49,13 +49,6 @@ std::string Count(std::size_t n, const char* noun) {
   return absl::StrCat(n, " ", noun, n == 1 ? "" : "s");
 }
 
-std::string Principal(const model::Finding& f) {
-  const std::size_t colons = f.resource_type.rfind("::");
-  const std::string kind = absl::AsciiStrToLower(
-      colons == std::string::npos ? f.resource_type : f.resource_type.substr(colons + 2));
-  return absl::StrCat(kind, "/", f.resource_name.empty() ? f.resource_id : f.resource_name);
-}
-
 // "kms:Decrypt, kms:ReEncryptFrom on "*" (stmt 0 "Sid") [conditional: Bool:aws:SecureTransport]"
 std::string Granted(const model::Evidence& e) {
   std::string out = absl::StrCat(
@@ -106,8 +99,12 @@ void AddRows(const model::Finding& f, const TableOptions& options, std::string_v
              std::vector<Line>* rows) {
   const std::string status = std::string(model::StatusName(f.status)) +
                              (f.conditional ? " (conditional)" : "") + std::string(mark);
-  const Row base = {
-      std::string(model::SeverityName(f.severity)), status, f.rule_id, Principal(f), "-", ""};
+  const Row base = {std::string(model::SeverityName(f.severity)),
+                    status,
+                    f.rule_id,
+                    internal::PrincipalLabel(f),
+                    "-",
+                    ""};
   bool any = false;
   if (f.status == model::Status::kFail || f.status == model::Status::kWarning) {
     for (const model::Evidence& e : f.evidence) {
@@ -262,7 +259,8 @@ class TableWriter final : public FindingWriter {
     ++total_;
     ++counts_[static_cast<int>(f.status)];
     if (baseline_ != nullptr && baseline_->Record(f, time_).state == BaselineState::kResolved) {
-      resolved_.push_back(ResolvedLine(f.severity, f.rule_id, Principal(f), f.status));
+      resolved_.push_back(
+          ResolvedLine(f.severity, f.rule_id, internal::PrincipalLabel(f), f.status));
     }
     if (f.status == model::Status::kPass && !options_.show_pass) return;
     CleanLines(f, options_, Mark(f), &width_);
@@ -296,7 +294,7 @@ class TableWriter final : public FindingWriter {
       gone.resource_type = b->resource_type;
       gone.resource_name = b->resource_name;
       gone.resource_id = b->resource_id;
-      resolved_.push_back(ResolvedLine(b->severity, b->rule_id, Principal(gone),
+      resolved_.push_back(ResolvedLine(b->severity, b->rule_id, internal::PrincipalLabel(gone),
                                        model::Status::kPass) +
                           " (gone)");
     }
