@@ -127,6 +127,7 @@ void JudgeEntries(const azure::VaultAnswer& answer, const azure::Scope& vault,
     Outcome item;
     item.status = answer.certainty == azure::Certainty::kGranted ? model::Status::kFail
                                                                  : model::Status::kWarning;
+    if (item.status == model::Status::kWarning) item.undetermined = model_reason;
     item.actions = grant.permissions;
     item.failing_policies = {absl::StrCat("access policy of ", EntryKey(entry))};
     item.resources = {vault_id};
@@ -254,6 +255,7 @@ Outcome JudgeAssignment(const AzureGrantsArgs& args, const azure::Inventory& inv
   Outcome item;
   item.status = grants && broad ? model::Status::kFail : model::Status::kWarning;
   item.conditional = answer.certainty == azure::Certainty::kConditional;
+  if (item.status == model::Status::kWarning) item.undetermined = absl::StrJoin(answer.notes, "; ");
   item.actions = held;
   if (item.actions.empty()) item.actions = {"operations not known"};
   item.failing_policies = {answer.role.display};

@@ -32,6 +32,10 @@ struct Outcome {
   std::vector<std::string> resources;         // resource patterns of the granting statements
   std::vector<std::string> errors;            // what could not be evaluated, one line each
   std::string pass_detail;                    // the message of a PASS
+  // A WARNING that is not conditional: what the input does not determine, which makes it neither
+  // a FAIL nor a PASS (an unknown role, a vault's undetermined permission model). The message
+  // says it, so that the WARNING does not read like a FAIL.
+  std::string undetermined;
   std::vector<std::string> explanation;       // why, one line each (Finding::explanation)
   std::vector<std::string> exposed_to;        // who holds the grant (Finding::exposed_to)
   std::string exposure;                       // one-line summary (Finding::exposure)

@@ -132,6 +132,10 @@ model::Finding MakeFinding(const rules::Rule& rule, const PreparedRule& prepared
       if (finding.conditional) {
         absl::StrAppend(&finding.message, " Every such grant depends on a Condition.");
       }
+      if (finding.status == model::Status::kWarning && !outcome.undetermined.empty()) {
+        absl::StrAppend(&finding.message,
+                        " Not determined: ", absl::StripSuffix(outcome.undetermined, "."), ".");
+      }
       if (!errors.empty()) absl::StrAppend(&finding.message, " Not evaluated: ", errors, ".");
       if (!outcome.severity_raise.empty() && Raised(rule.severity) != rule.severity) {
         finding.severity = Raised(rule.severity);

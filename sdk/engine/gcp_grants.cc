@@ -121,6 +121,16 @@ Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& rol
       commands.push_back(std::move(command));
     }
   }
+  if (out.status == model::Status::kWarning) {
+    std::vector<std::string> why;
+    for (const gcp::GrantVia& via : grant.via) {
+      if (via.certainty == gcp::Certainty::kUndetermined && !via.note.empty() &&
+          std::find(why.begin(), why.end(), via.note) == why.end()) {
+        why.push_back(via.note);
+      }
+    }
+    out.undetermined = absl::StrJoin(why, "; ");
+  }
   // Only an undetermined grant names no permission (a role whose definition the input does not
   // hold): the message and explanation say so rather than "holds  at".
   if (out.actions.empty()) out.actions.push_back("permissions not known");
