@@ -164,7 +164,12 @@ Json FindingJson(const model::Finding& f, const std::string& account, const Rend
   const Json severity = {
       {"Label", actionable ? SeverityLabel(f.severity) : std::string("INFORMATIONAL")},
       {"Original", SeverityLabel(f.RuleSeverity())}};
-  const Json types = Json::array({"Software and Configuration Checks/AWS Security Best Practices"});
+  // "AWS Security Best Practices" is the ASFF category of AWS configuration checks; a Google
+  // Cloud or Azure finding is under the namespace alone (Types: namespace[/category[/classifier]],
+  // https://docs.aws.amazon.com/securityhub/latest/userguide/asff-type-taxonomy.html).
+  const Json types =
+      Json::array({IsAws(f) ? "Software and Configuration Checks/AWS Security Best Practices"
+                            : "Software and Configuration Checks"});
 
   Json out = {
       {"SchemaVersion", "2018-10-08"},

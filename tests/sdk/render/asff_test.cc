@@ -240,6 +240,11 @@ TEST_F(AsffTest, OtherCloudsOnlyUnderAnImportingAccountGivenExplicitly) {
     EXPECT_EQ(f["ProductFields"]["kmsguard/CloudAccount"], findings[i].account);
   }
   EXPECT_EQ(out[0]["Resources"][0]["Details"]["Other"]["Cloud"], "Google Cloud");
+  // Not an AWS best practice: the type taxonomy's namespace alone.
+  EXPECT_EQ(out[0]["Types"], Json({"Software and Configuration Checks"}));
+  EXPECT_EQ(out[1]["FindingProviderFields"]["Types"], Json({"Software and Configuration Checks"}));
+  EXPECT_EQ(out[2]["Types"],
+            Json({"Software and Configuration Checks/AWS Security Best Practices"}));
   EXPECT_EQ(out[0]["ProductFields"]["kmsguard/Cloud"], "Google Cloud");
   EXPECT_EQ(out[1]["Resources"][0]["Details"]["Other"]["Cloud"], "Azure");
   EXPECT_EQ(out[1]["Resources"][0]["Details"]["Other"]["CloudLocation"], "westeurope");
