@@ -128,6 +128,7 @@ void JudgeEntries(const azure::VaultAnswer& answer, const azure::Scope& vault,
     item.status = answer.certainty == azure::Certainty::kGranted ? model::Status::kFail
                                                                  : model::Status::kWarning;
     if (item.status == model::Status::kWarning) item.undetermined = model_reason;
+    item.source = entry.source;  // the entry that grants, within the vault or its change
     item.actions = grant.permissions;
     item.failing_policies = {absl::StrCat("access policy of ", EntryKey(entry))};
     item.resources = {vault_id};

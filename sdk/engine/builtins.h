@@ -2,14 +2,16 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "sdk/core/diagnostic.h"
+#include "sdk/engine/resource_view.h"
 #include "sdk/iam/grant_analysis.h"
 #include "sdk/model/finding.h"
 #include "sdk/model/resource.h"
-#include "sdk/engine/resource_view.h"
 #include "sdk/remediation/specific_remediation.h"
 #include "sdk/rules/builtins.h"
 #include "sdk/rules/rule.h"
@@ -36,6 +38,10 @@ struct Outcome {
   // a FAIL nor a PASS (an unknown role, a vault's undetermined permission model). The message
   // says it, so that the WARNING does not read like a FAIL.
   std::string undetermined;
+  // Where the grant is written, when that is not where the resource was read: a Google Cloud
+  // binding in one of the several inputs a scope's policy was joined from, an Azure access-policy
+  // entry. Unset: the resource's source.
+  std::optional<core::SourceLocation> source;
   std::vector<std::string> explanation;       // why, one line each (Finding::explanation)
   std::vector<std::string> exposed_to;        // who holds the grant (Finding::exposed_to)
   std::string exposure;                       // one-line summary (Finding::exposure)

@@ -87,7 +87,7 @@ model::Finding MakeFinding(const rules::Rule& rule, const PreparedRule& prepared
   finding.organizational_unit = resource.organizational_unit;
   finding.region = resource.region;
   finding.compliance = rule.compliance;
-  finding.source = resource.source;
+  finding.source = outcome.source ? std::move(*outcome.source) : resource.source;
 
   finding.status = outcome.status;
   finding.conditional = outcome.conditional;

@@ -11,8 +11,9 @@
 // member and roles (the finding uid then derives from scope, role and member, never display
 // names): FAIL, conditional when only conditional bindings grant; WARNING when the member's role
 // has unknown permissions (undetermined); PASS (one finding for the scope) when nobody holds them.
-// A scope whose allow policy several inputs hold is judged once, at the first asset read (with the
-// union of their bindings); the others are not applicable.
+// A scope whose allow policy several inputs hold is judged once, at one of those assets
+// (GrantIndex::AnswersFor; with the union of their bindings); the others are not applicable. A
+// finding is located at the binding that grants, not at the asset judged.
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -83,6 +84,14 @@ Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& rol
   out.conditional = grant.certainty == gcp::Certainty::kConditional;
   out.failing_policies = roles;
   out.resources = {grant.scope.name};
+  // Located at the first binding that grants with the finding's certainty (SARIF's region), not
+  // at the asset judged: a scope's policy may be joined from several inputs.
+  for (const gcp::GrantVia& via : grant.via) {
+    if (via.certainty == grant.certainty) {
+      out.source = via.source;
+      break;
+    }
+  }
   std::vector<std::string> commands;
   for (const gcp::GrantVia& via : grant.via) {
     for (const std::string& p : via.permissions) {
@@ -226,9 +235,9 @@ Outcome GcpGrants(const PreparedArgs& prepared_args, const ResourceView& view) {
       name != nullptr && name->is_string() ? name->get<std::string>() : resource.id;
   const std::string here = index->inventory().hierarchy.Canonical(gcp::ParseScope(written).name);
   // One scope read from several inputs (a CAI export naming a project by number, a plan or
-  // `--gcp-policy` by id) is one policy: answered once, at the first asset read, or its findings
-  // would repeat.
-  if (!index->IsFirstPolicyOn(here, written, resource.source)) {
+  // `--gcp-policy` by id) is one policy: answered once, at one of its assets chosen whatever the
+  // order of the files, or its findings would repeat.
+  if (!index->AnswersFor(here, written, resource.source)) {
     out.not_applicable = true;
     return out;
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -244,11 +245,18 @@ const std::vector<const AttachedPolicy*>& GrantIndex::PoliciesOn(std::string_vie
   return it == policies_.end() ? kNone : it->second;
 }
 
-bool GrantIndex::IsFirstPolicyOn(std::string_view scope, std::string_view name,
-                                 const core::SourceLocation& source) const {
+bool GrantIndex::AnswersFor(std::string_view scope, std::string_view name,
+                            const core::SourceLocation& source) const {
   const std::vector<const AttachedPolicy*>& policies = PoliciesOn(scope);
-  return policies.empty() ||
-         (policies.front()->resource == name && policies.front()->source == source);
+  if (policies.empty()) return true;
+  const auto rank = [scope](const AttachedPolicy* p) {
+    return std::tuple(ParseScope(p->resource).name != scope, std::string_view(p->resource),
+                      p->source.ToString());
+  };
+  const AttachedPolicy* chosen = *std::min_element(
+      policies.begin(), policies.end(),
+      [&rank](const AttachedPolicy* a, const AttachedPolicy* b) { return rank(a) < rank(b); });
+  return chosen->resource == name && chosen->source == source;
 }
 
 GrantIndex::~GrantIndex() = default;

@@ -145,12 +145,15 @@ class GrantIndex {
   // read them; empty when there is none. Several when inputs name one scope in different
   // spellings or formats (a CAI export by project number, a Terraform plan or `--gcp-policy` by
   // id): FindGrants judges their bindings as one policy (a union), and an operator that judges
-  // asset by asset answers for the scope once, at the first (IsFirstPolicyOn).
+  // asset by asset answers for the scope once (AnswersFor).
   const std::vector<const AttachedPolicy*>& PoliciesOn(std::string_view scope) const;
-  // Whether the asset named `name` (as its input wrote it) read from `source` holds the first of
-  // PoliciesOn(its canonical scope), or no policy of the index: then it answers for the scope.
-  bool IsFirstPolicyOn(std::string_view scope, std::string_view name,
-                       const core::SourceLocation& source) const;
+  // Whether the asset named `name` (as its input wrote it) read from `source` is the one that
+  // answers for `scope`, or holds no policy of the index. Of several, the one whose name is
+  // spelled as the scope's canonical name, then the least name, then the least source: chosen
+  // by what they are, not by the order of the files, so that a finding's resource (and so its
+  // uid) does not change when the same files are given in another order.
+  bool AnswersFor(std::string_view scope, std::string_view name,
+                  const core::SourceLocation& source) const;
 
   struct Answer {
     GrantReport report;  // FindGrants(inventory, MakeRoleResolver(inventory), question)

@@ -315,6 +315,22 @@ TEST(ScanGcpPolicyTest, OneScopeReadFromSeveralInputsIsJudgedOnceWithTheUnionOfI
                                  "\\(google_project_iam_member.new_owner\\) \\(as "
                                  "//cloudresourcemanager.googleapis.com/projects/acme\\)"));
 
+  // The same files in another order give the same findings, uids included: which asset answers
+  // for the scope does not depend on the order.
+  const auto uids = [](const std::string& ocsf) {
+    std::vector<std::string> out;
+    const Json findings = Json::parse(ocsf, nullptr, /*allow_exceptions=*/false);
+    for (const Json& item : findings) out.push_back(item.value(Pointer("/finding_info/uid"), ""));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const ProcessResult reversed =
+      Kmsguard({"scan", by_id, "--gcp-policy", "projects/acme=" + policy, by_number_again,
+                by_number, export_file, resources, "--format", "ocsf"});
+  ASSERT_EQ(reversed.exit_code, 1) << testing::DescribeRun(reversed);
+  EXPECT_FALSE(uids(r.out).empty());
+  EXPECT_EQ(uids(reversed.out), uids(r.out));
+
   // The same export given twice is a copy: a warning, and still one finding per member.
   const ProcessResult twice =
       Kmsguard({"scan", resources, export_file, export_file, "--format", "ocsf"});

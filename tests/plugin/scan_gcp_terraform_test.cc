@@ -78,25 +78,33 @@ TEST(ScanGcpTerraformTest, OwnersAtProjectScopeFailOncePerMember) {
   EXPECT_THAT(r.out, HasSubstr("google_project_iam_binding.decrypters"));
   EXPECT_THAT(r.out, Not(HasSubstr("serviceAccount:app@acme.iam.gserviceaccount.com via")));
 
-  // SARIF locates each result at the line and column of its resource in the plan (the first
-  // binding's resource on the scope): the project's at google_project_iam_member.owner's "after".
+  // SARIF locates each result at the line and column of the Terraform resource that grants: ana's
+  // at google_project_iam_member.owner's "after" (the first), ops's at
+  // google_project_iam_binding.decrypters's (the second), though both are one asset.
   const std::string text = plan.dump(2);
-  const std::size_t after = text.find("\"after\"");
-  ASSERT_NE(after, std::string::npos);
-  const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + after, '\n'));
-  const int column = static_cast<int>(after - text.rfind('\n', after));
+  const auto after = [&text](int nth) {
+    std::size_t at = text.find("\"after\"");
+    for (int i = 0; i < nth; ++i) at = text.find("\"after\"", at + 1);
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+    const int column = static_cast<int>(at - text.rfind('\n', at));
+    return std::pair{line, column};
+  };
   const ProcessResult sarif = testing::Run({KMSGUARD_BINARY, "scan", file, "--format", "sarif"});
   ASSERT_EQ(sarif.exit_code, 1) << sarif.err.substr(0, 4000);
   const Json log = Json::parse(sarif.out, nullptr, /*allow_exceptions=*/false);
   ASSERT_TRUE(log.is_object()) << sarif.out.substr(0, 2000);
-  bool found = false;
+  int found = 0;
   for (const Json& result : log.value(Pointer("/runs/0/results"), Json::array())) {
     if (result.value("ruleId", "") != "gcp-kms-decrypt-broad-scope") continue;
-    found = true;
-    EXPECT_EQ(result.value(Pointer("/locations/0/physicalLocation/region/startLine"), 0), line);
-    EXPECT_EQ(result.value(Pointer("/locations/0/physicalLocation/region/startColumn"), 0), column);
+    const std::string message = result.value(Pointer("/message/text"), "");
+    const auto [line, column] = after(message.starts_with("user:ana@example.com") ? 0 : 1);
+    ++found;
+    EXPECT_EQ(result.value(Pointer("/locations/0/physicalLocation/region/startLine"), 0), line)
+        << message;
+    EXPECT_EQ(result.value(Pointer("/locations/0/physicalLocation/region/startColumn"), 0), column)
+        << message;
   }
-  EXPECT_TRUE(found) << sarif.out.substr(0, 2000);
+  EXPECT_EQ(found, 2) << sarif.out.substr(0, 2000);
 }
 
 }  // namespace
