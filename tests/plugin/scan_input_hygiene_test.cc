@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "tests/gzip_fixture.h"
 #include "tests/plugin/test_support.h"
 
@@ -49,6 +52,31 @@ TEST(ScanInputHygieneTest, TheSameResourceInTwoFilesIsEvaluatedOnceWithAWarning)
   EXPECT_THAT(r.err, HasSubstr("[duplicate_resource]"));
   EXPECT_THAT(r.err, HasSubstr(b + "#/UserDetailList/0"));
   EXPECT_THAT(r.err, HasSubstr("was already read from " + a + "; this copy is ignored"));
+}
+
+// Azure ids compare case-insensitively: one vault exported with its id in two cases is one
+// resource, a duplicate (a warning), and one finding, never two findings under one uid.
+TEST(ScanInputHygieneTest, AnAzureIdInTwoCasesIsOneResource) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string vault =
+      R"({"id": "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg1/providers/Microsoft.KeyVault/vaults/kv4", "name": "kv4", "type": "Microsoft.KeyVault/vaults", "location": "westeurope", "properties": {"tenantId": "aaaaaaaa-0000-0000-0000-000000000000", "accessPolicies": [{"tenantId": "aaaaaaaa-0000-0000-0000-000000000000", "objectId": "abcdef00-0000-0000-0000-000000000000", "permissions": {"keys": ["decrypt"]}}]}})";
+  const std::string a = dir.Write("a.json", vault);
+  const std::string id =
+      "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg1/providers/"
+      "Microsoft.KeyVault/vaults/kv4";
+  const std::string b =
+      dir.Write("b.json", absl::StrReplaceAll(vault, {{id, absl::AsciiStrToUpper(id)}}));
+  const ProcessResult r = Kmsguard({"scan", "--format", "jsonl", a, b});
+  EXPECT_EQ(r.exit_code, 1) << DescribeRun(r);
+  EXPECT_THAT(r.err, HasSubstr("[duplicate_resource]"));
+  EXPECT_THAT(r.err, Not(HasSubstr("different document")));
+  int fails = 0;
+  for (const absl::string_view line : absl::StrSplit(r.out, '\n', absl::SkipEmpty())) {
+    const nlohmann::json f = nlohmann::json::parse(line, nullptr, false);
+    if (f.value("status", "") == "STATUS_FAIL") ++fails;
+  }
+  EXPECT_EQ(fails, 1) << r.out;
 }
 
 // Two exports taken at different times: the copy that is ignored may be the one that grants, so a
