@@ -415,7 +415,13 @@ class SearchResultReader {
     const bool container = self.kind == gcp::ScopeKind::kOrganization ||
                            self.kind == gcp::ScopeKind::kFolder ||
                            self.kind == gcp::ScopeKind::kProject;
-    if (container) chain.push_back(self.name);
+    // A project result's `project` is the project itself, by number: written so, the chain also
+    // joins the id the result is named by to that number (Hierarchy::AddAncestors).
+    if (container) {
+      chain.push_back(self.kind == gcp::ScopeKind::kProject && !project.empty()
+                          ? gcp::ParseScope(project).name
+                          : self.name);
+    }
     if (!project.empty() && self.kind != gcp::ScopeKind::kProject &&
         self.kind != gcp::ScopeKind::kFolder && self.kind != gcp::ScopeKind::kOrganization) {
       chain.push_back(project);

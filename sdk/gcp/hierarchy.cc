@@ -120,6 +120,16 @@ void Hierarchy::AddAncestors(std::string_view asset_name,
       if (AllDigits(number) && !AllDigits(parts[1])) AddProject(parts[1], number);
       break;
     }
+  } else if (asset.kind == ScopeKind::kProject) {
+    // A project's ancestors start with itself: a project named by id whose first ancestor is
+    // "projects/NUMBER" has that number (a search result names a project by id, and its
+    // `project` by number).
+    const std::string_view id = std::string_view(asset.name).substr(9);
+    const Scope first = ParseScope(ancestors.front());
+    if (first.kind == ScopeKind::kProject && !AllDigits(id)) {
+      const std::string_view number = std::string_view(first.name).substr(9);
+      if (AllDigits(number)) AddProject(id, number);
+    }
   }
   for (std::size_t i = 0; i + 1 < ancestors.size(); ++i) {
     SetParent(ancestors[i], ancestors[i + 1], /*authoritative=*/false);

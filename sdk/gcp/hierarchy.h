@@ -68,7 +68,8 @@ class Hierarchy {
   // A project whose parent is known to be none (no organization).
   void MarkRoot(std::string_view project);
   // An asset's `ancestors` (nearest first), as non-authoritative parent links. For a KMS asset
-  // named by project id, the first "projects/NUMBER" entry also joins that id to the number.
+  // named by project id, the first "projects/NUMBER" entry also joins that id to the number; so
+  // does a project asset named by id whose first entry (itself) is "projects/NUMBER".
   void AddAncestors(std::string_view asset_name, const std::vector<std::string>& ancestors);
   // A key or key ring known to exist (from its asset), for KeysBelow.
   void AddKmsResource(std::string_view name);

@@ -327,8 +327,10 @@ TEST(IamPolicySearchTest, ResultsBecomeTheAssetsAnExportMakes) {
   EXPECT_EQ(project.source.ToString(), "search.json:4:1#/2");
   EXPECT_EQ(project.document["name"], project.id);
   EXPECT_EQ(project.document["asset_type"], "cloudresourcemanager.googleapis.com/Project");
+  // The project itself first, by the number its `project` gives, which joins the id it is named
+  // by to that number (as a CAI export's ancestors do).
   EXPECT_EQ(project.document["ancestors"],
-            nlohmann::json({"projects/acme-data", "folders/40", "organizations/9"}));
+            nlohmann::json({"projects/731", "folders/40", "organizations/9"}));
   EXPECT_EQ(project.document["iam_policy"]["version"], 3);
   EXPECT_EQ(project.document["iam_policy"]["bindings"][0]["condition"]["title"], "ring-a only");
   EXPECT_EQ(project.document["iam_policy"]["bindings"][0]["source"]["json_pointer"],

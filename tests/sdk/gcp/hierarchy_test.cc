@@ -74,6 +74,22 @@ TEST(HierarchyTest, AncestorsJoinTheProjectIdToItsNumber) {
                                  "folders/40", "organizations/9"));
 }
 
+// A project asset named by id (a search result's `resource`) whose ancestors start with itself by
+// number (its `project`) joins the two: one project, not two scopes.
+TEST(HierarchyTest, AProjectNamedByIdWithItsNumberFirstInItsAncestorsIsJoined) {
+  Hierarchy h;
+  h.AddAncestors("//cloudresourcemanager.googleapis.com/projects/acme",
+                 {"projects/555", "organizations/9"});
+  EXPECT_EQ(h.Canonical("projects/acme"), "projects/555");
+  EXPECT_TRUE(h.AncestryOf("projects/acme").complete);
+  // A number first, a folder first, or a project named by number: no join is made up.
+  Hierarchy other;
+  other.AddAncestors("//cloudresourcemanager.googleapis.com/projects/beta", {"folders/40"});
+  other.AddAncestors("//cloudresourcemanager.googleapis.com/projects/777", {"projects/777"});
+  EXPECT_EQ(other.Canonical("projects/beta"), "projects/beta");
+  EXPECT_TRUE(other.project_aliases().empty());
+}
+
 TEST(HierarchyTest, ProjectAssetsAndFolderParents) {
   Hierarchy h;
   h.AddProject("project4", "1044");
