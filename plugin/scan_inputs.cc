@@ -205,6 +205,11 @@ std::string ParseAttachedPolicy(std::string_view value, AttachedPolicy* out) {
         "and //cloudkms.googleapis.com/…); got \"",
         core::ValidUtf8(resource), "\"");
   }
+  if (const std::string malformed = gcp::MalformedScope(gcp::ParseScope(resource));
+      !malformed.empty()) {
+    return absl::StrCat("RESOURCE \"", core::ValidUtf8(resource),
+                        "\" names no resource: ", malformed);
+  }
   out->resource = std::string(resource);
   out->file = std::string(value.substr(equals + 1));
   return "";

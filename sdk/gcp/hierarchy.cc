@@ -84,6 +84,39 @@ Scope ParseScope(std::string_view name) {
   return out;
 }
 
+std::string MalformedScope(const Scope& scope) {
+  if (scope.kind == ScopeKind::kOther) return "";
+  const std::vector<std::string_view> parts = Split(scope.name);
+  if (scope.kind == ScopeKind::kOrganization || scope.kind == ScopeKind::kFolder) {
+    return AllDigits(parts[1]) ? "" : absl::StrCat(core::Sv(parts[0]), " are named by number");
+  }
+  std::string_view project = parts[1];
+  if (const std::size_t colon = project.rfind(':'); colon != std::string_view::npos) {
+    project = project.substr(colon + 1);  // a legacy domain-scoped project: "example.com:p"
+  }
+  const auto lower_digit_hyphen = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  };
+  // (New ids have at least 6 characters; shorter ones are not refused, as examples use them.)
+  const bool id = !project.empty() && project.size() <= 30 && project.front() >= 'a' &&
+                  project.front() <= 'z' && project.back() != '-' &&
+                  std::all_of(project.begin(), project.end(), lower_digit_hyphen);
+  if (!AllDigits(parts[1]) && !id) {
+    return "a project is named by its number or its id (at most 30 lowercase letters, digits and "
+           "hyphens, starting with a letter)";
+  }
+  const auto name_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  };
+  for (std::size_t i = 5; i < parts.size(); i += 2) {
+    if (parts[i].size() > 63 || !std::all_of(parts[i].begin(), parts[i].end(), name_char)) {
+      return "a key ring or key name is 1 to 63 letters, digits, underscores and hyphens";
+    }
+  }
+  return "";
+}
+
 void Hierarchy::SetParent(std::string_view child, std::string_view parent, bool authoritative) {
   const Scope c = ParseScope(child);
   const Scope p = ParseScope(parent);

@@ -54,6 +54,16 @@ struct Scope {
 // service, or a shape that does not fit, is kOther. Never fails.
 Scope ParseScope(std::string_view name);
 
+// Why `scope` (as ParseScope read it) cannot name a real resource, or "" when it can: an
+// organization or folder is named by its number; a project by its number or its id (at most 30
+// lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen;
+// new ids have at least 6, shorter ones are accepted; optionally after a "domain:" of a legacy
+// domain-scoped project); a key ring or key name is 1 to
+// 63 letters, digits, underscores and hyphens
+// (https://cloud.google.com/resource-manager/docs/creating-managing-projects,
+// https://cloud.google.com/kms/docs/create-key-ring). Resources of kind kOther: "".
+std::string MalformedScope(const Scope& scope);
+
 // The hierarchy seen in an input. Built by Add… calls, then read (const, thread-safe).
 class Hierarchy {
  public:

@@ -173,6 +173,22 @@ TEST(ScanGcpPolicyTest, AResourceThatIsNoScopeIsAUsageError) {
     EXPECT_THAT(r.err, HasSubstr("RESOURCE is where the policy is attached")) << value;
     EXPECT_THAT(r.out, IsEmpty());
   }
+  // The right shape with a name no resource can have: an organization or folder not by number, a
+  // project id that starts with a digit or holds a space, a key ring name with a space.
+  for (const std::string resource :
+       {"organizations/abc", "folders/-1", "projects/1abc", "projects/a b", "projects/acme-",
+        "projects/acme/locations/eu/keyRings/r g"}) {
+    const ProcessResult r = Kmsguard({"scan", "--gcp-policy", resource + "=" + policy});
+    EXPECT_EQ(r.exit_code, 2) << resource << "\n" << testing::DescribeRun(r);
+    EXPECT_THAT(r.err, HasSubstr("RESOURCE \"" + resource + "\" names no resource: ")) << resource;
+    EXPECT_THAT(r.out, IsEmpty());
+  }
+  // Numbers, ids (a legacy domain-scoped one too) and key names that can exist are taken.
+  for (const std::string resource :
+       {"organizations/9", "folders/40", "projects/731", "projects/example.com:acme-data",
+        "projects/acme/locations/eu/keyRings/ring_1/cryptoKeys/key-2"}) {
+    EXPECT_NE(Kmsguard({"scan", "--gcp-policy", resource + "=" + policy}).exit_code, 2) << resource;
+  }
   const ProcessResult no_equals = Kmsguard({"scan", "--gcp-policy", policy});
   EXPECT_EQ(no_equals.exit_code, 2) << testing::DescribeRun(no_equals);
   EXPECT_THAT(no_equals.err, HasSubstr("expected RESOURCE=FILE"));
