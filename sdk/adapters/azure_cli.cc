@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "sdk/adapters/adapter_support.h"
 #include "sdk/adapters/azure_common.h"
@@ -260,9 +261,14 @@ bool LooksLikeAzureCliOutput(const nlohmann::json& root) {
   }
   const Classified classified = Classify(*first);
   switch (classified.shape) {
-    case Shape::kArm:
-      // A GET shape needs its properties (a bare {"type": ...} says too little).
-      return first->contains("properties");
+    case Shape::kArm: {
+      // A GET shape needs its properties (a bare {"type": ...} says too little), or an ARM id:
+      // a listing through the resources API (`az keyvault list`) names vaults by id, type and
+      // name only, and reading it says that their access policies are not in it.
+      if (first->contains("properties")) return true;
+      const std::string id = absl::AsciiStrToLower(internal::StringField(*first, "id"));
+      return id.starts_with("/subscriptions/") && id.find("/providers/") != std::string::npos;
+    }
     case Shape::kFlatAssignment:
       return Has(*first, "scope") || Has(*first, "roleDefinitionId");
     case Shape::kFlatDefinition:

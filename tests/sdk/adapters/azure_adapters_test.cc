@@ -758,6 +758,17 @@ TEST(AzureDetectTest, NamesAndExistingFormatsUnchanged) {
   EXPECT_EQ(DetectInputFormat(R"({"value": []})"), InputFormat::kAuto);
   EXPECT_EQ(DetectInputFormat(R"({"type": "Microsoft.KeyVault/vaults"})"), InputFormat::kAuto);
   EXPECT_EQ(DetectInputFormat(R"([1, 2])"), InputFormat::kAuto);
+  // `az keyvault list`: vaults by id, type and name, no properties. Read, so that the scan says
+  // their access policies are not in it, rather than "unknown format".
+  EXPECT_EQ(
+      DetectInputFormat(
+          R"([{"id": "/subscriptions/1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv",
+                                   "name": "kv", "type": "Microsoft.KeyVault/vaults",
+                                   "location": "westeurope", "resourceGroup": "rg", "tags": {}}])"),
+      InputFormat::kAzureCli);
+  // Without an ARM id, a type alone says too little.
+  EXPECT_EQ(DetectInputFormat(R"([{"id": "kv", "type": "Microsoft.KeyVault/vaults"}])"),
+            InputFormat::kAuto);
 }
 
 // `--parameter NAME=a,b` is the command line's list form (scan --help): an array parameter
