@@ -76,8 +76,49 @@ ReachWords WordsFor(gcp::Reach reach) {
           "keys of the input below it: "};
 }
 
+// The gcloud commands that take `grant`'s bindings away, joined with " && " (each must succeed
+// for the next to run). `policy_has_conditions`: some binding of the scope's policy has a
+// condition, and gcloud then refuses, outside a terminal, to remove one without --condition
+// ("--condition=None" names the unconditional one).
+std::string RemoveCommands(const gcp::ScopedGrant& grant, bool policy_has_conditions) {
+  // A policy read as version 1 names a conditional binding's role "ROLE_withcond_HASH" and hides
+  // its condition: gcloud knows the role as ROLE, and only --all (every binding of the role and
+  // member, whatever its condition) removes a binding whose condition is not known
+  // (https://cloud.google.com/iam/docs/troubleshooting-withcond). It also removes the member's
+  // other bindings of ROLE, so no other command is written for ROLE: it would find nothing to
+  // remove, fail, and stop the commands after it.
+  std::vector<std::string> all;
+  for (const gcp::GrantVia& via : grant.via) {
+    bool withcond = false;
+    const std::string role(gcp::StripWithcond(via.role, &withcond));
+    if (withcond && std::find(all.begin(), all.end(), role) == all.end()) all.push_back(role);
+  }
+  std::vector<std::string> commands;
+  for (const gcp::GrantVia& via : grant.via) {
+    bool withcond = false;
+    const std::string role(gcp::StripWithcond(via.role, &withcond));
+    const bool by_all = std::find(all.begin(), all.end(), role) != all.end();
+    std::string command = absl::StrCat(RemoveBindingCommand(grant.scope),
+                                       " --member=", core::ShellQuote(grant.member.text),
+                                       " --role=", core::ShellQuote(role));
+    if (by_all) {
+      absl::StrAppend(&command, " --all");
+    } else if (!via.condition_expression.empty()) {
+      absl::StrAppend(&command, " --condition=",
+                      core::ShellQuote(absl::StrCat("expression=", via.condition_expression,
+                                                    ",title=", via.condition_title)));
+    } else if (policy_has_conditions) {
+      absl::StrAppend(&command, " --condition=None");
+    }
+    if (std::find(commands.begin(), commands.end(), command) == commands.end()) {
+      commands.push_back(std::move(command));
+    }
+  }
+  return absl::StrJoin(commands, " && ");
+}
+
 Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& roles,
-              const gcp::Inventory& inventory) {
+              const gcp::Inventory& inventory, bool policy_has_conditions) {
   Outcome out;
   out.status = grant.certainty == gcp::Certainty::kUndetermined ? model::Status::kWarning
                                                                 : model::Status::kFail;
@@ -92,7 +133,6 @@ Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& rol
       break;
     }
   }
-  std::vector<std::string> commands;
   for (const gcp::GrantVia& via : grant.via) {
     for (const std::string& p : via.permissions) {
       if (std::find(out.actions.begin(), out.actions.end(), p) == out.actions.end()) {
@@ -110,25 +150,6 @@ Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& rol
                          : absl::StrCat(", condition (not evaluated) ", via.condition_expression),
                      via.note.empty() ? "" : absl::StrCat(": ", via.note));
     out.evidence.push_back(std::move(evidence));
-    // A policy read as version 1 names a conditional binding's role "ROLE_withcond_HASH" and
-    // hides its condition: gcloud knows the role as ROLE, and only --all (every binding of the
-    // role and member, whatever its condition) removes a binding whose condition is not known
-    // (https://cloud.google.com/iam/docs/troubleshooting-withcond).
-    bool withcond = false;
-    const std::string_view role = gcp::StripWithcond(via.role, &withcond);
-    std::string command = absl::StrCat(RemoveBindingCommand(grant.scope),
-                                       " --member=", core::ShellQuote(grant.member.text),
-                                       " --role=", core::ShellQuote(role));
-    if (!via.condition_expression.empty()) {
-      absl::StrAppend(&command, " --condition=",
-                      core::ShellQuote(absl::StrCat("expression=", via.condition_expression,
-                                                    ",title=", via.condition_title)));
-    } else if (withcond) {
-      absl::StrAppend(&command, " --all");
-    }
-    if (std::find(commands.begin(), commands.end(), command) == commands.end()) {
-      commands.push_back(std::move(command));
-    }
   }
   if (out.status == model::Status::kWarning) {
     std::vector<std::string> why;
@@ -143,7 +164,7 @@ Outcome Judge(const gcp::ScopedGrant& grant, const std::vector<std::string>& rol
   // Only an undetermined grant names no permission (a role whose definition the input does not
   // hold): the message and explanation say so rather than "holds  at".
   if (out.actions.empty()) out.actions.push_back("permissions not known");
-  out.command = absl::StrJoin(commands, " && ");
+  out.command = RemoveCommands(grant, policy_has_conditions);
   out.terraform = GcpGrantTerraform(grant, inventory);
   out.exposed_to = {grant.member.text};
   const ReachWords words = WordsFor(grant.reach);
@@ -242,6 +263,14 @@ Outcome GcpGrants(const PreparedArgs& prepared_args, const ResourceView& view) {
     return out;
   }
   const std::string read_from = ReadFrom(here, index->PoliciesOn(here));
+  bool policy_has_conditions = false;
+  for (const gcp::AttachedPolicy* policy : index->PoliciesOn(here)) {
+    for (const gcp::Binding& binding : policy->bindings) {
+      bool withcond = false;
+      gcp::StripWithcond(binding.role, &withcond);
+      policy_has_conditions = policy_has_conditions || withcond || binding.condition.has_value();
+    }
+  }
   if (const auto at = answer.by_scope.find(here); at != answer.by_scope.end()) {
     for (const std::size_t i : at->second) {
       const gcp::ScopedGrant& grant = answer.report.grants[i];
@@ -254,7 +283,7 @@ Outcome GcpGrants(const PreparedArgs& prepared_args, const ResourceView& view) {
         }
       }
       std::sort(role_names.begin(), role_names.end());
-      Outcome judged = Judge(grant, role_names, index->inventory());
+      Outcome judged = Judge(grant, role_names, index->inventory(), policy_has_conditions);
       if (!read_from.empty()) judged.explanation.push_back(read_from);
       out.items.push_back(
           {absl::StrCat(grant.member.text, " via ", absl::StrJoin(role_names, ", ")),

@@ -138,6 +138,23 @@ TEST(GcpTerraformRemediationTest, AWithcondRoleIsRemovedByItsOwnNameWhateverItsC
               HasSubstr("--role='roles/cloudkms.cryptoKeyDecrypter' "
                         "--condition='expression=request.time < x,title=office hours'"));
   EXPECT_THAT(visible[0].remediation.cli, Not(HasSubstr("--all")));
+
+  // The same role bound with a hidden condition and without one: one --all command for it (a
+  // second would find nothing to remove, fail, and stop the commands after it); another role's
+  // unconditional binding, in a policy that holds conditions, names --condition=None, which gcloud
+  // requires outside a terminal.
+  const std::vector<model::Finding> both = evaluator.Evaluate(GcpAsset(
+      kProjectType, kProject,
+      json::array(
+          {Binding("roles/cloudkms.cryptoKeyDecrypter_withcond_0a1b2c3d", {"user:dev@example.com"}),
+           Binding(kDecrypter, {"user:dev@example.com"}),
+           Binding("roles/owner", {"user:dev@example.com"})})));
+  ASSERT_EQ(both.size(), 1u);
+  EXPECT_EQ(both[0].remediation.cli,
+            "gcloud projects remove-iam-policy-binding 'acme' --member='user:dev@example.com' "
+            "--role='roles/cloudkms.cryptoKeyDecrypter' --all && "
+            "gcloud projects remove-iam-policy-binding 'acme' --member='user:dev@example.com' "
+            "--role='roles/owner' --condition=None");
 }
 
 TEST(GcpTerraformRemediationTest, ALiveKeyRingGrantIsNarrowedToAKey) {
