@@ -187,15 +187,20 @@ class Joiner {
     // when there are none). A listing through the resources API (`az keyvault list`, `az resource
     // list`) names vaults without either: nothing is known of their model or access policies, so
     // the vault must not read as "no entry grants".
-    // (An adapter may hand the listing over with an empty properties object.)
-    if (vault.live && (!document.contains("properties") || properties.empty())) {
+    // (An adapter may hand the listing over with an empty properties object; one it emptied
+    // because a member could not be read is no listing: that problem is said below.)
+    const bool unread_properties = std::any_of(problems.begin(), problems.end(), [](const auto& p) {
+      return absl::StartsWith(p, "/properties");
+    });
+    if (vault.live && !unread_properties &&
+        (!document.contains("properties") || properties.empty())) {
       vault.model = PermissionModel::kUndetermined;
       vault.model_reason =
           "the input holds none of the vault's properties (a listing such as `az keyvault list` "
           "names vaults only): scan `az keyvault show` output or an ARM GET response";
       vault.incomplete.push_back(absl::StrCat("access policies not seen: ", vault.model_reason));
-    } else if (vault.live && properties.is_object() && !properties.contains("accessPolicies") &&
-               vault.model != PermissionModel::kRbac) {
+    } else if (vault.live && !unread_properties && properties.is_object() &&
+               !properties.contains("accessPolicies") && vault.model != PermissionModel::kRbac) {
       vault.incomplete.push_back(
           "access policies not seen: the input holds no properties.accessPolicies for this vault "
           "(a live vault's GET response lists them, empty when there are none)");

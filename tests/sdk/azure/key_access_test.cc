@@ -404,6 +404,12 @@ TEST(AzureTrialTest, AccessPoliciesTheInputDoesNotShowMakeTheVaultIncomplete) {
                 ElementsAre(HasSubstr("no properties.accessPolicies")))
         << flag.dump();
   }
+  // A list the adapter could not read is said as such, not as a listing or a missing list.
+  model::Resource unread = VaultResource(false);
+  unread.document["properties"].erase("accessPolicies");
+  unread.document["problems"] = {"/properties/accessPolicies: accessPolicies is not a list"};
+  EXPECT_THAT(BuildInventory({unread}).inventory.vaults.at(0).incomplete,
+              ElementsAre(HasSubstr("not read: /properties/accessPolicies")));
   model::Resource rbac = VaultResource(true);
   rbac.document["properties"].erase("accessPolicies");
   EXPECT_THAT(BuildInventory({rbac}).inventory.vaults.at(0).incomplete, IsEmpty());
