@@ -438,21 +438,8 @@ core::SourceLocation PointerLocation(std::string_view file, std::string pointer,
   return loc;
 }
 
-core::SourceLocation PointerLocation(std::string_view file, const std::string& pointer,
-                                     const JsonPositions* positions) {
-  core::SourceLocation location = PointerLocation(file, pointer);
-  if (positions != nullptr) {
-    if (const auto it = positions->find(pointer); it != positions->end()) {
-      location.line = it->second.first;
-      location.column = it->second.second;
-    }
-  }
-  return location;
-}
-
-core::SourceLocation PointerLocationWithin(std::string_view file, std::string pointer,
-                                           std::string resource_id,
-                                           const JsonPositions* positions) {
+core::SourceLocation PointerLocation(std::string_view file, std::string pointer,
+                                     std::string resource_id, const JsonPositions* positions) {
   core::SourceLocation location = PointerLocation(file, pointer, std::move(resource_id));
   if (positions == nullptr) return location;
   std::string_view at = location.json_pointer;

@@ -98,15 +98,15 @@ void AddDiagnostic(core::Diagnostics* out, core::DiagnosticSeverity severity,
                    core::SourceLocation location, std::string message);
 core::SourceLocation PointerLocation(std::string_view file, std::string pointer,
                                      std::string resource_id = "");
-// The same, with the line and column `positions` records for `pointer` (none when it is null or
-// has no entry).
-core::SourceLocation PointerLocation(std::string_view file, const std::string& pointer,
-                                     const JsonPositions* positions);
-// The same, naming `resource_id`, with the line and column of `pointer` or, when `positions`
-// holds none for it (a value deeper than was recorded), of its nearest ancestor that has one: a
-// Terraform resource's attribute is then located at its resource.
-core::SourceLocation PointerLocationWithin(std::string_view file, std::string pointer,
-                                           std::string resource_id, const JsonPositions* positions);
+// The same, with the line and column `positions` records for `pointer` or, when it holds none
+// for it (a value deeper than was recorded, or not wanted), for its nearest ancestor that has
+// one: a Terraform resource's attribute is located at its resource. None when `positions` is null.
+core::SourceLocation PointerLocation(std::string_view file, std::string pointer,
+                                     std::string resource_id, const JsonPositions* positions);
+inline core::SourceLocation PointerLocation(std::string_view file, const std::string& pointer,
+                                            const JsonPositions* positions) {
+  return PointerLocation(file, pointer, "", positions);
+}
 using core::PointerToken;  // sdk/core/json_tree.h
 
 // Whether `text` (a CloudFormation Fn::Sub string, or text made from one) holds a `${NAME}` for

@@ -267,7 +267,7 @@ void ReadAzurermResource(const AzurermInstance& instance, std::string_view file,
                      !internal::StringField(document, "name").empty();
   model::Resource resource = azure_internal::MakeResource(
       std::move(document), in.address,
-      internal::PointerLocationWithin(file, in.pointer, std::string(in.address), positions));
+      internal::PointerLocation(file, in.pointer, std::string(in.address), positions));
   if (!named) resource.name = std::string(in.address);
   result->resources.push_back(std::move(resource));
 }

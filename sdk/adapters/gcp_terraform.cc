@@ -257,7 +257,7 @@ class Reader {
 
  private:
   core::SourceLocation Where(const GoogleInstance& in, const std::string& pointer) const {
-    return internal::PointerLocationWithin(file_, in.pointer + pointer, in.address, positions_);
+    return internal::PointerLocation(file_, in.pointer + pointer, in.address, positions_);
   }
 
   // A binding's own place, as docs/resource-model.md has it: the Terraform address, the JSON

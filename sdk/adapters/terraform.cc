@@ -968,8 +968,7 @@ class TerraformReader {
   // Where `pointer` is: with the line and column of it or of its resource when the plan was read
   // from text (SARIF regions, file:line diagnostics), naming `address`.
   core::SourceLocation At(std::string pointer, std::string address = "") const {
-    return internal::PointerLocationWithin(file_, std::move(pointer), std::move(address),
-                                           positions_);
+    return internal::PointerLocation(file_, std::move(pointer), std::move(address), positions_);
   }
 
   std::string_view file_;
