@@ -234,10 +234,32 @@ GrantReport FindGrants(const Inventory& inventory, const RoleResolver& roles,
   return report;
 }
 
+namespace {
+
+// Of the policies on `scope`, the one whose asset answers for it (AnswersFor): spelled as the
+// canonical name, then the least name, then the least source. Chosen by what the assets are, not
+// by the order of the files.
+const AttachedPolicy* Answering(std::string_view scope,
+                                const std::vector<const AttachedPolicy*>& policies) {
+  const auto rank = [scope](const AttachedPolicy* p) {
+    return std::tuple(ParseScope(p->resource).name != scope, std::string_view(p->resource),
+                      p->source.ToString());
+  };
+  return *std::min_element(
+      policies.begin(), policies.end(),
+      [&rank](const AttachedPolicy* a, const AttachedPolicy* b) { return rank(a) < rank(b); });
+}
+
+}  // namespace
+
 GrantIndex::GrantIndex(const Inventory& inventory)
     : inventory_(inventory),
       roles_(MakeRoleResolver(inventory)),
-      policies_(IndexPolicies(inventory)) {}
+      policies_(IndexPolicies(inventory)) {
+  for (const auto& [scope, policies] : policies_) {
+    answering_.emplace(scope, policies.size() == 1 ? policies.front() : Answering(scope, policies));
+  }
+}
 
 const std::vector<const AttachedPolicy*>& GrantIndex::PoliciesOn(std::string_view scope) const {
   static const std::vector<const AttachedPolicy*> kNone;
@@ -247,16 +269,8 @@ const std::vector<const AttachedPolicy*>& GrantIndex::PoliciesOn(std::string_vie
 
 bool GrantIndex::AnswersFor(std::string_view scope, std::string_view name,
                             const core::SourceLocation& source) const {
-  const std::vector<const AttachedPolicy*>& policies = PoliciesOn(scope);
-  if (policies.empty()) return true;
-  const auto rank = [scope](const AttachedPolicy* p) {
-    return std::tuple(ParseScope(p->resource).name != scope, std::string_view(p->resource),
-                      p->source.ToString());
-  };
-  const AttachedPolicy* chosen = *std::min_element(
-      policies.begin(), policies.end(),
-      [&rank](const AttachedPolicy* a, const AttachedPolicy* b) { return rank(a) < rank(b); });
-  return chosen->resource == name && chosen->source == source;
+  const auto it = answering_.find(scope);
+  return it == answering_.end() || (it->second->resource == name && it->second->source == source);
 }
 
 GrantIndex::~GrantIndex() = default;

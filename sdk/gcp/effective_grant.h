@@ -142,10 +142,11 @@ class GrantIndex {
   const Inventory& inventory() const { return inventory_; }
 
   // The allow policies on `scope` (a canonical name, Hierarchy::Canonical), in the order the scan
-  // read them; empty when there is none. Several when inputs name one scope in different
-  // spellings or formats (a CAI export by project number, a Terraform plan or `--gcp-policy` by
-  // id): FindGrants judges their bindings as one policy (a union), and an operator that judges
-  // asset by asset answers for the scope once (AnswersFor).
+  // read them; empty when there is none.
+  // Several when inputs name one scope in different spellings or formats (a CAI export by project
+  // number, a Terraform plan or `--gcp-policy` by id): FindGrants judges their bindings as one
+  // policy (a union), and an operator that judges asset by asset answers for the scope once
+  // (AnswersFor).
   const std::vector<const AttachedPolicy*>& PoliciesOn(std::string_view scope) const;
   // Whether the asset named `name` (as its input wrote it) read from `source` is the one that
   // answers for `scope`, or holds no policy of the index. Of several, the one whose name is
@@ -168,6 +169,8 @@ class GrantIndex {
   const Inventory& inventory_;
   const RoleResolver roles_;
   const std::map<std::string, std::vector<const AttachedPolicy*>, std::less<>> policies_;
+  // The policy of each scope whose asset answers for it, chosen once (AnswersFor).
+  std::map<std::string, const AttachedPolicy*, std::less<>> answering_;
   mutable std::mutex mutex_;
   mutable absl::flat_hash_map<std::string, std::unique_ptr<const Answer>> answers_;
 };
