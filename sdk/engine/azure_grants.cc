@@ -37,7 +37,11 @@ namespace {
 
 struct AzureGrantsArgs : PreparedArgs {
   azure::Question question;
-  std::string error;  // why the question cannot be answered
+  // Whether the built-in role catalog can say which roles grant the operations asked.
+  DeferredCheck answerable{[this] {
+    const absl::Status status = azure::CheckQuestion(question, azure::BuiltinRoles());
+    return status.ok() ? std::string() : absl::StrCat("azure.grants: ", status.message());
+  }};
 };
 
 constexpr char kDenyNote[] =
@@ -341,19 +345,15 @@ std::shared_ptr<const PreparedArgs> PrepareAzureGrants(const rules::Rule& rule,
       }
     }
   }
-  if (const absl::Status status = azure::CheckQuestion(prepared->question, azure::BuiltinRoles());
-      !status.ok()) {
-    prepared->error = absl::StrCat("azure.grants: ", status.message());
-  }
   return prepared;
 }
 
 Outcome AzureGrants(const PreparedArgs& prepared_args, const ResourceView& view) {
   const auto& args = static_cast<const AzureGrantsArgs&>(prepared_args);
   Outcome out;
-  if (!args.error.empty()) {
+  if (const std::string& error = args.answerable.Error(); !error.empty()) {
     out.status = model::Status::kError;
-    out.errors.push_back(args.error);
+    out.errors.push_back(error);
     return out;
   }
   const model::Resource& resource = view.resource();

@@ -1,7 +1,9 @@
 // Implementations of the built-in operators declared in sdk/rules/builtins.h, looked up by name.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,6 +83,26 @@ struct OutcomeItem {
 // its own.
 struct PreparedArgs {
   virtual ~PreparedArgs() = default;
+};
+
+// A check of a call's arguments against provider data (a role catalog) that only the resources of
+// that provider need: run once, when the first such resource is judged, from any thread. The
+// catalogs take most of a plugin's start (issue 13 item 6: a one-role scan within 100 ms), and a
+// host that scans only AWS never reads them. The outcome is the same as a check at prepare time:
+// a failed check was never an error of the prepare step, but of every outcome `run` returns.
+class DeferredCheck {
+ public:
+  // `check` returns why the call cannot be answered, or "" when it can.
+  explicit DeferredCheck(std::function<std::string()> check) : check_(std::move(check)) {}
+  const std::string& Error() const {
+    std::call_once(once_, [this] { error_ = check_(); });
+    return error_;
+  }
+
+ private:
+  std::function<std::string()> check_;
+  mutable std::once_flag once_;
+  mutable std::string error_;
 };
 
 // An operator, in two steps. `prepare` reads the call's arguments `args` (declared by `spec`;

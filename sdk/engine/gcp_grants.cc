@@ -37,7 +37,12 @@ namespace {
 
 struct GcpGrantsArgs : PreparedArgs {
   gcp::PermissionQuestion question;
-  std::string error;  // why the question cannot be answered
+  // Whether the predefined-role catalog can say which roles hold the permissions asked.
+  DeferredCheck answerable{[this] {
+    const absl::Status status =
+        gcp::CheckQuestion(question, gcp::MakeRoleResolver(gcp::Inventory{}));
+    return status.ok() ? std::string() : absl::StrCat("gcp.grants: ", status.message());
+  }};
 };
 
 // The start of the gcloud command that removes a binding from `scope`'s allow policy, up to the
@@ -214,10 +219,6 @@ std::shared_ptr<const PreparedArgs> PrepareGcpGrants(const rules::Rule& rule,
       }
     }
   }
-  const gcp::RoleResolver roles = gcp::MakeRoleResolver(gcp::Inventory{});
-  if (const absl::Status status = gcp::CheckQuestion(prepared->question, roles); !status.ok()) {
-    prepared->error = absl::StrCat("gcp.grants: ", status.message());
-  }
   return prepared;
 }
 
@@ -232,9 +233,9 @@ Outcome GcpGrants(const PreparedArgs& prepared_args, const ResourceView& view) {
     out.not_applicable = true;
     return out;
   }
-  if (!args.error.empty()) {
+  if (const std::string& error = args.answerable.Error(); !error.empty()) {
     out.status = model::Status::kError;
-    out.errors.push_back(args.error);
+    out.errors.push_back(error);
     return out;
   }
   std::optional<gcp::InventoryResult> alone;
