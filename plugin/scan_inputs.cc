@@ -6,7 +6,6 @@
 #include <sstream>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "plugin/diagnostic_printer.h"
 #include "sdk/adapters/gcp_asset_inventory.h"
@@ -126,20 +125,16 @@ bool FirstTime(Inputs& inputs, const model::Resource& resource, std::size_t file
       resource.provider != "gcp"
           ? ""
           : (model::DocumentJson(resource).contains("iam_policy") ? " iam_policy" : " resource");
-  // Azure ids compare case-insensitively: one vault exported with its id in two cases is one
-  // resource (and one finding uid: the evaluator lower-cases Azure ids).
-  const bool azure = resource.provider == "azure";
-  const core::Sha256Digest digest =
-      core::Sha256(azure ? absl::AsciiStrToLower(absl::StrCat(resource.type, " ", resource.id))
-                         : absl::StrCat(resource.type, " ", resource.id, part));
+  // Ids in their canonical form: one Azure vault exported with its id in two cases is one
+  // resource (and one finding uid: the evaluator names findings by the same form).
+  const core::Sha256Digest digest = core::Sha256(
+      model::CanonicalId(resource.provider, absl::StrCat(resource.type, " ", resource.id, part)));
   ResourceKey key;
   std::copy_n(digest.begin(), key.size(), key.begin());
-  // `replace`: a dump never throws here, whatever bytes a string holds (the adapters already
-  // replace invalid UTF-8, so this is the same guard the proto conversion keeps).
-  // (For Azure, compared in lower case too: ARM names, ids and permissions are case-insensitive,
-  // and a copy that differs only in case says the same.)
-  const core::Sha256Digest document = core::Sha256(
-      azure ? absl::AsciiStrToLower(ComparableDocument(resource)) : ComparableDocument(resource));
+  // The content in the same form: Azure names, ids and permissions are case-insensitive, and a
+  // copy that differs only in case says the same.
+  const core::Sha256Digest document =
+      core::Sha256(model::CanonicalId(resource.provider, ComparableDocument(resource)));
   Inputs::FirstCopy copy{static_cast<std::uint32_t>(file), {}};
   std::copy_n(document.begin(), copy.content.size(), copy.content.begin());
   const auto [first, inserted] = inputs.first_seen.emplace(key, copy);

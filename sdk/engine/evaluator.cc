@@ -63,21 +63,17 @@ model::Finding MakeFinding(const rules::Rule& rule, const PreparedRule& prepared
                            const EvaluationOptions& options) {
   const model::Resource& resource = view.resource();
   model::Finding finding;
-  finding.sub_key = sub_key;
   finding.rule_id = rule.id;
   finding.rule_version = rule.version;
   finding.title = rule.title;
   finding.severity = rule.severity;
   finding.severity_changes = rule.severity_changes;  // the overrides (none: no allocation)
-  finding.resource_id = resource.id;
-  if (resource.provider == "azure") {
-    // Azure ids compare case-insensitively (docs/azure-keyvault-semantics.md): the finding names
-    // its resource and item (a principal's object id) in lower case, the canonical form, so one
-    // assignment exported in two spellings is one finding uid, and OCSF's resource uid is the
-    // lower-cased ARM id. Messages keep the input's spelling.
-    finding.resource_id = absl::AsciiStrToLower(resource.id);
-    finding.sub_key = absl::AsciiStrToLower(sub_key);
-  }
+  // The finding names its resource and item (for Azure, a principal's object id) in their
+  // canonical form, so one assignment exported in two spellings is one finding uid, and OCSF's
+  // resource uid is the lower-cased ARM id (docs/azure-keyvault-semantics.md). Messages keep the
+  // input's spelling.
+  finding.resource_id = model::CanonicalId(resource.provider, resource.id);
+  finding.sub_key = model::CanonicalId(resource.provider, sub_key);
   finding.resource_type = resource.type;
   finding.resource_name = resource.name;
   finding.provider = resource.provider;

@@ -1,5 +1,6 @@
 #include "sdk/model/resource.h"
 
+#include "absl/strings/ascii.h"
 #include "sdk/core/json_text.h"
 
 namespace kmsguard::model {
@@ -15,5 +16,11 @@ nlohmann::json DocumentJson(const Resource& resource) {
 }
 
 bool JoinedAtScanEnd(std::string_view provider) { return provider == "gcp" || provider == "azure"; }
+
+std::string CanonicalId(std::string_view provider, std::string_view text) {
+  std::string out(text);
+  if (provider == "azure") absl::AsciiStrToLower(&out);
+  return out;
+}
 
 }  // namespace kmsguard::model

@@ -107,4 +107,11 @@ nlohmann::json DocumentJson(const Resource& resource);
 // until the scan ends, and a scan spread over replicas sends them all in one call.
 bool JoinedAtScanEnd(std::string_view provider);
 
+// `text` (an id, or anything holding ids) in the form in which two spellings of one resource's
+// id are equal: lower case for Azure, whose resource ids, names and object ids compare
+// case-insensitively (https://learn.microsoft.com/azure/azure-resource-manager/management/
+// resource-name-rules: "Resource and resource group names are case-insensitive"); as written for
+// every other provider. What finding uids and the host's duplicate index are made of.
+std::string CanonicalId(std::string_view provider, std::string_view text);
+
 }  // namespace kmsguard::model
