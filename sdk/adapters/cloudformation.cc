@@ -422,11 +422,9 @@ struct ParameterValue {
 };
 using ParameterValues = std::map<std::string, ParameterValue, std::less<>>;
 
-// One way a value can resolve, given which branch each `Fn::If` condition it consults takes.
-struct Variant {
-  std::string label;  // "IsProd", "not IsProd, UseKms"; empty when there is one variant
-  Json value;
-};
+// One way a value can resolve, given which branch each `Fn::If` condition it consults takes: the
+// type the KMS reader takes its variants in (cloudformation_kms.h).
+using Variant = internal::CloudFormationVariant;
 
 // A policy is judged once per combination of the conditions its `Fn::If`s name, up to this many
 // conditions (2^6 = 64 variants); a policy with more is not evaluated (an ERROR).
@@ -887,11 +885,7 @@ class TemplateReader : public internal::CloudFormationContext {
 
   std::vector<internal::CloudFormationVariant> PolicyVariants(
       const Json& value, const std::string& pointer, const std::string& logical_id) override {
-    std::vector<internal::CloudFormationVariant> out;
-    for (Variant& v : Variants(value, pointer, logical_id)) {
-      out.push_back({std::move(v.label), std::move(v.value)});
-    }
-    return out;
+    return Variants(value, pointer, logical_id);
   }
 
   std::optional<std::string> UnknownStatement(const Json& document) const override {
