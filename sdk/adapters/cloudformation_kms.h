@@ -10,16 +10,11 @@
 #include <string_view>
 #include <vector>
 
+#include "sdk/adapters/cloudformation_intrinsics.h"
 #include "sdk/core/diagnostic.h"
 #include "sdk/model/resource.h"
 
 namespace kmsguard::adapters::internal {
-
-// One way a value resolves over the branches of the `Fn::If`s it holds.
-struct CloudFormationVariant {
-  std::string label;  // "IsProd", "not IsProd"; empty when there is one variant
-  nlohmann::json value;
-};
 
 class CloudFormationContext {
  public:
