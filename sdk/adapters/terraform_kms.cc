@@ -171,10 +171,7 @@ model::Resource& TerraformReader::KeyNamedBy(const TfResource& r) {
                   {"notes", Json::array({why})}};
   if (value.empty()) {
     AddDiagnostic(&result_.diagnostics, kWarning, At(r.pointer, r.address),
-                  absl::StrCat(why,
-                               "; its policy is evaluated for the key "
-                               ", key.name, "
-                               ""));
+                  absl::StrCat(why, "; its policy is evaluated for the key \"", key.name, "\""));
   }
   key.source = At(r.pointer, r.address);
   kms_index_.emplace(index_key, resources_out_.size());

@@ -281,6 +281,10 @@ TEST(KmsKeyTerraformTest, KeysAndKeyPolicies) {
   EXPECT_THAT(Describe(result.diagnostics),
               HasSubstr("the key policy of aws_kms_key.computed is unknown until apply"));
   EXPECT_THAT(Describe(result.diagnostics), HasSubstr("aws_kms_key_policy.lost applies to"));
+  // The key is named by what the finding calls it (the message once printed ", key.name, ").
+  EXPECT_THAT(Describe(result.diagnostics),
+              HasSubstr("its policy is evaluated for the key "
+                        "\"<unknown: aws_kms_key_policy.lost.key_id>\""));
 }
 
 TEST(KmsKeyTerraformTest, ExampleRulesOnThePlan) {
