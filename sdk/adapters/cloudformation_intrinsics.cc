@@ -292,8 +292,7 @@ void CloudFormationResolver::CollectConditions(const Json& value, std::vector<st
 
 // --- What a resolved policy leaves unknown ------------------------------------------------------
 
-std::optional<CloudFormationUnknownPart> FindUnknownPart(const Json& document,
-                                                         const std::set<std::string>& unresolved) {
+Json PolicyStatements(const Json& document) {
   Json parsed;
   const Json* doc = &document;
   if (document.is_string()) {  // a document written as JSON text (e.g. with !Sub)
@@ -301,10 +300,15 @@ std::optional<CloudFormationUnknownPart> FindUnknownPart(const Json& document,
                          /*allow_exceptions=*/false);
     doc = &parsed;
   }
-  if (!doc->is_object()) return std::nullopt;
+  if (!doc->is_object()) return Json::array();
   const auto statements = doc->find("Statement");
-  if (statements == doc->end()) return std::nullopt;
-  const Json list = statements->is_array() ? *statements : Json::array({*statements});
+  if (statements == doc->end()) return Json::array();
+  return statements->is_array() ? *statements : Json::array({*statements});
+}
+
+std::optional<CloudFormationUnknownPart> FindUnknownPart(const Json& document,
+                                                         const std::set<std::string>& unresolved) {
+  const Json list = PolicyStatements(document);
   const auto any = [](std::string_view) { return true; };
   const auto wildcard_able = [&unresolved](std::string_view name) {
     return name.rfind("Fn::", 0) == 0 || unresolved.contains(std::string(name));

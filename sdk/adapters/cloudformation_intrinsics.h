@@ -94,6 +94,10 @@ struct CloudFormationUnknownPart {
 //  - a Deny's NotResource: a value that can hold wildcards, i.e. a parameter without a value
 //    (`unresolved`) or what a function left unknown (`${Fn::...}`, e.g. an import); a pseudo
 //    parameter, an attribute or an IAM policy variable is one specific value there.
+// The statements of `document`, a resolved policy document (an object, or JSON text: one written
+// with !Sub): its Statement list, a lone statement as a list of one, or empty when it has none.
+nlohmann::json PolicyStatements(const nlohmann::json& document);
+
 // The first such statement of `document` (a resolved policy document: an object, or JSON text),
 // given the resolver's unresolved() parameters, if any.
 std::optional<CloudFormationUnknownPart> FindUnknownPart(const nlohmann::json& document,

@@ -66,17 +66,7 @@ void PrincipalStrings(const Json& value, std::vector<std::string>* out) {
 // wildcards makes the policy unjudgeable.
 std::optional<std::string> UnknownPrincipal(const Json& document,
                                             const CloudFormationContext& context) {
-  Json parsed;
-  const Json* doc = &document;
-  if (document.is_string()) {
-    parsed = Json::parse(document.get_ref<const std::string&>(), nullptr,
-                         /*allow_exceptions=*/false);
-    doc = &parsed;
-  }
-  if (!doc->is_object()) return std::nullopt;
-  const auto statements = doc->find("Statement");
-  if (statements == doc->end()) return std::nullopt;
-  const Json list = statements->is_array() ? *statements : Json::array({*statements});
+  const Json list = PolicyStatements(document);
   const auto wildcard_able = [&context](std::string_view name) {
     return context.MayHoldWildcards(name);
   };

@@ -36,17 +36,7 @@ std::string Rule(const std::string& provider, const std::string& type,
 }
 
 model::Resource GcpProject() {
-  model::Resource r;
-  r.provider = "gcp";
-  r.type = "cloudresourcemanager.googleapis.com/Project";
-  r.id = r.name = "//cloudresourcemanager.googleapis.com/projects/acme";
-  r.document = {
-      {"name", r.id},
-      {"asset_type", r.type},
-      {"iam_policy",
-       {{"bindings", {{{"role", "roles/storage.admin"}, {"members", {"user:a@example.com"}}}}}}}};
-  r.source.file = "test.json";
-  return r;
+  return test::GcpProject("roles/storage.admin", "user:a@example.com", "test.json");
 }
 
 // Judged from two threads at once: the one check is made once and both see its answer.

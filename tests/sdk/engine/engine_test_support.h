@@ -57,6 +57,21 @@ inline nlohmann::json Doc(nlohmann::json statements) {
   return {{"Version", "2012-10-17"}, {"Statement", std::move(statements)}};
 }
 
+// A Google Cloud project's allow policy as a Cloud Asset Inventory iam-policy asset: `member`
+// holds `role` at //cloudresourcemanager.googleapis.com/projects/acme.
+inline model::Resource GcpProject(const std::string& role, const std::string& member,
+                                  const std::string& file) {
+  model::Resource r;
+  r.provider = "gcp";
+  r.type = "cloudresourcemanager.googleapis.com/Project";
+  r.id = r.name = "//cloudresourcemanager.googleapis.com/projects/acme";
+  r.document = {{"name", r.id},
+                {"asset_type", r.type},
+                {"iam_policy", {{"bindings", {{{"role", role}, {"members", {member}}}}}}}};
+  r.source.file = file;
+  return r;
+}
+
 // The one finding `evaluator` gives for `resource` (a test failure when it gives another number).
 inline model::Finding EvaluateOne(const Evaluator& evaluator, const model::Resource& resource) {
   std::vector<model::Finding> findings = evaluator.Evaluate(resource);

@@ -27,16 +27,7 @@ model::Finding Only(const std::string& rule, const model::Resource& resource) {
 }
 
 model::Resource GcpProject(const std::string& role) {
-  model::Resource r;
-  r.provider = "gcp";
-  r.type = "cloudresourcemanager.googleapis.com/Project";
-  r.id = r.name = "//cloudresourcemanager.googleapis.com/projects/acme";
-  r.document = {
-      {"name", r.id},
-      {"asset_type", r.type},
-      {"iam_policy", {{"bindings", {{{"role", role}, {"members", {"user:kim@example.com"}}}}}}}};
-  r.source.file = "policies.ndjson";
-  return r;
+  return test::GcpProject(role, "user:kim@example.com", "policies.ndjson");
 }
 
 TEST(UndeterminedMessageTest, AGoogleCloudRoleOfUnknownPermissionsSaysSo) {
