@@ -1,6 +1,8 @@
 #include "plugin/scan_session.h"
 
+#include <algorithm>
 #include <exception>
+#include <numeric>
 #include <set>
 #include <utility>
 
@@ -291,6 +293,7 @@ void ScanSession::EvaluateOne(const v1::Resource& resource, std::int64_t batch, 
     const std::lock_guard<std::mutex> lock(deferred_mutex_);
     deferred_.messages.push_back(resource);
     deferred_.resources.push_back(std::move(normalized));
+    deferred_.read_order.emplace_back(batch, index);
     return;
   }
   Judge(resource, normalized, {}, findings, out);
@@ -333,6 +336,24 @@ void ScanSession::AddResourceError(const v1::Resource& resource, std::string mes
   }
 }
 
+void ScanSession::InReadOrder(Deferred* deferred) {
+  std::vector<std::size_t> order(deferred->resources.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return deferred->read_order[a] < deferred->read_order[b];
+  });
+  Deferred sorted;
+  sorted.messages.reserve(order.size());
+  sorted.resources.reserve(order.size());
+  sorted.read_order.reserve(order.size());
+  for (const std::size_t i : order) {
+    sorted.messages.push_back(std::move(deferred->messages[i]));
+    sorted.resources.push_back(std::move(deferred->resources[i]));
+    sorted.read_order.push_back(deferred->read_order[i]);
+  }
+  *deferred = std::move(sorted);
+}
+
 void ScanSession::EvaluateDeferred(std::vector<v1::EvaluateResponse>* out) {
   Deferred deferred;
   {
@@ -340,6 +361,7 @@ void ScanSession::EvaluateDeferred(std::vector<v1::EvaluateResponse>* out) {
     std::swap(deferred, deferred_);
   }
   if (deferred.resources.empty()) return;
+  InReadOrder(&deferred);
   const gcp::InventoryResult gcp_joined = gcp::BuildInventory(deferred.resources);
   const azure::InventoryResult azure_joined = azure::BuildInventory(deferred.resources);
   const gcp::GrantIndex gcp_grants(gcp_joined.inventory);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -73,10 +74,16 @@ class ScanSession {
   // vault's model), so they are joined once (gcp::BuildInventory, azure::BuildInventory) and
   // evaluated then. Batches add to it concurrently.
   // Two lists, index for index: the joins read the resources as one list, with no copy.
+  // Batches run concurrently, so they are added in whatever order the pool finishes them;
+  // `read_order` (batch number, index in the batch) puts them back in the order the host sent
+  // them before the joins read them: which asset a hierarchy conflict is reported at, and the
+  // order of the findings, must not depend on thread timing.
   struct Deferred {
     std::vector<v1::Resource> messages;
     std::vector<model::Resource> resources;
+    std::vector<std::pair<std::int64_t, int>> read_order;
   };
+  static void InReadOrder(Deferred* deferred);
   void EvaluateDeferred(std::vector<v1::EvaluateResponse>* out);
 
   std::shared_ptr<const engine::Evaluator> evaluator_;
