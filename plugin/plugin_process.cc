@@ -182,8 +182,7 @@ absl::Status PluginProcess::WaitUntilReady(std::chrono::milliseconds timeout) {
     // End of file: the child closed the pipe without being ready (it ended, or could not serve).
     close(ready_fd_);
     ready_fd_ = -1;
-    for (int i = 0; i < 100 && !Exited().has_value(); ++i) usleep(10000);
-    const std::optional<std::string> ended = Exited();
+    const std::optional<std::string> ended = WaitExited(std::chrono::seconds(1));
     return absl::UnavailableError(absl::StrCat("the plugin ", ended ? *ended : "stopped",
                                                " before serving (its messages are above)"));
   }
@@ -223,28 +222,33 @@ std::optional<std::string> PluginProcess::Exited() {
   return ended_;
 }
 
+std::optional<std::string> PluginProcess::WaitExited(std::chrono::milliseconds timeout) {
+  if (Exited().has_value() || pid_ <= 0) return ended_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Woken the moment the child ends (a pidfd becomes readable then), not at the next tick of a
+  // sleep loop: a one-role scan is over in tens of milliseconds, and a 10 ms tick was a tenth of
+  // it (issue 13 item 6). Kernels before 5.3 have no pidfd: the loop polls instead.
+  // (The raw system call: glibc 2.36's <sys/pidfd.h> declares pidfd_open without C linkage.)
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+  while (!Exited().has_value()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    if (pidfd >= 0) {
+      pollfd ending{pidfd, POLLIN, 0};
+      (void)poll(&ending, 1, static_cast<int>(left.count()));  // EINTR: look again
+    } else {
+      std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(2)));
+    }
+  }
+  if (pidfd >= 0) close(pidfd);
+  return ended_;
+}
+
 absl::Status PluginProcess::Stop(std::chrono::milliseconds grace) {
   if (!Exited().has_value() && pid_ > 0) {
     kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + grace;
-    // Woken the moment the child ends (a pidfd becomes readable then), not at the next tick of
-    // a sleep loop: a one-role scan is over in tens of milliseconds, and a 10 ms tick was a tenth
-    // of it (issue 13 item 6). Kernels before 5.3 have no pidfd: the loop polls instead.
-    // (The raw system call: glibc 2.36's <sys/pidfd.h> declares pidfd_open without C linkage.)
-    const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
-    while (!Exited().has_value()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      if (pidfd >= 0) {
-        pollfd ending{pidfd, POLLIN, 0};
-        (void)poll(&ending, 1, static_cast<int>(left.count()));  // EINTR: look again
-      } else {
-        std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(2)));
-      }
-    }
-    if (pidfd >= 0) close(pidfd);
-    if (!ended_.has_value()) {
+    if (!WaitExited(grace).has_value()) {
       kill(pid_, SIGKILL);
       int wait_status = 0;
       while (waitpid(pid_, &wait_status, 0) < 0 && errno == EINTR) {

@@ -49,6 +49,8 @@ class PluginProcess {
  private:
   PluginProcess() = default;
   void Reaped(int wait_status);
+  // Waits at most `timeout` for the child to end and reaps it; how it ended, or nothing.
+  std::optional<std::string> WaitExited(std::chrono::milliseconds timeout);
 
   pid_t pid_ = -1;
   int ready_fd_ = -1;  // the read end of the child's readiness pipe
